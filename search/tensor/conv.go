@@ -1,0 +1,208 @@
+package tensor
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ConvShape describes a 2-D convolution over a batch in NCHW layout with no
+// bias, no dilation and groups=1: N images of Cin x H x W are convolved with
+// Cout filters of Cin x KH x KW, moving Stride pixels at a time over the
+// input padded with Pad zero pixels on every side.
+type ConvShape struct {
+	N, Cin, H, W, Cout, KH, KW, Stride, Pad int
+}
+
+// OutH returns the output height (H+2*Pad-KH)/Stride+1.
+func (s ConvShape) OutH() int { return (s.H+2*s.Pad-s.KH)/s.Stride + 1 }
+
+// OutW returns the output width (W+2*Pad-KW)/Stride+1.
+func (s ConvShape) OutW() int { return (s.W+2*s.Pad-s.KW)/s.Stride + 1 }
+
+// XLen returns the number of elements of the input tensor, N*Cin*H*W.
+func (s ConvShape) XLen() int { return s.N * s.Cin * s.H * s.W }
+
+// WLen returns the number of elements of the filter tensor, Cout*Cin*KH*KW.
+func (s ConvShape) WLen() int { return s.Cout * s.Cin * s.KH * s.KW }
+
+// YLen returns the number of elements of the output tensor, N*Cout*OutH*OutW.
+func (s ConvShape) YLen() int { return s.N * s.Cout * s.OutH() * s.OutW() }
+
+// Validate reports whether the shape describes a computable convolution: all
+// sizes positive (Pad non-negative), padding smaller than the kernel and the
+// kernel fitting into the padded input.
+func (s ConvShape) Validate() error {
+	var errs []error
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"N", s.N}, {"Cin", s.Cin}, {"H", s.H}, {"W", s.W}, {"Cout", s.Cout}, {"KH", s.KH}, {"KW", s.KW}, {"Stride", s.Stride}} {
+		if f.v <= 0 {
+			errs = append(errs, fmt.Errorf("%s = %d, want > 0", f.name, f.v))
+		}
+	}
+	if s.Pad < 0 {
+		errs = append(errs, fmt.Errorf("Pad = %d, want >= 0", s.Pad))
+	}
+	if len(errs) == 0 {
+		if s.Pad >= s.KH || s.Pad >= s.KW {
+			errs = append(errs, fmt.Errorf("Pad = %d, want < kernel %dx%d", s.Pad, s.KH, s.KW))
+		}
+		if s.H+2*s.Pad < s.KH || s.W+2*s.Pad < s.KW {
+			errs = append(errs, fmt.Errorf("kernel %dx%d larger than padded input %dx%d", s.KH, s.KW, s.H+2*s.Pad, s.W+2*s.Pad))
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("tensor: conv shape %v: %w", s, errors.Join(errs...))
+	}
+	return nil
+}
+
+// String formats the shape as N x Cin x H x W * Cout x KH x KW /Stride +Pad.
+func (s ConvShape) String() string {
+	return fmt.Sprintf("%dx%dx%dx%d*%dx%dx%d/s%d+p%d", s.N, s.Cin, s.H, s.W, s.Cout, s.KH, s.KW, s.Stride, s.Pad)
+}
+
+// mustCheck panics if the shape is invalid or a slice has the wrong length.
+func (s ConvShape) mustCheck(fn string, slices ...struct {
+	name string
+	got  int
+	want int
+}) {
+	if err := s.Validate(); err != nil {
+		panic(fmt.Sprintf("tensor: %s: %v", fn, err))
+	}
+	for _, x := range slices {
+		if x.got < x.want {
+			panic(fmt.Sprintf("tensor: %s %v: len(%s) = %d, want %d", fn, s, x.name, x.got, x.want))
+		}
+	}
+}
+
+type lenCheck = struct {
+	name string
+	got  int
+	want int
+}
+
+// isPointwise reports whether the im2col matrix of one image equals the
+// image itself (1x1 kernel, stride 1, no padding).
+func (s ConvShape) isPointwise() bool {
+	return s.KH == 1 && s.KW == 1 && s.Stride == 1 && s.Pad == 0
+}
+
+// im2col writes the (Cin*KH*KW) x (OH*OW) patch matrix of one image x
+// (Cin x H x W) into col. Row (c*KH+kh)*KW+kw, column oh*OW+ow holds
+// x[c, oh*Stride-Pad+kh, ow*Stride-Pad+kw], or 0 outside the image.
+func im2col(s ConvShape, x, col []float32) {
+	oh, ow := s.OutH(), s.OutW()
+	p := oh * ow
+	row := 0
+	for c := 0; c < s.Cin; c++ {
+		xc := x[c*s.H*s.W : (c+1)*s.H*s.W]
+		for kh := 0; kh < s.KH; kh++ {
+			for kw := 0; kw < s.KW; kw++ {
+				dst := col[row*p : (row+1)*p]
+				row++
+				for y := 0; y < oh; y++ {
+					d := dst[y*ow : (y+1)*ow]
+					iy := y*s.Stride - s.Pad + kh
+					if iy < 0 || iy >= s.H {
+						clear(d)
+						continue
+					}
+					src := xc[iy*s.W : (iy+1)*s.W]
+					lo, hi := validRange(ow, s.W, s.Stride, s.Pad, kw)
+					clear(d[:lo])
+					clear(d[hi:])
+					if s.Stride == 1 {
+						copy(d[lo:hi], src[lo-s.Pad+kw:])
+						continue
+					}
+					ix := lo*s.Stride - s.Pad + kw
+					for i := lo; i < hi; i++ {
+						d[i] = src[ix]
+						ix += s.Stride
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2im adds the patch-matrix gradient col back into the image gradient dx
+// (Cin x H x W), the adjoint of im2col. dx is accumulated into, not
+// overwritten.
+func col2im(s ConvShape, col, dx []float32) {
+	oh, ow := s.OutH(), s.OutW()
+	p := oh * ow
+	row := 0
+	for c := 0; c < s.Cin; c++ {
+		xc := dx[c*s.H*s.W : (c+1)*s.H*s.W]
+		for kh := 0; kh < s.KH; kh++ {
+			for kw := 0; kw < s.KW; kw++ {
+				src := col[row*p : (row+1)*p]
+				row++
+				for y := 0; y < oh; y++ {
+					iy := y*s.Stride - s.Pad + kh
+					if iy < 0 || iy >= s.H {
+						continue
+					}
+					d := xc[iy*s.W : (iy+1)*s.W]
+					sr := src[y*ow : (y+1)*ow]
+					lo, hi := validRange(ow, s.W, s.Stride, s.Pad, kw)
+					if s.Stride == 1 {
+						d = d[lo-s.Pad+kw:]
+						for i, v := range sr[lo:hi] {
+							d[i] += v
+						}
+						continue
+					}
+					ix := lo*s.Stride - s.Pad + kw
+					for i := lo; i < hi; i++ {
+						d[ix] += sr[i]
+						ix += s.Stride
+					}
+				}
+			}
+		}
+	}
+}
+
+// validRange returns the output columns [lo, hi) whose input column
+// o*stride-pad+k lies inside [0, w).
+func validRange(ow, w, stride, pad, k int) (lo, hi int) {
+	// o*stride >= pad-k
+	if pad-k > 0 {
+		lo = (pad - k + stride - 1) / stride
+	}
+	// o*stride-pad+k <= w-1  =>  o <= (w-1+pad-k)/stride
+	hi = (w-1+pad-k)/stride + 1
+	hi = min(hi, ow)
+	lo = min(lo, hi)
+	return lo, hi
+}
+
+// Conv2DForward computes y = conv(x, w) for the whole batch. x holds
+// N*Cin*H*W elements, w Cout*Cin*KH*KW and y N*Cout*OutH*OutW; y is
+// overwritten. It panics if the shape is invalid or a slice is too short.
+func Conv2DForward(s ConvShape, x, w, y []float32, ws *Workspace) {
+	s.mustCheck("Conv2DForward", lenCheck{"x", len(x), s.XLen()}, lenCheck{"w", len(w), s.WLen()}, lenCheck{"y", len(y), s.YLen()})
+	ws.convForward(s, x, w, y)
+}
+
+// Conv2DBackwardData computes dx = dL/dx from the output gradient dy and the
+// filters w; dx is overwritten. Lengths are as in Conv2DForward.
+func Conv2DBackwardData(s ConvShape, dy, w, dx []float32, ws *Workspace) {
+	s.mustCheck("Conv2DBackwardData", lenCheck{"dy", len(dy), s.YLen()}, lenCheck{"w", len(w), s.WLen()}, lenCheck{"dx", len(dx), s.XLen()})
+	ws.convBackwardData(s, dy, w, dx)
+}
+
+// Conv2DBackwardFilter adds dL/dw, computed from the input x and the output
+// gradient dy, to dw, so callers can sum filter gradients over timesteps by
+// calling it once per step. The per-image contributions are summed in a
+// fixed order that does not depend on the number of workers.
+func Conv2DBackwardFilter(s ConvShape, x, dy, dw []float32, ws *Workspace) {
+	s.mustCheck("Conv2DBackwardFilter", lenCheck{"x", len(x), s.XLen()}, lenCheck{"dy", len(dy), s.YLen()}, lenCheck{"dw", len(dw), s.WLen()})
+	ws.convBackwardFilter(s, x, dy, dw)
+}
