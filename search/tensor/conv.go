@@ -92,9 +92,10 @@ func (s ConvShape) isPointwise() bool {
 }
 
 // im2col writes the (Cin*KH*KW) x (OH*OW) patch matrix of one image x
-// (Cin x H x W) into col. Row (c*KH+kh)*KW+kw, column oh*OW+ow holds
-// x[c, oh*Stride-Pad+kh, ow*Stride-Pad+kw], or 0 outside the image.
-func im2col(s ConvShape, x, col []float32) {
+// (Cin x H x W) into col with row stride ld. Row (c*KH+kh)*KW+kw, column
+// oh*OW+ow holds x[c, oh*Stride-Pad+kh, ow*Stride-Pad+kw], or 0 outside the
+// image.
+func im2col(s ConvShape, x, col []float32, ld int) {
 	oh, ow := s.OutH(), s.OutW()
 	p := oh * ow
 	row := 0
@@ -102,7 +103,7 @@ func im2col(s ConvShape, x, col []float32) {
 		xc := x[c*s.H*s.W : (c+1)*s.H*s.W]
 		for kh := 0; kh < s.KH; kh++ {
 			for kw := 0; kw < s.KW; kw++ {
-				dst := col[row*p : (row+1)*p]
+				dst := col[row*ld : row*ld+p]
 				row++
 				for y := 0; y < oh; y++ {
 					d := dst[y*ow : (y+1)*ow]
@@ -185,24 +186,139 @@ func validRange(ow, w, stride, pad, k int) (lo, hi int) {
 
 // Conv2DForward computes y = conv(x, w) for the whole batch. x holds
 // N*Cin*H*W elements, w Cout*Cin*KH*KW and y N*Cout*OutH*OutW; y is
-// overwritten. It panics if the shape is invalid or a slice is too short.
+// overwritten. Images are spread over the workers of ws. It panics if the
+// shape is invalid or a slice is too short.
 func Conv2DForward(s ConvShape, x, w, y []float32, ws *Workspace) {
 	s.mustCheck("Conv2DForward", lenCheck{"x", len(x), s.XLen()}, lenCheck{"w", len(w), s.WLen()}, lenCheck{"y", len(y), s.YLen()})
-	ws.convForward(s, x, w, y)
+	ws.s.conv(convForward, s, x, w, y, 0)
 }
 
 // Conv2DBackwardData computes dx = dL/dx from the output gradient dy and the
 // filters w; dx is overwritten. Lengths are as in Conv2DForward.
 func Conv2DBackwardData(s ConvShape, dy, w, dx []float32, ws *Workspace) {
 	s.mustCheck("Conv2DBackwardData", lenCheck{"dy", len(dy), s.YLen()}, lenCheck{"w", len(w), s.WLen()}, lenCheck{"dx", len(dx), s.XLen()})
-	ws.convBackwardData(s, dy, w, dx)
+	ws.s.conv(convBackwardData, s, dy, w, dx, 0)
 }
 
 // Conv2DBackwardFilter adds dL/dw, computed from the input x and the output
 // gradient dy, to dw, so callers can sum filter gradients over timesteps by
-// calling it once per step. The per-image contributions are summed in a
-// fixed order that does not depend on the number of workers.
+// calling it once per step. The batch is cut into chunks whose size depends
+// only on the shape; each chunk's gradient is one GEMM over all its pixels,
+// and the chunk gradients are added to dw in chunk order, so the result does
+// not depend on the number of workers.
 func Conv2DBackwardFilter(s ConvShape, x, dy, dw []float32, ws *Workspace) {
 	s.mustCheck("Conv2DBackwardFilter", lenCheck{"x", len(x), s.XLen()}, lenCheck{"dy", len(dy), s.YLen()}, lenCheck{"dw", len(dw), s.WLen()})
-	ws.convBackwardFilter(s, x, dy, dw)
+	st := ws.s
+	chunk := filterChunk(s)
+	chunks := (s.N + chunk - 1) / chunk
+	ck := s.WLen()
+	st.part = grow(st.part, chunks*ck)
+	st.conv(convBackwardFilter, s, x, dy, st.part, chunk)
+	part := st.part
+	for i := range dw[:ck] {
+		sum := dw[i]
+		for c := 0; c < chunks; c++ {
+			sum += part[c*ck+i]
+		}
+		dw[i] = sum
+	}
+}
+
+// filterChunk returns how many images form one chunk of the filter gradient:
+// enough that a chunk has at least 512 output pixels, so the GEMM's
+// reduction is long enough to run near peak.
+func filterChunk(s ConvShape) int {
+	p := s.OutH() * s.OutW()
+	return min(s.N, max(1, (512+p-1)/p))
+}
+
+type convMode int
+
+const (
+	convForward convMode = iota
+	convBackwardData
+	convBackwardFilter
+)
+
+// convJob is one convolution call: one task per image (forward, backward
+// data) or per chunk of images (backward filter).
+type convJob struct {
+	mode    convMode
+	s       ConvShape
+	in, w   []float32 // forward: x, w; backward data: dy, w; backward filter: x, dy
+	out     []float32 // y, dx, or the per-chunk partials
+	chunk   int
+	k, p    int // rows of the im2col matrix, output pixels per image
+	imgSize int // Cin*H*W
+}
+
+func (st *state) conv(mode convMode, s ConvShape, in, w, out []float32, chunk int) {
+	j := &st.convJob
+	*j = convJob{mode: mode, s: s, in: in, w: w, out: out, chunk: chunk,
+		k: s.Cin * s.KH * s.KW, p: s.OutH() * s.OutW(), imgSize: s.Cin * s.H * s.W}
+	tasks := s.N
+	if mode == convBackwardFilter {
+		tasks = (s.N + chunk - 1) / chunk
+	}
+	st.parallel(tasks, j)
+	*j = convJob{} // drop references to the caller's slices
+}
+
+func (j *convJob) run(st *state, worker, task int) {
+	s := j.s
+	bufs := st.bufs[worker]
+	k, p := j.k, j.p
+	switch j.mode {
+	case convForward:
+		x := j.in[task*j.imgSize : (task+1)*j.imgSize]
+		col := x
+		if !s.isPointwise() {
+			bufs.col = grow(bufs.col, k*p)
+			col = bufs.col
+			im2col(s, x, col, p)
+		}
+		g := gemmArgs{m: s.Cout, n: p, k: k, alpha: 1, a: j.w, lda: k, b: col, ldb: p, c: j.out[task*s.Cout*p:], ldc: p}
+		gemmTile(st.kern, bufs.gemm, &g, 0, g.m, 0, g.n)
+	case convBackwardData:
+		dx := j.out[task*j.imgSize : (task+1)*j.imgSize]
+		g := gemmArgs{transA: true, m: k, n: p, k: s.Cout, alpha: 1, a: j.w, lda: k, b: j.in[task*s.Cout*p:], ldb: p, c: dx, ldc: p}
+		if !s.isPointwise() {
+			bufs.col = grow(bufs.col, k*p)
+			g.c = bufs.col
+		}
+		gemmTile(st.kern, bufs.gemm, &g, 0, g.m, 0, g.n)
+		if !s.isPointwise() {
+			clear(dx)
+			col2im(s, bufs.col, dx)
+		}
+	case convBackwardFilter:
+		n0 := task * j.chunk
+		cnt := min(j.chunk, s.N-n0)
+		ld := cnt * p
+		x, dy := j.in, j.w
+		var col, dyc []float32
+		if cnt == 1 && s.isPointwise() {
+			col = x[n0*j.imgSize : (n0+1)*j.imgSize]
+		} else {
+			bufs.col = grow(bufs.col, k*ld)
+			col = bufs.col
+			for i := 0; i < cnt; i++ {
+				im2col(s, x[(n0+i)*j.imgSize:(n0+i+1)*j.imgSize], col[i*p:], ld)
+			}
+		}
+		if cnt == 1 {
+			dyc = dy[n0*s.Cout*p : (n0+1)*s.Cout*p]
+		} else {
+			bufs.dy = grow(bufs.dy, s.Cout*ld)
+			dyc = bufs.dy
+			for co := 0; co < s.Cout; co++ {
+				for i := 0; i < cnt; i++ {
+					copy(dyc[co*ld+i*p:co*ld+(i+1)*p], dy[((n0+i)*s.Cout+co)*p:])
+				}
+			}
+		}
+		ck := s.Cout * k
+		g := gemmArgs{transB: true, m: s.Cout, n: k, k: ld, alpha: 1, a: dyc, lda: ld, b: col, ldb: ld, c: j.out[task*ck : (task+1)*ck], ldc: k}
+		gemmTile(st.kern, bufs.gemm, &g, 0, g.m, 0, g.n)
+	}
 }

@@ -16,8 +16,9 @@ import "fmt"
 // Sgemm borrows a Workspace from an internal pool; callers that want to
 // control the number of workers use Workspace.Sgemm.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
-	sgemmRef(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	ws := sgemmPool.Get().(*Workspace)
+	ws.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	sgemmPool.Put(ws)
 }
 
 // checkGemm panics with a descriptive message if the GEMM arguments are
@@ -45,35 +46,5 @@ func checkMat(name string, x []float32, ld, r, c int, trans bool) {
 	}
 	if need := (r-1)*ld + c; len(x) < need {
 		panic(fmt.Sprintf("tensor: Sgemm: len(%s) = %d, want >= %d for %d x %d with stride %d", name, len(x), need, r, c, ld))
-	}
-}
-
-// sgemmRef is the straightforward triple loop used as the reference in tests.
-// It accumulates each element in float64 order-independent enough for
-// comparison purposes only.
-func sgemmRef(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	for i := 0; i < m; i++ {
-		for j := 0; j < n; j++ {
-			var s float32
-			for p := 0; p < k; p++ {
-				var av, bv float32
-				if transA {
-					av = a[p*lda+i]
-				} else {
-					av = a[i*lda+p]
-				}
-				if transB {
-					bv = b[j*ldb+p]
-				} else {
-					bv = b[p*ldb+j]
-				}
-				s += av * bv
-			}
-			if beta == 0 {
-				c[i*ldc+j] = alpha * s
-			} else {
-				c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]
-			}
-		}
 	}
 }

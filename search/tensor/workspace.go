@@ -1,28 +1,136 @@
 package tensor
 
-import "runtime"
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
 
-// Workspace holds reusable scratch memory for the kernels so that
-// steady-state calls do not allocate. A Workspace must not be used by two
-// goroutines at once; give each concurrent caller its own.
+// Workspace holds reusable scratch memory (packed GEMM panels, im2col
+// buffers, per-chunk partial sums) and a set of persistent worker goroutines,
+// so that steady-state kernel calls do not allocate. The workers are stopped
+// when the Workspace becomes unreachable, or earlier by Close.
+//
+// A Workspace must not be used by two goroutines at once; give each
+// concurrent caller its own. Results never depend on the number of workers.
 type Workspace struct {
+	s *state
+}
+
+// state is the part of a Workspace that the worker goroutines reference;
+// keeping it separate lets the Workspace itself become unreachable, which
+// triggers the cleanup that stops the workers.
+type state struct {
 	workers int
-	col     []float32
-	part    []float32
+	kern    kernelFunc
+	bufs    []*workerBufs
+
+	// Dispatch of one parallel call.
+	start []chan job // start[w] wakes helper worker w (w >= 1)
+	next  atomic.Int64
+	tasks int64
+	wg    sync.WaitGroup
+	once  sync.Once
+
+	// Job descriptors, reused so dispatch does not allocate.
+	gemmJob gemmJob
+	convJob convJob
+
+	part []float32 // per-chunk partial filter gradients
+}
+
+// workerBufs is the scratch owned by one worker.
+type workerBufs struct {
+	gemm *gemmBufs
+	col  []float32 // im2col matrix or its gradient
+	dy   []float32 // gathered output gradients of a chunk of images
+}
+
+// job is one parallel call: tasks numbered from 0, each run exactly once by
+// some worker. A task's result must not depend on which worker runs it.
+type job interface {
+	run(s *state, worker, task int)
 }
 
 // NewWorkspace returns a Workspace that splits work across the given number
 // of workers; workers <= 0 means runtime.GOMAXPROCS(0). Results do not depend
 // on the number of workers.
 func NewWorkspace(workers int) *Workspace {
+	return newWorkspace(workers, defaultKernel())
+}
+
+// newWorkspace is NewWorkspace with an explicit micro-kernel, so tests can
+// compare the assembly and pure-Go kernels.
+func newWorkspace(workers int, kern kernelFunc) *Workspace {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	return &Workspace{workers: workers}
+	s := &state{workers: workers, kern: kern, bufs: make([]*workerBufs, workers), start: make([]chan job, workers)}
+	for w := range s.bufs {
+		s.bufs[w] = &workerBufs{gemm: newGemmBufs()}
+	}
+	for w := 1; w < workers; w++ {
+		s.start[w] = make(chan job)
+		go s.worker(w)
+	}
+	ws := &Workspace{s: s}
+	runtime.AddCleanup(ws, func(s *state) { s.close() }, s)
+	return ws
 }
 
 // Workers returns the number of workers the Workspace splits work across.
-func (ws *Workspace) Workers() int { return ws.workers }
+func (ws *Workspace) Workers() int { return ws.s.workers }
+
+// Close stops the worker goroutines. It is optional (an unreachable
+// Workspace is cleaned up by the garbage collector) and the Workspace must
+// not be used afterwards.
+func (ws *Workspace) Close() { ws.s.close() }
+
+func (s *state) close() {
+	s.once.Do(func() {
+		for _, c := range s.start[1:] {
+			close(c)
+		}
+	})
+}
+
+func (s *state) worker(w int) {
+	for j := range s.start[w] {
+		s.drain(j, w)
+		s.wg.Done()
+	}
+}
+
+// drain runs tasks of j until none is left.
+func (s *state) drain(j job, w int) {
+	for {
+		t := s.next.Add(1) - 1
+		if t >= s.tasks {
+			return
+		}
+		j.run(s, w, int(t))
+	}
+}
+
+// parallel runs tasks 0..n-1 of j on up to s.workers workers, the calling
+// goroutine being worker 0, and returns when all are done.
+func (s *state) parallel(n int, j job) {
+	nw := min(s.workers, n)
+	if nw <= 1 {
+		for t := 0; t < n; t++ {
+			j.run(s, 0, t)
+		}
+		return
+	}
+	s.tasks = int64(n)
+	s.next.Store(0)
+	s.wg.Add(nw - 1)
+	for w := 1; w < nw; w++ {
+		s.start[w] <- j
+	}
+	s.drain(j, 0)
+	s.wg.Wait()
+}
 
 // grow returns buf resized to n elements, reallocating only when its
 // capacity is too small.
@@ -33,50 +141,12 @@ func grow(buf []float32, n int) []float32 {
 	return buf[:n]
 }
 
-func (ws *Workspace) convForward(s ConvShape, x, w, y []float32) {
-	k := s.Cin * s.KH * s.KW
-	p := s.OutH() * s.OutW()
-	ws.col = grow(ws.col, k*p)
-	for n := 0; n < s.N; n++ {
-		xn := x[n*s.Cin*s.H*s.W : (n+1)*s.Cin*s.H*s.W]
-		col := xn
-		if !s.isPointwise() {
-			col = ws.col
-			im2col(s, xn, col)
-		}
-		Sgemm(false, false, s.Cout, p, k, 1, w, k, col, p, 0, y[n*s.Cout*p:], p)
-	}
-}
+// sgemmPool lends Workspaces to Sgemm. A pooled Workspace carries no state
+// between calls other than its scratch memory.
+var sgemmPool = sync.Pool{New: func() any { return NewWorkspace(0) }}
 
-func (ws *Workspace) convBackwardData(s ConvShape, dy, w, dx []float32) {
-	k := s.Cin * s.KH * s.KW
-	p := s.OutH() * s.OutW()
-	img := s.Cin * s.H * s.W
-	ws.col = grow(ws.col, k*p)
-	for n := 0; n < s.N; n++ {
-		dxn := dx[n*img : (n+1)*img]
-		if s.isPointwise() {
-			Sgemm(true, false, k, p, s.Cout, 1, w, k, dy[n*s.Cout*p:], p, 0, dxn, p)
-			continue
-		}
-		Sgemm(true, false, k, p, s.Cout, 1, w, k, dy[n*s.Cout*p:], p, 0, ws.col, p)
-		clear(dxn)
-		col2im(s, ws.col, dxn)
-	}
-}
-
-func (ws *Workspace) convBackwardFilter(s ConvShape, x, dy, dw []float32) {
-	k := s.Cin * s.KH * s.KW
-	p := s.OutH() * s.OutW()
-	img := s.Cin * s.H * s.W
-	ws.col = grow(ws.col, k*p)
-	for n := 0; n < s.N; n++ {
-		xn := x[n*img : (n+1)*img]
-		col := xn
-		if !s.isPointwise() {
-			col = ws.col
-			im2col(s, xn, col)
-		}
-		Sgemm(false, true, s.Cout, k, p, 1, dy[n*s.Cout*p:], p, col, p, 1, dw, k)
-	}
+// Sgemm is the package-level Sgemm running on the workers of ws.
+func (ws *Workspace) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	ws.s.sgemm(gemmArgs{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc})
 }

@@ -1,0 +1,193 @@
+package tensor
+
+// This file holds the blocked GEMM driver: packing of A and B panels, the
+// macro-kernel that walks micro-tiles, and the split of C into tiles that the
+// workers of a Workspace compute in parallel.
+
+// gemmArgs are the operands of one C = alpha*op(A)*op(B) + beta*C call.
+type gemmArgs struct {
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	a, b, c        []float32
+	lda, ldb, ldc  int
+}
+
+// gemmBufs is one worker's packing scratch.
+type gemmBufs struct {
+	a   []float32 // packed A block, mc*kc
+	b   []float32 // packed B block, kc*nc
+	tmp [mr * nr]float32
+}
+
+func newGemmBufs() *gemmBufs {
+	return &gemmBufs{a: make([]float32, mc*kc), b: make([]float32, kc*nc)}
+}
+
+// gemmTile computes rows [i0, i1) and columns [j0, j1) of C. The result of
+// every element depends only on the operands and kc, not on the tile bounds.
+func gemmTile(kern kernelFunc, bufs *gemmBufs, g *gemmArgs, i0, i1, j0, j1 int) {
+	c, ldc := g.c, g.ldc
+	switch g.beta {
+	case 1:
+	case 0:
+		for i := i0; i < i1; i++ {
+			clear(c[i*ldc+j0 : i*ldc+j1])
+		}
+	default:
+		for i := i0; i < i1; i++ {
+			row := c[i*ldc+j0 : i*ldc+j1]
+			for j := range row {
+				row[j] *= g.beta
+			}
+		}
+	}
+	if g.k == 0 || g.alpha == 0 {
+		return
+	}
+	for jc := j0; jc < j1; jc += nc {
+		nb := min(nc, j1-jc)
+		for pc := 0; pc < g.k; pc += kc {
+			kb := min(kc, g.k-pc)
+			packB(bufs.b, g.transB, g.b, g.ldb, pc, kb, jc, nb)
+			for ic := i0; ic < i1; ic += mc {
+				mb := min(mc, i1-ic)
+				packA(bufs.a, g.transA, g.a, g.lda, ic, mb, pc, kb, g.alpha)
+				macroKernel(kern, bufs, kb, mb, nb, c[ic*ldc+jc:], ldc)
+			}
+		}
+	}
+}
+
+// macroKernel multiplies the packed mb x kb block of A with the packed
+// kb x nb block of B and adds the product to C (c[0] is the top-left
+// element of the block). Partial tiles at the right and bottom edges go
+// through a scratch tile.
+func macroKernel(kern kernelFunc, bufs *gemmBufs, kb, mb, nb int, c []float32, ldc int) {
+	for jr := 0; jr < nb; jr += nr {
+		cols := min(nr, nb-jr)
+		bp := bufs.b[jr*kb : jr*kb+kb*nr]
+		for ir := 0; ir < mb; ir += mr {
+			rows := min(mr, mb-ir)
+			ap := bufs.a[ir*kb : ir*kb+kb*mr]
+			off := ir*ldc + jr
+			if rows == mr && cols == nr {
+				kern(kb, ap, bp, c[off:], ldc)
+				continue
+			}
+			tmp := bufs.tmp[:]
+			clear(tmp)
+			kern(kb, ap, bp, tmp, nr)
+			for i := 0; i < rows; i++ {
+				dst := c[off+i*ldc : off+i*ldc+cols]
+				for j, v := range tmp[i*nr : i*nr+cols] {
+					dst[j] += v
+				}
+			}
+		}
+	}
+}
+
+// packA packs rows [i0, i0+mb) and columns [p0, p0+kb) of alpha*op(A) into
+// dst as consecutive mr-row panels; panel r starts at r*mr*kb and holds
+// dst[p*mr+i] = alpha*op(A)[i0+r*mr+i, p0+p], rows past mb being zero.
+func packA(dst []float32, trans bool, a []float32, lda, i0, mb, p0, kb int, alpha float32) {
+	for ir := 0; ir < mb; ir += mr {
+		rows := min(mr, mb-ir)
+		d := dst[ir*kb : ir*kb+kb*mr]
+		if trans {
+			for p := 0; p < kb; p++ {
+				src := a[(p0+p)*lda+i0+ir : (p0+p)*lda+i0+ir+rows]
+				dp := d[p*mr : p*mr+mr]
+				for i, v := range src {
+					dp[i] = alpha * v
+				}
+				clear(dp[rows:])
+			}
+			continue
+		}
+		for i := 0; i < rows; i++ {
+			src := a[(i0+ir+i)*lda+p0 : (i0+ir+i)*lda+p0+kb]
+			for p, v := range src {
+				d[p*mr+i] = alpha * v
+			}
+		}
+		for i := rows; i < mr; i++ {
+			for p := 0; p < kb; p++ {
+				d[p*mr+i] = 0
+			}
+		}
+	}
+}
+
+// packB packs rows [p0, p0+kb) and columns [j0, j0+nb) of op(B) into dst as
+// consecutive nr-column panels; panel r starts at r*nr*kb and holds
+// dst[p*nr+j] = op(B)[p0+p, j0+r*nr+j], columns past nb being zero.
+func packB(dst []float32, trans bool, b []float32, ldb, p0, kb, j0, nb int) {
+	for jr := 0; jr < nb; jr += nr {
+		cols := min(nr, nb-jr)
+		d := dst[jr*kb : jr*kb+kb*nr]
+		if !trans {
+			for p := 0; p < kb; p++ {
+				row := (p0+p)*ldb + j0 + jr
+				dp := d[p*nr : p*nr+nr]
+				copy(dp, b[row:row+cols])
+				clear(dp[cols:])
+			}
+			continue
+		}
+		for j := 0; j < cols; j++ {
+			src := b[(j0+jr+j)*ldb+p0 : (j0+jr+j)*ldb+p0+kb]
+			for p, v := range src {
+				d[p*nr+j] = v
+			}
+		}
+		for j := cols; j < nr; j++ {
+			for p := 0; p < kb; p++ {
+				d[p*nr+j] = 0
+			}
+		}
+	}
+}
+
+// gemmJob splits C into a grid of tiles, one task each.
+type gemmJob struct {
+	g      gemmArgs
+	tm, tn int // tile size, multiples of mr and nr
+	nTn    int // tiles per row of the grid
+}
+
+func (j *gemmJob) run(s *state, worker, task int) {
+	i0 := task / j.nTn * j.tm
+	j0 := task % j.nTn * j.tn
+	gemmTile(s.kern, s.bufs[worker].gemm, &j.g, i0, min(i0+j.tm, j.g.m), j0, min(j0+j.tn, j.g.n))
+}
+
+// parallelFlops is the work (in multiply-adds) below which a GEMM runs on the
+// calling goroutine alone.
+const parallelFlops = 1 << 17
+
+// sgemm runs the GEMM on the workers of s. Tiling changes only which worker
+// computes which elements, never the value of an element.
+func (s *state) sgemm(g gemmArgs) {
+	if g.m == 0 || g.n == 0 {
+		return
+	}
+	if s.workers == 1 || g.m*g.n*max(g.k, 1) < parallelFlops {
+		gemmTile(s.kern, s.bufs[0].gemm, &g, 0, g.m, 0, g.n)
+		return
+	}
+	tm, tn := mc, nc
+	nTm := (g.m + tm - 1) / tm
+	if want := 4 * s.workers; nTm*((g.n+tn-1)/tn) < want {
+		split := (want + nTm - 1) / nTm
+		tn = max(roundUp((g.n+split-1)/split, nr), 4*nr)
+		tn = min(tn, nc)
+	}
+	j := &s.gemmJob
+	*j = gemmJob{g: g, tm: tm, tn: tn, nTn: (g.n + tn - 1) / tn}
+	s.parallel(nTm*j.nTn, j)
+	j.g = gemmArgs{} // drop references to the caller's slices
+}
+
+func roundUp(x, m int) int { return (x + m - 1) / m * m }

@@ -1,0 +1,48 @@
+package tensor
+
+// Register-blocking and cache-blocking parameters of the GEMM. The
+// micro-kernel computes an mr x nr tile of C from an mr x kc panel of packed
+// A and a kc x nr panel of packed B. kc is the only parameter that affects
+// the result: each element of C is accumulated one kc-block at a time, in
+// order, so kc must not depend on the number of workers.
+const (
+	mr = 6   // rows of the micro-tile; 6 rows x 2 YMM vectors = 12 accumulators
+	nr = 16  // columns of the micro-tile, two 8-wide YMM vectors
+	kc = 256 // depth of a packed panel: A block mc*kc*4 = 96 KiB fits L2, B panel kc*nr*4 = 16 KiB fits L1
+	mc = 96  // rows of a packed A block (multiple of mr)
+	nc = 512 // columns of a packed B block (multiple of nr)
+)
+
+// kernelFunc computes C[0:mr, 0:nr] += A*B where a holds k packed columns
+// of mr values (a[p*mr+i] = A[i,p]), b holds k packed rows of nr values
+// (b[p*nr+j] = B[p,j]) and C starts at c[0] with row stride ldc. The
+// accumulation over p starts from zero and runs in increasing p; the sum is
+// then added to C.
+type kernelFunc func(k int, a, b, c []float32, ldc int)
+
+// kernelGo is the portable micro-kernel. It keeps the tile in a local array
+// and walks each row of it as a 16-wide vector so the compiler can keep the
+// loop tight.
+func kernelGo(k int, a, b, c []float32, ldc int) {
+	var acc [mr * nr]float32
+	a = a[:k*mr]
+	b = b[:k*nr]
+	for p := 0; p < k; p++ {
+		bp := (*[nr]float32)(b[p*nr:])
+		ap := (*[mr]float32)(a[p*mr:])
+		for i := 0; i < mr; i++ {
+			av := ap[i]
+			row := (*[nr]float32)(acc[i*nr:])
+			for j := 0; j < nr; j++ {
+				row[j] += av * bp[j]
+			}
+		}
+	}
+	for i := 0; i < mr; i++ {
+		crow := (*[nr]float32)(c[i*ldc:])
+		row := (*[nr]float32)(acc[i*nr:])
+		for j := 0; j < nr; j++ {
+			crow[j] += row[j]
+		}
+	}
+}
