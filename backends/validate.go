@@ -1,0 +1,272 @@
+package backends
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Problem is one violation found in a profile.
+type Problem struct {
+	// Field is the YAML path of the offending field, e.g. "noc.routing".
+	Field string
+	// Msg says what was found and what was wanted.
+	Msg string
+}
+
+// ProfileError reports every problem found in one profile.
+type ProfileError struct {
+	// File is the path of the profile, or "builtin:NAME".
+	File string
+	// Problems lists the violations in schema order (never empty).
+	Problems []Problem
+}
+
+// Error formats the problems as "backends: FILE: field: msg; field: msg".
+func (e *ProfileError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "backends: %s: ", e.File)
+	for i, p := range e.Problems {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "%s: %s", p.Field, p.Msg)
+	}
+	return b.String()
+}
+
+var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+
+var (
+	knownRouting   = []string{RoutingXY, RoutingYX}
+	knownOverflow  = []string{OverflowBackpressure, OverflowDrop}
+	knownMsgMode   = []string{MessagePerCore, MessageMulticastTree}
+	knownCompare   = []string{CompareGE, CompareGT}
+	knownNeurons   = []string{NeuronIF, NeuronLIF, NeuronLIFLinear, NeuronCUBALIF, NeuronALIF, NeuronResonateFire, NeuronSigmaDelta, NeuronIzhikevich}
+	knownBasis     = []string{BasisMeasured, BasisPreSilicon, BasisCalibrated, BasisChipAverage, BasisPublishedEstimate, BasisAssumed}
+	knownSyncModes = []string{SyncBarrier, SyncFixedTick, SyncNone}
+	knownInterp    = []string{InterpLog2, InterpLinear}
+)
+
+// validator accumulates problems.
+type validator struct{ probs []Problem }
+
+func (v *validator) add(field, format string, args ...any) {
+	v.probs = append(v.probs, Problem{Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (v *validator) positive(field string, got int) {
+	if got <= 0 {
+		v.add(field, "got %d, want > 0", got)
+	}
+}
+
+func (v *validator) nonNegative(field string, got int) {
+	if got < 0 {
+		v.add(field, "got %d, want >= 0", got)
+	}
+}
+
+func (v *validator) nonNegativeF(field string, got float64) {
+	if !(got >= 0) { // also rejects NaN
+		v.add(field, "got %g, want >= 0", got)
+	}
+}
+
+func (v *validator) positiveF(field string, got float64) {
+	if !(got > 0) {
+		v.add(field, "got %g, want > 0", got)
+	}
+}
+
+func (v *validator) oneOf(field, got string, want []string) {
+	for _, w := range want {
+		if got == w {
+			return
+		}
+	}
+	if got == "" {
+		v.add(field, "missing, want one of %s", strings.Join(want, ", "))
+		return
+	}
+	v.add(field, "got %q, want one of %s", got, strings.Join(want, ", "))
+}
+
+// Validate checks every field of p and returns a *ProfileError listing all
+// problems, or nil. file names the profile in the error (a path or
+// "builtin:NAME").
+func (p *Profile) Validate(file string) error {
+	v := &validator{}
+	if p.Version != SchemaVersion {
+		v.add("version", "got %d, want %d", p.Version, SchemaVersion)
+	}
+	if !nameRE.MatchString(p.Name) {
+		v.add("name", "got %q, want lower-case letters, digits and '-'", p.Name)
+	}
+	if strings.TrimSpace(p.Source) == "" {
+		v.add("source", "missing, want a citation of where the numbers come from")
+	}
+	v.nonNegativeF("clock_mhz", p.ClockMHz)
+	v.nonNegativeF("static_power_mw", p.StaticPowerMW)
+
+	m := p.Mesh
+	v.positive("mesh.tiles_x", m.TilesX)
+	v.positive("mesh.tiles_y", m.TilesY)
+	v.positive("mesh.cores_per_tile", m.CoresPerTile)
+	v.nonNegative("mesh.chips_x", m.ChipsX)
+	v.nonNegative("mesh.chips_y", m.ChipsY)
+	multiChip := max(m.ChipsX, 1)*max(m.ChipsY, 1) > 1
+
+	c := p.Core
+	v.positive("core.max_neurons", c.MaxNeurons)
+	v.nonNegative("core.max_fan_in_axons", c.MaxFanInAxons)
+	v.nonNegative("core.max_fan_out_axons", c.MaxFanOutAxons)
+	v.nonNegative("core.max_destination_cores_per_neuron", c.MaxDestinationCoresPerNeuron)
+	v.nonNegative("core.distinct_weights_per_neuron", c.DistinctWeightsPerNeuron)
+	if p.LayerCores == nil {
+		v.positive("core.synaptic_memory_bytes", c.SynapticMemoryBytes)
+	} else {
+		v.nonNegative("core.synaptic_memory_bytes", c.SynapticMemoryBytes)
+	}
+	v.nonNegative("core.routing_table_bytes", c.RoutingTableBytes)
+	v.nonNegative("core.routing_table_entries", c.RoutingTableEntries)
+	if len(c.NeuronModels) == 0 {
+		v.add("core.neuron_models", "missing, want a non-empty list from %s", strings.Join(knownNeurons, ", "))
+	}
+	for i, n := range c.NeuronModels {
+		v.oneOf(fmt.Sprintf("core.neuron_models[%d]", i), n, knownNeurons)
+	}
+
+	if lc := p.LayerCores; lc != nil {
+		validateLayerCores(v, lc, m, c)
+	}
+
+	pr := p.Precision
+	v.positive("precision.weight_bits", pr.WeightBits)
+	v.positive("precision.membrane_bits", pr.MembraneBits)
+	v.nonNegative("precision.decay_bits", pr.DecayBits)
+	v.positive("precision.threshold_bits", pr.ThresholdBits)
+	v.oneOf("precision.threshold_compare", pr.ThresholdCompare, knownCompare)
+	v.nonNegative("precision.spike_payload_bits", pr.SpikePayloadBits)
+
+	n := p.NoC
+	v.oneOf("noc.routing", n.Routing, knownRouting)
+	v.oneOf("noc.overflow_policy", n.OverflowPolicy, knownOverflow)
+	v.oneOf("noc.message_mode", n.MessageMode, knownMsgMode)
+	v.positive("noc.link_buffer_depth_flits", n.LinkBufferDepthFlits)
+	v.positive("noc.flit_bits", n.FlitBits)
+	v.positive("noc.packet_bits", n.PacketBits)
+	if n.FlitBits > 0 && n.PacketBits > 0 && n.PacketBits < n.FlitBits {
+		v.add("noc.packet_bits", "got %d, want >= flit_bits (%d)", n.PacketBits, n.FlitBits)
+	}
+	v.positiveF("noc.link_bandwidth_gmsg_per_s", n.LinkBandwidthGMsgPerS)
+	v.nonNegativeF("noc.hop_latency_ew_ns", n.HopLatencyEWNs)
+	v.nonNegativeF("noc.hop_latency_ns_ns", n.HopLatencyNSNs)
+	v.nonNegativeF("noc.within_tile_latency_ns", n.WithinTileLatencyNs)
+	if multiChip {
+		v.positiveF("noc.inter_chip_hop_latency_ns", n.InterChipHopLatencyNs)
+	} else {
+		v.nonNegativeF("noc.inter_chip_hop_latency_ns", n.InterChipHopLatencyNs)
+	}
+	v.nonNegative("noc.routing_table_entries_per_chip", n.RoutingTableEntriesPerChip)
+
+	e := p.Energy
+	if e == (Energy{}) {
+		v.add("energy", "missing energy table, want at least basis and syn_op_pj")
+	} else {
+		v.oneOf("energy.basis", e.Basis, knownBasis)
+		v.positiveF("energy.syn_op_pj", e.SynOpPJ)
+		for _, f := range []struct {
+			name string
+			val  float64
+		}{
+			{"syn_op_sparse_pj", e.SynOpSparsePJ}, {"syn_op_conv_pj", e.SynOpConvPJ},
+			{"neuron_update_active_pj", e.NeuronUpdateActivePJ}, {"neuron_update_inactive_pj", e.NeuronUpdateInactivePJ},
+			{"spike_out_pj", e.SpikeOutPJ}, {"message_out_pj", e.MessageOutPJ},
+			{"hop_ew_pj", e.HopEWPJ}, {"hop_ns_pj", e.HopNSPJ}, {"within_tile_pj", e.WithinTilePJ},
+			{"synaptic_update_pj", e.SynapticUpdatePJ},
+		} {
+			v.nonNegativeF("energy."+f.name, f.val)
+		}
+		if multiChip {
+			v.positiveF("energy.inter_chip_hop_pj", e.InterChipHopPJ)
+		} else {
+			v.nonNegativeF("energy.inter_chip_hop_pj", e.InterChipHopPJ)
+		}
+		if e.Basis != BasisMeasured && strings.TrimSpace(e.Notes) == "" {
+			v.add("energy.notes", "missing, want a note on the %q basis (what is estimated or assumed)", e.Basis)
+		}
+	}
+
+	t := p.Timing
+	for _, f := range []struct {
+		name string
+		val  float64
+	}{
+		{"syn_op_ns", t.SynOpNs}, {"syn_op_sparse_ns", t.SynOpSparseNs}, {"syn_op_conv_ns", t.SynOpConvNs},
+		{"neuron_update_active_ns", t.NeuronUpdateActiveNs},
+		{"neuron_update_inactive_ns", t.NeuronUpdateInactiveNs}, {"spike_out_ns", t.SpikeOutNs},
+		{"message_out_ns", t.MessageOutNs}, {"message_in_ns", t.MessageInNs},
+	} {
+		v.nonNegativeF("timing."+f.name, f.val)
+	}
+
+	s := p.Sync
+	v.oneOf("sync.mode", s.Mode, knownSyncModes)
+	if s.Interpolation != "" {
+		v.oneOf("sync.interpolation", s.Interpolation, knownInterp)
+	}
+	switch s.Mode {
+	case SyncBarrier:
+		if len(s.BarrierNs) == 0 {
+			v.add("sync.barrier_ns", "missing, want at least one {tiles, latency_ns} point for mode %q", SyncBarrier)
+		}
+	case SyncFixedTick:
+		v.positiveF("sync.tick_ns", s.TickNs)
+	}
+	if s.Mode != SyncFixedTick {
+		v.nonNegativeF("sync.tick_ns", s.TickNs)
+	}
+	for i, pt := range s.BarrierNs {
+		f := fmt.Sprintf("sync.barrier_ns[%d]", i)
+		v.positive(f+".tiles", pt.Tiles)
+		v.nonNegativeF(f+".latency_ns", pt.LatencyNs)
+		if i > 0 && pt.Tiles <= s.BarrierNs[i-1].Tiles {
+			v.add(f+".tiles", "got %d after %d, want strictly increasing tile counts", pt.Tiles, s.BarrierNs[i-1].Tiles)
+		}
+	}
+
+	if len(v.probs) == 0 {
+		return nil
+	}
+	return &ProfileError{File: file, Problems: v.probs}
+}
+
+func validateLayerCores(v *validator, lc *LayerCores, m Mesh, c Core) {
+	cores := m.TilesX * m.TilesY * m.CoresPerTile * max(m.ChipsX, 1) * max(m.ChipsY, 1)
+	if len(lc.KernelMemoryEntries) != cores {
+		v.add("layer_cores.kernel_memory_entries", "got %d entries, want one per core (%d)", len(lc.KernelMemoryEntries), cores)
+	}
+	if len(lc.NeuronMemoryEntries) != cores {
+		v.add("layer_cores.neuron_memory_entries", "got %d entries, want one per core (%d)", len(lc.NeuronMemoryEntries), cores)
+	}
+	maxNeur := 0
+	for i, k := range lc.KernelMemoryEntries {
+		v.positive(fmt.Sprintf("layer_cores.kernel_memory_entries[%d]", i), k)
+	}
+	for i, k := range lc.NeuronMemoryEntries {
+		v.positive(fmt.Sprintf("layer_cores.neuron_memory_entries[%d]", i), k)
+		maxNeur = max(maxNeur, k)
+	}
+	if len(lc.NeuronMemoryEntries) > 0 && c.MaxNeurons != maxNeur {
+		v.add("core.max_neurons", "got %d, want %d (the largest layer_cores.neuron_memory_entries)", c.MaxNeurons, maxNeur)
+	}
+	v.nonNegative("layer_cores.bias_memory_entries", lc.BiasMemoryEntries)
+	v.positive("layer_cores.max_destination_layers", lc.MaxDestinationLayers)
+	v.positive("layer_cores.max_input_height", lc.MaxInputHeight)
+	v.positive("layer_cores.max_input_width", lc.MaxInputWidth)
+	v.positive("layer_cores.max_output_height", lc.MaxOutputHeight)
+	v.positive("layer_cores.max_output_width", lc.MaxOutputWidth)
+	v.positive("layer_cores.max_channels", lc.MaxChannels)
+	v.positive("layer_cores.max_kernel_size", lc.MaxKernelSize)
+}
