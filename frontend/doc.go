@@ -1,0 +1,15 @@
+// Package frontend reads model descriptions and lowers them to the IR.
+//
+// A model description is an architecture spec: a small YAML file (or the
+// compact block list used in papers, "SRB_k5,SRB_k5,skip,SRB_k3,SRB_k5", or
+// the name of a built-in zoo entry) that names a macro architecture, the
+// initial channel count C, the timesteps T, the input shape, the number of
+// classes and, for searchable macros, the block chosen at each position.
+// Lower turns a spec into an untrained ir.Graph whose populations carry the
+// paper's layer names (stem, TBDb/Ll, pools, head).
+//
+// The block and macro definitions follow the AutoSNN paper (Na et al., ICML
+// 2022) and its reference implementation as summarised in
+// shared/spec/autosnn-reference.md sections 4 and 5; the hand-crafted
+// baselines follow the papers that introduced them.
+package frontend
