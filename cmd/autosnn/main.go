@@ -34,6 +34,8 @@ func newApp() *cli.App {
 		Commands: []*cli.Command{
 			// Commands are added here, one line each, in the order of the mission:
 			// model description, data, training, search, compiling, simulation.
+			zooCommand(),
+			showCommand(),
 		},
 		HideHelpCommand: true,
 	}
