@@ -1,0 +1,55 @@
+// Package nn holds the layers of the spiking-network training engine: each a
+// small module with an explicit multi-step forward over T timesteps and an
+// explicit backward (backpropagation through time), with the exact semantics
+// of the AutoSNN reference (PyTorch + SpikingJelly; see
+// shared/spec/autosnn-reference.md sections 1-6). Networks are assembled from
+// these layers elsewhere (package search/train); this package knows nothing
+// of architectures.
+//
+// # Layout and the module contract
+//
+// Activations are dense float32 [Tensor]s in row-major order whose first
+// dimension is time: a convolutional activation is [T, N, C, H, W], a
+// fully-connected one [T, N, F]. Static images enter with T = 1 and are
+// broadcast to T steps by [Repeat] (direct encoding: the stem conv and BN run
+// once per image).
+//
+// Every single-input layer implements [Layer]:
+//
+//   - Forward consumes a whole sequence of T steps and returns the output.
+//     Neuron state (membrane potential) starts at 0 in every Forward call, so
+//     state is reset per mini-batch by construction.
+//   - Backward takes dL/dy for the last Forward and returns dL/dx, adding
+//     parameter gradients into Param.Grad (callers zero them with [ZeroGrad]
+//     once per optimiser step).
+//   - Params lists the learnable tensors by dotted name ("blocks.2.conv1.weight");
+//     [BatchNorm] also lists its running statistics through [Buffered].
+//
+// # Aliasing and lifetime
+//
+// A returned tensor is owned by the layer that returned it and stays valid
+// until that layer's next Forward (outputs) or Backward (input gradients).
+// Layers keep a reference to their input for the backward pass instead of
+// copying it, so a caller must not modify an input between Forward and
+// Backward. Buffers are reused across calls: in steady state (same shapes)
+// Forward and Backward do not allocate. [Flatten] returns views sharing the
+// input's data; [Add] returns dy itself as both input gradients.
+//
+// # Semantics kept from the reference
+//
+//   - BatchNorm is called per timestep: in training, statistics are computed
+//     over (N, H, W) of each step separately and the running statistics are
+//     updated once per step (T times per Forward; once for the T = 1 stem).
+//   - PLIF: H = V + k(X - V), k = sigmoid(w); S = [H >= 1]; V = H(1 - S) with S
+//     detached; ATan surrogate dS/dH = 1/(1 + (pi (H - 1))^2) (alpha = 2).
+//   - Max pooling routes gradient to the first maximum of each window in
+//     row-major order, as PyTorch does; ties are the rule on spike maps.
+//
+// # Memory of the fused neuron
+//
+// [Neuron] saves only its membrane potential H for the backward pass (4
+// bytes per neuron and step). Spikes are not saved at all: S = [H >= 1] is
+// recomputed in the fused backward, and V[t-1] = H[t-1](1 - S[t-1]), which is
+// cheaper than a bit-packed spike store (which would still need H or the
+// surrogate). [MaxPool2d] stores its argmax as one byte per output.
+package nn

@@ -1,0 +1,306 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+)
+
+// NeuronKind selects the membrane dynamics of a Neuron.
+type NeuronKind int
+
+const (
+	// PLIF is the parametric LIF neuron: H = V + k(X - V), k = sigmoid(w),
+	// with one learnable w per layer (w0 = -ln(tau0 - 1), 0 for tau0 = 2).
+	PLIF NeuronKind = iota
+	// LIF has a fixed time constant: H = V + (X - V)/tau.
+	LIF
+	// IF integrates without leak: H = V + X.
+	IF
+)
+
+func (k NeuronKind) String() string {
+	switch k {
+	case PLIF:
+		return "PLIF"
+	case LIF:
+		return "LIF"
+	case IF:
+		return "IF"
+	}
+	return fmt.Sprintf("NeuronKind(%d)", int(k))
+}
+
+// Neuron is a layer of spiking neurons with a fused multi-step forward and a
+// fused BPTT backward over all T steps of its input [T, ...].
+//
+// For each neuron, with V[-1] = 0, V_th = 1 and V_reset = 0:
+//
+//	H[t] = V[t-1] + k (X[t] - V[t-1])      (IF: H[t] = V[t-1] + X[t])
+//	S[t] = 1 if H[t] >= V_th else 0
+//	V[t] = H[t] (1 - S[t])                 (S detached: dV/dH = 1 - S)
+//
+// The step's gradient is the ATan surrogate dS/dH = (alpha/2) /
+// (1 + (pi/2 alpha (H - V_th))^2), alpha = 2. For PLIF, dL/dw =
+// k(1-k) sum dL/dH[t] (X[t] - V[t-1]) over neurons and steps.
+//
+// SpikeRegBeta, when nonzero, adds the gradient of the spike-regularisation
+// term beta * (spikes of this layer) / N (N = batch, dimension 1) to every
+// output, i.e. beta/N per output element; see SpikeRegularizer for the value.
+type Neuron struct {
+	name  string
+	Kind  NeuronKind
+	Tau   float64 // LIF time constant (> 1); also PLIF's initial tau
+	VTh   float32 // firing threshold, 1
+	Alpha float32 // ATan surrogate sharpness, 2
+	W     *Param  // PLIF only: the scalar w named Name()+".w"
+
+	SpikeRegBeta float32
+
+	// NoInputGrad skips dL/dx in Backward (dL/dw is still computed).
+	NoInputGrad bool
+
+	// smooth replaces the Heaviside output by the ATan antiderivative
+	// atan(pi/2 alpha (H - V_th))/pi + 1/2 (the reset still uses the step).
+	// Only the finite-difference tests use it: the backward is then the exact
+	// gradient of the forward.
+	smooth bool
+
+	x      *Tensor
+	h      []float32 // [T*len] saved membrane potentials H
+	v, dv  []float32 // per-neuron state (forward) and dL/dV (backward)
+	y, dx  Tensor
+	spikes int64
+}
+
+// NewNeuron returns a neuron layer of the given kind. tau is the (initial)
+// time constant for PLIF and LIF and must be > 1; it is ignored for IF. It
+// panics on an invalid kind or tau.
+func NewNeuron(name string, kind NeuronKind, tau float64) *Neuron {
+	if kind < PLIF || kind > IF || (kind != IF && !(tau > 1)) {
+		panic(fmt.Sprintf("nn: NewNeuron %s: invalid kind %v or tau %v", name, kind, tau))
+	}
+	n := &Neuron{name: name, Kind: kind, Tau: tau, VTh: 1, Alpha: 2}
+	if kind == PLIF {
+		n.W = newParam(name+".w", true, 1)
+		n.W.Data[0] = float32(-math.Log(tau - 1))
+	}
+	return n
+}
+
+// NewPLIF returns the AutoSNN neuron: PLIF with tau0 = 2 (w = 0).
+func NewPLIF(name string) *Neuron { return NewNeuron(name, PLIF, 2) }
+
+// Name implements Layer.
+func (n *Neuron) Name() string { return n.name }
+
+// Params implements Layer.
+func (n *Neuron) Params() []*Param {
+	if n.W == nil {
+		return nil
+	}
+	return []*Param{n.W}
+}
+
+// SetTraining implements Layer; neurons behave the same in both modes.
+func (n *Neuron) SetTraining(bool) {}
+
+// Spikes implements SpikeCounter.
+func (n *Neuron) Spikes() int64 { return n.spikes }
+
+// K returns the leak factor k = 1/tau in use: sigmoid(w) for PLIF, 1/Tau for
+// LIF and 1 for IF (where H = V + X is not of the k form).
+func (n *Neuron) K() float32 {
+	switch n.Kind {
+	case PLIF:
+		return float32(1 / (1 + math.Exp(-float64(n.W.Data[0]))))
+	case LIF:
+		return float32(1 / n.Tau)
+	}
+	return 1
+}
+
+// Forward implements Layer.
+func (n *Neuron) Forward(x *Tensor) (*Tensor, error) {
+	if len(x.Shape) < 2 || len(x.Data) != x.Len() || x.Len() == 0 {
+		return nil, shapeError(n.name, "input", x.Shape, "[T N ...] with data")
+	}
+	steps := x.Shape[0]
+	size := len(x.Data) / steps
+	n.y.resize(x.Shape...)
+	if cap(n.h) < len(x.Data) {
+		n.h = make([]float32, len(x.Data))
+	}
+	n.h = n.h[:len(x.Data)]
+	n.v = growF32(n.v, size)
+	clear(n.v)
+	k := n.K()
+	vth := n.VTh
+	var count int64
+	v := n.v
+	for t := range steps {
+		xs := x.Data[t*size : (t+1)*size]
+		hs := n.h[t*size : (t+1)*size]
+		ys := n.y.Data[t*size : (t+1)*size]
+		for i, xi := range xs {
+			var h float32
+			if n.Kind == IF {
+				h = v[i] + xi
+			} else {
+				h = v[i] + (xi-v[i])*k
+			}
+			hs[i] = h
+			if h >= vth {
+				ys[i] = 1
+				v[i] = 0
+				count++
+			} else {
+				ys[i] = 0
+				v[i] = h
+			}
+		}
+		if n.smooth {
+			c := float64(n.Alpha) * math.Pi / 2
+			for i, h := range hs {
+				ys[i] = float32(math.Atan(c*float64(h-vth))/math.Pi + 0.5)
+			}
+		}
+	}
+	n.spikes = count
+	n.x = x
+	return &n.y, nil
+}
+
+// Backward implements Layer with one fused reverse pass over T.
+func (n *Neuron) Backward(dy *Tensor) (*Tensor, error) {
+	if n.x == nil {
+		return nil, errNoForward(n.name)
+	}
+	if !sameShape(dy.Shape, n.y.Shape) || len(dy.Data) != len(n.y.Data) {
+		return nil, shapeError(n.name, "output gradient", dy.Shape, fmt.Sprint(n.y.Shape))
+	}
+	x := n.x
+	steps := x.Shape[0]
+	size := len(x.Data) / steps
+	if !n.NoInputGrad {
+		n.dx.resize(x.Shape...)
+	}
+	n.dv = growF32(n.dv, size)
+	clear(n.dv)
+	dv := n.dv
+	k := n.K()
+	isIF := n.Kind == IF
+	vth := n.VTh
+	c := n.Alpha * math.Pi / 2
+	half := n.Alpha / 2
+	var reg float32
+	if n.SpikeRegBeta != 0 {
+		reg = n.SpikeRegBeta / float32(x.Shape[1])
+	}
+	var dk float64
+	for t := steps - 1; t >= 0; t-- {
+		hs := n.h[t*size : (t+1)*size]
+		ds := dy.Data[t*size : (t+1)*size]
+		xs := x.Data[t*size : (t+1)*size]
+		var hprev []float32
+		if t > 0 {
+			hprev = n.h[(t-1)*size : t*size]
+		}
+		var dxs []float32
+		if !n.NoInputGrad {
+			dxs = n.dx.Data[t*size : (t+1)*size]
+		}
+		var dkt float32
+		for i, h := range hs {
+			u := h - vth
+			z := c * u
+			sg := half / (1 + z*z)
+			dh := (ds[i] + reg) * sg
+			if u < 0 { // no spike: V[t] = H[t] carries the future gradient
+				dh += dv[i]
+			}
+			if isIF {
+				dv[i] = dh
+				if dxs != nil {
+					dxs[i] = dh
+				}
+				continue
+			}
+			var vp float32
+			if hprev != nil && hprev[i] < vth {
+				vp = hprev[i]
+			}
+			dkt += dh * (xs[i] - vp)
+			dv[i] = dh * (1 - k)
+			if dxs != nil {
+				dxs[i] = dh * k
+			}
+		}
+		dk += float64(dkt)
+	}
+	if n.Kind == PLIF {
+		n.W.Grad[0] += float32(dk * float64(k) * (1 - float64(k)))
+	}
+	if n.NoInputGrad {
+		return nil, nil
+	}
+	return &n.dx, nil
+}
+
+func growF32(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+// ReLU is the ANN-mode activation y = max(x, 0) on any shape; its gradient
+// at 0 is 0, as in PyTorch.
+type ReLU struct {
+	name  string
+	x     *Tensor
+	y, dx Tensor
+}
+
+// NewReLU returns a ReLU layer.
+func NewReLU(name string) *ReLU { return &ReLU{name: name} }
+
+// Name implements Layer.
+func (r *ReLU) Name() string { return r.name }
+
+// Params implements Layer.
+func (r *ReLU) Params() []*Param { return nil }
+
+// SetTraining implements Layer.
+func (r *ReLU) SetTraining(bool) {}
+
+// Forward implements Layer.
+func (r *ReLU) Forward(x *Tensor) (*Tensor, error) {
+	if len(x.Data) != x.Len() {
+		return nil, shapeError(r.name, "input", x.Shape, "data matching the shape")
+	}
+	r.y.resize(x.Shape...)
+	for i, v := range x.Data {
+		r.y.Data[i] = max(v, 0)
+	}
+	r.x = x
+	return &r.y, nil
+}
+
+// Backward implements Layer.
+func (r *ReLU) Backward(dy *Tensor) (*Tensor, error) {
+	if r.x == nil {
+		return nil, errNoForward(r.name)
+	}
+	if !sameShape(dy.Shape, r.y.Shape) || len(dy.Data) != len(r.y.Data) {
+		return nil, shapeError(r.name, "output gradient", dy.Shape, fmt.Sprint(r.y.Shape))
+	}
+	r.dx.resize(r.x.Shape...)
+	for i, v := range r.x.Data {
+		if v > 0 {
+			r.dx.Data[i] = dy.Data[i]
+		} else {
+			r.dx.Data[i] = 0
+		}
+	}
+	return &r.dx, nil
+}
