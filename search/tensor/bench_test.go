@@ -1,0 +1,96 @@
+package tensor
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// benchGemmShapes are the GEMMs of the training workload: the whole-batch
+// im2col products of the AutoSNN convolutions (batch 32) and square sizes.
+var benchGemmShapes = []struct {
+	name           string
+	transA, transB bool
+	m, n, k        int
+}{
+	{"conv16x32x32k3_fwd", false, false, 16, 32 * 1024, 16 * 9},
+	{"conv32x16x16k3_fwd", false, false, 32, 32 * 256, 32 * 9},
+	{"conv64x8x8k3_fwd", false, false, 64, 32 * 64, 64 * 9},
+	{"conv64x32x32k3_fwd", false, false, 64, 32 * 1024, 64 * 9},
+	{"conv16x32x32k3_dw", false, true, 16, 16 * 9, 32 * 1024},
+	{"conv64x8x8k3_dx", true, false, 64 * 9, 32 * 64, 64},
+	{"square256", false, false, 256, 256, 256},
+	{"square512", false, false, 512, 512, 512},
+	{"square1024", false, false, 1024, 1024, 1024},
+}
+
+// benchWorkers are the worker counts the benchmarks run with. The count is
+// set explicitly on the Workspace rather than through -cpu, because the
+// testing package runs sub-benchmarks at the default GOMAXPROCS.
+var benchWorkers = []int{1, 2}
+
+func BenchmarkSgemm(b *testing.B) {
+	for _, sh := range benchGemmShapes {
+		for _, workers := range benchWorkers {
+			b.Run(fmt.Sprintf("%s/workers=%d", sh.name, workers), func(b *testing.B) {
+				benchSgemm(b, sh.transA, sh.transB, sh.m, sh.n, sh.k, workers)
+			})
+		}
+	}
+}
+
+func benchSgemm(b *testing.B, transA, transB bool, m, n, k, workers int) {
+	r := rand.New(rand.NewPCG(1, 1))
+	c := gemmCase{transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, beta: 0}
+	a, lda, bm, ldb, cm, ldc := c.operands(r)
+	ws := NewWorkspace(workers)
+	defer ws.Close()
+	ws.Sgemm(transA, transB, m, n, k, 1, a, lda, bm, ldb, 0, cm, ldc)
+	b.ResetTimer()
+	for b.Loop() {
+		ws.Sgemm(transA, transB, m, n, k, 1, a, lda, bm, ldb, 0, cm, ldc)
+	}
+	b.ReportMetric(2*float64(m)*float64(n)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+// benchConvShapes are the AutoSNN cell convolutions at batch 32: C=16 at
+// 32x32, 2C=32 at 16x16 and 4C=64 at 8x8, with 3x3 and 5x5 kernels.
+func benchConvShapes() []ConvShape {
+	var ss []ConvShape
+	for _, d := range []struct{ c, hw int }{{16, 32}, {32, 16}, {64, 8}} {
+		for _, k := range []int{3, 5} {
+			ss = append(ss, ConvShape{N: 32, Cin: d.c, H: d.hw, W: d.hw, Cout: d.c, KH: k, KW: k, Stride: 1, Pad: k / 2})
+		}
+	}
+	return ss
+}
+
+func BenchmarkConv(b *testing.B) {
+	for _, s := range benchConvShapes() {
+		flops := 2 * float64(s.N*s.Cout*s.OutH()*s.OutW()) * float64(s.Cin*s.KH*s.KW)
+		r := rand.New(rand.NewPCG(2, 2))
+		x, w, y := randSlice(r, s.XLen()), randSlice(r, s.WLen()), randSlice(r, s.YLen())
+		dx, dw := make([]float32, s.XLen()), make([]float32, s.WLen())
+		for _, op := range []struct {
+			name string
+			f    func(ws *Workspace)
+		}{
+			{"fwd", func(ws *Workspace) { Conv2DForward(s, x, w, y, ws) }},
+			{"bwdData", func(ws *Workspace) { Conv2DBackwardData(s, y, w, dx, ws) }},
+			{"bwdFilter", func(ws *Workspace) { Conv2DBackwardFilter(s, x, y, dw, ws) }},
+		} {
+			for _, workers := range benchWorkers {
+				b.Run(fmt.Sprintf("C%d_%dx%d_k%d/%s/workers=%d", s.Cin, s.H, s.W, s.KH, op.name, workers), func(b *testing.B) {
+					ws := NewWorkspace(workers)
+					defer ws.Close()
+					op.f(ws)
+					b.ResetTimer()
+					for b.Loop() {
+						op.f(ws)
+					}
+					b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				})
+			}
+		}
+	}
+}

@@ -1,0 +1,109 @@
+package tensor
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var workerCounts = []int{1, 2, 3, 4, 7}
+
+// TestSgemmDeterministic requires bit-identical results for every worker
+// count on shapes big enough to be split into many tiles.
+func TestSgemmDeterministic(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for _, c := range []gemmCase{
+		{false, false, 16, 2000, 300, 1, 0, 0},
+		{true, false, 200, 300, 600, 0.5, 1, 1},
+		{false, true, 130, 530, 700, -1, 0.5, 0},
+		{true, true, 97, 1100, 257, 1, 0, 2},
+	} {
+		t.Run(c.String(), func(t *testing.T) {
+			a, lda, b, ldb, c0, ldc := c.operands(r)
+			var want []float32
+			for _, w := range workerCounts {
+				ws := NewWorkspace(w)
+				got := append([]float32(nil), c0...)
+				ws.Sgemm(c.transA, c.transB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, got, ldc)
+				ws.Close()
+				if want == nil {
+					want = got
+					continue
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("workers=%d differs from workers=%d (-want +got):\n%s", w, workerCounts[0], diff)
+				}
+			}
+		})
+	}
+}
+
+// TestConvDeterministic requires bit-identical forward and backward results
+// for every worker count.
+func TestConvDeterministic(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for _, s := range []ConvShape{
+		{N: 9, Cin: 16, H: 32, W: 32, Cout: 16, KH: 3, KW: 3, Stride: 1, Pad: 1},
+		{N: 11, Cin: 32, H: 16, W: 16, Cout: 32, KH: 5, KW: 5, Stride: 2, Pad: 2},
+		{N: 13, Cin: 64, H: 8, W: 8, Cout: 64, KH: 1, KW: 1, Stride: 1, Pad: 0},
+	} {
+		t.Run(s.String(), func(t *testing.T) {
+			x, w, dy := randSlice(r, s.XLen()), randSlice(r, s.WLen()), randSlice(r, s.YLen())
+			dw0 := randSlice(r, s.WLen())
+			type result struct{ y, dx, dw []float32 }
+			var want *result
+			for _, workers := range workerCounts {
+				ws := NewWorkspace(workers)
+				got := &result{make([]float32, s.YLen()), make([]float32, s.XLen()), append([]float32(nil), dw0...)}
+				Conv2DForward(s, x, w, got.y, ws)
+				Conv2DBackwardData(s, dy, w, got.dx, ws)
+				Conv2DBackwardFilter(s, x, dy, got.dw, ws)
+				ws.Close()
+				if want == nil {
+					want = got
+					continue
+				}
+				for _, f := range []struct {
+					name      string
+					want, got []float32
+				}{{"y", want.y, got.y}, {"dx", want.dx, got.dx}, {"dw", want.dw, got.dw}} {
+					if diff := cmp.Diff(f.want, f.got); diff != "" {
+						t.Errorf("%s: workers=%d differs from workers=%d (-want +got):\n%s", f.name, workers, workerCounts[0], diff)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestNoAllocs checks that steady-state kernel calls do not allocate once a
+// Workspace has warmed up.
+func TestNoAllocs(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	s := ConvShape{N: 4, Cin: 16, H: 16, W: 16, Cout: 16, KH: 3, KW: 3, Stride: 1, Pad: 1}
+	x, w, y := randSlice(r, s.XLen()), randSlice(r, s.WLen()), randSlice(r, s.YLen())
+	dx, dw := make([]float32, s.XLen()), make([]float32, s.WLen())
+	a, b, c := randSlice(r, 200*300), randSlice(r, 300*400), make([]float32, 200*400)
+	for _, workers := range []int{1, 2} {
+		ws := NewWorkspace(workers)
+		for _, op := range []struct {
+			name string
+			f    func()
+		}{
+			{"Sgemm", func() { ws.Sgemm(false, false, 200, 400, 300, 1, a, 300, b, 400, 0, c, 400) }},
+			{"Conv2DForward", func() { Conv2DForward(s, x, w, y, ws) }},
+			{"Conv2DBackwardData", func() { Conv2DBackwardData(s, y, w, dx, ws) }},
+			{"Conv2DBackwardFilter", func() { Conv2DBackwardFilter(s, x, y, dw, ws) }},
+		} {
+			t.Run(fmt.Sprintf("%s/workers=%d", op.name, workers), func(t *testing.T) {
+				op.f() // warm up the scratch buffers
+				if got := testing.AllocsPerRun(5, op.f); got != 0 {
+					t.Errorf("allocs per call = %v, want 0", got)
+				}
+			})
+		}
+		ws.Close()
+	}
+}

@@ -1,0 +1,74 @@
+package tensor
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestKernelAsmMatchesGo runs every GEMM case through a Workspace with the
+// assembly micro-kernel and one with the portable kernel and requires
+// agreement within float tolerance. It is skipped where there is no
+// assembly kernel (other architectures, purego builds, CPUs without
+// AVX2/FMA).
+func TestKernelAsmMatchesGo(t *testing.T) {
+	asm, ok := asmKernel()
+	if !ok {
+		t.Skip("no assembly kernel on this build or CPU")
+	}
+	wsAsm, wsGo := newWorkspace(1, asm), newWorkspace(1, kernelGo)
+	defer wsAsm.Close()
+	defer wsGo.Close()
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, c := range gemmCases() {
+		t.Run(c.String(), func(t *testing.T) {
+			a, lda, b, ldb, cm, ldc := c.operands(r)
+			cGo := append([]float32(nil), cm...)
+			wsAsm.Sgemm(c.transA, c.transB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, cm, ldc)
+			wsGo.Sgemm(c.transA, c.transB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, cGo, ldc)
+			want := make([]float64, c.m*c.n)
+			for i := 0; i < c.m; i++ {
+				for j := 0; j < c.n; j++ {
+					want[i*c.n+j] = float64(cGo[i*ldc+j])
+				}
+			}
+			checkClose(t, cm, ldc, want, c.m, c.n, c.k)
+		})
+	}
+}
+
+// TestKernelDirect calls each available micro-kernel on one tile and checks
+// every element, including that nothing outside the tile is written.
+func TestKernelDirect(t *testing.T) {
+	kernels := map[string]kernelFunc{"go": kernelGo}
+	if asm, ok := asmKernel(); ok {
+		kernels["asm"] = asm
+	}
+	r := rand.New(rand.NewPCG(11, 12))
+	for name, kern := range kernels {
+		for _, k := range []int{1, 3, 4, 5, 8, 37} {
+			const ldc = nr + 5
+			a, b := randSlice(r, k*mr), randSlice(r, k*nr)
+			c := randSlice(r, mr*ldc)
+			want := make([]float32, len(c))
+			copy(want, c)
+			for i := 0; i < mr; i++ {
+				for j := 0; j < nr; j++ {
+					var s float64
+					for p := 0; p < k; p++ {
+						s += float64(a[p*mr+i]) * float64(b[p*nr+j])
+					}
+					want[i*ldc+j] = float32(float64(want[i*ldc+j]) + s)
+				}
+			}
+			kern(k, a, b, c, ldc)
+			if diff := cmp.Diff(want, c, cmp.Comparer(func(x, y float32) bool {
+				d := x - y
+				return d < 1e-5*float32(k+2) && -d < 1e-5*float32(k+2)
+			})); diff != "" {
+				t.Errorf("%s kernel, k=%d: C mismatch (-want +got):\n%s", name, k, diff)
+			}
+		}
+	}
+}
