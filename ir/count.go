@@ -83,7 +83,7 @@ func Synapses(e *Projection) int64 {
 		return int64(s.Len()) * int64(d.Len())
 	case Identity:
 		return int64(d.Len())
-	case Conv2D, MaxPool, AvgPool:
+	case Conv2D, MaxPool, AvgPool, SumPool:
 		rows := validTaps(s.H, d.H, e.Kernel, e.Stride, e.Pad)
 		cols := validTaps(s.W, d.W, e.Kernel, e.Stride, e.Pad)
 		per := int64(rows) * int64(cols) // taps per output channel pair, summed over positions

@@ -32,6 +32,7 @@
 //	pooling     Projection  MaxPool      -                        -
 //	pooling     Projection  AvgPool      - (weight 1/K²)          -
 //	shortcut    Projection  Identity     - (weight 1)             -
+//	pooling     Projection  SumPool      - (weight 1)             - (lowered max-pool)
 //
 // Any Conv2D or Dense projection may carry a BatchNorm applied to its output
 // (before the sum); the fold-bn pass removes it.
@@ -46,5 +47,7 @@
 // all its weights or none.
 //
 // Fields that passes fill are documented with the pass that sets them;
-// before that pass they are nil.
+// before that pass they are nil: Population.Rates (profile), Population.Q
+// and Projection.Q (quantize, whose integer semantics quant.go states),
+// Population.Core (place).
 package ir

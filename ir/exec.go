@@ -261,9 +261,12 @@ func (x *Executor) apply(e *Projection, src, dst []float32) {
 				dst[o] += v * e.Weights[o*in+i]
 			}
 		}
-	case AvgPool:
+	case AvgPool, SumPool:
 		k := e.Kernel
 		inv := 1 / float32(k*k)
+		if e.Op == SumPool {
+			inv = 1
+		}
 		for c := 0; c < d.C; c++ {
 			for oh := 0; oh < d.H; oh++ {
 				for ow := 0; ow < d.W; ow++ {

@@ -164,6 +164,13 @@ type Population struct {
 	// Rates is the profiled mean number of spikes per neuron per timestep
 	// (length Shape.Len()), or nil. The profile pass sets it.
 	Rates []float32
+	// Q is the integer form of the population, set by the quantize pass
+	// (nil before, and always nil for the input population).
+	Q *PopQuant
+	// Core is, per neuron (length Shape.Len()), the index of the core that
+	// holds it in the target's core numbering. The place pass sets it; it
+	// is nil before, and for the input population, which the host drives.
+	Core []int32
 }
 
 // Op is the operator of a projection.
@@ -176,9 +183,13 @@ const (
 	MaxPool
 	AvgPool
 	Identity
+	// SumPool sums each window of the source channel with weight 1; the
+	// lower-ops pass makes it from MaxPool over spikes (with a memoryless
+	// threshold-1 destination, it fires when any input in the window did).
+	SumPool
 )
 
-var opNames = [...]string{Conv2D: "conv2d", Dense: "dense", MaxPool: "maxpool", AvgPool: "avgpool", Identity: "identity"}
+var opNames = [...]string{Conv2D: "conv2d", Dense: "dense", MaxPool: "maxpool", AvgPool: "avgpool", Identity: "identity", SumPool: "sumpool"}
 
 func (o Op) String() string {
 	if o >= 0 && int(o) < len(opNames) {
@@ -225,6 +236,8 @@ type Projection struct {
 	Weights []float32
 	// BN, if not nil, normalises the output of a Conv2D or Dense projection.
 	BN *BatchNorm
+	// Q is the integer form of the projection, set by the quantize pass.
+	Q *ProjQuant
 }
 
 // Graph is a feed-forward spiking neural network.
@@ -376,7 +389,7 @@ func (g *Graph) Trained() bool {
 func (e *Projection) OutShape(cout int) (Shape, error) {
 	s := e.Src.Shape
 	switch e.Op {
-	case Conv2D, MaxPool, AvgPool:
+	case Conv2D, MaxPool, AvgPool, SumPool:
 		if e.Kernel < 1 || e.Stride < 1 || e.Pad < 0 {
 			return Shape{}, fmt.Errorf("kernel %d, stride %d, pad %d: want kernel >= 1, stride >= 1, pad >= 0", e.Kernel, e.Stride, e.Pad)
 		}

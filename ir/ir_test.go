@@ -61,6 +61,12 @@ func TestRoundTrip(t *testing.T) {
 			g.Pops[1].Bias = []float32{0.1, -0.2, 0.3, 1e-9}
 			g.Pops[2].Rates = make([]float32, g.Pops[2].Shape.Len())
 			g.Pops[2].Rates[5] = 0.125
+			g.Pops[2].Q = &PopQuant{Scale: 37.5, Threshold: 38, Decay: 2048, DecayBits: 12, VMin: -1 << 15, VMax: 1<<15 - 1, Bias: []int32{-1, 0, 7, -(1 << 30)}}
+			g.Pops[2].Core = make([]int32, g.Pops[2].Shape.Len())
+			g.Pops[2].Core[3] = -2147483648
+			g.Proj("stem.conv2d").Q = &ProjQuant{Host: true}
+			g.Proj("b1.l1.conv2d").Q = &ProjQuant{Weights: make([]int32, 144)}
+			g.Proj("b1.l1.conv2d").Q.Weights[0] = -127
 		}
 		doc, blob, err := Encode(g)
 		if err != nil {

@@ -53,7 +53,7 @@ func (e *Projection) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %v", e.Name, e.Op)
 	switch e.Op {
-	case Conv2D, MaxPool, AvgPool:
+	case Conv2D, MaxPool, AvgPool, SumPool:
 		fmt.Fprintf(&b, "(k%d s%d p%d)", e.Kernel, e.Stride, e.Pad)
 	}
 	fmt.Fprintf(&b, " %s", e.Src.Name)

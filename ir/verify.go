@@ -158,6 +158,23 @@ func (c *checker) population(g *Graph, i int, p *Population) {
 	if p.Rates != nil && len(p.Rates) != s.Len() {
 		c.errorf("population %s: rates has %d values, want %d (one per neuron)", p.Name, len(p.Rates), s.Len())
 	}
+	if p.Core != nil && len(p.Core) != s.Len() {
+		c.errorf("population %s: core assignment has %d entries, want %d (one per neuron)", p.Name, len(p.Core), s.Len())
+	}
+	if q := p.Q; q != nil {
+		if i == 0 {
+			c.errorf("population %s: the input population has integer parameters, want none", p.Name)
+		}
+		if q.Bias != nil && len(q.Bias) != s.C {
+			c.errorf("population %s: quantized bias has %d values, want %d", p.Name, len(q.Bias), s.C)
+		}
+		if q.VMin > 0 || q.VMax < q.Threshold || q.Reset < q.VMin || q.Reset > q.VMax {
+			c.errorf("population %s: membrane range [%d, %d] with threshold %d and reset %d, want vmin <= 0, reset in range, threshold <= vmax", p.Name, q.VMin, q.VMax, q.Threshold, q.Reset)
+		}
+		if q.DecayBits > 30 || q.Decay < 0 || q.Decay > 1<<q.DecayBits {
+			c.errorf("population %s: decay %d with %d fraction bits, want 0 <= decay <= 2^bits and bits <= 30", p.Name, q.Decay, q.DecayBits)
+		}
+	}
 	if _, ok := valid(int(p.Role.Kind), roleNames[:]); !ok {
 		c.errorf("population %s: unknown role %d", p.Name, int(p.Role.Kind))
 	}
@@ -221,6 +238,19 @@ func (c *checker) projection(e *Projection) {
 				c.errorf("projection %s: batch-norm running variance %g, want >= 0", e.Name, v)
 				break
 			}
+		}
+	}
+	if q := e.Q; q != nil {
+		host := e.Src.Neuron.Model == Input
+		switch {
+		case q.Host != host:
+			c.errorf("projection %s: host = %v, want %v (host projections are exactly those from the input)", e.Name, q.Host, host)
+		case host && q.Weights != nil:
+			c.errorf("projection %s: host projection has %d integer weights, want none", e.Name, len(q.Weights))
+		case !host && e.Op.HasWeights() && len(q.Weights) != e.WeightLen():
+			c.errorf("projection %s: %d integer weights, want %d", e.Name, len(q.Weights), e.WeightLen())
+		case !host && !e.Op.HasWeights() && len(q.Weights) != 1:
+			c.errorf("projection %s: %v has %d integer weights, want 1 shared weight", e.Name, e.Op, len(q.Weights))
 		}
 	}
 	if e.Op == Dense || e.Op == Identity {

@@ -50,6 +50,24 @@ type popDoc struct {
 	Role   *roleDoc  `yaml:"role,omitempty"`
 	Bias   *arrDoc   `yaml:"bias,omitempty"`
 	Rates  *arrDoc   `yaml:"rates,omitempty"`
+	Quant  *popQDoc  `yaml:"quant,omitempty"`
+	Core   *arrDoc   `yaml:"core,omitempty"`
+}
+
+type popQDoc struct {
+	Scale     float64 `yaml:"scale"`
+	Threshold int32   `yaml:"threshold"`
+	Reset     int32   `yaml:"reset"`
+	Decay     int32   `yaml:"decay"`
+	DecayBits uint8   `yaml:"decay_bits"`
+	VMin      int32   `yaml:"vmin"`
+	VMax      int32   `yaml:"vmax"`
+	Bias      *arrDoc `yaml:"bias,omitempty"`
+}
+
+type projQDoc struct {
+	Host    bool    `yaml:"host,omitempty"`
+	Weights *arrDoc `yaml:"weights,omitempty"`
 }
 
 type neuronDoc struct {
@@ -68,15 +86,16 @@ type roleDoc struct {
 }
 
 type projDoc struct {
-	Name    string  `yaml:"name"`
-	From    string  `yaml:"from"`
-	To      string  `yaml:"to"`
-	Op      string  `yaml:"op"`
-	Kernel  int     `yaml:"kernel,omitempty"`
-	Stride  int     `yaml:"stride,omitempty"`
-	Pad     int     `yaml:"pad,omitempty"`
-	Weights *arrDoc `yaml:"weights,omitempty"`
-	BN      *bnDoc  `yaml:"bn,omitempty"`
+	Name    string    `yaml:"name"`
+	From    string    `yaml:"from"`
+	To      string    `yaml:"to"`
+	Op      string    `yaml:"op"`
+	Kernel  int       `yaml:"kernel,omitempty"`
+	Stride  int       `yaml:"stride,omitempty"`
+	Pad     int       `yaml:"pad,omitempty"`
+	Weights *arrDoc   `yaml:"weights,omitempty"`
+	BN      *bnDoc    `yaml:"bn,omitempty"`
+	Quant   *projQDoc `yaml:"quant,omitempty"`
 }
 
 type bnDoc struct {
@@ -87,7 +106,8 @@ type bnDoc struct {
 	Var   *arrDoc `yaml:"var,omitempty"`
 }
 
-// arrDoc locates a float32 array in the weights blob, in floats.
+// arrDoc locates an array of 4-byte words (float32, or int32 for integer
+// fields) in the weights blob, in words.
 type arrDoc struct {
 	Offset int `yaml:"offset"`
 	Count  int `yaml:"count"`
@@ -104,6 +124,17 @@ func (w *blobWriter) put(v []float32) *arrDoc {
 	a := &arrDoc{Offset: len(w.buf) / 4, Count: len(v)}
 	for _, f := range v {
 		w.buf = binary.LittleEndian.AppendUint32(w.buf, math.Float32bits(f))
+	}
+	return a
+}
+
+func (w *blobWriter) putInts(v []int32) *arrDoc {
+	if v == nil {
+		return nil
+	}
+	a := &arrDoc{Offset: len(w.buf) / 4, Count: len(v)}
+	for _, x := range v {
+		w.buf = binary.LittleEndian.AppendUint32(w.buf, uint32(x))
 	}
 	return a
 }
@@ -134,6 +165,11 @@ func Encode(g *Graph) (doc, blob []byte, err error) {
 		if n.Model.Spiking() {
 			pd.Neuron.Threshold, pd.Neuron.Reset = f64(n.Threshold), f64(n.Reset)
 		}
+		if q := p.Q; q != nil {
+			pd.Quant = &popQDoc{Scale: float64(q.Scale), Threshold: q.Threshold, Reset: q.Reset, Decay: q.Decay,
+				DecayBits: q.DecayBits, VMin: q.VMin, VMax: q.VMax, Bias: bw.putInts(q.Bias)}
+		}
+		pd.Core = bw.putInts(p.Core)
 		if p.Role != (Role{}) {
 			pd.Role = &roleDoc{Kind: p.Role.Kind.String(), Block: p.Role.Block, Layer: p.Role.Layer, Choice: p.Role.Choice}
 		}
@@ -144,6 +180,9 @@ func Encode(g *Graph) (doc, blob []byte, err error) {
 			Kernel: e.Kernel, Stride: e.Stride, Pad: e.Pad, Weights: bw.put(e.Weights)}
 		if bn := e.BN; bn != nil {
 			ed.BN = &bnDoc{Eps: float64(bn.Eps), Gamma: bw.put(bn.Gamma), Beta: bw.put(bn.Beta), Mean: bw.put(bn.Mean), Var: bw.put(bn.Var)}
+		}
+		if q := e.Q; q != nil {
+			ed.Quant = &projQDoc{Host: q.Host, Weights: bw.putInts(q.Weights)}
 		}
 		d.Projections = append(d.Projections, ed)
 	}
@@ -180,6 +219,18 @@ func (r *blobReader) get(a *arrDoc, what string) []float32 {
 	b := r.buf[a.Offset*4:]
 	for i := range v {
 		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return v
+}
+
+func (r *blobReader) getInts(a *arrDoc, what string) []int32 {
+	f := r.get(a, what)
+	if f == nil {
+		return nil
+	}
+	v := make([]int32, len(f))
+	for i, x := range f {
+		v[i] = int32(math.Float32bits(x))
 	}
 	return v
 }
@@ -247,6 +298,11 @@ func Decode(doc, blob []byte) (*Graph, error) {
 		}
 		p.Bias = br.get(pd.Bias, "population "+pd.Name+" bias")
 		p.Rates = br.get(pd.Rates, "population "+pd.Name+" rates")
+		p.Core = br.getInts(pd.Core, "population "+pd.Name+" core")
+		if q := pd.Quant; q != nil {
+			p.Q = &PopQuant{Scale: float32(q.Scale), Threshold: q.Threshold, Reset: q.Reset, Decay: q.Decay,
+				DecayBits: q.DecayBits, VMin: q.VMin, VMax: q.VMax, Bias: br.getInts(q.Bias, "population "+pd.Name+" quant bias")}
+		}
 		if byName[p.Name] != nil {
 			return nil, fmt.Errorf("ir: decode: population %s: name used twice", p.Name)
 		}
@@ -268,6 +324,9 @@ func Decode(doc, blob []byte) (*Graph, error) {
 			what := "projection " + ed.Name + " bn "
 			e.BN = &BatchNorm{Eps: float32(b.Eps), Gamma: br.get(b.Gamma, what+"gamma"), Beta: br.get(b.Beta, what+"beta"),
 				Mean: br.get(b.Mean, what+"mean"), Var: br.get(b.Var, what+"var")}
+		}
+		if q := ed.Quant; q != nil {
+			e.Q = &ProjQuant{Host: q.Host, Weights: br.getInts(q.Weights, "projection "+ed.Name+" quant weights")}
 		}
 		g.Projs = append(g.Projs, e)
 	}

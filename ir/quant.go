@@ -1,0 +1,64 @@
+package ir
+
+// Integer semantics of a quantized graph.
+//
+// The quantize pass gives every non-input population a PopQuant and every
+// projection a ProjQuant. The quantized network then computes, in integers
+// only (this is what a chip computes and what the simulator must reproduce
+// spike for spike; ExecInt is its reference):
+//
+// Input encoding. Projections whose source is the input population are
+// computed by the host in float32 (Host = true): their summed output for
+// destination neuron j at timestep t, times the destination's Scale, is
+// rounded half away from zero to an int32 input current I[t][j] that is
+// injected into the neuron. Under Direct encoding I is the same at every
+// step; under Frames it is computed from each frame.
+//
+// Synaptic input. For every other projection, the current into neuron j
+// at timestep t is the sum over its synapses of weight x source output at
+// timestep t (sources are updated earlier in the same timestep, in graph
+// order). Source outputs are spikes 0/1. Conv2D and Dense weights are
+// Weights (same layout as the float weights); AvgPool and Identity use
+// the single weight Weights[0] for every synapse; MaxPool projections
+// never reach this stage: lower-ops turns each into a SumPool projection
+// into a memoryless LIF population (Tau 1, threshold 1), an OR of its
+// window, which then quantizes like any other population.
+//
+// Neuron update, with X = input current + Bias[channel] (int64 during the
+// sum, then saturated to [VMin, VMax]):
+//
+//	leaky (PLIF, LIF): H = V + ((X - (V - Reset)) * Decay) >> DecayBits   (arithmetic shift: floor)
+//	IF:                H = V + X
+//	H is saturated to [VMin, VMax]
+//	S = 1 if H >= Threshold; V = Reset if S = 1, else H
+//
+// V starts at 0 for every input. The output layer's spikes are read by the
+// host, which applies the voting layer.
+
+// PopQuant is the integer form of a population.
+type PopQuant struct {
+	// Scale is membrane LSBs per unit of float potential: the float
+	// potential v is represented by the integer round(v * Scale).
+	Scale float32
+	// Threshold and Reset in membrane LSBs.
+	Threshold, Reset int32
+	// Decay is the leak k as a fixed-point fraction Decay / 2^DecayBits
+	// (leaky models only).
+	Decay     int32
+	DecayBits uint8
+	// VMin and VMax bound the membrane register (saturating).
+	VMin, VMax int32
+	// Bias is the per-channel input current in membrane LSBs, or nil.
+	Bias []int32
+}
+
+// ProjQuant is the integer form of a projection.
+type ProjQuant struct {
+	// Host is true for projections from the input population, which the
+	// host evaluates in float (input encoding); Weights is nil then.
+	Host bool
+	// Weights are integer synaptic weights in the destination's membrane
+	// LSBs: the full tensor for Conv2D and Dense, one shared value for
+	// AvgPool, SumPool and Identity.
+	Weights []int32
+}
