@@ -64,9 +64,9 @@ func ParseSplit(name string) (Split, error) {
 // Splits lists every split in order.
 var Splits = [...]Split{Train, Val, FullTrain, Test}
 
-// TrainFraction is the fraction of the official training set that forms the
-// Train split; the rest is Val.
-const TrainFraction = 0.8
+// TrainPercent is the percentage of the official training set that forms
+// the Train split (rounded down); the rest is Val.
+const TrainPercent = 80
 
 // Set is a loaded dataset. It is safe for concurrent readers; it is never
 // modified after loading.
@@ -251,7 +251,7 @@ func (s *Set) finish(stratified bool) error {
 func splitIndices(labels []int32, classes int, stratified bool) (train, val []int32) {
 	n := len(labels)
 	if !stratified {
-		cut := int(float64(n) * TrainFraction)
+		cut := n * TrainPercent / 100
 		train = make([]int32, cut)
 		val = make([]int32, n-cut)
 		for i := range train {
@@ -268,7 +268,7 @@ func splitIndices(labels []int32, classes int, stratified bool) (train, val []in
 	}
 	seen := make([]int, classes)
 	for i, l := range labels {
-		if seen[l] < int(float64(count[l])*TrainFraction) {
+		if seen[l] < count[l]*TrainPercent/100 {
 			train = append(train, int32(i))
 		} else {
 			val = append(val, int32(i))

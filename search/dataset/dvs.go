@@ -15,10 +15,11 @@ import (
 // dvsSensor is the resolution of the DVS128 sensor of both DVS datasets.
 const dvsSensor = 128
 
-// CIFAR10DVSTrainFraction: of every 1,000 recordings of a CIFAR10-DVS class,
+// CIFAR10DVSTrainPercent: of every 1,000 recordings of a CIFAR10-DVS class,
 // the first 900 by file number form the training set; the rest is the test
-// set. For folders with other counts the same 90% fraction applies.
-const CIFAR10DVSTrainFraction = 0.9
+// set. For folders with other counts the same percentage applies (rounded
+// down).
+const CIFAR10DVSTrainPercent = 90
 
 var gestureClassNames = []string{"hand_clapping", "right_hand_wave", "left_hand_wave", "right_arm_clockwise",
 	"right_arm_counter_clockwise", "left_arm_clockwise", "left_arm_counter_clockwise", "arm_roll", "air_drums",
@@ -84,7 +85,7 @@ func LoadCIFAR10DVS(ctx context.Context, dir string, opt Options) (*Set, error) 
 			return nil, fmt.Errorf("dataset: cifar10-dvs: %s holds %d .aedat files, want at least 2 (1,000 in the real dataset)", cdir, len(files))
 		}
 		naturalSort(files)
-		cut := int(float64(len(files)) * CIFAR10DVSTrainFraction)
+		cut := len(files) * CIFAR10DVSTrainPercent / 100
 		for i, f := range files {
 			it := eventItem{File: filepath.Join(cdir, f), Label: int32(ci), End: -1}
 			if i < cut {
