@@ -188,6 +188,9 @@ func (p *Profile) Validate(file string) error {
 		} {
 			v.nonNegativeF("energy."+f.name, f.val)
 		}
+		if e.NeuronUpdateActivePJ < e.NeuronUpdateInactivePJ {
+			v.add("energy.neuron_update_active_pj", "got %g, want >= neuron_update_inactive_pj (%g)", e.NeuronUpdateActivePJ, e.NeuronUpdateInactivePJ)
+		}
 		if multiChip {
 			v.positiveF("energy.inter_chip_hop_pj", e.InterChipHopPJ)
 		} else {
@@ -209,6 +212,9 @@ func (p *Profile) Validate(file string) error {
 		{"message_out_ns", t.MessageOutNs}, {"message_in_ns", t.MessageInNs},
 	} {
 		v.nonNegativeF("timing."+f.name, f.val)
+	}
+	if t.NeuronUpdateActiveNs < t.NeuronUpdateInactiveNs {
+		v.add("timing.neuron_update_active_ns", "got %g, want >= neuron_update_inactive_ns (%g)", t.NeuronUpdateActiveNs, t.NeuronUpdateInactiveNs)
 	}
 
 	s := p.Sync

@@ -80,6 +80,8 @@ var validationCases = []struct {
 		p.LayerCores = &LayerCores{KernelMemoryEntries: []int{1, 2}, NeuronMemoryEntries: []int{64, 64, 64, 64, 64, 64, 64, 64},
 			MaxDestinationLayers: 2, MaxInputHeight: 1, MaxInputWidth: 1, MaxOutputHeight: 1, MaxOutputWidth: 1, MaxChannels: 1, MaxKernelSize: 1}
 	}, []Problem{{"layer_cores.kernel_memory_entries", "got 2 entries, want one per core (8)"}}},
+	{"active cheaper than inactive", func(p *Profile) { p.Energy.NeuronUpdateActivePJ = 1 },
+		[]Problem{{"energy.neuron_update_active_pj", "got 1, want >= neuron_update_inactive_pj (2)"}}},
 	{"NaN energy", func(p *Profile) { p.Energy.SpikeOutPJ = nan() },
 		[]Problem{{"energy.spike_out_pj", "got NaN, want >= 0"}}},
 }

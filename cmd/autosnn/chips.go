@@ -37,9 +37,11 @@ func chipsCommand() *cli.Command {
 			ArgsUsage: "NAME|FILE",
 			Description: "NAME is a built-in profile (see 'autosnn chips'); FILE is a chip-profile YAML file.\n" +
 				"With --yaml the profile is printed as YAML: the embedded source with its citations for\n" +
-				"a built-in, the canonical form for a file (a starting point for a new profile).",
+				"a built-in, the canonical form for a file (a starting point for a new profile).\n" +
+				"With --sanafe it prints the chip as a SANA-FE architecture file (one-chip targets only).",
 			Flags: []cli.Flag{
 				&cli.BoolFlag{Name: "yaml", Usage: "print the profile as YAML instead of text"},
+				&cli.BoolFlag{Name: "sanafe", Usage: "print a SANA-FE architecture file (ARCH.yaml) for the chip"},
 			},
 			Action: func(c *cli.Context) error {
 				if c.NArg() != 1 {
@@ -55,7 +57,12 @@ func chipsCommand() *cli.Command {
 				if err != nil {
 					return fmt.Errorf("chips show: %w", err)
 				}
-				if !c.Bool("yaml") {
+				switch {
+				case c.Bool("yaml") && c.Bool("sanafe"):
+					return fmt.Errorf("chips show: got both --yaml and --sanafe, want at most one")
+				case c.Bool("sanafe"):
+					return backends.WriteSANAFEArch(c.App.Writer, t)
+				case !c.Bool("yaml"):
 					return t.WriteText(c.App.Writer)
 				}
 				// Resolve prefers a built-in name over a file of that name.

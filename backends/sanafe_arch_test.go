@@ -1,0 +1,122 @@
+package backends
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"gopkg.in/yaml.v3"
+)
+
+// sanafeLoihi holds the values of SANA-FE's own Loihi architecture
+// (chips.md): our loihi1-sanafe profile must reproduce them.
+var sanafeLoihi = map[string]any{
+	"width": 8, "height": 4, "link_buffer_size": 16, "sync_model": "table",
+	"energy_north_hop": 4.2e-12, "latency_north_hop": 6.5e-9, "energy_east_hop": 3.0e-12, "latency_east_hop": 4.1e-9,
+	"energy_south_hop": 4.2e-12, "latency_south_hop": 6.5e-9, "energy_west_hop": 3.0e-12, "latency_west_hop": 4.1e-9,
+	"max_neurons_supported": 1024, "energy_message_in": 0.0, "latency_message_in": 16e-9,
+	"energy_access_neuron": 51.2e-12, "latency_access_neuron": 6.0e-9, "energy_update_neuron": 21.6e-12,
+	"latency_update_neuron": 3.7e-9, "energy_spike_out": 69.3e-12, "latency_spike_out": 30e-9,
+	"energy_message_out": 111e-12, "latency_message_out": 5.1e-9,
+}
+
+// flatten collects the first value of every scalar key in a YAML tree.
+func flatten(n any, out map[string]any) {
+	switch v := n.(type) {
+	case map[string]any:
+		for k, x := range v {
+			switch x.(type) {
+			case map[string]any, []any:
+				flatten(x, out)
+			default:
+				if _, seen := out[k]; !seen {
+					out[k] = x
+				}
+			}
+		}
+	case []any:
+		for _, x := range v {
+			flatten(x, out)
+		}
+	}
+}
+
+func TestSANAFEArchLoihi(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteSANAFEArch(&buf, mustLookup(t, "loihi1-sanafe")); err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatalf("output is not YAML: %v\n%s", err, buf.String())
+	}
+	got := map[string]any{}
+	flatten(doc, got)
+	for k, want := range sanafeLoihi {
+		if diff := cmp.Diff(want, got[k]); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", k, diff)
+		}
+	}
+	arch := doc["architecture"].(map[string]any)
+	sync := arch["attributes"].(map[string]any)["latency_sync"]
+	if diff := cmp.Diff(map[string]any{"1": 0.6e-6, "2": 1.0e-6, "4": 1.4e-6, "29": 1.8e-6}, stringKeys(sync)); diff != "" {
+		t.Errorf("latency_sync (-want +got):\n%s", diff)
+	}
+	out := buf.String()
+	for _, want := range []string{"name: loihi1_sanafe_tile[0..31]", "name: loihi1_sanafe_core[0..3]", "name: loihi1_sanafe_inputs[0..1023]",
+		"energy_process_spike: 35.5e-12", "energy_process_spike: 33.6e-12", "energy_process_spike: 24.0e-12",
+		"latency_process_spike: 4.7e-9", "model: leaky_integrate_fire"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	golden(t, "loihi1-sanafe.arch.yaml", buf.Bytes())
+}
+
+func stringKeys(v any) map[string]any {
+	out := map[string]any{}
+	if m, ok := v.(map[any]any); ok {
+		for k, x := range m {
+			out[fmt.Sprint(k)] = x
+		}
+	}
+	return out
+}
+
+func TestSANAFEArchAllSingleChip(t *testing.T) {
+	for _, name := range Builtins() {
+		tg := mustLookup(t, name)
+		var buf bytes.Buffer
+		err := WriteSANAFEArch(&buf, tg)
+		if tg.NumChips > 1 {
+			if err == nil || !strings.Contains(err.Error(), "want 1") {
+				t.Errorf("%s: error = %v, want a one-chip error", name, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		var doc map[string]any
+		if err := yaml.Unmarshal(buf.Bytes(), &doc); err != nil {
+			t.Errorf("%s: output is not YAML: %v", name, err)
+		}
+	}
+}
+
+var siCases = []struct {
+	v    float64
+	exp  string
+	want string
+}{{0, "e-12", "0.0"}, {3, "e-12", "3.0e-12"}, {72.8 - 51.2, "e-12", "21.6e-12"}, {0.42, "e-9", "0.42e-9"}, {1000000, "e-9", "1000000.0e-9"}}
+
+func TestSI(t *testing.T) {
+	for _, tc := range siCases {
+		if got := si(tc.v, tc.exp); got != tc.want {
+			t.Errorf("si(%g, %q) = %q, want %q", tc.v, tc.exp, got, tc.want)
+		}
+	}
+}
