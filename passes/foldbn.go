@@ -1,0 +1,5 @@
+// This file implements the fold-bn pass.
+
+package passes
+
+var foldBNPass = notYet("fold-bn")

@@ -1,0 +1,5 @@
+// This file implements the lower-ops pass.
+
+package passes
+
+var lowerOpsPass = notYet("lower-ops")

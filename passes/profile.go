@@ -1,0 +1,5 @@
+// This file implements the profile pass.
+
+package passes
+
+var profilePass = notYet("profile")
