@@ -1,0 +1,282 @@
+package nn
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/autosnn/autosnn/search/nn/fixture"
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestBadInputErrors(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	ws := newWS(t)
+	cases := []struct {
+		name  string
+		layer Layer
+		x     *Tensor
+		want  string // substring of the error
+	}{
+		{"conv channels", NewConv2d("b.conv1", 3, 4, 3, 1, 1, rng, ws), NewTensor(2, 1, 2, 5, 5), "b.conv1: input has shape [2 1 2 5 5], want [T N 3 H W]"},
+		{"conv rank", NewConv2d("c", 3, 4, 3, 1, 1, rng, ws), NewTensor(2, 3, 5), "want [T N 3 H W]"},
+		{"conv too small", NewConv2d("c", 3, 4, 5, 1, 0, rng, ws), NewTensor(1, 1, 3, 3, 3), "c:"},
+		{"conv short data", NewConv2d("c", 1, 1, 1, 1, 0, rng, ws), &Tensor{Shape: []int{1, 1, 1, 2, 2}, Data: make([]float32, 3)}, "elements"},
+		{"linear features", NewLinear("fc", 8, 4, rng, ws), NewTensor(2, 1, 7), "fc: input has shape [2 1 7], want [T N 8]"},
+		{"bn channels", NewBatchNorm("bn", 3), NewTensor(2, 2, 4, 2, 2), "bn: input has shape [2 2 4 2 2], want [T N 3 ...]"},
+		{"bn one value", NewBatchNorm("bn", 3), NewTensor(2, 1, 3), "more than 1 value per channel"},
+		{"neuron empty", NewPLIF("p"), NewTensor(0, 2), "p: input"},
+		{"maxpool small", NewMaxPool2d("pool", 2, 2), NewTensor(1, 1, 1, 1, 4), "H, W >= 2"},
+		{"avgpool rank", NewAvgPool2d("pool", 2, 2), NewTensor(1, 1, 4), "[T N C H W]"},
+		{"gap rank", NewGlobalAvgPool("gap"), NewTensor(1, 1, 4), "[T N C H W]"},
+		{"vote groups", NewVote("vote", 10), NewTensor(1, 2, 15), "want [T N K*10]"},
+		{"repeat T", NewRepeat("enc", 4), NewTensor(2, 1, 3), "want [1 N ...]"},
+		{"flatten rank", NewFlatten("flat"), NewTensor(3), "want [T N ...]"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := c.layer.Forward(c.x)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("Forward error: got %v, want one containing %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestBackwardErrors(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	ws := newWS(t)
+	layers := []Layer{
+		NewConv2d("conv", 1, 2, 3, 1, 1, rng, ws), NewLinear("fc", 4, 2, rng, ws), NewBatchNorm("bn", 1),
+		NewPLIF("plif"), NewReLU("relu"), NewMaxPool2d("mp", 2, 2), NewAvgPool2d("ap", 2, 2),
+		NewGlobalAvgPool("gap"), NewFlatten("flat"), NewRepeat("enc", 2), NewVote("vote", 2),
+	}
+	inputs := map[string]*Tensor{"fc": NewTensor(1, 2, 4), "vote": NewTensor(1, 2, 4), "enc": NewTensor(1, 2, 1, 2, 2)}
+	for _, l := range layers {
+		t.Run(l.Name(), func(t *testing.T) {
+			if _, err := l.Backward(NewTensor(1)); err == nil || !strings.Contains(err.Error(), "without a Forward") {
+				t.Errorf("Backward before Forward: got %v, want a 'without a Forward' error", err)
+			}
+			x := inputs[l.Name()]
+			if x == nil {
+				x = NewTensor(1, 2, 1, 2, 2)
+			}
+			y, err := l.Forward(x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			bad := NewTensor(append(append([]int(nil), y.Shape...), 1)...)
+			if _, err := l.Backward(bad); err == nil || !strings.Contains(err.Error(), l.Name()+": output gradient has shape") {
+				t.Errorf("Backward with wrong shape: got %v, want an output-gradient shape error", err)
+			}
+		})
+	}
+}
+
+func TestLossErrors(t *testing.T) {
+	var mse MSERateLoss
+	if _, err := mse.Forward(NewTensor(2, 3, 4), []int{0, 1}); err == nil || !strings.Contains(err.Error(), "2 labels for a batch of 3") {
+		t.Errorf("label count: got %v", err)
+	}
+	if _, err := mse.Forward(NewTensor(2, 2, 4), []int{0, 4}); err == nil || !strings.Contains(err.Error(), "label 4 of sample 1 outside [0, 4)") {
+		t.Errorf("label range: got %v", err)
+	}
+	if _, err := mse.Backward(); err == nil {
+		t.Error("MSE Backward without a successful Forward: got nil error")
+	}
+	var ce CrossEntropyLoss
+	if _, err := ce.Forward(NewTensor(2, 2, 3), []int{0, 1}); err == nil || !strings.Contains(err.Error(), "[1 N K] or [N K]") {
+		t.Errorf("cross-entropy shape: got %v", err)
+	}
+}
+
+func TestCheckFinite(t *testing.T) {
+	inf := float32(math.Inf(1))
+	nan := float32(math.NaN())
+	for _, c := range []struct {
+		name  string
+		data  []float32
+		index int // -1: no error
+	}{
+		{"finite", []float32{0, -1, math.MaxFloat32, -math.MaxFloat32}, -1},
+		{"nan", []float32{0, nan, 1}, 1},
+		{"+inf", []float32{inf}, 0},
+		{"-inf", []float32{1, 2, -inf}, 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			err := CheckFinite("blocks.2.bn1", 17, "output", c.data)
+			if c.index < 0 {
+				if err != nil {
+					t.Errorf("got %v, want nil", err)
+				}
+				return
+			}
+			var nf *NonFiniteError
+			if !errors.As(err, &nf) {
+				t.Fatalf("got %v, want *NonFiniteError", err)
+			}
+			if nf.Layer != "blocks.2.bn1" || nf.Step != 17 || nf.Index != c.index {
+				t.Errorf("got layer %q step %d index %d, want blocks.2.bn1 17 %d", nf.Layer, nf.Step, nf.Index, c.index)
+			}
+			if !strings.Contains(err.Error(), "layer blocks.2.bn1 at step 17") {
+				t.Errorf("message %q does not name layer and step", err)
+			}
+		})
+	}
+	if err := CheckFiniteScalar("loss", 3, "loss", math.NaN()); err == nil {
+		t.Error("CheckFiniteScalar(NaN): got nil")
+	}
+}
+
+func TestAdamState(t *testing.T) {
+	mk := func() []*Param {
+		return []*Param{
+			{Name: "a", Shape: []int{2}, Data: []float32{1, 2}, Grad: []float32{0.5, -1}},
+			{Name: "b", Shape: []int{1}, Data: []float32{3}, Grad: []float32{2}},
+		}
+	}
+	// Two steps in one optimiser equal one step, a state round trip into a
+	// fresh optimiser, and a second step.
+	p1 := mk()
+	a1 := NewAdam(p1, 1e-3)
+	a1.Step()
+	a1.Step()
+	p2 := mk()
+	a2 := NewAdam(p2, 1e-3)
+	a2.Step()
+	p3 := mk()
+	copy(p3[0].Data, p2[0].Data)
+	copy(p3[1].Data, p2[1].Data)
+	a3 := NewAdam(p3, 1e-3)
+	if err := a3.SetState(a2.State()); err != nil {
+		t.Fatal(err)
+	}
+	a3.Step()
+	for i := range p1 {
+		if diff := cmp.Diff(p1[i].Data, p3[i].Data); diff != "" {
+			t.Errorf("param %s after resume (-uninterrupted +resumed):\n%s", p1[i].Name, diff)
+		}
+	}
+	// StepIf leaves unselected parameters and their state alone.
+	p4 := mk()
+	a4 := NewAdam(p4, 1e-3)
+	a4.StepIf(func(i int) bool { return i == 0 })
+	if p4[1].Data[0] != 3 || a4.State()[1].Step != 0 {
+		t.Errorf("unselected param: got value %v step %d, want 3 and 0", p4[1].Data[0], a4.State()[1].Step)
+	}
+	for _, c := range []struct {
+		name string
+		st   []AdamState
+		want string
+	}{
+		{"count", a2.State()[:1], "state has 1 parameters, optimiser has 2"},
+		{"name", []AdamState{{Name: "x", ExpAvg: make([]float32, 2), ExpAvgSq: make([]float32, 2)}, a2.State()[1]}, `state 0 is for "x", want "a"`},
+		{"length", []AdamState{{Name: "a", ExpAvg: make([]float32, 3), ExpAvgSq: make([]float32, 2)}, a2.State()[1]}, `state of "a" has moments of 3 and 2 elements`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if err := NewAdam(mk(), 1e-3).SetState(c.st); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("got %v, want error containing %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestFixtureDecodeErrors(t *testing.T) {
+	gz := func(b []byte) []byte {
+		var buf bytes.Buffer
+		w := gzip.NewWriter(&buf)
+		w.Write(b)
+		w.Close()
+		return buf.Bytes()
+	}
+	hdr := func(json string, data int) []byte {
+		b := []byte("SNNFIX01")
+		n := len(json)
+		b = append(b, byte(n), byte(n>>8), byte(n>>16), byte(n>>24))
+		b = append(b, json...)
+		return append(b, make([]byte, data)...)
+	}
+	for _, c := range []struct {
+		name string
+		raw  []byte
+		want string
+	}{
+		{"not gzip", []byte("hello"), "not gzip"},
+		{"magic", gz([]byte("SNNFIX02\x00\x00\x00\x00")), "want magic"},
+		{"header length", gz([]byte("SNNFIX01\xff\x00\x00\x00{}")), "header length 255 exceeds file"},
+		{"json", gz(hdr("{", 0)), "header"},
+		{"data length", gz(hdr(`{"tensors":[]}`, 3)), "not a multiple of 4"},
+		{"tensor range", gz(hdr(`{"tensors":[{"name":"x","shape":[3],"offset":0}]}`, 8)), `tensor "x": floats [0, 3) outside data of 2 floats`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := fixture.Decode(bytes.NewReader(c.raw))
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("got %v, want error containing %q", err, c.want)
+			}
+		})
+	}
+}
+
+// TestSteadyStateAllocs checks that a conv-BN-PLIF-pool chain does not
+// allocate once its buffers have grown to the batch shape.
+func TestSteadyStateAllocs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	ws := newWS(t)
+	layers := []Layer{NewConv2d("conv", 2, 4, 3, 1, 1, rng, ws), NewBatchNorm("bn", 4), NewPLIF("plif"),
+		NewMaxPool2d("pool", 2, 2), NewFlatten("flat"), NewLinear("fc", 4*4*4, 20, rng, ws), NewPLIF("fc_plif"), NewVote("vote", 10)}
+	x := randTensor(rng, 1, 0.5, 4, 3, 2, 8, 8)
+	labels := []int{0, 1, 1}
+	var loss MSERateLoss
+	run := func() {
+		h, err := chain(x, layers...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := loss.Forward(h, labels); err != nil {
+			t.Fatal(err)
+		}
+		d, _ := loss.Backward()
+		if _, err := backChain(d, layers...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run()
+	if n := testing.AllocsPerRun(5, run); n > 0 {
+		t.Errorf("steady-state forward+backward: got %v allocations per run, want 0", n)
+	}
+}
+
+func TestNeuronKinds(t *testing.T) {
+	// One neuron, constant input 0.6, T = 5: hand-computed traces.
+	for _, c := range []struct {
+		kind NeuronKind
+		want []float32
+	}{
+		// PLIF tau 2: H = 0.3, 0.45, 0.525, 0.5625, 0.58125: never fires.
+		{PLIF, []float32{0, 0, 0, 0, 0}},
+		// IF: H = 0.6, 1.2 (fire, reset), 0.6, 1.2 (fire), 0.6.
+		{IF, []float32{0, 1, 0, 1, 0}},
+	} {
+		t.Run(c.kind.String(), func(t *testing.T) {
+			n := NewNeuron("n", c.kind, 2)
+			x := &Tensor{Shape: []int{5, 1}, Data: []float32{0.6, 0.6, 0.6, 0.6, 0.6}}
+			y, err := n.Forward(x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(c.want, y.Data); diff != "" {
+				t.Errorf("spikes (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// Equality fires: H exactly 1.
+	n := NewNeuron("n", IF, 2)
+	y, _ := n.Forward(&Tensor{Shape: []int{1, 1}, Data: []float32{1}})
+	if y.Data[0] != 1 || n.Spikes() != 1 {
+		t.Errorf("H = V_th: got spike %v (count %d), want 1", y.Data[0], n.Spikes())
+	}
+}
