@@ -1,0 +1,129 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sync"
+)
+
+// Evaluation is what evaluating one architecture measured.
+type Evaluation struct {
+	// Acc is the accuracy on the evaluation set as a fraction in [0, 1].
+	Acc float64
+	// Spikes is the mean number of spikes per image (the paper's metric
+	// unless the evaluator documents another cost).
+	Spikes float64
+}
+
+// Evaluator measures architectures. Evaluate is given a batch so an
+// implementation can share computation between candidates (common
+// prefixes, one pass over the data); it returns one Evaluation per
+// architecture, in order.
+type Evaluator interface {
+	Evaluate(ctx context.Context, archs []Arch) ([]Evaluation, error)
+}
+
+// Cache memoises an Evaluator by architecture. Evaluations do not depend on
+// lambda, so searches for several lambdas share one Cache. It is safe for
+// concurrent use.
+type Cache struct {
+	eval Evaluator
+	mu   sync.Mutex
+	memo map[string]Evaluation
+	// Misses counts architectures passed to the underlying evaluator.
+	Misses int
+}
+
+// NewCache returns a cache in front of e.
+func NewCache(e Evaluator) *Cache { return &Cache{eval: e, memo: make(map[string]Evaluation)} }
+
+// Evaluate implements Evaluator, calling the underlying evaluator once for
+// all architectures not seen before.
+func (c *Cache) Evaluate(ctx context.Context, archs []Arch) ([]Evaluation, error) {
+	c.mu.Lock()
+	var todo []Arch
+	seen := map[string]bool{}
+	for _, a := range archs {
+		k := a.Key()
+		if _, ok := c.memo[k]; !ok && !seen[k] {
+			todo = append(todo, a)
+			seen[k] = true
+		}
+	}
+	c.mu.Unlock()
+	if len(todo) > 0 {
+		res, err := c.eval.Evaluate(ctx, todo)
+		if err != nil {
+			return nil, err
+		}
+		if len(res) != len(todo) {
+			return nil, fmt.Errorf("search: evaluator returned %d results for %d architectures", len(res), len(todo))
+		}
+		c.mu.Lock()
+		for i, a := range todo {
+			c.memo[a.Key()] = res[i]
+		}
+		c.Misses += len(todo)
+		c.mu.Unlock()
+	}
+	out := make([]Evaluation, len(archs))
+	c.mu.Lock()
+	for i, a := range archs {
+		out[i] = c.memo[a.Key()]
+	}
+	c.mu.Unlock()
+	return out, nil
+}
+
+// FitnessForm selects the fitness formula.
+type FitnessForm int
+
+// Fitness forms of the paper.
+const (
+	// Power is F = Acc x (N/N_avg)^lambda (the paper's default).
+	Power FitnessForm = iota
+	// Linear is F = Acc - lambda' x N/N_avg.
+	Linear
+)
+
+// Fitness scores an evaluation. Lambda <= 0 for the power form (0 ignores
+// spikes); NAvg > 0 is the mean spike count of the super-network's sampled
+// paths, measured during its training.
+type Fitness struct {
+	Form   FitnessForm
+	Lambda float64
+	NAvg   float64
+}
+
+// Of returns the fitness of an evaluation.
+func (f Fitness) Of(e Evaluation) float64 {
+	r := e.Spikes / f.NAvg
+	if f.Form == Linear {
+		return e.Acc - f.Lambda*r
+	}
+	if f.Lambda == 0 {
+		return e.Acc
+	}
+	if r <= 0 {
+		// A silent network: (0)^lambda is +Inf for lambda < 0. It cannot
+		// classify anything better than chance, so rank it by accuracy
+		// alone rather than let it win.
+		return e.Acc
+	}
+	return e.Acc * math.Pow(r, f.Lambda)
+}
+
+// Validate checks the fitness parameters.
+func (f Fitness) Validate() error {
+	if !(f.NAvg > 0) {
+		return fmt.Errorf("search: fitness: N_avg = %g, want > 0 (measured while training the super-network)", f.NAvg)
+	}
+	if f.Form == Power && f.Lambda > 0 {
+		return fmt.Errorf("search: fitness: lambda = %g, want <= 0 for the power form", f.Lambda)
+	}
+	if math.IsNaN(f.Lambda) || math.IsInf(f.Lambda, 0) {
+		return fmt.Errorf("search: fitness: lambda = %g, want a finite number", f.Lambda)
+	}
+	return nil
+}
