@@ -8,11 +8,14 @@ package ir
 // spike for spike; ExecInt is its reference):
 //
 // Input encoding. Projections whose source is the input population are
-// computed by the host in float32 (Host = true): their summed output for
-// destination neuron j at timestep t, times the destination's Scale, is
-// rounded half away from zero to an int32 input current I[t][j] that is
-// injected into the neuron. Under Direct encoding I is the same at every
-// step; under Frames it is computed from each frame.
+// computed by the host in float32 (Host = true): their outputs, computed
+// as the float reference executor computes them and added in graph order
+// into a float32 sum, give for destination neuron j at timestep t a value
+// whose float32 product with the destination's Scale is rounded half away
+// from zero (and clamped to the int32 range) to an input current I[t][j]
+// that is injected into the neuron. Under Direct encoding I is the same at
+// every step; under Frames it is computed from each frame.
+// IntExecutor.HostCurrent computes I.
 //
 // Synaptic input. For every other projection, the current into neuron j
 // at timestep t is the sum over its synapses of weight x source output at
@@ -34,6 +37,11 @@ package ir
 //
 // V starts at 0 for every input. The output layer's spikes are read by the
 // host, which applies the voting layer.
+//
+// A quantized graph has only spiking non-input populations and no
+// batch-norm (fold-bn folds it into Weights and Bias first). The
+// comparison is always H >= Threshold; a chip that fires on H > T stores
+// Threshold - 1.
 
 // PopQuant is the integer form of a population.
 type PopQuant struct {
