@@ -35,6 +35,13 @@ func (e *ProfileError) Error() string {
 	return b.String()
 }
 
+// MaxCores bounds the number of cores of one target (tiles x cores x
+// chips), so that per-core tables stay small and products cannot overflow.
+const MaxCores = 1 << 24
+
+// maxMeshDim bounds each mesh dimension.
+const maxMeshDim = 1 << 12
+
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
 var (
@@ -115,6 +122,17 @@ func (p *Profile) Validate(file string) error {
 	v.positive("mesh.cores_per_tile", m.CoresPerTile)
 	v.nonNegative("mesh.chips_x", m.ChipsX)
 	v.nonNegative("mesh.chips_y", m.ChipsY)
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"mesh.tiles_x", m.TilesX}, {"mesh.tiles_y", m.TilesY}, {"mesh.cores_per_tile", m.CoresPerTile}, {"mesh.chips_x", m.ChipsX}, {"mesh.chips_y", m.ChipsY}} {
+		if f.v > maxMeshDim {
+			v.add(f.name, "got %d, want <= %d", f.v, maxMeshDim)
+		}
+	}
+	if cores := int64(m.TilesX) * int64(m.TilesY) * int64(m.CoresPerTile) * int64(max(m.ChipsX, 1)) * int64(max(m.ChipsY, 1)); cores > MaxCores {
+		v.add("mesh", "got %d cores in total, want <= %d", cores, MaxCores)
+	}
 	multiChip := max(m.ChipsX, 1)*max(m.ChipsY, 1) > 1
 
 	c := p.Core
