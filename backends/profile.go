@@ -126,14 +126,23 @@ type Profile struct {
 	// 0 means not published or already folded into a chip-average energy.
 	StaticPowerMW float64 `yaml:"static_power_mw"`
 
-	Mesh       Mesh        `yaml:"mesh"`
-	Core       Core        `yaml:"core"`
+	// Mesh is the layout of tiles, cores and chips.
+	Mesh Mesh `yaml:"mesh"`
+	// Core holds the limits every core shares.
+	Core Core `yaml:"core"`
+	// LayerCores is set only for chips whose cores each run one conv layer
+	// from per-core memories (DYNAP-CNN / Speck); nil otherwise.
 	LayerCores *LayerCores `yaml:"layer_cores,omitempty"`
-	Precision  Precision   `yaml:"precision"`
-	NoC        NoC         `yaml:"noc"`
-	Energy     Energy      `yaml:"energy"`
-	Timing     Timing      `yaml:"timing"`
-	Sync       Sync        `yaml:"sync"`
+	// Precision is the numeric format of weights and neuron state.
+	Precision Precision `yaml:"precision"`
+	// NoC is the network on chip and between chips.
+	NoC NoC `yaml:"noc"`
+	// Energy is the energy per event; required.
+	Energy Energy `yaml:"energy"`
+	// Timing is the latency per event (network latencies are in NoC).
+	Timing Timing `yaml:"timing"`
+	// Sync is how timesteps end.
+	Sync Sync `yaml:"sync"`
 }
 
 // Mesh is the physical layout: a 2-D mesh of tiles per chip, several cores

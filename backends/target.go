@@ -120,9 +120,13 @@ type Direction uint8
 
 // Hop directions. East is +x, North is +y.
 const (
+	// East is +x.
 	East Direction = iota
+	// West is -x.
 	West
+	// North is +y.
 	North
+	// South is -y.
 	South
 )
 
@@ -346,8 +350,11 @@ type Connectivity uint8
 
 // Kinds of connectivity.
 const (
+	// Dense is a fully connected or dense-matrix projection.
 	Dense Connectivity = iota
+	// Sparse is a projection stored as a list of synapses.
 	Sparse
+	// Conv is a convolution with shared kernels.
 	Conv
 )
 
