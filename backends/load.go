@@ -85,7 +85,8 @@ func Load(filePath string) (*Target, error) {
 }
 
 // Resolve returns the Target for a --chip argument: a built-in name, or else
-// the path of a profile file.
+// the path of a profile file. A built-in name wins over a file of the same
+// name in the working directory; write ./NAME to mean the file.
 func Resolve(nameOrPath string) (*Target, error) {
 	if slices.Contains(Builtins(), nameOrPath) {
 		return Lookup(nameOrPath)
