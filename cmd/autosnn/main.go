@@ -36,6 +36,7 @@ func newApp() *cli.App {
 			// model description, data, training, search, compiling, simulation.
 			zooCommand(),
 			showCommand(),
+			dataCommand(),
 			chipsCommand(),
 		},
 		HideHelpCommand: true,

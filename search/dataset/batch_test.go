@@ -284,3 +284,23 @@ func TestBatchesBadOptions(t *testing.T) {
 		t.Errorf("pad 5 on 4x4 images: got no error")
 	}
 }
+
+func TestSampleGrid(t *testing.T) {
+	s := staticSet(12)
+	rows := PickGridRows(s, FullTrain, 2, 5)
+	want := []GridRow{{Indices: []int{0, 3}, Labels: []int{0, 0}}, {Indices: []int{1, 4}, Labels: []int{1, 1}}, {Indices: []int{2, 5}, Labels: []int{2, 2}}}
+	if diff := cmp.Diff(want, rows); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+	img, err := SampleGrid(s, FullTrain, rows, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 2*(8+2)+2 || b.Dy() != 3*(8+2)+2 {
+		t.Errorf("grid size %v, want 22x32", b)
+	}
+	// Row 1, column 1 is sample 4; its pixel (x=1, y=0) has value 65.
+	if c := img.RGBAAt(2+10+2, 2+10); c.R != 65 || c.G != 65 {
+		t.Errorf("grid pixel: got %v, want grey 65", c)
+	}
+}

