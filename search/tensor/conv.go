@@ -96,37 +96,42 @@ func (s ConvShape) isPointwise() bool {
 // oh*OW+ow holds x[c, oh*Stride-Pad+kh, ow*Stride-Pad+kw], or 0 outside the
 // image.
 func im2col(s ConvShape, x, col []float32, ld int) {
-	oh, ow := s.OutH(), s.OutW()
-	p := oh * ow
+	p := s.OutH() * s.OutW()
 	row := 0
 	for c := 0; c < s.Cin; c++ {
 		xc := x[c*s.H*s.W : (c+1)*s.H*s.W]
 		for kh := 0; kh < s.KH; kh++ {
 			for kw := 0; kw < s.KW; kw++ {
-				dst := col[row*ld : row*ld+p]
+				im2colRow(s, xc, kh, kw, col[row*ld:row*ld+p])
 				row++
-				for y := 0; y < oh; y++ {
-					d := dst[y*ow : (y+1)*ow]
-					iy := y*s.Stride - s.Pad + kh
-					if iy < 0 || iy >= s.H {
-						clear(d)
-						continue
-					}
-					src := xc[iy*s.W : (iy+1)*s.W]
-					lo, hi := validRange(ow, s.W, s.Stride, s.Pad, kw)
-					clear(d[:lo])
-					clear(d[hi:])
-					if s.Stride == 1 {
-						copy(d[lo:hi], src[lo-s.Pad+kw:])
-						continue
-					}
-					ix := lo*s.Stride - s.Pad + kw
-					for i := lo; i < hi; i++ {
-						d[i] = src[ix]
-						ix += s.Stride
-					}
-				}
 			}
+		}
+	}
+}
+
+// im2colRow writes the patch-matrix row of kernel offset (kh, kw) for one
+// channel xc (H x W) into dst (OH*OW values).
+func im2colRow(s ConvShape, xc []float32, kh, kw int, dst []float32) {
+	oh, ow := s.OutH(), s.OutW()
+	lo, hi := validRange(ow, s.W, s.Stride, s.Pad, kw)
+	for y := 0; y < oh; y++ {
+		d := dst[y*ow : (y+1)*ow]
+		iy := y*s.Stride - s.Pad + kh
+		if iy < 0 || iy >= s.H {
+			clear(d)
+			continue
+		}
+		src := xc[iy*s.W : (iy+1)*s.W]
+		clear(d[:lo])
+		clear(d[hi:])
+		if s.Stride == 1 {
+			copy(d[lo:hi], src[lo-s.Pad+kw:])
+			continue
+		}
+		ix := lo*s.Stride - s.Pad + kw
+		for i := lo; i < hi; i++ {
+			d[i] = src[ix]
+			ix += s.Stride
 		}
 	}
 }
@@ -256,6 +261,14 @@ func (st *state) conv(mode convMode, s ConvShape, in, w, out []float32, chunk in
 	j := &st.convJob
 	*j = convJob{mode: mode, s: s, in: in, w: w, out: out, chunk: chunk,
 		k: s.Cin * s.KH * s.KW, p: s.OutH() * s.OutW(), imgSize: s.Cin * s.H * s.W}
+	switch mode {
+	case convForward:
+		st.wpack = grow(st.wpack, j.k*roundUp(s.Cout, mr))
+		packAFull(st.wpack, false, w, j.k, s.Cout, j.k, 1)
+	case convBackwardData:
+		st.wpack = grow(st.wpack, s.Cout*roundUp(j.k, mr))
+		packAFull(st.wpack, true, w, j.k, j.k, s.Cout, 1)
+	}
 	tasks := s.N
 	if mode == convBackwardFilter {
 		tasks = (s.N + chunk - 1) / chunk
@@ -271,22 +284,20 @@ func (j *convJob) run(st *state, worker, task int) {
 	switch j.mode {
 	case convForward:
 		x := j.in[task*j.imgSize : (task+1)*j.imgSize]
-		col := x
-		if !s.isPointwise() {
-			bufs.col = grow(bufs.col, k*p)
-			col = bufs.col
-			im2col(s, x, col, p)
-		}
-		g := gemmArgs{m: s.Cout, n: p, k: k, alpha: 1, a: j.w, lda: k, b: col, ldb: p, c: j.out[task*s.Cout*p:], ldc: p}
-		gemmTile(st.kern, bufs.gemm, &g, 0, g.m, 0, g.n)
+		bufs.col = grow(bufs.col, k*roundUp(p, nr))
+		bufs.row = grow(bufs.row, p)
+		im2colPacked(s, x, bufs.col, bufs.row)
+		gemmPacked(st.kern.gemm, &bufs.gemm.tmp, st.wpack, bufs.col, s.Cout, p, k, j.out[task*s.Cout*p:], p)
 	case convBackwardData:
 		dx := j.out[task*j.imgSize : (task+1)*j.imgSize]
-		g := gemmArgs{transA: true, m: k, n: p, k: s.Cout, alpha: 1, a: j.w, lda: k, b: j.in[task*s.Cout*p:], ldb: p, c: dx, ldc: p}
+		bufs.bpack = grow(bufs.bpack, s.Cout*roundUp(p, nr))
+		packBFull(bufs.bpack, j.in[task*s.Cout*p:], p, s.Cout, p)
+		c := dx
 		if !s.isPointwise() {
 			bufs.col = grow(bufs.col, k*p)
-			g.c = bufs.col
+			c = bufs.col
 		}
-		gemmTile(st.kern, bufs.gemm, &g, 0, g.m, 0, g.n)
+		gemmPacked(st.kern.gemm, &bufs.gemm.tmp, st.wpack, bufs.bpack, k, p, s.Cout, c, p)
 		if !s.isPointwise() {
 			clear(dx)
 			col2im(s, bufs.col, dx)
@@ -319,6 +330,6 @@ func (j *convJob) run(st *state, worker, task int) {
 		}
 		ck := s.Cout * k
 		g := gemmArgs{transB: true, m: s.Cout, n: k, k: ld, alpha: 1, a: dyc, lda: ld, b: col, ldb: ld, c: j.out[task*ck : (task+1)*ck], ldc: k}
-		gemmTile(st.kern, bufs.gemm, &g, 0, g.m, 0, g.n)
+		st.tile(worker, &g, 0, g.m, 0, g.n)
 	}
 }

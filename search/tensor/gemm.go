@@ -27,6 +27,28 @@ func newGemmBufs() *gemmBufs {
 // gemmTile computes rows [i0, i1) and columns [j0, j1) of C. The result of
 // every element depends only on the operands and kc, not on the tile bounds.
 func gemmTile(kern kernelFunc, bufs *gemmBufs, g *gemmArgs, i0, i1, j0, j1 int) {
+	scaleTile(g, i0, i1, j0, j1)
+	if g.k == 0 || g.alpha == 0 {
+		return
+	}
+	c, ldc := g.c, g.ldc
+	for jc := j0; jc < j1; jc += nc {
+		nb := min(nc, j1-jc)
+		for pc := 0; pc < g.k; pc += kc {
+			kb := min(kc, g.k-pc)
+			packB(bufs.b, g.transB, g.b, g.ldb, pc, kb, jc, nb)
+			for ic := i0; ic < i1; ic += mc {
+				mb := min(mc, i1-ic)
+				packA(bufs.a, g.transA, g.a, g.lda, ic, mb, pc, kb, g.alpha)
+				macroKernel(kern, bufs, kb, mb, nb, c[ic*ldc+jc:], ldc)
+			}
+		}
+	}
+}
+
+// scaleTile multiplies rows [i0, i1) and columns [j0, j1) of C by beta,
+// setting them to zero when beta is 0.
+func scaleTile(g *gemmArgs, i0, i1, j0, j1 int) {
 	c, ldc := g.c, g.ldc
 	switch g.beta {
 	case 1:
@@ -39,21 +61,6 @@ func gemmTile(kern kernelFunc, bufs *gemmBufs, g *gemmArgs, i0, i1, j0, j1 int) 
 			row := c[i*ldc+j0 : i*ldc+j1]
 			for j := range row {
 				row[j] *= g.beta
-			}
-		}
-	}
-	if g.k == 0 || g.alpha == 0 {
-		return
-	}
-	for jc := j0; jc < j1; jc += nc {
-		nb := min(nc, j1-jc)
-		for pc := 0; pc < g.k; pc += kc {
-			kb := min(kc, g.k-pc)
-			packB(bufs.b, g.transB, g.b, g.ldb, pc, kb, jc, nb)
-			for ic := i0; ic < i1; ic += mc {
-				mb := min(mc, i1-ic)
-				packA(bufs.a, g.transA, g.a, g.lda, ic, mb, pc, kb, g.alpha)
-				macroKernel(kern, bufs, kb, mb, nb, c[ic*ldc+jc:], ldc)
 			}
 		}
 	}
@@ -124,27 +131,54 @@ func packA(dst []float32, trans bool, a []float32, lda, i0, mb, p0, kb int, alph
 // consecutive nr-column panels; panel r starts at r*nr*kb and holds
 // dst[p*nr+j] = op(B)[p0+p, j0+r*nr+j], columns past nb being zero.
 func packB(dst []float32, trans bool, b []float32, ldb, p0, kb, j0, nb int) {
+	if trans {
+		packBTrans(dst, b, ldb, p0, kb, j0, nb)
+		return
+	}
+	full := nb / nr * nr
+	for p := 0; p < kb; p++ {
+		src := b[(p0+p)*ldb+j0 : (p0+p)*ldb+j0+nb]
+		off := p * nr
+		for jr := 0; jr < full; jr += nr {
+			*(*[nr]float32)(dst[off:]) = *(*[nr]float32)(src[jr:])
+			off += kb * nr
+		}
+		if full < nb {
+			t := dst[off : off+nr]
+			copy(t, src[full:])
+			clear(t[nb-full:])
+		}
+	}
+}
+
+// packBTrans is packB for B stored transposed (n x k): each panel is the
+// transpose of nr rows of the stored matrix, built one packed row (nr
+// values from nr source rows) at a time so the writes stay sequential.
+func packBTrans(dst []float32, b []float32, ldb, p0, kb, j0, nb int) {
 	for jr := 0; jr < nb; jr += nr {
 		cols := min(nr, nb-jr)
 		d := dst[jr*kb : jr*kb+kb*nr]
-		if !trans {
+		var rows [nr][]float32
+		for j := 0; j < cols; j++ {
+			base := (j0+jr+j)*ldb + p0
+			rows[j] = b[base : base+kb]
+		}
+		if cols == nr {
 			for p := 0; p < kb; p++ {
-				row := (p0+p)*ldb + j0 + jr
-				dp := d[p*nr : p*nr+nr]
-				copy(dp, b[row:row+cols])
-				clear(dp[cols:])
+				dp := (*[nr]float32)(d[p*nr:])
+				for j := range dp {
+					dp[j] = rows[j][p]
+				}
 			}
 			continue
 		}
-		for j := 0; j < cols; j++ {
-			src := b[(j0+jr+j)*ldb+p0 : (j0+jr+j)*ldb+p0+kb]
-			for p, v := range src {
-				d[p*nr+j] = v
+		for p := 0; p < kb; p++ {
+			dp := (*[nr]float32)(d[p*nr:])
+			for j := 0; j < cols; j++ {
+				dp[j] = rows[j][p]
 			}
-		}
-		for j := cols; j < nr; j++ {
-			for p := 0; p < kb; p++ {
-				d[p*nr+j] = 0
+			for j := cols; j < nr; j++ {
+				dp[j] = 0
 			}
 		}
 	}
@@ -160,7 +194,17 @@ type gemmJob struct {
 func (j *gemmJob) run(s *state, worker, task int) {
 	i0 := task / j.nTn * j.tm
 	j0 := task % j.nTn * j.tn
-	gemmTile(s.kern, s.bufs[worker].gemm, &j.g, i0, min(i0+j.tm, j.g.m), j0, min(j0+j.tn, j.g.n))
+	s.tile(worker, &j.g, i0, min(i0+j.tm, j.g.m), j0, min(j0+j.tn, j.g.n))
+}
+
+// tile computes rows [i0, i1) and columns [j0, j1) of C on the given worker,
+// by the dot path or the packed path as useDot decides.
+func (s *state) tile(worker int, g *gemmArgs, i0, i1, j0, j1 int) {
+	if useDot(g) {
+		gemmNT(s.kern.dot, g, i0, i1, j0, j1)
+		return
+	}
+	gemmTile(s.kern.gemm, s.bufs[worker].gemm, g, i0, i1, j0, j1)
 }
 
 // parallelFlops is the work (in multiply-adds) below which a GEMM runs on the
@@ -174,15 +218,21 @@ func (s *state) sgemm(g gemmArgs) {
 		return
 	}
 	if s.workers == 1 || g.m*g.n*max(g.k, 1) < parallelFlops {
-		gemmTile(s.kern, s.bufs[0].gemm, &g, 0, g.m, 0, g.n)
+		s.tile(0, &g, 0, g.m, 0, g.n)
 		return
 	}
-	tm, tn := mc, nc
+	// Tiles start at multiples of mc (a multiple of mr and dr) and of unit
+	// (a multiple of nr, and of dc on the dot path).
+	unit, tnMax := nr, nc
+	if useDot(&g) {
+		unit, tnMax = nr*dc, 10*nr*dc
+	}
+	tm, tn := mc, tnMax
 	nTm := (g.m + tm - 1) / tm
 	if want := 4 * s.workers; nTm*((g.n+tn-1)/tn) < want {
 		split := (want + nTm - 1) / nTm
-		tn = max(roundUp((g.n+split-1)/split, nr), 4*nr)
-		tn = min(tn, nc)
+		tn = max(roundUp((g.n+split-1)/split, unit), 4*unit)
+		tn = min(tn, tnMax)
 	}
 	j := &s.gemmJob
 	*j = gemmJob{g: g, tm: tm, tn: tn, nTn: (g.n + tn - 1) / tn}

@@ -10,22 +10,21 @@ import "golang.org/x/sys/cpu"
 // x/sys/cpu already checks that the OS saves the YMM state.
 var hasAVX2FMA = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
-// defaultKernel returns the micro-kernel used by NewWorkspace: the
-// assembly one when the CPU has AVX2 and FMA, the portable one otherwise.
-func defaultKernel() kernelFunc {
-	if k, ok := asmKernel(); ok {
+// defaultKernels returns the kernels used by NewWorkspace: the assembly
+// ones when the CPU has AVX2 and FMA, the portable ones otherwise.
+func defaultKernels() kernels {
+	if k, ok := asmKernels(); ok {
 		return k
 	}
-	return kernelGo
+	return goKernels
 }
 
-// asmKernel returns the assembly micro-kernel and whether this CPU can run
-// it.
-func asmKernel() (kernelFunc, bool) {
+// asmKernels returns the assembly kernels and whether this CPU can run them.
+func asmKernels() (kernels, bool) {
 	if !hasAVX2FMA {
-		return nil, false
+		return kernels{}, false
 	}
-	return kernelAsm, true
+	return kernels{gemm: kernelAsm, dot: dotAsm}, true
 }
 
 // kernelAsm adapts kernel6x16 to kernelFunc, checking the slice bounds the
@@ -38,4 +37,16 @@ func kernelAsm(k int, a, b, c []float32, ldc int) {
 	_ = b[k*nr-1]
 	_ = c[(mr-1)*ldc+nr-1]
 	kernel6x16(k, &a[0], &b[0], &c[0], ldc)
+}
+
+// dotAsm adapts dot4x3 to dotFunc, checking the slice bounds the assembly
+// relies on.
+func dotAsm(k8 int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha float32) {
+	if k8 <= 0 {
+		return
+	}
+	_ = a[(dr-1)*lda+8*k8-1]
+	_ = b[(dc-1)*ldb+8*k8-1]
+	_ = c[(dr-1)*ldc+dc-1]
+	dot4x3(k8, &a[0], lda, &b[0], ldb, &c[0], ldc, alpha)
 }

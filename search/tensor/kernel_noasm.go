@@ -2,10 +2,10 @@
 
 package tensor
 
-// defaultKernel returns the micro-kernel used by NewWorkspace: the portable
-// one on this build.
-func defaultKernel() kernelFunc { return kernelGo }
+// defaultKernels returns the kernels used by NewWorkspace: the portable ones
+// on this build.
+func defaultKernels() kernels { return goKernels }
 
-// asmKernel returns the assembly micro-kernel and whether this build and CPU
-// have one.
-func asmKernel() (kernelFunc, bool) { return nil, false }
+// asmKernels returns the assembly kernels and whether this build and CPU
+// have them.
+func asmKernels() (kernels, bool) { return kernels{}, false }

@@ -8,3 +8,8 @@ package tensor
 // and a packed k x 16 panel of B, C having row stride ldc elements.
 // It requires AVX2 and FMA and k >= 1.
 func kernel6x16(k int, a *float32, b *float32, c *float32, ldc int)
+
+// dot4x3 computes C[i, j] += alpha * sum_{p < 8*k8} A[i, p]*B[j, p] for i < 4,
+// j < 3, with A, B and C row-major with row strides lda, ldb and ldc
+// elements. It requires AVX2 and FMA and k8 >= 1.
+func dot4x3(k8 int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32)

@@ -13,11 +13,11 @@ import (
 // assembly kernel (other architectures, purego builds, CPUs without
 // AVX2/FMA).
 func TestKernelAsmMatchesGo(t *testing.T) {
-	asm, ok := asmKernel()
+	asm, ok := asmKernels()
 	if !ok {
 		t.Skip("no assembly kernel on this build or CPU")
 	}
-	wsAsm, wsGo := newWorkspace(1, asm), newWorkspace(1, kernelGo)
+	wsAsm, wsGo := newWorkspace(1, asm), newWorkspace(1, goKernels)
 	defer wsAsm.Close()
 	defer wsGo.Close()
 	r := rand.New(rand.NewPCG(9, 10))
@@ -42,8 +42,8 @@ func TestKernelAsmMatchesGo(t *testing.T) {
 // every element, including that nothing outside the tile is written.
 func TestKernelDirect(t *testing.T) {
 	kernels := map[string]kernelFunc{"go": kernelGo}
-	if asm, ok := asmKernel(); ok {
-		kernels["asm"] = asm
+	if asm, ok := asmKernels(); ok {
+		kernels["asm"] = asm.gemm
 	}
 	r := rand.New(rand.NewPCG(11, 12))
 	for name, kern := range kernels {
@@ -68,6 +68,44 @@ func TestKernelDirect(t *testing.T) {
 				return d < 1e-5*float32(k+2) && -d < 1e-5*float32(k+2)
 			})); diff != "" {
 				t.Errorf("%s kernel, k=%d: C mismatch (-want +got):\n%s", name, k, diff)
+			}
+		}
+	}
+}
+
+// TestDotDirect calls each available dot kernel on one tile and checks every
+// element against a float64 reference, including that nothing outside the
+// tile is written.
+func TestDotDirect(t *testing.T) {
+	kernels := map[string]dotFunc{"go": dotGo}
+	if asm, ok := asmKernels(); ok {
+		kernels["asm"] = asm.dot
+	}
+	r := rand.New(rand.NewPCG(19, 20))
+	for name, dot := range kernels {
+		for _, k8 := range []int{1, 2, 3, 8, 13} {
+			const lda, ldb, ldc = 8*13 + 3, 8*13 + 1, dc + 2
+			const alpha = -0.75
+			a, b := randSlice(r, dr*lda), randSlice(r, dc*ldb)
+			c := randSlice(r, dr*ldc)
+			want := make([]float32, len(c))
+			copy(want, c)
+			for i := 0; i < dr; i++ {
+				for j := 0; j < dc; j++ {
+					var s float64
+					for p := 0; p < 8*k8; p++ {
+						s += float64(a[i*lda+p]) * float64(b[j*ldb+p])
+					}
+					want[i*ldc+j] = float32(float64(want[i*ldc+j]) + alpha*s)
+				}
+			}
+			dot(k8, a, lda, b, ldb, c, ldc, alpha)
+			tol := 1e-5 * float32(8*k8+2)
+			if diff := cmp.Diff(want, c, cmp.Comparer(func(x, y float32) bool {
+				d := x - y
+				return d < tol && -d < tol
+			})); diff != "" {
+				t.Errorf("%s dot kernel, k8=%d: C mismatch (-want +got):\n%s", name, k8, diff)
 			}
 		}
 	}

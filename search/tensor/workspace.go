@@ -22,7 +22,7 @@ type Workspace struct {
 // triggers the cleanup that stops the workers.
 type state struct {
 	workers int
-	kern    kernelFunc
+	kern    kernels
 	bufs    []*workerBufs
 
 	// Dispatch of one parallel call.
@@ -36,14 +36,18 @@ type state struct {
 	gemmJob gemmJob
 	convJob convJob
 
-	part []float32 // per-chunk partial filter gradients
+	part  []float32 // per-chunk partial filter gradients
+	wpack []float32 // filters packed as GEMM A panels, shared by all workers
+	wflip []float32 // filters transposed and flipped for backward data
 }
 
 // workerBufs is the scratch owned by one worker.
 type workerBufs struct {
-	gemm *gemmBufs
-	col  []float32 // im2col matrix or its gradient
-	dy   []float32 // gathered output gradients of a chunk of images
+	gemm  *gemmBufs
+	col   []float32 // im2col matrix or its gradient
+	dy    []float32 // gathered output gradients of a chunk of images
+	bpack []float32 // a packed GEMM B operand
+	row   []float32 // one im2col row
 }
 
 // job is one parallel call: tasks numbered from 0, each run exactly once by
@@ -56,12 +60,22 @@ type job interface {
 // of workers; workers <= 0 means runtime.GOMAXPROCS(0). Results do not depend
 // on the number of workers.
 func NewWorkspace(workers int) *Workspace {
-	return newWorkspace(workers, defaultKernel())
+	return newWorkspace(workers, defaultKernels())
 }
 
-// newWorkspace is NewWorkspace with an explicit micro-kernel, so tests can
-// compare the assembly and pure-Go kernels.
-func newWorkspace(workers int, kern kernelFunc) *Workspace {
+// kernels are the inner loops a Workspace runs: the packed GEMM
+// micro-kernel and the unpacked dot-product kernel.
+type kernels struct {
+	gemm kernelFunc
+	dot  dotFunc
+}
+
+// goKernels are the portable kernels.
+var goKernels = kernels{gemm: kernelGo, dot: dotGo}
+
+// newWorkspace is NewWorkspace with explicit kernels, so tests can compare
+// the assembly and pure-Go kernels.
+func newWorkspace(workers int, kern kernels) *Workspace {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}

@@ -32,6 +32,12 @@ const (
 
 func main() {
 	ConstraintExpr("!purego")
+	kernel6x16()
+	dot4x3()
+	Generate()
+}
+
+func kernel6x16() {
 	TEXT("kernel6x16", NOSPLIT, "func(k int, a, b, c *float32, ldc int)")
 	Doc(
 		"kernel6x16 computes C[0:6, 0:16] += A*B from a packed 6 x k panel of A",
@@ -102,5 +108,122 @@ func main() {
 	}
 	VZEROUPPER()
 	RET()
-	Generate()
+}
+
+// dot4x3 generates the kernel for C += alpha*A*B^T where the rows of A and
+// B run along the reduction (both "k-contiguous"): it needs no packing. The
+// 4x3 tile of dot products is held in twelve YMM accumulators of 8 partial
+// sums each; every step loads 8 values of the three B rows into registers
+// and, for each of the four A rows, loads 8 values and issues three fused
+// multiply-adds (16 registers in all). At the end each accumulator is
+// reduced as ((s0+s4)+(s1+s5)) + ((s2+s6)+(s3+s7)), multiplied by alpha and
+// added to C.
+func dot4x3() {
+	const rows, cols = 4, 3
+	TEXT("dot4x3", NOSPLIT, "func(k8 int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32)")
+	Doc(
+		"dot4x3 computes C[i, j] += alpha * sum_{p < 8*k8} A[i, p]*B[j, p] for i < 4,",
+		"j < 3, with A, B and C row-major with row strides lda, ldb and ldc",
+		"elements. It requires AVX2 and FMA and k8 >= 1.",
+	)
+	k8 := Load(Param("k8"), GP64())
+	a := Load(Param("a"), GP64())
+	lda := Load(Param("lda"), GP64())
+	b := Load(Param("b"), GP64())
+	ldb := Load(Param("ldb"), GP64())
+	SHLQ(Imm(2), lda)
+	SHLQ(Imm(2), ldb)
+	var ra [rows]reg.GPVirtual
+	for i := range ra {
+		ra[i] = GP64()
+		if i == 0 {
+			MOVQ(a, ra[i])
+		} else {
+			LEAQ(Mem{Base: ra[i-1], Index: lda, Scale: 1}, ra[i])
+		}
+	}
+	var rb [cols]reg.GPVirtual
+	for j := range rb {
+		rb[j] = GP64()
+		if j == 0 {
+			MOVQ(b, rb[j])
+		} else {
+			LEAQ(Mem{Base: rb[j-1], Index: ldb, Scale: 1}, rb[j])
+		}
+	}
+	end := GP64()
+	MOVQ(k8, end)
+	SHLQ(Imm(5), end) // bytes of the reduction
+	off := GP64()
+	XORQ(off, off)
+
+	var acc [rows][cols]reg.VecVirtual
+	for i := range acc {
+		for j := range acc[i] {
+			acc[i][j] = YMM()
+			VXORPS(acc[i][j], acc[i][j], acc[i][j])
+		}
+	}
+	var bv [cols]reg.VecVirtual
+	for j := range bv {
+		bv[j] = YMM()
+	}
+	av := YMM()
+	step := func(disp int) {
+		for j := 0; j < cols; j++ {
+			VMOVUPS(Mem{Base: rb[j], Index: off, Scale: 1, Disp: disp}, bv[j])
+		}
+		for i := 0; i < rows; i++ {
+			VMOVUPS(Mem{Base: ra[i], Index: off, Scale: 1, Disp: disp}, av)
+			for j := 0; j < cols; j++ {
+				VFMADD231PS(bv[j], av, acc[i][j])
+			}
+		}
+	}
+	Comment("Main loop, 16 values per iteration.")
+	last := GP64()
+	MOVQ(end, last)
+	SUBQ(Imm(32), last)
+	Label("dotloop2")
+	CMPQ(off, last)
+	JGE(LabelRef("dottail"))
+	step(0)
+	step(32)
+	ADDQ(Imm(64), off)
+	JMP(LabelRef("dotloop2"))
+	Label("dottail")
+	CMPQ(off, end)
+	JGE(LabelRef("dotstore"))
+	step(0)
+
+	Label("dotstore")
+	Comment("C[i, j] += alpha * horizontal sum of acc[i][j].")
+	c := Load(Param("c"), GP64())
+	ldc := Load(Param("ldc"), GP64())
+	SHLQ(Imm(2), ldc)
+	alpha := XMM()
+	alphaAddr, err := Param("alpha").Resolve()
+	if err != nil {
+		panic(err)
+	}
+	VMOVSS(alphaAddr.Addr, alpha) // VEX form: no SSE/AVX transition
+	t := XMM()
+	for i := 0; i < rows; i++ {
+		if i > 0 {
+			ADDQ(ldc, c)
+		}
+		for j := 0; j < cols; j++ {
+			x := acc[i][j]
+			VEXTRACTF128(U8(1), x, t)
+			VADDPS(t, x.AsX(), t)
+			VHADDPS(t, t, t)
+			VHADDPS(t, t, t)
+			VMULSS(alpha, t, t)
+			m := Mem{Base: c, Disp: 4 * j}
+			VADDSS(m, t, t)
+			VMOVSS(t, m)
+		}
+	}
+	VZEROUPPER()
+	RET()
 }

@@ -1,0 +1,116 @@
+package tensor
+
+// This file holds the unpacked "NT" GEMM path, C += alpha*A*B^T with the
+// rows of A and B both running along the reduction. It is used when one of
+// m, n is small (then the packing of the other operand, which the packed
+// path needs, would cost as much as the multiply-adds it feeds) and for the
+// convolution filter gradient, where both operands are pixel-contiguous.
+
+// Tile and blocking of the dot path. kcDot, the reduction block, is the only
+// parameter that affects results (besides the tile shape, which decides
+// where the edge code runs: tiles always start at multiples of dr and dc
+// from the matrix origin, so every element is computed by the same code for
+// any split).
+const (
+	dr    = 4   // rows of A per dot tile
+	dc    = 3   // rows of B per dot tile
+	kcDot = 512 // reduction block, a multiple of 8; 7 rows of it take 14 KiB of L1
+)
+
+// dotFunc computes C[i, j] += alpha * sum_{p < 8*k8} A[i, p]*B[j, p] for
+// i < dr, j < dc; A, B and C are row-major with strides lda, ldb, ldc. The
+// sum of each element is formed in 8 lanes, lane l summing p = l mod 8 in
+// increasing p, then reduced as ((s0+s4)+(s1+s5)) + ((s2+s6)+(s3+s7)).
+type dotFunc func(k8 int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha float32)
+
+// dotGo is the portable dotFunc.
+func dotGo(k8 int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha float32) {
+	dotTileGo(dr, dc, k8, a, lda, b, ldb, c, ldc, alpha)
+}
+
+// dotTileGo is dotFunc for a rows x cols tile (rows <= dr, cols <= dc).
+func dotTileGo(rows, cols, k8 int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha float32) {
+	n := 8 * k8
+	for i := 0; i < rows; i++ {
+		ai := a[i*lda : i*lda+n]
+		for j := 0; j < cols; j++ {
+			bj := b[j*ldb : j*ldb+n]
+			var s [8]float32
+			for p := 0; p < n; p += 8 {
+				av := (*[8]float32)(ai[p:])
+				bv := (*[8]float32)(bj[p:])
+				for l := range s {
+					s[l] += av[l] * bv[l]
+				}
+			}
+			sum := ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]))
+			c[i*ldc+j] += alpha * sum
+		}
+	}
+}
+
+// gemmNT computes rows [i0, i1) and columns [j0, j1) of C for
+// C = alpha*A*B^T + beta*C (A m x k and B n x k, both stored row-major).
+// i0 must be a multiple of dr and j0 of dc.
+func gemmNT(dot dotFunc, g *gemmArgs, i0, i1, j0, j1 int) {
+	scaleTile(g, i0, i1, j0, j1)
+	if g.k == 0 || g.alpha == 0 {
+		return
+	}
+	// The operand with more rows streams through once per reduction block
+	// (outer loop); the smaller one is reread from cache (inner loop).
+	jOuter := j1-j0 >= i1-i0
+	for pc := 0; pc < g.k; pc += kcDot {
+		kb := min(kcDot, g.k-pc)
+		if jOuter {
+			for j := j0; j < j1; j += dc {
+				for i := i0; i < i1; i += dr {
+					dotBlock(dot, g, i, min(dr, i1-i), j, min(dc, j1-j), pc, kb)
+				}
+			}
+			continue
+		}
+		for i := i0; i < i1; i += dr {
+			for j := j0; j < j1; j += dc {
+				dotBlock(dot, g, i, min(dr, i1-i), j, min(dc, j1-j), pc, kb)
+			}
+		}
+	}
+}
+
+// dotBlock adds alpha times the dot products of rows [i, i+rows) of A and
+// [j, j+cols) of B over the reduction block [pc, pc+kb) to C.
+func dotBlock(dot dotFunc, g *gemmArgs, i, rows, j, cols, pc, kb int) {
+	a, b, c := g.a, g.b, g.c
+	lda, ldb, ldc := g.lda, g.ldb, g.ldc
+	k8 := kb / 8
+	ap, bp, cp := a[i*lda+pc:], b[j*ldb+pc:], c[i*ldc+j:]
+	if k8 > 0 {
+		if rows == dr && cols == dc {
+			dot(k8, ap, lda, bp, ldb, cp, ldc, g.alpha)
+		} else {
+			dotTileGo(rows, cols, k8, ap, lda, bp, ldb, cp, ldc, g.alpha)
+		}
+	}
+	if 8*k8 == kb {
+		return
+	}
+	for ii := 0; ii < rows; ii++ {
+		at := a[(i+ii)*lda+pc+8*k8 : (i+ii)*lda+pc+kb]
+		for jj := 0; jj < cols; jj++ {
+			bt := b[(j+jj)*ldb+pc+8*k8 : (j+jj)*ldb+pc+kb]
+			var s float32
+			for p, v := range at {
+				s += v * bt[p]
+			}
+			c[(i+ii)*ldc+j+jj] += g.alpha * s
+		}
+	}
+}
+
+// useDot reports whether the GEMM takes the unpacked dot path: A not
+// transposed, B transposed, and one output dimension small enough that
+// packing would dominate.
+func useDot(g *gemmArgs) bool {
+	return !g.transA && g.transB && g.k >= 8 && (g.m <= 64 || g.n <= 64)
+}
