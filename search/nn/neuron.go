@@ -65,11 +65,20 @@ type Neuron struct {
 	// gradient of the forward.
 	smooth bool
 
+	// Workers splits the neurons across goroutines (nil: serial).
+	Workers *Workers
+
 	x      *Tensor
+	dy     *Tensor   // during Backward only
 	h      []float32 // [T*len] saved membrane potentials H
 	v, dv  []float32 // per-neuron state (forward) and dL/dV (backward)
 	y, dx  Tensor
 	spikes int64
+	counts []int64   // spikes per chunk
+	dks    []float64 // dL/dk per chunk
+	job    neuronJob
+	fwd    neuronFwd
+	bwd    neuronBwd
 }
 
 // NewNeuron returns a neuron layer of the given kind. tau is the (initial)
@@ -80,6 +89,7 @@ func NewNeuron(name string, kind NeuronKind, tau float64) *Neuron {
 		panic(fmt.Sprintf("nn: NewNeuron %s: invalid kind %v or tau %v", name, kind, tau))
 	}
 	n := &Neuron{name: name, Kind: kind, Tau: tau, VTh: 1, Alpha: 2}
+	n.fwd.j, n.bwd.j = &n.job, &n.job
 	if kind == PLIF {
 		n.W = newParam(name+".w", true, 1)
 		n.W.Data[0] = float32(-math.Log(tau - 1))
@@ -127,26 +137,53 @@ func (n *Neuron) Forward(x *Tensor) (*Tensor, error) {
 	steps := x.Shape[0]
 	size := len(x.Data) / steps
 	n.y.resize(x.Shape...)
-	if cap(n.h) < len(x.Data) {
-		n.h = make([]float32, len(x.Data))
-	}
-	n.h = n.h[:len(x.Data)]
+	n.h = growF32(n.h, len(x.Data))
 	n.v = growF32(n.v, size)
-	clear(n.v)
-	k := n.K()
-	vth := n.VTh
+	chunks := numChunks(size)
+	n.counts = growI64(n.counts, chunks)
+	n.x = x
+	n.job = neuronJob{n: n, steps: steps, size: size, k: n.K()}
+	n.Workers.run(chunks, &n.fwd)
 	var count int64
-	v := n.v
-	for t := range steps {
-		xs := x.Data[t*size : (t+1)*size]
-		hs := n.h[t*size : (t+1)*size]
-		ys := n.y.Data[t*size : (t+1)*size]
+	for _, c := range n.counts {
+		count += c
+	}
+	n.spikes = count
+	return &n.y, nil
+}
+
+// neuronJob holds the arguments of one fused pass; neuronFwd and neuronBwd
+// run it over chunks of neurons.
+type neuronJob struct {
+	n           *Neuron
+	steps, size int
+	k           float32
+}
+
+type neuronFwd struct{ j *neuronJob }
+type neuronBwd struct{ j *neuronJob }
+
+func (f *neuronFwd) run(c int) {
+	j := f.j
+	n := j.n
+	lo, hi := c*chunk, min((c+1)*chunk, j.size)
+	v := n.v[lo:hi]
+	clear(v)
+	k, vth := j.k, n.VTh
+	isIF := n.Kind == IF
+	var count int64
+	for t := range j.steps {
+		off := t*j.size + lo
+		xs := n.x.Data[off : off+len(v)]
+		hs := n.h[off : off+len(v)]
+		ys := n.y.Data[off : off+len(v)]
 		for i, xi := range xs {
+			vi := v[i]
 			var h float32
-			if n.Kind == IF {
-				h = v[i] + xi
+			if isIF {
+				h = vi + xi
 			} else {
-				h = v[i] + (xi-v[i])*k
+				h = vi + (xi-vi)*k
 			}
 			hs[i] = h
 			if h >= vth {
@@ -159,15 +196,13 @@ func (n *Neuron) Forward(x *Tensor) (*Tensor, error) {
 			}
 		}
 		if n.smooth {
-			c := float64(n.Alpha) * math.Pi / 2
+			a := float64(n.Alpha) * math.Pi / 2
 			for i, h := range hs {
-				ys[i] = float32(math.Atan(c*float64(h-vth))/math.Pi + 0.5)
+				ys[i] = float32(math.Atan(a*float64(h-vth))/math.Pi + 0.5)
 			}
 		}
 	}
-	n.spikes = count
-	n.x = x
-	return &n.y, nil
+	n.counts[c] = count
 }
 
 // Backward implements Layer with one fused reverse pass over T.
@@ -179,42 +214,63 @@ func (n *Neuron) Backward(dy *Tensor) (*Tensor, error) {
 		return nil, shapeError(n.name, "output gradient", dy.Shape, fmt.Sprint(n.y.Shape))
 	}
 	x := n.x
-	steps := x.Shape[0]
-	size := len(x.Data) / steps
 	if !n.NoInputGrad {
 		n.dx.resize(x.Shape...)
 	}
+	size := n.job.size
+	chunks := numChunks(size)
 	n.dv = growF32(n.dv, size)
-	clear(n.dv)
-	dv := n.dv
-	k := n.K()
+	n.dks = growF64(n.dks, chunks)
+	n.dy = dy
+	n.Workers.run(chunks, &n.bwd)
+	n.dy = nil
+	if n.Kind == PLIF {
+		var dk float64
+		for _, d := range n.dks {
+			dk += d
+		}
+		k := float64(n.job.k)
+		n.W.Grad[0] += float32(dk * k * (1 - k))
+	}
+	if n.NoInputGrad {
+		return nil, nil
+	}
+	return &n.dx, nil
+}
+
+func (b *neuronBwd) run(c int) {
+	j := b.j
+	n := j.n
+	lo, hi := c*chunk, min((c+1)*chunk, j.size)
+	dv := n.dv[lo:hi]
+	clear(dv)
+	k, vth := j.k, n.VTh
 	isIF := n.Kind == IF
-	vth := n.VTh
-	c := n.Alpha * math.Pi / 2
+	a := n.Alpha * math.Pi / 2
 	half := n.Alpha / 2
 	var reg float32
 	if n.SpikeRegBeta != 0 {
-		reg = n.SpikeRegBeta / float32(x.Shape[1])
+		reg = n.SpikeRegBeta / float32(n.x.Shape[1])
 	}
 	var dk float64
-	for t := steps - 1; t >= 0; t-- {
-		hs := n.h[t*size : (t+1)*size]
-		ds := dy.Data[t*size : (t+1)*size]
-		xs := x.Data[t*size : (t+1)*size]
+	for t := j.steps - 1; t >= 0; t-- {
+		off := t*j.size + lo
+		hs := n.h[off : off+len(dv)]
+		ds := n.dy.Data[off : off+len(dv)]
+		xs := n.x.Data[off : off+len(dv)]
 		var hprev []float32
 		if t > 0 {
-			hprev = n.h[(t-1)*size : t*size]
+			hprev = n.h[off-j.size : off-j.size+len(dv)]
 		}
 		var dxs []float32
 		if !n.NoInputGrad {
-			dxs = n.dx.Data[t*size : (t+1)*size]
+			dxs = n.dx.Data[off : off+len(dv)]
 		}
 		var dkt float32
 		for i, h := range hs {
 			u := h - vth
-			z := c * u
-			sg := half / (1 + z*z)
-			dh := (ds[i] + reg) * sg
+			z := a * u
+			dh := (ds[i] + reg) * (half / (1 + z*z))
 			if u < 0 { // no spike: V[t] = H[t] carries the future gradient
 				dh += dv[i]
 			}
@@ -237,13 +293,14 @@ func (n *Neuron) Backward(dy *Tensor) (*Tensor, error) {
 		}
 		dk += float64(dkt)
 	}
-	if n.Kind == PLIF {
-		n.W.Grad[0] += float32(dk * float64(k) * (1 - float64(k)))
+	n.dks[c] = dk
+}
+
+func growI64(s []int64, n int) []int64 {
+	if cap(s) < n {
+		return make([]int64, n)
 	}
-	if n.NoInputGrad {
-		return nil, nil
-	}
-	return &n.dx, nil
+	return s[:n]
 }
 
 func growF32(s []float32, n int) []float32 {

@@ -280,3 +280,60 @@ func TestNeuronKinds(t *testing.T) {
 		t.Errorf("H = V_th: got spike %v (count %d), want 1", y.Data[0], n.Spikes())
 	}
 }
+
+// TestWorkersDeterministic runs the parallel layers serially and with two
+// workers on inputs spanning many tasks and requires bit-identical results.
+func TestWorkersDeterministic(t *testing.T) {
+	mk := []func() Layer{
+		func() Layer { return NewPLIF("plif") },
+		func() Layer { return NewBatchNorm("bn", 5) },
+		func() Layer { return NewMaxPool2d("pool", 2, 2) },
+		func() Layer { return NewMaxPool2d("pool3", 3, 2) },
+	}
+	for _, f := range mk {
+		serial, par := f(), f()
+		w := NewWorkers(2)
+		defer w.Close()
+		switch l := par.(type) {
+		case *Neuron:
+			l.Workers = w
+		case *BatchNorm:
+			l.Workers = w
+		case *MaxPool2d:
+			l.Workers = w
+		}
+		t.Run(serial.Name(), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(9, 9))
+			x := randTensor(rng, 1, 0.5, 3, 4, 5, 33, 31)
+			dy := randTensor(rng, 1, 0, x.Shape...)
+			var outs [2][]float32
+			var grads [2][]float32
+			var params [2][]float32
+			for i, l := range []Layer{serial, par} {
+				y, err := l.Forward(x)
+				if err != nil {
+					t.Fatal(err)
+				}
+				outs[i] = append([]float32(nil), y.Data...)
+				d := dy
+				if len(y.Data) != len(dy.Data) {
+					d = randTensor(rand.New(rand.NewPCG(1, 1)), 1, 0, y.Shape...)
+				}
+				dx, err := l.Backward(d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				grads[i] = append([]float32(nil), dx.Data...)
+				for _, p := range l.Params() {
+					params[i] = append(params[i], p.Grad...)
+				}
+				if s, ok := l.(SpikeCounter); ok && i == 1 && s.Spikes() != serial.(SpikeCounter).Spikes() {
+					t.Errorf("spikes: serial %d, parallel %d", serial.(SpikeCounter).Spikes(), s.Spikes())
+				}
+			}
+			if !cmp.Equal(outs[0], outs[1]) || !cmp.Equal(grads[0], grads[1]) || !cmp.Equal(params[0], params[1]) {
+				t.Error("serial and parallel results differ")
+			}
+		})
+	}
+}

@@ -11,10 +11,17 @@ type MaxPool2d struct {
 	name      string
 	K, Stride int
 
+	// Workers splits the planes across goroutines (nil: serial).
+	Workers *Workers
+
 	x      *Tensor
 	arg    []uint8
 	y, dx  Tensor
 	spikes int64
+	counts []int64
+	job    poolJob
+	fwd    maxFwd
+	bwd    maxBwd
 }
 
 // NewMaxPool2d returns a max-pool layer. It panics unless 1 <= K <= 16 and
@@ -23,7 +30,9 @@ func NewMaxPool2d(name string, k, stride int) *MaxPool2d {
 	if k < 1 || k > 16 || stride < 1 {
 		panic(fmt.Sprintf("nn: NewMaxPool2d %s: invalid k=%d stride=%d", name, k, stride))
 	}
-	return &MaxPool2d{name: name, K: k, Stride: stride}
+	p := &MaxPool2d{name: name, K: k, Stride: stride}
+	p.fwd.p, p.bwd.p = p, p
+	return p
 }
 
 // Name implements Layer.
@@ -52,19 +61,56 @@ func (p *MaxPool2d) Forward(x *Tensor) (*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, w := x.Shape[3], x.Shape[4]
-	planes := x.Shape[0] * x.Shape[1] * x.Shape[2]
 	p.y.resize(x.Shape[0], x.Shape[1], x.Shape[2], oh, ow)
-	if cap(p.arg) < len(p.y.Data) {
-		p.arg = make([]uint8, len(p.y.Data))
-	}
-	p.arg = p.arg[:len(p.y.Data)]
+	p.arg = growU8(p.arg, len(p.y.Data))
+	p.x = x
+	p.job = poolJob{planes: x.Shape[0] * x.Shape[1] * x.Shape[2], h: x.Shape[3], w: x.Shape[4], oh: oh, ow: ow}
+	tasks := p.job.tasks()
+	p.counts = growI64(p.counts, tasks)
+	p.Workers.run(tasks, &p.fwd)
 	var count int64
+	for _, c := range p.counts {
+		count += c
+	}
+	p.spikes = count
+	return &p.y, nil
+}
+
+// poolJob describes a pooling pass; its tasks are runs of whole planes.
+type poolJob struct {
+	planes, h, w, oh, ow int
+	dy                   *Tensor
+}
+
+// tasks cuts the planes into groups of about chunk input elements.
+func (j *poolJob) tasks() int {
+	per := max(1, chunk/(j.h*j.w))
+	return (j.planes + per - 1) / per
+}
+
+func (j *poolJob) span(task int) (lo, hi int) {
+	per := max(1, chunk/(j.h*j.w))
+	return task * per, min((task+1)*per, j.planes)
+}
+
+type maxFwd struct{ p *MaxPool2d }
+type maxBwd struct{ p *MaxPool2d }
+
+func (f *maxFwd) run(task int) {
+	p := f.p
+	j := &p.job
+	lo, hi := j.span(task)
+	h, w, oh, ow := j.h, j.w, j.oh, j.ow
 	k, s := p.K, p.Stride
-	for pl := range planes {
-		in := x.Data[pl*h*w : (pl+1)*h*w]
+	var count int64
+	for pl := lo; pl < hi; pl++ {
+		in := p.x.Data[pl*h*w : (pl+1)*h*w]
 		out := p.y.Data[pl*oh*ow : (pl+1)*oh*ow]
 		arg := p.arg[pl*oh*ow : (pl+1)*oh*ow]
+		if k == 2 && s == 2 {
+			count += max2x2(in, out, arg, w, oh, ow)
+			continue
+		}
 		for oy := range oh {
 			for ox := range ow {
 				base := oy*s*w + ox*s
@@ -86,9 +132,36 @@ func (p *MaxPool2d) Forward(x *Tensor) (*Tensor, error) {
 			}
 		}
 	}
-	p.spikes = count
-	p.x = x
-	return &p.y, nil
+	p.counts[task] = count
+}
+
+// max2x2 is the 2x2 stride-2 case: window order (0,0), (0,1), (1,0), (1,1),
+// first maximum wins. It returns the number of nonzero outputs.
+func max2x2(in, out []float32, arg []uint8, w, oh, ow int) int64 {
+	var count int64
+	for oy := range oh {
+		r0 := in[2*oy*w : 2*oy*w+2*ow]
+		r1 := in[(2*oy+1)*w : (2*oy+1)*w+2*ow]
+		o := out[oy*ow : (oy+1)*ow]
+		a := arg[oy*ow : (oy+1)*ow]
+		for ox := range o {
+			best, bi := r0[2*ox], uint8(0)
+			if v := r0[2*ox+1]; v > best {
+				best, bi = v, 1
+			}
+			if v := r1[2*ox]; v > best {
+				best, bi = v, 2
+			}
+			if v := r1[2*ox+1]; v > best {
+				best, bi = v, 3
+			}
+			o[ox], a[ox] = best, bi
+			if best != 0 {
+				count++
+			}
+		}
+	}
+	return count
 }
 
 // Backward implements Layer.
@@ -99,16 +172,23 @@ func (p *MaxPool2d) Backward(dy *Tensor) (*Tensor, error) {
 	if !sameShape(dy.Shape, p.y.Shape) || len(dy.Data) != len(p.y.Data) {
 		return nil, shapeError(p.name, "output gradient", dy.Shape, fmt.Sprint(p.y.Shape))
 	}
-	x := p.x
-	h, w := x.Shape[3], x.Shape[4]
-	oh, ow := p.y.Shape[3], p.y.Shape[4]
-	planes := x.Shape[0] * x.Shape[1] * x.Shape[2]
-	p.dx.resize(x.Shape...)
-	clear(p.dx.Data)
+	p.dx.resize(p.x.Shape...)
+	p.job.dy = dy
+	p.Workers.run(p.job.tasks(), &p.bwd)
+	p.job.dy = nil
+	return &p.dx, nil
+}
+
+func (b *maxBwd) run(task int) {
+	p := b.p
+	j := &p.job
+	lo, hi := j.span(task)
+	h, w, oh, ow := j.h, j.w, j.oh, j.ow
 	k, s := p.K, p.Stride
-	for pl := range planes {
+	clear(p.dx.Data[lo*h*w : hi*h*w])
+	for pl := lo; pl < hi; pl++ {
 		dx := p.dx.Data[pl*h*w : (pl+1)*h*w]
-		g := dy.Data[pl*oh*ow : (pl+1)*oh*ow]
+		g := j.dy.Data[pl*oh*ow : (pl+1)*oh*ow]
 		arg := p.arg[pl*oh*ow : (pl+1)*oh*ow]
 		for oy := range oh {
 			for ox := range ow {
@@ -117,7 +197,13 @@ func (p *MaxPool2d) Backward(dy *Tensor) (*Tensor, error) {
 			}
 		}
 	}
-	return &p.dx, nil
+}
+
+func growU8(s []uint8, n int) []uint8 {
+	if cap(s) < n {
+		return make([]uint8, n)
+	}
+	return s[:n]
 }
 
 // AvgPool2d averages K x K windows with the given stride and no padding:

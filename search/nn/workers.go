@@ -1,0 +1,113 @@
+package nn
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Workers is a fixed set of goroutines that the elementwise layers (Neuron,
+// BatchNorm, MaxPool2d, AvgPool2d) use to split their work. Work is cut into
+// tasks whose boundaries depend only on the tensor shape, and partial sums
+// are combined in task order, so results do not depend on the number of
+// workers. A nil *Workers runs everything on the calling goroutine.
+//
+// A Workers must not be used by two goroutines at once (like a
+// tensor.Workspace); layers of one network share one. Its goroutines stop on
+// Close or when it becomes unreachable.
+type Workers struct {
+	p *workerPool
+}
+
+type workerPool struct {
+	n     int
+	start []chan job
+	next  atomic.Int64
+	tasks int64
+	wg    sync.WaitGroup
+	once  sync.Once
+}
+
+// job is one parallel call; run(t) handles task t and must touch only data
+// that no other task touches.
+type job interface {
+	run(task int)
+}
+
+// NewWorkers starts n workers (n <= 0: runtime.GOMAXPROCS(0)); the calling
+// goroutine counts as one of them.
+func NewWorkers(n int) *Workers {
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	p := &workerPool{n: n, start: make([]chan job, n)}
+	for w := 1; w < n; w++ {
+		p.start[w] = make(chan job)
+		go p.loop(w)
+	}
+	ws := &Workers{p: p}
+	runtime.AddCleanup(ws, func(p *workerPool) { p.close() }, p)
+	return ws
+}
+
+// Close stops the worker goroutines; later calls run serially.
+func (w *Workers) Close() {
+	if w != nil {
+		w.p.close()
+	}
+}
+
+func (p *workerPool) close() {
+	p.once.Do(func() {
+		for _, c := range p.start[1:] {
+			close(c)
+		}
+		p.n = 1
+	})
+}
+
+func (p *workerPool) loop(w int) {
+	for j := range p.start[w] {
+		p.drain(j)
+		p.wg.Done()
+	}
+}
+
+func (p *workerPool) drain(j job) {
+	for {
+		t := p.next.Add(1) - 1
+		if t >= p.tasks {
+			return
+		}
+		j.run(int(t))
+	}
+}
+
+// run executes tasks 0..n-1 of j and returns when all are done.
+func (w *Workers) run(n int, j job) {
+	var nw int
+	if w != nil {
+		nw = min(w.p.n, n)
+	}
+	if nw <= 1 {
+		for t := range n {
+			j.run(t)
+		}
+		return
+	}
+	p := w.p
+	p.tasks = int64(n)
+	p.next.Store(0)
+	p.wg.Add(nw - 1)
+	for i := 1; i < nw; i++ {
+		p.start[i] <- j
+	}
+	p.drain(j)
+	p.wg.Wait()
+}
+
+// chunk is the number of elements of one elementwise task: large enough to
+// amortise dispatch, small enough that T steps of its state stay in cache.
+const chunk = 4096
+
+func numChunks(n int) int { return (n + chunk - 1) / chunk }
