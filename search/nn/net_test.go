@@ -20,104 +20,23 @@ import (
 // pooled-spike counting, gradients of every parameter, running statistics
 // and eval mode.
 
-type testBlock struct {
-	identity, residual bool
-	conv1, conv2, sc   *Conv2d
-	bn1, bn2, scbn     *BatchNorm
-	plif1, plif2       *Neuron
-	add                *Add
-	x                  *Tensor
-}
-
-func (b *testBlock) forward(x *Tensor) (*Tensor, error) {
-	if b.identity {
-		return x, nil
-	}
-	b.x = x
-	h, err := chain(x, b.conv1, b.bn1, b.plif1)
-	if err != nil || b.conv2 == nil {
-		return h, err
-	}
-	if h, err = chain(h, b.conv2, b.bn2); err != nil {
-		return nil, err
-	}
-	if b.residual {
-		short := x
-		if b.sc != nil {
-			if short, err = chain(x, b.sc, b.scbn); err != nil {
-				return nil, err
-			}
-		}
-		if h, err = b.add.Forward(h, short); err != nil {
-			return nil, err
-		}
-	}
-	return b.plif2.Forward(h)
-}
-
-func (b *testBlock) backward(dy *Tensor) (*Tensor, error) {
-	if b.identity {
-		return dy, nil
-	}
-	var dshort *Tensor
-	d := dy
-	var err error
-	if b.conv2 != nil {
-		if d, err = b.plif2.Backward(d); err != nil {
-			return nil, err
-		}
-		if b.residual {
-			if d, dshort, err = b.add.Backward(d); err != nil {
-				return nil, err
-			}
-		}
-		if d, err = backChain(d, b.conv2, b.bn2); err != nil {
-			return nil, err
-		}
-	}
-	dx, err := backChain(d, b.conv1, b.bn1, b.plif1)
-	if err != nil || dshort == nil {
-		return dx, err
-	}
-	if b.sc != nil {
-		if dshort, err = backChain(dshort, b.sc, b.scbn); err != nil {
-			return nil, err
-		}
-	}
-	return dx, AccumulateGrad(dx, dshort)
-}
-
 // chain runs layers in order.
 func chain(x *Tensor, layers ...Layer) (*Tensor, error) {
-	var err error
-	for _, l := range layers {
-		if x, err = l.Forward(x); err != nil {
-			return nil, err
-		}
-	}
-	return x, nil
+	return NewSequential("", layers...).Forward(x)
 }
 
 // backChain runs the backward of layers given in forward order.
 func backChain(dy *Tensor, layers ...Layer) (*Tensor, error) {
-	var err error
-	for i := len(layers) - 1; i >= 0; i-- {
-		if dy, err = layers[i].Backward(dy); err != nil {
-			return nil, err
-		}
-	}
-	return dy, nil
+	return NewSequential("", layers...).Backward(dy)
 }
 
 type testNet struct {
-	head   []Layer // stem conv, stem bn, repeat, stem plif
-	stages []func(*Tensor) (*Tensor, error)
-	backs  []func(*Tensor) (*Tensor, error)
-	tail   []Layer // [gap, gap plif,] flatten, fc, fc plif, vote
-	layers []Layer // every layer, for params, buffers, modes, counters
-	loss   MSERateLoss
+	net  *Sequential
+	loss MSERateLoss
 }
 
+// buildTestNet assembles the fixture's network from Sequential and Residual
+// containers; blocks follow search/train/testdata/README.md.
 func buildTestNet(t *testing.T, f *fixture.File) *testNet {
 	t.Helper()
 	macro := f.Meta["macro"].(string)
@@ -130,11 +49,11 @@ func buildTestNet(t *testing.T, f *fixture.File) *testNet {
 	rng := rand.New(rand.NewPCG(1, 1))
 	ws := tensor.NewWorkspace(2)
 	t.Cleanup(ws.Close)
-	n := &testNet{}
-	add := func(l Layer) Layer { n.layers = append(n.layers, l); return l }
+	workers := NewWorkers(2)
+	t.Cleanup(workers.Close)
 	stemConv := NewConv2d("stem.conv", 3, c, 3, 1, 1, rng, ws)
 	stemConv.NoInputGrad = true
-	n.head = []Layer{add(stemConv), add(NewBatchNorm("stem.bn", c)), add(NewRepeat("encode", steps)), add(NewPLIF("stem.plif"))}
+	layers := []Layer{stemConv, NewBatchNorm("stem.bn", c), NewRepeat("encode", steps), NewPLIF("stem.plif")}
 	chans, strides := []int{c, 2 * c, 2 * c, 4 * c, 4 * c}, []int{1, 1, 1, 1, 1}
 	order := []string{"b0", "p0", "b1", "b2", "p1", "b3", "b4", "p2"}
 	if macro == "SNN_3" {
@@ -148,62 +67,59 @@ func buildTestNet(t *testing.T, f *fixture.File) *testNet {
 		if o[0] == 'p' {
 			name := fmt.Sprintf("pools.%d", i)
 			if macro == "SNN_4" {
-				ls := []Layer{add(NewAvgPool2d(name+".avg", 2, 2)), add(NewPLIF(name + ".plif"))}
-				n.stages = append(n.stages, func(x *Tensor) (*Tensor, error) { return chain(x, ls...) })
-				n.backs = append(n.backs, func(d *Tensor) (*Tensor, error) { return backChain(d, ls...) })
+				layers = append(layers, NewAvgPool2d(name+".avg", 2, 2), NewPLIF(name+".plif"))
 			} else {
-				l := add(NewMaxPool2d(name, 2, 2))
-				n.stages = append(n.stages, l.Forward)
-				n.backs = append(n.backs, l.Backward)
+				layers = append(layers, NewMaxPool2d(name, 2, 2))
 			}
 			continue
 		}
 		kind, cout, st := blocks[i], chans[i], strides[i]
 		name := fmt.Sprintf("blocks.%d", i)
-		b := &testBlock{identity: kind == "skip" && cin == cout && st == 1}
-		if !b.identity {
-			k := map[string]int{"skip": 1, "SCB_k3": 3, "SCB_k5": 5, "SRB_k3": 3, "SRB_k5": 5}[kind]
-			b.conv1 = add(NewConv2d(name+".conv1", cin, cout, k, st, k/2, rng, ws)).(*Conv2d)
-			b.bn1 = add(NewBatchNorm(name+".bn1", cout)).(*BatchNorm)
-			b.plif1 = add(NewPLIF(name + ".plif1")).(*Neuron)
-			if kind != "skip" {
-				b.conv2 = add(NewConv2d(name+".conv2", cout, cout, k, 1, k/2, rng, ws)).(*Conv2d)
-				b.bn2 = add(NewBatchNorm(name+".bn2", cout)).(*BatchNorm)
-				b.plif2 = add(NewPLIF(name + ".plif2")).(*Neuron)
-				b.residual = strings.HasPrefix(kind, "SRB")
-				b.add = NewAdd(name + ".add")
-				if b.residual && (cin != cout || st != 1) {
-					b.sc = add(NewConv2d(name+".shortcut.conv", cin, cout, 1, st, 0, rng, ws)).(*Conv2d)
-					b.scbn = add(NewBatchNorm(name+".shortcut.bn", cout)).(*BatchNorm)
-				}
-			}
+		if kind == "skip" && cin == cout && st == 1 {
+			layers = append(layers, NewSequential(name)) // identity
+			continue
 		}
-		n.stages = append(n.stages, b.forward)
-		n.backs = append(n.backs, b.backward)
+		k := map[string]int{"skip": 1, "SCB_k3": 3, "SCB_k5": 5, "SRB_k3": 3, "SRB_k5": 5}[kind]
+		first := []Layer{NewConv2d(name+".conv1", cin, cout, k, st, k/2, rng, ws), NewBatchNorm(name+".bn1", cout), NewPLIF(name + ".plif1")}
+		second := []Layer{NewConv2d(name+".conv2", cout, cout, k, 1, k/2, rng, ws), NewBatchNorm(name+".bn2", cout)}
+		switch {
+		case kind == "skip":
+			layers = append(layers, NewSequential(name, first...))
+		case strings.HasPrefix(kind, "SCB"):
+			layers = append(layers, NewSequential(name, append(append(first, second...), NewPLIF(name+".plif2"))...))
+		default:
+			var short Layer
+			if cin != cout || st != 1 {
+				short = NewSequential(name+".shortcut", NewConv2d(name+".shortcut.conv", cin, cout, 1, st, 0, rng, ws), NewBatchNorm(name+".shortcut.bn", cout))
+			}
+			layers = append(layers, NewResidual(name, NewSequential(name+".main", append(first, second...)...), short, NewPLIF(name+".plif2")))
+		}
 		cin = cout
 	}
 	res := hw / 8
 	feat := cin * res * res
 	if macro == "SNN_2" {
-		n.tail = append(n.tail, add(NewGlobalAvgPool("gap")), add(NewPLIF("gap.plif")))
+		layers = append(layers, NewGlobalAvgPool("gap"), NewPLIF("gap.plif"))
 		feat = cin
 	}
-	n.tail = append(n.tail, add(NewFlatten("flatten")), add(NewLinear("fc", feat, 10*classes, rng, ws)),
-		add(NewPLIF("fc_plif")), add(NewVote("vote", 10)))
+	layers = append(layers, NewFlatten("flatten"), NewLinear("fc", feat, 10*classes, rng, ws), NewPLIF("fc_plif"), NewVote("vote", 10))
+	n := &testNet{net: NewSequential("net", layers...)}
+	for _, l := range Leaves(n.net) {
+		switch l := l.(type) {
+		case *Neuron:
+			l.Workers = workers
+		case *BatchNorm:
+			l.Workers = workers
+		case *MaxPool2d:
+			l.Workers = workers
+		}
+	}
 	return n
 }
 
 func (n *testNet) forward(x *Tensor, labels []int) (float64, error) {
-	h, err := chain(x, n.head...)
+	h, err := n.net.Forward(x)
 	if err != nil {
-		return 0, err
-	}
-	for _, s := range n.stages {
-		if h, err = s(h); err != nil {
-			return 0, err
-		}
-	}
-	if h, err = chain(h, n.tail...); err != nil {
 		return 0, err
 	}
 	return n.loss.Forward(h, labels)
@@ -214,36 +130,21 @@ func (n *testNet) backward() error {
 	if err != nil {
 		return err
 	}
-	if d, err = backChain(d, n.tail...); err != nil {
-		return err
-	}
-	for i := len(n.backs) - 1; i >= 0; i-- {
-		if d, err = n.backs[i](d); err != nil {
-			return err
-		}
-	}
-	_, err = backChain(d, n.head...)
+	_, err = n.net.Backward(d)
 	return err
 }
 
 func (n *testNet) tensors() map[string]*Param {
 	out := map[string]*Param{}
-	for _, l := range n.layers {
-		for _, p := range l.Params() {
-			out[p.Name] = p
-		}
-		if b, ok := l.(Buffered); ok {
-			for _, p := range b.Buffers() {
-				out[p.Name] = p
-			}
-		}
+	for _, p := range append(n.net.Params(), Buffers(n.net)...) {
+		out[p.Name] = p
 	}
 	return out
 }
 
 func (n *testNet) spikes() map[string]int64 {
 	out := map[string]int64{}
-	for _, l := range n.layers {
+	for _, l := range Leaves(n.net) {
 		if c, ok := l.(SpikeCounter); ok {
 			out[l.Name()] = c.Spikes()
 		}
@@ -321,9 +222,7 @@ func TestNetworkFixtures(t *testing.T) {
 					checkData(t, name, params[pn].Data, fixTensor(t, f, name).Data)
 				}
 			}
-			for _, l := range net.layers {
-				l.SetTraining(false)
-			}
+			net.net.SetTraining(false)
 			if _, err := net.forward(x, labels); err != nil {
 				t.Fatal(err)
 			}

@@ -117,6 +117,9 @@ func (n *Neuron) SetTraining(bool) {}
 // Spikes implements SpikeCounter.
 func (n *Neuron) Spikes() int64 { return n.spikes }
 
+// Positions implements SpikeCounter.
+func (n *Neuron) Positions() int64 { return int64(len(n.y.Data)) }
+
 // K returns the leak factor k = 1/tau in use: sigmoid(w) for PLIF, 1/Tau for
 // LIF and 1 for IF (where H = V + X is not of the k form).
 func (n *Neuron) K() float32 {

@@ -226,13 +226,19 @@ func TestFixtureDecodeErrors(t *testing.T) {
 func TestSteadyStateAllocs(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 5))
 	ws := newWS(t)
-	layers := []Layer{NewConv2d("conv", 2, 4, 3, 1, 1, rng, ws), NewBatchNorm("bn", 4), NewPLIF("plif"),
-		NewMaxPool2d("pool", 2, 2), NewFlatten("flat"), NewLinear("fc", 4*4*4, 20, rng, ws), NewPLIF("fc_plif"), NewVote("vote", 10)}
+	w := NewWorkers(2)
+	defer w.Close()
+	plif1, plif2 := NewPLIF("plif"), NewPLIF("res.plif2")
+	plif1.Workers, plif2.Workers = w, w
+	net := NewSequential("net",
+		NewConv2d("conv", 2, 4, 3, 1, 1, rng, ws), NewBatchNorm("bn", 4), plif1,
+		NewResidual("res", NewSequential("res.main", NewConv2d("res.conv", 4, 4, 3, 1, 1, rng, ws), NewBatchNorm("res.bn", 4)), nil, plif2),
+		NewMaxPool2d("pool", 2, 2), NewFlatten("flat"), NewLinear("fc", 4*4*4, 20, rng, ws), NewPLIF("fc_plif"), NewVote("vote", 10))
 	x := randTensor(rng, 1, 0.5, 4, 3, 2, 8, 8)
 	labels := []int{0, 1, 1}
 	var loss MSERateLoss
 	run := func() {
-		h, err := chain(x, layers...)
+		h, err := net.Forward(x)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -240,7 +246,7 @@ func TestSteadyStateAllocs(t *testing.T) {
 			t.Fatal(err)
 		}
 		d, _ := loss.Backward()
-		if _, err := backChain(d, layers...); err != nil {
+		if _, err := net.Backward(d); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -48,6 +48,9 @@ func (p *MaxPool2d) SetTraining(bool) {}
 // Forward (on spike maps, the pooled spikes the paper's metric counts).
 func (p *MaxPool2d) Spikes() int64 { return p.spikes }
 
+// Positions implements SpikeCounter.
+func (p *MaxPool2d) Positions() int64 { return int64(len(p.y.Data)) }
+
 func poolShape(layer string, x *Tensor, k, s int) (oh, ow int, err error) {
 	if len(x.Shape) != 5 || len(x.Data) != x.Len() || x.Shape[3] < k || x.Shape[4] < k {
 		return 0, 0, shapeError(layer, "input", x.Shape, fmt.Sprintf("[T N C H W] with H, W >= %d", k))

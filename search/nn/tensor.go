@@ -108,9 +108,12 @@ type Buffered interface {
 // SpikeCounter is implemented by layers whose outputs count in the paper's
 // "Spikes" metric: neurons, and max-pool layers (pooled spike maps are
 // counted again). Spikes returns the number of nonzero outputs of the last
-// Forward, summed over all T steps and the whole batch.
+// Forward, summed over all T steps and the whole batch; Positions the number
+// of outputs of that Forward (T * N * neurons), so Spikes/Positions is the
+// firing rate.
 type SpikeCounter interface {
 	Spikes() int64
+	Positions() int64
 }
 
 // kaimingUniform fills w with PyTorch's default conv/linear initialisation,
