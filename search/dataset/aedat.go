@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 )
@@ -13,7 +14,7 @@ import (
 func ReadAEDAT2File(path string) ([]Event, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("dataset: %w", err)
 	}
 	defer f.Close()
 	return ReadAEDAT2(f, path)
@@ -99,7 +100,7 @@ const (
 func ReadAEDAT31File(path string, sensorW, sensorH int) ([]Event, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("dataset: %w", err)
 	}
 	defer f.Close()
 	return ReadAEDAT31(f, path, sensorW, sensorH)

@@ -2,7 +2,6 @@ package dataset
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -235,14 +234,7 @@ func (it *Iterator) Batch() *Batch { return it.cur }
 // Err returns the error that ended the iteration, or nil at a normal end.
 // A cancelled context gives its error (context.Canceled or
 // context.DeadlineExceeded).
-func (it *Iterator) Err() error {
-	if errors.Is(it.err, errClosed) {
-		return nil
-	}
-	return it.err
-}
-
-var errClosed = errors.New("iterator closed")
+func (it *Iterator) Err() error { return it.err }
 
 // Close stops the producer goroutine and waits for it to exit. It is safe
 // to call more than once.

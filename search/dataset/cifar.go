@@ -66,7 +66,7 @@ func ReadCIFARBin(r io.Reader, name string, labelBytes, classes int) (*CIFARReco
 func readCIFARFile(path string, labelBytes, classes, wantRecords int) (*CIFARRecords, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("dataset: %w", err)
 	}
 	defer f.Close()
 	recs, err := ReadCIFARBin(f, path, labelBytes, classes)
@@ -145,6 +145,11 @@ func loadCIFAR10(dir string, strict bool) (*Set, error) {
 		want = 0
 	}
 	dir = findDir(dir, "cifar-10-batches-bin", "test_batch.bin")
+	if _, err := os.Stat(filepath.Join(dir, "test_batch.bin")); err != nil {
+		if _, perr := os.Stat(filepath.Join(dir, "test_batch")); perr == nil {
+			return nil, fmt.Errorf("dataset: cifar10: %s holds the Python (pickle) version of CIFAR-10; want the binary version (cifar-10-batches-bin with data_batch_1.bin ... test_batch.bin)", dir)
+		}
+	}
 	var parts []*CIFARRecords
 	for i := 1; i <= 5; i++ {
 		r, err := readCIFARFile(filepath.Join(dir, fmt.Sprintf("data_batch_%d.bin", i)), 1, 10, want)

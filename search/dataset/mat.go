@@ -74,7 +74,7 @@ func (a *MATArray) At(i int) float64 {
 func ReadMATFile(path string) (map[string]*MATArray, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("dataset: %w", err)
 	}
 	defer f.Close()
 	return ReadMAT(f, path)
