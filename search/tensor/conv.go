@@ -202,7 +202,40 @@ func Conv2DForward(s ConvShape, x, w, y []float32, ws *Workspace) {
 // filters w; dx is overwritten. Lengths are as in Conv2DForward.
 func Conv2DBackwardData(s ConvShape, dy, w, dx []float32, ws *Workspace) {
 	s.mustCheck("Conv2DBackwardData", lenCheck{"dy", len(dy), s.YLen()}, lenCheck{"w", len(w), s.WLen()}, lenCheck{"dx", len(dx), s.XLen()})
+	if t, ok := s.transposed(); ok {
+		// Stride 1 and a square kernel: dx is the forward convolution of dy
+		// with the transposed, flipped filters, which needs no col2im.
+		st := ws.s
+		st.wflip = grow(st.wflip, s.WLen())
+		flipFilters(s, w, st.wflip)
+		st.conv(convForward, t, dy, st.wflip, dx, 0)
+		return
+	}
 	ws.s.conv(convBackwardData, s, dy, w, dx, 0)
+}
+
+// transposed returns the shape of the convolution that maps dy to dx, when
+// that is an ordinary convolution: stride 1 and KH-1-Pad = KW-1-Pad.
+func (s ConvShape) transposed() (ConvShape, bool) {
+	if s.Stride != 1 || s.KH != s.KW {
+		return ConvShape{}, false
+	}
+	return ConvShape{N: s.N, Cin: s.Cout, H: s.OutH(), W: s.OutW(), Cout: s.Cin, KH: s.KH, KW: s.KW, Stride: 1, Pad: s.KH - 1 - s.Pad}, true
+}
+
+// flipFilters writes the filters of the transposed convolution:
+// dst[ci, co, kh, kw] = w[co, ci, KH-1-kh, KW-1-kw].
+func flipFilters(s ConvShape, w, dst []float32) {
+	kk := s.KH * s.KW
+	for co := 0; co < s.Cout; co++ {
+		for ci := 0; ci < s.Cin; ci++ {
+			src := w[(co*s.Cin+ci)*kk : (co*s.Cin+ci+1)*kk]
+			d := dst[(ci*s.Cout+co)*kk : (ci*s.Cout+co+1)*kk]
+			for i, v := range src {
+				d[kk-1-i] = v
+			}
+		}
+	}
 }
 
 // Conv2DBackwardFilter adds dL/dw, computed from the input x and the output
@@ -230,11 +263,11 @@ func Conv2DBackwardFilter(s ConvShape, x, dy, dw []float32, ws *Workspace) {
 }
 
 // filterChunk returns how many images form one chunk of the filter gradient:
-// enough that a chunk has at least 512 output pixels, so the GEMM's
+// enough that a chunk has at least kcDot output pixels, so the dot kernel's
 // reduction is long enough to run near peak.
 func filterChunk(s ConvShape) int {
 	p := s.OutH() * s.OutW()
-	return min(s.N, max(1, (512+p-1)/p))
+	return min(s.N, max(1, (kcDot+p-1)/p))
 }
 
 type convMode int
@@ -265,6 +298,16 @@ func (st *state) conv(mode convMode, s ConvShape, in, w, out []float32, chunk in
 	case convForward:
 		st.wpack = grow(st.wpack, j.k*roundUp(s.Cout, mr))
 		packAFull(st.wpack, false, w, j.k, s.Cout, j.k, 1)
+		if cap(st.offs) < j.p {
+			st.offs = make([]int32, j.p)
+		}
+		st.offs = st.offs[:j.p]
+		nch := (j.p + nr - 1) / nr
+		if cap(st.contig) < nch {
+			st.contig = make([]bool, nch)
+		}
+		st.contig = st.contig[:nch]
+		patchOffsets(s, st.offs, st.contig)
 	case convBackwardData:
 		st.wpack = grow(st.wpack, s.Cout*roundUp(j.k, mr))
 		packAFull(st.wpack, true, w, j.k, j.k, s.Cout, 1)
@@ -285,8 +328,9 @@ func (j *convJob) run(st *state, worker, task int) {
 	case convForward:
 		x := j.in[task*j.imgSize : (task+1)*j.imgSize]
 		bufs.col = grow(bufs.col, k*roundUp(p, nr))
-		bufs.row = grow(bufs.row, p)
-		im2colPacked(s, x, bufs.col, bufs.row)
+		bufs.row = grow(bufs.row, s.Cin*(s.H+2*s.Pad)*(s.W+2*s.Pad))
+		padImage(s, x, bufs.row)
+		im2colPacked(s, bufs.row, bufs.col, st.offs, st.contig)
 		gemmPacked(st.kern.gemm, &bufs.gemm.tmp, st.wpack, bufs.col, s.Cout, p, k, j.out[task*s.Cout*p:], p)
 	case convBackwardData:
 		dx := j.out[task*j.imgSize : (task+1)*j.imgSize]

@@ -24,33 +24,78 @@ func packAFull(dst []float32, trans bool, a []float32, lda, m, k int, alpha floa
 	}
 }
 
-// im2colPacked writes the patch matrix of one image x (Cin x H x W) into
-// dst in the packed-B layout (k = Cin*KH*KW rows, n = OH*OW columns).
-// row is scratch of OH*OW values.
-func im2colPacked(s ConvShape, x, dst, row []float32) {
+// padImage copies one image x (Cin x H x W) into xpad (Cin x Hp x Wp with
+// Hp = H+2*Pad, Wp = W+2*Pad), surrounded by Pad zeros on every side.
+func padImage(s ConvShape, x, xpad []float32) {
+	hp, wp := s.H+2*s.Pad, s.W+2*s.Pad
+	if s.Pad == 0 {
+		copy(xpad, x[:s.Cin*s.H*s.W])
+		return
+	}
+	for c := 0; c < s.Cin; c++ {
+		dc := xpad[c*hp*wp : (c+1)*hp*wp]
+		clear(dc[:s.Pad*wp])
+		clear(dc[(s.Pad+s.H)*wp:])
+		for y := 0; y < s.H; y++ {
+			row := dc[(s.Pad+y)*wp : (s.Pad+y+1)*wp]
+			clear(row[:s.Pad])
+			copy(row[s.Pad:], x[(c*s.H+y)*s.W:(c*s.H+y+1)*s.W])
+			clear(row[s.Pad+s.W:])
+		}
+	}
+}
+
+// patchOffsets fills offs (OH*OW values) with the offset in a padded
+// channel of the top-left input pixel of each output pixel's patch, and
+// contig (one per nr-wide chunk of output pixels) with whether the chunk's
+// nr pixels read consecutive inputs (stride 1, one output row).
+func patchOffsets(s ConvShape, offs []int32, contig []bool) {
+	ow := s.OutW()
+	wp := s.W + 2*s.Pad
+	for q := range offs {
+		oy, ox := q/ow, q%ow
+		offs[q] = int32(oy*s.Stride*wp + ox*s.Stride)
+	}
+	for ch := range contig {
+		q0 := ch * nr
+		contig[ch] = q0+nr <= len(offs) && offs[q0+nr-1]-offs[q0] == nr-1
+	}
+}
+
+// im2colPacked writes the patch matrix of one padded image xpad (see
+// padImage) into dst in the packed-B layout (k = Cin*KH*KW rows, n = OH*OW
+// columns), reading through the offsets of patchOffsets: a contiguous
+// chunk is one nr-wide copy, others a gather.
+func im2colPacked(s ConvShape, xpad, dst []float32, offs []int32, contig []bool) {
 	k := s.Cin * s.KH * s.KW
-	n := s.OutH() * s.OutW()
+	n := len(offs)
 	npad := roundUp(n, nr)
-	full := n / nr * nr
+	hp, wp := s.H+2*s.Pad, s.W+2*s.Pad
 	r := 0
 	for c := 0; c < s.Cin; c++ {
-		xc := x[c*s.H*s.W : (c+1)*s.H*s.W]
 		for kh := 0; kh < s.KH; kh++ {
 			for kw := 0; kw < s.KW; kw++ {
 				pc := r / kc * kc
 				kb := min(kc, k-pc)
-				stride := kb * nr // distance between consecutive panels
 				d := dst[pc*npad+(r-pc)*nr:]
-				im2colRow(s, xc, kh, kw, row)
+				src := xpad[c*hp*wp+kh*wp+kw:]
 				off := 0
-				for j := 0; j < full; j += nr {
-					*(*[nr]float32)(d[off:]) = *(*[nr]float32)(row[j:])
-					off += stride
-				}
-				if full < n {
-					t := d[off : off+nr]
-					copy(t, row[full:n])
-					clear(t[n-full:])
+				for ch, fast := range contig {
+					q0 := ch * nr
+					if fast {
+						o := int(offs[q0])
+						*(*[nr]float32)(d[off:]) = *(*[nr]float32)(src[o:])
+					} else {
+						t := (*[nr]float32)(d[off:])
+						for i := range t {
+							if q := q0 + i; q < n {
+								t[i] = src[offs[q]]
+							} else {
+								t[i] = 0
+							}
+						}
+					}
+					off += kb * nr
 				}
 				r++
 			}

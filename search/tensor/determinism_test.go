@@ -18,7 +18,9 @@ func TestSgemmDeterministic(t *testing.T) {
 		{false, false, 16, 2000, 300, 1, 0, 0},
 		{true, false, 200, 300, 600, 0.5, 1, 1},
 		{false, true, 130, 530, 700, -1, 0.5, 0},
-		{false, true, 30, 1000, 701, 1, 0, 1}, // dot path, ragged in every dimension
+		{false, true, 30, 1000, 701, 1, 0, 1},   // dot path, ragged in every dimension
+		{false, true, 16, 50, 30001, 2, 0.5, 0}, // split-K
+		{true, false, 9, 20, 20000, 1, 0, 0},    // split-K, packed path
 		{true, true, 97, 1100, 257, 1, 0, 2},
 	} {
 		t.Run(c.String(), func(t *testing.T) {

@@ -12,9 +12,9 @@ package tensor
 // from the matrix origin, so every element is computed by the same code for
 // any split).
 const (
-	dr    = 4   // rows of A per dot tile
-	dc    = 3   // rows of B per dot tile
-	kcDot = 512 // reduction block, a multiple of 8; 7 rows of it take 14 KiB of L1
+	dr    = 4    // rows of A per dot tile
+	dc    = 3    // rows of B per dot tile
+	kcDot = 1024 // reduction block, a multiple of 8; 7 rows of it take 28 KiB of L1
 )
 
 // dotFunc computes C[i, j] += alpha * sum_{p < 8*k8} A[i, p]*B[j, p] for

@@ -217,6 +217,10 @@ func (s *state) sgemm(g gemmArgs) {
 	if g.m == 0 || g.n == 0 {
 		return
 	}
+	if chunk := splitK(&g); chunk > 0 {
+		s.sgemmSplitK(g, chunk)
+		return
+	}
 	if s.workers == 1 || g.m*g.n*max(g.k, 1) < parallelFlops {
 		s.tile(0, &g, 0, g.m, 0, g.n)
 		return
@@ -238,6 +242,78 @@ func (s *state) sgemm(g gemmArgs) {
 	*j = gemmJob{g: g, tm: tm, tn: tn, nTn: (g.n + tn - 1) / tn}
 	s.parallel(nTm*j.nTn, j)
 	j.g = gemmArgs{} // drop references to the caller's slices
+}
+
+// Split-K parameters: a GEMM with a small output and a long reduction (the
+// filter gradient of a whole batch, say) is cut along k into chunks whose
+// length depends only on k, so it can run in parallel and stay
+// deterministic.
+const (
+	splitMaxMN   = 1 << 14 // largest m*n that is split along k
+	splitMinK    = 1 << 13 // shortest k that is split
+	splitKUnit   = 1 << 12 // chunk length granularity, a multiple of kc and kcDot
+	splitMaxPart = 64      // most chunks
+)
+
+// splitK returns the chunk length of a split-K GEMM, or 0 if the GEMM is
+// not split.
+func splitK(g *gemmArgs) int {
+	if g.m*g.n > splitMaxMN || g.k < splitMinK || g.alpha == 0 {
+		return 0
+	}
+	return max(splitKUnit, roundUp((g.k+splitMaxPart-1)/splitMaxPart, splitKUnit))
+}
+
+// splitKJob computes one k-chunk's product per task into its own partial.
+type splitKJob struct {
+	g     gemmArgs
+	chunk int
+	part  []float32
+}
+
+func (j *splitKJob) run(s *state, worker, task int) {
+	g := j.g
+	pc := task * j.chunk
+	kb := min(j.chunk, g.k-pc)
+	sub := gemmArgs{transA: g.transA, transB: g.transB, m: g.m, n: g.n, k: kb, alpha: 1, beta: 0,
+		c: j.part[task*g.m*g.n : (task+1)*g.m*g.n], ldc: g.n, lda: g.lda, ldb: g.ldb}
+	if g.transA {
+		sub.a = g.a[pc*g.lda:]
+	} else {
+		sub.a = g.a[pc:]
+	}
+	if g.transB {
+		sub.b = g.b[pc:]
+	} else {
+		sub.b = g.b[pc*g.ldb:]
+	}
+	s.tile(worker, &sub, 0, g.m, 0, g.n)
+}
+
+// sgemmSplitK runs a split-K GEMM: the chunk products are computed in
+// parallel and then added to beta*C in chunk order.
+func (s *state) sgemmSplitK(g gemmArgs, chunk int) {
+	chunks := (g.k + chunk - 1) / chunk
+	mn := g.m * g.n
+	s.partK = grow(s.partK, chunks*mn)
+	j := &s.splitJob
+	*j = splitKJob{g: g, chunk: chunk, part: s.partK}
+	s.parallel(chunks, j)
+	*j = splitKJob{}
+	part := s.partK
+	for i := 0; i < g.m; i++ {
+		row := g.c[i*g.ldc : i*g.ldc+g.n]
+		for jj := range row {
+			var sum float32
+			if g.beta != 0 {
+				sum = g.beta * row[jj]
+			}
+			for c := 0; c < chunks; c++ {
+				sum += g.alpha * part[c*mn+i*g.n+jj]
+			}
+			row[jj] = sum
+		}
+	}
 }
 
 func roundUp(x, m int) int { return (x + m - 1) / m * m }

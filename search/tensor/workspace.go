@@ -33,12 +33,16 @@ type state struct {
 	once  sync.Once
 
 	// Job descriptors, reused so dispatch does not allocate.
-	gemmJob gemmJob
-	convJob convJob
+	gemmJob  gemmJob
+	convJob  convJob
+	splitJob splitKJob
 
-	part  []float32 // per-chunk partial filter gradients
-	wpack []float32 // filters packed as GEMM A panels, shared by all workers
-	wflip []float32 // filters transposed and flipped for backward data
+	part   []float32 // per-chunk partial filter gradients
+	partK  []float32 // per-chunk partial products of a split-K GEMM
+	wpack  []float32 // filters packed as GEMM A panels, shared by all workers
+	wflip  []float32 // filters transposed and flipped for backward data
+	offs   []int32   // patch offsets of the output pixels (patchOffsets)
+	contig []bool    // which nr-chunks of output pixels read consecutive inputs
 }
 
 // workerBufs is the scratch owned by one worker.
@@ -47,7 +51,7 @@ type workerBufs struct {
 	col   []float32 // im2col matrix or its gradient
 	dy    []float32 // gathered output gradients of a chunk of images
 	bpack []float32 // a packed GEMM B operand
-	row   []float32 // one im2col row
+	row   []float32 // a zero-padded input image
 }
 
 // job is one parallel call: tasks numbered from 0, each run exactly once by
