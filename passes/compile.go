@@ -48,6 +48,8 @@ type Report struct {
 	Passes []PassTime
 	// Quant is the quantize pass's accuracy report (nil before quantize).
 	Quant *QuantReport
+	// Profile is the profile pass's rate summary (nil before profile).
+	Profile *ProfileReport
 }
 
 // PassTime is the wall time of one pass.

@@ -2,17 +2,319 @@
 
 package passes
 
-// QuantReport is how well the quantized network agrees with the float one
-// on Unit.Samples.
+import (
+	"fmt"
+	"math"
+
+	"github.com/autosnn/autosnn/ir"
+)
+
+// membraneHeadroom is how many thresholds (or resets, whichever is larger
+// in magnitude) the membrane register must hold on each side of zero: the
+// scale of a population is at most VMax / (membraneHeadroom * |threshold|),
+// so currents and potentials up to 64 thresholds do not saturate.
+const membraneHeadroom = 64
+
+// QuantReport is what the quantize pass measured: the integer form it chose
+// per layer, and how well the integer network (ir.IntExecutor) agrees with
+// the float one (ir.Executor on the folded and lowered graph) on
+// Unit.Samples.
 type QuantReport struct {
-	// Samples is the number of sample inputs evaluated.
+	// WeightBits, MembraneBits and DecayBits are the target's precision.
+	WeightBits, MembraneBits, DecayBits int
+	// Samples is the number of sample inputs evaluated (0: no report).
 	Samples int
 	// Agree is the number of samples on which the float and the integer
-	// network predict the same class.
+	// network predict the same class (ir.Result.Predict).
 	Agree int
-	// FloatSpikes and IntSpikes are the total spikes of all spiking
-	// populations over all samples in the float and the integer network.
+	// FloatSpikes and IntSpikes are the spikes of all non-input
+	// populations summed over all samples, in the float and the integer
+	// network.
+	FloatSpikes, IntSpikes int64
+	// Layers has one entry per non-input population, in graph order.
+	Layers []LayerQuant
+}
+
+// LayerQuant is the integer form chosen for one population.
+type LayerQuant struct {
+	Name string
+	// Scale is membrane LSBs per unit of float potential (PopQuant.Scale).
+	Scale float32
+	// MaxAbsWeight is the largest magnitude of a float weight into the
+	// population over its non-host projections (pools count 1/K² or 1).
+	MaxAbsWeight float32
+	// Threshold is the threshold in LSBs.
+	Threshold int32
+	// Weights counts the non-host integer weights into the population and
+	// Zeroed those of them that are 0 although the float weight is not.
+	Weights, Zeroed int
+	// FloatSpikes and IntSpikes are the population's spikes over all
+	// samples in the float and the integer network.
 	FloatSpikes, IntSpikes int64
 }
 
-var quantizePass = notYet("quantize")
+// Agreement returns Agree/Samples, or 1 without samples.
+func (r *QuantReport) Agreement() float64 {
+	if r.Samples == 0 {
+		return 1
+	}
+	return float64(r.Agree) / float64(r.Samples)
+}
+
+// SpikeRatio returns IntSpikes/FloatSpikes, or 1 when both are 0.
+func (r *QuantReport) SpikeRatio() float64 {
+	if r.FloatSpikes == 0 {
+		if r.IntSpikes == 0 {
+			return 1
+		}
+		return math.Inf(1)
+	}
+	return float64(r.IntSpikes) / float64(r.FloatSpikes)
+}
+
+// precision is the integer format derived from the target's profile.
+type precision struct {
+	weightBits, membraneBits, decayBits int
+	wmax                                int64 // largest weight magnitude (symmetric range)
+	vmin, vmax                          int64 // membrane register range
+	tmax                                int64 // largest threshold
+}
+
+func targetPrecision(u *Unit) (precision, error) {
+	pr := u.Target.Profile.Precision
+	if pr.WeightBits < 2 {
+		return precision{}, fmt.Errorf("chip %s has %d-bit weights, want >= 2 bits for signed weights", u.Target.Profile.Name, pr.WeightBits)
+	}
+	if pr.MembraneBits < 2 || pr.ThresholdBits < 1 {
+		return precision{}, fmt.Errorf("chip %s has %d-bit membrane and %d-bit threshold, want >= 2 and >= 1", u.Target.Profile.Name, pr.MembraneBits, pr.ThresholdBits)
+	}
+	p := precision{
+		weightBits:   min(pr.WeightBits, 32),
+		membraneBits: min(pr.MembraneBits, 32), // PopQuant holds int32 potentials
+		decayBits:    min(pr.DecayBits, 30),    // and decays of at most 30 fraction bits
+	}
+	p.wmax = 1<<(p.weightBits-1) - 1
+	p.vmax = 1<<(p.membraneBits-1) - 1
+	p.vmin = -(1 << (p.membraneBits - 1))
+	p.tmax = min(1<<min(pr.ThresholdBits, 31)-1, p.vmax)
+	return p, nil
+}
+
+// quantizePass gives every non-input population a PopQuant and every
+// projection a ProjQuant for the target's precision (ir/quant.go states
+// what they compute), then measures the integer network against the float
+// one on the samples (Report.Quant, one line to Log).
+//
+// Per population, one scale s (membrane LSBs per unit of float potential)
+// is shared by all its incoming projections, since their currents add:
+// s is the largest value with every non-host weight |round(w*s)| <=
+// 2^(weight bits-1)-1, the threshold within the threshold bits, and
+// membraneHeadroom thresholds within the membrane register. Weights, bias,
+// threshold and reset are round(x*s) (half away from zero); the decay k
+// becomes round(k*2^decay bits) / 2^decay bits; VMin and VMax span the
+// membrane bits. Projections from the input are computed by the host in
+// float (Host). A layer whose weights are so large against its threshold
+// that the threshold falls below one LSB, a bias outside the membrane
+// range, or a leak the chip cannot represent is an error naming the layer.
+func quantizePass(u *Unit) error {
+	g := u.G
+	pr, err := targetPrecision(u)
+	if err != nil {
+		return err
+	}
+	rep := &QuantReport{WeightBits: pr.weightBits, MembraneBits: pr.membraneBits, DecayBits: pr.decayBits}
+	for i, p := range g.Pops {
+		if i == 0 {
+			continue
+		}
+		lq, err := quantizePop(g, p, pr)
+		if err != nil {
+			return fmt.Errorf("layer %s: %w", p.Name, err)
+		}
+		rep.Layers = append(rep.Layers, lq)
+	}
+	if err := measureQuant(u, rep); err != nil {
+		return err
+	}
+	u.Report.Quant = rep
+	if rep.Samples == 0 {
+		u.logf("quantize: %d-bit weights, %d-bit membrane, %d-bit decay; no samples, accuracy not measured", pr.weightBits, pr.membraneBits, pr.decayBits)
+	} else {
+		u.logf("quantize: %d-bit weights, %d-bit membrane, %d-bit decay; int/float predictions agree on %d/%d samples (%.1f%%), spikes int/float %.3f",
+			pr.weightBits, pr.membraneBits, pr.decayBits, rep.Agree, rep.Samples, 100*rep.Agreement(), rep.SpikeRatio())
+	}
+	return nil
+}
+
+// sharedWeight returns the float weight every synapse of a pool or
+// identity projection has; it panics for Conv2D and Dense.
+func sharedWeight(e *ir.Projection) float32 {
+	switch e.Op {
+	case ir.AvgPool:
+		return 1 / float32(e.Kernel*e.Kernel)
+	case ir.SumPool, ir.Identity:
+		return 1
+	}
+	panic(fmt.Sprintf("passes: quantize: projection %s (%v) has no shared weight", e.Name, e.Op))
+}
+
+// quantizePop chooses p's integer form and that of its incoming projections.
+func quantizePop(g *ir.Graph, p *ir.Population, pr precision) (LayerQuant, error) {
+	lq := LayerQuant{Name: p.Name}
+	nr := p.Neuron
+	if !nr.Model.Spiking() {
+		return lq, fmt.Errorf("%v population has no integer form, want plif, lif or if (run lower-ops)", nr.Model)
+	}
+	in := g.In(p)
+	var lo, hi float32 // range of the non-host float weights
+	for _, e := range in {
+		switch {
+		case e.BN != nil:
+			return lq, fmt.Errorf("projection %s still has a batch-norm (run fold-bn)", e.Name)
+		case e.Op == ir.MaxPool:
+			return lq, fmt.Errorf("projection %s is a max-pool (run lower-ops)", e.Name)
+		case e.Op.HasWeights() && e.Weights == nil:
+			return lq, fmt.Errorf("projection %s has no weights; compile a trained network", e.Name)
+		case e.Src == g.Input():
+			continue
+		}
+		ws := e.Weights
+		if !e.Op.HasWeights() {
+			ws = []float32{sharedWeight(e)}
+		}
+		for j, w := range ws {
+			if !finite(float64(w)) {
+				return lq, fmt.Errorf("projection %s weight %d is %g, want a finite value", e.Name, j, w)
+			}
+			lo, hi = min(lo, w), max(hi, w)
+		}
+	}
+	lq.MaxAbsWeight = max(-lo, hi)
+	for c, b := range p.Bias {
+		if !finite(float64(b)) {
+			return lq, fmt.Errorf("bias of channel %d is %g, want a finite value", c, b)
+		}
+	}
+
+	mag := float64(max(abs32(nr.Threshold), abs32(nr.Reset)))
+	s := math.Inf(1)
+	if lq.MaxAbsWeight > 0 {
+		s = float64(pr.wmax) / float64(lq.MaxAbsWeight)
+	}
+	if mag > 0 {
+		s = min(s, float64(pr.vmax)/(membraneHeadroom*mag))
+	}
+	if nr.Threshold > 0 {
+		s = min(s, float64(pr.tmax)/float64(nr.Threshold))
+	}
+	if math.IsInf(s, 1) { // no weights, threshold and reset 0: verify forbids it
+		s = 1
+	}
+	scale := float32(s)
+	if scale == 0 || !finite(float64(scale)) {
+		return lq, fmt.Errorf("no usable scale (got %g)", scale)
+	}
+	lq.Scale = scale
+	q := &ir.PopQuant{Scale: scale, VMin: int32(pr.vmin), VMax: int32(pr.vmax)}
+	q.Threshold = int32(roundScaled(nr.Threshold, scale))
+	q.Reset = int32(roundScaled(nr.Reset, scale))
+	lq.Threshold = q.Threshold
+	if q.Threshold <= q.Reset {
+		return lq, fmt.Errorf("weight range [%g, %g] does not fit %d-bit weights: at the largest scale that fits (%g LSB per unit) threshold %g and reset %g are %d and %d LSB, want threshold above reset",
+			lo, hi, pr.weightBits, scale, nr.Threshold, nr.Reset, q.Threshold, q.Reset)
+	}
+	if p.Bias != nil {
+		q.Bias = make([]int32, len(p.Bias))
+		for c, b := range p.Bias {
+			v := roundScaled(b, scale)
+			if v < pr.vmin || v > pr.vmax {
+				return lq, fmt.Errorf("bias %g of channel %d is %d LSB at scale %g, want it within the %d-bit membrane range [%d, %d]", b, c, v, scale, pr.membraneBits, pr.vmin, pr.vmax)
+			}
+			q.Bias[c] = int32(v)
+		}
+	}
+	if nr.Model != ir.IF {
+		k := float64(nr.K())
+		switch {
+		case pr.decayBits == 0 && k == 1:
+			q.Decay, q.DecayBits = 1, 0
+		case pr.decayBits == 0:
+			return lq, fmt.Errorf("%v neurons leak with k = %.4g but the chip has no multiplicative decay (decay_bits 0); want a chip with a decay register", nr.Model, k)
+		default:
+			d := math.Round(k * float64(int64(1)<<pr.decayBits))
+			if d < 1 {
+				return lq, fmt.Errorf("%v decay k = %.4g rounds to 0 with %d decay bits", nr.Model, k, pr.decayBits)
+			}
+			q.Decay, q.DecayBits = int32(min(d, float64(int64(1)<<pr.decayBits))), uint8(pr.decayBits)
+		}
+	}
+	for _, e := range in {
+		if e.Src == g.Input() {
+			e.Q = &ir.ProjQuant{Host: true}
+			continue
+		}
+		ws := e.Weights
+		if !e.Op.HasWeights() {
+			ws = []float32{sharedWeight(e)}
+		}
+		qw := make([]int32, len(ws))
+		for j, w := range ws {
+			v := min(max(roundScaled(w, scale), -pr.wmax), pr.wmax)
+			qw[j] = int32(v)
+			if v == 0 && w != 0 {
+				lq.Zeroed++
+			}
+		}
+		lq.Weights += len(qw)
+		e.Q = &ir.ProjQuant{Weights: qw}
+	}
+	p.Q = q
+	return lq, nil
+}
+
+// roundScaled returns round(v*s) half away from zero, computed in float64
+// from the float32 values.
+func roundScaled(v, s float32) int64 {
+	return int64(math.Round(float64(v) * float64(s)))
+}
+
+func abs32(v float32) float32 { return float32(math.Abs(float64(v))) }
+
+// measureQuant runs the float and the integer network on u.Samples and
+// fills the sample statistics of rep.
+func measureQuant(u *Unit, rep *QuantReport) error {
+	if len(u.Samples) == 0 {
+		return nil
+	}
+	g := u.G
+	fx, err := ir.NewExecutor(g)
+	if err != nil {
+		return err
+	}
+	ix, err := ir.NewIntExecutor(g)
+	if err != nil {
+		return err
+	}
+	for k, in := range u.Samples {
+		fr, err := fx.Run(in, nil)
+		if err != nil {
+			return fmt.Errorf("sample %d: %w", k, err)
+		}
+		qr, err := ix.Run(in, nil)
+		if err != nil {
+			return fmt.Errorf("sample %d: %w", k, err)
+		}
+		rep.Samples++
+		if fr.Predict() == qr.Predict() {
+			rep.Agree++
+		}
+		for i := 1; i < len(g.Pops); i++ {
+			l := &rep.Layers[i-1]
+			l.FloatSpikes += int64(fr.Spikes[i])
+			l.IntSpikes += int64(qr.Spikes[i])
+			rep.FloatSpikes += int64(fr.Spikes[i])
+			rep.IntSpikes += int64(qr.Spikes[i])
+		}
+	}
+	return nil
+}
