@@ -25,6 +25,34 @@
 //   - Params lists the learnable tensors by dotted name ("blocks.2.conv1.weight");
 //     [BatchNorm] also lists its running statistics through [Buffered].
 //
+// Which types implement which interface:
+//
+//	type            Layer  Container  Buffered  SpikeCounter  params
+//	Conv2d          yes                                       weight
+//	Linear          yes                                       weight
+//	BatchNorm       yes               yes                     weight, bias (+ running_mean, running_var)
+//	Neuron          yes                         yes           w (PLIF only)
+//	ReLU            yes
+//	MaxPool2d       yes                         yes
+//	AvgPool2d       yes
+//	GlobalAvgPool   yes
+//	Flatten         yes
+//	Repeat          yes
+//	Vote            yes
+//	Sequential      yes    yes                                children's
+//	Residual        yes    yes                                children's
+//	Add             two-input node (Forward(a, b), Backward -> (da, db))
+//	MSERateLoss, CrossEntropyLoss   losses: Forward(x, labels) -> loss, Backward() -> dL/dx
+//	SpikeRegularizer                spike penalty: Value, and Apply to Neuron.SpikeRegBeta
+//	Adam                            optimiser with exportable per-parameter state
+//
+// Layer constructors take a *rand.Rand for initialisation and a
+// *tensor.Workspace for the convolution/GEMM kernels; Neuron, BatchNorm and
+// MaxPool2d take an optional *Workers to split their elementwise work. None
+// of these share mutable state between layers except the scratch memory of
+// the Workspace and Workers, which must therefore be used by one goroutine at
+// a time. Results are deterministic and independent of the worker count.
+//
 // # Aliasing and lifetime
 //
 // A returned tensor is owned by the layer that returned it and stays valid
@@ -44,6 +72,14 @@
 //     detached; ATan surrogate dS/dH = 1/(1 + (pi (H - 1))^2) (alpha = 2).
 //   - Max pooling routes gradient to the first maximum of each window in
 //     row-major order, as PyTorch does; ties are the rule on spike maps.
+//
+// # Bad input and non-finite values
+//
+// Shape mismatches return an error naming the layer and the shapes ("nn:
+// blocks.2.conv1: input has shape [...], want [T N 8 H W]"); constructors
+// panic only on impossible hyper-parameters (a non-positive channel count),
+// which an assembler validates first. [CheckFinite] scans a tensor for NaN or
+// Inf and returns a [NonFiniteError] naming the layer and the training step.
 //
 // # Memory of the fused neuron
 //

@@ -343,3 +343,35 @@ func TestWorkersDeterministic(t *testing.T) {
 		})
 	}
 }
+
+func TestKaimingInit(t *testing.T) {
+	ws := newWS(t)
+	a := NewConv2d("c", 16, 32, 3, 1, 1, rand.New(rand.NewPCG(3, 3)), ws)
+	b := NewConv2d("c", 16, 32, 3, 1, 1, rand.New(rand.NewPCG(3, 3)), ws)
+	if !cmp.Equal(a.Weight.Data, b.Weight.Data) {
+		t.Error("same seed gave different weights")
+	}
+	bound := 1 / math.Sqrt(16*9)
+	var sum, sq float64
+	for _, w := range a.Weight.Data {
+		if math.Abs(float64(w)) > bound {
+			t.Fatalf("weight %v outside [-%v, %v]", w, bound, bound)
+		}
+		sum += float64(w)
+		sq += float64(w) * float64(w)
+	}
+	n := float64(len(a.Weight.Data))
+	// U(-b, b) has variance b^2/3; with 4608 samples the estimate is within 5%.
+	if v := sq/n - (sum/n)*(sum/n); math.Abs(v/(bound*bound/3)-1) > 0.05 {
+		t.Errorf("weight variance %.4g, want %.4g (U(-1/sqrt(fan_in), 1/sqrt(fan_in)))", v, bound*bound/3)
+	}
+	l := NewLinear("fc", 64, 100, rand.New(rand.NewPCG(3, 3)), ws)
+	for _, w := range l.Weight.Data {
+		if math.Abs(float64(w)) > 1.0/8 {
+			t.Fatalf("linear weight %v outside [-1/8, 1/8]", w)
+		}
+	}
+	if p := NewPLIF("p"); p.W.Data[0] != 0 || p.K() != 0.5 {
+		t.Errorf("PLIF init: got w %v k %v, want 0 and 0.5", p.W.Data[0], p.K())
+	}
+}
