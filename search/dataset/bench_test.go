@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"bytes"
 	"context"
 	"testing"
 )
@@ -42,5 +43,41 @@ func BenchmarkBatches(b *testing.B) {
 			}
 			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "samples/s")
 		})
+	}
+}
+
+// BenchmarkReadAEDAT31 parses a recording of one million polarity events in
+// 1,000-event packets (a DVS128 Gesture file holds about 0.5 to 5 million).
+func BenchmarkReadAEDAT31(b *testing.B) {
+	var packets []aedat3Packet
+	for p := range 1000 {
+		ev := make([]Event, 1000)
+		for k := range ev {
+			ev[k] = Event{T: int64(p*1000 + k), X: uint16(k % 128), Y: uint16(p % 128), P: uint8(k % 2)}
+		}
+		packets = append(packets, aedat3Packet{typ: 1, ev: ev})
+	}
+	file := buildAEDAT31(packets...)
+	b.SetBytes(int64(len(file)))
+	for b.Loop() {
+		if _, err := ReadAEDAT31(bytes.NewReader(file), "bench", 128, 128); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkIntegrate integrates one million events into T=20 frames of
+// 128x128.
+func BenchmarkIntegrate(b *testing.B) {
+	ev := make([]Event, 1_000_000)
+	for k := range ev {
+		ev[k] = Event{T: int64(k), X: uint16(k % 128), Y: uint16((k / 128) % 128), P: uint8(k % 2)}
+	}
+	g := FrameGeometry{T: 20, Mode: SplitByNumber, SensorH: 128, SensorW: 128, H: 128, W: 128}
+	dst := make([]uint16, g.Len())
+	for b.Loop() {
+		if err := Integrate(ev, g, dst); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
