@@ -56,7 +56,8 @@ type Neuron struct {
 
 	SpikeRegBeta float32
 
-	// NoInputGrad skips dL/dx in Backward (dL/dw is still computed).
+	// NoInputGrad makes Backward return nil instead of dL/dx (dL/dw is
+	// still accumulated).
 	NoInputGrad bool
 
 	// smooth replaces the Heaviside output by the ATan antiderivative
@@ -76,6 +77,7 @@ type Neuron struct {
 	spikes int64
 	counts []int64   // spikes per chunk
 	dks    []float64 // dL/dk per chunk
+	zeros  []float32 // read-only zeros standing for H[-1]
 	job    neuronJob
 	fwd    neuronFwd
 	bwd    neuronBwd
@@ -177,26 +179,14 @@ func (f *neuronFwd) run(c int) {
 	var count int64
 	for t := range j.steps {
 		off := t*j.size + lo
-		xs := n.x.Data[off : off+len(v)]
-		hs := n.h[off : off+len(v)]
-		ys := n.y.Data[off : off+len(v)]
-		for i, xi := range xs {
-			vi := v[i]
-			var h float32
-			if isIF {
-				h = vi + xi
-			} else {
-				h = vi + (xi-vi)*k
-			}
-			hs[i] = h
-			if h >= vth {
-				ys[i] = 1
-				v[i] = 0
-				count++
-			} else {
-				ys[i] = 0
-				v[i] = h
-			}
+		m := len(v)
+		xs := n.x.Data[off : off+m]
+		hs := n.h[off : off+m]
+		ys := n.y.Data[off : off+m]
+		if isIF {
+			count += ifForwardStep(xs, hs, ys, v, vth)
+		} else {
+			count += lifForwardStep(xs, hs, ys, v, k, vth)
 		}
 		if n.smooth {
 			a := float64(n.Alpha) * math.Pi / 2
@@ -208,6 +198,51 @@ func (f *neuronFwd) run(c int) {
 	n.counts[c] = count
 }
 
+// lifForwardStep advances a run of leaky neurons by one step: it charges
+// H = V + (X - V) k, fires, resets V in place, saves H and returns the
+// number of spikes. All slices have the length of xs.
+func lifForwardStep(xs, hs, ys, v []float32, k, vth float32) int64 {
+	hs = hs[:len(xs)]
+	ys = ys[:len(xs)]
+	v = v[:len(xs)]
+	var count int64
+	for i, xi := range xs {
+		vi := v[i]
+		h := vi + (xi-vi)*k
+		hs[i] = h
+		if h >= vth {
+			ys[i] = 1
+			v[i] = 0
+			count++
+		} else {
+			ys[i] = 0
+			v[i] = h
+		}
+	}
+	return count
+}
+
+// ifForwardStep is lifForwardStep for IF neurons (H = V + X).
+func ifForwardStep(xs, hs, ys, v []float32, vth float32) int64 {
+	hs = hs[:len(xs)]
+	ys = ys[:len(xs)]
+	v = v[:len(xs)]
+	var count int64
+	for i, xi := range xs {
+		h := v[i] + xi
+		hs[i] = h
+		if h >= vth {
+			ys[i] = 1
+			v[i] = 0
+			count++
+		} else {
+			ys[i] = 0
+			v[i] = h
+		}
+	}
+	return count
+}
+
 // Backward implements Layer with one fused reverse pass over T.
 func (n *Neuron) Backward(dy *Tensor) (*Tensor, error) {
 	if n.x == nil {
@@ -216,11 +251,11 @@ func (n *Neuron) Backward(dy *Tensor) (*Tensor, error) {
 	if !sameShape(dy.Shape, n.y.Shape) || len(dy.Data) != len(n.y.Data) {
 		return nil, shapeError(n.name, "output gradient", dy.Shape, fmt.Sprint(n.y.Shape))
 	}
-	x := n.x
-	if !n.NoInputGrad {
-		n.dx.resize(x.Shape...)
-	}
+	n.dx.resize(n.x.Shape...) // computed even with NoInputGrad: keeps the loop branch-free
 	size := n.job.size
+	if len(n.zeros) < min(size, chunk) {
+		n.zeros = make([]float32, min(size, chunk))
+	}
 	chunks := numChunks(size)
 	n.dv = growF32(n.dv, size)
 	n.dks = growF64(n.dks, chunks)
@@ -248,7 +283,6 @@ func (b *neuronBwd) run(c int) {
 	dv := n.dv[lo:hi]
 	clear(dv)
 	k, vth := j.k, n.VTh
-	isIF := n.Kind == IF
 	a := n.Alpha * math.Pi / 2
 	half := n.Alpha / 2
 	var reg float32
@@ -258,45 +292,68 @@ func (b *neuronBwd) run(c int) {
 	var dk float64
 	for t := j.steps - 1; t >= 0; t-- {
 		off := t*j.size + lo
-		hs := n.h[off : off+len(dv)]
-		ds := n.dy.Data[off : off+len(dv)]
-		xs := n.x.Data[off : off+len(dv)]
-		var hprev []float32
+		m := len(dv)
+		hs := n.h[off : off+m]
+		ds := n.dy.Data[off : off+m]
+		xs := n.x.Data[off : off+m]
+		dxs := n.dx.Data[off : off+m]
+		hprev := n.zeros[:m] // V[-1] = 0
 		if t > 0 {
-			hprev = n.h[off-j.size : off-j.size+len(dv)]
+			hprev = n.h[off-j.size : off-j.size+m]
 		}
-		var dxs []float32
-		if !n.NoInputGrad {
-			dxs = n.dx.Data[off : off+len(dv)]
+		if n.Kind == IF {
+			ifBackwardStep(hs, ds, dv, dxs, vth, a, half, reg)
+			continue
 		}
-		var dkt float32
-		for i, h := range hs {
-			u := h - vth
-			z := a * u
-			dh := (ds[i] + reg) * (half / (1 + z*z))
-			if u < 0 { // no spike: V[t] = H[t] carries the future gradient
-				dh += dv[i]
-			}
-			if isIF {
-				dv[i] = dh
-				if dxs != nil {
-					dxs[i] = dh
-				}
-				continue
-			}
-			var vp float32
-			if hprev != nil && hprev[i] < vth {
-				vp = hprev[i]
-			}
-			dkt += dh * (xs[i] - vp)
-			dv[i] = dh * (1 - k)
-			if dxs != nil {
-				dxs[i] = dh * k
-			}
-		}
-		dk += float64(dkt)
+		dk += float64(lifBackwardStep(hs, ds, xs, hprev, dv, dxs, k, vth, a, half, reg))
 	}
 	n.dks[c] = dk
+}
+
+// lifBackwardStep is one reverse step of the leaky neuron for a run of
+// neurons: it turns dL/dS[t] (ds) and dL/dV[t] (dv) into dL/dX[t] (dxs) and
+// dL/dV[t-1] (dv, in place) and returns this step's sum dL/dH (X - V[t-1]).
+// All slices have the length of hs.
+func lifBackwardStep(hs, ds, xs, hprev, dv, dxs []float32, k, vth, a, half, reg float32) float32 {
+	ds = ds[:len(hs)]
+	xs = xs[:len(hs)]
+	hprev = hprev[:len(hs)]
+	dv = dv[:len(hs)]
+	dxs = dxs[:len(hs)]
+	var dk float32
+	for i, h := range hs {
+		u := h - vth
+		z := a * u
+		dh := (ds[i] + reg) * (half / (1 + z*z))
+		if u < 0 { // no spike: V[t] = H[t] carries the future gradient
+			dh += dv[i]
+		}
+		vp := hprev[i]
+		if vp >= vth { // V[t-1] = H[t-1] (1 - S[t-1])
+			vp = 0
+		}
+		dk += dh * (xs[i] - vp)
+		dv[i] = dh * (1 - k)
+		dxs[i] = dh * k
+	}
+	return dk
+}
+
+// ifBackwardStep is lifBackwardStep for IF neurons (H = V + X).
+func ifBackwardStep(hs, ds, dv, dxs []float32, vth, a, half, reg float32) {
+	ds = ds[:len(hs)]
+	dv = dv[:len(hs)]
+	dxs = dxs[:len(hs)]
+	for i, h := range hs {
+		u := h - vth
+		z := a * u
+		dh := (ds[i] + reg) * (half / (1 + z*z))
+		if u < 0 {
+			dh += dv[i]
+		}
+		dv[i] = dh
+		dxs[i] = dh
+	}
 }
 
 func growI64(s []int64, n int) []int64 {
