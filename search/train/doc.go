@@ -1,0 +1,55 @@
+// Package train assembles trainable spiking networks from the IR and trains
+// them: network assembly (Build), the training loop (Trainer), evaluation
+// with the paper's per-layer spike view (Evaluate), and checkpoints that
+// resume bit-identically and export the weighted IR the compiler reads
+// (ReadCheckpoint).
+//
+// # From the IR to layers
+//
+// Build turns an *ir.Graph into a *Net, population by population. Each
+// population becomes a stage: the outputs of its incoming projections are
+// summed (a second projection into the same population is a residual add)
+// and fed to its neuron layer. Projections map to layers of package
+// search/nn:
+//
+//	IR                                  layers (search/nn)
+//	Conv2D [+ BatchNorm]                Conv2d [+ BatchNorm]
+//	Dense [+ BatchNorm]                 Linear [+ BatchNorm]
+//	MaxPool                             MaxPool2d (counted in the paper's metric)
+//	AvgPool (also global average pool)  AvgPool2d
+//	Identity                            none: the source tensor itself
+//	population PLIF / LIF / IF          Neuron (fused multi-step forward/backward)
+//	population ReLU                     ReLU (ANN mode)
+//	population Relay                    none: the summed input is the output
+//	Graph.Vote > 1                      Vote (mean of groups of Vote outputs)
+//	Graph.Loss                          MSERateLoss or CrossEntropyLoss
+//
+// Under direct encoding the projections from the input population run once
+// per batch on the static image ([1, N, C, H, W]) and their sum is repeated
+// T times (nn.Repeat) in front of the neuron, so the stem batch-norm updates
+// its running statistics once per batch, as in the reference. Under frame
+// encoding the input is [T, N, C, H, W] and everything runs per step.
+//
+// Parameter names follow the PyTorch reference (search/train/testdata):
+// "stem.conv", "blocks.<i>.conv1", "blocks.<i>.shortcut.bn", "pools.<j>",
+// "gap.plif", "fc", "fc_plif"; populations outside the SNN macro roles are
+// named after the population ("<pop>.conv", "<pop>.bn", "<pop>.<model>").
+//
+// A stage list with one entry population is a segment; a Net is the segment
+// of all populations after the input, and BuildBlock builds the segment of one
+// block position, so a super-network can hold every candidate block at every
+// position with its own weights and run one sampled path per batch.
+//
+// # Invariants
+//
+//   - Everything random comes from the *rand.Rand given to Build (weights)
+//     and from the trainer's seed (data order, augmentation); the kernels are
+//     deterministic for any number of workers, so a run is reproducible bit
+//     for bit, and a run resumed from a checkpoint continues exactly as the
+//     uninterrupted run would have.
+//   - Export produces a new graph; the Net never aliases the IR it was built
+//     from after Build returns.
+//   - Non-finite values stop training with a *nn.NonFiniteError naming the
+//     layer and the step; checkpoints are written atomically, so the last
+//     good one stays intact.
+package train

@@ -1,0 +1,193 @@
+package train
+
+import (
+	"math/rand/v2"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/autosnn/autosnn/frontend"
+	"github.com/autosnn/autosnn/ir"
+	"github.com/autosnn/autosnn/search/nn"
+	"github.com/autosnn/autosnn/search/nn/fixture"
+)
+
+// relTol is the max-norm relative error allowed against the PyTorch
+// fixtures (search/train/testdata/README.md).
+const relTol = 1e-4
+
+// fixtureGraph lowers the architecture a whole-network fixture describes.
+func fixtureGraph(t *testing.T, f *fixture.File) *ir.Graph {
+	t.Helper()
+	var blocks []string
+	for _, b := range f.Meta["blocks"].([]any) {
+		blocks = append(blocks, b.(string))
+	}
+	in := f.Meta["input"].([]any)
+	s := frontend.DefaultSpec(blocks...)
+	s.Name = f.Name
+	s.Macro = f.Meta["macro"].(string)
+	s.Channels = int(f.Meta["C"].(float64))
+	s.T = int(f.Meta["T"].(float64))
+	s.Classes = int(f.Meta["classes"].(float64))
+	s.Input = []int{int(in[0].(float64)), int(in[1].(float64)), int(in[2].(float64))}
+	g, err := frontend.Lower(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+func fixtureData(t *testing.T, f *fixture.File, name string) []float32 {
+	t.Helper()
+	ft, err := f.Tensor(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ft.Data
+}
+
+func checkRel(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	if e := fixture.MaxRelErr(got, want); e > relTol {
+		t.Errorf("%s: max-norm relative error %.3g, want <= %g", what, e, relTol)
+	}
+}
+
+// netTensors maps parameter and buffer names to the net's tensors.
+func netTensors(n *Net) map[string]*nn.Param {
+	m := map[string]*nn.Param{}
+	for _, p := range append(append([]*nn.Param(nil), n.Params()...), n.Buffers()...) {
+		m[p.Name] = p
+	}
+	return m
+}
+
+// layerSpikes maps layer names to spikes of the last forward (only layers
+// the paper's metric counts: neurons and max-pool relays).
+func layerSpikes(n *Net) map[string]int64 {
+	out := map[string]int64{}
+	names := n.LayerNames()
+	for i, s := range n.PopSpikes() {
+		p := n.Graph().Pops[i]
+		if p.Neuron.Model.Spiking() || p.Neuron.Model == ir.Relay {
+			out[names[i]] = s
+		}
+	}
+	return out
+}
+
+func fixtureSpikes(f *fixture.File, prefix string) map[string]int64 {
+	out := map[string]int64{}
+	for _, k := range f.IntNames() {
+		if name, ok := strings.CutPrefix(k, prefix); ok {
+			out[name], _ = f.Int(k)
+		}
+	}
+	return out
+}
+
+// TestNetworkParity builds every whole-network fixture's architecture from
+// the IR and matches the PyTorch reference: loss, counter, spikes per layer
+// (exactly), every gradient, the running statistics after the step, and an
+// eval-mode forward.
+func TestNetworkParity(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join("testdata", "*.fix.gz"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no network fixtures found (err %v)", err)
+	}
+	for _, path := range paths {
+		f, err := fixture.Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(f.Name, func(t *testing.T) {
+			g := fixtureGraph(t, f)
+			net, err := Build(g, rand.New(rand.NewPCG(1, 2)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer net.Close()
+			tensors := netTensors(net)
+			var missing []string
+			loaded := map[string]bool{}
+			for _, name := range f.TensorNames() {
+				pn, ok := strings.CutPrefix(name, "init/")
+				if !ok {
+					continue
+				}
+				p, ok := tensors[pn]
+				if !ok {
+					missing = append(missing, "(fixture) "+pn)
+					continue
+				}
+				copy(p.Data, fixtureData(t, f, name))
+				loaded[pn] = true
+			}
+			for pn := range tensors {
+				if !loaded[pn] {
+					missing = append(missing, "(net) "+pn)
+				}
+			}
+			sort.Strings(missing)
+			if len(missing) > 0 {
+				t.Fatalf("names not matched between fixture and network: %v", missing)
+			}
+			in, _ := f.Tensor("input")
+			x := &nn.Tensor{Shape: in.Shape, Data: in.Data}
+			labels, _ := f.Ints("labels")
+			loss, err := net.Forward(x, labels)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := f.Scalar("loss")
+			checkRel(t, "loss", []float32{float32(loss)}, []float32{float32(want)})
+			checkRel(t, "counter", net.Counter().Data, fixtureData(t, f, "counter"))
+			if diff := cmp.Diff(fixtureSpikes(f, "spikes/"), layerSpikes(net)); diff != "" {
+				t.Errorf("spikes per layer (-want +got):\n%s", diff)
+			}
+			paper, neuron := net.SpikeMetrics()
+			wantTotal, _ := f.Int("spikes_total")
+			wantNeuron, _ := f.Int("spikes_neurons")
+			if paper != wantTotal || neuron != wantNeuron {
+				t.Errorf("spike metrics: got paper %d neuron %d, want %d and %d", paper, neuron, wantTotal, wantNeuron)
+			}
+			wantPred, _ := f.Ints("pred")
+			if diff := cmp.Diff(wantPred, net.Predict(nil)); diff != "" {
+				t.Errorf("predictions (-want +got):\n%s", diff)
+			}
+			nn.ZeroGrad(net.Params())
+			if err := net.Backward(); err != nil {
+				t.Fatal(err)
+			}
+			grads := 0
+			for _, name := range f.TensorNames() {
+				if pn, ok := strings.CutPrefix(name, "grad/"); ok {
+					checkRel(t, name, tensors[pn].Grad, fixtureData(t, f, name))
+					grads++
+				}
+				if pn, ok := strings.CutPrefix(name, "after/"); ok {
+					checkRel(t, name, tensors[pn].Data, fixtureData(t, f, name))
+				}
+			}
+			if grads != len(net.Params()) {
+				t.Errorf("fixture has %d gradients, net has %d parameters", grads, len(net.Params()))
+			}
+			net.SetTraining(false)
+			if _, err := net.Forward(x, nil); err != nil {
+				t.Fatal(err)
+			}
+			checkRel(t, "eval/counter", net.Counter().Data, fixtureData(t, f, "eval/counter"))
+			if diff := cmp.Diff(fixtureSpikes(f, "eval_spikes/"), layerSpikes(net)); diff != "" {
+				t.Errorf("eval spikes per layer (-want +got):\n%s", diff)
+			}
+			wantEval, _ := f.Ints("eval_pred")
+			if diff := cmp.Diff(wantEval, net.Predict(nil)); diff != "" {
+				t.Errorf("eval predictions (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
