@@ -11,6 +11,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
 )
 
 // Frame cache file layout (all integers little-endian):
@@ -264,39 +266,94 @@ func (src *frameSource) open(ctxErr func() error) (*frameFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	frames := make([]uint16, src.geom.Len())
-	var ev []Event
-	loaded := ""
-	for i, it := range src.items {
-		if err := ctxErr(); err != nil {
-			fw.abort()
-			return nil, err
-		}
-		if it.File != loaded {
-			ev, err = src.read(it.File)
-			if err != nil {
-				fw.abort()
-				return nil, err
-			}
-			loaded = it.File
-		}
-		seg := ev
-		if it.End >= 0 {
-			seg = segment(ev, it.Start, it.End)
-		}
-		if err := Integrate(seg, src.geom, frames); err != nil {
-			fw.abort()
-			return nil, fmt.Errorf("%s: sample %d: %w", it.File, i, err)
-		}
-		if err := fw.add(frames); err != nil {
-			fw.abort()
-			return nil, fmt.Errorf("dataset: frame cache %s: %w", path, err)
-		}
+	if err := src.integrateAll(fw, ctxErr); err != nil {
+		fw.abort()
+		return nil, err
 	}
 	if err := fw.commit(); err != nil {
 		return nil, err
 	}
 	return openFrameFile(path, key, src.geom)
+}
+
+// integrateAll parses and integrates the recordings with one worker per
+// CPU and writes the frames in item order. Work proceeds in chunks of a few
+// recordings so memory stays bounded; the output does not depend on the
+// number of workers.
+func (src *frameSource) integrateAll(fw *frameWriter, ctxErr func() error) error {
+	type job struct{ lo, hi int } // items [lo, hi) share one file
+	var jobs []job
+	for i, it := range src.items {
+		if i == 0 || it.File != src.items[i-1].File {
+			jobs = append(jobs, job{i, i})
+		}
+		jobs[len(jobs)-1].hi = i + 1
+	}
+	workers := max(1, runtime.GOMAXPROCS(0))
+	chunk := 2 * workers
+	per := src.geom.Len()
+	var buf []uint16
+	done, nextLog := 0, len(src.items)/10
+	for c0 := 0; c0 < len(jobs); c0 += chunk {
+		if err := ctxErr(); err != nil {
+			return err
+		}
+		c1 := min(c0+chunk, len(jobs))
+		lo, hi := jobs[c0].lo, jobs[c1-1].hi
+		if cap(buf) < (hi-lo)*per {
+			buf = make([]uint16, (hi-lo)*per)
+		}
+		buf = buf[:(hi-lo)*per]
+		errs := make([]error, c1-c0)
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, workers)
+		for j := c0; j < c1; j++ {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func(j int) {
+				defer func() { <-sem; wg.Done() }()
+				jb := jobs[j]
+				errs[j-c0] = src.integrateFile(src.items[jb.lo:jb.hi], buf[(jb.lo-lo)*per:(jb.hi-lo)*per])
+			}(j)
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				return err
+			}
+		}
+		for k := range hi - lo {
+			if err := fw.add(buf[k*per : (k+1)*per]); err != nil {
+				return fmt.Errorf("dataset: frame cache %s: %w", fw.final, err)
+			}
+		}
+		done = hi
+		if done >= nextLog && done < len(src.items) {
+			src.logf("integrated %d of %d %s %s samples", done, len(src.items), src.dataset, src.part)
+			nextLog = done + len(src.items)/10
+		}
+	}
+	return nil
+}
+
+// integrateFile parses one recording and integrates its items (all of that
+// file) into out, item after item.
+func (src *frameSource) integrateFile(items []eventItem, out []uint16) error {
+	ev, err := src.read(items[0].File)
+	if err != nil {
+		return err
+	}
+	per := src.geom.Len()
+	for k, it := range items {
+		seg := ev
+		if it.End >= 0 {
+			seg = segment(ev, it.Start, it.End)
+		}
+		if err := Integrate(seg, src.geom, out[k*per:(k+1)*per]); err != nil {
+			return fmt.Errorf("dataset: %s: segment %d: %w", it.File, k, err)
+		}
+	}
+	return nil
 }
 
 // segment returns the events with Start <= T < End, in stream order.

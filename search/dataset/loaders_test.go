@@ -194,7 +194,11 @@ func TestLoadCIFAR10DVS(t *testing.T) {
 	dir, cache := t.TempDir(), t.TempDir()
 	buildCIFAR10DVSDir(t, dir, 10)
 	var logs []string
-	opt := Options{T: 4, CacheDir: cache, Logf: func(f string, a ...any) { logs = append(logs, f) }}
+	opt := Options{T: 4, CacheDir: cache, Logf: func(f string, a ...any) {
+		if strings.HasPrefix(f, "integrating ") {
+			logs = append(logs, f)
+		}
+	}}
 	s, err := LoadCIFAR10DVS(context.Background(), dir, opt)
 	if err != nil {
 		t.Fatal(err)
@@ -214,6 +218,18 @@ func TestLoadCIFAR10DVS(t *testing.T) {
 	}
 	if got := sum16(fr); got != 49 {
 		t.Errorf("event count of test sample 3: got %d, want 49", got)
+	}
+	// The cached frames equal a direct integration of the recording.
+	ev, err := ReadAEDAT2File(filepath.Join(dir, "cat", "cifar10_cat_9.aedat"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct := make([]uint16, s.SampleLen())
+	if err := Integrate(ev, FrameGeometry{T: 4, SensorH: 128, SensorW: 128, H: 128, W: 128}, direct); err != nil {
+		t.Fatal(err)
+	}
+	if !cmp.Equal(direct, fr) {
+		t.Errorf("cached frames of cat_9 differ from a direct integration")
 	}
 	if len(logs) != 2 {
 		t.Errorf("first load: got %d log lines, want 2 (one integration per part)", len(logs))
@@ -263,7 +279,11 @@ func TestFrameCacheCorruptIsRebuilt(t *testing.T) {
 		os.Truncate(f, st.Size()-1)
 	}
 	var logs []string
-	opt.Logf = func(f string, a ...any) { logs = append(logs, f) }
+	opt.Logf = func(f string, a ...any) {
+		if !strings.HasPrefix(f, "integrated ") {
+			logs = append(logs, f)
+		}
+	}
 	s, err = LoadCIFAR10DVS(context.Background(), dir, opt)
 	if err != nil {
 		t.Fatal(err)
