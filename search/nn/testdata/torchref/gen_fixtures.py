@@ -490,11 +490,6 @@ class Net(nn.Module):
         return min(n.min_margin for n in neurons(self))
 
 
-def param_name(name):
-    # PLIF parameters are called <module>.w; nn.Module nesting already gives that.
-    return name
-
-
 FC_SCALE = 3.0
 
 
