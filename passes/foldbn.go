@@ -57,8 +57,8 @@ func foldBN(e *ir.Projection) error {
 	for c, g := range bn.Gamma {
 		scale[c] = float64(g) / math.Sqrt(float64(bn.Var[c])+float64(bn.Eps))
 		shift[c] = float64(bn.Beta[c]) - float64(bn.Mean[c])*scale[c]
-		if !finite(scale[c]) || !finite(shift[c]) {
-			return fmt.Errorf("batch-norm channel %d gives scale %g and shift %g, want finite values", c, scale[c], shift[c])
+		if !finite(float64(float32(scale[c]))) || !finite(float64(float32(shift[c]))) {
+			return fmt.Errorf("batch-norm channel %d gives scale %g and shift %g, want values finite in float32", c, scale[c], shift[c])
 		}
 	}
 	bias := e.Dst.Bias
