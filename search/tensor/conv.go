@@ -308,6 +308,11 @@ func (st *state) conv(mode convMode, s ConvShape, in, w, out []float32, chunk in
 		}
 		st.contig = st.contig[:nch]
 		patchOffsets(s, st.offs, st.contig)
+		if cap(st.roff) < j.k {
+			st.roff = make([]int32, j.k)
+		}
+		st.roff = st.roff[:j.k]
+		rowOffsets(s, st.roff)
 	case convBackwardData:
 		st.wpack = grow(st.wpack, s.Cout*roundUp(j.k, mr))
 		packAFull(st.wpack, true, w, j.k, j.k, s.Cout, 1)
@@ -327,11 +332,9 @@ func (j *convJob) run(st *state, worker, task int) {
 	switch j.mode {
 	case convForward:
 		x := j.in[task*j.imgSize : (task+1)*j.imgSize]
-		bufs.col = grow(bufs.col, k*roundUp(p, nr))
 		bufs.row = grow(bufs.row, s.Cin*(s.H+2*s.Pad)*(s.W+2*s.Pad))
 		padImage(s, x, bufs.row)
-		im2colPacked(s, bufs.row, bufs.col, st.offs, st.contig)
-		gemmPacked(st.kern.gemm, &bufs.gemm.tmp, st.wpack, bufs.col, s.Cout, p, k, j.out[task*s.Cout*p:], p)
+		convForwardImage(st.kern, bufs, s, st.wpack, bufs.row, j.out[task*s.Cout*p:], st.offs, st.roff, st.contig)
 	case convBackwardData:
 		dx := j.out[task*j.imgSize : (task+1)*j.imgSize]
 		bufs.bpack = grow(bufs.bpack, s.Cout*roundUp(p, nr))

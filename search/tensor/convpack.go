@@ -1,9 +1,9 @@
 package tensor
 
 // This file implements the fused convolution path: the filters are packed
-// once per call into the GEMM's A-panel layout, and each image's patch
-// matrix is written by im2col straight into the B-panel layout, so the
-// micro-kernel runs on it without a separate packing pass.
+// once per call into the GEMM's A-panel layout, and the micro-kernel reads
+// each image's patches straight out of the zero-padded image through a table
+// of row offsets, so the im2col matrix is never written.
 //
 // Full-depth packed layouts. A k-deep operand is cut into kc-deep blocks;
 // block b starts at row pc = b*kc and has depth kb = min(kc, k-pc).
@@ -47,8 +47,9 @@ func padImage(s ConvShape, x, xpad []float32) {
 
 // patchOffsets fills offs (OH*OW values) with the offset in a padded
 // channel of the top-left input pixel of each output pixel's patch, and
-// contig (one per nr-wide chunk of output pixels) with whether the chunk's
-// nr pixels read consecutive inputs (stride 1, one output row).
+// contig (one per nr-wide chunk of output pixels) with whether each half of
+// the chunk's nr pixels reads consecutive inputs (stride 1, the half within
+// one output row).
 func patchOffsets(s ConvShape, offs []int32, contig []bool) {
 	ow := s.OutW()
 	wp := s.W + 2*s.Pad
@@ -58,46 +59,83 @@ func patchOffsets(s ConvShape, offs []int32, contig []bool) {
 	}
 	for ch := range contig {
 		q0 := ch * nr
-		contig[ch] = q0+nr <= len(offs) && offs[q0+nr-1]-offs[q0] == nr-1
+		const h = nr / 2
+		contig[ch] = q0+nr <= len(offs) && offs[q0+h-1]-offs[q0] == h-1 && offs[q0+nr-1]-offs[q0+h] == h-1
 	}
 }
 
-// im2colPacked writes the patch matrix of one padded image xpad (see
-// padImage) into dst in the packed-B layout (k = Cin*KH*KW rows, n = OH*OW
-// columns), reading through the offsets of patchOffsets: a contiguous
-// chunk is one nr-wide copy, others a gather.
-func im2colPacked(s ConvShape, xpad, dst []float32, offs []int32, contig []bool) {
-	k := s.Cin * s.KH * s.KW
-	n := len(offs)
-	npad := roundUp(n, nr)
+// rowOffsets fills roff (Cin*KH*KW values) with the offset in a padded image
+// of patch row r = (c*KH+kh)*KW+kw relative to the patch's top-left pixel:
+// c*Hp*Wp + kh*Wp + kw. The offsets increase with r.
+func rowOffsets(s ConvShape, roff []int32) {
 	hp, wp := s.H+2*s.Pad, s.W+2*s.Pad
 	r := 0
 	for c := 0; c < s.Cin; c++ {
 		for kh := 0; kh < s.KH; kh++ {
 			for kw := 0; kw < s.KW; kw++ {
-				pc := r / kc * kc
-				kb := min(kc, k-pc)
-				d := dst[pc*npad+(r-pc)*nr:]
-				src := xpad[c*hp*wp+kh*wp+kw:]
-				off := 0
-				for ch, fast := range contig {
-					q0 := ch * nr
-					if fast {
-						o := int(offs[q0])
-						*(*[nr]float32)(d[off:]) = *(*[nr]float32)(src[o:])
-					} else {
-						t := (*[nr]float32)(d[off:])
-						for i := range t {
-							if q := q0 + i; q < n {
-								t[i] = src[offs[q]]
-							} else {
-								t[i] = 0
-							}
+				roff[r] = int32(c*hp*wp + kh*wp + kw)
+				r++
+			}
+		}
+	}
+}
+
+// convForwardImage computes y (Cout x OH*OW) for one zero-padded image xpad
+// from the filters packed as A panels (wpack). Output pixels are taken nr
+// at a time; a chunk whose pixels read consecutive inputs (see
+// patchOffsets) is fed to the indirect micro-kernel straight from xpad,
+// any other chunk is gathered into a packed panel first. Both give the
+// sums gemmPacked would give on the im2col matrix.
+func convForwardImage(kern kernels, bufs *workerBufs, s ConvShape, wpack, xpad, y []float32, offs, roff []int32, contig []bool) {
+	m, n, k := s.Cout, len(offs), len(roff)
+	mpad := roundUp(m, mr)
+	clear(y[:m*n])
+	panel := bufs.gemm.b[:kc*nr]
+	tmp := &bufs.gemm.tmp
+	for pc := 0; pc < k; pc += kc {
+		kb := min(kc, k-pc)
+		ab := wpack[pc*mpad : pc*mpad+kb*mpad]
+		ro := roff[pc : pc+kb]
+		for ch, fast := range contig {
+			q0 := ch * nr
+			cols := min(nr, n-q0)
+			if !fast {
+				for p, o := range ro {
+					t := (*[nr]float32)(panel[p*nr:])
+					for i := range t {
+						if i < cols {
+							t[i] = xpad[int(o)+int(offs[q0+i])]
+						} else {
+							t[i] = 0
 						}
 					}
-					off += kb * nr
 				}
-				r++
+			}
+			var xb, xb2 []float32
+			if fast {
+				xb, xb2 = xpad[offs[q0]:], xpad[offs[q0+nr/2]:]
+			}
+			for ir := 0; ir < m; ir += mr {
+				rows := min(mr, m-ir)
+				apan := ab[ir*kb : ir*kb+kb*mr]
+				c, ldc := y[ir*n+q0:], n
+				if rows < mr || cols < nr {
+					clear(tmp[:])
+					c, ldc = tmp[:], nr
+				}
+				if fast {
+					kern.ind(kb, apan, xb, xb2, ro, c, ldc)
+				} else {
+					kern.gemm(kb, apan, panel[:kb*nr], c, ldc)
+				}
+				if rows < mr || cols < nr {
+					for i := 0; i < rows; i++ {
+						dst := y[(ir+i)*n+q0 : (ir+i)*n+q0+cols]
+						for j, v := range tmp[i*nr : i*nr+cols] {
+							dst[j] += v
+						}
+					}
+				}
 			}
 		}
 	}
@@ -147,4 +185,15 @@ func gemmPacked(kern kernelFunc, tmp *[mr * nr]float32, ap, bp []float32, m, n, 
 			}
 		}
 	}
+}
+
+// copy16 copies 16 floats from src to dst as four 16-byte moves; a single
+// 64-byte array assignment would compile to a call of memmove.
+func copy16(dst, src []float32) {
+	d := (*[16]float32)(dst)
+	s := (*[16]float32)(src)
+	*(*[4]float32)(d[0:]) = *(*[4]float32)(s[0:])
+	*(*[4]float32)(d[4:]) = *(*[4]float32)(s[4:])
+	*(*[4]float32)(d[8:]) = *(*[4]float32)(s[8:])
+	*(*[4]float32)(d[12:]) = *(*[4]float32)(s[12:])
 }

@@ -140,7 +140,7 @@ func packB(dst []float32, trans bool, b []float32, ldb, p0, kb, j0, nb int) {
 		src := b[(p0+p)*ldb+j0 : (p0+p)*ldb+j0+nb]
 		off := p * nr
 		for jr := 0; jr < full; jr += nr {
-			*(*[nr]float32)(dst[off:]) = *(*[nr]float32)(src[jr:])
+			copy16(dst[off:off+nr], src[jr:])
 			off += kb * nr
 		}
 		if full < nb {

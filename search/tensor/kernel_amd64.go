@@ -24,7 +24,7 @@ func asmKernels() (kernels, bool) {
 	if !hasAVX2FMA {
 		return kernels{}, false
 	}
-	return kernels{gemm: kernelAsm, dot: dotAsm}, true
+	return kernels{gemm: kernelAsm, ind: kernelIndAsm, dot: dotAsm}, true
 }
 
 // kernelAsm adapts kernel6x16 to kernelFunc, checking the slice bounds the
@@ -49,4 +49,22 @@ func dotAsm(k8 int, a []float32, lda int, b []float32, ldb int, c []float32, ldc
 	_ = b[(dc-1)*ldb+8*k8-1]
 	_ = c[(dr-1)*ldc+dc-1]
 	dot4x3(k8, &a[0], lda, &b[0], ldb, &c[0], ldc, alpha)
+}
+
+// kernelIndAsm adapts kernel6x16ind to kernelIndFunc, checking the slice
+// bounds the assembly relies on (boff is non-decreasing, so its first and
+// last entries bound every row read).
+func kernelIndAsm(k int, a, b, b2 []float32, boff []int32, c []float32, ldc int) {
+	if k <= 0 {
+		return
+	}
+	_ = a[k*mr-1]
+	boff = boff[:k]
+	if boff[0] < 0 {
+		panic("tensor: negative indirect offset")
+	}
+	_ = b[int(boff[k-1])+nr/2-1]
+	_ = b2[int(boff[k-1])+nr/2-1]
+	_ = c[(mr-1)*ldc+nr-1]
+	kernel6x16ind(k, &a[0], &b[0], &b2[0], &boff[0], &c[0], ldc)
 }

@@ -46,3 +46,36 @@ func kernelGo(k int, a, b, c []float32, ldc int) {
 		}
 	}
 }
+
+// kernelIndFunc is kernelFunc with an indirect B panel: row p of B is the
+// nr/2 floats at b[boff[p]:] followed by the nr/2 floats at b2[boff[p]:].
+// boff must be non-decreasing (so that checking its first and last entries
+// bounds every read).
+type kernelIndFunc func(k int, a, b, b2 []float32, boff []int32, c []float32, ldc int)
+
+// kernelIndGo is the portable indirect micro-kernel; it sums in the same
+// order as kernelGo.
+func kernelIndGo(k int, a, b, b2 []float32, boff []int32, c []float32, ldc int) {
+	var acc [mr * nr]float32
+	a = a[:k*mr]
+	var bp [nr]float32
+	for p, o := range boff[:k] {
+		copy(bp[:nr/2], b[o:o+nr/2])
+		copy(bp[nr/2:], b2[o:o+nr/2])
+		ap := (*[mr]float32)(a[p*mr:])
+		for i := 0; i < mr; i++ {
+			av := ap[i]
+			row := (*[nr]float32)(acc[i*nr:])
+			for j := 0; j < nr; j++ {
+				row[j] += av * bp[j]
+			}
+		}
+	}
+	for i := 0; i < mr; i++ {
+		crow := (*[nr]float32)(c[i*ldc:])
+		row := (*[nr]float32)(acc[i*nr:])
+		for j := 0; j < nr; j++ {
+			crow[j] += row[j]
+		}
+	}
+}

@@ -9,6 +9,12 @@ package tensor
 // It requires AVX2 and FMA and k >= 1.
 func kernel6x16(k int, a *float32, b *float32, c *float32, ldc int)
 
+// kernel6x16ind computes C[0:6, 0:16] += A*B from a packed 6 x k panel of
+// A and a k x 16 panel of B whose row p is the 8 floats at b[boff[p]:]
+// followed by the 8 floats at b2[boff[p]:], C having row stride ldc
+// elements. It requires AVX2 and FMA and k >= 1.
+func kernel6x16ind(k int, a *float32, b *float32, b2 *float32, boff *int32, c *float32, ldc int)
+
 // dot4x3 computes C[i, j] += alpha * sum_{p < 8*k8} A[i, p]*B[j, p] for i < 4,
 // j < 3, with A, B and C row-major with row strides lda, ldb and ldc
 // elements. It requires AVX2 and FMA and k8 >= 1.

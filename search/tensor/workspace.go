@@ -43,6 +43,7 @@ type state struct {
 	wflip  []float32 // filters transposed and flipped for backward data
 	offs   []int32   // patch offsets of the output pixels (patchOffsets)
 	contig []bool    // which nr-chunks of output pixels read consecutive inputs
+	roff   []int32   // patch row offsets (rowOffsets)
 }
 
 // workerBufs is the scratch owned by one worker.
@@ -71,11 +72,12 @@ func NewWorkspace(workers int) *Workspace {
 // micro-kernel and the unpacked dot-product kernel.
 type kernels struct {
 	gemm kernelFunc
+	ind  kernelIndFunc
 	dot  dotFunc
 }
 
 // goKernels are the portable kernels.
-var goKernels = kernels{gemm: kernelGo, dot: dotGo}
+var goKernels = kernels{gemm: kernelGo, ind: kernelIndGo, dot: dotGo}
 
 // newWorkspace is NewWorkspace with explicit kernels, so tests can compare
 // the assembly and pure-Go kernels.

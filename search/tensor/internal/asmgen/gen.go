@@ -32,24 +32,46 @@ const (
 
 func main() {
 	ConstraintExpr("!purego")
-	kernel6x16()
+	kernel6x16(false)
+	kernel6x16(true)
 	dot4x3()
 	Generate()
 }
 
-func kernel6x16() {
-	TEXT("kernel6x16", NOSPLIT, "func(k int, a, b, c *float32, ldc int)")
-	Doc(
-		"kernel6x16 computes C[0:6, 0:16] += A*B from a packed 6 x k panel of A",
-		"and a packed k x 16 panel of B, C having row stride ldc elements.",
-		"It requires AVX2 and FMA and k >= 1.",
-	)
+// kernel6x16 generates the packed micro-kernel, or with indirect set its
+// variant kernel6x16ind that reads the two halves of row p of the B panel
+// from b + 4*boff[p] and b2 + 4*boff[p] instead of from a packed panel; the
+// convolution forward uses it to read patches straight out of the
+// zero-padded input image (the halves may come from two image rows). Both
+// compute bit-identical sums.
+func kernel6x16(indirect bool) {
+	name, lbl := "kernel6x16", ""
+	if indirect {
+		name, lbl = "kernel6x16ind", "ind"
+		TEXT(name, NOSPLIT, "func(k int, a, b, b2 *float32, boff *int32, c *float32, ldc int)")
+		Doc(
+			"kernel6x16ind computes C[0:6, 0:16] += A*B from a packed 6 x k panel of",
+			"A and a k x 16 panel of B whose row p is the 8 floats at b[boff[p]:]",
+			"followed by the 8 floats at b2[boff[p]:], C having row stride ldc",
+			"elements. It requires AVX2 and FMA and k >= 1.",
+		)
+	} else {
+		TEXT(name, NOSPLIT, "func(k int, a, b, c *float32, ldc int)")
+		Doc(
+			"kernel6x16 computes C[0:6, 0:16] += A*B from a packed 6 x k panel of A",
+			"and a packed k x 16 panel of B, C having row stride ldc elements.",
+			"It requires AVX2 and FMA and k >= 1.",
+		)
+	}
 	k := Load(Param("k"), GP64())
 	a := Load(Param("a"), GP64())
 	b := Load(Param("b"), GP64())
-	c := Load(Param("c"), GP64())
-	ldc := Load(Param("ldc"), GP64())
-	SHLQ(Imm(2), ldc) // elements to bytes
+	var b2, boff, off reg.Register
+	if indirect {
+		b2 = Load(Param("b2"), GP64())
+		boff = Load(Param("boff"), GP64())
+		off = GP64()
+	}
 
 	Comment("Twelve accumulators: acc[i][h] holds C[i, 8h:8h+8].")
 	var acc [mr][2]reg.VecVirtual
@@ -63,8 +85,14 @@ func kernel6x16() {
 	av := [2]reg.VecVirtual{YMM(), YMM()}
 
 	step := func(s int) {
-		VMOVUPS(Mem{Base: b, Disp: 4 * nr * s}, b0)
-		VMOVUPS(Mem{Base: b, Disp: 4*nr*s + 32}, b1)
+		if indirect {
+			MOVLQSX(Mem{Base: boff, Disp: 4 * s}, off)
+			VMOVUPS(Mem{Base: b, Index: off, Scale: 4}, b0)
+			VMOVUPS(Mem{Base: b2, Index: off, Scale: 4}, b1)
+		} else {
+			VMOVUPS(Mem{Base: b, Disp: 4 * nr * s}, b0)
+			VMOVUPS(Mem{Base: b, Disp: 4*nr*s + 32}, b1)
+		}
 		for i := 0; i < mr; i++ {
 			r := av[i%2]
 			VBROADCASTSS(Mem{Base: a, Disp: 4 * (mr*s + i)}, r)
@@ -72,30 +100,39 @@ func kernel6x16() {
 			VFMADD231PS(b1, r, acc[i][1])
 		}
 	}
+	advance := func(steps int) {
+		ADDQ(Imm(uint64(4*mr*steps)), a)
+		if indirect {
+			ADDQ(Imm(uint64(4*steps)), boff)
+		} else {
+			ADDQ(U32(4*nr*steps), b)
+		}
+	}
 
 	Comment(fmt.Sprintf("Main loop, unrolled %d times.", unroll))
-	Label("loop4")
+	Label("loop4" + lbl)
 	CMPQ(k, Imm(unroll))
-	JL(LabelRef("tail"))
+	JL(LabelRef("tail" + lbl))
 	for s := 0; s < unroll; s++ {
 		step(s)
 	}
-	ADDQ(Imm(4*mr*unroll), a)
-	ADDQ(U32(4*nr*unroll), b)
+	advance(unroll)
 	SUBQ(Imm(unroll), k)
-	JMP(LabelRef("loop4"))
+	JMP(LabelRef("loop4" + lbl))
 
-	Label("tail")
+	Label("tail" + lbl)
 	TESTQ(k, k)
-	JZ(LabelRef("store"))
+	JZ(LabelRef("store" + lbl))
 	step(0)
-	ADDQ(Imm(4*mr), a)
-	ADDQ(Imm(4*nr), b)
+	advance(1)
 	DECQ(k)
-	JMP(LabelRef("tail"))
+	JMP(LabelRef("tail" + lbl))
 
-	Label("store")
+	Label("store" + lbl)
 	Comment("C += acc, row by row.")
+	c := Load(Param("c"), GP64())
+	ldc := Load(Param("ldc"), GP64())
+	SHLQ(Imm(2), ldc) // elements to bytes
 	for i := 0; i < mr; i++ {
 		if i > 0 {
 			ADDQ(ldc, c)
