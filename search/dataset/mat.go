@@ -91,6 +91,9 @@ func ReadMAT(r io.Reader, name string) (map[string]*MATArray, error) {
 	if err := readFull(c, hdr[:], name, "the 128-byte MAT-file header"); err != nil {
 		return nil, err
 	}
+	if bytes.HasPrefix(hdr[:], []byte("MATLAB 7.3 MAT-file")) {
+		return nil, formatErrorf(name, 0, "expected a level-5 MAT-file, got version 7.3 (HDF5), which is not supported; save with -v7")
+	}
 	if !bytes.HasPrefix(hdr[:], []byte("MATLAB 5.0 MAT-file")) {
 		return nil, formatErrorf(name, 0, "expected the text \"MATLAB 5.0 MAT-file\" of a level-5 MAT-file, got %q", truncateForMsg(hdr[:20]))
 	}

@@ -171,6 +171,7 @@ func TestReadMATErrors(t *testing.T) {
 	}{
 		{"empty", nil, 0, "128-byte MAT-file header"},
 		{"not mat", bytes.Repeat([]byte("x"), 128), 0, "MATLAB 5.0 MAT-file"},
+		{"hdf5", append([]byte("MATLAB 7.3 MAT-file"), make([]byte, 109)...), 0, "version 7.3 (HDF5)"},
 		{"version", badVer, 124, "version 0x0100"},
 		{"truncated element", good[:len(good)-5], int64(len(good) - 5), "expected 72 bytes of element data"},
 		{"element count", short, 128 + 8 + 16 + 16 + 8 + 4, "expected 4 elements"},
