@@ -1,0 +1,417 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/autosnn/autosnn/backends"
+	"github.com/autosnn/autosnn/ir"
+)
+
+// synapse is one expanded synapse: a target neuron (global neuron id, see
+// pop.base) and its integer weight in the target's membrane LSBs.
+type synapse struct {
+	t int32
+	w int32
+}
+
+// group is the synapses of one source neuron on one destination core: the
+// payload of one spike message. energyPJ and latencyNs are the summed
+// synaptic-operation costs of the group (per-kind costs from the target).
+type group struct {
+	core      int32
+	srcPop    int32
+	syn0      uint32 // synapses syns[syn0:syn1]
+	syn1      uint32
+	energyPJ  float64
+	latencyNs float64
+}
+
+// pop is the chip-side state of one graph population.
+type pop struct {
+	p     *ir.Population
+	q     *ir.PopQuant
+	leaky bool
+	base  int32 // global id of neuron 0 of the population
+	n     int
+	hw    int
+	// host is true when the host injects a current (projections from the
+	// input population); hostI holds it for the current frame.
+	host  bool
+	hostI []int32
+	srcs  []int   // distinct non-input source populations
+	dsts  []int   // distinct destination populations
+	cores []int32 // cores holding neurons of the population, ascending
+	// grp[j]..grp[j+1] are the message groups of neuron j.
+	grp []int32
+	// Per-step state.
+	remaining int       // cores that have not finished updating
+	out       []float32 // 0/1 spikes of the step (for observers)
+	fired     int       // spikes this step
+}
+
+// corePop is the part of one population that lives on one core.
+type corePop struct {
+	pop     int
+	core    int32
+	neurons []int32 // local neuron indices within the population, ascending
+	queued  bool    // update job queued this step
+	fired   []int32 // neurons that fired at the last update
+}
+
+// core is one neuromorphic core.
+type core struct {
+	id     int32
+	router int32
+	slot   int32
+	pops   []int // indices into Sim.corePops of the populations it holds
+	// busyUntil is the time (ns) the core's serial work queue drains.
+	busyUntil float64
+	// NI injection queue (unbounded) and its port.
+	ni          fifo
+	niNextFree  float64
+	niWake      bool
+	niBlocked   float64 // since when the head waits (< 0: not waiting)
+	maxNIQueue  int
+	neuronsHeld int
+}
+
+// resolvedCosts are per-event costs taken from the target, in pJ and ns.
+type resolvedCosts struct {
+	synE, synT                 [3]float64 // by backends.Connectivity
+	activeE, inactiveE, spikeE float64
+	activeT, inactiveT, spikeT float64
+	msgOutE, msgOutT, msgInT   float64
+	withinTileE, withinTileT   float64
+	serNs                      float64 // link occupancy of one message
+	cycleNs                    float64
+	bufCap                     int32
+	drop                       bool
+	yFirst                     bool
+	staticPerNs                float64
+	fixedTickNs                float64
+	syncMode                   string
+	barrierNs                  float64
+	multicastAsUnicast         bool
+}
+
+// connectivity returns the synaptic-operation kind of a projection.
+func connectivity(op ir.Op) backends.Connectivity {
+	switch op {
+	case ir.Conv2D:
+		return backends.Conv
+	case ir.Dense:
+		return backends.Dense
+	}
+	return backends.Sparse
+}
+
+func resolveCosts(t *backends.Target) resolvedCosts {
+	p := t.Profile
+	var c resolvedCosts
+	tm := p.Timing
+	for _, k := range []backends.Connectivity{backends.Dense, backends.Sparse, backends.Conv} {
+		c.synE[k] = t.SynOpEnergyPJ(k)
+	}
+	c.synT[backends.Dense] = tm.SynOpNs
+	c.synT[backends.Sparse] = orF(tm.SynOpSparseNs, tm.SynOpNs)
+	c.synT[backends.Conv] = orF(tm.SynOpConvNs, tm.SynOpNs)
+	e := p.Energy
+	c.activeE, c.inactiveE, c.spikeE = e.NeuronUpdateActivePJ, e.NeuronUpdateInactivePJ, e.SpikeOutPJ
+	c.activeT, c.inactiveT, c.spikeT = tm.NeuronUpdateActiveNs, tm.NeuronUpdateInactiveNs, tm.SpikeOutNs
+	c.msgOutE, c.msgOutT, c.msgInT = e.MessageOutPJ, tm.MessageOutNs, tm.MessageInNs
+	c.withinTileE, c.withinTileT = e.WithinTilePJ, p.NoC.WithinTileLatencyNs
+	c.serNs = 1 / p.NoC.LinkBandwidthGMsgPerS
+	if p.ClockMHz > 0 {
+		c.cycleNs = 1000 / p.ClockMHz
+	} else {
+		c.cycleNs = c.serNs / float64(t.FlitsPerMessage())
+	}
+	c.bufCap = int32(max(1, p.NoC.LinkBufferDepthFlits/t.FlitsPerMessage()))
+	c.drop = p.NoC.OverflowPolicy == backends.OverflowDrop
+	c.yFirst = p.NoC.Routing == backends.RoutingYX
+	c.staticPerNs = p.StaticPowerMW * float64(t.NumChips)
+	c.syncMode = p.Sync.Mode
+	c.fixedTickNs = p.Sync.TickNs
+	c.multicastAsUnicast = p.NoC.MessageMode == backends.MessageMulticastTree
+	return c
+}
+
+func orF(v, def float64) float64 {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+// build lays the compiled graph out on the chip: neurons on cores, synapses
+// expanded and grouped by (source neuron, destination core).
+func (s *Sim) build() error {
+	g, t := s.g, s.t
+	var errs []string
+	errorf := func(format string, args ...any) {
+		if len(errs) < 10 {
+			errs = append(errs, fmt.Sprintf(format, args...))
+		}
+	}
+	index := make(map[*ir.Population]int, len(g.Pops))
+	for i, p := range g.Pops {
+		index[p] = i
+	}
+	s.cores = make([]core, t.NumCores)
+	cpt := t.Profile.Mesh.CoresPerTile
+	for c := range s.cores {
+		s.cores[c] = core{id: int32(c), router: int32(c / cpt), slot: int32(c % cpt), niBlocked: -1}
+	}
+	s.pops = make([]pop, len(g.Pops))
+	var total int32
+	for i, p := range g.Pops {
+		sp := &s.pops[i]
+		sp.p, sp.n = p, p.Shape.Len()
+		sp.hw = p.Shape.H * p.Shape.W
+		if i == 0 {
+			continue
+		}
+		sp.q = p.Q
+		sp.leaky = p.Neuron.Model != ir.IF
+		sp.base = total
+		if int64(total)+int64(sp.n) > math.MaxInt32 {
+			return fmt.Errorf("sim: %s: more than 2^31 neurons", g.Name)
+		}
+		total += int32(sp.n)
+		sp.out = make([]float32, sp.n)
+		if len(p.Core) != sp.n {
+			errorf("population %s: core placement has %d entries, want %d (run the place pass)", p.Name, len(p.Core), sp.n)
+			continue
+		}
+		perCore := map[int32][]int32{}
+		for j, c := range p.Core {
+			if !t.ValidCore(int(c)) {
+				errorf("population %s neuron %d: core %d, want 0..%d", p.Name, j, c, t.NumCores-1)
+				continue
+			}
+			perCore[c] = append(perCore[c], int32(j))
+		}
+		for c := range int32(t.NumCores) {
+			if nn, ok := perCore[c]; ok {
+				sp.cores = append(sp.cores, c)
+				s.cores[c].pops = append(s.cores[c].pops, len(s.corePops))
+				s.cores[c].neuronsHeld += len(nn)
+				s.corePops = append(s.corePops, corePop{pop: i, core: c, neurons: nn})
+			}
+		}
+	}
+	for c := range s.cores {
+		if n, capN := s.cores[c].neuronsHeld, t.NeuronCapacity(c); n > capN {
+			errorf("core %d holds %d neurons, want <= %d", c, n, capN)
+		}
+	}
+	s.nNeurons = int(total)
+	for _, e := range g.Projs {
+		si, di := index[e.Src], index[e.Dst]
+		if si == 0 {
+			if !e.Q.Host {
+				errorf("projection %s: from the input population but not host-computed (ProjQuant.Host false)", e.Name)
+			}
+			s.pops[di].host = true
+			continue
+		}
+		if e.Q.Host {
+			errorf("projection %s: host-computed but its source %s is not the input", e.Name, e.Src.Name)
+		}
+		if n := len(e.Q.Weights); (e.Op.HasWeights() && n != e.WeightLen()) || (!e.Op.HasWeights() && n != 1) {
+			want := 1
+			if e.Op.HasWeights() {
+				want = e.WeightLen()
+			}
+			errorf("projection %s: %d integer weights, want %d", e.Name, n, want)
+			continue
+		}
+		if !containsInt(s.pops[di].srcs, si) {
+			s.pops[di].srcs = append(s.pops[di].srcs, si)
+		}
+		if !containsInt(s.pops[si].dsts, di) {
+			s.pops[si].dsts = append(s.pops[si].dsts, di)
+		}
+	}
+	for i := range s.pops {
+		if s.pops[i].host {
+			s.pops[i].hostI = make([]int32, s.pops[i].n)
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("sim: mapping of %s on %s: %s", g.Name, t.Name(), strings.Join(errs, "; "))
+	}
+	s.outstanding = make([]int32, len(g.Pops)*t.NumCores)
+	s.cur = make([]int64, s.nNeurons)
+	s.v = make([]int32, s.nNeurons)
+	s.expand(index)
+	return nil
+}
+
+func containsInt(xs []int, v int) bool {
+	for _, x := range xs {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// expand builds the message groups of every source neuron: all synapses of
+// its outgoing (non-host) projections, grouped by destination core in
+// ascending core order, synapses within a group in projection then target
+// order.
+func (s *Sim) expand(index map[*ir.Population]int) {
+	g := s.g
+	type entry struct {
+		core int32
+		kind backends.Connectivity
+		syn  synapse
+	}
+	var scratch []entry
+	var sorted []entry
+	count := make([]int32, s.t.NumCores)
+	var touched []int32
+	for si := 1; si < len(s.pops); si++ {
+		sp := &s.pops[si]
+		var outs []*ir.Projection
+		for _, e := range g.Projs {
+			if e.Src == sp.p {
+				outs = append(outs, e)
+			}
+		}
+		sp.grp = make([]int32, sp.n+1)
+		for j := 0; j < sp.n; j++ {
+			sp.grp[j] = int32(len(s.groups))
+			scratch = scratch[:0]
+			for _, e := range outs {
+				dp := &s.pops[index[e.Dst]]
+				k := connectivity(e.Op)
+				forEachTarget(e, j, func(tgt int, w int32) {
+					scratch = append(scratch, entry{core: dp.p.Core[tgt], kind: k, syn: synapse{t: dp.base + int32(tgt), w: w}})
+				})
+			}
+			if len(scratch) == 0 {
+				continue
+			}
+			// Counting sort by core (stable).
+			touched = touched[:0]
+			for _, en := range scratch {
+				if count[en.core] == 0 {
+					touched = append(touched, en.core)
+				}
+				count[en.core]++
+			}
+			sortInt32(touched)
+			off := int32(0)
+			for _, c := range touched {
+				n := count[c]
+				count[c] = off
+				off += n
+			}
+			if cap(sorted) < len(scratch) {
+				sorted = make([]entry, len(scratch))
+			}
+			sorted = sorted[:len(scratch)]
+			for _, en := range scratch {
+				sorted[count[en.core]] = en
+				count[en.core]++
+			}
+			for _, c := range touched {
+				count[c] = 0
+			}
+			start := 0
+			for start < len(sorted) {
+				c := sorted[start].core
+				gr := group{core: c, srcPop: int32(si), syn0: uint32(len(s.syns))}
+				end := start
+				for end < len(sorted) && sorted[end].core == c {
+					en := sorted[end]
+					s.syns = append(s.syns, en.syn)
+					gr.energyPJ += s.costs.synE[en.kind]
+					gr.latencyNs += s.costs.synT[en.kind]
+					end++
+				}
+				gr.syn1 = uint32(len(s.syns))
+				s.groups = append(s.groups, gr)
+				start = end
+			}
+		}
+		sp.grp[sp.n] = int32(len(s.groups))
+	}
+}
+
+func sortInt32(xs []int32) {
+	// insertion sort: the lists are short (destination cores of one neuron)
+	for i := 1; i < len(xs); i++ {
+		for j := i; j > 0 && xs[j] < xs[j-1]; j-- {
+			xs[j], xs[j-1] = xs[j-1], xs[j]
+		}
+	}
+}
+
+// forEachTarget calls fn for every synapse of projection e leaving source
+// neuron f (an index into e.Src in C,H,W order), with the target neuron
+// index in e.Dst and the integer weight. Padding taps are not synapses.
+func forEachTarget(e *ir.Projection, f int, fn func(tgt int, w int32)) {
+	s, d := e.Src.Shape, e.Dst.Shape
+	w := e.Q.Weights
+	switch e.Op {
+	case ir.Conv2D:
+		k := e.Kernel
+		ci, rem := f/(s.H*s.W), f%(s.H*s.W)
+		ih, iw := rem/s.W, rem%s.W
+		step := s.C * k * k
+		for co := 0; co < d.C; co++ {
+			for kh := 0; kh < k; kh++ {
+				oh, ok := outIndex(ih, kh, e.Stride, e.Pad, d.H)
+				if !ok {
+					continue
+				}
+				for kw := 0; kw < k; kw++ {
+					ow, ok := outIndex(iw, kw, e.Stride, e.Pad, d.W)
+					if !ok {
+						continue
+					}
+					fn((co*d.H+oh)*d.W+ow, w[co*step+(ci*k+kh)*k+kw])
+				}
+			}
+		}
+	case ir.Dense:
+		in := s.Len()
+		for o := 0; o < d.Len(); o++ {
+			fn(o, w[o*in+f])
+		}
+	case ir.AvgPool, ir.SumPool:
+		k := e.Kernel
+		c, rem := f/(s.H*s.W), f%(s.H*s.W)
+		ih, iw := rem/s.W, rem%s.W
+		for kh := 0; kh < k; kh++ {
+			oh, ok := outIndex(ih, kh, e.Stride, e.Pad, d.H)
+			if !ok {
+				continue
+			}
+			for kw := 0; kw < k; kw++ {
+				if ow, ok := outIndex(iw, kw, e.Stride, e.Pad, d.W); ok {
+					fn((c*d.H+oh)*d.W+ow, w[0])
+				}
+			}
+		}
+	case ir.Identity:
+		fn(f, w[0])
+	default:
+		panic(fmt.Sprintf("sim: projection %s has op %v", e.Name, e.Op)) // rejected by NewIntExecutor
+	}
+}
+
+// outIndex returns the output index o with o*stride - pad + k == i, if any.
+func outIndex(i, k, stride, pad, n int) (int, bool) {
+	num := i + pad - k
+	if num < 0 || num%stride != 0 {
+		return 0, false
+	}
+	o := num / stride
+	return o, o < n
+}

@@ -1,0 +1,51 @@
+package sim
+
+import (
+	"fmt"
+
+	"github.com/autosnn/autosnn/backends"
+)
+
+// NoCOverride replaces NoC parameters of a chip profile, for sweeps that
+// show where congestion sets in. Zero values keep the profile's value.
+type NoCOverride struct {
+	// LinkBandwidthGMsgPerS is the link bandwidth in messages per ns.
+	LinkBandwidthGMsgPerS float64
+	// LinkBufferDepthFlits is the router input buffer depth in flits.
+	LinkBufferDepthFlits int
+	// OverflowPolicy is backends.OverflowBackpressure or OverflowDrop.
+	OverflowPolicy string
+}
+
+// WithNoC returns a new Target: t's profile with the overridden NoC
+// parameters, validated again (so a negative bandwidth is an error). The
+// profile name gets a suffix saying what changed.
+func WithNoC(t *backends.Target, o NoCOverride) (*backends.Target, error) {
+	p := t.Profile
+	p.Core.NeuronModels = append([]string(nil), p.Core.NeuronModels...)
+	p.Sync.BarrierNs = append([]backends.SyncPoint(nil), p.Sync.BarrierNs...)
+	if p.LayerCores != nil {
+		lc := *p.LayerCores
+		lc.KernelMemoryEntries = append([]int(nil), lc.KernelMemoryEntries...)
+		lc.NeuronMemoryEntries = append([]int(nil), lc.NeuronMemoryEntries...)
+		p.LayerCores = &lc
+	}
+	file := t.File
+	if o.LinkBandwidthGMsgPerS != 0 {
+		p.NoC.LinkBandwidthGMsgPerS = o.LinkBandwidthGMsgPerS
+		file += fmt.Sprintf(" (link bandwidth %g Gmsg/s)", o.LinkBandwidthGMsgPerS)
+	}
+	if o.LinkBufferDepthFlits != 0 {
+		p.NoC.LinkBufferDepthFlits = o.LinkBufferDepthFlits
+		file += fmt.Sprintf(" (buffer depth %d flits)", o.LinkBufferDepthFlits)
+	}
+	if o.OverflowPolicy != "" {
+		p.NoC.OverflowPolicy = o.OverflowPolicy
+		file += fmt.Sprintf(" (overflow %s)", o.OverflowPolicy)
+	}
+	nt, err := backends.NewTarget(&p, file)
+	if err != nil {
+		return nil, fmt.Errorf("sim: %w", err)
+	}
+	return nt, nil
+}
