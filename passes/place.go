@@ -1,0 +1,411 @@
+package passes
+
+// This file implements the place pass: parts (future cores) are put on the
+// cores of the target's mesh, minimising the rate-weighted hop count of
+// their traffic and the load of the busiest link under the target's
+// dimension-order routing. A Hilbert curve over the tile mesh gives the
+// start; simulated annealing with seeded randomness refines it.
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/autosnn/autosnn/backends"
+)
+
+// Edge is the traffic from part A to part B in messages per timestep.
+type Edge struct {
+	A, B int32
+	W    float64
+}
+
+// Edges returns the traffic map as a slice sorted by (A, B), the order every
+// consumer uses so results do not depend on map iteration.
+func Edges(traffic map[[2]int32]float64) []Edge {
+	es := make([]Edge, 0, len(traffic))
+	for k, w := range traffic {
+		es = append(es, Edge{k[0], k[1], w})
+	}
+	slices.SortFunc(es, func(a, b Edge) int {
+		if a.A != b.A {
+			return int(a.A - b.A)
+		}
+		return int(a.B - b.B)
+	})
+	return es
+}
+
+// PlaceOptions tune Place.
+type PlaceOptions struct {
+	// Seed seeds the annealing.
+	Seed uint64
+	// Moves is the number of annealing moves; 0 means 400 per part, at
+	// least 20000 and at most 400000.
+	Moves int
+	// LoadWeight weighs the sum of squared link loads (normalised by the
+	// mean load of the start placement) against the hop cost; 0 means 1,
+	// negative disables the term.
+	LoadWeight float64
+}
+
+// Metrics measure a placed mapping's traffic. Loads are in messages per
+// timestep.
+type Metrics struct {
+	// Messages is the inter-core messages per timestep (rate-weighted).
+	Messages float64
+	// RateHops is sum over messages of their hop count.
+	RateHops float64
+	// MeanHops is RateHops / Messages (0 without messages).
+	MeanHops float64
+	// MaxLinkLoad is the load of the busiest link.
+	MaxLinkLoad float64
+	// BusiestLink names it ("(x,y)E").
+	BusiestLink string
+	// InterChipMessages counts messages that cross a chip boundary.
+	InterChipMessages float64
+	// EnergyPJ is the network energy of the messages per timestep in pJ
+	// (Target.MessageEnergyPJ per message).
+	EnergyPJ float64
+}
+
+// mesh is a precomputed view of the target's coordinates.
+type mesh struct {
+	t      *backends.Target
+	x, y   []int // tile position of each core
+	tile   []int
+	w, h   int
+	tx, ty int
+	yx     bool
+	chipW  float64 // hop cost of an inter-chip hop relative to an on-chip hop
+}
+
+func newMesh(t *backends.Target) *mesh {
+	m := &mesh{t: t, x: make([]int, t.NumCores), y: make([]int, t.NumCores), tile: make([]int, t.NumCores),
+		w: t.MeshWidth, h: t.MeshHeight, tx: t.Profile.Mesh.TilesX, ty: t.Profile.Mesh.TilesY,
+		yx: t.Profile.NoC.Routing == backends.RoutingYX, chipW: 1}
+	for c := 0; c < t.NumCores; c++ {
+		cc := t.CoreCoord(c)
+		m.x[c], m.y[c], m.tile[c] = cc.X, cc.Y, cc.Tile
+	}
+	e := t.Profile.Energy
+	if on := (e.HopEWPJ + e.HopNSPJ) / 2; t.NumChips > 1 && on > 0 && e.InterChipHopPJ > on {
+		m.chipW = e.InterChipHopPJ / on
+	}
+	return m
+}
+
+// linkID numbers the link leaving tile (x, y) in direction d.
+func (m *mesh) linkID(x, y int, d backends.Direction) int { return (x*m.h+y)*4 + int(d) }
+
+// route calls fn with every link of the dimension-order route from core a
+// to core b, and returns the hop count and the weighted hop count (inter-
+// chip hops count chipW).
+func (m *mesh) route(a, b int, fn func(link int)) (hops int, weighted float64) {
+	if m.tile[a] == m.tile[b] {
+		return 0, 0
+	}
+	x, y, bx, by := m.x[a], m.y[a], m.x[b], m.y[b]
+	stepX := func() {
+		for x != bx {
+			d, nx := backends.East, x+1
+			if bx < x {
+				d, nx = backends.West, x-1
+			}
+			if fn != nil {
+				fn(m.linkID(x, y, d))
+			}
+			hops++
+			if x/m.tx != nx/m.tx {
+				weighted += m.chipW
+			} else {
+				weighted++
+			}
+			x = nx
+		}
+	}
+	stepY := func() {
+		for y != by {
+			d, ny := backends.North, y+1
+			if by < y {
+				d, ny = backends.South, y-1
+			}
+			if fn != nil {
+				fn(m.linkID(x, y, d))
+			}
+			hops++
+			if y/m.ty != ny/m.ty {
+				weighted += m.chipW
+			} else {
+				weighted++
+			}
+			y = ny
+		}
+	}
+	if m.yx {
+		stepY()
+		stepX()
+	} else {
+		stepX()
+		stepY()
+	}
+	return hops, weighted
+}
+
+// Measure returns the traffic metrics of parts placed on cores core[].
+func Measure(t *backends.Target, edges []Edge, core []int32) Metrics {
+	m := newMesh(t)
+	load := map[int]float64{}
+	var r Metrics
+	for _, e := range edges {
+		a, b := int(core[e.A]), int(core[e.B])
+		h, _ := m.route(a, b, func(l int) { load[l] += e.W })
+		r.Messages += e.W
+		r.RateHops += e.W * float64(h)
+		r.EnergyPJ += e.W * t.MessageEnergyPJ(a, b)
+		if t.CoreCoord(a).Chip != t.CoreCoord(b).Chip {
+			r.InterChipMessages += e.W
+		}
+	}
+	if r.Messages > 0 {
+		r.MeanHops = r.RateHops / r.Messages
+	}
+	best := -1
+	for l, v := range load {
+		if v > r.MaxLinkLoad || (v == r.MaxLinkLoad && l < best) {
+			r.MaxLinkLoad, best = v, l
+		}
+	}
+	if best >= 0 {
+		tile := best / 4
+		r.BusiestLink = backends.Link{X: tile / m.h, Y: tile % m.h, Dir: backends.Direction(best % 4)}.String()
+	}
+	return r
+}
+
+// hilbertD2XY converts distance d along a Hilbert curve over an n x n grid
+// (n a power of two) into (x, y).
+func hilbertD2XY(n, d int) (x, y int) {
+	t := d
+	for s := 1; s < n; s *= 2 {
+		rx := 1 & (t / 2)
+		ry := 1 & (t ^ rx)
+		if ry == 0 {
+			if rx == 1 {
+				x, y = s-1-x, s-1-y
+			}
+			x, y = y, x
+		}
+		x += s * rx
+		y += s * ry
+		t /= 4
+	}
+	return x, y
+}
+
+// hilbertCores returns every core of the target ordered along a Hilbert
+// curve over the tile mesh (cores of one tile consecutive).
+func hilbertCores(t *backends.Target) []int {
+	n := 1
+	for n < t.MeshWidth || n < t.MeshHeight {
+		n *= 2
+	}
+	var out []int
+	for d := 0; d < n*n; d++ {
+		x, y := hilbertD2XY(n, d)
+		for s := 0; s < t.Profile.Mesh.CoresPerTile; s++ {
+			if c, ok := t.CoreAt(x, y, s); ok {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// Placement is the result of Place.
+type Placement struct {
+	// Core is the core id of each part.
+	Core []int32
+	// StartCost and Cost are the annealing objective before and after.
+	StartCost, Cost float64
+	// Accepted counts accepted annealing moves out of Moves tried.
+	Accepted, Moves int
+}
+
+// Place puts k parts with the given traffic on distinct cores of t. Parts
+// are laid along a Hilbert curve over the tile mesh in part order (the
+// partition's locality order), then simulated annealing swaps parts between
+// cores (or moves them to free cores) to minimise
+//
+//	sum over edges W * hops(a, b)  +  LoadWeight * sum over links load^2 / mean load
+//
+// where inter-chip hops are weighted by their energy relative to on-chip
+// hops. The result depends only on the inputs and opt.Seed.
+func Place(t *backends.Target, k int, edges []Edge, opt PlaceOptions) (*Placement, error) {
+	if k > t.NumCores {
+		return nil, &FitError{Resource: "cores", Need: float64(k), Have: float64(t.NumCores), Unit: "cores",
+			Detail: fmt.Sprintf("the partition has %d parts", k), Hint: "more chips or a smaller network"}
+	}
+	m := newMesh(t)
+	order := hilbertCores(t)
+	core := make([]int32, k)
+	at := make([]int32, t.NumCores)
+	for i := range at {
+		at[i] = -1
+	}
+	// Start: parts in order along the curve. When the parts use a fraction
+	// of the chip, leave them contiguous (short paths).
+	for i := 0; i < k; i++ {
+		core[i] = int32(order[i])
+		at[order[i]] = int32(i)
+	}
+	res := &Placement{Core: core}
+	if k <= 1 || len(edges) == 0 {
+		return res, nil
+	}
+	inc := make([][]int32, k)
+	for i, e := range edges {
+		inc[e.A] = append(inc[e.A], int32(i))
+		if e.B != e.A {
+			inc[e.B] = append(inc[e.B], int32(i))
+		}
+	}
+	load := make([]float64, m.w*m.h*4)
+	var hopCost, sq, total float64
+	for _, e := range edges {
+		_, wh := m.route(int(core[e.A]), int(core[e.B]), func(l int) { load[l] += e.W })
+		hopCost += e.W * wh
+	}
+	used := 0
+	for _, v := range load {
+		sq += v * v
+		total += v
+		if v > 0 {
+			used++
+		}
+	}
+	beta := opt.LoadWeight
+	if beta == 0 {
+		beta = 1
+	}
+	if beta < 0 || total == 0 {
+		beta = 0
+	} else {
+		beta /= total / float64(max(used, 1))
+	}
+	cost := hopCost + beta*sq
+	res.StartCost = cost
+	moves := opt.Moves
+	if moves == 0 {
+		moves = min(max(400*k, 20000), 400000)
+	}
+	rng := rand.New(rand.NewPCG(opt.Seed, 0x9e3779b97f4a7c15))
+	// Moving a part shifts its incident edges: remove, reassign, add.
+	var touched []int32
+	stamp := make([]int, len(edges))
+	epoch := 0
+	delta := func(sign float64) float64 {
+		var d float64
+		for _, ei := range touched {
+			e := edges[ei]
+			_, wh := m.route(int(core[e.A]), int(core[e.B]), func(l int) {
+				old := load[l]
+				load[l] += sign * e.W
+				d += beta * (load[l]*load[l] - old*old)
+			})
+			d += sign * e.W * wh
+		}
+		return d
+	}
+	collect := func(a, b int32) {
+		epoch++
+		touched = touched[:0]
+		for _, p := range []int32{a, b} {
+			if p < 0 {
+				continue
+			}
+			for _, ei := range inc[p] {
+				if stamp[ei] != epoch {
+					stamp[ei] = epoch
+					touched = append(touched, ei)
+				}
+			}
+		}
+	}
+	swap := func(a int32, c int) {
+		oc := int(core[a])
+		b := at[c]
+		core[a], at[c] = int32(c), a
+		at[oc] = b
+		if b >= 0 {
+			core[b] = int32(oc)
+		}
+	}
+	// Temperature from the spread of random move costs.
+	var sample float64
+	ns := 0
+	for i := 0; i < 200; i++ {
+		a := int32(rng.IntN(k))
+		c := rng.IntN(t.NumCores)
+		b := at[c]
+		if b == a {
+			continue
+		}
+		collect(a, b)
+		d := delta(-1)
+		oc := int(core[a])
+		swap(a, c)
+		d += delta(1)
+		delta(-1)
+		swap(a, oc)
+		delta(1)
+		sample += math.Abs(d)
+		ns++
+	}
+	temp := sample / float64(max(ns, 1))
+	if temp == 0 {
+		temp = 1
+	}
+	final := temp * 1e-4
+	alpha := math.Pow(final/temp, 1/float64(moves))
+	radius := max(m.w, m.h)
+	for it := 0; it < moves; it++ {
+		a := int32(rng.IntN(k))
+		var c int
+		if rng.IntN(4) == 0 {
+			c = rng.IntN(t.NumCores)
+		} else {
+			// A core near a: within a window that shrinks as we cool.
+			r := max(1, int(float64(radius)*(1-float64(it)/float64(moves))))
+			x := m.x[core[a]] + rng.IntN(2*r+1) - r
+			y := m.y[core[a]] + rng.IntN(2*r+1) - r
+			cc, ok := t.CoreAt(x, y, rng.IntN(t.Profile.Mesh.CoresPerTile))
+			if !ok {
+				continue
+			}
+			c = cc
+		}
+		b := at[c]
+		if b == a {
+			continue
+		}
+		res.Moves++
+		collect(a, b)
+		d := delta(-1)
+		oc := int(core[a])
+		swap(a, c)
+		d += delta(1)
+		if d <= 0 || rng.Float64() < math.Exp(-d/temp) {
+			cost += d
+			res.Accepted++
+		} else {
+			delta(-1)
+			swap(a, oc)
+			delta(1)
+		}
+		temp *= alpha
+	}
+	res.Cost = cost
+	return res, nil
+}
