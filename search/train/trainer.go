@@ -258,15 +258,15 @@ func (t *Trainer) epoch(ctx context.Context, src Source) (EpochStats, error) {
 
 // LayerStats are the spikes of one population over an evaluation.
 type LayerStats struct {
-	Name    string      // population name in the IR
-	Layer   string      // module name (reference convention)
-	Model   ir.Model    // neuron model (Relay for max-pool outputs)
-	Role    ir.Role     // place in the macro architecture
-	Neurons int         // population size
-	Counted bool        // counted in the paper's metric
-	Spikes  float64     // spikes per image, summed over the T steps
-	Rate    float64     // mean spikes per neuron per timestep
-	Shape   ir.Shape    // population shape
+	Name    string   // population name in the IR
+	Layer   string   // module name (reference convention)
+	Model   ir.Model // neuron model (Relay for max-pool outputs)
+	Role    ir.Role  // place in the macro architecture
+	Neurons int      // population size
+	Counted bool     // counted in the paper's metric
+	Spikes  float64  // spikes per image, summed over the T steps
+	Rate    float64  // mean spikes per neuron per timestep
+	Shape   ir.Shape // population shape
 }
 
 // EvalResult is the outcome of Evaluate.

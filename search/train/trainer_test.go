@@ -282,7 +282,9 @@ func TestCheckpointRefused(t *testing.T) {
 		mod  func([]byte) []byte
 		want string
 	}{
-		{"version", func(b []byte) []byte { return []byte(strings.Replace(string(b), "autosnn-checkpoint v1", "autosnn-checkpoint v9", 1)) }, "format version 9"},
+		{"version", func(b []byte) []byte {
+			return []byte(strings.Replace(string(b), "autosnn-checkpoint v1", "autosnn-checkpoint v9", 1))
+		}, "format version 9"},
 		{"magic", func(b []byte) []byte { return append([]byte("hello\n"), b...) }, "not an autosnn checkpoint"},
 		{"truncated", func(b []byte) []byte { return b[:len(b)/2] }, "checksum"},
 		{"flipped", func(b []byte) []byte { b[len(b)/3] ^= 0x40; return b }, "checksum"},
