@@ -6,7 +6,6 @@ import (
 
 	"github.com/autosnn/autosnn/frontend"
 	"github.com/autosnn/autosnn/ir"
-	"github.com/google/go-cmp/cmp"
 )
 
 // TestLowerOps checks that lowering leaves only chip operations and that
@@ -61,8 +60,8 @@ func TestLowerOps(t *testing.T) {
 				}
 			}
 			after := floatRaster(t, g, ins)
-			if diff := cmp.Diff(before, after); diff != "" {
-				t.Errorf("spike rasters changed by lowering (-before +after):\n%s", diff)
+			if diff := rasterDiff(g, before, after); diff != "" {
+				t.Errorf("spike rasters changed by lowering: %s", diff)
 			}
 			var pooled int
 			for _, steps := range after {

@@ -1,6 +1,7 @@
 package passes
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -164,4 +165,26 @@ func raster(t *testing.T, run func([]float32, ir.StepFunc) (ir.Result, error), i
 		all = append(all, steps)
 	}
 	return all
+}
+
+// rasterDiff returns "" when the rasters are identical, else where they
+// first differ (cmp.Diff is too slow for rasters of this size).
+func rasterDiff(g *ir.Graph, a, b [][][]float32) string {
+	if len(a) != len(b) {
+		return fmt.Sprintf("%d inputs vs %d", len(a), len(b))
+	}
+	for k := range a {
+		if len(a[k]) != len(b[k]) {
+			return fmt.Sprintf("input %d: %d outputs vs %d", k, len(a[k]), len(b[k]))
+		}
+		for s := range a[k] {
+			for j := range a[k][s] {
+				if a[k][s][j] != b[k][s][j] {
+					n := len(g.Pops)
+					return fmt.Sprintf("input %d, step %d, population %s, neuron %d: %g vs %g", k, s/n, g.Pops[s%n].Name, j, a[k][s][j], b[k][s][j])
+				}
+			}
+		}
+	}
+	return ""
 }
