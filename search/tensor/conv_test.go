@@ -72,16 +72,28 @@ func checkClose64(t *testing.T, what string, got []float32, want []float64, k in
 	}
 }
 
+// kernelSets returns the kernel sets this build and CPU can run, by name.
+func kernelSets() map[string]kernels {
+	sets := map[string]kernels{"go": goKernels}
+	if asm, ok := asmKernels(); ok {
+		sets["asm"] = asm
+	}
+	return sets
+}
+
 func TestConv2DForward(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	ws := NewWorkspace(0)
-	for _, s := range convCases {
-		t.Run(s.String(), func(t *testing.T) {
-			x, w := randSlice(r, s.XLen()), randSlice(r, s.WLen())
-			y := randSlice(r, s.YLen()) // garbage must be overwritten
-			Conv2DForward(s, x, w, y, ws)
-			checkClose64(t, "y", y, convDirect64(s, x, w), s.Cin*s.KH*s.KW)
-		})
+	for name, ks := range kernelSets() {
+		ws := newWorkspace(2, ks)
+		for _, s := range convCases {
+			t.Run(name+"/"+s.String(), func(t *testing.T) {
+				x, w := randSlice(r, s.XLen()), randSlice(r, s.WLen())
+				y := randSlice(r, s.YLen()) // garbage must be overwritten
+				Conv2DForward(s, x, w, y, ws)
+				checkClose64(t, "y", y, convDirect64(s, x, w), s.Cin*s.KH*s.KW)
+			})
+		}
+		ws.Close()
 	}
 }
 
@@ -142,9 +154,16 @@ func TestConv2DBackwardNumeric(t *testing.T) {
 // on the larger shapes, where a full numeric gradient is too slow.
 func TestConv2DBackwardAdjoint(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	ws := NewWorkspace(0)
+	for name, ks := range kernelSets() {
+		ws := newWorkspace(2, ks)
+		testConvAdjoint(t, r, name, ws)
+		ws.Close()
+	}
+}
+
+func testConvAdjoint(t *testing.T, r *rand.Rand, name string, ws *Workspace) {
 	for _, s := range convCases {
-		t.Run(s.String(), func(t *testing.T) {
+		t.Run(name+"/"+s.String(), func(t *testing.T) {
 			x, w, g := randSlice(r, s.XLen()), randSlice(r, s.WLen()), randSlice(r, s.YLen())
 			want := lossGrad(s, x, w, g)
 			dx := make([]float32, s.XLen())

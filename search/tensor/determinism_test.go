@@ -110,3 +110,19 @@ func TestNoAllocs(t *testing.T) {
 		ws.Close()
 	}
 }
+
+// TestClosedWorkspace checks that a closed Workspace still computes, on the
+// calling goroutine, the same result.
+func TestClosedWorkspace(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	a, b := randSlice(r, 300*200), randSlice(r, 200*400)
+	want, got := make([]float32, 300*400), make([]float32, 300*400)
+	ws := NewWorkspace(2)
+	ws.Sgemm(false, false, 300, 400, 200, 1, a, 200, b, 400, 0, want, 400)
+	ws.Close()
+	ws.Close() // idempotent
+	ws.Sgemm(false, false, 300, 400, 200, 1, a, 200, b, 400, 0, got, 400)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("closed workspace result differs (-open +closed):\n%s", diff)
+	}
+}

@@ -26,11 +26,12 @@ type state struct {
 	bufs    []*workerBufs
 
 	// Dispatch of one parallel call.
-	start []chan job // start[w] wakes helper worker w (w >= 1)
-	next  atomic.Int64
-	tasks int64
-	wg    sync.WaitGroup
-	once  sync.Once
+	start  []chan job // start[w] wakes helper worker w (w >= 1)
+	next   atomic.Int64
+	tasks  int64
+	wg     sync.WaitGroup
+	once   sync.Once
+	closed bool // set by close; parallel then runs serially
 
 	// Job descriptors, reused so dispatch does not allocate.
 	gemmJob  gemmJob
@@ -102,8 +103,9 @@ func newWorkspace(workers int, kern kernels) *Workspace {
 func (ws *Workspace) Workers() int { return ws.s.workers }
 
 // Close stops the worker goroutines. It is optional (an unreachable
-// Workspace is cleaned up by the garbage collector) and the Workspace must
-// not be used afterwards.
+// Workspace is cleaned up by the garbage collector); a closed Workspace
+// still works, running everything on the calling goroutine, with the same
+// results.
 func (ws *Workspace) Close() { ws.s.close() }
 
 func (s *state) close() {
@@ -111,6 +113,7 @@ func (s *state) close() {
 		for _, c := range s.start[1:] {
 			close(c)
 		}
+		s.closed = true
 	})
 }
 
@@ -136,7 +139,7 @@ func (s *state) drain(j job, w int) {
 // goroutine being worker 0, and returns when all are done.
 func (s *state) parallel(n int, j job) {
 	nw := min(s.workers, n)
-	if nw <= 1 {
+	if nw <= 1 || s.closed {
 		for t := 0; t < n; t++ {
 			j.run(s, 0, t)
 		}
