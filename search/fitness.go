@@ -14,6 +14,11 @@ type Evaluation struct {
 	// Spikes is the mean number of spikes per image (the paper's metric
 	// unless the evaluator documents another cost).
 	Spikes float64
+	// PopSpikes, if not nil, is the mean number of spikes per image of each
+	// population of the candidate's IR graph (frontend.Lower of
+	// Space.Spec(arch)), keyed by population name. Chip-aware costs need it;
+	// evaluators should fill it (it costs nothing extra to count).
+	PopSpikes map[string]float64
 }
 
 // Evaluator measures architectures. Evaluate is given a batch so an
