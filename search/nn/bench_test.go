@@ -1,7 +1,10 @@
 package nn
 
 import (
+	"runtime"
+
 	"fmt"
+	"github.com/autosnn/autosnn/search/tensor"
 	"math/rand/v2"
 	"testing"
 )
@@ -48,3 +51,62 @@ func BenchmarkBatchNormForward(b *testing.B)  { benchLayer(b, bn, false) }
 func BenchmarkBatchNormBackward(b *testing.B) { benchLayer(b, bn, true) }
 func BenchmarkMaxPoolForward(b *testing.B)    { benchLayer(b, maxpool, false) }
 func BenchmarkMaxPoolBackward(b *testing.B)   { benchLayer(b, maxpool, true) }
+
+// BenchmarkSNN1Train is one training step (forward, MSE-on-rate loss,
+// backward; no optimiser) of the benchmark network (a): SNN_1 with
+// SCB_k3 in every TBD block, C = 16, T = 8, batch 32, 32x32x3 input, on all
+// cores. It reports images/s and the Go heap in use after the step (the
+// layers' activations, saved state and gradient buffers).
+func BenchmarkSNN1Train(b *testing.B) {
+	ws := tensor.NewWorkspace(0)
+	defer ws.Close()
+	w := NewWorkers(0)
+	defer w.Close()
+	const batch = 32
+	net := buildNet("SNN_1", []string{"SCB_k3", "SCB_k3", "SCB_k3", "SCB_k3", "SCB_k3"}, 16, 10, 32, 8, ws, w)
+	rng := rand.New(rand.NewPCG(2, 2))
+	x := randTensor(rng, 1, 0, 1, batch, 3, 32, 32)
+	labels := make([]int, batch)
+	for i := range labels {
+		labels[i] = i % 10
+	}
+	step := func() {
+		if _, err := net.forward(x, labels); err != nil {
+			b.Fatal(err)
+		}
+		if err := net.backward(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	step()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ResetTimer()
+	for range b.N {
+		step()
+	}
+	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "images/s")
+	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heapMB")
+}
+
+// BenchmarkSNN1Eval is the eval-mode forward of the same network.
+func BenchmarkSNN1Eval(b *testing.B) {
+	ws := tensor.NewWorkspace(0)
+	defer ws.Close()
+	w := NewWorkers(0)
+	defer w.Close()
+	const batch = 32
+	net := buildNet("SNN_1", []string{"SCB_k3", "SCB_k3", "SCB_k3", "SCB_k3", "SCB_k3"}, 16, 10, 32, 8, ws, w)
+	net.net.SetTraining(false)
+	rng := rand.New(rand.NewPCG(2, 2))
+	x := randTensor(rng, 1, 0, 1, batch, 3, 32, 32)
+	labels := make([]int, batch)
+	b.ResetTimer()
+	for range b.N {
+		if _, err := net.forward(x, labels); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "images/s")
+}

@@ -39,18 +39,22 @@ type testNet struct {
 // containers; blocks follow search/train/testdata/README.md.
 func buildTestNet(t *testing.T, f *fixture.File) *testNet {
 	t.Helper()
-	macro := f.Meta["macro"].(string)
 	var blocks []string
 	for _, b := range f.Meta["blocks"].([]any) {
 		blocks = append(blocks, b.(string))
 	}
-	c, classes, steps := metaInt(t, f, "C"), metaInt(t, f, "classes"), metaInt(t, f, "T")
 	hw := int(f.Meta["input"].([]any)[1].(float64))
-	rng := rand.New(rand.NewPCG(1, 1))
 	ws := tensor.NewWorkspace(2)
 	t.Cleanup(ws.Close)
 	workers := NewWorkers(2)
 	t.Cleanup(workers.Close)
+	return buildNet(f.Meta["macro"].(string), blocks, metaInt(t, f, "C"), metaInt(t, f, "classes"), hw, metaInt(t, f, "T"), ws, workers)
+}
+
+// buildNet assembles an AutoSNN macro network (SNN_1..SNN_4) for hw x hw x 3
+// input from the layers of this package.
+func buildNet(macro string, blocks []string, c, classes, hw, steps int, ws *tensor.Workspace, workers *Workers) *testNet {
+	rng := rand.New(rand.NewPCG(1, 1))
 	stemConv := NewConv2d("stem.conv", 3, c, 3, 1, 1, rng, ws)
 	stemConv.NoInputGrad = true
 	layers := []Layer{stemConv, NewBatchNorm("stem.bn", c), NewRepeat("encode", steps), NewPLIF("stem.plif")}
