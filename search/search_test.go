@@ -150,11 +150,11 @@ func TestFitness(t *testing.T) {
 		e    Evaluation
 		want float64
 	}{
-		{Fitness{Lambda: 0, NAvg: 100}, Evaluation{0.9, 50}, 0.9},
-		{Fitness{Lambda: -1, NAvg: 100}, Evaluation{0.9, 50}, 1.8},
-		{Fitness{Lambda: -0.08, NAvg: 100}, Evaluation{0.9, 100}, 0.9},
-		{Fitness{Form: Linear, Lambda: 0.1, NAvg: 100}, Evaluation{0.9, 200}, 0.7},
-		{Fitness{Lambda: -0.5, NAvg: 100}, Evaluation{0.1, 0}, 0.1}, // silent network ranks by accuracy
+		{Fitness{Lambda: 0, NAvg: 100}, Evaluation{Acc: 0.9, Spikes: 50}, 0.9},
+		{Fitness{Lambda: -1, NAvg: 100}, Evaluation{Acc: 0.9, Spikes: 50}, 1.8},
+		{Fitness{Lambda: -0.08, NAvg: 100}, Evaluation{Acc: 0.9, Spikes: 100}, 0.9},
+		{Fitness{Form: Linear, Lambda: 0.1, NAvg: 100}, Evaluation{Acc: 0.9, Spikes: 200}, 0.7},
+		{Fitness{Lambda: -0.5, NAvg: 100}, Evaluation{Acc: 0.1, Spikes: 0}, 0.1}, // silent network ranks by accuracy
 	}
 	for _, tt := range tests {
 		if got := tt.f.Of(tt.e); math.Abs(got-tt.want) > 1e-12 {
