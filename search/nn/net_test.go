@@ -108,16 +108,7 @@ func buildNet(macro string, blocks []string, c, classes, hw, steps int, ws *tens
 	}
 	layers = append(layers, NewFlatten("flatten"), NewLinear("fc", feat, 10*classes, rng, ws), NewPLIF("fc_plif"), NewVote("vote", 10))
 	n := &testNet{net: NewSequential("net", layers...)}
-	for _, l := range Leaves(n.net) {
-		switch l := l.(type) {
-		case *Neuron:
-			l.Workers = workers
-		case *BatchNorm:
-			l.Workers = workers
-		case *MaxPool2d:
-			l.Workers = workers
-		}
-	}
+	UseWorkers(n.net, workers)
 	return n
 }
 

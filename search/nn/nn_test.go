@@ -295,19 +295,13 @@ func TestWorkersDeterministic(t *testing.T) {
 		func() Layer { return NewBatchNorm("bn", 5) },
 		func() Layer { return NewMaxPool2d("pool", 2, 2) },
 		func() Layer { return NewMaxPool2d("pool3", 3, 2) },
+		func() Layer { return NewAvgPool2d("avg", 2, 2) },
 	}
 	for _, f := range mk {
 		serial, par := f(), f()
 		w := NewWorkers(2)
 		defer w.Close()
-		switch l := par.(type) {
-		case *Neuron:
-			l.Workers = w
-		case *BatchNorm:
-			l.Workers = w
-		case *MaxPool2d:
-			l.Workers = w
-		}
+		UseWorkers(par, w)
 		t.Run(serial.Name(), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(9, 9))
 			x := randTensor(rng, 1, 0.5, 3, 4, 5, 33, 31)

@@ -216,8 +216,14 @@ type AvgPool2d struct {
 	name      string
 	K, Stride int
 
+	// Workers splits the planes across goroutines (nil: serial).
+	Workers *Workers
+
 	x     *Tensor
 	y, dx Tensor
+	job   poolJob
+	fwd   avgFwd
+	bwd   avgBwd
 }
 
 // NewAvgPool2d returns an average-pool layer. It panics unless K >= 1 and
@@ -226,7 +232,9 @@ func NewAvgPool2d(name string, k, stride int) *AvgPool2d {
 	if k < 1 || stride < 1 {
 		panic(fmt.Sprintf("nn: NewAvgPool2d %s: invalid k=%d stride=%d", name, k, stride))
 	}
-	return &AvgPool2d{name: name, K: k, Stride: stride}
+	p := &AvgPool2d{name: name, K: k, Stride: stride}
+	p.fwd.p, p.bwd.p = p, p
+	return p
 }
 
 // Name implements Layer.
@@ -244,13 +252,25 @@ func (p *AvgPool2d) Forward(x *Tensor) (*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, w := x.Shape[3], x.Shape[4]
-	planes := x.Shape[0] * x.Shape[1] * x.Shape[2]
 	p.y.resize(x.Shape[0], x.Shape[1], x.Shape[2], oh, ow)
+	p.x = x
+	p.job = poolJob{planes: x.Shape[0] * x.Shape[1] * x.Shape[2], h: x.Shape[3], w: x.Shape[4], oh: oh, ow: ow}
+	p.Workers.run(p.job.tasks(), &p.fwd)
+	return &p.y, nil
+}
+
+type avgFwd struct{ p *AvgPool2d }
+type avgBwd struct{ p *AvgPool2d }
+
+func (f *avgFwd) run(task int) {
+	p := f.p
+	j := &p.job
+	lo, hi := j.span(task)
+	h, w, oh, ow := j.h, j.w, j.oh, j.ow
 	k, s := p.K, p.Stride
 	div := float32(k * k)
-	for pl := range planes {
-		in := x.Data[pl*h*w : (pl+1)*h*w]
+	for pl := lo; pl < hi; pl++ {
+		in := p.x.Data[pl*h*w : (pl+1)*h*w]
 		out := p.y.Data[pl*oh*ow : (pl+1)*oh*ow]
 		for oy := range oh {
 			for ox := range ow {
@@ -265,8 +285,6 @@ func (p *AvgPool2d) Forward(x *Tensor) (*Tensor, error) {
 			}
 		}
 	}
-	p.x = x
-	return &p.y, nil
 }
 
 // Backward implements Layer.
@@ -277,17 +295,24 @@ func (p *AvgPool2d) Backward(dy *Tensor) (*Tensor, error) {
 	if !sameShape(dy.Shape, p.y.Shape) || len(dy.Data) != len(p.y.Data) {
 		return nil, shapeError(p.name, "output gradient", dy.Shape, fmt.Sprint(p.y.Shape))
 	}
-	x := p.x
-	h, w := x.Shape[3], x.Shape[4]
-	oh, ow := p.y.Shape[3], p.y.Shape[4]
-	planes := x.Shape[0] * x.Shape[1] * x.Shape[2]
-	p.dx.resize(x.Shape...)
-	clear(p.dx.Data)
+	p.dx.resize(p.x.Shape...)
+	p.job.dy = dy
+	p.Workers.run(p.job.tasks(), &p.bwd)
+	p.job.dy = nil
+	return &p.dx, nil
+}
+
+func (b *avgBwd) run(task int) {
+	p := b.p
+	j := &p.job
+	lo, hi := j.span(task)
+	h, w, oh, ow := j.h, j.w, j.oh, j.ow
 	k, s := p.K, p.Stride
 	div := float32(k * k)
-	for pl := range planes {
+	clear(p.dx.Data[lo*h*w : hi*h*w])
+	for pl := lo; pl < hi; pl++ {
 		dx := p.dx.Data[pl*h*w : (pl+1)*h*w]
-		g := dy.Data[pl*oh*ow : (pl+1)*oh*ow]
+		g := j.dy.Data[pl*oh*ow : (pl+1)*oh*ow]
 		for oy := range oh {
 			for ox := range ow {
 				v := g[oy*ow+ox] / div
@@ -301,7 +326,6 @@ func (p *AvgPool2d) Backward(dy *Tensor) (*Tensor, error) {
 			}
 		}
 	}
-	return &p.dx, nil
 }
 
 // GlobalAvgPool averages each channel over its spatial extent:

@@ -111,3 +111,20 @@ func (w *Workers) run(n int, j job) {
 const chunk = 4096
 
 func numChunks(n int) int { return (n + chunk - 1) / chunk }
+
+// UseWorkers sets w on every layer under root that splits its work across
+// goroutines (Neuron, BatchNorm, MaxPool2d, AvgPool2d).
+func UseWorkers(root Layer, w *Workers) {
+	for _, l := range Leaves(root) {
+		switch l := l.(type) {
+		case *Neuron:
+			l.Workers = w
+		case *BatchNorm:
+			l.Workers = w
+		case *MaxPool2d:
+			l.Workers = w
+		case *AvgPool2d:
+			l.Workers = w
+		}
+	}
+}
