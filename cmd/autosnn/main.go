@@ -37,6 +37,7 @@ func newApp() *cli.App {
 			zooCommand(),
 			showCommand(),
 			dataCommand(),
+			trainCommand(), evalCommand(),
 			chipsCommand(),
 		},
 		HideHelpCommand: true,

@@ -168,7 +168,7 @@ func decodeCheckpoint(data []byte) (*Checkpoint, error) {
 func Resume(c *Checkpoint, arch *ir.Graph, epochs int) (*Trainer, error) {
 	if arch != nil {
 		if d := ArchDiff(arch, c.Graph); d != "" {
-			return nil, fmt.Errorf("train: resume: the checkpoint holds architecture %s, which differs from %s (%s)", c.Graph.Name, arch.Name, d)
+			return nil, fmt.Errorf("train: resume: the checkpoint holds architecture %s, which differs from the requested %s (requested vs checkpoint, %s)", c.Graph.Name, arch.Name, d)
 		}
 	}
 	h := c.Hyper
