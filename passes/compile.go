@@ -33,6 +33,16 @@ type Unit struct {
 	// Report collects what the passes measured; Compile allocates it when
 	// nil.
 	Report *Report
+	// Split holds the fragments made by split (nil before).
+	Split *SplitResult
+	// Problem is the partitioning hypergraph built by split (nil before).
+	Problem *Problem
+	// Partition is the fragment-to-part assignment of partition.
+	Partition *Partition
+	// Placement is the part-to-core assignment of place.
+	Placement *Placement
+	// Routes are the routing tables built by route.
+	Routes *RouteTables
 }
 
 // logf writes one line to u.Log, if any.
@@ -50,6 +60,8 @@ type Report struct {
 	Quant *QuantReport
 	// Profile is the profile pass's rate summary (nil before profile).
 	Profile *ProfileReport
+	// Mapping is the verify pass's mapping report (nil before verify).
+	Mapping *MappingReport
 }
 
 // PassTime is the wall time of one pass.
@@ -75,11 +87,11 @@ var passes = [...]Pass{
 	{Name: "lower-ops", Fn: lowerOpsPass, Required: true},
 	{Name: "quantize", Fn: quantizePass, Required: true},
 	{Name: "profile", Fn: profilePass},
-	{Name: "split", Fn: notYet("split"), Required: true},
-	{Name: "partition", Fn: notYet("partition"), Required: true},
-	{Name: "place", Fn: notYet("place"), Required: true},
-	{Name: "route", Fn: notYet("route"), Required: true},
-	{Name: "verify", Fn: notYet("verify"), Required: true},
+	{Name: "split", Fn: splitPass, Required: true},
+	{Name: "partition", Fn: partitionPass, Required: true},
+	{Name: "place", Fn: placePass, Required: true},
+	{Name: "route", Fn: routePass, Required: true},
+	{Name: "verify", Fn: verifyPass, Required: true},
 }
 
 // notYet is the placeholder of a pass that is not implemented yet.

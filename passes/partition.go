@@ -265,6 +265,9 @@ type Partition struct {
 	InitialCost, Cost float64
 	// Moves and Swaps count the accepted refinement steps.
 	Moves, Swaps int
+	// Fixed, when not nil, is the core of each part decided by the
+	// partitioner itself (layer-core chips); place then keeps it.
+	Fixed []int32
 }
 
 // pstate is the mutable state of a partition under refinement.
@@ -283,7 +286,7 @@ type pstate struct {
 	// netParts holds per net its destination parts with pin counts.
 	netParts [][]pc
 	budN     int
-	budM   int64
+	budM     int64
 }
 
 func newPState(p *Problem, lim Limits) *pstate {
@@ -715,4 +718,65 @@ func (s *pstate) compact() {
 		s.part[v] = re[s.part[v]]
 	}
 	s.nparts = int(k)
+}
+
+// partitionPass is the partition pass: it sets Unit.Partition.
+func partitionPass(u *Unit) error {
+	if u.Split == nil || u.Problem == nil {
+		return fmt.Errorf("no fragments: the split pass did not run")
+	}
+	var pt *Partition
+	var err error
+	if u.Target.Profile.LayerCores != nil {
+		pt, err = partitionLayerCores(u.G, u.Target, u.Split)
+	} else {
+		pt, err = PartitionProblem(u.G, u.Problem, TargetLimits(u.Target), PartitionOptions{Imbalance: 0.03, MaxParts: u.Target.NumCores})
+	}
+	if err != nil {
+		return err
+	}
+	u.Partition = pt
+	u.logf("partition: %d cores, %.6g -> %.6g messages per timestep (%d moves, %d swaps)", pt.K, pt.InitialCost, pt.Cost, pt.Moves, pt.Swaps)
+	return nil
+}
+
+// partitionLayerCores gives every population of a layer-core chip its own
+// core by bipartite matching of layers to the cores that can hold them.
+func partitionLayerCores(g *ir.Graph, t *backends.Target, sr *SplitResult) (*Partition, error) {
+	n := len(sr.Frags)
+	fits := make([][]int, n)
+	for f := range sr.Frags {
+		fits[f] = layerCoreFits(g, t, g.Pops[sr.Frags[f].Pop])
+	}
+	owner := make([]int, t.NumCores)
+	for i := range owner {
+		owner[i] = -1
+	}
+	var try func(f int, seen []bool) bool
+	try = func(f int, seen []bool) bool {
+		for _, c := range fits[f] {
+			if seen[c] {
+				continue
+			}
+			seen[c] = true
+			if owner[c] < 0 || try(owner[c], seen) {
+				owner[c] = f
+				return true
+			}
+		}
+		return false
+	}
+	for f := 0; f < n; f++ {
+		if !try(f, make([]bool, t.NumCores)) {
+			return nil, fmt.Errorf("layer %s: no free layer core of %s can hold it (fits cores %v, all taken by other layers)", g.Pops[sr.Frags[f].Pop].Name, t.Name(), fits[f])
+		}
+	}
+	pt := &Partition{Part: make([]int32, n), K: n, Fixed: make([]int32, n)}
+	for c, f := range owner {
+		if f >= 0 {
+			pt.Part[f] = int32(f)
+			pt.Fixed[f] = int32(c)
+		}
+	}
+	return pt, nil
 }

@@ -409,3 +409,36 @@ func Place(t *backends.Target, k int, edges []Edge, opt PlaceOptions) (*Placemen
 	res.Cost = cost
 	return res, nil
 }
+
+// placePass is the place pass: it sets Unit.Placement and Population.Core
+// of every non-input population.
+func placePass(u *Unit) error {
+	pt, p := u.Partition, u.Problem
+	if pt == nil || p == nil {
+		return fmt.Errorf("no partition: the partition pass did not run")
+	}
+	var pl *Placement
+	if pt.Fixed != nil {
+		pl = &Placement{Core: pt.Fixed}
+	} else {
+		var err error
+		pl, err = Place(u.Target, pt.K, Edges(p.Traffic(pt.Part)), PlaceOptions{Seed: u.Seed})
+		if err != nil {
+			return err
+		}
+	}
+	u.Placement = pl
+	for i, pop := range u.G.Pops {
+		if i == 0 {
+			pop.Core = nil
+			continue
+		}
+		core := make([]int32, pop.Shape.Len())
+		for j, f := range p.FragOf[i] {
+			core[j] = pl.Core[pt.Part[f]]
+		}
+		pop.Core = core
+	}
+	u.logf("place: annealing cost %.6g -> %.6g (%d of %d moves accepted)", pl.StartCost, pl.Cost, pl.Accepted, pl.Moves)
+	return nil
+}

@@ -455,3 +455,14 @@ func SplitAndBuild(g *ir.Graph, t *backends.Target, opt SplitOptions) (*SplitRes
 		}
 	}
 }
+
+// splitPass is the split pass: it sets Unit.Split and Unit.Problem.
+func splitPass(u *Unit) error {
+	sr, p, err := SplitAndBuild(u.G, u.Target, SplitOptions{})
+	if err != nil {
+		return err
+	}
+	u.Split, u.Problem = sr, p
+	u.logf("split: %d fragments, %d nets", len(sr.Frags), p.NumNets())
+	return nil
+}
