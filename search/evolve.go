@@ -60,7 +60,10 @@ type Record struct {
 	Blocks  []string
 	Acc     float64
 	Spikes  float64
+	Cost    float64 // the fitness's cost (equals Spikes unless Fitness.Cost is set)
 	Fitness float64
+	// PopSpikes is the evaluator's per-population spike count, if any.
+	PopSpikes map[string]float64
 }
 
 // History is the outcome of a search.
@@ -116,7 +119,8 @@ func (s *searcher) evaluate(ctx context.Context, round int, pool []Arch, origins
 	}
 	for i, a := range pool {
 		s.seen[a.Key()] = true
-		r := Record{Round: round, Origin: origins[i], Arch: a, Blocks: s.space.Names(a), Acc: res[i].Acc, Spikes: res[i].Spikes, Fitness: s.fit.Of(res[i])}
+		r := Record{Round: round, Origin: origins[i], Arch: a, Blocks: s.space.Names(a), Acc: res[i].Acc, Spikes: res[i].Spikes,
+			Cost: s.fit.CostOf(a, res[i]), Fitness: s.fit.Of(a, res[i]), PopSpikes: res[i].PopSpikes}
 		s.hist.Records = append(s.hist.Records, r)
 		if len(s.hist.Records) == 1 || r.Fitness > s.hist.Records[s.hist.Best].Fitness {
 			s.hist.Best = len(s.hist.Records) - 1

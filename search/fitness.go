@@ -92,23 +92,46 @@ const (
 	Linear
 )
 
+// CostFunc returns the cost of an evaluated architecture that the fitness
+// trades against accuracy (spikes in the paper; synaptic operations, energy
+// or latency on a chip in the chip-aware search). +Inf marks a candidate
+// that cannot run at all (it does not fit the chip): its power-form fitness
+// is 0 for any lambda < 0.
+type CostFunc func(a Arch, e Evaluation) float64
+
 // Fitness scores an evaluation. Lambda <= 0 for the power form (0 ignores
-// spikes); NAvg > 0 is the mean spike count of the super-network's sampled
-// paths, measured during its training.
+// the cost). NAvg > 0 is the mean cost of the super-network's sampled paths
+// (for spikes, measured while training it). In the power form NAvg scales
+// every fitness by the same factor, so it does not change the ranking; in
+// the linear form it does. Cost nil means the cost is Evaluation.Spikes.
 type Fitness struct {
 	Form   FitnessForm
 	Lambda float64
 	NAvg   float64
+	Cost   CostFunc
+	// CostName names the cost in reports ("spikes" when Cost is nil).
+	CostName string
 }
 
-// Of returns the fitness of an evaluation.
-func (f Fitness) Of(e Evaluation) float64 {
-	r := e.Spikes / f.NAvg
+// CostOf returns the cost the fitness uses for an evaluated architecture.
+func (f Fitness) CostOf(a Arch, e Evaluation) float64 {
+	if f.Cost == nil {
+		return e.Spikes
+	}
+	return f.Cost(a, e)
+}
+
+// Of returns the fitness of an evaluated architecture.
+func (f Fitness) Of(a Arch, e Evaluation) float64 {
+	r := f.CostOf(a, e) / f.NAvg
 	if f.Form == Linear {
 		return e.Acc - f.Lambda*r
 	}
 	if f.Lambda == 0 {
 		return e.Acc
+	}
+	if math.IsInf(r, 1) {
+		return 0
 	}
 	if r <= 0 {
 		// A silent network: (0)^lambda is +Inf for lambda < 0. It cannot

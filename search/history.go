@@ -45,11 +45,11 @@ func (h *History) Pareto() []int {
 func (h *History) WriteCSV() ([]byte, error) {
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
-	w.Write([]string{"index", "round", "origin", "arch", "blocks", "accuracy", "spikes", "fitness", "best"})
+	w.Write([]string{"index", "round", "origin", "arch", "blocks", "accuracy", "spikes", "cost", "fitness", "best"})
 	for i, r := range h.Records {
 		w.Write([]string{strconv.Itoa(i), strconv.Itoa(r.Round), string(r.Origin), r.Arch.Key(), strings.Join(r.Blocks, " "),
 			strconv.FormatFloat(r.Acc, 'g', -1, 64), strconv.FormatFloat(r.Spikes, 'g', -1, 64),
-			strconv.FormatFloat(r.Fitness, 'g', -1, 64), strconv.FormatBool(i == h.Best)})
+			strconv.FormatFloat(r.Cost, 'g', -1, 64), strconv.FormatFloat(r.Fitness, 'g', -1, 64), strconv.FormatBool(i == h.Best)})
 	}
 	w.Flush()
 	return b.Bytes(), w.Error()
@@ -60,6 +60,7 @@ type historyJSON struct {
 	Space   string       `json:"space"`
 	Algo    string       `json:"algo"`
 	Form    string       `json:"fitness_form"`
+	Cost    string       `json:"cost"`
 	Lambda  float64      `json:"lambda"`
 	NAvg    float64      `json:"n_avg"`
 	Best    int          `json:"best"`
@@ -74,6 +75,7 @@ type recordJSON struct {
 	Blocks  []string `json:"blocks"`
 	Acc     float64  `json:"accuracy"`
 	Spikes  float64  `json:"spikes"`
+	Cost    float64  `json:"cost"`
 	Fitness float64  `json:"fitness"`
 }
 
@@ -83,9 +85,13 @@ func (h *History) MarshalJSON() ([]byte, error) {
 	if h.Fitness.Form == Linear {
 		form = "linear"
 	}
-	j := historyJSON{Space: h.Space, Algo: h.Algo, Form: form, Lambda: h.Fitness.Lambda, NAvg: h.Fitness.NAvg, Best: h.Best, Pareto: h.Pareto()}
+	cost := h.Fitness.CostName
+	if cost == "" {
+		cost = "spikes"
+	}
+	j := historyJSON{Space: h.Space, Algo: h.Algo, Form: form, Cost: cost, Lambda: h.Fitness.Lambda, NAvg: h.Fitness.NAvg, Best: h.Best, Pareto: h.Pareto()}
 	for _, r := range h.Records {
-		j.Records = append(j.Records, recordJSON{r.Round, r.Origin, r.Arch, r.Blocks, r.Acc, r.Spikes, r.Fitness})
+		j.Records = append(j.Records, recordJSON{r.Round, r.Origin, r.Arch, r.Blocks, r.Acc, r.Spikes, r.Cost, r.Fitness})
 	}
 	return json.MarshalIndent(j, "", "  ")
 }

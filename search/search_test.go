@@ -11,7 +11,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/autosnn/autosnn/backends"
 	"github.com/autosnn/autosnn/frontend"
+	"github.com/autosnn/autosnn/search/chipcost"
 )
 
 // synthetic is a deterministic stand-in for a super-network: bigger blocks
@@ -157,7 +159,7 @@ func TestFitness(t *testing.T) {
 		{Fitness{Lambda: -0.5, NAvg: 100}, Evaluation{Acc: 0.1, Spikes: 0}, 0.1}, // silent network ranks by accuracy
 	}
 	for _, tt := range tests {
-		if got := tt.f.Of(tt.e); math.Abs(got-tt.want) > 1e-12 {
+		if got := tt.f.Of(nil, tt.e); math.Abs(got-tt.want) > 1e-12 {
 			t.Errorf("%+v of %+v = %g, want %g", tt.f, tt.e, got, tt.want)
 		}
 	}
@@ -209,5 +211,37 @@ func TestWriteDir(t *testing.T) {
 	csv, _ := os.ReadFile(filepath.Join(dir, "history.csv"))
 	if n := strings.Count(string(csv), "\n"); n != 201 {
 		t.Errorf("history.csv has %d lines, want 201", n)
+	}
+}
+
+func TestChipCostFitness(t *testing.T) {
+	space := snn1(t)
+	tg, err := backends.Lookup("loihi2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cost, err := ChipCost(space, tg, chipcost.MetricEnergy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fit := Fitness{Lambda: -0.5, NAvg: 1e9, Cost: cost, CostName: "energy"}
+	h, err := Evolve(context.Background(), space, &synthetic{}, fit, DefaultEvoConfig(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range h.Records {
+		if !(r.Cost > 0) || math.IsInf(r.Cost, 0) {
+			t.Fatalf("record %v: energy %g pJ, want finite > 0 on loihi2", r.Blocks, r.Cost)
+		}
+	}
+	// On the tiny test chip nothing fits: every cost is +Inf, every fitness 0.
+	tiny, _ := backends.Lookup("tiny")
+	cost, _ = ChipCost(space, tiny, chipcost.MetricEnergy)
+	f := Fitness{Lambda: -0.5, NAvg: 1, Cost: cost}
+	if v := f.Of(Arch{0, 0, 0, 0, 0}, Evaluation{Acc: 0.9, Spikes: 1000}); v != 0 {
+		t.Errorf("fitness of a network that does not fit = %g, want 0", v)
+	}
+	if _, err := ChipCost(space, tg, "joy"); err == nil {
+		t.Error("unknown metric accepted")
 	}
 }
