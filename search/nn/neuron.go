@@ -54,6 +54,7 @@ type Neuron struct {
 	Alpha float32 // ATan surrogate sharpness, 2
 	W     *Param  // PLIF only: the scalar w named Name()+".w"
 
+	// SpikeRegBeta is the coefficient beta of the spike regulariser (0: off).
 	SpikeRegBeta float32
 
 	// NoInputGrad makes Backward return nil instead of dL/dx (dL/dw is
@@ -69,6 +70,8 @@ type Neuron struct {
 	// Workers splits the neurons across goroutines (nil: serial).
 	Workers *Workers
 
+	eval   bool // evaluation mode: H is not saved, Backward is refused
+	saved  bool // the last Forward saved H for Backward
 	x      *Tensor
 	dy     *Tensor   // during Backward only
 	h      []float32 // [T*len] saved membrane potentials H
@@ -113,8 +116,10 @@ func (n *Neuron) Params() []*Param {
 	return []*Param{n.W}
 }
 
-// SetTraining implements Layer; neurons behave the same in both modes.
-func (n *Neuron) SetTraining(bool) {}
+// SetTraining implements Layer. The dynamics are the same in both modes; in
+// evaluation Forward does not save the membrane potentials, so Backward
+// after an evaluation Forward returns an error.
+func (n *Neuron) SetTraining(training bool) { n.eval = !training }
 
 // Spikes implements SpikeCounter.
 func (n *Neuron) Spikes() int64 { return n.spikes }
@@ -142,12 +147,17 @@ func (n *Neuron) Forward(x *Tensor) (*Tensor, error) {
 	steps := x.Shape[0]
 	size := len(x.Data) / steps
 	n.y.resize(x.Shape...)
-	n.h = growF32(n.h, len(x.Data))
+	if n.eval && !n.smooth {
+		n.h = growF32(n.h, size) // scratch for one step
+	} else {
+		n.h = growF32(n.h, len(x.Data))
+	}
 	n.v = growF32(n.v, size)
 	chunks := numChunks(size)
 	n.counts = growI64(n.counts, chunks)
 	n.x = x
-	n.job = neuronJob{n: n, steps: steps, size: size, k: n.K()}
+	n.saved = !n.eval || n.smooth
+	n.job = neuronJob{n: n, steps: steps, size: size, k: n.K(), save: n.saved}
 	n.Workers.run(chunks, &n.fwd)
 	var count int64
 	for _, c := range n.counts {
@@ -163,6 +173,7 @@ type neuronJob struct {
 	n           *Neuron
 	steps, size int
 	k           float32
+	save        bool // write H[t] to n.h (training)
 }
 
 type neuronFwd struct{ j *neuronJob }
@@ -181,7 +192,10 @@ func (f *neuronFwd) run(c int) {
 		off := t*j.size + lo
 		m := len(v)
 		xs := n.x.Data[off : off+m]
-		hs := n.h[off : off+m]
+		hs := n.h[lo : lo+m] // evaluation: one step's worth of scratch, reused
+		if j.save {
+			hs = n.h[off : off+m]
+		}
 		ys := n.y.Data[off : off+m]
 		if isIF {
 			count += ifForwardStep(xs, hs, ys, v, vth)
@@ -247,6 +261,9 @@ func ifForwardStep(xs, hs, ys, v []float32, vth float32) int64 {
 func (n *Neuron) Backward(dy *Tensor) (*Tensor, error) {
 	if n.x == nil {
 		return nil, errNoForward(n.name)
+	}
+	if !n.saved {
+		return nil, fmt.Errorf("nn: %s: Backward after a Forward in evaluation mode", n.name)
 	}
 	if !sameShape(dy.Shape, n.y.Shape) || len(dy.Data) != len(n.y.Data) {
 		return nil, shapeError(n.name, "output gradient", dy.Shape, fmt.Sprint(n.y.Shape))

@@ -369,3 +369,40 @@ func TestKaimingInit(t *testing.T) {
 		t.Errorf("PLIF init: got w %v k %v, want 0 and 0.5", p.W.Data[0], p.K())
 	}
 }
+
+// TestNeuronEvalMode checks that evaluation mode computes the same spikes
+// without saving state, and refuses Backward.
+func TestNeuronEvalMode(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	x := randTensor(rng, 1, 0.6, 4, 3, 5000) // more than one chunk
+	n := NewPLIF("p")
+	n.W.Data[0] = 0.3
+	y, err := n.Forward(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, wantSpikes := append([]float32(nil), y.Data...), n.Spikes()
+	n.SetTraining(false)
+	if y, err = n.Forward(x); err != nil {
+		t.Fatal(err)
+	}
+	if !cmp.Equal(want, y.Data) || n.Spikes() != wantSpikes {
+		t.Errorf("eval forward differs from training forward (spikes %d vs %d)", n.Spikes(), wantSpikes)
+	}
+	fresh := NewPLIF("fresh") // never ran in training mode
+	fresh.W.Data[0] = 0.3
+	fresh.SetTraining(false)
+	if y, err := fresh.Forward(x); err != nil || !cmp.Equal(want, y.Data) {
+		t.Errorf("eval forward of a fresh neuron differs from training forward (err %v)", err)
+	}
+	if _, err := n.Backward(y); err == nil || !strings.Contains(err.Error(), "evaluation mode") {
+		t.Errorf("Backward after eval Forward: got %v, want an evaluation-mode error", err)
+	}
+	n.SetTraining(true)
+	if _, err := n.Forward(x); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Backward(y); err != nil {
+		t.Errorf("Backward after returning to training: %v", err)
+	}
+}
