@@ -80,7 +80,10 @@
 // blocks.2.conv1: input has shape [...], want [T N 8 H W]"); constructors
 // panic only on impossible hyper-parameters (a non-positive channel count),
 // which an assembler validates first. [CheckFinite] scans a tensor for NaN or
-// Inf and returns a [NonFiniteError] naming the layer and the training step.
+// Inf and returns a [NonFiniteError] naming the layer and the training step;
+// [FirstNonFinite] finds the first layer of a network (in forward order)
+// whose last output is not finite, and [CheckParams] the first bad parameter
+// or gradient.
 //
 // # Memory of the fused neuron
 //

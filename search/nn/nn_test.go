@@ -406,3 +406,28 @@ func TestNeuronEvalMode(t *testing.T) {
 		t.Errorf("Backward after returning to training: %v", err)
 	}
 }
+
+func TestFirstNonFinite(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 6))
+	ws := newWS(t)
+	conv := NewConv2d("blocks.0.conv1", 1, 2, 3, 1, 1, rng, ws)
+	net := NewSequential("net", conv, NewBatchNorm("blocks.0.bn1", 2), NewPLIF("blocks.0.plif1"))
+	x := randTensor(rng, 1, 0, 2, 2, 1, 4, 4)
+	if _, err := net.Forward(x); err != nil {
+		t.Fatal(err)
+	}
+	if err := FirstNonFinite(net, 3); err != nil {
+		t.Errorf("finite network: got %v", err)
+	}
+	conv.Weight.Data[4] = float32(math.Inf(1))
+	if _, err := net.Forward(x); err != nil {
+		t.Fatal(err)
+	}
+	var nf *NonFiniteError
+	if err := FirstNonFinite(net, 3); !errors.As(err, &nf) || nf.Layer != "blocks.0.conv1" || nf.Step != 3 {
+		t.Errorf("got %v, want a NonFiniteError in blocks.0.conv1 at step 3", err)
+	}
+	if err := CheckParams(net.Params(), 3); !errors.As(err, &nf) || nf.Layer != "blocks.0.conv1.weight" || nf.What != "value" {
+		t.Errorf("CheckParams: got %v, want the conv weight's value", err)
+	}
+}
