@@ -133,13 +133,15 @@ func (f *bnFwd) run(task int) {
 		}
 		mean = sum / float64(m)
 		var ss float64
+		meanf := float32(mean)
 		for i := range j.n {
 			off := (i*j.c + ch) * j.inner
-			for _, v := range xs[off : off+j.inner] {
-				d := float64(v) - mean
-				ss += d * d
-			}
+			ss += sumSqDevF32(xs[off:off+j.inner], meanf)
 		}
+		// Correct for the rounding of the mean to float32:
+		// sum (x - mean)^2 = sum (x - meanf)^2 - m (mean - meanf)^2.
+		dm := mean - float64(meanf)
+		ss = max(ss-float64(m)*dm*dm, 0)
 		invstd = 1 / math.Sqrt(ss/float64(m)+b.Eps)
 		b.uvar[task] = ss / float64(m-1)
 	} else {
@@ -147,12 +149,15 @@ func (f *bnFwd) run(task int) {
 		invstd = 1 / math.Sqrt(float64(b.RunningVar.Data[ch])+b.Eps)
 	}
 	b.mean[task], b.invstd[task] = mean, invstd
+	// y = (x - meanf) scale + shift, centred on meanf = float32(mean) so a
+	// large mean does not cancel against the shift.
+	meanf := float32(mean)
 	scale := float64(b.Weight.Data[ch]) * invstd
-	sc, sh := float32(scale), float32(float64(b.Bias.Data[ch])-mean*scale)
+	sc, sh := float32(scale), float32(float64(b.Bias.Data[ch])-(mean-float64(meanf))*scale)
 	for i := range j.n {
 		off := (i*j.c + ch) * j.inner
 		for k, v := range xs[off : off+j.inner] {
-			ys[off+k] = v*sc + sh
+			ys[off+k] = (v-meanf)*sc + sh
 		}
 	}
 }
@@ -183,6 +188,54 @@ func sumF32(v []float32) float64 {
 		total += float64(s[0]+s[1]+s[2]+s[3]) + float64(s[4]+s[5]+s[6]+s[7])
 	}
 	return total
+}
+
+// sumSqDevF32 returns sum (v - c)^2, accumulated like sumF32.
+func sumSqDevF32(v []float32, c float32) float64 {
+	var total float64
+	for len(v) > 0 {
+		blk := v[:min(len(v), 64)]
+		v = v[len(blk):]
+		var s [8]float32
+		for len(blk) >= 8 {
+			for l := range 8 {
+				d := blk[l] - c
+				s[l] += d * d
+			}
+			blk = blk[8:]
+		}
+		for l, e := range blk {
+			d := e - c
+			s[l] += d * d
+		}
+		total += float64(s[0]+s[1]+s[2]+s[3]) + float64(s[4]+s[5]+s[6]+s[7])
+	}
+	return total
+}
+
+// dotDevF32 returns sum g and sum g (x - c), accumulated like sumF32.
+func dotDevF32(g, x []float32, c float32) (sg, sgx float64) {
+	x = x[:len(g)]
+	for len(g) > 0 {
+		n := min(len(g), 64)
+		bg, bx := g[:n], x[:n]
+		g, x = g[n:], x[n:]
+		var s, q [8]float32
+		for len(bg) >= 8 {
+			for l := range 8 {
+				s[l] += bg[l]
+				q[l] += bg[l] * (bx[l] - c)
+			}
+			bg, bx = bg[8:], bx[8:]
+		}
+		for l, e := range bg {
+			s[l] += e
+			q[l] += e * (bx[l] - c)
+		}
+		sg += float64(s[0]+s[1]+s[2]+s[3]) + float64(s[4]+s[5]+s[6]+s[7])
+		sgx += float64(q[0]+q[1]+q[2]+q[3]) + float64(q[4]+q[5]+q[6]+q[7])
+	}
+	return sg, sgx
 }
 
 // Backward implements Layer. In training the gradient flows through the
@@ -220,18 +273,15 @@ func (f *bnBwd) run(task int) {
 	dxs := b.dx.Data[t*stepLen : (t+1)*stepLen]
 	mean, invstd := b.mean[task], b.invstd[task]
 	var sdy, sdyx float64 // sum dy, sum dy*xhat
+	meanf := float32(mean)
 	for i := range j.n {
 		off := (i*j.c + ch) * j.inner
-		var a, bb float64
-		for k, g := range ds[off : off+j.inner] {
-			a += float64(g)
-			bb += float64(g) * float64(xs[off+k])
-		}
+		a, bb := dotDevF32(ds[off:off+j.inner], xs[off:off+j.inner], meanf)
 		sdy += a
 		sdyx += bb
 	}
-	// sum dy (x - mean) invstd = (sum dy x - mean sum dy) invstd
-	sdyx = (sdyx - mean*sdy) * invstd
+	// sum dy (x - mean) = sum dy (x - meanf) - (mean - meanf) sum dy
+	sdyx = (sdyx - (mean-float64(meanf))*sdy) * invstd
 	b.sdy[task], b.sdyx[task] = sdy, sdyx
 	gamma := float64(b.Weight.Data[ch])
 	if !b.training {
@@ -245,16 +295,17 @@ func (f *bnBwd) run(task int) {
 		return
 	}
 	// dx = gamma invstd (dy - sum(dy)/m - xhat sum(dy xhat)/m), expanded to
-	// dx = k dy + (p x + q) with xhat = (x - mean) invstd.
+	// dx = k dy + p (x - meanf) + q with xhat = (x - mean) invstd.
+	// Centring on meanf keeps p (x - meanf) free of cancellation.
 	m := float64(j.n * j.inner)
 	k := gamma * invstd
 	p := -k * invstd * sdyx / m
-	q := -k*sdy/m - p*mean
+	q := -k*sdy/m - p*(mean-float64(meanf))
 	kf, pf, qf := float32(k), float32(p), float32(q)
 	for i := range j.n {
 		off := (i*j.c + ch) * j.inner
 		for e, g := range ds[off : off+j.inner] {
-			dxs[off+e] = kf*g + pf*xs[off+e] + qf
+			dxs[off+e] = kf*g + pf*(xs[off+e]-meanf) + qf
 		}
 	}
 }
