@@ -270,6 +270,31 @@ func filterChunk(s ConvShape) int {
 	return min(s.N, max(1, (kcDot+p-1)/p))
 }
 
+// filterIndirect reports whether the filter gradient reads patches straight
+// from the padded images (stride 1 and output rows a multiple of 8 wide, so
+// every 8-pixel group reads consecutive inputs) instead of from an im2col
+// matrix.
+func (s ConvShape) filterIndirect() bool {
+	return s.Stride == 1 && s.OutW()%8 == 0
+}
+
+// groupOffsets fills qoff (chunk*OH*OW/8 values) with the offset, in a
+// buffer of chunk padded images stored one after the other, of the
+// top-left input pixel of each 8-pixel group of output pixels.
+func groupOffsets(s ConvShape, chunk int, qoff []int32) {
+	hp, wp := s.H+2*s.Pad, s.W+2*s.Pad
+	oh, ow := s.OutH(), s.OutW()
+	g := 0
+	for i := 0; i < chunk; i++ {
+		for y := 0; y < oh; y++ {
+			for x := 0; x < ow; x += 8 {
+				qoff[g] = int32(i*s.Cin*hp*wp + y*wp + x)
+				g++
+			}
+		}
+	}
+}
+
 type convMode int
 
 const (
@@ -298,24 +323,25 @@ func (st *state) conv(mode convMode, s ConvShape, in, w, out []float32, chunk in
 	case convForward:
 		st.wpack = grow(st.wpack, j.k*roundUp(s.Cout, mr))
 		packAFull(st.wpack, false, w, j.k, s.Cout, j.k, 1)
-		if cap(st.offs) < j.p {
-			st.offs = make([]int32, j.p)
-		}
-		st.offs = st.offs[:j.p]
+		st.offs = growInt32(st.offs, j.p)
 		nch := (j.p + nr - 1) / nr
 		if cap(st.contig) < nch {
 			st.contig = make([]bool, nch)
 		}
 		st.contig = st.contig[:nch]
 		patchOffsets(s, st.offs, st.contig)
-		if cap(st.roff) < j.k {
-			st.roff = make([]int32, j.k)
-		}
-		st.roff = st.roff[:j.k]
+		st.roff = growInt32(st.roff, j.k)
 		rowOffsets(s, st.roff)
 	case convBackwardData:
 		st.wpack = grow(st.wpack, s.Cout*roundUp(j.k, mr))
 		packAFull(st.wpack, true, w, j.k, j.k, s.Cout, 1)
+	case convBackwardFilter:
+		if s.filterIndirect() {
+			st.roff = growInt32(st.roff, j.k)
+			rowOffsets(s, st.roff)
+			st.qoff = growInt32(st.qoff, chunk*j.p/8)
+			groupOffsets(s, chunk, st.qoff)
+		}
 	}
 	tasks := s.N
 	if mode == convBackwardFilter {
@@ -354,16 +380,7 @@ func (j *convJob) run(st *state, worker, task int) {
 		cnt := min(j.chunk, s.N-n0)
 		ld := cnt * p
 		x, dy := j.in, j.w
-		var col, dyc []float32
-		if cnt == 1 && s.isPointwise() {
-			col = x[n0*j.imgSize : (n0+1)*j.imgSize]
-		} else {
-			bufs.col = grow(bufs.col, k*ld)
-			col = bufs.col
-			for i := 0; i < cnt; i++ {
-				im2col(s, x[(n0+i)*j.imgSize:(n0+i+1)*j.imgSize], col[i*p:], ld)
-			}
-		}
+		var dyc []float32
 		if cnt == 1 {
 			dyc = dy[n0*s.Cout*p : (n0+1)*s.Cout*p]
 		} else {
@@ -376,7 +393,29 @@ func (j *convJob) run(st *state, worker, task int) {
 			}
 		}
 		ck := s.Cout * k
-		g := gemmArgs{transB: true, m: s.Cout, n: k, k: ld, alpha: 1, a: dyc, lda: ld, b: col, ldb: ld, c: j.out[task*ck : (task+1)*ck], ldc: k}
+		part := j.out[task*ck : (task+1)*ck]
+		if s.filterIndirect() {
+			// Read the patches straight from the padded images of the
+			// chunk, stored one after the other.
+			img := s.Cin * (s.H + 2*s.Pad) * (s.W + 2*s.Pad)
+			bufs.row = grow(bufs.row, cnt*img)
+			for i := 0; i < cnt; i++ {
+				padImage(s, x[(n0+i)*j.imgSize:(n0+i+1)*j.imgSize], bufs.row[i*img:(i+1)*img])
+			}
+			gemmNTInd(st.kern, s.Cout, k, ld, dyc, ld, bufs.row, st.roff, st.qoff[:ld/8], part, k)
+			return
+		}
+		var col []float32
+		if cnt == 1 && s.isPointwise() {
+			col = x[n0*j.imgSize : (n0+1)*j.imgSize]
+		} else {
+			bufs.col = grow(bufs.col, k*ld)
+			col = bufs.col
+			for i := 0; i < cnt; i++ {
+				im2col(s, x[(n0+i)*j.imgSize:(n0+i+1)*j.imgSize], col[i*p:], ld)
+			}
+		}
+		g := gemmArgs{transB: true, m: s.Cout, n: k, k: ld, alpha: 1, a: dyc, lda: ld, b: col, ldb: ld, c: part, ldc: k}
 		st.tile(worker, &g, 0, g.m, 0, g.n)
 	}
 }

@@ -48,6 +48,9 @@ var convCases = []ConvShape{
 	{N: 1, Cin: 2, H: 9, W: 9, Cout: 3, KH: 5, KW: 5, Stride: 2, Pad: 2},
 	{N: 2, Cin: 1, H: 5, W: 5, Cout: 2, KH: 5, KW: 5, Stride: 1, Pad: 0},
 	{N: 3, Cin: 2, H: 4, W: 9, Cout: 2, KH: 3, KW: 5, Stride: 1, Pad: 1},
+	{N: 2, Cin: 2, H: 8, W: 8, Cout: 5, KH: 3, KW: 3, Stride: 1, Pad: 1}, // 8-wide rows: indirect filter gradient
+	{N: 3, Cin: 1, H: 6, W: 8, Cout: 2, KH: 5, KW: 5, Stride: 1, Pad: 2},
+	{N: 5, Cin: 2, H: 3, W: 16, Cout: 7, KH: 3, KW: 3, Stride: 1, Pad: 1},
 	{N: 2, Cin: 16, H: 32, W: 32, Cout: 16, KH: 3, KW: 3, Stride: 1, Pad: 1},
 	{N: 2, Cin: 16, H: 32, W: 32, Cout: 32, KH: 3, KW: 3, Stride: 2, Pad: 1},
 	{N: 2, Cin: 32, H: 16, W: 16, Cout: 32, KH: 5, KW: 5, Stride: 1, Pad: 2},

@@ -114,3 +114,71 @@ func dotBlock(dot dotFunc, g *gemmArgs, i, rows, j, cols, pc, kb int) {
 func useDot(g *gemmArgs) bool {
 	return !g.transA && g.transB && g.k >= 8 && (g.m <= 64 || g.n <= 64)
 }
+
+// dotIndFunc is dotFunc with an indirect B: 8-value group s of row j of B is
+// the 8 floats at b[boff[j]+qoff[s]:]. boff (dc entries) and qoff (k8
+// entries) must be non-decreasing, so that their first and last entries
+// bound every read.
+type dotIndFunc func(k8 int, a []float32, lda int, b []float32, boff, qoff []int32, c []float32, ldc int, alpha float32)
+
+// dotIndGo is the portable dotIndFunc.
+func dotIndGo(k8 int, a []float32, lda int, b []float32, boff, qoff []int32, c []float32, ldc int, alpha float32) {
+	dotIndTileGo(dr, dc, k8, a, lda, b, boff, qoff, c, ldc, alpha)
+}
+
+// dotIndTileGo is dotIndFunc for a rows x cols tile (rows <= dr, cols <= dc),
+// summing in the order of dotTileGo.
+func dotIndTileGo(rows, cols, k8 int, a []float32, lda int, b []float32, boff, qoff []int32, c []float32, ldc int, alpha float32) {
+	qoff = qoff[:k8]
+	for i := 0; i < rows; i++ {
+		ai := a[i*lda : i*lda+8*k8]
+		for j := 0; j < cols; j++ {
+			bj := b[boff[j]:]
+			var s [8]float32
+			for g, q := range qoff {
+				av := (*[8]float32)(ai[8*g:])
+				bv := (*[8]float32)(bj[q:])
+				for l := range s {
+					s[l] += av[l] * bv[l]
+				}
+			}
+			sum := ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]))
+			c[i*ldc+j] += alpha * sum
+		}
+	}
+}
+
+// gemmNTInd sets C (m x n, row stride ldc) to A*B^T where A is m x k with
+// row stride lda and B is the indirect n x k matrix of dotIndFunc (row
+// offsets boff, n entries; group offsets qoff, k/8 entries; k a multiple of
+// 8). Its sums are those gemmNT gives on the explicit B.
+func gemmNTInd(kern kernels, m, n, k int, a []float32, lda int, b []float32, boff, qoff []int32, c []float32, ldc int) {
+	for i := 0; i < m; i++ {
+		clear(c[i*ldc : i*ldc+n])
+	}
+	block := func(i, j, pc, kb int) {
+		rows, cols := min(dr, m-i), min(dc, n-j)
+		ap, cp, q := a[i*lda+pc:], c[i*ldc+j:], qoff[pc/8:(pc+kb)/8]
+		if rows == dr && cols == dc {
+			kern.dotInd(kb/8, ap, lda, b, boff[j:j+dc], q, cp, ldc, 1)
+		} else {
+			dotIndTileGo(rows, cols, kb/8, ap, lda, b, boff[j:j+cols], q, cp, ldc, 1)
+		}
+	}
+	for pc := 0; pc < k; pc += kcDot {
+		kb := min(kcDot, k-pc)
+		if n >= m {
+			for j := 0; j < n; j += dc {
+				for i := 0; i < m; i += dr {
+					block(i, j, pc, kb)
+				}
+			}
+			continue
+		}
+		for i := 0; i < m; i += dr {
+			for j := 0; j < n; j += dc {
+				block(i, j, pc, kb)
+			}
+		}
+	}
+}

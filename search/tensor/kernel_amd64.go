@@ -24,7 +24,7 @@ func asmKernels() (kernels, bool) {
 	if !hasAVX2FMA {
 		return kernels{}, false
 	}
-	return kernels{gemm: kernelAsm, ind: kernelIndAsm, dot: dotAsm}, true
+	return kernels{gemm: kernelAsm, ind: kernelIndAsm, dot: dotAsm, dotInd: dotIndAsm}, true
 }
 
 // kernelAsm adapts kernel6x16 to kernelFunc, checking the slice bounds the
@@ -67,4 +67,21 @@ func kernelIndAsm(k int, a, b, b2 []float32, boff []int32, c []float32, ldc int)
 	_ = b2[int(boff[k-1])+nr/2-1]
 	_ = c[(mr-1)*ldc+nr-1]
 	kernel6x16ind(k, &a[0], &b[0], &b2[0], &boff[0], &c[0], ldc)
+}
+
+// dotIndAsm adapts dot4x3ind to dotIndFunc, checking the slice bounds the
+// assembly relies on (boff and qoff are non-decreasing, so their first and
+// last entries bound every read of b).
+func dotIndAsm(k8 int, a []float32, lda int, b []float32, boff, qoff []int32, c []float32, ldc int, alpha float32) {
+	if k8 <= 0 {
+		return
+	}
+	_ = a[(dr-1)*lda+8*k8-1]
+	boff, qoff = boff[:dc], qoff[:k8]
+	if boff[0] < 0 || qoff[0] < 0 {
+		panic("tensor: negative indirect offset")
+	}
+	_ = b[int(boff[dc-1])+int(qoff[k8-1])+7]
+	_ = c[(dr-1)*ldc+dc-1]
+	dot4x3ind(k8, &a[0], lda, &b[0], &boff[0], &qoff[0], &c[0], ldc, alpha)
 }

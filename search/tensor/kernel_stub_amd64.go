@@ -19,3 +19,9 @@ func kernel6x16ind(k int, a *float32, b *float32, b2 *float32, boff *int32, c *f
 // j < 3, with A, B and C row-major with row strides lda, ldb and ldc
 // elements. It requires AVX2 and FMA and k8 >= 1.
 func dot4x3(k8 int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32)
+
+// dot4x3ind computes C[i, j] += alpha * sum_{p < 8*k8} A[i, p]*B[j, p] for
+// i < 4, j < 3, where A and C are row-major with row strides lda and ldc
+// elements and B[j, 8s:8s+8] is the 8 floats at b[boff[j]+qoff[s]:].
+// It requires AVX2 and FMA and k8 >= 1.
+func dot4x3ind(k8 int, a *float32, lda int, b *float32, boff *int32, qoff *int32, c *float32, ldc int, alpha float32)

@@ -45,6 +45,7 @@ type state struct {
 	offs   []int32   // patch offsets of the output pixels (patchOffsets)
 	contig []bool    // which nr-chunks of output pixels read consecutive inputs
 	roff   []int32   // patch row offsets (rowOffsets)
+	qoff   []int32   // 8-pixel group offsets (groupOffsets)
 }
 
 // workerBufs is the scratch owned by one worker.
@@ -72,13 +73,14 @@ func NewWorkspace(workers int) *Workspace {
 // kernels are the inner loops a Workspace runs: the packed GEMM
 // micro-kernel and the unpacked dot-product kernel.
 type kernels struct {
-	gemm kernelFunc
-	ind  kernelIndFunc
-	dot  dotFunc
+	gemm   kernelFunc
+	ind    kernelIndFunc
+	dot    dotFunc
+	dotInd dotIndFunc
 }
 
 // goKernels are the portable kernels.
-var goKernels = kernels{gemm: kernelGo, ind: kernelIndGo, dot: dotGo}
+var goKernels = kernels{gemm: kernelGo, ind: kernelIndGo, dot: dotGo, dotInd: dotIndGo}
 
 // newWorkspace is NewWorkspace with explicit kernels, so tests can compare
 // the assembly and pure-Go kernels.
@@ -160,6 +162,14 @@ func (s *state) parallel(n int, j job) {
 func grow(buf []float32, n int) []float32 {
 	if cap(buf) < n {
 		return make([]float32, n)
+	}
+	return buf[:n]
+}
+
+// growInt32 is grow for int32 slices.
+func growInt32(buf []int32, n int) []int32 {
+	if cap(buf) < n {
+		return make([]int32, n)
 	}
 	return buf[:n]
 }

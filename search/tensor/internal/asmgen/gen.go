@@ -34,7 +34,8 @@ func main() {
 	ConstraintExpr("!purego")
 	kernel6x16(false)
 	kernel6x16(true)
-	dot4x3()
+	dot4x3(false)
+	dot4x3(true)
 	Generate()
 }
 
@@ -155,21 +156,31 @@ func kernel6x16(indirect bool) {
 // multiply-adds (16 registers in all). At the end each accumulator is
 // reduced as ((s0+s4)+(s1+s5)) + ((s2+s6)+(s3+s7)), multiplied by alpha and
 // added to C.
-func dot4x3() {
+func dot4x3(indirect bool) {
 	const rows, cols = 4, 3
-	TEXT("dot4x3", NOSPLIT, "func(k8 int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32)")
-	Doc(
-		"dot4x3 computes C[i, j] += alpha * sum_{p < 8*k8} A[i, p]*B[j, p] for i < 4,",
-		"j < 3, with A, B and C row-major with row strides lda, ldb and ldc",
-		"elements. It requires AVX2 and FMA and k8 >= 1.",
-	)
+	lbl := ""
+	if indirect {
+		lbl = "ind"
+		TEXT("dot4x3ind", NOSPLIT, "func(k8 int, a *float32, lda int, b *float32, boff, qoff *int32, c *float32, ldc int, alpha float32)")
+		Doc(
+			"dot4x3ind computes C[i, j] += alpha * sum_{p < 8*k8} A[i, p]*B[j, p] for",
+			"i < 4, j < 3, where A and C are row-major with row strides lda and ldc",
+			"elements and B[j, 8s:8s+8] is the 8 floats at b[boff[j]+qoff[s]:].",
+			"It requires AVX2 and FMA and k8 >= 1.",
+		)
+	} else {
+		TEXT("dot4x3", NOSPLIT, "func(k8 int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha float32)")
+		Doc(
+			"dot4x3 computes C[i, j] += alpha * sum_{p < 8*k8} A[i, p]*B[j, p] for i < 4,",
+			"j < 3, with A, B and C row-major with row strides lda, ldb and ldc",
+			"elements. It requires AVX2 and FMA and k8 >= 1.",
+		)
+	}
 	k8 := Load(Param("k8"), GP64())
 	a := Load(Param("a"), GP64())
 	lda := Load(Param("lda"), GP64())
 	b := Load(Param("b"), GP64())
-	ldb := Load(Param("ldb"), GP64())
 	SHLQ(Imm(2), lda)
-	SHLQ(Imm(2), ldb)
 	var ra [rows]reg.GPVirtual
 	for i := range ra {
 		ra[i] = GP64()
@@ -180,12 +191,26 @@ func dot4x3() {
 		}
 	}
 	var rb [cols]reg.GPVirtual
-	for j := range rb {
-		rb[j] = GP64()
-		if j == 0 {
-			MOVQ(b, rb[j])
-		} else {
-			LEAQ(Mem{Base: rb[j-1], Index: ldb, Scale: 1}, rb[j])
+	var qoff reg.GPVirtual
+	if indirect {
+		boff := Load(Param("boff"), GP64())
+		qoff = GP64()
+		Load(Param("qoff"), qoff)
+		for j := range rb {
+			rb[j] = GP64()
+			MOVLQSX(Mem{Base: boff, Disp: 4 * j}, rb[j])
+			LEAQ(Mem{Base: b, Index: rb[j], Scale: 4}, rb[j])
+		}
+	} else {
+		ldb := Load(Param("ldb"), GP64())
+		SHLQ(Imm(2), ldb)
+		for j := range rb {
+			rb[j] = GP64()
+			if j == 0 {
+				MOVQ(b, rb[j])
+			} else {
+				LEAQ(Mem{Base: rb[j-1], Index: ldb, Scale: 1}, rb[j])
+			}
 		}
 	}
 	end := GP64()
@@ -193,6 +218,10 @@ func dot4x3() {
 	SHLQ(Imm(5), end) // bytes of the reduction
 	off := GP64()
 	XORQ(off, off)
+	var q reg.GPVirtual
+	if indirect {
+		q = GP64()
+	}
 
 	var acc [rows][cols]reg.VecVirtual
 	for i := range acc {
@@ -208,7 +237,14 @@ func dot4x3() {
 	av := YMM()
 	step := func(disp int) {
 		for j := 0; j < cols; j++ {
-			VMOVUPS(Mem{Base: rb[j], Index: off, Scale: 1, Disp: disp}, bv[j])
+			if indirect {
+				if j == 0 {
+					MOVLQSX(Mem{Base: qoff, Disp: disp / 8}, q)
+				}
+				VMOVUPS(Mem{Base: rb[j], Index: q, Scale: 4}, bv[j])
+			} else {
+				VMOVUPS(Mem{Base: rb[j], Index: off, Scale: 1, Disp: disp}, bv[j])
+			}
 		}
 		for i := 0; i < rows; i++ {
 			VMOVUPS(Mem{Base: ra[i], Index: off, Scale: 1, Disp: disp}, av)
@@ -221,19 +257,22 @@ func dot4x3() {
 	last := GP64()
 	MOVQ(end, last)
 	SUBQ(Imm(32), last)
-	Label("dotloop2")
+	Label("dotloop2" + lbl)
 	CMPQ(off, last)
-	JGE(LabelRef("dottail"))
+	JGE(LabelRef("dottail" + lbl))
 	step(0)
 	step(32)
 	ADDQ(Imm(64), off)
-	JMP(LabelRef("dotloop2"))
-	Label("dottail")
+	if indirect {
+		ADDQ(Imm(8), qoff)
+	}
+	JMP(LabelRef("dotloop2" + lbl))
+	Label("dottail" + lbl)
 	CMPQ(off, end)
-	JGE(LabelRef("dotstore"))
+	JGE(LabelRef("dotstore" + lbl))
 	step(0)
 
-	Label("dotstore")
+	Label("dotstore" + lbl)
 	Comment("C[i, j] += alpha * horizontal sum of acc[i][j].")
 	c := Load(Param("c"), GP64())
 	ldc := Load(Param("ldc"), GP64())
