@@ -28,7 +28,7 @@ import (
 type IntExecutor struct {
 	g    *Graph
 	pops []intPop
-	acc  []int64   // scratch: synaptic input of the population being updated
+	acc  []int64   // scratch: synaptic input of the population being updated, in H,W,C order
 	fcur []float32 // scratch: float host current
 	ftmp []float32 // scratch: one host projection's float output
 	fx   *Executor // float projection code for host projections
@@ -46,10 +46,48 @@ type intPop struct {
 	fired []int32       // indices of neurons that spiked this step
 }
 
+// intProj is a synaptic projection prepared for scattering into an H,W,C
+// ordered accumulator: Conv2D weights are stored [Cin][K][K][Cout] and
+// Dense weights [In][Out] with Out in H,W,C order, so that the synapses of
+// one source neuron to all output channels are contiguous.
 type intProj struct {
 	e   *Projection
 	src int // index of the source population
 	w   []int32
+}
+
+// hwc returns the H,W,C-order index of the C,H,W-order index j of shape s.
+func hwc(s Shape, j int) int {
+	hw := s.H * s.W
+	return (j%hw)*s.C + j/hw
+}
+
+// scatterWeights returns e's integer weights in the layout of intProj.
+func scatterWeights(e *Projection) []int32 {
+	w := e.Q.Weights
+	s, d := e.Src.Shape, e.Dst.Shape
+	switch e.Op {
+	case Conv2D:
+		k := e.Kernel
+		t := make([]int32, len(w))
+		for co := 0; co < d.C; co++ {
+			for r := 0; r < s.C*k*k; r++ { // r = (ci*k+kh)*k+kw
+				t[r*d.C+co] = w[co*s.C*k*k+r]
+			}
+		}
+		return t
+	case Dense:
+		in, out := s.Len(), d.Len()
+		t := make([]int32, len(w))
+		for o := 0; o < out; o++ {
+			h := hwc(d, o)
+			for i := 0; i < in; i++ {
+				t[i*out+h] = w[o*in+i]
+			}
+		}
+		return t
+	}
+	return w
 }
 
 // NewIntExecutor prepares an integer executor for g. It fails, naming the
@@ -104,7 +142,7 @@ func NewIntExecutor(g *Graph) (*IntExecutor, error) {
 			}
 			continue
 		}
-		d.syn = append(d.syn, intProj{e: e, src: index[e.Src], w: e.Q.Weights})
+		d.syn = append(d.syn, intProj{e: e, src: index[e.Src], w: scatterWeights(e)})
 	}
 	x.acc = make([]int64, maxN)
 	x.fcur = make([]float32, maxN)
@@ -230,12 +268,13 @@ func (x *IntExecutor) step(ip *intPop) {
 	decay, bits := int64(q.Decay), q.DecayBits
 	ip.fired = ip.fired[:0]
 	for j := range acc {
-		xj := acc[j]
+		c, pos := j/hw, j%hw
+		xj := acc[pos*p.Shape.C+c]
 		if ip.hostI != nil {
 			xj += int64(ip.hostI[j])
 		}
 		if q.Bias != nil {
-			xj += int64(q.Bias[j/hw])
+			xj += int64(q.Bias[c])
 		}
 		xj = min(max(xj, vmin), vmax)
 		v := int64(ip.v[j])
@@ -258,7 +297,7 @@ func (x *IntExecutor) step(ip *intPop) {
 }
 
 // scatter adds the synaptic input of projection sp, from the spikes its
-// source emitted this step, into acc.
+// source emitted this step, into acc (H,W,C order).
 func (x *IntExecutor) scatter(sp *intProj, acc []int64) {
 	e := sp.e
 	fired := x.pops[sp.src].fired
@@ -283,19 +322,20 @@ func (x *IntExecutor) scatter(sp *intProj, acc []int64) {
 					if !ok {
 						continue
 					}
-					base := (ci*k+kh)*k + kw
-					step := s.C * k * k
-					for co := 0; co < d.C; co++ {
-						acc[(co*d.H+oh)*d.W+ow] += int64(w[co*step+base])
+					a := acc[(oh*d.W+ow)*d.C:][:d.C]
+					wr := w[((ci*k+kh)*k+kw)*d.C:][:d.C]
+					for co, v := range wr {
+						a[co] += int64(v)
 					}
 				}
 			}
 		}
 	case Dense:
-		in := s.Len()
+		out := d.Len()
 		for _, f := range fired {
-			for o := range acc {
-				acc[o] += int64(w[o*in+int(f)])
+			wr := w[int(f)*out:][:out]
+			for o, v := range wr {
+				acc[o] += int64(v)
 			}
 		}
 	case AvgPool, SumPool:
@@ -311,7 +351,7 @@ func (x *IntExecutor) scatter(sp *intProj, acc []int64) {
 				}
 				for kw := 0; kw < k; kw++ {
 					if ow, ok := outIndex(iw, kw, e.Stride, e.Pad, d.W); ok {
-						acc[(c*d.H+oh)*d.W+ow] += w0
+						acc[(oh*d.W+ow)*d.C+c] += w0
 					}
 				}
 			}
@@ -319,7 +359,7 @@ func (x *IntExecutor) scatter(sp *intProj, acc []int64) {
 	case Identity:
 		w0 := int64(w[0])
 		for _, f := range fired {
-			acc[f] += w0
+			acc[hwc(d, int(f))] += w0
 		}
 	default:
 		panic(fmt.Sprintf("ir: integer executor: projection %s has op %v", e.Name, e.Op))

@@ -315,3 +315,55 @@ func TestIntAllocFree(t *testing.T) {
 		t.Errorf("allocations per Run: %v with T=2, %v with T=20; want the same and <= 2 (the Result)", a2, a20)
 	}
 }
+
+// TestIntDenseToMap checks a dense projection into a population with
+// H, W > 1 (legal IR the builder does not make), whose outputs the
+// integer executor reorders internally.
+func TestIntDenseToMap(t *testing.T) {
+	nr := Neuron{Model: IF, Threshold: 1}
+	x := &Population{Name: "x", Shape: Shape{C: 3, H: 1, W: 1}, Neuron: Neuron{Model: Input}, Role: Role{Kind: RoleInput}}
+	a := &Population{Name: "a", Shape: Shape{C: 2, H: 2, W: 3}, Neuron: nr}
+	b := &Population{Name: "b", Shape: Shape{C: 2, H: 2, W: 3}, Neuron: nr}
+	o := &Population{Name: "o", Shape: Shape{C: 2, H: 1, W: 1}, Neuron: nr}
+	g := &Graph{Name: "map", T: 6, Classes: 2, Vote: 1, Pops: []*Population{x, a, b, o}, Projs: []*Projection{
+		{Name: "xa", Src: x, Dst: a, Op: Dense},
+		{Name: "ab", Src: a, Dst: b, Op: Dense},
+		{Name: "ab2", Src: a, Dst: b, Op: Identity},
+		{Name: "bo", Src: b, Dst: o, Op: Dense},
+	}}
+	r := rand.New(rand.NewPCG(3, 3))
+	for _, e := range g.Projs {
+		if e.Op == Dense {
+			e.Weights = make([]float32, e.WeightLen())
+			for i := range e.Weights {
+				e.Weights[i] = float32(r.IntN(17)-7) / 8
+			}
+		}
+	}
+	quantizeExact(t, g, 8)
+	fx, err := NewExecutor(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := NewIntExecutor(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spikes := 0
+	for k := 0; k < 4; k++ {
+		in := []float32{float32(r.IntN(3)), float32(r.IntN(3)), float32(r.IntN(3))}
+		var fr, ir [][]float32
+		fres, _ := fx.Run(in, func(_, _ int, out []float32) { fr = append(fr, append([]float32(nil), out...)) })
+		ires, _ := ix.Run(in, func(_, _ int, out []float32) { ir = append(ir, append([]float32(nil), out...)) })
+		if diff := cmp.Diff(fr, ir); diff != "" {
+			t.Fatalf("input %v: rasters differ (-float +int):\n%s", in, diff)
+		}
+		spikes += ires.Spikes[2]
+		if diff := cmp.Diff(fres, ires); diff != "" {
+			t.Fatalf("results differ (-float +int):\n%s", diff)
+		}
+	}
+	if spikes == 0 {
+		t.Fatal("population b never fired; the test proves nothing")
+	}
+}
