@@ -70,8 +70,6 @@ type core struct {
 	busyUntil float64
 	// NI injection queue (unbounded) and its port.
 	ni          fifo
-	niNextFree  float64
-	niWake      bool
 	niBlocked   float64 // since when the head waits (< 0: not waiting)
 	maxNIQueue  int
 	neuronsHeld int
@@ -270,6 +268,13 @@ func (s *Sim) expand(index map[*ir.Population]int) {
 		kind backends.Connectivity
 		syn  synapse
 	}
+	var total int64
+	for _, e := range g.Projs {
+		if e.Src != g.Input() {
+			total += ir.ProjCounts(e).Synapses
+		}
+	}
+	s.syns = make([]synapse, 0, total)
 	var scratch []entry
 	var sorted []entry
 	count := make([]int32, s.t.NumCores)

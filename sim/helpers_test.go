@@ -43,13 +43,33 @@ func pairNet(enc ir.Encoding) (*ir.Graph, error) {
 	return b.Graph()
 }
 
-// placement assigns a core to every neuron of every non-input population,
-// given the neurons in graph order.
-type placement func(t *backends.Target, total int, rng *rand.Rand) []int32
+// placement assigns a core to every neuron of every non-input population
+// of g (one slice per population, nil for the input).
+type placement func(t *backends.Target, g *ir.Graph, rng *rand.Rand) [][]int32
 
-// fill puts neurons on cores 0, 1, ... filling each to capacity.
-func fill(t *backends.Target, total int, _ *rand.Rand) []int32 {
-	out := make([]int32, total)
+func neurons(g *ir.Graph) int {
+	n := 0
+	for _, p := range g.Pops[1:] {
+		n += p.Shape.Len()
+	}
+	return n
+}
+
+// split cuts a flat list of cores (neurons in graph order) per population.
+func split(g *ir.Graph, flat []int32) [][]int32 {
+	out := make([][]int32, len(g.Pops))
+	off := 0
+	for i, p := range g.Pops[1:] {
+		out[i+1] = flat[off : off+p.Shape.Len()]
+		off += p.Shape.Len()
+	}
+	return out
+}
+
+// fill puts neurons on cores 0, 1, ... in graph order, filling each to
+// capacity (a layer's channels go to different cores).
+func fill(t *backends.Target, g *ir.Graph, _ *rand.Rand) [][]int32 {
+	out := make([]int32, neurons(g))
 	c, used := 0, 0
 	for i := range out {
 		if used == t.NeuronCapacity(c) {
@@ -58,21 +78,23 @@ func fill(t *backends.Target, total int, _ *rand.Rand) []int32 {
 		out[i] = int32(c)
 		used++
 	}
-	return out
+	return split(g, out)
 }
 
 // reversed fills from the last core down.
-func reversed(t *backends.Target, total int, rng *rand.Rand) []int32 {
-	out := fill(t, total, rng)
-	for i := range out {
-		out[i] = int32(t.NumCores-1) - out[i]
+func reversed(t *backends.Target, g *ir.Graph, rng *rand.Rand) [][]int32 {
+	out := fill(t, g, rng)
+	for _, cs := range out {
+		for i := range cs {
+			cs[i] = int32(t.NumCores-1) - cs[i]
+		}
 	}
 	return out
 }
 
-// scattered is a random permutation of a fill over all cores, so most
-// neighbours live on different cores.
-func scattered(t *backends.Target, total int, rng *rand.Rand) []int32 {
+// scattered is a random permutation of all neuron slots of the chip, so
+// most neighbours live on different cores.
+func scattered(t *backends.Target, g *ir.Graph, rng *rand.Rand) [][]int32 {
 	var slots []int32
 	for c := 0; c < t.NumCores; c++ {
 		for range t.NeuronCapacity(c) {
@@ -80,7 +102,48 @@ func scattered(t *backends.Target, total int, rng *rand.Rand) []int32 {
 		}
 	}
 	rng.Shuffle(len(slots), func(i, j int) { slots[i], slots[j] = slots[j], slots[i] })
-	return slots[:total]
+	return split(g, slots[:neurons(g)])
+}
+
+// tiled gives each core a spatial patch of a layer with all its channels,
+// halving the patch (height, then width) until it fits a core, as a
+// locality-aware partitioner would: a convolution's spike then reaches one
+// or a few cores. Each population starts on a fresh core.
+func tiled(t *backends.Target, g *ir.Graph, _ *rand.Rand) [][]int32 {
+	out := make([][]int32, len(g.Pops))
+	next := 0
+	for i, p := range g.Pops[1:] {
+		sh := p.Shape
+		capN := t.NeuronCapacity(next)
+		ph, pw := sh.H, sh.W
+		for sh.C*ph*pw > capN && (ph > 1 || pw > 1) {
+			if ph >= pw {
+				ph = (ph + 1) / 2
+			} else {
+				pw = (pw + 1) / 2
+			}
+		}
+		cs := make([]int32, sh.Len())
+		if sh.C*ph*pw > capN { // channels alone overflow: fill
+			for j := range cs {
+				cs[j] = int32(next + j/capN)
+			}
+			next += (len(cs) + capN - 1) / capN
+		} else {
+			nw := (sh.W + pw - 1) / pw
+			nh := (sh.H + ph - 1) / ph
+			for c := 0; c < sh.C; c++ {
+				for y := 0; y < sh.H; y++ {
+					for x := 0; x < sh.W; x++ {
+						cs[(c*sh.H+y)*sh.W+x] = int32(next + (y/ph)*nw + x/pw)
+					}
+				}
+			}
+			next += nh * nw
+		}
+		out[i+1] = cs
+	}
+	return out
 }
 
 // compileNet quantizes and places g by hand, deterministically from seed.
@@ -137,14 +200,12 @@ func compileNet(tb testing.TB, g *ir.Graph, t *backends.Target, place placement,
 		}
 		e.Q = &ir.ProjQuant{Weights: w}
 	}
-	cores := place(t, total, rng)
-	off := 0
+	_ = total
+	cores := place(t, g, rng)
 	for i, p := range g.Pops {
-		if i == 0 {
-			continue
+		if i > 0 {
+			p.Core = cores[i]
 		}
-		p.Core = cores[off : off+p.Shape.Len()]
-		off += p.Shape.Len()
 	}
 	if err := ir.Verify(g); err != nil {
 		tb.Fatalf("hand-compiled graph does not verify: %v", err)

@@ -4,70 +4,73 @@ package sim
 const (
 	evArrive     uint8 = iota // message b arrives in input buffer a
 	evPortFree                // output port a finished sending a message
-	evNIFree                  // the injection port of core a finished sending
 	evUpdateDone              // core-population a finished its neuron update
 )
 
-// event is one scheduled occurrence. Events with equal times run in the
-// order they were scheduled (seq), which makes a run deterministic.
+// event is one scheduled occurrence. Events with equal times run in an
+// order fixed by the heap's sequence of operations, so a run is
+// deterministic; the model does not depend on the order of simultaneous
+// events.
 type event struct {
 	t    float64 // ns since the start of the timestep
-	seq  uint64
 	kind uint8
 	a, b int32
 }
 
-func (e *event) before(f *event) bool {
-	if e.t != f.t {
-		return e.t < f.t
-	}
-	return e.seq < f.seq
-}
+func (e *event) before(f *event) bool { return e.t < f.t }
 
-// eventQueue is a binary min-heap of events ordered by (t, seq). It is
-// written out by hand (not container/heap) to avoid interface calls on the
-// hot path.
+// eventQueue is a 4-ary min-heap of events ordered by time, written
+// out by hand (not container/heap) to avoid interface calls on the hot
+// path; four children per node halve the depth of a binary heap.
 type eventQueue struct {
-	h   []event
-	seq uint64
+	h []event
 }
 
 func (q *eventQueue) len() int { return len(q.h) }
 
 func (q *eventQueue) push(t float64, kind uint8, a, b int32) {
-	q.seq++
-	q.h = append(q.h, event{t: t, seq: q.seq, kind: kind, a: a, b: b})
-	i := len(q.h) - 1
+	e := event{t: t, kind: kind, a: a, b: b}
+	q.h = append(q.h, e)
+	h := q.h
+	i := len(h) - 1
 	for i > 0 {
-		p := (i - 1) / 2
-		if !q.h[i].before(&q.h[p]) {
+		p := (i - 1) / 4
+		if !e.before(&h[p]) {
 			break
 		}
-		q.h[i], q.h[p] = q.h[p], q.h[i]
+		h[i] = h[p]
 		i = p
 	}
+	h[i] = e
 }
 
 func (q *eventQueue) pop() event {
-	top := q.h[0]
-	n := len(q.h) - 1
-	q.h[0] = q.h[n]
-	q.h = q.h[:n]
+	h := q.h
+	top := h[0]
+	n := len(h) - 1
+	e := h[n]
+	q.h = h[:n]
+	h = h[:n]
 	i := 0
 	for {
-		l := 2*i + 1
-		if l >= n {
+		c := 4*i + 1
+		if c >= n {
 			break
 		}
-		m := l
-		if r := l + 1; r < n && q.h[r].before(&q.h[l]) {
-			m = r
+		m := c
+		for k := c + 1; k < c+4 && k < n; k++ {
+			if h[k].before(&h[m]) {
+				m = k
+			}
 		}
-		if !q.h[m].before(&q.h[i]) {
+		if !h[m].before(&e) {
 			break
 		}
-		q.h[i], q.h[m] = q.h[m], q.h[i]
+		h[i] = h[m]
 		i = m
+	}
+	if n > 0 {
+		h[i] = e
 	}
 	return top
 }

@@ -37,6 +37,7 @@ type message struct {
 	dx, dy    int32
 	slot      int32
 	hops      int32
+	out       int32   // output port wanted at the current router
 	born      float64 // ns since the start of the step
 }
 
@@ -313,7 +314,7 @@ func (s *Sim) runStep() (Stats, error) {
 	s.now, s.lastActive = 0, 0
 	for c := range s.cores {
 		co := &s.cores[c]
-		co.busyUntil, co.niNextFree, co.niWake, co.niBlocked, co.maxNIQueue = 0, 0, false, -1, 0
+		co.busyUntil, co.niBlocked, co.maxNIQueue = 0, -1, 0
 	}
 	clear(s.nextFree)
 	clear(s.wake)
@@ -343,9 +344,6 @@ func (s *Sim) runStep() (Stats, error) {
 		case evPortFree:
 			s.wake[ev.a] = false
 			s.tryOutput(ev.a)
-		case evNIFree:
-			s.cores[ev.a].niWake = false
-			s.tryNI(ev.a)
 		case evUpdateDone:
 			s.updateDone(ev.a)
 		}
@@ -524,18 +522,12 @@ func (s *Sim) newMsg(m message) int32 {
 }
 
 // tryNI injects messages from core c's injection queue into its router's
-// local input buffer while the port is free and the buffer has room.
+// local input buffer while the buffer has room. The core-to-router channel
+// is not a bandwidth limit of its own: the router's output ports are.
 func (s *Sim) tryNI(c int32) {
 	co := &s.cores[c]
 	b := co.router*int32(s.nports) + numDirs + co.slot
 	for co.ni.len() > 0 {
-		if co.niNextFree > s.now {
-			if !co.niWake {
-				co.niWake = true
-				s.q.push(co.niNextFree, evNIFree, c, 0)
-			}
-			return
-		}
 		if s.occ[b] >= s.costs.bufCap {
 			if co.niBlocked < 0 {
 				co.niBlocked = s.now
@@ -548,7 +540,11 @@ func (s *Sim) tryNI(c int32) {
 		}
 		m := co.ni.pop()
 		s.reserve(b)
-		co.niNextFree = s.now + s.costs.serNs
+		if s.costs.msgOutT == 0 {
+			// No injection latency: the message is in the buffer now.
+			s.arrive(b, m)
+			continue
+		}
 		s.q.push(s.now+s.costs.msgOutT, evArrive, b, m)
 	}
 }
@@ -563,6 +559,7 @@ func (s *Sim) reserve(b int32) {
 // arrive puts message m into input buffer b (whose slot was reserved).
 func (s *Sim) arrive(b, m int32) {
 	cp := s.costs.bufCap
+	s.msgs[m].out = s.route(b/int32(s.nports), &s.msgs[m])
 	s.bufQ[b*cp+(s.bufHead[b]+s.bufLen[b])%cp] = m
 	s.bufLen[b]++
 	if s.bufLen[b] == 1 {
@@ -649,7 +646,7 @@ func (s *Sim) tryBuffer(b int32) {
 	for s.bufLen[b] > 0 {
 		mid := s.bufQ[b*cp+s.bufHead[b]]
 		m := &s.msgs[mid]
-		o := s.route(r, m)
+		o := m.out
 		po := r*np + o
 		if s.nextFree[po] > s.now {
 			s.block(b, causeLinkBusy)
@@ -704,7 +701,7 @@ func (s *Sim) tryOutput(po int32) {
 	for i := int32(0); i < np; i++ {
 		p := (s.rr[po] + i) % np
 		b := r*np + p
-		if s.bufLen[b] == 0 || s.route(r, &s.msgs[s.bufQ[b*cp+s.bufHead[b]]]) != o {
+		if s.bufLen[b] == 0 || s.msgs[s.bufQ[b*cp+s.bufHead[b]]].out != o {
 			continue
 		}
 		s.tryBuffer(b)
@@ -727,7 +724,7 @@ func (s *Sim) wanted(r, o int32) bool {
 	cp := s.costs.bufCap
 	for p := int32(0); p < np; p++ {
 		b := r*np + p
-		if s.bufLen[b] > 0 && s.route(r, &s.msgs[s.bufQ[b*cp+s.bufHead[b]]]) == o {
+		if s.bufLen[b] > 0 && s.msgs[s.bufQ[b*cp+s.bufHead[b]]].out == o {
 			return true
 		}
 	}
