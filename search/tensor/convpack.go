@@ -119,16 +119,16 @@ func convForwardImage(kern kernels, bufs *workerBufs, s ConvShape, wpack, xpad, 
 				rows := min(mr, m-ir)
 				apan := ab[ir*kb : ir*kb+kb*mr]
 				c, ldc := y[ir*n+q0:], n
-				if rows < mr || cols < nr {
+				if cols < nr {
 					clear(tmp[:])
 					c, ldc = tmp[:], nr
 				}
 				if fast {
-					kern.ind(kb, apan, xb, xb2, ro, c, ldc)
+					kern.ind(rows, kb, apan, xb, xb2, ro, c, ldc)
 				} else {
-					kern.gemm(kb, apan, panel[:kb*nr], c, ldc)
+					kern.gemm(rows, kb, apan, panel[:kb*nr], c, ldc)
 				}
-				if rows < mr || cols < nr {
+				if cols < nr {
 					for i := 0; i < rows; i++ {
 						dst := y[(ir+i)*n+q0 : (ir+i)*n+q0+cols]
 						for j, v := range tmp[i*nr : i*nr+cols] {
@@ -170,12 +170,12 @@ func gemmPacked(kern kernelFunc, tmp *[mr * nr]float32, ap, bp []float32, m, n, 
 				rows := min(mr, m-ir)
 				apan := ab[ir*kb : ir*kb+kb*mr]
 				off := ir*ldc + jr
-				if rows == mr && cols == nr {
-					kern(kb, apan, bpan, c[off:], ldc)
+				if cols == nr {
+					kern(rows, kb, apan, bpan, c[off:], ldc)
 					continue
 				}
 				clear(tmp[:])
-				kern(kb, apan, bpan, tmp[:], nr)
+				kern(rows, kb, apan, bpan, tmp[:], nr)
 				for i := 0; i < rows; i++ {
 					dst := c[off+i*ldc : off+i*ldc+cols]
 					for j, v := range tmp[i*nr : i*nr+cols] {

@@ -68,8 +68,8 @@ func scaleTile(g *gemmArgs, i0, i1, j0, j1 int) {
 
 // macroKernel multiplies the packed mb x kb block of A with the packed
 // kb x nb block of B and adds the product to C (c[0] is the top-left
-// element of the block). Partial tiles at the right and bottom edges go
-// through a scratch tile.
+// element of the block). The ragged last panel of A uses the kernel for
+// fewer rows; partial tiles at the right edge go through a scratch tile.
 func macroKernel(kern kernelFunc, bufs *gemmBufs, kb, mb, nb int, c []float32, ldc int) {
 	for jr := 0; jr < nb; jr += nr {
 		cols := min(nr, nb-jr)
@@ -78,13 +78,13 @@ func macroKernel(kern kernelFunc, bufs *gemmBufs, kb, mb, nb int, c []float32, l
 			rows := min(mr, mb-ir)
 			ap := bufs.a[ir*kb : ir*kb+kb*mr]
 			off := ir*ldc + jr
-			if rows == mr && cols == nr {
-				kern(kb, ap, bp, c[off:], ldc)
+			if cols == nr {
+				kern(rows, kb, ap, bp, c[off:], ldc)
 				continue
 			}
 			tmp := bufs.tmp[:]
 			clear(tmp)
-			kern(kb, ap, bp, tmp, nr)
+			kern(rows, kb, ap, bp, tmp, nr)
 			for i := 0; i < rows; i++ {
 				dst := c[off+i*ldc : off+i*ldc+cols]
 				for j, v := range tmp[i*nr : i*nr+cols] {

@@ -27,16 +27,32 @@ func asmKernels() (kernels, bool) {
 	return kernels{gemm: kernelAsm, ind: kernelIndAsm, dot: dotAsm, dotInd: dotIndAsm}, true
 }
 
-// kernelAsm adapts kernel6x16 to kernelFunc, checking the slice bounds the
+// kernelAsm adapts kernel1x16 .. kernel6x16 to kernelFunc, checking the slice bounds the
 // assembly relies on.
-func kernelAsm(k int, a, b, c []float32, ldc int) {
+func kernelAsm(rows, k int, a, b, c []float32, ldc int) {
 	if k <= 0 {
 		return
 	}
 	_ = a[k*mr-1]
 	_ = b[k*nr-1]
-	_ = c[(mr-1)*ldc+nr-1]
-	kernel6x16(k, &a[0], &b[0], &c[0], ldc)
+	_ = c[(rows-1)*ldc+nr-1]
+	pa, pb, pc := &a[0], &b[0], &c[0]
+	switch rows {
+	case 6:
+		kernel6x16(k, pa, pb, pc, ldc)
+	case 5:
+		kernel5x16(k, pa, pb, pc, ldc)
+	case 4:
+		kernel4x16(k, pa, pb, pc, ldc)
+	case 3:
+		kernel3x16(k, pa, pb, pc, ldc)
+	case 2:
+		kernel2x16(k, pa, pb, pc, ldc)
+	case 1:
+		kernel1x16(k, pa, pb, pc, ldc)
+	default:
+		panic("tensor: micro-kernel rows out of range")
+	}
 }
 
 // dotAsm adapts dot4x3 to dotFunc, checking the slice bounds the assembly
@@ -51,10 +67,10 @@ func dotAsm(k8 int, a []float32, lda int, b []float32, ldb int, c []float32, ldc
 	dot4x3(k8, &a[0], lda, &b[0], ldb, &c[0], ldc, alpha)
 }
 
-// kernelIndAsm adapts kernel6x16ind to kernelIndFunc, checking the slice
+// kernelIndAsm adapts kernel1x16ind .. kernel6x16ind to kernelIndFunc, checking the slice
 // bounds the assembly relies on (boff is non-decreasing, so its first and
 // last entries bound every row read).
-func kernelIndAsm(k int, a, b, b2 []float32, boff []int32, c []float32, ldc int) {
+func kernelIndAsm(rows, k int, a, b, b2 []float32, boff []int32, c []float32, ldc int) {
 	if k <= 0 {
 		return
 	}
@@ -65,8 +81,24 @@ func kernelIndAsm(k int, a, b, b2 []float32, boff []int32, c []float32, ldc int)
 	}
 	_ = b[int(boff[k-1])+nr/2-1]
 	_ = b2[int(boff[k-1])+nr/2-1]
-	_ = c[(mr-1)*ldc+nr-1]
-	kernel6x16ind(k, &a[0], &b[0], &b2[0], &boff[0], &c[0], ldc)
+	_ = c[(rows-1)*ldc+nr-1]
+	pa, pb, pb2, po, pc := &a[0], &b[0], &b2[0], &boff[0], &c[0]
+	switch rows {
+	case 6:
+		kernel6x16ind(k, pa, pb, pb2, po, pc, ldc)
+	case 5:
+		kernel5x16ind(k, pa, pb, pb2, po, pc, ldc)
+	case 4:
+		kernel4x16ind(k, pa, pb, pb2, po, pc, ldc)
+	case 3:
+		kernel3x16ind(k, pa, pb, pb2, po, pc, ldc)
+	case 2:
+		kernel2x16ind(k, pa, pb, pb2, po, pc, ldc)
+	case 1:
+		kernel1x16ind(k, pa, pb, pb2, po, pc, ldc)
+	default:
+		panic("tensor: micro-kernel rows out of range")
+	}
 }
 
 // dotIndAsm adapts dot4x3ind to dotIndFunc, checking the slice bounds the

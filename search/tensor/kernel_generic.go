@@ -13,24 +13,25 @@ const (
 	nc = 512 // columns of a packed B block (multiple of nr)
 )
 
-// kernelFunc computes C[0:mr, 0:nr] += A*B where a holds k packed columns
-// of mr values (a[p*mr+i] = A[i,p]), b holds k packed rows of nr values
+// kernelFunc computes C[0:rows, 0:nr] += A*B (1 <= rows <= mr) where a
+// holds k packed columns of mr values (a[p*mr+i] = A[i,p]; values of rows
+// past rows are ignored), b holds k packed rows of nr values
 // (b[p*nr+j] = B[p,j]) and C starts at c[0] with row stride ldc. The
 // accumulation over p starts from zero and runs in increasing p; the sum is
-// then added to C.
-type kernelFunc func(k int, a, b, c []float32, ldc int)
+// then added to C. Only the rows rows of C are touched.
+type kernelFunc func(rows, k int, a, b, c []float32, ldc int)
 
 // kernelGo is the portable micro-kernel. It keeps the tile in a local array
 // and walks each row of it as a 16-wide vector so the compiler can keep the
 // loop tight.
-func kernelGo(k int, a, b, c []float32, ldc int) {
+func kernelGo(rows, k int, a, b, c []float32, ldc int) {
 	var acc [mr * nr]float32
 	a = a[:k*mr]
 	b = b[:k*nr]
 	for p := 0; p < k; p++ {
 		bp := (*[nr]float32)(b[p*nr:])
 		ap := (*[mr]float32)(a[p*mr:])
-		for i := 0; i < mr; i++ {
+		for i := 0; i < rows; i++ {
 			av := ap[i]
 			row := (*[nr]float32)(acc[i*nr:])
 			for j := 0; j < nr; j++ {
@@ -38,7 +39,7 @@ func kernelGo(k int, a, b, c []float32, ldc int) {
 			}
 		}
 	}
-	for i := 0; i < mr; i++ {
+	for i := 0; i < rows; i++ {
 		crow := (*[nr]float32)(c[i*ldc:])
 		row := (*[nr]float32)(acc[i*nr:])
 		for j := 0; j < nr; j++ {
@@ -51,11 +52,11 @@ func kernelGo(k int, a, b, c []float32, ldc int) {
 // nr/2 floats at b[boff[p]:] followed by the nr/2 floats at b2[boff[p]:].
 // boff must be non-decreasing (so that checking its first and last entries
 // bounds every read).
-type kernelIndFunc func(k int, a, b, b2 []float32, boff []int32, c []float32, ldc int)
+type kernelIndFunc func(rows, k int, a, b, b2 []float32, boff []int32, c []float32, ldc int)
 
 // kernelIndGo is the portable indirect micro-kernel; it sums in the same
 // order as kernelGo.
-func kernelIndGo(k int, a, b, b2 []float32, boff []int32, c []float32, ldc int) {
+func kernelIndGo(rows, k int, a, b, b2 []float32, boff []int32, c []float32, ldc int) {
 	var acc [mr * nr]float32
 	a = a[:k*mr]
 	var bp [nr]float32
@@ -63,7 +64,7 @@ func kernelIndGo(k int, a, b, b2 []float32, boff []int32, c []float32, ldc int) 
 		copy(bp[:nr/2], b[o:o+nr/2])
 		copy(bp[nr/2:], b2[o:o+nr/2])
 		ap := (*[mr]float32)(a[p*mr:])
-		for i := 0; i < mr; i++ {
+		for i := 0; i < rows; i++ {
 			av := ap[i]
 			row := (*[nr]float32)(acc[i*nr:])
 			for j := 0; j < nr; j++ {
@@ -71,7 +72,7 @@ func kernelIndGo(k int, a, b, b2 []float32, boff []int32, c []float32, ldc int) 
 			}
 		}
 	}
-	for i := 0; i < mr; i++ {
+	for i := 0; i < rows; i++ {
 		crow := (*[nr]float32)(c[i*ldc:])
 		row := (*[nr]float32)(acc[i*nr:])
 		for j := 0; j < nr; j++ {

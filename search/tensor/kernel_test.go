@@ -38,36 +38,35 @@ func TestKernelAsmMatchesGo(t *testing.T) {
 	}
 }
 
-// TestKernelDirect calls each available micro-kernel on one tile and checks
-// every element, including that nothing outside the tile is written.
+// TestKernelDirect calls each available micro-kernel on one tile, for every
+// row count, and checks every element, including that nothing outside the
+// rows x nr tile is written.
 func TestKernelDirect(t *testing.T) {
-	kernels := map[string]kernelFunc{"go": kernelGo}
-	if asm, ok := asmKernels(); ok {
-		kernels["asm"] = asm.gemm
-	}
 	r := rand.New(rand.NewPCG(11, 12))
-	for name, kern := range kernels {
-		for _, k := range []int{1, 3, 4, 5, 8, 37} {
-			const ldc = nr + 5
-			a, b := randSlice(r, k*mr), randSlice(r, k*nr)
-			c := randSlice(r, mr*ldc)
-			want := make([]float32, len(c))
-			copy(want, c)
-			for i := 0; i < mr; i++ {
-				for j := 0; j < nr; j++ {
-					var s float64
-					for p := 0; p < k; p++ {
-						s += float64(a[p*mr+i]) * float64(b[p*nr+j])
+	for name, ks := range kernelSets() {
+		for rows := 1; rows <= mr; rows++ {
+			for _, k := range []int{1, 3, 4, 5, 8, 37} {
+				const ldc = nr + 5
+				a, b := randSlice(r, k*mr), randSlice(r, k*nr)
+				c := randSlice(r, mr*ldc)
+				want := make([]float32, len(c))
+				copy(want, c)
+				for i := 0; i < rows; i++ {
+					for j := 0; j < nr; j++ {
+						var s float64
+						for p := 0; p < k; p++ {
+							s += float64(a[p*mr+i]) * float64(b[p*nr+j])
+						}
+						want[i*ldc+j] = float32(float64(want[i*ldc+j]) + s)
 					}
-					want[i*ldc+j] = float32(float64(want[i*ldc+j]) + s)
 				}
-			}
-			kern(k, a, b, c, ldc)
-			if diff := cmp.Diff(want, c, cmp.Comparer(func(x, y float32) bool {
-				d := x - y
-				return d < 1e-5*float32(k+2) && -d < 1e-5*float32(k+2)
-			})); diff != "" {
-				t.Errorf("%s kernel, k=%d: C mismatch (-want +got):\n%s", name, k, diff)
+				ks.gemm(rows, k, a, b, c, ldc)
+				if diff := cmp.Diff(want, c, cmp.Comparer(func(x, y float32) bool {
+					d := x - y
+					return d < 1e-5*float32(k+2) && -d < 1e-5*float32(k+2)
+				})); diff != "" {
+					t.Errorf("%s kernel, rows=%d, k=%d: C mismatch (-want +got):\n%s", name, rows, k, diff)
+				}
 			}
 		}
 	}
@@ -115,13 +114,10 @@ func TestDotDirect(t *testing.T) {
 // gives bit-identical results to the packed kernel of the same build fed
 // with the gathered panel.
 func TestKernelIndirectMatchesPacked(t *testing.T) {
-	sets := map[string]kernels{"go": goKernels}
-	if asm, ok := asmKernels(); ok {
-		sets["asm"] = asm
-	}
 	r := rand.New(rand.NewPCG(21, 22))
-	for name, ks := range sets {
+	for name, ks := range kernelSets() {
 		for _, k := range []int{1, 3, 4, 9, 40} {
+			rows := 1 + k%mr
 			src := randSlice(r, 4096)
 			boff := make([]int32, k)
 			o := int32(0)
@@ -140,10 +136,10 @@ func TestKernelIndirectMatchesPacked(t *testing.T) {
 			c0 := randSlice(r, mr*ldc)
 			want := append([]float32(nil), c0...)
 			got := append([]float32(nil), c0...)
-			ks.gemm(k, a, panel, want, ldc)
-			ks.ind(k, a, b, b2, boff, got, ldc)
+			ks.gemm(rows, k, a, panel, want, ldc)
+			ks.ind(rows, k, a, b, b2, boff, got, ldc)
 			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("%s, k=%d: indirect kernel differs from packed (-packed +indirect):\n%s", name, k, diff)
+				t.Errorf("%s, rows=%d, k=%d: indirect kernel differs from packed (-packed +indirect):\n%s", name, rows, k, diff)
 			}
 		}
 	}

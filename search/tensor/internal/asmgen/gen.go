@@ -32,36 +32,46 @@ const (
 
 func main() {
 	ConstraintExpr("!purego")
-	kernel6x16(false)
-	kernel6x16(true)
+	for rows := mr; rows >= 1; rows-- {
+		kernelRows(rows, false)
+		kernelRows(rows, true)
+	}
 	dot4x3(false)
 	dot4x3(true)
 	Generate()
 }
 
-// kernel6x16 generates the packed micro-kernel, or with indirect set its
-// variant kernel6x16ind that reads the two halves of row p of the B panel
+// kernelRows generates the packed micro-kernel for the first rows rows of
+// the tile (kernel6x16 for full tiles, kernel1x16 .. kernel5x16 for the
+// ragged last panel of A), or with indirect set its variant kernel6x16ind that reads the two halves of row p of the B panel
 // from b + 4*boff[p] and b2 + 4*boff[p] instead of from a packed panel; the
 // convolution forward uses it to read patches straight out of the
 // zero-padded input image (the halves may come from two image rows). Both
 // compute bit-identical sums.
-func kernel6x16(indirect bool) {
-	name, lbl := "kernel6x16", ""
+func kernelRows(rows int, indirect bool) {
+	name := fmt.Sprintf("kernel%dx16", rows)
+	lbl := name
+	rowsDoc := fmt.Sprintf("C[0:%d, 0:16] += A*B", rows)
+	if rows < mr {
+		rowsDoc += fmt.Sprintf(" (rows %d..5 of the A panel are ignored)", rows)
+	}
 	if indirect {
-		name, lbl = "kernel6x16ind", "ind"
+		name += "ind"
+		lbl = name
 		TEXT(name, NOSPLIT, "func(k int, a, b, b2 *float32, boff *int32, c *float32, ldc int)")
 		Doc(
-			"kernel6x16ind computes C[0:6, 0:16] += A*B from a packed 6 x k panel of",
-			"A and a k x 16 panel of B whose row p is the 8 floats at b[boff[p]:]",
-			"followed by the 8 floats at b2[boff[p]:], C having row stride ldc",
-			"elements. It requires AVX2 and FMA and k >= 1.",
+			name+" computes "+rowsDoc,
+			"from a packed 6 x k panel of A and a k x 16 panel of B whose row p",
+			"is the 8 floats at b[boff[p]:] followed by the 8 floats at",
+			"b2[boff[p]:], C having row stride ldc elements. It requires AVX2",
+			"and FMA and k >= 1.",
 		)
 	} else {
 		TEXT(name, NOSPLIT, "func(k int, a, b, c *float32, ldc int)")
 		Doc(
-			"kernel6x16 computes C[0:6, 0:16] += A*B from a packed 6 x k panel of A",
-			"and a packed k x 16 panel of B, C having row stride ldc elements.",
-			"It requires AVX2 and FMA and k >= 1.",
+			name+" computes "+rowsDoc,
+			"from a packed 6 x k panel of A and a packed k x 16 panel of B, C",
+			"having row stride ldc elements. It requires AVX2 and FMA and k >= 1.",
 		)
 	}
 	k := Load(Param("k"), GP64())
@@ -74,8 +84,8 @@ func kernel6x16(indirect bool) {
 		off = GP64()
 	}
 
-	Comment("Twelve accumulators: acc[i][h] holds C[i, 8h:8h+8].")
-	var acc [mr][2]reg.VecVirtual
+	Comment(fmt.Sprintf("%d accumulators: acc[i][h] holds C[i, 8h:8h+8].", 2*rows))
+	acc := make([][2]reg.VecVirtual, rows)
 	for i := range acc {
 		for h := range acc[i] {
 			acc[i][h] = YMM()
@@ -94,7 +104,7 @@ func kernel6x16(indirect bool) {
 			VMOVUPS(Mem{Base: b, Disp: 4 * nr * s}, b0)
 			VMOVUPS(Mem{Base: b, Disp: 4*nr*s + 32}, b1)
 		}
-		for i := 0; i < mr; i++ {
+		for i := 0; i < rows; i++ {
 			r := av[i%2]
 			VBROADCASTSS(Mem{Base: a, Disp: 4 * (mr*s + i)}, r)
 			VFMADD231PS(b0, r, acc[i][0])
@@ -111,30 +121,30 @@ func kernel6x16(indirect bool) {
 	}
 
 	Comment(fmt.Sprintf("Main loop, unrolled %d times.", unroll))
-	Label("loop4" + lbl)
+	Label(lbl + "loop4")
 	CMPQ(k, Imm(unroll))
-	JL(LabelRef("tail" + lbl))
+	JL(LabelRef(lbl + "tail"))
 	for s := 0; s < unroll; s++ {
 		step(s)
 	}
 	advance(unroll)
 	SUBQ(Imm(unroll), k)
-	JMP(LabelRef("loop4" + lbl))
+	JMP(LabelRef(lbl + "loop4"))
 
-	Label("tail" + lbl)
+	Label(lbl + "tail")
 	TESTQ(k, k)
-	JZ(LabelRef("store" + lbl))
+	JZ(LabelRef(lbl + "store"))
 	step(0)
 	advance(1)
 	DECQ(k)
-	JMP(LabelRef("tail" + lbl))
+	JMP(LabelRef(lbl + "tail"))
 
-	Label("store" + lbl)
+	Label(lbl + "store")
 	Comment("C += acc, row by row.")
 	c := Load(Param("c"), GP64())
 	ldc := Load(Param("ldc"), GP64())
 	SHLQ(Imm(2), ldc) // elements to bytes
-	for i := 0; i < mr; i++ {
+	for i := 0; i < rows; i++ {
 		if i > 0 {
 			ADDQ(ldc, c)
 		}
