@@ -37,7 +37,7 @@ type SuperNet struct {
 	buffers []*nn.Param
 
 	in, fl, counter nn.Tensor
-	outShape        []int // shape of the head's output in the last Forward
+	outShape        []int       // shape of the head's output in the last Forward
 	path            search.Arch // path of the last Forward
 	hasLoss         bool
 	pred            []int
