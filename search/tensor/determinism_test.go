@@ -8,12 +8,20 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-var workerCounts = []int{1, 2, 3, 4, 7}
+// workerCountsFor returns the worker counts the determinism tests compare;
+// -short trims the list.
+func workerCountsFor(t *testing.T) []int {
+	if testing.Short() {
+		return []int{1, 3}
+	}
+	return []int{1, 2, 3, 4, 7}
+}
 
 // TestSgemmDeterministic requires bit-identical results for every worker
 // count on shapes big enough to be split into many tiles.
 func TestSgemmDeterministic(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
+	workerCounts := workerCountsFor(t)
 	for _, c := range []gemmCase{
 		{false, false, 16, 2000, 300, 1, 0, 0},
 		{true, false, 200, 300, 600, 0.5, 1, 1},
@@ -47,6 +55,7 @@ func TestSgemmDeterministic(t *testing.T) {
 // for every worker count.
 func TestConvDeterministic(t *testing.T) {
 	r := rand.New(rand.NewPCG(15, 16))
+	workerCounts := workerCountsFor(t)
 	for _, s := range []ConvShape{
 		{N: 9, Cin: 16, H: 32, W: 32, Cout: 16, KH: 3, KW: 3, Stride: 1, Pad: 1},
 		{N: 11, Cin: 32, H: 16, W: 16, Cout: 32, KH: 5, KW: 5, Stride: 2, Pad: 2},

@@ -1,15 +1,40 @@
 // Package tensor holds the float32 compute kernels of the AutoSNN training
 // engine: a blocked single-precision GEMM (Sgemm) and 2-D convolutions in NCHW
-// layout (forward, backward-data and backward-filter) built on it via im2col.
+// layout (forward, backward-data and backward-filter), plus bit-packing of
+// binary spike tensors.
 //
-// The layers of package search/nn (PLIF neurons, batch norm, pooling, linear
-// and convolution layers) call these kernels once per timestep of the
-// surrogate-gradient BPTT loop, so the kernels are written for speed: on amd64
-// CPUs with AVX2 and FMA the GEMM inner loop is a register-blocked 6x16
-// micro-kernel in Go assembly (generated with avo, see internal/asmgen), fed
-// by packed A and B panels under MC/KC/NC cache blocking. Other architectures,
-// CPUs without AVX2/FMA and builds with the purego tag use a pure-Go
-// micro-kernel with the same packing and blocking.
+// The layers of package search/nn (convolution and linear layers) call these
+// kernels once per timestep batch of the surrogate-gradient BPTT loop, so
+// they are written for speed.
+//
+// # Kernels
+//
+// On amd64 CPUs with AVX2 and FMA the inner loops are Go assembly generated
+// with avo (internal/asmgen, its own module; run go generate): a
+// register-blocked 6x16 GEMM micro-kernel (twelve YMM accumulators; variants
+// for 1..5 rows serve the ragged last panel of A), an indirect variant of it
+// that reads the B panel through a table of row offsets, and a 4x3
+// dot-product kernel (and its indirect variant) for products whose operands
+// both run along the reduction. Other architectures, CPUs without AVX2/FMA
+// and builds with the purego tag use pure-Go kernels with the same loop
+// structure and summation order (without fused multiply-add).
+//
+// The paths built on them:
+//
+//	Sgemm, general          pack A (mc x kc) and B (kc x nc) panels, 6x16 kernel
+//	Sgemm, A*B^T, m or n    unpacked dot kernel (packing would cost as much as
+//	  at most 64              the multiply-adds it feeds)
+//	Sgemm, m*n small,       split along k into fixed chunks run in parallel,
+//	  k long                  partial products summed in chunk order
+//	Conv2DForward           filters packed once per call; the indirect 6x16
+//	                          kernel reads patches straight from the
+//	                          zero-padded image (no im2col matrix)
+//	Conv2DBackwardData      stride 1, square kernel: forward convolution of dy
+//	                          with transposed, flipped filters; otherwise
+//	                          GEMM into an im2col-shaped buffer and col2im
+//	Conv2DBackwardFilter    batch cut into chunks of >= kcDot pixels; stride 1
+//	                          with 8-wide output rows: indirect dot kernel on
+//	                          the padded images; otherwise im2col + dot/GEMM
 //
 // # Layout and units
 //
@@ -21,22 +46,24 @@
 // # Determinism
 //
 // Every result is bit-identical for a given input regardless of the number of
-// workers in the Workspace and of GOMAXPROCS: work is split in fixed chunks
-// whose boundaries depend only on the problem shape, and the summation order
-// of every output element (the K blocking of GEMM, the order in which
-// per-image filter gradients are added) depends only on the shape. Results
-// of the assembly and pure-Go paths agree only to float tolerance (the
-// assembly kernel uses fused multiply-add).
+// workers in the Workspace and of GOMAXPROCS: work is split in chunks whose
+// boundaries depend only on the problem shape, edge tiles sit at positions
+// fixed by the shape, and the summation order of every output element (the
+// K blocking of the GEMM, the chunks of a split-K GEMM or of the filter
+// gradient and the order in which they are added) depends only on the shape.
+// Results of the assembly and pure-Go kernels agree only to float tolerance
+// (the assembly uses fused multiply-add).
 //
 // # Aliasing and allocation
 //
 // Output slices must not overlap inputs. A Workspace owns all scratch memory
-// (im2col buffers, packed panels, per-chunk partial sums) and a set of
-// persistent worker goroutines, so steady-state calls do not allocate. A
-// Workspace must not be used by two goroutines at once.
+// (packed panels, padded images, offset tables, per-chunk partial sums) and
+// a set of persistent worker goroutines, so steady-state calls do not
+// allocate. A Workspace must not be used by two goroutines at once.
 //
 // Shape errors (slices too short, negative sizes, strides smaller than the row
 // length) are programming errors and panic with a message naming the
 // argument; ConvShape.Validate reports bad convolution shapes as an error so
-// layer constructors can check them up front.
+// layer constructors can check them up front, and PackSpikes reports a
+// non-binary value as an error naming its offset.
 package tensor
