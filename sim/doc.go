@@ -47,7 +47,7 @@
 //     identity: sparse).
 //
 // The simulator is event-driven: time advances by a binary heap of events
-// (message arrivals, port and injection-port releases, end of neuron
+// (message arrivals, output-port releases, end of neuron
 // updates); idle cores and routers cost nothing, and a core's synaptic work
 // is accounted on its timeline without an event of its own. Equal times
 // are ordered by scheduling order, so runs are deterministic.

@@ -39,6 +39,7 @@ func newApp() *cli.App {
 			dataCommand(),
 			trainCommand(), evalCommand(),
 			chipsCommand(),
+			simulateCommand(),
 		},
 		HideHelpCommand: true,
 	}

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/autosnn/autosnn/backends"
+	"github.com/autosnn/autosnn/ir"
+	"github.com/autosnn/autosnn/sim"
+)
+
+// tinyMapping writes the mapping directory of a small hand-compiled
+// network (conv stem from the host, dense head) on the tiny chip.
+func tinyMapping(t *testing.T) string {
+	t.Helper()
+	b := ir.NewBuilder("clitiny", ir.Header{T: 3, Classes: 2, Vote: 1})
+	x := b.Input("x", ir.Shape{C: 1, H: 4, W: 4})
+	s := b.Layer("stem", ir.Neuron{Model: ir.IF, Threshold: 1}, ir.Role{Kind: ir.RoleStem},
+		ir.Edge{Src: x, Op: ir.Conv2D, Out: 2, Kernel: 3, Stride: 1, Pad: 1})
+	b.Layer("fc", ir.Neuron{Model: ir.IF, Threshold: 1}, ir.Role{Kind: ir.RoleHead}, ir.Full(s, 2))
+	g, err := b.Graph()
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := g.Projs[0]
+	host.Weights = make([]float32, host.WeightLen())
+	for i := range host.Weights {
+		host.Weights[i] = float32(i%5) / 4
+	}
+	host.Q = &ir.ProjQuant{Host: true}
+	fc := g.Projs[1]
+	w := make([]int32, fc.WeightLen())
+	for i := range w {
+		w[i] = int32(i%7) * 4
+	}
+	fc.Q = &ir.ProjQuant{Weights: w}
+	for i, p := range g.Pops[1:] {
+		p.Q = &ir.PopQuant{Scale: 16, Threshold: 16, VMin: -1 << 15, VMax: 1<<15 - 1}
+		p.Core = make([]int32, p.Shape.Len())
+		for j := range p.Core {
+			p.Core[j] = int32((i*3 + j) % 8)
+		}
+	}
+	tg, err := backends.Lookup("tiny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "mapping")
+	if err := backends.WriteMapping(dir, g, tg, backends.MappingExtras{}); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func runSimulate(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	app := newApp()
+	var out, errOut bytes.Buffer
+	app.Writer, app.ErrWriter = &out, &errOut
+	err := app.Run(append([]string{"autosnn", "simulate", "--quiet"}, args...))
+	return out.String(), err
+}
+
+func TestSimulateCommand(t *testing.T) {
+	m := tinyMapping(t)
+	out := filepath.Join(t.TempDir(), "out")
+	stdout, err := runSimulate(t, "--mapping", m, "--images", "4", "--out", out, "--sweep-bandwidth", "0.05,1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"clitiny on tiny", "images            4 x 3 timesteps", "link_bandwidth_gmsg_per_s"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	var sum sim.Summary
+	data, err := os.ReadFile(filepath.Join(out, "summary.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(data, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Images != 4 || sum.Timesteps != 3 || sum.Total.Spikes == 0 {
+		t.Errorf("summary: images %d, timesteps %d, spikes %d; want 4, 3, > 0", sum.Images, sum.Timesteps, sum.Total.Spikes)
+	}
+	f, err := os.Open(filepath.Join(out, "steps.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil || len(rows) != 1+4*3 {
+		t.Errorf("steps.csv: %d rows (err %v), want 13", len(rows), err)
+	}
+	pf, err := os.Open(filepath.Join(out, "linkload.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := png.Decode(pf); err != nil {
+		t.Errorf("linkload.png: %v", err)
+	}
+	pf.Close()
+	f, err = os.Open(filepath.Join(out, "sweep.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err = csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil || len(rows) != 3 {
+		t.Fatalf("sweep.csv: %d rows (err %v), want 3", len(rows), err)
+	}
+	for _, d := range []string{"bandwidth-0.05", "bandwidth-1"} {
+		if _, err := os.Stat(filepath.Join(out, "sweep", d, "summary.yaml")); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestSimulateErrors(t *testing.T) {
+	m := tinyMapping(t)
+	out := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--mapping", filepath.Join(out, "none"), "--out", out}, "read mapping"},
+		{[]string{"--mapping", m, "--out", out, "--images", "0"}, "--images 0, want >= 1"},
+		{[]string{"--mapping", m, "--out", out, "--sweep-buffer", "2,x"}, `"x" is not a positive number`},
+		{[]string{"--mapping", m, "--out", out, "--sweep-buffer", "2.5"}, "want a whole number of flits"},
+		{[]string{"--mapping", m, "--out", out, "--sweep-buffer", "2", "--sweep-bandwidth", "1"}, "not both"},
+		{[]string{"--mapping", m, "--out", out, "--data", "cifar10:" + out}, ""},
+	} {
+		_, err := runSimulate(t, c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("simulate %v: got error %v, want one containing %q", c.args, err, c.want)
+		}
+	}
+}
