@@ -29,8 +29,14 @@ func TestFrontReport(t *testing.T) {
 			u := newUnit(t, g, chip, samples(g, n, 2))
 			runPasses(t, u, "fold-bn", "lower-ops", "quantize")
 			r := u.Report.Quant
-			fmt.Printf("autosnn C=%-2d %-10s %2d-bit w %2d-bit v: agree %d/%d (%.0f%%), spikes int/float %d/%d = %.4f\n",
-				c, chip, r.WeightBits, r.MembraneBits, r.Agree, r.Samples, 100*r.Agreement(), r.IntSpikes, r.FloatSpikes, r.SpikeRatio())
+			fmt.Printf("autosnn C=%-2d %-10s %2d-bit w %2d-bit v: agree %d/%d (%.0f%%), spikes int/float %d/%d = %.4f, raster differs %.4f\n",
+				c, chip, r.WeightBits, r.MembraneBits, r.Agree, r.Samples, 100*r.Agreement(), r.IntSpikes, r.FloatSpikes, r.SpikeRatio(), r.MismatchRate(-1))
+			if c == 16 && chip == "loihi1" {
+				for i, l := range r.Layers {
+					fmt.Printf("    %-16s scale %9.2f  threshold %6d  zeroed %5d/%-6d  spikes int/float %8d/%-8d  raster differs %.4f\n",
+						l.Name, l.Scale, l.Threshold, l.Zeroed, l.Weights, l.IntSpikes, l.FloatSpikes, r.MismatchRate(i))
+				}
+			}
 		}
 	}
 	for _, ns := range []int{0, 16} {

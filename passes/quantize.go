@@ -22,8 +22,9 @@ const membraneHeadroom = 64
 type QuantReport struct {
 	// WeightBits, MembraneBits and DecayBits are the target's precision.
 	WeightBits, MembraneBits, DecayBits int
-	// Samples is the number of sample inputs evaluated (0: no report).
-	Samples int
+	// Samples is the number of sample inputs evaluated (0: no report) and
+	// T the timesteps of each.
+	Samples, T int
 	// Agree is the number of samples on which the float and the integer
 	// network predict the same class (ir.Result.Predict).
 	Agree int
@@ -37,7 +38,8 @@ type QuantReport struct {
 
 // LayerQuant is the integer form chosen for one population.
 type LayerQuant struct {
-	Name string
+	Name    string
+	Neurons int
 	// Scale is membrane LSBs per unit of float potential (PopQuant.Scale).
 	Scale float32
 	// MaxAbsWeight is the largest magnitude of a float weight into the
@@ -51,6 +53,27 @@ type LayerQuant struct {
 	// FloatSpikes and IntSpikes are the population's spikes over all
 	// samples in the float and the integer network.
 	FloatSpikes, IntSpikes int64
+	// Mismatch counts the (sample, timestep, neuron) triples whose output
+	// differs between the float and the integer network; divided by
+	// Samples*T*neurons it is the fraction of the raster that differs.
+	Mismatch int64
+}
+
+// MismatchRate returns the fraction of the raster (samples x timesteps x
+// neurons) of layer i (an index into Layers), or of all layers when i < 0,
+// whose output differs between the float and the integer network.
+func (r *QuantReport) MismatchRate(i int) float64 {
+	var bad, all int64
+	for j, l := range r.Layers {
+		if i < 0 || i == j {
+			bad += l.Mismatch
+			all += int64(r.Samples) * int64(r.T) * int64(l.Neurons)
+		}
+	}
+	if all == 0 {
+		return 0
+	}
+	return float64(bad) / float64(all)
 }
 
 // Agreement returns Agree/Samples, or 1 without samples.
@@ -122,7 +145,7 @@ func quantizePass(u *Unit) error {
 	if err != nil {
 		return err
 	}
-	rep := &QuantReport{WeightBits: pr.weightBits, MembraneBits: pr.membraneBits, DecayBits: pr.decayBits}
+	rep := &QuantReport{WeightBits: pr.weightBits, MembraneBits: pr.membraneBits, DecayBits: pr.decayBits, T: g.T}
 	for i, p := range g.Pops {
 		if i == 0 {
 			continue
@@ -140,8 +163,8 @@ func quantizePass(u *Unit) error {
 	if rep.Samples == 0 {
 		u.logf("quantize: %d-bit weights, %d-bit membrane, %d-bit decay; no samples, accuracy not measured", pr.weightBits, pr.membraneBits, pr.decayBits)
 	} else {
-		u.logf("quantize: %d-bit weights, %d-bit membrane, %d-bit decay; int/float predictions agree on %d/%d samples (%.1f%%), spikes int/float %.3f",
-			pr.weightBits, pr.membraneBits, pr.decayBits, rep.Agree, rep.Samples, 100*rep.Agreement(), rep.SpikeRatio())
+		u.logf("quantize: %d-bit weights, %d-bit membrane, %d-bit decay; int/float predictions agree on %d/%d samples (%.1f%%), spikes int/float %.3f, raster differs %.2f%%",
+			pr.weightBits, pr.membraneBits, pr.decayBits, rep.Agree, rep.Samples, 100*rep.Agreement(), rep.SpikeRatio(), 100*rep.MismatchRate(-1))
 	}
 	return nil
 }
@@ -160,7 +183,7 @@ func sharedWeight(e *ir.Projection) float32 {
 
 // quantizePop chooses p's integer form and that of its incoming projections.
 func quantizePop(g *ir.Graph, p *ir.Population, pr precision) (LayerQuant, error) {
-	lq := LayerQuant{Name: p.Name}
+	lq := LayerQuant{Name: p.Name, Neurons: p.Shape.Len()}
 	nr := p.Neuron
 	if !nr.Model.Spiking() {
 		return lq, fmt.Errorf("%v population has no integer form, want plif, lif or if (run lower-ops)", nr.Model)
@@ -295,12 +318,32 @@ func measureQuant(u *Unit, rep *QuantReport) error {
 	if err != nil {
 		return err
 	}
+	// ref[p] holds population p's float outputs of the current sample,
+	// step-major, for the raster comparison.
+	ref := make([][]float32, len(g.Pops))
+	for i, p := range g.Pops {
+		ref[i] = make([]float32, g.T*p.Shape.Len())
+	}
+	record := func(t, p int, out []float32) { copy(ref[p][t*len(out):], out) }
+	compare := func(t, p int, out []float32) {
+		if p == 0 {
+			return
+		}
+		r := ref[p][t*len(out):][:len(out)]
+		var n int64
+		for j, v := range out {
+			if v != r[j] {
+				n++
+			}
+		}
+		rep.Layers[p-1].Mismatch += n
+	}
 	for k, in := range u.Samples {
-		fr, err := fx.Run(in, nil)
+		fr, err := fx.Run(in, record)
 		if err != nil {
 			return fmt.Errorf("sample %d: %w", k, err)
 		}
-		qr, err := ix.Run(in, nil)
+		qr, err := ix.Run(in, compare)
 		if err != nil {
 			return fmt.Errorf("sample %d: %w", k, err)
 		}

@@ -184,7 +184,7 @@ func TestQuantizeReport(t *testing.T) {
 	g := knownNet(t)
 	u := newUnit(t, g, "tiny", knownSamples)
 	runPasses(t, u, "fold-bn", "lower-ops", "quantize")
-	want := &QuantReport{WeightBits: 8, MembraneBits: 16, DecayBits: 12, Samples: 4, Agree: 4, FloatSpikes: 32, IntSpikes: 32}
+	want := &QuantReport{WeightBits: 8, MembraneBits: 16, DecayBits: 12, Samples: 4, T: 4, Agree: 4, FloatSpikes: 32, IntSpikes: 32}
 	got := *u.Report.Quant
 	got.Layers = nil
 	if diff := cmp.Diff(want, &got); diff != "" {
@@ -202,12 +202,19 @@ func TestQuantizeReport(t *testing.T) {
 	// network then predicts 0 everywhere, agreeing on 3 of 4 samples, and
 	// loses the 8 spikes out[1] fires on samples 2 and 3.
 	g.Pop("out").Q.Bias = []int32{0, -1000}
-	rep := &QuantReport{Layers: make([]LayerQuant, 2)}
+	rep := &QuantReport{T: 4, Layers: []LayerQuant{{Neurons: 2}, {Neurons: 2}}}
 	if err := measureQuant(u, rep); err != nil {
 		t.Fatal(err)
 	}
 	if rep.Samples != 4 || rep.Agree != 3 || rep.FloatSpikes != 32 || rep.IntSpikes != 24 {
 		t.Errorf("tampered report %+v, want 4 samples, 3 agree, 32 float and 24 int spikes", rep)
+	}
+	// The 8 lost spikes are the only raster differences, all in out.
+	if rep.Layers[0].Mismatch != 0 || rep.Layers[1].Mismatch != 8 {
+		t.Errorf("raster mismatches h %d, out %d; want 0 and 8", rep.Layers[0].Mismatch, rep.Layers[1].Mismatch)
+	}
+	if got, want := rep.MismatchRate(-1), 8.0/(4*4*4); got != want {
+		t.Errorf("overall mismatch rate %g, want %g", got, want)
 	}
 }
 
