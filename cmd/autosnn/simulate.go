@@ -32,7 +32,9 @@ func simulateCommand() *cli.Command {
 			"row per image and timestep) and linkload.png (messages per mesh link). --data synthetic\n" +
 			"uses uniform random inputs (no labels). --sweep-bandwidth or --sweep-buffer rerun the\n" +
 			"same images with each link bandwidth (Gmsg/s) or buffer depth (flits), write\n" +
-			"sweep.csv and one sub-directory per value, and print the congestion knee.",
+			"sweep.csv and one sub-directory per value, and print the congestion knee. --sanafe\n" +
+			"exports the chip and the mapping (with the first image's input currents) for SANA-FE:\n" +
+			"compare its perf.csv with the image-0 rows of steps.csv (docs/simulator.md).",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "mapping", Usage: "mapping directory (from 'autosnn compile')", Required: true},
 			&cli.StringFlag{Name: "data", Value: "synthetic", Usage: "data spec name[:path], or synthetic"},
@@ -43,6 +45,7 @@ func simulateCommand() *cli.Command {
 			&cli.StringFlag{Name: "sweep-buffer", Usage: "comma-separated buffer depths in flits, e.g. 1,2,4,8"},
 			&cli.StringFlag{Name: "overflow", Usage: "override the overflow policy: backpressure or drop"},
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of synthetic inputs"},
+			&cli.BoolFlag{Name: "sanafe", Usage: "also write sanafe/arch.yaml and sanafe/snn.yaml (first image) to run in SANA-FE"},
 			&cli.BoolFlag{Name: "quiet", Usage: "no progress bar"},
 		},
 		Action: simulateAction,
@@ -97,6 +100,11 @@ func simulateAction(c *cli.Context) error {
 		return err
 	}
 	printSummary(stdout, sum)
+	if c.Bool("sanafe") {
+		if err := writeSANAFE(filepath.Join(out, "sanafe"), g, base, in); err != nil {
+			return err
+		}
+	}
 
 	var sweep []sim.NoCOverride
 	var column string
@@ -147,6 +155,25 @@ func simulateAction(c *cli.Context) error {
 		rows = append(rows, sweepRow(v, s))
 	}
 	return writeSweep(filepath.Join(out, "sweep.csv"), stdout, column, rows)
+}
+
+// writeSANAFE writes the SANA-FE architecture and network files into dir.
+func writeSANAFE(dir string, g *ir.Graph, t *backends.Target, in *simInputs) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("simulate: %w", err)
+	}
+	var opt backends.SANAFEOptions
+	if g.Encoding == ir.Direct {
+		x, err := in.get(0)
+		if err != nil {
+			return err
+		}
+		opt.Input = x
+	}
+	if err := writeWith(filepath.Join(dir, "arch.yaml"), func(w io.Writer) error { return backends.WriteSANAFEArch(w, t) }); err != nil {
+		return err
+	}
+	return writeWith(filepath.Join(dir, "snn.yaml"), func(w io.Writer) error { return backends.WriteSANAFENetwork(w, g, t, opt) })
 }
 
 func parseFloats(flag, s string) ([]float64, error) {

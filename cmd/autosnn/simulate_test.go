@@ -71,7 +71,7 @@ func runSimulate(t *testing.T, args ...string) (string, error) {
 func TestSimulateCommand(t *testing.T) {
 	m := tinyMapping(t)
 	out := filepath.Join(t.TempDir(), "out")
-	stdout, err := runSimulate(t, "--mapping", m, "--images", "4", "--out", out, "--sweep-bandwidth", "0.05,1")
+	stdout, err := runSimulate(t, "--mapping", m, "--images", "4", "--out", out, "--sweep-bandwidth", "0.05,1", "--sanafe")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,6 +116,16 @@ func TestSimulateCommand(t *testing.T) {
 	f.Close()
 	if err != nil || len(rows) != 3 {
 		t.Fatalf("sweep.csv: %d rows (err %v), want 3", len(rows), err)
+	}
+	for _, f := range []string{"arch.yaml", "snn.yaml"} {
+		data, err := os.ReadFile(filepath.Join(out, "sanafe", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc map[string]any
+		if err := yaml.Unmarshal(data, &doc); err != nil {
+			t.Errorf("sanafe/%s is not YAML: %v", f, err)
+		}
 	}
 	for _, d := range []string{"bandwidth-0.05", "bandwidth-1"} {
 		if _, err := os.Stat(filepath.Join(out, "sweep", d, "summary.yaml")); err != nil {
