@@ -38,6 +38,7 @@ func newApp() *cli.App {
 			showCommand(),
 			dataCommand(),
 			trainCommand(), evalCommand(),
+			supernetCommand(), searchCommand(),
 			chipsCommand(),
 			simulateCommand(),
 		},
