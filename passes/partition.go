@@ -505,25 +505,29 @@ func PartitionProblem(g *ir.Graph, p *Problem, lim Limits, opt PartitionOptions)
 	}
 	s.budN, s.budM = lim.Neurons, lim.MemBytes
 	fo := map[int32]int64{}
-	cur := int32(-1)
 	// Pack consumers first: when a fragment is packed, every fragment its
-	// neurons reach already has its part, so its fan-out is exact.
+	// neurons reach already has its part, so its fan-out is exact. Each
+	// fragment goes to the open part (the last few made) where it fits
+	// with the best gain, or opens a new part.
+	const window = 6
 	for v := len(p.Frags) - 1; v >= 0; v-- {
 		vv := int32(v)
-		if cur >= 0 {
-			s.gain(vv, cur, fo)
-			if !s.feasible(vv, cur, fo) {
-				cur = -1
+		best, bestGain := int32(-1), math.Inf(-1)
+		for q := int32(max(0, s.nparts-window)); q < int32(s.nparts); q++ {
+			g := s.gain(vv, q, fo)
+			if g > bestGain+1e-12 && s.feasible(vv, q, fo) {
+				best, bestGain = q, g
 			}
 		}
-		if cur < 0 {
-			cur = s.newPart()
-			s.gain(vv, cur, fo)
-			if !s.feasible(vv, cur, fo) {
-				return nil, fragFitError(g, p, s, vv, cur, fo)
+		if best < 0 {
+			best = s.newPart()
+			s.gain(vv, best, fo)
+			if !s.feasible(vv, best, fo) {
+				return nil, fragFitError(g, p, s, vv, best, fo)
 			}
 		}
-		s.apply(vv, cur, fo)
+		s.gain(vv, best, fo)
+		s.apply(vv, best, fo)
 	}
 	if opt.MaxParts > 0 && s.nparts > opt.MaxParts {
 		return nil, &FitError{Resource: "cores", Need: float64(s.nparts), Have: float64(opt.MaxParts), Unit: "cores",

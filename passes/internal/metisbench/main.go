@@ -1,0 +1,184 @@
+// Command metisbench compares the compiler's partitioner with METIS on the
+// same rate-weighted partitioning problem.
+//
+// It lowers a zoo network (default: the C=16 AutoSNN network), gives it
+// seeded random weights (no trained checkpoint is needed: partitioning
+// depends on connectivity and spike rates only, and the rates come from
+// the profile pass running the quantized random-weight network on seeded
+// random inputs), runs the compiler up to the profile pass, splits it for
+// the chip, and then partitions the fragments twice with the same number
+// of parts and the same per-core limits:
+//
+//   - this compiler's partition pass (hypergraph, multicast-aware);
+//   - gpmetis (METIS 5, k-way, objective cut and vol) on the graph model
+//     written by Problem.MetisGraph, with -ubvec set so that every part
+//     respects the neuron and synaptic-memory limits.
+//
+// Both partitions are placed by the same placer with the same seed and
+// measured the same way. It also times a full compile. Usage:
+//
+//	go run ./passes/internal/metisbench [-net autosnn] [-chip passes/testdata/loihi1-2x2.yaml] [-seed 1] [-samples 4]
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/autosnn/autosnn/backends"
+	"github.com/autosnn/autosnn/frontend"
+	"github.com/autosnn/autosnn/ir"
+	"github.com/autosnn/autosnn/passes"
+	"github.com/autosnn/autosnn/passes/internal/netgen"
+)
+
+func main() {
+	net := flag.String("net", "autosnn", "zoo network")
+	chip := flag.String("chip", "passes/testdata/loihi1-2x2.yaml", "chip profile name or file")
+	seed := flag.Uint64("seed", 1, "seed for weights, inputs and annealing")
+	nsamples := flag.Int("samples", 4, "random inputs for the profile pass")
+	metisBin := flag.String("gpmetis", "gpmetis", "gpmetis binary")
+	flag.Parse()
+	if err := run(*net, *chip, *seed, *nsamples, *metisBin); err != nil {
+		fmt.Fprintln(os.Stderr, "metisbench:", err)
+		os.Exit(1)
+	}
+}
+
+func lower(net string, seed uint64) (*ir.Graph, error) {
+	e, ok := frontend.LookupZoo(net)
+	if !ok {
+		return nil, fmt.Errorf("unknown zoo network %q", net)
+	}
+	g, err := frontend.Lower(e.Spec)
+	if err != nil {
+		return nil, err
+	}
+	netgen.Train(g, seed)
+	return g, nil
+}
+
+type row struct {
+	name    string
+	k       int
+	m       passes.Metrics
+	viol    int
+	elapsed time.Duration
+}
+
+func run(net, chip string, seed uint64, nsamples int, metisBin string) error {
+	t, err := backends.Resolve(chip)
+	if err != nil {
+		return err
+	}
+	// Full compile, timed.
+	g, err := lower(net, seed)
+	if err != nil {
+		return err
+	}
+	samples := netgen.Samples(g, nsamples, seed)
+	u := &passes.Unit{G: g, Target: t, Samples: samples, Seed: seed}
+	start := time.Now()
+	if err := passes.Compile(context.Background(), u, passes.Config{}); err != nil {
+		return err
+	}
+	full := time.Since(start)
+	fmt.Printf("network %s (random weights, seed %d), chip %s, %d profile samples\n", net, seed, t.Name(), nsamples)
+	fmt.Printf("full compile: %v (", full.Round(time.Millisecond))
+	for i, p := range u.Report.Passes {
+		if i > 0 {
+			fmt.Print(", ")
+		}
+		fmt.Printf("%s %v", p.Name, p.Elapsed.Round(time.Millisecond))
+	}
+	fmt.Println(")")
+	rep := u.Report.Mapping
+	fmt.Printf("compiled: %d cores on %d chips, %.4g inter-core messages/inference, mean hops %.3f, max link load %.4g, energy %.4g uJ/inference\n\n",
+		rep.CoresUsed, rep.ChipsUsed, rep.InterCoreMessages, rep.MeanHops, rep.MaxLinkLoad, rep.Energy.Total*1e-6)
+
+	// The shared problem, from the compiled unit (rates profiled).
+	p := u.Problem
+	lim := passes.TargetLimits(t)
+	T := float64(g.T)
+	var rows []row
+	start = time.Now()
+	ours, err := passes.PartitionProblem(g, p, lim, passes.PartitionOptions{Imbalance: 0.03, MaxParts: t.NumCores})
+	if err != nil {
+		return err
+	}
+	partTime := time.Since(start)
+	k := ours.K
+	place := func(name string, pt *passes.Partition, elapsed time.Duration) error {
+		es := passes.Edges(p.Traffic(pt.Part))
+		pl, err := passes.Place(t, pt.K, es, passes.PlaceOptions{Seed: seed})
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		m := passes.Measure(t, es, pl.Core)
+		rows = append(rows, row{name: name, k: pt.K, m: m, viol: len(p.PartLimits(pt, lim)), elapsed: elapsed})
+		return nil
+	}
+	if err := place("autosnn partition", ours, partTime); err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "metisbench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	file := filepath.Join(dir, "problem.graph")
+	var buf bytes.Buffer
+	if err := backends.WriteMETIS(&buf, p.MetisGraph()); err != nil {
+		return err
+	}
+	if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
+		return err
+	}
+	ubN, ubM := p.MetisUBVec(lim, k)
+	ub := fmt.Sprintf("%.4f %.4f", min(ubN, 100), min(ubM, 100))
+	for _, obj := range []string{"cut", "vol"} {
+		cmd := exec.Command(metisBin, "-ptype=kway", "-objtype="+obj, fmt.Sprintf("-seed=%d", seed), "-ubvec="+ub, file, fmt.Sprint(k))
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		start := time.Now()
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, out.String())
+		}
+		el := time.Since(start)
+		f, err := os.Open(fmt.Sprintf("%s.part.%d", file, k))
+		if err != nil {
+			return err
+		}
+		part, err := backends.ReadMETISPartition(f, len(p.Frags), k)
+		f.Close()
+		if err != nil {
+			return err
+		}
+		pt, err := p.ImportPartition(part, k)
+		if err != nil {
+			return err
+		}
+		if err := place("METIS kway -objtype="+obj, pt, el); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("partitioning problem: %d fragments, %d nets, %d graph edges, k = %d parts, METIS -ubvec=\"%s\"\n", len(p.Frags), p.NumNets(), p.MetisGraph().Edges(), k, ub)
+	w := tabwriter.NewWriter(os.Stdout, 0, 2, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w, "partitioner\tparts\tlimit violations\tinter-core msgs/inf\tsum(rate x hops)/inf\tmax link load/inf\tmean hops\tpartition time\t")
+	for _, r := range rows {
+		fmt.Fprintf(w, "%s\t%d\t%d\t%.0f\t%.0f\t%.0f\t%.3f\t%v\t\n", r.name, r.k, r.viol, r.m.Messages*T, r.m.RateHops*T, r.m.MaxLinkLoad*T, r.m.MeanHops, r.elapsed.Round(time.Millisecond))
+	}
+	w.Flush()
+	base := rows[0].m
+	for _, r := range rows[1:] {
+		fmt.Printf("autosnn / %s: messages %.3f, sum(rate x hops) %.3f, max link load %.3f\n", r.name, base.Messages/r.m.Messages, base.RateHops/r.m.RateHops, base.MaxLinkLoad/r.m.MaxLinkLoad)
+	}
+	return nil
+}

@@ -1,0 +1,161 @@
+package passes
+
+// Export of the partition pass's problem for external partitioners (METIS)
+// and import of their answers, so that both can be placed and measured the
+// same way.
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/autosnn/autosnn/backends"
+	"github.com/autosnn/autosnn/ir"
+)
+
+// MetisScale is the factor that turns rates (messages per timestep) into
+// METIS's integer edge weights.
+const MetisScale = 1000
+
+// MetisGraph returns the graph model of p that graph partitioners such as
+// METIS (used by SNEAP and nengo-loihi) take: vertices are fragments with
+// two weights (neurons, synaptic memory in bytes); an edge joins a net's
+// source fragment to each of its destination fragments with weight
+// MetisScale x the net's rate summed over nets (at least 1). A graph edge
+// cut counts every (source, destination fragment) pair, where the real
+// cost counts (source neuron, destination core): the graph model cannot see
+// multicast, which Partition's hypergraph model does.
+func (p *Problem) MetisGraph() *backends.MetisGraph {
+	n := len(p.Frags)
+	w := make([]map[int]float64, n)
+	for i := range w {
+		w[i] = map[int]float64{}
+	}
+	for k := range p.Src {
+		s := int(p.Src[k])
+		for _, d := range p.Dests(k) {
+			if int(d) == s {
+				continue
+			}
+			w[s][int(d)] += p.W[k]
+			w[d][s] += p.W[k]
+		}
+	}
+	g := &backends.MetisGraph{VWeights: make([][]int64, n), Adj: make([][]int, n), EWeights: make([][]int64, n)}
+	for v := 0; v < n; v++ {
+		g.VWeights[v] = []int64{int64(p.Neurons[v]), p.Mem[v]}
+		nb := make([]int, 0, len(w[v]))
+		for u := range w[v] {
+			nb = append(nb, u)
+		}
+		slices.Sort(nb)
+		g.Adj[v] = nb
+		g.EWeights[v] = make([]int64, len(nb))
+		for k, u := range nb {
+			g.EWeights[v][k] = max(1, int64(math.Round(w[v][u]*MetisScale)))
+		}
+	}
+	return g
+}
+
+// MetisUBVec returns the per-constraint imbalance tolerances (METIS
+// -ubvec) under which every part of a k-way METIS partition of p stays
+// within the per-core limits lim: ub_r = limit_r * k / total_r.
+func (p *Problem) MetisUBVec(lim Limits, k int) (neurons, mem float64) {
+	var tn, tm float64
+	for v := range p.Frags {
+		tn += float64(p.Neurons[v])
+		tm += float64(p.Mem[v])
+	}
+	neurons = float64(lim.Neurons) * float64(k) / tn
+	mem = math.Inf(1)
+	if tm > 0 {
+		mem = float64(lim.MemBytes) * float64(k) / tm
+	}
+	return neurons, mem
+}
+
+// ImportPartition turns an external assignment of fragments to parts
+// (0..k-1) into a Partition, dropping empty parts and keeping the
+// partitioner's part order.
+func (p *Problem) ImportPartition(part []int, k int) (*Partition, error) {
+	if len(part) != len(p.Frags) {
+		return nil, fmt.Errorf("partition has %d entries, want %d (one per fragment)", len(part), len(p.Frags))
+	}
+	re := make([]int32, k)
+	for i := range re {
+		re[i] = -1
+	}
+	used := int32(0)
+	for _, q := range part {
+		if q < 0 || q >= k {
+			return nil, fmt.Errorf("part id %d, want 0..%d", q, k-1)
+		}
+		if re[q] < 0 {
+			re[q] = 0
+		}
+	}
+	for q := range re {
+		if re[q] == 0 {
+			re[q] = used
+			used++
+		}
+	}
+	out := &Partition{Part: make([]int32, len(part)), K: int(used)}
+	for v, q := range part {
+		out.Part[v] = re[q]
+	}
+	out.Cost = p.Cost(out.Part)
+	out.InitialCost = out.Cost
+	return out, nil
+}
+
+// PartLimits checks a partition against the per-core limits and returns
+// the violations (additive limits and fan-in; fan-out is checked by
+// verify on the placed graph).
+func (p *Problem) PartLimits(pt *Partition, lim Limits) []string {
+	neur := make([]int, pt.K)
+	mem := make([]int64, pt.K)
+	fan := make([]map[int32]bool, pt.K)
+	for q := range fan {
+		fan[q] = map[int32]bool{}
+	}
+	for v, q := range pt.Part {
+		neur[q] += p.Neurons[v]
+		mem[q] += p.Mem[v]
+		for _, s := range p.Sources(v) {
+			fan[q][s] = true
+		}
+	}
+	var out []string
+	for q := 0; q < pt.K; q++ {
+		if neur[q] > lim.Neurons {
+			out = append(out, fmt.Sprintf("part %d holds %d neurons, want <= %d", q, neur[q], lim.Neurons))
+		}
+		if mem[q] > lim.MemBytes {
+			out = append(out, fmt.Sprintf("part %d needs %d bytes of synaptic memory, want <= %d", q, mem[q], lim.MemBytes))
+		}
+		if lim.FanIn > 0 && len(fan[q]) > lim.FanIn {
+			out = append(out, fmt.Sprintf("part %d has %d input axons, want <= %d", q, len(fan[q]), lim.FanIn))
+		}
+	}
+	return out
+}
+
+// CoreGraph returns the core-level traffic graph of the analysed mapping
+// (messages per inference) for DOT output.
+func CoreGraph(g *ir.Graph, t *backends.Target, a *Analysis) *backends.CoreGraph {
+	cg := &backends.CoreGraph{Name: g.Name}
+	for c := range a.Cores {
+		u := &a.Cores[c]
+		if u.Neurons == 0 {
+			continue
+		}
+		cg.Nodes = append(cg.Nodes, backends.CoreNode{Core: c, Neurons: u.Neurons, Util: float64(u.Neurons) / float64(t.NeuronCapacity(c)), Layers: u.Pops})
+	}
+	T := float64(max(g.T, 1))
+	for _, e := range Edges(a.Traffic) {
+		cg.Edges = append(cg.Edges, backends.CoreEdge{From: int(e.A), To: int(e.B), Messages: e.W * T})
+	}
+	return cg
+}
