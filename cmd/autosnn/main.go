@@ -40,6 +40,7 @@ func newApp() *cli.App {
 			trainCommand(), evalCommand(),
 			supernetCommand(), searchCommand(),
 			chipsCommand(),
+			compileCommand(),
 			simulateCommand(),
 		},
 		HideHelpCommand: true,
