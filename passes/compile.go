@@ -52,6 +52,15 @@ func (u *Unit) logf(format string, args ...any) {
 	}
 }
 
+// report returns u.Report, allocating it when nil (a pass run outside
+// Compile).
+func (u *Unit) report() *Report {
+	if u.Report == nil {
+		u.Report = &Report{}
+	}
+	return u.Report
+}
+
 // Report is what the passes of one compile measured.
 type Report struct {
 	// Passes lists the passes that ran, in order, with their wall time.

@@ -37,7 +37,7 @@ type LayerRate struct {
 func profilePass(u *Unit) error {
 	g := u.G
 	rep := &ProfileReport{Samples: len(u.Samples)}
-	u.Report.Profile = rep
+	u.report().Profile = rep
 	if len(u.Samples) == 0 {
 		for _, p := range g.Pops {
 			p.Rates = nil

@@ -159,7 +159,7 @@ func quantizePass(u *Unit) error {
 	if err := measureQuant(u, rep); err != nil {
 		return err
 	}
-	u.Report.Quant = rep
+	u.report().Quant = rep
 	if rep.Samples == 0 {
 		u.logf("quantize: %d-bit weights, %d-bit membrane, %d-bit decay; no samples, accuracy not measured", pr.weightBits, pr.membraneBits, pr.decayBits)
 	} else {
@@ -224,8 +224,9 @@ func quantizePop(g *ir.Graph, p *ir.Population, pr precision) (LayerQuant, error
 	if lq.MaxAbsWeight > 0 {
 		s = float64(pr.wmax) / float64(lq.MaxAbsWeight)
 	}
-	if mag > 0 {
-		s = min(s, float64(pr.vmax)/(membraneHeadroom*mag))
+	weightLimited := true
+	if mag > 0 && float64(pr.vmax)/(membraneHeadroom*mag) < s {
+		s, weightLimited = float64(pr.vmax)/(membraneHeadroom*mag), false
 	}
 	if nr.Threshold > 0 {
 		s = min(s, float64(pr.tmax)/float64(nr.Threshold))
@@ -243,15 +244,25 @@ func quantizePop(g *ir.Graph, p *ir.Population, pr precision) (LayerQuant, error
 	q.Reset = int32(roundScaled(nr.Reset, scale))
 	lq.Threshold = q.Threshold
 	if q.Threshold <= q.Reset {
-		return lq, fmt.Errorf("weight range [%g, %g] does not fit %d-bit weights: at the largest scale that fits (%g LSB per unit) threshold %g and reset %g are %d and %d LSB, want threshold above reset",
-			lo, hi, pr.weightBits, scale, nr.Threshold, nr.Reset, q.Threshold, q.Reset)
+		// Bits that would fit: a scale of 1.5 LSB per unit of
+		// threshold-reset gap, with the largest weight at the top.
+		need := bitsFor(1.5 * float64(lq.MaxAbsWeight) / float64(nr.Threshold-nr.Reset))
+		return lq, fmt.Errorf("weight range [%g, %g] does not fit %d-bit weights: at the largest scale that fits (%g LSB per unit) threshold %g and reset %g are %d and %d LSB, want threshold above reset; a chip with >= %d-bit weights, or smaller weights, would fit",
+			lo, hi, pr.weightBits, scale, nr.Threshold, nr.Reset, q.Threshold, q.Reset, need)
 	}
 	if p.Bias != nil {
 		q.Bias = make([]int32, len(p.Bias))
 		for c, b := range p.Bias {
 			v := roundScaled(b, scale)
 			if v < pr.vmin || v > pr.vmax {
-				return lq, fmt.Errorf("bias %g of channel %d is %d LSB at scale %g, want it within the %d-bit membrane range [%d, %d]", b, c, v, scale, pr.membraneBits, pr.vmin, pr.vmax)
+				fix := fmt.Sprintf("a chip with >= %d-bit membrane would fit", bitsFor(math.Abs(float64(v))))
+				if !weightLimited {
+					// The scale grows with the membrane, so only a smaller
+					// bias fits: the headroom is a ratio to the threshold.
+					fix = fmt.Sprintf("the bias is %.3g thresholds, more than the %d-threshold membrane headroom of any chip", float64(b)/mag, membraneHeadroom)
+				}
+				return lq, fmt.Errorf("bias %g of channel %d is %d LSB at scale %g, want it within the %d-bit membrane range [%d, %d]; %s",
+					b, c, v, scale, pr.membraneBits, pr.vmin, pr.vmax, fix)
 			}
 			q.Bias[c] = int32(v)
 		}
@@ -299,6 +310,16 @@ func quantizePop(g *ir.Graph, p *ir.Population, pr precision) (LayerQuant, error
 // from the float32 values.
 func roundScaled(v, s float32) int64 {
 	return int64(math.Round(float64(v) * float64(s)))
+}
+
+// bitsFor returns the bits of a signed integer register that holds
+// magnitudes up to m.
+func bitsFor(m float64) int {
+	b := 2
+	for float64(int64(1)<<(b-1)-1) < m && b < 63 {
+		b++
+	}
+	return b
 }
 
 func abs32(v float32) float32 { return float32(math.Abs(float64(v))) }

@@ -264,9 +264,11 @@ func TestQuantizeErrors(t *testing.T) {
 		want       string
 	}{
 		{"weights too large", "tiny", func(g *ir.Graph) { g.Projs[1].Weights[0] = 1e4 },
-			"layer out: weight range [0, 10000] does not fit 8-bit weights: at the largest scale that fits (0.0127 LSB per unit) threshold 1 and reset 0 are 0 and 0 LSB"},
+			"layer out: weight range [0, 10000] does not fit 8-bit weights: at the largest scale that fits (0.0127 LSB per unit) threshold 1 and reset 0 are 0 and 0 LSB, want threshold above reset; a chip with >= 15-bit weights, or smaller weights, would fit"},
 		{"bias out of range", "tiny", func(g *ir.Graph) { g.Pop("h").Bias = []float32{0, 300} },
-			"layer h: bias 300 of channel 1 is 153595 LSB at scale 511.98438, want it within the 16-bit membrane range [-32768, 32767]"},
+			"layer h: bias 300 of channel 1 is 153595 LSB at scale 511.98438, want it within the 16-bit membrane range [-32768, 32767]; the bias is 300 thresholds, more than the 64-threshold membrane headroom"},
+		{"bias out of range, weight-limited", "tiny", func(g *ir.Graph) { g.Pop("out").Bias = []float32{0, 500} },
+			"layer out: bias 500 of channel 1 is 42333 LSB at scale 84.666664, want it within the 16-bit membrane range [-32768, 32767]; a chip with >= 17-bit membrane would fit"},
 		{"no decay register", "speck", func(g *ir.Graph) { g.Pop("h").Neuron = ir.Neuron{Model: ir.LIF, Tau: 2, Threshold: 1} },
 			"layer h: lif neurons leak with k = 0.5 but the chip has no multiplicative decay (decay_bits 0)"},
 		{"not lowered", "tiny", func(g *ir.Graph) { g.Pop("h").Neuron = ir.Neuron{Model: ir.Relay} },
