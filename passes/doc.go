@@ -14,7 +14,7 @@
 //	fold-bn     batch-norm folded into weights and per-channel bias   Projection.Weights, Population.Bias
 //	lower-ops   max-pool relays become OR neurons over a SumPool      Population.Neuron, Projection.Op
 //	quantize    weights, bias, decay, threshold to chip precision     Population.Q, Projection.Q, Report.Quant
-//	profile     integer forward on samples, spike rate per neuron     Population.Rates
+//	profile     integer forward on samples, spike rate per neuron     Population.Rates, Report.Profile
 //	split       populations cut into core-sized fragments             (compiler back half)
 //	partition   fragments assigned to cores, minimising traffic       (compiler back half)
 //	place       cores placed on mesh positions                        Population.Core
