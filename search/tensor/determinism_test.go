@@ -98,6 +98,10 @@ func TestNoAllocs(t *testing.T) {
 	x, w, y := randSlice(r, s.XLen()), randSlice(r, s.WLen()), randSlice(r, s.YLen())
 	dx, dw := make([]float32, s.XLen()), make([]float32, s.WLen())
 	a, b, c := randSlice(r, 200*300), randSlice(r, 300*400), make([]float32, 200*400)
+	long := randSlice(r, 16*20000) // 16 x 20000 and 4 x 20000 operands
+	s2 := ConvShape{N: 3, Cin: 4, H: 9, W: 9, Cout: 5, KH: 3, KW: 3, Stride: 2, Pad: 1}
+	x2, w2, y2 := randSlice(r, s2.XLen()), randSlice(r, s2.WLen()), randSlice(r, s2.YLen())
+	dx2, dw2 := make([]float32, s2.XLen()), make([]float32, s2.WLen())
 	for _, workers := range []int{1, 2} {
 		ws := NewWorkspace(workers)
 		for _, op := range []struct {
@@ -105,6 +109,14 @@ func TestNoAllocs(t *testing.T) {
 			f    func()
 		}{
 			{"Sgemm", func() { ws.Sgemm(false, false, 200, 400, 300, 1, a, 300, b, 400, 0, c, 400) }},
+			{"Sgemm/dot", func() { ws.Sgemm(false, true, 20, 300, 200, 1, a, 200, b, 200, 0, c, 300) }},
+			{"Sgemm/splitK", func() { ws.Sgemm(false, true, 16, 4, 20000, 1, long, 20000, long, 20000, 0, c, 4) }},
+			{"Sgemm/pooled", func() { Sgemm(true, false, 200, 400, 300, 1, a, 200, b, 400, 0, c, 400) }},
+			{"Conv/stride2", func() {
+				Conv2DForward(s2, x2, w2, y2, ws)
+				Conv2DBackwardData(s2, y2, w2, dx2, ws)
+				Conv2DBackwardFilter(s2, x2, y2, dw2, ws)
+			}},
 			{"Conv2DForward", func() { Conv2DForward(s, x, w, y, ws) }},
 			{"Conv2DBackwardData", func() { Conv2DBackwardData(s, y, w, dx, ws) }},
 			{"Conv2DBackwardFilter", func() { Conv2DBackwardFilter(s, x, y, dw, ws) }},
