@@ -103,11 +103,6 @@ var passes = [...]Pass{
 	{Name: "verify", Fn: verifyPass, Required: true},
 }
 
-// notYet is the placeholder of a pass that is not implemented yet.
-func notYet(name string) func(*Unit) error {
-	return func(*Unit) error { return fmt.Errorf("pass %s is not implemented yet", name) }
-}
-
 // constraint says that pass a must run before pass b, and why.
 type constraint struct {
 	a, b   string
