@@ -78,11 +78,16 @@ type gradAcc struct {
 	set bool
 }
 
+//
+// The first contribution is aliased, not copied: it is an input gradient
+// returned by a layer (or the gradient a stage received), which nothing
+// reads after the stage that produced it has finished its backward pass, so
+// later contributions may be added into it in place. Stages run their
+// backward passes one at a time in reverse graph order, and every read of a
+// stage's incoming gradient happens inside its own backward pass.
 func (g *gradAcc) add(src *nn.Tensor) {
 	if !g.set {
-		g.t.Shape = append(g.t.Shape[:0], src.Shape...)
-		g.t.Data = growF32(g.t.Data, len(src.Data))
-		copy(g.t.Data, src.Data)
+		g.t = nn.Tensor{Shape: src.Shape, Data: src.Data}
 		g.set = true
 		return
 	}

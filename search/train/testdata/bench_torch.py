@@ -1,0 +1,259 @@
+#!/usr/bin/env python3
+"""Side-by-side speed of the Go training engine and a PyTorch reference.
+
+Runs, on the same machine and in one run, the same two networks with the same
+data shape in both engines and prints images/s and the Go/PyTorch ratio for
+training (forward + BPTT backward + Adam step) and for inference (eval mode):
+
+  (a) snn1-scb3: SNN_1 with SCB_k3 in every block, C = 16, T = 8
+  (b) autosnn:   the searched AutoSNN net (SRB_k5, SRB_k5, skip, SRB_k3, SRB_k5)
+
+both on 3x32x32 inputs, 10 classes, batch 32 (--batch), PLIF neurons with the
+ATan surrogate, per-step BN, direct encoding, voting layer and MSE-on-rate
+loss: the semantics of shared/spec/autosnn-reference.md sections 1-6.
+
+The PyTorch side is float32 and is run in the two ways the reference
+(SpikingJelly) can run on a CPU: step by step (every layer once per timestep,
+as the AutoSNN code does) and layer by layer ("multi-step": a convolution sees
+all T*N images at once, BN and PLIF loop over T); the faster of the two is
+compared. The Go side is `go test -bench Engine` of search/train, run with
+GOMAXPROCS equal to the PyTorch thread count. Peak resident memory of both
+processes is printed too.
+
+Usage, from the repository root (Debian package python3-torch):
+
+  OMP_NUM_THREADS=2 /usr/bin/python3 search/train/testdata/bench_torch.py
+  OMP_NUM_THREADS=2 /usr/bin/python3 search/train/testdata/bench_torch.py --iters 3 --batch 32
+"""
+
+import argparse
+import math
+import os
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+T, C, HW, CLASSES = 8, 16, 32, 10
+NETS = {
+    "snn1-scb3": ["SCB_k3"] * 5,
+    "autosnn": ["SRB_k5", "SRB_k5", "skip", "SRB_k3", "SRB_k5"],
+}
+
+
+class ATanSpike(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return (x >= 0).to(x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / (1 + (math.pi * x).pow(2))  # alpha = 2
+
+
+class PLIF(nn.Module):
+    """H = V + k (X - V), k = sigmoid(w); S = H >= 1; V = H (1 - S.detach())."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.tensor(0.0))
+        self.v = None
+
+    def reset(self):
+        self.v = None
+
+    def step(self, x):
+        k = self.w.sigmoid()
+        h = x * k if self.v is None else self.v + (x - self.v) * k
+        s = ATanSpike.apply(h - 1.0)
+        self.v = h * (1.0 - s.detach())
+        return s
+
+    def seq(self, xs):  # xs [T, N, ...]
+        self.reset()
+        return torch.stack([self.step(xs[t]) for t in range(xs.shape[0])])
+
+
+class ConvBN(nn.Module):
+    def __init__(self, cin, cout, k, stride):
+        super().__init__()
+        self.conv = nn.Conv2d(cin, cout, k, stride, k // 2, bias=False)
+        self.bn = nn.BatchNorm2d(cout)
+
+    def step(self, x):
+        return self.bn(self.conv(x))
+
+    def seq(self, xs):  # conv on all T*N images, BN once per step (running stats updated T times)
+        t, n = xs.shape[:2]
+        y = self.conv(xs.flatten(0, 1))
+        y = y.view(t, n, *y.shape[1:])
+        return torch.stack([self.bn(y[i]) for i in range(t)])
+
+
+class Block(nn.Module):
+    def __init__(self, kind, cin, cout):
+        super().__init__()
+        self.kind = kind
+        self.identity = kind == "skip" and cin == cout
+        if self.identity:
+            return
+        k = {"skip": 1, "SCB_k3": 3, "SCB_k5": 5, "SRB_k3": 3, "SRB_k5": 5}[kind]
+        self.c1, self.n1 = ConvBN(cin, cout, k, 1), PLIF()
+        if kind == "skip":
+            return
+        self.c2, self.n2 = ConvBN(cout, cout, k, 1), PLIF()
+        self.res = kind.startswith("SRB")
+        self.short = ConvBN(cin, cout, 1, 1) if self.res and cin != cout else None
+
+    def run(self, x, f, n):
+        if self.identity:
+            return x
+        s = n(self.n1)(f(self.c1)(x))
+        if self.kind == "skip":
+            return s
+        h = f(self.c2)(s)
+        if self.res:
+            h = h + (f(self.short)(x) if self.short is not None else x)
+        return n(self.n2)(h)
+
+
+class Net(nn.Module):
+    def __init__(self, blocks):
+        super().__init__()
+        self.stem, self.stem_n = ConvBN(3, C, 3, 1), PLIF()
+        chans, cin, mods = [C, 2 * C, 2 * C, 4 * C, 4 * C], C, []
+        for b, cout in zip(blocks, chans):
+            mods.append(Block(b, cin, cout))
+            cin = cout
+        self.blocks = nn.ModuleList(mods)
+        self.fc = nn.Linear(cin * (HW // 8) ** 2, 10 * CLASSES, bias=False)
+        self.fc_n = PLIF()
+
+    def plifs(self):
+        return [m for m in self.modules() if isinstance(m, PLIF)]
+
+    def forward_step(self, x):
+        """Step by step: every layer once per timestep (the reference's mode)."""
+        for p in self.plifs():
+            p.reset()
+        stem = self.stem.step(x)  # direct encoding: stem conv + BN once
+        counter = 0
+        f, n = (lambda m: m.step), (lambda m: m.step)
+        for _ in range(T):
+            s = self.stem_n.step(stem)
+            s = self.blocks[0].run(s, f, n)
+            s = F.max_pool2d(s, 2)
+            s = self.blocks[2].run(self.blocks[1].run(s, f, n), f, n)
+            s = F.max_pool2d(s, 2)
+            s = self.blocks[4].run(self.blocks[3].run(s, f, n), f, n)
+            s = F.max_pool2d(s, 2)
+            s = self.fc_n.step(self.fc(s.flatten(1)))
+            counter = counter + s.view(s.shape[0], CLASSES, 10).mean(2)
+        return counter
+
+    def forward_seq(self, x):
+        """Layer by layer over [T, N, ...] (multi-step)."""
+        stem = self.stem.step(x)
+        s = self.stem_n.seq(stem.unsqueeze(0).expand(T, *stem.shape))
+        f, n = (lambda m: m.seq), (lambda m: m.seq)
+        pool = lambda s: F.max_pool2d(s.flatten(0, 1), 2).view(s.shape[0], s.shape[1], s.shape[2], s.shape[3] // 2, s.shape[4] // 2)
+        s = pool(self.blocks[0].run(s, f, n))
+        s = pool(self.blocks[2].run(self.blocks[1].run(s, f, n), f, n))
+        s = pool(self.blocks[4].run(self.blocks[3].run(s, f, n), f, n))
+        s = self.fc_n.seq(self.fc(s.flatten(2)))
+        return s.view(T, s.shape[1], CLASSES, 10).mean(3).sum(0)
+
+
+def bench_torch(blocks, mode, batch, iters):
+    torch.manual_seed(1)
+    net = Net(blocks)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    x = torch.randn(batch, 3, HW, HW)
+    y = F.one_hot(torch.randint(0, CLASSES, (batch,)), CLASSES).float()
+    fwd = net.forward_step if mode == "step" else net.forward_seq
+
+    def train():
+        net.train()
+        opt.zero_grad()
+        loss = F.mse_loss(fwd(x) / T, y)
+        loss.backward()
+        opt.step()
+
+    def infer():
+        net.eval()
+        with torch.no_grad():
+            fwd(x)
+
+    out = {}
+    for name, fn in (("train", train), ("infer", infer)):
+        fn()  # warm up
+        t0 = time.perf_counter()
+        for _ in range(iters):
+            fn()
+        out[name] = batch * iters / (time.perf_counter() - t0)
+    return out
+
+
+def bench_go(threads, batch, iters):
+    with tempfile.TemporaryDirectory() as d:
+        exe = os.path.join(d, "train.test")
+        subprocess.run(["go", "test", "-c", "-o", exe, "./search/train/"], cwd=ROOT, check=True)
+        env = dict(os.environ, GOMAXPROCS=str(threads), AUTOSNN_BENCH_BATCH=str(batch))
+        p = subprocess.run([exe, "-test.run", "^$", "-test.bench", "Engine", "-test.benchtime", f"{iters}x"],
+                           cwd=os.path.join(ROOT, "search", "train"), env=env, check=True, capture_output=True, text=True)
+    res = {}
+    for line in p.stdout.splitlines():
+        m = re.match(r"BenchmarkEngine/([\w-]+)/(train|infer)\S*\s+\d+\s+(.*)", line)
+        if not m:
+            continue
+        metrics = dict((unit, float(v)) for v, unit in re.findall(r"([\d.e+-]+) (\S+)", m.group(3)))
+        res[(m.group(1), m.group(2))] = metrics
+    if not res:
+        sys.exit("no benchmark lines in the Go output:\n" + p.stdout + p.stderr)
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--iters", type=int, default=5, help="timed iterations per measurement")
+    ap.add_argument("--modes", default="step,seq", help="PyTorch modes to try (best is compared)")
+    args = ap.parse_args()
+    threads = int(os.environ.get("OMP_NUM_THREADS", "2"))
+    torch.set_num_threads(threads)
+    print(f"torch {torch.__version__}, {threads} threads (OMP_NUM_THREADS); Go GOMAXPROCS={threads}; "
+          f"batch {args.batch}, T={T}, C={C}, {HW}x{HW}x3, {args.iters} timed iterations")
+    tor = {}
+    for net, blocks in NETS.items():
+        for mode in args.modes.split(","):
+            r = bench_torch(blocks, mode, args.batch, args.iters)
+            for k, v in r.items():
+                print(f"  torch {net:10s} {k:5s} mode={mode:4s} {v:8.1f} images/s", flush=True)
+                if v > tor.get((net, k), (0, ""))[0]:
+                    tor[(net, k)] = (v, mode)
+    torch_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    go = bench_go(threads, args.batch, args.iters)
+    print()
+    print(f"{'network':10s} {'phase':5s} {'PyTorch img/s':>14s} {'(mode)':>7s} {'Go img/s':>10s} {'Go/PyTorch':>11s} {'Go peak RSS':>12s}")
+    for net in NETS:
+        for k in ("train", "infer"):
+            tv, mode = tor[(net, k)]
+            g = go.get((net, k), {})
+            gv = g.get("images/s", float("nan"))
+            rss = g.get("peakRSS-MB", float("nan"))
+            print(f"{net:10s} {k:5s} {tv:14.1f} {mode:>7s} {gv:10.1f} {gv / tv:10.2f}x {rss:9.0f} MB")
+    print(f"\nPyTorch process peak RSS: {torch_rss:.0f} MB (all runs); Go peak RSS is the benchmark process's "
+          f"VmHWM after that benchmark and all before it (training (a) runs first).")
+
+
+if __name__ == "__main__":
+    main()
