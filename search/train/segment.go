@@ -78,7 +78,6 @@ type gradAcc struct {
 	set bool
 }
 
-//
 // The first contribution is aliased, not copied: it is an input gradient
 // returned by a layer (or the gradient a stage received), which nothing
 // reads after the stage that produced it has finished its backward pass, so
