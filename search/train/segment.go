@@ -78,7 +78,8 @@ type gradAcc struct {
 	set bool
 }
 
-// The first contribution is aliased, not copied: it is an input gradient
+// add accumulates src into the gradient. The first contribution is
+// aliased, not copied: it is an input gradient
 // returned by a layer (or the gradient a stage received), which nothing
 // reads after the stage that produced it has finished its backward pass, so
 // later contributions may be added into it in place. Stages run their
