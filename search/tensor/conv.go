@@ -182,9 +182,10 @@ func validRange(ow, w, stride, pad, k int) (lo, hi int) {
 	if pad-k > 0 {
 		lo = (pad - k + stride - 1) / stride
 	}
-	// o*stride-pad+k <= w-1  =>  o <= (w-1+pad-k)/stride
-	hi = (w-1+pad-k)/stride + 1
-	hi = min(hi, ow)
+	// o*stride-pad+k <= w-1  =>  o <= (w-1+pad-k)/stride, none if negative
+	if t := w - 1 + pad - k; t >= 0 {
+		hi = min(t/stride+1, ow)
+	}
 	lo = min(lo, hi)
 	return lo, hi
 }
