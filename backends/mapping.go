@@ -151,7 +151,7 @@ func WriteMapping(dir string, g *ir.Graph, t *Target, x MappingExtras) error {
 	if err := yaml.Unmarshal(doc, &generic); err != nil {
 		return fmt.Errorf("backends: write mapping json: %w", err)
 	}
-	js, err := json.MarshalIndent(generic, "", " ")
+	js, err := json.Marshal(generic)
 	if err != nil {
 		return fmt.Errorf("backends: write mapping json: %w", err)
 	}

@@ -1,0 +1,207 @@
+package passes
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/autosnn/autosnn/ir"
+	"github.com/autosnn/autosnn/passes/internal/netgen"
+)
+
+// problemFor splits a random net with random rates; ok is false when the
+// net does not fit the chip.
+func problemFor(t *testing.T, chip string, seed uint64) (*ir.Graph, *Problem, bool) {
+	t.Helper()
+	g := randGraph(t, seed)
+	netgen.Rates(g, seed, 0.5)
+	_, p, err := SplitAndBuild(g, lookup(t, chip), SplitOptions{})
+	if err != nil {
+		return g, nil, false
+	}
+	return g, p, true
+}
+
+// TestCostMulticast checks the cost on a hand-made problem: one source
+// fragment whose net reaches three fragments.
+func TestCostMulticast(t *testing.T) {
+	p := &Problem{Frags: make([]Fragment, 4), Src: []int32{0}, W: []float64{0.5}, NN: []int32{1},
+		pinStart: []int32{0, 3}, pins: []int32{1, 2, 3}}
+	cases := []struct {
+		part []int32
+		want float64
+	}{
+		{[]int32{0, 0, 0, 0}, 0},   // all on the source's core
+		{[]int32{0, 1, 1, 1}, 0.5}, // one destination core: one message
+		{[]int32{0, 1, 2, 1}, 1},   // two destination cores
+		{[]int32{0, 0, 1, 2}, 1},   // own core not counted
+		{[]int32{3, 0, 1, 2}, 1.5}, // three foreign cores
+	}
+	for _, c := range cases {
+		if got := p.Cost(c.part); got != c.want {
+			t.Errorf("Cost(%v) = %g, want %g", c.part, got, c.want)
+		}
+	}
+}
+
+// TestGainMatchesCost moves random fragments and checks the incremental
+// gain, fan-out and fan-in bookkeeping against recomputation.
+func TestGainMatchesCost(t *testing.T) {
+	checked := 0
+	for seed := uint64(1); seed <= 12; seed++ {
+		g, p, ok := problemFor(t, "tiny", seed)
+		if !ok || len(p.Frags) < 3 {
+			continue
+		}
+		_ = g
+		s := newPState(p, Limits{Neurons: 1 << 30, MemBytes: 1 << 40})
+		s.budN, s.budM = 1<<30, 1<<40
+		r := rand.New(rand.NewPCG(seed, 1))
+		k := 3
+		for q := 0; q < k; q++ {
+			s.newPart()
+		}
+		fo := map[int32]int64{}
+		for v := range p.Frags {
+			q := int32(r.IntN(k))
+			s.gain(int32(v), q, fo)
+			s.apply(int32(v), q, fo)
+		}
+		for step := 0; step < 40; step++ {
+			v := int32(r.IntN(len(p.Frags)))
+			q := int32(r.IntN(k))
+			if q == s.part[v] {
+				continue
+			}
+			before := p.Cost(s.part)
+			gain := s.gain(v, q, fo)
+			s.apply(v, q, fo)
+			after := p.Cost(s.part)
+			if math.Abs((before-after)-gain) > 1e-9*math.Max(1, before) {
+				t.Fatalf("seed %d: move %d -> part %d: gain %g, want %g", seed, v, q, gain, before-after)
+			}
+			checked++
+			// Fan-out and fan-in per part, recomputed.
+			wantFO := make([]int64, k)
+			for n := range p.Src {
+				seen := map[int32]bool{}
+				for _, d := range p.Dests(n) {
+					seen[s.part[d]] = true
+				}
+				wantFO[s.part[p.Src[n]]] += int64(p.NN[n]) * int64(len(seen))
+			}
+			wantFI := make([]int, k)
+			for q := 0; q < k; q++ {
+				src := map[int32]bool{}
+				for v := range p.Frags {
+					if s.part[v] == int32(q) {
+						for _, x := range p.Sources(v) {
+							src[x] = true
+						}
+					}
+				}
+				wantFI[q] = len(src)
+			}
+			if diff := cmp.Diff(wantFO, s.fanOut[:k]); diff != "" {
+				t.Fatalf("seed %d step %d: fan-out per part (-want +got):\n%s", seed, step, diff)
+			}
+			if diff := cmp.Diff(wantFI, s.fanIn[:k]); diff != "" {
+				t.Fatalf("seed %d step %d: fan-in per part (-want +got):\n%s", seed, step, diff)
+			}
+		}
+	}
+	if checked < 100 {
+		t.Errorf("checked %d moves, want >= 100", checked)
+	}
+}
+
+// TestPartitionProperties: every fragment in exactly one part, parts within
+// every limit, refinement never worse than the packing, Cost consistent,
+// and the result deterministic.
+func TestPartitionProperties(t *testing.T) {
+	for _, chip := range testChips {
+		tg := lookup(t, chip)
+		lim := TargetLimits(tg)
+		done := 0
+		for seed := uint64(1); seed <= 20; seed++ {
+			g, p, ok := problemFor(t, chip, seed)
+			if !ok {
+				continue
+			}
+			opt := PartitionOptions{Imbalance: 0.03, MaxParts: tg.NumCores}
+			pt, err := PartitionProblem(g, p, lim, opt)
+			if err != nil {
+				continue // a *FitError: more parts than cores
+			}
+			done++
+			if len(pt.Part) != len(p.Frags) {
+				t.Fatalf("%s seed %d: %d assignments, want %d", chip, seed, len(pt.Part), len(p.Frags))
+			}
+			used := make([]bool, pt.K)
+			for v, q := range pt.Part {
+				if q < 0 || int(q) >= pt.K {
+					t.Fatalf("%s seed %d: fragment %d in part %d, want 0..%d", chip, seed, v, q, pt.K-1)
+				}
+				used[q] = true
+			}
+			for q, u := range used {
+				if !u {
+					t.Errorf("%s seed %d: part %d empty, want parts numbered densely", chip, seed, q)
+				}
+			}
+			if v := p.PartLimits(pt, lim); len(v) > 0 {
+				t.Errorf("%s seed %d: limits violated: %v", chip, seed, v)
+			}
+			if pt.Cost > pt.InitialCost+1e-9 {
+				t.Errorf("%s seed %d: refined cost %g > initial %g", chip, seed, pt.Cost, pt.InitialCost)
+			}
+			if c := p.Cost(pt.Part); c != pt.Cost {
+				t.Errorf("%s seed %d: Cost = %g, recomputed %g", chip, seed, pt.Cost, c)
+			}
+			again, err := PartitionProblem(g, p, lim, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(pt.Part, again.Part); diff != "" {
+				t.Errorf("%s seed %d: partition not deterministic (-first +second):\n%s", chip, seed, diff)
+			}
+		}
+		if done < 10 {
+			t.Errorf("%s: %d random nets partitioned, want >= 10", chip, done)
+		}
+	}
+}
+
+// TestMetisGraph: the exported graph is valid METIS input whose vertex
+// weights are the fragments' neurons and memory.
+func TestMetisGraph(t *testing.T) {
+	_, p, ok := problemFor(t, "tiny", 3)
+	if !ok {
+		t.Skip("seed 3 does not fit tiny")
+	}
+	mg := p.MetisGraph()
+	if err := mg.Check(); err != nil {
+		t.Fatal(err)
+	}
+	for v := range p.Frags {
+		if got, want := mg.VWeights[v], []int64{int64(p.Neurons[v]), p.Mem[v]}; !cmp.Equal(got, want) {
+			t.Errorf("vertex %d weights %v, want %v", v, got, want)
+		}
+	}
+	part := make([]int, len(p.Frags))
+	for v := range part {
+		part[v] = v % 3
+	}
+	pt, err := p.ImportPartition(part, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pt.K != min(3, len(p.Frags)) || pt.Cost != p.Cost(pt.Part) {
+		t.Errorf("imported K %d cost %g, want %d and %g", pt.K, pt.Cost, min(3, len(p.Frags)), p.Cost(pt.Part))
+	}
+	if _, err := p.ImportPartition(part[1:], 3); err == nil {
+		t.Errorf("ImportPartition of a short list: nil error")
+	}
+}
