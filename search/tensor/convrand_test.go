@@ -88,7 +88,7 @@ func TestConvRandomShapes(t *testing.T) {
 // counts.
 func TestSgemmRandomShapes(t *testing.T) {
 	r := rand.New(rand.NewPCG(31, 32))
-	n := 40
+	n := 30
 	if testing.Short() {
 		n = 10
 	}
@@ -99,7 +99,7 @@ func TestSgemmRandomShapes(t *testing.T) {
 			for range n {
 				c := gemmCase{
 					transA: r.IntN(2) == 0, transB: r.IntN(2) == 0,
-					m: 1 + r.IntN(150), n: 1 + r.IntN(300), k: 1 + r.IntN(600),
+					m: 1 + r.IntN(100), n: 1 + r.IntN(200), k: 1 + r.IntN(400),
 					alpha: scalars[r.IntN(len(scalars))], beta: scalars[r.IntN(len(scalars))], pad: r.IntN(3),
 				}
 				a, lda, b, ldb, cm, ldc := c.operands(r)

@@ -14,7 +14,7 @@ func workerCountsFor(t *testing.T) []int {
 	if testing.Short() {
 		return []int{1, 3}
 	}
-	return []int{1, 2, 3, 4, 7}
+	return []int{1, 2, 3, 7}
 }
 
 // TestSgemmDeterministic requires bit-identical results for every worker
@@ -57,8 +57,8 @@ func TestConvDeterministic(t *testing.T) {
 	r := rand.New(rand.NewPCG(15, 16))
 	workerCounts := workerCountsFor(t)
 	for _, s := range []ConvShape{
-		{N: 9, Cin: 16, H: 32, W: 32, Cout: 16, KH: 3, KW: 3, Stride: 1, Pad: 1},
-		{N: 11, Cin: 32, H: 16, W: 16, Cout: 32, KH: 5, KW: 5, Stride: 2, Pad: 2},
+		{N: 5, Cin: 16, H: 32, W: 32, Cout: 16, KH: 3, KW: 3, Stride: 1, Pad: 1},
+		{N: 7, Cin: 32, H: 16, W: 16, Cout: 32, KH: 5, KW: 5, Stride: 2, Pad: 2},
 		{N: 13, Cin: 64, H: 8, W: 8, Cout: 64, KH: 1, KW: 1, Stride: 1, Pad: 0},
 	} {
 		t.Run(s.String(), func(t *testing.T) {
