@@ -182,7 +182,10 @@ func Analyze(g *ir.Graph, t *backends.Target) *Analysis {
 						stamp[gid] = int32(c)
 						u.FanIn++
 						dests[gid]++
-						src := int32(e.Src.Core[j])
+						src := e.Src.Core[j]
+						if !t.ValidCore(int(src)) {
+							return // reported as a problem of the source layer
+						}
 						a.Axons[[2]int32{src, int32(c)}]++
 						rate := rateOf(e.Src, j)
 						if src != int32(c) {
