@@ -22,7 +22,7 @@ func TestWriteDOT(t *testing.T) {
 	for _, want := range []string{
 		`digraph "net" {`,
 		"subgraph cluster_chip0", "subgraph cluster_chip1",
-		`c9 [label="core 9\n(2,0)/1\n64 neurons (100%)\nb\nc", pos="180,0!"];`,
+		`c9 [label="core 9\n(2,0)/1\n64 neurons (100%)\nb\nc", pos="420,0!"];`,
 		`c0 -> c9 [label="12.5", weight=12.5, penwidth=5.00];`,
 		`c9 -> c0 [label="2", weight=2, penwidth=1.22];`,
 	} {
