@@ -93,6 +93,11 @@ func (e *Evaluator) Evaluate(ctx context.Context, archs []search.Arch) ([]search
 	correct := make([]int, len(archs))
 	net.SetTraining(false)
 	defer net.SetTraining(true)
+	// Inference cannot produce the non-finite values training guards
+	// against unless the weights hold them; skip the per-layer scans.
+	check := net.env.CheckFinite
+	net.env.CheckFinite = false
+	defer func() { net.env.CheckFinite = check }()
 	if e.Recalib > 0 {
 		saved := make([][]float32, len(net.buffers))
 		for i, b := range net.buffers {

@@ -433,3 +433,90 @@ func TestEverySpaceAndInput(t *testing.T) {
 	}
 }
 
+// TestPathMatchesNet checks a super-network path against the plain
+// network of the same architecture (search/train.Build) with the same
+// weights: equal loss, predictions, spikes and parameter gradients.
+func TestPathMatchesNet(t *testing.T) {
+	sp := tinySpace(t, "snn1")
+	tr := mkTrainer(t, sp, tinyHyper(1))
+	if err := tr.Run(context.Background(), tinyData()); err != nil {
+		t.Fatal(err)
+	}
+	sn := tr.Net
+	for _, a := range []search.Arch{{3, 4, 0, 1, 2}, {0, 0, 0, 0, 0}, {4, 3, 2, 1, 4}} {
+		g, err := frontend.Lower(sp.Spec(a))
+		if err != nil {
+			t.Fatal(err)
+		}
+		net, err := train.Build(g, rand.New(rand.NewPCG(9, 9)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Copy the path's weights into the net.
+		byName := map[string]*nn.Param{}
+		for i, p := range sn.Params() {
+			if sn.OnPath(i, a) {
+				byName[pathName(sn, p.Name)] = p
+			}
+		}
+		for _, p := range sn.Buffers() {
+			if !strings.HasPrefix(p.Name, "blocks.") || onPathName(sn, p.Name, a) {
+				byName[pathName(sn, p.Name)] = p
+			}
+		}
+		for _, p := range append(append([]*nn.Param(nil), net.Params()...), net.Buffers()...) {
+			q := byName[p.Name]
+			if q == nil {
+				t.Fatalf("arch %s: net parameter %s has no super-network counterpart", a.Key(), p.Name)
+			}
+			copy(p.Data, q.Data)
+		}
+		it, _ := tinyData().Eval(context.Background())
+		it.Next()
+		b := it.Batch()
+		x := &nn.Tensor{Shape: b.Shape, Data: b.X}
+		nn.ZeroGrad(sn.Params())
+		nn.ZeroGrad(net.Params())
+		l1, s1, err := sn.Forward(x, b.Labels, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sn.Backward(); err != nil {
+			t.Fatal(err)
+		}
+		l2, err := net.Forward(x, b.Labels)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := net.Backward(); err != nil {
+			t.Fatal(err)
+		}
+		p2, _ := net.SpikeMetrics()
+		if l1 != l2 || s1 != p2 {
+			t.Errorf("arch %s: super-network loss %v spikes %d, net loss %v spikes %d", a.Key(), l1, s1, l2, p2)
+		}
+		if d := cmp.Diff(net.Predict(nil), sn.Predict(nil)); d != "" {
+			t.Errorf("arch %s: predictions differ (-net +supernet):\n%s", a.Key(), d)
+		}
+		for _, p := range net.Params() {
+			if d := cmp.Diff(p.Grad, byName[p.Name].Grad); d != "" {
+				t.Errorf("arch %s: gradient of %s differs (-net +supernet):\n%s", a.Key(), p.Name, d)
+			}
+		}
+		net.Close()
+	}
+}
+
+// pathName maps a super-network tensor name to the plain network's
+// ("blocks.2.SRB_k5.conv1.weight" -> "blocks.2.conv1.weight").
+func pathName(sn *SuperNet, name string) string {
+	parts := strings.SplitN(name, ".", 4)
+	if len(parts) == 4 && parts[0] == "blocks" {
+		for _, c := range sn.Space().Candidates {
+			if parts[2] == c {
+				return parts[0] + "." + parts[1] + "." + parts[3]
+			}
+		}
+	}
+	return name
+}
