@@ -285,6 +285,9 @@ type pstate struct {
 	member [][]int32
 	// netParts holds per net its destination parts with pin counts.
 	netParts [][]pc
+	// hop, when not nil, gives the mesh distance between parts: refine
+	// then minimises rate x hops (gainHop) instead of messages (gain).
+	hop func(a, b int32) float64
 	budN     int
 	budM     int64
 }
@@ -392,6 +395,22 @@ func (s *pstate) gain(v int32, to int32, fo map[int32]int64) float64 {
 		}
 	}
 	return d
+}
+
+// g is the gain refine uses: messages, or rate x hops once parts have cores.
+func (s *pstate) g(v, to int32, fo map[int32]int64) float64 {
+	if s.hop != nil {
+		return s.gainHop(v, to, fo)
+	}
+	return s.gain(v, to, fo)
+}
+
+// cost is the objective refine minimises.
+func (s *pstate) cost() float64 {
+	if s.hop != nil {
+		return s.hopCost()
+	}
+	return s.p.Cost(s.part)
 }
 
 // fanInDelta returns how many sources of v part q does not hold yet.
@@ -583,7 +602,7 @@ func (s *pstate) refine(passes int, res *Partition) {
 	const maxCands = 6
 	for pass := 0; pass < passes; pass++ {
 		improved := 0
-		before := s.p.Cost(s.part)
+		before := s.cost()
 		for v := range p.Frags {
 			vv := int32(v)
 			from := s.part[vv]
@@ -624,7 +643,7 @@ func (s *pstate) refine(passes int, res *Partition) {
 			}
 			k := 0
 			for _, c := range gs {
-				if g := s.gain(vv, c.q, fo); g > 1e-12 {
+				if g := s.g(vv, c.q, fo); g > 1e-12 {
 					gs[k] = cg{c.q, g}
 					k++
 				}
@@ -633,7 +652,7 @@ func (s *pstate) refine(passes int, res *Partition) {
 			sort.SliceStable(gs, func(a, b int) bool { return gs[a].g > gs[b].g })
 			done := false
 			for _, c := range gs {
-				s.gain(vv, c.q, fo)
+				s.g(vv, c.q, fo)
 				if s.feasible(vv, c.q, fo) {
 					s.apply(vv, c.q, fo)
 					res.Moves++
@@ -659,13 +678,13 @@ func (s *pstate) refine(passes int, res *Partition) {
 					s.mem[c.q]-p.Mem[u]+p.Mem[vv] > s.budM || s.mem[from]-p.Mem[vv]+p.Mem[u] > s.budM {
 					continue
 				}
-				if g1+s.gain(u, from, fo2) <= 1e-12 {
+				if g1+s.g(u, from, fo2) <= 1e-12 {
 					continue
 				}
 				tried++
-				s.gain(vv, c.q, fo)
+				s.g(vv, c.q, fo)
 				s.apply(vv, c.q, fo)
-				g2 := s.gain(u, from, fo2)
+				g2 := s.g(u, from, fo2)
 				if g1+g2 > 1e-12 && s.feasible(u, from, fo2) {
 					s.apply(u, from, fo2)
 					if s.partOK(from) && s.partOK(c.q) && s.fanOutOK() {
@@ -673,14 +692,14 @@ func (s *pstate) refine(passes int, res *Partition) {
 						improved++
 						break
 					}
-					s.gain(u, c.q, fo2)
+					s.g(u, c.q, fo2)
 					s.apply(u, c.q, fo2)
 				}
-				s.gain(vv, from, fo)
+				s.g(vv, from, fo)
 				s.apply(vv, from, fo)
 			}
 		}
-		if improved == 0 || before-s.p.Cost(s.part) < 0.002*before {
+		if improved == 0 || before-s.cost() < 0.002*before {
 			break
 		}
 	}

@@ -48,6 +48,10 @@ type PlaceOptions struct {
 	// mean load of the start placement) against the hop cost; 0 means 1,
 	// negative disables the term.
 	LoadWeight float64
+	// Start, if not nil, is the starting core of each part (distinct valid
+	// cores) instead of the Hilbert-curve start; annealing then starts
+	// cooler (a refinement of a good placement).
+	Start []int32
 }
 
 // Metrics measure a placed mapping's traffic. Loads are in messages per
@@ -257,8 +261,15 @@ func Place(t *backends.Target, k int, edges []Edge, opt PlaceOptions) (*Placemen
 	// Start: parts in order along the curve. When the parts use a fraction
 	// of the chip, leave them contiguous (short paths).
 	for i := 0; i < k; i++ {
-		core[i] = int32(order[i])
-		at[order[i]] = int32(i)
+		c := int32(order[i])
+		if opt.Start != nil {
+			c = opt.Start[i]
+			if !t.ValidCore(int(c)) || at[c] >= 0 {
+				return nil, fmt.Errorf("place: start core %d of part %d invalid or taken", c, i)
+			}
+		}
+		core[i] = c
+		at[c] = int32(i)
 	}
 	res := &Placement{Core: core}
 	if k <= 1 || len(edges) == 0 {
@@ -364,6 +375,9 @@ func Place(t *backends.Target, k int, edges []Edge, opt PlaceOptions) (*Placemen
 		ns++
 	}
 	temp := sample / float64(max(ns, 1))
+	if opt.Start != nil {
+		temp /= 20
+	}
 	if temp == 0 {
 		temp = 1
 	}
@@ -426,6 +440,17 @@ func placePass(u *Unit) error {
 		if err != nil {
 			return err
 		}
+		// Move fragments between the placed cores to cut rate x hops, then
+		// anneal the result once more from where it is.
+		before := pl.Cost
+		pt2, cores := RefineOnMesh(u.G, p, u.Target, TargetLimits(u.Target), pt, pl.Core, 4)
+		pl2, err := Place(u.Target, pt2.K, Edges(p.Traffic(pt2.Part)), PlaceOptions{Seed: u.Seed + 1, Start: cores, Moves: pl.Moves / 2})
+		if err != nil {
+			return err
+		}
+		pl2.StartCost = pl.StartCost
+		u.logf("place: mesh refinement moved fragments: %d -> %d cores, %.6g -> %.6g messages per timestep; annealing %.6g -> %.6g", pt.K, pt2.K, pt.Cost, pt2.Cost, before, pl2.Cost)
+		u.Partition, pt, pl = pt2, pt2, pl2
 	}
 	u.Placement = pl
 	for i, pop := range u.G.Pops {
