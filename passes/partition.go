@@ -287,9 +287,9 @@ type pstate struct {
 	netParts [][]pc
 	// hop, when not nil, gives the mesh distance between parts: refine
 	// then minimises rate x hops (gainHop) instead of messages (gain).
-	hop func(a, b int32) float64
-	budN     int
-	budM     int64
+	hop  func(a, b int32) float64
+	budN int
+	budM int64
 }
 
 func newPState(p *Problem, lim Limits) *pstate {
