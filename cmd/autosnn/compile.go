@@ -49,7 +49,7 @@ func compileCommand() *cli.Command {
 			&cli.StringFlag{Name: "model", Required: true, Usage: "checkpoint file, IR directory, or architecture with --random-weights"},
 			&cli.StringFlag{Name: "chip", Value: "loihi1", Usage: "chip profile: built-in name (see `autosnn chips`) or YAML file"},
 			&cli.StringFlag{Name: "data", Value: "synthetic", Usage: "profiling samples: dataset spec name[:path], or synthetic"},
-			&cli.IntFlag{Name: "samples", Value: 8, Usage: "number of profiling samples (0: no profile, uniform rates)"},
+			&cli.IntFlag{Name: "samples", Value: 4, Usage: "number of profiling samples (0: no profile, uniform rates)"},
 			&cli.StringFlag{Name: "split", Value: "val", Usage: "dataset split the samples come from"},
 			&cli.StringFlag{Name: "out", Required: true, Usage: "output directory"},
 			&cli.StringFlag{Name: "dump-after", Usage: "print the IR after this pass"},
