@@ -19,6 +19,9 @@ var benchGemmShapes = []struct {
 	{"conv64x32x32k3_fwd", false, false, 64, 32 * 1024, 64 * 9},
 	{"conv16x32x32k3_dw", false, true, 16, 16 * 9, 32 * 1024},
 	{"conv64x8x8k3_dx", true, false, 64 * 9, 32 * 64, 64},
+	{"linear1024x100_fwd", false, true, 768, 100, 1024}, // head Linear 4C*16 -> 100, T*N = 8*96 rows
+	{"linear1024x100_dx", false, false, 768, 1024, 100},
+	{"linear1024x100_dw", true, false, 100, 1024, 768},
 	{"square256", false, false, 256, 256, 256},
 	{"square512", false, false, 512, 512, 512},
 	{"square1024", false, false, 1024, 1024, 1024},
@@ -69,9 +72,15 @@ func benchLoop(b *testing.B, flops float64, f func()) {
 }
 
 // benchConvShapes are the AutoSNN cell convolutions at batch 32: C=16 at
-// 32x32, 2C=32 at 16x16 and 4C=64 at 8x8, with 3x3 and 5x5 kernels.
+// 32x32, 2C=32 at 16x16 and 4C=64 at 8x8, with 3x3 and 5x5 kernels, then
+// the stem (3 -> C), a channel-doubling 1x1 shortcut and a stride-2 3x3
+// (the down-sampling blocks of SNN_3).
 func benchConvShapes() []ConvShape {
-	var ss []ConvShape
+	ss := []ConvShape{
+		{N: 32, Cin: 3, H: 32, W: 32, Cout: 16, KH: 3, KW: 3, Stride: 1, Pad: 1},
+		{N: 32, Cin: 16, H: 16, W: 16, Cout: 32, KH: 1, KW: 1, Stride: 1, Pad: 0},
+		{N: 32, Cin: 16, H: 32, W: 32, Cout: 32, KH: 3, KW: 3, Stride: 2, Pad: 1},
+	}
 	for _, d := range []struct{ c, hw int }{{16, 32}, {32, 16}, {64, 8}} {
 		for _, k := range []int{3, 5} {
 			ss = append(ss, ConvShape{N: 32, Cin: d.c, H: d.hw, W: d.hw, Cout: d.c, KH: k, KW: k, Stride: 1, Pad: k / 2})
@@ -95,7 +104,7 @@ func BenchmarkConv(b *testing.B) {
 			{"bwdFilter", func(ws *Workspace) { Conv2DBackwardFilter(s, x, y, dw, ws) }},
 		} {
 			for _, workers := range benchWorkers {
-				b.Run(fmt.Sprintf("C%d_%dx%d_k%d/%s/workers=%d", s.Cin, s.H, s.W, s.KH, op.name, workers), func(b *testing.B) {
+				b.Run(fmt.Sprintf("%s/%s/workers=%d", convBenchName(s), op.name, workers), func(b *testing.B) {
 					ws := NewWorkspace(workers)
 					defer ws.Close()
 					op.f(ws)
@@ -104,4 +113,19 @@ func BenchmarkConv(b *testing.B) {
 			}
 		}
 	}
+}
+
+// convBenchName names a benchmark shape: C16_32x32_k3 for the cell
+// convolutions, with the output channels and stride added when they differ
+// (C3to16_32x32_k3, C16to32_32x32_k3s2).
+func convBenchName(s ConvShape) string {
+	name := fmt.Sprintf("C%d", s.Cin)
+	if s.Cout != s.Cin {
+		name += fmt.Sprintf("to%d", s.Cout)
+	}
+	name += fmt.Sprintf("_%dx%d_k%d", s.H, s.W, s.KH)
+	if s.Stride != 1 {
+		name += fmt.Sprintf("s%d", s.Stride)
+	}
+	return name
 }

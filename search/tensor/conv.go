@@ -403,7 +403,7 @@ func (j *convJob) run(st *state, worker, task int) {
 			for i := 0; i < cnt; i++ {
 				padImage(s, x[(n0+i)*j.imgSize:(n0+i+1)*j.imgSize], bufs.row[i*img:(i+1)*img])
 			}
-			gemmNTInd(st.kern, s.Cout, k, ld, dyc, ld, bufs.row, st.roff, st.qoff[:ld/8], part, k)
+			gemmNTInd(st.kern, &bufs.gemm.dotTmp, s.Cout, k, ld, dyc, ld, bufs.row, st.roff, st.qoff[:ld/8], part, k)
 			return
 		}
 		var col []float32

@@ -52,7 +52,7 @@ func dotTileGo(rows, cols, k8 int, a []float32, lda int, b []float32, ldb int, c
 // gemmNT computes rows [i0, i1) and columns [j0, j1) of C for
 // C = alpha*A*B^T + beta*C (A m x k and B n x k, both stored row-major).
 // i0 must be a multiple of dr and j0 of dc.
-func gemmNT(dot dotFunc, g *gemmArgs, i0, i1, j0, j1 int) {
+func gemmNT(dot dotFunc, scratch *[dr * dc]float32, g *gemmArgs, i0, i1, j0, j1 int) {
 	scaleTile(g, i0, i1, j0, j1)
 	if g.k == 0 || g.alpha == 0 {
 		return
@@ -65,31 +65,40 @@ func gemmNT(dot dotFunc, g *gemmArgs, i0, i1, j0, j1 int) {
 		if jOuter {
 			for j := j0; j < j1; j += dc {
 				for i := i0; i < i1; i += dr {
-					dotBlock(dot, g, i, min(dr, i1-i), j, min(dc, j1-j), pc, kb)
+					dotBlock(dot, scratch, g, i, min(dr, i1-i), j, min(dc, j1-j), pc, kb)
 				}
 			}
 			continue
 		}
 		for i := i0; i < i1; i += dr {
 			for j := j0; j < j1; j += dc {
-				dotBlock(dot, g, i, min(dr, i1-i), j, min(dc, j1-j), pc, kb)
+				dotBlock(dot, scratch, g, i, min(dr, i1-i), j, min(dc, j1-j), pc, kb)
 			}
 		}
 	}
 }
 
 // dotBlock adds alpha times the dot products of rows [i, i+rows) of A and
-// [j, j+cols) of B over the reduction block [pc, pc+kb) to C.
-func dotBlock(dot dotFunc, g *gemmArgs, i, rows, j, cols, pc, kb int) {
+// [j, j+cols) of B over the reduction block [pc, pc+kb) to C. A ragged tile
+// (only at the bottom or right edge of C) is computed as the full tile that
+// ends at the same place, into scratch, of which only the new elements are
+// added to C: every element is thus computed by the same kernel, whatever
+// the tiling.
+func dotBlock(dot dotFunc, scratch *[dr * dc]float32, g *gemmArgs, i, rows, j, cols, pc, kb int) {
 	a, b, c := g.a, g.b, g.c
 	lda, ldb, ldc := g.lda, g.ldb, g.ldc
 	k8 := kb / 8
-	ap, bp, cp := a[i*lda+pc:], b[j*ldb+pc:], c[i*ldc+j:]
 	if k8 > 0 {
-		if rows == dr && cols == dc {
-			dot(k8, ap, lda, bp, ldb, cp, ldc, g.alpha)
-		} else {
-			dotTileGo(rows, cols, k8, ap, lda, bp, ldb, cp, ldc, g.alpha)
+		switch {
+		case rows == dr && cols == dc:
+			dot(k8, a[i*lda+pc:], lda, b[j*ldb+pc:], ldb, c[i*ldc+j:], ldc, g.alpha)
+		case g.m >= dr && g.n >= dc:
+			si, sj := i+rows-dr, j+cols-dc
+			clear(scratch[:])
+			dot(k8, a[si*lda+pc:], lda, b[sj*ldb+pc:], ldb, scratch[:], dc, g.alpha)
+			addScratch(scratch, rows, cols, c[i*ldc+j:], ldc)
+		default:
+			dotTileGo(rows, cols, k8, a[i*lda+pc:], lda, b[j*ldb+pc:], ldb, c[i*ldc+j:], ldc, g.alpha)
 		}
 	}
 	if 8*k8 == kb {
@@ -104,6 +113,18 @@ func dotBlock(dot dotFunc, g *gemmArgs, i, rows, j, cols, pc, kb int) {
 				s += v * bt[p]
 			}
 			c[(i+ii)*ldc+j+jj] += g.alpha * s
+		}
+	}
+}
+
+// addScratch adds the last rows x cols corner of a full dot tile computed
+// into scratch to C (c[0] is the corner's top-left element).
+func addScratch(scratch *[dr * dc]float32, rows, cols int, c []float32, ldc int) {
+	for ii := 0; ii < rows; ii++ {
+		src := scratch[(dr-rows+ii)*dc+dc-cols : (dr-rows+ii+1)*dc]
+		dst := c[ii*ldc : ii*ldc+cols]
+		for jj, v := range src {
+			dst[jj] += v
 		}
 	}
 }
@@ -152,17 +173,23 @@ func dotIndTileGo(rows, cols, k8 int, a []float32, lda int, b []float32, boff, q
 // row stride lda and B is the indirect n x k matrix of dotIndFunc (row
 // offsets boff, n entries; group offsets qoff, k/8 entries; k a multiple of
 // 8). Its sums are those gemmNT gives on the explicit B.
-func gemmNTInd(kern kernels, m, n, k int, a []float32, lda int, b []float32, boff, qoff []int32, c []float32, ldc int) {
+func gemmNTInd(kern kernels, scratch *[dr * dc]float32, m, n, k int, a []float32, lda int, b []float32, boff, qoff []int32, c []float32, ldc int) {
 	for i := 0; i < m; i++ {
 		clear(c[i*ldc : i*ldc+n])
 	}
 	block := func(i, j, pc, kb int) {
 		rows, cols := min(dr, m-i), min(dc, n-j)
-		ap, cp, q := a[i*lda+pc:], c[i*ldc+j:], qoff[pc/8:(pc+kb)/8]
-		if rows == dr && cols == dc {
-			kern.dotInd(kb/8, ap, lda, b, boff[j:j+dc], q, cp, ldc, 1)
-		} else {
-			dotIndTileGo(rows, cols, kb/8, ap, lda, b, boff[j:j+cols], q, cp, ldc, 1)
+		q := qoff[pc/8 : (pc+kb)/8]
+		switch {
+		case rows == dr && cols == dc:
+			kern.dotInd(kb/8, a[i*lda+pc:], lda, b, boff[j:j+dc], q, c[i*ldc+j:], ldc, 1)
+		case m >= dr && n >= dc: // ragged edge: see dotBlock
+			si, sj := i+rows-dr, j+cols-dc
+			clear(scratch[:])
+			kern.dotInd(kb/8, a[si*lda+pc:], lda, b, boff[sj:sj+dc], q, scratch[:], dc, 1)
+			addScratch(scratch, rows, cols, c[i*ldc+j:], ldc)
+		default:
+			dotIndTileGo(rows, cols, kb/8, a[i*lda+pc:], lda, b, boff[j:j+cols], q, c[i*ldc+j:], ldc, 1)
 		}
 	}
 	for pc := 0; pc < k; pc += kcDot {

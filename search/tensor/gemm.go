@@ -15,9 +15,10 @@ type gemmArgs struct {
 
 // gemmBufs is one worker's packing scratch.
 type gemmBufs struct {
-	a   []float32 // packed A block, mc*kc
-	b   []float32 // packed B block, kc*nc
-	tmp [mr * nr]float32
+	a      []float32 // packed A block, mc*kc
+	b      []float32 // packed B block, kc*nc
+	tmp    [mr * nr]float32
+	dotTmp [dr * dc]float32
 }
 
 func newGemmBufs() *gemmBufs {
@@ -40,7 +41,7 @@ func gemmTile(kern kernelFunc, bufs *gemmBufs, g *gemmArgs, i0, i1, j0, j1 int) 
 			for ic := i0; ic < i1; ic += mc {
 				mb := min(mc, i1-ic)
 				packA(bufs.a, g.transA, g.a, g.lda, ic, mb, pc, kb, g.alpha)
-				macroKernel(kern, bufs, kb, mb, nb, c[ic*ldc+jc:], ldc)
+				macroKernel(kern, bufs.a, bufs.b, &bufs.tmp, kb, mb, nb, c[ic*ldc+jc:], ldc)
 			}
 		}
 	}
@@ -66,23 +67,23 @@ func scaleTile(g *gemmArgs, i0, i1, j0, j1 int) {
 	}
 }
 
-// macroKernel multiplies the packed mb x kb block of A with the packed
-// kb x nb block of B and adds the product to C (c[0] is the top-left
+// macroKernel multiplies the packed mb x kb block of A (apack) with the
+// packed kb x nb block of B (bpack) and adds the product to C (c[0] is the top-left
 // element of the block). The ragged last panel of A uses the kernel for
 // fewer rows; partial tiles at the right edge go through a scratch tile.
-func macroKernel(kern kernelFunc, bufs *gemmBufs, kb, mb, nb int, c []float32, ldc int) {
+func macroKernel(kern kernelFunc, apack, bpack []float32, tmpTile *[mr * nr]float32, kb, mb, nb int, c []float32, ldc int) {
 	for jr := 0; jr < nb; jr += nr {
 		cols := min(nr, nb-jr)
-		bp := bufs.b[jr*kb : jr*kb+kb*nr]
+		bp := bpack[jr*kb : jr*kb+kb*nr]
 		for ir := 0; ir < mb; ir += mr {
 			rows := min(mr, mb-ir)
-			ap := bufs.a[ir*kb : ir*kb+kb*mr]
+			ap := apack[ir*kb : ir*kb+kb*mr]
 			off := ir*ldc + jr
 			if cols == nr {
 				kern(rows, kb, ap, bp, c[off:], ldc)
 				continue
 			}
-			tmp := bufs.tmp[:]
+			tmp := tmpTile[:]
 			clear(tmp)
 			kern(rows, kb, ap, bp, tmp, nr)
 			for i := 0; i < rows; i++ {
@@ -201,7 +202,7 @@ func (j *gemmJob) run(s *state, worker, task int) {
 // by the dot path or the packed path as useDot decides.
 func (s *state) tile(worker int, g *gemmArgs, i0, i1, j0, j1 int) {
 	if useDot(g) {
-		gemmNT(s.kern.dot, g, i0, i1, j0, j1)
+		gemmNT(s.kern.dot, &s.bufs[worker].gemm.dotTmp, g, i0, i1, j0, j1)
 		return
 	}
 	gemmTile(s.kern.gemm, s.bufs[worker].gemm, g, i0, i1, j0, j1)
@@ -225,12 +226,13 @@ func (s *state) sgemm(g gemmArgs) {
 		s.tile(0, &g, 0, g.m, 0, g.n)
 		return
 	}
-	// Tiles start at multiples of mc (a multiple of mr and dr) and of unit
-	// (a multiple of nr, and of dc on the dot path).
-	unit, tnMax := nr, nc
-	if useDot(&g) {
-		unit, tnMax = nr*dc, 10*nr*dc
+	if !useDot(&g) {
+		s.sgemmShared(g)
+		return
 	}
+	// Dot path: tiles start at multiples of mc (a multiple of dr) and of
+	// unit (a multiple of dc).
+	unit, tnMax := nr*dc, 10*nr*dc
 	tm, tn := mc, tnMax
 	nTm := (g.m + tm - 1) / tm
 	if want := 4 * s.workers; nTm*((g.n+tn-1)/tn) < want {
@@ -242,6 +244,84 @@ func (s *state) sgemm(g gemmArgs) {
 	*j = gemmJob{g: g, tm: tm, tn: tn, nTn: (g.n + tn - 1) / tn}
 	s.parallel(nTm*j.nTn, j)
 	j.g = gemmArgs{} // drop references to the caller's slices
+}
+
+// sharedJob is one parallel phase of a packed GEMM whose workers share the
+// packed B block: phase packPhase packs groups of B panels into bpack,
+// phase computePhase packs a block of A per task and runs the macro-kernel
+// on a range of B panels, phase scalePhase scales rows of C by beta.
+type sharedJob struct {
+	g       gemmArgs
+	phase   int
+	jc, nb  int // the B block: columns [jc, jc+nb)
+	pc, kb  int // and rows [pc, pc+kb)
+	bpack   []float32
+	packGrp int // B panels per packing task
+	tn, nTn int // columns per compute task (a multiple of nr) and tasks per row block
+}
+
+const (
+	scalePhase = iota
+	packPhase
+	computePhase
+	scaleRows = 64 // rows of C per scaling task
+)
+
+func (j *sharedJob) run(s *state, worker, task int) {
+	g := &j.g
+	switch j.phase {
+	case scalePhase:
+		i0 := task * scaleRows
+		scaleTile(g, i0, min(i0+scaleRows, g.m), 0, g.n)
+	case packPhase:
+		jr := task * j.packGrp * nr
+		cols := min(j.packGrp*nr, j.nb-jr)
+		packB(j.bpack[jr*j.kb:], g.transB, g.b, g.ldb, j.pc, j.kb, j.jc+jr, cols)
+	case computePhase:
+		bufs := s.bufs[worker].gemm
+		ic := task / j.nTn * mc
+		jr := task % j.nTn * j.tn
+		mb, cols := min(mc, g.m-ic), min(j.tn, j.nb-jr)
+		packA(bufs.a, g.transA, g.a, g.lda, ic, mb, j.pc, j.kb, g.alpha)
+		macroKernel(s.kern.gemm, bufs.a, j.bpack[jr*j.kb:], &bufs.tmp, j.kb, mb, cols, g.c[ic*g.ldc+j.jc+jr:], g.ldc)
+	}
+}
+
+// sgemmShared runs a packed GEMM in parallel the way gemmTile runs it
+// serially, block by block of B: the workers first pack the kc x nc block
+// of B together into a shared buffer, then each computes a row block of C
+// (or part of one) against it. Every element goes through the same blocks
+// and kernels as in gemmTile, so the result is bit-identical to it.
+func (s *state) sgemmShared(g gemmArgs) {
+	j := &s.sharedJob
+	*j = sharedJob{g: g}
+	s.parallel((g.m+scaleRows-1)/scaleRows, j)
+	if g.k != 0 && g.alpha != 0 {
+		s.bshared = grow(s.bshared, kc*nc)
+		j.bpack = s.bshared
+		nTm := (g.m + mc - 1) / mc
+		for jc := 0; jc < g.n; jc += nc {
+			j.jc, j.nb = jc, min(nc, g.n-jc)
+			panels := (j.nb + nr - 1) / nr
+			j.packGrp = max(1, (panels+2*s.workers-1)/(2*s.workers))
+			// Enough compute tasks to keep every worker busy: split the
+			// block's columns when there are few row blocks.
+			j.tn = roundUp(j.nb, nr)
+			if want := 2 * s.workers; nTm < want {
+				split := (want + nTm - 1) / nTm
+				j.tn = max(roundUp((j.nb+split-1)/split, nr), 2*nr)
+			}
+			j.nTn = (j.nb + j.tn - 1) / j.tn
+			for pc := 0; pc < g.k; pc += kc {
+				j.pc, j.kb = pc, min(kc, g.k-pc)
+				j.phase = packPhase
+				s.parallel((panels+j.packGrp-1)/j.packGrp, j)
+				j.phase = computePhase
+				s.parallel(nTm*j.nTn, j)
+			}
+		}
+	}
+	*j = sharedJob{} // drop references to the caller's slices
 }
 
 // Split-K parameters: a GEMM with a small output and a long reduction (the

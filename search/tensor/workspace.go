@@ -34,18 +34,20 @@ type state struct {
 	closed bool // set by close; parallel then runs serially
 
 	// Job descriptors, reused so dispatch does not allocate.
-	gemmJob  gemmJob
-	convJob  convJob
-	splitJob splitKJob
+	gemmJob   gemmJob
+	convJob   convJob
+	splitJob  splitKJob
+	sharedJob sharedJob
 
-	part   []float32 // per-chunk partial filter gradients
-	partK  []float32 // per-chunk partial products of a split-K GEMM
-	wpack  []float32 // filters packed as GEMM A panels, shared by all workers
-	wflip  []float32 // filters transposed and flipped for backward data
-	offs   []int32   // patch offsets of the output pixels (patchOffsets)
-	contig []bool    // which nr-chunks of output pixels read consecutive inputs
-	roff   []int32   // patch row offsets (rowOffsets)
-	qoff   []int32   // 8-pixel group offsets (groupOffsets)
+	part    []float32 // per-chunk partial filter gradients
+	partK   []float32 // per-chunk partial products of a split-K GEMM
+	bshared []float32 // packed B block shared by the workers, kc*nc
+	wpack   []float32 // filters packed as GEMM A panels, shared by all workers
+	wflip   []float32 // filters transposed and flipped for backward data
+	offs    []int32   // patch offsets of the output pixels (patchOffsets)
+	contig  []bool    // which nr-chunks of output pixels read consecutive inputs
+	roff    []int32   // patch row offsets (rowOffsets)
+	qoff    []int32   // 8-pixel group offsets (groupOffsets)
 }
 
 // workerBufs is the scratch owned by one worker.
