@@ -16,12 +16,21 @@ type synapse struct {
 	w int32
 }
 
+// compactSynapse is a synapse in 4 bytes: the target as an offset from
+// its group's base neuron, and the weight. Used when every weight fits 16
+// bits and every group spans fewer than 2^16 neurons (Sim.compact).
+type compactSynapse struct {
+	dt uint16
+	w  int16
+}
+
 // group is the synapses of one source neuron on one destination core: the
 // payload of one spike message. energyPJ and latencyNs are the summed
 // synaptic-operation costs of the group (per-kind costs from the target).
 type group struct {
 	core      int32
 	srcPop    int32
+	base      int32  // smallest target neuron (compact form)
 	syn0      uint32 // synapses syns[syn0:syn1]
 	syn1      uint32
 	energyPJ  float64
@@ -242,10 +251,61 @@ func (s *Sim) build() error {
 		return fmt.Errorf("sim: mapping of %s on %s: %s", g.Name, t.Name(), strings.Join(errs, "; "))
 	}
 	s.outstanding = make([]int32, len(g.Pops)*t.NumCores)
-	s.cur = make([]int64, s.nNeurons)
+	s.sumAbs = make([]int64, s.nNeurons)
 	s.v = make([]int32, s.nNeurons)
 	s.expand(index)
+	// The synaptic sum of a neuron is bounded by the sum of the magnitudes
+	// of its weights; when every bound fits int32 the accumulators are
+	// int32 (half the memory traffic), else int64. Either way the sum is
+	// exact.
+	s.narrow = true
+	for _, v := range s.sumAbs {
+		if v > math.MaxInt32 {
+			s.narrow = false
+			break
+		}
+	}
+	s.sumAbs = nil
+	if s.narrow {
+		s.cur32 = make([]int32, s.nNeurons)
+		s.compactSynapses()
+	} else {
+		s.cur = make([]int64, s.nNeurons)
+	}
+	s.nSyn = len(s.syns) + len(s.csyns)
 	return nil
+}
+
+// compactSynapses switches to 4-byte synapses when they fit, halving the
+// memory the receiving cores stream through.
+func (s *Sim) compactSynapses() {
+	for i := range s.groups {
+		gr := &s.groups[i]
+		lo, hi := int32(math.MaxInt32), int32(-1)
+		for _, sy := range s.syns[gr.syn0:gr.syn1] {
+			if sy.w < math.MinInt16 || sy.w > math.MaxInt16 {
+				return
+			}
+			lo, hi = min(lo, sy.t), max(hi, sy.t)
+		}
+		if hi-lo > math.MaxUint16 {
+			return
+		}
+	}
+	s.csyns = make([]compactSynapse, len(s.syns))
+	for i := range s.groups {
+		gr := &s.groups[i]
+		lo := int32(math.MaxInt32)
+		for _, sy := range s.syns[gr.syn0:gr.syn1] {
+			lo = min(lo, sy.t)
+		}
+		gr.base = lo
+		for k := gr.syn0; k < gr.syn1; k++ {
+			s.csyns[k] = compactSynapse{dt: uint16(s.syns[k].t - lo), w: int16(s.syns[k].w)}
+		}
+	}
+	s.syns = nil
+	s.compact = true
 }
 
 func containsInt(xs []int, v int) bool {
@@ -335,6 +395,7 @@ func (s *Sim) expand(index map[*ir.Population]int) {
 				for end < len(sorted) && sorted[end].core == c {
 					en := sorted[end]
 					s.syns = append(s.syns, en.syn)
+					s.sumAbs[en.syn.t] += absI64(int64(en.syn.w))
 					gr.energyPJ += s.costs.synE[en.kind]
 					gr.latencyNs += s.costs.synT[en.kind]
 					end++
@@ -346,6 +407,13 @@ func (s *Sim) expand(index map[*ir.Population]int) {
 		}
 		sp.grp[sp.n] = int32(len(s.groups))
 	}
+}
+
+func absI64(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
 }
 
 func sortInt32(xs []int32) {

@@ -59,7 +59,7 @@ func NewSummary(s *Sim) *Summary {
 	}
 	return &Summary{
 		Graph: s.g.Name, Chip: s.t.Name(), ChipFile: s.t.File,
-		Timesteps: s.g.T, Neurons: s.nNeurons, Synapses: len(s.syns),
+		Timesteps: s.g.T, Neurons: s.nNeurons, Synapses: s.nSyn,
 		CoresUsed: used, TilesUsed: s.tilesInUse, s: s,
 	}
 }

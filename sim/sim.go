@@ -53,14 +53,22 @@ type Sim struct {
 	corePops []corePop
 	cores    []core
 	nNeurons int
-	syns     []synapse
+	syns     []synapse        // wide form, unless compact
+	csyns    []compactSynapse // compact form
+	compact  bool
+	nSyn     int
 	groups   []group
 	// cpIndex[pop*NumCores+core] is the corePop index, or -1.
 	cpIndex []int32
 
-	// Neuron state, by global neuron id.
-	cur []int64 // synaptic input of the current step
-	v   []int32 // membrane potential
+	// Neuron state, by global neuron id. The synaptic input of the current
+	// step is in cur32 when narrow (every neuron's sum of |weights| fits
+	// int32), else in cur.
+	cur    []int64
+	cur32  []int32
+	narrow bool
+	sumAbs []int64 // during build only
+	v      []int32 // membrane potential
 
 	// outstanding[srcPop*NumCores+core] counts messages from srcPop to core
 	// not yet processed or dropped in this step.
@@ -72,9 +80,13 @@ type Sim struct {
 	bufQ    []int32 // ring buffers of router input ports, bufCap each
 	bufHead []int32
 	bufLen  []int32
+	headOut []int16 // output port wanted by the head of each buffer, -1 if empty
 	occ     []int32 // messages held or reserved per input buffer
-	blocked []float64
-	bcause  []uint8
+	// creditWait marks buffers that a head upstream found full: the next
+	// freed slot must wake the upstream port.
+	creditWait []bool
+	blocked    []float64
+	bcause     []uint8
 	// Output ports, indexed like the input buffers.
 	nextFree  []float64
 	wake      []bool
@@ -177,7 +189,12 @@ func (s *Sim) buildNoC() {
 	s.bufQ = make([]int32, nb*int(s.costs.bufCap))
 	s.bufHead = make([]int32, nb)
 	s.bufLen = make([]int32, nb)
+	s.headOut = make([]int16, nb)
+	for i := range s.headOut {
+		s.headOut[i] = -1
+	}
 	s.occ = make([]int32, nb)
+	s.creditWait = make([]bool, nb)
 	s.blocked = make([]float64, nb)
 	s.bcause = make([]uint8, nb)
 	s.nextFree = make([]float64, nb)
@@ -195,7 +212,7 @@ func (s *Sim) Graph() *ir.Graph { return s.g }
 func (s *Sim) Target() *backends.Target { return s.t }
 
 // Synapses returns the number of expanded synapses stored on the chip.
-func (s *Sim) Synapses() int { return len(s.syns) }
+func (s *Sim) Synapses() int { return s.nSyn }
 
 // TilesInUse returns the number of tiles holding at least one neuron (the
 // tiles that take part in the barrier).
@@ -218,6 +235,7 @@ func (s *Sim) Run(input []float32, obs ir.StepFunc) (ImageResult, error) {
 	}
 	clear(s.v)
 	clear(s.cur)
+	clear(s.cur32)
 	clear(s.linkImage)
 	res := ImageResult{
 		Result: ir.Result{Spikes: make([]int, len(g.Pops)), Counter: make([]float32, g.Classes)},
@@ -318,6 +336,7 @@ func (s *Sim) runStep() (Stats, error) {
 	}
 	clear(s.nextFree)
 	clear(s.wake)
+	clear(s.creditWait)
 	clear(s.rr)
 	clear(s.linkStep)
 	for i := range s.blocked {
@@ -434,8 +453,14 @@ func (s *Sim) update(cpi int32) {
 	base := sp.base
 	for _, j := range cp.neurons {
 		gid := base + j
-		x := s.cur[gid]
-		s.cur[gid] = 0
+		var x int64
+		if s.narrow {
+			x = int64(s.cur32[gid])
+			s.cur32[gid] = 0
+		} else {
+			x = s.cur[gid]
+			s.cur[gid] = 0
+		}
 		if sp.hostI != nil {
 			x += int64(sp.hostI[j])
 		}
@@ -563,25 +588,36 @@ func (s *Sim) arrive(b, m int32) {
 	s.bufQ[b*cp+(s.bufHead[b]+s.bufLen[b])%cp] = m
 	s.bufLen[b]++
 	if s.bufLen[b] == 1 {
+		s.headOut[b] = int16(s.msgs[m].out)
 		s.tryBuffer(b)
 	}
 }
 
 func (s *Sim) popBuf(b int32) {
-	s.bufHead[b] = (s.bufHead[b] + 1) % s.costs.bufCap
+	cp := s.costs.bufCap
+	s.bufHead[b] = (s.bufHead[b] + 1) % cp
 	s.bufLen[b]--
+	if s.bufLen[b] > 0 {
+		s.headOut[b] = int16(s.msgs[s.bufQ[b*cp+s.bufHead[b]]].out)
+	} else {
+		s.headOut[b] = -1
+	}
 	s.occ[b]--
 	if s.blocked[b] >= 0 {
 		s.stalls[s.bcause[b]] += s.now - s.blocked[b]
 		s.blocked[b] = -1
 	}
-	// The freed slot is a credit for whoever feeds this buffer.
+	// The freed slot is a credit for whoever feeds this buffer, if it is
+	// waiting for one.
 	r, p := b/int32(s.nports), b%int32(s.nports)
 	if p < numDirs {
-		up := s.routers[r].nbr[p^1] // the upstream neighbour lies opposite the direction of travel
-		s.pendOut = append(s.pendOut, up*int32(s.nports)+p)
-	} else {
-		s.pendNI = append(s.pendNI, r*int32(s.t.Profile.Mesh.CoresPerTile)+p-numDirs)
+		if s.creditWait[b] {
+			s.creditWait[b] = false
+			up := s.routers[r].nbr[p^1] // the upstream neighbour lies opposite the direction of travel
+			s.pendOut = append(s.pendOut, up*int32(s.nports)+p)
+		}
+	} else if c := r*int32(s.t.Profile.Mesh.CoresPerTile) + p - numDirs; s.cores[c].niBlocked >= 0 {
+		s.pendNI = append(s.pendNI, c)
 	}
 }
 
@@ -666,6 +702,7 @@ func (s *Sim) tryBuffer(b int32) {
 					continue
 				}
 				s.block(b, causeBufferFull)
+				s.creditWait[nbuf] = true
 				return
 			}
 			s.popBuf(b)
@@ -689,7 +726,7 @@ func (s *Sim) tryBuffer(b int32) {
 func (s *Sim) tryOutput(po int32) {
 	if s.nextFree[po] > s.now {
 		// A credit came back while the port is sending: retry when it is free.
-		if !s.wake[po] {
+		if !s.wake[po] && s.wanted(po/int32(s.nports), po%int32(s.nports)) {
 			s.wake[po] = true
 			s.q.push(s.nextFree[po], evPortFree, po, 0)
 		}
@@ -697,11 +734,10 @@ func (s *Sim) tryOutput(po int32) {
 	}
 	np := int32(s.nports)
 	r, o := po/np, po%np
-	cp := s.costs.bufCap
 	for i := int32(0); i < np; i++ {
 		p := (s.rr[po] + i) % np
 		b := r*np + p
-		if s.bufLen[b] == 0 || s.msgs[s.bufQ[b*cp+s.bufHead[b]]].out != o {
+		if int32(s.headOut[b]) != o {
 			continue
 		}
 		s.tryBuffer(b)
@@ -721,10 +757,9 @@ func (s *Sim) tryOutput(po int32) {
 // output port o.
 func (s *Sim) wanted(r, o int32) bool {
 	np := int32(s.nports)
-	cp := s.costs.bufCap
 	for p := int32(0); p < np; p++ {
 		b := r*np + p
-		if s.bufLen[b] > 0 && s.msgs[s.bufQ[b*cp+s.bufHead[b]]].out == o {
+		if int32(s.headOut[b]) == o {
 			return true
 		}
 	}
@@ -750,9 +785,22 @@ func (s *Sim) deliver(mid int32) {
 	s.step.Stalls.CoreBusyNs += start - arrival
 	co.busyUntil = start + gr.latencyNs
 	s.lastActive = max(s.lastActive, co.busyUntil)
-	cur := s.cur
-	for _, sy := range s.syns[gr.syn0:gr.syn1] {
-		cur[sy.t] += int64(sy.w)
+	switch {
+	case s.compact:
+		cur := s.cur32[gr.base:]
+		for _, sy := range s.csyns[gr.syn0:gr.syn1] {
+			cur[sy.dt] += int32(sy.w)
+		}
+	case s.narrow:
+		cur := s.cur32
+		for _, sy := range s.syns[gr.syn0:gr.syn1] {
+			cur[sy.t] += sy.w
+		}
+	default:
+		cur := s.cur
+		for _, sy := range s.syns[gr.syn0:gr.syn1] {
+			cur[sy.t] += int64(sy.w)
+		}
 	}
 	s.step.SynOps += int64(gr.syn1 - gr.syn0)
 	s.step.Energy.SynapsePJ += gr.energyPJ

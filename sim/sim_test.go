@@ -388,3 +388,70 @@ func TestBadMapping(t *testing.T) {
 		t.Errorf("short input: got %v", err)
 	}
 }
+
+// TestAccumulatorForms runs the equivalence test with weights scaled so
+// that each synapse representation is used: compact (16-bit weights),
+// wide with int32 sums, and wide with int64 sums (which also exercises
+// saturation of the input current).
+func TestAccumulatorForms(t *testing.T) {
+	for _, tc := range []struct {
+		name            string
+		scale           int64
+		compact, narrow bool
+	}{
+		{"compact", 1, true, true},
+		{"wide-int32", 1000, false, true},
+		{"wide-int64", 1 << 24, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tg := mustTarget(t, "tiny-2chip")
+			g, err := residualNet(ir.Direct)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g = compileNet(t, g, tg, scattered, 8)
+			for _, e := range g.Projs {
+				if e.Q.Host {
+					continue
+				}
+				for i := range e.Q.Weights {
+					e.Q.Weights[i] = int32(int64(e.Q.Weights[i]) * tc.scale)
+				}
+			}
+			for _, p := range g.Pops[1:] {
+				p.Q.Threshold = int32(min(int64(p.Q.Threshold)*tc.scale, math.MaxInt32/2))
+				p.Q.VMin, p.Q.VMax = math.MinInt32, math.MaxInt32
+				p.Q.Scale *= float32(tc.scale)
+				for c := range p.Q.Bias {
+					p.Q.Bias[c] = int32(int64(p.Q.Bias[c]) * tc.scale)
+				}
+			}
+			s, err := New(g, tg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.compact != tc.compact || s.narrow != tc.narrow {
+				t.Fatalf("compact %v narrow %v, want %v %v", s.compact, s.narrow, tc.compact, tc.narrow)
+			}
+			rng := rand.New(rand.NewPCG(8, 8))
+			deep := 0
+			for img := 0; img < 2; img++ {
+				in := randomInput(g, rng)
+				wantRes, want := reference(t, g, in)
+				var got raster
+				if _, err := s.Run(in, got.observe); err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Fatalf("image %d: raster differs (-want +got):\n%s", img, diff)
+				}
+				for _, n := range wantRes.Spikes[2:] {
+					deep += n
+				}
+			}
+			if deep == 0 {
+				t.Fatal("no spikes beyond the stem: vacuous")
+			}
+		})
+	}
+}
