@@ -272,24 +272,25 @@ func filterChunk(s ConvShape) int {
 }
 
 // filterIndirect reports whether the filter gradient reads patches straight
-// from the padded images (stride 1 and output rows a multiple of 8 wide, so
-// every 8-pixel group reads consecutive inputs) instead of from an im2col
-// matrix.
+// from the padded, phase-split images (output rows a multiple of 8 wide, so
+// every 8-pixel group reads consecutive inputs of one phase) instead of
+// from an im2col matrix.
 func (s ConvShape) filterIndirect() bool {
-	return s.Stride == 1 && s.OutW()%8 == 0
+	return s.OutW()%8 == 0
 }
 
-// groupOffsets fills qoff (chunk*OH*OW/8 values) with the offset, in a
-// buffer of chunk padded images stored one after the other, of the
-// top-left input pixel of each 8-pixel group of output pixels.
+// groupOffsets fills qoff (chunk*OH*OW/8 values, increasing) with the
+// offset, in a buffer of chunk padded phase-split images stored one after
+// the other, of the top-left input pixel of each 8-pixel group of output
+// pixels, within its phase.
 func groupOffsets(s ConvShape, chunk int, qoff []int32) {
-	hp, wp := s.H+2*s.Pad, s.W+2*s.Pad
+	_, wph, size := s.phaseDims()
 	oh, ow := s.OutH(), s.OutW()
 	g := 0
 	for i := 0; i < chunk; i++ {
 		for y := 0; y < oh; y++ {
 			for x := 0; x < ow; x += 8 {
-				qoff[g] = int32(i*s.Cin*hp*wp + y*wp + x)
+				qoff[g] = int32(i*size + y*wph + x)
 				g++
 			}
 		}
@@ -322,8 +323,11 @@ func (st *state) conv(mode convMode, s ConvShape, in, w, out []float32, chunk in
 		k: s.Cin * s.KH * s.KW, p: s.OutH() * s.OutW(), imgSize: s.Cin * s.H * s.W}
 	switch mode {
 	case convForward:
+		st.roff = growInt32(st.roff, j.k)
+		st.perm = growInt32(st.perm, j.k)
+		sortedRowOffsets(s, st.roff, st.perm)
 		st.wpack = grow(st.wpack, j.k*roundUp(s.Cout, mr))
-		packAFull(st.wpack, false, w, j.k, s.Cout, j.k, 1)
+		packAPerm(st.wpack, w, j.k, s.Cout, j.k, st.perm)
 		st.offs = growInt32(st.offs, j.p)
 		nch := (j.p + nr - 1) / nr
 		if cap(st.contig) < nch {
@@ -331,8 +335,6 @@ func (st *state) conv(mode convMode, s ConvShape, in, w, out []float32, chunk in
 		}
 		st.contig = st.contig[:nch]
 		patchOffsets(s, st.offs, st.contig)
-		st.roff = growInt32(st.roff, j.k)
-		rowOffsets(s, st.roff)
 	case convBackwardData:
 		st.wpack = grow(st.wpack, s.Cout*roundUp(j.k, mr))
 		packAFull(st.wpack, true, w, j.k, j.k, s.Cout, 1)
@@ -359,7 +361,8 @@ func (j *convJob) run(st *state, worker, task int) {
 	switch j.mode {
 	case convForward:
 		x := j.in[task*j.imgSize : (task+1)*j.imgSize]
-		bufs.row = grow(bufs.row, s.Cin*(s.H+2*s.Pad)*(s.W+2*s.Pad))
+		_, _, size := s.phaseDims()
+		bufs.row = grow(bufs.row, size)
 		padImage(s, x, bufs.row)
 		convForwardImage(st.kern, bufs, s, st.wpack, bufs.row, j.out[task*s.Cout*p:], st.offs, st.roff, st.contig)
 	case convBackwardData:
@@ -398,7 +401,7 @@ func (j *convJob) run(st *state, worker, task int) {
 		if s.filterIndirect() {
 			// Read the patches straight from the padded images of the
 			// chunk, stored one after the other.
-			img := s.Cin * (s.H + 2*s.Pad) * (s.W + 2*s.Pad)
+			_, _, img := s.phaseDims()
 			bufs.row = grow(bufs.row, cnt*img)
 			for i := 0; i < cnt; i++ {
 				padImage(s, x[(n0+i)*j.imgSize:(n0+i+1)*j.imgSize], bufs.row[i*img:(i+1)*img])

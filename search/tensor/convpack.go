@@ -24,38 +24,83 @@ func packAFull(dst []float32, trans bool, a []float32, lda, m, k int, alpha floa
 	}
 }
 
-// padImage copies one image x (Cin x H x W) into xpad (Cin x Hp x Wp with
-// Hp = H+2*Pad, Wp = W+2*Pad), surrounded by Pad zeros on every side.
-func padImage(s ConvShape, x, xpad []float32) {
+// phaseDims returns the size of one stride phase of a padded image: with
+// stride S the zero-padded Hp x Wp image (Hp = H+2*Pad, Wp = W+2*Pad) is
+// split into S*S phases, phase (py, px) holding the pixels (y*S+py, x*S+px)
+// in a ceil(Hp/S) x ceil(Wp/S) image, so that a strided patch row becomes a
+// run of consecutive pixels of one phase. With stride 1 the single phase is
+// the padded image. size is the number of floats of all phases of all
+// channels of one image.
+func (s ConvShape) phaseDims() (hph, wph, size int) {
 	hp, wp := s.H+2*s.Pad, s.W+2*s.Pad
-	if s.Pad == 0 {
-		copy(xpad, x[:s.Cin*s.H*s.W])
+	hph, wph = (hp+s.Stride-1)/s.Stride, (wp+s.Stride-1)/s.Stride
+	return hph, wph, s.Stride * s.Stride * s.Cin * hph * wph
+}
+
+// padImage writes one image x (Cin x H x W) zero-padded and split into
+// stride phases (see phaseDims) into dst: phase (py, px) of channel c is
+// at ((py*S+px)*Cin+c)*hph*wph.
+func padImage(s ConvShape, x, dst []float32) {
+	hp, wp := s.H+2*s.Pad, s.W+2*s.Pad
+	if s.Stride == 1 {
+		if s.Pad == 0 {
+			copy(dst, x[:s.Cin*s.H*s.W])
+			return
+		}
+		for c := 0; c < s.Cin; c++ {
+			dc := dst[c*hp*wp : (c+1)*hp*wp]
+			clear(dc[:s.Pad*wp])
+			clear(dc[(s.Pad+s.H)*wp:])
+			for y := 0; y < s.H; y++ {
+				row := dc[(s.Pad+y)*wp : (s.Pad+y+1)*wp]
+				clear(row[:s.Pad])
+				copy(row[s.Pad:], x[(c*s.H+y)*s.W:(c*s.H+y+1)*s.W])
+				clear(row[s.Pad+s.W:])
+			}
+		}
 		return
 	}
-	for c := 0; c < s.Cin; c++ {
-		dc := xpad[c*hp*wp : (c+1)*hp*wp]
-		clear(dc[:s.Pad*wp])
-		clear(dc[(s.Pad+s.H)*wp:])
-		for y := 0; y < s.H; y++ {
-			row := dc[(s.Pad+y)*wp : (s.Pad+y+1)*wp]
-			clear(row[:s.Pad])
-			copy(row[s.Pad:], x[(c*s.H+y)*s.W:(c*s.H+y+1)*s.W])
-			clear(row[s.Pad+s.W:])
+	hph, wph, _ := s.phaseDims()
+	st := s.Stride
+	for py := 0; py < st; py++ {
+		for px := 0; px < st; px++ {
+			for c := 0; c < s.Cin; c++ {
+				d := dst[((py*st+px)*s.Cin+c)*hph*wph : ((py*st+px)*s.Cin+c+1)*hph*wph]
+				xc := x[c*s.H*s.W : (c+1)*s.H*s.W]
+				for y := 0; y < hph; y++ {
+					row := d[y*wph : (y+1)*wph]
+					iy := y*st + py - s.Pad
+					if iy < 0 || iy >= s.H {
+						clear(row)
+						continue
+					}
+					src := xc[iy*s.W : (iy+1)*s.W]
+					// Phase columns [lo, hi) fall inside the image.
+					lo, hi := validRange(wph, s.W, st, s.Pad, px)
+					clear(row[:lo])
+					clear(row[hi:])
+					ix := lo*st + px - s.Pad
+					for xx := lo; xx < hi; xx++ {
+						row[xx] = src[ix]
+						ix += st
+					}
+				}
+			}
 		}
 	}
 }
 
-// patchOffsets fills offs (OH*OW values) with the offset in a padded
-// channel of the top-left input pixel of each output pixel's patch, and
-// contig (one per nr-wide chunk of output pixels) with whether each half of
-// the chunk's nr pixels reads consecutive inputs (stride 1, the half within
-// one output row).
+// patchOffsets fills offs (OH*OW values) with the offset, within a phase of
+// a padded image, of the top-left input pixel of each output pixel's patch
+// (oy*wph + ox), and contig (one per nr-wide chunk of output pixels) with
+// whether each half of the chunk's nr pixels reads consecutive inputs (the
+// half within one output row).
 func patchOffsets(s ConvShape, offs []int32, contig []bool) {
 	ow := s.OutW()
-	wp := s.W + 2*s.Pad
+	_, wph, _ := s.phaseDims()
 	for q := range offs {
 		oy, ox := q/ow, q%ow
-		offs[q] = int32(oy*s.Stride*wp + ox*s.Stride)
+		offs[q] = int32(oy*wph + ox)
 	}
 	for ch := range contig {
 		q0 := ch * nr
@@ -64,17 +109,71 @@ func patchOffsets(s ConvShape, offs []int32, contig []bool) {
 	}
 }
 
-// rowOffsets fills roff (Cin*KH*KW values) with the offset in a padded image
-// of patch row r = (c*KH+kh)*KW+kw relative to the patch's top-left pixel:
-// c*Hp*Wp + kh*Wp + kw. The offsets increase with r.
+// rowOffset returns the offset, in a padded phase-split image (see
+// padImage), of patch row (c, kh, kw) relative to the patch's top-left
+// pixel: the start of phase (kh mod S, kw mod S) of channel c plus
+// (kh/S)*wph + kw/S.
+func (s ConvShape) rowOffset(c, kh, kw int) int32 {
+	hph, wph, _ := s.phaseDims()
+	st := s.Stride
+	phase := (kh%st)*st + kw%st
+	return int32(((phase*s.Cin+c)*hph+kh/st)*wph + kw/st)
+}
+
+// rowOffsets fills roff (Cin*KH*KW values) with the offset of every patch
+// row r = (c*KH+kh)*KW+kw, in row order.
 func rowOffsets(s ConvShape, roff []int32) {
-	hp, wp := s.H+2*s.Pad, s.W+2*s.Pad
 	r := 0
 	for c := 0; c < s.Cin; c++ {
 		for kh := 0; kh < s.KH; kh++ {
 			for kw := 0; kw < s.KW; kw++ {
-				roff[r] = int32(c*hp*wp + kh*wp + kw)
+				roff[r] = s.rowOffset(c, kh, kw)
 				r++
+			}
+		}
+	}
+}
+
+// sortedRowOffsets fills roff with the patch row offsets in increasing
+// order and perm with the patch row of each (roff[i] is the offset of row
+// perm[i]): phase by phase, then channel, then kernel position. With
+// stride 1 perm is the identity. The forward convolution reduces over the
+// rows in this order, which keeps the indirect kernel's offsets sorted.
+func sortedRowOffsets(s ConvShape, roff, perm []int32) {
+	st := s.Stride
+	i := 0
+	for py := 0; py < st; py++ {
+		for px := 0; px < st; px++ {
+			for c := 0; c < s.Cin; c++ {
+				for kh := py; kh < s.KH; kh += st {
+					for kw := px; kw < s.KW; kw += st {
+						roff[i] = s.rowOffset(c, kh, kw)
+						perm[i] = int32((c*s.KH+kh)*s.KW + kw)
+						i++
+					}
+				}
+			}
+		}
+	}
+}
+
+// packAPerm packs the m x k matrix A (row stride lda) into dst in the
+// full-depth packed-A layout with its columns reordered: packed column p is
+// column perm[p] of A.
+func packAPerm(dst, a []float32, lda, m, k int, perm []int32) {
+	mpad := roundUp(m, mr)
+	for pc := 0; pc < k; pc += kc {
+		kb := min(kc, k-pc)
+		d := dst[pc*mpad : pc*mpad+kb*mpad]
+		for ir := 0; ir < m; ir += mr {
+			rows := min(mr, m-ir)
+			pd := d[ir*kb : ir*kb+kb*mr]
+			for p, col := range perm[pc : pc+kb] {
+				t := pd[p*mr : p*mr+mr]
+				for i := 0; i < rows; i++ {
+					t[i] = a[(ir+i)*lda+int(col)]
+				}
+				clear(t[rows:])
 			}
 		}
 	}

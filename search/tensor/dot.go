@@ -137,9 +137,8 @@ func useDot(g *gemmArgs) bool {
 }
 
 // dotIndFunc is dotFunc with an indirect B: 8-value group s of row j of B is
-// the 8 floats at b[boff[j]+qoff[s]:]. boff (dc entries) and qoff (k8
-// entries) must be non-decreasing, so that their first and last entries
-// bound every read.
+// the 8 floats at b[boff[j]+qoff[s]:]. qoff (k8 entries) must be
+// non-decreasing, so that its first and last entries bound every read.
 type dotIndFunc func(k8 int, a []float32, lda int, b []float32, boff, qoff []int32, c []float32, ldc int, alpha float32)
 
 // dotIndGo is the portable dotIndFunc.

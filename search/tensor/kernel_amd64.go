@@ -102,18 +102,19 @@ func kernelIndAsm(rows, k int, a, b, b2 []float32, boff []int32, c []float32, ld
 }
 
 // dotIndAsm adapts dot4x3ind to dotIndFunc, checking the slice bounds the
-// assembly relies on (boff and qoff are non-decreasing, so their first and
-// last entries bound every read of b).
+// assembly relies on (qoff is non-decreasing, so its first and last entries
+// bound every group; the three row offsets are checked one by one).
 func dotIndAsm(k8 int, a []float32, lda int, b []float32, boff, qoff []int32, c []float32, ldc int, alpha float32) {
 	if k8 <= 0 {
 		return
 	}
 	_ = a[(dr-1)*lda+8*k8-1]
 	boff, qoff = boff[:dc], qoff[:k8]
-	if boff[0] < 0 || qoff[0] < 0 {
+	lo, hi := min(boff[0], boff[1], boff[2]), max(boff[0], boff[1], boff[2])
+	if lo < 0 || qoff[0] < 0 {
 		panic("tensor: negative indirect offset")
 	}
-	_ = b[int(boff[dc-1])+int(qoff[k8-1])+7]
+	_ = b[int(hi)+int(qoff[k8-1])+7]
 	_ = c[(dr-1)*ldc+dc-1]
 	dot4x3ind(k8, &a[0], lda, &b[0], &boff[0], &qoff[0], &c[0], ldc, alpha)
 }

@@ -48,6 +48,7 @@ type state struct {
 	contig  []bool    // which nr-chunks of output pixels read consecutive inputs
 	roff    []int32   // patch row offsets (rowOffsets)
 	qoff    []int32   // 8-pixel group offsets (groupOffsets)
+	perm    []int32   // patch row of each sorted row offset (sortedRowOffsets)
 }
 
 // workerBufs is the scratch owned by one worker.
