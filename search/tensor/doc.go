@@ -28,13 +28,14 @@
 //	  k long                  partial products summed in chunk order
 //	Conv2DForward           filters packed once per call; the indirect 6x16
 //	                          kernel reads patches straight from the
-//	                          zero-padded image (no im2col matrix)
+//	                          zero-padded image, split into stride phases
+//	                          when the stride is > 1 (no im2col matrix)
 //	Conv2DBackwardData      stride 1, square kernel: forward convolution of dy
 //	                          with transposed, flipped filters; otherwise
 //	                          GEMM into an im2col-shaped buffer and col2im
-//	Conv2DBackwardFilter    batch cut into chunks of >= kcDot pixels; stride 1
-//	                          with 8-wide output rows: indirect dot kernel on
-//	                          the padded images; otherwise im2col + dot/GEMM
+//	Conv2DBackwardFilter    batch cut into chunks of >= kcDot pixels; output
+//	                          rows a multiple of 8 wide: indirect dot kernel
+//	                          on the padded images; otherwise im2col + dot
 //
 // # Layout and units
 //
