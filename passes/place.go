@@ -83,6 +83,39 @@ type mesh struct {
 	tx, ty int
 	yx     bool
 	chipW  float64 // hop cost of an inter-chip hop relative to an on-chip hop
+	// Route cache for small meshes: the links and weighted hop count of the
+	// route between every pair of tiles (index a*tiles+b), or nil.
+	tiles int
+	links [][]int32
+	whops []float64
+}
+
+// maxCachedTiles bounds the meshes whose tile-to-tile routes are cached
+// (tiles^2 routes).
+const maxCachedTiles = 512
+
+// cachedRoute returns the links and weighted hops of the route from core a
+// to core b, computing every tile pair's route once on first use.
+func (m *mesh) cachedRoute(a, b int) ([]int32, float64) {
+	if m.links == nil {
+		m.tiles = m.t.NumTiles
+		m.links = make([][]int32, m.tiles*m.tiles)
+		m.whops = make([]float64, m.tiles*m.tiles)
+		first := make([]int, m.tiles) // a core of each tile
+		for c := m.t.NumCores - 1; c >= 0; c-- {
+			first[m.tile[c]] = c
+		}
+		for ta := 0; ta < m.tiles; ta++ {
+			for tb := 0; tb < m.tiles; tb++ {
+				var ls []int32
+				_, w := m.route(first[ta], first[tb], func(l int) { ls = append(ls, int32(l)) })
+				m.links[ta*m.tiles+tb] = ls
+				m.whops[ta*m.tiles+tb] = w
+			}
+		}
+	}
+	i := m.tile[a]*m.tiles + m.tile[b]
+	return m.links[i], m.whops[i]
 }
 
 func newMesh(t *backends.Target) *mesh {
@@ -316,10 +349,23 @@ func Place(t *backends.Target, k int, edges []Edge, opt PlaceOptions) (*Placemen
 	var touched []int32
 	stamp := make([]int, len(edges))
 	epoch := 0
+	cached := t.NumTiles <= maxCachedTiles
 	delta := func(sign float64) float64 {
 		var d float64
 		for _, ei := range touched {
 			e := edges[ei]
+			if cached {
+				ls, wh := m.cachedRoute(int(core[e.A]), int(core[e.B]))
+				w := sign * e.W
+				for _, l := range ls {
+					old := load[l]
+					nl := old + w
+					load[l] = nl
+					d += beta * (nl*nl - old*old)
+				}
+				d += w * wh
+				continue
+			}
 			_, wh := m.route(int(core[e.A]), int(core[e.B]), func(l int) {
 				old := load[l]
 				load[l] += sign * e.W

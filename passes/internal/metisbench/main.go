@@ -28,6 +28,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -45,8 +46,21 @@ func main() {
 	seed := flag.Uint64("seed", 1, "seed for weights, inputs and annealing")
 	nsamples := flag.Int("samples", 4, "random inputs for the profile pass")
 	metisBin := flag.String("gpmetis", "gpmetis", "gpmetis binary")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "metisbench:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(*net, *chip, *seed, *nsamples, *metisBin); err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "metisbench:", err)
 		os.Exit(1)
 	}
@@ -70,7 +84,27 @@ type row struct {
 	k       int
 	m       passes.Metrics
 	viol    int
+	kinds   string
 	elapsed time.Duration
+}
+
+// violationKinds counts limit violations by resource.
+func violationKinds(v []string) string {
+	var mem, neu, fan int
+	for _, s := range v {
+		switch {
+		case strings.Contains(s, "memory"):
+			mem++
+		case strings.Contains(s, "neurons"):
+			neu++
+		case strings.Contains(s, "axons"):
+			fan++
+		}
+	}
+	if len(v) == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("mem %d, neurons %d, fan-in %d", mem, neu, fan)
 }
 
 func run(net, chip string, seed uint64, nsamples int, metisBin string) error {
@@ -122,7 +156,8 @@ func run(net, chip string, seed uint64, nsamples int, metisBin string) error {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		m := passes.Measure(t, es, pl.Core)
-		rows = append(rows, row{name: name, k: pt.K, m: m, viol: len(p.PartLimits(pt, lim)), elapsed: elapsed})
+		v := p.PartLimits(pt, lim)
+		rows = append(rows, row{name: name, k: pt.K, m: m, viol: len(v), kinds: violationKinds(v), elapsed: elapsed})
 		return nil
 	}
 	if err := place("autosnn partition + place", ours, partTime); err != nil {
@@ -136,7 +171,8 @@ func run(net, chip string, seed uint64, nsamples int, metisBin string) error {
 		}
 	}
 	cm := passes.Measure(t, passes.Edges(p.Traffic(u.Partition.Part)), u.Placement.Core)
-	rows = append(rows, row{name: "autosnn compile (+ mesh refinement)", k: u.Partition.K, m: cm, viol: len(p.PartLimits(u.Partition, lim)), elapsed: passTime})
+	cv := p.PartLimits(u.Partition, lim)
+	rows = append(rows, row{name: "autosnn compile (+ mesh refinement)", k: u.Partition.K, m: cm, viol: len(cv), kinds: violationKinds(cv), elapsed: passTime})
 	dir, err := os.MkdirTemp("", "metisbench")
 	if err != nil {
 		return err
@@ -180,9 +216,9 @@ func run(net, chip string, seed uint64, nsamples int, metisBin string) error {
 	}
 	fmt.Printf("partitioning problem: %d fragments, %d nets, %d graph edges, k = %d parts, METIS -ubvec=\"%s\"\n", len(p.Frags), p.NumNets(), p.MetisGraph().Edges(), k, ub)
 	w := tabwriter.NewWriter(os.Stdout, 0, 2, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "partitioner\tparts\tlimit violations\tinter-core msgs/inf\tsum(rate x hops)/inf\tmax link load/inf\tmean hops\ttime\t")
+	fmt.Fprintln(w, "partitioner\tparts\tviolations\tby resource\tinter-core msgs/inf\tsum(rate x hops)/inf\tmax link load/inf\tmean hops\ttime\t")
 	for _, r := range rows {
-		fmt.Fprintf(w, "%s\t%d\t%d\t%.0f\t%.0f\t%.0f\t%.3f\t%v\t\n", r.name, r.k, r.viol, r.m.Messages*T, r.m.RateHops*T, r.m.MaxLinkLoad*T, r.m.MeanHops, r.elapsed.Round(time.Millisecond))
+		fmt.Fprintf(w, "%s\t%d\t%d\t%s\t%.0f\t%.0f\t%.0f\t%.3f\t%v\t\n", r.name, r.k, r.viol, r.kinds, r.m.Messages*T, r.m.RateHops*T, r.m.MaxLinkLoad*T, r.m.MeanHops, r.elapsed.Round(time.Millisecond))
 	}
 	w.Flush()
 	for _, b := range rows[:2] {
