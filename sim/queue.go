@@ -7,15 +7,18 @@ const (
 	evUpdateDone              // core-population a finished its neuron update
 )
 
-// event is one scheduled occurrence. Events with equal times run in an
-// order fixed by the heap's sequence of operations, so a run is
-// deterministic; the model does not depend on the order of simultaneous
-// events.
+// event is one scheduled occurrence, packed in 16 bytes: the kind sits in
+// the top two bits of ka. Events with equal times run in an order fixed by
+// the heap's sequence of operations, so a run is deterministic; the model
+// does not depend on the order of simultaneous events.
 type event struct {
-	t    float64 // ns since the start of the timestep
-	kind uint8
-	a, b int32
+	t  float64 // ns since the start of the timestep
+	ka uint32  // kind<<30 | a
+	b  int32
 }
+
+func (e *event) kind() uint8 { return uint8(e.ka >> 30) }
+func (e *event) a() int32    { return int32(e.ka & (1<<30 - 1)) }
 
 func (e *event) before(f *event) bool { return e.t < f.t }
 
@@ -29,7 +32,7 @@ type eventQueue struct {
 func (q *eventQueue) len() int { return len(q.h) }
 
 func (q *eventQueue) push(t float64, kind uint8, a, b int32) {
-	e := event{t: t, kind: kind, a: a, b: b}
+	e := event{t: t, ka: uint32(kind)<<30 | uint32(a), b: b}
 	q.h = append(q.h, e)
 	h := q.h
 	i := len(h) - 1

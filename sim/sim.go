@@ -132,6 +132,9 @@ func New(g *ir.Graph, t *backends.Target) (*Sim, error) {
 		s.cpIndex[cp.pop*nc+int(cp.core)] = int32(i)
 	}
 	s.buildNoC()
+	if len(s.nextFree) >= 1<<30 || len(s.corePops) >= 1<<30 {
+		return nil, fmt.Errorf("sim: %s on %s: %d router ports and %d core-populations, want < 2^30 each", g.Name, t.Name(), len(s.nextFree), len(s.corePops))
+	}
 	tiles := map[int32]bool{}
 	for c := range s.cores {
 		if s.cores[c].neuronsHeld > 0 {
@@ -357,14 +360,14 @@ func (s *Sim) runStep() (Stats, error) {
 		ev := s.q.pop()
 		s.now = ev.t
 		s.lastActive = max(s.lastActive, ev.t)
-		switch ev.kind {
+		switch ev.kind() {
 		case evArrive:
-			s.arrive(ev.a, ev.b)
+			s.arrive(ev.a(), ev.b)
 		case evPortFree:
-			s.wake[ev.a] = false
-			s.tryOutput(ev.a)
+			s.wake[ev.a()] = false
+			s.tryOutput(ev.a())
 		case evUpdateDone:
-			s.updateDone(ev.a)
+			s.updateDone(ev.a())
 		}
 		s.drainPending()
 	}
