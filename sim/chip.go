@@ -141,7 +141,6 @@ func resolveCosts(t *backends.Target) resolvedCosts {
 	c.staticPerNs = p.StaticPowerMW * float64(t.NumChips)
 	c.syncMode = p.Sync.Mode
 	c.fixedTickNs = p.Sync.TickNs
-	c.multicastAsUnicast = p.NoC.MessageMode == backends.MessageMulticastTree
 	return c
 }
 

@@ -250,3 +250,26 @@ func (r *raster) observe(t, p int, out []float32) {
 	}
 	(*r)[t][p] = append([]float32(nil), out...)
 }
+
+// rastersEqual reports whether two rasters are identical.
+func rastersEqual(a, b raster) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for t := range a {
+		if len(a[t]) != len(b[t]) {
+			return false
+		}
+		for p := range a[t] {
+			if len(a[t][p]) != len(b[t][p]) {
+				return false
+			}
+			for j := range a[t][p] {
+				if a[t][p][j] != b[t][p][j] {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}

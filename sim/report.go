@@ -44,6 +44,9 @@ type Summary struct {
 	// Total sums every image; link utilisation is over the summed compute
 	// time.
 	Total Stats `yaml:"total"`
+	// Notes say where the chip's profile asks for something the simulator
+	// approximates.
+	Notes []string `yaml:"notes,omitempty"`
 
 	linkCompute float64
 	s           *Sim
@@ -60,7 +63,7 @@ func NewSummary(s *Sim) *Summary {
 	return &Summary{
 		Graph: s.g.Name, Chip: s.t.Name(), ChipFile: s.t.File,
 		Timesteps: s.g.T, Neurons: s.nNeurons, Synapses: s.nSyn,
-		CoresUsed: used, TilesUsed: s.tilesInUse, s: s,
+		CoresUsed: used, TilesUsed: s.tilesInUse, Notes: s.Notes(), s: s,
 	}
 }
 

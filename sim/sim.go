@@ -217,6 +217,23 @@ func (s *Sim) Target() *backends.Target { return s.t }
 // Synapses returns the number of expanded synapses stored on the chip.
 func (s *Sim) Synapses() int { return s.nSyn }
 
+// Notes lists where the simulation approximates what the chip profile
+// describes (empty when it models the profile as stated).
+func (s *Sim) Notes() []string {
+	var n []string
+	p := s.t.Profile
+	if p.NoC.MessageMode == backends.MessageMulticastTree {
+		n = append(n, "message_mode multicast_tree is simulated as one unicast message per destination core (an upper bound on traffic)")
+	}
+	if p.Sync.Mode == backends.SyncNone {
+		n = append(n, "sync none: the chip is still simulated timestep by timestep, with no barrier cost")
+	}
+	if p.LayerCores != nil {
+		n = append(n, "layer cores: neuron capacities per core are checked, kernel memories are not")
+	}
+	return n
+}
+
 // TilesInUse returns the number of tiles holding at least one neuron (the
 // tiles that take part in the barrier).
 func (s *Sim) TilesInUse() int { return s.tilesInUse }

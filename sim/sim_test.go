@@ -455,3 +455,40 @@ func TestAccumulatorForms(t *testing.T) {
 		})
 	}
 }
+
+// TestEveryChip is the contract suite over every built-in profile: the
+// raster matches the reference, the books balance and energy is the sum
+// of its parts, whatever the chip's NoC, sync mode or core kind.
+func TestEveryChip(t *testing.T) {
+	for _, name := range backends.Builtins() {
+		t.Run(name, func(t *testing.T) {
+			tg := mustTarget(t, name)
+			g, err := residualNet(ir.Direct)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g = compileNet(t, g, tg, scattered, 11)
+			in := randomInput(g, rand.New(rand.NewPCG(11, 11)))
+			_, want := reference(t, g, in)
+			res, got := simulate(t, g, tg, in)
+			tot := res.Total
+			// A dropped message loses its synaptic input, as on the chip.
+			if tot.Dropped == 0 && !rastersEqual(want, got) {
+				t.Fatal("raster differs from the reference without drops")
+			}
+			if tot.Dropped > 0 {
+				t.Logf("%d of %d messages dropped (overflow policy %s)", tot.Dropped, tot.Messages, tg.Profile.NoC.OverflowPolicy)
+			}
+			if tot.Messages != tot.Delivered+tot.Dropped || tot.InFlight != 0 {
+				t.Errorf("messages %d, delivered %d, dropped %d, in flight %d", tot.Messages, tot.Delivered, tot.Dropped, tot.InFlight)
+			}
+			if tg.Profile.NoC.OverflowPolicy == backends.OverflowBackpressure && tot.Dropped != 0 {
+				t.Errorf("%d drops on a lossless mesh", tot.Dropped)
+			}
+			e := tot.Energy
+			if e.Total() != e.SynapsePJ+e.NeuronPJ+e.NetworkPJ+e.StaticPJ || e.SynapsePJ <= 0 || tot.LatencyNs <= 0 {
+				t.Errorf("energy %+v, latency %g ns", e, tot.LatencyNs)
+			}
+		})
+	}
+}

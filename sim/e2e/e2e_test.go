@@ -1,4 +1,4 @@
-package sim
+package e2e
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/autosnn/autosnn/frontend"
 	"github.com/autosnn/autosnn/ir"
 	"github.com/autosnn/autosnn/passes"
+	"github.com/autosnn/autosnn/sim"
 )
 
 // These tests run the real pipeline: zoo network -> seeded random
@@ -114,12 +115,15 @@ func TestEquivalenceCompiled(t *testing.T) {
 	if testing.Short() {
 		t.Skip("compiles a zoo network")
 	}
-	tg := mustTarget(t, "loihi1")
+	tg, err := backends.Lookup("loihi1")
+	if err != nil {
+		t.Fatal(err)
+	}
 	g := zooGraph(t, "autosnn", 4, 16, 1)
 	in := normalisedInputs(g, 3, 1)
 	g = compileReal(t, g, tg, in[:1], 1)
-	for _, o := range []NoCOverride{{}, {LinkBufferDepthFlits: 1, LinkBandwidthGMsgPerS: 0.05}} {
-		st, err := WithNoC(tg, o)
+	for _, o := range []sim.NoCOverride{{}, {LinkBufferDepthFlits: 1, LinkBandwidthGMsgPerS: 0.05}} {
+		st, err := sim.WithNoC(tg, o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -144,6 +148,47 @@ func TestEquivalenceCompiled(t *testing.T) {
 			t.Fatal("compiled network never spiked: vacuous")
 		}
 	}
+}
+
+// raster records every population's 0/1 output at every step.
+type raster [][][]float32 // [t][pop][neuron]
+
+func (r *raster) observe(t, p int, out []float32) {
+	for len(*r) <= t {
+		*r = append(*r, nil)
+	}
+	for len((*r)[t]) <= p {
+		(*r)[t] = append((*r)[t], nil)
+	}
+	(*r)[t][p] = append([]float32(nil), out...)
+}
+
+func reference(t *testing.T, g *ir.Graph, input []float32) (ir.Result, raster) {
+	t.Helper()
+	x, err := ir.NewIntExecutor(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r raster
+	res, err := x.Run(input, r.observe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, r
+}
+
+func simulate(t *testing.T, g *ir.Graph, tg *backends.Target, input []float32) (sim.ImageResult, raster) {
+	t.Helper()
+	s, err := sim.New(g, tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r raster
+	res, err := s.Run(input, r.observe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, r
 }
 
 func rastersEqual(a, b raster) bool {
