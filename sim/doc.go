@@ -46,7 +46,7 @@
 //     of its projection kind (conv2d: conv; dense: dense; pools and
 //     identity: sparse).
 //
-// The simulator is event-driven: time advances by a binary heap of events
+// The simulator is event-driven: time advances by a radix heap of events
 // (message arrivals, output-port releases, end of neuron
 // updates); idle cores and routers cost nothing, and a core's synaptic work
 // is accounted on its timeline without an event of its own. Equal times

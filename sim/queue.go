@@ -1,5 +1,11 @@
 package sim
 
+import (
+	"fmt"
+	"math"
+	"math/bits"
+)
+
 // Event kinds.
 const (
 	evArrive     uint8 = iota // message b arrives in input buffer a
@@ -22,60 +28,65 @@ func (e *event) a() int32    { return int32(e.ka & (1<<30 - 1)) }
 
 func (e *event) before(f *event) bool { return e.t < f.t }
 
-// eventQueue is a 4-ary min-heap of events ordered by time, written
-// out by hand (not container/heap) to avoid interface calls on the hot
-// path; four children per node halve the depth of a binary heap.
+// eventQueue is a radix heap of events: a monotone priority queue, which
+// is all a discrete-event simulation needs (no event is scheduled before
+// the last one popped). Keys are the IEEE-754 bits of the non-negative
+// times, which order like the times. Bucket i holds the events whose key
+// first differs from the last popped key in bit i-1 (bucket 0: equal
+// keys); a pop empties bucket 0 or redistributes the lowest non-empty
+// bucket around its minimum. Push is O(1) and each event moves down at
+// most 64 buckets, so the queue beats a comparison heap on the hot path.
 type eventQueue struct {
-	h []event
+	buckets [65][]event
+	last    uint64
+	n       int
 }
 
-func (q *eventQueue) len() int { return len(q.h) }
+func (q *eventQueue) len() int { return q.n }
+
+func bucketOf(k, last uint64) int { return bits.Len64(k ^ last) }
 
 func (q *eventQueue) push(t float64, kind uint8, a, b int32) {
-	e := event{t: t, ka: uint32(kind)<<30 | uint32(a), b: b}
-	q.h = append(q.h, e)
-	h := q.h
-	i := len(h) - 1
-	for i > 0 {
-		p := (i - 1) / 4
-		if !e.before(&h[p]) {
-			break
-		}
-		h[i] = h[p]
-		i = p
+	k := math.Float64bits(t)
+	if k < q.last || t < 0 {
+		panic(fmt.Sprintf("sim: event at %g ns scheduled before the current time %g ns", t, math.Float64frombits(q.last)))
 	}
-	h[i] = e
+	i := bucketOf(k, q.last)
+	q.buckets[i] = append(q.buckets[i], event{t: t, ka: uint32(kind)<<30 | uint32(a), b: b})
+	q.n++
 }
 
 func (q *eventQueue) pop() event {
-	h := q.h
-	top := h[0]
-	n := len(h) - 1
-	e := h[n]
-	q.h = h[:n]
-	h = h[:n]
-	i := 0
-	for {
-		c := 4*i + 1
-		if c >= n {
-			break
+	if len(q.buckets[0]) == 0 {
+		i := 1
+		for len(q.buckets[i]) == 0 {
+			i++
 		}
-		m := c
-		for k := c + 1; k < c+4 && k < n; k++ {
-			if h[k].before(&h[m]) {
-				m = k
-			}
+		bk := q.buckets[i]
+		m := math.Float64bits(bk[0].t)
+		for _, e := range bk[1:] {
+			m = min(m, math.Float64bits(e.t))
 		}
-		if !h[m].before(&e) {
-			break
+		q.last = m
+		for _, e := range bk {
+			j := bucketOf(math.Float64bits(e.t), m)
+			q.buckets[j] = append(q.buckets[j], e)
 		}
-		h[i] = h[m]
-		i = m
+		q.buckets[i] = bk[:0]
 	}
-	if n > 0 {
-		h[i] = e
+	b0 := q.buckets[0]
+	e := b0[len(b0)-1]
+	q.buckets[0] = b0[:len(b0)-1]
+	q.n--
+	return e
+}
+
+// reset empties the queue and sets the time back to 0 (a new timestep).
+func (q *eventQueue) reset() {
+	if q.n != 0 {
+		panic("sim: event queue reset with pending events")
 	}
-	return top
+	q.last = 0
 }
 
 // fifo is an unbounded queue of message ids.

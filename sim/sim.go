@@ -350,6 +350,7 @@ func (s *Sim) runStep() (Stats, error) {
 	s.step = Stats{}
 	s.stalls = [2]float64{}
 	s.now, s.lastActive = 0, 0
+	s.q.reset()
 	for c := range s.cores {
 		co := &s.cores[c]
 		co.busyUntil, co.niBlocked, co.maxNIQueue = 0, -1, 0
