@@ -85,6 +85,10 @@ type lenCheck = struct {
 	want int
 }
 
+// unpadded reports whether the padded, phase-split image of padImage is the
+// image itself (stride 1, no padding), so the kernels can read x directly.
+func (s ConvShape) unpadded() bool { return s.Stride == 1 && s.Pad == 0 }
+
 // isPointwise reports whether the im2col matrix of one image equals the
 // image itself (1x1 kernel, stride 1, no padding).
 func (s ConvShape) isPointwise() bool {
@@ -361,10 +365,14 @@ func (j *convJob) run(st *state, worker, task int) {
 	switch j.mode {
 	case convForward:
 		x := j.in[task*j.imgSize : (task+1)*j.imgSize]
-		_, _, size := s.phaseDims()
-		bufs.row = grow(bufs.row, size)
-		padImage(s, x, bufs.row)
-		convForwardImage(st.kern, bufs, s, st.wpack, bufs.row, j.out[task*s.Cout*p:], st.offs, st.roff, st.contig)
+		xp := x // with stride 1 and no padding the padded image is x itself
+		if !s.unpadded() {
+			_, _, size := s.phaseDims()
+			bufs.row = grow(bufs.row, size)
+			padImage(s, x, bufs.row)
+			xp = bufs.row
+		}
+		convForwardImage(st.kern, bufs, s, st.wpack, xp, j.out[task*s.Cout*p:], st.offs, st.roff, st.contig)
 	case convBackwardData:
 		dx := j.out[task*j.imgSize : (task+1)*j.imgSize]
 		bufs.bpack = grow(bufs.bpack, s.Cout*roundUp(p, nr))
@@ -401,12 +409,16 @@ func (j *convJob) run(st *state, worker, task int) {
 		if s.filterIndirect() {
 			// Read the patches straight from the padded images of the
 			// chunk, stored one after the other.
-			_, _, img := s.phaseDims()
-			bufs.row = grow(bufs.row, cnt*img)
-			for i := 0; i < cnt; i++ {
-				padImage(s, x[(n0+i)*j.imgSize:(n0+i+1)*j.imgSize], bufs.row[i*img:(i+1)*img])
+			xp := x[n0*j.imgSize : (n0+cnt)*j.imgSize]
+			if !s.unpadded() {
+				_, _, img := s.phaseDims()
+				bufs.row = grow(bufs.row, cnt*img)
+				for i := 0; i < cnt; i++ {
+					padImage(s, x[(n0+i)*j.imgSize:(n0+i+1)*j.imgSize], bufs.row[i*img:(i+1)*img])
+				}
+				xp = bufs.row
 			}
-			gemmNTInd(st.kern, &bufs.gemm.dotTmp, s.Cout, k, ld, dyc, ld, bufs.row, st.roff, st.qoff[:ld/8], part, k)
+			gemmNTInd(st.kern, &bufs.gemm.dotTmp, s.Cout, k, ld, dyc, ld, xp, st.roff, st.qoff[:ld/8], part, k)
 			return
 		}
 		var col []float32
