@@ -13,6 +13,10 @@ type ConvShape struct {
 	N, Cin, H, W, Cout, KH, KW, Stride, Pad int
 }
 
+// maxImage is the largest padded image (in floats) a convolution accepts:
+// the kernels address it with int32 offsets.
+const maxImage = 1<<31 - 1
+
 // OutH returns the output height (H+2*Pad-KH)/Stride+1.
 func (s ConvShape) OutH() int { return (s.H+2*s.Pad-s.KH)/s.Stride + 1 }
 
@@ -29,8 +33,9 @@ func (s ConvShape) WLen() int { return s.Cout * s.Cin * s.KH * s.KW }
 func (s ConvShape) YLen() int { return s.N * s.Cout * s.OutH() * s.OutW() }
 
 // Validate reports whether the shape describes a computable convolution: all
-// sizes positive (Pad non-negative), padding smaller than the kernel and the
-// kernel fitting into the padded input.
+// sizes positive (Pad non-negative), the kernel fitting into the padded
+// input, and one padded image (split into Stride*Stride phases) small
+// enough for the kernels' 32-bit offsets.
 func (s ConvShape) Validate() error {
 	var errs []error
 	for _, f := range []struct {
@@ -45,11 +50,13 @@ func (s ConvShape) Validate() error {
 		errs = append(errs, fmt.Errorf("Pad = %d, want >= 0", s.Pad))
 	}
 	if len(errs) == 0 {
-		if s.Pad >= s.KH || s.Pad >= s.KW {
-			errs = append(errs, fmt.Errorf("Pad = %d, want < kernel %dx%d", s.Pad, s.KH, s.KW))
-		}
 		if s.H+2*s.Pad < s.KH || s.W+2*s.Pad < s.KW {
 			errs = append(errs, fmt.Errorf("kernel %dx%d larger than padded input %dx%d", s.KH, s.KW, s.H+2*s.Pad, s.W+2*s.Pad))
+		}
+		st := int64(s.Stride)
+		hph, wph := (int64(s.H)+2*int64(s.Pad)+st-1)/st, (int64(s.W)+2*int64(s.Pad)+st-1)/st
+		if size := st * st * int64(s.Cin) * hph * wph; size > maxImage {
+			errs = append(errs, fmt.Errorf("padded image of %d floats, want <= %d", size, maxImage))
 		}
 	}
 	if len(errs) > 0 {
@@ -220,9 +227,9 @@ func Conv2DBackwardData(s ConvShape, dy, w, dx []float32, ws *Workspace) {
 }
 
 // transposed returns the shape of the convolution that maps dy to dx, when
-// that is an ordinary convolution: stride 1 and KH-1-Pad = KW-1-Pad.
+// that is an ordinary convolution: stride 1, KH-1-Pad = KW-1-Pad >= 0.
 func (s ConvShape) transposed() (ConvShape, bool) {
-	if s.Stride != 1 || s.KH != s.KW {
+	if s.Stride != 1 || s.KH != s.KW || s.Pad > s.KH-1 {
 		return ConvShape{}, false
 	}
 	return ConvShape{N: s.N, Cin: s.Cout, H: s.OutH(), W: s.OutW(), Cout: s.Cin, KH: s.KH, KW: s.KW, Stride: 1, Pad: s.KH - 1 - s.Pad}, true
@@ -277,10 +284,11 @@ func filterChunk(s ConvShape) int {
 
 // filterIndirect reports whether the filter gradient reads patches straight
 // from the padded, phase-split images (output rows a multiple of 8 wide, so
-// every 8-pixel group reads consecutive inputs of one phase) instead of
-// from an im2col matrix.
+// every 8-pixel group reads consecutive inputs of one phase, and a chunk of
+// images addressable with int32 offsets) instead of from an im2col matrix.
 func (s ConvShape) filterIndirect() bool {
-	return s.OutW()%8 == 0
+	_, _, size := s.phaseDims()
+	return s.OutW()%8 == 0 && int64(filterChunk(s))*int64(size) <= maxImage
 }
 
 // groupOffsets fills qoff (chunk*OH*OW/8 values, increasing) with the

@@ -200,7 +200,8 @@ func TestConvShapeValidate(t *testing.T) {
 		{ConvShape{0, 1, 4, 4, 1, 3, 3, 1, 1}, "N = 0, want > 0"},
 		{ConvShape{1, 1, 4, 4, 1, 3, 3, 0, 1}, "Stride = 0, want > 0"},
 		{ConvShape{1, 1, 4, 4, 1, 3, 3, 1, -1}, "Pad = -1, want >= 0"},
-		{ConvShape{1, 1, 4, 4, 1, 3, 3, 1, 3}, "Pad = 3, want < kernel 3x3"},
+		{ConvShape{1, 1, 4, 4, 1, 3, 3, 1, 3}, ""}, // padding wider than the kernel is allowed
+		{ConvShape{1, 1 << 20, 64, 64, 1, 3, 3, 1, 1}, "padded image of 4567597056 floats, want <= 2147483647"},
 		{ConvShape{1, 1, 2, 2, 1, 5, 5, 1, 1}, "kernel 5x5 larger than padded input 4x4"},
 	} {
 		err := tc.s.Validate()

@@ -44,7 +44,7 @@ func randomConvShape(r *rand.Rand) ConvShape {
 			N: 1 + r.IntN(4), Cin: 1 + r.IntN(5), H: 1 + r.IntN(12), W: 1 + r.IntN(20),
 			Cout: 1 + r.IntN(9), KH: 1 + r.IntN(5), KW: 1 + r.IntN(5), Stride: 1 + r.IntN(3),
 		}
-		s.Pad = r.IntN(min(s.KH, s.KW))
+		s.Pad = r.IntN(min(s.KH, s.KW) + 2) // occasionally wider than the kernel
 		if s.Validate() == nil {
 			return s
 		}
