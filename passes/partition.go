@@ -55,6 +55,13 @@ type Problem struct {
 	Uniform bool
 }
 
+// selfNet reports whether fragment v is both the source and a destination
+// of net n (only in coarsened problems, whose clusters may hold a layer and
+// its consumer).
+func (p *Problem) selfNet(n int32, v int32) bool {
+	return p.Src[n] == v && slices.Contains(p.Dests(int(n)), v)
+}
+
 // Dests returns the destination fragments of net n.
 func (p *Problem) Dests(n int) []int32 { return p.pins[p.pinStart[n]:p.pinStart[n+1]] }
 
@@ -248,6 +255,11 @@ type PartitionOptions struct {
 	Passes int
 	// MaxParts bounds the number of parts (the target's cores).
 	MaxParts int
+	// Levels bounds the coarsening levels of the multilevel scheme;
+	// 0 (the default) partitions the fragments directly, which measured
+	// better than coarsening for fragments of a quarter core (see
+	// docs/performance.md). Negative means DefaultLevels.
+	Levels int
 }
 
 // Partition is an assignment of fragments to parts.
@@ -268,6 +280,8 @@ type Partition struct {
 	// Fixed, when not nil, is the core of each part decided by the
 	// partitioner itself (layer-core chips); place then keeps it.
 	Fixed []int32
+	// Levels is the number of coarsening levels used.
+	Levels int
 }
 
 // pstate is the mutable state of a partition under refinement.
@@ -376,12 +390,26 @@ func (s *pstate) gain(v int32, to int32, fo map[int32]int64) float64 {
 	var d float64
 	clear(fo)
 	for _, n := range p.srcNets[p.srcStart[v]:p.srcStart[v+1]] {
+		if p.selfNet(n, v) {
+			// v is the source and a destination (a coarse cluster holding
+			// both ends): the source part and the pins move together.
+			lb := len(s.netParts[n])
+			hb := s.count(n, from) > 0
+			la, ha := s.afterMove(n, from, to, to)
+			d += p.W[n] * ((float64(lb) - b2f(hb)) - (float64(la) - b2f(ha)))
+			fo[from] -= int64(p.NN[n]) * int64(lb)
+			fo[to] += int64(p.NN[n]) * int64(la)
+			continue
+		}
 		l := int64(len(s.netParts[n]))
 		d += p.W[n] * (b2f(s.count(n, to) > 0) - b2f(s.count(n, from) > 0))
 		fo[from] -= int64(p.NN[n]) * l
 		fo[to] += int64(p.NN[n]) * l
 	}
 	for _, n := range p.dstNets[p.dstStart[v]:p.dstStart[v+1]] {
+		if p.Src[n] == v {
+			continue // handled above
+		}
 		sp := s.part[p.Src[n]]
 		lb := len(s.netParts[n])
 		hb := s.count(n, sp) > 0
@@ -515,6 +543,14 @@ func PartitionProblem(g *ir.Graph, p *Problem, lim Limits, opt PartitionOptions)
 	if opt.Passes == 0 {
 		opt.Passes = 8
 	}
+	if opt.Levels != 0 {
+		return partitionMultilevel(g, p, lim, opt)
+	}
+	return partitionFlat(g, p, lim, opt)
+}
+
+// partitionFlat packs and refines p without coarsening.
+func partitionFlat(g *ir.Graph, p *Problem, lim Limits, opt PartitionOptions) (*Partition, error) {
 	s := newPState(p, lim)
 	var totalN int
 	var totalM int64

@@ -18,6 +18,35 @@ func (s *pstate) gainHop(v, to int32, fo map[int32]int64) float64 {
 	var d float64
 	clear(fo)
 	for _, n := range p.srcNets[p.srcStart[v]:p.srcStart[v+1]] {
+		if p.selfNet(n, v) {
+			// Source and a destination move together: recompute the net.
+			cB := s.count(n, to)
+			var before, after float64
+			for _, x := range s.netParts[n] {
+				if x.q != from {
+					before += s.hop(from, x.q)
+				}
+				c := x.c
+				if x.q == from {
+					c--
+				}
+				if c > 0 && x.q != to {
+					after += s.hop(to, x.q)
+				}
+			}
+			d += p.W[n] * (before - after)
+			lb := int64(len(s.netParts[n]))
+			la := lb
+			if s.count(n, from) == 1 {
+				la--
+			}
+			if cB == 0 {
+				la++
+			}
+			fo[from] -= int64(p.NN[n]) * lb
+			fo[to] += int64(p.NN[n]) * la
+			continue
+		}
 		var before, after float64
 		for _, x := range s.netParts[n] {
 			if x.q != from {
@@ -33,6 +62,9 @@ func (s *pstate) gainHop(v, to int32, fo map[int32]int64) float64 {
 		fo[to] += int64(p.NN[n]) * l
 	}
 	for _, n := range p.dstNets[p.dstStart[v]:p.dstStart[v+1]] {
+		if p.Src[n] == v {
+			continue // handled above
+		}
 		sp := s.part[p.Src[n]]
 		cA, cB := s.count(n, from), s.count(n, to)
 		var delta float64

@@ -46,74 +46,93 @@ func TestCostMulticast(t *testing.T) {
 	}
 }
 
-// TestGainMatchesCost moves random fragments and checks the incremental
-// gain, fan-out and fan-in bookkeeping against recomputation.
-func TestGainMatchesCost(t *testing.T) {
+// checkMoves applies random moves to a random 3-part assignment of p and
+// checks the incremental gain (messages, or rate x hops when hop is set),
+// fan-out and fan-in bookkeeping against recomputation. It returns the
+// number of moves checked.
+func checkMoves(t *testing.T, p *Problem, seed uint64, hop func(a, b int32) float64) int {
+	t.Helper()
+	s := newPState(p, Limits{Neurons: 1 << 30, MemBytes: 1 << 40})
+	s.budN, s.budM = 1<<30, 1<<40
+	r := rand.New(rand.NewPCG(seed, 1))
+	k := 3
+	for q := 0; q < k; q++ {
+		s.newPart()
+	}
+	fo := map[int32]int64{}
+	for v := range p.Frags {
+		q := int32(r.IntN(k))
+		s.gain(int32(v), q, fo)
+		s.apply(int32(v), q, fo)
+	}
+	s.hop = hop
 	checked := 0
+	for step := 0; step < 40; step++ {
+		v := int32(r.IntN(len(p.Frags)))
+		q := int32(r.IntN(k))
+		if q == s.part[v] {
+			continue
+		}
+		before := s.cost()
+		gain := s.g(v, q, fo)
+		s.apply(v, q, fo)
+		after := s.cost()
+		if math.Abs((before-after)-gain) > 1e-9*math.Max(1, before) {
+			t.Fatalf("seed %d: move %d -> part %d: gain %g, want %g", seed, v, q, gain, before-after)
+		}
+		checked++
+		wantFO := make([]int64, k)
+		for n := range p.Src {
+			seen := map[int32]bool{}
+			for _, d := range p.Dests(n) {
+				seen[s.part[d]] = true
+			}
+			wantFO[s.part[p.Src[n]]] += int64(p.NN[n]) * int64(len(seen))
+		}
+		wantFI := make([]int, k)
+		for q := 0; q < k; q++ {
+			src := map[int32]bool{}
+			for v := range p.Frags {
+				if s.part[v] == int32(q) {
+					for _, x := range p.Sources(v) {
+						src[x] = true
+					}
+				}
+			}
+			wantFI[q] = len(src)
+		}
+		if diff := cmp.Diff(wantFO, s.fanOut[:k]); diff != "" {
+			t.Fatalf("seed %d step %d: fan-out per part (-want +got):\n%s", seed, step, diff)
+		}
+		if diff := cmp.Diff(wantFI, s.fanIn[:k]); diff != "" {
+			t.Fatalf("seed %d step %d: fan-in per part (-want +got):\n%s", seed, step, diff)
+		}
+	}
+	return checked
+}
+
+// TestGainMatchesCost checks the incremental bookkeeping on fragment
+// problems, on coarsened problems (whose clusters can be source and
+// destination of one net) and with the mesh (rate x hops) gain.
+func TestGainMatchesCost(t *testing.T) {
+	hops := func(a, b int32) float64 { return float64((a*7+b*3)%5) + 0.5 }
+	checked := map[string]int{}
 	for seed := uint64(1); seed <= 12; seed++ {
-		g, p, ok := problemFor(t, "tiny", seed)
+		_, p, ok := problemFor(t, "tiny", seed)
 		if !ok || len(p.Frags) < 3 {
 			continue
 		}
-		_ = g
-		s := newPState(p, Limits{Neurons: 1 << 30, MemBytes: 1 << 40})
-		s.budN, s.budM = 1<<30, 1<<40
-		r := rand.New(rand.NewPCG(seed, 1))
-		k := 3
-		for q := 0; q < k; q++ {
-			s.newPart()
-		}
-		fo := map[int32]int64{}
-		for v := range p.Frags {
-			q := int32(r.IntN(k))
-			s.gain(int32(v), q, fo)
-			s.apply(int32(v), q, fo)
-		}
-		for step := 0; step < 40; step++ {
-			v := int32(r.IntN(len(p.Frags)))
-			q := int32(r.IntN(k))
-			if q == s.part[v] {
-				continue
-			}
-			before := p.Cost(s.part)
-			gain := s.gain(v, q, fo)
-			s.apply(v, q, fo)
-			after := p.Cost(s.part)
-			if math.Abs((before-after)-gain) > 1e-9*math.Max(1, before) {
-				t.Fatalf("seed %d: move %d -> part %d: gain %g, want %g", seed, v, q, gain, before-after)
-			}
-			checked++
-			// Fan-out and fan-in per part, recomputed.
-			wantFO := make([]int64, k)
-			for n := range p.Src {
-				seen := map[int32]bool{}
-				for _, d := range p.Dests(n) {
-					seen[s.part[d]] = true
-				}
-				wantFO[s.part[p.Src[n]]] += int64(p.NN[n]) * int64(len(seen))
-			}
-			wantFI := make([]int, k)
-			for q := 0; q < k; q++ {
-				src := map[int32]bool{}
-				for v := range p.Frags {
-					if s.part[v] == int32(q) {
-						for _, x := range p.Sources(v) {
-							src[x] = true
-						}
-					}
-				}
-				wantFI[q] = len(src)
-			}
-			if diff := cmp.Diff(wantFO, s.fanOut[:k]); diff != "" {
-				t.Fatalf("seed %d step %d: fan-out per part (-want +got):\n%s", seed, step, diff)
-			}
-			if diff := cmp.Diff(wantFI, s.fanIn[:k]); diff != "" {
-				t.Fatalf("seed %d step %d: fan-in per part (-want +got):\n%s", seed, step, diff)
-			}
+		checked["fragments"] += checkMoves(t, p, seed, nil)
+		checked["mesh"] += checkMoves(t, p, seed, hops)
+		if cp, _ := coarsen(p, Limits{Neurons: 1 << 30, MemBytes: 1 << 40}); cp != nil && len(cp.Frags) >= 3 {
+			checked["coarse"] += checkMoves(t, cp, seed, nil)
+			checked["coarse mesh"] += checkMoves(t, cp, seed, hops)
 		}
 	}
-	if checked < 100 {
-		t.Errorf("checked %d moves, want >= 100", checked)
+	for _, kind := range []string{"fragments", "mesh", "coarse", "coarse mesh"} {
+		if checked[kind] < 50 {
+			t.Errorf("%s: checked %d moves, want >= 50", kind, checked[kind])
+		}
 	}
 }
 
@@ -124,52 +143,66 @@ func TestPartitionProperties(t *testing.T) {
 	for _, chip := range testChips {
 		tg := lookup(t, chip)
 		lim := TargetLimits(tg)
-		done := 0
+		done, coarsened := 0, 0
 		for seed := uint64(1); seed <= 20; seed++ {
 			g, p, ok := problemFor(t, chip, seed)
 			if !ok {
 				continue
 			}
-			opt := PartitionOptions{Imbalance: 0.03, MaxParts: tg.NumCores}
-			pt, err := PartitionProblem(g, p, lim, opt)
-			if err != nil {
-				continue // a *FitError: more parts than cores
-			}
-			done++
-			if len(pt.Part) != len(p.Frags) {
-				t.Fatalf("%s seed %d: %d assignments, want %d", chip, seed, len(pt.Part), len(p.Frags))
-			}
-			used := make([]bool, pt.K)
-			for v, q := range pt.Part {
-				if q < 0 || int(q) >= pt.K {
-					t.Fatalf("%s seed %d: fragment %d in part %d, want 0..%d", chip, seed, v, q, pt.K-1)
+			for _, levels := range []int{0, -1} {
+				// The multilevel run may use any number of parts: on the
+				// tiny chips a coarse packing often needs more than the
+				// 8 or 16 cores, and falls back to the flat scheme.
+				opt := PartitionOptions{Imbalance: 0.03, MaxParts: tg.NumCores, Levels: levels}
+				if levels != 0 {
+					opt.MaxParts = 0
 				}
-				used[q] = true
-			}
-			for q, u := range used {
-				if !u {
-					t.Errorf("%s seed %d: part %d empty, want parts numbered densely", chip, seed, q)
+				pt, err := PartitionProblem(g, p, lim, opt)
+				if err != nil {
+					continue // a *FitError: more parts than cores
 				}
-			}
-			if v := p.PartLimits(pt, lim); len(v) > 0 {
-				t.Errorf("%s seed %d: limits violated: %v", chip, seed, v)
-			}
-			if pt.Cost > pt.InitialCost+1e-9 {
-				t.Errorf("%s seed %d: refined cost %g > initial %g", chip, seed, pt.Cost, pt.InitialCost)
-			}
-			if c := p.Cost(pt.Part); c != pt.Cost {
-				t.Errorf("%s seed %d: Cost = %g, recomputed %g", chip, seed, pt.Cost, c)
-			}
-			again, err := PartitionProblem(g, p, lim, opt)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(pt.Part, again.Part); diff != "" {
-				t.Errorf("%s seed %d: partition not deterministic (-first +second):\n%s", chip, seed, diff)
+				done++
+				if pt.Levels > 0 {
+					coarsened++
+				}
+				if len(pt.Part) != len(p.Frags) {
+					t.Fatalf("%s seed %d: %d assignments, want %d", chip, seed, len(pt.Part), len(p.Frags))
+				}
+				used := make([]bool, pt.K)
+				for v, q := range pt.Part {
+					if q < 0 || int(q) >= pt.K {
+						t.Fatalf("%s seed %d: fragment %d in part %d, want 0..%d", chip, seed, v, q, pt.K-1)
+					}
+					used[q] = true
+				}
+				for q, u := range used {
+					if !u {
+						t.Errorf("%s seed %d: part %d empty, want parts numbered densely", chip, seed, q)
+					}
+				}
+				if v := p.PartLimits(pt, lim); len(v) > 0 {
+					t.Errorf("%s seed %d: limits violated: %v", chip, seed, v)
+				}
+				if pt.Cost > pt.InitialCost+1e-9 {
+					t.Errorf("%s seed %d: refined cost %g > initial %g", chip, seed, pt.Cost, pt.InitialCost)
+				}
+				if c := p.Cost(pt.Part); c != pt.Cost {
+					t.Errorf("%s seed %d: Cost = %g, recomputed %g", chip, seed, pt.Cost, c)
+				}
+				again, err := PartitionProblem(g, p, lim, opt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(pt.Part, again.Part); diff != "" {
+					t.Errorf("%s seed %d levels %d: partition not deterministic (-first +second):\n%s", chip, seed, levels, diff)
+				}
 			}
 		}
-		if done < 10 {
-			t.Errorf("%s: %d random nets partitioned, want >= 10", chip, done)
+		if coarsened == 0 {
+			t.Errorf("%s: no multilevel run coarsened", chip)
+		}
+		if done < 20 {
+			t.Errorf("%s: %d random nets partitioned (flat and multilevel), want >= 20", chip, done)
 		}
 	}
 }
