@@ -30,15 +30,14 @@ type router struct {
 	inter [numDirs]bool
 }
 
-// message is one spike message in flight.
+// message is one spike message in flight (24 bytes).
 type message struct {
-	grp       int32 // the group (source neuron, destination core) it carries
-	dstRouter int32
-	dx, dy    int32
-	slot      int32
-	hops      int32
-	out       int32   // output port wanted at the current router
-	born      float64 // ns since the start of the step
+	born   float64 // emission time, ns since the start of the step
+	grp    int32   // the group (source neuron, destination core) it carries
+	dx, dy int16   // destination tile position
+	slot   uint8   // destination core's slot in its tile
+	out    uint8   // output port wanted at the current router
+	hops   uint16
 }
 
 // Sim is a virtual chip loaded with one compiled graph. It is not safe for
@@ -132,6 +131,9 @@ func New(g *ir.Graph, t *backends.Target) (*Sim, error) {
 		s.cpIndex[cp.pop*nc+int(cp.core)] = int32(i)
 	}
 	s.buildNoC()
+	if t.Profile.Mesh.CoresPerTile > 250 || t.MeshWidth > 1<<15 || t.MeshHeight > 1<<15 {
+		return nil, fmt.Errorf("sim: %s: %d cores per tile on a %d x %d mesh, want <= 250 and < 32768 x 32768", t.Name(), t.Profile.Mesh.CoresPerTile, t.MeshWidth, t.MeshHeight)
+	}
 	if len(s.nextFree) >= 1<<30 || len(s.corePops) >= 1<<30 {
 		return nil, fmt.Errorf("sim: %s on %s: %d router ports and %d core-populations, want < 2^30 each", g.Name, t.Name(), len(s.nextFree), len(s.corePops))
 	}
@@ -537,7 +539,7 @@ func (s *Sim) updateDone(cpi int32) {
 			s.step.Energy.NetworkPJ += s.costs.msgOutE
 			dst := &s.cores[gr.core]
 			rt := &s.routers[dst.router]
-			m := s.newMsg(message{grp: gi, dstRouter: dst.router, dx: rt.x, dy: rt.y, slot: dst.slot, born: s.now})
+			m := s.newMsg(message{grp: gi, dx: int16(rt.x), dy: int16(rt.y), slot: uint8(dst.slot), born: s.now})
 			co := &s.cores[cp.core]
 			co.ni.push(m)
 			co.maxNIQueue = max(co.maxNIQueue, co.ni.len())
@@ -605,7 +607,7 @@ func (s *Sim) reserve(b int32) {
 // arrive puts message m into input buffer b (whose slot was reserved).
 func (s *Sim) arrive(b, m int32) {
 	cp := s.costs.bufCap
-	s.msgs[m].out = s.route(b/int32(s.nports), &s.msgs[m])
+	s.msgs[m].out = uint8(s.route(b/int32(s.nports), &s.msgs[m]))
 	s.bufQ[b*cp+(s.bufHead[b]+s.bufLen[b])%cp] = m
 	s.bufLen[b]++
 	if s.bufLen[b] == 1 {
@@ -657,21 +659,21 @@ func (s *Sim) block(b int32, cause uint8) {
 func (s *Sim) route(r int32, m *message) int32 {
 	rt := &s.routers[r]
 	if s.costs.yFirst {
-		if d := dirY(m.dy, rt.y); d >= 0 {
+		if d := dirY(int32(m.dy), rt.y); d >= 0 {
 			return d
 		}
-		if d := dirX(m.dx, rt.x); d >= 0 {
+		if d := dirX(int32(m.dx), rt.x); d >= 0 {
 			return d
 		}
 	} else {
-		if d := dirX(m.dx, rt.x); d >= 0 {
+		if d := dirX(int32(m.dx), rt.x); d >= 0 {
 			return d
 		}
-		if d := dirY(m.dy, rt.y); d >= 0 {
+		if d := dirY(int32(m.dy), rt.y); d >= 0 {
 			return d
 		}
 	}
-	return numDirs + m.slot
+	return numDirs + int32(m.slot)
 }
 
 func dirX(to, at int32) int32 {
@@ -703,7 +705,7 @@ func (s *Sim) tryBuffer(b int32) {
 	for s.bufLen[b] > 0 {
 		mid := s.bufQ[b*cp+s.bufHead[b]]
 		m := &s.msgs[mid]
-		o := m.out
+		o := int32(m.out)
 		po := r*np + o
 		if s.nextFree[po] > s.now {
 			s.block(b, causeLinkBusy)
