@@ -23,7 +23,7 @@
 //
 //	Sgemm, general          pack A (mc x kc) and B (kc x nc) panels, 6x16 kernel
 //	Sgemm, A*B^T, m or n    unpacked dot kernel (packing would cost as much as
-//	  at most 64              the multiply-adds it feeds)
+//	  at most 128             the multiply-adds it feeds)
 //	Sgemm, m*n small,       split along k into fixed chunks run in parallel,
 //	  k long                  partial products summed in chunk order
 //	Conv2DForward           filters packed once per call; the indirect 6x16

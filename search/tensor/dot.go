@@ -129,11 +129,16 @@ func addScratch(scratch *[dr * dc]float32, rows, cols int, c []float32, ldc int)
 	}
 }
 
+// dotMaxMN is the largest min(m, n) for which an A*B^T product takes the
+// dot path: the smaller operand's kcDot-deep block (dotMaxMN*kcDot floats,
+// 512 KiB) then stays in L2 while the larger one streams past it.
+const dotMaxMN = 128
+
 // useDot reports whether the GEMM takes the unpacked dot path: A not
 // transposed, B transposed, and one output dimension small enough that
 // packing would dominate.
 func useDot(g *gemmArgs) bool {
-	return !g.transA && g.transB && g.k >= 8 && (g.m <= 64 || g.n <= 64)
+	return !g.transA && g.transB && g.k >= 8 && min(g.m, g.n) <= dotMaxMN
 }
 
 // dotIndFunc is dotFunc with an indirect B: 8-value group s of row j of B is
