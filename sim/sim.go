@@ -107,13 +107,20 @@ type Sim struct {
 	tilesInUse int
 	step       Stats
 	stalls     [2]float64
+	// broken is set when a step failed half-way (a simulator bug); the
+	// state is then inconsistent and Run refuses to continue.
+	broken error
 }
 
 // New loads the compiled graph g onto the chip t. g must be quantized
 // (every non-input population has Q, every projection Q) and placed (every
 // non-input population has Core); New returns an error naming the node
-// otherwise, or when a core holds more neurons than it can.
+// otherwise, or when a core holds more neurons than it can. The Sim reads
+// g while it runs: g must not be modified while the Sim is in use.
 func New(g *ir.Graph, t *backends.Target) (*Sim, error) {
+	if t.Profile.Mesh.CoresPerTile > 250 || t.MeshWidth > 1<<15 || t.MeshHeight > 1<<15 {
+		return nil, fmt.Errorf("sim: %s: %d cores per tile on a %d x %d mesh, want <= 250 and < 32768 x 32768", t.Name(), t.Profile.Mesh.CoresPerTile, t.MeshWidth, t.MeshHeight)
+	}
 	host, err := ir.NewIntExecutor(g)
 	if err != nil {
 		return nil, fmt.Errorf("sim: %w", err)
@@ -131,9 +138,6 @@ func New(g *ir.Graph, t *backends.Target) (*Sim, error) {
 		s.cpIndex[cp.pop*nc+int(cp.core)] = int32(i)
 	}
 	s.buildNoC()
-	if t.Profile.Mesh.CoresPerTile > 250 || t.MeshWidth > 1<<15 || t.MeshHeight > 1<<15 {
-		return nil, fmt.Errorf("sim: %s: %d cores per tile on a %d x %d mesh, want <= 250 and < 32768 x 32768", t.Name(), t.Profile.Mesh.CoresPerTile, t.MeshWidth, t.MeshHeight)
-	}
 	if len(s.nextFree) >= 1<<30 || len(s.corePops) >= 1<<30 {
 		return nil, fmt.Errorf("sim: %s on %s: %d router ports and %d core-populations, want < 2^30 each", g.Name, t.Name(), len(s.nextFree), len(s.corePops))
 	}
@@ -255,6 +259,9 @@ func (s *Sim) Run(input []float32, obs ir.StepFunc) (ImageResult, error) {
 	if len(input) != want {
 		return ImageResult{}, fmt.Errorf("sim: run %s: input has %d values, want %d", g.Name, len(input), want)
 	}
+	if s.broken != nil {
+		return ImageResult{}, fmt.Errorf("sim: run %s: an earlier run failed (%v); make a new Sim", g.Name, s.broken)
+	}
 	clear(s.v)
 	clear(s.cur)
 	clear(s.cur32)
@@ -280,6 +287,7 @@ func (s *Sim) Run(input []float32, obs ir.StepFunc) (ImageResult, error) {
 		}
 		st, err := s.runStep()
 		if err != nil {
+			s.broken = err
 			return res, fmt.Errorf("sim: run %s: step %d: %w", g.Name, t, err)
 		}
 		compute += st.ComputeNs
