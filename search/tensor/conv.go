@@ -264,13 +264,32 @@ func Conv2DBackwardFilter(s ConvShape, x, dy, dw []float32, ws *Workspace) {
 	ck := s.WLen()
 	st.part = grow(st.part, chunks*ck)
 	st.conv(convBackwardFilter, s, x, dy, st.part, chunk)
-	part := st.part
-	for i := range dw[:ck] {
-		sum := dw[i]
-		for c := 0; c < chunks; c++ {
-			sum += part[c*ck+i]
+	j := &st.reduceJob
+	*j = reduceJob{dst: dw[:ck], part: st.part, chunks: chunks}
+	st.parallel((ck+reduceBlock-1)/reduceBlock, j)
+	*j = reduceJob{}
+}
+
+// reduceBlock is the number of elements one task of a reduceJob adds up.
+const reduceBlock = 4096
+
+// reduceJob adds per-chunk partial sums to dst: dst[i] += part[0*n+i] +
+// part[1*n+i] + ..., left to right, so the order does not depend on how
+// the elements are split among workers.
+type reduceJob struct {
+	dst, part []float32
+	chunks    int
+}
+
+func (j *reduceJob) run(_ *state, _, task int) {
+	n := len(j.dst)
+	lo, hi := task*reduceBlock, min((task+1)*reduceBlock, n)
+	dst := j.dst[lo:hi]
+	for c := 0; c < j.chunks; c++ {
+		p := j.part[c*n+lo : c*n+hi]
+		for i, v := range p {
+			dst[i] += v
 		}
-		dw[i] = sum
 	}
 }
 

@@ -38,6 +38,7 @@ type state struct {
 	convJob   convJob
 	splitJob  splitKJob
 	sharedJob sharedJob
+	reduceJob reduceJob
 
 	part    []float32 // per-chunk partial filter gradients
 	partK   []float32 // per-chunk partial products of a split-K GEMM
