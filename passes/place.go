@@ -488,14 +488,19 @@ func placePass(u *Unit) error {
 		}
 		// Move fragments between the placed cores to cut rate x hops, then
 		// anneal the result once more from where it is.
-		before := pl.Cost
+		m1 := Measure(u.Target, Edges(p.Traffic(pt.Part)), pl.Core)
+		u.logf("place: annealing %.6g -> %.6g (%d of %d moves accepted): %.6g message-hops, busiest link %.6g messages per timestep",
+			pl.StartCost, pl.Cost, pl.Accepted, pl.Moves, m1.RateHops, m1.MaxLinkLoad)
 		pt2, cores := RefineOnMesh(u.G, p, u.Target, TargetLimits(u.Target), pt, pl.Core, 4)
-		pl2, err := Place(u.Target, pt2.K, Edges(p.Traffic(pt2.Part)), PlaceOptions{Seed: u.Seed + 1, Start: cores, Moves: pl.Moves / 2})
+		es2 := Edges(p.Traffic(pt2.Part))
+		pl2, err := Place(u.Target, pt2.K, es2, PlaceOptions{Seed: u.Seed + 1, Start: cores, Moves: pl.Moves / 2})
 		if err != nil {
 			return err
 		}
+		m2 := Measure(u.Target, es2, pl2.Core)
+		u.logf("place: mesh refinement (%d -> %d cores, %.6g -> %.6g messages) and re-annealing: %.6g message-hops, busiest link %.6g messages per timestep",
+			pt.K, pt2.K, pt.Cost, pt2.Cost, m2.RateHops, m2.MaxLinkLoad)
 		pl2.StartCost = pl.StartCost
-		u.logf("place: mesh refinement moved fragments: %d -> %d cores, %.6g -> %.6g messages per timestep; annealing %.6g -> %.6g", pt.K, pt2.K, pt.Cost, pt2.Cost, before, pl2.Cost)
 		u.Partition, pt, pl = pt2, pt2, pl2
 	}
 	u.Placement = pl
@@ -510,6 +515,5 @@ func placePass(u *Unit) error {
 		}
 		pop.Core = core
 	}
-	u.logf("place: annealing cost %.6g -> %.6g (%d of %d moves accepted)", pl.StartCost, pl.Cost, pl.Accepted, pl.Moves)
 	return nil
 }
