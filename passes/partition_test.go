@@ -1,8 +1,10 @@
 package passes
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -236,5 +238,64 @@ func TestMetisGraph(t *testing.T) {
 	}
 	if _, err := p.ImportPartition(part[1:], 3); err == nil {
 		t.Errorf("ImportPartition of a short list: nil error")
+	}
+}
+
+// runBackHalf runs split..verify on u (no quantize: the back half needs
+// connectivity and rates only).
+func runBackHalf(u *Unit) error {
+	u.Report = &Report{}
+	for _, f := range []func(*Unit) error{splitPass, partitionPass, placePass, routePass, verifyPass} {
+		if err := f(u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TestLayerCores maps a small conv net onto Speck's layer cores: one
+// population per core, each fitting its core's kernel and neuron memory.
+func TestLayerCores(t *testing.T) {
+	build := func(layers int) *ir.Graph {
+		b := ir.NewBuilder("speck", ir.Header{T: 2, Classes: 2, Vote: 1})
+		x := b.Input("x", ir.Shape{C: 2, H: 16, W: 16})
+		n := ir.Neuron{Model: ir.IF, Threshold: 1}
+		cur := b.Layer("c0", n, ir.Role{Kind: ir.RoleStem}, ir.ConvBN(x, 8, 3, 1))
+		for i := 1; i < layers; i++ {
+			cur = b.Layer(fmt.Sprintf("c%d", i), n, ir.Role{Kind: ir.RoleBlock, Block: 1, Layer: i}, ir.ConvBN(cur, 8, 3, 1))
+		}
+		pool := b.Layer("pool", n, ir.Role{Kind: ir.RolePool}, ir.Pool(ir.SumPool, cur, 4))
+		b.Layer("head", n, ir.Role{Kind: ir.RoleHead}, ir.Full(pool, 2))
+		g, err := b.Graph()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	tg := lookup(t, "speck")
+	g := build(3)
+	u := &Unit{G: g, Target: tg, Seed: 1}
+	if err := runBackHalf(u); err != nil {
+		t.Fatalf("speck, %d populations: %v", len(g.Pops)-1, err)
+	}
+	used := map[int32]string{}
+	for _, p := range g.Pops[1:] {
+		c := p.Core[0]
+		for _, x := range p.Core {
+			if x != c {
+				t.Fatalf("layer %s spread over cores %d and %d, want one layer core", p.Name, c, x)
+			}
+		}
+		if o, ok := used[c]; ok {
+			t.Errorf("layers %s and %s share core %d", o, p.Name, c)
+		}
+		used[c] = p.Name
+		if _, err := layerShape(g, tg, p, int(c)); err != nil {
+			t.Errorf("layer %s on core %d: %v", p.Name, c, err)
+		}
+	}
+	err := runBackHalf(&Unit{G: build(9), Target: tg, Seed: 1})
+	if err == nil || !strings.Contains(err.Error(), "layer cores: needs 11 cores, have 9") {
+		t.Errorf("11 populations on speck: %v, want a layer-core count error", err)
 	}
 }
