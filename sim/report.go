@@ -38,6 +38,12 @@ type Summary struct {
 	// EnergyPerImageUJ and LatencyPerImageUs are means per image.
 	EnergyPerImageUJ  float64 `yaml:"energy_per_image_uj"`
 	LatencyPerImageUs float64 `yaml:"latency_per_image_us"`
+	// CycleNs is the length of one cycle in ns: of the chip clock, or for a
+	// clockless chip of one flit on one link (see Stats.LatencyCycles).
+	CycleNs float64 `yaml:"cycle_ns"`
+	// StallCyclesPerImage is PerImage.Stalls in cycles (the field names
+	// keep their _ns suffix; the values are cycles).
+	StallCyclesPerImage Stalls `yaml:"stall_cycles_per_image"`
 	// PerImage is Total divided by Images (maxima and utilisations are
 	// over all images, not divided).
 	PerImage Stats `yaml:"per_image"`
@@ -63,7 +69,7 @@ func NewSummary(s *Sim) *Summary {
 	return &Summary{
 		Graph: s.g.Name, Chip: s.t.Name(), ChipFile: s.t.File,
 		Timesteps: s.g.T, Neurons: s.nNeurons, Synapses: s.nSyn,
-		CoresUsed: used, TilesUsed: s.tilesInUse, Notes: s.Notes(), s: s,
+		CoresUsed: used, TilesUsed: s.tilesInUse, Notes: s.Notes(), CycleNs: s.costs.cycleNs, s: s,
 	}
 }
 
@@ -106,6 +112,8 @@ func (m *Summary) finish() {
 		MaxBufferOccupancy: t.MaxBufferOccupancy, MaxInjectionQueue: t.MaxInjectionQueue,
 		LinkUtilMean: t.LinkUtilMean, LinkUtilMax: t.LinkUtilMax,
 	}
+	st, c := m.PerImage.Stalls, m.CycleNs
+	m.StallCyclesPerImage = Stalls{LinkBusyNs: st.LinkBusyNs / c, BufferFullNs: st.BufferFullNs / c, InjectionNs: st.InjectionNs / c, CoreBusyNs: st.CoreBusyNs / c}
 	m.EnergyPerImageUJ = m.PerImage.Energy.Total() / 1e6
 	m.LatencyPerImageUs = m.PerImage.LatencyNs / 1e3
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"image/png"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -77,6 +78,12 @@ func TestOutputs(t *testing.T) {
 		t.Errorf("energy per image %g uJ, want %g", got, want)
 	}
 
+	if back.CycleNs != 10 { // tiny-2chip runs at 100 MHz
+		t.Errorf("cycle %g ns, want 10", back.CycleNs)
+	}
+	if got, want := back.StallCyclesPerImage.CoreBusyNs, back.PerImage.Stalls.CoreBusyNs/10; math.Abs(got-want) > 1e-9*math.Max(1, want) {
+		t.Errorf("core-busy stall %g cycles, want %g", got, want)
+	}
 	var pb bytes.Buffer
 	if err := WriteHeatmap(&pb, s); err != nil {
 		t.Fatal(err)

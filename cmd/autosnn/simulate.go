@@ -342,8 +342,9 @@ func printSummary(w io.Writer, s *sim.Summary) {
 		p.Energy.Total()/1e6, p.Energy.SynapsePJ/1e6, p.Energy.NeuronPJ/1e6, p.Energy.NetworkPJ/1e6, p.Energy.StaticPJ/1e6)
 	fmt.Fprintf(tw, "congestion\tlink utilisation mean %.4f max %.4f, max buffer %d, delivered/offered %.4f, dropped %d\n",
 		s.Total.LinkUtilMean, s.Total.LinkUtilMax, s.Total.MaxBufferOccupancy, s.DeliveredRatio, s.Total.Dropped)
-	fmt.Fprintf(tw, "stalls per image\tlink busy %.0f ns, buffer full %.0f ns, injection %.0f ns, core busy %.0f ns\n",
-		p.Stalls.LinkBusyNs, p.Stalls.BufferFullNs, p.Stalls.InjectionNs, p.Stalls.CoreBusyNs)
+	sc := s.StallCyclesPerImage
+	fmt.Fprintf(tw, "stalls per image\tlink busy %.0f ns (%.0f cycles), buffer full %.0f ns (%.0f), injection %.0f ns (%.0f), core busy %.0f ns (%.0f)\n",
+		p.Stalls.LinkBusyNs, sc.LinkBusyNs, p.Stalls.BufferFullNs, sc.BufferFullNs, p.Stalls.InjectionNs, sc.InjectionNs, p.Stalls.CoreBusyNs, sc.CoreBusyNs)
 	tw.Flush()
 }
 
