@@ -136,52 +136,15 @@ func im2colRow(s ConvShape, xc []float32, kh, kw int, dst []float32) {
 		clear(d[:lo])
 		clear(d[hi:])
 		if s.Stride == 1 {
-			copy(d[lo:hi], src[lo-s.Pad+kw:])
+			if lo < hi {
+				copy(d[lo:hi], src[lo-s.Pad+kw:])
+			}
 			continue
 		}
 		ix := lo*s.Stride - s.Pad + kw
 		for i := lo; i < hi; i++ {
 			d[i] = src[ix]
 			ix += s.Stride
-		}
-	}
-}
-
-// col2im adds the patch-matrix gradient col back into the image gradient dx
-// (Cin x H x W), the adjoint of im2col. dx is accumulated into, not
-// overwritten.
-func col2im(s ConvShape, col, dx []float32) {
-	oh, ow := s.OutH(), s.OutW()
-	p := oh * ow
-	row := 0
-	for c := 0; c < s.Cin; c++ {
-		xc := dx[c*s.H*s.W : (c+1)*s.H*s.W]
-		for kh := 0; kh < s.KH; kh++ {
-			for kw := 0; kw < s.KW; kw++ {
-				src := col[row*p : (row+1)*p]
-				row++
-				for y := 0; y < oh; y++ {
-					iy := y*s.Stride - s.Pad + kh
-					if iy < 0 || iy >= s.H {
-						continue
-					}
-					d := xc[iy*s.W : (iy+1)*s.W]
-					sr := src[y*ow : (y+1)*ow]
-					lo, hi := validRange(ow, s.W, s.Stride, s.Pad, kw)
-					if s.Stride == 1 {
-						d = d[lo-s.Pad+kw:]
-						for i, v := range sr[lo:hi] {
-							d[i] += v
-						}
-						continue
-					}
-					ix := lo*s.Stride - s.Pad + kw
-					for i := lo; i < hi; i++ {
-						d[ix] += sr[i]
-						ix += s.Stride
-					}
-				}
-			}
 		}
 	}
 }
@@ -216,7 +179,7 @@ func Conv2DBackwardData(s ConvShape, dy, w, dx []float32, ws *Workspace) {
 	s.mustCheck("Conv2DBackwardData", lenCheck{"dy", len(dy), s.YLen()}, lenCheck{"w", len(w), s.WLen()}, lenCheck{"dx", len(dx), s.XLen()})
 	if t, ok := s.transposed(); ok {
 		// Stride 1 and a square kernel: dx is the forward convolution of dy
-		// with the transposed, flipped filters, which needs no col2im.
+		// with the transposed, flipped filters.
 		st := ws.s
 		st.wflip = grow(st.wflip, s.WLen())
 		flipFilters(s, w, st.wflip)
@@ -369,6 +332,19 @@ func (st *state) conv(mode convMode, s ConvShape, in, w, out []float32, chunk in
 	case convBackwardData:
 		st.wpack = grow(st.wpack, s.Cout*roundUp(j.k, mr))
 		packAFull(st.wpack, true, w, j.k, j.k, s.Cout, 1)
+		st.roff = growInt32(st.roff, j.k)
+		rowOffsets(s, st.roff)
+		st.offs = growInt32(st.offs, j.p)
+		nch := (j.p + nr - 1) / nr
+		if cap(st.contig) < nch {
+			st.contig = make([]bool, nch)
+		}
+		st.contig = st.contig[:nch]
+		patchOffsets(s, st.offs, st.contig)
+		st.qoff = growInt32(st.qoff, s.Cout)
+		for co := range st.qoff {
+			st.qoff[co] = int32(co * j.p)
+		}
 	case convBackwardFilter:
 		if s.filterIndirect() {
 			st.roff = growInt32(st.roff, j.k)
@@ -402,18 +378,11 @@ func (j *convJob) run(st *state, worker, task int) {
 		convForwardImage(st.kern, bufs, s, st.wpack, xp, j.out[task*s.Cout*p:], st.offs, st.roff, st.contig)
 	case convBackwardData:
 		dx := j.out[task*j.imgSize : (task+1)*j.imgSize]
-		bufs.bpack = grow(bufs.bpack, s.Cout*roundUp(p, nr))
-		packBFull(bufs.bpack, j.in[task*s.Cout*p:], p, s.Cout, p)
-		c := dx
-		if !s.isPointwise() {
-			bufs.col = grow(bufs.col, k*p)
-			c = bufs.col
-		}
-		gemmPacked(st.kern.gemm, &bufs.gemm.tmp, st.wpack, bufs.bpack, k, p, s.Cout, c, p)
-		if !s.isPointwise() {
-			clear(dx)
-			col2im(s, bufs.col, dx)
-		}
+		dy := j.in[task*s.Cout*p : (task+1)*s.Cout*p]
+		_, _, size := s.phaseDims()
+		bufs.row = grow(bufs.row, size)
+		convBackwardDataImage(st.kern, bufs, s, st.wpack, dy, bufs.row, st.offs, st.roff, st.qoff, st.contig)
+		unpadImage(s, bufs.row, dx)
 	case convBackwardFilter:
 		n0 := task * j.chunk
 		cnt := min(j.chunk, s.N-n0)

@@ -184,7 +184,8 @@ func packAPerm(dst, a []float32, lda, m, k int, perm []int32) {
 // at a time; a chunk whose pixels read consecutive inputs (see
 // patchOffsets) is fed to the indirect micro-kernel straight from xpad,
 // any other chunk is gathered into a packed panel first. Both give the
-// sums gemmPacked would give on the im2col matrix.
+// sums the packed micro-kernel gives on the im2col matrix with filter
+// columns in the same order.
 func convForwardImage(kern kernels, bufs *workerBufs, s ConvShape, wpack, xpad, y []float32, offs, roff []int32, contig []bool) {
 	m, n, k := s.Cout, len(offs), len(roff)
 	mpad := roundUp(m, mr)
@@ -240,52 +241,6 @@ func convForwardImage(kern kernels, bufs *workerBufs, s ConvShape, wpack, xpad, 
 	}
 }
 
-// packBFull packs all of op(B) (k x n, not transposed) into dst
-// (k*roundUp(n, nr)).
-func packBFull(dst []float32, b []float32, ldb, k, n int) {
-	npad := roundUp(n, nr)
-	for pc := 0; pc < k; pc += kc {
-		kb := min(kc, k-pc)
-		packB(dst[pc*npad:pc*npad+kb*npad], false, b, ldb, pc, kb, 0, n)
-	}
-}
-
-// gemmPacked sets C (m x n, row stride ldc) to A*B from full-depth packed
-// operands. The summation order is that of gemmTile with alpha = 1 and
-// beta = 0, so both paths give bit-identical results.
-func gemmPacked(kern kernelFunc, tmp *[mr * nr]float32, ap, bp []float32, m, n, k int, c []float32, ldc int) {
-	for i := 0; i < m; i++ {
-		clear(c[i*ldc : i*ldc+n])
-	}
-	mpad, npad := roundUp(m, mr), roundUp(n, nr)
-	for pc := 0; pc < k; pc += kc {
-		kb := min(kc, k-pc)
-		ab := ap[pc*mpad : pc*mpad+kb*mpad]
-		bb := bp[pc*npad : pc*npad+kb*npad]
-		for jr := 0; jr < n; jr += nr {
-			cols := min(nr, n-jr)
-			bpan := bb[jr*kb : jr*kb+kb*nr]
-			for ir := 0; ir < m; ir += mr {
-				rows := min(mr, m-ir)
-				apan := ab[ir*kb : ir*kb+kb*mr]
-				off := ir*ldc + jr
-				if cols == nr {
-					kern(rows, kb, apan, bpan, c[off:], ldc)
-					continue
-				}
-				clear(tmp[:])
-				kern(rows, kb, apan, bpan, tmp[:], nr)
-				for i := 0; i < rows; i++ {
-					dst := c[off+i*ldc : off+i*ldc+cols]
-					for j, v := range tmp[i*nr : i*nr+cols] {
-						dst[j] += v
-					}
-				}
-			}
-		}
-	}
-}
-
 // copy16 copies 16 floats from src to dst as four 16-byte moves; a single
 // 64-byte array assignment would compile to a call of memmove.
 func copy16(dst, src []float32) {
@@ -295,4 +250,78 @@ func copy16(dst, src []float32) {
 	*(*[4]float32)(d[4:]) = *(*[4]float32)(s[4:])
 	*(*[4]float32)(d[8:]) = *(*[4]float32)(s[8:])
 	*(*[4]float32)(d[12:]) = *(*[4]float32)(s[12:])
+}
+
+// convBackwardDataImage accumulates the input gradient of one image into
+// dxp, laid out like padImage's padded, phase-split image, which it first
+// clears: dxp[roff[r]+offs[q]] += (W^T dy)[r, q] for every patch row r and
+// output pixel q, the adjoint of the forward convolution's reads. wpack holds
+// W^T (Cin*KH*KW x Cout) as full-depth packed A panels, dy is Cout x OH*OW
+// and dyoff[co] = co*OH*OW. Output pixels are taken nr at a time; the
+// scatter micro-kernel adds a chunk whose halves are consecutive in dxp
+// straight into it, other chunks go through the scratch tile.
+func convBackwardDataImage(kern kernels, bufs *workerBufs, s ConvShape, wpack, dy, dxp []float32, offs, roff, dyoff []int32, contig []bool) {
+	m, n, k := len(roff), len(offs), s.Cout
+	mpad := roundUp(m, mr)
+	clear(dxp)
+	panel := bufs.gemm.b[:kc*nr]
+	tmp := &bufs.gemm.tmp
+	for pc := 0; pc < k; pc += kc {
+		kb := min(kc, k-pc)
+		ab := wpack[pc*mpad : pc*mpad+kb*mpad]
+		bo := dyoff[pc : pc+kb]
+		for ch, fast := range contig {
+			q0 := ch * nr
+			cols := min(nr, n-q0)
+			if cols < nr {
+				for p := 0; p < kb; p++ {
+					t := panel[p*nr : p*nr+nr]
+					copy(t, dy[(pc+p)*n+q0:(pc+p)*n+n])
+					clear(t[cols:])
+				}
+			}
+			for ir := 0; ir < m; ir += mr {
+				rows := min(mr, m-ir)
+				apan := ab[ir*kb : ir*kb+kb*mr]
+				co := roff[ir : ir+rows]
+				switch {
+				case fast:
+					kern.io(rows, kb, apan, dy[q0:], dy[q0+nr/2:], bo, dxp[offs[q0]:], dxp[offs[q0+nr/2]:], co)
+					continue
+				case cols == nr:
+					clear(tmp[:])
+					kern.ind(rows, kb, apan, dy[q0:], dy[q0+nr/2:], bo, tmp[:], nr)
+				default:
+					clear(tmp[:])
+					kern.gemm(rows, kb, apan, panel[:kb*nr], tmp[:], nr)
+				}
+				for i, o := range co {
+					for j, v := range tmp[i*nr : i*nr+cols] {
+						dxp[int(o)+int(offs[q0+j])] += v
+					}
+				}
+			}
+		}
+	}
+}
+
+// unpadImage writes the image part of a padded, phase-split image (see
+// padImage) to dx (Cin x H x W), dropping the padding.
+func unpadImage(s ConvShape, xp, dx []float32) {
+	hph, wph, _ := s.phaseDims()
+	st := s.Stride
+	for c := 0; c < s.Cin; c++ {
+		for y := 0; y < s.H; y++ {
+			py, yy := (y+s.Pad)%st, (y+s.Pad)/st
+			row := dx[(c*s.H+y)*s.W : (c*s.H+y+1)*s.W]
+			if st == 1 {
+				copy(row, xp[(c*hph+yy)*wph+s.Pad:])
+				continue
+			}
+			for x := range row {
+				px, xx := (x+s.Pad)%st, (x+s.Pad)/st
+				row[x] = xp[(((py*st+px)*s.Cin+c)*hph+yy)*wph+xx]
+			}
+		}
+	}
 }

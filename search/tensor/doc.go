@@ -32,7 +32,9 @@
 //	                          when the stride is > 1 (no im2col matrix)
 //	Conv2DBackwardData      stride 1, square kernel: forward convolution of dy
 //	                          with transposed, flipped filters; otherwise
-//	                          GEMM into an im2col-shaped buffer and col2im
+//	                          W^T*dy with dy read in place and the product
+//	                          scattered by the micro-kernel straight into the
+//	                          padded, phase-split input gradient
 //	Conv2DBackwardFilter    batch cut into chunks of >= kcDot pixels; output
 //	                          rows a multiple of 8 wide: indirect dot kernel
 //	                          on the padded images; otherwise im2col + dot

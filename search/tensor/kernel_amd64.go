@@ -24,7 +24,7 @@ func asmKernels() (kernels, bool) {
 	if !hasAVX2FMA {
 		return kernels{}, false
 	}
-	return kernels{gemm: kernelAsm, ind: kernelIndAsm, dot: dotAsm, dotInd: dotIndAsm}, true
+	return kernels{gemm: kernelAsm, ind: kernelIndAsm, io: kernelIOAsm, dot: dotAsm, dotInd: dotIndAsm}, true
 }
 
 // kernelAsm adapts kernel1x16 .. kernel6x16 to kernelFunc, checking the slice bounds the
@@ -117,4 +117,45 @@ func dotIndAsm(k8 int, a []float32, lda int, b []float32, boff, qoff []int32, c 
 	_ = b[int(hi)+int(qoff[k8-1])+7]
 	_ = c[(dr-1)*ldc+dc-1]
 	dot4x3ind(k8, &a[0], lda, &b[0], &boff[0], &qoff[0], &c[0], ldc, alpha)
+}
+
+// kernelIOAsm adapts kernel1x16io .. kernel6x16io to kernelIOFunc, checking
+// the slice bounds the assembly relies on.
+func kernelIOAsm(rows, k int, a, b, b2 []float32, boff []int32, c, c2 []float32, coff []int32) {
+	if k <= 0 {
+		return
+	}
+	_ = a[k*mr-1]
+	boff, coff = boff[:k], coff[:rows]
+	if boff[0] < 0 {
+		panic("tensor: negative indirect offset")
+	}
+	_ = b[int(boff[k-1])+nr/2-1]
+	_ = b2[int(boff[k-1])+nr/2-1]
+	lo, hi := coff[0], coff[0]
+	for _, o := range coff[1:] {
+		lo, hi = min(lo, o), max(hi, o)
+	}
+	if lo < 0 {
+		panic("tensor: negative indirect offset")
+	}
+	_ = c[int(hi)+nr/2-1]
+	_ = c2[int(hi)+nr/2-1]
+	pa, pb, pb2, po, pc, pc2, pco := &a[0], &b[0], &b2[0], &boff[0], &c[0], &c2[0], &coff[0]
+	switch rows {
+	case 6:
+		kernel6x16io(k, pa, pb, pb2, po, pc, pc2, pco)
+	case 5:
+		kernel5x16io(k, pa, pb, pb2, po, pc, pc2, pco)
+	case 4:
+		kernel4x16io(k, pa, pb, pb2, po, pc, pc2, pco)
+	case 3:
+		kernel3x16io(k, pa, pb, pb2, po, pc, pc2, pco)
+	case 2:
+		kernel2x16io(k, pa, pb, pb2, po, pc, pc2, pco)
+	case 1:
+		kernel1x16io(k, pa, pb, pb2, po, pc, pc2, pco)
+	default:
+		panic("tensor: micro-kernel rows out of range")
+	}
 }

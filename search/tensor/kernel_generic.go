@@ -80,3 +80,21 @@ func kernelIndGo(rows, k int, a, b, b2 []float32, boff []int32, c []float32, ldc
 		}
 	}
 }
+
+// kernelIOFunc is kernelIndFunc with a scattered C: row i of the tile is
+// the nr/2 floats at c[coff[i]:] followed by the nr/2 floats at
+// c2[coff[i]:] (coff has rows entries, in any order).
+type kernelIOFunc func(rows, k int, a, b, b2 []float32, boff []int32, c, c2 []float32, coff []int32)
+
+// kernelIOGo is the portable kernelIOFunc; it sums in the order of kernelGo.
+func kernelIOGo(rows, k int, a, b, b2 []float32, boff []int32, c, c2 []float32, coff []int32) {
+	var tile [mr * nr]float32
+	kernelIndGo(rows, k, a, b, b2, boff, tile[:], nr)
+	for i, o := range coff[:rows] {
+		d, d2 := c[o:o+nr/2], c2[o:o+nr/2]
+		for j := range d {
+			d[j] += tile[i*nr+j]
+			d2[j] += tile[i*nr+nr/2+j]
+		}
+	}
+}

@@ -16,6 +16,14 @@ func kernel6x16(k int, a *float32, b *float32, c *float32, ldc int)
 // and FMA and k >= 1.
 func kernel6x16ind(k int, a *float32, b *float32, b2 *float32, boff *int32, c *float32, ldc int)
 
+// kernel6x16io computes C[0:6, 0:16] += A*B
+// from a packed 6 x k panel of A and a k x 16 panel of B whose row p
+// is the 8 floats at b[boff[p]:] followed by the 8 floats at
+// b2[boff[p]:], where row i of C is the 8 floats at c[coff[i]:]
+// followed by the 8 floats at c2[coff[i]:]. It requires AVX2 and FMA
+// and k >= 1.
+func kernel6x16io(k int, a *float32, b *float32, b2 *float32, boff *int32, c *float32, c2 *float32, coff *int32)
+
 // kernel5x16 computes C[0:5, 0:16] += A*B (rows 5..5 of the A panel are ignored)
 // from a packed 6 x k panel of A and a packed k x 16 panel of B, C
 // having row stride ldc elements. It requires AVX2 and FMA and k >= 1.
@@ -27,6 +35,14 @@ func kernel5x16(k int, a *float32, b *float32, c *float32, ldc int)
 // b2[boff[p]:], C having row stride ldc elements. It requires AVX2
 // and FMA and k >= 1.
 func kernel5x16ind(k int, a *float32, b *float32, b2 *float32, boff *int32, c *float32, ldc int)
+
+// kernel5x16io computes C[0:5, 0:16] += A*B (rows 5..5 of the A panel are ignored)
+// from a packed 6 x k panel of A and a k x 16 panel of B whose row p
+// is the 8 floats at b[boff[p]:] followed by the 8 floats at
+// b2[boff[p]:], where row i of C is the 8 floats at c[coff[i]:]
+// followed by the 8 floats at c2[coff[i]:]. It requires AVX2 and FMA
+// and k >= 1.
+func kernel5x16io(k int, a *float32, b *float32, b2 *float32, boff *int32, c *float32, c2 *float32, coff *int32)
 
 // kernel4x16 computes C[0:4, 0:16] += A*B (rows 4..5 of the A panel are ignored)
 // from a packed 6 x k panel of A and a packed k x 16 panel of B, C
@@ -40,6 +56,14 @@ func kernel4x16(k int, a *float32, b *float32, c *float32, ldc int)
 // and FMA and k >= 1.
 func kernel4x16ind(k int, a *float32, b *float32, b2 *float32, boff *int32, c *float32, ldc int)
 
+// kernel4x16io computes C[0:4, 0:16] += A*B (rows 4..5 of the A panel are ignored)
+// from a packed 6 x k panel of A and a k x 16 panel of B whose row p
+// is the 8 floats at b[boff[p]:] followed by the 8 floats at
+// b2[boff[p]:], where row i of C is the 8 floats at c[coff[i]:]
+// followed by the 8 floats at c2[coff[i]:]. It requires AVX2 and FMA
+// and k >= 1.
+func kernel4x16io(k int, a *float32, b *float32, b2 *float32, boff *int32, c *float32, c2 *float32, coff *int32)
+
 // kernel3x16 computes C[0:3, 0:16] += A*B (rows 3..5 of the A panel are ignored)
 // from a packed 6 x k panel of A and a packed k x 16 panel of B, C
 // having row stride ldc elements. It requires AVX2 and FMA and k >= 1.
@@ -51,6 +75,14 @@ func kernel3x16(k int, a *float32, b *float32, c *float32, ldc int)
 // b2[boff[p]:], C having row stride ldc elements. It requires AVX2
 // and FMA and k >= 1.
 func kernel3x16ind(k int, a *float32, b *float32, b2 *float32, boff *int32, c *float32, ldc int)
+
+// kernel3x16io computes C[0:3, 0:16] += A*B (rows 3..5 of the A panel are ignored)
+// from a packed 6 x k panel of A and a k x 16 panel of B whose row p
+// is the 8 floats at b[boff[p]:] followed by the 8 floats at
+// b2[boff[p]:], where row i of C is the 8 floats at c[coff[i]:]
+// followed by the 8 floats at c2[coff[i]:]. It requires AVX2 and FMA
+// and k >= 1.
+func kernel3x16io(k int, a *float32, b *float32, b2 *float32, boff *int32, c *float32, c2 *float32, coff *int32)
 
 // kernel2x16 computes C[0:2, 0:16] += A*B (rows 2..5 of the A panel are ignored)
 // from a packed 6 x k panel of A and a packed k x 16 panel of B, C
@@ -64,6 +96,14 @@ func kernel2x16(k int, a *float32, b *float32, c *float32, ldc int)
 // and FMA and k >= 1.
 func kernel2x16ind(k int, a *float32, b *float32, b2 *float32, boff *int32, c *float32, ldc int)
 
+// kernel2x16io computes C[0:2, 0:16] += A*B (rows 2..5 of the A panel are ignored)
+// from a packed 6 x k panel of A and a k x 16 panel of B whose row p
+// is the 8 floats at b[boff[p]:] followed by the 8 floats at
+// b2[boff[p]:], where row i of C is the 8 floats at c[coff[i]:]
+// followed by the 8 floats at c2[coff[i]:]. It requires AVX2 and FMA
+// and k >= 1.
+func kernel2x16io(k int, a *float32, b *float32, b2 *float32, boff *int32, c *float32, c2 *float32, coff *int32)
+
 // kernel1x16 computes C[0:1, 0:16] += A*B (rows 1..5 of the A panel are ignored)
 // from a packed 6 x k panel of A and a packed k x 16 panel of B, C
 // having row stride ldc elements. It requires AVX2 and FMA and k >= 1.
@@ -75,6 +115,14 @@ func kernel1x16(k int, a *float32, b *float32, c *float32, ldc int)
 // b2[boff[p]:], C having row stride ldc elements. It requires AVX2
 // and FMA and k >= 1.
 func kernel1x16ind(k int, a *float32, b *float32, b2 *float32, boff *int32, c *float32, ldc int)
+
+// kernel1x16io computes C[0:1, 0:16] += A*B (rows 1..5 of the A panel are ignored)
+// from a packed 6 x k panel of A and a k x 16 panel of B whose row p
+// is the 8 floats at b[boff[p]:] followed by the 8 floats at
+// b2[boff[p]:], where row i of C is the 8 floats at c[coff[i]:]
+// followed by the 8 floats at c2[coff[i]:]. It requires AVX2 and FMA
+// and k >= 1.
+func kernel1x16io(k int, a *float32, b *float32, b2 *float32, boff *int32, c *float32, c2 *float32, coff *int32)
 
 // dot4x3 computes C[i, j] += alpha * sum_{p < 8*k8} A[i, p]*B[j, p] for i < 4,
 // j < 3, with A, B and C row-major with row strides lda, ldb and ldc

@@ -54,11 +54,10 @@ type state struct {
 
 // workerBufs is the scratch owned by one worker.
 type workerBufs struct {
-	gemm  *gemmBufs
-	col   []float32 // im2col matrix or its gradient
-	dy    []float32 // gathered output gradients of a chunk of images
-	bpack []float32 // a packed GEMM B operand
-	row   []float32 // a zero-padded input image
+	gemm *gemmBufs
+	col  []float32 // im2col matrix or its gradient
+	dy   []float32 // gathered output gradients of a chunk of images
+	row  []float32 // a zero-padded input image
 }
 
 // job is one parallel call: tasks numbered from 0, each run exactly once by
@@ -79,12 +78,13 @@ func NewWorkspace(workers int) *Workspace {
 type kernels struct {
 	gemm   kernelFunc
 	ind    kernelIndFunc
+	io     kernelIOFunc
 	dot    dotFunc
 	dotInd dotIndFunc
 }
 
 // goKernels are the portable kernels.
-var goKernels = kernels{gemm: kernelGo, ind: kernelIndGo, dot: dotGo, dotInd: dotIndGo}
+var goKernels = kernels{gemm: kernelGo, ind: kernelIndGo, io: kernelIOGo, dot: dotGo, dotInd: dotIndGo}
 
 // newWorkspace is NewWorkspace with explicit kernels, so tests can compare
 // the assembly and pure-Go kernels.

@@ -33,8 +33,9 @@ const (
 func main() {
 	ConstraintExpr("!purego")
 	for rows := mr; rows >= 1; rows-- {
-		kernelRows(rows, false)
-		kernelRows(rows, true)
+		kernelRows(rows, false, false)
+		kernelRows(rows, true, false)
+		kernelRows(rows, true, true)
 	}
 	dot4x3(false)
 	dot4x3(true)
@@ -48,14 +49,26 @@ func main() {
 // convolution forward uses it to read patches straight out of the
 // zero-padded input image (the halves may come from two image rows). Both
 // compute bit-identical sums.
-func kernelRows(rows int, indirect bool) {
+func kernelRows(rows int, indirect, scatter bool) {
 	name := fmt.Sprintf("kernel%dx16", rows)
 	lbl := name
 	rowsDoc := fmt.Sprintf("C[0:%d, 0:16] += A*B", rows)
 	if rows < mr {
 		rowsDoc += fmt.Sprintf(" (rows %d..5 of the A panel are ignored)", rows)
 	}
-	if indirect {
+	if scatter {
+		name += "io"
+		lbl = name
+		TEXT(name, NOSPLIT, "func(k int, a, b, b2 *float32, boff *int32, c, c2 *float32, coff *int32)")
+		Doc(
+			name+" computes "+rowsDoc,
+			"from a packed 6 x k panel of A and a k x 16 panel of B whose row p",
+			"is the 8 floats at b[boff[p]:] followed by the 8 floats at",
+			"b2[boff[p]:], where row i of C is the 8 floats at c[coff[i]:]",
+			"followed by the 8 floats at c2[coff[i]:]. It requires AVX2 and FMA",
+			"and k >= 1.",
+		)
+	} else if indirect {
 		name += "ind"
 		lbl = name
 		TEXT(name, NOSPLIT, "func(k int, a, b, b2 *float32, boff *int32, c *float32, ldc int)")
@@ -78,7 +91,7 @@ func kernelRows(rows int, indirect bool) {
 	a := Load(Param("a"), GP64())
 	b := Load(Param("b"), GP64())
 	var b2, boff, off reg.Register
-	if indirect {
+	if indirect || scatter {
 		b2 = Load(Param("b2"), GP64())
 		boff = Load(Param("boff"), GP64())
 		off = GP64()
@@ -140,18 +153,34 @@ func kernelRows(rows int, indirect bool) {
 	JMP(LabelRef(lbl + "tail"))
 
 	Label(lbl + "store")
-	Comment("C += acc, row by row.")
-	c := Load(Param("c"), GP64())
-	ldc := Load(Param("ldc"), GP64())
-	SHLQ(Imm(2), ldc) // elements to bytes
-	for i := 0; i < rows; i++ {
-		if i > 0 {
-			ADDQ(ldc, c)
+	if scatter {
+		Comment("C += acc, row i at c[coff[i]:] and c2[coff[i]:].")
+		c := Load(Param("c"), GP64())
+		c2 := Load(Param("c2"), GP64())
+		coff := Load(Param("coff"), GP64())
+		o := GP64()
+		for i := 0; i < rows; i++ {
+			MOVLQSX(Mem{Base: coff, Disp: 4 * i}, o)
+			for h, base := range []reg.Register{c, c2} {
+				m := Mem{Base: base, Index: o, Scale: 4}
+				VADDPS(m, acc[i][h], acc[i][h])
+				VMOVUPS(acc[i][h], m)
+			}
 		}
-		for h := 0; h < 2; h++ {
-			m := Mem{Base: c, Disp: 32 * h}
-			VADDPS(m, acc[i][h], acc[i][h])
-			VMOVUPS(acc[i][h], m)
+	} else {
+		Comment("C += acc, row by row.")
+		c := Load(Param("c"), GP64())
+		ldc := Load(Param("ldc"), GP64())
+		SHLQ(Imm(2), ldc) // elements to bytes
+		for i := 0; i < rows; i++ {
+			if i > 0 {
+				ADDQ(ldc, c)
+			}
+			for h := 0; h < 2; h++ {
+				m := Mem{Base: c, Disp: 32 * h}
+				VADDPS(m, acc[i][h], acc[i][h])
+				VMOVUPS(acc[i][h], m)
+			}
 		}
 	}
 	VZEROUPPER()
