@@ -25,7 +25,8 @@
 //     current, synaptic + host + bias, is nonzero).
 //   - Each firing neuron emits one message per destination core (every
 //     core holding one of its targets), at the end of the update, into the
-//     core's injection queue (unbounded).
+//     core's injection queue (unbounded). On a multicast-tree chip it emits
+//     one packet that routers copy along the tree of its routes.
 //   - Messages cross a 2-D mesh of routers (one per tile; boards of several
 //     chips form one global mesh, with inter-chip hop costs on the links
 //     that cross a chip boundary) under dimension-order routing (XY or YX).

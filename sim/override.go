@@ -15,6 +15,8 @@ type NoCOverride struct {
 	LinkBufferDepthFlits int
 	// OverflowPolicy is backends.OverflowBackpressure or OverflowDrop.
 	OverflowPolicy string
+	// MessageMode is backends.MessagePerCore or MessageMulticastTree.
+	MessageMode string
 }
 
 // WithNoC returns a new Target: t's profile with the overridden NoC
@@ -42,6 +44,10 @@ func WithNoC(t *backends.Target, o NoCOverride) (*backends.Target, error) {
 	if o.OverflowPolicy != "" {
 		p.NoC.OverflowPolicy = o.OverflowPolicy
 		file += fmt.Sprintf(" (overflow %s)", o.OverflowPolicy)
+	}
+	if o.MessageMode != "" {
+		p.NoC.MessageMode = o.MessageMode
+		file += fmt.Sprintf(" (messages %s)", o.MessageMode)
 	}
 	nt, err := backends.NewTarget(&p, file)
 	if err != nil {

@@ -100,7 +100,7 @@ func (m *Summary) finish() {
 	t := m.Total
 	div := func(v int64) int64 { return int64(float64(v)/n + 0.5) }
 	m.PerImage = Stats{
-		Spikes: div(t.Spikes), Messages: div(t.Messages), Delivered: div(t.Delivered), Dropped: div(t.Dropped),
+		Spikes: div(t.Spikes), Messages: div(t.Messages), Packets: div(t.Packets), Delivered: div(t.Delivered), Dropped: div(t.Dropped),
 		Hops: div(t.Hops), SynOps: div(t.SynOps), NeuronUpdates: div(t.NeuronUpdates), ActiveUpdates: div(t.ActiveUpdates),
 		ComputeNs: t.ComputeNs / n, BarrierNs: t.BarrierNs / n, LatencyNs: t.LatencyNs / n, LatencyCycles: t.LatencyCycles / n,
 		MessageLatencySumNs: t.MessageLatencySumNs / n, MessageLatencyMaxNs: t.MessageLatencyMaxNs,
@@ -131,7 +131,7 @@ func (m *Summary) WriteYAML(w io.Writer) error {
 // csvHeader is the column list of the per-timestep CSV; units are in the
 // names (ns, pJ) and counts are per timestep.
 var csvHeader = []string{
-	"image", "step", "spikes", "messages", "delivered", "dropped", "hops", "synops",
+	"image", "step", "spikes", "messages", "packets", "delivered", "dropped", "hops", "synops",
 	"neuron_updates", "active_updates", "compute_ns", "barrier_ns", "latency_ns", "latency_cycles",
 	"synapse_pj", "neuron_pj", "network_pj", "static_pj", "total_pj",
 	"link_util_mean", "link_util_max", "max_buffer_occupancy", "max_injection_queue",
@@ -160,7 +160,7 @@ func (c *StepCSV) Write(image int, r ImageResult) error {
 	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 10, 64) }
 	for t, s := range r.Steps {
 		row := []string{
-			strconv.Itoa(image), strconv.Itoa(t), i(s.Spikes), i(s.Messages), i(s.Delivered), i(s.Dropped), i(s.Hops), i(s.SynOps),
+			strconv.Itoa(image), strconv.Itoa(t), i(s.Spikes), i(s.Messages), i(s.Packets), i(s.Delivered), i(s.Dropped), i(s.Hops), i(s.SynOps),
 			i(s.NeuronUpdates), i(s.ActiveUpdates), f(s.ComputeNs), f(s.BarrierNs), f(s.LatencyNs), f(s.LatencyCycles),
 			f(s.Energy.SynapsePJ), f(s.Energy.NeuronPJ), f(s.Energy.NetworkPJ), f(s.Energy.StaticPJ), f(s.Energy.Total()),
 			f(s.LinkUtilMean), f(s.LinkUtilMax), strconv.Itoa(s.MaxBufferOccupancy), strconv.Itoa(s.MaxInjectionQueue),

@@ -30,7 +30,9 @@ type router struct {
 	inter [numDirs]bool
 }
 
-// message is one spike message in flight (24 bytes).
+// message is one spike message in flight: a unicast message to one core
+// (grp), or on a multicast-tree chip a packet copy bound for several
+// cores (d0, d1).
 type message struct {
 	born   float64 // emission time, ns since the start of the step
 	grp    int32   // the group (source neuron, destination core) it carries
@@ -38,6 +40,8 @@ type message struct {
 	slot   uint8   // destination core's slot in its tile
 	out    uint8   // output port wanted at the current router
 	hops   uint16
+	// d0, d1: a multicast packet's destination groups, dests[d0:d1].
+	d0, d1 int32
 }
 
 // Sim is a virtual chip loaded with one compiled graph. It is not safe for
@@ -97,6 +101,11 @@ type Sim struct {
 
 	msgs     []message
 	freeMsgs []int32
+	// Multicast trees: destination groups of packets (reset every step),
+	// and the output ports wanted by the head of each buffer.
+	multicast bool
+	dests     []int32
+	headMask  []uint64
 
 	q          eventQueue
 	now        float64
@@ -138,6 +147,13 @@ func New(g *ir.Graph, t *backends.Target) (*Sim, error) {
 		s.cpIndex[cp.pop*nc+int(cp.core)] = int32(i)
 	}
 	s.buildNoC()
+	if t.Profile.NoC.MessageMode == backends.MessageMulticastTree {
+		if s.nports > 64 {
+			return nil, fmt.Errorf("sim: %s: multicast routers with %d ports, want <= 64", t.Name(), s.nports)
+		}
+		s.multicast = true
+		s.headMask = make([]uint64, len(s.nextFree))
+	}
 	if len(s.nextFree) >= 1<<30 || len(s.corePops) >= 1<<30 {
 		return nil, fmt.Errorf("sim: %s on %s: %d router ports and %d core-populations, want < 2^30 each", g.Name, t.Name(), len(s.nextFree), len(s.corePops))
 	}
@@ -228,9 +244,6 @@ func (s *Sim) Synapses() int { return s.nSyn }
 func (s *Sim) Notes() []string {
 	var n []string
 	p := s.t.Profile
-	if p.NoC.MessageMode == backends.MessageMulticastTree {
-		n = append(n, "message_mode multicast_tree is simulated as one unicast message per destination core (an upper bound on traffic)")
-	}
 	if p.Sync.Mode == backends.SyncNone {
 		n = append(n, "sync none: the chip is still simulated timestep by timestep, with no barrier cost")
 	}
@@ -361,6 +374,7 @@ func (s *Sim) runStep() (Stats, error) {
 	s.stalls = [2]float64{}
 	s.now, s.lastActive = 0, 0
 	s.q.reset()
+	s.dests = s.dests[:0]
 	for c := range s.cores {
 		co := &s.cores[c]
 		co.busyUntil, co.niBlocked, co.maxNIQueue = 0, -1, 0
@@ -539,19 +553,10 @@ func (s *Sim) updateDone(cpi int32) {
 	cp := &s.corePops[cpi]
 	sp := &s.pops[cp.pop]
 	nc := s.t.NumCores
-	for _, j := range cp.fired {
-		for gi := sp.grp[j]; gi < sp.grp[j+1]; gi++ {
-			gr := &s.groups[gi]
-			s.outstanding[cp.pop*nc+int(gr.core)]++
-			s.step.Messages++
-			s.step.Energy.NetworkPJ += s.costs.msgOutE
-			dst := &s.cores[gr.core]
-			rt := &s.routers[dst.router]
-			m := s.newMsg(message{grp: gi, dx: int16(rt.x), dy: int16(rt.y), slot: uint8(dst.slot), born: s.now})
-			co := &s.cores[cp.core]
-			co.ni.push(m)
-			co.maxNIQueue = max(co.maxNIQueue, co.ni.len())
-		}
+	if s.multicast {
+		s.emitPackets(cp, sp)
+	} else {
+		s.emitMessages(cp, sp)
 	}
 	if len(cp.fired) > 0 {
 		s.tryNI(cp.core)
@@ -562,6 +567,27 @@ func (s *Sim) updateDone(cpi int32) {
 			for _, c := range s.pops[d].cores {
 				s.checkReady(s.cpIndex[d*nc+int(c)])
 			}
+		}
+	}
+}
+
+// emitMessages queues one message per (fired neuron, destination core) of
+// cp for injection.
+func (s *Sim) emitMessages(cp *corePop, sp *pop) {
+	nc := s.t.NumCores
+	for _, j := range cp.fired {
+		for gi := sp.grp[j]; gi < sp.grp[j+1]; gi++ {
+			gr := &s.groups[gi]
+			s.outstanding[cp.pop*nc+int(gr.core)]++
+			s.step.Messages++
+			s.step.Packets++
+			s.step.Energy.NetworkPJ += s.costs.msgOutE
+			dst := &s.cores[gr.core]
+			rt := &s.routers[dst.router]
+			m := s.newMsg(message{grp: gi, dx: int16(rt.x), dy: int16(rt.y), slot: uint8(dst.slot), born: s.now})
+			co := &s.cores[cp.core]
+			co.ni.push(m)
+			co.maxNIQueue = max(co.maxNIQueue, co.ni.len())
 		}
 	}
 }
@@ -615,21 +641,38 @@ func (s *Sim) reserve(b int32) {
 // arrive puts message m into input buffer b (whose slot was reserved).
 func (s *Sim) arrive(b, m int32) {
 	cp := s.costs.bufCap
-	s.msgs[m].out = uint8(s.route(b/int32(s.nports), &s.msgs[m]))
+	if !s.multicast {
+		s.msgs[m].out = uint8(s.route(b/int32(s.nports), &s.msgs[m]))
+	}
 	s.bufQ[b*cp+(s.bufHead[b]+s.bufLen[b])%cp] = m
 	s.bufLen[b]++
 	if s.bufLen[b] == 1 {
-		s.headOut[b] = int16(s.msgs[m].out)
+		s.setHead(b, m)
 		s.tryBuffer(b)
 	}
 }
+
+// setHead records what message m, now at the head of buffer b, wants:
+// one output port, or for a multicast packet the set of ports (headOut
+// multiPorts).
+func (s *Sim) setHead(b, m int32) {
+	if s.multicast {
+		s.headOut[b] = multiPorts
+		s.headMask[b] = s.portMask(b/int32(s.nports), m)
+		return
+	}
+	s.headOut[b] = int16(s.msgs[m].out)
+}
+
+// multiPorts in headOut marks a multicast head; headMask has its ports.
+const multiPorts = -2
 
 func (s *Sim) popBuf(b int32) {
 	cp := s.costs.bufCap
 	s.bufHead[b] = (s.bufHead[b] + 1) % cp
 	s.bufLen[b]--
 	if s.bufLen[b] > 0 {
-		s.headOut[b] = int16(s.msgs[s.bufQ[b*cp+s.bufHead[b]]].out)
+		s.setHead(b, s.bufQ[b*cp+s.bufHead[b]])
 	} else {
 		s.headOut[b] = -1
 	}
@@ -707,6 +750,10 @@ func dirY(to, at int32) int32 {
 // tryBuffer moves messages from the head of input buffer b while their
 // output port is free and the next buffer has room.
 func (s *Sim) tryBuffer(b int32) {
+	if s.multicast {
+		s.tryBufferMulticast(b)
+		return
+	}
 	np := int32(s.nports)
 	r := b / np
 	cp := s.costs.bufCap
@@ -768,7 +815,7 @@ func (s *Sim) tryOutput(po int32) {
 	for i := int32(0); i < np; i++ {
 		p := (s.rr[po] + i) % np
 		b := r*np + p
-		if int32(s.headOut[b]) != o {
+		if !s.headWants(b, o) {
 			continue
 		}
 		s.tryBuffer(b)
@@ -790,26 +837,39 @@ func (s *Sim) wanted(r, o int32) bool {
 	np := int32(s.nports)
 	for p := int32(0); p < np; p++ {
 		b := r*np + p
-		if int32(s.headOut[b]) == o {
+		if s.headWants(b, o) {
 			return true
 		}
 	}
 	return false
 }
 
-// deliver hands message mid to its core at ejection: the core performs its
-// synaptic operations after the ejection latency, once earlier work is done.
+// headWants reports whether the head of buffer b wants output port o.
+func (s *Sim) headWants(b, o int32) bool {
+	h := int32(s.headOut[b])
+	return h == o || h == multiPorts && s.headMask[b]&(1<<uint(o)) != 0
+}
+
+// deliver hands unicast message mid to its core at ejection.
 func (s *Sim) deliver(mid int32) {
 	m := &s.msgs[mid]
-	gr := &s.groups[m.grp]
+	s.deliverGroup(m.grp, m.born, m.hops)
+	s.freeMsgs = append(s.freeMsgs, mid)
+}
+
+// deliverGroup hands the synapses of group gi, emitted at born after hops
+// hops, to their core at ejection: the core performs the synaptic
+// operations after the ejection latency, once earlier work is done.
+func (s *Sim) deliverGroup(gi int32, born float64, hops uint16) {
+	gr := &s.groups[gi]
 	co := &s.cores[gr.core]
 	c := &s.costs
 	arrival := s.now + c.msgInT
-	if m.hops == 0 {
+	if hops == 0 {
 		arrival += c.withinTileT
 		s.step.Energy.NetworkPJ += c.withinTileE
 	}
-	lat := arrival - m.born
+	lat := arrival - born
 	s.step.MessageLatencySumNs += lat
 	s.step.MessageLatencyMaxNs = max(s.step.MessageLatencyMaxNs, lat)
 	start := max(arrival, co.busyUntil)
@@ -836,10 +896,10 @@ func (s *Sim) deliver(mid int32) {
 	s.step.SynOps += int64(gr.syn1 - gr.syn0)
 	s.step.Energy.SynapsePJ += gr.energyPJ
 	s.step.Delivered++
-	s.freeMsgs = append(s.freeMsgs, mid)
 	s.settle(gr)
 }
 
+// drop discards unicast message mid.
 func (s *Sim) drop(mid int32) {
 	gr := &s.groups[s.msgs[mid].grp]
 	s.step.Dropped++

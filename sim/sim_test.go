@@ -59,6 +59,8 @@ var equivalenceCases = []struct {
 	{"tiny-2chip/scattered", "tiny-2chip", ir.Direct, scattered, NoCOverride{}},
 	{"tiny-2chip/reversed/buffer1", "tiny-2chip", ir.Frames, reversed, NoCOverride{LinkBufferDepthFlits: 1, LinkBandwidthGMsgPerS: 0.05}},
 	{"yx-routing", "tiny-2chip", ir.Direct, scattered, NoCOverride{}},
+	{"multicast/scattered", "tiny-2chip", ir.Direct, scattered, NoCOverride{MessageMode: backends.MessageMulticastTree}},
+	{"multicast/starved", "tiny", ir.Frames, scattered, NoCOverride{MessageMode: backends.MessageMulticastTree, LinkBufferDepthFlits: 1, LinkBandwidthGMsgPerS: 0.02}},
 }
 
 // TestEquivalence is the differential test: the chip's spike raster equals
@@ -140,6 +142,8 @@ func TestConservation(t *testing.T) {
 	}{
 		{"lossless", NoCOverride{LinkBufferDepthFlits: 1, LinkBandwidthGMsgPerS: 0.02}, false},
 		{"drop", NoCOverride{LinkBufferDepthFlits: 1, LinkBandwidthGMsgPerS: 0.02, OverflowPolicy: backends.OverflowDrop}, true},
+		{"multicast/lossless", NoCOverride{LinkBufferDepthFlits: 1, LinkBandwidthGMsgPerS: 0.02, MessageMode: backends.MessageMulticastTree}, false},
+		{"multicast/drop", NoCOverride{LinkBufferDepthFlits: 1, LinkBandwidthGMsgPerS: 0.002, OverflowPolicy: backends.OverflowDrop, MessageMode: backends.MessageMulticastTree}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tg, err := WithNoC(mustTarget(t, "tiny-2chip"), tc.o)
@@ -488,6 +492,58 @@ func TestEveryChip(t *testing.T) {
 			e := tot.Energy
 			if e.Total() != e.SynapsePJ+e.NeuronPJ+e.NetworkPJ+e.StaticPJ || e.SynapsePJ <= 0 || tot.LatencyNs <= 0 {
 				t.Errorf("energy %+v, latency %g ns", e, tot.LatencyNs)
+			}
+		})
+	}
+}
+
+// TestMulticastTree sends one spike to two cores whose XY routes share the
+// first link: the packet crosses it once (2 hops in all, against 3 for
+// two unicast messages), is injected once, and each destination gets the
+// zero-load latency of its own route (two unicast messages contend for the
+// shared link).
+func TestMulticastTree(t *testing.T) {
+	for _, tc := range []struct {
+		mode          string
+		packets, hops int64
+		networkPJ     float64
+		waitNs        float64 // the second unicast message waits one link slot for the shared link
+	}{
+		{backends.MessagePerCore, 2, 3, 2*8 + 2 + (2 + 3), 1},
+		{backends.MessageMulticastTree, 1, 2, 8 + 2 + 3, 0},
+	} {
+		t.Run(tc.mode, func(t *testing.T) {
+			tg, err := WithNoC(mustTarget(t, "tiny"), NoCOverride{MessageMode: tc.mode})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := ir.NewBuilder("fan", ir.Header{T: 1, Classes: 2, Vote: 1})
+			x := b.Input("x", ir.Shape{C: 1, H: 1, W: 1})
+			a := b.Layer("a", ir.Neuron{Model: ir.IF, Threshold: 1}, ir.Role{Kind: ir.RoleStem}, ir.Full(x, 1))
+			b.Layer("b", ir.Neuron{Model: ir.IF, Threshold: 1}, ir.Role{Kind: ir.RoleHead}, ir.Full(a, 2))
+			g, err := b.Graph()
+			if err != nil {
+				t.Fatal(err)
+			}
+			g = compileNet(t, g, tg, fill, 1)
+			g.Projs[0].Weights = []float32{1}
+			g.Projs[1].Q.Weights = []int32{100, 100}
+			// tiny: tile 0 at (0,0), tile 2 at (1,0), tile 3 at (1,1); 2 cores per tile.
+			g.Pops[1].Core = []int32{0}
+			g.Pops[2].Core = []int32{4, 6}
+			res, r := simulate(t, g, tg, []float32{2})
+			st := res.Steps[0]
+			if got := r[0][2]; got[0] != 1 || got[1] != 1 {
+				t.Fatalf("targets fired %v, want both", got)
+			}
+			if st.Packets != tc.packets || st.Hops != tc.hops || st.Messages != 2 || st.Delivered != 2 {
+				t.Errorf("packets %d hops %d messages %d delivered %d, want %d %d 2 2", st.Packets, st.Hops, st.Messages, st.Delivered, tc.packets, tc.hops)
+			}
+			if st.Energy.NetworkPJ != tc.networkPJ {
+				t.Errorf("network energy %g pJ, want %g", st.Energy.NetworkPJ, tc.networkPJ)
+			}
+			if got, want := st.MessageLatencySumNs, tg.MessageLatencyNs(0, 4)+tg.MessageLatencyNs(0, 6)+tc.waitNs; math.Abs(got-want) > 1e-9 {
+				t.Errorf("summed latency %g ns, want %g", got, want)
 			}
 		})
 	}

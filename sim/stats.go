@@ -60,9 +60,13 @@ func (s *Stalls) add(t Stalls) {
 type Stats struct {
 	// Spikes is the number of neurons that fired (each spike once).
 	Spikes int64 `yaml:"spikes"`
-	// Messages is the number of spike messages injected (offered): one per
-	// (firing neuron, destination core).
+	// Messages is the number of spike messages offered: one per (firing
+	// neuron, destination core).
 	Messages int64 `yaml:"messages"`
+	// Packets is the number of packets injected into the NoC: Messages on a
+	// per-core chip, one per firing neuron with destinations on a
+	// multicast-tree chip (whose routers copy it towards every core).
+	Packets int64 `yaml:"packets"`
 	// Delivered and Dropped count messages that reached their core or were
 	// discarded by a full buffer under the drop policy. After every
 	// timestep Messages == Delivered + Dropped and InFlight is 0.
@@ -131,6 +135,7 @@ func (s Stats) MeanMessageLatencyNs() float64 {
 func (s *Stats) add(t Stats) {
 	s.Spikes += t.Spikes
 	s.Messages += t.Messages
+	s.Packets += t.Packets
 	s.Delivered += t.Delivered
 	s.Dropped += t.Dropped
 	s.InFlight += t.InFlight
