@@ -310,17 +310,54 @@ func convBackwardDataImage(kern kernels, bufs *workerBufs, s ConvShape, wpack, d
 func unpadImage(s ConvShape, xp, dx []float32) {
 	hph, wph, _ := s.phaseDims()
 	st := s.Stride
-	for c := 0; c < s.Cin; c++ {
-		for y := 0; y < s.H; y++ {
-			py, yy := (y+s.Pad)%st, (y+s.Pad)/st
-			row := dx[(c*s.H+y)*s.W : (c*s.H+y+1)*s.W]
-			if st == 1 {
-				copy(row, xp[(c*hph+yy)*wph+s.Pad:])
-				continue
+	if st == 1 {
+		for c := 0; c < s.Cin; c++ {
+			for y := 0; y < s.H; y++ {
+				copy(dx[(c*s.H+y)*s.W:(c*s.H+y+1)*s.W], xp[(c*hph+y+s.Pad)*wph+s.Pad:])
 			}
-			for x := range row {
-				px, xx := (x+s.Pad)%st, (x+s.Pad)/st
-				row[x] = xp[(((py*st+px)*s.Cin+c)*hph+yy)*wph+xx]
+		}
+		return
+	}
+	if st == 2 {
+		// Interleave the two column phases of each row: sequential writes.
+		for c := 0; c < s.Cin; c++ {
+			for y := 0; y < s.H; y++ {
+				p := y + s.Pad
+				ra := xp[((p&1*2+0)*s.Cin+c)*hph*wph+(p>>1)*wph:][:wph]
+				rb := xp[((p&1*2+1)*s.Cin+c)*hph*wph+(p>>1)*wph:][:wph]
+				drow := dx[(c*s.H+y)*s.W : (c*s.H+y+1)*s.W]
+				x := 0
+				if s.Pad&1 == 1 { // x+Pad odd: phase 1
+					drow[0] = rb[s.Pad>>1]
+					x = 1
+				}
+				for ; x+1 < len(drow); x += 2 {
+					i := (x + s.Pad) >> 1
+					drow[x], drow[x+1] = ra[i], rb[i]
+				}
+				if x < len(drow) {
+					drow[x] = ra[(x+s.Pad)>>1]
+				}
+			}
+		}
+		return
+	}
+	for py := 0; py < st; py++ {
+		ylo, yhi := validRange(hph, s.H, st, s.Pad, py)
+		for px := 0; px < st; px++ {
+			xlo, xhi := validRange(wph, s.W, st, s.Pad, px)
+			for c := 0; c < s.Cin; c++ {
+				ph := xp[((py*st+px)*s.Cin+c)*hph*wph : ((py*st+px)*s.Cin+c+1)*hph*wph]
+				dc := dx[c*s.H*s.W : (c+1)*s.H*s.W]
+				for yy := ylo; yy < yhi; yy++ {
+					src := ph[yy*wph : (yy+1)*wph]
+					drow := dc[(yy*st+py-s.Pad)*s.W : (yy*st+py-s.Pad+1)*s.W]
+					x := xlo*st + px - s.Pad
+					for _, v := range src[xlo:xhi] {
+						drow[x] = v
+						x += st
+					}
+				}
 			}
 		}
 	}
