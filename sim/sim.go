@@ -413,6 +413,9 @@ func (s *Sim) runStep() (Stats, error) {
 		}
 		s.drainPending()
 	}
+	if stuck := s.step.Messages - s.step.Delivered - s.step.Dropped; stuck > 0 && s.multicast {
+		return s.step, fmt.Errorf("the NoC deadlocked with %d messages in router buffers (multicast packets waiting for each other's buffers); use the drop policy or deeper buffers", stuck)
+	}
 	for i := 1; i < len(s.pops); i++ {
 		if s.pops[i].remaining != 0 {
 			return s.step, fmt.Errorf("population %s: %d cores never became ready (simulator bug: inputs outstanding)", s.pops[i].p.Name, s.pops[i].remaining)
