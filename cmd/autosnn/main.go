@@ -42,6 +42,7 @@ func newApp() *cli.App {
 			chipsCommand(),
 			compileCommand(),
 			simulateCommand(),
+			lambdaCommand(), demoCommand(),
 		},
 		HideHelpCommand: true,
 	}
