@@ -43,6 +43,8 @@ type Unit struct {
 	Placement *Placement
 	// Routes are the routing tables built by route.
 	Routes *RouteTables
+	// Granularity is split's target of fragments per core (0: default 4).
+	Granularity int
 }
 
 // logf writes one line to u.Log, if any.

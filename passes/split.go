@@ -458,7 +458,7 @@ func SplitAndBuild(g *ir.Graph, t *backends.Target, opt SplitOptions) (*SplitRes
 
 // splitPass is the split pass: it sets Unit.Split and Unit.Problem.
 func splitPass(u *Unit) error {
-	sr, p, err := SplitAndBuild(u.G, u.Target, SplitOptions{})
+	sr, p, err := SplitAndBuild(u.G, u.Target, SplitOptions{Granularity: u.Granularity})
 	if err != nil {
 		return err
 	}

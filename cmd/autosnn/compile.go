@@ -57,6 +57,7 @@ func compileCommand() *cli.Command {
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the placement annealing and of synthetic samples"},
 			&cli.Uint64Flag{Name: "random-weights", Usage: "give an architecture --model seeded random weights (testing only)"},
 			&cli.BoolFlag{Name: "verify-ir", Usage: "run the IR verifier between passes"},
+			&cli.IntFlag{Name: "granularity", Usage: "fragments per core's worth of neurons or memory that split aims at (0: 4); finer gives the partitioner more freedom and takes longer"},
 			&cli.IntFlag{Name: "C", Usage: "initial channels of an architecture --model (overrides the spec)"},
 			&cli.BoolFlag{Name: "quiet", Usage: "print only the summary"},
 		},
@@ -82,7 +83,7 @@ func runCompile(c *cli.Context) error {
 	if c.Bool("quiet") {
 		log = io.Discard
 	}
-	u := &passes.Unit{G: g, Target: t, Samples: samples, Seed: c.Uint64("seed"), Log: log}
+	u := &passes.Unit{G: g, Target: t, Samples: samples, Seed: c.Uint64("seed"), Log: log, Granularity: c.Int("granularity")}
 	cfg := passes.Config{DumpAfter: c.String("dump-after"), StopAfter: c.String("stop-after"), Verify: c.Bool("verify-ir"), Dump: out}
 	fmt.Fprintf(log, "compiling %s (%d populations) for %s (%d cores on %d chips), %d profiling samples\n", g.Name, len(g.Pops), t.Name(), t.NumCores, t.NumChips, len(samples))
 	start := time.Now()

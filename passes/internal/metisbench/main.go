@@ -47,6 +47,7 @@ func main() {
 	nsamples := flag.Int("samples", 4, "random inputs for the profile pass")
 	metisBin := flag.String("gpmetis", "gpmetis", "gpmetis binary")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	gran := flag.Int("granularity", 0, "split's fragments per core (0: the default)")
 	flag.Parse()
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -59,7 +60,7 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*net, *chip, *seed, *nsamples, *metisBin); err != nil {
+	if err := run(*net, *chip, *seed, *nsamples, *gran, *metisBin); err != nil {
 		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "metisbench:", err)
 		os.Exit(1)
@@ -107,7 +108,7 @@ func violationKinds(v []string) string {
 	return fmt.Sprintf("mem %d, neurons %d, fan-in %d", mem, neu, fan)
 }
 
-func run(net, chip string, seed uint64, nsamples int, metisBin string) error {
+func run(net, chip string, seed uint64, nsamples, gran int, metisBin string) error {
 	t, err := backends.Resolve(chip)
 	if err != nil {
 		return err
@@ -118,13 +119,13 @@ func run(net, chip string, seed uint64, nsamples int, metisBin string) error {
 		return err
 	}
 	samples := netgen.Samples(g, nsamples, seed)
-	u := &passes.Unit{G: g, Target: t, Samples: samples, Seed: seed}
+	u := &passes.Unit{G: g, Target: t, Samples: samples, Seed: seed, Granularity: gran}
 	start := time.Now()
 	if err := passes.Compile(context.Background(), u, passes.Config{}); err != nil {
 		return err
 	}
 	full := time.Since(start)
-	fmt.Printf("network %s (random weights, seed %d), chip %s, %d profile samples\n", net, seed, t.Name(), nsamples)
+	fmt.Printf("network %s (random weights, seed %d), chip %s, %d profile samples, granularity %d\n", net, seed, t.Name(), nsamples, gran)
 	fmt.Printf("full compile: %v (", full.Round(time.Millisecond))
 	for i, p := range u.Report.Passes {
 		if i > 0 {
