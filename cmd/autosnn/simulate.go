@@ -44,6 +44,7 @@ func simulateCommand() *cli.Command {
 			&cli.StringFlag{Name: "sweep-bandwidth", Usage: "comma-separated link bandwidths in Gmsg/s, e.g. 0.5,1,2,4"},
 			&cli.StringFlag{Name: "sweep-buffer", Usage: "comma-separated buffer depths in flits, e.g. 1,2,4,8"},
 			&cli.StringFlag{Name: "overflow", Usage: "override the overflow policy: backpressure or drop"},
+			&cli.StringFlag{Name: "message-mode", Usage: "override the message mode: per_core or multicast_tree"},
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of synthetic inputs"},
 			&cli.BoolFlag{Name: "sanafe", Usage: "also write sanafe/arch.yaml and sanafe/snn.yaml (first image) to run in SANA-FE"},
 			&cli.BoolFlag{Name: "quiet", Usage: "no progress bar"},
@@ -89,12 +90,12 @@ func simulateAction(c *cli.Context) error {
 		stdout = os.Stdout
 	}
 
-	base := t
-	if p := c.String("overflow"); p != "" {
-		if base, err = sim.WithNoC(t, sim.NoCOverride{OverflowPolicy: p}); err != nil {
+	if c.IsSet("overflow") || c.IsSet("message-mode") {
+		if t, err = sim.WithNoC(t, sim.NoCOverride{OverflowPolicy: c.String("overflow"), MessageMode: c.String("message-mode")}); err != nil {
 			return err
 		}
 	}
+	base := t
 	sum, err := runSim(c, g, base, in, out, "simulate", errw)
 	if err != nil {
 		return err
@@ -118,7 +119,7 @@ func simulateAction(c *cli.Context) error {
 		}
 		column = "link_bandwidth_gmsg_per_s"
 		for _, v := range vals {
-			sweep = append(sweep, sim.NoCOverride{LinkBandwidthGMsgPerS: v, OverflowPolicy: c.String("overflow")})
+			sweep = append(sweep, sim.NoCOverride{LinkBandwidthGMsgPerS: v})
 		}
 	case c.IsSet("sweep-buffer"):
 		vals, err := parseFloats("--sweep-buffer", c.String("sweep-buffer"))
@@ -130,7 +131,7 @@ func simulateAction(c *cli.Context) error {
 			if v != float64(int(v)) || v < 1 {
 				return fmt.Errorf("simulate: --sweep-buffer value %g, want a whole number of flits >= 1", v)
 			}
-			sweep = append(sweep, sim.NoCOverride{LinkBufferDepthFlits: int(v), OverflowPolicy: c.String("overflow")})
+			sweep = append(sweep, sim.NoCOverride{LinkBufferDepthFlits: int(v)})
 		}
 	}
 	if len(sweep) == 0 {

@@ -71,7 +71,7 @@ func runSimulate(t *testing.T, args ...string) (string, error) {
 func TestSimulateCommand(t *testing.T) {
 	m := tinyMapping(t)
 	out := filepath.Join(t.TempDir(), "out")
-	stdout, err := runSimulate(t, "--mapping", m, "--images", "4", "--out", out, "--sweep-bandwidth", "0.05,1", "--sanafe")
+	stdout, err := runSimulate(t, "--mapping", m, "--images", "4", "--out", out, "--sweep-bandwidth", "0.05,1", "--sanafe", "--message-mode", "multicast_tree")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,6 +147,8 @@ func TestSimulateErrors(t *testing.T) {
 		{[]string{"--mapping", m, "--out", out, "--sweep-buffer", "2.5"}, "want a whole number of flits"},
 		{[]string{"--mapping", m, "--out", out, "--sweep-buffer", "2", "--sweep-bandwidth", "1"}, "not both"},
 		{[]string{"--mapping", m, "--out", out, "--data", "cifar10:" + out}, ""},
+		{[]string{"--mapping", m, "--out", out, "--message-mode", "broadcast"}, "message_mode"},
+		{[]string{"--mapping", m, "--out", out, "--overflow", "lossy"}, "overflow_policy"},
 	} {
 		_, err := runSimulate(t, c.args...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
