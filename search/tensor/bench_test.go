@@ -73,13 +73,15 @@ func benchLoop(b *testing.B, flops float64, f func()) {
 
 // benchConvShapes are the AutoSNN cell convolutions at batch 32: C=16 at
 // 32x32, 2C=32 at 16x16 and 4C=64 at 8x8, with 3x3 and 5x5 kernels, then
-// the stem (3 -> C), a channel-doubling 1x1 shortcut and a stride-2 3x3
-// (the down-sampling blocks of SNN_3).
+// the stem (3 -> C), a channel-doubling 1x1 shortcut, a stride-2 3x3 (the
+// down-sampling blocks of SNN_3) and the MNIST resolutions 28x28 and 14x14.
 func benchConvShapes() []ConvShape {
 	ss := []ConvShape{
 		{N: 32, Cin: 3, H: 32, W: 32, Cout: 16, KH: 3, KW: 3, Stride: 1, Pad: 1},
 		{N: 32, Cin: 16, H: 16, W: 16, Cout: 32, KH: 1, KW: 1, Stride: 1, Pad: 0},
 		{N: 32, Cin: 16, H: 32, W: 32, Cout: 32, KH: 3, KW: 3, Stride: 2, Pad: 1},
+		{N: 32, Cin: 16, H: 28, W: 28, Cout: 16, KH: 3, KW: 3, Stride: 1, Pad: 1}, // MNIST: rows not a multiple of 8
+		{N: 32, Cin: 32, H: 14, W: 14, Cout: 32, KH: 3, KW: 3, Stride: 1, Pad: 1},
 	}
 	for _, d := range []struct{ c, hw int }{{16, 32}, {32, 16}, {64, 8}} {
 		for _, k := range []int{3, 5} {

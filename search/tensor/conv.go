@@ -170,7 +170,7 @@ func validRange(ow, w, stride, pad, k int) (lo, hi int) {
 // shape is invalid or a slice is too short.
 func Conv2DForward(s ConvShape, x, w, y []float32, ws *Workspace) {
 	s.mustCheck("Conv2DForward", lenCheck{"x", len(x), s.XLen()}, lenCheck{"w", len(w), s.WLen()}, lenCheck{"y", len(y), s.YLen()})
-	ws.s.conv(convForward, s, x, w, y, 0)
+	ws.s.conv(convForward, s, x, w, y, 0, false)
 }
 
 // Conv2DBackwardData computes dx = dL/dx from the output gradient dy and the
@@ -183,10 +183,10 @@ func Conv2DBackwardData(s ConvShape, dy, w, dx []float32, ws *Workspace) {
 		st := ws.s
 		st.wflip = grow(st.wflip, s.WLen())
 		flipFilters(s, w, st.wflip)
-		st.conv(convForward, t, dy, st.wflip, dx, 0)
+		st.conv(convForward, t, dy, st.wflip, dx, 0, false)
 		return
 	}
-	ws.s.conv(convBackwardData, s, dy, w, dx, 0)
+	ws.s.conv(convBackwardData, s, dy, w, dx, 0, false)
 }
 
 // transposed returns the shape of the convolution that maps dy to dx, when
@@ -221,12 +221,18 @@ func flipFilters(s ConvShape, w, dst []float32) {
 // not depend on the number of workers.
 func Conv2DBackwardFilter(s ConvShape, x, dy, dw []float32, ws *Workspace) {
 	s.mustCheck("Conv2DBackwardFilter", lenCheck{"x", len(x), s.XLen()}, lenCheck{"dy", len(dy), s.YLen()}, lenCheck{"dw", len(dw), s.WLen()})
-	st := ws.s
+	ws.s.backwardFilter(s, x, dy, dw, s.filterIndirect())
+}
+
+// backwardFilter is Conv2DBackwardFilter, reading patches from the padded
+// images when indirect is set (see filterIndirect) and from an im2col matrix
+// otherwise.
+func (st *state) backwardFilter(s ConvShape, x, dy, dw []float32, indirect bool) {
 	chunk := filterChunk(s)
 	chunks := (s.N + chunk - 1) / chunk
 	ck := s.WLen()
 	st.part = grow(st.part, chunks*ck)
-	st.conv(convBackwardFilter, s, x, dy, st.part, chunk)
+	st.conv(convBackwardFilter, s, x, dy, st.part, chunk, indirect)
 	j := &st.reduceJob
 	*j = reduceJob{dst: dw[:ck], part: st.part, chunks: chunks}
 	st.parallel((ck+reduceBlock-1)/reduceBlock, j)
@@ -265,21 +271,27 @@ func filterChunk(s ConvShape) int {
 }
 
 // filterIndirect reports whether the filter gradient reads patches straight
-// from the padded, phase-split images (output rows a multiple of 8 wide, so
-// every 8-pixel group reads consecutive inputs of one phase, and a chunk of
-// images addressable with int32 offsets) instead of from an im2col matrix.
+// from the padded, phase-split images (a chunk of images addressable with
+// int32 offsets) instead of from an im2col matrix.
 func (s ConvShape) filterIndirect() bool {
 	_, _, size := s.phaseDims()
-	return s.OutW()%8 == 0 && int64(filterChunk(s))*int64(size) <= maxImage
+	return int64(filterChunk(s))*int64(size)+padSlack <= maxImage
 }
 
-// groupOffsets fills qoff (chunk*OH*OW/8 values, increasing) with the
+// virtualW is the output row width rounded up to a multiple of 8. The
+// indirect kernels work on virtual output rows of this width, so that every
+// group of 8 output pixels lies in one row and reads consecutive inputs; the
+// extra pixels are computed and dropped (forward) or given a zero gradient
+// (backward).
+func (s ConvShape) virtualW() int { return roundUp(s.OutW(), 8) }
+
+// groupOffsets fills qoff (chunk*OH*virtualW/8 values, increasing) with the
 // offset, in a buffer of chunk padded phase-split images stored one after
-// the other, of the top-left input pixel of each 8-pixel group of output
-// pixels, within its phase.
+// the other, of the top-left input pixel of each 8-pixel group of virtual
+// output pixels, within its phase.
 func groupOffsets(s ConvShape, chunk int, qoff []int32) {
 	_, wph, size := s.phaseDims()
-	oh, ow := s.OutH(), s.OutW()
+	oh, ow := s.OutH(), s.virtualW()
 	g := 0
 	for i := 0; i < chunk; i++ {
 		for y := 0; y < oh; y++ {
@@ -302,19 +314,23 @@ const (
 // convJob is one convolution call: one task per image (forward, backward
 // data) or per chunk of images (backward filter).
 type convJob struct {
-	mode    convMode
-	s       ConvShape
-	in, w   []float32 // forward: x, w; backward data: dy, w; backward filter: x, dy
-	out     []float32 // y, dx, or the per-chunk partials
-	chunk   int
-	k, p    int // rows of the im2col matrix, output pixels per image
-	imgSize int // Cin*H*W
+	mode     convMode
+	s        ConvShape
+	in, w    []float32 // forward: x, w; backward data: dy, w; backward filter: x, dy
+	out      []float32 // y, dx, or the per-chunk partials
+	chunk    int
+	k, p     int  // rows of the im2col matrix, output pixels per image
+	pv       int  // virtual output pixels per image, OutH*virtualW
+	indirect bool // backward filter: read patches from the padded images
+	imgSize  int  // Cin*H*W
 }
 
-func (st *state) conv(mode convMode, s ConvShape, in, w, out []float32, chunk int) {
+// conv runs one convolution pass over the batch; chunk and indirect matter
+// for the filter gradient only.
+func (st *state) conv(mode convMode, s ConvShape, in, w, out []float32, chunk int, indirect bool) {
 	j := &st.convJob
-	*j = convJob{mode: mode, s: s, in: in, w: w, out: out, chunk: chunk,
-		k: s.Cin * s.KH * s.KW, p: s.OutH() * s.OutW(), imgSize: s.Cin * s.H * s.W}
+	*j = convJob{mode: mode, s: s, in: in, w: w, out: out, chunk: chunk, indirect: indirect,
+		k: s.Cin * s.KH * s.KW, p: s.OutH() * s.OutW(), pv: s.OutH() * s.virtualW(), imgSize: s.Cin * s.H * s.W}
 	switch mode {
 	case convForward:
 		st.roff = growInt32(st.roff, j.k)
@@ -322,34 +338,22 @@ func (st *state) conv(mode convMode, s ConvShape, in, w, out []float32, chunk in
 		sortedRowOffsets(s, st.roff, st.perm)
 		st.wpack = grow(st.wpack, j.k*roundUp(s.Cout, mr))
 		packAPerm(st.wpack, w, j.k, s.Cout, j.k, st.perm)
-		st.offs = growInt32(st.offs, j.p)
-		nch := (j.p + nr - 1) / nr
-		if cap(st.contig) < nch {
-			st.contig = make([]bool, nch)
-		}
-		st.contig = st.contig[:nch]
-		patchOffsets(s, st.offs, st.contig)
+		st.pixelOffsets(s, j.pv)
 	case convBackwardData:
 		st.wpack = grow(st.wpack, s.Cout*roundUp(j.k, mr))
 		packAFull(st.wpack, true, w, j.k, j.k, s.Cout, 1)
 		st.roff = growInt32(st.roff, j.k)
 		rowOffsets(s, st.roff)
-		st.offs = growInt32(st.offs, j.p)
-		nch := (j.p + nr - 1) / nr
-		if cap(st.contig) < nch {
-			st.contig = make([]bool, nch)
-		}
-		st.contig = st.contig[:nch]
-		patchOffsets(s, st.offs, st.contig)
+		st.pixelOffsets(s, j.pv)
 		st.qoff = growInt32(st.qoff, s.Cout)
 		for co := range st.qoff {
-			st.qoff[co] = int32(co * j.p)
+			st.qoff[co] = int32(co * j.pv)
 		}
 	case convBackwardFilter:
-		if s.filterIndirect() {
+		if j.indirect {
 			st.roff = growInt32(st.roff, j.k)
 			rowOffsets(s, st.roff)
-			st.qoff = growInt32(st.qoff, chunk*j.p/8)
+			st.qoff = growInt32(st.qoff, chunk*j.pv/8)
 			groupOffsets(s, chunk, st.qoff)
 		}
 	}
@@ -361,33 +365,118 @@ func (st *state) conv(mode convMode, s ConvShape, in, w, out []float32, chunk in
 	*j = convJob{} // drop references to the caller's slices
 }
 
+// pixelOffsets sets st.offs and st.contig for the pv virtual output pixels
+// (see patchOffsets).
+func (st *state) pixelOffsets(s ConvShape, pv int) {
+	st.offs = growInt32(st.offs, pv)
+	nch := (pv + nr - 1) / nr
+	if cap(st.contig) < nch {
+		st.contig = make([]bool, nch)
+	}
+	st.contig = st.contig[:nch]
+	patchOffsets(s, st.offs, st.contig)
+}
+
+// padSlack is the number of floats kept after a padded image (or a chunk
+// of them) in the workers' buffers: the kernels read up to virtualW-OutW
+// (< 8) floats past the last real patch pixel.
+const padSlack = nr
+
+// padded returns x's padded, phase-split image (see padImage) in buf,
+// followed by padSlack zeros, or x itself when that is the same thing (stride
+// 1, no padding, output rows a multiple of 8 wide, so nothing is read past
+// the image). buf is the worker's buffer, grown as needed.
+func (s ConvShape) padded(x []float32, buf *[]float32) []float32 {
+	if s.unpadded() && s.virtualW() == s.OutW() {
+		return x
+	}
+	_, _, size := s.phaseDims()
+	*buf = grow(*buf, size+padSlack)
+	padImage(s, x, (*buf)[:size])
+	clear((*buf)[size:])
+	return *buf
+}
+
+// virtualize copies rows Cout x OH x OW of g (row stride OW) to dst laid out
+// with virtual rows of virtualW pixels, the extra pixels zero.
+func (s ConvShape) virtualize(g, dst []float32, rows int) {
+	ow, owv := s.OutW(), s.virtualW()
+	for r := 0; r < rows; r++ {
+		d := dst[r*owv : (r+1)*owv]
+		copy(d, g[r*ow:(r+1)*ow])
+		clear(d[ow:])
+	}
+}
+
 func (j *convJob) run(st *state, worker, task int) {
 	s := j.s
 	bufs := st.bufs[worker]
-	k, p := j.k, j.p
+	k, p, pv := j.k, j.p, j.pv
+	oh, ow, owv := s.OutH(), s.OutW(), s.virtualW()
 	switch j.mode {
 	case convForward:
-		x := j.in[task*j.imgSize : (task+1)*j.imgSize]
-		xp := x // with stride 1 and no padding the padded image is x itself
-		if !s.unpadded() {
-			_, _, size := s.phaseDims()
-			bufs.row = grow(bufs.row, size)
-			padImage(s, x, bufs.row)
-			xp = bufs.row
+		xp := s.padded(j.in[task*j.imgSize:(task+1)*j.imgSize], &bufs.row)
+		y := j.out[task*s.Cout*p : (task+1)*s.Cout*p]
+		if pv == p {
+			convForwardImage(st.kern, bufs, s, st.wpack, xp, y, st.offs, st.roff, st.contig)
+			return
 		}
-		convForwardImage(st.kern, bufs, s, st.wpack, xp, j.out[task*s.Cout*p:], st.offs, st.roff, st.contig)
+		// Compute the virtual rows, then drop their extra pixels.
+		bufs.yv = grow(bufs.yv, s.Cout*pv)
+		convForwardImage(st.kern, bufs, s, st.wpack, xp, bufs.yv, st.offs, st.roff, st.contig)
+		for r := 0; r < s.Cout*oh; r++ {
+			copy(y[r*ow:(r+1)*ow], bufs.yv[r*owv:])
+		}
 	case convBackwardData:
 		dx := j.out[task*j.imgSize : (task+1)*j.imgSize]
 		dy := j.in[task*s.Cout*p : (task+1)*s.Cout*p]
+		if pv != p {
+			bufs.dy = grow(bufs.dy, s.Cout*pv)
+			s.virtualize(dy, bufs.dy, s.Cout*oh)
+			dy = bufs.dy
+		}
 		_, _, size := s.phaseDims()
-		bufs.row = grow(bufs.row, size)
+		bufs.row = grow(bufs.row, size+padSlack)
 		convBackwardDataImage(st.kern, bufs, s, st.wpack, dy, bufs.row, st.offs, st.roff, st.qoff, st.contig)
 		unpadImage(s, bufs.row, dx)
 	case convBackwardFilter:
 		n0 := task * j.chunk
 		cnt := min(j.chunk, s.N-n0)
-		ld := cnt * p
 		x, dy := j.in, j.w
+		ck := s.Cout * k
+		part := j.out[task*ck : (task+1)*ck]
+		if j.indirect {
+			// dy of the chunk as Cout rows of cnt*pv virtual pixels (extra
+			// pixels zero, so the patches they read contribute nothing);
+			// patches read straight from the chunk's padded images, stored
+			// one after the other.
+			ld := cnt * pv
+			var dyc []float32
+			if cnt == 1 && pv == p {
+				dyc = dy[n0*s.Cout*p : (n0+1)*s.Cout*p]
+			} else {
+				bufs.dy = grow(bufs.dy, s.Cout*ld)
+				dyc = bufs.dy
+				for co := 0; co < s.Cout; co++ {
+					for i := 0; i < cnt; i++ {
+						s.virtualize(dy[((n0+i)*s.Cout+co)*p:], dyc[co*ld+i*pv:], oh)
+					}
+				}
+			}
+			xp := x[n0*j.imgSize : (n0+cnt)*j.imgSize]
+			if !s.unpadded() || pv != p {
+				_, _, img := s.phaseDims()
+				bufs.row = grow(bufs.row, cnt*img+padSlack)
+				for i := 0; i < cnt; i++ {
+					padImage(s, x[(n0+i)*j.imgSize:(n0+i+1)*j.imgSize], bufs.row[i*img:(i+1)*img])
+				}
+				clear(bufs.row[cnt*img:])
+				xp = bufs.row
+			}
+			gemmNTInd(st.kern, &bufs.gemm.dotTmp, s.Cout, k, ld, dyc, ld, xp, st.roff, st.qoff[:ld/8], part, k)
+			return
+		}
+		ld := cnt * p
 		var dyc []float32
 		if cnt == 1 {
 			dyc = dy[n0*s.Cout*p : (n0+1)*s.Cout*p]
@@ -399,23 +488,6 @@ func (j *convJob) run(st *state, worker, task int) {
 					copy(dyc[co*ld+i*p:co*ld+(i+1)*p], dy[((n0+i)*s.Cout+co)*p:])
 				}
 			}
-		}
-		ck := s.Cout * k
-		part := j.out[task*ck : (task+1)*ck]
-		if s.filterIndirect() {
-			// Read the patches straight from the padded images of the
-			// chunk, stored one after the other.
-			xp := x[n0*j.imgSize : (n0+cnt)*j.imgSize]
-			if !s.unpadded() {
-				_, _, img := s.phaseDims()
-				bufs.row = grow(bufs.row, cnt*img)
-				for i := 0; i < cnt; i++ {
-					padImage(s, x[(n0+i)*j.imgSize:(n0+i+1)*j.imgSize], bufs.row[i*img:(i+1)*img])
-				}
-				xp = bufs.row
-			}
-			gemmNTInd(st.kern, &bufs.gemm.dotTmp, s.Cout, k, ld, dyc, ld, xp, st.roff, st.qoff[:ld/8], part, k)
-			return
 		}
 		var col []float32
 		if cnt == 1 && s.isPointwise() {

@@ -90,13 +90,13 @@ func padImage(s ConvShape, x, dst []float32) {
 	}
 }
 
-// patchOffsets fills offs (OH*OW values) with the offset, within a phase of
-// a padded image, of the top-left input pixel of each output pixel's patch
-// (oy*wph + ox), and contig (one per nr-wide chunk of output pixels) with
+// patchOffsets fills offs (OH*virtualW values) with the offset, within a
+// phase of a padded image, of the top-left input pixel of each virtual
+// output pixel's patch (oy*wph + ox), and contig (one per nr-wide chunk of output pixels) with
 // whether each half of the chunk's nr pixels reads consecutive inputs (the
 // half within one output row).
 func patchOffsets(s ConvShape, offs []int32, contig []bool) {
-	ow := s.OutW()
+	ow := s.virtualW()
 	_, wph, _ := s.phaseDims()
 	for q := range offs {
 		oy, ox := q/ow, q%ow

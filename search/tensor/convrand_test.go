@@ -113,3 +113,24 @@ func TestSgemmRandomShapes(t *testing.T) {
 		}
 	}
 }
+
+// TestConvBackwardFilterIm2col checks the im2col fallback of the filter
+// gradient (taken only when a chunk of padded images is too large for int32
+// offsets) on random shapes.
+func TestConvBackwardFilterIm2col(t *testing.T) {
+	r := rand.New(rand.NewPCG(35, 36))
+	for name, ks := range kernelSets() {
+		ws := newWorkspace(2, ks)
+		for range 30 {
+			s := randomConvShape(r)
+			x, g := randSlice(r, s.XLen()), randSlice(r, s.YLen())
+			dw := make([]float32, s.WLen())
+			ws.s.backwardFilter(s, x, g, dw, false)
+			_, want := convBackward64(s, x, make([]float32, s.WLen()), g)
+			t.Run(name+"/"+s.String(), func(t *testing.T) {
+				checkClose64(t, "dw", dw, want, s.N*s.OutH()*s.OutW())
+			})
+		}
+		ws.Close()
+	}
+}

@@ -29,15 +29,18 @@
 //	Conv2DForward           filters packed once per call; the indirect 6x16
 //	                          kernel reads patches straight from the
 //	                          zero-padded image, split into stride phases
-//	                          when the stride is > 1 (no im2col matrix)
+//	                          when the stride is > 1 (no im2col matrix);
+//	                          output rows are processed virtualW (a multiple
+//	                          of 8) wide, the extra pixels dropped
 //	Conv2DBackwardData      stride 1, square kernel: forward convolution of dy
 //	                          with transposed, flipped filters; otherwise
 //	                          W^T*dy with dy read in place and the product
 //	                          scattered by the micro-kernel straight into the
 //	                          padded, phase-split input gradient
-//	Conv2DBackwardFilter    batch cut into chunks of >= kcDot pixels; output
-//	                          rows a multiple of 8 wide: indirect dot kernel
-//	                          on the padded images; otherwise im2col + dot
+//	Conv2DBackwardFilter    batch cut into chunks of >= kcDot pixels; indirect
+//	                          dot kernel on the padded images (virtual rows,
+//	                          zero gradient on the extra pixels); im2col + dot
+//	                          only when a chunk outgrows int32 offsets
 //
 // # Layout and units
 //

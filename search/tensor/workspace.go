@@ -55,9 +55,10 @@ type state struct {
 // workerBufs is the scratch owned by one worker.
 type workerBufs struct {
 	gemm *gemmBufs
-	col  []float32 // im2col matrix or its gradient
-	dy   []float32 // gathered output gradients of a chunk of images
-	row  []float32 // a zero-padded input image
+	col  []float32 // im2col matrix
+	dy   []float32 // output gradients of a chunk of images, virtual rows
+	row  []float32 // zero-padded, phase-split input images (or their gradient)
+	yv   []float32 // an output image with virtual rows
 }
 
 // job is one parallel call: tasks numbered from 0, each run exactly once by
