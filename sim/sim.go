@@ -253,6 +253,18 @@ func (s *Sim) Notes() []string {
 	return n
 }
 
+// Membrane returns the membrane potentials of population p (an index into
+// Graph.Pops; nil for the input) in membrane LSBs, as they stand: inside
+// the StepFunc of Run for step t, the values after step t. The slice is
+// live and must not be modified.
+func (s *Sim) Membrane(p int) []int32 {
+	if p <= 0 || p >= len(s.pops) {
+		return nil
+	}
+	sp := &s.pops[p]
+	return s.v[sp.base : int(sp.base)+sp.n]
+}
+
 // TilesInUse returns the number of tiles holding at least one neuron (the
 // tiles that take part in the barrier).
 func (s *Sim) TilesInUse() int { return s.tilesInUse }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/autosnn/autosnn/backends"
 	"github.com/autosnn/autosnn/ir"
@@ -89,10 +90,36 @@ func TestEquivalence(t *testing.T) {
 			g = compileNet(t, g, tg, tc.place, 1)
 			rng := rand.New(rand.NewPCG(uint64(ci), 99))
 			totalSpikes := 0
+			x, err := ir.NewIntExecutor(g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := New(g, tg)
+			if err != nil {
+				t.Fatal(err)
+			}
 			for img := 0; img < 3; img++ {
 				in := randomInput(g, rng)
-				wantRes, want := reference(t, g, in)
-				gotRes, got := simulate(t, g, tg, in)
+				// Spikes and membrane potentials of every population at every step.
+				var want, got raster
+				var wantV, gotV [][]int32
+				wantRes, err := x.Run(in, func(t, p int, out []float32) {
+					want.observe(t, p, out)
+					wantV = append(wantV, append([]int32(nil), x.Membrane(p)...))
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				gotRes, err := s.Run(in, func(t, p int, out []float32) {
+					got.observe(t, p, out)
+					gotV = append(gotV, append([]int32(nil), s.Membrane(p)...))
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(wantV, gotV, cmpopts.EquateEmpty()); diff != "" {
+					t.Fatalf("image %d: membrane potentials differ from the reference (-want +got):\n%s", img, diff)
+				}
 				if diff := cmp.Diff(want, got); diff != "" {
 					t.Fatalf("image %d: raster differs from the reference (-want +got):\n%s", img, diff)
 				}
