@@ -335,12 +335,59 @@ func checkTotal(g *ir.Graph, t *backends.Target, lim Limits, r *SplitResult) err
 		return nil
 	}
 	perChip := t.NumCores / t.NumChips
-	hint := fmt.Sprintf("at least %d chips of this kind (%d cores each)", ceilDiv64(need, int64(perChip)), perChip)
-	if !lim.Sharing {
-		hint += ", or a chip with convolutional weight sharing"
+	hints := []string{fmt.Sprintf("at least %d chips of this kind (%d cores each)", ceilDiv64(need, int64(perChip)), perChip)}
+	// Neurons grow with the channel width, weights with its square.
+	scale := float64(t.NumCores) / float64(need)
+	if needM > needN {
+		scale = math.Sqrt(scale)
+	}
+	hints = append(hints, fmt.Sprintf("channel widths (C) scaled by at most %.2f", scale))
+	if chips := chipsByBound(g, t); len(chips) > 0 {
+		hints = append(hints, "chips "+strings.Join(chips, ", "))
+	} else if !lim.Sharing {
+		hints = append(hints, "a chip with convolutional weight sharing")
 	}
 	return &FitError{Resource: res, Need: float64(need), Have: float64(t.NumCores), Unit: "cores",
-		Detail: fmt.Sprintf("network %s has %s (a lower bound)", g.Name, detail), Hint: hint}
+		Detail: fmt.Sprintf("network %s has %s (a lower bound)", g.Name, detail), Hint: strings.Join(hints, "; or ")}
+}
+
+// chipsByBound lists the other built-in chips (general cores) whose cores
+// hold g's neurons and synaptic memory by the same lower bound.
+func chipsByBound(g *ir.Graph, t *backends.Target) []string {
+	var neurons, syn, shared int64
+	for i, p := range g.Pops {
+		if i > 0 {
+			neurons += int64(p.Shape.Len())
+		}
+	}
+	for _, e := range g.Projs {
+		if hostProj(e) {
+			continue
+		}
+		syn += ir.Synapses(e)
+		switch e.Op {
+		case ir.Conv2D, ir.Dense:
+			shared += int64(e.WeightLen())
+		default:
+			shared++
+		}
+	}
+	var out []string
+	for _, name := range backends.Builtins() {
+		o, err := backends.Lookup(name)
+		if err != nil || o.Profile.LayerCores != nil || name == t.Name() {
+			continue
+		}
+		ol := TargetLimits(o)
+		w := syn
+		if ol.Sharing {
+			w = shared
+		}
+		if ceilDiv64(neurons, int64(ol.Neurons)) <= int64(o.NumCores) && ceilDiv64(memBytes(o, w), ol.MemBytes) <= int64(o.NumCores) {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 func ceilDiv64(a, b int64) int64 {
