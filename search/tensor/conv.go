@@ -70,26 +70,22 @@ func (s ConvShape) String() string {
 	return fmt.Sprintf("%dx%dx%dx%d*%dx%dx%d/s%d+p%d", s.N, s.Cin, s.H, s.W, s.Cout, s.KH, s.KW, s.Stride, s.Pad)
 }
 
-// mustCheck panics if the shape is invalid or a slice has the wrong length.
-func (s ConvShape) mustCheck(fn string, slices ...struct {
-	name string
-	got  int
-	want int
-}) {
+// lenCheck is one slice length requirement of mustCheck.
+type lenCheck struct {
+	name      string
+	got, want int
+}
+
+// mustCheck panics if the shape is invalid or a slice is too short.
+func (s ConvShape) mustCheck(fn string, checks ...lenCheck) {
 	if err := s.Validate(); err != nil {
 		panic(fmt.Sprintf("tensor: %s: %v", fn, err))
 	}
-	for _, x := range slices {
-		if x.got < x.want {
-			panic(fmt.Sprintf("tensor: %s %v: len(%s) = %d, want %d", fn, s, x.name, x.got, x.want))
+	for _, c := range checks {
+		if c.got < c.want {
+			panic(fmt.Sprintf("tensor: %s %v: len(%s) = %d, want >= %d", fn, s, c.name, c.got, c.want))
 		}
 	}
-}
-
-type lenCheck = struct {
-	name string
-	got  int
-	want int
 }
 
 // unpadded reports whether the padded, phase-split image of padImage is the
@@ -195,7 +191,8 @@ func (s ConvShape) transposed() (ConvShape, bool) {
 	if s.Stride != 1 || s.KH != s.KW || s.Pad > s.KH-1 {
 		return ConvShape{}, false
 	}
-	return ConvShape{N: s.N, Cin: s.Cout, H: s.OutH(), W: s.OutW(), Cout: s.Cin, KH: s.KH, KW: s.KW, Stride: 1, Pad: s.KH - 1 - s.Pad}, true
+	t := ConvShape{N: s.N, Cin: s.Cout, H: s.OutH(), W: s.OutW(), Cout: s.Cin, KH: s.KH, KW: s.KW, Stride: 1, Pad: s.KH - 1 - s.Pad}
+	return t, t.Validate() == nil // its padded dy image must fit int32 offsets too
 }
 
 // flipFilters writes the filters of the transposed convolution:
