@@ -1,19 +1,17 @@
 package tensor
 
-// This file implements the fused convolution path: the filters are packed
-// once per call into the GEMM's A-panel layout, and the micro-kernel reads
-// each image's patches straight out of the zero-padded image through a table
-// of row offsets, so the im2col matrix is never written.
+// This file implements the convolutions on the indirect micro-kernels: the
+// filters are packed once per call into the GEMM's A-panel layout, and the
+// kernels read each image's patches straight out of the zero-padded (and,
+// for strides > 1, phase-split) image through tables of row and pixel
+// offsets, or scatter the input gradient straight into such an image, so no
+// im2col matrix is ever written.
 //
-// Full-depth packed layouts. A k-deep operand is cut into kc-deep blocks;
-// block b starts at row pc = b*kc and has depth kb = min(kc, k-pc).
-//   - packed A (m x k, mpad = m rounded up to mr): block b starts at
-//     pc*mpad; its mr-row panel r starts at pc*mpad + r*mr*kb and holds
-//     A[r*mr+i, pc+p] at p*mr+i.
-//   - packed B (k x n, npad = n rounded up to nr): block b starts at
-//     pc*npad; its nr-column panel r starts at pc*npad + r*nr*kb and holds
-//     B[pc+p, r*nr+j] at p*nr+j.
-// Padding rows and columns are zero.
+// Full-depth packed A (m x k, mpad = m rounded up to mr): the k columns are
+// cut into kc-deep blocks; block b starts at column pc = b*kc, has depth
+// kb = min(kc, k-pc) and is stored from pc*mpad on; its mr-row panel r
+// starts at pc*mpad + r*mr*kb and holds A[r*mr+i, pc+p] at p*mr+i, rows
+// past m being zero.
 
 // packAFull packs all of alpha*op(A) (m x k) into dst (k*roundUp(m, mr)).
 func packAFull(dst []float32, trans bool, a []float32, lda, m, k int, alpha float32) {
