@@ -17,7 +17,7 @@
 // Both partitions are placed by the same placer with the same seed and
 // measured the same way. It also times a full compile. Usage:
 //
-//	go run ./passes/internal/metisbench [-net autosnn] [-chip passes/testdata/loihi1-2x2.yaml] [-seed 1] [-samples 4]
+//	go run ./passes/internal/metisbench [-net autosnn] [-C 16] [-chip passes/testdata/loihi1-2x2.yaml] [-seed 1] [-samples 4] [-granularity 4]
 package main
 
 import (
@@ -48,6 +48,7 @@ func main() {
 	metisBin := flag.String("gpmetis", "gpmetis", "gpmetis binary")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	gran := flag.Int("granularity", 0, "split's fragments per core (0: the default)")
+	channels := flag.Int("C", 0, "initial channels (0: the zoo entry's)")
 	flag.Parse()
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -60,17 +61,20 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*net, *chip, *seed, *nsamples, *gran, *metisBin); err != nil {
+	if err := run(*net, *chip, *seed, *nsamples, *gran, *channels, *metisBin); err != nil {
 		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "metisbench:", err)
 		os.Exit(1)
 	}
 }
 
-func lower(net string, seed uint64) (*ir.Graph, error) {
+func lower(net string, channels int, seed uint64) (*ir.Graph, error) {
 	e, ok := frontend.LookupZoo(net)
 	if !ok {
 		return nil, fmt.Errorf("unknown zoo network %q", net)
+	}
+	if channels > 0 {
+		e.Spec.Channels = channels
 	}
 	g, err := frontend.Lower(e.Spec)
 	if err != nil {
@@ -108,13 +112,13 @@ func violationKinds(v []string) string {
 	return fmt.Sprintf("mem %d, neurons %d, fan-in %d", mem, neu, fan)
 }
 
-func run(net, chip string, seed uint64, nsamples, gran int, metisBin string) error {
+func run(net, chip string, seed uint64, nsamples, gran, channels int, metisBin string) error {
 	t, err := backends.Resolve(chip)
 	if err != nil {
 		return err
 	}
 	// Full compile, timed.
-	g, err := lower(net, seed)
+	g, err := lower(net, channels, seed)
 	if err != nil {
 		return err
 	}
@@ -125,7 +129,7 @@ func run(net, chip string, seed uint64, nsamples, gran int, metisBin string) err
 		return err
 	}
 	full := time.Since(start)
-	fmt.Printf("network %s (random weights, seed %d), chip %s, %d profile samples, granularity %d\n", net, seed, t.Name(), nsamples, gran)
+	fmt.Printf("network %s C=%d (random weights, seed %d), chip %s, %d profile samples, granularity %d\n", net, channels, seed, t.Name(), nsamples, gran)
 	fmt.Printf("full compile: %v (", full.Round(time.Millisecond))
 	for i, p := range u.Report.Passes {
 		if i > 0 {
