@@ -66,7 +66,6 @@ type corePop struct {
 	core    int32
 	neurons []int32 // local neuron indices within the population, ascending
 	queued  bool    // update job queued this step
-	fired   []int32 // neurons that fired at the last update
 }
 
 // core is one neuromorphic core.
@@ -79,6 +78,7 @@ type core struct {
 	busyUntil float64
 	// NI injection queue (unbounded) and its port.
 	ni          fifo
+	niWake      bool    // an evNIFree is scheduled
 	niBlocked   float64 // since when the head waits (< 0: not waiting)
 	maxNIQueue  int
 	neuronsHeld int

@@ -23,10 +23,11 @@
 //     active x NeuronUpdateActiveNs + inactive x NeuronUpdateInactiveNs +
 //     spikes x SpikeOutNs on the core (a neuron is active when its input
 //     current, synaptic + host + bias, is nonzero).
-//   - Each firing neuron emits one message per destination core (every
-//     core holding one of its targets), at the end of the update, into the
-//     core's injection queue (unbounded). On a multicast-tree chip it emits
-//     one packet that routers copy along the tree of its routes.
+//   - Neurons update one after another; each firing neuron emits, as soon
+//     as it has generated its spike, one message per destination core
+//     (every core holding one of its targets) into the core's injection
+//     queue (unbounded). On a multicast-tree chip it emits one packet that
+//     routers copy along the tree of its routes.
 //   - Messages cross a 2-D mesh of routers (one per tile; boards of several
 //     chips form one global mesh, with inter-chip hop costs on the links
 //     that cross a chip boundary) under dimension-order routing (XY or YX).
@@ -48,7 +49,7 @@
 //     identity: sparse).
 //
 // The simulator is event-driven: time advances by a radix heap of events
-// (message arrivals, output-port releases, end of neuron
+// (message arrivals, output-port releases, spikes ready for injection, end of neuron
 // updates); idle cores and routers cost nothing, and a core's synaptic work
 // is accounted on its timeline without an event of its own. Equal times
 // are ordered by scheduling order, so runs are deterministic.

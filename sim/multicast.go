@@ -12,28 +12,26 @@ import "math/bits"
 // together; under the drop policy a packet that finds a next buffer full
 // is dropped with all its destinations.
 
-// emitPackets injects one packet per neuron of cp that fired and has
-// destinations.
-func (s *Sim) emitPackets(cp *corePop, sp *pop) {
+// emitPacket queues one packet for neuron j of cp, which fired at time
+// at, naming all its destination cores.
+func (s *Sim) emitPacket(cp *corePop, sp *pop, j int32, at float64) {
+	g0, g1 := sp.grp[j], sp.grp[j+1]
+	if g0 == g1 {
+		return
+	}
 	nc := s.t.NumCores
 	co := &s.cores[cp.core]
-	for _, j := range cp.fired {
-		g0, g1 := sp.grp[j], sp.grp[j+1]
-		if g0 == g1 {
-			continue
-		}
-		d0 := int32(len(s.dests))
-		for gi := g0; gi < g1; gi++ {
-			s.dests = append(s.dests, gi)
-			s.outstanding[cp.pop*nc+int(s.groups[gi].core)]++
-		}
-		s.step.Messages += int64(g1 - g0)
-		s.step.Packets++
-		s.step.Energy.NetworkPJ += s.costs.msgOutE
-		m := s.newMsg(message{grp: -1, d0: d0, d1: int32(len(s.dests)), born: s.now})
-		co.ni.push(m)
-		co.maxNIQueue = max(co.maxNIQueue, co.ni.len())
+	d0 := int32(len(s.dests))
+	for gi := g0; gi < g1; gi++ {
+		s.dests = append(s.dests, gi)
+		s.outstanding[cp.pop*nc+int(s.groups[gi].core)]++
 	}
+	s.step.Messages += int64(g1 - g0)
+	s.step.Packets++
+	s.step.Energy.NetworkPJ += s.costs.msgOutE
+	m := s.newMsg(message{grp: -1, d0: d0, d1: int32(len(s.dests)), born: at})
+	co.ni.push(m)
+	co.maxNIQueue = max(co.maxNIQueue, co.ni.len())
 }
 
 // routeTo returns the output port of router r towards core c.

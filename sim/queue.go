@@ -11,6 +11,7 @@ const (
 	evArrive     uint8 = iota // message b arrives in input buffer a
 	evPortFree                // output port a finished sending a message
 	evUpdateDone              // core-population a finished its neuron update
+	evNIFree                  // the head of core a's injection queue is ready
 )
 
 // event is one scheduled occurrence, packed in 16 bytes: the kind sits in

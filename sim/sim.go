@@ -389,7 +389,7 @@ func (s *Sim) runStep() (Stats, error) {
 	s.dests = s.dests[:0]
 	for c := range s.cores {
 		co := &s.cores[c]
-		co.busyUntil, co.niBlocked, co.maxNIQueue = 0, -1, 0
+		co.busyUntil, co.niBlocked, co.niWake, co.maxNIQueue = 0, -1, false, 0
 	}
 	clear(s.nextFree)
 	clear(s.wake)
@@ -422,6 +422,9 @@ func (s *Sim) runStep() (Stats, error) {
 			s.tryOutput(ev.a())
 		case evUpdateDone:
 			s.updateDone(ev.a())
+		case evNIFree:
+			s.cores[ev.a()].niWake = false
+			s.tryNI(ev.a())
 		}
 		s.drainPending()
 	}
@@ -498,19 +501,22 @@ func (s *Sim) checkReady(cpi int32) {
 	s.update(cpi)
 }
 
-// update performs the neuron update of one core-population (functionally
-// now, in time after the core's queued work) and schedules its end.
+// update performs the neuron update of one core-population: functionally
+// now; in time after the core's queued work, neuron by neuron, each spike
+// leaving the core (its messages entering the injection queue) as soon as
+// its neuron has been updated and has generated it.
 func (s *Sim) update(cpi int32) {
 	cp := &s.corePops[cpi]
 	sp := &s.pops[cp.pop]
 	co := &s.cores[cp.core]
 	q := sp.q
+	c := &s.costs
 	vmin, vmax := int64(q.VMin), int64(q.VMax)
 	thr, reset := int64(q.Threshold), int64(q.Reset)
 	decay, bits := int64(q.Decay), q.DecayBits
-	cp.fired = cp.fired[:0]
-	var active int64
+	var active, fired int64
 	base := sp.base
+	at := max(s.now, co.busyUntil) // time the core reaches this neuron
 	for _, j := range cp.neurons {
 		gid := base + j
 		var x int64
@@ -529,6 +535,9 @@ func (s *Sim) update(cpi int32) {
 		}
 		if x != 0 {
 			active++
+			at += c.activeT
+		} else {
+			at += c.inactiveT
 		}
 		x = min(max(x, vmin), vmax)
 		v := int64(s.v[gid])
@@ -542,40 +551,37 @@ func (s *Sim) update(cpi int32) {
 		if h >= thr {
 			s.v[gid] = int32(reset)
 			sp.out[j] = 1
-			cp.fired = append(cp.fired, j)
+			fired++
+			at += c.spikeT
+			if s.multicast {
+				s.emitPacket(cp, sp, j, at)
+			} else {
+				s.emitMessages(cp, sp, j, at)
+			}
 		} else {
 			s.v[gid] = int32(h)
 			sp.out[j] = 0
 		}
 	}
 	nUpd := int64(len(cp.neurons))
-	fired := int64(len(cp.fired))
-	sp.fired += len(cp.fired)
-	c := &s.costs
+	sp.fired += int(fired)
 	s.step.NeuronUpdates += nUpd
 	s.step.ActiveUpdates += active
 	s.step.Spikes += fired
 	s.step.Energy.NeuronPJ += float64(active)*c.activeE + float64(nUpd-active)*c.inactiveE + float64(fired)*c.spikeE
-	dur := float64(active)*c.activeT + float64(nUpd-active)*c.inactiveT + float64(fired)*c.spikeT
-	start := max(s.now, co.busyUntil)
-	co.busyUntil = start + dur
-	s.q.push(co.busyUntil, evUpdateDone, cpi, 0)
+	co.busyUntil = at
+	if fired > 0 {
+		s.pendNI = append(s.pendNI, cp.core)
+	}
+	s.q.push(at, evUpdateDone, cpi, 0)
 }
 
-// updateDone emits the spike messages of a finished update and, when the
-// population has finished on every core, wakes its destinations.
+// updateDone marks the update of core-population cpi finished and, when
+// its population has finished on every core, wakes its destinations.
 func (s *Sim) updateDone(cpi int32) {
 	cp := &s.corePops[cpi]
 	sp := &s.pops[cp.pop]
 	nc := s.t.NumCores
-	if s.multicast {
-		s.emitPackets(cp, sp)
-	} else {
-		s.emitMessages(cp, sp)
-	}
-	if len(cp.fired) > 0 {
-		s.tryNI(cp.core)
-	}
 	sp.remaining--
 	if sp.remaining == 0 {
 		for _, d := range sp.dsts {
@@ -586,25 +592,23 @@ func (s *Sim) updateDone(cpi int32) {
 	}
 }
 
-// emitMessages queues one message per (fired neuron, destination core) of
-// cp for injection.
-func (s *Sim) emitMessages(cp *corePop, sp *pop) {
+// emitMessages queues one message per destination core of neuron j of cp,
+// which fired at time at, for injection.
+func (s *Sim) emitMessages(cp *corePop, sp *pop, j int32, at float64) {
 	nc := s.t.NumCores
-	for _, j := range cp.fired {
-		for gi := sp.grp[j]; gi < sp.grp[j+1]; gi++ {
-			gr := &s.groups[gi]
-			s.outstanding[cp.pop*nc+int(gr.core)]++
-			s.step.Messages++
-			s.step.Packets++
-			s.step.Energy.NetworkPJ += s.costs.msgOutE
-			dst := &s.cores[gr.core]
-			rt := &s.routers[dst.router]
-			m := s.newMsg(message{grp: gi, dx: int16(rt.x), dy: int16(rt.y), slot: uint8(dst.slot), born: s.now})
-			co := &s.cores[cp.core]
-			co.ni.push(m)
-			co.maxNIQueue = max(co.maxNIQueue, co.ni.len())
-		}
+	co := &s.cores[cp.core]
+	for gi := sp.grp[j]; gi < sp.grp[j+1]; gi++ {
+		gr := &s.groups[gi]
+		s.outstanding[cp.pop*nc+int(gr.core)]++
+		s.step.Messages++
+		s.step.Packets++
+		s.step.Energy.NetworkPJ += s.costs.msgOutE
+		dst := &s.cores[gr.core]
+		rt := &s.routers[dst.router]
+		m := s.newMsg(message{grp: gi, dx: int16(rt.x), dy: int16(rt.y), slot: uint8(dst.slot), born: at})
+		co.ni.push(m)
 	}
+	co.maxNIQueue = max(co.maxNIQueue, co.ni.len())
 }
 
 func (s *Sim) newMsg(m message) int32 {
@@ -625,6 +629,14 @@ func (s *Sim) tryNI(c int32) {
 	co := &s.cores[c]
 	b := co.router*int32(s.nports) + numDirs + co.slot
 	for co.ni.len() > 0 {
+		if t := s.msgs[co.ni.front()].born; t > s.now {
+			// The spike is generated later in the neuron update.
+			if !co.niWake {
+				co.niWake = true
+				s.q.push(t, evNIFree, c, 0)
+			}
+			return
+		}
 		if s.occ[b] >= s.costs.bufCap {
 			if co.niBlocked < 0 {
 				co.niBlocked = s.now
