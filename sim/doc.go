@@ -49,10 +49,11 @@
 //     identity: sparse).
 //
 // The simulator is event-driven: time advances by a radix heap of events
-// (message arrivals, output-port releases, spikes ready for injection, end of neuron
-// updates); idle cores and routers cost nothing, and a core's synaptic work
-// is accounted on its timeline without an event of its own. Equal times
-// are ordered by scheduling order, so runs are deterministic.
+// (message arrivals, output-port releases, spikes ready for injection, end
+// of neuron updates); idle cores and routers cost nothing, and a core's
+// synaptic work is accounted on its timeline without an event of its own.
+// Events with equal times run in an order fixed by the sequence of
+// operations, so runs are deterministic.
 //
 // # Invariants (tested)
 //
