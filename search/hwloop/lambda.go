@@ -64,7 +64,8 @@ type Row struct {
 	Key    string   `json:"key"`
 	// Acc is the validation accuracy with inherited weights (fraction),
 	// Spikes the paper's spike metric per image, Cost the fitness's cost
-	// and Fitness its fitness, all from the search.
+	// (0 when the winner does not fit the chip, an infinite chip cost) and
+	// Fitness its fitness, all from the search.
 	Acc     float64 `json:"val_accuracy"`
 	Spikes  float64 `json:"spikes_per_image"`
 	Cost    float64 `json:"fitness_cost"`
@@ -174,10 +175,14 @@ func Sweep(ctx context.Context, net *supernet.SuperNet, eval search.Evaluator, n
 	res.CostAvg = nAvg
 	if res.Cost != CostSpikes {
 		var err error
-		if cost, err = chipCostFunc(space, t, res.Cost); err != nil {
+		metric := chipMetrics[res.Cost]
+		if metric == "" {
+			return nil, fmt.Errorf("hwloop: cost %q, want one of %s", res.Cost, strings.Join(CostNames, ", "))
+		}
+		if cost, err = search.ChipCost(space, t, metric); err != nil {
 			return nil, err
 		}
-		if res.CostAvg, err = meanCost(ctx, space, cache, cost, cfg.Evo); err != nil {
+		if res.CostAvg, err = meanCost(ctx, space, cache, t, metric, cfg.Evo); err != nil {
 			return nil, err
 		}
 	}
@@ -204,6 +209,9 @@ func Sweep(ctx context.Context, net *supernet.SuperNet, eval search.Evaluator, n
 		res.Histories = append(res.Histories, h)
 		b := h.BestRecord()
 		row := Row{Lambda: lam, Blocks: b.Blocks, Key: b.Arch.Key(), Acc: b.Acc, Spikes: b.Spikes, Cost: b.Cost, Fitness: b.Fitness}
+		if math.IsInf(row.Cost, 0) {
+			row.Cost = 0 // the winner does not fit; JSON has no infinity
+		}
 		if row.Estimate, _, err = estimate(space, b.Arch, search.Evaluation{Acc: b.Acc, Spikes: b.Spikes, PopSpikes: b.PopSpikes}, t); err != nil {
 			return nil, err
 		}
@@ -240,23 +248,20 @@ func Sweep(ctx context.Context, net *supernet.SuperNet, eval search.Evaluator, n
 	return res, nil
 }
 
-func chipCostFunc(space search.Space, t *backends.Target, name string) (search.CostFunc, error) {
-	m := map[string]chipcost.Metric{CostSynOps: chipcost.MetricSynOps, CostEnergy: chipcost.MetricEnergy, CostLatency: chipcost.MetricLatency}[name]
-	if m == "" {
-		return nil, fmt.Errorf("hwloop: cost %q, want one of %s", name, strings.Join(CostNames, ", "))
-	}
-	return search.ChipCost(space, t, m)
-}
+// chipMetrics maps the chip costs to chipcost's metrics.
+var chipMetrics = map[string]chipcost.Metric{CostSynOps: chipcost.MetricSynOps, CostEnergy: chipcost.MetricEnergy, CostLatency: chipcost.MetricLatency}
 
 // meanCost is the normaliser of a chip cost, the counterpart of N_avg: the
-// mean cost of evo.Pool random architectures (seeded from evo.Seed) that
-// fit the chip, evaluated through the shared cache.
-func meanCost(ctx context.Context, space search.Space, cache *search.Cache, cost search.CostFunc, evo search.EvoConfig) (float64, error) {
+// mean analytical cost of evo.Pool random architectures (seeded from
+// evo.Seed), evaluated through the shared cache. Candidates that do not fit
+// the chip count with their estimated cost, so the normaliser exists even
+// on a chip few candidates fit.
+func meanCost(ctx context.Context, space search.Space, cache *search.Cache, t *backends.Target, metric chipcost.Metric, evo search.EvoConfig) (float64, error) {
 	r := rand.New(rand.NewPCG(evo.Seed, 0xc057))
-	n := max(evo.Pool, 4)
+	n := min(max(evo.Pool, 4), space.Size())
 	seen := map[string]bool{}
 	var archs []search.Arch
-	for tries := 0; len(archs) < n && tries < 100*n; tries++ {
+	for len(archs) < n {
 		a := space.Random(r)
 		if !seen[a.Key()] {
 			seen[a.Key()] = true
@@ -268,17 +273,21 @@ func meanCost(ctx context.Context, space search.Space, cache *search.Cache, cost
 		return 0, fmt.Errorf("hwloop: cost normaliser: %w", err)
 	}
 	var sum float64
-	k := 0
 	for i, a := range archs {
-		if c := cost(a, evs[i]); !math.IsInf(c, 0) && c > 0 {
-			sum += c
-			k++
+		c, _, err := estimate(space, a, evs[i], t)
+		if err != nil {
+			return 0, err
 		}
+		v, err := c.Value(metric)
+		if err != nil {
+			return 0, err
+		}
+		sum += v
 	}
-	if k == 0 {
-		return 0, fmt.Errorf("hwloop: cost normaliser: none of %d random architectures fits the chip", len(archs))
+	if !(sum > 0) {
+		return 0, fmt.Errorf("hwloop: cost normaliser: the %s of %d random architectures on %s is %g, want > 0", metric, len(archs), t.Name(), sum)
 	}
-	return sum / float64(k), nil
+	return sum / float64(len(archs)), nil
 }
 
 // estimate returns the analytical cost of a on t and whether it fits.
