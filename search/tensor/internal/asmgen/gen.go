@@ -1,19 +1,26 @@
-// Command asmgen generates the AVX2/FMA assembly micro-kernel of package
+// Command asmgen generates the AVX2/FMA assembly kernels of package
 // search/tensor with avo. It lives in its own module so that avo does not
 // become a dependency of the main module. Run it through go generate in
 // search/tensor:
 //
 //	go generate ./search/tensor
 //
-// The kernel computes C[0:6, 0:16] += A*B for a packed 6 x k panel of A
-// (a[p*6+i] = A[i,p]) and a packed k x 16 panel of B (b[p*16+j] = B[p,j]),
-// with C row-major with row stride ldc elements. The 6x16 tile is held in
-// twelve YMM accumulators (two 8-wide vectors per row); each step of the
-// reduction loads one row of B into two registers, broadcasts the six A
-// values of the step in turn and issues twelve fused multiply-adds. The
-// reduction loop is unrolled four times. Accumulation starts from zero and
-// runs in increasing p, the sum being added to C at the end, exactly the
-// order the portable kernel uses.
+// The GEMM micro-kernel computes C[0:6, 0:16] += A*B for a packed 6 x k
+// panel of A (a[p*6+i] = A[i,p]) and a packed k x 16 panel of B
+// (b[p*16+j] = B[p,j]), with C row-major with row stride ldc elements. The
+// 6x16 tile is held in twelve YMM accumulators (two 8-wide vectors per
+// row); each step of the reduction loads one row of B into two registers,
+// broadcasts the six A values of the step in turn and issues twelve fused
+// multiply-adds. The reduction loop is unrolled four times. Accumulation
+// starts from zero and runs in increasing p, the sum being added to C at
+// the end, exactly the order the portable kernel uses. Variants: 1..5 rows
+// (the ragged last panel of A), indirect B rows (read through an offset
+// table, for convolutions that read patches straight from the padded image)
+// and scattered C rows (for the input gradient).
+//
+// The dot kernel computes a 4x3 tile of C += alpha*A*B^T for operands whose
+// rows both run along the reduction, with a variant that reads B through
+// row and 8-pixel-group offset tables (the convolution filter gradient).
 package main
 
 import (
@@ -44,10 +51,13 @@ func main() {
 
 // kernelRows generates the packed micro-kernel for the first rows rows of
 // the tile (kernel6x16 for full tiles, kernel1x16 .. kernel5x16 for the
-// ragged last panel of A), or with indirect set its variant kernel6x16ind that reads the two halves of row p of the B panel
-// from b + 4*boff[p] and b2 + 4*boff[p] instead of from a packed panel; the
-// convolution forward uses it to read patches straight out of the
-// zero-padded input image (the halves may come from two image rows). Both
+// ragged last panel of A). With indirect set it generates the variant
+// kernelRx16ind that reads the two halves of row p of the B panel from
+// b + 4*boff[p] and b2 + 4*boff[p] instead of from a packed panel (the
+// convolution forward reads patches straight out of the zero-padded input
+// image this way; the halves may come from two image rows); with scatter
+// also set, kernelRx16io, which in addition adds row i of the tile to
+// c + 4*coff[i] and c2 + 4*coff[i] (the convolution input gradient). All
 // compute bit-identical sums.
 func kernelRows(rows int, indirect, scatter bool) {
 	name := fmt.Sprintf("kernel%dx16", rows)
