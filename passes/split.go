@@ -76,6 +76,8 @@ type FitError struct {
 	Detail, Hint string
 }
 
+// Error formats the error as "layer L: RESOURCE: needs N UNIT, have H
+// (over by D); DETAIL; would fit: HINT".
 func (e *FitError) Error() string {
 	var b strings.Builder
 	if e.Layer != "" {

@@ -1,7 +1,4 @@
-// Command metisbench compares the compiler's partitioner with METIS on the
-// same rate-weighted partitioning problem.
-//
-// It lowers a zoo network (default: the C=16 AutoSNN network), gives it
+// metisbench lowers a zoo network (default: the C=16 AutoSNN network), gives it
 // seeded random weights (no trained checkpoint is needed: partitioning
 // depends on connectivity and spike rates only, and the rates come from
 // the profile pass running the quantized random-weight network on seeded
@@ -18,6 +15,7 @@
 // measured the same way. It also times a full compile. Usage:
 //
 //	go run ./passes/internal/metisbench [-net autosnn] [-C 16] [-chip passes/testdata/loihi1-2x2.yaml] [-seed 1] [-samples 4] [-granularity 4]
+
 package main
 
 import (
