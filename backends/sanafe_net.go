@@ -132,7 +132,7 @@ func WriteSANAFENetwork(w io.Writer, g *ir.Graph, t *Target, opt SANAFEOptions) 
 	}
 	depth := graphDepth(g)
 	pf("# SANA-FE network and mapping of %q on %q, written by autosnn.", g.Name, t.Name())
-	pf("# Run with the architecture from WriteSANAFEArch for %d timesteps (T = %d plus %d steps", g.T+depth-1, g.T, depth-1)
+	pf("# Run with the architecture from WriteSANAFEArch for %d timesteps (T = %d plus %d steps", SANAFETimesteps(g), g.T, depth-1)
 	pf("# of SANA-FE's one-step spike delivery through %d layers). Units: membrane LSBs.", depth)
 	if opt.Input != nil {
 		pf("# Host currents of one input are folded into the stem biases.")
@@ -272,6 +272,11 @@ func sanafeName(s string) string {
 	}
 	return string(b)
 }
+
+// SANAFETimesteps returns how many timesteps to run the SANA-FE export of
+// g so that every layer sees g.T steps of input: T + depth - 1, since
+// SANA-FE delivers a spike one step after it is fired.
+func SANAFETimesteps(g *ir.Graph) int { return g.T + graphDepth(g) - 1 }
 
 // graphDepth returns the number of populations on the longest path from a
 // host-driven population to any population (1 for a single layer).

@@ -255,6 +255,14 @@ func indexOf(xs []string, s string) int {
 	return -100
 }
 
+func TestSANAFETimesteps(t *testing.T) {
+	g := sanafeNet(t, mustLookup(t, "tiny"))
+	// stem -> b1.l1 -> pool1 -> fc: depth 4, so T + 3.
+	if got, want := SANAFETimesteps(g), g.T+3; got != want {
+		t.Errorf("got %d timesteps, want %d", got, want)
+	}
+}
+
 func TestSANAFENetworkErrors(t *testing.T) {
 	tg := mustLookup(t, "tiny")
 	for _, c := range []struct {

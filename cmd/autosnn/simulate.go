@@ -101,10 +101,13 @@ func simulateAction(c *cli.Context) error {
 		return err
 	}
 	printSummary(stdout, sum)
+	fmt.Fprintf(stdout, "wrote %s (summary.yaml, steps.csv, linkload.png)\n", out)
 	if c.Bool("sanafe") {
-		if err := writeSANAFE(filepath.Join(out, "sanafe"), g, base, in); err != nil {
+		dir := filepath.Join(out, "sanafe")
+		if err := writeSANAFE(dir, g, base, in); err != nil {
 			return err
 		}
+		fmt.Fprintf(stdout, "wrote %s (arch.yaml, snn.yaml): sim arch.yaml snn.yaml %d\n", dir, backends.SANAFETimesteps(g))
 	}
 
 	var sweep []sim.NoCOverride

@@ -75,7 +75,8 @@ func TestSimulateCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"clitiny on tiny", "images            4 x 3 timesteps", "link_bandwidth_gmsg_per_s"} {
+	for _, want := range []string{"clitiny on tiny", "images            4 x 3 timesteps", "link_bandwidth_gmsg_per_s",
+		"sanafe (arch.yaml, snn.yaml): sim arch.yaml snn.yaml 4"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
