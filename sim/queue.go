@@ -34,11 +34,13 @@ func (e *event) before(f *event) bool { return e.t < f.t }
 // the last one popped). Keys are the IEEE-754 bits of the non-negative
 // times, which order like the times. Bucket i holds the events whose key
 // first differs from the last popped key in bit i-1 (bucket 0: equal
-// keys); a pop empties bucket 0 or redistributes the lowest non-empty
-// bucket around its minimum. Push is O(1) and each event moves down at
+// keys, served in the order they arrived there, so simultaneous events
+// mostly run in the order they were scheduled); a pop takes from bucket 0
+// or first redistributes the lowest non-empty bucket around its minimum. Push is O(1) and each event moves down at
 // most 64 buckets, so the queue beats a comparison heap on the hot path.
 type eventQueue struct {
 	buckets [65][]event
+	b0      int // next event of bucket 0: it is served first in, first out
 	last    uint64
 	n       int
 }
@@ -58,7 +60,8 @@ func (q *eventQueue) push(t float64, kind uint8, a, b int32) {
 }
 
 func (q *eventQueue) pop() event {
-	if len(q.buckets[0]) == 0 {
+	if q.b0 == len(q.buckets[0]) {
+		q.buckets[0], q.b0 = q.buckets[0][:0], 0
 		i := 1
 		for len(q.buckets[i]) == 0 {
 			i++
@@ -75,9 +78,8 @@ func (q *eventQueue) pop() event {
 		}
 		q.buckets[i] = bk[:0]
 	}
-	b0 := q.buckets[0]
-	e := b0[len(b0)-1]
-	q.buckets[0] = b0[:len(b0)-1]
+	e := q.buckets[0][q.b0]
+	q.b0++
 	q.n--
 	return e
 }
@@ -87,6 +89,7 @@ func (q *eventQueue) reset() {
 	if q.n != 0 {
 		panic("sim: event queue reset with pending events")
 	}
+	q.buckets[0], q.b0 = q.buckets[0][:0], 0
 	q.last = 0
 }
 
