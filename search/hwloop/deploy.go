@@ -72,7 +72,7 @@ type Deployment struct {
 	// accuracy over the labelled ones).
 	Sim *sim.Summary
 	// MaxLinkLoad is the simulated messages per inference over the busiest
-	// mesh link, and BusiestLink that link.
+	// mesh link, and BusiestLink that link ("none" without inter-tile traffic).
 	MaxLinkLoad float64
 	BusiestLink string
 	// HeatmapPNG is sim.WriteHeatmap of the run (link load over the mesh).
@@ -175,7 +175,7 @@ func Deploy(ctx context.Context, g *ir.Graph, t *backends.Target, profile, test 
 	if best > 0 {
 		d.MaxLinkLoad = float64(best) / float64(len(test.Inputs))
 	} else {
-		d.BusiestLink = ""
+		d.BusiestLink = "none"
 	}
 	var png bytes.Buffer
 	if err := sim.WriteHeatmap(&png, s); err != nil {

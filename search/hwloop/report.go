@@ -31,8 +31,9 @@ func (r *DemoResult) WriteSummary(w io.Writer) {
 		s["messages_per_inference"], s["hops_per_inference"], s["mean_hops"], d.BusiestLink, s["max_link_load"])
 	fmt.Fprintf(w, "  congestion   link utilisation max %.4f, max buffer occupancy %.0f, delivered/offered %.4f, mean message latency %.1f ns\n",
 		s["link_util_max"], s["max_buffer_occupancy"], s["delivered_ratio"], s["mean_message_latency_ns"])
-	fmt.Fprintf(w, "  energy       %.3f uJ per inference (compiler estimate %.3f uJ), latency %.2f us per inference\n",
-		s["energy_per_inference_uj"], s["compiler_estimated_energy_uj"], s["latency_per_inference_us"])
+	fmt.Fprintf(w, "  energy       %.3f uJ per inference: synapses %.3f, neurons %.3f, network %.3f, static %.3f (compiler's dynamic estimate %.3f uJ)\n",
+		s["energy_per_inference_uj"], s["synapse_energy_uj"], s["neuron_energy_uj"], s["network_energy_uj"], s["static_energy_uj"], s["compiler_estimated_energy_uj"])
+	fmt.Fprintf(w, "  latency      %.2f us per inference\n", s["latency_per_inference_us"])
 	fmt.Fprintf(w, "  report       %s\n", filepath.Join(r.Config.Out, ReportHTML))
 }
 
@@ -71,7 +72,9 @@ Lambda policy: {{.Policy}}.</p>
  ({{f "%.2f" (index .S "mean_hops")}} hops per message); busiest link {{.D.BusiestLink}} with {{f "%.0f" (index .S "max_link_load")}} messages per inference</td></tr>
 <tr><th>congestion</th><td>max link utilisation {{f "%.4f" (index .S "link_util_max")}}, max buffer occupancy {{f "%.0f" (index .S "max_buffer_occupancy")}} messages,
  delivered/offered {{f "%.4f" (index .S "delivered_ratio")}}, mean message latency {{f "%.1f" (index .S "mean_message_latency_ns")}} ns</td></tr>
-<tr><th>energy</th><td>{{f "%.3f" (index .S "energy_per_inference_uj")}} uJ per inference simulated (compiler estimate {{f "%.3f" (index .S "compiler_estimated_energy_uj")}} uJ)</td></tr>
+<tr><th>energy</th><td>{{f "%.3f" (index .S "energy_per_inference_uj")}} uJ per inference simulated: synapses {{f "%.3f" (index .S "synapse_energy_uj")}},
+ neurons {{f "%.3f" (index .S "neuron_energy_uj")}}, network {{f "%.3f" (index .S "network_energy_uj")}}, static {{f "%.3f" (index .S "static_energy_uj")}} uJ
+ (the compiler's estimate of the dynamic part: {{f "%.3f" (index .S "compiler_estimated_energy_uj")}} uJ)</td></tr>
 <tr><th>latency</th><td>{{f "%.2f" (index .S "latency_per_inference_us")}} us per inference</td></tr>
 </table>
 <h2>Lambda sweep on {{.R.Chip}}</h2>
