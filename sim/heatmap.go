@@ -34,13 +34,15 @@ const (
 func WriteHeatmap(w io.Writer, s *Sim) error {
 	t := s.t
 	W, H := t.MeshWidth, t.MeshHeight
-	img := image.NewRGBA(image.Rect(0, 0, 2*hmMargin+W*hmCell+hmLegend, 2*hmMargin+H*hmCell+20))
-	draw.Draw(img, img.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
 	load := s.LinkLoad()
 	var maxLoad int64
 	for _, v := range load {
 		maxLoad = max(maxLoad, v)
 	}
+	title := fmt.Sprintf("%s on %s: messages per link (max %d)", s.g.Name, t.Name(), maxLoad)
+	width := max(2*hmMargin+W*hmCell+hmLegend, 2*hmMargin+7*len(title)) // basicfont is 7 px wide
+	img := image.NewRGBA(image.Rect(0, 0, width, 2*hmMargin+H*hmCell+20))
+	draw.Draw(img, img.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
 	tileUsed := make([]bool, len(s.routers))
 	for c := range s.cores {
 		if s.cores[c].neuronsHeld > 0 {
@@ -102,7 +104,7 @@ func WriteHeatmap(w io.Writer, s *Sim) error {
 	}
 	label(img, bx+18, top+8, fmt.Sprint(maxLoad))
 	label(img, bx+18, bot, "0")
-	label(img, hmMargin, hmMargin, fmt.Sprintf("%s on %s: messages per link (max %d)", s.g.Name, t.Name(), maxLoad))
+	label(img, hmMargin, hmMargin, title)
 	if err := png.Encode(w, img); err != nil {
 		return fmt.Errorf("sim: heatmap: %w", err)
 	}
