@@ -1,12 +1,15 @@
 package main
 
 import (
+	"cmp"
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -381,5 +384,39 @@ func writeSweep(path string, stdout io.Writer, column string, rows [][]string) e
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r[0], r[1], r[5], r[7], r[9], r[10], r[12])
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if k := sweepKnee(rows); k != "" {
+		fmt.Fprintln(stdout, k)
+	}
+	return nil
+}
+
+// sweepKnee describes where the latency per image leaves the best value
+// by more than 5%, scanning the swept values from the most generous (the
+// largest bandwidth or buffer) down.
+func sweepKnee(rows [][]string) string {
+	type pt struct{ v, lat float64 }
+	var pts []pt
+	best := math.Inf(1)
+	for _, r := range rows {
+		v, err1 := strconv.ParseFloat(r[0], 64)
+		lat, err2 := strconv.ParseFloat(r[1], 64)
+		if err1 != nil || err2 != nil {
+			return ""
+		}
+		pts = append(pts, pt{v, lat})
+		best = min(best, lat)
+	}
+	slices.SortFunc(pts, func(a, b pt) int { return cmp.Compare(b.v, a.v) })
+	for i, p := range pts {
+		if p.lat > 1.05*best {
+			if i == 0 {
+				return fmt.Sprintf("congestion knee: even at %g the latency per image is %.2fx the best", p.v, p.lat/best)
+			}
+			return fmt.Sprintf("congestion knee: latency per image within 5%% of the best down to %g; at %g it is %.2fx", pts[i-1].v, p.v, p.lat/best)
+		}
+	}
+	return fmt.Sprintf("congestion knee: none in the swept range (latency per image within 5%% of the best down to %g)", pts[len(pts)-1].v)
 }
