@@ -575,3 +575,45 @@ func TestMulticastTree(t *testing.T) {
 		})
 	}
 }
+
+// TestRandomChips draws chip variants (board, routing, bandwidth, buffer
+// depth, message size, message mode) and placements at random: the raster
+// always equals the reference and the books always balance.
+func TestRandomChips(t *testing.T) {
+	r := rand.New(rand.NewPCG(42, 42))
+	for i := 0; i < 24; i++ {
+		base := mustTarget(t, []string{"tiny", "tiny-2chip"}[r.IntN(2)])
+		p := base.Profile
+		p.NoC.Routing = []string{backends.RoutingXY, backends.RoutingYX}[r.IntN(2)]
+		p.NoC.LinkBandwidthGMsgPerS = math.Pow(10, -2+3*r.Float64())
+		p.NoC.PacketBits = p.NoC.FlitBits * (1 + r.IntN(2))
+		p.NoC.LinkBufferDepthFlits = p.NoC.PacketBits / p.NoC.FlitBits * (1 + r.IntN(4))
+		p.NoC.MessageMode = []string{backends.MessagePerCore, backends.MessageMulticastTree}[r.IntN(2)]
+		tg, err := backends.NewTarget(&p, fmt.Sprintf("random-%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		enc := []ir.Encoding{ir.Direct, ir.Frames}[r.IntN(2)]
+		g, err := residualNet(enc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g = compileNet(t, g, tg, scattered, uint64(i))
+		in := randomInput(g, r)
+		_, want := reference(t, g, in)
+		res, got := simulate(t, g, tg, in)
+		name := fmt.Sprintf("case %d (%s, %s, %.3g Gmsg/s, %d-flit messages, %d-flit buffers, %s, %v)", i, p.Name, p.NoC.Routing,
+			p.NoC.LinkBandwidthGMsgPerS, p.NoC.PacketBits/p.NoC.FlitBits, p.NoC.LinkBufferDepthFlits, p.NoC.MessageMode, enc)
+		if !rastersEqual(want, got) {
+			t.Errorf("%s: raster differs from the reference", name)
+		}
+		for s, st := range res.Steps {
+			if st.Messages != st.Delivered || st.Dropped != 0 || st.InFlight != 0 {
+				t.Errorf("%s step %d: messages %d delivered %d dropped %d", name, s, st.Messages, st.Delivered, st.Dropped)
+			}
+			if st.MaxBufferOccupancy > p.NoC.LinkBufferDepthFlits/(p.NoC.PacketBits/p.NoC.FlitBits) {
+				t.Errorf("%s step %d: buffer held %d messages, more than its depth", name, s, st.MaxBufferOccupancy)
+			}
+		}
+	}
+}
