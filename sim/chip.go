@@ -266,7 +266,9 @@ func (s *Sim) build() error {
 	}
 	s.sumAbs = nil
 	if s.narrow {
-		s.cur32 = make([]int32, s.nNeurons)
+		// 2^16 spare entries let a compact group index its window as an
+		// array without bounds checks (they stay zero: no target is there).
+		s.cur32 = make([]int32, s.nNeurons+1<<16)
 		s.compactSynapses()
 	} else {
 		s.cur = make([]int64, s.nNeurons)

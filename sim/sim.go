@@ -905,7 +905,7 @@ func (s *Sim) deliverGroup(gi int32, born float64, hops uint16) {
 	s.lastActive = max(s.lastActive, co.busyUntil)
 	switch {
 	case s.compact:
-		cur := s.cur32[gr.base:]
+		cur := (*[1 << 16]int32)(s.cur32[gr.base:])
 		for _, sy := range s.csyns[gr.syn0:gr.syn1] {
 			cur[sy.dt] += int32(sy.w)
 		}
