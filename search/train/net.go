@@ -47,6 +47,9 @@ func Build(g *ir.Graph, rng *rand.Rand) (*Net, error) {
 
 // BuildEnv is Build with a caller-owned Env (which Close does not close).
 func BuildEnv(g *ir.Graph, rng *rand.Rand, env *Env) (*Net, error) {
+	if g == nil || rng == nil || env == nil {
+		return nil, fmt.Errorf("train: build: nil graph, generator or environment")
+	}
 	gc, err := cloneGraph(g)
 	if err != nil {
 		return nil, fmt.Errorf("train: build %s: %w", g.Name, err)
