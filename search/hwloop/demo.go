@@ -62,18 +62,18 @@ type DemoConfig struct {
 }
 
 // DefaultDemoConfig returns the demo's settings: C = 4, T = 4 on snn1,
-// a super-network trained on 8,000 images at learning rate 3e-3 (the
+// a super-network trained on 16,000 images at learning rate 3e-3 (the
 // paper's 1e-3 barely moves a super-network in one short epoch), lambdas
-// 0, -0.08, -0.24 and -0.5 with 40 evaluations each on 256 validation
-// images, the winner retrained from scratch on 8,000 images at the paper's
-// 1e-3, deployed on loihi1 and simulated on 100 test images.
+// 0, -0.08, -0.24 and -0.5 with 50 evaluations each on 384 validation
+// images, the winner retrained from scratch on 16,000 images at the paper's
+// 1e-3, deployed on loihi1 and simulated on 200 test images.
 func DefaultDemoConfig() DemoConfig {
 	return DemoConfig{
 		Out: "demo-out", Data: "mnist", Chip: "loihi1", Seed: 1, C: 4, T: 4, Batch: 32,
-		SupernetEpochs: 1, SupernetLimit: 8000, SupernetLR: 3e-3,
+		SupernetEpochs: 1, SupernetLimit: 16000, SupernetLR: 3e-3,
 		Lambdas: []float64{0, -0.08, -0.24, -0.5}, Cost: CostSpikes,
-		Evo:      search.EvoConfig{Rounds: 4, Pool: 10, TopK: 5, Mutations: 4, Crossovers: 4, MutationProb: 0.2, Budget: 40, Seed: 1},
-		ValLimit: 256, RetrainEpochs: 1, RetrainLimit: 8000, RetrainLR: 1e-3, TestLimit: 1000, ProfileSamples: 4, SimImages: 100,
+		Evo:      search.EvoConfig{Rounds: 5, Pool: 10, TopK: 5, Mutations: 4, Crossovers: 4, MutationProb: 0.2, Budget: 50, Seed: 1},
+		ValLimit: 384, RetrainEpochs: 1, RetrainLimit: 16000, RetrainLR: 1e-3, TestLimit: 1000, ProfileSamples: 4, SimImages: 200,
 	}
 }
 
@@ -290,7 +290,7 @@ func RunDemo(ctx context.Context, set *dataset.Set, cfg DemoConfig) (*DemoResult
 	}
 	res.Figures = []Figure{
 		{File: "pareto.png", Title: "Accuracy vs energy on " + t.Name(), PNG: paretoPNG,
-			Caption: "Every candidate the searches evaluated (grey, validation accuracy with inherited weights against the analytical energy estimate), their Pareto front (green), each lambda's winner compiled and simulated on the chip (blue, labelled), and the chosen lambda (red).",
+			Caption: "Every candidate the searches evaluated (grey: validation accuracy with inherited weights against the analytical energy estimate of package chipcost), their Pareto front (green), each lambda's winner (blue, labelled with the lambdas that chose it; its simulated energy is in the lambda table) and the chosen one (red).",
 			Command: lambdaCmd + "   (figure: lambda/pareto.png)"},
 		{File: "layer-spikes.png", Title: "Spikes per layer of the retrained winner", PNG: layerPNG,
 			Caption: fmt.Sprintf("Spikes per image of every layer the paper's metric counts, on the first %d test images (the paper's Fig. 2/3 view).", res.Retrained.Images),

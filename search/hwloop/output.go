@@ -153,22 +153,25 @@ func (d *Deployment) WriteDir(dir string) error {
 	return nil
 }
 
-// ParetoPNG plots validation accuracy against energy per inference on the
-// chip: every evaluated candidate that fits at its analytical energy
-// (grey), their Pareto front, each lambda's winner at its simulated energy
-// (labelled with lambda) and the chosen one as a red star.
+// ParetoPNG plots validation accuracy against the analytical energy per
+// inference on the chip (package chipcost; the simulated energies are in
+// the table): every evaluated candidate that fits (grey), their Pareto
+// front, each lambda's winner (labelled with its lambdas) and the chosen
+// one as a red star.
 func (r *SweepResult) ParetoPNG() ([]byte, error) {
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("accuracy vs energy on %s (cost %s)", r.Chip, r.Cost)
-	p.X.Label.Text = "energy per inference (uJ)"
-	p.Y.Label.Text = "validation accuracy (%)"
+	p.Title.Text = fmt.Sprintf("accuracy vs energy on %s (fitness cost: %s)", r.Chip, r.Cost)
+	p.X.Label.Text = "energy per inference, analytical estimate (uJ)"
+	p.Y.Label.Text = "validation accuracy, inherited weights (%)"
 	p.Add(plotter.NewGrid())
+	var all plotter.XYs
 	var cand plotter.XYs
 	for _, c := range r.Candidates {
 		if c.Fits {
 			cand = append(cand, plotter.XY{X: c.Estimate.EnergyPJ / 1e6, Y: 100 * c.Acc})
 		}
 	}
+	all = append(all, cand...)
 	if len(cand) > 0 {
 		sc, err := plotter.NewScatter(cand)
 		if err != nil {
@@ -176,25 +179,33 @@ func (r *SweepResult) ParetoPNG() ([]byte, error) {
 		}
 		sc.GlyphStyle.Color = color.NRGBA{R: 120, G: 120, B: 120, A: 150}
 		sc.GlyphStyle.Radius = vg.Points(2.5)
-		front := paretoFront(cand)
-		line, err := plotter.NewLine(front)
+		line, err := plotter.NewLine(paretoFront(cand))
 		if err != nil {
 			return nil, fmt.Errorf("hwloop: plot: %w", err)
 		}
 		line.Color = color.RGBA{G: 140, A: 255}
 		line.Width = vg.Points(1.2)
 		p.Add(sc, line)
-		p.Legend.Add("candidates (analytical estimate)", sc)
-		p.Legend.Add("Pareto front of candidates", line)
+		p.Legend.Add("evaluated candidates", sc)
+		p.Legend.Add("Pareto front", line)
 	}
+	// One marker per distinct winner, labelled with every lambda that chose it.
 	var win plotter.XYs
 	var labels []string
+	at := map[string]int{}
 	for _, row := range r.Rows {
-		if row.Fits {
-			win = append(win, plotter.XY{X: row.EnergyPJ / 1e6, Y: 100 * row.Acc})
-			labels = append(labels, fmt.Sprintf(" λ=%g", row.Lambda))
+		if !row.Fits {
+			continue
 		}
+		if i, ok := at[row.Key]; ok {
+			labels[i] += fmt.Sprintf(", %g", row.Lambda)
+			continue
+		}
+		at[row.Key] = len(win)
+		win = append(win, plotter.XY{X: row.Estimate.EnergyPJ / 1e6, Y: 100 * row.Acc})
+		labels = append(labels, fmt.Sprintf("  λ = %g", row.Lambda))
 	}
+	all = append(all, win...)
 	if len(win) > 0 {
 		sc, err := plotter.NewScatter(win)
 		if err != nil {
@@ -208,11 +219,11 @@ func (r *SweepResult) ParetoPNG() ([]byte, error) {
 			return nil, fmt.Errorf("hwloop: plot: %w", err)
 		}
 		p.Add(sc, lb)
-		p.Legend.Add("lambda winners (simulated)", sc)
+		p.Legend.Add("lambda winners (compiled, simulated)", sc)
 	}
 	if r.Chosen >= 0 {
 		c := r.Rows[r.Chosen]
-		st, err := plotter.NewScatter(plotter.XYs{{X: c.EnergyPJ / 1e6, Y: 100 * c.Acc}})
+		st, err := plotter.NewScatter(plotter.XYs{{X: c.Estimate.EnergyPJ / 1e6, Y: 100 * c.Acc}})
 		if err != nil {
 			return nil, fmt.Errorf("hwloop: plot: %w", err)
 		}
@@ -220,7 +231,13 @@ func (r *SweepResult) ParetoPNG() ([]byte, error) {
 		st.GlyphStyle.Color = color.RGBA{R: 220, A: 255}
 		st.GlyphStyle.Radius = vg.Points(6)
 		p.Add(st)
-		p.Legend.Add(fmt.Sprintf("chosen (λ=%g)", c.Lambda), st)
+		p.Legend.Add(fmt.Sprintf("chosen (λ = %g)", c.Lambda), st)
+	}
+	if len(all) > 0 {
+		// Margins so markers and labels at the extremes are not clipped.
+		xmin, xmax, ymin, ymax := plotter.XYRange(all)
+		dx, dy := 0.05*(xmax-xmin)+1e-9, 0.05*(ymax-ymin)+0.5
+		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = xmin-dx, xmax+3*dx, ymin-dy, ymax+2*dy
 	}
 	p.Legend.Top = false
 	p.Legend.Left = false
