@@ -344,3 +344,27 @@ func TestTrainingLearns(t *testing.T) {
 		t.Errorf("per-layer spikes sum to %v, want the total %v", sum, res.SpikesPerImage)
 	}
 }
+
+// TestWorkersDeterminism checks that training gives the same bits with 1
+// and 3 workers (kernel work splits depend only on shapes), so a run can be
+// resumed on a machine with another core count.
+func TestWorkersDeterminism(t *testing.T) {
+	run := func(workers int) map[string][]float32 {
+		env := NewEnv(workers)
+		defer env.Close()
+		pcg := rand.NewPCG(tinyHyper.Seed, 0x5eed)
+		net, err := BuildEnv(tinyGraph(t), rand.New(pcg), env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := newTrainer(net, pcg, tinyHyper)
+		tr.Hyper.Epochs = 1
+		if err := tr.Run(context.Background(), &synth{n: 32, batch: 16, seed: 5, nanAt: -1}); err != nil {
+			t.Fatal(err)
+		}
+		return state(tr)
+	}
+	if diff := cmp.Diff(run(1), run(3), bitsEqual); diff != "" {
+		t.Errorf("1 worker (-) vs 3 workers (+):\n%s", diff)
+	}
+}
