@@ -240,7 +240,8 @@ func (s *Sim) Target() *backends.Target { return s.t }
 func (s *Sim) Synapses() int { return s.nSyn }
 
 // Notes lists where the simulation approximates what the chip profile
-// describes (empty when it models the profile as stated).
+// describes, and what a check of the mapping found that the simulation
+// does not enforce (synaptic memory per core); empty when neither applies.
 func (s *Sim) Notes() []string {
 	var n []string
 	p := s.t.Profile
@@ -249,6 +250,27 @@ func (s *Sim) Notes() []string {
 	}
 	if p.LayerCores != nil {
 		n = append(n, "layer cores: neuron capacities per core are checked, kernel memories are not")
+	}
+	if !p.Core.ConvWeightSharing && p.LayerCores == nil {
+		// Expanded synapses live in their target's core: report cores whose
+		// synapses, at the chip's weight width, exceed its synaptic memory.
+		per := make([]int64, s.t.NumCores)
+		for i := range s.groups {
+			per[s.groups[i].core] += int64(s.groups[i].syn1 - s.groups[i].syn0)
+		}
+		over, worst := 0, -1
+		for c, k := range per {
+			if k*int64(p.Precision.WeightBits) > 8*int64(s.t.SynapticMemoryBytes(c)) {
+				over++
+				if worst < 0 || k > per[worst] {
+					worst = c
+				}
+			}
+		}
+		if over > 0 {
+			n = append(n, fmt.Sprintf("mapping check: %d cores hold more expanded synapses than their synaptic memory; core %d holds %d synapses = %d bytes at %d-bit weights, want <= %d",
+				over, worst, per[worst], (per[worst]*int64(p.Precision.WeightBits)+7)/8, p.Precision.WeightBits, s.t.SynapticMemoryBytes(worst)))
+		}
 	}
 	return n
 }

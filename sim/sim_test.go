@@ -617,3 +617,34 @@ func TestRandomChips(t *testing.T) {
 		}
 	}
 }
+
+// TestNotesSynapticMemory: a mapping whose expanded synapses overflow a
+// core's synaptic memory is flagged (the simulation still runs it).
+func TestNotesSynapticMemory(t *testing.T) {
+	tg := mustTarget(t, "tiny")
+	g, err := residualNet(ir.Direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g = compileNet(t, g, tg, fill, 1)
+	s, err := New(g, tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := s.Notes(); len(n) != 0 {
+		t.Fatalf("notes %q, want none", n)
+	}
+	p := tg.Profile
+	p.Core.SynapticMemoryBytes = 64
+	small, err := backends.NewTarget(&p, "small memory")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, err = New(g, small); err != nil {
+		t.Fatal(err)
+	}
+	n := s.Notes()
+	if len(n) != 1 || !strings.Contains(n[0], "hold more expanded synapses than their synaptic memory") || !strings.Contains(n[0], "want <= 64") {
+		t.Errorf("notes %q, want one synaptic-memory note", n)
+	}
+}

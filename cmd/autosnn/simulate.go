@@ -353,6 +353,9 @@ func printSummary(w io.Writer, s *sim.Summary) {
 	fmt.Fprintf(tw, "stalls per image\tlink busy %.0f ns (%.0f cycles), buffer full %.0f ns (%.0f), injection %.0f ns (%.0f), core busy %.0f ns (%.0f)\n",
 		p.Stalls.LinkBusyNs, sc.LinkBusyNs, p.Stalls.BufferFullNs, sc.BufferFullNs, p.Stalls.InjectionNs, sc.InjectionNs, p.Stalls.CoreBusyNs, sc.CoreBusyNs)
 	tw.Flush()
+	for _, n := range s.Notes {
+		fmt.Fprintln(w, "note:", n)
+	}
 }
 
 var sweepHeader = []string{"latency_per_image_us", "compute_per_image_us", "energy_per_image_uj", "network_energy_per_image_uj",
