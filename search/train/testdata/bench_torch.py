@@ -17,7 +17,7 @@ The PyTorch side is float32 and is run in the two ways the reference
 as the AutoSNN code does) and layer by layer ("multi-step": a convolution sees
 all T*N images at once, BN and PLIF loop over T); the faster of the two is
 compared. The Go side is `go test -bench Engine` of search/train, run with
-GOMAXPROCS equal to the PyTorch thread count. Peak resident memory of both
+GOMAXPROCS equal to the PyTorch thread count (or --go-threads). Peak resident memory of both
 processes is printed too.
 
 Usage, from the repository root (Debian package python3-torch):
@@ -227,10 +227,12 @@ def main():
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--iters", type=int, default=5, help="timed iterations per measurement")
     ap.add_argument("--modes", default="step,seq", help="PyTorch modes to try (best is compared)")
+    ap.add_argument("--go-threads", type=int, default=0, help="GOMAXPROCS of the Go side (default: OMP_NUM_THREADS)")
     args = ap.parse_args()
     threads = int(os.environ.get("OMP_NUM_THREADS", "2"))
+    go_threads = args.go_threads or threads
     torch.set_num_threads(threads)
-    print(f"torch {torch.__version__}, {threads} threads (OMP_NUM_THREADS); Go GOMAXPROCS={threads}; "
+    print(f"torch {torch.__version__}, {threads} threads (OMP_NUM_THREADS); Go GOMAXPROCS={go_threads}; "
           f"batch {args.batch}, T={T}, C={C}, {HW}x{HW}x3, {args.iters} timed iterations")
     tor = {}
     for net, blocks in NETS.items():
@@ -241,7 +243,7 @@ def main():
                 if vc > tor.get((net, k), (0, 0, ""))[1]:
                     tor[(net, k)] = (v, vc, mode)
     torch_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    go = bench_go(threads, args.batch, args.iters)
+    go = bench_go(go_threads, args.batch, args.iters)
     print()
     print("wall = images per second of wall time; cpu = images per CPU-second of the process (all threads),")
     print("which is robust to other jobs on a shared machine. Best PyTorch mode chosen by cpu.")
