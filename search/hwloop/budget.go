@@ -92,10 +92,10 @@ func (b Budget) String() string {
 		parts = append(parts, fmt.Sprintf("cores=%d", b.Cores))
 	}
 	if b.EnergyPJ > 0 {
-		parts = append(parts, fmt.Sprintf("energy=%gpJ", b.EnergyPJ))
+		parts = append(parts, "energy="+withUnit(b.EnergyPJ, energyUnits))
 	}
 	if b.LatencyNs > 0 {
-		parts = append(parts, fmt.Sprintf("latency=%gns", b.LatencyNs))
+		parts = append(parts, "latency="+withUnit(b.LatencyNs, timeUnits[:3]))
 	}
 	if len(parts) == 0 {
 		return "none"
@@ -117,4 +117,15 @@ func (b Budget) Violations(cores int, energyPJ, latencyNs float64) []string {
 		v = append(v, fmt.Sprintf("latency %.4g ns, want <= %.4g ns", latencyNs, b.LatencyNs))
 	}
 	return v
+}
+
+// withUnit formats v (in the base unit, factor 1) with the largest unit of
+// units (ordered from large to small) it is at least 1 of.
+func withUnit(v float64, units []unit) string {
+	for _, u := range units {
+		if v >= u.factor || u.factor == 1 {
+			return strconv.FormatFloat(v/u.factor, 'g', -1, 64) + u.suffix
+		}
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
 }

@@ -73,3 +73,21 @@ func TestBudgetViolations(t *testing.T) {
 		t.Errorf("empty budget: got violations %v, want none", v)
 	}
 }
+
+func TestBudgetString(t *testing.T) {
+	cases := []struct {
+		b    Budget
+		want string
+	}{
+		{Budget{}, "none"},
+		{Budget{Cores: 3}, "cores=3"},
+		{Budget{EnergyPJ: 1e8, LatencyNs: 40e3}, "energy=100uJ,latency=40us"},
+		{Budget{EnergyPJ: 512, LatencyNs: 2.5e6}, "energy=512pJ,latency=2.5ms"},
+		{Budget{Cores: 64, EnergyPJ: 3e9, LatencyNs: 12}, "cores=64,energy=3mJ,latency=12ns"},
+	}
+	for _, c := range cases {
+		if got := c.b.String(); got != c.want {
+			t.Errorf("%+v.String() = %q, want %q", c.b, got, c.want)
+		}
+	}
+}
