@@ -111,10 +111,10 @@ func (b Budget) Violations(cores int, energyPJ, latencyNs float64) []string {
 		v = append(v, fmt.Sprintf("cores %d, want <= %d", cores, b.Cores))
 	}
 	if b.EnergyPJ > 0 && energyPJ > b.EnergyPJ {
-		v = append(v, fmt.Sprintf("energy %.4g pJ, want <= %.4g pJ", energyPJ, b.EnergyPJ))
+		v = append(v, fmt.Sprintf("energy %s, want <= %s", withUnit(roundTo(energyPJ, 4), energyUnits), withUnit(b.EnergyPJ, energyUnits)))
 	}
 	if b.LatencyNs > 0 && latencyNs > b.LatencyNs {
-		v = append(v, fmt.Sprintf("latency %.4g ns, want <= %.4g ns", latencyNs, b.LatencyNs))
+		v = append(v, fmt.Sprintf("latency %s, want <= %s", withUnit(roundTo(latencyNs, 4), timeUnits[:3]), withUnit(b.LatencyNs, timeUnits[:3])))
 	}
 	return v
 }
@@ -128,4 +128,10 @@ func withUnit(v float64, units []unit) string {
 		}
 	}
 	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+// roundTo rounds v to digits significant digits.
+func roundTo(v float64, digits int) float64 {
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', digits, 64), 64)
+	return r
 }

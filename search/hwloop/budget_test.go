@@ -62,7 +62,8 @@ func TestBudgetViolations(t *testing.T) {
 	}{
 		{10, 1e6, 5e3, nil},
 		{11, 1e6, 5e3, []string{"cores 11, want <= 10"}},
-		{1, 2e6, 6e3, []string{"energy 2e+06 pJ, want <= 1e+06 pJ", "latency 6000 ns, want <= 5000 ns"}},
+		{1, 1.23456789e6, 5e3, []string{"energy 1.235uJ, want <= 1uJ"}},
+		{1, 2e6, 6e3, []string{"energy 2uJ, want <= 1uJ", "latency 6us, want <= 5us"}},
 	}
 	for _, c := range cases {
 		if d := cmp.Diff(c.want, b.Violations(c.cores, c.energy, c.latency)); d != "" {
