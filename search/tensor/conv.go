@@ -17,7 +17,8 @@ type ConvShape struct {
 // the kernels address it with int32 offsets.
 const maxImage = 1<<31 - 1
 
-// OutH returns the output height (H+2*Pad-KH)/Stride+1.
+// OutH returns the output height (H+2*Pad-KH)/Stride+1. OutH, OutW and
+// YLen need Stride > 0 (see Validate).
 func (s ConvShape) OutH() int { return (s.H+2*s.Pad-s.KH)/s.Stride + 1 }
 
 // OutW returns the output width (W+2*Pad-KW)/Stride+1.
@@ -76,11 +77,16 @@ type lenCheck struct {
 	got, want int
 }
 
-// mustCheck panics if the shape is invalid or a slice is too short.
-func (s ConvShape) mustCheck(fn string, checks ...lenCheck) {
+// mustValidate panics if the shape is invalid. It must run before anything
+// that computes output sizes (OutH divides by Stride).
+func (s ConvShape) mustValidate(fn string) {
 	if err := s.Validate(); err != nil {
 		panic(fmt.Sprintf("tensor: %s: %v", fn, err))
 	}
+}
+
+// mustCheck panics if a slice is too short.
+func (s ConvShape) mustCheck(fn string, checks ...lenCheck) {
 	for _, c := range checks {
 		if c.got < c.want {
 			panic(fmt.Sprintf("tensor: %s %v: len(%s) = %d, want >= %d", fn, s, c.name, c.got, c.want))
@@ -165,6 +171,7 @@ func validRange(ow, w, stride, pad, k int) (lo, hi int) {
 // overwritten. Images are spread over the workers of ws. It panics if the
 // shape is invalid or a slice is too short.
 func Conv2DForward(s ConvShape, x, w, y []float32, ws *Workspace) {
+	s.mustValidate("Conv2DForward")
 	s.mustCheck("Conv2DForward", lenCheck{"x", len(x), s.XLen()}, lenCheck{"w", len(w), s.WLen()}, lenCheck{"y", len(y), s.YLen()})
 	ws.s.conv(convForward, s, x, w, y, 0, false)
 }
@@ -172,6 +179,7 @@ func Conv2DForward(s ConvShape, x, w, y []float32, ws *Workspace) {
 // Conv2DBackwardData computes dx = dL/dx from the output gradient dy and the
 // filters w; dx is overwritten. Lengths are as in Conv2DForward.
 func Conv2DBackwardData(s ConvShape, dy, w, dx []float32, ws *Workspace) {
+	s.mustValidate("Conv2DBackwardData")
 	s.mustCheck("Conv2DBackwardData", lenCheck{"dy", len(dy), s.YLen()}, lenCheck{"w", len(w), s.WLen()}, lenCheck{"dx", len(dx), s.XLen()})
 	if t, ok := s.transposed(); ok {
 		// Stride 1 and a square kernel: dx is the forward convolution of dy
@@ -217,6 +225,7 @@ func flipFilters(s ConvShape, w, dst []float32) {
 // and the chunk gradients are added to dw in chunk order, so the result does
 // not depend on the number of workers.
 func Conv2DBackwardFilter(s ConvShape, x, dy, dw []float32, ws *Workspace) {
+	s.mustValidate("Conv2DBackwardFilter")
 	s.mustCheck("Conv2DBackwardFilter", lenCheck{"x", len(x), s.XLen()}, lenCheck{"dy", len(dy), s.YLen()}, lenCheck{"dw", len(dw), s.WLen()})
 	ws.s.backwardFilter(s, x, dy, dw, s.filterIndirect())
 }

@@ -229,3 +229,33 @@ func TestConvOutSize(t *testing.T) {
 		}
 	}
 }
+
+func TestConvPanicsOnBadArgs(t *testing.T) {
+	s := ConvShape{N: 2, Cin: 3, H: 5, W: 5, Cout: 4, KH: 3, KW: 3, Stride: 1, Pad: 1}
+	x, w, y := make([]float32, s.XLen()), make([]float32, s.WLen()), make([]float32, s.YLen())
+	ws := NewWorkspace(1)
+	defer ws.Close()
+	bad := s
+	bad.Stride = 0
+	for _, tc := range []struct {
+		name, want string
+		f          func()
+	}{
+		{"forward short y", "len(y) = 199, want >= 200", func() { Conv2DForward(s, x, w, y[:199], ws) }},
+		{"forward short w", "len(w) = 0, want >= 108", func() { Conv2DForward(s, x, nil, y, ws) }},
+		{"backward data short dx", "len(dx) = 149, want >= 150", func() { Conv2DBackwardData(s, y, w, x[:149], ws) }},
+		{"backward filter short dw", "len(dw) = 107, want >= 108", func() { Conv2DBackwardFilter(s, x, y, w[:107], ws) }},
+		{"invalid shape", "Stride = 0, want > 0", func() { Conv2DForward(bad, x, w, y, ws) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func() {
+				r := recover()
+				msg, _ := r.(string)
+				if !strings.Contains(msg, tc.want) {
+					t.Errorf("panic %v, want one containing %q", r, tc.want)
+				}
+			}()
+			tc.f()
+		})
+	}
+}
