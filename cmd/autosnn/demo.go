@@ -37,6 +37,7 @@ func demoCommand() *cli.Command {
 			&cli.StringFlag{Name: "lambdas", Value: "0,-0.08,-0.24,-0.5", Usage: "lambdas swept"},
 			&cli.StringFlag{Name: "cost", Value: d.Cost, Usage: "fitness cost: spikes, synops, energy, latency"},
 			&cli.StringFlag{Name: "budget", Usage: "deployment budget, e.g. cores=64,energy=5uJ"},
+			&cli.Float64Flag{Name: "tolerance", Usage: "accuracy tolerance of the lambda policy in percentage points (see autosnn lambda)"},
 			&cli.IntFlag{Name: "retrain-limit", Value: d.RetrainLimit, Usage: "retraining images"},
 			&cli.IntFlag{Name: "test-limit", Value: d.TestLimit, Usage: "test images the retrained winner is evaluated on"},
 			&cli.IntFlag{Name: "sim-images", Value: d.SimImages, Usage: "test images simulated on the chip"},
@@ -58,6 +59,9 @@ func demoAction(c *cli.Context) error {
 	var err error
 	if cfg.Lambdas, err = parseLambdas(c.String("lambdas")); err != nil {
 		return fmt.Errorf("demo: %w", err)
+	}
+	if cfg.AccTolerance = c.Float64("tolerance") / 100; cfg.AccTolerance < 0 || cfg.AccTolerance >= 1 {
+		return fmt.Errorf("demo: --tolerance %g, want 0 <= percentage points < 100", c.Float64("tolerance"))
 	}
 	if cfg.Budget, err = hwloop.ParseBudget(c.String("budget")); err != nil {
 		return fmt.Errorf("demo: --budget: %w", err)

@@ -23,7 +23,8 @@ func lambdaCommand() *cli.Command {
 		Description: "Runs one evolutionary search per --lambdas value over the super-network (all sharing one\n" +
 			"evaluation cache; F = Acc x (cost/cost_avg)^lambda with cost = --cost: spikes, or the analytical\n" +
 			"synops, energy or latency on --chip), compiles each winner with its inherited weights for --chip,\n" +
-			"simulates it on the first --samples test images, and chooses lambda by the policy:\n  " + hwloop.Policy + ".\n" +
+			"simulates it on the first --samples test images, and chooses lambda by the policy:\n  " + hwloop.Policy + "\n" +
+			"(with --tolerance TOL, winners within TOL of the best accuracy count as tied, so the chip's energy decides).\n" +
 			"Prints the table lambda -> architecture, accuracy, spikes, cores, energy, latency, max link load,\n" +
 			"and writes to --out: lambda.csv, lambda.json, pareto.png (accuracy vs energy on the chip, chosen\n" +
 			"marked), lambda<value>/ (each search's history) and chosen/ (mapping/ and sim/ of the chosen winner).\n" +
@@ -35,6 +36,7 @@ func lambdaCommand() *cli.Command {
 			&cli.StringFlag{Name: "lambdas", Value: "0,-0.08,-0.16,-0.24,-0.5", Usage: "comma-separated lambdas"},
 			&cli.StringFlag{Name: "cost", Value: hwloop.CostSpikes, Usage: "fitness cost: " + strings.Join(hwloop.CostNames, ", ")},
 			&cli.StringFlag{Name: "fitness", Value: "power", Usage: "power (Acc x (c/c_avg)^lambda) or linear (Acc - lambda x c/c_avg)"},
+			&cli.Float64Flag{Name: "tolerance", Usage: "accuracy tolerance of the policy in percentage points (0: strict highest accuracy)"},
 			&cli.StringFlag{Name: "budget", Usage: "deployment budget, e.g. cores=128,energy=2.5uJ,latency=40us (default: fitting the chip is enough)"},
 			&cli.IntFlag{Name: "evals", Value: d.Budget, Usage: "evaluated architectures per search"},
 			&cli.IntFlag{Name: "rounds", Value: d.Rounds, Usage: "evolution rounds"},
@@ -72,6 +74,9 @@ func lambdaAction(c *cli.Context) error {
 	default:
 		return fmt.Errorf("lambda: --fitness %q, want power or linear", c.String("fitness"))
 	}
+	if tol := c.Float64("tolerance"); tol < 0 || tol >= 100 {
+		return fmt.Errorf("lambda: --tolerance %g, want 0 <= percentage points < 100", tol)
+	}
 	budget, err := hwloop.ParseBudget(c.String("budget"))
 	if err != nil {
 		return fmt.Errorf("lambda: --budget: %w", err)
@@ -99,7 +104,7 @@ func lambdaAction(c *cli.Context) error {
 		progress = c.App.ErrWriter
 	}
 	cfg := hwloop.LambdaConfig{
-		SweepConfig: hwloop.SweepConfig{Lambdas: lambdas, Form: form, Cost: c.String("cost"), Budget: budget, CompileSeed: c.Uint64("seed"),
+		SweepConfig: hwloop.SweepConfig{Lambdas: lambdas, Form: form, Cost: c.String("cost"), Budget: budget, AccTolerance: c.Float64("tolerance") / 100, CompileSeed: c.Uint64("seed"),
 			Evo: search.EvoConfig{Rounds: c.Int("rounds"), Pool: c.Int("pool"), TopK: c.Int("topk"), Mutations: c.Int("mutations"),
 				Crossovers: c.Int("crossovers"), MutationProb: c.Float64("mutation-prob"), Budget: c.Int("evals"), Seed: c.Uint64("seed")},
 			Progress: progress, Log: progress},

@@ -43,11 +43,13 @@ type DemoConfig struct {
 	SupernetLR                    float64
 	// Sweep: lambdas, cost, budget and the evolutionary search of each
 	// lambda; ValLimit validation images per candidate evaluation.
-	Lambdas  []float64
-	Cost     string
-	Budget   Budget
-	Evo      search.EvoConfig
-	ValLimit int
+	Lambdas []float64
+	Cost    string
+	Budget  Budget
+	// AccTolerance is the policy's accuracy tolerance (fraction; see Choose).
+	AccTolerance float64
+	Evo          search.EvoConfig
+	ValLimit     int
 	// RetrainEpochs and RetrainLimit size the winner's retraining from
 	// scratch on the full training set, RetrainLR its learning rate;
 	// TestLimit is the number of test images it is evaluated on.
@@ -187,7 +189,7 @@ func RunDemo(ctx context.Context, set *dataset.Set, cfg DemoConfig) (*DemoResult
 	t0 = time.Now()
 	evo := cfg.Evo
 	lc := LambdaConfig{
-		SweepConfig: SweepConfig{Lambdas: cfg.Lambdas, Cost: cfg.Cost, Budget: cfg.Budget, Evo: evo, CompileSeed: evo.Seed, Progress: cfg.Progress, Log: cfg.Log},
+		SweepConfig: SweepConfig{Lambdas: cfg.Lambdas, Cost: cfg.Cost, Budget: cfg.Budget, AccTolerance: cfg.AccTolerance, Evo: evo, CompileSeed: evo.Seed, Progress: cfg.Progress, Log: cfg.Log},
 		ValLimit:    cfg.ValLimit, EvalBatch: 64, ProfileSamples: cfg.ProfileSamples, SimImages: cfg.SimImages,
 	}
 	logf("[lambda] sweeping lambda %v on %s (%d evaluations per lambda, shared)", cfg.Lambdas, t.Name(), evo.Budget)
@@ -206,8 +208,8 @@ func RunDemo(ctx context.Context, set *dataset.Set, cfg DemoConfig) (*DemoResult
 		return nil, fmt.Errorf("hwloop: demo: no lambda's winner fits %s and meets budget %s (see %s)", t.Name(), cfg.Budget, path("lambda/"+TableCSV))
 	}
 	res.Chosen = res.Lambda.Rows[res.Lambda.Chosen]
-	lambdaCmd := fmt.Sprintf("autosnn lambda --supernet %s --data %s --chip %s --lambdas %s --cost %s%s --evals %d --rounds %d --pool %d --topk %d --mutations %d --crossovers %d --mutation-prob %g --seed %d --val-limit %d --batch 64 --samples %d --profile-samples %d --out %s",
-		path("supernet.ckpt"), cfg.Data, cfg.Chip, floats(cfg.Lambdas), lc.Cost, budgetFlag(cfg.Budget), evo.Budget, evo.Rounds, evo.Pool, evo.TopK, evo.Mutations,
+	lambdaCmd := fmt.Sprintf("autosnn lambda --supernet %s --data %s --chip %s --lambdas %s --cost %s%s%s --evals %d --rounds %d --pool %d --topk %d --mutations %d --crossovers %d --mutation-prob %g --seed %d --val-limit %d --batch 64 --samples %d --profile-samples %d --out %s",
+		path("supernet.ckpt"), cfg.Data, cfg.Chip, floats(cfg.Lambdas), lc.Cost, budgetFlag(cfg.Budget), tolFlag(cfg.AccTolerance), evo.Budget, evo.Rounds, evo.Pool, evo.TopK, evo.Mutations,
 		evo.Crossovers, evo.MutationProb, evo.Seed, cfg.ValLimit, cfg.SimImages, cfg.ProfileSamples, path("lambda"))
 	step("lambda", path("lambda"), lambdaCmd, t0)
 
@@ -346,6 +348,13 @@ func budgetFlag(b Budget) string {
 		return ""
 	}
 	return " --budget " + b.String()
+}
+
+func tolFlag(tol float64) string {
+	if tol <= 0 {
+		return ""
+	}
+	return " --tolerance " + strconv.FormatFloat(100*tol, 'g', -1, 64)
 }
 
 func writeFiles(dir string, files map[string][]byte) error {

@@ -29,8 +29,16 @@ const (
 // CostNames lists the costs a sweep accepts.
 var CostNames = []string{CostSpikes, CostSynOps, CostEnergy, CostLatency}
 
-// Policy states how Choose picks the deployed lambda.
+// Policy states how Choose picks the deployed lambda (with tolerance 0).
 const Policy = "highest validation accuracy (inherited weights) among winners that fit the chip and meet the budget; ties: lower simulated energy per inference, then the earlier lambda"
+
+// PolicyText states the policy with accuracy tolerance tol (a fraction).
+func PolicyText(tol float64) string {
+	if tol <= 0 {
+		return Policy
+	}
+	return fmt.Sprintf("among winners that fit the chip and meet the budget, those within %.3g percentage points of the highest validation accuracy (inherited weights) count as tied; ties: lower simulated energy per inference, then the earlier lambda", 100*tol)
+}
 
 // SweepConfig configures a lambda sweep.
 type SweepConfig struct {
@@ -46,6 +54,9 @@ type SweepConfig struct {
 	Evo search.EvoConfig
 	// Budget limits the chosen deployment.
 	Budget Budget
+	// AccTolerance is the accuracy tolerance of the policy (a fraction;
+	// 0: the strict Policy). See Choose.
+	AccTolerance float64
 	// Profile are the compiler's profiling samples; Test the images each
 	// winner is simulated on.
 	Profile, Test Samples
@@ -95,12 +106,22 @@ type Row struct {
 // budget.
 func (r Row) Eligible() bool { return r.Fits && len(r.Violations) == 0 }
 
-// Choose returns the index of the row Policy picks, or -1 when no row fits
-// the chip and meets the budget.
-func Choose(rows []Row) int {
+// Choose returns the index of the row the policy picks, or -1 when no row
+// fits the chip and meets the budget. With tol = 0 it is Policy: the
+// highest validation accuracy, ties to the lower simulated energy, then to
+// the earlier row. With tol > 0 (a fraction, 0.01 = one percentage point)
+// every eligible row within tol of the highest accuracy counts as tied, so
+// the chip's energy decides among them (PolicyText).
+func Choose(rows []Row, tol float64) int {
+	top, found := 0.0, false
+	for _, r := range rows {
+		if r.Eligible() && (!found || r.Acc > top) {
+			top, found = r.Acc, true
+		}
+	}
 	best := -1
 	for i, r := range rows {
-		if !r.Eligible() {
+		if !r.Eligible() || r.Acc < top-max(tol, 0) {
 			continue
 		}
 		if best < 0 {
@@ -108,7 +129,13 @@ func Choose(rows []Row) int {
 			continue
 		}
 		b := rows[best]
-		if r.Acc > b.Acc || (r.Acc == b.Acc && r.EnergyPJ < b.EnergyPJ) {
+		if tol <= 0 && r.Acc != b.Acc {
+			if r.Acc > b.Acc {
+				best = i
+			}
+			continue
+		}
+		if r.EnergyPJ < b.EnergyPJ {
 			best = i
 		}
 	}
@@ -167,7 +194,7 @@ func Sweep(ctx context.Context, net *supernet.SuperNet, eval search.Evaluator, n
 	if !ok {
 		cache = search.NewCache(eval)
 	}
-	res := &SweepResult{Space: space, Chip: t.Name(), Cost: cfg.Cost, Budget: cfg.Budget.String(), Policy: Policy, NAvg: nAvg, Chosen: -1}
+	res := &SweepResult{Space: space, Chip: t.Name(), Cost: cfg.Cost, Budget: cfg.Budget.String(), Policy: PolicyText(cfg.AccTolerance), NAvg: nAvg, Chosen: -1}
 	if res.Cost == "" {
 		res.Cost = CostSpikes
 	}
@@ -239,7 +266,7 @@ func Sweep(ctx context.Context, net *supernet.SuperNet, eval search.Evaluator, n
 		}
 		res.Rows = append(res.Rows, row)
 	}
-	res.Chosen = Choose(res.Rows)
+	res.Chosen = Choose(res.Rows, cfg.AccTolerance)
 	res.Evaluations = cache.Misses
 	var err error
 	if res.Candidates, err = candidates(space, res.Histories, t); err != nil {

@@ -105,7 +105,7 @@ func (r *DemoResult) writeReport() error {
 	var h bytes.Buffer
 	err := reportTmpl.Execute(&h, map[string]any{
 		"R": r, "S": r.Summary, "L": r.Lambda.SweepResult, "D": d, "Sim": d.Sim, "Cores": d.Unit.Target.NumCores,
-		"Policy": Policy, "Notes": notes,
+		"Policy": r.Lambda.Policy, "Notes": notes,
 	})
 	if err != nil {
 		return fmt.Errorf("hwloop: report: %w", err)

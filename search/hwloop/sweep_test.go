@@ -144,7 +144,7 @@ func TestSweep(t *testing.T) {
 			if !(res.CostAvg > 0) {
 				t.Errorf("cost normaliser %v, want > 0", res.CostAvg)
 			}
-			if got := Choose(res.Rows); got != res.Chosen {
+			if got := Choose(res.Rows, 0); got != res.Chosen {
 				t.Errorf("Chosen %d, Choose says %d", res.Chosen, got)
 			}
 			dir := t.TempDir()
