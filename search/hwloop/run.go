@@ -7,6 +7,7 @@ import (
 
 	"github.com/autosnn/autosnn/backends"
 	"github.com/autosnn/autosnn/ir"
+	"github.com/autosnn/autosnn/search"
 	"github.com/autosnn/autosnn/search/dataset"
 	"github.com/autosnn/autosnn/search/supernet"
 	"github.com/autosnn/autosnn/search/train"
@@ -57,13 +58,14 @@ func RunLambda(ctx context.Context, net *supernet.SuperNet, nAvg float64, dataSe
 		return nil, err
 	}
 	src := &train.DataSource{Set: set, TrainSplit: dataset.Train, EvalSplit: dataset.Val, Batch: cfg.EvalBatch, Seed: dataSeed, EvalLimit: cfg.ValLimit}
-	ev := &supernet.Evaluator{Net: net, Data: src, Progress: cfg.Progress}
+	// One cache for the sweep and the rank check: candidates are evaluated once.
+	cache := search.NewCache(&supernet.Evaluator{Net: net, Data: src, Progress: cfg.Progress})
 	res := &LambdaResult{}
-	if res.SweepResult, err = Sweep(ctx, net, ev, nAvg, t, cfg.SweepConfig); err != nil {
+	if res.SweepResult, err = Sweep(ctx, net, cache, nAvg, t, cfg.SweepConfig); err != nil {
 		return nil, err
 	}
 	if cfg.RankCheck > 1 {
-		if res.RankRows, res.RankStats, err = RankCheck(ctx, net, ev, t, cfg.RankCheck, cfg.Evo.Seed, cfg.Profile, cfg.Test, cfg.Progress); err != nil {
+		if res.RankRows, res.RankStats, err = RankCheck(ctx, net, cache, t, cfg.RankCheck, cfg.Evo.Seed, cfg.Profile, cfg.Test, cfg.Progress); err != nil {
 			return nil, err
 		}
 	}

@@ -243,3 +243,41 @@ func TestSweepNothingFits(t *testing.T) {
 		t.Errorf("WriteDir with infinite costs: %v", err)
 	}
 }
+
+// TestRankCheck ranks 5 random candidates on loihi1 and checks the rows
+// and the statistics.
+func TestRankCheck(t *testing.T) {
+	tr, data := tinySupernet(t)
+	chip, err := backends.Lookup("loihi1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := search.NewCache(&supernet.Evaluator{Net: tr.Net, Data: data})
+	rows, stats, err := RankCheck(context.Background(), tr.Net, cache, chip, 5, 3, samples(2, 9), samples(3, 10), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 5 || cache.Misses != 5 {
+		t.Fatalf("%d rows from %d evaluations, want 5 and 5 (every candidate fits loihi1)", len(rows), cache.Misses)
+	}
+	if len(stats) != len(rankMetrics) {
+		t.Fatalf("%d statistics, want %d", len(stats), len(rankMetrics))
+	}
+	for _, r := range rows {
+		if r.Simulated.Cores < 1 || r.Estimate.Cores < 1 || !(r.Simulated.EnergyPJ > 0) || !(r.Estimate.EnergyPJ > 0) {
+			t.Errorf("%v: estimate %+v, simulated %+v: want cores >= 1 and energy > 0 on both sides", r.Blocks, r.Estimate, r.Simulated)
+		}
+	}
+	for _, s := range stats {
+		if s.N != 5 || (!math.IsNaN(s.Spearman) && (s.Spearman < -1 || s.Spearman > 1)) {
+			t.Errorf("%+v: want N 5 and rho in [-1, 1] (or NaN for a constant column)", s)
+		}
+	}
+	b, err := RankCSV(rows)
+	if err != nil || strings.Count(string(b), "\n") != 6 {
+		t.Errorf("RankCSV: %v, %d lines, want a header and 5 rows", err, strings.Count(string(b), "\n"))
+	}
+	if _, _, err := RankCheck(context.Background(), tr.Net, cache, chip, 1, 3, samples(2, 9), samples(3, 10), nil); err == nil {
+		t.Errorf("RankCheck of 1 candidate: got no error")
+	}
+}
