@@ -99,17 +99,25 @@ type Figure struct {
 
 // DemoResult is what the demo measured.
 type DemoResult struct {
-	Config     DemoConfig `json:"-"`
-	Chip       string     `json:"chip"`
-	Steps      []Step     `json:"steps"`
-	NAvg       float64    `json:"n_avg"`
-	Lambda     *LambdaResult
-	Chosen     Row                `json:"chosen"`
-	Retrained  train.EvalResult   `json:"retrained_test"`
-	Deployment *Deployment        `json:"-"`
-	Figures    []Figure           `json:"figures"`
-	Summary    map[string]float64 `json:"summary"`
-	Seconds    float64            `json:"seconds"`
+	Config DemoConfig `json:"-"`
+	// Chip is the target's name; Steps the stages in order with their
+	// wall times and commands; NAvg the super-network's N_avg.
+	Chip  string  `json:"chip"`
+	Steps []Step  `json:"steps"`
+	NAvg  float64 `json:"n_avg"`
+	// Lambda is the sweep; Chosen its chosen row (inherited weights).
+	Lambda *LambdaResult `json:"lambda"`
+	Chosen Row           `json:"chosen"`
+	// Retrained is the evaluation of the retrained winner on the first
+	// TestLimit test images; Deployment its compile and simulation.
+	Retrained  train.EvalResult `json:"retrained_test"`
+	Deployment *Deployment      `json:"-"`
+	// Figures are the report's plots; Summary the short report's numbers
+	// (fractions, counts per inference, uJ, us, ns, as the keys say);
+	// Seconds the demo's wall time.
+	Figures []Figure           `json:"figures"`
+	Summary map[string]float64 `json:"summary"`
+	Seconds float64            `json:"seconds"`
 }
 
 // RunDemo runs the whole mission on set (opened from cfg.Data): train a

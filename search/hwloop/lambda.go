@@ -170,9 +170,13 @@ type SweepResult struct {
 
 // Candidate is an evaluated architecture and its analytical chip cost.
 type Candidate struct {
-	Arch     search.Arch
-	Acc      float64
-	Spikes   float64
+	Arch search.Arch
+	// Acc (fraction) and Spikes (paper metric per image) are from the
+	// evaluation on D_val with inherited weights.
+	Acc    float64
+	Spikes float64
+	// Estimate is the analytical cost on the chip; Fits is false when it
+	// needs more cores than the chip has.
 	Estimate chipcost.Cost
 	Fits     bool
 }
