@@ -19,6 +19,9 @@ type Env struct {
 	// Step is the training step (mini-batch number since the start of
 	// training) reported in *nn.NonFiniteError; the trainer sets it.
 	Step int
+	// DenseConv disables the event-driven forward of convolutions on spike
+	// maps (spikeConv) and uses the dense kernels everywhere.
+	DenseConv bool
 	// CheckFinite makes every stage check its summed input current, the
 	// loss and every parameter gradient for NaN and infinities (one cheap
 	// pass over each tensor). NewEnv turns it on.
@@ -177,7 +180,11 @@ func (s *segment) buildStage(p *ir.Population, nm *namer, rng *rand.Rand) (*stag
 			}
 			m.conv = nn.NewConv2d(opName, e.Src.Shape.C, p.Shape.C, e.Kernel, e.Stride, e.Pad, rng, env.WS)
 			m.conv.NoInputGrad = e.Src == input
-			m.layers = append(m.layers, m.conv)
+			if e.Stride == 1 && spikeSource(g, e.Src) && !env.DenseConv {
+				m.layers = append(m.layers, newSpikeConv(m.conv, env.WS))
+			} else {
+				m.layers = append(m.layers, m.conv)
+			}
 		case ir.Dense:
 			m.lin = nn.NewLinear(opName, e.Src.Shape.Len(), p.Shape.Len(), rng, env.WS)
 			m.lin.NoInputGrad = e.Src == input
@@ -379,6 +386,19 @@ func (s *segment) forwardStage(st *stage) error {
 		}
 	}
 	return err
+}
+
+// spikeSource reports whether population p outputs spikes: spiking
+// neurons, or a relay fed by a max-pool over spikes.
+func spikeSource(g *ir.Graph, p *ir.Population) bool {
+	if p.Neuron.Model.Spiking() {
+		return true
+	}
+	if p.Neuron.Model != ir.Relay {
+		return false
+	}
+	in := g.In(p)
+	return len(in) == 1 && in[0].Op == ir.MaxPool && spikeSource(g, in[0].Src)
 }
 
 // addBias adds a per-channel bias to x ([T, N, C, ...]).

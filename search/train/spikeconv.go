@@ -1,0 +1,174 @@
+package train
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/autosnn/autosnn/search/nn"
+	"github.com/autosnn/autosnn/search/tensor"
+)
+
+// spikeConv is a stride-1 convolution whose input is a spike map (the
+// output of spiking neurons, or of a max-pool over them): binary and sparse
+// (firing rates of a few percent). Its forward pass is event-driven: for
+// every nonzero input at (ci, h, w) and every kernel row kh it adds the
+// reversed filter row w[:, ci, kh, K-1..0] (all output channels, laid out
+// contiguously) to the K output pixels it reaches, which are contiguous in
+// an HWC scratch image, with one AXPY of up to K*Cout floats; zeros cost
+// nothing. Its backward pass uses the dense kernels of package tensor.
+// When the input is denser than maxDensity the forward pass uses the dense
+// kernel too. Both paths compute the same sums in different orders (float
+// tolerance); each is deterministic for any number of workers.
+type spikeConv struct {
+	*nn.Conv2d // configuration and Weight; its Forward/Backward are not used
+
+	ws      *tensor.Workspace
+	workers int
+
+	shape   tensor.ConvShape
+	x       *nn.Tensor
+	y, dx   nn.Tensor
+	wrev    []float32   // [Cin][K][K (kw reversed)][Cout]
+	scratch [][]float32 // per worker: one output image in HWC order
+	sparse  bool        // the last forward took the event-driven path
+}
+
+// maxDensity is the input density above which the dense forward is used.
+// Measured on the AutoSNN shapes, the event-driven forward wins below
+// roughly this density.
+const maxDensity = 0.3
+
+func newSpikeConv(c *nn.Conv2d, ws *tensor.Workspace) *spikeConv {
+	return &spikeConv{Conv2d: c, ws: ws, workers: ws.Workers()}
+}
+
+// Forward implements nn.Layer.
+func (c *spikeConv) Forward(x *nn.Tensor) (*nn.Tensor, error) {
+	if len(x.Shape) != 5 || x.Shape[2] != c.Cin {
+		return nil, fmt.Errorf("nn: %s: input has shape %v, want [T N %d H W]", c.Name(), x.Shape, c.Cin)
+	}
+	s := tensor.ConvShape{N: x.Shape[0] * x.Shape[1], Cin: c.Cin, H: x.Shape[3], W: x.Shape[4],
+		Cout: c.Cout, KH: c.K, KW: c.K, Stride: c.Stride, Pad: c.Pad}
+	if err := s.Validate(); err != nil {
+		return nil, fmt.Errorf("nn: %s: %w", c.Name(), err)
+	}
+	if len(x.Data) != s.XLen() {
+		return nil, fmt.Errorf("nn: %s: input has %d elements, want %d for shape %v", c.Name(), len(x.Data), s.XLen(), x.Shape)
+	}
+	c.shape, c.x = s, x
+	c.y.Shape = append(c.y.Shape[:0], x.Shape[0], x.Shape[1], c.Cout, s.OutH(), s.OutW())
+	c.y.Data = growF32(c.y.Data, s.YLen())
+	nnz := 0
+	for _, v := range x.Data {
+		if v != 0 {
+			nnz++
+		}
+	}
+	c.sparse = s.Stride == 1 && float64(nnz) <= maxDensity*float64(len(x.Data))
+	if !c.sparse {
+		tensor.Conv2DForward(s, x.Data, c.Weight.Data, c.y.Data, c.ws)
+		return &c.y, nil
+	}
+	c.reverseWeights()
+	// Images are independent: split them into contiguous ranges, one per
+	// worker; each output image is written by exactly one goroutine.
+	nw := min(c.workers, s.N)
+	if len(c.scratch) < nw {
+		c.scratch = make([][]float32, nw)
+	}
+	oimg := s.Cout * s.OutH() * s.OutW()
+	var wg sync.WaitGroup
+	for w := range nw {
+		lo, hi := w*s.N/nw, (w+1)*s.N/nw
+		c.scratch[w] = growF32(c.scratch[w], oimg)
+		if w == nw-1 {
+			c.forwardImages(lo, hi, c.scratch[w])
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.forwardImages(lo, hi, c.scratch[w])
+		}()
+	}
+	wg.Wait()
+	return &c.y, nil
+}
+
+// reverseWeights fills wrev[ci][kh][K-1-kw][co] = W[co][ci][kh][kw].
+func (c *spikeConv) reverseWeights() {
+	k, cin, cout := c.K, c.Cin, c.Cout
+	c.wrev = growF32(c.wrev, len(c.Weight.Data))
+	w := c.Weight.Data
+	for co := range cout {
+		for ci := range cin {
+			for kh := range k {
+				for kw := range k {
+					c.wrev[((ci*k+kh)*k+(k-1-kw))*cout+co] = w[((co*cin+ci)*k+kh)*k+kw]
+				}
+			}
+		}
+	}
+}
+
+// forwardImages computes output images lo..hi-1 event by event.
+func (c *spikeConv) forwardImages(lo, hi int, hwc []float32) {
+	s := c.shape
+	k, p, cout := c.K, c.Pad, c.Cout
+	oh, ow := s.OutH(), s.OutW()
+	plane := s.H * s.W
+	for n := lo; n < hi; n++ {
+		clear(hwc)
+		xn := c.x.Data[n*s.Cin*plane : (n+1)*s.Cin*plane]
+		for ci := range s.Cin {
+			xp := xn[ci*plane : (ci+1)*plane]
+			for i, v := range xp {
+				if v == 0 {
+					continue
+				}
+				h, w := i/s.W, i%s.W
+				// Output column ow = w + p - kw for kw = K-1..0 is the
+				// contiguous range owLo..owLo+K-1 (reversed filter row).
+				owLo := w + p - (k - 1)
+				a, b := max(owLo, 0), min(w+p, ow-1)
+				if a > b {
+					continue
+				}
+				for kh := range k {
+					o := h + p - kh
+					if o < 0 || o >= oh {
+						continue
+					}
+					wr := c.wrev[((ci*k+kh)*k+(a-owLo))*cout : ((ci*k+kh)*k+(b-owLo+1))*cout]
+					axpy(v, wr, hwc[(o*ow+a)*cout:(o*ow+b+1)*cout])
+				}
+			}
+		}
+		// HWC -> CHW.
+		yn := c.y.Data[n*cout*oh*ow : (n+1)*cout*oh*ow]
+		for pix := range oh * ow {
+			src := hwc[pix*cout : (pix+1)*cout]
+			for co, v := range src {
+				yn[co*oh*ow+pix] = v
+			}
+		}
+	}
+}
+
+// Backward implements nn.Layer with the dense kernels.
+func (c *spikeConv) Backward(dy *nn.Tensor) (*nn.Tensor, error) {
+	if c.x == nil {
+		return nil, fmt.Errorf("nn: %s: Backward called without a Forward", c.Name())
+	}
+	if len(dy.Data) != len(c.y.Data) {
+		return nil, fmt.Errorf("nn: %s: output gradient has shape %v, want %v", c.Name(), dy.Shape, c.y.Shape)
+	}
+	tensor.Conv2DBackwardFilter(c.shape, c.x.Data, dy.Data, c.Weight.Grad, c.ws)
+	if c.NoInputGrad {
+		return nil, nil
+	}
+	c.dx.Shape = append(c.dx.Shape[:0], c.x.Shape...)
+	c.dx.Data = growF32(c.dx.Data, len(c.x.Data))
+	tensor.Conv2DBackwardData(c.shape, dy.Data, c.Weight.Data, c.dx.Data, c.ws)
+	return &c.dx, nil
+}

@@ -1,0 +1,55 @@
+package train
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/autosnn/autosnn/search/nn"
+	"github.com/autosnn/autosnn/search/nn/fixture"
+	"github.com/autosnn/autosnn/search/tensor"
+)
+
+// TestSpikeConvMatchesDense compares the event-driven forward with the
+// dense kernel on sparse binary and sparse analog inputs, and checks that
+// dense inputs take the dense path.
+func TestSpikeConvMatchesDense(t *testing.T) {
+	ws := tensor.NewWorkspace(3)
+	defer ws.Close()
+	for _, c := range []struct{ cin, cout, k, h, w, steps, n int }{
+		{4, 16, 3, 8, 8, 2, 3}, {3, 20, 5, 7, 9, 1, 2}, {5, 7, 1, 6, 6, 2, 2}, {2, 33, 3, 1, 5, 3, 1}, {16, 16, 5, 4, 4, 2, 2},
+	} {
+		for _, density := range []float64{0.05, 0.25, 0.9} {
+			for _, analog := range []bool{false, true} {
+				name := fmt.Sprintf("%+v/%v/analog=%v", c, density, analog)
+				t.Run(name, func(t *testing.T) {
+					rng := rand.New(rand.NewPCG(uint64(c.cin*100+c.k), uint64(density*100)))
+					conv := nn.NewConv2d("c", c.cin, c.cout, c.k, 1, c.k/2, rng, ws)
+					sc := newSpikeConv(conv, ws)
+					x := nn.NewTensor(c.steps, c.n, c.cin, c.h, c.w)
+					for i := range x.Data {
+						if rng.Float64() < density {
+							x.Data[i] = 1
+							if analog {
+								x.Data[i] = float32(rng.NormFloat64())
+							}
+						}
+					}
+					got, err := sc.Forward(x)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if want := density <= maxDensity; sc.sparse != want {
+						t.Errorf("sparse path %v, want %v", sc.sparse, want)
+					}
+					s := sc.shape
+					want := make([]float32, s.YLen())
+					tensor.Conv2DForward(s, x.Data, conv.Weight.Data, want, ws)
+					if e := fixture.MaxRelErr(got.Data, want); e > 1e-5 {
+						t.Errorf("max-norm relative error %.3g against the dense kernel, want <= 1e-5", e)
+					}
+				})
+			}
+		}
+	}
+}
