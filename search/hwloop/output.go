@@ -214,11 +214,25 @@ func (r *SweepResult) ParetoPNG() ([]byte, error) {
 		sc.GlyphStyle.Shape = draw.TriangleGlyph{}
 		sc.GlyphStyle.Color = color.RGBA{B: 200, A: 255}
 		sc.GlyphStyle.Radius = vg.Points(4)
-		lb, err := plotter.NewLabels(plotter.XYLabels{XYs: win, Labels: labels})
-		if err != nil {
-			return nil, fmt.Errorf("hwloop: plot: %w", err)
+		p.Add(sc)
+		// Labels alternate above and below their markers, in energy order,
+		// so neighbouring winners' labels do not overprint.
+		order := make([]int, len(win))
+		for i := range order {
+			order[i] = i
 		}
-		p.Add(sc, lb)
+		sort.Slice(order, func(a, b int) bool { return win[order[a]].X < win[order[b]].X })
+		for k, i := range order {
+			lb, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{win[i]}, Labels: []string{labels[i]}})
+			if err != nil {
+				return nil, fmt.Errorf("hwloop: plot: %w", err)
+			}
+			lb.Offset.Y = vg.Points(3)
+			if k%2 == 1 {
+				lb.Offset.Y = vg.Points(-12)
+			}
+			p.Add(lb)
+		}
 		p.Legend.Add("lambda winners (compiled, simulated)", sc)
 	}
 	if r.Chosen >= 0 {
