@@ -27,8 +27,10 @@
 // Energy adds synaptic ops, neuron updates (inactive energy for every
 // neuron every step plus the active-inactive difference per spike), message
 // send plus per-hop energy, and static power over the estimated latency.
-// Latency per timestep is the busiest core's synaptic and neuron-update
-// work plus the mean message latency plus the barrier over the tiles used.
+// Layers run in order within a timestep, so the latency per timestep is the
+// sum over layers of the busiest core's synaptic, neuron-update and spike
+// work plus the longest message latency into the layer, plus the barrier
+// over the tiles used (at least one tick on fixed-tick chips).
 //
 // The compiler (package passes) and the simulator (package sim) compute
 // the same quantities exactly; docs/chipcost.md records how well this
@@ -113,8 +115,7 @@ func Estimate(g *ir.Graph, spikes map[string]float64, t *backends.Target) (Cost,
 	core := func(i int) int { return i % t.NumCores } // wrap so estimates stay defined when it does not fit
 
 	T := float64(g.T)
-	var busiest float64 // ns of work on the busiest core per timestep
-	var msgLatency float64
+	var step float64 // ns per timestep before the barrier
 	for _, p := range g.Pops[1:] {
 		n := float64(p.Shape.Len())
 		s := spikes[p.Name]
@@ -124,7 +125,7 @@ func Estimate(g *ir.Graph, spikes map[string]float64, t *backends.Target) (Cost,
 		c.NeuronUpdates += n * T
 		c.EnergyPJ += n*T*prof.Energy.NeuronUpdateInactivePJ + s*(prof.Energy.NeuronUpdateActivePJ-prof.Energy.NeuronUpdateInactivePJ+prof.Energy.SpikeOutPJ)
 		dst := layers[p]
-		var synops float64
+		var synops, msgLatency float64
 		for _, e := range g.In(p) {
 			if e.Src == g.Input() {
 				continue // host injection
@@ -151,11 +152,20 @@ func Estimate(g *ir.Graph, spikes map[string]float64, t *backends.Target) (Cost,
 			c.EnergyPJ += msgs * (prof.Energy.MessageOutPJ + hopPJ)
 			msgLatency = math.Max(msgLatency, latNs)
 		}
-		work := synops/T/float64(dst.cores)*prof.Timing.SynOpNs + float64(dst.perCore)*prof.Timing.NeuronUpdateInactiveNs
-		busiest = math.Max(busiest, work)
+		// A layer's cores start once its sources are done (the chip, like
+		// the simulator, runs layers in order within a timestep), so the
+		// step time is the sum over layers of the busiest core's work
+		// plus the longest message latency into the layer.
+		perCore := 1 / T / float64(dst.cores) // per step and core, assuming the layer's load is spread evenly
+		work := synops*perCore*prof.Timing.SynOpNs + float64(dst.perCore)*prof.Timing.NeuronUpdateInactiveNs +
+			s*perCore*(prof.Timing.NeuronUpdateActiveNs-prof.Timing.NeuronUpdateInactiveNs+prof.Timing.SpikeOutNs)
+		step += work + msgLatency
 	}
 	tiles := (c.Cores + prof.Mesh.CoresPerTile - 1) / prof.Mesh.CoresPerTile
-	step := busiest + msgLatency + t.SyncNs(tiles)
+	step += t.SyncNs(tiles)
+	if prof.Sync.Mode == backends.SyncFixedTick {
+		step = math.Max(step, prof.Sync.TickNs) // a timestep lasts at least one tick
+	}
 	c.LatencyNs = T * step
 	c.EnergyPJ += t.StaticEnergyPJ(c.LatencyNs)
 	if !fits {
