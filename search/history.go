@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -75,7 +76,7 @@ type recordJSON struct {
 	Blocks  []string `json:"blocks"`
 	Acc     float64  `json:"accuracy"`
 	Spikes  float64  `json:"spikes"`
-	Cost    float64  `json:"cost"`
+	Cost    *float64 `json:"cost"` // null when infinite (the candidate does not fit the chip)
 	Fitness float64  `json:"fitness"`
 }
 
@@ -91,9 +92,17 @@ func (h *History) MarshalJSON() ([]byte, error) {
 	}
 	j := historyJSON{Space: h.Space, Algo: h.Algo, Form: form, Cost: cost, Lambda: h.Fitness.Lambda, NAvg: h.Fitness.NAvg, Best: h.Best, Pareto: h.Pareto()}
 	for _, r := range h.Records {
-		j.Records = append(j.Records, recordJSON{r.Round, r.Origin, r.Arch, r.Blocks, r.Acc, r.Spikes, r.Cost, r.Fitness})
+		j.Records = append(j.Records, recordJSON{r.Round, r.Origin, r.Arch, r.Blocks, r.Acc, r.Spikes, finite(r.Cost), r.Fitness})
 	}
 	return json.MarshalIndent(j, "", "  ")
+}
+
+// finite returns &v, or nil for an infinite or NaN v, which JSON cannot hold.
+func finite(v float64) *float64 {
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return nil
+	}
+	return &v
 }
 
 // WriteDir writes a search's results to dir: best.yaml (the best

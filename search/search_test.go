@@ -241,6 +241,14 @@ func TestChipCostFitness(t *testing.T) {
 	if v := f.Of(Arch{0, 0, 0, 0, 0}, Evaluation{Acc: 0.9, Spikes: 1000}); v != 0 {
 		t.Errorf("fitness of a network that does not fit = %g, want 0", v)
 	}
+	// Histories with such candidates still serialise (cost null in JSON).
+	h, err = Evolve(context.Background(), space, &synthetic{}, f, DefaultEvoConfig(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.WriteDir(t.TempDir(), space); err != nil {
+		t.Errorf("writing a history of candidates that do not fit: %v", err)
+	}
 	if _, err := ChipCost(space, tg, "joy"); err == nil {
 		t.Error("unknown metric accepted")
 	}
