@@ -31,7 +31,13 @@ type spikeConv struct {
 	wrev    []float32   // [Cin][K][K (kw reversed)][Cout]
 	scratch [][]float32 // per worker: one output image in HWC order
 	sparse  bool        // the last forward took the event-driven path
+	partial []float32   // per image chunk: reversed filter gradient
 }
+
+// filterChunk is the number of images whose filter gradients one task sums;
+// chunk partial sums are added in chunk order, so the result does not depend
+// on the number of workers.
+const filterChunk = 16
 
 // maxDensity is the input density above which the dense forward is used.
 // Measured on the AutoSNN shapes, the event-driven forward wins below
@@ -126,7 +132,8 @@ func (c *spikeConv) forwardImages(lo, hi int, hwc []float32) {
 				if v == 0 {
 					continue
 				}
-				h, w := i/s.W, i%s.W
+				h := i / s.W
+				w := i - h*s.W
 				// Output column ow = w + p - kw for kw = K-1..0 is the
 				// contiguous range owLo..owLo+K-1 (reversed filter row).
 				owLo := w + p - (k - 1)
@@ -144,12 +151,13 @@ func (c *spikeConv) forwardImages(lo, hi int, hwc []float32) {
 				}
 			}
 		}
-		// HWC -> CHW.
+		// HWC -> CHW, writing sequentially (strided writes a page apart
+		// would conflict in the cache).
 		yn := c.y.Data[n*cout*oh*ow : (n+1)*cout*oh*ow]
-		for pix := range oh * ow {
-			src := hwc[pix*cout : (pix+1)*cout]
-			for co, v := range src {
-				yn[co*oh*ow+pix] = v
+		for co := range cout {
+			dst := yn[co*oh*ow : (co+1)*oh*ow]
+			for pix := range dst {
+				dst[pix] = hwc[pix*cout+co]
 			}
 		}
 	}
@@ -163,7 +171,11 @@ func (c *spikeConv) Backward(dy *nn.Tensor) (*nn.Tensor, error) {
 	if len(dy.Data) != len(c.y.Data) {
 		return nil, fmt.Errorf("nn: %s: output gradient has shape %v, want %v", c.Name(), dy.Shape, c.y.Shape)
 	}
-	tensor.Conv2DBackwardFilter(c.shape, c.x.Data, dy.Data, c.Weight.Grad, c.ws)
+	if c.sparse {
+		c.backwardFilterSparse(dy.Data)
+	} else {
+		tensor.Conv2DBackwardFilter(c.shape, c.x.Data, dy.Data, c.Weight.Grad, c.ws)
+	}
 	if c.NoInputGrad {
 		return nil, nil
 	}
@@ -171,4 +183,106 @@ func (c *spikeConv) Backward(dy *nn.Tensor) (*nn.Tensor, error) {
 	c.dx.Data = growF32(c.dx.Data, len(c.x.Data))
 	tensor.Conv2DBackwardData(c.shape, dy.Data, c.Weight.Data, c.dx.Data, c.ws)
 	return &c.dx, nil
+}
+
+// backwardFilterSparse adds dL/dW to Weight.Grad event by event: for every
+// nonzero input v at (ci, h, w) and kernel row kh, the reversed filter-row
+// gradient dWrev[ci][kh][:] gains v times the K*Cout output-gradient values
+// (HWC order) of the output pixels that input reached.
+func (c *spikeConv) backwardFilterSparse(dy []float32) {
+	s := c.shape
+	k, cout := c.K, c.Cout
+	wl := len(c.Weight.Data)
+	chunks := (s.N + filterChunk - 1) / filterChunk
+	c.partial = growF32(c.partial, chunks*wl)
+	clear(c.partial)
+	nw := min(c.workers, chunks)
+	oimg := cout * s.OutH() * s.OutW()
+	if len(c.scratch) < nw {
+		c.scratch = append(c.scratch, make([][]float32, nw-len(c.scratch))...)
+	}
+	var next sync.Mutex
+	task := 0
+	var wg sync.WaitGroup
+	for w := range nw {
+		c.scratch[w] = growF32(c.scratch[w], oimg)
+		work := func() {
+			for {
+				next.Lock()
+				t := task
+				task++
+				next.Unlock()
+				if t >= chunks {
+					return
+				}
+				lo, hi := t*filterChunk, min((t+1)*filterChunk, s.N)
+				c.filterImages(lo, hi, dy, c.scratch[w], c.partial[t*wl:(t+1)*wl])
+			}
+		}
+		if w == nw-1 {
+			work()
+			continue
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); work() }()
+	}
+	wg.Wait()
+	// Sum the chunks in order into chunk 0, then un-reverse into Grad.
+	total := c.partial[:wl]
+	for t := 1; t < chunks; t++ {
+		for i, v := range c.partial[t*wl : (t+1)*wl] {
+			total[i] += v
+		}
+	}
+	g := c.Weight.Grad
+	for co := range cout {
+		for ci := range c.Cin {
+			for kh := range k {
+				for kw := range k {
+					g[((co*c.Cin+ci)*k+kh)*k+kw] += total[((ci*k+kh)*k+(k-1-kw))*cout+co]
+				}
+			}
+		}
+	}
+}
+
+// filterImages accumulates the reversed filter gradient of images lo..hi-1
+// into dw.
+func (c *spikeConv) filterImages(lo, hi int, dy, hwc, dw []float32) {
+	s := c.shape
+	k, p, cout := c.K, c.Pad, c.Cout
+	oh, ow := s.OutH(), s.OutW()
+	plane := s.H * s.W
+	for n := lo; n < hi; n++ {
+		// CHW -> HWC.
+		dn := dy[n*cout*oh*ow : (n+1)*cout*oh*ow]
+		for co := range cout {
+			for pix, v := range dn[co*oh*ow : (co+1)*oh*ow] {
+				hwc[pix*cout+co] = v
+			}
+		}
+		xn := c.x.Data[n*s.Cin*plane : (n+1)*s.Cin*plane]
+		for ci := range s.Cin {
+			xp := xn[ci*plane : (ci+1)*plane]
+			for i, v := range xp {
+				if v == 0 {
+					continue
+				}
+				h := i / s.W
+				w := i - h*s.W
+				owLo := w + p - (k - 1)
+				a, b := max(owLo, 0), min(w+p, ow-1)
+				if a > b {
+					continue
+				}
+				for kh := range k {
+					o := h + p - kh
+					if o < 0 || o >= oh {
+						continue
+					}
+					axpy(v, hwc[(o*ow+a)*cout:(o*ow+b+1)*cout], dw[((ci*k+kh)*k+(a-owLo))*cout:((ci*k+kh)*k+(b-owLo+1))*cout])
+				}
+			}
+		}
+	}
 }

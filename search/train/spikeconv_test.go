@@ -17,7 +17,7 @@ func TestSpikeConvMatchesDense(t *testing.T) {
 	ws := tensor.NewWorkspace(3)
 	defer ws.Close()
 	for _, c := range []struct{ cin, cout, k, h, w, steps, n int }{
-		{4, 16, 3, 8, 8, 2, 3}, {3, 20, 5, 7, 9, 1, 2}, {5, 7, 1, 6, 6, 2, 2}, {2, 33, 3, 1, 5, 3, 1}, {16, 16, 5, 4, 4, 2, 2},
+		{4, 16, 3, 8, 8, 2, 3}, {4, 8, 3, 8, 8, 5, 9}, {3, 20, 5, 7, 9, 1, 2}, {5, 7, 1, 6, 6, 2, 2}, {2, 33, 3, 1, 5, 3, 1}, {16, 16, 5, 4, 4, 2, 2},
 	} {
 		for _, density := range []float64{0.05, 0.25, 0.9} {
 			for _, analog := range []bool{false, true} {
@@ -47,6 +47,32 @@ func TestSpikeConvMatchesDense(t *testing.T) {
 					tensor.Conv2DForward(s, x.Data, conv.Weight.Data, want, ws)
 					if e := fixture.MaxRelErr(got.Data, want); e > 1e-5 {
 						t.Errorf("max-norm relative error %.3g against the dense kernel, want <= 1e-5", e)
+					}
+					// Backward: filter and input gradients against the dense kernels.
+					dy := nn.NewTensor(got.Shape...)
+					for i := range dy.Data {
+						dy.Data[i] = float32(rng.NormFloat64())
+					}
+					clear(conv.Weight.Grad)
+					for i := range conv.Weight.Grad {
+						conv.Weight.Grad[i] = 0.5 // Backward accumulates
+					}
+					dx, err := sc.Backward(dy)
+					if err != nil {
+						t.Fatal(err)
+					}
+					wantDW := make([]float32, len(conv.Weight.Data))
+					for i := range wantDW {
+						wantDW[i] = 0.5
+					}
+					tensor.Conv2DBackwardFilter(s, x.Data, dy.Data, wantDW, ws)
+					if e := fixture.MaxRelErr(conv.Weight.Grad, wantDW); e > 1e-5 {
+						t.Errorf("filter gradient: max-norm relative error %.3g against the dense kernel, want <= 1e-5", e)
+					}
+					wantDX := make([]float32, len(x.Data))
+					tensor.Conv2DBackwardData(s, dy.Data, conv.Weight.Data, wantDX, ws)
+					if e := fixture.MaxRelErr(dx.Data, wantDX); e > 1e-6 {
+						t.Errorf("input gradient: max-norm relative error %.3g, want <= 1e-6", e)
 					}
 				})
 			}
