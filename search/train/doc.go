@@ -13,7 +13,8 @@
 // search/nn:
 //
 //	IR                                  layers (search/nn)
-//	Conv2D [+ BatchNorm]                Conv2d [+ BatchNorm]
+//	Conv2D [+ BatchNorm]                Conv2d [+ BatchNorm]; from a spike map with
+//	                                    stride 1: spikeConv (event-driven, below)
 //	Dense [+ BatchNorm]                 Linear [+ BatchNorm]
 //	MaxPool                             MaxPool2d (counted in the paper's metric)
 //	AvgPool (also global average pool)  AvgPool2d
@@ -34,6 +35,18 @@
 // "stem.conv", "blocks.<i>.conv1", "blocks.<i>.shortcut.bn", "pools.<j>",
 // "gap.plif", "fc", "fc_plif"; populations outside the SNN macro roles are
 // named after the population ("<pop>.conv", "<pop>.bn", "<pop>.<model>").
+//
+// # Event-driven convolutions
+//
+// A stride-1 convolution whose source outputs spikes (spiking neurons, or a
+// max-pool over them) computes its forward pass and its filter gradient
+// event by event: every nonzero input adds, per kernel row, one contiguous
+// AXPY of K*Cout floats (AVX2/FMA assembly on amd64, pure Go elsewhere) into
+// an image kept in HWC order, so the zeros of a sparse spike map cost
+// nothing. Above 30% input density, and for the backward-data pass (whose
+// output gradient is dense), the dense kernels of search/tensor are used.
+// The sums are the dense kernels' in another order (float tolerance);
+// Env.DenseConv turns the event-driven path off.
 //
 // A stage list with one entry population is a segment; a Net is the segment
 // of all populations after the input, and BuildBlock builds the segment of one
