@@ -104,90 +104,116 @@ func TestNetworkParity(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Run(f.Name, func(t *testing.T) {
-			g := fixtureGraph(t, f)
-			net, err := Build(g, rand.New(rand.NewPCG(1, 2)))
-			if err != nil {
-				t.Fatal(err)
+		for _, dense := range []bool{false, true} {
+			name := f.Name
+			if dense {
+				name += "/dense"
 			}
-			defer net.Close()
-			tensors := netTensors(net)
-			var missing []string
-			loaded := map[string]bool{}
-			for _, name := range f.TensorNames() {
-				pn, ok := strings.CutPrefix(name, "init/")
-				if !ok {
-					continue
-				}
-				p, ok := tensors[pn]
-				if !ok {
-					missing = append(missing, "(fixture) "+pn)
-					continue
-				}
-				copy(p.Data, fixtureData(t, f, name))
-				loaded[pn] = true
-			}
-			for pn := range tensors {
-				if !loaded[pn] {
-					missing = append(missing, "(net) "+pn)
-				}
-			}
-			sort.Strings(missing)
-			if len(missing) > 0 {
-				t.Fatalf("names not matched between fixture and network: %v", missing)
-			}
-			in, _ := f.Tensor("input")
-			x := &nn.Tensor{Shape: in.Shape, Data: in.Data}
-			labels, _ := f.Ints("labels")
-			loss, err := net.Forward(x, labels)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, _ := f.Scalar("loss")
-			checkRel(t, "loss", []float32{float32(loss)}, []float32{float32(want)})
-			checkRel(t, "counter", net.Counter().Data, fixtureData(t, f, "counter"))
-			if diff := cmp.Diff(fixtureSpikes(f, "spikes/"), layerSpikes(net)); diff != "" {
-				t.Errorf("spikes per layer (-want +got):\n%s", diff)
-			}
-			paper, neuron := net.SpikeMetrics()
-			wantTotal, _ := f.Int("spikes_total")
-			wantNeuron, _ := f.Int("spikes_neurons")
-			if paper != wantTotal || neuron != wantNeuron {
-				t.Errorf("spike metrics: got paper %d neuron %d, want %d and %d", paper, neuron, wantTotal, wantNeuron)
-			}
-			wantPred, _ := f.Ints("pred")
-			if diff := cmp.Diff(wantPred, net.Predict(nil)); diff != "" {
-				t.Errorf("predictions (-want +got):\n%s", diff)
-			}
-			nn.ZeroGrad(net.Params())
-			if err := net.Backward(); err != nil {
-				t.Fatal(err)
-			}
-			grads := 0
-			for _, name := range f.TensorNames() {
-				if pn, ok := strings.CutPrefix(name, "grad/"); ok {
-					checkRel(t, name, tensors[pn].Grad, fixtureData(t, f, name))
-					grads++
-				}
-				if pn, ok := strings.CutPrefix(name, "after/"); ok {
-					checkRel(t, name, tensors[pn].Data, fixtureData(t, f, name))
-				}
-			}
-			if grads != len(net.Params()) {
-				t.Errorf("fixture has %d gradients, net has %d parameters", grads, len(net.Params()))
-			}
-			net.SetTraining(false)
-			if _, err := net.Forward(x, nil); err != nil {
-				t.Fatal(err)
-			}
-			checkRel(t, "eval/counter", net.Counter().Data, fixtureData(t, f, "eval/counter"))
-			if diff := cmp.Diff(fixtureSpikes(f, "eval_spikes/"), layerSpikes(net)); diff != "" {
-				t.Errorf("eval spikes per layer (-want +got):\n%s", diff)
-			}
-			wantEval, _ := f.Ints("eval_pred")
-			if diff := cmp.Diff(wantEval, net.Predict(nil)); diff != "" {
-				t.Errorf("eval predictions (-want +got):\n%s", diff)
-			}
-		})
+			t.Run(name, func(t *testing.T) { testParity(t, f, dense) })
+		}
 	}
+}
+
+// testParity runs one fixture with the event-driven or the dense
+// convolutions.
+func testParity(t *testing.T, f *fixture.File, dense bool) {
+	g := fixtureGraph(t, f)
+	env := NewEnv(2)
+	env.DenseConv = dense
+	defer env.Close()
+	net, err := BuildEnv(g, rand.New(rand.NewPCG(1, 2)), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tensors := netTensors(net)
+	var missing []string
+	loaded := map[string]bool{}
+	for _, name := range f.TensorNames() {
+		pn, ok := strings.CutPrefix(name, "init/")
+		if !ok {
+			continue
+		}
+		p, ok := tensors[pn]
+		if !ok {
+			missing = append(missing, "(fixture) "+pn)
+			continue
+		}
+		copy(p.Data, fixtureData(t, f, name))
+		loaded[pn] = true
+	}
+	for pn := range tensors {
+		if !loaded[pn] {
+			missing = append(missing, "(net) "+pn)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Fatalf("names not matched between fixture and network: %v", missing)
+	}
+	in, _ := f.Tensor("input")
+	x := &nn.Tensor{Shape: in.Shape, Data: in.Data}
+	labels, _ := f.Ints("labels")
+	loss, err := net.Forward(x, labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sparse := sparseConvs(net); dense && sparse != 0 || !dense && sparse == 0 {
+		t.Errorf("%d convolutions took the event-driven path (dense %v)", sparse, dense)
+	}
+	want, _ := f.Scalar("loss")
+	checkRel(t, "loss", []float32{float32(loss)}, []float32{float32(want)})
+	checkRel(t, "counter", net.Counter().Data, fixtureData(t, f, "counter"))
+	if diff := cmp.Diff(fixtureSpikes(f, "spikes/"), layerSpikes(net)); diff != "" {
+		t.Errorf("spikes per layer (-want +got):\n%s", diff)
+	}
+	paper, neuron := net.SpikeMetrics()
+	wantTotal, _ := f.Int("spikes_total")
+	wantNeuron, _ := f.Int("spikes_neurons")
+	if paper != wantTotal || neuron != wantNeuron {
+		t.Errorf("spike metrics: got paper %d neuron %d, want %d and %d", paper, neuron, wantTotal, wantNeuron)
+	}
+	wantPred, _ := f.Ints("pred")
+	if diff := cmp.Diff(wantPred, net.Predict(nil)); diff != "" {
+		t.Errorf("predictions (-want +got):\n%s", diff)
+	}
+	nn.ZeroGrad(net.Params())
+	if err := net.Backward(); err != nil {
+		t.Fatal(err)
+	}
+	grads := 0
+	for _, name := range f.TensorNames() {
+		if pn, ok := strings.CutPrefix(name, "grad/"); ok {
+			checkRel(t, name, tensors[pn].Grad, fixtureData(t, f, name))
+			grads++
+		}
+		if pn, ok := strings.CutPrefix(name, "after/"); ok {
+			checkRel(t, name, tensors[pn].Data, fixtureData(t, f, name))
+		}
+	}
+	if grads != len(net.Params()) {
+		t.Errorf("fixture has %d gradients, net has %d parameters", grads, len(net.Params()))
+	}
+	net.SetTraining(false)
+	if _, err := net.Forward(x, nil); err != nil {
+		t.Fatal(err)
+	}
+	checkRel(t, "eval/counter", net.Counter().Data, fixtureData(t, f, "eval/counter"))
+	if diff := cmp.Diff(fixtureSpikes(f, "eval_spikes/"), layerSpikes(net)); diff != "" {
+		t.Errorf("eval spikes per layer (-want +got):\n%s", diff)
+	}
+	wantEval, _ := f.Ints("eval_pred")
+	if diff := cmp.Diff(wantEval, net.Predict(nil)); diff != "" {
+		t.Errorf("eval predictions (-want +got):\n%s", diff)
+	}
+}
+
+// sparseConvs counts the convolutions whose last forward was event-driven.
+func sparseConvs(n *Net) int {
+	c := 0
+	for _, l := range n.seg.layers() {
+		if sc, ok := l.(*spikeConv); ok && sc.sparse {
+			c++
+		}
+	}
+	return c
 }
