@@ -226,13 +226,21 @@ func (s *state) sgemm(g gemmArgs) {
 		s.tile(0, &g, 0, g.m, 0, g.n)
 		return
 	}
-	if !useDot(&g) {
+	dot := useDot(&g)
+	if !dot && g.m > mc {
+		// Several row blocks: share each packed block of B.
 		s.sgemmShared(g)
 		return
 	}
-	// Dot path: tiles start at multiples of mc (a multiple of dr) and of
-	// unit (a multiple of dc).
-	unit, tnMax := nr*dc, 10*nr*dc
+	// Independent tiles of C, one per task: on the packed path with at most
+	// one row block each tile packs its own, disjoint columns of B, so
+	// nothing is packed twice and one dispatch suffices. Tiles start at
+	// multiples of mc (a multiple of mr and dr) and of unit (a multiple of
+	// nr, and of dc on the dot path).
+	unit, tnMax := nr, nc
+	if dot {
+		unit, tnMax = nr*dc, 10*nr*dc
+	}
 	tm, tn := mc, tnMax
 	nTm := (g.m + tm - 1) / tm
 	if want := 4 * s.workers; nTm*((g.n+tn-1)/tn) < want {
