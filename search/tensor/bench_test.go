@@ -3,6 +3,7 @@ package tensor
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
@@ -130,4 +131,27 @@ func convBenchName(s ConvShape) string {
 		name += fmt.Sprintf("s%d", s.Stride)
 	}
 	return name
+}
+
+// The benchmarks below have no sub-benchmarks and size their Workspace by
+// GOMAXPROCS, so `go test -bench 'Procs' -cpu 1,2` measures them on one and
+// two cores (use a -benchtime above 1x: the testing package runs the first
+// iteration at the default GOMAXPROCS).
+
+func BenchmarkSgemmProcs512(b *testing.B) {
+	benchSgemm(b, false, false, 512, 512, 512, runtime.GOMAXPROCS(0))
+}
+
+func BenchmarkSgemmProcs1024(b *testing.B) {
+	benchSgemm(b, false, false, 1024, 1024, 1024, runtime.GOMAXPROCS(0))
+}
+
+func BenchmarkConvProcsC16K3Forward(b *testing.B) {
+	s := ConvShape{N: 32, Cin: 16, H: 32, W: 32, Cout: 16, KH: 3, KW: 3, Stride: 1, Pad: 1}
+	r := rand.New(rand.NewPCG(3, 3))
+	x, w, y := randSlice(r, s.XLen()), randSlice(r, s.WLen()), randSlice(r, s.YLen())
+	ws := NewWorkspace(0)
+	defer ws.Close()
+	Conv2DForward(s, x, w, y, ws)
+	benchLoop(b, 2*float64(s.YLen())*float64(s.Cin*s.KH*s.KW), func() { Conv2DForward(s, x, w, y, ws) })
 }
