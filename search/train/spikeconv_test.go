@@ -79,3 +79,25 @@ func TestSpikeConvMatchesDense(t *testing.T) {
 		}
 	}
 }
+
+// TestAxpy checks the (assembly) AXPY against the portable loop for every
+// length across the 32-, 8- and 1-float loops.
+func TestAxpy(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	for n := range 80 {
+		x := make([]float32, n+3)
+		y := make([]float32, n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		for i := range y {
+			y[i] = float32(rng.NormFloat64())
+		}
+		want := append([]float32(nil), y...)
+		axpyGo(1.5, x, want)
+		axpy(1.5, x, y)
+		if e := fixture.MaxRelErr(y, want); e > 1e-6 {
+			t.Errorf("n=%d: max-norm relative error %.3g, want <= 1e-6", n, e)
+		}
+	}
+}
