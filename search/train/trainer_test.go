@@ -368,3 +368,44 @@ func TestWorkersDeterminism(t *testing.T) {
 		t.Errorf("1 worker (-) vs 3 workers (+):\n%s", diff)
 	}
 }
+
+// TestSpikeRegularisation checks that the regularised run reports the task
+// loss plus beta times the neuron spikes per image, and that a strong
+// penalty lowers the spike count against an unregularised run.
+func TestSpikeRegularisation(t *testing.T) {
+	run := func(beta float64) (EpochStats, *Trainer) {
+		h := tinyHyper
+		h.Epochs, h.SpikeReg = 2, beta
+		tr, err := NewTrainer(tinyGraph(t), h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tr.Run(context.Background(), &synth{n: 64, batch: 16, seed: 6, nanAt: -1}); err != nil {
+			t.Fatal(err)
+		}
+		return tr.History[1], tr
+	}
+	plain, a := run(0)
+	defer a.Close()
+	reg, b := run(1e-3)
+	defer b.Close()
+	if !(reg.Spikes < plain.Spikes) {
+		t.Errorf("spikes per image with beta 1e-3: %.0f, want fewer than without: %.0f", reg.Spikes, plain.Spikes)
+	}
+	// One more forward: the reported loss is task loss + beta * spikes / N.
+	it, _ := (&synth{n: 16, batch: 16, seed: 7, nanAt: -1}).Eval(context.Background())
+	it.Next()
+	bt := it.Batch()
+	task, err := b.Net.Forward(&nn.Tensor{Shape: bt.Shape, Data: bt.X}, bt.Labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spikes int64
+	for _, n := range b.Net.Neurons() {
+		spikes += n.Spikes()
+	}
+	got := b.reg.Value(b.Net.Neurons(), 16)
+	if want := 1e-3 * float64(spikes) / 16; math.Abs(got-want) > 1e-12 || task <= 0 {
+		t.Errorf("regulariser value %v, want %v (task loss %v)", got, want, task)
+	}
+}
