@@ -268,12 +268,19 @@ func (j *reduceJob) run(_ *state, _, task int) {
 	}
 }
 
+// maxFilterChunks bounds the number of chunks of the filter gradient, and
+// so the memory of their partial sums (maxFilterChunks*Cout*Cin*KH*KW
+// floats), whatever the batch.
+const maxFilterChunks = 64
+
 // filterChunk returns how many images form one chunk of the filter gradient:
 // enough that a chunk has at least kcDot output pixels, so the dot kernel's
-// reduction is long enough to run near peak.
+// reduction is long enough to run near peak, and that there are at most
+// maxFilterChunks chunks. It depends on the shape only.
 func filterChunk(s ConvShape) int {
 	p := s.OutH() * s.OutW()
-	return min(s.N, max(1, (kcDot+p-1)/p))
+	c := max(1, (kcDot+p-1)/p, (s.N+maxFilterChunks-1)/maxFilterChunks)
+	return min(s.N, c)
 }
 
 // filterIndirect reports whether the filter gradient reads patches straight

@@ -150,3 +150,30 @@ func TestClosedWorkspace(t *testing.T) {
 		t.Errorf("closed workspace result differs (-open +closed):\n%s", diff)
 	}
 }
+
+// TestConvDeterministicLargeBatch covers a batch large enough that the
+// filter gradient's chunks hold several images because of maxFilterChunks.
+func TestConvDeterministicLargeBatch(t *testing.T) {
+	r := rand.New(rand.NewPCG(37, 38))
+	s := ConvShape{N: 3*maxFilterChunks + 5, Cin: 2, H: 32, W: 32, Cout: 3, KH: 3, KW: 3, Stride: 1, Pad: 1}
+	if got := filterChunk(s); got != 4 {
+		t.Fatalf("filterChunk = %d, want 4", got)
+	}
+	x, dy := randSlice(r, s.XLen()), randSlice(r, s.YLen())
+	var want []float32
+	for _, workers := range workerCountsFor(t) {
+		ws := NewWorkspace(workers)
+		dw := make([]float32, s.WLen())
+		Conv2DBackwardFilter(s, x, dy, dw, ws)
+		ws.Close()
+		if want == nil {
+			want = dw
+			_, ref := convBackward64(s, x, make([]float32, s.WLen()), dy)
+			checkClose64(t, "dw", dw, ref, s.N*s.OutH()*s.OutW())
+			continue
+		}
+		if diff := cmp.Diff(want, dw); diff != "" {
+			t.Errorf("workers=%d differs (-first +got):\n%s", workers, diff)
+		}
+	}
+}
