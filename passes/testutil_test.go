@@ -2,7 +2,6 @@ package passes
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -53,41 +52,8 @@ func zooNet(t *testing.T, name string, c, h int) *ir.Graph {
 	return g
 }
 
-// train gives g seeded random trained parameters: He-initialised weights,
-// batch-norms with random running statistics and positive shifts (so that
-// the network is active), random PLIF decays.
-func train(g *ir.Graph, seed uint64) {
-	r := rand.New(rand.NewPCG(seed, 11))
-	uni := func(lo, hi float64) float32 { return float32(lo + (hi-lo)*r.Float64()) }
-	for _, e := range g.Projs {
-		if e.Op.HasWeights() {
-			fanIn := e.WeightLen() / e.Dst.Shape.C
-			if e.Op == ir.Dense {
-				fanIn = e.Src.Shape.Len()
-			}
-			std := 2.2 * math.Sqrt(2/float64(fanIn))
-			e.Weights = make([]float32, e.WeightLen())
-			for i := range e.Weights {
-				e.Weights[i] = float32(r.NormFloat64() * std)
-			}
-		}
-		if bn := e.BN; bn != nil {
-			n := e.Dst.Shape.C
-			if e.Op == ir.Dense {
-				n = e.Dst.Shape.Len()
-			}
-			bn.Gamma, bn.Beta, bn.Mean, bn.Var = make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
-			for c := 0; c < n; c++ {
-				bn.Gamma[c], bn.Beta[c], bn.Mean[c], bn.Var[c] = uni(0.6, 1.6), uni(-0.1, 0.5), uni(-0.3, 0.3), uni(0.4, 2)
-			}
-		}
-	}
-	for _, p := range g.Pops {
-		if p.Neuron.Model == ir.PLIF {
-			p.Neuron.W = uni(-1, 1)
-		}
-	}
-}
+// train gives g seeded random trained parameters (frontend.RandomWeights).
+func train(g *ir.Graph, seed uint64) { frontend.RandomWeights(g, seed) }
 
 // samples returns n seeded inputs for g: pixels in [-1, 1] (a normalised
 // image) for Direct encoding, 0/1/2 event counts for Frames.

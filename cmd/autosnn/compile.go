@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -133,44 +132,8 @@ func loadModel(c *cli.Context) (*ir.Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	randomWeights(g, c.Uint64("random-weights"))
+	frontend.RandomWeights(g, c.Uint64("random-weights"))
 	return g, nil
-}
-
-// randomWeights gives g seeded He-initialised weights (scaled so that the
-// network spikes), batch-norms with random statistics and random PLIF
-// decays: a stand-in for training when testing the compiler.
-func randomWeights(g *ir.Graph, seed uint64) {
-	r := rand.New(rand.NewPCG(seed, 0x5eed))
-	uni := func(lo, hi float64) float32 { return float32(lo + (hi-lo)*r.Float64()) }
-	for _, e := range g.Projs {
-		if e.Op.HasWeights() {
-			fanIn := e.WeightLen() / e.Dst.Shape.C
-			if e.Op == ir.Dense {
-				fanIn = e.Src.Shape.Len()
-			}
-			std := 2.2 * math.Sqrt(2/float64(fanIn))
-			e.Weights = make([]float32, e.WeightLen())
-			for i := range e.Weights {
-				e.Weights[i] = float32(r.NormFloat64() * std)
-			}
-		}
-		if bn := e.BN; bn != nil {
-			n := e.Dst.Shape.C
-			if e.Op == ir.Dense {
-				n = e.Dst.Shape.Len()
-			}
-			bn.Gamma, bn.Beta, bn.Mean, bn.Var = make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
-			for k := 0; k < n; k++ {
-				bn.Gamma[k], bn.Beta[k], bn.Mean[k], bn.Var[k] = uni(0.6, 1.6), uni(-0.1, 0.5), uni(-0.3, 0.3), uni(0.4, 2)
-			}
-		}
-	}
-	for _, p := range g.Pops {
-		if p.Neuron.Model == ir.PLIF {
-			p.Neuron.W = uni(-1, 1)
-		}
-	}
 }
 
 // compileSamples loads --samples inputs from --data.
