@@ -18,7 +18,8 @@ const (
 	// OverflowBackpressure stalls the sender until buffer space frees up;
 	// no message is ever lost (a lossless mesh).
 	OverflowBackpressure = "backpressure"
-	// OverflowDrop discards a message that finds the next buffer full.
+	// OverflowDrop discards a message that finds the next buffer full and
+	// is still blocked NoC.DropWaitNs later (at once when DropWaitNs is 0).
 	OverflowDrop = "drop"
 )
 
@@ -274,6 +275,14 @@ type NoC struct {
 	// boundary in ns; replaces the on-chip hop latency for that hop.
 	// Must be > 0 when the board has more than one chip.
 	InterChipHopLatencyNs float64 `yaml:"inter_chip_hop_latency_ns,omitempty"`
+	// DropWaitNs is, under OverflowDrop, how long in ns a message blocked
+	// by a full next buffer waits for space (credit backpressure) before
+	// the router drops it; 0 = drop at once. SpiNNaker routers wait
+	// "wait1" and then, after trying emergency routing, "wait2" before
+	// dropping; emergency routing is not modelled, so this is the whole
+	// wait1 + wait2. Must be finite and >= 0, and 0 under
+	// OverflowBackpressure.
+	DropWaitNs float64 `yaml:"drop_wait_ns,omitempty"`
 	// RoutingTableEntriesPerChip is the router capacity of one chip
 	// (SpiNNaker); 0 = not a separate limit.
 	RoutingTableEntriesPerChip int `yaml:"routing_table_entries_per_chip,omitempty"`

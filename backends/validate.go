@@ -2,6 +2,7 @@ package backends
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"strings"
 )
@@ -185,6 +186,12 @@ func (p *Profile) Validate(file string) error {
 		v.positiveF("noc.inter_chip_hop_latency_ns", n.InterChipHopLatencyNs)
 	} else {
 		v.nonNegativeF("noc.inter_chip_hop_latency_ns", n.InterChipHopLatencyNs)
+	}
+	switch {
+	case !(n.DropWaitNs >= 0) || math.IsInf(n.DropWaitNs, 1):
+		v.add("noc.drop_wait_ns", "got %g, want a finite value >= 0", n.DropWaitNs)
+	case n.DropWaitNs > 0 && n.OverflowPolicy != OverflowDrop:
+		v.add("noc.drop_wait_ns", "got %g with overflow_policy %q, want 0 (the wait applies only to overflow_policy %s)", n.DropWaitNs, n.OverflowPolicy, OverflowDrop)
 	}
 	v.nonNegative("noc.routing_table_entries_per_chip", n.RoutingTableEntriesPerChip)
 

@@ -58,6 +58,14 @@ var validationCases = []struct {
 		[]Problem{{"noc.routing", "missing, want one of xy, yx"}}},
 	{"unknown overflow", func(p *Profile) { p.NoC.OverflowPolicy = "retry" },
 		[]Problem{{"noc.overflow_policy", `got "retry"`}}},
+	{"negative drop wait", func(p *Profile) { p.NoC.OverflowPolicy = OverflowDrop; p.NoC.DropWaitNs = -5 },
+		[]Problem{{"noc.drop_wait_ns", "got -5, want a finite value >= 0"}}},
+	{"NaN drop wait", func(p *Profile) { p.NoC.OverflowPolicy = OverflowDrop; p.NoC.DropWaitNs = nan() },
+		[]Problem{{"noc.drop_wait_ns", "got NaN, want a finite value >= 0"}}},
+	{"infinite drop wait", func(p *Profile) { p.NoC.OverflowPolicy = OverflowDrop; p.NoC.DropWaitNs = inf() },
+		[]Problem{{"noc.drop_wait_ns", "got +Inf, want a finite value >= 0"}}},
+	{"drop wait without drop policy", func(p *Profile) { p.NoC.OverflowPolicy = OverflowBackpressure; p.NoC.DropWaitNs = 100 },
+		[]Problem{{"noc.drop_wait_ns", `got 100 with overflow_policy "backpressure", want 0`}}},
 	{"packet smaller than flit", func(p *Profile) { p.NoC.PacketBits = 16 },
 		[]Problem{{"noc.packet_bits", "got 16, want >= flit_bits (32)"}}},
 	{"zero bandwidth", func(p *Profile) { p.NoC.LinkBandwidthGMsgPerS = 0 },
@@ -91,6 +99,19 @@ var validationCases = []struct {
 }
 
 func nan() float64 { var z float64; return z / z }
+
+func inf() float64 { var z float64; return 1 / z }
+
+// TestValidateDropWait: a drop wait is valid under the drop policy.
+func TestValidateDropWait(t *testing.T) {
+	for _, w := range []float64{0, 0.5, 1280} {
+		p := tinyProfile(t)
+		p.NoC.OverflowPolicy, p.NoC.DropWaitNs = OverflowDrop, w
+		if err := p.Validate("chips/mine.yaml"); err != nil {
+			t.Errorf("drop_wait_ns %g under overflow_policy drop: Validate() = %v, want nil", w, err)
+		}
+	}
+}
 
 func TestValidate(t *testing.T) {
 	for _, tc := range validationCases {
