@@ -4,3 +4,9 @@ package train
 
 // axpy computes y[i] += a*x[i] for i < len(y); x must be at least as long.
 func axpy(a float32, x, y []float32) { axpyGo(a, x, y) }
+
+// axpyRows computes, for r < rows, y[yoff+r*ystride+i] += a*x[xoff+r*xstride+i]
+// for i < n.
+func axpyRows(a float32, x []float32, xoff, xstride int, y []float32, yoff, ystride, n, rows int) {
+	axpyRowsGo(a, x, xoff, xstride, y, yoff, ystride, n, rows)
+}

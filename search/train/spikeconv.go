@@ -141,14 +141,15 @@ func (c *spikeConv) forwardImages(lo, hi int, hwc []float32) {
 				if a > b {
 					continue
 				}
-				for kh := range k {
-					o := h + p - kh
-					if o < 0 || o >= oh {
-						continue
-					}
-					wr := c.wrev[((ci*k+kh)*k+(a-owLo))*cout : ((ci*k+kh)*k+(b-owLo+1))*cout]
-					axpy(v, wr, hwc[(o*ow+a)*cout:(o*ow+b+1)*cout])
+				// Kernel rows kh with output row o = h + p - kh inside
+				// [0, oh), in increasing kh (decreasing o).
+				khLo, khHi := max(0, h+p-oh+1), min(k-1, h+p)
+				if khLo > khHi {
+					continue
 				}
+				o := h + p - khLo
+				axpyRows(v, c.wrev, ((ci*k+khLo)*k+(a-owLo))*cout, k*cout,
+					hwc, (o*ow+a)*cout, -ow*cout, (b-a+1)*cout, khHi-khLo+1)
 			}
 		}
 		// HWC -> CHW, writing sequentially (strided writes a page apart
@@ -275,13 +276,13 @@ func (c *spikeConv) filterImages(lo, hi int, dy, hwc, dw []float32) {
 				if a > b {
 					continue
 				}
-				for kh := range k {
-					o := h + p - kh
-					if o < 0 || o >= oh {
-						continue
-					}
-					axpy(v, hwc[(o*ow+a)*cout:(o*ow+b+1)*cout], dw[((ci*k+kh)*k+(a-owLo))*cout:((ci*k+kh)*k+(b-owLo+1))*cout])
+				khLo, khHi := max(0, h+p-oh+1), min(k-1, h+p)
+				if khLo > khHi {
+					continue
 				}
+				o := h + p - khLo
+				axpyRows(v, hwc, (o*ow+a)*cout, -ow*cout,
+					dw, ((ci*k+khLo)*k+(a-owLo))*cout, k*cout, (b-a+1)*cout, khHi-khLo+1)
 			}
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/autosnn/autosnn/search/nn"
 	"github.com/autosnn/autosnn/search/nn/fixture"
 	"github.com/autosnn/autosnn/search/tensor"
@@ -98,6 +100,33 @@ func TestAxpy(t *testing.T) {
 		axpy(1.5, x, y)
 		if e := fixture.MaxRelErr(y, want); e > 1e-6 {
 			t.Errorf("n=%d: max-norm relative error %.3g, want <= 1e-6", n, e)
+		}
+	}
+}
+
+// TestAxpyRows checks the multi-row kernel bit for bit against row-by-row
+// AXPYs (same order of additions), with positive and negative strides.
+func TestAxpyRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(10, 10))
+	x := make([]float32, 400)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	for _, c := range []struct{ xoff, xstride, yoff, ystride, n, rows int }{
+		{0, 48, 300, -60, 48, 3}, {5, 20, 0, 37, 19, 5}, {390, -50, 10, 50, 9, 4}, {0, 0, 0, 0, 33, 2}, {7, 3, 100, -9, 1, 6},
+	} {
+		y := make([]float32, 400)
+		for i := range y {
+			y[i] = float32(rng.NormFloat64())
+		}
+		want := append([]float32(nil), y...)
+		for r := range c.rows {
+			xo, yo := c.xoff+r*c.xstride, c.yoff+r*c.ystride
+			axpy(0.75, x[xo:xo+c.n], want[yo:yo+c.n])
+		}
+		axpyRows(0.75, x, c.xoff, c.xstride, y, c.yoff, c.ystride, c.n, c.rows)
+		if diff := cmp.Diff(want, y, bitsEqual); diff != "" {
+			t.Errorf("%+v (-rows of axpy +axpyRows):\n%s", c, diff)
 		}
 	}
 }
