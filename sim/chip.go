@@ -95,6 +95,7 @@ type resolvedCosts struct {
 	cycleNs                    float64
 	bufCap                     int32
 	drop                       bool
+	dropWaitNs                 float64 // wait before a drop (drop policy only)
 	yFirst                     bool
 	staticPerNs                float64
 	fixedTickNs                float64
@@ -137,6 +138,9 @@ func resolveCosts(t *backends.Target) resolvedCosts {
 	}
 	c.bufCap = int32(max(1, p.NoC.LinkBufferDepthFlits/t.FlitsPerMessage()))
 	c.drop = p.NoC.OverflowPolicy == backends.OverflowDrop
+	if c.drop {
+		c.dropWaitNs = p.NoC.DropWaitNs
+	}
 	c.yFirst = p.NoC.Routing == backends.RoutingYX
 	c.staticPerNs = p.StaticPowerMW * float64(t.NumChips)
 	c.syncMode = p.Sync.Mode

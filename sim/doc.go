@@ -37,7 +37,12 @@
 //     hop takes its hop latency. A message leaves a buffer when it is at
 //     the head, its output port is free and (lossless mesh) the next
 //     buffer has a free slot (credit backpressure), or (drop policy) is
-//     discarded when the next buffer is full. Free output ports are granted
+//     discarded when the next buffer is full: at once, or with a drop wait
+//     (NoC.DropWaitNs) after waiting that long under backpressure since it
+//     first found the next buffer full (an event at the expiry; a stale
+//     expiry, the head having moved on, is ignored and costs no time).
+//     SpiNNaker's emergency routing is not modelled: the wait stands for
+//     its wait1 + wait2. Free output ports are granted
 //     round-robin over the input buffers (virtual cut-through at message
 //     granularity).
 //   - Injection takes MessageOutNs, ejection MessageInNs, and a delivery
@@ -50,7 +55,7 @@
 //
 // The simulator is event-driven: time advances by a radix heap of events
 // (message arrivals, output-port releases, spikes ready for injection, end
-// of neuron updates); idle cores and routers cost nothing, and a core's
+// of neuron updates, expiring drop waits); idle cores and routers cost nothing, and a core's
 // synaptic work is accounted on its timeline without an event of its own.
 // Events with equal times run in an order fixed by the sequence of
 // operations, so runs are deterministic.
@@ -60,7 +65,10 @@
 //   - Functional equivalence: on a lossless mesh the spike raster equals
 //     ir.IntExecutor's spike for spike, for any placement, buffer depth or
 //     link bandwidth; only timing and congestion change. Under the drop
-//     policy dropped messages lose their synaptic input, as on the chip.
+//     policy dropped messages lose their synaptic input, as on the chip;
+//     when nothing is dropped (a drop wait longer than any blocking) the
+//     raster is again the reference's. A drop wait of 0 reproduces the
+//     immediate drop exactly.
 //   - Conservation: after every timestep messages = delivered + dropped and
 //     nothing is in flight; drops are 0 on a lossless mesh.
 //   - Energy total = synapse + neuron + network + static (Energy.Total).

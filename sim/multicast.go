@@ -10,7 +10,8 @@ import "math/bits"
 // packet leaves a buffer only when every port it needs is free and every
 // next buffer has room, as SpiNNaker routers send all copies of a packet
 // together; under the drop policy a packet that finds a next buffer full
-// is dropped with all its destinations.
+// (and, with a drop wait, still finds one full when the wait is over) is
+// dropped with all its destinations.
 
 // emitPacket queues one packet for neuron j of cp, which fired at time
 // at, naming all its destination cores.
@@ -78,7 +79,7 @@ next:
 			o := int32(bits.TrailingZeros64(mm))
 			nbuf := rt.nbr[o]*np + o
 			if s.occ[nbuf] >= cp {
-				if s.costs.drop {
+				if s.costs.drop && s.dropNow(b) {
 					s.popBuf(b)
 					s.dropPacket(mid)
 					continue next

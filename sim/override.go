@@ -7,7 +7,8 @@ import (
 )
 
 // NoCOverride replaces NoC parameters of a chip profile, for sweeps that
-// show where congestion sets in. Zero values keep the profile's value.
+// show where congestion sets in. Zero values (nil pointers) keep the
+// profile's value.
 type NoCOverride struct {
 	// LinkBandwidthGMsgPerS is the link bandwidth in messages per ns.
 	LinkBandwidthGMsgPerS float64
@@ -17,6 +18,12 @@ type NoCOverride struct {
 	OverflowPolicy string
 	// MessageMode is backends.MessagePerCore or MessageMulticastTree.
 	MessageMode string
+	// DropWaitNs, if not nil, replaces NoC.DropWaitNs: how long (ns) a
+	// message blocked by a full buffer waits before it is dropped under
+	// the drop policy; 0 drops at once. When nil and OverflowPolicy
+	// switches to backpressure, the profile's drop wait is cleared (it
+	// means nothing on a lossless mesh).
+	DropWaitNs *float64
 }
 
 // WithNoC returns a new Target: t's profile with the overridden NoC
@@ -44,6 +51,13 @@ func WithNoC(t *backends.Target, o NoCOverride) (*backends.Target, error) {
 	if o.OverflowPolicy != "" {
 		p.NoC.OverflowPolicy = o.OverflowPolicy
 		file += fmt.Sprintf(" (overflow %s)", o.OverflowPolicy)
+	}
+	switch {
+	case o.DropWaitNs != nil:
+		p.NoC.DropWaitNs = *o.DropWaitNs
+		file += fmt.Sprintf(" (drop wait %g ns)", *o.DropWaitNs)
+	case o.OverflowPolicy == backends.OverflowBackpressure:
+		p.NoC.DropWaitNs = 0
 	}
 	if o.MessageMode != "" {
 		p.NoC.MessageMode = o.MessageMode

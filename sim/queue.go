@@ -12,20 +12,25 @@ const (
 	evPortFree                // output port a finished sending a message
 	evUpdateDone              // core-population a finished its neuron update
 	evNIFree                  // the head of core a's injection queue is ready
+	evDropWait                // the drop wait of the head of input buffer a may have expired
 )
 
+// kindShift places the event kind in the top three bits of event.ka; the
+// index a of an event is below 1<<kindShift.
+const kindShift = 29
+
 // event is one scheduled occurrence, packed in 16 bytes: the kind sits in
-// the top two bits of ka. Events with equal times run in an order fixed by
+// the top three bits of ka. Events with equal times run in an order fixed by
 // the heap's sequence of operations, so a run is deterministic; the model
 // does not depend on the order of simultaneous events.
 type event struct {
 	t  float64 // ns since the start of the timestep
-	ka uint32  // kind<<30 | a
+	ka uint32  // kind<<kindShift | a
 	b  int32
 }
 
-func (e *event) kind() uint8 { return uint8(e.ka >> 30) }
-func (e *event) a() int32    { return int32(e.ka & (1<<30 - 1)) }
+func (e *event) kind() uint8 { return uint8(e.ka >> kindShift) }
+func (e *event) a() int32    { return int32(e.ka & (1<<kindShift - 1)) }
 
 func (e *event) before(f *event) bool { return e.t < f.t }
 
@@ -55,7 +60,7 @@ func (q *eventQueue) push(t float64, kind uint8, a, b int32) {
 		panic(fmt.Sprintf("sim: event at %g ns scheduled before the current time %g ns", t, math.Float64frombits(q.last)))
 	}
 	i := bucketOf(k, q.last)
-	q.buckets[i] = append(q.buckets[i], event{t: t, ka: uint32(kind)<<30 | uint32(a), b: b})
+	q.buckets[i] = append(q.buckets[i], event{t: t, ka: uint32(kind)<<kindShift | uint32(a), b: b})
 	q.n++
 }
 

@@ -25,7 +25,7 @@ func TestEventQueue(t *testing.T) {
 			if r.IntN(10) == 0 {
 				dt = 1000 * r.Float64()
 			}
-			e := rec{t: now + dt, kind: uint8(r.IntN(4)), a: int32(r.IntN(1 << 30)), b: r.Int32()}
+			e := rec{t: now + dt, kind: uint8(r.IntN(5)), a: int32(r.IntN(1 << kindShift)), b: r.Int32()}
 			live = append(live, e)
 			q.push(e.t, e.kind, e.a, e.b)
 			continue

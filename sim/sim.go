@@ -90,6 +90,10 @@ type Sim struct {
 	creditWait []bool
 	blocked    []float64
 	bcause     []uint8
+	// waitUntil[b] is, under the drop policy with a drop wait, the time
+	// the head of buffer b is dropped if it still finds its next buffer
+	// full; -1 while the head has not found a full buffer.
+	waitUntil []float64
 	// Output ports, indexed like the input buffers.
 	nextFree  []float64
 	wake      []bool
@@ -154,8 +158,8 @@ func New(g *ir.Graph, t *backends.Target) (*Sim, error) {
 		s.multicast = true
 		s.headMask = make([]uint64, len(s.nextFree))
 	}
-	if len(s.nextFree) >= 1<<30 || len(s.corePops) >= 1<<30 {
-		return nil, fmt.Errorf("sim: %s on %s: %d router ports and %d core-populations, want < 2^30 each", g.Name, t.Name(), len(s.nextFree), len(s.corePops))
+	if len(s.nextFree) >= 1<<kindShift || len(s.corePops) >= 1<<kindShift {
+		return nil, fmt.Errorf("sim: %s on %s: %d router ports and %d core-populations, want < 2^29 each", g.Name, t.Name(), len(s.nextFree), len(s.corePops))
 	}
 	tiles := map[int32]bool{}
 	for c := range s.cores {
@@ -222,6 +226,10 @@ func (s *Sim) buildNoC() {
 	s.creditWait = make([]bool, nb)
 	s.blocked = make([]float64, nb)
 	s.bcause = make([]uint8, nb)
+	s.waitUntil = make([]float64, nb)
+	for i := range s.waitUntil {
+		s.waitUntil[i] = -1
+	}
 	s.nextFree = make([]float64, nb)
 	s.wake = make([]bool, nb)
 	s.rr = make([]int32, nb)
@@ -435,8 +443,17 @@ func (s *Sim) runStep() (Stats, error) {
 	for s.q.len() > 0 {
 		ev := s.q.pop()
 		s.now = ev.t
-		s.lastActive = max(s.lastActive, ev.t)
+		if ev.kind() != evDropWait {
+			s.lastActive = max(s.lastActive, ev.t)
+		}
 		switch ev.kind() {
+		case evDropWait:
+			// Stale when the head it was set for has left the buffer (the
+			// time then differs or is -1); a stale wait costs nothing.
+			if b := ev.a(); s.waitUntil[b] == ev.t {
+				s.lastActive = max(s.lastActive, ev.t)
+				s.tryBuffer(b)
+			}
 		case evArrive:
 			s.arrive(ev.a(), ev.b)
 		case evPortFree:
@@ -726,6 +743,7 @@ func (s *Sim) popBuf(b int32) {
 		s.headOut[b] = -1
 	}
 	s.occ[b]--
+	s.waitUntil[b] = -1
 	if s.blocked[b] >= 0 {
 		s.stalls[s.bcause[b]] += s.now - s.blocked[b]
 		s.blocked[b] = -1
@@ -823,7 +841,7 @@ func (s *Sim) tryBuffer(b int32) {
 			rt := &s.routers[r]
 			nbuf := rt.nbr[o]*np + o
 			if s.occ[nbuf] >= cp {
-				if s.costs.drop {
+				if s.costs.drop && s.dropNow(b) {
 					s.popBuf(b)
 					s.drop(mid)
 					continue
@@ -846,6 +864,23 @@ func (s *Sim) tryBuffer(b int32) {
 		s.nextFree[po] = s.now + s.costs.serNs
 		s.deliver(mid)
 	}
+}
+
+// dropNow reports, under the drop policy, whether the head of buffer b,
+// which found its next buffer full, is dropped now: at once without a
+// drop wait, else once it has waited DropWaitNs since it first found a
+// full buffer. The first time it starts the wait and schedules its expiry.
+func (s *Sim) dropNow(b int32) bool {
+	w := s.costs.dropWaitNs
+	if w == 0 {
+		return true
+	}
+	if s.waitUntil[b] < 0 {
+		s.waitUntil[b] = s.now + w
+		s.q.push(s.waitUntil[b], evDropWait, b, 0)
+		return false
+	}
+	return s.now >= s.waitUntil[b]
 }
 
 // tryOutput offers free output port po to the input buffers of its router

@@ -62,6 +62,10 @@ var equivalenceCases = []struct {
 	{"yx-routing", "tiny-2chip", ir.Direct, scattered, NoCOverride{}},
 	{"multicast/scattered", "tiny-2chip", ir.Direct, scattered, NoCOverride{MessageMode: backends.MessageMulticastTree}},
 	{"multicast/starved", "tiny", ir.Frames, scattered, NoCOverride{MessageMode: backends.MessageMulticastTree, LinkBufferDepthFlits: 1, LinkBandwidthGMsgPerS: 0.02}},
+	// Under the drop policy with a drop wait longer than any blocking,
+	// nothing is dropped and the chip is exact again.
+	{"drop/long-wait", "tiny-2chip", ir.Direct, scattered, NoCOverride{LinkBufferDepthFlits: 1, LinkBandwidthGMsgPerS: 0.05, OverflowPolicy: backends.OverflowDrop, DropWaitNs: ptr(1e6)}},
+	{"multicast/drop/long-wait", "tiny", ir.Frames, scattered, NoCOverride{MessageMode: backends.MessageMulticastTree, LinkBufferDepthFlits: 1, LinkBandwidthGMsgPerS: 0.02, OverflowPolicy: backends.OverflowDrop, DropWaitNs: ptr(1e7)}},
 }
 
 // TestEquivalence is the differential test: the chip's spike raster equals
@@ -159,8 +163,9 @@ func TestEveryLayerSpikes(t *testing.T) {
 
 // TestConservation checks message accounting after every timestep:
 // injected = delivered + dropped, nothing in flight, and no drops on a
-// lossless mesh; with the drop policy and starved links, drops happen and
-// the books still balance.
+// lossless mesh; with the drop policy and starved links, drops happen (also
+// after a short drop wait, not after a long one) and the books still
+// balance.
 func TestConservation(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
@@ -171,6 +176,10 @@ func TestConservation(t *testing.T) {
 		{"drop", NoCOverride{LinkBufferDepthFlits: 1, LinkBandwidthGMsgPerS: 0.02, OverflowPolicy: backends.OverflowDrop}, true},
 		{"multicast/lossless", NoCOverride{LinkBufferDepthFlits: 1, LinkBandwidthGMsgPerS: 0.02, MessageMode: backends.MessageMulticastTree}, false},
 		{"multicast/drop", NoCOverride{LinkBufferDepthFlits: 1, LinkBandwidthGMsgPerS: 0.002, OverflowPolicy: backends.OverflowDrop, MessageMode: backends.MessageMulticastTree}, true},
+		{"drop/wait", NoCOverride{LinkBufferDepthFlits: 1, LinkBandwidthGMsgPerS: 0.02, OverflowPolicy: backends.OverflowDrop, DropWaitNs: ptr(20.0)}, true},
+		{"drop/long-wait", NoCOverride{LinkBufferDepthFlits: 1, LinkBandwidthGMsgPerS: 0.02, OverflowPolicy: backends.OverflowDrop, DropWaitNs: ptr(1e6)}, false},
+		{"multicast/drop/wait", NoCOverride{LinkBufferDepthFlits: 1, LinkBandwidthGMsgPerS: 0.002, OverflowPolicy: backends.OverflowDrop, MessageMode: backends.MessageMulticastTree, DropWaitNs: ptr(500.0)}, true},
+		{"multicast/drop/long-wait", NoCOverride{LinkBufferDepthFlits: 1, LinkBandwidthGMsgPerS: 0.02, OverflowPolicy: backends.OverflowDrop, MessageMode: backends.MessageMulticastTree, DropWaitNs: ptr(1e7)}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tg, err := WithNoC(mustTarget(t, "tiny-2chip"), tc.o)
