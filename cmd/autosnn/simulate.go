@@ -33,7 +33,8 @@ func simulateCommand() *cli.Command {
 			"profile), runs --images test images of --data through the cycle-level NoC simulator and\n" +
 			"writes to --out: summary.yaml (totals, means per image, on-chip accuracy), steps.csv (one\n" +
 			"row per image and timestep) and linkload.png (messages per mesh link). --data synthetic\n" +
-			"uses uniform random inputs (no labels). --sweep-bandwidth or --sweep-buffer rerun the\n" +
+			"uses uniform random inputs (no labels). --overflow, --message-mode and --drop-wait\n" +
+			"override the profile's NoC (for the sweeps too). --sweep-bandwidth or --sweep-buffer rerun the\n" +
 			"same images with each link bandwidth (Gmsg/s) or buffer depth (flits), write\n" +
 			"sweep.csv and one sub-directory per value, and print the congestion knee. --sanafe\n" +
 			"exports the chip and the mapping (with the first image's input currents) for SANA-FE:\n" +
@@ -48,6 +49,7 @@ func simulateCommand() *cli.Command {
 			&cli.StringFlag{Name: "sweep-buffer", Usage: "comma-separated buffer depths in flits, e.g. 1,2,4,8"},
 			&cli.StringFlag{Name: "overflow", Usage: "override the overflow policy: backpressure or drop"},
 			&cli.StringFlag{Name: "message-mode", Usage: "override the message mode: per_core or multicast_tree"},
+			&cli.Float64Flag{Name: "drop-wait", Usage: "override noc.drop_wait_ns: ns a message blocked by a full buffer waits before it is dropped (overflow drop only; 0 = drop at once)"},
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of synthetic inputs"},
 			&cli.BoolFlag{Name: "sanafe", Usage: "also write sanafe/arch.yaml and sanafe/snn.yaml (first image) to run in SANA-FE"},
 			&cli.BoolFlag{Name: "quiet", Usage: "no progress bar"},
@@ -93,8 +95,13 @@ func simulateAction(c *cli.Context) error {
 		stdout = os.Stdout
 	}
 
-	if c.IsSet("overflow") || c.IsSet("message-mode") {
-		if t, err = sim.WithNoC(t, sim.NoCOverride{OverflowPolicy: c.String("overflow"), MessageMode: c.String("message-mode")}); err != nil {
+	if c.IsSet("overflow") || c.IsSet("message-mode") || c.IsSet("drop-wait") {
+		o := sim.NoCOverride{OverflowPolicy: c.String("overflow"), MessageMode: c.String("message-mode")}
+		if c.IsSet("drop-wait") {
+			w := c.Float64("drop-wait")
+			o.DropWaitNs = &w
+		}
+		if t, err = sim.WithNoC(t, o); err != nil {
 			return err
 		}
 	}

@@ -173,10 +173,29 @@ func TestSimulateErrors(t *testing.T) {
 		{[]string{"--mapping", m, "--out", out, "--data", "cifar10:" + out}, ""},
 		{[]string{"--mapping", m, "--out", out, "--message-mode", "broadcast"}, "message_mode"},
 		{[]string{"--mapping", m, "--out", out, "--overflow", "lossy"}, "overflow_policy"},
+		{[]string{"--mapping", m, "--out", out, "--drop-wait", "10"}, `noc.drop_wait_ns: got 10 with overflow_policy "backpressure"`},
+		{[]string{"--mapping", m, "--out", out, "--overflow", "drop", "--drop-wait", "-1"}, "noc.drop_wait_ns: got -1, want a finite value >= 0"},
 	} {
 		_, err := runSimulate(t, c.args...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("simulate %v: got error %v, want one containing %q", c.args, err, c.want)
 		}
+	}
+}
+
+// TestSimulateDropWait: --drop-wait reaches the simulated chip (its name
+// in summary.yaml says so) under --overflow drop.
+func TestSimulateDropWait(t *testing.T) {
+	m := tinyMapping(t)
+	out := t.TempDir()
+	if _, err := runSimulate(t, "--mapping", m, "--images", "1", "--out", out, "--overflow", "drop", "--drop-wait", "125"); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "summary.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "drop wait 125 ns") {
+		t.Errorf("summary.yaml does not name the drop wait override:\n%s", b)
 	}
 }
