@@ -284,9 +284,10 @@ func (e *Evaluator) visit(nd *node, level int, x *nn.Tensor, leaf func(*node, *n
 	for _, ch := range nd.children {
 		blk := net.blocks[level][ch.choice]
 		bns := blk.BatchNorms()
-		moms := make([]float64, len(bns))
+		var moms []float64
 		switch {
 		case recal:
+			moms = make([]float64, len(bns))
 			for i, bn := range bns {
 				moms[i] = bn.Momentum
 				bn.SetTraining(true)
