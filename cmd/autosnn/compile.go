@@ -180,24 +180,10 @@ func compileSamples(c *cli.Context, g *ir.Graph) ([][]float32, error) {
 	}
 	n = min(n, set.Len(split))
 	out := make([][]float32, n)
-	var frames []uint16
 	for i := range out {
-		x := make([]float32, size)
-		if set.Kind == dataset.Events {
-			if frames, err = set.Frames(split, i, frames); err != nil {
-				return nil, err
-			}
-			for j, v := range frames {
-				x[j] = float32(v)
-			}
-		} else {
-			hw := set.H * set.W
-			for j, v := range set.Image(split, i) {
-				ch := j / hw
-				x[j] = (float32(v)/255 - set.Mean[ch]) / set.Std[ch]
-			}
+		if out[i], err = set.Input(split, i, nil); err != nil {
+			return nil, err
 		}
-		out[i] = x
 	}
 	return out, nil
 }

@@ -244,26 +244,7 @@ func openSimInputs(c *cli.Context, g *ir.Graph) (*simInputs, error) {
 		return fail(fmt.Errorf("simulate: --images %d, but the %v split of %s has %d", n, split, set.Name, have))
 	}
 	buf := make([]float32, set.SampleLen())
-	var frames []uint16
-	get := func(i int) ([]float32, error) {
-		if set.Kind == dataset.Events {
-			var err error
-			if frames, err = set.Frames(split, i, frames); err != nil {
-				return nil, err
-			}
-			for j, v := range frames {
-				buf[j] = float32(v)
-			}
-			return buf, nil
-		}
-		img := set.Image(split, i)
-		hw := set.H * set.W
-		for j, v := range img {
-			ch := j / hw
-			buf[j] = (float32(v)/255 - set.Mean[ch]) / set.Std[ch]
-		}
-		return buf, nil
-	}
+	get := func(i int) ([]float32, error) { return set.Input(split, i, buf) }
 	return &simInputs{n: n, get: get, label: func(i int) int { return set.Label(split, i) }, close: set.Close}, nil
 }
 

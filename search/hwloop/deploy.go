@@ -34,23 +34,10 @@ func LoadSamples(set *dataset.Set, sp dataset.Split, n, T int) (Samples, error) 
 	if set.Kind == dataset.Events && set.T != T {
 		return s, fmt.Errorf("hwloop: %s has %d frames per sample, the network runs %d timesteps", set.Name, set.T, T)
 	}
-	var frames []uint16
 	for i := range n {
-		x := make([]float32, set.SampleLen())
-		if set.Kind == dataset.Events {
-			var err error
-			if frames, err = set.Frames(sp, i, frames); err != nil {
-				return s, err
-			}
-			for j, v := range frames {
-				x[j] = float32(v)
-			}
-		} else {
-			hw := set.H * set.W
-			for j, v := range set.Image(sp, i) {
-				ch := j / hw
-				x[j] = (float32(v)/255 - set.Mean[ch]) / set.Std[ch]
-			}
+		x, err := set.Input(sp, i, nil)
+		if err != nil {
+			return s, err
 		}
 		s.Inputs = append(s.Inputs, x)
 		s.Labels = append(s.Labels, set.Label(sp, i))
