@@ -414,6 +414,10 @@ func (s ConvShape) padded(x []float32, buf *[]float32) []float32 {
 // with virtual rows of virtualW pixels, the extra pixels zero.
 func (s ConvShape) virtualize(g, dst []float32, rows int) {
 	ow, owv := s.OutW(), s.virtualW()
+	if ow == owv {
+		copy(dst[:rows*ow], g[:rows*ow])
+		return
+	}
 	for r := 0; r < rows; r++ {
 		d := dst[r*owv : (r+1)*owv]
 		copy(d, g[r*ow:(r+1)*ow])
