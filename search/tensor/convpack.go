@@ -58,10 +58,38 @@ func padImage(s ConvShape, x, dst []float32) {
 		}
 		return
 	}
-	hph, wph, _ := s.phaseDims()
+	hph, wph, size := s.phaseDims()
 	st := s.Stride
+	if st == 2 {
+		// Deinterleave each input row into the two column phases of its row
+		// phase: sequential reads; the padding is the cleared background.
+		clear(dst[:size])
+		for c := 0; c < s.Cin; c++ {
+			for y := 0; y < s.H; y++ {
+				p := y + s.Pad
+				ra := dst[((p&1*2+0)*s.Cin+c)*hph*wph+(p>>1)*wph:][:wph]
+				rb := dst[((p&1*2+1)*s.Cin+c)*hph*wph+(p>>1)*wph:][:wph]
+				src := x[(c*s.H+y)*s.W : (c*s.H+y+1)*s.W]
+				xx := 0
+				if s.Pad&1 == 1 { // xx+Pad odd: phase 1
+					rb[s.Pad>>1] = src[0]
+					xx = 1
+				}
+				for ; xx+1 < len(src); xx += 2 {
+					i := (xx + s.Pad) >> 1
+					ra[i], rb[i] = src[xx], src[xx+1]
+				}
+				if xx < len(src) {
+					ra[(xx+s.Pad)>>1] = src[xx]
+				}
+			}
+		}
+		return
+	}
 	for py := 0; py < st; py++ {
 		for px := 0; px < st; px++ {
+			// Phase columns [lo, hi) fall inside the image.
+			lo, hi := validRange(wph, s.W, st, s.Pad, px)
 			for c := 0; c < s.Cin; c++ {
 				d := dst[((py*st+px)*s.Cin+c)*hph*wph : ((py*st+px)*s.Cin+c+1)*hph*wph]
 				xc := x[c*s.H*s.W : (c+1)*s.H*s.W]
@@ -73,8 +101,6 @@ func padImage(s ConvShape, x, dst []float32) {
 						continue
 					}
 					src := xc[iy*s.W : (iy+1)*s.W]
-					// Phase columns [lo, hi) fall inside the image.
-					lo, hi := validRange(wph, s.W, st, s.Pad, px)
 					clear(row[:lo])
 					clear(row[hi:])
 					ix := lo*st + px - s.Pad
