@@ -15,6 +15,11 @@
 // measured the same way. It also times a full compile. Usage:
 //
 //	go run ./passes/internal/metisbench [-net autosnn] [-C 16] [-chip passes/testdata/loihi1-2x2.yaml] [-seed 1] [-samples 4] [-granularity 4]
+//
+// With -model CKPT it partitions a trained network (a checkpoint written by
+// `autosnn train`) instead of a random-weight zoo network, and with
+// -data SPEC the profile pass runs on the first -samples validation images
+// of that dataset instead of random inputs.
 
 package main
 
@@ -36,6 +41,8 @@ import (
 	"github.com/autosnn/autosnn/ir"
 	"github.com/autosnn/autosnn/passes"
 	"github.com/autosnn/autosnn/passes/internal/netgen"
+	"github.com/autosnn/autosnn/search/dataset"
+	"github.com/autosnn/autosnn/search/train"
 )
 
 func main() {
@@ -47,6 +54,8 @@ func main() {
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	gran := flag.Int("granularity", 0, "split's fragments per core (0: the default)")
 	channels := flag.Int("C", 0, "initial channels (0: the zoo entry's)")
+	model := flag.String("model", "", "trained checkpoint (autosnn train --out) instead of a random-weight zoo network")
+	data := flag.String("data", "", "dataset spec for the profile samples (validation split) instead of random inputs")
 	flag.Parse()
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -59,11 +68,31 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*net, *chip, *seed, *nsamples, *gran, *channels, *metisBin); err != nil {
+	if err := run(*net, *chip, *seed, *nsamples, *gran, *channels, *metisBin, *model, *data); err != nil {
 		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "metisbench:", err)
 		os.Exit(1)
 	}
+}
+
+// datasetSamples returns the first n validation inputs of a dataset.
+func datasetSamples(spec string, g *ir.Graph, n int) ([][]float32, error) {
+	in := g.Input().Shape
+	set, err := dataset.Open(context.Background(), spec, dataset.Options{T: g.T, Size: in.H})
+	if err != nil {
+		return nil, err
+	}
+	defer set.Close()
+	if set.C != in.C || set.H != in.H || set.W != in.W {
+		return nil, fmt.Errorf("%s samples are %dx%dx%d, the network wants %dx%dx%d", spec, set.C, set.H, set.W, in.C, in.H, in.W)
+	}
+	out := make([][]float32, min(n, set.Len(dataset.Val)))
+	for i := range out {
+		if out[i], err = set.Input(dataset.Val, i, nil); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func lower(net string, channels int, seed uint64) (*ir.Graph, error) {
@@ -110,24 +139,36 @@ func violationKinds(v []string) string {
 	return fmt.Sprintf("mem %d, neurons %d, fan-in %d", mem, neu, fan)
 }
 
-func run(net, chip string, seed uint64, nsamples, gran, channels int, metisBin string) error {
+func run(net, chip string, seed uint64, nsamples, gran, channels int, metisBin, model, data string) error {
 	t, err := backends.Resolve(chip)
 	if err != nil {
 		return err
 	}
 	// Full compile, timed.
-	g, err := lower(net, channels, seed)
-	if err != nil {
+	var g *ir.Graph
+	weights := fmt.Sprintf("random weights, seed %d", seed)
+	if model != "" {
+		if g, err = train.ReadGraph(model); err != nil {
+			return err
+		}
+		net, channels, weights = g.Name, g.Pop("stem").Shape.C, "trained: "+model
+	} else if g, err = lower(net, channels, seed); err != nil {
 		return err
 	}
 	samples := netgen.Samples(g, nsamples, seed)
+	if data != "" {
+		if samples, err = datasetSamples(data, g, nsamples); err != nil {
+			return err
+		}
+		weights += ", profiled on " + data
+	}
 	u := &passes.Unit{G: g, Target: t, Samples: samples, Seed: seed, Granularity: gran}
 	start := time.Now()
 	if err := passes.Compile(context.Background(), u, passes.Config{}); err != nil {
 		return err
 	}
 	full := time.Since(start)
-	fmt.Printf("network %s C=%d (random weights, seed %d), chip %s, %d profile samples, granularity %d\n", net, channels, seed, t.Name(), nsamples, gran)
+	fmt.Printf("network %s C=%d (%s), chip %s, %d profile samples, granularity %d\n", net, channels, weights, t.Name(), nsamples, gran)
 	fmt.Printf("full compile: %v (", full.Round(time.Millisecond))
 	for i, p := range u.Report.Passes {
 		if i > 0 {
