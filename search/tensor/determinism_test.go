@@ -3,7 +3,11 @@ package tensor
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -174,6 +178,45 @@ func TestConvDeterministicLargeBatch(t *testing.T) {
 		}
 		if diff := cmp.Diff(want, dw); diff != "" {
 			t.Errorf("workers=%d differs (-first +got):\n%s", workers, diff)
+		}
+	}
+}
+
+// barrierJob's tasks each wait until all of them have started, which can
+// only happen if the Workspace runs them concurrently.
+type barrierJob struct {
+	started atomic.Int32
+	n       int32
+	timeout atomic.Bool
+	workers sync.Map // worker ids seen
+}
+
+func (j *barrierJob) run(_ *state, worker, _ int) {
+	j.workers.Store(worker, true)
+	j.started.Add(1)
+	deadline := time.Now().Add(5 * time.Second)
+	for j.started.Load() < j.n {
+		if time.Now().After(deadline) {
+			j.timeout.Store(true)
+			return
+		}
+		runtime.Gosched()
+	}
+}
+
+func TestWorkersRunConcurrently(t *testing.T) {
+	for _, workers := range []int{2, 3} {
+		ws := NewWorkspace(workers)
+		j := &barrierJob{n: int32(workers)}
+		ws.s.parallel(workers, j)
+		ws.Close()
+		if j.timeout.Load() {
+			t.Errorf("workers=%d: tasks did not run concurrently", workers)
+		}
+		seen := 0
+		j.workers.Range(func(_, _ any) bool { seen++; return true })
+		if seen != workers {
+			t.Errorf("workers=%d: tasks ran on %d distinct workers, want %d", workers, seen, workers)
 		}
 	}
 }
