@@ -216,6 +216,17 @@ func (f *neuronFwd) run(c int) {
 // H = V + (X - V) k, fires, resets V in place, saves H and returns the
 // number of spikes. All slices have the length of xs.
 func lifForwardStep(xs, hs, ys, v []float32, k, vth float32) int64 {
+	var count int64
+	if m := len(xs) &^ 7; hasAVX2 && m > 0 {
+		_, _, _ = hs[m-1], ys[m-1], v[m-1]
+		count = lifFwdAVX2(&xs[0], &hs[0], &ys[0], &v[0], m, k, vth)
+		xs, hs, ys, v = xs[m:], hs[m:], ys[m:], v[m:]
+	}
+	return count + lifForwardStepGo(xs, hs, ys, v, k, vth)
+}
+
+// lifForwardStepGo is the portable loop of lifForwardStep.
+func lifForwardStepGo(xs, hs, ys, v []float32, k, vth float32) int64 {
 	hs = hs[:len(xs)]
 	ys = ys[:len(xs)]
 	v = v[:len(xs)]
@@ -332,6 +343,17 @@ func (b *neuronBwd) run(c int) {
 // dL/dV[t-1] (dv, in place) and returns this step's sum dL/dH (X - V[t-1]).
 // All slices have the length of hs.
 func lifBackwardStep(hs, ds, xs, hprev, dv, dxs []float32, k, vth, a, half, reg float32) float32 {
+	var dk float32
+	if m := len(hs) &^ 7; hasAVX2 && m > 0 {
+		_, _, _, _, _ = ds[m-1], xs[m-1], hprev[m-1], dv[m-1], dxs[m-1]
+		dk = lifBwdAVX2(&hs[0], &ds[0], &xs[0], &hprev[0], &dv[0], &dxs[0], m, k, vth, a, half, reg)
+		hs, ds, xs, hprev, dv, dxs = hs[m:], ds[m:], xs[m:], hprev[m:], dv[m:], dxs[m:]
+	}
+	return dk + lifBackwardStepGo(hs, ds, xs, hprev, dv, dxs, k, vth, a, half, reg)
+}
+
+// lifBackwardStepGo is the portable loop of lifBackwardStep.
+func lifBackwardStepGo(hs, ds, xs, hprev, dv, dxs []float32, k, vth, a, half, reg float32) float32 {
 	ds = ds[:len(hs)]
 	xs = xs[:len(hs)]
 	hprev = hprev[:len(hs)]
