@@ -156,9 +156,7 @@ func (f *bnFwd) run(task int) {
 	sc, sh := float32(scale), float32(float64(b.Bias.Data[ch])-(mean-float64(meanf))*scale)
 	for i := range j.n {
 		off := (i*j.c + ch) * j.inner
-		for k, v := range xs[off : off+j.inner] {
-			ys[off+k] = (v-meanf)*sc + sh
-		}
+		bnAffine(xs[off:off+j.inner], ys[off:off+j.inner], meanf, sc, sh)
 	}
 }
 
@@ -167,6 +165,10 @@ func (f *bnFwd) run(task int) {
 // conversion per element.
 func sumF32(v []float32) float64 {
 	var total float64
+	if nb := len(v) / 64; hasAVX2 && nb > 0 {
+		total = sumF32AVX2(&v[0], nb)
+		v = v[nb*64:]
+	}
 	for len(v) > 0 {
 		blk := v[:min(len(v), 64)]
 		v = v[len(blk):]
@@ -193,6 +195,10 @@ func sumF32(v []float32) float64 {
 // sumSqDevF32 returns sum (v - c)^2, accumulated like sumF32.
 func sumSqDevF32(v []float32, c float32) float64 {
 	var total float64
+	if nb := len(v) / 64; hasAVX2 && nb > 0 {
+		total = sumSqDevAVX2(&v[0], nb, c)
+		v = v[nb*64:]
+	}
 	for len(v) > 0 {
 		blk := v[:min(len(v), 64)]
 		v = v[len(blk):]
@@ -216,6 +222,10 @@ func sumSqDevF32(v []float32, c float32) float64 {
 // dotDevF32 returns sum g and sum g (x - c), accumulated like sumF32.
 func dotDevF32(g, x []float32, c float32) (sg, sgx float64) {
 	x = x[:len(g)]
+	if nb := len(g) / 64; hasAVX2 && nb > 0 {
+		sg, sgx = dotDevAVX2(&g[0], &x[0], nb, c)
+		g, x = g[nb*64:], x[nb*64:]
+	}
 	for len(g) > 0 {
 		n := min(len(g), 64)
 		bg, bx := g[:n], x[:n]
@@ -304,9 +314,7 @@ func (f *bnBwd) run(task int) {
 	kf, pf, qf := float32(k), float32(p), float32(q)
 	for i := range j.n {
 		off := (i*j.c + ch) * j.inner
-		for e, g := range ds[off : off+j.inner] {
-			dxs[off+e] = kf*g + pf*(xs[off+e]-meanf) + qf
-		}
+		bnGrad(ds[off:off+j.inner], xs[off:off+j.inner], dxs[off:off+j.inner], kf, pf, meanf, qf)
 	}
 }
 
@@ -315,4 +323,28 @@ func growF64(s []float64, n int) []float64 {
 		return make([]float64, n)
 	}
 	return s[:n]
+}
+
+// bnAffine sets y[i] = (x[i] - c) sc + sh for i < len(x).
+func bnAffine(x, y []float32, c, sc, sh float32) {
+	y = y[:len(x)]
+	if m := len(x) &^ 7; hasAVX2 && m > 0 {
+		bnAffineAVX2(&x[0], &y[0], m, c, sc, sh)
+		x, y = x[m:], y[m:]
+	}
+	for i, v := range x {
+		y[i] = (v-c)*sc + sh
+	}
+}
+
+// bnGrad sets dx[i] = k g[i] + p (x[i] - c) + q for i < len(g).
+func bnGrad(g, x, dx []float32, k, p, c, q float32) {
+	x, dx = x[:len(g)], dx[:len(g)]
+	if m := len(g) &^ 7; hasAVX2 && m > 0 {
+		bnBwdAVX2(&g[0], &x[0], &dx[0], m, k, p, c, q)
+		g, x, dx = g[m:], x[m:], dx[m:]
+	}
+	for i, e := range g {
+		dx[i] = k*e + p*(x[i]-c) + q
+	}
 }

@@ -21,3 +21,30 @@ func lifFwdAVX2(xs, hs, ys, v *float32, n int, k, vth float32) int64
 //
 //go:noescape
 func lifBwdAVX2(hs, ds, xs, hprev, dv, dxs *float32, n int, k, vth, a, half, reg float32) float32
+
+// sumF32AVX2 is sumF32 of nblk*64 values, bit-identical (same lanes, same
+// order of additions).
+//
+//go:noescape
+func sumF32AVX2(v *float32, nblk int) float64
+
+// sumSqDevAVX2 is sumSqDevF32 of nblk*64 values, bit-identical.
+//
+//go:noescape
+func sumSqDevAVX2(v *float32, nblk int, c float32) float64
+
+// dotDevAVX2 is dotDevF32 of nblk*64 values, bit-identical.
+//
+//go:noescape
+func dotDevAVX2(gs, x *float32, nblk int, c float32) (sg, sgx float64)
+
+// bnAffineAVX2 sets y[i] = (x[i] - c) sc + sh for i < n, n a multiple of 8.
+//
+//go:noescape
+func bnAffineAVX2(x, y *float32, n int, c, sc, sh float32)
+
+// bnBwdAVX2 sets dx[i] = (k g[i] + p (x[i] - c)) + q for i < n, n a
+// multiple of 8.
+//
+//go:noescape
+func bnBwdAVX2(gs, x, dx *float32, n int, k, p, c, q float32)

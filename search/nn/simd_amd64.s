@@ -124,3 +124,181 @@ bwddone:
 	VMOVSS  X15, ret+80(FP)
 	VZEROUPPER
 	RET
+
+// LANESUM adds the float64 value of the Go reduction
+// float64(s0+s1+s2+s3) + float64(s4+s5+s6+s7) of the eight float32 lanes
+// of acc (each half summed left to right, as the Go loops do) to tot.
+// T1, T2 are YMM scratch; X1, X2 their XMM halves.
+#define LANESUM(acc, T1, T2, X1, X2, tot) \
+	VMOVSHDUP acc, T1 \
+	VADDPS T1, acc, T2 \
+	VPERMILPS $0xAA, acc, T1 \
+	VADDPS T1, T2, T2 \
+	VPERMILPS $0xFF, acc, T1 \
+	VADDPS T1, T2, T2 \
+	VEXTRACTF128 $1, T2, X1 \
+	VCVTSS2SD X2, X2, X2 \
+	VCVTSS2SD X1, X1, X1 \
+	VADDSD X1, X2, X2 \
+	VADDSD X2, tot, tot
+
+// func sumF32AVX2(v *float32, nblk int) float64
+// sumF32 of nblk blocks of 64 values.
+TEXT ·sumF32AVX2(SB), NOSPLIT, $0-24
+	MOVQ v+0(FP), SI
+	MOVQ nblk+8(FP), CX
+	VXORPD X0, X0, X0           // total
+sumblk:
+	TESTQ CX, CX
+	JZ   sumdone
+	VMOVUPS (SI), Y1
+	VADDPS 32(SI), Y1, Y1
+	VADDPS 64(SI), Y1, Y1
+	VADDPS 96(SI), Y1, Y1
+	VADDPS 128(SI), Y1, Y1
+	VADDPS 160(SI), Y1, Y1
+	VADDPS 192(SI), Y1, Y1
+	VADDPS 224(SI), Y1, Y1
+	LANESUM(Y1, Y2, Y3, X2, X3, X0)
+	ADDQ $256, SI
+	DECQ CX
+	JMP  sumblk
+sumdone:
+	VMOVSD X0, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// SQDEV accumulates (v - c)^2 of 8 values at off(SI) into acc (Y4: c).
+#define SQDEV(off, acc) \
+	VMOVUPS off(SI), Y5 \
+	VSUBPS Y4, Y5, Y5 \
+	VMULPS Y5, Y5, Y5 \
+	VADDPS Y5, acc, acc
+
+// func sumSqDevAVX2(v *float32, nblk int, c float32) float64
+// sumSqDevF32 of nblk blocks of 64 values.
+TEXT ·sumSqDevAVX2(SB), NOSPLIT, $0-32
+	MOVQ v+0(FP), SI
+	MOVQ nblk+8(FP), CX
+	VBROADCASTSS c+16(FP), Y4
+	VXORPD X0, X0, X0
+sqblk:
+	TESTQ CX, CX
+	JZ   sqdone
+	VXORPS Y1, Y1, Y1
+	SQDEV(0, Y1)
+	SQDEV(32, Y1)
+	SQDEV(64, Y1)
+	SQDEV(96, Y1)
+	SQDEV(128, Y1)
+	SQDEV(160, Y1)
+	SQDEV(192, Y1)
+	SQDEV(224, Y1)
+	LANESUM(Y1, Y2, Y3, X2, X3, X0)
+	ADDQ $256, SI
+	DECQ CX
+	JMP  sqblk
+sqdone:
+	VMOVSD X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// DOTDEV accumulates g into Y1 and g (x - c) into Y6 for 8 values at
+// off(SI) (g) and off(DI) (x); Y4: c.
+#define DOTDEV(off) \
+	VMOVUPS off(SI), Y5 \
+	VADDPS Y5, Y1, Y1 \
+	VMOVUPS off(DI), Y7 \
+	VSUBPS Y4, Y7, Y7 \
+	VMULPS Y7, Y5, Y7 \
+	VADDPS Y7, Y6, Y6
+
+// func dotDevAVX2(gs, x *float32, nblk int, c float32) (sg, sgx float64)
+// dotDevF32 of nblk blocks of 64 values.
+TEXT ·dotDevAVX2(SB), NOSPLIT, $0-48
+	MOVQ gs+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ nblk+16(FP), CX
+	VBROADCASTSS c+24(FP), Y4
+	VXORPD X0, X0, X0           // sg
+	VXORPD X8, X8, X8           // sgx
+dotblk:
+	TESTQ CX, CX
+	JZ   dotdone
+	VXORPS Y1, Y1, Y1
+	VXORPS Y6, Y6, Y6
+	DOTDEV(0)
+	DOTDEV(32)
+	DOTDEV(64)
+	DOTDEV(96)
+	DOTDEV(128)
+	DOTDEV(160)
+	DOTDEV(192)
+	DOTDEV(224)
+	LANESUM(Y1, Y2, Y3, X2, X3, X0)
+	LANESUM(Y6, Y2, Y3, X2, X3, X8)
+	ADDQ $256, SI
+	ADDQ $256, DI
+	DECQ CX
+	JMP  dotblk
+dotdone:
+	VMOVSD X0, sg+32(FP)
+	VMOVSD X8, sgx+40(FP)
+	VZEROUPPER
+	RET
+
+// func bnAffineAVX2(x, y *float32, n int, c, sc, sh float32)
+// y = (x - c) sc + sh for n values, n a multiple of 8.
+TEXT ·bnAffineAVX2(SB), NOSPLIT, $0-36
+	MOVQ x+0(FP), SI
+	MOVQ y+8(FP), DI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS c+24(FP), Y0
+	VBROADCASTSS sc+28(FP), Y1
+	VBROADCASTSS sh+32(FP), Y2
+affloop:
+	CMPQ CX, $8
+	JLT  affdone
+	VMOVUPS (SI), Y3
+	VSUBPS Y0, Y3, Y3
+	VMULPS Y1, Y3, Y3
+	VADDPS Y2, Y3, Y3
+	VMOVUPS Y3, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  affloop
+affdone:
+	VZEROUPPER
+	RET
+
+// func bnBwdAVX2(gs, x, dx *float32, n int, k, p, c, q float32)
+// dx = (k g + p (x - c)) + q for n values, n a multiple of 8.
+TEXT ·bnBwdAVX2(SB), NOSPLIT, $0-48
+	MOVQ gs+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ dx+16(FP), R8
+	MOVQ n+24(FP), CX
+	VBROADCASTSS k+32(FP), Y0
+	VBROADCASTSS p+36(FP), Y1
+	VBROADCASTSS c+40(FP), Y2
+	VBROADCASTSS q+44(FP), Y3
+bbloop:
+	CMPQ CX, $8
+	JLT  bbdone
+	VMOVUPS (SI), Y4
+	VMULPS Y0, Y4, Y4           // k g
+	VMOVUPS (DI), Y5
+	VSUBPS Y2, Y5, Y5           // x - c
+	VMULPS Y1, Y5, Y5           // p (x - c)
+	VADDPS Y5, Y4, Y4
+	VADDPS Y3, Y4, Y4
+	VMOVUPS Y4, (R8)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, R8
+	SUBQ $8, CX
+	JMP  bbloop
+bbdone:
+	VZEROUPPER
+	RET

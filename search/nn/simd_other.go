@@ -11,3 +11,13 @@ func lifFwdAVX2(xs, hs, ys, v *float32, n int, k, vth float32) int64 {
 func lifBwdAVX2(hs, ds, xs, hprev, dv, dxs *float32, n int, k, vth, a, half, reg float32) float32 {
 	panic("nn: lifBwdAVX2 without AVX2")
 }
+
+func sumF32AVX2(v *float32, nblk int) float64 { panic("nn: no AVX2") }
+
+func sumSqDevAVX2(v *float32, nblk int, c float32) float64 { panic("nn: no AVX2") }
+
+func dotDevAVX2(gs, x *float32, nblk int, c float32) (sg, sgx float64) { panic("nn: no AVX2") }
+
+func bnAffineAVX2(x, y *float32, n int, c, sc, sh float32) { panic("nn: no AVX2") }
+
+func bnBwdAVX2(gs, x, dx *float32, n int, k, p, c, q float32) { panic("nn: no AVX2") }

@@ -72,3 +72,54 @@ func bits(v []float32) []uint32 {
 	}
 	return b
 }
+
+// refLanes is the documented reduction of sumF32 and friends, written out
+// independently: f(i) accumulated into lane i%8 of float32 blocks of 64
+// values, each block added in float64 as (lanes 0-3) + (lanes 4-7).
+func refLanes(n int, f func(i int) float32) float64 {
+	var total float64
+	for b := 0; b < n; b += 64 {
+		var s [8]float32
+		for i := b; i < min(b+64, n); i++ {
+			s[(i-b)%8] += f(i)
+		}
+		total += float64(s[0]+s[1]+s[2]+s[3]) + float64(s[4]+s[5]+s[6]+s[7])
+	}
+	return total
+}
+
+func TestBNKernelsMatchReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	for _, n := range []int{3, 8, 63, 64, 65, 200, 1024, 1031} {
+		x, g := simdVec(rng, n), simdVec(rng, n)
+		const c = 0.61
+		if got, want := sumF32(x), refLanes(n, func(i int) float32 { return x[i] }); got != want {
+			t.Errorf("n=%d sumF32: got %v, want %v", n, got, want)
+		}
+		sq := refLanes(n, func(i int) float32 { d := x[i] - c; return d * d })
+		if got := sumSqDevF32(x, c); got != sq {
+			t.Errorf("n=%d sumSqDevF32: got %v, want %v", n, got, sq)
+		}
+		sg, sgx := dotDevF32(g, x, c)
+		wsg := refLanes(n, func(i int) float32 { return g[i] })
+		wsgx := refLanes(n, func(i int) float32 { return g[i] * (x[i] - c) })
+		if sg != wsg || sgx != wsgx {
+			t.Errorf("n=%d dotDevF32: got %v %v, want %v %v", n, sg, sgx, wsg, wsgx)
+		}
+		const sc, sh, k, p, q = 1.7, -0.3, 0.9, -0.02, 0.004
+		y, dx := make([]float32, n), make([]float32, n)
+		wy, wdx := make([]float32, n), make([]float32, n)
+		bnAffine(x, y, c, sc, sh)
+		bnGrad(g, x, dx, k, p, c, q)
+		for i := range x {
+			wy[i] = (x[i]-c)*sc + sh
+			wdx[i] = k*g[i] + p*(x[i]-c) + q
+		}
+		if d := cmp.Diff(bits(wy), bits(y)); d != "" {
+			t.Errorf("n=%d bnAffine (-want +got):\n%s", n, d)
+		}
+		if d := cmp.Diff(bits(wdx), bits(dx)); d != "" {
+			t.Errorf("n=%d bnGrad (-want +got):\n%s", n, d)
+		}
+	}
+}
