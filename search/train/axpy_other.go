@@ -10,3 +10,10 @@ func axpy(a float32, x, y []float32) { axpyGo(a, x, y) }
 func axpyRows(a float32, x []float32, xoff, xstride int, y []float32, yoff, ystride, n, rows int) {
 	axpyRowsGo(a, x, xoff, xstride, y, yoff, ystride, n, rows)
 }
+
+// transpose sets dst[c*rows+r] = src[r*cols+c] for r < rows, c < cols.
+func transpose(src, dst []float32, rows, cols int) { transposeGo(src, dst, rows, cols) }
+
+// nonzero writes the indices of the nonzero values of x to idx in
+// increasing order and returns their number.
+func nonzero(x []float32, idx []int32) int { return nonzeroGo(x, idx, 0) }

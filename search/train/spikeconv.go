@@ -32,6 +32,12 @@ type spikeConv struct {
 	scratch [][]float32 // per worker: one output image in HWC order
 	sparse  bool        // the last forward took the event-driven path
 	partial []float32   // per image chunk: reversed filter gradient
+
+	// idx lists the nonzero inputs of the last sparse forward, image by
+	// image (index within the image, Cin*H*W order); image n's are
+	// idx[starts[n]:starts[n+1]]. The filter gradient reuses them.
+	idx    []int32
+	starts []int
 }
 
 // filterChunk is the number of images whose filter gradients one task sums;
@@ -64,13 +70,7 @@ func (c *spikeConv) Forward(x *nn.Tensor) (*nn.Tensor, error) {
 	c.shape, c.x = s, x
 	c.y.Shape = append(c.y.Shape[:0], x.Shape[0], x.Shape[1], c.Cout, s.OutH(), s.OutW())
 	c.y.Data = growF32(c.y.Data, s.YLen())
-	nnz := 0
-	for _, v := range x.Data {
-		if v != 0 {
-			nnz++
-		}
-	}
-	c.sparse = s.Stride == 1 && float64(nnz) <= maxDensity*float64(len(x.Data))
+	c.sparse = s.Stride == 1 && c.indexSpikes()
 	if !c.sparse {
 		tensor.Conv2DForward(s, x.Data, c.Weight.Data, c.y.Data, c.ws)
 		return &c.y, nil
@@ -101,6 +101,33 @@ func (c *spikeConv) Forward(x *nn.Tensor) (*nn.Tensor, error) {
 	return &c.y, nil
 }
 
+// indexSpikes lists the nonzero inputs of c.x image by image in c.idx and
+// c.starts and reports whether there are at most maxDensity*len(x) of them
+// (it stops early when there are more).
+func (c *spikeConv) indexSpikes() bool {
+	s := c.shape
+	img := s.Cin * s.H * s.W
+	limit := int(maxDensity * float64(len(c.x.Data)))
+	if need := limit + img; cap(c.idx) < need {
+		c.idx = make([]int32, need)
+	}
+	c.idx = c.idx[:cap(c.idx)]
+	if cap(c.starts) < s.N+1 {
+		c.starts = make([]int, s.N+1)
+	}
+	c.starts = c.starts[:s.N+1]
+	nnz := 0
+	for n := range s.N {
+		c.starts[n] = nnz
+		nnz += nonzero(c.x.Data[n*img:(n+1)*img], c.idx[nnz:nnz+img])
+		if nnz > limit {
+			return false
+		}
+	}
+	c.starts[s.N] = nnz
+	return true
+}
+
 // reverseWeights fills wrev[ci][kh][K-1-kw][co] = W[co][ci][kh][kw].
 func (c *spikeConv) reverseWeights() {
 	k, cin, cout := c.K, c.Cin, c.Cout
@@ -126,41 +153,32 @@ func (c *spikeConv) forwardImages(lo, hi int, hwc []float32) {
 	for n := lo; n < hi; n++ {
 		clear(hwc)
 		xn := c.x.Data[n*s.Cin*plane : (n+1)*s.Cin*plane]
-		for ci := range s.Cin {
-			xp := xn[ci*plane : (ci+1)*plane]
-			for i, v := range xp {
-				if v == 0 {
-					continue
-				}
-				h := i / s.W
-				w := i - h*s.W
-				// Output column ow = w + p - kw for kw = K-1..0 is the
-				// contiguous range owLo..owLo+K-1 (reversed filter row).
-				owLo := w + p - (k - 1)
-				a, b := max(owLo, 0), min(w+p, ow-1)
-				if a > b {
-					continue
-				}
-				// Kernel rows kh with output row o = h + p - kh inside
-				// [0, oh), in increasing kh (decreasing o).
-				khLo, khHi := max(0, h+p-oh+1), min(k-1, h+p)
-				if khLo > khHi {
-					continue
-				}
-				o := h + p - khLo
-				axpyRows(v, c.wrev, ((ci*k+khLo)*k+(a-owLo))*cout, k*cout,
-					hwc, (o*ow+a)*cout, -ow*cout, (b-a+1)*cout, khHi-khLo+1)
+		for _, e := range c.idx[c.starts[n]:c.starts[n+1]] {
+			i := int(e)
+			v := xn[i]
+			ci := i / plane
+			i -= ci * plane
+			h := i / s.W
+			w := i - h*s.W
+			// Output column ow = w + p - kw for kw = K-1..0 is the
+			// contiguous range owLo..owLo+K-1 (reversed filter row).
+			owLo := w + p - (k - 1)
+			a, b := max(owLo, 0), min(w+p, ow-1)
+			if a > b {
+				continue
 			}
-		}
-		// HWC -> CHW, writing sequentially (strided writes a page apart
-		// would conflict in the cache).
-		yn := c.y.Data[n*cout*oh*ow : (n+1)*cout*oh*ow]
-		for co := range cout {
-			dst := yn[co*oh*ow : (co+1)*oh*ow]
-			for pix := range dst {
-				dst[pix] = hwc[pix*cout+co]
+			// Kernel rows kh with output row o = h + p - kh inside
+			// [0, oh), in increasing kh (decreasing o).
+			khLo, khHi := max(0, h+p-oh+1), min(k-1, h+p)
+			if khLo > khHi {
+				continue
 			}
+			o := h + p - khLo
+			axpyRows(v, c.wrev, ((ci*k+khLo)*k+(a-owLo))*cout, k*cout,
+				hwc, (o*ow+a)*cout, -ow*cout, (b-a+1)*cout, khHi-khLo+1)
 		}
+		// HWC -> CHW (8x8 blocks in registers where the sizes allow).
+		transpose(hwc, c.y.Data[n*cout*oh*ow:(n+1)*cout*oh*ow], oh*ow, cout)
 	}
 }
 
@@ -256,34 +274,27 @@ func (c *spikeConv) filterImages(lo, hi int, dy, hwc, dw []float32) {
 	plane := s.H * s.W
 	for n := lo; n < hi; n++ {
 		// CHW -> HWC.
-		dn := dy[n*cout*oh*ow : (n+1)*cout*oh*ow]
-		for co := range cout {
-			for pix, v := range dn[co*oh*ow : (co+1)*oh*ow] {
-				hwc[pix*cout+co] = v
-			}
-		}
+		transpose(dy[n*cout*oh*ow:(n+1)*cout*oh*ow], hwc, cout, oh*ow)
 		xn := c.x.Data[n*s.Cin*plane : (n+1)*s.Cin*plane]
-		for ci := range s.Cin {
-			xp := xn[ci*plane : (ci+1)*plane]
-			for i, v := range xp {
-				if v == 0 {
-					continue
-				}
-				h := i / s.W
-				w := i - h*s.W
-				owLo := w + p - (k - 1)
-				a, b := max(owLo, 0), min(w+p, ow-1)
-				if a > b {
-					continue
-				}
-				khLo, khHi := max(0, h+p-oh+1), min(k-1, h+p)
-				if khLo > khHi {
-					continue
-				}
-				o := h + p - khLo
-				axpyRows(v, hwc, (o*ow+a)*cout, -ow*cout,
-					dw, ((ci*k+khLo)*k+(a-owLo))*cout, k*cout, (b-a+1)*cout, khHi-khLo+1)
+		for _, e := range c.idx[c.starts[n]:c.starts[n+1]] {
+			i := int(e)
+			v := xn[i]
+			ci := i / plane
+			i -= ci * plane
+			h := i / s.W
+			w := i - h*s.W
+			owLo := w + p - (k - 1)
+			a, b := max(owLo, 0), min(w+p, ow-1)
+			if a > b {
+				continue
 			}
+			khLo, khHi := max(0, h+p-oh+1), min(k-1, h+p)
+			if khLo > khHi {
+				continue
+			}
+			o := h + p - khLo
+			axpyRows(v, hwc, (o*ow+a)*cout, -ow*cout,
+				dw, ((ci*k+khLo)*k+(a-owLo))*cout, k*cout, (b-a+1)*cout, khHi-khLo+1)
 		}
 	}
 }

@@ -1,0 +1,36 @@
+//go:build amd64 && !purego
+
+package train
+
+//go:noescape
+func transposeAVX2(src, dst *float32, rows, cols int)
+
+//go:noescape
+func nonzeroAVX2(x *float32, n int, idx *int32) int
+
+// transpose sets dst[c*rows+r] = src[r*cols+c] for r < rows, c < cols
+// (pure data movement: the same result on every path).
+func transpose(src, dst []float32, rows, cols int) {
+	if rows*cols == 0 {
+		return
+	}
+	_, _ = src[rows*cols-1], dst[rows*cols-1]
+	if hasAVX2FMA && rows%8 == 0 && cols%8 == 0 {
+		transposeAVX2(&src[0], &dst[0], rows, cols)
+		return
+	}
+	transposeGo(src, dst, rows, cols)
+}
+
+// nonzero writes the indices of the nonzero values of x (x[i] != 0, so NaN
+// counts and -0 does not) to idx in increasing order and returns their
+// number; idx must be at least as long as x.
+func nonzero(x []float32, idx []int32) int {
+	_ = idx[:len(x)]
+	n := 0
+	if m := len(x) &^ 7; hasAVX2FMA && m > 0 {
+		n = nonzeroAVX2(&x[0], m, &idx[0])
+		return n + nonzeroGo(x[m:], idx[n:], int32(m))
+	}
+	return nonzeroGo(x, idx, 0)
+}

@@ -1,0 +1,131 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// func transposeAVX2(src, dst *float32, rows, cols int)
+// dst[c*rows+r] = src[r*cols+c] for r < rows, c < cols; rows and cols are
+// multiples of 8. Works on 8x8 blocks held in registers.
+TEXT ·transposeAVX2(SB), NOSPLIT, $0-32
+	MOVQ src+0(FP), SI
+	MOVQ dst+8(FP), DI
+	MOVQ rows+16(FP), AX
+	MOVQ cols+24(FP), BX
+	MOVQ BX, R8
+	SHLQ $2, R8                 // source row stride in bytes
+	MOVQ AX, R12
+	SHLQ $2, R12                // destination row stride in bytes
+	XORQ CX, CX                 // r
+rloop:
+	CMPQ CX, AX
+	JGE  tdone
+	XORQ DX, DX                 // c
+cloop:
+	CMPQ DX, BX
+	JGE  rnext
+	MOVQ CX, R10
+	IMULQ BX, R10
+	ADDQ DX, R10
+	LEAQ (SI)(R10*4), R10
+	VMOVUPS (R10), Y0
+	ADDQ R8, R10
+	VMOVUPS (R10), Y1
+	ADDQ R8, R10
+	VMOVUPS (R10), Y2
+	ADDQ R8, R10
+	VMOVUPS (R10), Y3
+	ADDQ R8, R10
+	VMOVUPS (R10), Y4
+	ADDQ R8, R10
+	VMOVUPS (R10), Y5
+	ADDQ R8, R10
+	VMOVUPS (R10), Y6
+	ADDQ R8, R10
+	VMOVUPS (R10), Y7
+	// 8x8 transpose.
+	VUNPCKLPS Y1, Y0, Y8
+	VUNPCKHPS Y1, Y0, Y9
+	VUNPCKLPS Y3, Y2, Y10
+	VUNPCKHPS Y3, Y2, Y11
+	VUNPCKLPS Y5, Y4, Y12
+	VUNPCKHPS Y5, Y4, Y13
+	VUNPCKLPS Y7, Y6, Y14
+	VUNPCKHPS Y7, Y6, Y15
+	VSHUFPS $0x44, Y10, Y8, Y0
+	VSHUFPS $0xEE, Y10, Y8, Y1
+	VSHUFPS $0x44, Y11, Y9, Y2
+	VSHUFPS $0xEE, Y11, Y9, Y3
+	VSHUFPS $0x44, Y14, Y12, Y4
+	VSHUFPS $0xEE, Y14, Y12, Y5
+	VSHUFPS $0x44, Y15, Y13, Y6
+	VSHUFPS $0xEE, Y15, Y13, Y7
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x31, Y4, Y0, Y12
+	VPERM2F128 $0x31, Y5, Y1, Y13
+	VPERM2F128 $0x31, Y6, Y2, Y14
+	VPERM2F128 $0x31, Y7, Y3, Y15
+	MOVQ DX, R11
+	IMULQ AX, R11
+	ADDQ CX, R11
+	LEAQ (DI)(R11*4), R11
+	VMOVUPS Y8, (R11)
+	ADDQ R12, R11
+	VMOVUPS Y9, (R11)
+	ADDQ R12, R11
+	VMOVUPS Y10, (R11)
+	ADDQ R12, R11
+	VMOVUPS Y11, (R11)
+	ADDQ R12, R11
+	VMOVUPS Y12, (R11)
+	ADDQ R12, R11
+	VMOVUPS Y13, (R11)
+	ADDQ R12, R11
+	VMOVUPS Y14, (R11)
+	ADDQ R12, R11
+	VMOVUPS Y15, (R11)
+	ADDQ $8, DX
+	JMP  cloop
+rnext:
+	ADDQ $8, CX
+	JMP  rloop
+tdone:
+	VZEROUPPER
+	RET
+
+// func nonzeroAVX2(x *float32, n int, idx *int32) int
+// Writes the indices i < n (n a multiple of 8) with x[i] != 0 (NaN
+// included, -0 excluded) to idx in increasing order and returns their
+// number.
+TEXT ·nonzeroAVX2(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ idx+16(FP), DI
+	MOVQ DI, R11                // start of idx
+	VXORPS Y0, Y0, Y0
+	XORQ BX, BX                 // base index
+nzloop:
+	CMPQ BX, CX
+	JGE  nzdone
+	VCMPPS $4, (SI)(BX*4), Y0, Y1 // x != 0 (unordered: NaN counts)
+	VMOVMSKPS Y1, DX
+	TESTL DX, DX
+	JZ   nznext
+nzbits:
+	BSFL DX, R9
+	ADDL BX, R9
+	MOVL R9, (DI)
+	ADDQ $4, DI
+	LEAL -1(DX), R10
+	ANDL R10, DX
+	JNZ  nzbits
+nznext:
+	ADDQ $8, BX
+	JMP  nzloop
+nzdone:
+	SUBQ R11, DI
+	SHRQ $2, DI
+	MOVQ DI, ret+24(FP)
+	VZEROUPPER
+	RET
