@@ -48,3 +48,9 @@ func bnAffineAVX2(x, y *float32, n int, c, sc, sh float32)
 //
 //go:noescape
 func bnBwdAVX2(gs, x, dx *float32, n int, k, p, c, q float32)
+
+// nonFiniteAVX2 reports whether any of the n values at x (n a multiple of
+// 32) is an infinity or NaN.
+//
+//go:noescape
+func nonFiniteAVX2(x *float32, n int) bool

@@ -302,3 +302,42 @@ bbloop:
 bbdone:
 	VZEROUPPER
 	RET
+
+// func nonFiniteAVX2(x *float32, n int) bool
+// Reports whether any of the n values (n a multiple of 32) is an infinity
+// or NaN: x - x is NaN exactly for those, and a NaN survives the sums.
+TEXT ·nonFiniteAVX2(SB), NOSPLIT, $0-17
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+nfloop:
+	CMPQ CX, $32
+	JLT  nfdone
+	VMOVUPS (SI), Y4
+	VMOVUPS 32(SI), Y5
+	VMOVUPS 64(SI), Y6
+	VMOVUPS 96(SI), Y7
+	VSUBPS Y4, Y4, Y4
+	VSUBPS Y5, Y5, Y5
+	VSUBPS Y6, Y6, Y6
+	VSUBPS Y7, Y7, Y7
+	VADDPS Y4, Y0, Y0
+	VADDPS Y5, Y1, Y1
+	VADDPS Y6, Y2, Y2
+	VADDPS Y7, Y3, Y3
+	ADDQ $128, SI
+	SUBQ $32, CX
+	JMP  nfloop
+nfdone:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	VCMPPS $3, Y0, Y0, Y0       // unordered: NaN
+	VMOVMSKPS Y0, AX
+	TESTL AX, AX
+	SETNE ret+16(FP)
+	VZEROUPPER
+	RET

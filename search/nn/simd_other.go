@@ -21,3 +21,5 @@ func dotDevAVX2(gs, x *float32, nblk int, c float32) (sg, sgx float64) { panic("
 func bnAffineAVX2(x, y *float32, n int, c, sc, sh float32) { panic("nn: no AVX2") }
 
 func bnBwdAVX2(gs, x, dx *float32, n int, k, p, c, q float32) { panic("nn: no AVX2") }
+
+func nonFiniteAVX2(x *float32, n int) bool { panic("nn: no AVX2") }

@@ -123,3 +123,32 @@ func TestBNKernelsMatchReference(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckFiniteFindsFirst(t *testing.T) {
+	inf := float32(math.Inf(1))
+	nan := float32(math.NaN())
+	for _, n := range []int{5, 32, 33, 100, 4099} {
+		for _, bad := range []float32{inf, -inf, nan} {
+			for _, pos := range []int{0, n / 2, n - 1} {
+				data := make([]float32, n)
+				for i := range data {
+					data[i] = float32(i%7) - 3
+				}
+				data[pos] = bad
+				if pos+1 < n {
+					data[n-1] = nan // a later one must not be reported
+				}
+				err := CheckFinite("l", 3, "output", data)
+				nf, ok := err.(*NonFiniteError)
+				if !ok || nf.Index != pos {
+					t.Errorf("n=%d %v at %d: got %v, want a NonFiniteError at index %d", n, bad, pos, err, pos)
+				}
+			}
+		}
+		data := make([]float32, n)
+		data[0] = math.MaxFloat32
+		if err := CheckFinite("l", 3, "output", data); err != nil {
+			t.Errorf("n=%d finite data: got %v, want nil", n, err)
+		}
+	}
+}

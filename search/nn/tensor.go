@@ -151,7 +151,12 @@ func (e *NonFiniteError) Error() string {
 // CheckFinite returns a *NonFiniteError naming layer, step and what if data
 // holds a NaN or an infinity, and nil otherwise.
 func CheckFinite(layer string, step int, what string, data []float32) error {
-	for i, v := range data {
+	base := 0
+	if m := len(data) &^ 31; hasAVX2 && m > 0 && !nonFiniteAVX2(&data[0], m) {
+		base = m // all finite: only the tail is left to scan
+	}
+	for i, v := range data[base:] {
+		i += base
 		if v != v || v > math.MaxFloat32 || v < -math.MaxFloat32 {
 			return &NonFiniteError{Layer: layer, Step: step, What: what, Index: i, Value: v}
 		}
