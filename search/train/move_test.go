@@ -61,3 +61,27 @@ func TestNonzeroIndices(t *testing.T) {
 		}
 	}
 }
+
+func TestDividerExact(t *testing.T) {
+	for _, d := range []int{1, 2, 3, 7, 32, 100, 1024, 1025, 4095, 65535, 70000} {
+		limit := min(1<<24, 40*d)
+		dv := newDivider(d, limit)
+		for _, i := range []int{0, 1, d - 1, d, d + 1, limit - 1, limit / 2, limit/d*d - 1} {
+			if i < 0 || i >= limit {
+				continue
+			}
+			if got, want := dv.div(i), i/d; got != want {
+				t.Errorf("%d / %d: got %d, want %d", i, d, got, want)
+			}
+		}
+	}
+	// Exhaustive over the whole range for a few divisors.
+	for _, d := range []int{3, 49, 1023} {
+		dv := newDivider(d, 1<<24)
+		for i := 0; i < 1<<24; i += 1 + i%7 {
+			if got := dv.div(i); got != i/d {
+				t.Fatalf("%d / %d: got %d, want %d", i, d, got, i/d)
+			}
+		}
+	}
+}

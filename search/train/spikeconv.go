@@ -150,15 +150,16 @@ func (c *spikeConv) forwardImages(lo, hi int, hwc []float32) {
 	k, p, cout := c.K, c.Pad, c.Cout
 	oh, ow := s.OutH(), s.OutW()
 	plane := s.H * s.W
+	divPlane, divW := newDivider(plane, s.Cin*plane), newDivider(s.W, plane)
 	for n := lo; n < hi; n++ {
 		clear(hwc)
 		xn := c.x.Data[n*s.Cin*plane : (n+1)*s.Cin*plane]
 		for _, e := range c.idx[c.starts[n]:c.starts[n+1]] {
 			i := int(e)
 			v := xn[i]
-			ci := i / plane
+			ci := divPlane.div(i)
 			i -= ci * plane
-			h := i / s.W
+			h := divW.div(i)
 			w := i - h*s.W
 			// Output column ow = w + p - kw for kw = K-1..0 is the
 			// contiguous range owLo..owLo+K-1 (reversed filter row).
@@ -272,6 +273,7 @@ func (c *spikeConv) filterImages(lo, hi int, dy, hwc, dw []float32) {
 	k, p, cout := c.K, c.Pad, c.Cout
 	oh, ow := s.OutH(), s.OutW()
 	plane := s.H * s.W
+	divPlane, divW := newDivider(plane, s.Cin*plane), newDivider(s.W, plane)
 	for n := lo; n < hi; n++ {
 		// CHW -> HWC.
 		transpose(dy[n*cout*oh*ow:(n+1)*cout*oh*ow], hwc, cout, oh*ow)
@@ -279,9 +281,9 @@ func (c *spikeConv) filterImages(lo, hi int, dy, hwc, dw []float32) {
 		for _, e := range c.idx[c.starts[n]:c.starts[n+1]] {
 			i := int(e)
 			v := xn[i]
-			ci := i / plane
+			ci := divPlane.div(i)
 			i -= ci * plane
-			h := i / s.W
+			h := divW.div(i)
 			w := i - h*s.W
 			owLo := w + p - (k - 1)
 			a, b := max(owLo, 0), min(w+p, ow-1)
@@ -297,4 +299,27 @@ func (c *spikeConv) filterImages(lo, hi int, dy, hwc, dw []float32) {
 				dw, ((ci*k+khLo)*k+(a-owLo))*cout, k*cout, (b-a+1)*cout, khHi-khLo+1)
 		}
 	}
+}
+
+// divider computes i / d for 0 <= i < limit by a multiply and a shift
+// (exact when d < 2^16 and limit <= 2^24: with m = floor(2^40/d)+1 the
+// error of i*m/2^40 against i/d is below 2^-16 < 1/d), falling back to a
+// hardware division otherwise. The spike loops divide every event's index.
+type divider struct {
+	d int
+	m uint64 // 0: use d
+}
+
+func newDivider(d, limit int) divider {
+	if d > 0 && d < 1<<16 && limit <= 1<<24 {
+		return divider{d: d, m: (1<<40)/uint64(d) + 1}
+	}
+	return divider{d: d}
+}
+
+func (v divider) div(i int) int {
+	if v.m != 0 {
+		return int(uint64(i) * v.m >> 40)
+	}
+	return i / v.d
 }
