@@ -92,4 +92,14 @@
 // recomputed in the fused backward, and V[t-1] = H[t-1](1 - S[t-1]), which is
 // cheaper than a bit-packed spike store (which would still need H or the
 // surrogate). [MaxPool2d] stores its argmax as one byte per output.
+//
+// # Kernels
+//
+// On amd64 with AVX2 (and without the purego build tag) the hot elementwise
+// loops run in assembly (simd_amd64.s): the fused LIF/PLIF step forward and
+// backward, the batch-norm sums and affine passes, and the NaN/Inf screen of
+// [CheckFinite]. Each produces the same bits as the Go loop it replaces (the
+// batch-norm sums keep the Go reduction's 8-lane, 64-value block order),
+// except the PLIF's dL/dk partial sum, which is accumulated in 8 lanes;
+// elsewhere the Go loops run.
 package nn

@@ -43,7 +43,9 @@
 // event by event: every nonzero input adds, per kernel row, one contiguous
 // AXPY of K*Cout floats (AVX2/FMA assembly on amd64, pure Go elsewhere) into
 // an image kept in HWC order, so the zeros of a sparse spike map cost
-// nothing. Above 30% input density, and for the backward-data pass (whose
+// nothing. The forward pass lists each image's nonzero inputs once (an AVX2
+// scan) and the filter gradient reuses the list; HWC<->CHW conversions are
+// 8x8 register transposes. Above 30% input density, and for the backward-data pass (whose
 // output gradient is dense), the dense kernels of search/tensor are used.
 // The sums are the dense kernels' in another order (float tolerance);
 // Env.DenseConv turns the event-driven path off.
