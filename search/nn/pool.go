@@ -189,14 +189,21 @@ func (b *maxBwd) run(task int) {
 	h, w, oh, ow := j.h, j.w, j.oh, j.ow
 	k, s := p.K, p.Stride
 	clear(p.dx.Data[lo*h*w : hi*h*w])
+	// Offset of window element a from the window's corner (no division
+	// per element).
+	var offs [256]int
+	for a := range k * k {
+		offs[a] = (a/k)*w + a%k
+	}
 	for pl := lo; pl < hi; pl++ {
 		dx := p.dx.Data[pl*h*w : (pl+1)*h*w]
 		g := j.dy.Data[pl*oh*ow : (pl+1)*oh*ow]
 		arg := p.arg[pl*oh*ow : (pl+1)*oh*ow]
 		for oy := range oh {
-			for ox := range ow {
-				a := int(arg[oy*ow+ox])
-				dx[(oy*s+a/k)*w+ox*s+a%k] += g[oy*ow+ox]
+			gr, ar := g[oy*ow:(oy+1)*ow], arg[oy*ow:(oy+1)*ow]
+			corner := oy * s * w
+			for ox, gv := range gr {
+				dx[corner+ox*s+offs[ar[ox]]] += gv
 			}
 		}
 	}
