@@ -147,6 +147,10 @@ func max2x2(in, out []float32, arg []uint8, w, oh, ow int) int64 {
 		r1 := in[(2*oy+1)*w : (2*oy+1)*w+2*ow]
 		o := out[oy*ow : (oy+1)*ow]
 		a := arg[oy*ow : (oy+1)*ow]
+		if m := ow &^ 7; hasAVX2 && m > 0 {
+			count += max2x2AVX2(&r0[0], &r1[0], &o[0], &a[0], m)
+			r0, r1, o, a = r0[2*m:], r1[2*m:], o[m:], a[m:]
+		}
 		for ox := range o {
 			best, bi := r0[2*ox], uint8(0)
 			if v := r0[2*ox+1]; v > best {

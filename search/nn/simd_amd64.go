@@ -54,3 +54,10 @@ func bnBwdAVX2(gs, x, dx *float32, n int, k, p, c, q float32)
 //
 //go:noescape
 func nonFiniteAVX2(x *float32, n int) bool
+
+// max2x2AVX2 is max2x2 for one output row of n outputs (n a multiple of 8)
+// from input rows r0 and r1 (2n values each); outputs and window indices
+// are the Go loop's.
+//
+//go:noescape
+func max2x2AVX2(r0, r1, out *float32, arg *uint8, n int) int64

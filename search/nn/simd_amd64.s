@@ -341,3 +341,81 @@ nfdone:
 	SETNE ret+16(FP)
 	VZEROUPPER
 	RET
+
+// Window indices 1, 2, 3 in eight int32 lanes.
+DATA idx1<>+0(SB)/8, $0x0000000100000001
+DATA idx1<>+8(SB)/8, $0x0000000100000001
+DATA idx1<>+16(SB)/8, $0x0000000100000001
+DATA idx1<>+24(SB)/8, $0x0000000100000001
+GLOBL idx1<>(SB), RODATA|NOPTR, $32
+DATA idx2<>+0(SB)/8, $0x0000000200000002
+DATA idx2<>+8(SB)/8, $0x0000000200000002
+DATA idx2<>+16(SB)/8, $0x0000000200000002
+DATA idx2<>+24(SB)/8, $0x0000000200000002
+GLOBL idx2<>(SB), RODATA|NOPTR, $32
+DATA idx3<>+0(SB)/8, $0x0000000300000003
+DATA idx3<>+8(SB)/8, $0x0000000300000003
+DATA idx3<>+16(SB)/8, $0x0000000300000003
+DATA idx3<>+24(SB)/8, $0x0000000300000003
+GLOBL idx3<>(SB), RODATA|NOPTR, $32
+
+// func max2x2AVX2(r0, r1, out *float32, arg *uint8, n int) int64
+// For n outputs (n a multiple of 8): out[i] = max of the window
+// r0[2i], r0[2i+1], r1[2i], r1[2i+1] with the first maximum winning (a
+// later value replaces the best only if greater; NaN never does), arg[i]
+// its window index 0..3; returns the number of nonzero outputs.
+TEXT ·max2x2AVX2(SB), NOSPLIT, $0-48
+	MOVQ r0+0(FP), SI
+	MOVQ r1+8(FP), DI
+	MOVQ out+16(FP), R8
+	MOVQ arg+24(FP), R9
+	MOVQ n+32(FP), CX
+	XORQ AX, AX
+	VXORPS Y15, Y15, Y15
+	VMOVDQU idx1<>(SB), Y12
+	VMOVDQU idx2<>(SB), Y13
+	VMOVDQU idx3<>(SB), Y14
+mploop:
+	CMPQ CX, $8
+	JLT  mpdone
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VSHUFPS $0x88, Y1, Y0, Y2   // even elements, quads 0 2 1 3
+	VSHUFPS $0xDD, Y1, Y0, Y3   // odd elements
+	VPERMPD $0xD8, Y2, Y2       // (0,0) of windows 0..7
+	VPERMPD $0xD8, Y3, Y3       // (0,1)
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VSHUFPS $0x88, Y1, Y0, Y4
+	VSHUFPS $0xDD, Y1, Y0, Y5
+	VPERMPD $0xD8, Y4, Y4       // (1,0)
+	VPERMPD $0xD8, Y5, Y5       // (1,1)
+	VPXOR   Y6, Y6, Y6          // arg = 0
+	VCMPPS  $0x1E, Y2, Y3, Y7   // (0,1) > best (ordered)
+	VBLENDVPS Y7, Y3, Y2, Y2
+	VBLENDVPS Y7, Y12, Y6, Y6
+	VCMPPS  $0x1E, Y2, Y4, Y7   // (1,0) > best
+	VBLENDVPS Y7, Y4, Y2, Y2
+	VBLENDVPS Y7, Y13, Y6, Y6
+	VCMPPS  $0x1E, Y2, Y5, Y7   // (1,1) > best
+	VBLENDVPS Y7, Y5, Y2, Y2
+	VBLENDVPS Y7, Y14, Y6, Y6
+	VMOVUPS Y2, (R8)
+	VEXTRACTI128 $1, Y6, X7
+	VPACKSSDW X7, X6, X6        // 8 words
+	VPACKUSWB X6, X6, X6        // 8 bytes
+	VMOVQ   X6, (R9)
+	VCMPPS  $4, Y15, Y2, Y7     // best != 0 (NaN counts)
+	VMOVMSKPS Y7, DX
+	POPCNTL DX, DX
+	ADDQ DX, AX
+	ADDQ $64, SI
+	ADDQ $64, DI
+	ADDQ $32, R8
+	ADDQ $8, R9
+	SUBQ $8, CX
+	JMP  mploop
+mpdone:
+	MOVQ AX, ret+40(FP)
+	VZEROUPPER
+	RET

@@ -23,3 +23,5 @@ func bnAffineAVX2(x, y *float32, n int, c, sc, sh float32) { panic("nn: no AVX2"
 func bnBwdAVX2(gs, x, dx *float32, n int, k, p, c, q float32) { panic("nn: no AVX2") }
 
 func nonFiniteAVX2(x *float32, n int) bool { panic("nn: no AVX2") }
+
+func max2x2AVX2(r0, r1, out *float32, arg *uint8, n int) int64 { panic("nn: no AVX2") }

@@ -152,3 +152,53 @@ func TestCheckFiniteFindsFirst(t *testing.T) {
 		}
 	}
 }
+
+func TestMax2x2MatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	nan := float32(math.NaN())
+	for _, sz := range [][2]int{{4, 16}, {8, 32}, {5, 40}, {2, 6}, {3, 17}} {
+		h, w := sz[0], sz[1]
+		oh, ow := h/2, w/2
+		in := make([]float32, h*w)
+		for i := range in {
+			switch rng.IntN(6) {
+			case 0, 1:
+				in[i] = 1 // ties, as on spike maps
+			case 2:
+				in[i] = float32(rng.NormFloat64())
+			case 3:
+				if rng.IntN(8) == 0 {
+					in[i] = nan
+				}
+			}
+		}
+		out, arg := make([]float32, oh*ow), make([]uint8, oh*ow)
+		count := max2x2(in, out, arg, w, oh, ow)
+		wout, warg := make([]float32, oh*ow), make([]uint8, oh*ow)
+		var wcount int64
+		for oy := range oh {
+			for ox := range ow {
+				win := []float32{in[2*oy*w+2*ox], in[2*oy*w+2*ox+1], in[(2*oy+1)*w+2*ox], in[(2*oy+1)*w+2*ox+1]}
+				best, bi := win[0], 0
+				for i, v := range win[1:] {
+					if v > best {
+						best, bi = v, i+1
+					}
+				}
+				wout[oy*ow+ox], warg[oy*ow+ox] = best, uint8(bi)
+				if best != 0 {
+					wcount++
+				}
+			}
+		}
+		if d := cmp.Diff(bits(wout), bits(out)); d != "" {
+			t.Errorf("%dx%d outputs (-want +got):\n%s", h, w, d)
+		}
+		if d := cmp.Diff(warg, arg); d != "" {
+			t.Errorf("%dx%d window indices (-want +got):\n%s", h, w, d)
+		}
+		if count != wcount {
+			t.Errorf("%dx%d nonzero outputs: got %d, want %d", h, w, count, wcount)
+		}
+	}
+}
