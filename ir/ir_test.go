@@ -2,6 +2,8 @@ package ir
 
 import (
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -280,5 +282,19 @@ func TestExecutorDeterministic(t *testing.T) {
 		} else if diff := cmp.Diff(first, res); diff != "" {
 			t.Errorf("second run differs:\n%s", diff)
 		}
+	}
+}
+
+func TestWriteFileAtomicMode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.yaml")
+	if err := WriteFileAtomic(path, []byte("a: 1\n")); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o644 {
+		t.Errorf("mode %v, want 0644", fi.Mode().Perm())
 	}
 }

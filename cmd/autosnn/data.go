@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"image"
 	"image/png"
@@ -10,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/autosnn/autosnn/ir"
 	"github.com/autosnn/autosnn/search/dataset"
 	"github.com/urfave/cli/v2"
 )
@@ -151,22 +153,11 @@ func dataInspect(c *cli.Context) error {
 	return nil
 }
 
-// writePNG writes img to path through a temporary file and a rename, so a
-// failed write leaves no partial PNG.
+// writePNG encodes img and writes it to path atomically.
 func writePNG(path string, img image.Image) error {
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
-	if err != nil {
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
 		return err
 	}
-	err = png.Encode(f, img)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
+	return ir.WriteFileAtomic(path, b.Bytes())
 }
