@@ -1,17 +1,9 @@
 package supernet
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/binary"
-	"encoding/gob"
-	"errors"
 	"fmt"
-	"hash/crc32"
 	"math/rand/v2"
 	"os"
-	"strconv"
-	"strings"
 
 	"github.com/autosnn/autosnn/frontend"
 	"github.com/autosnn/autosnn/ir"
@@ -75,14 +67,11 @@ func (t *Trainer) Save(path string) error {
 
 // WriteCheckpoint writes c to path atomically.
 func WriteCheckpoint(path string, c *Checkpoint) error {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "%s v%d\n", checkpointMagic, CheckpointVersion)
-	head := b.Len()
-	if err := gob.NewEncoder(&b).Encode(c); err != nil {
+	data, err := train.EncodeEnvelope(checkpointMagic, CheckpointVersion, c)
+	if err != nil {
 		return fmt.Errorf("supernet: checkpoint %s: %w", path, err)
 	}
-	b.Write(binary.LittleEndian.AppendUint32(nil, crc32.ChecksumIEEE(b.Bytes()[head:])))
-	if err := ir.WriteFileAtomic(path, b.Bytes()); err != nil {
+	if err := ir.WriteFileAtomic(path, data); err != nil {
 		return fmt.Errorf("supernet: checkpoint: %w", err)
 	}
 	return nil
@@ -104,30 +93,9 @@ func ReadCheckpoint(path string) (*Checkpoint, error) {
 }
 
 func decodeCheckpoint(data []byte) (*Checkpoint, error) {
-	line, _, ok := bytes.Cut(data, []byte("\n"))
-	head, ver, found := strings.Cut(string(line), " v")
-	if !ok || !found || head != checkpointMagic {
-		return nil, errors.New("not an autosnn super-network checkpoint (first line is not \"autosnn-supernet v<N>\")")
-	}
-	v, err := strconv.Atoi(ver)
-	if err != nil {
-		return nil, fmt.Errorf("bad format version %q in the first line", ver)
-	}
-	if v != CheckpointVersion {
-		return nil, fmt.Errorf("format version %d, this build reads version %d only", v, CheckpointVersion)
-	}
-	body := data[len(line)+1:]
-	if len(body) < 4 {
-		return nil, fmt.Errorf("truncated: %d bytes after the header, want a body and a 4-byte checksum", len(body))
-	}
-	sum := binary.LittleEndian.Uint32(body[len(body)-4:])
-	body = body[:len(body)-4]
-	if got := crc32.ChecksumIEEE(body); got != sum {
-		return nil, fmt.Errorf("checksum mismatch (stored %08x, computed %08x): the file is truncated or corrupted", sum, got)
-	}
 	var c Checkpoint
-	if err := gob.NewDecoder(bufio.NewReader(bytes.NewReader(body))).Decode(&c); err != nil {
-		return nil, fmt.Errorf("decode body at offset %d: %w", len(line)+1, err)
+	if err := train.DecodeEnvelope(data, checkpointMagic, CheckpointVersion, "autosnn super-network checkpoint", &c); err != nil {
+		return nil, err
 	}
 	return &c, nil
 }

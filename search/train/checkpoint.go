@@ -1,17 +1,10 @@
 package train
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/binary"
-	"encoding/gob"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"math/rand/v2"
 	"os"
-	"strconv"
-	"strings"
 
 	"github.com/autosnn/autosnn/ir"
 	"github.com/autosnn/autosnn/search/nn"
@@ -80,14 +73,11 @@ func WriteCheckpoint(path string, c *Checkpoint) error {
 	}
 	body := checkpointBody{GraphDoc: doc, GraphBlob: blob, Arch: Architecture(c.Graph), Adam: c.Adam, RNG: c.RNG,
 		Epoch: c.Epoch, Batch: c.Batch, Step: c.Step, Hyper: c.Hyper, History: c.History, Partial: c.partial}
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "%s v%d\n", checkpointMagic, CheckpointVersion)
-	head := b.Len()
-	if err := gob.NewEncoder(&b).Encode(&body); err != nil {
+	data, err := EncodeEnvelope(checkpointMagic, CheckpointVersion, &body)
+	if err != nil {
 		return fmt.Errorf("train: checkpoint %s: %w", path, err)
 	}
-	b.Write(binary.LittleEndian.AppendUint32(nil, crc32.ChecksumIEEE(b.Bytes()[head:])))
-	if err := ir.WriteFileAtomic(path, b.Bytes()); err != nil {
+	if err := ir.WriteFileAtomic(path, data); err != nil {
 		return fmt.Errorf("train: checkpoint: %w", err)
 	}
 	return nil
@@ -121,30 +111,9 @@ func ReadGraph(path string) (*ir.Graph, error) {
 }
 
 func decodeCheckpoint(data []byte) (*Checkpoint, error) {
-	line, _, ok := bytes.Cut(data, []byte("\n"))
-	head, ver, found := strings.Cut(string(line), " v")
-	if !ok || !found || head != checkpointMagic {
-		return nil, errors.New("not an autosnn checkpoint (first line is not \"autosnn-checkpoint v<N>\")")
-	}
-	v, err := strconv.Atoi(ver)
-	if err != nil {
-		return nil, fmt.Errorf("bad format version %q in the first line", ver)
-	}
-	if v != CheckpointVersion {
-		return nil, fmt.Errorf("format version %d, this build reads version %d only", v, CheckpointVersion)
-	}
-	body := data[len(line)+1:]
-	if len(body) < 4 {
-		return nil, fmt.Errorf("truncated: %d bytes after the header, want a body and a 4-byte checksum", len(body))
-	}
-	sum := binary.LittleEndian.Uint32(body[len(body)-4:])
-	body = body[:len(body)-4]
-	if got := crc32.ChecksumIEEE(body); got != sum {
-		return nil, fmt.Errorf("checksum mismatch (stored %08x, computed %08x): the file is truncated or corrupted", sum, got)
-	}
 	var cb checkpointBody
-	if err := gob.NewDecoder(bufio.NewReader(bytes.NewReader(body))).Decode(&cb); err != nil {
-		return nil, fmt.Errorf("decode body at offset %d: %w", len(line)+1, err)
+	if err := DecodeEnvelope(data, checkpointMagic, CheckpointVersion, "autosnn checkpoint", &cb); err != nil {
+		return nil, err
 	}
 	g, err := ir.Decode(cb.GraphDoc, cb.GraphBlob)
 	if err != nil {
