@@ -8,8 +8,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/autosnn/autosnn/search"
 	"github.com/autosnn/autosnn/search/dataset"
 	"github.com/autosnn/autosnn/search/nn"
@@ -117,13 +115,7 @@ func (e *Evaluator) Evaluate(ctx context.Context, archs []search.Arch) ([]search
 		return nil, err
 	}
 	defer it.Close()
-	var bar *progressbar.ProgressBar
-	if e.Progress != nil {
-		bar = progressbar.NewOptions(it.Len(), progressbar.OptionSetWriter(e.Progress),
-			progressbar.OptionSetDescription(fmt.Sprintf("evaluate %d candidates", len(archs))),
-			progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(250*time.Millisecond),
-			progressbar.OptionSetWidth(20), progressbar.OptionClearOnFinish())
-	}
+	bar := train.TaskBar(e.Progress, it.Len(), fmt.Sprintf("evaluate %d candidates", len(archs)))
 	stemPops := make([]int64, len(net.shared[0].Pops()))
 	var stemSpikes int64
 	images := 0

@@ -7,8 +7,6 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/autosnn/autosnn/search"
 	"github.com/autosnn/autosnn/search/nn"
 	"github.com/autosnn/autosnn/search/train"
@@ -124,19 +122,7 @@ func (t *Trainer) epoch(ctx context.Context, src train.Source) (train.EpochStats
 		return train.EpochStats{}, err
 	}
 	defer it.Close()
-	var bar *progressbar.ProgressBar
-	if t.Progress != nil {
-		bar = progressbar.NewOptions(it.Len(),
-			progressbar.OptionSetWriter(t.Progress),
-			progressbar.OptionSetDescription(fmt.Sprintf("supernet epoch %d/%d", t.Epoch+1, t.Hyper.Epochs)),
-			progressbar.OptionShowCount(),
-			progressbar.OptionSetPredictTime(true),
-			progressbar.OptionSetElapsedTime(true),
-			progressbar.OptionThrottle(250*time.Millisecond),
-			progressbar.OptionSetWidth(20),
-			progressbar.OptionOnCompletion(func() { fmt.Fprintln(t.Progress) }))
-		_ = bar.Set(t.Batch)
-	}
+	bar := train.EpochBar(t.Progress, it.Len(), t.Batch, fmt.Sprintf("supernet epoch %d/%d", t.Epoch+1, t.Hyper.Epochs))
 	for skip := 0; skip < t.Batch; skip++ { // resume mid-epoch
 		if !it.Next() {
 			return train.EpochStats{}, fmt.Errorf("supernet: epoch %d has fewer than the %d batches the checkpoint had done", t.Epoch+1, t.Batch)

@@ -7,8 +7,6 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/autosnn/autosnn/ir"
 	"github.com/autosnn/autosnn/search/nn"
 )
@@ -162,19 +160,7 @@ func (t *Trainer) epoch(ctx context.Context, src Source) (EpochStats, error) {
 		return EpochStats{}, err
 	}
 	defer it.Close()
-	var bar *progressbar.ProgressBar
-	if t.Progress != nil {
-		bar = progressbar.NewOptions(it.Len(),
-			progressbar.OptionSetWriter(t.Progress),
-			progressbar.OptionSetDescription(fmt.Sprintf("epoch %d/%d", t.Epoch+1, t.Hyper.Epochs)),
-			progressbar.OptionShowCount(),
-			progressbar.OptionSetPredictTime(true),
-			progressbar.OptionSetElapsedTime(true),
-			progressbar.OptionThrottle(250*time.Millisecond),
-			progressbar.OptionSetWidth(20),
-			progressbar.OptionOnCompletion(func() { fmt.Fprintln(t.Progress) }))
-		_ = bar.Set(t.Batch)
-	}
+	bar := EpochBar(t.Progress, it.Len(), t.Batch, fmt.Sprintf("epoch %d/%d", t.Epoch+1, t.Hyper.Epochs))
 	for skip := 0; skip < t.Batch; skip++ { // resume mid-epoch
 		if !it.Next() {
 			return EpochStats{}, fmt.Errorf("train: epoch %d has fewer than the %d batches the checkpoint had done", t.Epoch+1, t.Batch)
@@ -294,12 +280,7 @@ func Evaluate(ctx context.Context, net *Net, src Source, progress io.Writer) (Ev
 	defer it.Close()
 	net.SetTraining(false)
 	defer net.SetTraining(true)
-	var bar *progressbar.ProgressBar
-	if progress != nil {
-		bar = progressbar.NewOptions(it.Len(), progressbar.OptionSetWriter(progress), progressbar.OptionSetDescription("eval"),
-			progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(250*time.Millisecond),
-			progressbar.OptionSetWidth(20), progressbar.OptionClearOnFinish())
-	}
+	bar := TaskBar(progress, it.Len(), "eval")
 	g := net.Graph()
 	pops := make([]int64, len(g.Pops))
 	var res EvalResult
