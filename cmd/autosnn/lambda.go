@@ -39,12 +39,6 @@ func lambdaCommand() *cli.Command {
 			&cli.Float64Flag{Name: "tolerance", Usage: "accuracy tolerance of the policy in percentage points (0: strict highest accuracy)"},
 			&cli.StringFlag{Name: "budget", Usage: "deployment budget, e.g. cores=128,energy=2.5uJ,latency=40us (default: fitting the chip is enough)"},
 			&cli.IntFlag{Name: "evals", Value: d.Budget, Usage: "evaluated architectures per search"},
-			&cli.IntFlag{Name: "rounds", Value: d.Rounds, Usage: "evolution rounds"},
-			&cli.IntFlag{Name: "pool", Value: d.Pool, Usage: "architectures evaluated per round"},
-			&cli.IntFlag{Name: "topk", Value: d.TopK, Usage: "parents kept"},
-			&cli.IntFlag{Name: "mutations", Value: d.Mutations, Usage: "mutation children per round"},
-			&cli.IntFlag{Name: "crossovers", Value: d.Crossovers, Usage: "crossover children per round"},
-			&cli.Float64Flag{Name: "mutation-prob", Value: d.MutationProb, Usage: "per-block mutation probability"},
 			&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: "search seed (also the compiler's placement seed)"},
 			&cli.IntFlag{Name: "val-limit", Usage: "validation images candidates are evaluated on (0: all of D_val)"},
 			&cli.IntFlag{Name: "batch", Value: 64, Usage: "evaluation batch size"},
@@ -53,7 +47,7 @@ func lambdaCommand() *cli.Command {
 			&cli.IntFlag{Name: "rank-check", Usage: "also rank N random candidates by the analytical cost and by the simulator"},
 			&cli.StringFlag{Name: "out", Value: "lambda-out", Usage: "output directory"},
 			&cli.BoolFlag{Name: "quiet", Usage: "no progress output"},
-		}, dataFlags...),
+		}, append(evoFlags(), dataFlags...)...),
 		Action: lambdaAction,
 	}
 }
@@ -105,8 +99,7 @@ func lambdaAction(c *cli.Context) error {
 	}
 	cfg := hwloop.LambdaConfig{
 		SweepConfig: hwloop.SweepConfig{Lambdas: lambdas, Form: form, Cost: c.String("cost"), Budget: budget, AccTolerance: c.Float64("tolerance") / 100, CompileSeed: c.Uint64("seed"),
-			Evo: search.EvoConfig{Rounds: c.Int("rounds"), Pool: c.Int("pool"), TopK: c.Int("topk"), Mutations: c.Int("mutations"),
-				Crossovers: c.Int("crossovers"), MutationProb: c.Float64("mutation-prob"), Budget: c.Int("evals"), Seed: c.Uint64("seed")},
+			Evo:      evoConfig(c, c.Int("evals")),
 			Progress: progress, Log: progress},
 		ValLimit: c.Int("val-limit"), EvalBatch: c.Int("batch"), ProfileSamples: c.Int("profile-samples"), SimImages: c.Int("samples"),
 		RankCheck: c.Int("rank-check"),

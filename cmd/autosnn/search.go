@@ -169,12 +169,6 @@ func searchCommand() *cli.Command {
 			&cli.StringFlag{Name: "lambda", Value: "-0.08", Usage: "lambda, or a comma-separated list"},
 			&cli.StringFlag{Name: "fitness", Value: "power", Usage: "power (Acc x (N/N_avg)^lambda) or linear (Acc - lambda x N/N_avg)"},
 			&cli.StringFlag{Name: "algo", Value: "evolution", Usage: "evolution or random"},
-			&cli.IntFlag{Name: "rounds", Value: d.Rounds, Usage: "evolution rounds"},
-			&cli.IntFlag{Name: "pool", Value: d.Pool, Usage: "architectures evaluated per round"},
-			&cli.IntFlag{Name: "topk", Value: d.TopK, Usage: "parents kept"},
-			&cli.IntFlag{Name: "mutations", Value: d.Mutations, Usage: "mutation children per round"},
-			&cli.IntFlag{Name: "crossovers", Value: d.Crossovers, Usage: "crossover children per round"},
-			&cli.Float64Flag{Name: "mutation-prob", Value: d.MutationProb, Usage: "per-block mutation probability"},
 			&cli.IntFlag{Name: "budget", Value: d.Budget, Usage: "evaluated architectures per search"},
 			&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: "search seed"},
 			&cli.IntFlag{Name: "val-limit", Usage: "validation images used (0: all of D_val)"},
@@ -182,7 +176,7 @@ func searchCommand() *cli.Command {
 			&cli.IntFlag{Name: "batch", Value: 64, Usage: "evaluation batch size"},
 			&cli.StringFlag{Name: "out", Value: "search-out", Usage: "output directory"},
 			&cli.BoolFlag{Name: "quiet", Usage: "no progress bar"},
-		}, dataFlags...),
+		}, append(evoFlags(), dataFlags...)...),
 		Action: searchAction,
 	}
 }
@@ -249,8 +243,7 @@ func searchAction(c *cli.Context) error {
 		ev.Progress = c.App.ErrWriter
 	}
 	cache := search.NewCache(ev)
-	cfg := search.EvoConfig{Rounds: c.Int("rounds"), Pool: c.Int("pool"), TopK: c.Int("topk"), Mutations: c.Int("mutations"),
-		Crossovers: c.Int("crossovers"), MutationProb: c.Float64("mutation-prob"), Budget: c.Int("budget"), Seed: c.Uint64("seed")}
+	cfg := evoConfig(c, c.Int("budget"))
 	nval := set.Len(dataset.Val)
 	if l := c.Int("val-limit"); l > 0 && l < nval {
 		nval = l
@@ -289,4 +282,25 @@ func searchAction(c *cli.Context) error {
 		fmt.Fprintln(tw, r)
 	}
 	return tw.Flush()
+}
+
+// evoFlags are the flags of the evolutionary search's parameters (the
+// paper's Algorithm 1), shared by 'search' and 'lambda'; evoConfig reads them.
+func evoFlags() []cli.Flag {
+	d := search.DefaultEvoConfig()
+	return []cli.Flag{
+		&cli.IntFlag{Name: "rounds", Value: d.Rounds, Usage: "evolution rounds"},
+		&cli.IntFlag{Name: "pool", Value: d.Pool, Usage: "architectures evaluated per round"},
+		&cli.IntFlag{Name: "topk", Value: d.TopK, Usage: "parents kept"},
+		&cli.IntFlag{Name: "mutations", Value: d.Mutations, Usage: "mutation children per round"},
+		&cli.IntFlag{Name: "crossovers", Value: d.Crossovers, Usage: "crossover children per round"},
+		&cli.Float64Flag{Name: "mutation-prob", Value: d.MutationProb, Usage: "per-block mutation probability"},
+	}
+}
+
+// evoConfig returns the search configuration of the evoFlags, with the
+// given budget of evaluated architectures and the --seed flag.
+func evoConfig(c *cli.Context, budget int) search.EvoConfig {
+	return search.EvoConfig{Rounds: c.Int("rounds"), Pool: c.Int("pool"), TopK: c.Int("topk"), Mutations: c.Int("mutations"),
+		Crossovers: c.Int("crossovers"), MutationProb: c.Float64("mutation-prob"), Budget: budget, Seed: c.Uint64("seed")}
 }
