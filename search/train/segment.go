@@ -122,7 +122,8 @@ type stage struct {
 	cur       *nn.Tensor
 	out       *nn.Tensor
 	grad      gradAcc
-	spikes    int64 // relay populations: nonzero outputs of the last forward
+	spikes    int64       // relay populations: nonzero outputs of the last forward
+	fz        *fusedStage // evaluation-mode fused forward (fused.go), set up on first use
 }
 
 // segment is a list of stages in topological order reading from one entry
@@ -324,6 +325,9 @@ func (s *segment) forward(x *nn.Tensor) (*nn.Tensor, error) {
 }
 
 func (s *segment) forwardStage(st *stage) error {
+	if s.forwardFused(st) {
+		return nil
+	}
 	var outs [4]*nn.Tensor
 	var cur *nn.Tensor
 	if len(st.static) > 0 {

@@ -1,0 +1,252 @@
+package train
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/autosnn/autosnn/frontend"
+	"github.com/autosnn/autosnn/search/nn"
+)
+
+// TestFusedStepMatchesGo checks the AVX2 fused kernel against the Go loop
+// bit for bit: every spike, every membrane value and the count, for LIF and
+// IF, with and without a second term, on rows of every length mod 8 and
+// values straddling the threshold.
+func TestFusedStepMatchesGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 21))
+	for _, n := range []int{0, 1, 7, 8, 9, 16, 31, 64, 1027} {
+		for _, two := range []bool{false, true} {
+			for _, isIF := range []bool{false, true} {
+				name := fmt.Sprintf("n%d/two=%v/if=%v", n, two, isIF)
+				fc := &fusedConsts{ca: 0.3, sca: 1.7, sha: -0.2, cb: -0.1, scb: 0.9, shb: 0.05, k: 0.62, vth: 1}
+				if isIF {
+					fc.isIF = 1
+				}
+				a := make([]float32, n)
+				var b []float32
+				if two {
+					b = make([]float32, n)
+				}
+				v0 := make([]float32, n)
+				for i := range a {
+					a[i] = float32(rng.NormFloat64())
+					if two {
+						b[i] = float32(rng.IntN(2))
+					}
+					v0[i] = float32(rng.Float64()*1.2 - 0.1)
+				}
+				vGo, vGot := append([]float32(nil), v0...), append([]float32(nil), v0...)
+				yGo, yGot := make([]float32, n), make([]float32, n)
+				for step := range 3 { // state carried over steps
+					want := fusedStepGo(a, b, vGo, yGo, fc)
+					got := fusedStep(a, b, vGot, yGot, fc)
+					if got != want {
+						t.Errorf("%s step %d: %d spikes, want %d", name, step, got, want)
+					}
+					if d := cmp.Diff(yGo, yGot); d != "" {
+						t.Errorf("%s step %d: spikes differ (-want +got):\n%s", name, step, d)
+					}
+					if d := cmp.Diff(vGo, vGot); d != "" {
+						t.Errorf("%s step %d: membrane differs (-want +got):\n%s", name, step, d)
+					}
+				}
+			}
+		}
+	}
+}
+
+// fusedCase is one network of TestFusedMatchesLayered.
+type fusedCase struct {
+	macro  string
+	blocks []string
+	neuron string
+	c, hw  int
+	fused  int // stages expected to take the fused path
+}
+
+var fusedCases = []fusedCase{
+	// Every SNN_1 block choice at every position kind: equal-channel and
+	// channel-changing positions, before a pool and after one.
+	{"snn1", []string{"SCB_k3", "SCB_k5", "SRB_k3", "SRB_k5", "skip"}, "plif", 8, 16, 8},
+	{"snn1", []string{"SRB_k5", "skip", "SCB_k3", "skip", "SRB_k3"}, "plif", 8, 16, 8},
+	{"snn1", []string{"skip", "SRB_k3", "SRB_k5", "SCB_k5", "SCB_k3"}, "plif", 8, 16, 8},
+	{"snn1", []string{"SRB_k3", "SRB_k3", "SRB_k3", "SRB_k3", "SRB_k3"}, "lif", 8, 16, 10},
+	{"snn1", []string{"SCB_k5", "SRB_k5", "skip", "SRB_k5", "SCB_k3"}, "if", 8, 16, 8},
+	// Odd sizes: channel rows not a multiple of 8 (Go tails), 4 channels.
+	{"snn1", []string{"SRB_k5", "SCB_k3", "SRB_k3", "skip", "SCB_k5"}, "plif", 4, 12, 9},
+	// Stride-2 blocks (not fused: dense strided conv) mixed with fused ones,
+	// an average-pool + neuron macro and a GAP macro.
+	{"snn3", []string{"SRB_k3", "SRB_k3", "SCB_k3", "skip", "SRB_k5", "SCB_k5", "skip", "SRB_k3"}, "plif", 8, 16, -1},
+	{"snn4", []string{"SRB_k3", "SCB_k5", "skip", "SRB_k5", "SCB_k3"}, "plif", 8, 16, -1},
+	{"snn2", []string{"SCB_k3", "SRB_k3", "SRB_k5", "skip", "SRB_k3"}, "plif", 8, 16, -1},
+}
+
+// stageOutputs copies every stage's output and spike count.
+func stageOutputs(n *Net) (outs [][]float32, spikes []int64) {
+	for _, st := range n.seg.stages {
+		outs = append(outs, append([]float32(nil), st.out.Data...))
+		spikes = append(spikes, st.popSpikes())
+	}
+	return outs, spikes
+}
+
+// fusedRuns counts the stages whose last forward took the fused path.
+func fusedRuns(n *Net) int {
+	c := 0
+	for _, st := range n.seg.stages {
+		if st.fz != nil && st.fz.last {
+			c++
+		}
+	}
+	return c
+}
+
+// TestFusedMatchesLayered runs networks covering every block choice in
+// evaluation mode on the fused path and on the layered path (the fused
+// path is off while Env.CheckFinite is on) and requires every stage output,
+// spike count and class counter to be bit-identical.
+func TestFusedMatchesLayered(t *testing.T) {
+	for i, fc := range fusedCases {
+		t.Run(fmt.Sprintf("%d-%s-%s-%s", i, fc.macro, fc.neuron, fc.blocks[0]), func(t *testing.T) {
+			s := frontend.DefaultSpec(fc.blocks...)
+			s.Name, s.Macro, s.Channels, s.T, s.Input, s.Neuron = "fused", fc.macro, fc.c, 4, []int{3, fc.hw, fc.hw}, fc.neuron
+			g, err := frontend.Lower(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := Build(g, rand.New(rand.NewPCG(uint64(i), 1)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer n.Close()
+			rng := rand.New(rand.NewPCG(uint64(i), 2))
+			// Two training steps move the batch-norm running statistics.
+			step(t, n, 4, rng)
+			step(t, n, 4, rng)
+			n.SetTraining(false)
+			x := randomInput(n, 5, rng)
+			n.Env().CheckFinite = true // layered
+			if _, err := n.Forward(x, nil); err != nil {
+				t.Fatal(err)
+			}
+			if got := fusedRuns(n); got != 0 {
+				t.Fatalf("%d stages fused with CheckFinite on, want 0", got)
+			}
+			wantOut, wantSpk := stageOutputs(n)
+			wantCounter := append([]float32(nil), n.Counter().Data...)
+			n.Env().CheckFinite = false // fused where possible
+			if _, err := n.Forward(x, nil); err != nil {
+				t.Fatal(err)
+			}
+			gotOut, gotSpk := stageOutputs(n)
+			runs := fusedRuns(n)
+			if fc.fused >= 0 && runs != fc.fused {
+				t.Errorf("%d stages fused, want %d", runs, fc.fused)
+			}
+			if runs == 0 {
+				t.Errorf("no stage fused")
+			}
+			for j, st := range n.seg.stages {
+				if d := cmp.Diff(wantOut[j], gotOut[j]); d != "" {
+					t.Errorf("stage %s (fused %v): output differs (-layered +fused):\n%.2000s", st.pop.Name, st.fz != nil && st.fz.last, d)
+				}
+			}
+			if d := cmp.Diff(wantSpk, gotSpk); d != "" {
+				t.Errorf("spike counts differ (-layered +fused):\n%s", d)
+			}
+			if d := cmp.Diff(wantCounter, n.Counter().Data); d != "" {
+				t.Errorf("class counter differs (-layered +fused):\n%s", d)
+			}
+			// Back in training mode the layered path runs and trains.
+			n.SetTraining(true)
+			step(t, n, 4, rng)
+			if got := fusedRuns(n); got != 0 {
+				t.Errorf("%d stages fused in training mode, want 0", got)
+			}
+		})
+	}
+}
+
+// TestFusedDenseFallback makes a stage fire everywhere so the convolution
+// after it sees an input above maxDensity: the fused path must give way to
+// the layered path (which then uses the dense kernel) and the result must
+// still be the layered path's.
+func TestFusedDenseFallback(t *testing.T) {
+	s := frontend.DefaultSpec("SCB_k3", "SRB_k3", "skip", "SCB_k3", "skip")
+	s.Name, s.Channels, s.T, s.Input = "dense", 8, 3, []int{3, 16, 16}
+	g, err := frontend.Lower(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := Build(g, rand.New(rand.NewPCG(5, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	// tbd1.l1 fires everywhere: its batch-norm shift is large.
+	st := n.seg.byPop[n.Graph().Pop("tbd1.l1")]
+	for i := range st.projs[0].bn.Bias.Data {
+		st.projs[0].bn.Bias.Data[i] = 50
+	}
+	n.SetTraining(false)
+	x := randomInput(n, 3, rand.New(rand.NewPCG(5, 2)))
+	n.Env().CheckFinite = true
+	if _, err := n.Forward(x, nil); err != nil {
+		t.Fatal(err)
+	}
+	wantOut, wantSpk := stageOutputs(n)
+	n.Env().CheckFinite = false
+	if _, err := n.Forward(x, nil); err != nil {
+		t.Fatal(err)
+	}
+	gotOut, gotSpk := stageOutputs(n)
+	l2 := n.seg.byPop[n.Graph().Pop("tbd1.l2")]
+	if l2.fz == nil || l2.fz.last {
+		t.Errorf("tbd1.l2 took the fused path on a dense input, want the layered path")
+	}
+	if !st.fz.last {
+		t.Errorf("tbd1.l1 did not take the fused path")
+	}
+	if sp := st.popSpikes(); sp != int64(len(st.out.Data)) {
+		t.Errorf("tbd1.l1 fired %d times, want all %d", sp, len(st.out.Data))
+	}
+	if d := cmp.Diff(wantOut, gotOut); d != "" {
+		t.Errorf("outputs differ (-layered +fused):\n%.2000s", d)
+	}
+	if d := cmp.Diff(wantSpk, gotSpk); d != "" {
+		t.Errorf("spike counts differ (-layered +fused):\n%s", d)
+	}
+}
+
+// TestFusedBackwardRefused checks that a fused evaluation forward leaves
+// the neurons unable to run a backward pass (nothing was saved), as an
+// evaluation Forward of the layer does.
+func TestFusedBackwardRefused(t *testing.T) {
+	s := frontend.DefaultSpec("SCB_k3", "skip", "skip", "skip", "skip")
+	s.Name, s.Channels, s.T, s.Input = "refuse", 8, 2, []int{3, 16, 16}
+	g, err := frontend.Lower(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := Build(g, rand.New(rand.NewPCG(6, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	n.SetTraining(false)
+	n.Env().CheckFinite = false
+	if _, err := n.Forward(randomInput(n, 2, rand.New(rand.NewPCG(6, 2))), nil); err != nil {
+		t.Fatal(err)
+	}
+	st := n.seg.byPop[n.Graph().Pop("tbd1.l2")]
+	if !st.fz.last {
+		t.Fatalf("tbd1.l2 did not take the fused path")
+	}
+	dy := &nn.Tensor{Shape: st.out.Shape, Data: make([]float32, len(st.out.Data))}
+	if _, err := st.neuron.Backward(dy); err == nil {
+		t.Errorf("neuron Backward after a fused evaluation forward succeeded, want an error")
+	}
+}
