@@ -104,6 +104,13 @@ func BenchmarkConv(b *testing.B) {
 		}{
 			{"fwd", func(ws *Workspace) { Conv2DForward(s, x, w, y, ws) }},
 			{"bwdData", func(ws *Workspace) { Conv2DBackwardData(s, y, w, dx, ws) }},
+			{"bwdDataDirect", func(ws *Workspace) {
+				// The direct kernels, for comparison where bwdData takes
+				// the Winograd path (same flop count credited).
+				ws.s.noWinograd = true
+				Conv2DBackwardData(s, y, w, dx, ws)
+				ws.s.noWinograd = false
+			}},
 			{"bwdFilter", func(ws *Workspace) { Conv2DBackwardFilter(s, x, y, dw, ws) }},
 		} {
 			for _, workers := range benchWorkers {

@@ -187,6 +187,12 @@ func Conv2DBackwardData(s ConvShape, dy, w, dx []float32, ws *Workspace) {
 		st := ws.s
 		st.wflip = grow(st.wflip, s.WLen())
 		flipFilters(s, w, st.wflip)
+		if a, ok := winoAlgoFor(t); ok && st.kern.wino != nil && !st.noWinograd {
+			// 3x3 and 5x5 kernels, channels in multiples of 8: Winograd
+			// F(4x4, r x r), float tolerance against the direct sums.
+			st.winoConv(t, a, st.kern.wino, dy, st.wflip, dx)
+			return
+		}
 		st.conv(convForward, t, dy, st.wflip, dx, 0, false)
 		return
 	}

@@ -24,7 +24,7 @@ func asmKernels() (kernels, bool) {
 	if !hasAVX2FMA {
 		return kernels{}, false
 	}
-	return kernels{gemm: kernelAsm, ind: kernelIndAsm, io: kernelIOAsm, dot: dotAsm, dotInd: dotIndAsm}, true
+	return kernels{gemm: kernelAsm, ind: kernelIndAsm, io: kernelIOAsm, dot: dotAsm, dotInd: dotIndAsm, wino: winoKernelsAsm}, true
 }
 
 // kernelAsm adapts kernel1x16 .. kernel6x16 to kernelFunc, checking the slice bounds the

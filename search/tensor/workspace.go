@@ -33,12 +33,17 @@ type state struct {
 	once   sync.Once
 	closed bool // set by close; parallel then runs serially
 
+	// noWinograd makes Conv2DBackwardData use the direct kernels for every
+	// shape (tests and benchmarks compare the two paths).
+	noWinograd bool
+
 	// Job descriptors, reused so dispatch does not allocate.
 	gemmJob   gemmJob
 	convJob   convJob
 	splitJob  splitKJob
 	sharedJob sharedJob
 	reduceJob reduceJob
+	winoJob   winoJob
 
 	part    []float32 // per-chunk partial filter gradients
 	partK   []float32 // per-chunk partial products of a split-K GEMM
@@ -50,6 +55,7 @@ type state struct {
 	roff    []int32   // patch row offsets (rowOffsets)
 	qoff    []int32   // 8-pixel group offsets (groupOffsets)
 	perm    []int32   // patch row of each sorted row offset (sortedRowOffsets)
+	wu      []float32 // Winograd-transformed filters (winograd.go)
 }
 
 // workerBufs is the scratch owned by one worker.
@@ -59,6 +65,9 @@ type workerBufs struct {
 	dy   []float32 // output gradients of a chunk of images, virtual rows
 	row  []float32 // zero-padded, phase-split input images (or their gradient)
 	yv   []float32 // an output image with virtual rows
+
+	// Winograd buffers of one image (winograd.go).
+	whwc, wt, wv, wm, wz, wo []float32
 }
 
 // job is one parallel call: tasks numbered from 0, each run exactly once by
@@ -82,6 +91,7 @@ type kernels struct {
 	io     kernelIOFunc
 	dot    dotFunc
 	dotInd dotIndFunc
+	wino   *winoKernels // nil: no Winograd convolutions
 }
 
 // goKernels are the portable kernels.

@@ -1,0 +1,230 @@
+// Package cooktoom builds the transform matrices of Winograd's minimal
+// filtering algorithm F(m, r) by the Cook-Toom construction, in exact
+// rational arithmetic.
+//
+// F(m, r) computes m outputs of an r-tap correlation, y[j] = sum_k
+// d[j+k]*g[k] (j < m, k < r), from alpha = m+r-1 inputs with alpha
+// multiplications:
+//
+//	y = AT * ((G*g) . (BT*d))
+//
+// where AT is m x alpha, G is alpha x r, BT is alpha x alpha and "." is the
+// elementwise product. The 2-D algorithm F(m x m, r x r) nests the 1-D one:
+// Y = AT * ((G*g*G^T) . (BT*d*B)) * A. The matrices come from
+// evaluating polynomials at alpha-1 finite points and at infinity: AT[j][i]
+// = a_i^j, G[i][k] = a_i^k / prod_{l != i} (a_i - a_l), and BT solves the
+// remaining linear identity exactly (New checks every coefficient of it).
+// Package tensor uses these matrices for its Winograd convolutions, and its
+// assembly generator (internal/wingen) turns AT and BT into unrolled code.
+package cooktoom
+
+import (
+	"fmt"
+	"math/big"
+)
+
+// Transform holds the matrices of F(M, R) (see the package comment) as
+// exact rationals and as float64. Alpha = M+R-1.
+type Transform struct {
+	M, R, Alpha int
+	Points      []*big.Rat // the Alpha-1 finite points; the last point is infinity
+
+	AT, G, BT [][]*big.Rat
+}
+
+// Points6 are the finite points of the alpha = 6 algorithms (F(4,3), F(2,5)).
+func Points6() []*big.Rat { return rats(0, 1, 1, 1, -1, 1, 2, 1, -2, 1) }
+
+// Points8 are the finite points of the alpha = 8 algorithms (F(6,3),
+// F(4,5)).
+func Points8() []*big.Rat { return rats(0, 1, 1, 1, -1, 1, 2, 1, -2, 1, 1, 2, -1, 2) }
+
+// rats makes rationals from numerator, denominator pairs.
+func rats(nd ...int64) []*big.Rat {
+	var out []*big.Rat
+	for i := 0; i+1 < len(nd); i += 2 {
+		out = append(out, big.NewRat(nd[i], nd[i+1]))
+	}
+	return out
+}
+
+// New returns the transform of F(m, r) on the given finite points (m+r-2 of
+// them, distinct). It returns an error if the points do not fit or the
+// construction fails its exact check.
+func New(m, r int, points []*big.Rat) (*Transform, error) {
+	alpha := m + r - 1
+	n := alpha - 1
+	if m < 1 || r < 1 || len(points) != n {
+		return nil, fmt.Errorf("cooktoom: F(%d,%d) needs %d finite points, got %d", m, r, n, len(points))
+	}
+	for i := range points {
+		for j := i + 1; j < n; j++ {
+			if points[i].Cmp(points[j]) == 0 {
+				return nil, fmt.Errorf("cooktoom: point %v given twice", points[i])
+			}
+		}
+	}
+	t := &Transform{M: m, R: r, Alpha: alpha, Points: points}
+	t.AT = newMat(m, alpha)
+	for j := 0; j < m; j++ {
+		for i := 0; i < n; i++ {
+			t.AT[j][i] = pow(points[i], j)
+		}
+		if j == m-1 {
+			t.AT[j][n].SetInt64(1)
+		}
+	}
+	t.G = newMat(alpha, r)
+	for i := 0; i < n; i++ {
+		f := big.NewRat(1, 1)
+		for l := 0; l < n; l++ {
+			if l != i {
+				f.Mul(f, new(big.Rat).Sub(points[i], points[l]))
+			}
+		}
+		for k := 0; k < r; k++ {
+			t.G[i][k].Quo(pow(points[i], k), f)
+		}
+	}
+	t.G[n][r-1].SetInt64(1)
+	// BT: for every input l, column l of B (row l of BT transposed) solves
+	// sum_i AT[j][i]*G[i][k]*B[i][l] = [l == j+k] for all j < m, k < r.
+	sys := newMat(m*r, alpha)
+	for j := 0; j < m; j++ {
+		for k := 0; k < r; k++ {
+			for i := 0; i < alpha; i++ {
+				sys[j*r+k][i].Mul(t.AT[j][i], t.G[i][k])
+			}
+		}
+	}
+	t.BT = newMat(alpha, alpha)
+	for l := 0; l < alpha; l++ {
+		rhs := make([]*big.Rat, m*r)
+		for j := 0; j < m; j++ {
+			for k := 0; k < r; k++ {
+				rhs[j*r+k] = big.NewRat(0, 1)
+				if j+k == l {
+					rhs[j*r+k].SetInt64(1)
+				}
+			}
+		}
+		x, err := solve(sys, rhs)
+		if err != nil {
+			return nil, fmt.Errorf("cooktoom: F(%d,%d): input %d: %w", m, r, l, err)
+		}
+		for i := 0; i < alpha; i++ {
+			t.BT[i][l] = x[i]
+		}
+	}
+	if err := t.check(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// check verifies the identity of the package comment coefficient by
+// coefficient: sum_i AT[j][i]*G[i][k]*BT[i][l] = [l == j+k].
+func (t *Transform) check() error {
+	for j := 0; j < t.M; j++ {
+		for k := 0; k < t.R; k++ {
+			for l := 0; l < t.Alpha; l++ {
+				s := new(big.Rat)
+				for i := 0; i < t.Alpha; i++ {
+					p := new(big.Rat).Mul(t.AT[j][i], t.G[i][k])
+					s.Add(s, p.Mul(p, t.BT[i][l]))
+				}
+				want := int64(0)
+				if l == j+k {
+					want = 1
+				}
+				if s.Cmp(big.NewRat(want, 1)) != 0 {
+					return fmt.Errorf("cooktoom: F(%d,%d): coefficient of d[%d]*g[%d] in y[%d] is %v, want %d", t.M, t.R, l, k, j, s, want)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// solve returns x with a*x = b for a consistent system of full column rank
+// (rows >= columns), by exact Gauss-Jordan elimination.
+func solve(a [][]*big.Rat, b []*big.Rat) ([]*big.Rat, error) {
+	rows, cols := len(a), len(a[0])
+	aug := make([][]*big.Rat, rows)
+	for i := range aug {
+		aug[i] = make([]*big.Rat, cols+1)
+		for j := 0; j < cols; j++ {
+			aug[i][j] = new(big.Rat).Set(a[i][j])
+		}
+		aug[i][cols] = new(big.Rat).Set(b[i])
+	}
+	r := 0
+	for c := 0; c < cols; c++ {
+		p := -1
+		for i := r; i < rows; i++ {
+			if aug[i][c].Sign() != 0 {
+				p = i
+				break
+			}
+		}
+		if p < 0 {
+			return nil, fmt.Errorf("rank deficient at column %d", c)
+		}
+		aug[r], aug[p] = aug[p], aug[r]
+		inv := new(big.Rat).Inv(aug[r][c])
+		for j := c; j <= cols; j++ {
+			aug[r][j].Mul(aug[r][j], inv)
+		}
+		for i := 0; i < rows; i++ {
+			if i == r || aug[i][c].Sign() == 0 {
+				continue
+			}
+			f := new(big.Rat).Set(aug[i][c])
+			for j := c; j <= cols; j++ {
+				aug[i][j].Sub(aug[i][j], new(big.Rat).Mul(f, aug[r][j]))
+			}
+		}
+		r++
+	}
+	for i := r; i < rows; i++ {
+		if aug[i][cols].Sign() != 0 {
+			return nil, fmt.Errorf("inconsistent system")
+		}
+	}
+	x := make([]*big.Rat, cols)
+	for c := 0; c < cols; c++ {
+		x[c] = aug[c][cols]
+	}
+	return x, nil
+}
+
+func newMat(r, c int) [][]*big.Rat {
+	m := make([][]*big.Rat, r)
+	for i := range m {
+		m[i] = make([]*big.Rat, c)
+		for j := range m[i] {
+			m[i][j] = new(big.Rat)
+		}
+	}
+	return m
+}
+
+func pow(x *big.Rat, e int) *big.Rat {
+	p := big.NewRat(1, 1)
+	for range e {
+		p.Mul(p, x)
+	}
+	return p
+}
+
+// Float64 returns m as float64 values.
+func Float64(m [][]*big.Rat) [][]float64 {
+	out := make([][]float64, len(m))
+	for i, row := range m {
+		out[i] = make([]float64, len(row))
+		for j, v := range row {
+			out[i][j], _ = v.Float64()
+		}
+	}
+	return out
+}

@@ -1,0 +1,338 @@
+package tensor
+
+// This file implements stride-1 convolutions by Winograd's minimal
+// filtering algorithm F(4x4, r x r) (Lavin and Gray, "Fast Algorithms for
+// Convolutional Neural Networks", 2016): F(4x4, 3x3) on 6x6 input tiles for
+// 3x3 kernels (36 multiplications per 16 outputs instead of 144) and
+// F(4x4, 5x5) on 8x8 tiles for 5x5 kernels (64 instead of 400). The
+// transform matrices come from package internal/cooktoom (points 0, +-1,
+// +-2 and, for 8x8 tiles, +-1/2), so the algorithms trade a few float32
+// rounding steps for the multiplications: on random data the error is
+// ~5e-6 of the largest output (see cooktoom's TestFloat32Error), against
+// ~1e-7 for the direct sums.
+//
+// Channels are the vector lanes: each image is converted to a zero-padded
+// HWC image (8x8 register transposes), so that every 1-D transform works on
+// 8 channels at a time with unit-stride loads:
+//
+//	hwc      Hp x Wp x C              padded input, HWC
+//	tt       alpha x Wp x C           one tile row transformed along y (BT)
+//	v        alpha^2 x Tp x C         tiles transformed along x too: V[point][tile][c]
+//	m        alpha^2 x Tp x Cp        V[point] * U[point]: one GEMM per point over c
+//	z        4 x alpha x TW x Cp      one tile row inverse-transformed along y (AT)
+//	o        4*TH x 4*TW x Cout       output tiles inverse-transformed along x, HWC
+//
+// then transposed back to CHW. U[point] = (G w G^T)[point] is the
+// transformed filter bank, Cin x Cp (output channels padded to a multiple of
+// 16 with zeros), computed once per call in float64. Tp is the number of
+// tiles rounded up to a multiple of 6 (the GEMM kernel's row block; the
+// extra rows hold stale values that only reach dropped outputs). Each image
+// is one task with its own buffers, so results do not depend on the number
+// of workers.
+
+import (
+	"math/big"
+
+	"github.com/autosnn/autosnn/search/tensor/internal/cooktoom"
+)
+
+// winoM is the output tile size of the Winograd algorithms.
+const winoM = 4
+
+// xformID names one generated 1-D transform.
+type xformID int
+
+const (
+	xfIn6    xformID = iota // BT of F(4,3): 6 -> 6
+	xfOut4x6                // AT of F(4,3): 6 -> 4
+	xfIn8                   // BT of F(4,5): 8 -> 8
+	xfOut4x8                // AT of F(4,5): 8 -> 4
+	numXforms
+)
+
+// winoAlgo is one algorithm F(4x4, r x r).
+type winoAlgo struct {
+	r, alpha int
+	in, out  xformID
+	g        []float64 // alpha x r filter transform
+}
+
+// winoTables holds the algorithms and the float32 matrices of the
+// transforms (rows of outputs, columns of inputs). It is built once at
+// package initialisation and never modified.
+var winoTables = newWinoTables()
+
+type winoTableSet struct {
+	k3, k5 winoAlgo
+	mats   [numXforms][][]float32
+}
+
+func newWinoTables() *winoTableSet {
+	t43, err := cooktoom.New(4, 3, cooktoom.Points6())
+	if err != nil {
+		panic(err)
+	}
+	t45, err := cooktoom.New(4, 5, cooktoom.Points8())
+	if err != nil {
+		panic(err)
+	}
+	ts := &winoTableSet{
+		k3: winoAlgo{r: 3, alpha: 6, in: xfIn6, out: xfOut4x6, g: flat64(cooktoom.Float64(t43.G))},
+		k5: winoAlgo{r: 5, alpha: 8, in: xfIn8, out: xfOut4x8, g: flat64(cooktoom.Float64(t45.G))},
+	}
+	ts.mats[xfIn6] = mat32(t43.BT)
+	ts.mats[xfOut4x6] = mat32(t43.AT)
+	ts.mats[xfIn8] = mat32(t45.BT)
+	ts.mats[xfOut4x8] = mat32(t45.AT)
+	return ts
+}
+
+func flat64(m [][]float64) []float64 {
+	var out []float64
+	for _, row := range m {
+		out = append(out, row...)
+	}
+	return out
+}
+
+func mat32(m [][]*big.Rat) [][]float32 {
+	f := cooktoom.Float64(m)
+	out := make([][]float32, len(f))
+	for i, row := range f {
+		out[i] = make([]float32, len(row))
+		for j, v := range row {
+			out[i][j] = float32(v)
+		}
+	}
+	return out
+}
+
+// winoKernels are the inner loops of the Winograd path (see winoKernelsGo
+// for their contracts).
+type winoKernels struct {
+	xform     func(id xformID, src []float32, sstride int, dst []float32, dstride, n1, n2, s2src, s2dst int)
+	gemm      func(groups, k int, a []float32, lda int, b, c []float32, ldc int)
+	transpose func(src []float32, sstride int, dst []float32, dstride, bi, bj int)
+}
+
+// winoKernelsGo are the portable Winograd kernels.
+var winoKernelsGo = &winoKernels{xform: xformGo, gemm: winoGemmGo, transpose: transpose8Go}
+
+// xformGo applies transform id: for o2 < n2 and o1 < n1 and lane l < 8, with
+// s = o2*s2src + o1*8 + l and d = o2*s2dst + o1*8 + l, it sets dst[d +
+// j*dstride] = sum_i mat[j][i] * src[s + i*sstride]. Strides are in floats.
+func xformGo(id xformID, src []float32, sstride int, dst []float32, dstride, n1, n2, s2src, s2dst int) {
+	mat := winoTables.mats[id]
+	var in [8]float32
+	for o2 := 0; o2 < n2; o2++ {
+		for o1 := 0; o1 < n1; o1++ {
+			for l := 0; l < 8; l++ {
+				s, d := o2*s2src+o1*8+l, o2*s2dst+o1*8+l
+				for i := range mat[0] {
+					in[i] = src[s+i*sstride]
+				}
+				for j, row := range mat {
+					var acc float32
+					for i, c := range row {
+						acc += c * in[i]
+					}
+					dst[d+j*dstride] = acc
+				}
+			}
+		}
+	}
+}
+
+// winoGemmGo sets C[6g+i][0:16] = sum_{p<k} A[6g+i][p] * B[p][0:16] for g <
+// groups and i < 6; A and C are row-major with row strides lda and ldc, B is
+// k x 16 contiguous.
+func winoGemmGo(groups, k int, a []float32, lda int, b, c []float32, ldc int) {
+	for row := 0; row < 6*groups; row++ {
+		var acc [16]float32
+		for p := 0; p < k; p++ {
+			av := a[row*lda+p]
+			for j, bv := range b[p*16 : p*16+16] {
+				acc[j] += av * bv
+			}
+		}
+		copy(c[row*ldc:row*ldc+16], acc[:])
+	}
+}
+
+// transpose8Go sets dst[j*dstride+i] = src[i*sstride+j] for i < 8*bi, j <
+// 8*bj (strides in floats).
+func transpose8Go(src []float32, sstride int, dst []float32, dstride, bi, bj int) {
+	for i := 0; i < 8*bi; i++ {
+		for j := 0; j < 8*bj; j++ {
+			dst[j*dstride+i] = src[i*sstride+j]
+		}
+	}
+}
+
+// winoAlgoFor returns the Winograd algorithm for a convolution shape and
+// whether there is one: stride 1, a square 3x3 or 5x5 kernel, and input and
+// output channels multiples of 8 (the vector lanes).
+func winoAlgoFor(s ConvShape) (*winoAlgo, bool) {
+	if s.Stride != 1 || s.KH != s.KW || s.Cin%8 != 0 || s.Cout%8 != 0 {
+		return nil, false
+	}
+	switch s.KH {
+	case 3:
+		return &winoTables.k3, true
+	case 5:
+		return &winoTables.k5, true
+	}
+	return nil, false
+}
+
+// winoDims are the sizes of one image's Winograd buffers (see the file
+// comment).
+type winoDims struct {
+	oh, ow, th, tw, tiles, tp, hp, wp, cp, panels int
+}
+
+func newWinoDims(s ConvShape, a *winoAlgo) winoDims {
+	var d winoDims
+	d.oh, d.ow = s.OutH(), s.OutW()
+	d.th, d.tw = (d.oh+winoM-1)/winoM, (d.ow+winoM-1)/winoM
+	d.tiles = d.th * d.tw
+	d.tp = roundUp(d.tiles, 6)
+	d.hp, d.wp = d.th*winoM+a.r-1, d.tw*winoM+a.r-1
+	d.cp = roundUp(s.Cout, 16)
+	d.panels = d.cp / 16
+	return d
+}
+
+// winoJob is one Winograd convolution: one task per image.
+type winoJob struct {
+	s    ConvShape
+	a    *winoAlgo
+	d    winoDims
+	k    *winoKernels
+	x, y []float32
+	u    []float32 // transformed filters, alpha^2 x panels x Cin x 16
+	w    []float32 // filters (filter task only)
+}
+
+// winoConv computes y = conv(x, w) for a shape accepted by winoAlgoFor.
+func (st *state) winoConv(s ConvShape, a *winoAlgo, k *winoKernels, x, w, y []float32) {
+	j := &st.winoJob
+	d := newWinoDims(s, a)
+	st.wu = grow(st.wu, a.alpha*a.alpha*d.panels*s.Cin*16)
+	*j = winoJob{s: s, a: a, d: d, k: k, x: x, y: y, u: st.wu, w: w}
+	st.parallel(s.Cout, (*winoFilterJob)(j))
+	st.parallel(s.N, j)
+	*j = winoJob{}
+}
+
+// winoFilterJob computes the transformed filters of one output channel per
+// task: U[point][co/16][ci][co%16] = (G w[co][ci] G^T)[point], in float64.
+type winoFilterJob winoJob
+
+func (j *winoFilterJob) run(_ *state, _, co int) {
+	s, a := j.s, j.a
+	r, al := a.r, a.alpha
+	var tmp [8 * 5]float64
+	pn, lane := co/16, co%16
+	for ci := 0; ci < s.Cin; ci++ {
+		g := j.w[(co*s.Cin+ci)*r*r : (co*s.Cin+ci+1)*r*r]
+		for i := 0; i < al; i++ {
+			for kx := 0; kx < r; kx++ {
+				var acc float64
+				for ky := 0; ky < r; ky++ {
+					acc += a.g[i*r+ky] * float64(g[ky*r+kx])
+				}
+				tmp[i*r+kx] = acc
+			}
+		}
+		for i := 0; i < al; i++ {
+			for jj := 0; jj < al; jj++ {
+				var acc float64
+				for kx := 0; kx < r; kx++ {
+					acc += tmp[i*r+kx] * a.g[jj*r+kx]
+				}
+				j.u[(((i*al+jj)*j.d.panels+pn)*s.Cin+ci)*16+lane] = float32(acc)
+			}
+		}
+	}
+	// The padding lanes of the last panel stay zero: the channel past
+	// Cout of each panel is written by no task, so the first task of the
+	// panel clears them.
+	if lane == 0 && j.d.cp > s.Cout && pn == j.d.panels-1 {
+		for pt := 0; pt < al*al; pt++ {
+			for ci := 0; ci < s.Cin; ci++ {
+				base := ((pt*j.d.panels+pn)*s.Cin + ci) * 16
+				clear(j.u[base+s.Cout%16 : base+16])
+			}
+		}
+	}
+}
+
+func (j *winoJob) run(st *state, worker, n int) {
+	s, a, d, k := j.s, j.a, j.d, j.k
+	b := st.bufs[worker]
+	al, c, co := a.alpha, s.Cin, s.Cout
+	pad := s.Pad
+	// Padded HWC input.
+	b.whwc = grow(b.whwc, d.hp*d.wp*c)
+	hwc := b.whwc
+	clear(hwc[:pad*d.wp*c])
+	clear(hwc[(pad+s.H)*d.wp*c:])
+	x := j.x[n*c*s.H*s.W : (n+1)*c*s.H*s.W]
+	w8 := s.W &^ 7
+	for yy := 0; yy < s.H; yy++ {
+		row := hwc[(yy+pad)*d.wp*c : (yy+pad+1)*d.wp*c]
+		clear(row[:pad*c])
+		clear(row[(pad+s.W)*c:])
+		if w8 > 0 {
+			k.transpose(x[yy*s.W:], s.H*s.W, row[pad*c:], c, c/8, w8/8)
+		}
+		for xx := w8; xx < s.W; xx++ {
+			for ch := 0; ch < c; ch++ {
+				row[(pad+xx)*c+ch] = x[(ch*s.H+yy)*s.W+xx]
+			}
+		}
+	}
+	// Input transform, one tile row at a time.
+	rowLen := d.wp * c
+	b.wt = grow(b.wt, al*rowLen)
+	b.wv = grow(b.wv, al*al*d.tp*c)
+	for ty := 0; ty < d.th; ty++ {
+		k.xform(a.in, hwc[ty*winoM*rowLen:], rowLen, b.wt, rowLen, rowLen/8, 1, 0, 0)
+		for kk := 0; kk < al; kk++ {
+			k.xform(a.in, b.wt[kk*rowLen:], c, b.wv[kk*al*d.tp*c+ty*d.tw*c:], d.tp*c, c/8, d.tw, winoM*c, c)
+		}
+	}
+	// One GEMM per transform-domain point.
+	b.wm = grow(b.wm, al*al*d.tp*d.cp)
+	for pt := 0; pt < al*al; pt++ {
+		for pn := 0; pn < d.panels; pn++ {
+			k.gemm(d.tp/6, c, b.wv[pt*d.tp*c:], c, j.u[(pt*d.panels+pn)*c*16:], b.wm[pt*d.tp*d.cp+pn*16:], d.cp)
+		}
+	}
+	// Output transform, one tile row at a time, into an HWC image.
+	zRow := d.tw * d.cp
+	b.wz = grow(b.wz, winoM*al*zRow)
+	ow4 := d.tw * winoM
+	b.wo = grow(b.wo, d.th*winoM*ow4*co)
+	for ty := 0; ty < d.th; ty++ {
+		k.xform(a.out, b.wm[ty*zRow:], al*d.tp*d.cp, b.wz, al*zRow, zRow/8, al, d.tp*d.cp, zRow)
+		for rr := 0; rr < winoM; rr++ {
+			k.xform(a.out, b.wz[rr*al*zRow:], zRow, b.wo[(ty*winoM+rr)*ow4*co:], co, co/8, d.tw, d.cp, winoM*co)
+		}
+	}
+	// HWC -> CHW.
+	y := j.y[n*co*d.oh*d.ow : (n+1)*co*d.oh*d.ow]
+	o8 := d.ow &^ 7
+	for oy := 0; oy < d.oh; oy++ {
+		src := b.wo[oy*ow4*co:]
+		if o8 > 0 {
+			k.transpose(src, co, y[oy*d.ow:], d.oh*d.ow, o8/8, co/8)
+		}
+		for ox := o8; ox < d.ow; ox++ {
+			for ch := 0; ch < co; ch++ {
+				y[(ch*d.oh+oy)*d.ow+ox] = src[ox*co+ch]
+			}
+		}
+	}
+}

@@ -1,0 +1,208 @@
+package tensor
+
+import (
+	"bytes"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// winoCases are shapes the Winograd path accepts: 3x3 and 5x5 kernels,
+// same and other paddings, sizes that are and are not multiples of the
+// 4x4 output tile and of the 8-pixel transpose blocks, ragged output
+// channel panels (Cout 8, 24) and the AutoSNN cell shapes.
+var winoCases = []ConvShape{
+	{N: 2, Cin: 8, H: 8, W: 8, Cout: 8, KH: 3, KW: 3, Stride: 1, Pad: 1},
+	{N: 2, Cin: 16, H: 7, W: 13, Cout: 24, KH: 3, KW: 3, Stride: 1, Pad: 1},
+	{N: 1, Cin: 8, H: 9, W: 10, Cout: 16, KH: 3, KW: 3, Stride: 1, Pad: 0},
+	{N: 1, Cin: 8, H: 6, W: 6, Cout: 8, KH: 3, KW: 3, Stride: 1, Pad: 2},
+	{N: 2, Cin: 16, H: 32, W: 32, Cout: 16, KH: 3, KW: 3, Stride: 1, Pad: 1},
+	{N: 2, Cin: 8, H: 8, W: 8, Cout: 8, KH: 5, KW: 5, Stride: 1, Pad: 2},
+	{N: 2, Cin: 24, H: 11, W: 5, Cout: 8, KH: 5, KW: 5, Stride: 1, Pad: 2},
+	{N: 1, Cin: 8, H: 12, W: 9, Cout: 16, KH: 5, KW: 5, Stride: 1, Pad: 0},
+	{N: 1, Cin: 16, H: 28, W: 28, Cout: 16, KH: 5, KW: 5, Stride: 1, Pad: 2},
+	{N: 2, Cin: 32, H: 16, W: 16, Cout: 32, KH: 5, KW: 5, Stride: 1, Pad: 2},
+	{N: 2, Cin: 64, H: 8, W: 8, Cout: 64, KH: 5, KW: 5, Stride: 1, Pad: 2},
+}
+
+// winoTol is the allowed error of the Winograd convolutions relative to
+// the largest output magnitude (cooktoom's TestFloat32Error measures
+// ~5e-6 for both algorithms on random data).
+const winoTol = 3e-5
+
+// maxRelErr returns max |got-want| / max |want|, or +Inf when got has a
+// NaN.
+func maxRelErr(got []float32, want []float64) float64 {
+	var e, m float64
+	for i, w := range want {
+		g := float64(got[i])
+		if math.IsNaN(g) {
+			return math.Inf(1)
+		}
+		e = math.Max(e, math.Abs(g-w))
+		m = math.Max(m, math.Abs(w))
+	}
+	return e / math.Max(m, 1e-30)
+}
+
+func winoKernelSets() map[string]*winoKernels {
+	sets := map[string]*winoKernels{"go": winoKernelsGo}
+	if k, ok := asmKernels(); ok && k.wino != nil {
+		sets["asm"] = k.wino
+	}
+	return sets
+}
+
+func TestWinogradConv(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for name, wk := range winoKernelSets() {
+		ws := newWorkspace(2, goKernels)
+		for _, s := range winoCases {
+			t.Run(name+"/"+s.String(), func(t *testing.T) {
+				a, ok := winoAlgoFor(s)
+				if !ok {
+					t.Fatalf("winoAlgoFor(%v) = false, want true", s)
+				}
+				x, w := randSlice(r, s.XLen()), randSlice(r, s.WLen())
+				y := randSlice(r, s.YLen()) // garbage must be overwritten
+				ws.s.winoConv(s, a, wk, x, w, y)
+				e := maxRelErr(y, convDirect64(s, x, w))
+				t.Logf("max error %.3g of the largest output", e)
+				if e > winoTol {
+					t.Errorf("max error %.3g of the largest output, want <= %.3g", e, winoTol)
+				}
+			})
+		}
+		ws.Close()
+	}
+}
+
+// TestWinogradDeterministic checks that the Winograd path gives the same
+// bits for any number of workers, and through Conv2DBackwardData.
+func TestWinogradDeterministic(t *testing.T) {
+	k, ok := asmKernels()
+	if !ok || k.wino == nil {
+		t.Skip("no Winograd kernels on this build")
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, s := range winoCases {
+		x, w := randSlice(r, s.XLen()), randSlice(r, s.WLen())
+		var ref []float32
+		for _, workers := range []int{1, 2, 3} {
+			ws := newWorkspace(workers, k)
+			a, _ := winoAlgoFor(s)
+			y := make([]float32, s.YLen())
+			ws.s.winoConv(s, a, k.wino, x, w, y)
+			ws.Close()
+			if ref == nil {
+				ref = y
+				continue
+			}
+			if d := cmp.Diff(ref, y); d != "" {
+				t.Errorf("%v: %d workers differ from 1 (-1 +%d):\n%.300s", s, workers, workers, d)
+			}
+		}
+	}
+}
+
+func TestWinogradAlgoFor(t *testing.T) {
+	for _, c := range []struct {
+		s    ConvShape
+		want bool
+	}{
+		{ConvShape{N: 1, Cin: 16, H: 8, W: 8, Cout: 16, KH: 3, KW: 3, Stride: 1, Pad: 1}, true},
+		{ConvShape{N: 1, Cin: 16, H: 8, W: 8, Cout: 16, KH: 5, KW: 5, Stride: 1, Pad: 2}, true},
+		{ConvShape{N: 1, Cin: 16, H: 8, W: 8, Cout: 16, KH: 3, KW: 3, Stride: 2, Pad: 1}, false},
+		{ConvShape{N: 1, Cin: 3, H: 8, W: 8, Cout: 16, KH: 3, KW: 3, Stride: 1, Pad: 1}, false},
+		{ConvShape{N: 1, Cin: 16, H: 8, W: 8, Cout: 12, KH: 3, KW: 3, Stride: 1, Pad: 1}, false},
+		{ConvShape{N: 1, Cin: 16, H: 8, W: 8, Cout: 16, KH: 1, KW: 1, Stride: 1, Pad: 0}, false},
+		{ConvShape{N: 1, Cin: 16, H: 8, W: 8, Cout: 16, KH: 3, KW: 5, Stride: 1, Pad: 1}, false},
+	} {
+		if _, got := winoAlgoFor(c.s); got != c.want {
+			t.Errorf("winoAlgoFor(%v) = %v, want %v", c.s, got, c.want)
+		}
+	}
+}
+
+// TestWinogradKernelsAsmMatchGo compares each assembly kernel with its Go
+// reference: transposes bit for bit, transforms and GEMM to float
+// tolerance (fused multiply-adds).
+func TestWinogradKernelsAsmMatchGo(t *testing.T) {
+	k, ok := asmKernels()
+	if !ok || k.wino == nil {
+		t.Skip("no Winograd kernels on this build")
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	for id := xformID(0); id < numXforms; id++ {
+		mat := winoTables.mats[id]
+		ins, outs := len(mat[0]), len(mat)
+		n1, n2, sstride, dstride := 3, 2, 29, 31
+		s2src, s2dst := sstride*ins+5, dstride*outs+3
+		src := randSlice(r, (n2-1)*s2src+n1*8+(ins-1)*sstride)
+		got := make([]float32, (n2-1)*s2dst+n1*8+(outs-1)*dstride)
+		want := make([]float32, len(got))
+		k.wino.xform(id, src, sstride, got, dstride, n1, n2, s2src, s2dst)
+		winoKernelsGo.xform(id, src, sstride, want, dstride, n1, n2, s2src, s2dst)
+		if d := cmp.Diff(want, got, cmpApprox(1e-5)); d != "" {
+			t.Errorf("transform %d (-go +asm):\n%.500s", id, d)
+		}
+	}
+	t.Run("gemm", func(t *testing.T) {
+		groups, kk, lda, ldc := 3, 21, 23, 35
+		a, b := randSlice(r, 6*groups*lda), randSlice(r, kk*16)
+		got, want := make([]float32, 6*groups*ldc), make([]float32, 6*groups*ldc)
+		k.wino.gemm(groups, kk, a, lda, b, got, ldc)
+		winoKernelsGo.gemm(groups, kk, a, lda, b, want, ldc)
+		if d := cmp.Diff(want, got, cmpApprox(1e-5)); d != "" {
+			t.Errorf("gemm (-go +asm):\n%.500s", d)
+		}
+	})
+	t.Run("transpose", func(t *testing.T) {
+		bi, bj, ls, ld := 2, 3, 27, 19
+		src := randSlice(r, (8*bi-1)*ls+8*bj)
+		got, want := make([]float32, (8*bj-1)*ld+8*bi), make([]float32, (8*bj-1)*ld+8*bi)
+		k.wino.transpose(src, ls, got, ld, bi, bj)
+		winoKernelsGo.transpose(src, ls, want, ld, bi, bj)
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("transpose (-go +asm):\n%.500s", d)
+		}
+	})
+}
+
+// cmpApprox compares float32 values to a relative tolerance (absolute
+// below 1).
+func cmpApprox(tol float64) cmp.Option {
+	return cmp.Comparer(func(a, b float32) bool {
+		return math.Abs(float64(a)-float64(b)) <= tol*math.Max(1, math.Abs(float64(a)))
+	})
+}
+
+// TestWinogradAssemblyUpToDate fails when winograd_amd64.s differs from
+// what internal/wingen generates. -short skips it (it builds the
+// generator).
+func TestWinogradAssemblyUpToDate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped in -short mode")
+	}
+	out := filepath.Join(t.TempDir(), "winograd_amd64.s")
+	cmd := exec.Command("go", "run", "./internal/wingen", "-out", out)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("running the generator: %v\n%s", err, msg)
+	}
+	want, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile("winograd_amd64.s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Error("winograd_amd64.s is stale: run go generate ./search/tensor")
+	}
+}
