@@ -46,6 +46,12 @@ type fusedStage struct {
 	scratch     []*fusedScratch
 	nnz         [2]atomic.Int64 // per term: nonzero inputs counted so far in this call
 	last        bool            // the stage's last forward took the fused path
+
+	// A relay stage whose only projection is a 2x2 stride-2 max-pool of a
+	// spike map (pool set) runs as one pass without the window indices
+	// the layer saves for its backward pass, into its own output y.
+	pool bool
+	y    nn.Tensor
 }
 
 // fusedTerm is one incoming projection of a fused stage: a spike
@@ -87,6 +93,14 @@ type fusedScratch struct {
 // checkFused reports whether st has the fused shape; it is called once per
 // stage.
 func (s *segment) checkFused(st *stage) bool {
+	if st.neuron == nil && st.relu == nil && len(st.projs) == 1 && len(st.static) == 0 && st.bias == nil {
+		m := st.projs[0]
+		if p := m.maxp; p != nil && len(m.layers) == 1 && p.K == 2 && p.Stride == 2 && spikeSource(s.g, m.e.Src) {
+			st.fz.pool = true
+			return true
+		}
+		return false
+	}
 	if st.neuron == nil || len(st.static) > 0 || st.bias != nil || len(st.dynamic) == 0 || len(st.dynamic) > 2 {
 		return false
 	}
@@ -147,7 +161,13 @@ func (s *segment) forwardFused(st *stage) bool {
 		fz.checked = true
 		fz.ok = s.checkFused(st)
 	}
-	if !fz.ok || !st.neuron.Evaluating() {
+	if !fz.ok {
+		return false
+	}
+	if fz.pool {
+		return s.forwardPool(st)
+	}
+	if !st.neuron.Evaluating() {
 		return false
 	}
 	for i := range fz.terms {
@@ -394,4 +414,89 @@ func fusedStepGo(a, b, v, y []float32, fc *fusedConsts) int64 {
 		}
 	}
 	return count
+}
+
+// maxPool2x2Go pools q row pairs of width w (even) 2x2 with stride 2 into
+// out with nn.MaxPool2d's rule (first maximum in the window order (0,0),
+// (0,1), (1,0), (1,1)) and returns the number of nonzero outputs.
+func maxPool2x2Go(in, out []float32, q, w int) int64 {
+	var count int64
+	ow := w / 2
+	for r := range q {
+		r0, r1 := in[2*r*w:(2*r+1)*w], in[(2*r+1)*w:(2*r+2)*w]
+		o := out[r*ow : (r+1)*ow]
+		for j := range o {
+			best := r0[2*j]
+			if v := r0[2*j+1]; v > best {
+				best = v
+			}
+			if v := r1[2*j]; v > best {
+				best = v
+			}
+			if v := r1[2*j+1]; v > best {
+				best = v
+			}
+			o[j] = best
+			if best != 0 {
+				count++
+			}
+		}
+	}
+	return count
+}
+
+// forwardPool runs a max-pool relay stage in evaluation mode (the
+// segment's layers are, so nothing will ask the max-pool layer for a
+// backward pass): planes are pooled in chunks shared out to the workers,
+// the output is bit-identical to the layer's and so is the count of
+// nonzero outputs the stage reports.
+func (s *segment) forwardPool(st *stage) bool {
+	fz := st.fz
+	x := s.output(st.projs[0].e.Src)
+	if !s.eval || x == nil || len(x.Shape) != 5 || len(x.Data) != x.Len() {
+		return false
+	}
+	h, w := x.Shape[3], x.Shape[4]
+	if h < 2 || w < 2 || h%2 != 0 || w%2 != 0 {
+		return false
+	}
+	planes := x.Shape[0] * x.Shape[1] * x.Shape[2]
+	fz.y.Shape = append(fz.y.Shape[:0], x.Shape[0], x.Shape[1], x.Shape[2], h/2, w/2)
+	fz.y.Data = growF32(fz.y.Data, planes*h*w/4)
+	per := max(1, 16384/(h*w)) // planes per task
+	tasks := (planes + per - 1) / per
+	nw := min(s.env.WS.Workers(), tasks)
+	counts := make([]int64, nw)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for wk := range nw {
+		work := func() {
+			var c int64
+			for {
+				t := int(next.Add(1) - 1)
+				if t >= tasks {
+					break
+				}
+				lo, hi := t*per, min((t+1)*per, planes)
+				c += maxPool2x2(x.Data[lo*h*w:hi*h*w], fz.y.Data[lo*h*w/4:hi*h*w/4], (hi-lo)*h/2, w)
+			}
+			counts[wk] = c
+		}
+		if wk == nw-1 {
+			work()
+			continue
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); work() }()
+	}
+	wg.Wait()
+	var spikes int64
+	for _, c := range counts {
+		spikes += c
+	}
+	st.spikes = spikes
+	st.cur = nil
+	st.out = &fz.y
+	fz.last = true
+	return true
 }

@@ -32,3 +32,27 @@ func fusedStep(a, b, v, y []float32, fc *fusedConsts) int64 {
 	}
 	return count + fusedStepGo(a[m:], bt, v[m:], y[m:], fc)
 }
+
+//go:noescape
+func maxPool2x2AVX2(in, out *float32, q, w int) int64
+
+// maxPool2x2 pools q row pairs of width w (even) of a spike map 2x2 with
+// stride 2 into out (q*w/2 values) and returns the number of nonzero
+// outputs; AVX2 for the widths the kernel takes, the Go loop otherwise.
+func maxPool2x2(in, out []float32, q, w int) int64 {
+	if q == 0 {
+		return 0
+	}
+	_, _ = in[2*q*w-1], out[q*w/2-1]
+	var count int64
+	switch {
+	case !hasFusedAVX2:
+	case w%16 == 0:
+		return maxPool2x2AVX2(&in[0], &out[0], q, w)
+	case w == 8 && q >= 2:
+		e := q &^ 1
+		count = maxPool2x2AVX2(&in[0], &out[0], e, w)
+		in, out, q = in[2*e*w:], out[e*w/2:], q-e
+	}
+	return count + maxPool2x2Go(in, out, q, w)
+}

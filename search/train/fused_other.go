@@ -6,3 +6,7 @@ package train
 func fusedStep(a, b, v, y []float32, fc *fusedConsts) int64 {
 	return fusedStepGo(a, b, v, y, fc)
 }
+
+// maxPool2x2 pools q row pairs of width w (even) 2x2 with stride 2
+// (portable).
+func maxPool2x2(in, out []float32, q, w int) int64 { return maxPool2x2Go(in, out, q, w) }

@@ -69,14 +69,16 @@ type fusedCase struct {
 
 var fusedCases = []fusedCase{
 	// Every SNN_1 block choice at every position kind: equal-channel and
-	// channel-changing positions, before a pool and after one.
-	{"snn1", []string{"SCB_k3", "SCB_k5", "SRB_k3", "SRB_k5", "skip"}, "plif", 8, 16, 8},
-	{"snn1", []string{"SRB_k5", "skip", "SCB_k3", "skip", "SRB_k3"}, "plif", 8, 16, 8},
-	{"snn1", []string{"skip", "SRB_k3", "SRB_k5", "SCB_k5", "SCB_k3"}, "plif", 8, 16, 8},
-	{"snn1", []string{"SRB_k3", "SRB_k3", "SRB_k3", "SRB_k3", "SRB_k3"}, "lif", 8, 16, 10},
-	{"snn1", []string{"SCB_k5", "SRB_k5", "skip", "SRB_k5", "SCB_k3"}, "if", 8, 16, 8},
-	// Odd sizes: channel rows not a multiple of 8 (Go tails), 4 channels.
-	{"snn1", []string{"SRB_k5", "SCB_k3", "SRB_k3", "skip", "SCB_k5"}, "plif", 4, 12, 9},
+	// channel-changing positions, before a pool and after one. The counts
+	// include the three max-pool relays (input widths 16, 8 and 4).
+	{"snn1", []string{"SCB_k3", "SCB_k5", "SRB_k3", "SRB_k5", "skip"}, "plif", 8, 16, 11},
+	{"snn1", []string{"SRB_k5", "skip", "SCB_k3", "skip", "SRB_k3"}, "plif", 8, 16, 11},
+	{"snn1", []string{"skip", "SRB_k3", "SRB_k5", "SCB_k5", "SCB_k3"}, "plif", 8, 16, 11},
+	{"snn1", []string{"SRB_k3", "SRB_k3", "SRB_k3", "SRB_k3", "SRB_k3"}, "lif", 8, 16, 13},
+	{"snn1", []string{"SCB_k5", "SRB_k5", "skip", "SRB_k5", "SCB_k3"}, "if", 8, 16, 11},
+	// Odd sizes: channel rows not a multiple of 8 (Go tails), 4 channels;
+	// max-pools of widths 12 (Go loop) and 6, not of the odd 3x3 map.
+	{"snn1", []string{"SRB_k5", "SCB_k3", "SRB_k3", "skip", "SCB_k5"}, "plif", 4, 12, 11},
 	// Stride-2 blocks (not fused: dense strided conv) mixed with fused ones,
 	// an average-pool + neuron macro and a GAP macro.
 	{"snn3", []string{"SRB_k3", "SRB_k3", "SCB_k3", "skip", "SRB_k5", "SCB_k5", "skip", "SRB_k3"}, "plif", 8, 16, -1},
@@ -248,5 +250,44 @@ func TestFusedBackwardRefused(t *testing.T) {
 	dy := &nn.Tensor{Shape: st.out.Shape, Data: make([]float32, len(st.out.Data))}
 	if _, err := st.neuron.Backward(dy); err == nil {
 		t.Errorf("neuron Backward after a fused evaluation forward succeeded, want an error")
+	}
+}
+
+// TestMaxPool2x2MatchesGo checks the AVX2 pool against the Go loop on spike
+// maps of every width the kernel takes and some it does not.
+func TestMaxPool2x2MatchesGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(22, 22))
+	for _, w := range []int{2, 4, 8, 12, 16, 32, 48} {
+		for _, q := range []int{1, 2, 3, 8, 33} {
+			in := make([]float32, 2*q*w)
+			for i := range in {
+				if rng.IntN(5) == 0 {
+					in[i] = 1
+				}
+			}
+			want, got := make([]float32, q*w/2), make([]float32, q*w/2)
+			wc := maxPool2x2Go(in, want, q, w)
+			gc := maxPool2x2(in, got, q, w)
+			if gc != wc {
+				t.Errorf("w %d q %d: %d nonzero outputs, want %d", w, q, gc, wc)
+			}
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("w %d q %d: outputs differ (-want +got):\n%s", w, q, d)
+			}
+			var n int64
+			for i, v := range want {
+				r, j := i/(w/2), i%(w/2)
+				m := max(in[2*r*w+2*j], in[2*r*w+2*j+1], in[(2*r+1)*w+2*j], in[(2*r+1)*w+2*j+1])
+				if v != m {
+					t.Fatalf("w %d q %d: Go output %d is %v, want %v", w, q, i, v, m)
+				}
+				if v != 0 {
+					n++
+				}
+			}
+			if n != wc {
+				t.Errorf("w %d q %d: Go count %d, want %d", w, q, wc, n)
+			}
+		}
 	}
 }

@@ -138,6 +138,7 @@ type segment struct {
 	entryOut  *nn.Tensor
 	entryGrad gradAcc
 	zero      nn.Tensor
+	eval      bool // set by setTraining(false); read by the fused paths (fused.go)
 }
 
 // buildSegment builds the stages of pops (in graph order) of g. Every
@@ -524,6 +525,7 @@ func (s *segment) buffers() []*nn.Param {
 }
 
 func (s *segment) setTraining(training bool) {
+	s.eval = !training
 	for _, l := range s.layers() {
 		l.SetTraining(training)
 	}
