@@ -27,8 +27,8 @@ package tensor
 // 16 with zeros), computed once per call in float64. Tp is the number of
 // tiles rounded up to a multiple of 6 (the GEMM kernel's row block; the
 // extra rows hold stale values that only reach dropped outputs). Each image
-// is one task with its own buffers, so results do not depend on the number
-// of workers.
+// or small group of images (see newWinoDims) is one task with its own
+// buffers, so results do not depend on the number of workers.
 
 import (
 	"math/big"
@@ -185,25 +185,43 @@ func winoAlgoFor(s ConvShape) (*winoAlgo, bool) {
 	return nil, false
 }
 
-// winoDims are the sizes of one image's Winograd buffers (see the file
+// winoDims are the sizes of one task's Winograd buffers (see the file
 // comment).
 type winoDims struct {
-	oh, ow, th, tw, tiles, tp, hp, wp, cp, panels int
+	oh, ow, th, tw, tiles, hp, wp, cp, panels int
+	group                                     int // images per task
+	tp                                        int // rows of V and M: group*tiles rounded up to a multiple of 6
+	groups                                    int // tasks
 }
+
+// winoMinTiles is the number of tiles from which one image fills the GEMM
+// well enough on its own; smaller images are taken a few at a time.
+const winoMinTiles = 32
 
 func newWinoDims(s ConvShape, a *winoAlgo) winoDims {
 	var d winoDims
 	d.oh, d.ow = s.OutH(), s.OutW()
 	d.th, d.tw = (d.oh+winoM-1)/winoM, (d.ow+winoM-1)/winoM
 	d.tiles = d.th * d.tw
-	d.tp = roundUp(d.tiles, 6)
 	d.hp, d.wp = d.th*winoM+a.r-1, d.tw*winoM+a.r-1
 	d.cp = roundUp(s.Cout, 16)
 	d.panels = d.cp / 16
+	// Small images: group enough of them that the GEMM rows (tiles of the
+	// whole group) come in whole blocks of 6 (at most 6 images, since
+	// 6*tiles is a multiple of 6). The grouping depends on the shape only.
+	d.group = 1
+	if d.tiles < winoMinTiles {
+		for d.group < 6 && d.group*d.tiles%6 != 0 {
+			d.group++
+		}
+	}
+	d.group = min(d.group, s.N)
+	d.tp = roundUp(d.group*d.tiles, 6)
+	d.groups = (s.N + d.group - 1) / d.group
 	return d
 }
 
-// winoJob is one Winograd convolution: one task per image.
+// winoJob is one Winograd convolution: one task per group of images.
 type winoJob struct {
 	s    ConvShape
 	a    *winoAlgo
@@ -211,53 +229,81 @@ type winoJob struct {
 	k    *winoKernels
 	x, y []float32
 	u    []float32 // transformed filters, alpha^2 x panels x Cin x 16
-	w    []float32 // filters (filter task only)
 }
 
 // winoConv computes y = conv(x, w) for a shape accepted by winoAlgoFor.
-func (st *state) winoConv(s ConvShape, a *winoAlgo, k *winoKernels, x, w, y []float32) {
+// With flip set, w holds the filters of the convolution whose input
+// gradient this is (s.Cin x s.Cout x r x r), and the filters used are
+// their transposed, flipped copies (see flipFilters).
+func (st *state) winoConv(s ConvShape, a *winoAlgo, k *winoKernels, x, w, y []float32, flip bool) {
 	j := &st.winoJob
 	d := newWinoDims(s, a)
 	st.wu = grow(st.wu, a.alpha*a.alpha*d.panels*s.Cin*16)
-	*j = winoJob{s: s, a: a, d: d, k: k, x: x, y: y, u: st.wu, w: w}
-	st.parallel(s.Cout, (*winoFilterJob)(j))
-	st.parallel(s.N, j)
+	fj := &st.winoFilterJob
+	*fj = winoFilterJob{s: s, a: a, d: d, w: w, u: st.wu, flip: flip}
+	st.parallel(s.Cout, fj)
+	*fj = winoFilterJob{}
+	*j = winoJob{s: s, a: a, d: d, k: k, x: x, y: y, u: st.wu}
+	st.parallel(d.groups, j)
 	*j = winoJob{}
 }
 
 // winoFilterJob computes the transformed filters of one output channel per
-// task: U[point][co/16][ci][co%16] = (G w[co][ci] G^T)[point], in float64.
-type winoFilterJob winoJob
+// task: U[point][co/16][ci][co%16] = (G w[co][ci] G^T)[point], in float64
+// and rounded once. (With G rounded to float32 the rounding of its entries
+// is the same for every filter, and that systematic error survived in
+// sums over many outputs, such as a PLIF time-constant gradient, at ~4e-4.)
+type winoFilterJob struct {
+	s    ConvShape
+	a    *winoAlgo
+	d    winoDims
+	w, u []float32
+	flip bool // w holds the filters of the transposed convolution
+}
 
 func (j *winoFilterJob) run(_ *state, _, co int) {
 	s, a := j.s, j.a
 	r, al := a.r, a.alpha
+	var g [25]float64
 	var tmp [8 * 5]float64
 	pn, lane := co/16, co%16
 	for ci := 0; ci < s.Cin; ci++ {
-		g := j.w[(co*s.Cin+ci)*r*r : (co*s.Cin+ci+1)*r*r]
+		if j.flip {
+			// w is Cin x Cout (of this shape) x r x r, flipped.
+			src := j.w[(ci*s.Cout+co)*r*r : (ci*s.Cout+co+1)*r*r]
+			for i, v := range src {
+				g[r*r-1-i] = float64(v)
+			}
+		} else {
+			for i, v := range j.w[(co*s.Cin+ci)*r*r : (co*s.Cin+ci+1)*r*r] {
+				g[i] = float64(v)
+			}
+		}
 		for i := 0; i < al; i++ {
+			gi := a.g[i*r : i*r+r]
 			for kx := 0; kx < r; kx++ {
 				var acc float64
-				for ky := 0; ky < r; ky++ {
-					acc += a.g[i*r+ky] * float64(g[ky*r+kx])
+				for ky, gv := range gi {
+					acc += gv * g[ky*r+kx]
 				}
 				tmp[i*r+kx] = acc
 			}
 		}
 		for i := 0; i < al; i++ {
+			ti := tmp[i*r : i*r+r]
 			for jj := 0; jj < al; jj++ {
+				gj := a.g[jj*r : jj*r+r]
 				var acc float64
-				for kx := 0; kx < r; kx++ {
-					acc += tmp[i*r+kx] * a.g[jj*r+kx]
+				for kx, tv := range ti {
+					acc += tv * gj[kx]
 				}
 				j.u[(((i*al+jj)*j.d.panels+pn)*s.Cin+ci)*16+lane] = float32(acc)
 			}
 		}
 	}
-	// The padding lanes of the last panel stay zero: the channel past
-	// Cout of each panel is written by no task, so the first task of the
-	// panel clears them.
+	// The lanes of the last panel past Cout belong to no task: the task of
+	// the panel's first channel clears them (other tasks write other
+	// elements of the same rows).
 	if lane == 0 && j.d.cp > s.Cout && pn == j.d.panels-1 {
 		for pt := 0; pt < al*al; pt++ {
 			for ci := 0; ci < s.Cin; ci++ {
@@ -268,20 +314,45 @@ func (j *winoFilterJob) run(_ *state, _, co int) {
 	}
 }
 
-func (j *winoJob) run(st *state, worker, n int) {
+func (j *winoJob) run(st *state, worker, task int) {
 	s, a, d, k := j.s, j.a, j.d, j.k
 	b := st.bufs[worker]
-	al, c, co := a.alpha, s.Cin, s.Cout
-	pad := s.Pad
+	al, c := a.alpha, s.Cin
+	n0 := task * d.group
+	cnt := min(d.group, s.N-n0)
+	rowLen := d.wp * c
+	b.whwc = grow(b.whwc, d.hp*rowLen)
+	b.wt = grow(b.wt, al*rowLen)
+	b.wv = grow(b.wv, al*al*d.tp*c)
+	for i := 0; i < cnt; i++ {
+		j.inputImage(b, n0+i, i*d.tiles)
+	}
+	// One GEMM per transform-domain point over the tiles of the group.
+	b.wm = grow(b.wm, al*al*d.tp*d.cp)
+	rows := roundUp(cnt*d.tiles, 6)
+	for pt := 0; pt < al*al; pt++ {
+		for pn := 0; pn < d.panels; pn++ {
+			k.gemm(rows/6, c, b.wv[pt*d.tp*c:], c, j.u[(pt*d.panels+pn)*c*16:], b.wm[pt*d.tp*d.cp+pn*16:], d.cp)
+		}
+	}
+	for i := 0; i < cnt; i++ {
+		j.outputImage(b, n0+i, i*d.tiles)
+	}
+}
+
+// inputImage writes the transformed tiles of image n to rows t0.. of V.
+func (j *winoJob) inputImage(b *workerBufs, n, t0 int) {
+	s, a, d, k := j.s, j.a, j.d, j.k
+	al, c, pad := a.alpha, s.Cin, s.Pad
+	rowLen := d.wp * c
 	// Padded HWC input.
-	b.whwc = grow(b.whwc, d.hp*d.wp*c)
 	hwc := b.whwc
-	clear(hwc[:pad*d.wp*c])
-	clear(hwc[(pad+s.H)*d.wp*c:])
+	clear(hwc[:pad*rowLen])
+	clear(hwc[(pad+s.H)*rowLen:])
 	x := j.x[n*c*s.H*s.W : (n+1)*c*s.H*s.W]
 	w8 := s.W &^ 7
 	for yy := 0; yy < s.H; yy++ {
-		row := hwc[(yy+pad)*d.wp*c : (yy+pad+1)*d.wp*c]
+		row := hwc[(yy+pad)*rowLen : (yy+pad+1)*rowLen]
 		clear(row[:pad*c])
 		clear(row[(pad+s.W)*c:])
 		if w8 > 0 {
@@ -294,29 +365,25 @@ func (j *winoJob) run(st *state, worker, n int) {
 		}
 	}
 	// Input transform, one tile row at a time.
-	rowLen := d.wp * c
-	b.wt = grow(b.wt, al*rowLen)
-	b.wv = grow(b.wv, al*al*d.tp*c)
 	for ty := 0; ty < d.th; ty++ {
 		k.xform(a.in, hwc[ty*winoM*rowLen:], rowLen, b.wt, rowLen, rowLen/8, 1, 0, 0)
 		for kk := 0; kk < al; kk++ {
-			k.xform(a.in, b.wt[kk*rowLen:], c, b.wv[kk*al*d.tp*c+ty*d.tw*c:], d.tp*c, c/8, d.tw, winoM*c, c)
+			k.xform(a.in, b.wt[kk*rowLen:], c, b.wv[(kk*al*d.tp+t0+ty*d.tw)*c:], d.tp*c, c/8, d.tw, winoM*c, c)
 		}
 	}
-	// One GEMM per transform-domain point.
-	b.wm = grow(b.wm, al*al*d.tp*d.cp)
-	for pt := 0; pt < al*al; pt++ {
-		for pn := 0; pn < d.panels; pn++ {
-			k.gemm(d.tp/6, c, b.wv[pt*d.tp*c:], c, j.u[(pt*d.panels+pn)*c*16:], b.wm[pt*d.tp*d.cp+pn*16:], d.cp)
-		}
-	}
+}
+
+// outputImage inverse-transforms rows t0.. of M into output image n.
+func (j *winoJob) outputImage(b *workerBufs, n, t0 int) {
+	s, a, d, k := j.s, j.a, j.d, j.k
+	al, co := a.alpha, s.Cout
 	// Output transform, one tile row at a time, into an HWC image.
 	zRow := d.tw * d.cp
 	b.wz = grow(b.wz, winoM*al*zRow)
 	ow4 := d.tw * winoM
 	b.wo = grow(b.wo, d.th*winoM*ow4*co)
 	for ty := 0; ty < d.th; ty++ {
-		k.xform(a.out, b.wm[ty*zRow:], al*d.tp*d.cp, b.wz, al*zRow, zRow/8, al, d.tp*d.cp, zRow)
+		k.xform(a.out, b.wm[(t0+ty*d.tw)*d.cp:], al*d.tp*d.cp, b.wz, al*zRow, zRow/8, al, d.tp*d.cp, zRow)
 		for rr := 0; rr < winoM; rr++ {
 			k.xform(a.out, b.wz[rr*al*zRow:], zRow, b.wo[(ty*winoM+rr)*ow4*co:], co, co/8, d.tw, d.cp, winoM*co)
 		}

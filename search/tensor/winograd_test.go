@@ -28,6 +28,10 @@ var winoCases = []ConvShape{
 	{N: 1, Cin: 16, H: 28, W: 28, Cout: 16, KH: 5, KW: 5, Stride: 1, Pad: 2},
 	{N: 2, Cin: 32, H: 16, W: 16, Cout: 32, KH: 5, KW: 5, Stride: 1, Pad: 2},
 	{N: 2, Cin: 64, H: 8, W: 8, Cout: 64, KH: 5, KW: 5, Stride: 1, Pad: 2},
+	// Groups of small images per task, the last group partial.
+	{N: 5, Cin: 16, H: 8, W: 8, Cout: 16, KH: 3, KW: 3, Stride: 1, Pad: 1},
+	{N: 4, Cin: 8, H: 16, W: 16, Cout: 24, KH: 5, KW: 5, Stride: 1, Pad: 2},
+	{N: 7, Cin: 8, H: 3, W: 5, Cout: 8, KH: 3, KW: 3, Stride: 1, Pad: 1},
 }
 
 // winoTol is the allowed error of the Winograd convolutions relative to
@@ -70,7 +74,7 @@ func TestWinogradConv(t *testing.T) {
 				}
 				x, w := randSlice(r, s.XLen()), randSlice(r, s.WLen())
 				y := randSlice(r, s.YLen()) // garbage must be overwritten
-				ws.s.winoConv(s, a, wk, x, w, y)
+				ws.s.winoConv(s, a, wk, x, w, y, false)
 				e := maxRelErr(y, convDirect64(s, x, w))
 				t.Logf("max error %.3g of the largest output", e)
 				if e > winoTol {
@@ -79,6 +83,35 @@ func TestWinogradConv(t *testing.T) {
 			})
 		}
 		ws.Close()
+	}
+}
+
+// TestWinogradBackwardData checks Conv2DBackwardData on shapes whose
+// transposed convolution takes the Winograd path (filters flipped while
+// they are reordered) against the float64 reference.
+func TestWinogradBackwardData(t *testing.T) {
+	k, ok := asmKernels()
+	if !ok || k.wino == nil {
+		t.Skip("no Winograd kernels on this build")
+	}
+	r := rand.New(rand.NewPCG(13, 14))
+	ws := newWorkspace(2, k)
+	defer ws.Close()
+	for _, s := range winoCases {
+		t.Run(s.String(), func(t *testing.T) {
+			if tr, ok := s.transposed(); !ok {
+				t.Skip("not a transposable shape")
+			} else if _, ok := winoAlgoFor(tr); !ok {
+				t.Fatalf("transposed shape %v not accepted", tr)
+			}
+			x, w, g := randSlice(r, s.XLen()), randSlice(r, s.WLen()), randSlice(r, s.YLen())
+			dx := randSlice(r, s.XLen())
+			Conv2DBackwardData(s, g, w, dx, ws)
+			want, _ := convBackward64(s, x, w, g)
+			if e := maxRelErr(dx, want); e > winoTol {
+				t.Errorf("max error %.3g of the largest input gradient, want <= %.3g", e, winoTol)
+			}
+		})
 	}
 }
 
@@ -97,7 +130,7 @@ func TestWinogradDeterministic(t *testing.T) {
 			ws := newWorkspace(workers, k)
 			a, _ := winoAlgoFor(s)
 			y := make([]float32, s.YLen())
-			ws.s.winoConv(s, a, k.wino, x, w, y)
+			ws.s.winoConv(s, a, k.wino, x, w, y, false)
 			ws.Close()
 			if ref == nil {
 				ref = y

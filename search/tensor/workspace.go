@@ -33,17 +33,18 @@ type state struct {
 	once   sync.Once
 	closed bool // set by close; parallel then runs serially
 
-	// noWinograd makes Conv2DBackwardData use the direct kernels for every
-	// shape (tests and benchmarks compare the two paths).
+	// noWinograd makes Conv2DBackwardData use the direct kernels for
+	// every shape (tests and benchmarks compare the two paths).
 	noWinograd bool
 
 	// Job descriptors, reused so dispatch does not allocate.
-	gemmJob   gemmJob
-	convJob   convJob
-	splitJob  splitKJob
-	sharedJob sharedJob
-	reduceJob reduceJob
-	winoJob   winoJob
+	gemmJob       gemmJob
+	convJob       convJob
+	splitJob      splitKJob
+	sharedJob     sharedJob
+	reduceJob     reduceJob
+	winoJob       winoJob
+	winoFilterJob winoFilterJob
 
 	part    []float32 // per-chunk partial filter gradients
 	partK   []float32 // per-chunk partial products of a split-K GEMM
