@@ -30,15 +30,20 @@ func (n *Neuron) Evaluating() bool { return n.eval && !n.smooth }
 
 // BeginEvalOutput prepares the layer for an evaluation forward computed
 // outside it: the output tensor is resized to shape and returned (its
-// contents are the caller's to write), the saved input is dropped so that
-// Backward reports a missing Forward, and the spike count is reset until
-// EndEvalOutput. It panics unless the layer is Evaluating.
+// contents are the caller's to write; with no shape the output is left
+// alone and nil is returned, for a caller that keeps the output itself),
+// the saved input is dropped so that Backward reports a missing Forward,
+// and the spike count is reset until EndEvalOutput. It panics unless the
+// layer is Evaluating.
 func (n *Neuron) BeginEvalOutput(shape ...int) *Tensor {
 	if !n.Evaluating() {
 		panic("nn: " + n.name + ": BeginEvalOutput outside evaluation mode")
 	}
-	n.y.resize(shape...)
 	n.x, n.saved, n.spikes = nil, false, 0
+	if len(shape) == 0 {
+		return nil
+	}
+	n.y.resize(shape...)
 	return &n.y
 }
 

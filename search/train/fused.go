@@ -12,19 +12,23 @@ import (
 // common shape "event-driven convolution -> batch-norm (running
 // statistics) [+ a second such projection or an identity shortcut] ->
 // spiking neuron", computed image by image and step by step instead of
-// layer by layer.
+// layer by layer, together with the qualifying stages that follow it (a
+// group: the two stages of an SCB or SRB block, say).
 //
 // The layered path streams the whole batch (T x N images) through memory
 // once per layer: convolution output, HWC->CHW transpose, batch-norm affine
 // pass, sum, neuron step, each a full pass over tensors far larger than the
 // caches. The fused path keeps one image in cache: for image n and step
-// t = 0..T-1 it lists the nonzero inputs of x[t, n], adds the event-driven
-// convolution into an HWC scratch image, transposes it into a CHW scratch
-// (both a few tens of KB), and one kernel applies the batch-norm affine
-// maps, sums the terms, advances the neurons (whose membrane state of image
-// n stays in cache over the T steps) and writes the spikes to the output
-// tensor. Only the input spikes are read from memory and only the output
-// spikes written to it. Images are shared out to the workers one at a time.
+// t = 0..T-1, for each stage of the group in order, it lists the nonzero
+// inputs of the stage's input at (t, n), adds the event-driven convolution
+// into an HWC scratch image, transposes it into a CHW scratch (both a few
+// tens of KB), and one kernel applies the batch-norm affine maps, sums the
+// terms, advances the neurons (whose membrane state of image n stays in
+// cache over the T steps) and writes the spikes. A stage whose output only
+// later stages of the group read never writes it to memory (its output
+// tensor is nil after the forward); the others write theirs to the neuron
+// layer's output tensor. Images are shared out to the workers one at a
+// time, one parallel region per group.
 //
 // Every output value is bit-identical to the layered path's: the same
 // events are added in the same order by the same AXPY kernel, the
@@ -36,22 +40,28 @@ import (
 // dense kernel when its input is denser than maxDensity over the whole
 // batch; the fused path counts the nonzero inputs as it goes and, when a
 // term's count passes that limit, abandons the pass and lets the layered
-// path run, so the choice (and with it every sum) stays the layered path's.
+// path run the stage (the next stage then tries the fused path again), so
+// the choice (and with it every sum) stays the layered path's.
 type fusedStage struct {
 	checked, ok bool // the structure was checked; it qualifies
+	pool        bool // a max-pool relay (forwardPool), not a neuron stage
+	index       int  // position in the segment's stages
+	lastReader  int  // index of the last stage reading this one's output (-1: none)
 	terms       []fusedTerm
-	k, vth      float32
 	isIF        bool
 	consts      []fusedConsts // per output channel
 	scratch     []*fusedScratch
 	nnz         [2]atomic.Int64 // per term: nonzero inputs counted so far in this call
 	last        bool            // the stage's last forward took the fused path
+	done        bool            // computed by its group's pass; the stage's own forward only consumes the flag
 
-	// A relay stage whose only projection is a 2x2 stride-2 max-pool of a
-	// spike map (pool set) runs as one pass without the window indices
-	// the layer saves for its backward pass, into its own output y.
-	pool bool
-	y    nn.Tensor
+	// Per call: output shape, the output tensor (nil when not written to
+	// memory).
+	steps, batch, cout, oh, ow int
+	y                          *nn.Tensor
+
+	// Max-pool relays write their own output.
+	py nn.Tensor
 }
 
 // fusedTerm is one incoming projection of a fused stage: a spike
@@ -62,10 +72,12 @@ type fusedTerm struct {
 	conv *spikeConv
 	bn   *nn.BatchNorm
 
-	// Per call.
+	// Per call: the source is a stage of the group (src) or a tensor in
+	// memory (x).
+	src   *fusedStage
 	x     *nn.Tensor
-	shape tensor.ConvShape
-	limit int // most nonzero inputs the layered path keeps event-driven
+	shape tensor.ConvShape // input shape (conv terms; N = T*batch)
+	limit int              // most nonzero inputs the layered path keeps event-driven
 }
 
 // fusedConsts are the per-channel constants of the fused kernel: the
@@ -80,17 +92,48 @@ type fusedConsts struct {
 	_            uint32
 }
 
-// fusedScratch is one worker's per-image buffers.
+// fusedScratch is one worker's buffers for one stage: the membrane state
+// of the current image, the current step's output when it is not written
+// to memory, and (in a group's first stage) the temporaries every stage of
+// the group uses.
 type fusedScratch struct {
-	idx  []int32
-	hwc  []float32
-	chw  [2][]float32
-	v    []float32
-	spk  int64
-	stop bool
+	v, step []float32
+	cur     []float32 // where the current (t, n) output was written
+	spk     int64
+	idx     []int32
+	hwc     []float32
+	chw     [2][]float32
 }
 
-// checkFused reports whether st has the fused shape; it is called once per
+// fusedOf returns st's fused plan, checking the segment's stages the first
+// time, or nil when st never qualifies.
+func (s *segment) fusedOf(st *stage) *fusedStage {
+	if st.fz == nil {
+		for i, o := range s.stages {
+			if o.fz == nil {
+				o.fz = &fusedStage{index: i, lastReader: -1}
+			}
+		}
+		for i, o := range s.stages {
+			for _, m := range o.projs {
+				if src := s.byPop[m.e.Src]; src != nil {
+					src.fz.lastReader = max(src.fz.lastReader, i)
+				}
+			}
+		}
+	}
+	fz := st.fz
+	if !fz.checked {
+		fz.checked = true
+		fz.ok = s.checkFused(st)
+	}
+	if !fz.ok {
+		return nil
+	}
+	return fz
+}
+
+// checkFused reports whether st has a fused shape; it is called once per
 // stage.
 func (s *segment) checkFused(st *stage) bool {
 	if st.neuron == nil && st.relu == nil && len(st.projs) == 1 && len(st.static) == 0 && st.bias == nil {
@@ -141,8 +184,8 @@ func (s *segment) checkFused(st *stage) bool {
 	return true
 }
 
-// forwardFused runs st's evaluation forward on the fused path when the
-// stage qualifies and its layers are in evaluation mode. It reports false
+// forwardFused runs st's evaluation forward on a fused path when the stage
+// qualifies and its layers are in evaluation mode. It reports false
 // (having changed nothing the layered path depends on) when the layered
 // path must run instead.
 func (s *segment) forwardFused(st *stage) bool {
@@ -152,21 +195,22 @@ func (s *segment) forwardFused(st *stage) bool {
 	if s.env.CheckFinite || s.env.DenseConv {
 		return false
 	}
-	fz := st.fz
-	if fz == nil {
-		fz = &fusedStage{}
-		st.fz = fz
-	}
-	if !fz.checked {
-		fz.checked = true
-		fz.ok = s.checkFused(st)
-	}
-	if !fz.ok {
+	fz := s.fusedOf(st)
+	switch {
+	case fz == nil:
 		return false
-	}
-	if fz.pool {
+	case fz.done:
+		fz.done, fz.last = false, true
+		return true
+	case fz.pool:
 		return s.forwardPool(st)
 	}
+	return s.forwardGroup(st)
+}
+
+// ready reports whether the neuron stage st may run fused now: evaluation
+// mode for its neurons and batch-norms.
+func (fz *fusedStage) ready(st *stage) bool {
 	if !st.neuron.Evaluating() {
 		return false
 	}
@@ -175,53 +219,71 @@ func (s *segment) forwardFused(st *stage) bool {
 			return false
 		}
 	}
-	// Shapes: every conv input [T N Cin H W] with the same T and N, and
-	// every term of the output's shape. Anything else goes to the layered
-	// path, which reports the error.
-	var steps, batch, cout, oh, ow int
+	return true
+}
+
+// plan fills the per-call fields of stage st (whose group starts at stage
+// first) from its inputs, and reports false when a shape does not fit (the
+// layered path then reports the error).
+func (s *segment) plan(st *stage, first int) bool {
+	fz := st.fz
+	fz.steps = 0
 	for i := range fz.terms {
 		tm := &fz.terms[i]
-		x := s.output(tm.m.e.Src)
-		if x == nil || len(x.Shape) != 5 || len(x.Data) != x.Len() {
-			return false
+		tm.src, tm.x = nil, nil
+		var shape []int
+		if src := s.byPop[tm.m.e.Src]; src != nil && src.fz.index >= first && src.fz.index < fz.index {
+			tm.src = src.fz
+			shape = []int{src.fz.steps, src.fz.batch, src.fz.cout, src.fz.oh, src.fz.ow}
+		} else {
+			x := s.output(tm.m.e.Src)
+			if x == nil || len(x.Shape) != 5 || len(x.Data) != x.Len() {
+				return false
+			}
+			tm.x, shape = x, x.Shape
 		}
-		tm.x = x
 		if tm.conv == nil {
 			continue
 		}
 		c := tm.conv
-		if x.Shape[2] != c.Cin {
+		if shape[2] != c.Cin {
 			return false
 		}
-		sh := tensor.ConvShape{N: x.Shape[0] * x.Shape[1], Cin: c.Cin, H: x.Shape[3], W: x.Shape[4],
+		sh := tensor.ConvShape{N: shape[0] * shape[1], Cin: c.Cin, H: shape[3], W: shape[4],
 			Cout: c.Cout, KH: c.K, KW: c.K, Stride: c.Stride, Pad: c.Pad}
 		if sh.Validate() != nil || sh.OutH() < 1 || sh.OutW() < 1 {
 			return false
 		}
-		if steps == 0 {
-			steps, batch, cout, oh, ow = x.Shape[0], x.Shape[1], c.Cout, sh.OutH(), sh.OutW()
-		} else if x.Shape[0] != steps || x.Shape[1] != batch || c.Cout != cout || sh.OutH() != oh || sh.OutW() != ow {
+		if fz.steps == 0 {
+			fz.steps, fz.batch, fz.cout, fz.oh, fz.ow = shape[0], shape[1], c.Cout, sh.OutH(), sh.OutW()
+		} else if shape[0] != fz.steps || shape[1] != fz.batch || c.Cout != fz.cout || sh.OutH() != fz.oh || sh.OutW() != fz.ow {
 			return false
 		}
 		tm.shape = sh
-		tm.limit = int(maxDensity * float64(len(x.Data)))
+		tm.limit = int(maxDensity * float64(sh.XLen()))
 		fz.nnz[i].Store(0)
 	}
 	for i := range fz.terms {
 		if tm := &fz.terms[i]; tm.conv == nil {
-			if x := tm.x.Shape; x[0] != steps || x[1] != batch || x[2] != cout || x[3] != oh || x[4] != ow {
+			var shape []int
+			if tm.src != nil {
+				shape = []int{tm.src.steps, tm.src.batch, tm.src.cout, tm.src.oh, tm.src.ow}
+			} else {
+				shape = tm.x.Shape
+			}
+			if shape[0] != fz.steps || shape[1] != fz.batch || shape[2] != fz.cout || shape[3] != fz.oh || shape[4] != fz.ow {
 				return false
 			}
 		}
 	}
-	if steps*batch == 0 || cout != st.pop.Shape.C {
+	if fz.steps*fz.batch == 0 || fz.cout != st.pop.Shape.C {
 		return false
 	}
 	// Per-channel constants, exactly as the layers compute them.
 	fz.consts = fz.consts[:0]
-	fz.k, fz.vth = st.neuron.K(), st.neuron.VTh
-	for ch := range cout {
-		fc := fusedConsts{sca: 1, scb: 1, k: fz.k, vth: fz.vth}
+	k, vth := st.neuron.K(), st.neuron.VTh
+	for ch := range fz.cout {
+		fc := fusedConsts{sca: 1, scb: 1, k: k, vth: vth}
 		if fz.isIF {
 			fc.isIF = 1
 		}
@@ -231,47 +293,80 @@ func (s *segment) forwardFused(st *stage) bool {
 		}
 		fz.consts = append(fz.consts, fc)
 	}
-	for i := range fz.terms {
-		if c := fz.terms[i].conv; c != nil {
-			c.reverseWeights()
-		}
-	}
-	y := st.neuron.BeginEvalOutput(steps, batch, cout, oh, ow)
+	return true
+}
 
-	nw := min(s.env.WS.Workers(), batch)
-	for len(fz.scratch) < nw {
-		fz.scratch = append(fz.scratch, &fusedScratch{})
+// forwardGroup runs st and the qualifying stages after it as one fused
+// pass; it reports false when st must take the layered path.
+func (s *segment) forwardGroup(st *stage) bool {
+	first := st.fz.index
+	var group []*stage
+	for _, o := range s.stages[first:] {
+		fz := s.fusedOf(o)
+		if fz == nil || fz.pool || !fz.ready(o) || !s.plan(o, first) {
+			break
+		}
+		group = append(group, o)
 	}
-	oimg := cout * oh * ow
-	maxIn := 0
-	for i := range fz.terms {
-		if tm := &fz.terms[i]; tm.conv != nil {
-			maxIn = max(maxIn, tm.shape.Cin*tm.shape.H*tm.shape.W)
+	if len(group) == 0 {
+		return false
+	}
+	end := first + len(group)
+	nw := min(s.env.WS.Workers(), group[0].fz.batch)
+	maxIn, maxOut, convB := 0, 0, false
+	for k, o := range group {
+		fz := o.fz
+		oimg := fz.cout * fz.oh * fz.ow
+		maxOut = max(maxOut, oimg)
+		fz.y = nil
+		if k == len(group)-1 || fz.lastReader >= end || fz.index == len(s.stages)-1 {
+			fz.y = o.neuron.BeginEvalOutput(fz.steps, fz.batch, fz.cout, fz.oh, fz.ow)
+		} else {
+			o.neuron.BeginEvalOutput()
+		}
+		for i := range fz.terms {
+			if tm := &fz.terms[i]; tm.conv != nil {
+				maxIn = max(maxIn, tm.shape.Cin*tm.shape.H*tm.shape.W)
+				tm.conv.reverseWeights()
+				if i == 1 {
+					convB = true
+				}
+			}
+		}
+		for len(fz.scratch) < nw {
+			fz.scratch = append(fz.scratch, &fusedScratch{})
+		}
+		for _, sc := range fz.scratch[:nw] {
+			sc.v = growF32(sc.v, oimg)
+			if fz.y == nil {
+				sc.step = growF32(sc.step, oimg)
+			}
+			sc.spk = 0
 		}
 	}
-	var next atomic.Int64
-	var abort atomic.Bool
-	var wg sync.WaitGroup
-	for w := range nw {
-		sc := fz.scratch[w]
+	for _, sc := range group[0].fz.scratch[:nw] {
 		if cap(sc.idx) < maxIn {
 			sc.idx = make([]int32, maxIn)
 		}
 		sc.idx = sc.idx[:maxIn]
-		sc.hwc = growF32(sc.hwc, oimg)
-		sc.chw[0] = growF32(sc.chw[0], oimg)
-		if len(fz.terms) == 2 && fz.terms[1].conv != nil {
-			sc.chw[1] = growF32(sc.chw[1], oimg)
+		sc.hwc = growF32(sc.hwc, maxOut)
+		sc.chw[0] = growF32(sc.chw[0], maxOut)
+		if convB {
+			sc.chw[1] = growF32(sc.chw[1], maxOut)
 		}
-		sc.v = growF32(sc.v, oimg)
-		sc.spk, sc.stop = 0, false
+	}
+	batch := group[0].fz.batch
+	var next atomic.Int64
+	var abort atomic.Bool
+	var wg sync.WaitGroup
+	for w := range nw {
 		work := func() {
 			for !abort.Load() {
 				n := int(next.Add(1) - 1)
 				if n >= batch {
 					return
 				}
-				if !fz.image(n, steps, batch, oh*ow, y, sc) {
+				if !groupImage(group, w, n) {
 					abort.Store(true)
 					return
 				}
@@ -288,66 +383,95 @@ func (s *segment) forwardFused(st *stage) bool {
 	if abort.Load() {
 		return false // a convolution input is too dense for the event-driven path
 	}
-	var spikes int64
-	for _, sc := range fz.scratch[:nw] {
-		spikes += sc.spk
+	for k, o := range group {
+		fz := o.fz
+		var spikes int64
+		for _, sc := range fz.scratch[:nw] {
+			spikes += sc.spk
+		}
+		o.neuron.EndEvalOutput(spikes)
+		o.cur = nil
+		o.out = fz.y
+		if k > 0 {
+			fz.done = true
+		}
 	}
-	st.neuron.EndEvalOutput(spikes)
-	st.cur = nil
-	st.out = y
-	fz.last = true
+	st.fz.last = true
 	return true
 }
 
-// image computes all T steps of output image n (plane = OH*OW pixels per
-// channel). It returns false when a convolution input has passed its
-// density limit.
-func (fz *fusedStage) image(n, steps, batch, plane int, y *nn.Tensor, sc *fusedScratch) bool {
-	cout := len(fz.consts)
-	oimg := cout * plane
-	clear(sc.v[:oimg])
-	var counts [2]int64
+// groupImage computes all T steps of image n of every stage of group with
+// worker w's buffers. It returns false when a convolution input has passed
+// its density limit.
+func groupImage(group []*stage, w, n int) bool {
+	tmp := group[0].fz.scratch[w]
+	var counts [8][2]int64
+	if len(group) > len(counts) {
+		panic("train: fused group longer than 8 stages")
+	}
+	for _, o := range group {
+		sc := o.fz.scratch[w]
+		clear(sc.v[:o.fz.cout*o.fz.oh*o.fz.ow])
+	}
+	steps, batch := group[0].fz.steps, group[0].fz.batch
 	for t := range steps {
-		j := 0
-		for i := range fz.terms {
-			tm := &fz.terms[i]
-			if tm.conv == nil {
-				continue
+		at := t*batch + n
+		for k, o := range group {
+			fz := o.fz
+			sc := fz.scratch[w]
+			plane := fz.oh * fz.ow
+			oimg := fz.cout * plane
+			var b []float32
+			j := 0
+			for i := range fz.terms {
+				tm := &fz.terms[i]
+				var xin []float32
+				if tm.src != nil {
+					xin = tm.src.scratch[w].cur
+				} else {
+					img := len(tm.x.Data) / (steps * batch)
+					xin = tm.x.Data[at*img : (at+1)*img]
+				}
+				if tm.conv == nil {
+					b = xin
+					continue
+				}
+				nnz := nonzero(xin, tmp.idx)
+				counts[k][i] += int64(nnz)
+				tm.conv.eventImage(tm.shape, xin, tmp.idx[:nnz], tmp.hwc[:oimg])
+				transpose(tmp.hwc[:oimg], tmp.chw[j][:oimg], plane, fz.cout)
+				if j == 1 {
+					b = tmp.chw[1][:oimg]
+				}
+				j++
 			}
-			img := tm.shape.Cin * tm.shape.H * tm.shape.W
-			xn := tm.x.Data[(t*batch+n)*img : (t*batch+n+1)*img]
-			nnz := nonzero(xn, sc.idx)
-			counts[i] += int64(nnz)
-			tm.conv.eventImage(tm.shape, xn, sc.idx[:nnz], sc.hwc[:oimg])
-			transpose(sc.hwc[:oimg], sc.chw[j][:oimg], plane, cout)
-			j++
-		}
-		a := sc.chw[0][:oimg]
-		var b []float32
-		if len(fz.terms) == 2 {
-			if tb := &fz.terms[1]; tb.conv != nil {
-				b = sc.chw[1][:oimg]
+			a := tmp.chw[0][:oimg]
+			var out []float32
+			if fz.y != nil {
+				out = fz.y.Data[at*oimg : (at+1)*oimg]
 			} else {
-				b = tb.x.Data[(t*batch+n)*oimg : (t*batch+n+1)*oimg]
+				out = sc.step[:oimg]
 			}
-		}
-		out := y.Data[(t*batch+n)*oimg : (t*batch+n+1)*oimg]
-		for ch := range cout {
-			r := ch * plane
-			var br []float32
-			if b != nil {
-				br = b[r : r+plane]
+			for ch := range fz.cout {
+				r := ch * plane
+				var br []float32
+				if b != nil {
+					br = b[r : r+plane]
+				}
+				sc.spk += fusedStep(a[r:r+plane], br, sc.v[r:r+plane], out[r:r+plane], &fz.consts[ch])
 			}
-			sc.spk += fusedStep(a[r:r+plane], br, sc.v[r:r+plane], out[r:r+plane], &fz.consts[ch])
+			sc.cur = out
 		}
 	}
-	for i := range fz.terms {
-		tm := &fz.terms[i]
-		if tm.conv != nil && fz.nnz[i].Add(counts[i]) > int64(tm.limit) {
-			return false
+	ok := true
+	for k, o := range group {
+		for i := range o.fz.terms {
+			if o.fz.terms[i].conv != nil && o.fz.nnz[i].Add(counts[k][i]) > int64(o.fz.terms[i].limit) {
+				ok = false
+			}
 		}
 	}
-	return true
+	return ok
 }
 
 // eventImage computes one output image of the convolution (shape s, stride
@@ -461,8 +585,8 @@ func (s *segment) forwardPool(st *stage) bool {
 		return false
 	}
 	planes := x.Shape[0] * x.Shape[1] * x.Shape[2]
-	fz.y.Shape = append(fz.y.Shape[:0], x.Shape[0], x.Shape[1], x.Shape[2], h/2, w/2)
-	fz.y.Data = growF32(fz.y.Data, planes*h*w/4)
+	fz.py.Shape = append(fz.py.Shape[:0], x.Shape[0], x.Shape[1], x.Shape[2], h/2, w/2)
+	fz.py.Data = growF32(fz.py.Data, planes*h*w/4)
 	per := max(1, 16384/(h*w)) // planes per task
 	tasks := (planes + per - 1) / per
 	nw := min(s.env.WS.Workers(), tasks)
@@ -478,7 +602,7 @@ func (s *segment) forwardPool(st *stage) bool {
 					break
 				}
 				lo, hi := t*per, min((t+1)*per, planes)
-				c += maxPool2x2(x.Data[lo*h*w:hi*h*w], fz.y.Data[lo*h*w/4:hi*h*w/4], (hi-lo)*h/2, w)
+				c += maxPool2x2(x.Data[lo*h*w:hi*h*w], fz.py.Data[lo*h*w/4:hi*h*w/4], (hi-lo)*h/2, w)
 			}
 			counts[wk] = c
 		}
@@ -496,7 +620,7 @@ func (s *segment) forwardPool(st *stage) bool {
 	}
 	st.spikes = spikes
 	st.cur = nil
-	st.out = &fz.y
+	st.out = &fz.py
 	fz.last = true
 	return true
 }
