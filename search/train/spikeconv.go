@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/autosnn/autosnn/search/nn"
 	"github.com/autosnn/autosnn/search/tensor"
@@ -76,30 +77,46 @@ func (c *spikeConv) Forward(x *nn.Tensor) (*nn.Tensor, error) {
 		return &c.y, nil
 	}
 	c.reverseWeights()
-	// Images are independent: split them into contiguous ranges, one per
-	// worker; each output image is written by exactly one goroutine.
+	// Images are independent: workers take chunks of forwardChunk images
+	// from a shared counter (the event count of a timestep's images varies
+	// up to 5x between timesteps, so fixed ranges can leave a worker
+	// idle); each output image is written by exactly one goroutine.
 	nw := min(c.workers, s.N)
 	if len(c.scratch) < nw {
-		c.scratch = make([][]float32, nw)
+		c.scratch = append(c.scratch, make([][]float32, nw-len(c.scratch))...)
 	}
 	oimg := s.Cout * s.OutH() * s.OutW()
+	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := range nw {
-		lo, hi := w*s.N/nw, (w+1)*s.N/nw
 		c.scratch[w] = growF32(c.scratch[w], oimg)
+		work := func() {
+			for {
+				lo := int(next.Add(forwardChunk)) - forwardChunk
+				if lo >= s.N {
+					return
+				}
+				hi := min(lo+forwardChunk, s.N)
+				c.forwardImages(lo, hi, c.scratch[w])
+			}
+		}
 		if w == nw-1 {
-			c.forwardImages(lo, hi, c.scratch[w])
+			work()
 			continue
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c.forwardImages(lo, hi, c.scratch[w])
+			work()
 		}()
 	}
 	wg.Wait()
 	return &c.y, nil
 }
+
+// forwardChunk is the number of images a worker of the event-driven
+// forward takes at a time.
+const forwardChunk = 4
 
 // indexSpikes lists the nonzero inputs of c.x image by image in c.idx and
 // c.starts and reports whether there are at most maxDensity*len(x) of them
