@@ -241,18 +241,20 @@ func (st *state) winoConv(s ConvShape, a *winoAlgo, k *winoKernels, x, w, y []fl
 	st.wu = grow(st.wu, a.alpha*a.alpha*d.panels*s.Cin*16)
 	fj := &st.winoFilterJob
 	*fj = winoFilterJob{s: s, a: a, d: d, w: w, u: st.wu, flip: flip}
-	st.parallel(s.Cout, fj)
+	st.parallel(s.Cin, fj)
 	*fj = winoFilterJob{}
 	*j = winoJob{s: s, a: a, d: d, k: k, x: x, y: y, u: st.wu}
 	st.parallel(d.groups, j)
 	*j = winoJob{}
 }
 
-// winoFilterJob computes the transformed filters of one output channel per
-// task: U[point][co/16][ci][co%16] = (G w[co][ci] G^T)[point], in float64
-// and rounded once. (With G rounded to float32 the rounding of its entries
-// is the same for every filter, and that systematic error survived in
-// sums over many outputs, such as a PLIF time-constant gradient, at ~4e-4.)
+// winoFilterJob computes the transformed filters of one input channel ci
+// per task: U[point][co/16][ci][co%16] = (G w[co][ci] G^T)[point] for every
+// co, in float64 and rounded once. (With G rounded to float32 the rounding
+// of its entries is the same for every filter, and that systematic error
+// survived in sums over many outputs, such as a PLIF time-constant
+// gradient, at ~4e-4.) A task owns whole 16-lane rows of U, so tasks never
+// write to the same cache line.
 type winoFilterJob struct {
 	s    ConvShape
 	a    *winoAlgo
@@ -261,13 +263,16 @@ type winoFilterJob struct {
 	flip bool // w holds the filters of the transposed convolution
 }
 
-func (j *winoFilterJob) run(_ *state, _, co int) {
+func (j *winoFilterJob) run(st *state, worker, ci int) {
 	s, a := j.s, j.a
 	r, al := a.r, a.alpha
 	var g [25]float64
 	var tmp [8 * 5]float64
-	pn, lane := co/16, co%16
-	for ci := 0; ci < s.Cin; ci++ {
+	b := st.bufs[worker]
+	b.wfil = grow(b.wfil, al*al*j.d.cp)
+	loc := b.wfil // [point][co], co padded to cp with zeros
+	clear(loc[:al*al*j.d.cp])
+	for co := 0; co < s.Cout; co++ {
 		if j.flip {
 			// w is Cin x Cout (of this shape) x r x r, flipped.
 			src := j.w[(ci*s.Cout+co)*r*r : (ci*s.Cout+co+1)*r*r]
@@ -297,19 +302,13 @@ func (j *winoFilterJob) run(_ *state, _, co int) {
 				for kx, tv := range ti {
 					acc += tv * gj[kx]
 				}
-				j.u[(((i*al+jj)*j.d.panels+pn)*s.Cin+ci)*16+lane] = float32(acc)
+				loc[(i*al+jj)*j.d.cp+co] = float32(acc)
 			}
 		}
 	}
-	// The lanes of the last panel past Cout belong to no task: the task of
-	// the panel's first channel clears them (other tasks write other
-	// elements of the same rows).
-	if lane == 0 && j.d.cp > s.Cout && pn == j.d.panels-1 {
-		for pt := 0; pt < al*al; pt++ {
-			for ci := 0; ci < s.Cin; ci++ {
-				base := ((pt*j.d.panels+pn)*s.Cin + ci) * 16
-				clear(j.u[base+s.Cout%16 : base+16])
-			}
+	for pt := 0; pt < al*al; pt++ {
+		for pn := 0; pn < j.d.panels; pn++ {
+			copy16(j.u[((pt*j.d.panels+pn)*s.Cin+ci)*16:], loc[pt*j.d.cp+pn*16:])
 		}
 	}
 }
