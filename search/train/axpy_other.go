@@ -17,3 +17,8 @@ func transpose(src, dst []float32, rows, cols int) { transposeGo(src, dst, rows,
 // nonzero writes the indices of the nonzero values of x to idx in
 // increasing order and returns their number.
 func nonzero(x []float32, idx []int32) int { return nonzeroGo(x, idx, 0) }
+
+// eventsAsm reports that this build has no assembly event loop.
+func eventsAsm(*spikeConv, eventMode, []float32, []int32, []float32, []float32, divider, divider) bool {
+	return false
+}

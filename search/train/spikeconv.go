@@ -164,39 +164,82 @@ func (c *spikeConv) reverseWeights() {
 // forwardImages computes output images lo..hi-1 event by event.
 func (c *spikeConv) forwardImages(lo, hi int, hwc []float32) {
 	s := c.shape
-	k, p, cout := c.K, c.Pad, c.Cout
+	cout := c.Cout
 	oh, ow := s.OutH(), s.OutW()
-	plane := s.H * s.W
-	divPlane, divW := newDivider(plane, s.Cin*plane), newDivider(s.W, plane)
+	img := s.Cin * s.H * s.W
 	for n := lo; n < hi; n++ {
 		clear(hwc)
-		xn := c.x.Data[n*s.Cin*plane : (n+1)*s.Cin*plane]
-		for _, e := range c.idx[c.starts[n]:c.starts[n+1]] {
-			i := int(e)
-			v := xn[i]
-			ci := divPlane.div(i)
-			i -= ci * plane
-			h := divW.div(i)
-			w := i - h*s.W
-			// Output column ow = w + p - kw for kw = K-1..0 is the
-			// contiguous range owLo..owLo+K-1 (reversed filter row).
-			owLo := w + p - (k - 1)
-			a, b := max(owLo, 0), min(w+p, ow-1)
-			if a > b {
-				continue
-			}
-			// Kernel rows kh with output row o = h + p - kh inside
-			// [0, oh), in increasing kh (decreasing o).
-			khLo, khHi := max(0, h+p-oh+1), min(k-1, h+p)
-			if khLo > khHi {
-				continue
-			}
-			o := h + p - khLo
-			axpyRows(v, c.wrev, ((ci*k+khLo)*k+(a-owLo))*cout, k*cout,
-				hwc, (o*ow+a)*cout, -ow*cout, (b-a+1)*cout, khHi-khLo+1)
-		}
+		c.events(eventForward, c.x.Data[n*img:(n+1)*img], c.idx[c.starts[n]:c.starts[n+1]], c.wrev, hwc)
 		// HWC -> CHW (8x8 blocks in registers where the sizes allow).
 		transpose(hwc, c.y.Data[n*cout*oh*ow:(n+1)*cout*oh*ow], oh*ow, cout)
+	}
+}
+
+// eventMode says which way events move data: eventForward adds v times a
+// reversed filter row (of a) to the output pixels it reaches (in b, HWC);
+// eventFilter adds v times the output gradient of those pixels (b, HWC) to
+// the reversed filter-row gradient (a).
+type eventMode int
+
+const (
+	eventForward eventMode = iota
+	eventFilter
+)
+
+// events runs the event loop of one image: for every event index i in
+// events (Cin*H*W order) with value v = xn[i] at (ci, h, w), and every
+// kernel row kh whose output row o = h+Pad-kh lies in the output, the K*Cout
+// (or fewer, at the borders) values of reversed filter row (ci, kh) in a
+// and of output pixels (o, ow0..ow1) in b are combined by one AXPY whose
+// direction mode gives. The AVX2 loop (whole loop in assembly) and the Go
+// loop do the same fused multiply-adds in the same order.
+func (c *spikeConv) events(mode eventMode, xn []float32, events []int32, a, b []float32) {
+	if len(events) == 0 {
+		return
+	}
+	s := c.shape
+	plane := s.H * s.W
+	divPlane, divW := newDivider(plane, s.Cin*plane), newDivider(s.W, plane)
+	if eventsAsm(c, mode, xn, events, a, b, divPlane, divW) {
+		return
+	}
+	c.eventsGo(mode, xn, events, a, b, divPlane, divW)
+}
+
+// eventsGo is the event loop of events in Go (one axpyRows call per event).
+func (c *spikeConv) eventsGo(mode eventMode, xn []float32, events []int32, a, b []float32, divPlane, divW divider) {
+	s := c.shape
+	plane := s.H * s.W
+	k, p, cout := c.K, c.Pad, c.Cout
+	oh, ow := s.OutH(), s.OutW()
+	for _, e := range events {
+		i := int(e)
+		v := xn[i]
+		ci := divPlane.div(i)
+		i -= ci * plane
+		h := divW.div(i)
+		w := i - h*s.W
+		// Output column ow = w + p - kw for kw = K-1..0 is the
+		// contiguous range owLo..owLo+K-1 (reversed filter row).
+		owLo := w + p - (k - 1)
+		c0, c1 := max(owLo, 0), min(w+p, ow-1)
+		if c0 > c1 {
+			continue
+		}
+		// Kernel rows kh with output row o = h + p - kh inside
+		// [0, oh), in increasing kh (decreasing o).
+		khLo, khHi := max(0, h+p-oh+1), min(k-1, h+p)
+		if khLo > khHi {
+			continue
+		}
+		o := h + p - khLo
+		aoff, boff := ((ci*k+khLo)*k+(c0-owLo))*cout, (o*ow+c0)*cout
+		n, rows := (c1-c0+1)*cout, khHi-khLo+1
+		if mode == eventForward {
+			axpyRows(v, a, aoff, k*cout, b, boff, -ow*cout, n, rows)
+		} else {
+			axpyRows(v, b, boff, -ow*cout, a, aoff, k*cout, n, rows)
+		}
 	}
 }
 
@@ -287,34 +330,13 @@ func (c *spikeConv) backwardFilterSparse(dy []float32) {
 // into dw.
 func (c *spikeConv) filterImages(lo, hi int, dy, hwc, dw []float32) {
 	s := c.shape
-	k, p, cout := c.K, c.Pad, c.Cout
+	cout := c.Cout
 	oh, ow := s.OutH(), s.OutW()
-	plane := s.H * s.W
-	divPlane, divW := newDivider(plane, s.Cin*plane), newDivider(s.W, plane)
+	img := s.Cin * s.H * s.W
 	for n := lo; n < hi; n++ {
 		// CHW -> HWC.
 		transpose(dy[n*cout*oh*ow:(n+1)*cout*oh*ow], hwc, cout, oh*ow)
-		xn := c.x.Data[n*s.Cin*plane : (n+1)*s.Cin*plane]
-		for _, e := range c.idx[c.starts[n]:c.starts[n+1]] {
-			i := int(e)
-			v := xn[i]
-			ci := divPlane.div(i)
-			i -= ci * plane
-			h := divW.div(i)
-			w := i - h*s.W
-			owLo := w + p - (k - 1)
-			a, b := max(owLo, 0), min(w+p, ow-1)
-			if a > b {
-				continue
-			}
-			khLo, khHi := max(0, h+p-oh+1), min(k-1, h+p)
-			if khLo > khHi {
-				continue
-			}
-			o := h + p - khLo
-			axpyRows(v, hwc, (o*ow+a)*cout, -ow*cout,
-				dw, ((ci*k+khLo)*k+(a-owLo))*cout, k*cout, (b-a+1)*cout, khHi-khLo+1)
-		}
+		c.events(eventFilter, c.x.Data[n*img:(n+1)*img], c.idx[c.starts[n]:c.starts[n+1]], dw, hwc)
 	}
 }
 
