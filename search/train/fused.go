@@ -101,8 +101,10 @@ type fusedScratch struct {
 	cur     []float32 // where the current (t, n) output was written
 	spk     int64
 	idx     []int32
-	hwc     []float32
-	chw     [2][]float32
+	hwc     []float32    // term a's convolution output, HWC
+	hwc2    []float32    // term b's convolution output, HWC
+	chw     [2][]float32 // the two, CHW (where the kernel needs that)
+	tmp     []float32    // fusedHWC's block buffer
 }
 
 // fusedOf returns st's fused plan, checking the segment's stages the first
@@ -349,11 +351,17 @@ func (s *segment) forwardGroup(st *stage) bool {
 			sc.idx = make([]int32, maxIn)
 		}
 		sc.idx = sc.idx[:maxIn]
+		// The HWC images are all zero between images (each user clears
+		// what it wrote).
 		sc.hwc = growF32(sc.hwc, maxOut)
+		clear(sc.hwc)
 		sc.chw[0] = growF32(sc.chw[0], maxOut)
 		if convB {
+			sc.hwc2 = growF32(sc.hwc2, maxOut)
+			clear(sc.hwc2)
 			sc.chw[1] = growF32(sc.chw[1], maxOut)
 		}
+		sc.tmp = growF32(sc.tmp, 520)
 	}
 	batch := group[0].fz.batch
 	var next atomic.Int64
@@ -421,8 +429,9 @@ func groupImage(group []*stage, w, n int) bool {
 			sc := fz.scratch[w]
 			plane := fz.oh * fz.ow
 			oimg := fz.cout * plane
+			// Term a's convolution into tmp.hwc; term b into b (a CHW
+			// image: an identity source, or the transposed convolution).
 			var b []float32
-			j := 0
 			for i := range fz.terms {
 				tm := &fz.terms[i]
 				var xin []float32
@@ -438,20 +447,28 @@ func groupImage(group []*stage, w, n int) bool {
 				}
 				nnz := nonzero(xin, tmp.idx)
 				counts[k][i] += int64(nnz)
-				tm.conv.eventImage(tm.shape, xin, tmp.idx[:nnz], tmp.hwc[:oimg])
-				transpose(tmp.hwc[:oimg], tmp.chw[j][:oimg], plane, fz.cout)
-				if j == 1 {
-					b = tmp.chw[1][:oimg]
+				if i == 0 {
+					tm.conv.eventImage(tm.shape, xin, tmp.idx[:nnz], tmp.hwc[:oimg])
+					continue
 				}
-				j++
+				tm.conv.eventImage(tm.shape, xin, tmp.idx[:nnz], tmp.hwc2[:oimg])
+				transpose(tmp.hwc2[:oimg], tmp.chw[1][:oimg], plane, fz.cout)
+				clear(tmp.hwc2[:oimg])
+				b = tmp.chw[1][:oimg]
 			}
-			a := tmp.chw[0][:oimg]
 			var out []float32
 			if fz.y != nil {
 				out = fz.y.Data[at*oimg : (at+1)*oimg]
 			} else {
 				out = sc.step[:oimg]
 			}
+			sc.cur = out
+			if fusedHWC(tmp.hwc[:oimg], tmp.tmp, b, sc.v[:oimg], out, plane, fz.cout, fz.consts, &sc.spk) {
+				continue
+			}
+			a := tmp.chw[0][:oimg]
+			transpose(tmp.hwc[:oimg], a, plane, fz.cout)
+			clear(tmp.hwc[:oimg])
 			for ch := range fz.cout {
 				r := ch * plane
 				var br []float32
@@ -460,7 +477,6 @@ func groupImage(group []*stage, w, n int) bool {
 				}
 				sc.spk += fusedStep(a[r:r+plane], br, sc.v[r:r+plane], out[r:r+plane], &fz.consts[ch])
 			}
-			sc.cur = out
 		}
 	}
 	ok := true
@@ -475,15 +491,14 @@ func groupImage(group []*stage, w, n int) bool {
 }
 
 // eventImage computes one output image of the convolution (shape s, stride
-// 1) into hwc (HWC order) from the input image xn and the indices of its
-// nonzero values, exactly as forwardImages does (same events, same order,
-// same kernel); reverseWeights must have run.
+// 1) into hwc (HWC order, all zero on entry) from the input image xn and
+// the indices of its nonzero values, exactly as forwardImages does (same
+// events, same order, same kernel); reverseWeights must have run.
 func (c *spikeConv) eventImage(s tensor.ConvShape, xn []float32, idx []int32, hwc []float32) {
 	k, p, cout := c.K, c.Pad, c.Cout
 	oh, ow := s.OutH(), s.OutW()
 	plane := s.H * s.W
 	divPlane, divW := newDivider(plane, s.Cin*plane), newDivider(s.W, plane)
-	clear(hwc)
 	for _, e := range idx {
 		i := int(e)
 		v := xn[i]

@@ -56,3 +56,26 @@ func maxPool2x2(in, out []float32, q, w int) int64 {
 	}
 	return count + maxPool2x2Go(in, out, q, w)
 }
+
+//go:noescape
+func fusedHWCAVX2(hwc, tmp, b, v, y *float32, plane, cout int, fc *fusedConsts) int64
+
+// fusedHWC runs the fused step on every channel of one image-step whose
+// term a is the HWC image hwc (plane pixels x cout channels): b (CHW, may be
+// nil), v and y are CHW; fc has one entry per channel. It clears hwc. It
+// reports false, doing nothing, unless the AVX2 kernel applies (plane a
+// multiple of 64, cout of 8); tmp holds at least 520 floats.
+func fusedHWC(hwc, tmp, b, v, y []float32, plane, cout int, fc []fusedConsts, spikes *int64) bool {
+	n := plane * cout
+	if !hasFusedAVX2 || plane%64 != 0 || cout%8 != 0 || n == 0 {
+		return false
+	}
+	_, _, _, _, _ = hwc[n-1], tmp[519], v[n-1], y[n-1], fc[cout-1]
+	var bp *float32
+	if b != nil {
+		_ = b[n-1]
+		bp = &b[0]
+	}
+	*spikes += fusedHWCAVX2(&hwc[0], &tmp[0], bp, &v[0], &y[0], plane, cout, &fc[0])
+	return true
+}

@@ -205,3 +205,209 @@ pdone:
 	MOVQ AX, ret+32(FP)
 	VZEROUPPER
 	RET
+
+// Step of 8 neurons of one channel (constants in Y0..Y8, count in Y10):
+// a at off(AX) (the transposed block row), b, v, y at off(DX|R9|R8)(R15*1).
+#define HSTEP_A(off) \
+	VMOVUPS off(AX), Y9  \
+	VSUBPS  Y0, Y9, Y9   \
+	VMULPS  Y1, Y9, Y9   \
+	VADDPS  Y2, Y9, Y9
+
+#define HSTEP_B(off) \
+	VMOVUPS off(DX)(R15*1), Y11 \
+	VSUBPS  Y3, Y11, Y11        \
+	VMULPS  Y4, Y11, Y11        \
+	VADDPS  Y5, Y11, Y11        \
+	VADDPS  Y11, Y9, Y9
+
+#define HSTEP_LEAK(off) \
+	VMOVUPS off(R9)(R15*1), Y11 \
+	VSUBPS  Y11, Y9, Y12        \
+	VMULPS  Y6, Y12, Y12        \
+	VADDPS  Y12, Y11, Y12
+
+#define HSTEP_IF(off) \
+	VMOVUPS off(R9)(R15*1), Y11 \
+	VADDPS  Y9, Y11, Y12
+
+#define HSTEP_FIRE(off) \
+	VCMPPS  $2, Y12, Y7, Y13     \
+	VANDPS  Y8, Y13, Y14         \
+	VMOVUPS Y14, off(R8)(R15*1)  \
+	VANDNPS Y12, Y13, Y15        \
+	VMOVUPS Y15, off(R9)(R15*1)  \
+	VPSUBD  Y13, Y10, Y10
+
+#define HROW1(off) HSTEP_A(off); HSTEP_LEAK(off); HSTEP_FIRE(off)
+#define HROW1IF(off) HSTEP_A(off); HSTEP_IF(off); HSTEP_FIRE(off)
+#define HROW2(off) HSTEP_A(off); HSTEP_B(off); HSTEP_LEAK(off); HSTEP_FIRE(off)
+#define HROW2IF(off) HSTEP_A(off); HSTEP_B(off); HSTEP_IF(off); HSTEP_FIRE(off)
+
+// func fusedHWCAVX2(hwc, tmp, b, v, y *float32, plane, cout int, fc *fusedConsts) int64
+// The fused step of fusedStepGo for every channel of one image-step whose
+// term a is still in HWC order (hwc: plane pixels x cout channels; plane a
+// multiple of 64, cout of 8). Strips of 64 pixels x 8 channels of hwc are
+// transposed in registers (8x8 blocks) into tmp (520 floats: 8 channel rows
+// of 64, then the spike count lanes) and cleared in hwc, which is left all
+// zero for the next image; each channel row then gets the step of its
+// channel (constants fc[ch], 40 bytes apart; b, v and y are CHW rows of
+// plane values, read and written 64 contiguous values at a time).
+TEXT ·fusedHWCAVX2(SB), NOSPLIT, $0-72
+	MOVQ hwc+0(FP), SI
+	MOVQ tmp+8(FP), DI
+	MOVQ b+16(FP), DX
+	MOVQ v+24(FP), R9
+	MOVQ y+32(FP), R8
+	MOVQ plane+40(FP), R11
+	MOVQ cout+48(FP), R12
+	MOVQ fc+56(FP), R10
+	SHLQ $2, R11                // channel row stride (bytes)
+	SHLQ $2, R12                // pixel stride in hwc (bytes)
+	VPXOR   Y10, Y10, Y10
+	VMOVDQU Y10, 2048(DI)       // spike count lanes
+	XORQ R13, R13               // strip offset p0 within a row (bytes)
+
+hstrip:
+	CMPQ R13, R11
+	JGE  hdone
+	MOVQ R10, R14               // constants of channel 0
+	MOVQ R13, R15               // CHW offset of channel 0, pixel p0
+	XORQ CX, CX                 // channel group offset in a pixel (bytes)
+
+hgrp:
+	LEAQ (SI)(CX*1), BX         // block 0 of the strip, channel group CX
+	XORQ AX, AX                 // block offset in a tmp row (bytes)
+
+hblock:
+	VXORPS  Y8, Y8, Y8
+	VMOVUPS (BX), Y0
+	VMOVUPS Y8, (BX)
+	VMOVUPS (BX)(R12*1), Y1
+	VMOVUPS Y8, (BX)(R12*1)
+	VMOVUPS (BX)(R12*2), Y2
+	VMOVUPS Y8, (BX)(R12*2)
+	LEAQ    (BX)(R12*2), BX
+	VMOVUPS (BX)(R12*1), Y3
+	VMOVUPS Y8, (BX)(R12*1)
+	LEAQ    (BX)(R12*2), BX
+	VMOVUPS (BX), Y4
+	VMOVUPS Y8, (BX)
+	VMOVUPS (BX)(R12*1), Y5
+	VMOVUPS Y8, (BX)(R12*1)
+	VMOVUPS (BX)(R12*2), Y6
+	VMOVUPS Y8, (BX)(R12*2)
+	LEAQ    (BX)(R12*2), BX
+	VMOVUPS (BX)(R12*1), Y7
+	VMOVUPS Y8, (BX)(R12*1)
+	LEAQ    (BX)(R12*2), BX     // next block (8 pixels on)
+	// 8x8 transpose: rows (pixels) Y0..Y7 -> columns (channels) Y8..Y15.
+	VUNPCKLPS Y1, Y0, Y8
+	VUNPCKHPS Y1, Y0, Y9
+	VUNPCKLPS Y3, Y2, Y10
+	VUNPCKHPS Y3, Y2, Y11
+	VUNPCKLPS Y5, Y4, Y12
+	VUNPCKHPS Y5, Y4, Y13
+	VUNPCKLPS Y7, Y6, Y14
+	VUNPCKHPS Y7, Y6, Y15
+	VSHUFPS $0x44, Y10, Y8, Y0
+	VSHUFPS $0xee, Y10, Y8, Y1
+	VSHUFPS $0x44, Y11, Y9, Y2
+	VSHUFPS $0xee, Y11, Y9, Y3
+	VSHUFPS $0x44, Y14, Y12, Y4
+	VSHUFPS $0xee, Y14, Y12, Y5
+	VSHUFPS $0x44, Y15, Y13, Y6
+	VSHUFPS $0xee, Y15, Y13, Y7
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x31, Y4, Y0, Y12
+	VPERM2F128 $0x31, Y5, Y1, Y13
+	VPERM2F128 $0x31, Y6, Y2, Y14
+	VPERM2F128 $0x31, Y7, Y3, Y15
+	VMOVUPS Y8, (DI)(AX*1)
+	VMOVUPS Y9, 256(DI)(AX*1)
+	VMOVUPS Y10, 512(DI)(AX*1)
+	VMOVUPS Y11, 768(DI)(AX*1)
+	VMOVUPS Y12, 1024(DI)(AX*1)
+	VMOVUPS Y13, 1280(DI)(AX*1)
+	VMOVUPS Y14, 1536(DI)(AX*1)
+	VMOVUPS Y15, 1792(DI)(AX*1)
+	ADDQ    $32, AX
+	CMPQ    AX, $256
+	JLT     hblock
+
+	// Per channel of the group: 64 pixels each.
+	VBROADCASTSS 24(R10), Y6    // k
+	VBROADCASTSS 28(R10), Y7    // vth
+	MOVL $0x3f800000, BX        // 1.0
+	VMOVD BX, X8
+	VBROADCASTSS X8, Y8
+	VMOVDQU 2048(DI), Y10
+	MOVQ DI, AX                 // channel row of tmp
+
+hchan:
+	VBROADCASTSS 0(R14), Y0
+	VBROADCASTSS 4(R14), Y1
+	VBROADCASTSS 8(R14), Y2
+	CMPL    32(R14), $0
+	JNE     hchanif
+	TESTQ   DX, DX
+	JNZ     hchan2
+	HROW1(0); HROW1(32); HROW1(64); HROW1(96)
+	HROW1(128); HROW1(160); HROW1(192); HROW1(224)
+	JMP     hnext
+
+hchan2:
+	VBROADCASTSS 12(R14), Y3
+	VBROADCASTSS 16(R14), Y4
+	VBROADCASTSS 20(R14), Y5
+	HROW2(0); HROW2(32); HROW2(64); HROW2(96)
+	HROW2(128); HROW2(160); HROW2(192); HROW2(224)
+	JMP     hnext
+
+hchanif:
+	TESTQ   DX, DX
+	JNZ     hchan2if
+	HROW1IF(0); HROW1IF(32); HROW1IF(64); HROW1IF(96)
+	HROW1IF(128); HROW1IF(160); HROW1IF(192); HROW1IF(224)
+	JMP     hnext
+
+hchan2if:
+	VBROADCASTSS 12(R14), Y3
+	VBROADCASTSS 16(R14), Y4
+	VBROADCASTSS 20(R14), Y5
+	HROW2IF(0); HROW2IF(32); HROW2IF(64); HROW2IF(96)
+	HROW2IF(128); HROW2IF(160); HROW2IF(192); HROW2IF(224)
+
+hnext:
+	ADDQ    $40, R14
+	ADDQ    R11, R15
+	ADDQ    $256, AX
+	LEAQ    2048(DI), BX
+	CMPQ    AX, BX
+	JLT     hchan
+	VMOVDQU Y10, 2048(DI)
+	ADDQ    $32, CX
+	CMPQ    CX, R12
+	JLT     hgrp
+	MOVQ    R12, BX
+	SHLQ    $6, BX
+	ADDQ    BX, SI              // next strip (64 pixels on)
+	ADDQ    $256, R13
+	JMP     hstrip
+
+hdone:
+	VMOVDQU 2048(DI), Y10
+	VEXTRACTI128 $1, Y10, X11
+	VPADDD  X11, X10, X10
+	VPSHUFD $0x4e, X10, X11
+	VPADDD  X11, X10, X10
+	VPSHUFD $0xb1, X10, X11
+	VPADDD  X11, X10, X10
+	VMOVD   X10, AX
+	MOVLQZX AX, AX
+	MOVQ AX, ret+64(FP)
+	VZEROUPPER
+	RET

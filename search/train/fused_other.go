@@ -10,3 +10,12 @@ func fusedStep(a, b, v, y []float32, fc *fusedConsts) int64 {
 // maxPool2x2 pools q row pairs of width w (even) 2x2 with stride 2
 // (portable).
 func maxPool2x2(in, out []float32, q, w int) int64 { return maxPool2x2Go(in, out, q, w) }
+
+// fusedHWC reports false: the portable build transposes and runs
+// fusedStep per channel row.
+func fusedHWC(hwc, tmp, b, v, y []float32, plane, cout int, fc []fusedConsts, spikes *int64) bool {
+	return false
+}
+
+// hasFusedAVX2 is false in the portable build.
+const hasFusedAVX2 = false

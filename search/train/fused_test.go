@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -319,6 +320,78 @@ func TestMaxPool2x2MatchesGo(t *testing.T) {
 			}
 			if n != wc {
 				t.Errorf("w %d q %d: Go count %d, want %d", w, q, wc, n)
+			}
+		}
+	}
+}
+
+// TestFusedHWCMatchesRows checks the transposing kernel against a transpose
+// followed by the Go row loop: outputs, membranes and counts bit for bit,
+// and hwc left all zero.
+func TestFusedHWCMatchesRows(t *testing.T) {
+	if unsafe.Sizeof(fusedConsts{}) != 40 || unsafe.Offsetof(fusedConsts{}.isIF) != 32 {
+		t.Fatalf("fusedConsts is %d bytes with isIF at %d, want 40 and 32 (the kernels' layout)", unsafe.Sizeof(fusedConsts{}), unsafe.Offsetof(fusedConsts{}.isIF))
+	}
+	rng := rand.New(rand.NewPCG(23, 23))
+	for _, sz := range [][2]int{{64, 8}, {64, 16}, {256, 32}, {64, 64}, {1024, 16}, {128, 24}} {
+		for _, two := range []bool{false, true} {
+			for _, isIF := range []bool{false, true} {
+				plane, cout := sz[0], sz[1]
+				name := fmt.Sprintf("%dx%d/two=%v/if=%v", plane, cout, two, isIF)
+				n := plane * cout
+				fc := make([]fusedConsts, cout)
+				for ch := range fc {
+					fc[ch] = fusedConsts{ca: float32(rng.NormFloat64()) * 0.1, sca: 1 + float32(rng.Float64()), sha: float32(rng.NormFloat64()) * 0.3,
+						cb: float32(rng.NormFloat64()) * 0.1, scb: 1 + float32(rng.Float64()), shb: float32(rng.NormFloat64()) * 0.3, k: 0.55, vth: 1}
+					if isIF {
+						fc[ch].isIF = 1
+					}
+				}
+				hwc := make([]float32, n)
+				var b []float32
+				if two {
+					b = make([]float32, n)
+				}
+				v0 := make([]float32, n)
+				for i := range hwc {
+					hwc[i] = float32(rng.NormFloat64()) * 1.5
+					if two {
+						b[i] = float32(rng.IntN(2))
+					}
+					v0[i] = float32(rng.Float64()*1.1 - 0.05)
+				}
+				a := make([]float32, n)
+				transposeGo(hwc, a, plane, cout)
+				vWant, yWant := append([]float32(nil), v0...), make([]float32, n)
+				var want int64
+				for ch := range cout {
+					r := ch * plane
+					var br []float32
+					if two {
+						br = b[r : r+plane]
+					}
+					want += fusedStepGo(a[r:r+plane], br, vWant[r:r+plane], yWant[r:r+plane], &fc[ch])
+				}
+				vGot, yGot := append([]float32(nil), v0...), make([]float32, n)
+				var got int64
+				if !fusedHWC(hwc, make([]float32, 520), b, vGot, yGot, plane, cout, fc, &got) {
+					if hasFusedAVX2 {
+						t.Fatalf("%s: fusedHWC declined", name)
+					}
+					t.Skip("no AVX2")
+				}
+				if got != want {
+					t.Errorf("%s: %d spikes, want %d", name, got, want)
+				}
+				if d := cmp.Diff(yWant, yGot); d != "" {
+					t.Errorf("%s: spikes differ (-want +got):\n%.1000s", name, d)
+				}
+				if d := cmp.Diff(vWant, vGot); d != "" {
+					t.Errorf("%s: membranes differ (-want +got):\n%.1000s", name, d)
+				}
+				if d := cmp.Diff(make([]float32, n), hwc); d != "" {
+					t.Errorf("%s: hwc not cleared:\n%.500s", name, d)
+				}
 			}
 		}
 	}
