@@ -431,3 +431,41 @@ func TestFirstNonFinite(t *testing.T) {
 		t.Errorf("CheckParams: got %v, want the conv weight's value", err)
 	}
 }
+
+// TestWorkersAdd checks Workers.Add against the left-to-right sum, for a
+// nil pool and a pool of three, sizes around the task chunk, and dst
+// aliasing the first source.
+func TestWorkersAdd(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	pool := NewWorkers(3)
+	defer pool.Close()
+	for _, w := range []*Workers{nil, pool} {
+		for _, c := range []struct{ n, srcs int }{{0, 2}, {5, 1}, {chunk, 2}, {chunk + 3, 3}, {3*chunk - 1, 4}} {
+			srcs := make([][]float32, c.srcs)
+			for i := range srcs {
+				srcs[i] = make([]float32, c.n)
+				for j := range srcs[i] {
+					srcs[i][j] = float32(rng.NormFloat64())
+				}
+			}
+			want := make([]float32, c.n)
+			for j := range want {
+				v := srcs[0][j]
+				for _, s := range srcs[1:] {
+					v += s[j]
+				}
+				want[j] = v
+			}
+			got := make([]float32, c.n)
+			w.Add(got, srcs...)
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("workers %v, %+v (-want +got):\n%.300s", w != nil, c, d)
+			}
+			// In place: dst is the first source.
+			w.Add(srcs[0], srcs...)
+			if d := cmp.Diff(want, srcs[0]); d != "" {
+				t.Errorf("workers %v, %+v in place (-want +got):\n%.300s", w != nil, c, d)
+			}
+		}
+	}
+}

@@ -26,6 +26,7 @@ type workerPool struct {
 	tasks int64
 	wg    sync.WaitGroup
 	once  sync.Once
+	add   addJob // reused by Add so that it does not allocate
 }
 
 // job is one parallel call; run(t) handles task t and must touch only data
@@ -111,6 +112,62 @@ func (w *Workers) run(n int, j job) {
 const chunk = 4096
 
 func numChunks(n int) int { return (n + chunk - 1) / chunk }
+
+// Add sets dst[i] = srcs[0][i] + srcs[1][i] + ... (added left to right) for
+// i < len(dst), in one pass split across the workers. dst may be one of the
+// sources (the sum is elementwise); every source must be at least as long
+// as dst. A nil *Workers adds on the calling goroutine.
+func (w *Workers) Add(dst []float32, srcs ...[]float32) {
+	for _, s := range srcs {
+		_ = s[:len(dst)]
+	}
+	if len(srcs) == 0 {
+		clear(dst)
+		return
+	}
+	if w == nil {
+		j := addJob{dst: dst, srcs: srcs}
+		for t := range numChunks(len(dst)) {
+			j.run(t)
+		}
+		return
+	}
+	j := &w.p.add
+	*j = addJob{dst: dst, srcs: srcs}
+	w.run(numChunks(len(dst)), j)
+	*j = addJob{}
+}
+
+// addJob is one Add call; task t sums elements [t*chunk, (t+1)*chunk).
+type addJob struct {
+	dst  []float32
+	srcs [][]float32
+}
+
+func (j *addJob) run(t int) {
+	lo, hi := t*chunk, min((t+1)*chunk, len(j.dst))
+	d := j.dst[lo:hi]
+	a := j.srcs[0][lo:hi]
+	switch len(j.srcs) {
+	case 1:
+		copy(d, a)
+	case 2:
+		b := j.srcs[1][lo:hi]
+		for i := range d {
+			d[i] = a[i] + b[i]
+		}
+	default:
+		b := j.srcs[1][lo:hi]
+		for i := range d {
+			d[i] = a[i] + b[i]
+		}
+		for _, s := range j.srcs[2:] {
+			for i, v := range s[lo:hi] {
+				d[i] += v
+			}
+		}
+	}
+}
 
 // UseWorkers sets w on every layer under root that splits its work across
 // goroutines (Neuron, BatchNorm, MaxPool2d, AvgPool2d).

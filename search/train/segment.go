@@ -88,15 +88,13 @@ type gradAcc struct {
 // later contributions may be added into it in place. Stages run their
 // backward passes one at a time in reverse graph order, and every read of a
 // stage's incoming gradient happens inside its own backward pass.
-func (g *gradAcc) add(src *nn.Tensor) {
+func (g *gradAcc) add(src *nn.Tensor, w *nn.Workers) {
 	if !g.set {
 		g.t = nn.Tensor{Shape: src.Shape, Data: src.Data}
 		g.set = true
 		return
 	}
-	for i, v := range src.Data {
-		g.t.Data[i] += v
-	}
+	w.Add(g.t.Data, g.t.Data, src.Data)
 }
 
 func growF32(s []float32, n int) []float32 {
@@ -299,18 +297,18 @@ func (s *segment) gradOf(p *ir.Population) *gradAcc {
 
 // sumInto returns the sum of ts, using dst as the buffer unless ts holds one
 // tensor and no copy is needed.
-func sumInto(dst *nn.Tensor, ts []*nn.Tensor, forceCopy bool) *nn.Tensor {
+func sumInto(dst *nn.Tensor, ts []*nn.Tensor, forceCopy bool, w *nn.Workers) *nn.Tensor {
 	if len(ts) == 1 && !forceCopy {
 		return ts[0]
 	}
 	dst.Shape = append(dst.Shape[:0], ts[0].Shape...)
 	dst.Data = growF32(dst.Data, len(ts[0].Data))
-	copy(dst.Data, ts[0].Data)
-	for _, t := range ts[1:] {
-		for i, v := range t.Data {
-			dst.Data[i] += v
-		}
+	var srcs [4][]float32
+	ss := srcs[:0]
+	for _, t := range ts {
+		ss = append(ss, t.Data)
 	}
+	w.Add(dst.Data, ss...)
 	return dst
 }
 
@@ -340,7 +338,7 @@ func (s *segment) forwardStage(st *stage) error {
 			}
 			so = append(so, y)
 		}
-		r, err := st.repeat.Forward(sumInto(&st.ssum, so, false))
+		r, err := st.repeat.Forward(sumInto(&st.ssum, so, false, s.env.Workers))
 		if err != nil {
 			return err
 		}
@@ -360,7 +358,7 @@ func (s *segment) forwardStage(st *stage) error {
 		}
 		do = append(do, y)
 	}
-	cur = sumInto(&st.sum, do, st.bias != nil)
+	cur = sumInto(&st.sum, do, st.bias != nil, s.env.Workers)
 	if st.bias != nil {
 		addBias(cur, st.bias)
 	}
@@ -431,7 +429,7 @@ func (s *segment) backward(dy *nn.Tensor) (*nn.Tensor, error) {
 		st.grad.set = false
 	}
 	s.entryGrad.set = false
-	s.stages[len(s.stages)-1].grad.add(dy)
+	s.stages[len(s.stages)-1].grad.add(dy, s.env.Workers)
 	for i := len(s.stages) - 1; i >= 0; i-- {
 		if err := s.backwardStage(s.stages[i]); err != nil {
 			return nil, err
@@ -470,7 +468,7 @@ func (s *segment) backwardStage(st *stage) error {
 			return err
 		}
 		if dx != nil && m.e.Src != s.g.Pops[0] {
-			s.gradOf(m.e.Src).add(dx)
+			s.gradOf(m.e.Src).add(dx, s.env.Workers)
 		}
 	}
 	if len(st.static) > 0 {
