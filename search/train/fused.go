@@ -338,8 +338,12 @@ func (s *segment) forwardGroup(st *stage) bool {
 		for len(fz.scratch) < nw {
 			fz.scratch = append(fz.scratch, &fusedScratch{})
 		}
+		vlen := oimg
+		if vs := hwcStride(fz.oh*fz.ow, fz.cout); vs != 0 {
+			vlen = fz.cout * vs
+		}
 		for _, sc := range fz.scratch[:nw] {
-			sc.v = growF32(sc.v, oimg)
+			sc.v = growF32(sc.v, vlen)
 			if fz.y == nil {
 				sc.step = growF32(sc.step, oimg)
 			}
@@ -361,7 +365,7 @@ func (s *segment) forwardGroup(st *stage) bool {
 			clear(sc.hwc2)
 			sc.chw[1] = growF32(sc.chw[1], maxOut)
 		}
-		sc.tmp = growF32(sc.tmp, 520)
+		sc.tmp = growF32(sc.tmp, 524)
 	}
 	batch := group[0].fz.batch
 	var next atomic.Int64
@@ -418,8 +422,7 @@ func groupImage(group []*stage, w, n int) bool {
 		panic("train: fused group longer than 8 stages")
 	}
 	for _, o := range group {
-		sc := o.fz.scratch[w]
-		clear(sc.v[:o.fz.cout*o.fz.oh*o.fz.ow])
+		clear(o.fz.scratch[w].v)
 	}
 	steps, batch := group[0].fz.steps, group[0].fz.batch
 	for t := range steps {
@@ -463,7 +466,7 @@ func groupImage(group []*stage, w, n int) bool {
 				out = sc.step[:oimg]
 			}
 			sc.cur = out
-			if fusedHWC(tmp.hwc[:oimg], tmp.tmp, b, sc.v[:oimg], out, plane, fz.cout, fz.consts, &sc.spk) {
+			if fusedHWC(tmp.hwc[:oimg], tmp.tmp, b, sc.v, out, plane, fz.cout, fz.consts, &sc.spk) {
 				continue
 			}
 			a := tmp.chw[0][:oimg]

@@ -58,24 +58,38 @@ func maxPool2x2(in, out []float32, q, w int) int64 {
 }
 
 //go:noescape
-func fusedHWCAVX2(hwc, tmp, b, v, y *float32, plane, cout int, fc *fusedConsts) int64
+func fusedHWCAVX2(hwc, tmp, b, v, y *float32, plane, cout, vstride int, fc *fusedConsts) int64
 
 // fusedHWC runs the fused step on every channel of one image-step whose
 // term a is the HWC image hwc (plane pixels x cout channels): b (CHW, may be
-// nil), v and y are CHW; fc has one entry per channel. It clears hwc. It
-// reports false, doing nothing, unless the AVX2 kernel applies (plane a
-// multiple of 64, cout of 8); tmp holds at least 520 floats.
+// nil) and y are CHW, v holds channel rows of hwcStride(plane) floats; fc
+// has one entry per channel. It clears hwc. It reports false, doing
+// nothing, unless the AVX2 kernel applies (see hwcStride); tmp holds at
+// least 524 floats.
 func fusedHWC(hwc, tmp, b, v, y []float32, plane, cout int, fc []fusedConsts, spikes *int64) bool {
+	vs := hwcStride(plane, cout)
 	n := plane * cout
-	if !hasFusedAVX2 || plane%64 != 0 || cout%8 != 0 || n == 0 {
+	if vs == 0 {
 		return false
 	}
-	_, _, _, _, _ = hwc[n-1], tmp[519], v[n-1], y[n-1], fc[cout-1]
+	_, _, _, _, _ = hwc[n-1], tmp[523], v[(cout-1)*vs+plane-1], y[n-1], fc[cout-1]
 	var bp *float32
 	if b != nil {
 		_ = b[n-1]
 		bp = &b[0]
 	}
-	*spikes += fusedHWCAVX2(&hwc[0], &tmp[0], bp, &v[0], &y[0], plane, cout, &fc[0])
+	*spikes += fusedHWCAVX2(&hwc[0], &tmp[0], bp, &v[0], &y[0], plane, cout, vs, &fc[0])
 	return true
+}
+
+// hwcStride returns the row stride (floats) of the membrane state that
+// fusedHWC uses for images of plane pixels and cout channels (plane plus
+// 16 floats, so rows are not 4 KB apart), or 0 when fusedHWC does not apply
+// (no AVX2, plane not a multiple of 64 or cout not of 8): the state is then
+// plain CHW.
+func hwcStride(plane, cout int) int {
+	if !hasFusedAVX2 || plane%64 != 0 || cout%8 != 0 || plane*cout == 0 {
+		return 0
+	}
+	return plane + 16
 }

@@ -207,7 +207,8 @@ pdone:
 	RET
 
 // Step of 8 neurons of one channel (constants in Y0..Y8, count in Y10):
-// a at off(AX) (the transposed block row), b, v, y at off(DX|R9|R8)(R15*1).
+// a at off(AX) (the transposed block row), b and y at off(DX|R8)(R15*1),
+// v at off(R9) (R9 follows v's own padded rows).
 #define HSTEP_A(off) \
 	VMOVUPS off(AX), Y9  \
 	VSUBPS  Y0, Y9, Y9   \
@@ -222,13 +223,13 @@ pdone:
 	VADDPS  Y11, Y9, Y9
 
 #define HSTEP_LEAK(off) \
-	VMOVUPS off(R9)(R15*1), Y11 \
+	VMOVUPS off(R9), Y11 \
 	VSUBPS  Y11, Y9, Y12        \
 	VMULPS  Y6, Y12, Y12        \
 	VADDPS  Y12, Y11, Y12
 
 #define HSTEP_IF(off) \
-	VMOVUPS off(R9)(R15*1), Y11 \
+	VMOVUPS off(R9), Y11 \
 	VADDPS  Y9, Y11, Y12
 
 #define HSTEP_FIRE(off) \
@@ -236,7 +237,7 @@ pdone:
 	VANDPS  Y8, Y13, Y14         \
 	VMOVUPS Y14, off(R8)(R15*1)  \
 	VANDNPS Y12, Y13, Y15        \
-	VMOVUPS Y15, off(R9)(R15*1)  \
+	VMOVUPS Y15, off(R9)         \
 	VPSUBD  Y13, Y10, Y10
 
 #define HROW1(off) HSTEP_A(off); HSTEP_LEAK(off); HSTEP_FIRE(off)
@@ -244,16 +245,20 @@ pdone:
 #define HROW2(off) HSTEP_A(off); HSTEP_B(off); HSTEP_LEAK(off); HSTEP_FIRE(off)
 #define HROW2IF(off) HSTEP_A(off); HSTEP_B(off); HSTEP_IF(off); HSTEP_FIRE(off)
 
-// func fusedHWCAVX2(hwc, tmp, b, v, y *float32, plane, cout int, fc *fusedConsts) int64
+// func fusedHWCAVX2(hwc, tmp, b, v, y *float32, plane, cout, vstride int, fc *fusedConsts) int64
 // The fused step of fusedStepGo for every channel of one image-step whose
 // term a is still in HWC order (hwc: plane pixels x cout channels; plane a
 // multiple of 64, cout of 8). Strips of 64 pixels x 8 channels of hwc are
 // transposed in registers (8x8 blocks) into tmp (520 floats: 8 channel rows
 // of 64, then the spike count lanes) and cleared in hwc, which is left all
 // zero for the next image; each channel row then gets the step of its
-// channel (constants fc[ch], 40 bytes apart; b, v and y are CHW rows of
-// plane values, read and written 64 contiguous values at a time).
-TEXT ·fusedHWCAVX2(SB), NOSPLIT, $0-72
+// channel (constants fc[ch], 40 bytes apart; b and y are CHW rows of plane
+// values, v rows of vstride floats; all read and written 64 contiguous
+// values at a time). v's rows are padded so that they are not 4 KB apart:
+// a load of one channel's v aliasing a just-stored value of the previous
+// channel at the same address modulo 4 KB stalls. tmp also holds v's base
+// and row stride (bytes) at 2080 and 2088.
+TEXT ·fusedHWCAVX2(SB), NOSPLIT, $0-80
 	MOVQ hwc+0(FP), SI
 	MOVQ tmp+8(FP), DI
 	MOVQ b+16(FP), DX
@@ -261,9 +266,13 @@ TEXT ·fusedHWCAVX2(SB), NOSPLIT, $0-72
 	MOVQ y+32(FP), R8
 	MOVQ plane+40(FP), R11
 	MOVQ cout+48(FP), R12
-	MOVQ fc+56(FP), R10
+	MOVQ vstride+56(FP), AX
+	MOVQ fc+64(FP), R10
 	SHLQ $2, R11                // channel row stride (bytes)
 	SHLQ $2, R12                // pixel stride in hwc (bytes)
+	SHLQ $2, AX
+	MOVQ AX, 2088(DI)           // v row stride (bytes)
+	MOVQ R9, 2080(DI)           // v base
 	VPXOR   Y10, Y10, Y10
 	VMOVDQU Y10, 2048(DI)       // spike count lanes
 	XORQ R13, R13               // strip offset p0 within a row (bytes)
@@ -273,6 +282,8 @@ hstrip:
 	JGE  hdone
 	MOVQ R10, R14               // constants of channel 0
 	MOVQ R13, R15               // CHW offset of channel 0, pixel p0
+	MOVQ 2080(DI), R9
+	ADDQ R13, R9                // v of channel 0, pixel p0
 	XORQ CX, CX                 // channel group offset in a pixel (bytes)
 
 hgrp:
@@ -384,6 +395,7 @@ hchan2if:
 hnext:
 	ADDQ    $40, R14
 	ADDQ    R11, R15
+	ADDQ    2088(DI), R9
 	ADDQ    $256, AX
 	LEAQ    2048(DI), BX
 	CMPQ    AX, BX
@@ -408,6 +420,6 @@ hdone:
 	VPADDD  X11, X10, X10
 	VMOVD   X10, AX
 	MOVLQZX AX, AX
-	MOVQ AX, ret+64(FP)
+	MOVQ AX, ret+72(FP)
 	VZEROUPPER
 	RET

@@ -32,3 +32,37 @@ func BenchmarkFusedStep(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFusedHWC times the transposing kernel on one image-step of the
+// first SNN_1 block shape (32x32 pixels, 16 channels), output in cache and
+// streamed through memory.
+func BenchmarkFusedHWC(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	const plane, cout = 1024, 16
+	n := plane * cout
+	v, tmp := make([]float32, cout*hwcStride(plane, cout)), make([]float32, 524)
+	hwc := make([]float32, n)
+	fc := make([]fusedConsts, cout)
+	for i := range fc {
+		fc[i] = fusedConsts{sca: 1, scb: 1, k: 0.5, vth: 1}
+	}
+	for i := range v {
+		v[i] = float32(rng.Float64())
+	}
+	for _, big := range []int{1, 512} {
+		y := make([]float32, n*big)
+		name := "cache"
+		if big > 1 {
+			name = "memory"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(n) * 4)
+			i := 0
+			var spk int64
+			for b.Loop() {
+				fusedHWC(hwc, tmp, nil, v, y[i*n:(i+1)*n], plane, cout, fc, &spk)
+				i = (i + 1) % big
+			}
+		})
+	}
+}

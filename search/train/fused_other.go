@@ -19,3 +19,6 @@ func fusedHWC(hwc, tmp, b, v, y []float32, plane, cout int, fc []fusedConsts, sp
 
 // hasFusedAVX2 is false in the portable build.
 const hasFusedAVX2 = false
+
+// hwcStride is 0: the portable build keeps the membrane state in CHW.
+func hwcStride(plane, cout int) int { return 0 }

@@ -372,13 +372,25 @@ func TestFusedHWCMatchesRows(t *testing.T) {
 					}
 					want += fusedStepGo(a[r:r+plane], br, vWant[r:r+plane], yWant[r:r+plane], &fc[ch])
 				}
-				vGot, yGot := append([]float32(nil), v0...), make([]float32, n)
-				var got int64
-				if !fusedHWC(hwc, make([]float32, 520), b, vGot, yGot, plane, cout, fc, &got) {
+				vs := hwcStride(plane, cout)
+				if vs == 0 {
 					if hasFusedAVX2 {
-						t.Fatalf("%s: fusedHWC declined", name)
+						t.Fatalf("%s: hwcStride 0, want the kernel to apply", name)
 					}
 					t.Skip("no AVX2")
+				}
+				vPad := make([]float32, cout*vs)
+				for ch := range cout {
+					copy(vPad[ch*vs:ch*vs+plane], v0[ch*plane:(ch+1)*plane])
+				}
+				yGot := make([]float32, n)
+				var got int64
+				if !fusedHWC(hwc, make([]float32, 524), b, vPad, yGot, plane, cout, fc, &got) {
+					t.Fatalf("%s: fusedHWC declined", name)
+				}
+				vGot := make([]float32, n)
+				for ch := range cout {
+					copy(vGot[ch*plane:(ch+1)*plane], vPad[ch*vs:ch*vs+plane])
 				}
 				if got != want {
 					t.Errorf("%s: %d spikes, want %d", name, got, want)
