@@ -51,6 +51,9 @@ type Repeat struct {
 	T     int
 	y, dx Tensor
 	ok    bool
+	// Workers splits the backward sum across goroutines (nil: serial).
+	Workers *Workers
+	steps   [][]float32 // the step gradients of the last Backward
 }
 
 // NewRepeat returns a Repeat layer producing t steps. It panics if t < 1.
@@ -94,13 +97,14 @@ func (r *Repeat) Backward(dy *Tensor) (*Tensor, error) {
 	if !sameShape(dy.Shape, r.y.Shape) || len(dy.Data) != len(r.y.Data) {
 		return nil, shapeError(r.name, "output gradient", dy.Shape, fmt.Sprint(r.y.Shape))
 	}
+	// dx = dy[0] + dy[1] + ... summed left to right.
 	n := len(r.dx.Data)
-	copy(r.dx.Data, dy.Data[:n])
-	for t := 1; t < r.T; t++ {
-		for i, g := range dy.Data[t*n : (t+1)*n] {
-			r.dx.Data[i] += g
-		}
+	r.steps = r.steps[:0]
+	for t := range r.T {
+		r.steps = append(r.steps, dy.Data[t*n:(t+1)*n])
 	}
+	r.Workers.Add(r.dx.Data, r.steps...)
+	clear(r.steps)
 	return &r.dx, nil
 }
 

@@ -170,7 +170,7 @@ func (j *addJob) run(t int) {
 }
 
 // UseWorkers sets w on every layer under root that splits its work across
-// goroutines (Neuron, BatchNorm, MaxPool2d, AvgPool2d).
+// goroutines (Neuron, BatchNorm, MaxPool2d, AvgPool2d, Repeat).
 func UseWorkers(root Layer, w *Workers) {
 	for _, l := range Leaves(root) {
 		switch l := l.(type) {
@@ -181,6 +181,8 @@ func UseWorkers(root Layer, w *Workers) {
 		case *MaxPool2d:
 			l.Workers = w
 		case *AvgPool2d:
+			l.Workers = w
+		case *Repeat:
 			l.Workers = w
 		}
 	}

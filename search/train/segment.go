@@ -231,6 +231,7 @@ func (s *segment) buildStage(p *ir.Population, nm *namer, rng *rand.Rand) (*stag
 	}
 	if len(st.static) > 0 {
 		st.repeat = nn.NewRepeat(p.Name+".encode", g.T)
+		st.repeat.Workers = env.Workers
 	}
 	if p.Bias != nil {
 		if len(p.Bias) != p.Shape.C {

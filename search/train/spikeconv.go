@@ -36,9 +36,10 @@ type spikeConv struct {
 
 	// idx lists the nonzero inputs of the last sparse forward, image by
 	// image (index within the image, Cin*H*W order); image n's are
-	// idx[starts[n]:starts[n+1]]. The filter gradient reuses them.
+	// idx[n*img : n*img+counts[n]] (imageEvents). The filter gradient
+	// reuses them.
 	idx    []int32
-	starts []int
+	counts []int
 }
 
 // filterChunk is the number of images whose filter gradients one task sums;
@@ -118,31 +119,52 @@ func (c *spikeConv) Forward(x *nn.Tensor) (*nn.Tensor, error) {
 // forward takes at a time.
 const forwardChunk = 4
 
-// indexSpikes lists the nonzero inputs of c.x image by image in c.idx and
-// c.starts and reports whether there are at most maxDensity*len(x) of them
-// (it stops early when there are more).
+// indexSpikes lists the nonzero inputs of c.x image by image (image n's
+// in c.idx[n*img : n*img+c.counts[n]], img = Cin*H*W) and reports whether
+// there are at most maxDensity*len(x) of them. The images are scanned in
+// parallel, chunks of forwardChunk images at a time.
 func (c *spikeConv) indexSpikes() bool {
 	s := c.shape
 	img := s.Cin * s.H * s.W
-	limit := int(maxDensity * float64(len(c.x.Data)))
-	if need := limit + img; cap(c.idx) < need {
+	if need := s.N * img; cap(c.idx) < need {
 		c.idx = make([]int32, need)
 	}
-	c.idx = c.idx[:cap(c.idx)]
-	if cap(c.starts) < s.N+1 {
-		c.starts = make([]int, s.N+1)
+	c.idx = c.idx[:s.N*img]
+	if cap(c.counts) < s.N {
+		c.counts = make([]int, s.N)
 	}
-	c.starts = c.starts[:s.N+1]
-	nnz := 0
-	for n := range s.N {
-		c.starts[n] = nnz
-		nnz += nonzero(c.x.Data[n*img:(n+1)*img], c.idx[nnz:nnz+img])
-		if nnz > limit {
-			return false
+	c.counts = c.counts[:s.N]
+	nw := min(c.workers, (s.N+forwardChunk-1)/forwardChunk)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	work := func() {
+		for {
+			lo := int(next.Add(forwardChunk)) - forwardChunk
+			if lo >= s.N {
+				return
+			}
+			for n := lo; n < min(lo+forwardChunk, s.N); n++ {
+				c.counts[n] = nonzero(c.x.Data[n*img:(n+1)*img], c.idx[n*img:(n+1)*img])
+			}
 		}
 	}
-	c.starts[s.N] = nnz
-	return true
+	for range nw - 1 {
+		wg.Add(1)
+		go func() { defer wg.Done(); work() }()
+	}
+	work()
+	wg.Wait()
+	nnz := 0
+	for _, k := range c.counts {
+		nnz += k
+	}
+	return nnz <= int(maxDensity*float64(len(c.x.Data)))
+}
+
+// imageEvents returns the nonzero-input list of image n (see indexSpikes).
+func (c *spikeConv) imageEvents(n int) []int32 {
+	img := c.shape.Cin * c.shape.H * c.shape.W
+	return c.idx[n*img : n*img+c.counts[n]]
 }
 
 // reverseWeights fills wrev[ci][kh][K-1-kw][co] = W[co][ci][kh][kw].
@@ -169,7 +191,7 @@ func (c *spikeConv) forwardImages(lo, hi int, hwc []float32) {
 	img := s.Cin * s.H * s.W
 	for n := lo; n < hi; n++ {
 		clear(hwc)
-		c.events(eventForward, c.x.Data[n*img:(n+1)*img], c.idx[c.starts[n]:c.starts[n+1]], c.wrev, hwc)
+		c.events(eventForward, c.x.Data[n*img:(n+1)*img], c.imageEvents(n), c.wrev, hwc)
 		// HWC -> CHW (8x8 blocks in registers where the sizes allow).
 		transpose(hwc, c.y.Data[n*cout*oh*ow:(n+1)*cout*oh*ow], oh*ow, cout)
 	}
@@ -336,7 +358,7 @@ func (c *spikeConv) filterImages(lo, hi int, dy, hwc, dw []float32) {
 	for n := lo; n < hi; n++ {
 		// CHW -> HWC.
 		transpose(dy[n*cout*oh*ow:(n+1)*cout*oh*ow], hwc, cout, oh*ow)
-		c.events(eventFilter, c.x.Data[n*img:(n+1)*img], c.idx[c.starts[n]:c.starts[n+1]], dw, hwc)
+		c.events(eventFilter, c.x.Data[n*img:(n+1)*img], c.imageEvents(n), dw, hwc)
 	}
 }
 

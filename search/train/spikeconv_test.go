@@ -159,7 +159,7 @@ func TestSpikeEventsAsmMatchesGo(t *testing.T) {
 			s := sc.shape
 			plane := s.H * s.W
 			divPlane, divW := newDivider(plane, s.Cin*plane), newDivider(s.W, plane)
-			events := sc.idx[sc.starts[0]:sc.starts[1]]
+			events := sc.imageEvents(0)
 			hwcLen := s.OutH() * s.OutW() * c.cout
 			for _, mode := range []eventMode{eventForward, eventFilter} {
 				a1, b1 := make([]float32, len(sc.wrev)), make([]float32, hwcLen)
