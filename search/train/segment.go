@@ -181,7 +181,9 @@ func (s *segment) buildStage(p *ir.Population, nm *namer, rng *rand.Rand) (*stag
 			m.conv = nn.NewConv2d(opName, e.Src.Shape.C, p.Shape.C, e.Kernel, e.Stride, e.Pad, rng, env.WS)
 			m.conv.NoInputGrad = e.Src == input
 			if e.Stride == 1 && spikeSource(g, e.Src) && !env.DenseConv {
-				m.layers = append(m.layers, newSpikeConv(m.conv, env.WS))
+				sc := newSpikeConv(m.conv, env.WS)
+				sc.pool = env.Workers
+				m.layers = append(m.layers, sc)
 			} else {
 				m.layers = append(m.layers, m.conv)
 			}

@@ -25,14 +25,16 @@ type spikeConv struct {
 
 	ws      *tensor.Workspace
 	workers int
+	pool    *nn.Workers // sums the filter-gradient chunks (nil: serially)
 
-	shape   tensor.ConvShape
-	x       *nn.Tensor
-	y, dx   nn.Tensor
-	wrev    []float32   // [Cin][K][K (kw reversed)][Cout]
-	scratch [][]float32 // per worker: one output image in HWC order
-	sparse  bool        // the last forward took the event-driven path
-	partial []float32   // per image chunk: reversed filter gradient
+	shape     tensor.ConvShape
+	x         *nn.Tensor
+	y, dx     nn.Tensor
+	wrev      []float32   // [Cin][K][K (kw reversed)][Cout]
+	scratch   [][]float32 // per worker: one output image in HWC order
+	sparse    bool        // the last forward took the event-driven path
+	partial   []float32   // per image chunk: reversed filter gradient
+	chunkSums [][]float32 // the chunks of partial, for pool.Add
 
 	// idx lists the nonzero inputs of the last sparse forward, image by
 	// image (index within the image, Cin*H*W order); image n's are
@@ -297,7 +299,6 @@ func (c *spikeConv) backwardFilterSparse(dy []float32) {
 	wl := len(c.Weight.Data)
 	chunks := (s.N + filterChunk - 1) / filterChunk
 	c.partial = growF32(c.partial, chunks*wl)
-	clear(c.partial)
 	nw := min(c.workers, chunks)
 	oimg := cout * s.OutH() * s.OutW()
 	if len(c.scratch) < nw {
@@ -318,6 +319,7 @@ func (c *spikeConv) backwardFilterSparse(dy []float32) {
 					return
 				}
 				lo, hi := t*filterChunk, min((t+1)*filterChunk, s.N)
+				clear(c.partial[t*wl : (t+1)*wl]) // by its task, in parallel
 				c.filterImages(lo, hi, dy, c.scratch[w], c.partial[t*wl:(t+1)*wl])
 			}
 		}
@@ -331,11 +333,12 @@ func (c *spikeConv) backwardFilterSparse(dy []float32) {
 	wg.Wait()
 	// Sum the chunks in order into chunk 0, then un-reverse into Grad.
 	total := c.partial[:wl]
-	for t := 1; t < chunks; t++ {
-		for i, v := range c.partial[t*wl : (t+1)*wl] {
-			total[i] += v
-		}
+	c.chunkSums = c.chunkSums[:0]
+	for t := range chunks {
+		c.chunkSums = append(c.chunkSums, c.partial[t*wl:(t+1)*wl])
 	}
+	c.pool.Add(total, c.chunkSums...)
+	clear(c.chunkSums)
 	g := c.Weight.Grad
 	for co := range cout {
 		for ci := range c.Cin {
