@@ -49,6 +49,11 @@ type Evaluator struct {
 	// NoShare disables prefix sharing (every architecture runs its whole
 	// path); for measuring the speed-up and testing equality.
 	NoShare bool
+	// Layered disables the fused inference paths of package train (whole
+	// batches go through one layer at a time, with the per-layer finite
+	// checks on); for measuring and testing equality. Results are
+	// bit-identical either way.
+	Layered bool
 	// Progress receives a progress bar per call when not nil.
 	Progress io.Writer
 	// Stats accumulates over calls.
@@ -92,9 +97,10 @@ func (e *Evaluator) Evaluate(ctx context.Context, archs []search.Arch) ([]search
 	net.SetTraining(false)
 	defer net.SetTraining(true)
 	// Inference cannot produce the non-finite values training guards
-	// against unless the weights hold them; skip the per-layer scans.
+	// against unless the weights hold them; skip the per-layer scans
+	// (which also lets package train take its fused inference paths).
 	check := net.env.CheckFinite
-	net.env.CheckFinite = false
+	net.env.CheckFinite = e.Layered // on: no fused paths
 	defer func() { net.env.CheckFinite = check }()
 	if e.Recalib > 0 {
 		saved := make([][]float32, len(net.buffers))

@@ -236,12 +236,18 @@ func (s *SuperNet) stemInput(x *nn.Tensor) (*nn.Tensor, int, error) {
 // spikes (summed over steps and batch).
 func (s *SuperNet) step(pos, c int, x *nn.Tensor) (*nn.Tensor, int64, error) {
 	b := s.blocks[pos][c]
+	sh := s.shared[pos+1]
+	if sh != nil {
+		// In evaluation the block's output may go straight into the
+		// pool after it (y is then nil until sh.Forward).
+		defer train.LinkPool(b, sh)()
+	}
 	y, err := b.Forward(x)
 	if err != nil {
 		return nil, 0, fmt.Errorf("supernet: block %d (%s): %w", pos+1, s.space.Candidates[c], err)
 	}
 	spikes := b.Spikes()
-	if sh := s.shared[pos+1]; sh != nil {
+	if sh != nil {
 		if y, err = sh.Forward(y); err != nil {
 			return nil, 0, fmt.Errorf("supernet: after block %d: %w", pos+1, err)
 		}

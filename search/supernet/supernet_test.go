@@ -197,6 +197,47 @@ func TestPrefixSharingExact(t *testing.T) {
 	}
 }
 
+// TestFusedEvaluationExact checks that the fused inference paths of package
+// train (per-image stage groups, pools fed from cache across the block /
+// shared-part boundary) give the layered evaluation's results exactly, with
+// and without recalibration and prefix sharing.
+func TestFusedEvaluationExact(t *testing.T) {
+	// The tiny space (2 channels, 8x8) takes the portable kernels; 8
+	// channels at 16x16 the AVX2 ones.
+	small, err := search.NewSpace("snn1", frontend.Spec{Name: "small", Channels: 8, T: 2, Input: []int{1, 16, 16}, Classes: 3, Neuron: "plif"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		sp   search.Space
+		data *synth
+	}{
+		{tinySpace(t, "snn1"), tinyData()},
+		{small, &synth{shape: []int{1, 16, 16}, classes: 3, n: 24, batch: 8}},
+	} {
+		tr := mkTrainer(t, c.sp, tinyHyper(1))
+		if err := tr.Run(context.Background(), c.data); err != nil {
+			t.Fatal(err)
+		}
+		archs := randomArchs(tr.Net.Space(), 30, 11)
+		for _, recal := range []int{0, 2} {
+			for _, noShare := range []bool{false, true} {
+				layered, err := (&Evaluator{Net: tr.Net, Data: c.data, Recalib: recal, NoShare: noShare, Layered: true}).Evaluate(context.Background(), archs)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fused, err := (&Evaluator{Net: tr.Net, Data: c.data, Recalib: recal, NoShare: noShare}).Evaluate(context.Background(), archs)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d := cmp.Diff(layered, fused); d != "" {
+					t.Errorf("%s recalib %d noshare %v: fused evaluation differs from the layered one (-layered +fused):\n%s", c.sp.Name, recal, noShare, d)
+				}
+			}
+		}
+	}
+}
+
 func TestEvaluateMatchesForward(t *testing.T) {
 	// The evaluator's accuracy and spikes equal a plain eval-mode Forward
 	// of each path over the validation batches.

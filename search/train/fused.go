@@ -62,6 +62,16 @@ type fusedStage struct {
 
 	// Max-pool relays write their own output.
 	py nn.Tensor
+
+	// A group's last stage may feed a max-pool relay directly (its sink):
+	// the pool of the next stage of the segment when only that stage reads
+	// this one, or (link, set by LinkPool for one Block.Forward) the first
+	// stage of the Part after a block. The stage's own output then never
+	// goes to memory: each step is pooled from cache into the pool's
+	// output.
+	link    *stage
+	linkSeg *segment
+	sink    *stage // per call
 }
 
 // fusedTerm is one incoming projection of a fused stage: a spike
@@ -100,6 +110,7 @@ type fusedScratch struct {
 	v, step []float32
 	cur     []float32 // where the current (t, n) output was written
 	spk     int64
+	pooled  int64 // nonzero outputs of the sink pool
 	idx     []int32
 	hwc     []float32    // term a's convolution output, HWC
 	hwc2    []float32    // term b's convolution output, HWC
@@ -315,13 +326,20 @@ func (s *segment) forwardGroup(st *stage) bool {
 	}
 	end := first + len(group)
 	nw := min(s.env.WS.Workers(), group[0].fz.batch)
+	lastFz := group[len(group)-1].fz
+	lastFz.sink = s.poolSink(group[len(group)-1], end)
 	maxIn, maxOut, convB := 0, 0, false
 	for k, o := range group {
 		fz := o.fz
 		oimg := fz.cout * fz.oh * fz.ow
 		maxOut = max(maxOut, oimg)
 		fz.y = nil
-		if k == len(group)-1 || fz.lastReader >= end || fz.index == len(s.stages)-1 {
+		if fz.sink != nil {
+			o.neuron.BeginEvalOutput()
+			pz := fz.sink.fz
+			pz.py.Shape = append(pz.py.Shape[:0], fz.steps, fz.batch, fz.cout, fz.oh/2, fz.ow/2)
+			pz.py.Data = growF32(pz.py.Data, fz.steps*fz.batch*oimg/4)
+		} else if k == len(group)-1 || fz.lastReader >= end || fz.index == len(s.stages)-1 {
 			fz.y = o.neuron.BeginEvalOutput(fz.steps, fz.batch, fz.cout, fz.oh, fz.ow)
 		} else {
 			o.neuron.BeginEvalOutput()
@@ -347,7 +365,7 @@ func (s *segment) forwardGroup(st *stage) bool {
 			if fz.y == nil {
 				sc.step = growF32(sc.step, oimg)
 			}
-			sc.spk = 0
+			sc.spk, sc.pooled = 0, 0
 		}
 	}
 	for _, sc := range group[0].fz.scratch[:nw] {
@@ -393,7 +411,17 @@ func (s *segment) forwardGroup(st *stage) bool {
 	}
 	wg.Wait()
 	if abort.Load() {
+		lastFz.sink = nil
 		return false // a convolution input is too dense for the event-driven path
+	}
+	if p := lastFz.sink; p != nil {
+		var n int64
+		for _, sc := range lastFz.scratch[:nw] {
+			n += sc.pooled
+		}
+		p.spikes, p.cur, p.out = n, nil, &p.fz.py
+		p.fz.done = true
+		lastFz.sink = nil
 	}
 	for k, o := range group {
 		fz := o.fz
@@ -466,19 +494,22 @@ func groupImage(group []*stage, w, n int) bool {
 				out = sc.step[:oimg]
 			}
 			sc.cur = out
-			if fusedHWC(tmp.hwc[:oimg], tmp.tmp, b, sc.v, out, plane, fz.cout, fz.consts, &sc.spk) {
-				continue
-			}
-			a := tmp.chw[0][:oimg]
-			transpose(tmp.hwc[:oimg], a, plane, fz.cout)
-			clear(tmp.hwc[:oimg])
-			for ch := range fz.cout {
-				r := ch * plane
-				var br []float32
-				if b != nil {
-					br = b[r : r+plane]
+			if !fusedHWC(tmp.hwc[:oimg], tmp.tmp, b, sc.v, out, plane, fz.cout, fz.consts, &sc.spk) {
+				a := tmp.chw[0][:oimg]
+				transpose(tmp.hwc[:oimg], a, plane, fz.cout)
+				clear(tmp.hwc[:oimg])
+				for ch := range fz.cout {
+					r := ch * plane
+					var br []float32
+					if b != nil {
+						br = b[r : r+plane]
+					}
+					sc.spk += fusedStep(a[r:r+plane], br, sc.v[r:r+plane], out[r:r+plane], &fz.consts[ch])
 				}
-				sc.spk += fusedStep(a[r:r+plane], br, sc.v[r:r+plane], out[r:r+plane], &fz.consts[ch])
+			}
+			if p := fz.sink; p != nil {
+				pimg := oimg / 4
+				sc.pooled += maxPool2x2(out, p.fz.py.Data[at*pimg:(at+1)*pimg], fz.cout*fz.oh/2, fz.ow)
 			}
 		}
 	}
@@ -641,4 +672,66 @@ func (s *segment) forwardPool(st *stage) bool {
 	st.out = &fz.py
 	fz.last = true
 	return true
+}
+
+// poolSink returns the max-pool relay stage that the group ending with
+// stage last (the group is stages[..end)) may feed directly, or nil: the
+// next stage of the segment when it is a fused max-pool reading only last
+// and nothing else reads last, or the stage LinkPool attached to the
+// segment's last stage. Either way the pool must be in evaluation mode and
+// last's output maps even-sized.
+func (s *segment) poolSink(last *stage, end int) *stage {
+	fz := last.fz
+	if fz.oh%2 != 0 || fz.ow%2 != 0 || fz.oh < 2 || fz.ow < 2 {
+		return nil
+	}
+	if fz.link != nil {
+		if fz.index == len(s.stages)-1 && fz.linkSeg.eval && !fz.linkSeg.env.CheckFinite {
+			return fz.link
+		}
+		return nil
+	}
+	if end >= len(s.stages) || fz.lastReader != end || !s.eval {
+		return nil
+	}
+	p := s.stages[end]
+	if pz := s.fusedOf(p); pz == nil || !pz.pool || p.projs[0].e.Src != last.pop {
+		return nil
+	}
+	return p
+}
+
+// LinkPool lets the next Forward of block b hand its output to the first
+// stage of part p (which reads it) without writing it to memory, when that
+// stage is a 2x2 max-pool of b's output, nothing else in p reads b's
+// output, and both run fused (evaluation mode, Env.CheckFinite off): each
+// image-step of b's last population is pooled from cache into the pool's
+// output. b's Forward then returns nil (its output was not written) and
+// p's Forward must follow with that nil; p's other populations see the
+// pool's output as usual. The returned function removes the link; call it
+// after p's Forward. Without the conditions (or on the layered path)
+// nothing changes.
+func LinkPool(b *Block, p *Part) (unlink func()) {
+	nop := func() {}
+	if b == nil || b.identity || p == nil || len(b.seg.stages) == 0 || len(p.seg.stages) == 0 {
+		return nop
+	}
+	last := b.seg.stages[len(b.seg.stages)-1]
+	first := p.seg.stages[0]
+	if p.seg.entry.Name != last.pop.Name || p.seg.entry.Shape != last.pop.Shape {
+		return nop
+	}
+	for _, st := range p.seg.stages {
+		for _, m := range st.projs {
+			if m.e.Src == p.seg.entry && st != first {
+				return nop
+			}
+		}
+	}
+	pz := p.seg.fusedOf(first)
+	if pz == nil || !pz.pool || b.seg.fusedOf(last) == nil || last.fz.pool {
+		return nop
+	}
+	last.fz.link, last.fz.linkSeg = first, p.seg
+	return func() { last.fz.link, last.fz.linkSeg = nil, nil }
 }
