@@ -72,6 +72,8 @@ type fusedStage struct {
 	link    *stage
 	linkSeg *segment
 	sink    *stage // per call
+
+	convs []*spikeConv // per call, in a group's first stage: the group's convolutions
 }
 
 // fusedTerm is one incoming projection of a fused stage: a spike
@@ -329,6 +331,7 @@ func (s *segment) forwardGroup(st *stage) bool {
 	lastFz := group[len(group)-1].fz
 	lastFz.sink = s.poolSink(group[len(group)-1], end)
 	maxIn, maxOut, convB := 0, 0, false
+	convs := group[0].fz.convs[:0]
 	for k, o := range group {
 		fz := o.fz
 		oimg := fz.cout * fz.oh * fz.ow
@@ -347,7 +350,8 @@ func (s *segment) forwardGroup(st *stage) bool {
 		for i := range fz.terms {
 			if tm := &fz.terms[i]; tm.conv != nil {
 				maxIn = max(maxIn, tm.shape.Cin*tm.shape.H*tm.shape.W)
-				tm.conv.reverseWeights()
+				tm.conv.wrev = growF32(tm.conv.wrev, len(tm.conv.Weight.Data))
+				convs = append(convs, tm.conv)
 				if i == 1 {
 					convB = true
 				}
@@ -386,11 +390,20 @@ func (s *segment) forwardGroup(st *stage) bool {
 		sc.tmp = growF32(sc.tmp, 524)
 	}
 	batch := group[0].fz.batch
+	group[0].fz.convs = convs
 	var next atomic.Int64
 	var abort atomic.Bool
-	var wg sync.WaitGroup
+	var wg, rev sync.WaitGroup
+	rev.Add(nw)
 	for w := range nw {
 		work := func() {
+			// The workers share out the weight reversal (by input
+			// channel: disjoint runs of wrev), then wait for each other.
+			for _, c := range convs {
+				c.reverseInputs(w*c.Cin/nw, (w+1)*c.Cin/nw)
+			}
+			rev.Done()
+			rev.Wait()
 			for !abort.Load() {
 				n := int(next.Add(1) - 1)
 				if n >= batch {
@@ -734,4 +747,23 @@ func LinkPool(b *Block, p *Part) (unlink func()) {
 	}
 	last.fz.link, last.fz.linkSeg = first, p.seg
 	return func() { last.fz.link, last.fz.linkSeg = nil, nil }
+}
+
+// reverseInputs fills the part of wrev for input channels lo..hi-1 as
+// reverseWeights does: wrev[ci][kh][K-1-kw][co] = W[co][ci][kh][kw]; wrev
+// must have the weights' length.
+func (c *spikeConv) reverseInputs(lo, hi int) {
+	k, cin, cout := c.K, c.Cin, c.Cout
+	w := c.Weight.Data
+	for ci := lo; ci < hi; ci++ {
+		for kh := range k {
+			for kw := range k {
+				dst := c.wrev[((ci*k+kh)*k+(k-1-kw))*cout : ((ci*k+kh)*k+(k-kw))*cout]
+				src := (ci*k+kh)*k + kw
+				for co := range dst {
+					dst[co] = w[co*cin*k*k+src]
+				}
+			}
+		}
+	}
 }

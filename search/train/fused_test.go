@@ -414,3 +414,18 @@ func TestFusedHWCMatchesRows(t *testing.T) {
 		}
 	}
 }
+
+// TestReverseInputsMatches checks the shared-out weight reversal against
+// the layer's own.
+func TestReverseInputsMatches(t *testing.T) {
+	c := nn.NewConv2d("c", 5, 7, 3, 1, 1, rand.New(rand.NewPCG(24, 24)), nil)
+	sc := &spikeConv{Conv2d: c}
+	sc.reverseWeights()
+	want := append([]float32(nil), sc.wrev...)
+	clear(sc.wrev)
+	sc.reverseInputs(0, 2)
+	sc.reverseInputs(2, 5)
+	if d := cmp.Diff(want, sc.wrev); d != "" {
+		t.Errorf("reversed weights differ (-reverseWeights +reverseInputs):\n%s", d)
+	}
+}
