@@ -43,8 +43,13 @@ type Unit struct {
 	Placement *Placement
 	// Routes are the routing tables built by route.
 	Routes *RouteTables
-	// Granularity is split's target of fragments per core (0: default 4).
+	// Granularity is split's target of fragments per core; 0 means each of
+	// AutoGranularities, the best placed mapping winning (see placePass).
 	Granularity int
+
+	// cands are the mappings under way between split and place, one per
+	// granularity tried; Split, Problem and Partition show the first.
+	cands []*candidate
 }
 
 // logf writes one line to u.Log, if any.

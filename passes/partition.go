@@ -6,11 +6,13 @@ package passes
 // every per-core limit.
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"math"
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/autosnn/autosnn/backends"
 	"github.com/autosnn/autosnn/ir"
@@ -295,8 +297,12 @@ type pstate struct {
 	mem    []int64
 	fanIn  []int
 	fanOut []int64
-	ref    []map[int32]int32
-	member [][]int32
+	ref    []refCount
+	// nsrc bounds the global source neuron ids; denseBytes is the memory
+	// held by dense reference counts.
+	nsrc       int32
+	denseBytes int
+	member     [][]int32
 	// netParts holds per net its destination parts with pin counts.
 	netParts [][]pc
 	// hop, when not nil, gives the mesh distance between parts: refine
@@ -309,6 +315,9 @@ type pstate struct {
 func newPState(p *Problem, lim Limits) *pstate {
 	nf := len(p.Frags)
 	s := &pstate{p: p, lim: lim, part: make([]int32, nf), base: int32(nf), netParts: make([][]pc, len(p.Src))}
+	for _, x := range p.fanSrc {
+		s.nsrc = max(s.nsrc, x+1)
+	}
 	for v := range s.part {
 		s.part[v] = s.base + int32(v)
 	}
@@ -320,6 +329,49 @@ func newPState(p *Problem, lim Limits) *pstate {
 		s.fanOut[s.part[p.Src[n]]] += int64(p.NN[n]) * int64(len(s.netParts[n]))
 	}
 	return s
+}
+
+// maxDenseRefBytes bounds the memory of dense per-part reference counts;
+// parts made beyond it count with maps.
+const maxDenseRefBytes = 128 << 20
+
+// refCount counts, per global source neuron, the fragments of one part
+// that it reaches (the part's input axons are the neurons with a nonzero
+// count): a dense array when memory allows, else a map. A part holds far
+// fewer than 65,536 fragments, so uint16 counts do not overflow.
+type refCount struct {
+	d []uint16
+	m map[int32]int32
+}
+
+func (r *refCount) get(x int32) int32 {
+	if r.d != nil {
+		return int32(r.d[x])
+	}
+	return r.m[x]
+}
+
+// inc adds one to x's count and reports whether it was zero.
+func (r *refCount) inc(x int32) bool {
+	if r.d != nil {
+		r.d[x]++
+		return r.d[x] == 1
+	}
+	r.m[x]++
+	return r.m[x] == 1
+}
+
+// dec subtracts one from x's count and reports whether it is now zero.
+func (r *refCount) dec(x int32) bool {
+	if r.d != nil {
+		r.d[x]--
+		return r.d[x] == 0
+	}
+	if r.m[x]--; r.m[x] == 0 {
+		delete(r.m, x)
+		return true
+	}
+	return false
 }
 
 // pc is one destination part of a net and how many of the net's
@@ -446,10 +498,10 @@ func (s *pstate) fanInDelta(v int32, q int32) int {
 	if int(q) >= s.nparts {
 		return len(s.p.Sources(int(v)))
 	}
-	r := s.ref[q]
+	r := &s.ref[q]
 	n := 0
 	for _, x := range s.p.Sources(int(v)) {
-		if r[x] == 0 {
+		if r.get(x) == 0 {
 			n++
 		}
 	}
@@ -478,7 +530,7 @@ func (s *pstate) feasible(v int32, to int32, fo map[int32]int64) bool {
 			}
 		}
 	}
-	if s.lim.FanIn > 0 && s.fanIn[to]+s.fanInDelta(v, to) > s.lim.FanIn {
+	if s.lim.FanIn > 0 && s.fanIn[to]+len(s.p.Sources(int(v))) > s.lim.FanIn && s.fanIn[to]+s.fanInDelta(v, to) > s.lim.FanIn {
 		return false
 	}
 	return true
@@ -494,10 +546,9 @@ func (s *pstate) apply(v int32, to int32, fo map[int32]int64) {
 	if int(from) < s.nparts {
 		s.neur[from] -= p.Neurons[v]
 		s.mem[from] -= p.Mem[v]
-		r := s.ref[from]
+		r := &s.ref[from]
 		for _, x := range p.Sources(int(v)) {
-			if r[x]--; r[x] == 0 {
-				delete(r, x)
+			if r.dec(x) {
 				s.fanIn[from]--
 			}
 		}
@@ -508,12 +559,11 @@ func (s *pstate) apply(v int32, to int32, fo map[int32]int64) {
 	}
 	s.neur[to] += p.Neurons[v]
 	s.mem[to] += p.Mem[v]
-	r := s.ref[to]
+	r := &s.ref[to]
 	for _, x := range p.Sources(int(v)) {
-		if r[x] == 0 {
+		if r.inc(x) {
 			s.fanIn[to]++
 		}
-		r[x]++
 	}
 	s.member[to] = append(s.member[to], v)
 	for _, n := range p.dstNets[p.dstStart[v]:p.dstStart[v+1]] {
@@ -528,7 +578,14 @@ func (s *pstate) newPart() int32 {
 	s.neur = append(s.neur, 0)
 	s.mem = append(s.mem, 0)
 	s.fanIn = append(s.fanIn, 0)
-	s.ref = append(s.ref, map[int32]int32{})
+	var r refCount
+	if b := int(s.nsrc) * 2; s.denseBytes+b <= maxDenseRefBytes {
+		r.d = make([]uint16, s.nsrc)
+		s.denseBytes += b
+	} else {
+		r.m = map[int32]int32{}
+	}
+	s.ref = append(s.ref, r)
 	s.member = append(s.member, nil)
 	return int32(s.nparts - 1)
 }
@@ -781,21 +838,59 @@ func (s *pstate) compact() {
 
 // partitionPass is the partition pass: it sets Unit.Partition.
 func partitionPass(u *Unit) error {
-	if u.Split == nil || u.Problem == nil {
+	if len(u.cands) == 0 {
 		return fmt.Errorf("no fragments: the split pass did not run")
 	}
-	var pt *Partition
-	var err error
-	if u.Target.Profile.LayerCores != nil {
-		pt, err = partitionLayerCores(u.G, u.Target, u.Split)
-	} else {
-		pt, err = PartitionProblem(u.G, u.Problem, TargetLimits(u.Target), PartitionOptions{Imbalance: 0.03, MaxParts: u.Target.NumCores})
-	}
-	if err != nil {
+	eachCandidate(u, func(c *candidate) {
+		if u.Target.Profile.LayerCores != nil {
+			c.part, c.err = partitionLayerCores(u.G, u.Target, c.split)
+		} else {
+			c.part, c.err = PartitionProblem(u.G, c.prob, TargetLimits(u.Target), PartitionOptions{Imbalance: 0.03, MaxParts: u.Target.NumCores})
+		}
+		if c.err == nil {
+			pt := c.part
+			fmt.Fprintf(&c.log, "partition: granularity %d: %d cores, %.6g -> %.6g messages per timestep (%d moves, %d swaps)\n", c.gran, pt.K, pt.InitialCost, pt.Cost, pt.Moves, pt.Swaps)
+		}
+	})
+	if err := u.keepCandidates(); err != nil {
 		return err
 	}
-	u.Partition = pt
-	u.logf("partition: %d cores, %.6g -> %.6g messages per timestep (%d moves, %d swaps)", pt.K, pt.InitialCost, pt.Cost, pt.Moves, pt.Swaps)
+	u.Split, u.Problem, u.Partition = u.cands[0].split, u.cands[0].prob, u.cands[0].part
+	return nil
+}
+
+// eachCandidate runs fn on every candidate of u, concurrently, then writes
+// their logs to u.Log in candidate order.
+func eachCandidate(u *Unit, fn func(c *candidate)) {
+	var wg sync.WaitGroup
+	for _, c := range u.cands {
+		c.log.Reset()
+		wg.Go(func() { fn(c) })
+	}
+	wg.Wait()
+	for _, c := range u.cands {
+		if u.Log != nil {
+			u.Log.Write(c.log.Bytes())
+		}
+	}
+}
+
+// keepCandidates drops the candidates that failed; if all failed it returns
+// the first one's error.
+func (u *Unit) keepCandidates() error {
+	ok := u.cands[:0]
+	var first error
+	for _, c := range u.cands {
+		if c.err != nil {
+			first = cmp.Or(first, c.err)
+			continue
+		}
+		ok = append(ok, c)
+	}
+	u.cands = ok
+	if len(ok) == 0 {
+		return first
+	}
 	return nil
 }
 

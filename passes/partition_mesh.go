@@ -1,11 +1,17 @@
 package passes
 
 // Mesh-aware refinement of the partition pass: once place has put the parts
-// on cores, fragments move (or swap) between cores to lower the
-// rate-weighted hop count of their messages directly, under the same
-// per-core limits. Run by the place pass between two annealing rounds.
+// on cores, fragments move (or swap) between cores, unused cores included,
+// to lower the rate-weighted hop count of their messages directly, under
+// the same per-core limits: simulated annealing (AnnealOnMesh) finished by
+// greedy sweeps (RefineOnMesh). Run by the place pass between two
+// annealing rounds of the cores.
 
 import (
+	"math"
+	"math/rand/v2"
+	"slices"
+
 	"github.com/autosnn/autosnn/backends"
 	"github.com/autosnn/autosnn/ir"
 )
@@ -147,4 +153,224 @@ func RefineOnMesh(g *ir.Graph, p *Problem, t *backends.Target, lim Limits, pt *P
 	res.Part, res.K = s.part, len(newCore)
 	res.Cost = p.Cost(res.Part)
 	return res, newCore
+}
+
+// AnnealOnMesh improves partition pt of p, whose parts sit on cores core[]
+// of t, by simulated annealing of single fragments over the whole mesh:
+// a fragment moves to a part that holds one of its sources or
+// destinations, or to any core near its own (unused cores included, as
+// new parts), and the move is kept if it lowers sum(rate x weighted hops)
+// or, with the Metropolis probability, if it raises it, as long as every
+// per-core limit of lim and pt's budgets hold. The temperature falls
+// geometrically from the mean cost change of random moves to near zero
+// over moves steps, seeded by seed. Greedy refinement (RefineOnMesh)
+// finishes the result. It returns the new partition (parts renumbered
+// densely) and the cores of its parts.
+func AnnealOnMesh(g *ir.Graph, p *Problem, t *backends.Target, lim Limits, pt *Partition, core []int32, moves int, seed uint64) (*Partition, []int32) {
+	m := newMesh(t)
+	s := newPState(p, lim)
+	for q := 0; q < pt.K; q++ {
+		s.newPart()
+	}
+	s.budN, s.budM = pt.BudgetNeurons, pt.BudgetMem
+	if s.budN == 0 {
+		s.budN, s.budM = lim.Neurons, lim.MemBytes
+	}
+	fo, fo2 := map[int32]int64{}, map[int32]int64{}
+	for v := len(p.Frags) - 1; v >= 0; v-- {
+		s.gain(int32(v), pt.Part[v], fo)
+		s.apply(int32(v), pt.Part[v], fo)
+	}
+	// Every unused core becomes an empty part, so fragments may spread.
+	cores := slices.Clone(core)
+	partAt := make([]int32, t.NumCores)
+	for i := range partAt {
+		partAt[i] = -1
+	}
+	for q, c := range cores {
+		partAt[c] = int32(q)
+	}
+	// Part ids must stay below the fragment count (pstate numbers
+	// unassigned fragments from there), so on a chip with more cores than
+	// fragments only the free cores nearest the used ones are offered.
+	var free []int32
+	dist := make([]int, t.NumCores)
+	for c := range partAt {
+		if partAt[c] >= 0 {
+			continue
+		}
+		free = append(free, int32(c))
+		dist[c] = math.MaxInt
+		for _, u := range core {
+			dist[c] = min(dist[c], abs(m.x[c]-m.x[u])+abs(m.y[c]-m.y[u]))
+		}
+	}
+	slices.SortStableFunc(free, func(a, b int32) int { return dist[a] - dist[b] })
+	for _, c := range free[:min(len(free), len(p.Frags)-pt.K)] {
+		partAt[c] = s.newPart()
+		cores = append(cores, c)
+	}
+	np := len(cores)
+	var hopTab []float64
+	if np <= 1024 {
+		hopTab = make([]float64, np*np)
+		for a := range np {
+			for b := range np {
+				_, hopTab[a*np+b] = m.route(int(cores[a]), int(cores[b]), nil)
+			}
+		}
+		s.hop = func(a, b int32) float64 { return hopTab[int(a)*np+int(b)] }
+	} else {
+		s.hop = func(a, b int32) float64 { return m.weightedHops(int(cores[a]), int(cores[b])) }
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x5851f42d4c957f2d))
+	radius := max(m.w, m.h)
+	// propose returns a target part for fragment v, or -1.
+	propose := func(v int32, r int) int32 {
+		from := s.part[v]
+		if rng.IntN(2) == 0 {
+			// A part that v talks to: a destination part of one of its
+			// nets, or the source part of a net into it.
+			ns := p.srcNets[p.srcStart[v]:p.srcStart[v+1]]
+			nd := p.dstNets[p.dstStart[v]:p.dstStart[v+1]]
+			if len(ns)+len(nd) == 0 {
+				return -1
+			}
+			i := rng.IntN(len(ns) + len(nd))
+			if i < len(nd) {
+				return s.part[p.Src[nd[i]]]
+			}
+			l := s.netParts[ns[i-len(nd)]]
+			if len(l) == 0 {
+				return -1
+			}
+			return l[rng.IntN(len(l))].q
+		}
+		c := cores[from]
+		x := m.x[c] + rng.IntN(2*r+1) - r
+		y := m.y[c] + rng.IntN(2*r+1) - r
+		cc, ok := t.CoreAt(x, y, rng.IntN(t.Profile.Mesh.CoresPerTile))
+		if !ok {
+			return -1
+		}
+		return partAt[cc]
+	}
+	nf := int32(len(p.Frags))
+	// Temperature from the spread of random move gains.
+	var sum float64
+	ns := 0
+	for range 400 {
+		v := rng.Int32N(nf)
+		to := propose(v, radius)
+		if to < 0 || to == s.part[v] {
+			continue
+		}
+		sum += math.Abs(s.gainHop(v, to, fo))
+		ns++
+	}
+	temp := sum / float64(max(ns, 1)) / 4
+	if temp == 0 {
+		temp = 1
+	}
+	alpha := math.Pow(1e-4, 1/float64(max(moves, 1)))
+	for it := range moves {
+		v := rng.Int32N(nf)
+		r := max(1, int(float64(radius)*(1-float64(it)/float64(moves))))
+		to := propose(v, r)
+		temp *= alpha
+		if to < 0 || to == s.part[v] {
+			continue
+		}
+		accept := func(d float64) bool { return d > 0 || rng.Float64() < math.Exp(d/temp) }
+		d := s.gainHop(v, to, fo)
+		if s.feasible(v, to, fo) {
+			if accept(d) {
+				s.apply(v, to, fo)
+			}
+			continue
+		}
+		// The target is full: swap v with one of its fragments.
+		mem := s.member[to]
+		if len(mem) == 0 {
+			continue
+		}
+		u := mem[rng.IntN(len(mem))]
+		from := s.part[v]
+		// Cheap filters first: the additive limits, and the swap's gain
+		// with u's part computed in the current state (exact when u and v
+		// share no net).
+		if s.neur[to]-p.Neurons[u]+p.Neurons[v] > s.budN || s.neur[from]-p.Neurons[v]+p.Neurons[u] > s.budN ||
+			s.mem[to]-p.Mem[u]+p.Mem[v] > s.budM || s.mem[from]-p.Mem[v]+p.Mem[u] > s.budM {
+			continue
+		}
+		if !accept(d + s.gainHop(u, from, fo2)) {
+			continue
+		}
+		s.gainHop(v, to, fo)
+		s.apply(v, to, fo)
+		d2 := s.gainHop(u, from, fo2)
+		if accept(d+d2) && s.feasible(u, from, fo2) {
+			s.apply(u, from, fo2)
+			if s.partOK(from) && s.partOK(to) && s.fanOutOK() {
+				continue
+			}
+			s.gainHop(u, to, fo2)
+			s.apply(u, to, fo2)
+		}
+		s.gainHop(v, from, fo)
+		s.apply(v, from, fo)
+	}
+	// Renumber densely, keeping each surviving part's core.
+	res := &Partition{K: pt.K, BudgetNeurons: s.budN, BudgetMem: s.budM, InitialCost: pt.InitialCost, Moves: pt.Moves, Swaps: pt.Swaps}
+	re := make([]int32, s.nparts)
+	for i := range re {
+		re[i] = -1
+	}
+	var newCore []int32
+	for v := range s.part {
+		if q := s.part[v]; re[q] < 0 {
+			re[q] = int32(len(newCore))
+			newCore = append(newCore, cores[q])
+		}
+	}
+	part := make([]int32, len(s.part))
+	for v := range s.part {
+		part[v] = re[s.part[v]]
+	}
+	res.Part, res.K = part, len(newCore)
+	res.Cost = p.Cost(res.Part)
+	out, outCore := RefineOnMesh(g, p, t, lim, res, newCore, 4)
+	if mappingHops(m, p, out.Part, outCore) > mappingHops(m, p, pt.Part, core) {
+		// Annealing ended above its start (it may, rarely): keep the start.
+		return RefineOnMesh(g, p, t, lim, pt, core, 4)
+	}
+	return out, outCore
+}
+
+// weightedHops returns the weighted hop count of the route from core a to
+// core b, from the route cache on meshes small enough for one.
+func (m *mesh) weightedHops(a, b int) float64 {
+	if m.t.NumTiles <= maxCachedTiles {
+		_, w := m.cachedRoute(a, b)
+		return w
+	}
+	_, w := m.route(a, b, nil)
+	return w
+}
+
+// mappingHops returns sum(rate x weighted hops) per timestep of the
+// assignment part of p's fragments to parts on cores core[].
+func mappingHops(m *mesh, p *Problem, part []int32, core []int32) float64 {
+	var c float64
+	for _, e := range Edges(p.Traffic(part)) {
+		c += e.W * m.weightedHops(int(core[e.A]), int(core[e.B]))
+	}
+	return c
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }

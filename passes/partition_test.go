@@ -54,8 +54,18 @@ func TestCostMulticast(t *testing.T) {
 // number of moves checked.
 func checkMoves(t *testing.T, p *Problem, seed uint64, hop func(a, b int32) float64) int {
 	t.Helper()
+	return checkMovesRef(t, p, seed, hop, true)
+}
+
+// checkMovesRef is checkMoves with dense (or, if !dense, map) per-part
+// reference counts.
+func checkMovesRef(t *testing.T, p *Problem, seed uint64, hop func(a, b int32) float64, dense bool) int {
+	t.Helper()
 	s := newPState(p, Limits{Neurons: 1 << 30, MemBytes: 1 << 40})
 	s.budN, s.budM = 1<<30, 1<<40
+	if !dense {
+		s.denseBytes = maxDenseRefBytes
+	}
 	r := rand.New(rand.NewPCG(seed, 1))
 	k := 3
 	for q := 0; q < k; q++ {
@@ -126,12 +136,13 @@ func TestGainMatchesCost(t *testing.T) {
 		}
 		checked["fragments"] += checkMoves(t, p, seed, nil)
 		checked["mesh"] += checkMoves(t, p, seed, hops)
+		checked["map counts"] += checkMovesRef(t, p, seed, nil, false)
 		if cp, _ := coarsen(p, Limits{Neurons: 1 << 30, MemBytes: 1 << 40}); cp != nil && len(cp.Frags) >= 3 {
 			checked["coarse"] += checkMoves(t, cp, seed, nil)
 			checked["coarse mesh"] += checkMoves(t, cp, seed, hops)
 		}
 	}
-	for _, kind := range []string{"fragments", "mesh", "coarse", "coarse mesh"} {
+	for _, kind := range []string{"fragments", "mesh", "map counts", "coarse", "coarse mesh"} {
 		if checked[kind] < 50 {
 			t.Errorf("%s: checked %d moves, want >= 50", kind, checked[kind])
 		}

@@ -4,7 +4,11 @@ package passes
 // cores of the target's mesh, minimising the rate-weighted hop count of
 // their traffic and the load of the busiest link under the target's
 // dimension-order routing. A Hilbert curve over the tile mesh gives the
-// start; simulated annealing with seeded randomness refines it.
+// start; simulated annealing of the parts' cores with seeded randomness
+// refines it, then annealing of single fragments over the whole mesh
+// (AnnealOnMesh), then a second, cooler annealing of the cores. When split
+// offered several granularities, each is placed (concurrently) and the
+// mapping with the fewest message-hops is kept.
 
 import (
 	"fmt"
@@ -13,6 +17,7 @@ import (
 	"slices"
 
 	"github.com/autosnn/autosnn/backends"
+	"github.com/autosnn/autosnn/ir"
 )
 
 // Edge is the traffic from part A to part B in messages per timestep.
@@ -37,16 +42,27 @@ func Edges(traffic map[[2]int32]float64) []Edge {
 	return es
 }
 
+// Defaults of PlaceOptions. They were chosen on a trained C=16 AutoSNN
+// network on loihi1 (docs/performance.md, "Compiler vs METIS"): 3,000
+// moves per part instead of the earlier 400 cut sum(rate x hops) by 5-10%
+// (more gave nothing measurable once AnnealOnMesh runs after placement),
+// and a load weight of 0.3 instead of 1 trades a few percent of
+// busiest-link load for 5-10% fewer message-hops.
+const (
+	DefaultMovesPerPart = 3000
+	DefaultLoadWeight   = 0.3
+)
+
 // PlaceOptions tune Place.
 type PlaceOptions struct {
 	// Seed seeds the annealing.
 	Seed uint64
-	// Moves is the number of annealing moves; 0 means 400 per part, at
-	// least 20000 and at most 400000.
+	// Moves is the number of annealing moves; 0 means DefaultMovesPerPart
+	// per part, at least 20,000 and at most 600,000.
 	Moves int
 	// LoadWeight weighs the sum of squared link loads (normalised by the
-	// mean load of the start placement) against the hop cost; 0 means 1,
-	// negative disables the term.
+	// mean load of the start placement) against the hop cost; 0 means
+	// DefaultLoadWeight, negative disables the term.
 	LoadWeight float64
 	// Start, if not nil, is the starting core of each part (distinct valid
 	// cores) instead of the Hilbert-curve start; annealing then starts
@@ -331,7 +347,7 @@ func Place(t *backends.Target, k int, edges []Edge, opt PlaceOptions) (*Placemen
 	}
 	beta := opt.LoadWeight
 	if beta == 0 {
-		beta = 1
+		beta = DefaultLoadWeight
 	}
 	if beta < 0 || total == 0 {
 		beta = 0
@@ -342,7 +358,7 @@ func Place(t *backends.Target, k int, edges []Edge, opt PlaceOptions) (*Placemen
 	res.StartCost = cost
 	moves := opt.Moves
 	if moves == 0 {
-		moves = min(max(400*k, 20000), 400000)
+		moves = min(max(DefaultMovesPerPart*k, 20000), 600000)
 	}
 	rng := rand.New(rand.NewPCG(opt.Seed, 0x9e3779b97f4a7c15))
 	// Moving a part shifts its incident edges: remove, reassign, add.
@@ -470,39 +486,77 @@ func Place(t *backends.Target, k int, edges []Edge, opt PlaceOptions) (*Placemen
 	return res, nil
 }
 
+// PlaceAndRefine places partition pt of problem p on t: annealing from a
+// space-filling-curve start, then (if refine) mesh-aware refinement that
+// moves fragments between the placed cores to cut rate x hops, then a
+// second, cooler annealing with half the moves from where the first ended.
+// It returns the partition actually placed (pt itself unless refine) and
+// its placement. logf, if not nil, receives one line per stage.
+func PlaceAndRefine(g *ir.Graph, p *Problem, t *backends.Target, pt *Partition, seed uint64, refine bool, logf func(format string, args ...any)) (*Partition, *Placement, error) {
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	es := Edges(p.Traffic(pt.Part))
+	pl, err := Place(t, pt.K, es, PlaceOptions{Seed: seed})
+	if err != nil {
+		return nil, nil, err
+	}
+	m1 := Measure(t, es, pl.Core)
+	logf("place: annealing %.6g -> %.6g (%d of %d moves accepted): %.6g message-hops, busiest link %.6g messages per timestep",
+		pl.StartCost, pl.Cost, pl.Accepted, pl.Moves, m1.RateHops, m1.MaxLinkLoad)
+	pt2, cores := pt, pl.Core
+	if refine {
+		pt2, cores = AnnealOnMesh(g, p, t, TargetLimits(t), pt, pl.Core, annealMoves(len(p.Frags)), seed)
+		es = Edges(p.Traffic(pt2.Part))
+	}
+	pl2, err := Place(t, pt2.K, es, PlaceOptions{Seed: seed + 1, Start: cores, Moves: pl.Moves / 2})
+	if err != nil {
+		return nil, nil, err
+	}
+	m2 := Measure(t, es, pl2.Core)
+	logf("place: mesh refinement %v (%d -> %d cores, %.6g -> %.6g messages) and re-annealing: %.6g message-hops, busiest link %.6g messages per timestep",
+		refine, pt.K, pt2.K, pt.Cost, pt2.Cost, m2.RateHops, m2.MaxLinkLoad)
+	pl2.StartCost = pl.StartCost
+	return pt2, pl2, nil
+}
+
+// annealMoves is the number of fragment moves AnnealOnMesh makes for nf
+// fragments.
+func annealMoves(nf int) int { return min(max(4000*nf, 20000), 2000000) }
+
 // placePass is the place pass: it sets Unit.Placement and Population.Core
 // of every non-input population.
 func placePass(u *Unit) error {
-	pt, p := u.Partition, u.Problem
-	if pt == nil || p == nil {
+	if len(u.cands) == 0 || u.cands[0].part == nil {
 		return fmt.Errorf("no partition: the partition pass did not run")
 	}
-	var pl *Placement
-	if pt.Fixed != nil {
-		pl = &Placement{Core: pt.Fixed}
-	} else {
-		var err error
-		pl, err = Place(u.Target, pt.K, Edges(p.Traffic(pt.Part)), PlaceOptions{Seed: u.Seed})
-		if err != nil {
-			return err
+	eachCandidate(u, func(c *candidate) {
+		if c.part.Fixed != nil {
+			c.placement = &Placement{Core: c.part.Fixed}
+			return
 		}
-		// Move fragments between the placed cores to cut rate x hops, then
-		// anneal the result once more from where it is.
-		m1 := Measure(u.Target, Edges(p.Traffic(pt.Part)), pl.Core)
-		u.logf("place: annealing %.6g -> %.6g (%d of %d moves accepted): %.6g message-hops, busiest link %.6g messages per timestep",
-			pl.StartCost, pl.Cost, pl.Accepted, pl.Moves, m1.RateHops, m1.MaxLinkLoad)
-		pt2, cores := RefineOnMesh(u.G, p, u.Target, TargetLimits(u.Target), pt, pl.Core, 4)
-		es2 := Edges(p.Traffic(pt2.Part))
-		pl2, err := Place(u.Target, pt2.K, es2, PlaceOptions{Seed: u.Seed + 1, Start: cores, Moves: pl.Moves / 2})
-		if err != nil {
-			return err
+		logf := func(format string, args ...any) {
+			fmt.Fprintf(&c.log, "granularity %d: "+format+"\n", append([]any{c.gran}, args...)...)
 		}
-		m2 := Measure(u.Target, es2, pl2.Core)
-		u.logf("place: mesh refinement (%d -> %d cores, %.6g -> %.6g messages) and re-annealing: %.6g message-hops, busiest link %.6g messages per timestep",
-			pt.K, pt2.K, pt.Cost, pt2.Cost, m2.RateHops, m2.MaxLinkLoad)
-		pl2.StartCost = pl.StartCost
-		u.Partition, pt, pl = pt2, pt2, pl2
+		c.part, c.placement, c.err = PlaceAndRefine(u.G, c.prob, u.Target, c.part, u.Seed, true, logf)
+	})
+	if err := u.keepCandidates(); err != nil {
+		return err
 	}
+	// Keep the candidate with the fewest message-hops (the first on a tie).
+	best, bestHops := u.cands[0], math.Inf(1)
+	for _, c := range u.cands {
+		m := Measure(u.Target, Edges(c.prob.Traffic(c.part.Part)), c.placement.Core)
+		if m.RateHops < bestHops {
+			best, bestHops = c, m.RateHops
+		}
+	}
+	if len(u.cands) > 1 {
+		u.logf("place: kept granularity %d (%.6g message-hops per timestep)", best.gran, bestHops)
+	}
+	u.cands = nil
+	u.Split, u.Problem, u.Partition = best.split, best.prob, best.part
+	p, pt, pl := best.prob, best.part, best.placement
 	u.Placement = pl
 	for i, pop := range u.G.Pops {
 		if i == 0 {

@@ -27,13 +27,6 @@ func TestHilbertCurve(t *testing.T) {
 	}
 }
 
-func abs(v int) int {
-	if v < 0 {
-		return -v
-	}
-	return v
-}
-
 // TestHilbertCores lists every core once, on non-square multi-chip meshes.
 func TestHilbertCores(t *testing.T) {
 	for _, chip := range []string{"tiny", "tiny-2chip", "loihi1", "testdata/loihi1-2x2.yaml"} {

@@ -5,6 +5,8 @@ package passes
 // their own, with tile shapes chosen to keep fan-in low.
 
 import (
+	"bytes"
+	"cmp"
 	"fmt"
 	"math"
 	"sort"
@@ -19,6 +21,26 @@ import (
 // the partitioner room to pack neighbouring tiles of consecutive layers
 // together.
 const DefaultGranularity = 4
+
+// AutoGranularities are the granularities a compile tries when none is
+// given: split, partition and place run for each (concurrently) and the
+// placed mapping with the fewest message-hops is kept. Quarter-core
+// fragments won on a random-weight CIFAR AutoSNN (sum(rate x hops) 14%
+// lower than eighth-core ones) and eighth-core fragments on a trained MNIST
+// one (5% lower): neither wins everywhere (docs/performance.md).
+func AutoGranularities() []int { return []int{DefaultGranularity, 2 * DefaultGranularity} }
+
+// candidate is one mapping under way: the fragments and problem split made
+// at one granularity, then partition's and place's results for them.
+type candidate struct {
+	gran      int
+	split     *SplitResult
+	prob      *Problem
+	part      *Partition
+	placement *Placement
+	err       error
+	log       bytes.Buffer
+}
 
 // Limits are the per-core resources of a target as split and partition
 // use them. Zero means "no limit" for FanIn, FanOut and DestCores.
@@ -507,11 +529,24 @@ func SplitAndBuild(g *ir.Graph, t *backends.Target, opt SplitOptions) (*SplitRes
 
 // splitPass is the split pass: it sets Unit.Split and Unit.Problem.
 func splitPass(u *Unit) error {
-	sr, p, err := SplitAndBuild(u.G, u.Target, SplitOptions{Granularity: u.Granularity})
-	if err != nil {
-		return err
+	grans := []int{u.Granularity}
+	if u.Granularity == 0 && u.Target.Profile.LayerCores == nil {
+		grans = AutoGranularities()
 	}
-	u.Split, u.Problem = sr, p
-	u.logf("split: %d fragments, %d nets", len(sr.Frags), p.NumNets())
+	u.cands = u.cands[:0]
+	var first error
+	for _, gr := range grans {
+		sr, p, err := SplitAndBuild(u.G, u.Target, SplitOptions{Granularity: gr})
+		if err != nil {
+			first = cmp.Or(first, err)
+			continue
+		}
+		u.cands = append(u.cands, &candidate{gran: cmp.Or(gr, DefaultGranularity), split: sr, prob: p})
+		u.logf("split: granularity %d: %d fragments, %d nets", gr, len(sr.Frags), p.NumNets())
+	}
+	if len(u.cands) == 0 {
+		return first
+	}
+	u.Split, u.Problem = u.cands[0].split, u.cands[0].prob
 	return nil
 }

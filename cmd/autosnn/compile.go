@@ -56,7 +56,7 @@ func compileCommand() *cli.Command {
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the placement annealing and of synthetic samples"},
 			&cli.Uint64Flag{Name: "random-weights", Usage: "give an architecture --model seeded random weights (testing only)"},
 			&cli.BoolFlag{Name: "verify-ir", Usage: "run the IR verifier between passes"},
-			&cli.IntFlag{Name: "granularity", Usage: "fragments per core's worth of neurons or memory that split aims at (0: 4); finer gives the partitioner more freedom and takes longer"},
+			&cli.IntFlag{Name: "granularity", Usage: "fragments per core's worth of neurons or memory that split aims at (0: try 4 and 8 concurrently and keep the mapping with fewer message-hops); finer gives the partitioner more freedom and takes longer"},
 			&cli.IntFlag{Name: "C", Usage: "initial channels of an architecture --model (overrides the spec)"},
 			&cli.BoolFlag{Name: "quiet", Usage: "print only the summary"},
 		},

@@ -1,0 +1,101 @@
+package passes
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/autosnn/autosnn/passes/internal/netgen"
+)
+
+// TestAnnealOnMesh: on random nets, annealing fragments over the mesh
+// keeps every fragment in one part on a distinct valid core, respects
+// every per-core limit, never ends above its start, is deterministic, and
+// over all nets ends below greedy mesh refinement alone.
+func TestAnnealOnMesh(t *testing.T) {
+	for _, chip := range []string{"tiny", "tiny-2chip"} {
+		tg := lookup(t, chip)
+		lim := TargetLimits(tg)
+		m := newMesh(tg)
+		var annealed, greedy float64
+		done := 0
+		for seed := uint64(1); seed <= 16; seed++ {
+			g, p, ok := problemFor(t, chip, seed)
+			if !ok {
+				continue
+			}
+			pt, err := PartitionProblem(g, p, lim, PartitionOptions{Imbalance: 0.03, MaxParts: tg.NumCores})
+			if err != nil {
+				continue
+			}
+			pl, err := Place(tg, pt.K, Edges(p.Traffic(pt.Part)), PlaceOptions{Seed: seed, Moves: 5000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			done++
+			start := mappingHops(m, p, pt.Part, pl.Core)
+			got, cores := AnnealOnMesh(g, p, tg, lim, pt, pl.Core, 20000, seed)
+			if len(got.Part) != len(p.Frags) || len(cores) != got.K {
+				t.Fatalf("%s seed %d: %d assignments over %d parts with %d cores, want %d assignments", chip, seed, len(got.Part), got.K, len(cores), len(p.Frags))
+			}
+			seen := map[int32]bool{}
+			for q, c := range cores {
+				if !tg.ValidCore(int(c)) || seen[c] {
+					t.Fatalf("%s seed %d: part %d on core %d (invalid or taken)", chip, seed, q, c)
+				}
+				seen[c] = true
+			}
+			if v := p.PartLimits(got, lim); len(v) > 0 {
+				t.Errorf("%s seed %d: limits violated: %v", chip, seed, v)
+			}
+			hops := mappingHops(m, p, got.Part, cores)
+			if hops > start*(1+1e-9) {
+				t.Errorf("%s seed %d: annealed %g message-hops > start %g", chip, seed, hops, start)
+			}
+			again, againCores := AnnealOnMesh(g, p, tg, lim, pt, pl.Core, 20000, seed)
+			if diff := cmp.Diff([][]int32{got.Part, cores}, [][]int32{again.Part, againCores}); diff != "" {
+				t.Errorf("%s seed %d: annealing not deterministic (-first +second):\n%s", chip, seed, diff)
+			}
+			gr, grCores := RefineOnMesh(g, p, tg, lim, pt, pl.Core, 4)
+			annealed += hops
+			greedy += mappingHops(m, p, gr.Part, grCores)
+		}
+		if done < 8 {
+			t.Fatalf("%s: %d random nets annealed, want >= 8", chip, done)
+		}
+		if !(annealed < greedy) {
+			t.Errorf("%s: annealing %g message-hops over %d nets, want < greedy refinement's %g", chip, annealed, done, greedy)
+		}
+	}
+}
+
+// TestAutoGranularity: a compile without a granularity keeps the better
+// (fewer message-hops) of the compiles at each of AutoGranularities.
+func TestAutoGranularity(t *testing.T) {
+	compiled := 0
+	for seed := uint64(1); seed <= 6; seed++ {
+		hops := map[int]float64{}
+		for _, gran := range append([]int{0}, AutoGranularities()...) {
+			g := randGraph(t, seed)
+			netgen.Train(g, seed)
+			u := &Unit{G: g, Target: lookup(t, "tiny-2chip"), Samples: netgen.Samples(g, 2, seed), Seed: seed, Granularity: gran}
+			if err := Compile(context.Background(), u, Config{StopAfter: "place"}); err != nil {
+				t.Logf("seed %d granularity %d: %v", seed, gran, err)
+				break // does not fit
+			}
+			hops[gran] = Measure(u.Target, Edges(u.Problem.Traffic(u.Partition.Part)), u.Placement.Core).RateHops
+		}
+		if len(hops) != 3 {
+			continue
+		}
+		compiled++
+		want := min(hops[AutoGranularities()[0]], hops[AutoGranularities()[1]])
+		if hops[0] != want {
+			t.Errorf("seed %d: auto granularity gives %g message-hops, want the better of %v", seed, hops[0], hops)
+		}
+	}
+	if compiled < 3 {
+		t.Errorf("%d random nets compiled at every granularity, want >= 3", compiled)
+	}
+}
