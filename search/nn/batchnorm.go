@@ -31,12 +31,23 @@ type BatchNorm struct {
 	// Workers splits the (step, channel) pairs across goroutines (nil: serial).
 	Workers *Workers
 
+	// Defer makes Forward compute the statistics but not the normalised
+	// output: it returns its input x itself and keeps the affine map of
+	// each (step, channel), y = (x - c) sc + sh, for a Neuron whose In is
+	// this layer to apply on the fly (bit-identical to the y it would have
+	// written). It saves one write and one read of the whole tensor.
+	// Backward is unchanged.
+	Defer bool
+
 	training  bool
 	x         *Tensor
 	mean      []float64 // [T*C] mean used in the last Forward
 	invstd    []float64 // [T*C] 1/sqrt(var + eps) used in the last Forward
 	uvar      []float64 // [T*C] unbiased batch variance (training)
 	sdy, sdyx []float64 // [T*C] backward partial sums
+	afc, afsc []float32 // [T*C] affine map of the last Forward: centre and scale
+	afsh      []float32 // [T*C] and shift
+	inner     int       // values per channel and image of the last Forward
 	y, dx     Tensor
 	job       bnJob
 	fwd       bnFwd
@@ -89,7 +100,13 @@ func (b *BatchNorm) Forward(x *Tensor) (*Tensor, error) {
 	b.mean = growF64(b.mean, steps*c)
 	b.invstd = growF64(b.invstd, steps*c)
 	b.uvar = growF64(b.uvar, steps*c)
-	b.y.resize(x.Shape...)
+	b.afc = growF32(b.afc, steps*c)
+	b.afsc = growF32(b.afsc, steps*c)
+	b.afsh = growF32(b.afsh, steps*c)
+	b.inner = inner
+	if !b.Defer {
+		b.y.resize(x.Shape...)
+	}
 	b.x = x
 	b.job = bnJob{b: b, n: n, c: c, inner: inner}
 	b.Workers.run(steps*c, &b.fwd)
@@ -103,7 +120,26 @@ func (b *BatchNorm) Forward(x *Tensor) (*Tensor, error) {
 			}
 		}
 	}
+	if b.Defer {
+		return x, nil
+	}
 	return &b.y, nil
+}
+
+// affineRun writes the normalised values of elements [lo, lo+len(dst)) of
+// step t of the last deferred Forward's input (xs holds them) to dst, by
+// runs of one channel, with bnAffine: the values Forward would have
+// written.
+func (b *BatchNorm) affineRun(t, lo int, xs, dst []float32) {
+	c, inner := b.C, b.inner
+	for i := 0; i < len(xs); {
+		e := lo + i
+		ch := (e / inner) % c
+		run := min(len(xs)-i, inner-e%inner)
+		task := t*c + ch
+		bnAffine(xs[i:i+run], dst[i:i+run], b.afc[task], b.afsc[task], b.afsh[task])
+		i += run
+	}
 }
 
 // bnJob holds the arguments of one pass; its tasks are (step, channel) pairs.
@@ -122,7 +158,6 @@ func (f *bnFwd) run(task int) {
 	t, ch := task/j.c, task%j.c
 	stepLen := j.n * j.c * j.inner
 	xs := b.x.Data[t*stepLen : (t+1)*stepLen]
-	ys := b.y.Data[t*stepLen : (t+1)*stepLen]
 	var mean, invstd float64
 	if b.training {
 		m := j.n * j.inner
@@ -154,6 +189,11 @@ func (f *bnFwd) run(task int) {
 	meanf := float32(mean)
 	scale := float64(b.Weight.Data[ch]) * invstd
 	sc, sh := float32(scale), float32(float64(b.Bias.Data[ch])-(mean-float64(meanf))*scale)
+	b.afc[task], b.afsc[task], b.afsh[task] = meanf, sc, sh
+	if b.Defer {
+		return
+	}
+	ys := b.y.Data[t*stepLen : (t+1)*stepLen]
 	for i := range j.n {
 		off := (i*j.c + ch) * j.inner
 		bnAffine(xs[off:off+j.inner], ys[off:off+j.inner], meanf, sc, sh)
@@ -254,8 +294,8 @@ func (b *BatchNorm) Backward(dy *Tensor) (*Tensor, error) {
 	if b.x == nil {
 		return nil, errNoForward(b.name)
 	}
-	if !sameShape(dy.Shape, b.y.Shape) || len(dy.Data) != len(b.y.Data) {
-		return nil, shapeError(b.name, "output gradient", dy.Shape, fmt.Sprint(b.y.Shape))
+	if !sameShape(dy.Shape, b.x.Shape) || len(dy.Data) != len(b.x.Data) {
+		return nil, shapeError(b.name, "output gradient", dy.Shape, fmt.Sprint(b.x.Shape))
 	}
 	steps, c := b.x.Shape[0], b.C
 	b.dx.resize(b.x.Shape...)

@@ -70,6 +70,12 @@ type Neuron struct {
 	// Workers splits the neurons across goroutines (nil: serial).
 	Workers *Workers
 
+	// In, when set to a BatchNorm with Defer, makes the input of Forward
+	// that layer's input (what Forward returned) and the neuron applies its
+	// affine map on the fly, chunk by chunk in cache, in Forward and in
+	// Backward (which needs the normalised values for dL/dk).
+	In *BatchNorm
+
 	eval   bool // evaluation mode: H is not saved, Backward is refused
 	saved  bool // the last Forward saved H for Backward
 	x      *Tensor
@@ -146,6 +152,9 @@ func (n *Neuron) Forward(x *Tensor) (*Tensor, error) {
 	}
 	steps := x.Shape[0]
 	size := len(x.Data) / steps
+	if n.In != nil && n.In.Defer && (n.In.x != x || len(n.In.afc) < steps*n.In.C) {
+		return nil, fmt.Errorf("nn: %s: input is not the last input of the deferred batch-norm %s", n.name, n.In.name)
+	}
 	n.y.resize(x.Shape...)
 	if n.eval && !n.smooth {
 		n.h = growF32(n.h, size) // scratch for one step
@@ -188,10 +197,16 @@ func (f *neuronFwd) run(c int) {
 	k, vth := j.k, n.VTh
 	isIF := n.Kind == IF
 	var count int64
+	var zbuf [chunk]float32 // normalised input of one step (deferred batch-norm)
+	aff := n.deferred()
 	for t := range j.steps {
 		off := t*j.size + lo
 		m := len(v)
 		xs := n.x.Data[off : off+m]
+		if aff != nil {
+			aff.affineRun(t, lo, xs, zbuf[:m])
+			xs = zbuf[:m]
+		}
 		hs := n.h[lo : lo+m] // evaluation: one step's worth of scratch, reused
 		if j.save {
 			hs = n.h[off : off+m]
@@ -210,6 +225,15 @@ func (f *neuronFwd) run(c int) {
 		}
 	}
 	n.counts[c] = count
+}
+
+// deferred returns the batch-norm whose affine map the input still needs
+// (see In), or nil.
+func (n *Neuron) deferred() *BatchNorm {
+	if n.In != nil && n.In.Defer {
+		return n.In
+	}
+	return nil
 }
 
 // lifForwardStep advances a run of leaky neurons by one step: it charges
@@ -318,12 +342,18 @@ func (b *neuronBwd) run(c int) {
 		reg = n.SpikeRegBeta / float32(n.x.Shape[1])
 	}
 	var dk float64
+	var zbuf [chunk]float32 // normalised input of one step (deferred batch-norm)
+	aff := n.deferred()
 	for t := j.steps - 1; t >= 0; t-- {
 		off := t*j.size + lo
 		m := len(dv)
 		hs := n.h[off : off+m]
 		ds := n.dy.Data[off : off+m]
 		xs := n.x.Data[off : off+m]
+		if aff != nil && n.Kind != IF {
+			aff.affineRun(t, lo, xs, zbuf[:m])
+			xs = zbuf[:m]
+		}
 		dxs := n.dx.Data[off : off+m]
 		hprev := n.zeros[:m] // V[-1] = 0
 		if t > 0 {

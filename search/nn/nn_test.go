@@ -469,3 +469,93 @@ func TestWorkersAdd(t *testing.T) {
 		}
 	}
 }
+
+// TestDeferredBatchNorm checks that a BatchNorm with Defer feeding a Neuron
+// through In gives the same bits as the two layers run one after the
+// other: spikes and input gradients in training, the parameter gradients
+// (gamma, beta, PLIF w) and the evaluation-mode output, for PLIF, LIF and
+// IF neurons, with channel runs shorter and longer than a task chunk.
+func TestDeferredBatchNorm(t *testing.T) {
+	pool := NewWorkers(3)
+	defer pool.Close()
+	for _, kind := range []NeuronKind{PLIF, LIF, IF} {
+		for _, shape := range [][]int{{3, 2, 4, 5, 5}, {2, 2, 2, 48, 90}} {
+			rng := rand.New(rand.NewPCG(uint64(kind), uint64(shape[3])))
+			x := NewTensor(shape...)
+			for i := range x.Data {
+				x.Data[i] = float32(rng.NormFloat64()*1.5 + 0.7)
+			}
+			dy := NewTensor(shape...)
+			for i := range dy.Data {
+				dy.Data[i] = float32(rng.NormFloat64())
+			}
+			type result struct {
+				y, dx, gw, gb, eval []float32
+				dk                  float32
+			}
+			run := func(deferred bool) result {
+				bn := NewBatchNorm("bn", shape[2])
+				bn.Workers = pool
+				for i := range bn.Weight.Data {
+					bn.Weight.Data[i] = 1 + 0.1*float32(i)
+					bn.Bias.Data[i] = 0.05 * float32(i)
+				}
+				n := NewNeuron("n", kind, 2)
+				n.Workers = pool
+				if deferred {
+					bn.Defer = true
+					n.In = bn
+				}
+				z, err := bn.Forward(x)
+				if err != nil {
+					t.Fatal(err)
+				}
+				y, err := n.Forward(z)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var r result
+				r.y = append(r.y, y.Data...)
+				dz, err := n.Backward(dy)
+				if err != nil {
+					t.Fatal(err)
+				}
+				dx, err := bn.Backward(dz)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r.dx = append(r.dx, dx.Data...)
+				r.gw, r.gb = append(r.gw, bn.Weight.Grad...), append(r.gb, bn.Bias.Grad...)
+				if kind == PLIF {
+					r.dk = n.W.Grad[0]
+				}
+				bn.SetTraining(false)
+				n.SetTraining(false)
+				if z, err = bn.Forward(x); err != nil {
+					t.Fatal(err)
+				}
+				if y, err = n.Forward(z); err != nil {
+					t.Fatal(err)
+				}
+				r.eval = append(r.eval, y.Data...)
+				return r
+			}
+			want, got := run(false), run(true)
+			if d := cmp.Diff(want, got, cmp.AllowUnexported(result{})); d != "" {
+				t.Errorf("kind %v shape %v: deferred differs (-layered +deferred):\n%.500s", kind, shape, d)
+			}
+		}
+	}
+	// A deferred batch-norm's neuron refuses another input.
+	bn := NewBatchNorm("bn", 2)
+	bn.Defer = true
+	n := NewNeuron("n", PLIF, 2)
+	n.In = bn
+	x := NewTensor(2, 2, 2, 3, 3)
+	if _, err := bn.Forward(x); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Forward(NewTensor(2, 2, 2, 3, 3)); err == nil || !strings.Contains(err.Error(), "deferred batch-norm") {
+		t.Errorf("neuron fed another tensor: got %v, want a deferred batch-norm error", err)
+	}
+}

@@ -279,6 +279,15 @@ func (s *segment) buildStage(p *ir.Population, nm *namer, rng *rand.Rand) (*stag
 	default:
 		return nil, fmt.Errorf("train: population %s: model %v is only valid for the first population", p.Name, nr.Model)
 	}
+	// A lone projection ending in a batch-norm, into spiking neurons: the
+	// neurons apply the batch-norm's affine map as they read its input
+	// (BatchNorm.Defer), so the normalised tensor is never written.
+	if st.neuron != nil && len(st.static) == 0 && len(st.dynamic) == 1 && st.bias == nil {
+		if m := st.dynamic[0]; m.bn != nil && m.layers[len(m.layers)-1] == nn.Layer(m.bn) {
+			m.bn.Defer = true
+			st.neuron.In = m.bn
+		}
+	}
 	return st, nil
 }
 
