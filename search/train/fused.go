@@ -489,7 +489,7 @@ func groupImage(group []*stage, w, n int) bool {
 					b = xin
 					continue
 				}
-				nnz := nonzero(xin, tmp.idx)
+				nnz := nonzeroFast(xin, tmp.idx)
 				counts[k][i] += int64(nnz)
 				if i == 0 {
 					tm.conv.eventImage(tm.shape, xin, tmp.idx[:nnz], tmp.hwc[:oimg])

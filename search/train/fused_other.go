@@ -22,3 +22,6 @@ const hasFusedAVX2 = false
 
 // hwcStride is 0: the portable build keeps the membrane state in CHW.
 func hwcStride(plane, cout int) int { return 0 }
+
+// nonzeroFast is nonzero in the portable build.
+func nonzeroFast(x []float32, idx []int32) int { return nonzero(x, idx) }

@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 	"unsafe"
@@ -427,5 +428,35 @@ func TestReverseInputsMatches(t *testing.T) {
 	sc.reverseInputs(2, 5)
 	if d := cmp.Diff(want, sc.wrev); d != "" {
 		t.Errorf("reversed weights differ (-reverseWeights +reverseInputs):\n%s", d)
+	}
+}
+
+// TestNonzeroFastMatches checks the table scan against the Go loop,
+// including NaN (counts), -0 (does not) and lengths not a multiple of 8.
+func TestNonzeroFastMatches(t *testing.T) {
+	rng := rand.New(rand.NewPCG(25, 25))
+	nan := float32(math.NaN())
+	negz := float32(math.Copysign(0, -1))
+	for _, n := range []int{0, 1, 7, 8, 9, 64, 1000, 4099} {
+		for _, density := range []int{0, 1, 5, 50, 100} {
+			x := make([]float32, n)
+			for i := range x {
+				switch r := rng.IntN(100); {
+				case r < density:
+					x[i] = 1
+				case r == 99:
+					x[i] = nan
+				case r == 98:
+					x[i] = negz
+				}
+			}
+			want := make([]int32, n)
+			want = want[:nonzeroGo(x, want, 0)]
+			got := make([]int32, n)
+			got = got[:nonzeroFast(x, got)]
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("n %d density %d%%: indices differ (-want +got):\n%.500s", n, density, d)
+			}
+		}
 	}
 }
