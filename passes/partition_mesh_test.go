@@ -99,3 +99,55 @@ func TestAutoGranularity(t *testing.T) {
 		t.Errorf("%d random nets compiled at every granularity, want >= 3", compiled)
 	}
 }
+
+// TestRepairPartition: a partition that breaks limits comes back within
+// them with every fragment assigned once; a legal one comes back as it was.
+func TestRepairPartition(t *testing.T) {
+	tg := lookup(t, "tiny-2chip")
+	lim := TargetLimits(tg)
+	repaired := 0
+	for seed := uint64(1); seed <= 12; seed++ {
+		g, p, ok := problemFor(t, "tiny-2chip", seed)
+		if !ok {
+			continue
+		}
+		legal, err := PartitionProblem(g, p, lim, PartitionOptions{Imbalance: 0.03, MaxParts: tg.NumCores})
+		if err != nil {
+			continue
+		}
+		same, err := p.RepairPartition(legal, lim, tg.NumCores)
+		if err != nil {
+			t.Fatalf("seed %d: repair of a legal partition: %v", seed, err)
+		}
+		if same.Moves != 0 || !cmp.Equal(same.Part, legal.Part) {
+			t.Errorf("seed %d: repair of a legal partition made %d moves, want none", seed, same.Moves)
+		}
+		// Crowd every fragment into two parts.
+		bad := &Partition{K: 2, Part: make([]int32, len(p.Frags))}
+		for v := range bad.Part {
+			bad.Part[v] = int32(v % 2)
+		}
+		if len(p.PartLimits(bad, lim)) == 0 {
+			continue
+		}
+		fixed, err := p.RepairPartition(bad, lim, tg.NumCores)
+		if err != nil {
+			continue // needs more cores than the chip has
+		}
+		repaired++
+		if v := p.PartLimits(fixed, lim); len(v) > 0 {
+			t.Errorf("seed %d: repaired partition breaks limits: %v", seed, v)
+		}
+		if len(fixed.Part) != len(p.Frags) || fixed.K > tg.NumCores {
+			t.Errorf("seed %d: %d assignments in %d parts, want %d in at most %d", seed, len(fixed.Part), fixed.K, len(p.Frags), tg.NumCores)
+		}
+		for v, q := range fixed.Part {
+			if q < 0 || int(q) >= fixed.K {
+				t.Fatalf("seed %d: fragment %d in part %d, want 0..%d", seed, v, q, fixed.K-1)
+			}
+		}
+	}
+	if repaired < 4 {
+		t.Errorf("%d crowded partitions repaired, want >= 4", repaired)
+	}
+}

@@ -175,3 +175,81 @@ func CoreGraph(g *ir.Graph, t *backends.Target, a *Analysis) *backends.CoreGraph
 	}
 	return cg
 }
+
+// RepairPartition returns a copy of pt (typically a METIS answer brought
+// back by ImportPartition) moved within the additive and fan-in limits of
+// lim, with at most maxParts parts: while a part is over a limit, the one
+// move of one of its fragments, to an existing part with room or else to a
+// new part, that loses the fewest messages is made. It is what a mapper
+// built on a graph partitioner must do before its answer is a mapping.
+// Fan-out (output axons) is kept where possible but relaxed when no move
+// would otherwise be possible; like PartLimits, the result is checked for
+// the additive and fan-in limits only. It returns an error if a fragment
+// fits no part and no new part may be opened.
+func (p *Problem) RepairPartition(pt *Partition, lim Limits, maxParts int) (*Partition, error) {
+	s := newPState(p, lim)
+	for range pt.K {
+		s.newPart()
+	}
+	s.budN, s.budM = lim.Neurons, lim.MemBytes
+	fo := map[int32]int64{}
+	for v := len(p.Frags) - 1; v >= 0; v-- {
+		s.gain(int32(v), pt.Part[v], fo)
+		s.apply(int32(v), pt.Part[v], fo)
+	}
+	moves := 0
+	for q := int32(0); q < int32(s.nparts); q++ {
+		for !s.partOK(q) {
+			bestV, bestTo, bestG := int32(-1), int32(-1), math.Inf(-1)
+			for _, v := range s.member[q] {
+				for to := int32(0); to < int32(s.nparts); to++ {
+					if to == q {
+						continue
+					}
+					if g := s.gain(v, to, fo); g > bestG && s.feasible(v, to, fo) {
+						bestV, bestTo, bestG = v, to, g
+					}
+				}
+			}
+			if bestV < 0 && s.lim.FanOut > 0 {
+				// Parts already over the fan-out limit (which graph
+				// partitioners cannot see) block every move that adds a
+				// destination core to them: relax fan-out for this move.
+				fanOut := s.lim.FanOut
+				s.lim.FanOut = 0
+				for _, v := range s.member[q] {
+					for to := int32(0); to < int32(s.nparts); to++ {
+						if g := s.gain(v, to, fo); to != q && g > bestG && s.feasible(v, to, fo) {
+							bestV, bestTo, bestG = v, to, g
+						}
+					}
+				}
+				s.lim.FanOut = fanOut
+			}
+			if bestV < 0 {
+				if maxParts > 0 && s.nparts >= maxParts {
+					return nil, fmt.Errorf("repair: part %d is over a limit and no fragment of it fits another part (%d parts, at most %d)", q, s.nparts, maxParts)
+				}
+				to := s.newPart()
+				fanOut := s.lim.FanOut
+				s.lim.FanOut = 0
+				for _, v := range s.member[q] {
+					if g := s.gain(v, to, fo); g > bestG && s.feasible(v, to, fo) {
+						bestV, bestTo, bestG = v, to, g
+					}
+				}
+				s.lim.FanOut = fanOut
+				if bestV < 0 {
+					return nil, fmt.Errorf("repair: no fragment of part %d fits an empty part", q)
+				}
+			}
+			s.gain(bestV, bestTo, fo)
+			s.apply(bestV, bestTo, fo)
+			moves++
+		}
+	}
+	s.compact()
+	out := &Partition{Part: s.part, K: s.nparts, Moves: moves, InitialCost: pt.Cost}
+	out.Cost = p.Cost(out.Part)
+	return out, nil
+}

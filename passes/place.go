@@ -45,12 +45,13 @@ func Edges(traffic map[[2]int32]float64) []Edge {
 // Defaults of PlaceOptions. They were chosen on a trained C=16 AutoSNN
 // network on loihi1 (docs/performance.md, "Compiler vs METIS"): 3,000
 // moves per part instead of the earlier 400 cut sum(rate x hops) by 5-10%
-// (more gave nothing measurable once AnnealOnMesh runs after placement),
-// and a load weight of 0.3 instead of 1 trades a few percent of
-// busiest-link load for 5-10% fewer message-hops.
+// (more gave nothing measurable once AnnealOnMesh runs after placement).
+// Load weights of 0.3 and 3 were tried against 1: 0.3 cost 10-40% more
+// busiest-link load for no consistent gain in message-hops, 3 was within
+// the seed-to-seed spread of 1.
 const (
 	DefaultMovesPerPart = 3000
-	DefaultLoadWeight   = 0.3
+	DefaultLoadWeight   = 1
 )
 
 // PlaceOptions tune Place.
