@@ -492,10 +492,10 @@ func groupImage(group []*stage, w, n int) bool {
 				nnz := nonzeroFast(xin, tmp.idx)
 				counts[k][i] += int64(nnz)
 				if i == 0 {
-					tm.conv.eventImage(tm.shape, xin, tmp.idx[:nnz], tmp.hwc[:oimg])
+					tm.conv.eventImageFast(tm.shape, xin, tmp.idx[:nnz], tmp.hwc[:oimg])
 					continue
 				}
-				tm.conv.eventImage(tm.shape, xin, tmp.idx[:nnz], tmp.hwc2[:oimg])
+				tm.conv.eventImageFast(tm.shape, xin, tmp.idx[:nnz], tmp.hwc2[:oimg])
 				transpose(tmp.hwc2[:oimg], tmp.chw[1][:oimg], plane, fz.cout)
 				clear(tmp.hwc2[:oimg])
 				b = tmp.chw[1][:oimg]

@@ -2,7 +2,11 @@
 
 package train
 
-import "golang.org/x/sys/cpu"
+import (
+	"golang.org/x/sys/cpu"
+
+	"github.com/autosnn/autosnn/search/tensor"
+)
 
 //go:noescape
 func fusedStepAVX2(a, b, v, y *float32, n int, fc *fusedConsts) int64
@@ -124,4 +128,33 @@ func nonzeroFast(x []float32, idx []int32) int {
 	}
 	n := nonzeroTableAVX2(&x[0], m, &idx[0], compressTable)
 	return n + nonzeroGo(x[m:], idx[n:], int32(m))
+}
+
+// eventParams are the constants of convEventsAVX2 (layout known to it).
+type eventParams struct {
+	mPlane, plane, mW, w, pad, km1, ohm1, owm1, k, cout4, ow, kcout4, owcout4 int64
+}
+
+//go:noescape
+func convEventsAVX2(idx *int32, nidx int, xn, wrev, hwc *float32, p *eventParams)
+
+// eventImageFast is eventImage with the whole event loop in one AVX2 call
+// when the dividers are multiply-shift ones and Cout is a multiple of 8,
+// else eventImage itself. The same events are added in the same order with
+// the same FMA, so the output is bit-identical.
+func (c *spikeConv) eventImageFast(s tensor.ConvShape, xn []float32, idx []int32, hwc []float32) {
+	plane := s.H * s.W
+	divPlane, divW := newDivider(plane, s.Cin*plane), newDivider(s.W, plane)
+	if !hasFusedAVX2 || divPlane.m == 0 || divW.m == 0 || c.Cout%8 != 0 || len(idx) == 0 {
+		c.eventImage(s, xn, idx, hwc)
+		return
+	}
+	k, cout := int64(c.K), int64(c.Cout)
+	oh, ow := int64(s.OutH()), int64(s.OutW())
+	_, _ = xn[s.Cin*plane-1], hwc[int(oh*ow*cout)-1]
+	_ = c.wrev[int(int64(c.Cin)*k*k*cout)-1]
+	p := eventParams{mPlane: int64(divPlane.m), plane: int64(plane), mW: int64(divW.m), w: int64(s.W),
+		pad: int64(c.Pad), km1: k - 1, ohm1: oh - 1, owm1: ow - 1, k: k, cout4: 4 * cout, ow: ow,
+		kcout4: 4 * k * cout, owcout4: 4 * ow * cout}
+	convEventsAVX2(&idx[0], len(idx), &xn[0], &c.wrev[0], &hwc[0], &p)
 }

@@ -2,6 +2,8 @@
 
 package train
 
+import "github.com/autosnn/autosnn/search/tensor"
+
 // fusedStep is the fused neuron kernel for one channel row (portable).
 func fusedStep(a, b, v, y []float32, fc *fusedConsts) int64 {
 	return fusedStepGo(a, b, v, y, fc)
@@ -25,3 +27,8 @@ func hwcStride(plane, cout int) int { return 0 }
 
 // nonzeroFast is nonzero in the portable build.
 func nonzeroFast(x []float32, idx []int32) int { return nonzero(x, idx) }
+
+// eventImageFast is eventImage in the portable build.
+func (c *spikeConv) eventImageFast(s tensor.ConvShape, xn []float32, idx []int32, hwc []float32) {
+	c.eventImage(s, xn, idx, hwc)
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/autosnn/autosnn/frontend"
 	"github.com/autosnn/autosnn/search/nn"
+	"github.com/autosnn/autosnn/search/tensor"
 )
 
 // TestFusedStepMatchesGo checks the AVX2 fused kernel against the Go loop
@@ -456,6 +457,39 @@ func TestNonzeroFastMatches(t *testing.T) {
 			got = got[:nonzeroFast(x, got)]
 			if d := cmp.Diff(want, got); d != "" {
 				t.Errorf("n %d density %d%%: indices differ (-want +got):\n%.500s", n, density, d)
+			}
+		}
+	}
+}
+
+// TestEventImageFastMatches checks the one-call event loop against
+// eventImage bit for bit on random spike images, kernels 1, 3 and 5,
+// paddings 0..2 (border clipping) and several channel counts.
+func TestEventImageFastMatches(t *testing.T) {
+	rng := rand.New(rand.NewPCG(26, 26))
+	for _, c := range []struct{ cin, cout, k, pad, h, w int }{
+		{16, 16, 3, 1, 32, 32}, {16, 32, 5, 2, 16, 16}, {32, 64, 1, 0, 8, 8}, {8, 8, 3, 0, 9, 7}, {4, 16, 5, 1, 6, 11}, {3, 8, 3, 2, 5, 5},
+	} {
+		name := fmt.Sprintf("%+v", c)
+		conv := nn.NewConv2d("c", c.cin, c.cout, c.k, 1, c.pad, rng, nil)
+		sc := &spikeConv{Conv2d: conv}
+		sc.reverseWeights()
+		s := tensor.ConvShape{N: 1, Cin: c.cin, H: c.h, W: c.w, Cout: c.cout, KH: c.k, KW: c.k, Stride: 1, Pad: c.pad}
+		oimg := c.cout * s.OutH() * s.OutW()
+		for _, density := range []int{1, 10, 40} {
+			xn := make([]float32, c.cin*c.h*c.w)
+			for i := range xn {
+				if rng.IntN(100) < density {
+					xn[i] = 1
+				}
+			}
+			idx := make([]int32, len(xn))
+			idx = idx[:nonzeroGo(xn, idx, 0)]
+			want, got := make([]float32, oimg), make([]float32, oimg)
+			sc.eventImage(s, xn, idx, want)
+			sc.eventImageFast(s, xn, idx, got)
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("%s density %d%%: outputs differ (-eventImage +fast):\n%.500s", name, density, d)
 			}
 		}
 	}
