@@ -70,6 +70,10 @@ type Neuron struct {
 	// Workers splits the neurons across goroutines (nil: serial).
 	Workers *Workers
 
+	// Events, when set, receives the positions of the spikes of every
+	// training-mode Forward (see EventList).
+	Events *EventList
+
 	// In, when set to a BatchNorm with Defer, makes the input of Forward
 	// that layer's input (what Forward returned) and the neuron applies its
 	// affine map on the fly, chunk by chunk in cache, in Forward and in
@@ -166,8 +170,9 @@ func (n *Neuron) Forward(x *Tensor) (*Tensor, error) {
 	n.counts = growI64(n.counts, chunks)
 	n.x = x
 	n.saved = !n.eval || n.smooth
-	n.job = neuronJob{n: n, steps: steps, size: size, k: n.K(), save: n.saved}
+	n.job = neuronJob{n: n, steps: steps, size: size, k: n.K(), save: n.saved, ev: n.Events.begin(x, n.eval || n.smooth)}
 	n.Workers.run(chunks, &n.fwd)
+	n.job.ev.end(n.y.Data)
 	var count int64
 	for _, c := range n.counts {
 		count += c
@@ -182,7 +187,8 @@ type neuronJob struct {
 	n           *Neuron
 	steps, size int
 	k           float32
-	save        bool // write H[t] to n.h (training)
+	save        bool       // write H[t] to n.h (training)
+	ev          *EventList // fill the event list (training, image units fit the chunks)
 }
 
 type neuronFwd struct{ j *neuronJob }
@@ -217,6 +223,9 @@ func (f *neuronFwd) run(c int) {
 		} else {
 			count += lifForwardStep(xs, hs, ys, v, k, vth)
 		}
+		if j.ev != nil {
+			j.ev.record(off, ys)
+		}
 		if n.smooth {
 			a := float64(n.Alpha) * math.Pi / 2
 			for i, h := range hs {
@@ -225,6 +234,90 @@ func (f *neuronFwd) run(c int) {
 		}
 	}
 	n.counts[c] = count
+}
+
+// EventList holds the positions of the spikes of a Neuron's last
+// training-mode Forward, for a consumer that would otherwise scan the output
+// for them (the event-driven convolutions of package train): the output
+// [T, N, ...] is seen as T*N images of Img values each, cut into units of
+// Unit values (Unit = min(Img, chunk size), one dividing the other); unit
+// u's spikes are at Idx[u*Unit : u*Unit+Counts[u]], as indices within their
+// image, in increasing order, so the units of image n in order list its
+// spikes exactly as a scan of the image would. The Neuron records them from
+// its output chunk by chunk while the chunk is in cache.
+type EventList struct {
+	Img, Unit int
+	Idx       []int32
+	Counts    []int
+
+	data *float32 // first output value the list describes; nil: not valid
+	n    int      // number of output values
+}
+
+// Of reports whether the list describes y, the output of the Neuron's last
+// Forward (it does not after an evaluation-mode Forward, or when the image
+// size does not fit the chunks).
+func (e *EventList) Of(y []float32) bool {
+	return e != nil && e.data != nil && len(y) == e.n && len(y) > 0 && &y[0] == e.data
+}
+
+// begin invalidates the list and, unless skip is set, prepares it for the
+// output of x; it returns e when the Forward should record, else nil.
+func (e *EventList) begin(x *Tensor, skip bool) *EventList {
+	if e == nil {
+		return nil
+	}
+	e.data = nil
+	img := numel(x.Shape[2:])
+	if skip || img == 0 || (img%chunk != 0 && chunk%img != 0) {
+		return nil
+	}
+	e.Img, e.Unit = img, min(img, chunk)
+	if cap(e.Idx) < len(x.Data) {
+		e.Idx = make([]int32, len(x.Data))
+	}
+	e.Idx = e.Idx[:len(x.Data)]
+	units := len(x.Data) / e.Unit
+	if cap(e.Counts) < units {
+		e.Counts = make([]int, units)
+	}
+	e.Counts = e.Counts[:units]
+	return e
+}
+
+// end marks the list valid for y.
+func (e *EventList) end(y []float32) {
+	if e != nil {
+		e.data, e.n = &y[0], len(y)
+	}
+}
+
+// record lists the spikes of outputs ys, which start at output index off
+// (a multiple of Unit, and ys whole units).
+func (e *EventList) record(off int, ys []float32) {
+	for i := 0; i < len(ys); i += e.Unit {
+		start := off + i
+		u := start / e.Unit
+		e.Counts[u] = spikeIdx(ys[i:i+e.Unit], e.Idx[start:start+e.Unit], int32(start%e.Img))
+	}
+}
+
+// spikeIdx writes base+i for every nonzero x[i] to idx in increasing order
+// and returns their number; idx must be as long as x.
+func spikeIdx(x []float32, idx []int32, base int32) int {
+	_ = idx[:len(x)]
+	n := 0
+	if m := len(x) &^ 7; hasAVX2 && m > 0 {
+		n = spikeIdxAVX2(&x[0], m, &idx[0], base)
+		x, base = x[m:], base+int32(m)
+	}
+	for i, v := range x {
+		if v != 0 {
+			idx[n] = base + int32(i)
+			n++
+		}
+	}
+	return n
 }
 
 // deferred returns the batch-norm whose affine map the input still needs

@@ -559,3 +559,62 @@ func TestDeferredBatchNorm(t *testing.T) {
 		t.Errorf("neuron fed another tensor: got %v, want a deferred batch-norm error", err)
 	}
 }
+
+// TestNeuronEventList checks the spike positions a Neuron records against
+// a scan of its output, for images smaller and larger than a task chunk,
+// and that the list is not valid after an evaluation-mode Forward or for
+// image sizes that do not fit the chunks.
+func TestNeuronEventList(t *testing.T) {
+	pool := NewWorkers(2)
+	defer pool.Close()
+	for _, c := range []struct {
+		shape []int
+		valid bool
+	}{
+		{[]int{3, 5, 4, 16, 16}, true},  // img 1024 < chunk
+		{[]int{2, 3, 16, 32, 32}, true}, // img 16384 > chunk
+		{[]int{2, 3, 3, 7, 7}, false},   // img 147 does not divide the chunk
+	} {
+		rng := rand.New(rand.NewPCG(uint64(len(c.shape)), uint64(c.shape[2])))
+		x := NewTensor(c.shape...)
+		for i := range x.Data {
+			x.Data[i] = float32(rng.NormFloat64() + 0.5)
+		}
+		n := NewPLIF("n")
+		n.Workers = pool
+		n.Events = &EventList{}
+		y, err := n.Forward(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := n.Events.Of(y.Data); got != c.valid {
+			t.Fatalf("shape %v: list valid %v, want %v", c.shape, got, c.valid)
+		}
+		if !c.valid {
+			continue
+		}
+		e := n.Events
+		img := numel(c.shape[2:])
+		for im := 0; im < len(y.Data)/img; im++ {
+			var want, got []int32
+			for i, v := range y.Data[im*img : (im+1)*img] {
+				if v != 0 {
+					want = append(want, int32(i))
+				}
+			}
+			for u := im * img / e.Unit; u < (im+1)*img/e.Unit; u++ {
+				got = append(got, e.Idx[u*e.Unit:u*e.Unit+e.Counts[u]]...)
+			}
+			if d := cmp.Diff(want, got); d != "" {
+				t.Fatalf("shape %v image %d (-scan +list):\n%.300s", c.shape, im, d)
+			}
+		}
+		n.SetTraining(false)
+		if y, err = n.Forward(x); err != nil {
+			t.Fatal(err)
+		}
+		if n.Events.Of(y.Data) {
+			t.Errorf("shape %v: list valid after an evaluation-mode Forward", c.shape)
+		}
+	}
+}

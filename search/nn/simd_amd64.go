@@ -61,3 +61,9 @@ func nonFiniteAVX2(x *float32, n int) bool
 //
 //go:noescape
 func max2x2AVX2(r0, r1, out *float32, arg *uint8, n int) int64
+
+// spikeIdxAVX2 writes base+i for every i < n (n a multiple of 8) with
+// x[i] != 0 to idx, in increasing order, and returns their number.
+//
+//go:noescape
+func spikeIdxAVX2(x *float32, n int, idx *int32, base int32) int

@@ -419,3 +419,41 @@ mpdone:
 	MOVQ AX, ret+40(FP)
 	VZEROUPPER
 	RET
+
+// func spikeIdxAVX2(x *float32, n int, idx *int32, base int32) int
+// Writes base+i for every i < n (n a multiple of 8) with x[i] != 0 (NaN
+// included, -0 excluded) to idx in increasing order and returns their
+// number.
+TEXT ·spikeIdxAVX2(SB), NOSPLIT, $0-40
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ idx+16(FP), DI
+	MOVL base+24(FP), R8
+	MOVQ DI, R11
+	VXORPS Y0, Y0, Y0
+	XORQ BX, BX
+sxloop:
+	CMPQ BX, CX
+	JGE  sxdone
+	VCMPPS $4, (SI)(BX*4), Y0, Y1
+	VMOVMSKPS Y1, DX
+	TESTL DX, DX
+	JZ   sxnext
+sxbits:
+	BSFL DX, R9
+	ADDL BX, R9
+	ADDL R8, R9
+	MOVL R9, (DI)
+	ADDQ $4, DI
+	LEAL -1(DX), R10
+	ANDL R10, DX
+	JNZ  sxbits
+sxnext:
+	ADDQ $8, BX
+	JMP  sxloop
+sxdone:
+	SUBQ R11, DI
+	SHRQ $2, DI
+	MOVQ DI, ret+32(FP)
+	VZEROUPPER
+	RET

@@ -25,3 +25,5 @@ func bnBwdAVX2(gs, x, dx *float32, n int, k, p, c, q float32) { panic("nn: no AV
 func nonFiniteAVX2(x *float32, n int) bool { panic("nn: no AVX2") }
 
 func max2x2AVX2(r0, r1, out *float32, arg *uint8, n int) int64 { panic("nn: no AVX2") }
+
+func spikeIdxAVX2(x *float32, n int, idx *int32, base int32) int { panic("nn: no AVX2") }

@@ -183,6 +183,13 @@ func (s *segment) buildStage(p *ir.Population, nm *namer, rng *rand.Rand) (*stag
 			if e.Stride == 1 && spikeSource(g, e.Src) && !env.DenseConv {
 				sc := newSpikeConv(m.conv, env.WS)
 				sc.pool = env.Workers
+				if src := s.byPop[e.Src]; src != nil && src.neuron != nil {
+					// The source neurons list their spikes for it.
+					if src.neuron.Events == nil {
+						src.neuron.Events = &nn.EventList{}
+					}
+					sc.src = src.neuron.Events
+				}
 				m.layers = append(m.layers, sc)
 			} else {
 				m.layers = append(m.layers, m.conv)

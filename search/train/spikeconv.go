@@ -36,12 +36,18 @@ type spikeConv struct {
 	partial   []float32   // per image chunk: reversed filter gradient
 	chunkSums [][]float32 // the chunks of partial, for pool.Add
 
-	// idx lists the nonzero inputs of the last sparse forward, image by
-	// image (index within the image, Cin*H*W order); image n's are
-	// idx[n*img : n*img+counts[n]] (imageEvents). The filter gradient
-	// reuses them.
-	idx    []int32
-	counts []int
+	// idx and counts list the nonzero inputs of the last sparse forward
+	// in units of unit values (see indexSpikes): views of ownIdx and
+	// ownCounts, or of the source neurons' event list (fromSource). The
+	// filter gradient reuses them.
+	idx        []int32
+	counts     []int
+	unit       int
+	fromSource bool
+	ownIdx     []int32
+	ownCounts  []int
+	src        *nn.EventList // event list of the neurons feeding this convolution, if any
+	training   bool          // SetTraining; src is used in training only
 }
 
 // filterChunk is the number of images whose filter gradients one task sums;
@@ -55,7 +61,7 @@ const filterChunk = 16
 const maxDensity = 0.3
 
 func newSpikeConv(c *nn.Conv2d, ws *tensor.Workspace) *spikeConv {
-	return &spikeConv{Conv2d: c, ws: ws, workers: ws.Workers()}
+	return &spikeConv{Conv2d: c, ws: ws, workers: ws.Workers(), training: true}
 }
 
 // Forward implements nn.Layer.
@@ -121,41 +127,49 @@ func (c *spikeConv) Forward(x *nn.Tensor) (*nn.Tensor, error) {
 // forward takes at a time.
 const forwardChunk = 4
 
-// indexSpikes lists the nonzero inputs of c.x image by image (image n's
-// in c.idx[n*img : n*img+c.counts[n]], img = Cin*H*W) and reports whether
-// there are at most maxDensity*len(x) of them. The images are scanned in
+// indexSpikes lists the nonzero inputs of c.x and reports whether there
+// are at most maxDensity*len(x) of them. The lists come in units of c.unit
+// values (unit u's events, indices within their image, are
+// c.idx[u*unit : u*unit+c.counts[u]]; see imageUnits): from the spiking
+// neurons that produced x when they recorded them (nn.EventList, training
+// mode), otherwise from a scan of each image (unit = image), run in
 // parallel, chunks of forwardChunk images at a time.
 func (c *spikeConv) indexSpikes() bool {
 	s := c.shape
 	img := s.Cin * s.H * s.W
-	if need := s.N * img; cap(c.idx) < need {
-		c.idx = make([]int32, need)
-	}
-	c.idx = c.idx[:s.N*img]
-	if cap(c.counts) < s.N {
-		c.counts = make([]int, s.N)
-	}
-	c.counts = c.counts[:s.N]
-	nw := min(c.workers, (s.N+forwardChunk-1)/forwardChunk)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	work := func() {
-		for {
-			lo := int(next.Add(forwardChunk)) - forwardChunk
-			if lo >= s.N {
-				return
-			}
-			for n := lo; n < min(lo+forwardChunk, s.N); n++ {
-				c.counts[n] = nonzero(c.x.Data[n*img:(n+1)*img], c.idx[n*img:(n+1)*img])
+	if c.training && c.src.Of(c.x.Data) && c.src.Img == img {
+		c.idx, c.counts, c.unit = c.src.Idx, c.src.Counts, c.src.Unit
+		c.fromSource = true
+	} else {
+		c.fromSource = false
+		if need := s.N * img; cap(c.ownIdx) < need {
+			c.ownIdx = make([]int32, need)
+		}
+		if cap(c.ownCounts) < s.N {
+			c.ownCounts = make([]int, s.N)
+		}
+		c.idx, c.counts, c.unit = c.ownIdx[:s.N*img], c.ownCounts[:s.N], img
+		nw := min(c.workers, (s.N+forwardChunk-1)/forwardChunk)
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		work := func() {
+			for {
+				lo := int(next.Add(forwardChunk)) - forwardChunk
+				if lo >= s.N {
+					return
+				}
+				for n := lo; n < min(lo+forwardChunk, s.N); n++ {
+					c.counts[n] = nonzero(c.x.Data[n*img:(n+1)*img], c.idx[n*img:(n+1)*img])
+				}
 			}
 		}
+		for range nw - 1 {
+			wg.Add(1)
+			go func() { defer wg.Done(); work() }()
+		}
+		work()
+		wg.Wait()
 	}
-	for range nw - 1 {
-		wg.Add(1)
-		go func() { defer wg.Done(); work() }()
-	}
-	work()
-	wg.Wait()
 	nnz := 0
 	for _, k := range c.counts {
 		nnz += k
@@ -163,11 +177,21 @@ func (c *spikeConv) indexSpikes() bool {
 	return nnz <= int(maxDensity*float64(len(c.x.Data)))
 }
 
-// imageEvents returns the nonzero-input list of image n (see indexSpikes).
-func (c *spikeConv) imageEvents(n int) []int32 {
+// imageUnits returns the range [u0, u1) of event-list units of image n
+// (see indexSpikes).
+func (c *spikeConv) imageUnits(n int) (u0, u1 int) {
 	img := c.shape.Cin * c.shape.H * c.shape.W
-	return c.idx[n*img : n*img+c.counts[n]]
+	return n * img / c.unit, (n + 1) * img / c.unit
 }
+
+// unitEvents returns the events of unit u.
+func (c *spikeConv) unitEvents(u int) []int32 {
+	return c.idx[u*c.unit : u*c.unit+c.counts[u]]
+}
+
+// SetTraining implements nn.Layer: the neurons' event lists are used in
+// training mode only (evaluation may take paths that do not record them).
+func (c *spikeConv) SetTraining(training bool) { c.training = training }
 
 // reverseWeights fills wrev[ci][kh][K-1-kw][co] = W[co][ci][kh][kw].
 func (c *spikeConv) reverseWeights() {
@@ -193,7 +217,10 @@ func (c *spikeConv) forwardImages(lo, hi int, hwc []float32) {
 	img := s.Cin * s.H * s.W
 	for n := lo; n < hi; n++ {
 		clear(hwc)
-		c.events(eventForward, c.x.Data[n*img:(n+1)*img], c.imageEvents(n), c.wrev, hwc)
+		u0, u1 := c.imageUnits(n)
+		for u := u0; u < u1; u++ {
+			c.events(eventForward, c.x.Data[n*img:(n+1)*img], c.unitEvents(u), c.wrev, hwc)
+		}
 		// HWC -> CHW (8x8 blocks in registers where the sizes allow).
 		transpose(hwc, c.y.Data[n*cout*oh*ow:(n+1)*cout*oh*ow], oh*ow, cout)
 	}
@@ -361,7 +388,10 @@ func (c *spikeConv) filterImages(lo, hi int, dy, hwc, dw []float32) {
 	for n := lo; n < hi; n++ {
 		// CHW -> HWC.
 		transpose(dy[n*cout*oh*ow:(n+1)*cout*oh*ow], hwc, cout, oh*ow)
-		c.events(eventFilter, c.x.Data[n*img:(n+1)*img], c.imageEvents(n), dw, hwc)
+		u0, u1 := c.imageUnits(n)
+		for u := u0; u < u1; u++ {
+			c.events(eventFilter, c.x.Data[n*img:(n+1)*img], c.unitEvents(u), dw, hwc)
+		}
 	}
 }
 

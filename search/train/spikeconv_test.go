@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"github.com/autosnn/autosnn/frontend"
 	"math/rand/v2"
 	"testing"
 
@@ -159,7 +160,7 @@ func TestSpikeEventsAsmMatchesGo(t *testing.T) {
 			s := sc.shape
 			plane := s.H * s.W
 			divPlane, divW := newDivider(plane, s.Cin*plane), newDivider(s.W, plane)
-			events := sc.imageEvents(0)
+			events := sc.unitEvents(0)
 			hwcLen := s.OutH() * s.OutW() * c.cout
 			for _, mode := range []eventMode{eventForward, eventFilter} {
 				a1, b1 := make([]float32, len(sc.wrev)), make([]float32, hwcLen)
@@ -180,5 +181,74 @@ func TestSpikeEventsAsmMatchesGo(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSpikeConvNeuronEvents checks that the spike convolutions take their
+// event lists from the neurons that feed them (nn.EventList) in training,
+// and that this gives the same bits as scanning the input: loss, every
+// gradient, and an evaluation-mode forward afterwards (where the lists are
+// not used).
+func TestSpikeConvNeuronEvents(t *testing.T) {
+	spec := frontend.DefaultSpec("SRB_k3", "SCB_k5", "skip", "SCB_k3", "SRB_k5")
+	spec.Channels = 8
+	spec.Input = []int{3, 16, 16}
+	spec.T = 3
+	g, err := frontend.Lower(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		loss  float64
+		grads [][]float32
+		eval  []float32
+	}
+	run := func(useEvents bool) (result, int) {
+		net, err := Build(g, rand.New(rand.NewPCG(5, 5)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer net.Close()
+		if !useEvents {
+			for _, l := range net.seg.layers() {
+				if sc, ok := l.(*spikeConv); ok {
+					sc.src = nil
+				}
+			}
+		}
+		rng := rand.New(rand.NewPCG(6, 6))
+		x := randomInput(net, 4, rng)
+		var r result
+		r.loss, err = net.Forward(x, []int{1, 2, 3, 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		from := 0
+		for _, l := range net.seg.layers() {
+			if sc, ok := l.(*spikeConv); ok && sc.sparse && sc.fromSource {
+				from++
+			}
+		}
+		nn.ZeroGrad(net.Params())
+		if err := net.Backward(); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range net.Params() {
+			r.grads = append(r.grads, append([]float32(nil), p.Grad...))
+		}
+		net.SetTraining(false)
+		if _, err := net.Forward(x, nil); err != nil {
+			t.Fatal(err)
+		}
+		r.eval = append(r.eval, net.Counter().Data...)
+		return r, from
+	}
+	want, _ := run(false)
+	got, from := run(true)
+	if from == 0 {
+		t.Error("no convolution took its events from its neurons")
+	}
+	if d := cmp.Diff(want, got, cmp.AllowUnexported(result{})); d != "" {
+		t.Errorf("with neuron event lists (-scan +lists):\n%.500s", d)
 	}
 }
