@@ -618,3 +618,28 @@ func TestNeuronEventList(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkersCheckFinite checks that the parallel screen reports the same
+// first non-finite value as CheckFinite.
+func TestWorkersCheckFinite(t *testing.T) {
+	pool := NewWorkers(3)
+	defer pool.Close()
+	data := make([]float32, 5*finiteBlock+77)
+	for _, w := range []*Workers{nil, pool} {
+		for _, bad := range []int{-1, 3, finiteBlock + 5, 4*finiteBlock + 100, len(data) - 1} {
+			clear(data)
+			if bad >= 0 {
+				data[bad] = float32(math.Inf(-1))
+				data[len(data)-1-bad/2] = float32(math.NaN()) // a later one
+				if len(data)-1-bad/2 < bad {
+					data[len(data)-1-bad/2] = 0
+				}
+			}
+			want := CheckFinite("l", 7, "x", data)
+			got := w.CheckFinite("l", 7, "x", data)
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("workers %v, bad %d (-serial +parallel):\n%s", w != nil, bad, d)
+			}
+		}
+	}
+}

@@ -20,6 +20,8 @@ type Workers struct {
 }
 
 type workerPool struct {
+	fin finiteJob // reused by CheckFinite so that it does not allocate
+
 	n     int
 	start []chan job
 	next  atomic.Int64
@@ -136,6 +138,50 @@ func (w *Workers) Add(dst []float32, srcs ...[]float32) {
 	*j = addJob{dst: dst, srcs: srcs}
 	w.run(numChunks(len(dst)), j)
 	*j = addJob{}
+}
+
+// CheckFinite is the package function CheckFinite with the screening of
+// data split across the workers; it returns the same error (the first
+// non-finite value).
+func (w *Workers) CheckFinite(layer string, step int, what string, data []float32) error {
+	tasks := (len(data) + finiteBlock - 1) / finiteBlock
+	if w == nil || tasks <= 1 {
+		return CheckFinite(layer, step, what, data)
+	}
+	j := &w.p.fin
+	if cap(j.bad) < tasks {
+		j.bad = make([]bool, tasks)
+	}
+	j.data, j.bad = data, j.bad[:tasks]
+	w.run(tasks, j)
+	for t, b := range j.bad {
+		if b {
+			lo := t * finiteBlock
+			err := CheckFinite(layer, step, what, data[lo:min(lo+finiteBlock, len(data))])
+			if e, ok := err.(*NonFiniteError); ok {
+				e.Index += lo
+			}
+			j.data = nil
+			return err
+		}
+	}
+	j.data = nil
+	return nil
+}
+
+// finiteBlock is the number of values one task of CheckFinite screens.
+const finiteBlock = 1 << 16
+
+// finiteJob is one Workers.CheckFinite call: task t sets bad[t] if block t
+// of data holds a non-finite value.
+type finiteJob struct {
+	data []float32
+	bad  []bool
+}
+
+func (j *finiteJob) run(t int) {
+	lo := t * finiteBlock
+	j.bad[t] = CheckFinite("", 0, "", j.data[lo:min(lo+finiteBlock, len(j.data))]) != nil
 }
 
 // addJob is one Add call; task t sums elements [t*chunk, (t+1)*chunk).

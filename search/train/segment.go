@@ -382,7 +382,7 @@ func (s *segment) forwardStage(st *stage) error {
 		addBias(cur, st.bias)
 	}
 	if s.env.CheckFinite {
-		if err := nn.CheckFinite(st.name, s.env.Step, "input current", cur.Data); err != nil {
+		if err := s.env.Workers.CheckFinite(st.name, s.env.Step, "input current", cur.Data); err != nil {
 			return err
 		}
 	}
