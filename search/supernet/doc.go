@@ -66,6 +66,15 @@
 // statistics on a few training batches along the candidate's path, again
 // shared along the tree.
 //
+// Evaluation runs with the per-layer finite checks off, which lets package
+// train take its fused inference paths (search/train/fused.go): each
+// block's stages run image by image and step by step in cache, and
+// SuperNet's step links a block to the max-pool after it (train.LinkPool)
+// so the block's output is pooled from cache instead of being written
+// whole. The results are bit-identical to the layered path's
+// (Evaluator.Layered, TestFusedEvaluationExact); see docs/performance.md,
+// section Search, for the costs.
+//
 // # Concurrency
 //
 // A SuperNet, its Trainer and its Evaluator must be used by one goroutine
