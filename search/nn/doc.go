@@ -102,4 +102,15 @@
 // batch-norm sums keep the Go reduction's 8-lane, 64-value block order),
 // except the PLIF's dL/dk partial sum, which is accumulated in 8 lanes;
 // elsewhere the Go loops run.
+//
+// # Fusions with the neighbours of a neuron
+//
+// A [BatchNorm] with Defer set computes its statistics but returns its input
+// unnormalised; the [Neuron] whose In is that batch-norm applies the affine
+// map chunk by chunk into a stack buffer (the same kernel, so the same
+// bits), in Forward and again in Backward, and the normalised tensor is
+// never written. A Neuron with an [EventList] records the positions of its
+// spikes while each output chunk is in cache, for the event-driven
+// convolutions it feeds (training mode only). [Workers] also offers
+// one-pass parallel sums (Add) and NaN/Inf screens (CheckFinite).
 package nn

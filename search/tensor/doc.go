@@ -32,15 +32,40 @@
 //	                          when the stride is > 1 (no im2col matrix);
 //	                          output rows are processed virtualW (a multiple
 //	                          of 8) wide, the extra pixels dropped
-//	Conv2DBackwardData      stride 1, square kernel: forward convolution of dy
-//	                          with transposed, flipped filters; otherwise
-//	                          W^T*dy with dy read in place and the product
-//	                          scattered by the micro-kernel straight into the
-//	                          padded, phase-split input gradient
+//	Conv2DBackwardData      stride 1, 3x3 or 5x5, channels multiples of 8
+//	                          (AVX2/FMA): Winograd F(4x4,3x3) / F(4x4,5x5),
+//	                          see below; other stride-1 square kernels:
+//	                          forward convolution of dy with transposed,
+//	                          flipped filters; otherwise W^T*dy with dy read
+//	                          in place and the product scattered by the
+//	                          micro-kernel straight into the padded,
+//	                          phase-split input gradient
 //	Conv2DBackwardFilter    batch cut into chunks of >= kcDot pixels; indirect
 //	                          dot kernel on the padded images (virtual rows,
 //	                          zero gradient on the extra pixels); im2col + dot
 //	                          only when a chunk outgrows int32 offsets
+//
+// # Winograd input gradient
+//
+// The input gradient of the AutoSNN cell convolutions (stride 1, 3x3 or 5x5,
+// channel counts that are multiples of 8) is computed by Winograd's minimal
+// filtering algorithm (winograd.go): F(4x4, 3x3) on 6x6 tiles and
+// F(4x4, 5x5) on 8x8 tiles, 4x and 6.25x fewer multiplications than the
+// direct sums. The transform matrices are built exactly by the Cook-Toom
+// construction (internal/cooktoom, points 0, +-1, +-2, +-1/2 and infinity);
+// internal/wingen generates their AVX2 code (winograd_amd64.s: unrolled
+// 1-D transforms, an 8x8 transpose and a 6x16 GEMM kernel; go generate,
+// TestWinogradAssemblyUpToDate). Channels are the vector lanes: each image
+// is transposed to a padded HWC image, transformed tile row by tile row,
+// multiplied by the transformed filters with one GEMM per transform-domain
+// point, and transformed back. Filters are transformed once per call in
+// float64 and rounded once (a float32 G rounds the same way for every
+// filter, and that systematic error accumulates). The result differs from
+// the direct sums by ~1e-6..6e-6 of the largest output (the direct sums:
+// ~1e-7); it does not depend on the number of workers. The forward
+// convolution keeps the direct sums: its rounding error travels through
+// every later layer, and moved an ill-conditioned PLIF gradient of the
+// PyTorch parity fixtures past their 1e-4 tolerance.
 //
 // # Layout and units
 //
