@@ -46,12 +46,13 @@ func Edges(traffic map[[2]int32]float64) []Edge {
 // network on loihi1 (docs/performance.md, "Compiler vs METIS"): 3,000
 // moves per part instead of the earlier 400 cut sum(rate x hops) by 5-10%
 // (more gave nothing measurable once AnnealOnMesh runs after placement).
-// Load weights of 0.3 and 3 were tried against 1: 0.3 cost 10-40% more
-// busiest-link load for no consistent gain in message-hops, 3 was within
-// the seed-to-seed spread of 1.
+// Load weights 0.3, 1 (the earlier default) and 3 were tried: 0.3 cost
+// 10-40% more busiest-link load for no consistent gain in message-hops;
+// 3 lowered the busiest link against METIS from 0.53-0.90x to 0.40-0.75x
+// over five seeds with message-hops within the seed-to-seed spread.
 const (
 	DefaultMovesPerPart = 3000
-	DefaultLoadWeight   = 1
+	DefaultLoadWeight   = 3
 )
 
 // PlaceOptions tune Place.
