@@ -205,6 +205,10 @@ func (s *segment) checkFused(st *stage) bool {
 // path must run instead.
 func (s *segment) forwardFused(st *stage) bool {
 	if st.fz != nil {
+		if st.fz.done { // computed by its group earlier in this forward
+			st.fz.done, st.fz.last = false, true
+			return true
+		}
 		st.fz.last = false
 	}
 	if s.env.CheckFinite || s.env.DenseConv {
@@ -214,9 +218,6 @@ func (s *segment) forwardFused(st *stage) bool {
 	switch {
 	case fz == nil:
 		return false
-	case fz.done:
-		fz.done, fz.last = false, true
-		return true
 	case fz.pool:
 		return s.forwardPool(st)
 	}
@@ -746,7 +747,10 @@ func LinkPool(b *Block, p *Part) (unlink func()) {
 		return nop
 	}
 	last.fz.link, last.fz.linkSeg = first, p.seg
-	return func() { last.fz.link, last.fz.linkSeg = nil, nil }
+	return func() {
+		last.fz.link, last.fz.linkSeg = nil, nil
+		first.fz.done = false // consumed by p's Forward unless it never ran
+	}
 }
 
 // reverseInputs fills the part of wrev for input channels lo..hi-1 as
