@@ -45,6 +45,7 @@ import (
 type fusedStage struct {
 	checked, ok bool // the structure was checked; it qualifies
 	pool        bool // a max-pool relay (forwardPool), not a neuron stage
+	static      bool // neurons fed only by the static input's projections (forwardStatic)
 	index       int  // position in the segment's stages
 	lastReader  int  // index of the last stage reading this one's output (-1: none)
 	terms       []fusedTerm
@@ -159,6 +160,17 @@ func (s *segment) checkFused(st *stage) bool {
 		}
 		return false
 	}
+	if st.neuron != nil && len(st.static) == 1 && len(st.dynamic) == 0 && st.bias == nil && st.repeat != nil {
+		switch st.neuron.Kind {
+		case nn.PLIF, nn.LIF:
+		case nn.IF:
+			st.fz.isIF = true
+		default:
+			return false
+		}
+		st.fz.static = true
+		return true
+	}
 	if st.neuron == nil || len(st.static) > 0 || st.bias != nil || len(st.dynamic) == 0 || len(st.dynamic) > 2 {
 		return false
 	}
@@ -220,6 +232,8 @@ func (s *segment) forwardFused(st *stage) bool {
 		return false
 	case fz.pool:
 		return s.forwardPool(st)
+	case fz.static:
+		return s.forwardStatic(st)
 	}
 	return s.forwardGroup(st)
 }
@@ -319,7 +333,7 @@ func (s *segment) forwardGroup(st *stage) bool {
 	var group []*stage
 	for _, o := range s.stages[first:] {
 		fz := s.fusedOf(o)
-		if fz == nil || fz.pool || !fz.ready(o) || !s.plan(o, first) {
+		if fz == nil || fz.pool || fz.static || !fz.ready(o) || !s.plan(o, first) {
 			break
 		}
 		group = append(group, o)
@@ -770,4 +784,88 @@ func (c *spikeConv) reverseInputs(lo, hi int) {
 			}
 		}
 	}
+}
+
+// forwardStatic runs, in evaluation mode, a stage whose neurons are fed
+// only by one projection of the static input under direct encoding (the
+// stem): the projection runs as layers on the one static image per sample
+// ([1, N, ...]), and instead of repeating its output T times in memory and
+// running the neuron layer over the repeated tensor, each image's neurons
+// are stepped T times on its static current while it is in cache. The
+// kernel's affine map is the identity (c = 0, sc = 1, sh = 0), exact except
+// that it turns a -0 current into +0, which leaves every membrane value
+// and spike unchanged (V starts at +0 and never becomes -0, and
+// V + (X - V) k and V + X do not depend on the sign of a zero X).
+func (s *segment) forwardStatic(st *stage) bool {
+	if !st.neuron.Evaluating() {
+		return false
+	}
+	for _, m := range st.static {
+		if m.bn != nil && m.bn.Training() {
+			return false
+		}
+	}
+	x, err := st.static[0].forward(s.output(st.static[0].e.Src))
+	if err != nil {
+		return false // the layered path reports it
+	}
+	steps := s.g.T
+	if len(x.Shape) != 5 || x.Shape[0] != 1 || x.Shape[2] != st.pop.Shape.C || steps < 1 || len(x.Data) != x.Len() {
+		return false
+	}
+	batch, cout, plane := x.Shape[1], x.Shape[2], x.Shape[3]*x.Shape[4]
+	oimg := cout * plane
+	if batch*oimg == 0 {
+		return false
+	}
+	fz := st.fz
+	fc := fusedConsts{sca: 1, scb: 1, k: st.neuron.K(), vth: st.neuron.VTh}
+	if fz.isIF {
+		fc.isIF = 1
+	}
+	y := st.neuron.BeginEvalOutput(steps, batch, cout, x.Shape[3], x.Shape[4])
+	nw := min(s.env.WS.Workers(), batch)
+	for len(fz.scratch) < nw {
+		fz.scratch = append(fz.scratch, &fusedScratch{})
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := range nw {
+		sc := fz.scratch[w]
+		sc.v = growF32(sc.v, oimg)
+		sc.spk = 0
+		work := func() {
+			for {
+				n := int(next.Add(1) - 1)
+				if n >= batch {
+					return
+				}
+				clear(sc.v)
+				a := x.Data[n*oimg : (n+1)*oimg]
+				for t := range steps {
+					out := y.Data[(t*batch+n)*oimg : (t*batch+n+1)*oimg]
+					for ch := range cout {
+						r := ch * plane
+						sc.spk += fusedStep(a[r:r+plane], nil, sc.v[r:r+plane], out[r:r+plane], &fc)
+					}
+				}
+			}
+		}
+		if w == nw-1 {
+			work()
+			continue
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); work() }()
+	}
+	wg.Wait()
+	var spikes int64
+	for _, sc := range fz.scratch[:nw] {
+		spikes += sc.spk
+	}
+	st.neuron.EndEvalOutput(spikes)
+	st.cur = nil
+	st.out = y
+	fz.last = true
+	return true
 }
