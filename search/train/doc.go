@@ -41,14 +41,26 @@
 // A stride-1 convolution whose source outputs spikes (spiking neurons, or a
 // max-pool over them) computes its forward pass and its filter gradient
 // event by event: every nonzero input adds, per kernel row, one contiguous
-// AXPY of K*Cout floats (AVX2/FMA assembly on amd64, pure Go elsewhere) into
-// an image kept in HWC order, so the zeros of a sparse spike map cost
-// nothing. The forward pass lists each image's nonzero inputs once (an AVX2
-// scan) and the filter gradient reuses the list; HWC<->CHW conversions are
-// 8x8 register transposes. Above 30% input density, and for the backward-data pass (whose
-// output gradient is dense), the dense kernels of search/tensor are used.
-// The sums are the dense kernels' in another order (float tolerance);
-// Env.DenseConv turns the event-driven path off.
+// AXPY of K*Cout floats into an image kept in HWC order, so the zeros of a
+// sparse spike map cost nothing. On amd64 the whole event loop of an image
+// (index split, border clipping, row AXPYs) is one AVX2/FMA assembly call,
+// with the same fused multiply-adds in the same order as the Go loop. The
+// event list comes from the spiking neurons that produced the input, which
+// record their spikes while the output is in cache (nn.EventList, training
+// mode), or else from an AVX2 scan of each image; the filter gradient
+// reuses it. HWC<->CHW conversions are 8x8 register transposes. Above 30%
+// input density, and for the backward-data pass (whose output gradient is
+// dense), the dense kernels of search/tensor are used (the input gradient
+// of 3x3 and 5x5 convolutions by Winograd's algorithm). The sums are the
+// dense kernels' in another order (float tolerance); Env.DenseConv turns
+// the event-driven path off.
+//
+// A stage fed by one projection ending in a batch-norm, with spiking
+// neurons, never writes the normalised tensor: the batch-norm only computes
+// its statistics (nn.BatchNorm.Defer) and the neurons apply its affine map
+// as they read their input (bit-identical). The per-stage sums, gradient
+// accumulations and NaN/Inf screens are split across the workers
+// (nn.Workers.Add, CheckFinite).
 //
 // # Fused inference
 //
