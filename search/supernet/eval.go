@@ -141,7 +141,7 @@ func (e *Evaluator) Evaluate(ctx context.Context, archs []search.Arch) ([]search
 		}
 		stemSpikes += net.shared[0].Spikes()
 		net.shared[0].AddPopSpikes(stemPops)
-		if err := e.visit(root, 0, x, func(leaf *node, y *nn.Tensor) error {
+		if err := e.visit(root, 0, x, net.shared[0], func(leaf *node, y *nn.Tensor) error {
 			if _, err := net.scores(y, n); err != nil {
 				return err
 			}
@@ -276,7 +276,7 @@ func (e *Evaluator) stem(b *dataset.Batch) (*nn.Tensor, error) {
 // batch-norms in training mode and their statistics are accumulated into
 // the node; otherwise a node's recalibrated statistics, if any, are loaded
 // before it runs and its spikes are counted.
-func (e *Evaluator) visit(nd *node, level int, x *nn.Tensor, leaf func(*node, *nn.Tensor) error, recal bool) error {
+func (e *Evaluator) visit(nd *node, level int, x *nn.Tensor, src train.EventSource, leaf func(*node, *nn.Tensor) error, recal bool) error {
 	net := e.Net
 	last := level == net.space.Positions-1
 	for _, ch := range nd.children {
@@ -299,7 +299,7 @@ func (e *Evaluator) visit(nd *node, level int, x *nn.Tensor, leaf func(*node, *n
 				copy(bn.RunningVar.Data, ch.bnStat[2*i+1])
 			}
 		}
-		y, spikes, err := net.step(level, ch.choice, x)
+		y, spikes, ysrc, err := net.step(level, ch.choice, x, src)
 		if recal {
 			for i, bn := range bns {
 				bn.SetTraining(false)
@@ -344,7 +344,7 @@ func (e *Evaluator) visit(nd *node, level int, x *nn.Tensor, leaf func(*node, *n
 			}
 			continue
 		}
-		if err := e.visit(ch, level+1, y, leaf, recal); err != nil {
+		if err := e.visit(ch, level+1, y, ysrc, leaf, recal); err != nil {
 			return err
 		}
 	}
@@ -370,7 +370,7 @@ func (e *Evaluator) recalibrate(ctx context.Context, root *node) error {
 		if err != nil {
 			return fmt.Errorf("supernet: recalibration batch %d: %w", b.Index, err)
 		}
-		if err := e.visit(root, 0, x, nil, true); err != nil {
+		if err := e.visit(root, 0, x, e.Net.shared[0], nil, true); err != nil {
 			return fmt.Errorf("supernet: recalibration batch %d: %w", b.Index, err)
 		}
 		k++

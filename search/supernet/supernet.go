@@ -232,28 +232,35 @@ func (s *SuperNet) stemInput(x *nn.Tensor) (*nn.Tensor, int, error) {
 }
 
 // step runs block position pos (0-based) with candidate c on x, then the
-// shared layers after it, and returns the output and its paper-metric
-// spikes (summed over steps and batch).
-func (s *SuperNet) step(pos, c int, x *nn.Tensor) (*nn.Tensor, int64, error) {
+// shared layers after it, and returns the output, its paper-metric spikes
+// (summed over steps and batch) and the layers that produced it (src when
+// x passes through unchanged). src produced x; in evaluation the block
+// takes the nonzero lists of x from it (train.LinkInput).
+func (s *SuperNet) step(pos, c int, x *nn.Tensor, src train.EventSource) (*nn.Tensor, int64, train.EventSource, error) {
 	b := s.blocks[pos][c]
 	sh := s.shared[pos+1]
+	if !b.Identity() {
+		defer train.LinkInput(b, src)()
+		src = b
+	}
 	if sh != nil {
 		// In evaluation the block's output may go straight into the
 		// pool after it (y is then nil until sh.Forward).
 		defer train.LinkPool(b, sh)()
+		src = sh
 	}
 	y, err := b.Forward(x)
 	if err != nil {
-		return nil, 0, fmt.Errorf("supernet: block %d (%s): %w", pos+1, s.space.Candidates[c], err)
+		return nil, 0, nil, fmt.Errorf("supernet: block %d (%s): %w", pos+1, s.space.Candidates[c], err)
 	}
 	spikes := b.Spikes()
 	if sh != nil {
 		if y, err = sh.Forward(y); err != nil {
-			return nil, 0, fmt.Errorf("supernet: after block %d: %w", pos+1, err)
+			return nil, 0, nil, fmt.Errorf("supernet: after block %d: %w", pos+1, err)
 		}
 		spikes += sh.Spikes()
 	}
-	return y, spikes, nil
+	return y, spikes, src, nil
 }
 
 // scores turns the head's output y into the voting layer's output
@@ -305,9 +312,10 @@ func (s *SuperNet) Forward(x *nn.Tensor, labels []int, a search.Arch) (loss floa
 		return 0, 0, fmt.Errorf("supernet: stem: %w", err)
 	}
 	spikes = s.shared[0].Spikes()
+	var src train.EventSource = s.shared[0]
 	for pos, c := range a {
 		var sp int64
-		if y, sp, err = s.step(pos, c, y); err != nil {
+		if y, sp, src, err = s.step(pos, c, y, src); err != nil {
 			return 0, 0, err
 		}
 		spikes += sp

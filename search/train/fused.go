@@ -75,6 +75,66 @@ type fusedStage struct {
 	sink    *stage // per call
 
 	convs []*spikeConv // per call, in a group's first stage: the group's convolutions
+
+	// ev lists the nonzero values of the stage's output (py for a pool)
+	// per image-step when its last forward was fused; consumers' spike
+	// convolutions take their event lists from it instead of scanning the
+	// output again (an output is typically read by several candidate
+	// blocks). entry, in a segment's first stage, is the store of the
+	// segment's entry population (LinkInput).
+	ev    eventStore
+	entry *eventStore
+}
+
+// eventStore holds the indices of the nonzero values of one output tensor,
+// image-step by image-step (the image-step at = t*batch + n), as nonzero
+// lists them; the workers that wrote the output each append to their own
+// buffer.
+type eventStore struct {
+	valid bool
+	out   *nn.Tensor // the tensor described
+	img   int        // values per image-step
+	bufs  [][]int32  // per worker
+	where []evRef    // per image-step
+}
+
+type evRef struct{ w, off, n int32 }
+
+// reset prepares the store for an output of steps*batch image-steps of img
+// values written by nw workers.
+func (e *eventStore) reset(out *nn.Tensor, img, images, nw int) {
+	e.valid, e.out, e.img = false, out, img
+	for len(e.bufs) < nw {
+		e.bufs = append(e.bufs, nil)
+	}
+	for w := range e.bufs {
+		e.bufs[w] = e.bufs[w][:0]
+	}
+	if cap(e.where) < images {
+		e.where = make([]evRef, images)
+	}
+	e.where = e.where[:images]
+}
+
+// record lists the nonzero values of image-step at (x, img values) as
+// worker w, using idx (at least img long) as scratch.
+func (e *eventStore) record(w, at int, x []float32, idx []int32) {
+	n := nonzeroFast(x, idx)
+	off := len(e.bufs[w])
+	e.bufs[w] = append(e.bufs[w], idx[:n]...)
+	e.where[at] = evRef{w: int32(w), off: int32(off), n: int32(n)}
+}
+
+// list returns the indices of image-step at.
+func (e *eventStore) list(at int) []int32 {
+	r := e.where[at]
+	return e.bufs[r.w][r.off : r.off+r.n]
+}
+
+// describes reports whether the store is valid for tensor x read as
+// image-steps of img values.
+func (e *eventStore) describes(x *nn.Tensor, img int) bool {
+	return e != nil && e.valid && e.out == x && e.img == img && len(e.where)*img == len(x.Data)
 }
 
 // fusedTerm is one incoming projection of a fused stage: a spike
@@ -89,6 +149,7 @@ type fusedTerm struct {
 	// memory (x).
 	src   *fusedStage
 	x     *nn.Tensor
+	ev    *eventStore      // the nonzero lists of x, when its producer kept them
 	shape tensor.ConvShape // input shape (conv terms; N = T*batch)
 	limit int              // most nonzero inputs the layered path keeps event-driven
 }
@@ -222,6 +283,7 @@ func (s *segment) forwardFused(st *stage) bool {
 			return true
 		}
 		st.fz.last = false
+		st.fz.ev.valid = false // the output is about to change
 	}
 	if s.env.CheckFinite || s.env.DenseConv {
 		return false
@@ -260,7 +322,7 @@ func (s *segment) plan(st *stage, first int) bool {
 	fz.steps = 0
 	for i := range fz.terms {
 		tm := &fz.terms[i]
-		tm.src, tm.x = nil, nil
+		tm.src, tm.x, tm.ev = nil, nil, nil
 		var shape []int
 		if src := s.byPop[tm.m.e.Src]; src != nil && src.fz.index >= first && src.fz.index < fz.index {
 			tm.src = src.fz
@@ -271,6 +333,15 @@ func (s *segment) plan(st *stage, first int) bool {
 				return false
 			}
 			tm.x, shape = x, x.Shape
+			var ev *eventStore
+			if src != nil && src.fz != nil {
+				ev = &src.fz.ev
+			} else if tm.m.e.Src == s.entry {
+				ev = s.stages[0].fz.entry
+			}
+			if x.Shape[0]*x.Shape[1] > 0 && ev.describes(x, len(x.Data)/(x.Shape[0]*x.Shape[1])) {
+				tm.ev = ev
+			}
 		}
 		if tm.conv == nil {
 			continue
@@ -387,6 +458,15 @@ func (s *segment) forwardGroup(st *stage) bool {
 			sc.spk, sc.pooled = 0, 0
 		}
 	}
+	maxIn = max(maxIn, maxOut) // idx also lists outputs (eventStore.record)
+	for _, o := range group {
+		fz := o.fz
+		if p := fz.sink; p != nil {
+			p.fz.ev.reset(&p.fz.py, fz.cout*fz.oh*fz.ow/4, fz.steps*fz.batch, nw)
+		} else if fz.y != nil {
+			fz.ev.reset(fz.y, fz.cout*fz.oh*fz.ow, fz.steps*fz.batch, nw)
+		}
+	}
 	for _, sc := range group[0].fz.scratch[:nw] {
 		if cap(sc.idx) < maxIn {
 			sc.idx = make([]int32, maxIn)
@@ -449,7 +529,13 @@ func (s *segment) forwardGroup(st *stage) bool {
 		}
 		p.spikes, p.cur, p.out = n, nil, &p.fz.py
 		p.fz.done = true
+		p.fz.ev.valid = true
 		lastFz.sink = nil
+	}
+	for _, o := range group {
+		if o.fz.y != nil {
+			o.fz.ev.valid = true
+		}
 	}
 	for k, o := range group {
 		fz := o.fz
@@ -504,13 +590,18 @@ func groupImage(group []*stage, w, n int) bool {
 					b = xin
 					continue
 				}
-				nnz := nonzeroFast(xin, tmp.idx)
-				counts[k][i] += int64(nnz)
+				var idx []int32
+				if tm.ev != nil {
+					idx = tm.ev.list(at)
+				} else {
+					idx = tmp.idx[:nonzeroFast(xin, tmp.idx)]
+				}
+				counts[k][i] += int64(len(idx))
 				if i == 0 {
-					tm.conv.eventImageFast(tm.shape, xin, tmp.idx[:nnz], tmp.hwc[:oimg])
+					tm.conv.eventImageFast(tm.shape, xin, idx, tmp.hwc[:oimg])
 					continue
 				}
-				tm.conv.eventImageFast(tm.shape, xin, tmp.idx[:nnz], tmp.hwc2[:oimg])
+				tm.conv.eventImageFast(tm.shape, xin, idx, tmp.hwc2[:oimg])
 				transpose(tmp.hwc2[:oimg], tmp.chw[1][:oimg], plane, fz.cout)
 				clear(tmp.hwc2[:oimg])
 				b = tmp.chw[1][:oimg]
@@ -537,7 +628,11 @@ func groupImage(group []*stage, w, n int) bool {
 			}
 			if p := fz.sink; p != nil {
 				pimg := oimg / 4
-				sc.pooled += maxPool2x2(out, p.fz.py.Data[at*pimg:(at+1)*pimg], fz.cout*fz.oh/2, fz.ow)
+				po := p.fz.py.Data[at*pimg : (at+1)*pimg]
+				sc.pooled += maxPool2x2(out, po, fz.cout*fz.oh/2, fz.ow)
+				p.fz.ev.record(w, at, po, tmp.idx)
+			} else if fz.y != nil {
+				fz.ev.record(w, at, out, tmp.idx)
 			}
 		}
 	}
@@ -664,24 +759,39 @@ func (s *segment) forwardPool(st *stage) bool {
 	planes := x.Shape[0] * x.Shape[1] * x.Shape[2]
 	fz.py.Shape = append(fz.py.Shape[:0], x.Shape[0], x.Shape[1], x.Shape[2], h/2, w/2)
 	fz.py.Data = growF32(fz.py.Data, planes*h*w/4)
-	per := max(1, 16384/(h*w)) // planes per task
+	c := x.Shape[2]
+	per := c * max(1, 16384/(c*h*w)) // planes per task: whole image-steps
 	tasks := (planes + per - 1) / per
 	nw := min(s.env.WS.Workers(), tasks)
 	counts := make([]int64, nw)
+	pimg := c * h * w / 4
+	fz.ev.reset(&fz.py, pimg, planes/c, nw)
+	for len(fz.scratch) < nw {
+		fz.scratch = append(fz.scratch, &fusedScratch{})
+	}
+	for _, sc := range fz.scratch[:nw] {
+		if cap(sc.idx) < pimg {
+			sc.idx = make([]int32, pimg)
+		}
+		sc.idx = sc.idx[:pimg]
+	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for wk := range nw {
 		work := func() {
-			var c int64
+			var n int64
 			for {
 				t := int(next.Add(1) - 1)
 				if t >= tasks {
 					break
 				}
 				lo, hi := t*per, min((t+1)*per, planes)
-				c += maxPool2x2(x.Data[lo*h*w:hi*h*w], fz.py.Data[lo*h*w/4:hi*h*w/4], (hi-lo)*h/2, w)
+				n += maxPool2x2(x.Data[lo*h*w:hi*h*w], fz.py.Data[lo*h*w/4:hi*h*w/4], (hi-lo)*h/2, w)
+				for at := lo / c; at < hi/c; at++ {
+					fz.ev.record(wk, at, fz.py.Data[at*pimg:(at+1)*pimg], fz.scratch[wk].idx)
+				}
 			}
-			counts[wk] = c
+			counts[wk] = n
 		}
 		if wk == nw-1 {
 			work()
@@ -698,6 +808,7 @@ func (s *segment) forwardPool(st *stage) bool {
 	st.spikes = spikes
 	st.cur = nil
 	st.out = &fz.py
+	fz.ev.valid = true
 	fz.last = true
 	return true
 }
@@ -828,12 +939,17 @@ func (s *segment) forwardStatic(st *stage) bool {
 	for len(fz.scratch) < nw {
 		fz.scratch = append(fz.scratch, &fusedScratch{})
 	}
+	fz.ev.reset(y, oimg, steps*batch, nw)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := range nw {
 		sc := fz.scratch[w]
 		sc.v = growF32(sc.v, oimg)
 		sc.spk = 0
+		if cap(sc.idx) < oimg {
+			sc.idx = make([]int32, oimg)
+		}
+		sc.idx = sc.idx[:oimg]
 		work := func() {
 			for {
 				n := int(next.Add(1) - 1)
@@ -848,6 +964,7 @@ func (s *segment) forwardStatic(st *stage) bool {
 						r := ch * plane
 						sc.spk += fusedStep(a[r:r+plane], nil, sc.v[r:r+plane], out[r:r+plane], &fc)
 					}
+					fz.ev.record(w, t*batch+n, out, sc.idx)
 				}
 			}
 		}
@@ -866,6 +983,49 @@ func (s *segment) forwardStatic(st *stage) bool {
 	st.neuron.EndEvalOutput(spikes)
 	st.cur = nil
 	st.out = y
+	fz.ev.valid = true
 	fz.last = true
 	return true
+}
+
+// EventSource is a Block or a Part whose output another block reads
+// (LinkInput).
+type EventSource interface{ lastStage() *stage }
+
+func (b *Block) lastStage() *stage {
+	if b == nil || b.identity || len(b.seg.stages) == 0 {
+		return nil
+	}
+	return b.seg.stages[len(b.seg.stages)-1]
+}
+
+func (p *Part) lastStage() *stage {
+	if p == nil || len(p.seg.stages) == 0 {
+		return nil
+	}
+	return p.seg.stages[len(p.seg.stages)-1]
+}
+
+// LinkInput lets the next Forward of block b take the nonzero lists of its
+// input from src, the Block or Part whose last population's output that
+// input is, when src's last forward ran fused and recorded them (instead
+// of b's spike convolutions scanning the input again: in a search a block's
+// output is read by every candidate after it). The lists are used only if
+// they describe the very tensor b reads, so a stale or wrong link costs a
+// scan, never a wrong result. The returned function removes the link.
+func LinkInput(b *Block, src EventSource) (unlink func()) {
+	nop := func() {}
+	if b == nil || b.identity || len(b.seg.stages) == 0 || src == nil {
+		return nop
+	}
+	last := src.lastStage()
+	if last == nil || last.fz == nil {
+		return nop
+	}
+	first := b.seg.stages[0]
+	if b.seg.fusedOf(first) == nil && first.fz == nil {
+		return nop
+	}
+	first.fz.entry = &last.fz.ev
+	return func() { first.fz.entry = nil }
 }
