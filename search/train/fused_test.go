@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/autosnn/autosnn/frontend"
+	"github.com/autosnn/autosnn/ir"
 	"github.com/autosnn/autosnn/search/nn"
 	"github.com/autosnn/autosnn/search/tensor"
 )
@@ -180,6 +181,22 @@ func TestFusedMatchesLayered(t *testing.T) {
 			}
 			if d := cmp.Diff(wantSpk, gotSpk); d != "" {
 				t.Errorf("spike counts differ (-layered +fused):\n%s", d)
+			}
+			if fc.macro == "snn1" {
+				lists := 0
+				for _, st := range n.seg.stages {
+					if st.fz == nil {
+						continue
+					}
+					for _, tm := range st.fz.terms {
+						if tm.ev != nil {
+							lists++
+						}
+					}
+				}
+				if lists == 0 {
+					t.Errorf("no convolution took its input's recorded nonzero lists")
+				}
 			}
 			if fc.kept >= 0 && kept != fc.kept {
 				t.Errorf("%d stage outputs kept in cache, want %d", kept, fc.kept)
@@ -493,5 +510,68 @@ func TestEventImageFastMatches(t *testing.T) {
 				t.Errorf("%s density %d%%: outputs differ (-eventImage +fast):\n%.500s", name, density, d)
 			}
 		}
+	}
+}
+
+// TestLinkInputUsesLists runs a stem part and a block after it as separate
+// segments (as a super-network does) and checks that with LinkInput the
+// block takes the stem's recorded nonzero lists, with the same output as
+// without the link and as the layered path.
+func TestLinkInputUsesLists(t *testing.T) {
+	s := frontend.DefaultSpec("SRB_k3", "skip", "skip", "skip", "skip")
+	s.Name, s.Channels, s.T, s.Input = "link", 8, 3, []int{3, 16, 16}
+	g, err := frontend.Lower(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := NewEnv(2)
+	defer env.Close()
+	rng := rand.New(rand.NewPCG(27, 1))
+	stem, err := BuildPart(g, []*ir.Population{g.Pop("stem")}, rng, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blk, err := BuildBlock(g, 1, "", rng, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stem.SetTraining(false)
+	blk.SetTraining(false)
+	x := nn.NewTensor(1, 4, 3, 16, 16)
+	for i := range x.Data {
+		x.Data[i] = float32(rng.Float64()*3 - 1)
+	}
+	run := func(link, fused bool) ([]float32, *stage) {
+		env.CheckFinite = !fused
+		y, err := stem.Forward(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if link {
+			defer LinkInput(blk, stem)()
+		}
+		out, err := blk.Forward(y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return append([]float32(nil), out.Data...), blk.seg.stages[0]
+	}
+	want, _ := run(false, false)
+	plain, st := run(false, true)
+	if st.fz.terms[0].ev != nil {
+		t.Errorf("block took lists without a link")
+	}
+	linked, st := run(true, true)
+	if st.fz.terms[0].ev == nil {
+		t.Errorf("linked block scanned its input, want the stem's lists")
+	}
+	if st.fz.entry != nil {
+		t.Errorf("link not removed")
+	}
+	if d := cmp.Diff(want, plain); d != "" {
+		t.Errorf("fused output differs from the layered one:\n%.500s", d)
+	}
+	if d := cmp.Diff(want, linked); d != "" {
+		t.Errorf("linked output differs from the layered one:\n%.500s", d)
 	}
 }
