@@ -47,6 +47,10 @@ type Unit struct {
 	// AutoGranularities, the best placed mapping winning (see placePass).
 	Granularity int
 
+	// Effort scales the annealing budgets of place (0 means 1; see
+	// RefineOptions.Effort).
+	Effort float64
+
 	// cands are the mappings under way between split and place, one per
 	// granularity tried; Split, Problem and Partition show the first.
 	cands []*candidate

@@ -155,6 +155,10 @@ func RefineOnMesh(g *ir.Graph, p *Problem, t *backends.Target, lim Limits, pt *P
 	return res, newCore
 }
 
+// annealWork bounds the net scans of one AnnealOnMesh (a few seconds of
+// CPU).
+const annealWork = 2e9
+
 // AnnealOnMesh improves partition pt of p, whose parts sit on cores core[]
 // of t, by simulated annealing of single fragments over the whole mesh:
 // a fragment moves to a part that holds one of its sources or
@@ -163,10 +167,11 @@ func RefineOnMesh(g *ir.Graph, p *Problem, t *backends.Target, lim Limits, pt *P
 // or, with the Metropolis probability, if it raises it, as long as every
 // per-core limit of lim and pt's budgets hold. The temperature falls
 // geometrically from the mean cost change of random moves to near zero
-// over moves steps, seeded by seed. Greedy refinement (RefineOnMesh)
+// over effort x 4,000 moves per fragment (at least 20,000, at most 2 M, and
+// fewer on problems whose nets reach many parts), seeded by seed. Greedy refinement (RefineOnMesh)
 // finishes the result. It returns the new partition (parts renumbered
 // densely) and the cores of its parts.
-func AnnealOnMesh(g *ir.Graph, p *Problem, t *backends.Target, lim Limits, pt *Partition, core []int32, moves int, seed uint64) (*Partition, []int32) {
+func AnnealOnMesh(g *ir.Graph, p *Problem, t *backends.Target, lim Limits, pt *Partition, core []int32, effort float64, seed uint64) (*Partition, []int32) {
 	m := newMesh(t)
 	s := newPState(p, lim)
 	for q := 0; q < pt.K; q++ {
@@ -223,6 +228,16 @@ func AnnealOnMesh(g *ir.Graph, p *Problem, t *backends.Target, lim Limits, pt *P
 	} else {
 		s.hop = func(a, b int32) float64 { return m.weightedHops(int(cores[a]), int(cores[b])) }
 	}
+	// A move's gain scans the destination parts of the fragment's nets:
+	// bound the scans on large, dense problems.
+	var scans float64
+	for n := range p.Src {
+		l := float64(len(s.netParts[n]))
+		scans += l + 2*l*float64(len(p.Dests(n)))
+	}
+	perMove := 2 * scans / float64(len(p.Frags))
+	moves := min(max(4000*len(p.Frags), 20000), 2000000, max(20000, int(annealWork/max(perMove, 1))))
+	moves = max(1, int(float64(moves)*effort))
 	rng := rand.New(rand.NewPCG(seed, 0x5851f42d4c957f2d))
 	radius := max(m.w, m.h)
 	// propose returns a target part for fragment v, or -1.

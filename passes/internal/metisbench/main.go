@@ -18,7 +18,7 @@
 // every passes.AutoGranularities and keeps the best, and METIS gets that
 // granularity's fragments. It also times a full compile. Usage:
 //
-//	go run ./passes/internal/metisbench [-net autosnn] [-C 16] [-chip passes/testdata/loihi1-2x2.yaml] [-seed 1] [-samples 4] [-granularity 4]
+//	go run ./passes/internal/metisbench [-net autosnn] [-C 16] [-chip passes/testdata/loihi1-2x2.yaml] [-seed 1] [-samples 4] [-granularity 4] [-effort 1]
 //
 // With -model CKPT it partitions a trained network (a checkpoint written by
 // `autosnn train`) instead of a random-weight zoo network, and with
@@ -57,6 +57,7 @@ func main() {
 	metisBin := flag.String("gpmetis", "gpmetis", "gpmetis binary")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	gran := flag.Int("granularity", 0, "split's fragments per core (0: the default)")
+	effort := flag.Float64("effort", 1, "annealing effort of the placer (the compile's and METIS's)")
 	channels := flag.Int("C", 0, "initial channels (0: the zoo entry's)")
 	model := flag.String("model", "", "trained checkpoint (autosnn train --out) instead of a random-weight zoo network")
 	data := flag.String("data", "", "dataset spec for the profile samples (validation split) instead of random inputs")
@@ -72,7 +73,7 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*net, *chip, *seed, *nsamples, *gran, *channels, *metisBin, *model, *data); err != nil {
+	if err := run(*net, *chip, *seed, *nsamples, *gran, *channels, *effort, *metisBin, *model, *data); err != nil {
 		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "metisbench:", err)
 		os.Exit(1)
@@ -165,7 +166,7 @@ func violationKinds(v []string) string {
 	return fmt.Sprintf("mem %d, neurons %d, fan-in %d", mem, neu, fan)
 }
 
-func run(net, chip string, seed uint64, nsamples, gran, channels int, metisBin, model, data string) error {
+func run(net, chip string, seed uint64, nsamples, gran, channels int, effort float64, metisBin, model, data string) error {
 	t, err := backends.Resolve(chip)
 	if err != nil {
 		return err
@@ -188,7 +189,7 @@ func run(net, chip string, seed uint64, nsamples, gran, channels int, metisBin, 
 		}
 		weights += ", profiled on " + data
 	}
-	u := &passes.Unit{G: g, Target: t, Samples: samples, Seed: seed, Granularity: gran}
+	u := &passes.Unit{G: g, Target: t, Samples: samples, Seed: seed, Granularity: gran, Effort: effort}
 	start := time.Now()
 	if err := passes.Compile(context.Background(), u, passes.Config{}); err != nil {
 		return err
@@ -223,7 +224,7 @@ func run(net, chip string, seed uint64, nsamples, gran, channels int, metisBin, 
 		// The compile's placer (annealing, then a second cooler annealing)
 		// without its fragment moves, which belong to the partitioner.
 		start := time.Now()
-		pt, pl, err := passes.PlaceAndRefine(g, p, t, pt, seed, false, nil)
+		pt, pl, err := passes.PlaceAndRefine(g, p, t, pt, passes.RefineOptions{Seed: seed, Effort: effort})
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
