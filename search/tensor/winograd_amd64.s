@@ -4,22 +4,22 @@
 
 #include "textflag.h"
 
-DATA winoconst<>+0(SB)/4, $0x40800000 // 4
-DATA winoconst<>+4(SB)/4, $0x40800000 // 4
-DATA winoconst<>+8(SB)/4, $0x40800000 // 4
-DATA winoconst<>+12(SB)/4, $0x40800000 // 4
-DATA winoconst<>+16(SB)/4, $0x40800000 // 4
-DATA winoconst<>+20(SB)/4, $0x40800000 // 4
-DATA winoconst<>+24(SB)/4, $0x40800000 // 4
-DATA winoconst<>+28(SB)/4, $0x40800000 // 4
-DATA winoconst<>+32(SB)/4, $0x40a00000 // 5
-DATA winoconst<>+36(SB)/4, $0x40a00000 // 5
-DATA winoconst<>+40(SB)/4, $0x40a00000 // 5
-DATA winoconst<>+44(SB)/4, $0x40a00000 // 5
-DATA winoconst<>+48(SB)/4, $0x40a00000 // 5
-DATA winoconst<>+52(SB)/4, $0x40a00000 // 5
-DATA winoconst<>+56(SB)/4, $0x40a00000 // 5
-DATA winoconst<>+60(SB)/4, $0x40a00000 // 5
+DATA winoconst<>+0(SB)/4, $0x40880000 // 17/4
+DATA winoconst<>+4(SB)/4, $0x40880000 // 17/4
+DATA winoconst<>+8(SB)/4, $0x40880000 // 17/4
+DATA winoconst<>+12(SB)/4, $0x40880000 // 17/4
+DATA winoconst<>+16(SB)/4, $0x40880000 // 17/4
+DATA winoconst<>+20(SB)/4, $0x40880000 // 17/4
+DATA winoconst<>+24(SB)/4, $0x40880000 // 17/4
+DATA winoconst<>+28(SB)/4, $0x40880000 // 17/4
+DATA winoconst<>+32(SB)/4, $0x3f000000 // 1/2
+DATA winoconst<>+36(SB)/4, $0x3f000000 // 1/2
+DATA winoconst<>+40(SB)/4, $0x3f000000 // 1/2
+DATA winoconst<>+44(SB)/4, $0x3f000000 // 1/2
+DATA winoconst<>+48(SB)/4, $0x3f000000 // 1/2
+DATA winoconst<>+52(SB)/4, $0x3f000000 // 1/2
+DATA winoconst<>+56(SB)/4, $0x3f000000 // 1/2
+DATA winoconst<>+60(SB)/4, $0x3f000000 // 1/2
 DATA winoconst<>+64(SB)/4, $0x40000000 // 2
 DATA winoconst<>+68(SB)/4, $0x40000000 // 2
 DATA winoconst<>+72(SB)/4, $0x40000000 // 2
@@ -28,81 +28,31 @@ DATA winoconst<>+80(SB)/4, $0x40000000 // 2
 DATA winoconst<>+84(SB)/4, $0x40000000 // 2
 DATA winoconst<>+88(SB)/4, $0x40000000 // 2
 DATA winoconst<>+92(SB)/4, $0x40000000 // 2
-DATA winoconst<>+96(SB)/4, $0x41000000 // 8
-DATA winoconst<>+100(SB)/4, $0x41000000 // 8
-DATA winoconst<>+104(SB)/4, $0x41000000 // 8
-DATA winoconst<>+108(SB)/4, $0x41000000 // 8
-DATA winoconst<>+112(SB)/4, $0x41000000 // 8
-DATA winoconst<>+116(SB)/4, $0x41000000 // 8
-DATA winoconst<>+120(SB)/4, $0x41000000 // 8
-DATA winoconst<>+124(SB)/4, $0x41000000 // 8
-DATA winoconst<>+128(SB)/4, $0x40a80000 // 21/4
-DATA winoconst<>+132(SB)/4, $0x40a80000 // 21/4
-DATA winoconst<>+136(SB)/4, $0x40a80000 // 21/4
-DATA winoconst<>+140(SB)/4, $0x40a80000 // 21/4
-DATA winoconst<>+144(SB)/4, $0x40a80000 // 21/4
-DATA winoconst<>+148(SB)/4, $0x40a80000 // 21/4
-DATA winoconst<>+152(SB)/4, $0x40a80000 // 21/4
-DATA winoconst<>+156(SB)/4, $0x40a80000 // 21/4
-DATA winoconst<>+160(SB)/4, $0x40880000 // 17/4
-DATA winoconst<>+164(SB)/4, $0x40880000 // 17/4
-DATA winoconst<>+168(SB)/4, $0x40880000 // 17/4
-DATA winoconst<>+172(SB)/4, $0x40880000 // 17/4
-DATA winoconst<>+176(SB)/4, $0x40880000 // 17/4
-DATA winoconst<>+180(SB)/4, $0x40880000 // 17/4
-DATA winoconst<>+184(SB)/4, $0x40880000 // 17/4
-DATA winoconst<>+188(SB)/4, $0x40880000 // 17/4
-DATA winoconst<>+192(SB)/4, $0x3f000000 // 1/2
-DATA winoconst<>+196(SB)/4, $0x3f000000 // 1/2
-DATA winoconst<>+200(SB)/4, $0x3f000000 // 1/2
-DATA winoconst<>+204(SB)/4, $0x3f000000 // 1/2
-DATA winoconst<>+208(SB)/4, $0x3f000000 // 1/2
-DATA winoconst<>+212(SB)/4, $0x3f000000 // 1/2
-DATA winoconst<>+216(SB)/4, $0x3f000000 // 1/2
-DATA winoconst<>+220(SB)/4, $0x3f000000 // 1/2
-DATA winoconst<>+224(SB)/4, $0x3e800000 // 1/4
-DATA winoconst<>+228(SB)/4, $0x3e800000 // 1/4
-DATA winoconst<>+232(SB)/4, $0x3e800000 // 1/4
-DATA winoconst<>+236(SB)/4, $0x3e800000 // 1/4
-DATA winoconst<>+240(SB)/4, $0x3e800000 // 1/4
-DATA winoconst<>+244(SB)/4, $0x3e800000 // 1/4
-DATA winoconst<>+248(SB)/4, $0x3e800000 // 1/4
-DATA winoconst<>+252(SB)/4, $0x3e800000 // 1/4
-DATA winoconst<>+256(SB)/4, $0x40200000 // 5/2
-DATA winoconst<>+260(SB)/4, $0x40200000 // 5/2
-DATA winoconst<>+264(SB)/4, $0x40200000 // 5/2
-DATA winoconst<>+268(SB)/4, $0x40200000 // 5/2
-DATA winoconst<>+272(SB)/4, $0x40200000 // 5/2
-DATA winoconst<>+276(SB)/4, $0x40200000 // 5/2
-DATA winoconst<>+280(SB)/4, $0x40200000 // 5/2
-DATA winoconst<>+284(SB)/4, $0x40200000 // 5/2
-DATA winoconst<>+288(SB)/4, $0x3fa00000 // 5/4
-DATA winoconst<>+292(SB)/4, $0x3fa00000 // 5/4
-DATA winoconst<>+296(SB)/4, $0x3fa00000 // 5/4
-DATA winoconst<>+300(SB)/4, $0x3fa00000 // 5/4
-DATA winoconst<>+304(SB)/4, $0x3fa00000 // 5/4
-DATA winoconst<>+308(SB)/4, $0x3fa00000 // 5/4
-DATA winoconst<>+312(SB)/4, $0x3fa00000 // 5/4
-DATA winoconst<>+316(SB)/4, $0x3fa00000 // 5/4
-DATA winoconst<>+320(SB)/4, $0x3e000000 // 1/8
-DATA winoconst<>+324(SB)/4, $0x3e000000 // 1/8
-DATA winoconst<>+328(SB)/4, $0x3e000000 // 1/8
-DATA winoconst<>+332(SB)/4, $0x3e000000 // 1/8
-DATA winoconst<>+336(SB)/4, $0x3e000000 // 1/8
-DATA winoconst<>+340(SB)/4, $0x3e000000 // 1/8
-DATA winoconst<>+344(SB)/4, $0x3e000000 // 1/8
-DATA winoconst<>+348(SB)/4, $0x3e000000 // 1/8
-GLOBL winoconst<>(SB), RODATA|NOPTR, $352
+DATA winoconst<>+96(SB)/4, $0x40800000 // 4
+DATA winoconst<>+100(SB)/4, $0x40800000 // 4
+DATA winoconst<>+104(SB)/4, $0x40800000 // 4
+DATA winoconst<>+108(SB)/4, $0x40800000 // 4
+DATA winoconst<>+112(SB)/4, $0x40800000 // 4
+DATA winoconst<>+116(SB)/4, $0x40800000 // 4
+DATA winoconst<>+120(SB)/4, $0x40800000 // 4
+DATA winoconst<>+124(SB)/4, $0x40800000 // 4
+DATA winoconst<>+128(SB)/4, $0x3e800000 // 1/4
+DATA winoconst<>+132(SB)/4, $0x3e800000 // 1/4
+DATA winoconst<>+136(SB)/4, $0x3e800000 // 1/4
+DATA winoconst<>+140(SB)/4, $0x3e800000 // 1/4
+DATA winoconst<>+144(SB)/4, $0x3e800000 // 1/4
+DATA winoconst<>+148(SB)/4, $0x3e800000 // 1/4
+DATA winoconst<>+152(SB)/4, $0x3e800000 // 1/4
+DATA winoconst<>+156(SB)/4, $0x3e800000 // 1/4
+GLOBL winoconst<>(SB), RODATA|NOPTR, $160
 
-// func winoIn6(src *float32, sstride int, dst *float32, dstride int, n1, n2, s2src, s2dst int)
-// Applies the 6x6 matrix (rows):
-//	      4      0     -5      0      1      0
-//	      0     -4     -4      1      1      0
-//	      0      4     -4     -1      1      0
-//	      0     -2     -1      2      1      0
-//	      0      2     -1     -2      1      0
-//	      0      4      0     -5      0      1
-TEXT ·winoIn6(SB), NOSPLIT, $0-64
+// func winoInK3(src *float32, sstride int, dst *float32, dstride int, n1, n2, s2src, s2dst int)
+// Applies the 4x4 matrix (rows):
+//	     -1      0      1      0
+//	      0      1      1      0
+//	      0     -1      1      0
+//	      0     -1      0      1
+TEXT ·winoInK3(SB), NOSPLIT, $0-64
 	MOVQ src+0(FP), DX
 	MOVQ sstride+8(FP), AX
 	MOVQ dst+16(FP), R12
@@ -111,237 +61,48 @@ TEXT ·winoIn6(SB), NOSPLIT, $0-64
 	LEAQ (BX)(BX*2), R9
 	MOVQ n2+40(FP), R13
 	TESTQ R13, R13
-	JLE winoIn6_done
-winoIn6_outer:
+	JLE winoInK3_done
+winoInK3_outer:
 	MOVQ DX, SI
 	MOVQ R12, DI
 	MOVQ n1+32(FP), CX
 	TESTQ CX, CX
-	JLE winoIn6_next
-winoIn6_inner:
-	LEAQ (SI)(AX*4), R10
-	LEAQ (DI)(BX*4), R11
+	JLE winoInK3_next
+winoInK3_inner:
 	VMOVUPS (SI), Y0
 	VMOVUPS (SI)(AX*1), Y1
 	VMOVUPS (SI)(AX*2), Y2
 	VMOVUPS (SI)(R8*1), Y3
-	VMOVUPS (R10), Y4
-	VMOVUPS (R10)(AX*1), Y5
-	VMOVAPS Y4, Y8
-	VFMADD231PS winoconst<>+0(SB), Y0, Y8
-	VFNMADD231PS winoconst<>+32(SB), Y2, Y8
-	VMOVUPS Y8, (DI)
-	VMOVAPS Y3, Y9
-	VADDPS Y4, Y9, Y9
-	VFNMADD231PS winoconst<>+0(SB), Y1, Y9
-	VFNMADD231PS winoconst<>+0(SB), Y2, Y9
-	VMOVUPS Y9, (DI)(BX*1)
-	VMOVAPS Y4, Y10
-	VFMADD231PS winoconst<>+0(SB), Y1, Y10
-	VFNMADD231PS winoconst<>+0(SB), Y2, Y10
-	VSUBPS Y3, Y10, Y10
-	VMOVUPS Y10, (DI)(BX*2)
-	VMOVAPS Y4, Y11
-	VFMADD231PS winoconst<>+64(SB), Y3, Y11
-	VFNMADD231PS winoconst<>+64(SB), Y1, Y11
-	VSUBPS Y2, Y11, Y11
-	VMOVUPS Y11, (DI)(R9*1)
-	VMOVAPS Y4, Y12
-	VFMADD231PS winoconst<>+64(SB), Y1, Y12
-	VSUBPS Y2, Y12, Y12
-	VFNMADD231PS winoconst<>+64(SB), Y3, Y12
-	VMOVUPS Y12, (R11)
-	VMOVAPS Y5, Y13
-	VFMADD231PS winoconst<>+0(SB), Y1, Y13
-	VFNMADD231PS winoconst<>+32(SB), Y3, Y13
-	VMOVUPS Y13, (R11)(BX*1)
-	ADDQ $32, SI
-	ADDQ $32, DI
-	DECQ CX
-	JNZ winoIn6_inner
-winoIn6_next:
-	ADDQ s2src+48(FP), DX
-	ADDQ s2dst+56(FP), R12
-	DECQ R13
-	JNZ winoIn6_outer
-winoIn6_done:
-	VZEROUPPER
-	RET
-
-// func winoOut4x6(src *float32, sstride int, dst *float32, dstride int, n1, n2, s2src, s2dst int)
-// Applies the 4x6 matrix (rows):
-//	      1      1      1      1      1      0
-//	      0      1     -1      2     -2      0
-//	      0      1      1      4      4      0
-//	      0      1     -1      8     -8      1
-TEXT ·winoOut4x6(SB), NOSPLIT, $0-64
-	MOVQ src+0(FP), DX
-	MOVQ sstride+8(FP), AX
-	MOVQ dst+16(FP), R12
-	MOVQ dstride+24(FP), BX
-	LEAQ (AX)(AX*2), R8
-	LEAQ (BX)(BX*2), R9
-	MOVQ n2+40(FP), R13
-	TESTQ R13, R13
-	JLE winoOut4x6_done
-winoOut4x6_outer:
-	MOVQ DX, SI
-	MOVQ R12, DI
-	MOVQ n1+32(FP), CX
-	TESTQ CX, CX
-	JLE winoOut4x6_next
-winoOut4x6_inner:
-	LEAQ (SI)(AX*4), R10
-	VMOVUPS (SI), Y0
-	VMOVUPS (SI)(AX*1), Y1
-	VMOVUPS (SI)(AX*2), Y2
-	VMOVUPS (SI)(R8*1), Y3
-	VMOVUPS (R10), Y4
-	VMOVUPS (R10)(AX*1), Y5
-	VMOVAPS Y0, Y8
-	VADDPS Y1, Y8, Y8
-	VADDPS Y2, Y8, Y8
-	VADDPS Y3, Y8, Y8
-	VADDPS Y4, Y8, Y8
-	VMOVUPS Y8, (DI)
-	VMOVAPS Y1, Y9
-	VFMADD231PS winoconst<>+64(SB), Y3, Y9
-	VSUBPS Y2, Y9, Y9
-	VFNMADD231PS winoconst<>+64(SB), Y4, Y9
-	VMOVUPS Y9, (DI)(BX*1)
-	VMOVAPS Y1, Y10
-	VADDPS Y2, Y10, Y10
-	VFMADD231PS winoconst<>+0(SB), Y3, Y10
-	VFMADD231PS winoconst<>+0(SB), Y4, Y10
-	VMOVUPS Y10, (DI)(BX*2)
-	VMOVAPS Y1, Y11
-	VADDPS Y5, Y11, Y11
-	VFMADD231PS winoconst<>+96(SB), Y3, Y11
-	VSUBPS Y2, Y11, Y11
-	VFNMADD231PS winoconst<>+96(SB), Y4, Y11
-	VMOVUPS Y11, (DI)(R9*1)
-	ADDQ $32, SI
-	ADDQ $32, DI
-	DECQ CX
-	JNZ winoOut4x6_inner
-winoOut4x6_next:
-	ADDQ s2src+48(FP), DX
-	ADDQ s2dst+56(FP), R12
-	DECQ R13
-	JNZ winoOut4x6_outer
-winoOut4x6_done:
-	VZEROUPPER
-	RET
-
-// func winoIn8(src *float32, sstride int, dst *float32, dstride int, n1, n2, s2src, s2dst int)
-// Applies the 8x8 matrix (rows):
-//	     -1      0   21/4      0  -21/4      0      1      0
-//	      0      1      1  -17/4  -17/4      1      1      0
-//	      0     -1      1   17/4  -17/4     -1      1      0
-//	      0    1/2    1/4   -5/2   -5/4      2      1      0
-//	      0   -1/2    1/4    5/2   -5/4     -2      1      0
-//	      0      2      4   -5/2     -5    1/2      1      0
-//	      0     -2      4    5/2     -5   -1/2      1      0
-//	      0     -1      0   21/4      0  -21/4      0      1
-TEXT ·winoIn8(SB), NOSPLIT, $0-64
-	MOVQ src+0(FP), DX
-	MOVQ sstride+8(FP), AX
-	MOVQ dst+16(FP), R12
-	MOVQ dstride+24(FP), BX
-	LEAQ (AX)(AX*2), R8
-	LEAQ (BX)(BX*2), R9
-	MOVQ n2+40(FP), R13
-	TESTQ R13, R13
-	JLE winoIn8_done
-winoIn8_outer:
-	MOVQ DX, SI
-	MOVQ R12, DI
-	MOVQ n1+32(FP), CX
-	TESTQ CX, CX
-	JLE winoIn8_next
-winoIn8_inner:
-	LEAQ (SI)(AX*4), R10
-	LEAQ (DI)(BX*4), R11
-	VMOVUPS (SI), Y0
-	VMOVUPS (SI)(AX*1), Y1
-	VMOVUPS (SI)(AX*2), Y2
-	VMOVUPS (SI)(R8*1), Y3
-	VMOVUPS (R10), Y4
-	VMOVUPS (R10)(AX*1), Y5
-	VMOVUPS (R10)(AX*2), Y6
-	VMOVUPS (R10)(R8*1), Y7
-	VMOVAPS Y6, Y8
-	VFMADD231PS winoconst<>+128(SB), Y2, Y8
+	VMOVAPS Y2, Y8
 	VSUBPS Y0, Y8, Y8
-	VFNMADD231PS winoconst<>+128(SB), Y4, Y8
 	VMOVUPS Y8, (DI)
 	VMOVAPS Y1, Y9
 	VADDPS Y2, Y9, Y9
-	VADDPS Y5, Y9, Y9
-	VADDPS Y6, Y9, Y9
-	VFNMADD231PS winoconst<>+160(SB), Y3, Y9
-	VFNMADD231PS winoconst<>+160(SB), Y4, Y9
 	VMOVUPS Y9, (DI)(BX*1)
 	VMOVAPS Y2, Y10
-	VADDPS Y6, Y10, Y10
-	VFMADD231PS winoconst<>+160(SB), Y3, Y10
 	VSUBPS Y1, Y10, Y10
-	VFNMADD231PS winoconst<>+160(SB), Y4, Y10
-	VSUBPS Y5, Y10, Y10
 	VMOVUPS Y10, (DI)(BX*2)
-	VMOVAPS Y6, Y11
-	VFMADD231PS winoconst<>+192(SB), Y1, Y11
-	VFMADD231PS winoconst<>+224(SB), Y2, Y11
-	VFMADD231PS winoconst<>+64(SB), Y5, Y11
-	VFNMADD231PS winoconst<>+256(SB), Y3, Y11
-	VFNMADD231PS winoconst<>+288(SB), Y4, Y11
+	VMOVAPS Y3, Y11
+	VSUBPS Y1, Y11, Y11
 	VMOVUPS Y11, (DI)(R9*1)
-	VMOVAPS Y6, Y12
-	VFMADD231PS winoconst<>+224(SB), Y2, Y12
-	VFMADD231PS winoconst<>+256(SB), Y3, Y12
-	VFNMADD231PS winoconst<>+192(SB), Y1, Y12
-	VFNMADD231PS winoconst<>+288(SB), Y4, Y12
-	VFNMADD231PS winoconst<>+64(SB), Y5, Y12
-	VMOVUPS Y12, (R11)
-	VMOVAPS Y6, Y13
-	VFMADD231PS winoconst<>+64(SB), Y1, Y13
-	VFMADD231PS winoconst<>+0(SB), Y2, Y13
-	VFMADD231PS winoconst<>+192(SB), Y5, Y13
-	VFNMADD231PS winoconst<>+256(SB), Y3, Y13
-	VFNMADD231PS winoconst<>+32(SB), Y4, Y13
-	VMOVUPS Y13, (R11)(BX*1)
-	VMOVAPS Y6, Y14
-	VFMADD231PS winoconst<>+0(SB), Y2, Y14
-	VFMADD231PS winoconst<>+256(SB), Y3, Y14
-	VFNMADD231PS winoconst<>+64(SB), Y1, Y14
-	VFNMADD231PS winoconst<>+32(SB), Y4, Y14
-	VFNMADD231PS winoconst<>+192(SB), Y5, Y14
-	VMOVUPS Y14, (R11)(BX*2)
-	VMOVAPS Y7, Y15
-	VFMADD231PS winoconst<>+128(SB), Y3, Y15
-	VSUBPS Y1, Y15, Y15
-	VFNMADD231PS winoconst<>+128(SB), Y5, Y15
-	VMOVUPS Y15, (R11)(R9*1)
 	ADDQ $32, SI
 	ADDQ $32, DI
 	DECQ CX
-	JNZ winoIn8_inner
-winoIn8_next:
+	JNZ winoInK3_inner
+winoInK3_next:
 	ADDQ s2src+48(FP), DX
 	ADDQ s2dst+56(FP), R12
 	DECQ R13
-	JNZ winoIn8_outer
-winoIn8_done:
+	JNZ winoInK3_outer
+winoInK3_done:
 	VZEROUPPER
 	RET
 
-// func winoOut4x8(src *float32, sstride int, dst *float32, dstride int, n1, n2, s2src, s2dst int)
-// Applies the 4x8 matrix (rows):
-//	      1      1      1      1      1      1      1      0
-//	      0      1     -1      2     -2    1/2   -1/2      0
-//	      0      1      1      4      4    1/4    1/4      0
-//	      0      1     -1      8     -8    1/8   -1/8      1
-TEXT ·winoOut4x8(SB), NOSPLIT, $0-64
+// func winoOutK3(src *float32, sstride int, dst *float32, dstride int, n1, n2, s2src, s2dst int)
+// Applies the 2x4 matrix (rows):
+//	      1      1      1      0
+//	      0      1     -1      1
+TEXT ·winoOutK3(SB), NOSPLIT, $0-64
 	MOVQ src+0(FP), DX
 	MOVQ sstride+8(FP), AX
 	MOVQ dst+16(FP), R12
@@ -350,14 +111,134 @@ TEXT ·winoOut4x8(SB), NOSPLIT, $0-64
 	LEAQ (BX)(BX*2), R9
 	MOVQ n2+40(FP), R13
 	TESTQ R13, R13
-	JLE winoOut4x8_done
-winoOut4x8_outer:
+	JLE winoOutK3_done
+winoOutK3_outer:
 	MOVQ DX, SI
 	MOVQ R12, DI
 	MOVQ n1+32(FP), CX
 	TESTQ CX, CX
-	JLE winoOut4x8_next
-winoOut4x8_inner:
+	JLE winoOutK3_next
+winoOutK3_inner:
+	VMOVUPS (SI), Y0
+	VMOVUPS (SI)(AX*1), Y1
+	VMOVUPS (SI)(AX*2), Y2
+	VMOVUPS (SI)(R8*1), Y3
+	VMOVAPS Y0, Y8
+	VADDPS Y1, Y8, Y8
+	VADDPS Y2, Y8, Y8
+	VMOVUPS Y8, (DI)
+	VMOVAPS Y1, Y9
+	VADDPS Y3, Y9, Y9
+	VSUBPS Y2, Y9, Y9
+	VMOVUPS Y9, (DI)(BX*1)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ winoOutK3_inner
+winoOutK3_next:
+	ADDQ s2src+48(FP), DX
+	ADDQ s2dst+56(FP), R12
+	DECQ R13
+	JNZ winoOutK3_outer
+winoOutK3_done:
+	VZEROUPPER
+	RET
+
+// func winoInK5(src *float32, sstride int, dst *float32, dstride int, n1, n2, s2src, s2dst int)
+// Applies the 6x6 matrix (rows):
+//	      1      0  -17/4      0      1      0
+//	      0     -2     -4    1/2      1      0
+//	      0      2     -4   -1/2      1      0
+//	      0   -1/2   -1/4      2      1      0
+//	      0    1/2   -1/4     -2      1      0
+//	      0      1      0  -17/4      0      1
+TEXT ·winoInK5(SB), NOSPLIT, $0-64
+	MOVQ src+0(FP), DX
+	MOVQ sstride+8(FP), AX
+	MOVQ dst+16(FP), R12
+	MOVQ dstride+24(FP), BX
+	LEAQ (AX)(AX*2), R8
+	LEAQ (BX)(BX*2), R9
+	MOVQ n2+40(FP), R13
+	TESTQ R13, R13
+	JLE winoInK5_done
+winoInK5_outer:
+	MOVQ DX, SI
+	MOVQ R12, DI
+	MOVQ n1+32(FP), CX
+	TESTQ CX, CX
+	JLE winoInK5_next
+winoInK5_inner:
+	LEAQ (SI)(AX*4), R10
+	LEAQ (DI)(BX*4), R11
+	VMOVUPS (SI), Y0
+	VMOVUPS (SI)(AX*1), Y1
+	VMOVUPS (SI)(AX*2), Y2
+	VMOVUPS (SI)(R8*1), Y3
+	VMOVUPS (R10), Y4
+	VMOVUPS (R10)(AX*1), Y5
+	VMOVAPS Y0, Y8
+	VADDPS Y4, Y8, Y8
+	VFNMADD231PS winoconst<>+0(SB), Y2, Y8
+	VMOVUPS Y8, (DI)
+	VMOVAPS Y4, Y9
+	VFMADD231PS winoconst<>+32(SB), Y3, Y9
+	VFNMADD231PS winoconst<>+64(SB), Y1, Y9
+	VFNMADD231PS winoconst<>+96(SB), Y2, Y9
+	VMOVUPS Y9, (DI)(BX*1)
+	VMOVAPS Y4, Y10
+	VFMADD231PS winoconst<>+64(SB), Y1, Y10
+	VFNMADD231PS winoconst<>+96(SB), Y2, Y10
+	VFNMADD231PS winoconst<>+32(SB), Y3, Y10
+	VMOVUPS Y10, (DI)(BX*2)
+	VMOVAPS Y4, Y11
+	VFMADD231PS winoconst<>+64(SB), Y3, Y11
+	VFNMADD231PS winoconst<>+32(SB), Y1, Y11
+	VFNMADD231PS winoconst<>+128(SB), Y2, Y11
+	VMOVUPS Y11, (DI)(R9*1)
+	VMOVAPS Y4, Y12
+	VFMADD231PS winoconst<>+32(SB), Y1, Y12
+	VFNMADD231PS winoconst<>+128(SB), Y2, Y12
+	VFNMADD231PS winoconst<>+64(SB), Y3, Y12
+	VMOVUPS Y12, (R11)
+	VMOVAPS Y1, Y13
+	VADDPS Y5, Y13, Y13
+	VFNMADD231PS winoconst<>+0(SB), Y3, Y13
+	VMOVUPS Y13, (R11)(BX*1)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ winoInK5_inner
+winoInK5_next:
+	ADDQ s2src+48(FP), DX
+	ADDQ s2dst+56(FP), R12
+	DECQ R13
+	JNZ winoInK5_outer
+winoInK5_done:
+	VZEROUPPER
+	RET
+
+// func winoOutK5(src *float32, sstride int, dst *float32, dstride int, n1, n2, s2src, s2dst int)
+// Applies the 2x6 matrix (rows):
+//	      1      1      1      1      1      0
+//	      0    1/2   -1/2      2     -2      1
+TEXT ·winoOutK5(SB), NOSPLIT, $0-64
+	MOVQ src+0(FP), DX
+	MOVQ sstride+8(FP), AX
+	MOVQ dst+16(FP), R12
+	MOVQ dstride+24(FP), BX
+	LEAQ (AX)(AX*2), R8
+	LEAQ (BX)(BX*2), R9
+	MOVQ n2+40(FP), R13
+	TESTQ R13, R13
+	JLE winoOutK5_done
+winoOutK5_outer:
+	MOVQ DX, SI
+	MOVQ R12, DI
+	MOVQ n1+32(FP), CX
+	TESTQ CX, CX
+	JLE winoOutK5_next
+winoOutK5_inner:
 	LEAQ (SI)(AX*4), R10
 	VMOVUPS (SI), Y0
 	VMOVUPS (SI)(AX*1), Y1
@@ -365,48 +246,28 @@ winoOut4x8_inner:
 	VMOVUPS (SI)(R8*1), Y3
 	VMOVUPS (R10), Y4
 	VMOVUPS (R10)(AX*1), Y5
-	VMOVUPS (R10)(AX*2), Y6
-	VMOVUPS (R10)(R8*1), Y7
 	VMOVAPS Y0, Y8
 	VADDPS Y1, Y8, Y8
 	VADDPS Y2, Y8, Y8
 	VADDPS Y3, Y8, Y8
 	VADDPS Y4, Y8, Y8
-	VADDPS Y5, Y8, Y8
-	VADDPS Y6, Y8, Y8
 	VMOVUPS Y8, (DI)
-	VMOVAPS Y1, Y9
+	VMOVAPS Y5, Y9
+	VFMADD231PS winoconst<>+32(SB), Y1, Y9
 	VFMADD231PS winoconst<>+64(SB), Y3, Y9
-	VFMADD231PS winoconst<>+192(SB), Y5, Y9
-	VSUBPS Y2, Y9, Y9
+	VFNMADD231PS winoconst<>+32(SB), Y2, Y9
 	VFNMADD231PS winoconst<>+64(SB), Y4, Y9
-	VFNMADD231PS winoconst<>+192(SB), Y6, Y9
 	VMOVUPS Y9, (DI)(BX*1)
-	VMOVAPS Y1, Y10
-	VADDPS Y2, Y10, Y10
-	VFMADD231PS winoconst<>+0(SB), Y3, Y10
-	VFMADD231PS winoconst<>+0(SB), Y4, Y10
-	VFMADD231PS winoconst<>+224(SB), Y5, Y10
-	VFMADD231PS winoconst<>+224(SB), Y6, Y10
-	VMOVUPS Y10, (DI)(BX*2)
-	VMOVAPS Y1, Y11
-	VADDPS Y7, Y11, Y11
-	VFMADD231PS winoconst<>+96(SB), Y3, Y11
-	VFMADD231PS winoconst<>+320(SB), Y5, Y11
-	VSUBPS Y2, Y11, Y11
-	VFNMADD231PS winoconst<>+96(SB), Y4, Y11
-	VFNMADD231PS winoconst<>+320(SB), Y6, Y11
-	VMOVUPS Y11, (DI)(R9*1)
 	ADDQ $32, SI
 	ADDQ $32, DI
 	DECQ CX
-	JNZ winoOut4x8_inner
-winoOut4x8_next:
+	JNZ winoOutK5_inner
+winoOutK5_next:
 	ADDQ s2src+48(FP), DX
 	ADDQ s2dst+56(FP), R12
 	DECQ R13
-	JNZ winoOut4x8_outer
-winoOut4x8_done:
+	JNZ winoOutK5_outer
+winoOutK5_done:
 	VZEROUPPER
 	RET
 

@@ -42,19 +42,19 @@ type transform struct {
 
 // Generate returns the assembly file.
 func Generate() ([]byte, error) {
-	t43, err := cooktoom.New(4, 3, cooktoom.Points6())
+	k3, err := cooktoom.K3()
 	if err != nil {
 		return nil, err
 	}
-	t45, err := cooktoom.New(4, 5, cooktoom.Points8())
+	k5, err := cooktoom.K5()
 	if err != nil {
 		return nil, err
 	}
 	xs := []transform{
-		{"winoIn6", t43.BT},
-		{"winoOut4x6", t43.AT},
-		{"winoIn8", t45.BT},
-		{"winoOut4x8", t45.AT},
+		{"winoInK3", k3.BT},
+		{"winoOutK3", k3.AT},
+		{"winoInK5", k5.BT},
+		{"winoOutK5", k5.AT},
 	}
 	g := &gen{consts: map[string]int{}}
 	var body bytes.Buffer
