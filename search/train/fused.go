@@ -151,6 +151,7 @@ type fusedTerm struct {
 	x     *nn.Tensor
 	ev    *eventStore      // the nonzero lists of x, when its producer kept them
 	shape tensor.ConvShape // input shape (conv terms; N = T*batch)
+	tab   []pixEntry       // the convolution's per-pixel table for shape
 	limit int              // most nonzero inputs the layered path keeps event-driven
 }
 
@@ -361,6 +362,7 @@ func (s *segment) plan(st *stage, first int) bool {
 			return false
 		}
 		tm.shape = sh
+		tm.tab = c.pixTable(sh, tm.tab)
 		tm.limit = int(maxDensity * float64(sh.XLen()))
 		fz.nnz[i].Store(0)
 	}
@@ -598,10 +600,10 @@ func groupImage(group []*stage, w, n int) bool {
 				}
 				counts[k][i] += int64(len(idx))
 				if i == 0 {
-					tm.conv.eventImageFast(tm.shape, xin, idx, tmp.hwc[:oimg])
+					tm.conv.eventImageFast(tm.shape, xin, idx, tmp.hwc[:oimg], tm.tab)
 					continue
 				}
-				tm.conv.eventImageFast(tm.shape, xin, idx, tmp.hwc2[:oimg])
+				tm.conv.eventImageFast(tm.shape, xin, idx, tmp.hwc2[:oimg], tm.tab)
 				transpose(tmp.hwc2[:oimg], tmp.chw[1][:oimg], plane, fz.cout)
 				clear(tmp.hwc2[:oimg])
 				b = tmp.chw[1][:oimg]
@@ -1028,4 +1030,43 @@ func LinkInput(b *Block, src EventSource) (unlink func()) {
 	}
 	first.fz.entry = &last.fz.ev
 	return func() { first.fz.entry = nil }
+}
+
+// pixEntry is the per-pixel part of an event of the spike convolution: for
+// an input spike at pixel (h, w) of any channel, the byte offset of the
+// first output (row o = h+p-khLo, column a) in the HWC image, the byte
+// offset of the first filter value within the channel's reversed filter
+// (row khLo, column a-owLo), the bytes per row ((b-a+1)*Cout*4) and the
+// number of kernel rows (0 when the spike reaches no output), as eventImage
+// computes them. The layout is known to convEventsTabAVX2.
+type pixEntry struct {
+	yoff, xoff, nb, rows int32
+}
+
+// pixTable fills tab (reused when long enough) with the entries of every
+// input pixel of shape s (stride 1).
+func (c *spikeConv) pixTable(s tensor.ConvShape, tab []pixEntry) []pixEntry {
+	plane := s.H * s.W
+	if cap(tab) < plane {
+		tab = make([]pixEntry, plane)
+	}
+	tab = tab[:plane]
+	k, p, cout := c.K, c.Pad, c.Cout
+	oh, ow := s.OutH(), s.OutW()
+	for h := range s.H {
+		for w := range s.W {
+			e := &tab[h*s.W+w]
+			*e = pixEntry{}
+			owLo := w + p - (k - 1)
+			a, b := max(owLo, 0), min(w+p, ow-1)
+			khLo, khHi := max(0, h+p-oh+1), min(k-1, h+p)
+			if a > b || khLo > khHi {
+				continue
+			}
+			o := h + p - khLo
+			*e = pixEntry{yoff: int32((o*ow + a) * cout * 4), xoff: int32((khLo*k + (a - owLo)) * cout * 4),
+				nb: int32((b - a + 1) * cout * 4), rows: int32(khHi - khLo + 1)}
+		}
+	}
+	return tab
 }

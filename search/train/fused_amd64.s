@@ -583,3 +583,83 @@ evrowend:
 evdone:
 	VZEROUPPER
 	RET
+
+// func convEventsTabAVX2(idx *int32, nidx int, xn, wrev, hwc *float32, tab *pixEntry, p *eventParams)
+// convEventsAVX2 with the per-pixel work precomputed: for input pixel r of
+// a channel plane, tab[r] holds the output offset, the filter offset
+// within a channel, the row length and the number of kernel rows (0: the
+// spike reaches no output). Only the channel ci = i / plane is computed per
+// event. Same rows, same FMAs, same order.
+TEXT ·convEventsTabAVX2(SB), NOSPLIT, $0-56
+	MOVQ idx+0(FP), SI
+	MOVQ nidx+8(FP), CX
+	MOVQ xn+16(FP), R8
+	MOVQ wrev+24(FP), R9
+	MOVQ hwc+32(FP), DI
+	MOVQ tab+40(FP), R12
+	MOVQ p+48(FP), R10
+	LEAQ (SI)(CX*4), CX         // end of idx
+
+tev:
+	CMPQ SI, CX
+	JGE  tevdone
+	MOVLQSX (SI), AX            // i
+	ADDQ    $4, SI
+	VBROADCASTSS (R8)(AX*4), Y0 // v
+	MOVQ  AX, BX
+	IMULQ 0(R10), BX
+	SHRQ  $40, BX               // ci = i / plane
+	MOVQ  BX, DX
+	IMULQ 8(R10), DX
+	SUBQ  DX, AX                // r = i - ci*plane
+	SHLQ  $4, AX
+	ADDQ  R12, AX               // &tab[r]
+	MOVL  12(AX), R11           // rows
+	TESTL R11, R11
+	JZ    tev
+	MOVLQSX 8(AX), R14          // row length (bytes)
+	MOVLQSX 0(AX), R15          // output offset (bytes)
+	ADDQ  DI, R15
+	MOVLQSX 4(AX), DX           // filter offset within the channel (bytes)
+	IMULQ 104(R10), BX          // ci * K*K*Cout*4
+	ADDQ  BX, DX
+	ADDQ  R9, DX
+
+trow:
+	XORQ AX, AX
+tcol4:
+	LEAQ 128(AX), BX
+	CMPQ BX, R14
+	JGT  tcol1
+	VMOVUPS (R15)(AX*1), Y1
+	VMOVUPS 32(R15)(AX*1), Y2
+	VMOVUPS 64(R15)(AX*1), Y3
+	VMOVUPS 96(R15)(AX*1), Y4
+	VFMADD231PS (DX)(AX*1), Y0, Y1
+	VFMADD231PS 32(DX)(AX*1), Y0, Y2
+	VFMADD231PS 64(DX)(AX*1), Y0, Y3
+	VFMADD231PS 96(DX)(AX*1), Y0, Y4
+	VMOVUPS Y1, (R15)(AX*1)
+	VMOVUPS Y2, 32(R15)(AX*1)
+	VMOVUPS Y3, 64(R15)(AX*1)
+	VMOVUPS Y4, 96(R15)(AX*1)
+	MOVQ BX, AX
+	JMP  tcol4
+tcol1:
+	CMPQ AX, R14
+	JGE  trowend
+	VMOVUPS (R15)(AX*1), Y1
+	VFMADD231PS (DX)(AX*1), Y0, Y1
+	VMOVUPS Y1, (R15)(AX*1)
+	ADDQ $32, AX
+	JMP  tcol1
+trowend:
+	ADDQ 88(R10), DX            // next filter row (+K*Cout)
+	SUBQ 96(R10), R15           // previous output row (-OW*Cout)
+	DECQ R11
+	JNZ  trow
+	JMP  tev
+
+tevdone:
+	VZEROUPPER
+	RET

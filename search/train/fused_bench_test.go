@@ -1,8 +1,12 @@
 package train
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/autosnn/autosnn/search/nn"
+	"github.com/autosnn/autosnn/search/tensor"
 )
 
 // BenchmarkFusedStep times the fused kernel on one channel row of 1024
@@ -64,5 +68,38 @@ func BenchmarkFusedHWC(b *testing.B) {
 				i = (i + 1) % big
 			}
 		})
+	}
+}
+
+// BenchmarkConvEvents times one image of the event-driven convolution at
+// the SNN_1 shapes (10% input density), per event.
+func BenchmarkConvEvents(b *testing.B) {
+	for _, c := range []struct{ cin, cout, k, hw int }{{16, 16, 3, 32}, {16, 16, 5, 32}, {32, 32, 3, 16}, {64, 64, 5, 8}, {32, 64, 1, 8}} {
+		rng := rand.New(rand.NewPCG(2, 2))
+		conv := nn.NewConv2d("c", c.cin, c.cout, c.k, 1, c.k/2, rng, nil)
+		sc := &spikeConv{Conv2d: conv}
+		sc.reverseWeights()
+		s := tensor.ConvShape{N: 1, Cin: c.cin, H: c.hw, W: c.hw, Cout: c.cout, KH: c.k, KW: c.k, Stride: 1, Pad: c.k / 2}
+		xn := make([]float32, c.cin*c.hw*c.hw)
+		for i := range xn {
+			if rng.IntN(10) == 0 {
+				xn[i] = 1
+			}
+		}
+		idx := make([]int32, len(xn))
+		idx = idx[:nonzeroGo(xn, idx, 0)]
+		hwc := make([]float32, c.cout*c.hw*c.hw)
+		for _, tab := range [][]pixEntry{nil, sc.pixTable(s, nil)} {
+			name := fmt.Sprintf("%dx%dk%d_%d", c.cin, c.cout, c.k, c.hw)
+			if tab != nil {
+				name += "_table"
+			}
+			b.Run(name, func(b *testing.B) {
+				for b.Loop() {
+					sc.eventImageFast(s, xn, idx, hwc, tab)
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(idx)), "ns/event")
+			})
+		}
 	}
 }

@@ -503,11 +503,15 @@ func TestEventImageFastMatches(t *testing.T) {
 			}
 			idx := make([]int32, len(xn))
 			idx = idx[:nonzeroGo(xn, idx, 0)]
-			want, got := make([]float32, oimg), make([]float32, oimg)
+			want, got, gotTab := make([]float32, oimg), make([]float32, oimg), make([]float32, oimg)
 			sc.eventImage(s, xn, idx, want)
-			sc.eventImageFast(s, xn, idx, got)
+			sc.eventImageFast(s, xn, idx, got, nil)
+			sc.eventImageFast(s, xn, idx, gotTab, sc.pixTable(s, nil))
 			if d := cmp.Diff(want, got); d != "" {
 				t.Errorf("%s density %d%%: outputs differ (-eventImage +fast):\n%.500s", name, density, d)
+			}
+			if d := cmp.Diff(want, gotTab); d != "" {
+				t.Errorf("%s density %d%%: outputs differ (-eventImage +table):\n%.500s", name, density, d)
 			}
 		}
 	}
