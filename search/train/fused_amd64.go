@@ -133,7 +133,7 @@ func nonzeroFast(x []float32, idx []int32) int {
 // eventParams are the constants of convEventsAVX2 (layout known to it).
 type eventParams struct {
 	mPlane, plane, mW, w, pad, km1, ohm1, owm1, k, cout4, ow, kcout4, owcout4 int64
-	cinStride                                                             int64 // K*K*Cout*4: bytes of one input channel in wrev
+	cinStride                                                                 int64 // K*K*Cout*4: bytes of one input channel in wrev
 }
 
 //go:noescape
