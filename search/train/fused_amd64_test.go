@@ -1,0 +1,31 @@
+//go:build amd64 && !purego
+
+package train
+
+import (
+	"testing"
+	"unsafe"
+)
+
+// TestKernelLayouts checks the struct layouts the assembly kernels read by
+// offset.
+func TestKernelLayouts(t *testing.T) {
+	var p eventParams
+	var e pixEntry
+	for _, c := range []struct {
+		name      string
+		got, want uintptr
+	}{
+		{"eventParams.plane", unsafe.Offsetof(p.plane), 8},
+		{"eventParams.owm1", unsafe.Offsetof(p.owm1), 56},
+		{"eventParams.cout4", unsafe.Offsetof(p.cout4), 72},
+		{"eventParams.owcout4", unsafe.Offsetof(p.owcout4), 96},
+		{"eventParams.cinStride", unsafe.Offsetof(p.cinStride), 104},
+		{"pixEntry size", unsafe.Sizeof(e), 16},
+		{"pixEntry.rows", unsafe.Offsetof(e.rows), 12},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s at %d, want %d (the assembly's offset)", c.name, c.got, c.want)
+		}
+	}
+}
