@@ -405,6 +405,9 @@ func (s *segment) forwardGroup(st *stage) bool {
 	first := st.fz.index
 	var group []*stage
 	for _, o := range s.stages[first:] {
+		if len(group) == maxGroup {
+			break // the next stage starts a group of its own
+		}
 		fz := s.fusedOf(o)
 		if fz == nil || fz.pool || fz.static || !fz.ready(o) || !s.plan(o, first) {
 			break
@@ -556,15 +559,16 @@ func (s *segment) forwardGroup(st *stage) bool {
 	return true
 }
 
+// maxGroup is the most stages one fused group runs (longer runs of
+// qualifying stages are split; a split costs one output written to memory).
+const maxGroup = 8
+
 // groupImage computes all T steps of image n of every stage of group with
 // worker w's buffers. It returns false when a convolution input has passed
 // its density limit.
 func groupImage(group []*stage, w, n int) bool {
 	tmp := group[0].fz.scratch[w]
-	var counts [8][2]int64
-	if len(group) > len(counts) {
-		panic("train: fused group longer than 8 stages")
-	}
+	var counts [maxGroup][2]int64 // forwardGroup caps the group's length
 	for _, o := range group {
 		clear(o.fz.scratch[w].v)
 	}

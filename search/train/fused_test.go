@@ -579,3 +579,58 @@ func TestLinkInputUsesLists(t *testing.T) {
 		t.Errorf("linked output differs from the layered one:\n%.500s", d)
 	}
 }
+
+// TestFusedLongRun runs a network of more qualifying stages in a row than
+// one group takes (a plain chain of conv-BN-PLIF layers with a residual
+// every other layer) and checks it against the layered path.
+func TestFusedLongRun(t *testing.T) {
+	b := ir.NewBuilder("long", ir.Header{T: 2, Classes: 3, Vote: 1, Loss: ir.MSERate})
+	x := b.Input("input", ir.Shape{C: 3, H: 8, W: 8})
+	cur := b.Layer("stem", ir.DefaultPLIF(), ir.Role{Kind: ir.RoleStem}, ir.ConvBN(x, 8, 3, 1))
+	for i := range 2*maxGroup + 1 {
+		r := ir.Role{Kind: ir.RoleBlock, Block: 1, Layer: i + 1}
+		if i%2 == 1 {
+			cur = b.Layer(fmt.Sprintf("l%d", i), ir.DefaultPLIF(), r, ir.ConvBN(cur, 8, 3, 1), ir.Skip(cur))
+		} else {
+			cur = b.Layer(fmt.Sprintf("l%d", i), ir.DefaultPLIF(), r, ir.ConvBN(cur, 8, 3, 1))
+		}
+	}
+	b.Layer("fc", ir.DefaultPLIF(), ir.Role{Kind: ir.RoleHead}, ir.Full(cur, 3))
+	g, err := b.Graph()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := Build(g, rand.New(rand.NewPCG(28, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	n.SetTraining(false)
+	in := randomInput(n, 3, rand.New(rand.NewPCG(28, 2)))
+	n.Env().CheckFinite = true
+	if _, err := n.Forward(in, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, wantSpk := stageOutputs(n)
+	want := append([]float32(nil), n.Counter().Data...)
+	n.Env().CheckFinite = false
+	if _, err := n.Forward(in, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, gotSpk := stageOutputs(n)
+	if d := cmp.Diff(wantSpk, gotSpk); d != "" {
+		t.Errorf("spike counts differ (-layered +fused):\n%s", d)
+	}
+	if d := cmp.Diff(want, n.Counter().Data); d != "" {
+		t.Errorf("class counter differs (-layered +fused):\n%s", d)
+	}
+	run := 0
+	for _, st := range n.seg.stages {
+		if st.fz != nil && st.fz.last && !st.fz.pool && !st.fz.static {
+			run++
+		}
+	}
+	if run <= maxGroup {
+		t.Errorf("%d fused stages, want more than one group (%d) so the split is tested", run, maxGroup)
+	}
+}
