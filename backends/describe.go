@@ -151,6 +151,13 @@ func (t *Target) WriteText(w io.Writer) error {
 	section("network on chip")
 	n := p.NoC
 	row("routing", "%s, %s, %s", n.Routing, n.OverflowPolicy, n.MessageMode)
+	if n.OverflowPolicy == OverflowDrop {
+		if n.DropWaitNs > 0 {
+			row("drop after", "%s blocked at a full link", ns(n.DropWaitNs))
+		} else {
+			row("drop after", "0 ns (a message that meets a full link is dropped at once)")
+		}
+	}
 	row("link buffer", "%d flits of %d bits; message %d bits (%s)", n.LinkBufferDepthFlits, n.FlitBits, n.PacketBits, plural(t.FlitsPerMessage(), "flit"))
 	row("link bandwidth", "%s Gmsg/s", fmtFloat(n.LinkBandwidthGMsgPerS))
 	row("hop latency", "%s east-west, %s north-south", ns(n.HopLatencyEWNs), ns(n.HopLatencyNSNs))

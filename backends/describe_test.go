@@ -48,7 +48,7 @@ func TestWriteTableGolden(t *testing.T) {
 }
 
 func TestWriteTextGolden(t *testing.T) {
-	for _, name := range []string{"tiny-2chip", "speck"} {
+	for _, name := range []string{"tiny-2chip", "speck", "spinnaker2"} {
 		var buf bytes.Buffer
 		if err := mustLookup(t, name).WriteText(&buf); err != nil {
 			t.Fatal(err)
