@@ -74,7 +74,7 @@ type fusedStage struct {
 	linkSeg *segment
 	sink    *stage // per call
 
-	convs []*spikeConv // per call, in a group's first stage: the group's convolutions
+	convs []*fusedTerm // per call, in a group's first stage: the group's convolution terms
 
 	// ev lists the nonzero values of the stage's output (py for a pool)
 	// per image-step when its last forward was fused; consumers' spike
@@ -152,6 +152,7 @@ type fusedTerm struct {
 	ev    *eventStore      // the nonzero lists of x, when its producer kept them
 	shape tensor.ConvShape // input shape (conv terms; N = T*batch)
 	tab   []pixEntry       // the convolution's per-pixel table for shape
+	wrev  []float32        // the reversed filter (reverseInto), owned by the fused path
 	limit int              // most nonzero inputs the layered path keeps event-driven
 }
 
@@ -441,8 +442,8 @@ func (s *segment) forwardGroup(st *stage) bool {
 		for i := range fz.terms {
 			if tm := &fz.terms[i]; tm.conv != nil {
 				maxIn = max(maxIn, tm.shape.Cin*tm.shape.H*tm.shape.W)
-				tm.conv.wrev = growF32(tm.conv.wrev, len(tm.conv.Weight.Data))
-				convs = append(convs, tm.conv)
+				tm.wrev = growF32(tm.wrev, len(tm.conv.Weight.Data))
+				convs = append(convs, tm)
 				if i == 1 {
 					convB = true
 				}
@@ -499,8 +500,9 @@ func (s *segment) forwardGroup(st *stage) bool {
 		work := func() {
 			// The workers share out the weight reversal (by input
 			// channel: disjoint runs of wrev), then wait for each other.
-			for _, c := range convs {
-				c.reverseInputs(w*c.Cin/nw, (w+1)*c.Cin/nw)
+			for _, tm := range convs {
+				c := tm.conv
+				reverseInto(c.Conv2d, tm.wrev, w*c.Cin/nw, (w+1)*c.Cin/nw)
 			}
 			rev.Done()
 			rev.Wait()
@@ -604,10 +606,10 @@ func groupImage(group []*stage, w, n int) bool {
 				}
 				counts[k][i] += int64(len(idx))
 				if i == 0 {
-					tm.conv.eventImageFast(tm.shape, xin, idx, tmp.hwc[:oimg], tm.tab)
+					tm.conv.eventImageFast(tm.shape, xin, idx, tmp.hwc[:oimg], tm.wrev, tm.tab)
 					continue
 				}
-				tm.conv.eventImageFast(tm.shape, xin, idx, tmp.hwc2[:oimg], tm.tab)
+				tm.conv.eventImageFast(tm.shape, xin, idx, tmp.hwc2[:oimg], tm.wrev, tm.tab)
 				transpose(tmp.hwc2[:oimg], tmp.chw[1][:oimg], plane, fz.cout)
 				clear(tmp.hwc2[:oimg])
 				b = tmp.chw[1][:oimg]
@@ -655,9 +657,9 @@ func groupImage(group []*stage, w, n int) bool {
 
 // eventImage computes one output image of the convolution (shape s, stride
 // 1) into hwc (HWC order, all zero on entry) from the input image xn and
-// the indices of its nonzero values, exactly as forwardImages does (same
-// events, same order, same kernel); reverseWeights must have run.
-func (c *spikeConv) eventImage(s tensor.ConvShape, xn []float32, idx []int32, hwc []float32) {
+// the indices of its nonzero values, as forwardImages does (same events,
+// same order, same kernel), with the reversed filter wrev (reverseInto).
+func (c *spikeConv) eventImage(s tensor.ConvShape, xn []float32, idx []int32, hwc, wrev []float32) {
 	k, p, cout := c.K, c.Pad, c.Cout
 	oh, ow := s.OutH(), s.OutW()
 	plane := s.H * s.W
@@ -679,7 +681,7 @@ func (c *spikeConv) eventImage(s tensor.ConvShape, xn []float32, idx []int32, hw
 			continue
 		}
 		o := h + p - khLo
-		axpyRows(v, c.wrev, ((ci*k+khLo)*k+(a-owLo))*cout, k*cout,
+		axpyRows(v, wrev, ((ci*k+khLo)*k+(a-owLo))*cout, k*cout,
 			hwc, (o*ow+a)*cout, -ow*cout, (b-a+1)*cout, khHi-khLo+1)
 	}
 }
@@ -884,19 +886,20 @@ func LinkPool(b *Block, p *Part) (unlink func()) {
 	}
 }
 
-// reverseInputs fills the part of wrev for input channels lo..hi-1 as
-// reverseWeights does: wrev[ci][kh][K-1-kw][co] = W[co][ci][kh][kw]; wrev
-// must have the weights' length.
-func (c *spikeConv) reverseInputs(lo, hi int) {
+// reverseInto fills the part of dst for input channels lo..hi-1 of c's
+// reversed filter, dst[ci][kh][K-1-kw][co] = W[co][ci][kh][kw] (the layout
+// of the fused convolution kernels: one kernel row of all output channels
+// is contiguous); dst has the weights' length.
+func reverseInto(c *nn.Conv2d, dst []float32, lo, hi int) {
 	k, cin, cout := c.K, c.Cin, c.Cout
 	w := c.Weight.Data
 	for ci := lo; ci < hi; ci++ {
 		for kh := range k {
 			for kw := range k {
-				dst := c.wrev[((ci*k+kh)*k+(k-1-kw))*cout : ((ci*k+kh)*k+(k-kw))*cout]
+				d := dst[((ci*k+kh)*k+(k-1-kw))*cout : ((ci*k+kh)*k+(k-kw))*cout]
 				src := (ci*k+kh)*k + kw
-				for co := range dst {
-					dst[co] = w[co*cin*k*k+src]
+				for co := range d {
+					d[co] = w[co*cin*k*k+src]
 				}
 			}
 		}

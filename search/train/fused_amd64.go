@@ -142,27 +142,28 @@ func convEventsAVX2(idx *int32, nidx int, xn, wrev, hwc *float32, p *eventParams
 // eventImageFast is eventImage with the whole event loop in one AVX2 call
 // when the dividers are multiply-shift ones and Cout is a multiple of 8,
 // else eventImage itself. The same events are added in the same order with
-// the same FMA, so the output is bit-identical. tab, when it is
-// pixTable's table for s, saves the per-event decoding and clipping.
-func (c *spikeConv) eventImageFast(s tensor.ConvShape, xn []float32, idx []int32, hwc []float32, tab []pixEntry) {
+// the same FMA, so the output is bit-identical. wrev is the reversed
+// filter (reverseInto); tab, when it is pixTable's table for s, saves the
+// per-event decoding and clipping.
+func (c *spikeConv) eventImageFast(s tensor.ConvShape, xn []float32, idx []int32, hwc, wrev []float32, tab []pixEntry) {
 	plane := s.H * s.W
 	divPlane, divW := newDivider(plane, s.Cin*plane), newDivider(s.W, plane)
 	if !hasFusedAVX2 || divPlane.m == 0 || divW.m == 0 || c.Cout%8 != 0 || len(idx) == 0 {
-		c.eventImage(s, xn, idx, hwc)
+		c.eventImage(s, xn, idx, hwc, wrev)
 		return
 	}
 	k, cout := int64(c.K), int64(c.Cout)
 	oh, ow := int64(s.OutH()), int64(s.OutW())
 	_, _ = xn[s.Cin*plane-1], hwc[int(oh*ow*cout)-1]
-	_ = c.wrev[int(int64(c.Cin)*k*k*cout)-1]
+	_ = wrev[int(int64(c.Cin)*k*k*cout)-1]
 	p := eventParams{mPlane: int64(divPlane.m), plane: int64(plane), mW: int64(divW.m), w: int64(s.W),
 		pad: int64(c.Pad), km1: k - 1, ohm1: oh - 1, owm1: ow - 1, k: k, cout4: 4 * cout, ow: ow,
 		kcout4: 4 * k * cout, owcout4: 4 * ow * cout, cinStride: 4 * k * k * cout}
 	if len(tab) == plane {
-		convEventsTabAVX2(&idx[0], len(idx), &xn[0], &c.wrev[0], &hwc[0], &tab[0], &p)
+		convEventsTabAVX2(&idx[0], len(idx), &xn[0], &wrev[0], &hwc[0], &tab[0], &p)
 		return
 	}
-	convEventsAVX2(&idx[0], len(idx), &xn[0], &c.wrev[0], &hwc[0], &p)
+	convEventsAVX2(&idx[0], len(idx), &xn[0], &wrev[0], &hwc[0], &p)
 }
 
 //go:noescape

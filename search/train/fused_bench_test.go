@@ -78,7 +78,8 @@ func BenchmarkConvEvents(b *testing.B) {
 		rng := rand.New(rand.NewPCG(2, 2))
 		conv := nn.NewConv2d("c", c.cin, c.cout, c.k, 1, c.k/2, rng, nil)
 		sc := &spikeConv{Conv2d: conv}
-		sc.reverseWeights()
+		wrev := make([]float32, len(conv.Weight.Data))
+		reverseInto(conv, wrev, 0, c.cin)
 		s := tensor.ConvShape{N: 1, Cin: c.cin, H: c.hw, W: c.hw, Cout: c.cout, KH: c.k, KW: c.k, Stride: 1, Pad: c.k / 2}
 		xn := make([]float32, c.cin*c.hw*c.hw)
 		for i := range xn {
@@ -96,7 +97,7 @@ func BenchmarkConvEvents(b *testing.B) {
 			}
 			b.Run(name, func(b *testing.B) {
 				for b.Loop() {
-					sc.eventImageFast(s, xn, idx, hwc, tab)
+					sc.eventImageFast(s, xn, idx, hwc, wrev, tab)
 				}
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(idx)), "ns/event")
 			})

@@ -29,6 +29,6 @@ func hwcStride(plane, cout int) int { return 0 }
 func nonzeroFast(x []float32, idx []int32) int { return nonzero(x, idx) }
 
 // eventImageFast is eventImage in the portable build.
-func (c *spikeConv) eventImageFast(s tensor.ConvShape, xn []float32, idx []int32, hwc []float32, tab []pixEntry) {
-	c.eventImage(s, xn, idx, hwc)
+func (c *spikeConv) eventImageFast(s tensor.ConvShape, xn []float32, idx []int32, hwc, wrev []float32, tab []pixEntry) {
+	c.eventImage(s, xn, idx, hwc, wrev)
 }

@@ -435,18 +435,25 @@ func TestFusedHWCMatchesRows(t *testing.T) {
 	}
 }
 
-// TestReverseInputsMatches checks the shared-out weight reversal against
-// the layer's own.
-func TestReverseInputsMatches(t *testing.T) {
+// TestReverseIntoLayout checks the shared-out weight reversal against its
+// definition, in two input-channel ranges.
+func TestReverseIntoLayout(t *testing.T) {
 	c := nn.NewConv2d("c", 5, 7, 3, 1, 1, rand.New(rand.NewPCG(24, 24)), nil)
-	sc := &spikeConv{Conv2d: c}
-	sc.reverseWeights()
-	want := append([]float32(nil), sc.wrev...)
-	clear(sc.wrev)
-	sc.reverseInputs(0, 2)
-	sc.reverseInputs(2, 5)
-	if d := cmp.Diff(want, sc.wrev); d != "" {
-		t.Errorf("reversed weights differ (-reverseWeights +reverseInputs):\n%s", d)
+	got := make([]float32, len(c.Weight.Data))
+	reverseInto(c, got, 0, 2)
+	reverseInto(c, got, 2, 5)
+	want := make([]float32, len(got))
+	for co := range 7 {
+		for ci := range 5 {
+			for kh := range 3 {
+				for kw := range 3 {
+					want[((ci*3+kh)*3+(2-kw))*7+co] = c.Weight.Data[((co*5+ci)*3+kh)*3+kw]
+				}
+			}
+		}
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("reversed weights differ (-definition +reverseInto):\n%s", d)
 	}
 }
 
@@ -491,7 +498,8 @@ func TestEventImageFastMatches(t *testing.T) {
 		name := fmt.Sprintf("%+v", c)
 		conv := nn.NewConv2d("c", c.cin, c.cout, c.k, 1, c.pad, rng, nil)
 		sc := &spikeConv{Conv2d: conv}
-		sc.reverseWeights()
+		wrev := make([]float32, len(conv.Weight.Data))
+		reverseInto(conv, wrev, 0, c.cin)
 		s := tensor.ConvShape{N: 1, Cin: c.cin, H: c.h, W: c.w, Cout: c.cout, KH: c.k, KW: c.k, Stride: 1, Pad: c.pad}
 		oimg := c.cout * s.OutH() * s.OutW()
 		for _, density := range []int{1, 10, 40} {
@@ -504,9 +512,17 @@ func TestEventImageFastMatches(t *testing.T) {
 			idx := make([]int32, len(xn))
 			idx = idx[:nonzeroGo(xn, idx, 0)]
 			want, got, gotTab := make([]float32, oimg), make([]float32, oimg), make([]float32, oimg)
-			sc.eventImage(s, xn, idx, want)
-			sc.eventImageFast(s, xn, idx, got, nil)
-			sc.eventImageFast(s, xn, idx, gotTab, sc.pixTable(s, nil))
+			sc.eventImage(s, xn, idx, want, wrev)
+			sc.eventImageFast(s, xn, idx, got, wrev, nil)
+			sc.eventImageFast(s, xn, idx, gotTab, wrev, sc.pixTable(s, nil))
+			// The event sums against a plain direct convolution (another
+			// order of the same products, so a tolerance).
+			ref := directConv(conv, s, xn)
+			for i := range ref {
+				if d := math.Abs(float64(ref[i] - want[i])); d > 1e-5*(1+math.Abs(float64(ref[i]))) {
+					t.Fatalf("%s density %d%%: output %d is %v, direct convolution %v", name, density, i, want[i], ref[i])
+				}
+			}
 			if d := cmp.Diff(want, got); d != "" {
 				t.Errorf("%s density %d%%: outputs differ (-eventImage +fast):\n%.500s", name, density, d)
 			}
@@ -633,4 +649,31 @@ func TestFusedLongRun(t *testing.T) {
 	if run <= maxGroup {
 		t.Errorf("%d fused stages, want more than one group (%d) so the split is tested", run, maxGroup)
 	}
+}
+
+// directConv is a plain stride-1 convolution of one CHW image into HWC
+// order, for checking the event-driven sums.
+func directConv(c *nn.Conv2d, s tensor.ConvShape, x []float32) []float32 {
+	oh, ow := s.OutH(), s.OutW()
+	out := make([]float32, oh*ow*c.Cout)
+	for o := range oh {
+		for q := range ow {
+			for co := range c.Cout {
+				var sum float64
+				for ci := range c.Cin {
+					for kh := range c.K {
+						for kw := range c.K {
+							h, w := o+kh-c.Pad, q+kw-c.Pad
+							if h < 0 || h >= s.H || w < 0 || w >= s.W {
+								continue
+							}
+							sum += float64(c.Weight.Data[((co*c.Cin+ci)*c.K+kh)*c.K+kw]) * float64(x[(ci*s.H+h)*s.W+w])
+						}
+					}
+				}
+				out[(o*ow+q)*c.Cout+co] = float32(sum)
+			}
+		}
+	}
+	return out
 }
