@@ -2,6 +2,7 @@ package hwloop
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -67,6 +68,20 @@ type SweepConfig struct {
 	Progress, Log io.Writer
 }
 
+// MarshalJSON writes the row with its cost as fitness_cost, null when
+// infinite (JSON has no infinity).
+func (r Row) MarshalJSON() ([]byte, error) {
+	type plain Row // without this method
+	var cost *float64
+	if !math.IsInf(r.Cost, 0) && !math.IsNaN(r.Cost) {
+		cost = &r.Cost
+	}
+	return json.Marshal(struct {
+		plain
+		Cost *float64 `json:"fitness_cost"`
+	}{plain(r), cost})
+}
+
 // Row is one lambda's winner, as searched and as deployed.
 type Row struct {
 	Lambda float64 `json:"lambda"`
@@ -75,11 +90,11 @@ type Row struct {
 	Key    string   `json:"key"`
 	// Acc is the validation accuracy with inherited weights (fraction),
 	// Spikes the paper's spike metric per image, Cost the fitness's cost
-	// (0 when the winner does not fit the chip, an infinite chip cost) and
-	// Fitness its fitness, all from the search.
+	// (+Inf when the winner does not fit the chip: null in JSON, "+Inf" in
+	// CSV) and Fitness its fitness, all from the search.
 	Acc     float64 `json:"val_accuracy"`
 	Spikes  float64 `json:"spikes_per_image"`
-	Cost    float64 `json:"fitness_cost"`
+	Cost    float64 `json:"-"`
 	Fitness float64 `json:"fitness"`
 	// Estimate is the analytical cost (package chipcost) of the winner.
 	Estimate chipcost.Cost `json:"estimate"`
@@ -240,9 +255,6 @@ func Sweep(ctx context.Context, net *supernet.SuperNet, eval search.Evaluator, n
 		res.Histories = append(res.Histories, h)
 		b := h.BestRecord()
 		row := Row{Lambda: lam, Blocks: b.Blocks, Key: b.Arch.Key(), Acc: b.Acc, Spikes: b.Spikes, Cost: b.Cost, Fitness: b.Fitness}
-		if math.IsInf(row.Cost, 0) {
-			row.Cost = 0 // the winner does not fit; JSON has no infinity
-		}
 		if row.Estimate, _, err = estimate(space, b.Arch, search.Evaluation{Acc: b.Acc, Spikes: b.Spikes, PopSpikes: b.PopSpikes}, t); err != nil {
 			return nil, err
 		}

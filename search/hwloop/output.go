@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"image/color"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -22,7 +21,6 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/autosnn/autosnn/ir"
-	"github.com/autosnn/autosnn/search"
 )
 
 // Files a sweep writes (WriteDir).
@@ -93,8 +91,8 @@ func (r *SweepResult) CSV() ([]byte, error) {
 
 // WriteDir writes the sweep into dir: lambda.csv and lambda.json (the
 // table), pareto.png, one search history per lambda (lambda<value>/, as
-// `autosnn search` writes it, except that a cost of -1 marks a candidate
-// that does not fit the chip, whose cost is infinite) and, when a lambda was chosen, chosen/ with
+// `autosnn search` writes it: a candidate that does not fit the chip has
+// an infinite cost, null in history.json) and, when a lambda was chosen, chosen/ with
 // its mapping directory (mapping/) and simulation outputs (sim/:
 // summary.yaml, steps.csv, linkload.png).
 func (r *SweepResult) WriteDir(dir string) error {
@@ -119,7 +117,7 @@ func (r *SweepResult) WriteDir(dir string) error {
 		}
 	}
 	for i, h := range r.Histories {
-		if err := finiteCosts(h).WriteDir(filepath.Join(dir, LambdaDir(r.Rows[i].Lambda)), r.Space); err != nil {
+		if err := h.WriteDir(filepath.Join(dir, LambdaDir(r.Rows[i].Lambda)), r.Space); err != nil {
 			return err
 		}
 	}
@@ -285,18 +283,4 @@ func pngOf(p *plot.Plot, wIn, hIn float64) ([]byte, error) {
 		return nil, fmt.Errorf("hwloop: plot: %w", err)
 	}
 	return b.Bytes(), nil
-}
-
-// finiteCosts returns h, or a copy of it whose infinite costs (candidates
-// that do not fit the chip) are -1: JSON has no infinity, and
-// search.History.MarshalJSON writes costs as numbers.
-func finiteCosts(h *search.History) *search.History {
-	c := *h
-	c.Records = append([]search.Record(nil), h.Records...)
-	for i := range c.Records {
-		if math.IsInf(c.Records[i].Cost, 0) {
-			c.Records[i].Cost = -1
-		}
-	}
-	return &c
 }

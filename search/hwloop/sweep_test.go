@@ -235,12 +235,20 @@ func TestSweepNothingFits(t *testing.T) {
 		t.Errorf("chosen %d on %s, want -1", res.Chosen, chip.Name())
 	}
 	for i, r := range res.Rows {
-		if r.Fits || !strings.Contains(r.FitError, "passes:") || r.Cost != 0 {
-			t.Errorf("row %d: fits %v, reason %q, cost %v; want a compiler fit error and cost 0", i, r.Fits, r.FitError, r.Cost)
+		if r.Fits || !strings.Contains(r.FitError, "passes:") || !math.IsInf(r.Cost, 1) {
+			t.Errorf("row %d: fits %v, reason %q, cost %v; want a compiler fit error and cost +Inf", i, r.Fits, r.FitError, r.Cost)
 		}
 	}
-	if err := res.WriteDir(t.TempDir()); err != nil {
-		t.Errorf("WriteDir with infinite costs: %v", err)
+	dir := t.TempDir()
+	if err := res.WriteDir(dir); err != nil {
+		t.Fatalf("WriteDir with infinite costs: %v", err)
+	}
+	js, err := os.ReadFile(filepath.Join(dir, "lambda.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(js), `"fitness_cost": null`); n != len(res.Rows) {
+		t.Errorf("lambda.json has %d null fitness costs, want %d (one per row):\n%s", n, len(res.Rows), js)
 	}
 }
 
