@@ -116,8 +116,26 @@ func (s *pstate) hopCost() float64 {
 // (parts renumbered densely) and the cores of its parts.
 func RefineOnMesh(g *ir.Graph, p *Problem, t *backends.Target, lim Limits, pt *Partition, core []int32, passes int) (*Partition, []int32) {
 	m := newMesh(t)
+	s := stateOf(p, lim, pt)
+	s.hop = func(a, b int32) float64 {
+		_, w := m.route(int(core[a]), int(core[b]), nil)
+		return w
+	}
+	res := &Partition{K: pt.K, BudgetNeurons: s.budN, BudgetMem: s.budM, InitialCost: pt.InitialCost, Moves: pt.Moves, Swaps: pt.Swaps}
+	s.refine(passes, res)
+	var newCore []int32
+	res.Part, newCore = s.renumber(core)
+	res.K = len(newCore)
+	res.Cost = p.Cost(res.Part)
+	return res, newCore
+}
+
+// stateOf returns the refinement state of partition pt of p under lim:
+// pt's parts (and budgets, or the limits when pt has none) with every
+// fragment applied.
+func stateOf(p *Problem, lim Limits, pt *Partition) *pstate {
 	s := newPState(p, lim)
-	for q := 0; q < pt.K; q++ {
+	for range pt.K {
 		s.newPart()
 	}
 	s.budN, s.budM = pt.BudgetNeurons, pt.BudgetMem
@@ -129,30 +147,28 @@ func RefineOnMesh(g *ir.Graph, p *Problem, t *backends.Target, lim Limits, pt *P
 		s.gain(int32(v), pt.Part[v], fo)
 		s.apply(int32(v), pt.Part[v], fo)
 	}
-	s.hop = func(a, b int32) float64 {
-		_, w := m.route(int(core[a]), int(core[b]), nil)
-		return w
-	}
-	res := &Partition{K: pt.K, BudgetNeurons: s.budN, BudgetMem: s.budM, InitialCost: pt.InitialCost, Moves: pt.Moves, Swaps: pt.Swaps}
-	s.refine(passes, res)
-	// Renumber densely, keeping each surviving part's core.
+	return s
+}
+
+// renumber returns the parts of s numbered densely in order of first
+// fragment (empty parts dropped) and the core of each, given the core of
+// every part of s.
+func (s *pstate) renumber(core []int32) (part, newCore []int32) {
 	re := make([]int32, s.nparts)
 	for i := range re {
 		re[i] = -1
 	}
-	var newCore []int32
 	for v := range s.part {
 		if q := s.part[v]; re[q] < 0 {
 			re[q] = int32(len(newCore))
 			newCore = append(newCore, core[q])
 		}
 	}
+	part = make([]int32, len(s.part))
 	for v := range s.part {
-		s.part[v] = re[s.part[v]]
+		part[v] = re[s.part[v]]
 	}
-	res.Part, res.K = s.part, len(newCore)
-	res.Cost = p.Cost(res.Part)
-	return res, newCore
+	return part, newCore
 }
 
 // annealWork bounds the net scans of one AnnealOnMesh (a few seconds of
@@ -168,24 +184,14 @@ const annealWork = 2e9
 // per-core limit of lim and pt's budgets hold. The temperature falls
 // geometrically from the mean cost change of random moves to near zero
 // over effort x 4,000 moves per fragment (at least 20,000, at most 2 M, and
-// fewer on problems whose nets reach many parts), seeded by seed. Greedy refinement (RefineOnMesh)
-// finishes the result. It returns the new partition (parts renumbered
+// fewer on problems whose nets reach many parts), seeded by seed. Greedy
+// refinement (RefineOnMesh) finishes the result, which is never worse than
+// refining pt alone. It returns the new partition (parts renumbered
 // densely) and the cores of its parts.
 func AnnealOnMesh(g *ir.Graph, p *Problem, t *backends.Target, lim Limits, pt *Partition, core []int32, effort float64, seed uint64) (*Partition, []int32) {
 	m := newMesh(t)
-	s := newPState(p, lim)
-	for q := 0; q < pt.K; q++ {
-		s.newPart()
-	}
-	s.budN, s.budM = pt.BudgetNeurons, pt.BudgetMem
-	if s.budN == 0 {
-		s.budN, s.budM = lim.Neurons, lim.MemBytes
-	}
+	s := stateOf(p, lim, pt)
 	fo, fo2 := map[int32]int64{}, map[int32]int64{}
-	for v := len(p.Frags) - 1; v >= 0; v-- {
-		s.gain(int32(v), pt.Part[v], fo)
-		s.apply(int32(v), pt.Part[v], fo)
-	}
 	// Every unused core becomes an empty part, so fragments may spread.
 	cores := slices.Clone(core)
 	partAt := make([]int32, t.NumCores)
@@ -335,24 +341,10 @@ func AnnealOnMesh(g *ir.Graph, p *Problem, t *backends.Target, lim Limits, pt *P
 		s.gainHop(v, from, fo)
 		s.apply(v, from, fo)
 	}
-	// Renumber densely, keeping each surviving part's core.
-	res := &Partition{K: pt.K, BudgetNeurons: s.budN, BudgetMem: s.budM, InitialCost: pt.InitialCost, Moves: pt.Moves, Swaps: pt.Swaps}
-	re := make([]int32, s.nparts)
-	for i := range re {
-		re[i] = -1
-	}
+	res := &Partition{BudgetNeurons: s.budN, BudgetMem: s.budM, InitialCost: pt.InitialCost, Moves: pt.Moves, Swaps: pt.Swaps}
 	var newCore []int32
-	for v := range s.part {
-		if q := s.part[v]; re[q] < 0 {
-			re[q] = int32(len(newCore))
-			newCore = append(newCore, cores[q])
-		}
-	}
-	part := make([]int32, len(s.part))
-	for v := range s.part {
-		part[v] = re[s.part[v]]
-	}
-	res.Part, res.K = part, len(newCore)
+	res.Part, newCore = s.renumber(cores)
+	res.K = len(newCore)
 	res.Cost = p.Cost(res.Part)
 	out, outCore := RefineOnMesh(g, p, t, lim, res, newCore, 4)
 	if mappingHops(m, p, out.Part, outCore) > mappingHops(m, p, pt.Part, core) {

@@ -187,16 +187,8 @@ func CoreGraph(g *ir.Graph, t *backends.Target, a *Analysis) *backends.CoreGraph
 // the additive and fan-in limits only. It returns an error if a fragment
 // fits no part and no new part may be opened.
 func (p *Problem) RepairPartition(pt *Partition, lim Limits, maxParts int) (*Partition, error) {
-	s := newPState(p, lim)
-	for range pt.K {
-		s.newPart()
-	}
-	s.budN, s.budM = lim.Neurons, lim.MemBytes
+	s := stateOf(p, lim, &Partition{Part: pt.Part, K: pt.K}) // budgets: the limits
 	fo := map[int32]int64{}
-	for v := len(p.Frags) - 1; v >= 0; v-- {
-		s.gain(int32(v), pt.Part[v], fo)
-		s.apply(int32(v), pt.Part[v], fo)
-	}
 	moves := 0
 	for q := int32(0); q < int32(s.nparts); q++ {
 		for !s.partOK(q) {
