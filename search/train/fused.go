@@ -182,6 +182,7 @@ type fusedScratch struct {
 	hwc2    []float32    // term b's convolution output, HWC
 	chw     [2][]float32 // the two, CHW (where the kernel needs that)
 	tmp     []float32    // fusedHWC's block buffer
+	bsc     []float32    // an identity term rebuilt from its nonzero list (all zero between uses)
 }
 
 // fusedOf returns st's fused plan, checking the segment's stages the first
@@ -489,6 +490,9 @@ func (s *segment) forwardGroup(st *stage) bool {
 			sc.chw[1] = growF32(sc.chw[1], maxOut)
 		}
 		sc.tmp = growF32(sc.tmp, 524)
+		if len(sc.bsc) < maxOut {
+			sc.bsc = make([]float32, maxOut) // all zero; users restore that
+		}
 	}
 	batch := group[0].fz.batch
 	group[0].fz.convs = convs
@@ -585,6 +589,7 @@ func groupImage(group []*stage, w, n int) bool {
 			// Term a's convolution into tmp.hwc; term b into b (a CHW
 			// image: an identity source, or the transposed convolution).
 			var b []float32
+			var blist []int32 // nonzero positions of b when b is tmp.bsc
 			for i := range fz.terms {
 				tm := &fz.terms[i]
 				var xin []float32
@@ -596,6 +601,18 @@ func groupImage(group []*stage, w, n int) bool {
 				}
 				if tm.conv == nil {
 					b = xin
+					if tm.ev != nil {
+						// A spike map in memory with its nonzero list:
+						// rebuild it in cache from the list (only the
+						// listed values are read) instead of streaming
+						// all of it; zeros stay zeros (a -0 becomes +0,
+						// which the kernel's identity map does anyway).
+						blist = tm.ev.list(at)
+						b = tmp.bsc[:len(xin)]
+						for _, i := range blist {
+							b[i] = xin[i]
+						}
+					}
 					continue
 				}
 				var idx []int32
@@ -633,6 +650,9 @@ func groupImage(group []*stage, w, n int) bool {
 					}
 					sc.spk += fusedStep(a[r:r+plane], br, sc.v[r:r+plane], out[r:r+plane], &fz.consts[ch])
 				}
+			}
+			for _, i := range blist {
+				b[i] = 0 // tmp.bsc is all zero between uses
 			}
 			if p := fz.sink; p != nil {
 				pimg := oimg / 4
