@@ -111,12 +111,38 @@ func mat32(m [][]*big.Rat) [][]float32 {
 // for their contracts).
 type winoKernels struct {
 	xform     func(id xformID, src []float32, sstride int, dst []float32, dstride, n1, n2, s2src, s2dst int)
+	xform64   func(r int, src []float64, sstride int, dst []float64, dstride, n1, n2, s2src, s2dst int)
 	gemm      func(groups, k int, a []float32, lda int, b, c []float32, ldc int)
 	transpose func(src []float32, sstride int, dst []float32, dstride, bi, bj int)
 }
 
 // winoKernelsGo are the portable Winograd kernels.
-var winoKernelsGo = &winoKernels{xform: xformGo, gemm: winoGemmGo, transpose: transpose8Go}
+var winoKernelsGo = &winoKernels{xform: xformGo, xform64: xform64Go, gemm: winoGemmGo, transpose: transpose8Go}
+
+// xform64Go applies the filter transform G of the r x r algorithm in
+// float64, with vectors of 4 values: for o2 < n2, o1 < n1 and lane l < 4,
+// with s = o2*s2src + o1*4 + l and d = o2*s2dst + o1*4 + l, it sets
+// dst[d + j*dstride] = sum_k G[j][k] * src[s + k*sstride].
+func xform64Go(r int, src []float64, sstride int, dst []float64, dstride, n1, n2, s2src, s2dst int) {
+	a := &winoTables.k3
+	if r == 5 {
+		a = &winoTables.k5
+	}
+	for o2 := 0; o2 < n2; o2++ {
+		for o1 := 0; o1 < n1; o1++ {
+			for l := 0; l < 4; l++ {
+				s, d := o2*s2src+o1*4+l, o2*s2dst+o1*4+l
+				for jj := 0; jj < a.alpha; jj++ {
+					var acc float64
+					for k, g := range a.g[jj*r : jj*r+r] {
+						acc += g * src[s+k*sstride]
+					}
+					dst[d+jj*dstride] = acc
+				}
+			}
+		}
+	}
+}
 
 // xformGo applies transform id: for o2 < n2 and o1 < n1 and lane l < 8, with
 // s = o2*s2src + o1*8 + l and d = o2*s2dst + o1*8 + l, it sets dst[d +
@@ -254,7 +280,7 @@ func (st *state) winoConv(s ConvShape, a *winoAlgo, k *winoKernels, x, w, y []fl
 	d := newWinoDims(s, a)
 	st.wu = grow(st.wu, a.alpha*a.alpha*d.panels*s.Cin*16)
 	fj := &st.winoFilterJob
-	*fj = winoFilterJob{s: s, a: a, d: d, w: w, u: st.wu, flip: flip}
+	*fj = winoFilterJob{s: s, a: a, d: d, k: k, w: w, u: st.wu, flip: flip}
 	st.parallel(s.Cin, fj)
 	*fj = winoFilterJob{}
 	*j = winoJob{s: s, a: a, d: d, k: k, x: x, y: y, u: st.wu}
@@ -264,67 +290,66 @@ func (st *state) winoConv(s ConvShape, a *winoAlgo, k *winoKernels, x, w, y []fl
 
 // winoFilterJob computes the transformed filters of one input channel ci
 // per task: U[point][co/16][ci][co%16] = (G w[co][ci] G^T)[point] for every
-// co, in float64 and rounded once. (With G rounded to float32 the rounding
-// of its entries is the same for every filter, and that systematic error
-// survived in sums over many outputs, such as a PLIF time-constant
-// gradient, at ~4e-4.) A task owns whole 16-lane rows of U, so tasks never
-// write to the same cache line.
+// co. The filters of ci are reordered to [ky][kx][co] in float64, so that
+// both 1-D transforms run with output channels as vector lanes (four
+// float64 lanes: xform64), and the result is rounded to float32 once. (With
+// G rounded to float32 its rounding is the same for every filter, and that
+// systematic error survived in sums over many outputs, such as a PLIF
+// time-constant gradient.) A task owns whole 16-lane rows of U, so tasks
+// never write to the same cache line.
 type winoFilterJob struct {
 	s    ConvShape
 	a    *winoAlgo
 	d    winoDims
+	k    *winoKernels
 	w, u []float32
 	flip bool // w holds the filters of the transposed convolution
 }
 
 func (j *winoFilterJob) run(st *state, worker, ci int) {
 	s, a := j.s, j.a
-	r, al := a.r, a.alpha
-	var g [25]float64
-	var tmp [8 * 5]float64
+	r, al, co := a.r, a.alpha, s.Cout
 	b := st.bufs[worker]
-	b.wfil = grow(b.wfil, al*al*j.d.cp)
-	loc := b.wfil // [point][co], co padded to cp with zeros
-	clear(loc[:al*al*j.d.cp])
-	for co := 0; co < s.Cout; co++ {
+	b.wf64 = growF64(b.wf64, (r*r+al*r+al*al)*co)
+	wt := b.wf64[:r*r*co]                              // [ky][kx][co]
+	tmp := b.wf64[r*r*co : (r*r+al*r)*co]              // [i][kx][co]
+	u64 := b.wf64[(r*r+al*r)*co : (r*r+al*r+al*al)*co] // [i][jj][co]
+	for c := 0; c < co; c++ {
 		if j.flip {
 			// w is Cin x Cout (of this shape) x r x r, flipped.
-			src := j.w[(ci*s.Cout+co)*r*r : (ci*s.Cout+co+1)*r*r]
+			src := j.w[(ci*s.Cout+c)*r*r : (ci*s.Cout+c+1)*r*r]
 			for i, v := range src {
-				g[r*r-1-i] = float64(v)
+				wt[(r*r-1-i)*co+c] = float64(v)
 			}
-		} else {
-			for i, v := range j.w[(co*s.Cin+ci)*r*r : (co*s.Cin+ci+1)*r*r] {
-				g[i] = float64(v)
-			}
+			continue
 		}
-		for i := 0; i < al; i++ {
-			gi := a.g[i*r : i*r+r]
-			for kx := 0; kx < r; kx++ {
-				var acc float64
-				for ky, gv := range gi {
-					acc += gv * g[ky*r+kx]
-				}
-				tmp[i*r+kx] = acc
-			}
+		for i, v := range j.w[(c*s.Cin+ci)*r*r : (c*s.Cin+ci+1)*r*r] {
+			wt[i*co+c] = float64(v)
 		}
-		for i := 0; i < al; i++ {
-			ti := tmp[i*r : i*r+r]
-			for jj := 0; jj < al; jj++ {
-				gj := a.g[jj*r : jj*r+r]
-				var acc float64
-				for kx, tv := range ti {
-					acc += tv * gj[kx]
-				}
-				loc[(i*al+jj)*j.d.cp+co] = float32(acc)
-			}
-		}
+	}
+	// Along ky, then along kx (row by row).
+	j.k.xform64(r, wt, r*co, tmp, r*co, co/4, r, co, co)
+	for i := 0; i < al; i++ {
+		j.k.xform64(r, tmp[i*r*co:], co, u64[i*al*co:], co, co/4, 1, 0, 0)
 	}
 	for pt := 0; pt < al*al; pt++ {
+		src := u64[pt*co : (pt+1)*co]
 		for pn := 0; pn < j.d.panels; pn++ {
-			copy16(j.u[((pt*j.d.panels+pn)*s.Cin+ci)*16:], loc[pt*j.d.cp+pn*16:])
+			dst := j.u[((pt*j.d.panels+pn)*s.Cin+ci)*16:][:16]
+			lanes := min(16, co-pn*16)
+			for l, v := range src[pn*16 : pn*16+lanes] {
+				dst[l] = float32(v)
+			}
+			clear(dst[lanes:])
 		}
 	}
+}
+
+func growF64(buf []float64, n int) []float64 {
+	if cap(buf) < n {
+		return make([]float64, n)
+	}
+	return buf[:n]
 }
 
 func (j *winoJob) run(st *state, worker, task int) {

@@ -19,6 +19,12 @@ func winoInK5(src *float32, sstride int, dst *float32, dstride int, n1, n2, s2sr
 func winoOutK5(src *float32, sstride int, dst *float32, dstride int, n1, n2, s2src, s2dst int)
 
 //go:noescape
+func winoGK3(src *float64, sstride int, dst *float64, dstride int, n1, n2, s2src, s2dst int)
+
+//go:noescape
+func winoGK5(src *float64, sstride int, dst *float64, dstride int, n1, n2, s2src, s2dst int)
+
+//go:noescape
 func winoGemm6x16(groups, k int, a *float32, lda int, b, c *float32, ldc int)
 
 //go:noescape
@@ -26,7 +32,25 @@ func winoTranspose8(src *float32, sstride int, dst *float32, dstride int, bi, bj
 
 // winoKernelsAsm are the AVX2/FMA Winograd kernels, with the contracts of
 // winoKernelsGo.
-var winoKernelsAsm = &winoKernels{xform: xformAsm, gemm: winoGemmAsm, transpose: transpose8Asm}
+var winoKernelsAsm = &winoKernels{xform: xformAsm, xform64: xform64Asm, gemm: winoGemmAsm, transpose: transpose8Asm}
+
+// xform64Asm is xform64Go in assembly (fused multiply-adds, G rounded to
+// float64), checking the bounds the assembly relies on.
+func xform64Asm(r int, src []float64, sstride int, dst []float64, dstride, n1, n2, s2src, s2dst int) {
+	if n1 <= 0 || n2 <= 0 {
+		return
+	}
+	if sstride < 0 || dstride < 0 || s2src < 0 || s2dst < 0 {
+		panic("tensor: negative Winograd filter transform stride")
+	}
+	f, alpha := winoGK3, winoTables.k3.alpha
+	if r == 5 {
+		f, alpha = winoGK5, winoTables.k5.alpha
+	}
+	_ = src[(n2-1)*s2src+(n1-1)*4+3+(r-1)*sstride]
+	_ = dst[(n2-1)*s2dst+(n1-1)*4+3+(alpha-1)*dstride]
+	f(&src[0], 8*sstride, &dst[0], 8*dstride, n1, n2, 8*s2src, 8*s2dst)
+}
 
 var xformFuncs = [numXforms]func(src *float32, sstride int, dst *float32, dstride int, n1, n2, s2src, s2dst int){
 	xfInK3: winoInK3, xfOutK3: winoOutK3, xfInK5: winoInK5, xfOutK5: winoOutK5,

@@ -46,6 +46,32 @@ DATA winoconst<>+152(SB)/4, $0x3e800000 // 1/4
 DATA winoconst<>+156(SB)/4, $0x3e800000 // 1/4
 GLOBL winoconst<>(SB), RODATA|NOPTR, $160
 
+DATA winoconst64<>+0(SB)/8, $0x3fe0000000000000 // 1/2
+DATA winoconst64<>+8(SB)/8, $0x3fe0000000000000 // 1/2
+DATA winoconst64<>+16(SB)/8, $0x3fe0000000000000 // 1/2
+DATA winoconst64<>+24(SB)/8, $0x3fe0000000000000 // 1/2
+DATA winoconst64<>+32(SB)/8, $0x3fe1111111111111 // 8/15
+DATA winoconst64<>+40(SB)/8, $0x3fe1111111111111 // 8/15
+DATA winoconst64<>+48(SB)/8, $0x3fe1111111111111 // 8/15
+DATA winoconst64<>+56(SB)/8, $0x3fe1111111111111 // 8/15
+DATA winoconst64<>+64(SB)/8, $0x3fd1111111111111 // 4/15
+DATA winoconst64<>+72(SB)/8, $0x3fd1111111111111 // 4/15
+DATA winoconst64<>+80(SB)/8, $0x3fd1111111111111 // 4/15
+DATA winoconst64<>+88(SB)/8, $0x3fd1111111111111 // 4/15
+DATA winoconst64<>+96(SB)/8, $0x3fc1111111111111 // 2/15
+DATA winoconst64<>+104(SB)/8, $0x3fc1111111111111 // 2/15
+DATA winoconst64<>+112(SB)/8, $0x3fc1111111111111 // 2/15
+DATA winoconst64<>+120(SB)/8, $0x3fc1111111111111 // 2/15
+DATA winoconst64<>+128(SB)/8, $0x3fb1111111111111 // 1/15
+DATA winoconst64<>+136(SB)/8, $0x3fb1111111111111 // 1/15
+DATA winoconst64<>+144(SB)/8, $0x3fb1111111111111 // 1/15
+DATA winoconst64<>+152(SB)/8, $0x3fb1111111111111 // 1/15
+DATA winoconst64<>+160(SB)/8, $0x3fa1111111111111 // 1/30
+DATA winoconst64<>+168(SB)/8, $0x3fa1111111111111 // 1/30
+DATA winoconst64<>+176(SB)/8, $0x3fa1111111111111 // 1/30
+DATA winoconst64<>+184(SB)/8, $0x3fa1111111111111 // 1/30
+GLOBL winoconst64<>(SB), RODATA|NOPTR, $192
+
 // func winoInK3(src *float32, sstride int, dst *float32, dstride int, n1, n2, s2src, s2dst int)
 // Applies the 4x4 matrix (rows):
 //	     -1      0      1      0
@@ -268,6 +294,129 @@ winoOutK5_next:
 	DECQ R13
 	JNZ winoOutK5_outer
 winoOutK5_done:
+	VZEROUPPER
+	RET
+
+// func winoGK3(src *float64, sstride int, dst *float64, dstride int, n1, n2, s2src, s2dst int)
+// Applies the 4x3 matrix (rows):
+//	     -1      0      0
+//	    1/2    1/2    1/2
+//	    1/2   -1/2    1/2
+//	      0      0      1
+TEXT ·winoGK3(SB), NOSPLIT, $0-64
+	MOVQ src+0(FP), DX
+	MOVQ sstride+8(FP), AX
+	MOVQ dst+16(FP), R12
+	MOVQ dstride+24(FP), BX
+	LEAQ (AX)(AX*2), R8
+	LEAQ (BX)(BX*2), R9
+	MOVQ n2+40(FP), R13
+	TESTQ R13, R13
+	JLE winoGK3_done
+winoGK3_outer:
+	MOVQ DX, SI
+	MOVQ R12, DI
+	MOVQ n1+32(FP), CX
+	TESTQ CX, CX
+	JLE winoGK3_next
+winoGK3_inner:
+	VMOVUPD (SI), Y0
+	VMOVUPD (SI)(AX*1), Y1
+	VMOVUPD (SI)(AX*2), Y2
+	VXORPD Y8, Y8, Y8
+	VSUBPD Y0, Y8, Y8
+	VMOVUPD Y8, (DI)
+	VMULPD winoconst64<>+0(SB), Y0, Y9
+	VFMADD231PD winoconst64<>+0(SB), Y1, Y9
+	VFMADD231PD winoconst64<>+0(SB), Y2, Y9
+	VMOVUPD Y9, (DI)(BX*1)
+	VMULPD winoconst64<>+0(SB), Y0, Y10
+	VFMADD231PD winoconst64<>+0(SB), Y2, Y10
+	VFNMADD231PD winoconst64<>+0(SB), Y1, Y10
+	VMOVUPD Y10, (DI)(BX*2)
+	VMOVUPD Y2, (DI)(R9*1)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ winoGK3_inner
+winoGK3_next:
+	ADDQ s2src+48(FP), DX
+	ADDQ s2dst+56(FP), R12
+	DECQ R13
+	JNZ winoGK3_outer
+winoGK3_done:
+	VZEROUPPER
+	RET
+
+// func winoGK5(src *float64, sstride int, dst *float64, dstride int, n1, n2, s2src, s2dst int)
+// Applies the 6x5 matrix (rows):
+//	      1      0      0      0      0
+//	  -8/15  -4/15  -2/15  -1/15  -1/30
+//	  -8/15   4/15  -2/15   1/15  -1/30
+//	   1/30   1/15   2/15   4/15   8/15
+//	   1/30  -1/15   2/15  -4/15   8/15
+//	      0      0      0      0      1
+TEXT ·winoGK5(SB), NOSPLIT, $0-64
+	MOVQ src+0(FP), DX
+	MOVQ sstride+8(FP), AX
+	MOVQ dst+16(FP), R12
+	MOVQ dstride+24(FP), BX
+	LEAQ (AX)(AX*2), R8
+	LEAQ (BX)(BX*2), R9
+	MOVQ n2+40(FP), R13
+	TESTQ R13, R13
+	JLE winoGK5_done
+winoGK5_outer:
+	MOVQ DX, SI
+	MOVQ R12, DI
+	MOVQ n1+32(FP), CX
+	TESTQ CX, CX
+	JLE winoGK5_next
+winoGK5_inner:
+	LEAQ (SI)(AX*4), R10
+	LEAQ (DI)(BX*4), R11
+	VMOVUPD (SI), Y0
+	VMOVUPD (SI)(AX*1), Y1
+	VMOVUPD (SI)(AX*2), Y2
+	VMOVUPD (SI)(R8*1), Y3
+	VMOVUPD (R10), Y4
+	VMOVUPD Y0, (DI)
+	VXORPD Y9, Y9, Y9
+	VFNMADD231PD winoconst64<>+32(SB), Y0, Y9
+	VFNMADD231PD winoconst64<>+64(SB), Y1, Y9
+	VFNMADD231PD winoconst64<>+96(SB), Y2, Y9
+	VFNMADD231PD winoconst64<>+128(SB), Y3, Y9
+	VFNMADD231PD winoconst64<>+160(SB), Y4, Y9
+	VMOVUPD Y9, (DI)(BX*1)
+	VMULPD winoconst64<>+64(SB), Y1, Y10
+	VFMADD231PD winoconst64<>+128(SB), Y3, Y10
+	VFNMADD231PD winoconst64<>+32(SB), Y0, Y10
+	VFNMADD231PD winoconst64<>+96(SB), Y2, Y10
+	VFNMADD231PD winoconst64<>+160(SB), Y4, Y10
+	VMOVUPD Y10, (DI)(BX*2)
+	VMULPD winoconst64<>+160(SB), Y0, Y11
+	VFMADD231PD winoconst64<>+128(SB), Y1, Y11
+	VFMADD231PD winoconst64<>+96(SB), Y2, Y11
+	VFMADD231PD winoconst64<>+64(SB), Y3, Y11
+	VFMADD231PD winoconst64<>+32(SB), Y4, Y11
+	VMOVUPD Y11, (DI)(R9*1)
+	VMULPD winoconst64<>+160(SB), Y0, Y12
+	VFMADD231PD winoconst64<>+96(SB), Y2, Y12
+	VFMADD231PD winoconst64<>+32(SB), Y4, Y12
+	VFNMADD231PD winoconst64<>+128(SB), Y1, Y12
+	VFNMADD231PD winoconst64<>+64(SB), Y3, Y12
+	VMOVUPD Y12, (R11)
+	VMOVUPD Y4, (R11)(BX*1)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ winoGK5_inner
+winoGK5_next:
+	ADDQ s2src+48(FP), DX
+	ADDQ s2dst+56(FP), R12
+	DECQ R13
+	JNZ winoGK5_outer
+winoGK5_done:
 	VZEROUPPER
 	RET
 

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // winoCases are shapes the Winograd path accepts: 3x3 and 5x5 kernels,
@@ -171,6 +172,7 @@ func TestWinogradKernelsAsmMatchGo(t *testing.T) {
 		t.Skip("no Winograd kernels on this build")
 	}
 	r := rand.New(rand.NewPCG(7, 8))
+	r0 := rand.New(rand.NewPCG(9, 10))
 	for id := xformID(0); id < numXforms; id++ {
 		mat := winoTables.mats[id]
 		ins, outs := len(mat[0]), len(mat)
@@ -183,6 +185,25 @@ func TestWinogradKernelsAsmMatchGo(t *testing.T) {
 		winoKernelsGo.xform(id, src, sstride, want, dstride, n1, n2, s2src, s2dst)
 		if d := cmp.Diff(want, got, cmpApprox(1e-5)); d != "" {
 			t.Errorf("transform %d (-go +asm):\n%.500s", id, d)
+		}
+	}
+	for _, r := range []int{3, 5} {
+		alpha := winoTables.k3.alpha
+		if r == 5 {
+			alpha = winoTables.k5.alpha
+		}
+		n1, n2, sstride, dstride := 3, 2, 29, 31
+		s2src, s2dst := sstride*r+5, dstride*alpha+3
+		src := make([]float64, (n2-1)*s2src+n1*4+(r-1)*sstride)
+		for i := range src {
+			src[i] = r0.NormFloat64()
+		}
+		got := make([]float64, (n2-1)*s2dst+n1*4+(alpha-1)*dstride)
+		want := make([]float64, len(got))
+		k.wino.xform64(r, src, sstride, got, dstride, n1, n2, s2src, s2dst)
+		winoKernelsGo.xform64(r, src, sstride, want, dstride, n1, n2, s2src, s2dst)
+		if d := cmp.Diff(want, got, cmpopts.EquateApprox(1e-13, 1e-13)); d != "" {
+			t.Errorf("filter transform r=%d (-go +asm):\n%.500s", r, d)
 		}
 	}
 	t.Run("gemm", func(t *testing.T) {

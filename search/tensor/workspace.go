@@ -69,7 +69,7 @@ type workerBufs struct {
 
 	// Winograd buffers of one image (winograd.go).
 	whwc, wt, wv, wm, wz, wo []float32
-	wfil                     []float32 // transformed filters of one input channel
+	wf64                     []float64 // filter transform of one input channel
 }
 
 // job is one parallel call: tasks numbered from 0, each run exactly once by

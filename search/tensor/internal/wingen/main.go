@@ -38,6 +38,7 @@ func main() {
 type transform struct {
 	name string
 	mat  [][]*big.Rat // outputs x inputs
+	pd   bool         // float64 lanes (4 per vector), coefficients rounded to float64
 }
 
 // Generate returns the assembly file.
@@ -51,12 +52,14 @@ func Generate() ([]byte, error) {
 		return nil, err
 	}
 	xs := []transform{
-		{"winoInK3", k3.BT},
-		{"winoOutK3", k3.AT},
-		{"winoInK5", k5.BT},
-		{"winoOutK5", k5.AT},
+		{"winoInK3", k3.BT, false},
+		{"winoOutK3", k3.AT, false},
+		{"winoInK5", k5.BT, false},
+		{"winoOutK5", k5.AT, false},
+		{"winoGK3", k3.G, true},
+		{"winoGK5", k5.G, true},
 	}
-	g := &gen{consts: map[string]int{}}
+	g := &gen{consts: map[string]int{}, consts64: map[string]int{}}
 	var body bytes.Buffer
 	for _, x := range xs {
 		if err := g.transform(&body, x); err != nil {
@@ -85,16 +88,44 @@ func Generate() ([]byte, error) {
 	if len(keys) > 0 {
 		fmt.Fprintf(&f, "GLOBL winoconst<>(SB), RODATA|NOPTR, $%d\n\n", len(keys)*32)
 	}
+	// float64 constants, each broadcast to 4 lanes.
+	keys = keys[:0]
+	for k := range g.consts64 {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return g.consts64[keys[i]] < g.consts64[keys[j]] })
+	for _, k := range keys {
+		r, _ := new(big.Rat).SetString(k)
+		v, _ := r.Float64()
+		for l := 0; l < 4; l++ {
+			fmt.Fprintf(&f, "DATA winoconst64<>+%d(SB)/8, $0x%016x // %s\n", g.consts64[k]*32+l*8, math.Float64bits(v), k)
+		}
+	}
+	if len(keys) > 0 {
+		fmt.Fprintf(&f, "GLOBL winoconst64<>(SB), RODATA|NOPTR, $%d\n\n", len(keys)*32)
+	}
 	f.Write(body.Bytes())
 	return f.Bytes(), nil
 }
 
 type gen struct {
-	consts map[string]int // magnitude -> index in the table
+	consts   map[string]int // magnitude -> index in the float32 table
+	consts64 map[string]int // magnitude -> index in the float64 table
 }
 
-// constRef returns the memory operand of the broadcast magnitude |c|.
-func (g *gen) constRef(c *big.Rat) (string, error) {
+// constRef returns the memory operand of the broadcast magnitude |c|: a
+// float32 constant (which must be exact) or, with pd, a float64 one
+// (rounded: G's entries such as 1/6 are not exact in binary).
+func (g *gen) constRef(c *big.Rat, pd bool) (string, error) {
+	if pd {
+		k := new(big.Rat).Abs(c).RatString()
+		i, ok := g.consts64[k]
+		if !ok {
+			i = len(g.consts64)
+			g.consts64[k] = i
+		}
+		return fmt.Sprintf("winoconst64<>+%d(SB)", i*32), nil
+	}
 	a := new(big.Rat).Abs(c)
 	f, _ := a.Float64()
 	if back := new(big.Rat).SetFloat64(float64(float32(f))); back == nil || back.Cmp(a) != 0 {
@@ -145,7 +176,11 @@ func (g *gen) transform(w *bytes.Buffer, x transform) error {
 	if ins > 8 || outs > 8 {
 		return fmt.Errorf("wingen: %s: %dx%d matrix, want at most 8x8", x.name, outs, ins)
 	}
-	fmt.Fprintf(w, "// func %s(src *float32, sstride int, dst *float32, dstride int, n1, n2, s2src, s2dst int)\n", x.name)
+	elem := "float32"
+	if x.pd {
+		elem = "float64"
+	}
+	fmt.Fprintf(w, "// func %s(src *%s, sstride int, dst *%s, dstride int, n1, n2, s2src, s2dst int)\n", x.name, elem, elem)
 	fmt.Fprintf(w, "// Applies the %dx%d matrix (rows):\n", outs, ins)
 	for _, row := range x.mat {
 		fmt.Fprintf(w, "//\t")
@@ -167,7 +202,7 @@ func (g *gen) transform(w *bytes.Buffer, x transform) error {
 		fmt.Fprintf(w, "\tLEAQ (DI)(BX*4), R11\n")
 	}
 	for i := 0; i < ins; i++ {
-		fmt.Fprintf(w, "\tVMOVUPS %s, Y%d\n", addr(i, "SI", "AX", "R8", "R10"), i)
+		fmt.Fprintf(w, "\t"+op(x.pd, "VMOVUPS")+" %s, Y%d\n", addr(i, "SI", "AX", "R8", "R10"), i)
 	}
 	for j, row := range x.mat {
 		var terms []term
@@ -192,52 +227,61 @@ func (g *gen) transform(w *bytes.Buffer, x transform) error {
 		dst := addr(j, "DI", "BX", "R9", "R11")
 		switch {
 		case len(terms) == 0:
-			fmt.Fprintf(w, "\tVXORPS %s, %s, %s\n", acc, acc, acc)
+			fmt.Fprintf(w, "\t"+op(x.pd, "VXORPS")+" %s, %s, %s\n", acc, acc, acc)
 		case len(terms) == 1 && rank(terms[0]) == 0:
-			fmt.Fprintf(w, "\tVMOVUPS Y%d, %s\n", terms[0].in, dst)
+			fmt.Fprintf(w, "\t"+op(x.pd, "VMOVUPS")+" Y%d, %s\n", terms[0].in, dst)
 			continue
 		}
 		rest := terms
 		if len(terms) > 0 {
 			switch rank(terms[0]) {
 			case 0:
-				fmt.Fprintf(w, "\tVMOVAPS Y%d, %s\n", terms[0].in, acc)
+				fmt.Fprintf(w, "\t"+op(x.pd, "VMOVAPS")+" Y%d, %s\n", terms[0].in, acc)
 				rest = terms[1:]
 			case 1:
-				ref, err := g.constRef(terms[0].c)
+				ref, err := g.constRef(terms[0].c, x.pd)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(w, "\tVMULPS %s, Y%d, %s\n", ref, terms[0].in, acc)
+				fmt.Fprintf(w, "\t"+op(x.pd, "VMULPS")+" %s, Y%d, %s\n", ref, terms[0].in, acc)
 				rest = terms[1:]
 			default:
-				fmt.Fprintf(w, "\tVXORPS %s, %s, %s\n", acc, acc, acc)
+				fmt.Fprintf(w, "\t"+op(x.pd, "VXORPS")+" %s, %s, %s\n", acc, acc, acc)
 			}
 		}
 		for _, t := range rest {
 			switch {
 			case t.c.Cmp(big.NewRat(1, 1)) == 0:
-				fmt.Fprintf(w, "\tVADDPS Y%d, %s, %s\n", t.in, acc, acc)
+				fmt.Fprintf(w, "\t"+op(x.pd, "VADDPS")+" Y%d, %s, %s\n", t.in, acc, acc)
 			case t.c.Cmp(big.NewRat(-1, 1)) == 0:
-				fmt.Fprintf(w, "\tVSUBPS Y%d, %s, %s\n", t.in, acc, acc)
+				fmt.Fprintf(w, "\t"+op(x.pd, "VSUBPS")+" Y%d, %s, %s\n", t.in, acc, acc)
 			default:
-				ref, err := g.constRef(t.c)
+				ref, err := g.constRef(t.c, x.pd)
 				if err != nil {
 					return err
 				}
-				op := "VFMADD231PS"
+				o := "VFMADD231PS"
 				if t.c.Sign() < 0 {
-					op = "VFNMADD231PS"
+					o = "VFNMADD231PS"
 				}
-				fmt.Fprintf(w, "\t%s %s, Y%d, %s\n", op, ref, t.in, acc)
+				fmt.Fprintf(w, "\t%s %s, Y%d, %s\n", op(x.pd, o), ref, t.in, acc)
 			}
 		}
-		fmt.Fprintf(w, "\tVMOVUPS %s, %s\n", acc, dst)
+		fmt.Fprintf(w, "\t"+op(x.pd, "VMOVUPS")+" %s, %s\n", acc, dst)
 	}
 	fmt.Fprintf(w, "\tADDQ $32, SI\n\tADDQ $32, DI\n\tDECQ CX\n\tJNZ %s_inner\n", x.name)
 	fmt.Fprintf(w, "%s_next:\n\tADDQ s2src+48(FP), DX\n\tADDQ s2dst+56(FP), R12\n\tDECQ R13\n\tJNZ %s_outer\n", x.name, x.name)
 	fmt.Fprintf(w, "%s_done:\n\tVZEROUPPER\n\tRET\n\n", x.name)
 	return nil
+}
+
+// op returns the packed-single instruction name, or its packed-double
+// twin when pd is set.
+func op(pd bool, ps string) string {
+	if pd {
+		return ps[:len(ps)-1] + "D"
+	}
+	return ps
 }
 
 // gemm writes
