@@ -2,12 +2,12 @@ package passes
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"testing"
 
 	"github.com/autosnn/autosnn/backends"
 	"github.com/autosnn/autosnn/frontend"
 	"github.com/autosnn/autosnn/ir"
+	"github.com/autosnn/autosnn/passes/internal/netgen"
 )
 
 // tinyNet builds a small spiking network with every op the frontend
@@ -52,31 +52,11 @@ func zooNet(t *testing.T, name string, c, h int) *ir.Graph {
 	return g
 }
 
-// train gives g seeded random trained parameters (frontend.RandomWeights).
-func train(g *ir.Graph, seed uint64) { frontend.RandomWeights(g, seed) }
+// train gives g seeded random trained parameters (netgen.Train).
+func train(g *ir.Graph, seed uint64) { netgen.Train(g, seed) }
 
-// samples returns n seeded inputs for g: pixels in [-1, 1] (a normalised
-// image) for Direct encoding, 0/1/2 event counts for Frames.
-func samples(g *ir.Graph, n int, seed uint64) [][]float32 {
-	r := rand.New(rand.NewPCG(seed, 13))
-	size := g.Input().Shape.Len()
-	if g.Encoding == ir.Frames {
-		size *= g.T
-	}
-	out := make([][]float32, n)
-	for k := range out {
-		in := make([]float32, size)
-		for i := range in {
-			if g.Encoding == ir.Frames {
-				in[i] = float32(r.IntN(3)) * float32(r.IntN(2))
-			} else {
-				in[i] = float32(2*r.Float64() - 1)
-			}
-		}
-		out[k] = in
-	}
-	return out
-}
+// samples returns n seeded inputs for g (netgen.Samples).
+func samples(g *ir.Graph, n int, seed uint64) [][]float32 { return netgen.Samples(g, n, seed) }
 
 func target(t *testing.T, name string) *backends.Target {
 	t.Helper()
