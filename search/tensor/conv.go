@@ -195,7 +195,7 @@ func Conv2DBackwardData(s ConvShape, dy, w, dx []float32, ws *Workspace) {
 		st := ws.s
 		if a, ok := winoAlgoFor(t); ok && st.kern.wino != nil && !st.noWinograd {
 			// 3x3 and 5x5 kernels, channels in multiples of 8: Winograd
-			// F(4x4, r x r), float tolerance against the direct sums.
+			// F(2x2, r x r), float tolerance against the direct sums.
 			st.winoConv(t, a, st.kern.wino, dy, w, dx, true)
 			return
 		}

@@ -32,11 +32,12 @@ type Transform struct {
 	AT, G, BT [][]*big.Rat
 }
 
-// Points6 are the finite points of the alpha = 6 algorithms (F(4,3), F(2,5)).
+// Points6 are the standard finite points of the alpha = 6 algorithms
+// (F(4,3), F(2,5)); the tests measure their float32 error.
 func Points6() []*big.Rat { return rats(0, 1, 1, 1, -1, 1, 2, 1, -2, 1) }
 
-// Points8 are the finite points of the alpha = 8 algorithms (F(6,3),
-// F(4,5)).
+// Points8 are the standard finite points of the alpha = 8 algorithms
+// (F(6,3), F(4,5)); the tests measure their float32 error.
 func Points8() []*big.Rat { return rats(0, 1, 1, 1, -1, 1, 2, 1, -2, 1, 1, 2, -1, 2) }
 
 // rats makes rationals from numerator, denominator pairs.
