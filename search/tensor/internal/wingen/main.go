@@ -2,8 +2,10 @@
 // kernels of package tensor's Winograd convolutions. It builds the
 // transform matrices with package cooktoom and unrolls each 1-D transform
 // into straight-line code (coefficients +-1 become additions, others fused
-// multiply-adds with a broadcast constant, zeros are skipped); it also
-// writes the 6x16 transform-domain GEMM kernel and an 8x8 block transpose.
+// multiply-adds with a broadcast constant, zeros are skipped): the input
+// and output transforms in float32, the filter transforms G in float64
+// (four lanes); it also writes the 6x16 transform-domain GEMM kernel and an
+// 8x8 block transpose.
 //
 //	go run ./search/tensor/internal/wingen -out search/tensor/winograd_amd64.s
 package main
