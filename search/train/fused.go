@@ -13,35 +13,42 @@ import (
 // statistics) [+ a second such projection or an identity shortcut] ->
 // spiking neuron", computed image by image and step by step instead of
 // layer by layer, together with the qualifying stages that follow it (a
-// group: the two stages of an SCB or SRB block, say).
+// group: the two stages of an SCB or SRB block, say). Max-pool relays of
+// spike maps (forwardPool) and the stem's static-input stage
+// (forwardStatic) have fused forms of their own.
 //
 // The layered path streams the whole batch (T x N images) through memory
 // once per layer: convolution output, HWC->CHW transpose, batch-norm affine
 // pass, sum, neuron step, each a full pass over tensors far larger than the
 // caches. The fused path keeps one image in cache: for image n and step
-// t = 0..T-1, for each stage of the group in order, it lists the nonzero
-// inputs of the stage's input at (t, n), adds the event-driven convolution
-// into an HWC scratch image, transposes it into a CHW scratch (both a few
-// tens of KB), and one kernel applies the batch-norm affine maps, sums the
-// terms, advances the neurons (whose membrane state of image n stays in
-// cache over the T steps) and writes the spikes. A stage whose output only
-// later stages of the group read never writes it to memory (its output
-// tensor is nil after the forward); the others write theirs to the neuron
-// layer's output tensor. Images are shared out to the workers one at a
-// time, one parallel region per group.
+// t = 0..T-1, for each stage of the group in order, it takes the nonzero
+// inputs of the stage's input at (t, n) (recorded by the producer, or a
+// scan), adds the event-driven convolution into an HWC scratch image (one
+// assembly call for the whole event list), and one kernel transposes the
+// image in registers, applies the batch-norm affine maps, sums the terms,
+// advances the neurons (whose membrane state of image n stays in cache over
+// the T steps) and writes the spikes. A stage whose output only later
+// stages of the group read never writes it to memory (its output tensor is
+// nil after the forward), nor does a last stage whose output only a 2x2
+// max-pool reads (the pool is fed from cache: poolSink, LinkPool); the
+// others write theirs to the neuron layer's output tensor and record its
+// nonzero lists for the convolutions that read it (eventStore, LinkInput).
+// Images are shared out to the workers one at a time, one parallel region
+// per group.
 //
 // Every output value is bit-identical to the layered path's: the same
-// events are added in the same order by the same AXPY kernel, the
-// batch-norm constants are the layer's own (nn.BatchNorm.EvalAffine), and
-// the per-element operations (x - c) sc + sh, the sum in projection order
-// (two terms, so the order cannot matter: IEEE addition is commutative)
-// and the neuron update are done with the same roundings (separate
-// multiply and add, no FMA). The layered spike convolution switches to the
-// dense kernel when its input is denser than maxDensity over the whole
-// batch; the fused path counts the nonzero inputs as it goes and, when a
-// term's count passes that limit, abandons the pass and lets the layered
-// path run the stage (the next stage then tries the fused path again), so
-// the choice (and with it every sum) stays the layered path's.
+// events are added in the same order with the same fused multiply-add as
+// the layered spike convolution, the batch-norm constants are the layer's
+// own (nn.BatchNorm.EvalAffine), and the per-element operations
+// (x - c) sc + sh, the sum in projection order (two terms, so the order
+// cannot matter: IEEE addition is commutative) and the neuron update are
+// done with the same roundings (separate multiply and add, no FMA). The
+// layered spike convolution switches to the dense kernel when its input is
+// denser than maxDensity over the whole batch; the fused path counts the
+// nonzero inputs as it goes and, when a term's count passes that limit,
+// abandons the pass and lets the layered path run the stage (the next stage
+// then tries the fused path again), so the choice (and with it every sum)
+// stays the layered path's.
 type fusedStage struct {
 	checked, ok bool // the structure was checked; it qualifies
 	pool        bool // a max-pool relay (forwardPool), not a neuron stage
