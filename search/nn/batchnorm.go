@@ -47,11 +47,18 @@ type BatchNorm struct {
 	sdy, sdyx []float64 // [T*C] backward partial sums
 	afc, afsc []float32 // [T*C] affine map of the last Forward: centre and scale
 	afsh      []float32 // [T*C] and shift
-	inner     int       // values per channel and image of the last Forward
-	y, dx     Tensor
-	job       bnJob
-	fwd       bnFwd
-	bwd       bnBwd
+	// blk holds, when the deferred consumer computed them (blkFor is the
+	// output gradient they belong to), the backward sums of each (step,
+	// image, channel) block: blk[2*((t*N+i)*C+ch)] = sum dy and [+1] = sum
+	// dy (x - c), exactly the dotDevF32 values Backward's first pass would
+	// compute.
+	blk    []float64
+	blkFor *float32
+	inner  int // values per channel and image of the last Forward
+	y, dx  Tensor
+	job    bnJob
+	fwd    bnFwd
+	bwd    bnBwd
 }
 
 // NewBatchNorm returns a BatchNorm over c channels in training mode with
@@ -142,11 +149,37 @@ func (b *BatchNorm) affineRun(t, lo int, xs, dst []float32) {
 	}
 }
 
+// blockSums reports whether a consumer reading runs of chunk-aligned
+// elements can compute the backward block sums (each (image, channel)
+// block of inner values lies within one chunk), and sizes b.blk.
+func (b *BatchNorm) blockSums(steps, size int) bool {
+	if !b.Defer || !b.training || b.inner == 0 || chunk%b.inner != 0 || size%b.inner != 0 {
+		return false
+	}
+	b.blk = growF64(b.blk, 2*steps*(size/b.inner))
+	return true
+}
+
+// recordBlocks computes the backward block sums of elements [lo,
+// lo+len(g)) of step t: g is the output gradient (the consumer's input
+// gradient), xs the deferred Forward's input there.
+func (b *BatchNorm) recordBlocks(t, lo int, g, xs []float32, size int) {
+	inner, c := b.inner, b.C
+	for i := 0; i < len(g); i += inner {
+		e := lo + i
+		blkIdx := t*(size/inner) + e/inner // = (t*N+image)*C+ch
+		ch := (e / inner) % c
+		a, bb := dotDevF32(g[i:i+inner], xs[i:i+inner], b.afc[t*c+ch])
+		b.blk[2*blkIdx], b.blk[2*blkIdx+1] = a, bb
+	}
+}
+
 // bnJob holds the arguments of one pass; its tasks are (step, channel) pairs.
 type bnJob struct {
 	b           *BatchNorm
 	n, c, inner int
 	dy          *Tensor
+	pre         bool // Backward: the block sums are in b.blk
 }
 
 type bnFwd struct{ j *bnJob }
@@ -302,8 +335,9 @@ func (b *BatchNorm) Backward(dy *Tensor) (*Tensor, error) {
 	b.sdy = growF64(b.sdy, steps*c)
 	b.sdyx = growF64(b.sdyx, steps*c)
 	b.job.dy = dy
+	b.job.pre = b.Defer && b.training && b.blkFor != nil && len(dy.Data) > 0 && b.blkFor == &dy.Data[0]
 	b.Workers.run(steps*c, &b.bwd)
-	b.job.dy = nil
+	b.job.dy, b.blkFor = nil, nil
 	for t := range steps {
 		for ch := range c {
 			b.Weight.Grad[ch] += float32(b.sdyx[t*c+ch])
@@ -325,8 +359,14 @@ func (f *bnBwd) run(task int) {
 	var sdy, sdyx float64 // sum dy, sum dy*xhat
 	meanf := float32(mean)
 	for i := range j.n {
-		off := (i*j.c + ch) * j.inner
-		a, bb := dotDevF32(ds[off:off+j.inner], xs[off:off+j.inner], meanf)
+		var a, bb float64
+		if j.pre {
+			q := 2 * ((t*j.n+i)*j.c + ch)
+			a, bb = b.blk[q], b.blk[q+1]
+		} else {
+			off := (i*j.c + ch) * j.inner
+			a, bb = dotDevF32(ds[off:off+j.inner], xs[off:off+j.inner], meanf)
+		}
 		sdy += a
 		sdyx += bb
 	}

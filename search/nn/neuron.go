@@ -94,6 +94,7 @@ type Neuron struct {
 	job    neuronJob
 	fwd    neuronFwd
 	bwd    neuronBwd
+	bnSums bool // this Backward records In's block sums
 }
 
 // NewNeuron returns a neuron layer of the given kind. tau is the (initial)
@@ -405,8 +406,15 @@ func (n *Neuron) Backward(dy *Tensor) (*Tensor, error) {
 	n.dv = growF32(n.dv, size)
 	n.dks = growF64(n.dks, chunks)
 	n.dy = dy
+	n.bnSums = false
+	if aff := n.deferred(); aff != nil {
+		n.bnSums = aff.blockSums(n.job.steps, size)
+	}
 	n.Workers.run(chunks, &n.bwd)
 	n.dy = nil
+	if n.bnSums {
+		n.In.blkFor = &n.dx.Data[0] // the sums belong to this gradient
+	}
 	if n.Kind == PLIF {
 		var dk float64
 		for _, d := range n.dks {
@@ -442,7 +450,8 @@ func (b *neuronBwd) run(c int) {
 		m := len(dv)
 		hs := n.h[off : off+m]
 		ds := n.dy.Data[off : off+m]
-		xs := n.x.Data[off : off+m]
+		xraw := n.x.Data[off : off+m]
+		xs := xraw
 		if aff != nil && n.Kind != IF {
 			aff.affineRun(t, lo, xs, zbuf[:m])
 			xs = zbuf[:m]
@@ -454,9 +463,14 @@ func (b *neuronBwd) run(c int) {
 		}
 		if n.Kind == IF {
 			ifBackwardStep(hs, ds, dv, dxs, vth, a, half, reg)
-			continue
+		} else {
+			dk += float64(lifBackwardStep(hs, ds, xs, hprev, dv, dxs, k, vth, a, half, reg))
 		}
-		dk += float64(lifBackwardStep(hs, ds, xs, hprev, dv, dxs, k, vth, a, half, reg))
+		if n.bnSums {
+			// The batch-norm's backward sums of these blocks, while
+			// dxs and x are in cache.
+			aff.recordBlocks(t, lo, dxs, xraw, j.size)
+		}
 	}
 	n.dks[c] = dk
 }

@@ -479,7 +479,10 @@ func TestDeferredBatchNorm(t *testing.T) {
 	pool := NewWorkers(3)
 	defer pool.Close()
 	for _, kind := range []NeuronKind{PLIF, LIF, IF} {
-		for _, shape := range [][]int{{3, 2, 4, 5, 5}, {2, 2, 2, 48, 90}} {
+		// 5x5 and 48x90 images: blocks that do not divide the neuron's
+		// chunks; 16x16 and 8x8: the neuron computes the batch-norm's
+		// backward sums.
+		for _, shape := range [][]int{{3, 2, 4, 5, 5}, {2, 2, 2, 48, 90}, {2, 3, 4, 16, 16}, {3, 2, 3, 8, 8}} {
 			rng := rand.New(rand.NewPCG(uint64(kind), uint64(shape[3])))
 			x := NewTensor(shape...)
 			for i := range x.Data {
@@ -519,6 +522,9 @@ func TestDeferredBatchNorm(t *testing.T) {
 				dz, err := n.Backward(dy)
 				if err != nil {
 					t.Fatal(err)
+				}
+				if sums := bn.blkFor != nil; deferred && sums != (shape[3]*shape[4] <= chunk && chunk%(shape[3]*shape[4]) == 0) {
+					t.Errorf("kind %v shape %v: neuron computed the batch-norm sums: %v", kind, shape, sums)
 				}
 				dx, err := bn.Backward(dz)
 				if err != nil {
