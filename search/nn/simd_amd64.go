@@ -67,3 +67,9 @@ func max2x2AVX2(r0, r1, out *float32, arg *uint8, n int) int64
 //
 //go:noescape
 func spikeIdxAVX2(x *float32, n int, idx *int32, base int32) int
+
+// addAVX2 sets d[i] = a[i] + b[i] for i < n (n a multiple of 8); d may be a
+// or b. Each sum is the Go loop's (one rounding).
+//
+//go:noescape
+func addAVX2(a, b, d *float32, n int)

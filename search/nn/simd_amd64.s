@@ -457,3 +457,43 @@ sxdone:
 	MOVQ DI, ret+32(FP)
 	VZEROUPPER
 	RET
+
+// func addAVX2(a, b, d *float32, n int)
+// d[i] = a[i] + b[i] for i < n (n a multiple of 8); d may be a or b.
+TEXT ·addAVX2(SB), NOSPLIT, $0-32
+	MOVQ a+0(FP), SI
+	MOVQ b+8(FP), DI
+	MOVQ d+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ BX, BX
+	SHLQ $2, CX
+addloop32:
+	MOVQ CX, AX
+	SUBQ BX, AX
+	CMPQ AX, $128
+	JLT  addloop8
+	VMOVUPS (SI)(BX*1), Y0
+	VMOVUPS 32(SI)(BX*1), Y1
+	VMOVUPS 64(SI)(BX*1), Y2
+	VMOVUPS 96(SI)(BX*1), Y3
+	VADDPS (DI)(BX*1), Y0, Y0
+	VADDPS 32(DI)(BX*1), Y1, Y1
+	VADDPS 64(DI)(BX*1), Y2, Y2
+	VADDPS 96(DI)(BX*1), Y3, Y3
+	VMOVUPS Y0, (DX)(BX*1)
+	VMOVUPS Y1, 32(DX)(BX*1)
+	VMOVUPS Y2, 64(DX)(BX*1)
+	VMOVUPS Y3, 96(DX)(BX*1)
+	ADDQ $128, BX
+	JMP  addloop32
+addloop8:
+	CMPQ BX, CX
+	JGE  adddone
+	VMOVUPS (SI)(BX*1), Y0
+	VADDPS (DI)(BX*1), Y0, Y0
+	VMOVUPS Y0, (DX)(BX*1)
+	ADDQ $32, BX
+	JMP  addloop8
+adddone:
+	VZEROUPPER
+	RET

@@ -194,24 +194,25 @@ func (j *addJob) run(t int) {
 	lo, hi := t*chunk, min((t+1)*chunk, len(j.dst))
 	d := j.dst[lo:hi]
 	a := j.srcs[0][lo:hi]
-	switch len(j.srcs) {
-	case 1:
+	if len(j.srcs) == 1 {
 		copy(d, a)
-	case 2:
-		b := j.srcs[1][lo:hi]
-		for i := range d {
-			d[i] = a[i] + b[i]
-		}
-	default:
-		b := j.srcs[1][lo:hi]
-		for i := range d {
-			d[i] = a[i] + b[i]
-		}
-		for _, s := range j.srcs[2:] {
-			for i, v := range s[lo:hi] {
-				d[i] += v
-			}
-		}
+		return
+	}
+	add(a, j.srcs[1][lo:hi], d)
+	for _, s := range j.srcs[2:] {
+		add(d, s[lo:hi], d)
+	}
+}
+
+// add sets d[i] = a[i] + b[i] for i < len(d); d may be a or b.
+func add(a, b, d []float32) {
+	a, b = a[:len(d)], b[:len(d)]
+	if m := len(d) &^ 7; hasAVX2 && m > 0 {
+		addAVX2(&a[0], &b[0], &d[0], m)
+		a, b, d = a[m:], b[m:], d[m:]
+	}
+	for i := range d {
+		d[i] = a[i] + b[i]
 	}
 }
 
