@@ -294,6 +294,7 @@ func AnnealOnMesh(g *ir.Graph, p *Problem, t *backends.Target, lim Limits, pt *P
 		temp = 1
 	}
 	alpha := math.Pow(1e-4, 1/float64(max(moves, 1)))
+	accept := func(d float64) bool { return d > 0 || rng.Float64() < math.Exp(d/temp) }
 	for it := range moves {
 		v := rng.Int32N(nf)
 		r := max(1, int(float64(radius)*(1-float64(it)/float64(moves))))
@@ -302,7 +303,6 @@ func AnnealOnMesh(g *ir.Graph, p *Problem, t *backends.Target, lim Limits, pt *P
 		if to < 0 || to == s.part[v] {
 			continue
 		}
-		accept := func(d float64) bool { return d > 0 || rng.Float64() < math.Exp(d/temp) }
 		d := s.gainHop(v, to, fo)
 		if s.feasible(v, to, fo) {
 			if accept(d) {
@@ -317,9 +317,10 @@ func AnnealOnMesh(g *ir.Graph, p *Problem, t *backends.Target, lim Limits, pt *P
 		}
 		u := mem[rng.IntN(len(mem))]
 		from := s.part[v]
-		// Cheap filters first: the additive limits, and the swap's gain
-		// with u's part computed in the current state (exact when u and v
-		// share no net).
+		// Cheap filters first: the additive limits, and the Metropolis rule
+		// on the swap's gain with u's move computed in the current state
+		// (exact when u and v share no net); the rule is applied again to
+		// the exact gain, so a losing swap passes both draws.
 		if s.neur[to]-p.Neurons[u]+p.Neurons[v] > s.budN || s.neur[from]-p.Neurons[v]+p.Neurons[u] > s.budN ||
 			s.mem[to]-p.Mem[u]+p.Mem[v] > s.budM || s.mem[from]-p.Mem[v]+p.Mem[u] > s.budM {
 			continue
@@ -327,8 +328,7 @@ func AnnealOnMesh(g *ir.Graph, p *Problem, t *backends.Target, lim Limits, pt *P
 		if !accept(d + s.gainHop(u, from, fo2)) {
 			continue
 		}
-		s.gainHop(v, to, fo)
-		s.apply(v, to, fo)
+		s.apply(v, to, fo) // fo still holds v's move from d's gainHop
 		d2 := s.gainHop(u, from, fo2)
 		if accept(d+d2) && s.feasible(u, from, fo2) {
 			s.apply(u, from, fo2)
