@@ -149,6 +149,20 @@ func (b *BatchNorm) affineRun(t, lo int, xs, dst []float32) {
 	}
 }
 
+// fusable reports whether a consumer can apply the affine map inside its
+// AVX2 kernels on runs of m values: channel runs are whole multiples of 8.
+func (b *BatchNorm) fusable(m int) bool {
+	return hasAVX2 && b.inner%8 == 0 && m%8 == 0
+}
+
+// run returns the length (at most m) of the channel run that starts at
+// element e of step t of the last deferred Forward's input, and the affine
+// map of that channel.
+func (b *BatchNorm) run(t, e, m int) (n int, c, sc, sh float32) {
+	task := t*b.C + (e/b.inner)%b.C
+	return min(m, b.inner-e%b.inner), b.afc[task], b.afsc[task], b.afsh[task]
+}
+
 // blockSums reports whether a consumer reading runs of chunk-aligned
 // elements can compute the backward block sums (each (image, channel)
 // block of inner values lies within one chunk), and sizes b.blk.

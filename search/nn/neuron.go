@@ -210,19 +210,29 @@ func (f *neuronFwd) run(c int) {
 		off := t*j.size + lo
 		m := len(v)
 		xs := n.x.Data[off : off+m]
-		if aff != nil {
-			aff.affineRun(t, lo, xs, zbuf[:m])
-			xs = zbuf[:m]
-		}
 		hs := n.h[lo : lo+m] // evaluation: one step's worth of scratch, reused
 		if j.save {
 			hs = n.h[off : off+m]
 		}
 		ys := n.y.Data[off : off+m]
-		if isIF {
-			count += ifForwardStep(xs, hs, ys, v, vth)
-		} else {
-			count += lifForwardStep(xs, hs, ys, v, k, vth)
+		switch {
+		case aff != nil && !isIF && aff.fusable(m):
+			// Normalise inside the LIF kernel, channel run by channel run.
+			for i := 0; i < m; {
+				run, c, sc, sh := aff.run(t, lo+i, m-i)
+				count += lifFwdAffAVX2(&xs[i], &hs[i], &ys[i], &v[i], run, k, vth, c, sc, sh)
+				i += run
+			}
+		case aff != nil:
+			aff.affineRun(t, lo, xs, zbuf[:m])
+			xs = zbuf[:m]
+			fallthrough
+		default:
+			if isIF {
+				count += ifForwardStep(xs, hs, ys, v, vth)
+			} else {
+				count += lifForwardStep(xs, hs, ys, v, k, vth)
+			}
 		}
 		if j.ev != nil {
 			j.ev.record(off, ys)
@@ -319,6 +329,13 @@ func spikeIdx(x []float32, idx []int32, base int32) int {
 		}
 	}
 	return n
+}
+
+// hsum8 adds the eight dL/dk lanes in lifBwdAVX2's final order:
+// (l0+l4 + l2+l6) + (l1+l5 + l3+l7).
+func hsum8(l *[8]float32) float32 {
+	s0, s1, s2, s3 := l[0]+l[4], l[1]+l[5], l[2]+l[6], l[3]+l[7]
+	return (s0 + s2) + (s1 + s3)
 }
 
 // deferred returns the batch-norm whose affine map the input still needs
@@ -452,18 +469,30 @@ func (b *neuronBwd) run(c int) {
 		ds := n.dy.Data[off : off+m]
 		xraw := n.x.Data[off : off+m]
 		xs := xraw
-		if aff != nil && n.Kind != IF {
-			aff.affineRun(t, lo, xs, zbuf[:m])
-			xs = zbuf[:m]
-		}
 		dxs := n.dx.Data[off : off+m]
 		hprev := n.zeros[:m] // V[-1] = 0
 		if t > 0 {
 			hprev = n.h[off-j.size : off-j.size+m]
 		}
-		if n.Kind == IF {
+		switch {
+		case n.Kind == IF:
 			ifBackwardStep(hs, ds, dv, dxs, vth, a, half, reg)
-		} else {
+		case aff != nil && aff.fusable(m):
+			// Normalise inside the LIF kernel, channel run by channel
+			// run, the dL/dk lanes carried across the runs: the same
+			// sums as one lifBackwardStep over the chunk.
+			var acc [8]float32
+			for i := 0; i < m; {
+				run, c, sc, sh := aff.run(t, lo+i, m-i)
+				lifBwdAffAVX2(&hs[i], &ds[i], &xs[i], &hprev[i], &dv[i], &dxs[i], run, k, vth, a, half, reg, c, sc, sh, &acc)
+				i += run
+			}
+			dk += float64(hsum8(&acc) + lifBackwardStepGo(nil, nil, nil, nil, nil, nil, k, vth, a, half, reg))
+		default:
+			if aff != nil {
+				aff.affineRun(t, lo, xs, zbuf[:m])
+				xs = zbuf[:m]
+			}
 			dk += float64(lifBackwardStep(hs, ds, xs, hprev, dv, dxs, k, vth, a, half, reg))
 		}
 		if n.bnSums {

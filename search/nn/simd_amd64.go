@@ -73,3 +73,17 @@ func spikeIdxAVX2(x *float32, n int, idx *int32, base int32) int
 //
 //go:noescape
 func addAVX2(a, b, d *float32, n int)
+
+// lifFwdAffAVX2 is lifFwdAVX2 on the normalised input z = ((x - c) sc) + sh
+// (bnAffine's operations and rounding), for n elements, n a multiple of 8.
+//
+//go:noescape
+func lifFwdAffAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32) int64
+
+// lifBwdAffAVX2 is lifBwdAVX2 on the normalised input z = ((x - c) sc) + sh,
+// for n elements, n a multiple of 8; instead of returning the dL/dk sum it
+// adds to the eight lanes at acc, so consecutive calls accumulate exactly as
+// one lifBwdAVX2 call over all their elements (see hsum8).
+//
+//go:noescape
+func lifBwdAffAVX2(hs, ds, xs, hprev, dv, dxs *float32, n int, k, vth, a, half, reg, c, sc, sh float32, acc *[8]float32)

@@ -125,6 +125,128 @@ bwddone:
 	VZEROUPPER
 	RET
 
+// func lifFwdAffAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32) int64
+// lifFwdAVX2 on the normalised input z = ((x - c) sc) + sh (bnAffine's
+// operations, so the same z bits).
+TEXT ·lifFwdAffAVX2(SB), NOSPLIT, $0-72
+	MOVQ xs+0(FP), SI
+	MOVQ hs+8(FP), DI
+	MOVQ ys+16(FP), R8
+	MOVQ v+24(FP), R9
+	MOVQ n+32(FP), CX
+	VBROADCASTSS k+40(FP), Y0
+	VBROADCASTSS vth+44(FP), Y1
+	VBROADCASTSS c+48(FP), Y8
+	VBROADCASTSS sc+52(FP), Y9
+	VBROADCASTSS sh+56(FP), Y10
+	VMOVUPS ones<>(SB), Y2
+	XORQ AX, AX
+
+fwdloopaff:
+	CMPQ CX, $8
+	JLT  fwddoneaff
+	VMOVUPS (R9), Y3            // v
+	VMOVUPS (SI), Y4            // x
+	VSUBPS  Y8, Y4, Y4          // z = ((x - c) sc) + sh, as bnAffine
+	VMULPS  Y9, Y4, Y4
+	VADDPS  Y10, Y4, Y4
+	VSUBPS  Y3, Y4, Y4          // x - v
+	VMULPS  Y0, Y4, Y4          // (x - v) k
+	VADDPS  Y4, Y3, Y4          // h = v + (x - v) k
+	VMOVUPS Y4, (DI)
+	VCMPPS  $2, Y4, Y1, Y5      // s = vth <= h
+	VANDPS  Y2, Y5, Y6          // y = s & 1.0
+	VMOVUPS Y6, (R8)
+	VANDNPS Y4, Y5, Y7          // v = !s & h
+	VMOVUPS Y7, (R9)
+	VMOVMSKPS Y5, DX
+	POPCNTL DX, DX
+	ADDQ DX, AX
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, R8
+	ADDQ $32, R9
+	SUBQ $8, CX
+	JMP  fwdloopaff
+
+fwddoneaff:
+	MOVQ AX, ret+64(FP)
+	VZEROUPPER
+	RET
+
+// func lifBwdAffAVX2(hs, ds, xs, hprev, dv, dxs *float32, n int, k, vth, a, half, reg, c, sc, sh float32, acc *float32)
+// lifBwdAVX2 on the normalised input z = ((x - c) sc) + sh, with the eight
+// dL/dk lanes loaded from and stored back to acc instead of summed, so a
+// run of calls accumulates exactly like one call over their concatenation.
+TEXT ·lifBwdAffAVX2(SB), NOSPLIT, $96-96
+	MOVQ hs+0(FP), SI
+	MOVQ ds+8(FP), DI
+	MOVQ xs+16(FP), R8
+	MOVQ hprev+24(FP), R9
+	MOVQ dv+32(FP), R10
+	MOVQ dxs+40(FP), R11
+	MOVQ n+48(FP), CX
+	VBROADCASTSS k+56(FP), Y0
+	VBROADCASTSS vth+60(FP), Y1
+	VBROADCASTSS a+64(FP), Y2
+	VBROADCASTSS half+68(FP), Y3
+	VBROADCASTSS reg+72(FP), Y4
+	VMOVUPS ones<>(SB), Y5
+	VSUBPS  Y0, Y5, Y6          // 1 - k
+	VXORPS  Y7, Y7, Y7          // zero
+	MOVQ acc+88(FP), R12
+	VMOVUPS (R12), Y15          // dk lanes, carried across calls
+	VBROADCASTSS c+76(FP), Y8
+	VMOVUPS Y8, 0(SP)
+	VBROADCASTSS sc+80(FP), Y8
+	VMOVUPS Y8, 32(SP)
+	VBROADCASTSS sh+84(FP), Y8
+	VMOVUPS Y8, 64(SP)
+
+bwdloopaff:
+	CMPQ CX, $8
+	JLT  bwddoneaff
+	VMOVUPS (SI), Y8
+	VSUBPS  Y1, Y8, Y8          // u = h - vth
+	VMULPS  Y8, Y2, Y9          // z = a u
+	VMULPS  Y9, Y9, Y9          // z z
+	VADDPS  Y5, Y9, Y9          // 1 + z z
+	VDIVPS  Y9, Y3, Y9          // half / (1 + z z)
+	VMOVUPS (DI), Y10
+	VADDPS  Y4, Y10, Y10        // ds + reg
+	VMULPS  Y9, Y10, Y10        // dh
+	VMOVUPS (R10), Y11          // dv
+	VADDPS  Y11, Y10, Y11       // dh + dv
+	VCMPPS  $1, Y7, Y8, Y12     // u < 0
+	VBLENDVPS Y12, Y11, Y10, Y10 // dh = u < 0 ? dh + dv : dh
+	VMOVUPS (R9), Y13           // hprev
+	VCMPPS  $2, Y13, Y1, Y14    // vth <= hprev
+	VANDNPS Y13, Y14, Y13       // vp
+	VMOVUPS (R8), Y14
+	VSUBPS  0(SP), Y14, Y14     // z = ((x - c) sc) + sh, as bnAffine
+	VMULPS  32(SP), Y14, Y14
+	VADDPS  64(SP), Y14, Y14
+	VSUBPS  Y13, Y14, Y14       // x - vp
+	VMULPS  Y10, Y14, Y14
+	VADDPS  Y14, Y15, Y15
+	VMULPS  Y6, Y10, Y11
+	VMOVUPS Y11, (R10)
+	VMULPS  Y0, Y10, Y12
+	VMOVUPS Y12, (R11)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, R8
+	ADDQ $32, R9
+	ADDQ $32, R10
+	ADDQ $32, R11
+	SUBQ $8, CX
+	JMP  bwdloopaff
+
+bwddoneaff:
+	VMOVUPS Y15, (R12)
+	VZEROUPPER
+	RET
+
 // LANESUM adds the float64 value of the Go reduction
 // float64(s0+s1+s2+s3) + float64(s4+s5+s6+s7) of the eight float32 lanes
 // of acc (each half summed left to right, as the Go loops do) to tot.

@@ -29,3 +29,11 @@ func max2x2AVX2(r0, r1, out *float32, arg *uint8, n int) int64 { panic("nn: no A
 func spikeIdxAVX2(x *float32, n int, idx *int32, base int32) int { panic("nn: no AVX2") }
 
 func addAVX2(a, b, d *float32, n int) { panic("nn: no AVX2") }
+
+func lifFwdAffAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32) int64 {
+	panic("nn: no AVX2")
+}
+
+func lifBwdAffAVX2(hs, ds, xs, hprev, dv, dxs *float32, n int, k, vth, a, half, reg, c, sc, sh float32, acc *[8]float32) {
+	panic("nn: no AVX2")
+}
