@@ -215,13 +215,36 @@ func (f *neuronFwd) run(c int) {
 			hs = n.h[off : off+m]
 		}
 		ys := n.y.Data[off : off+m]
+		recorded := false
 		switch {
 		case aff != nil && !isIF && aff.fusable(m):
-			// Normalise inside the LIF kernel, channel run by channel run.
+			// Normalise inside the LIF kernel, channel run by channel run,
+			// and list the spikes there too when the runs fit the event
+			// list's units.
+			ev := j.ev
+			if ev != nil && ev.Unit%aff.inner != 0 {
+				ev = nil
+			}
 			for i := 0; i < m; {
 				run, c, sc, sh := aff.run(t, lo+i, m-i)
-				count += lifFwdAffAVX2(&xs[i], &hs[i], &ys[i], &v[i], run, k, vth, c, sc, sh)
+				if ev == nil {
+					count += lifFwdAffAVX2(&xs[i], &hs[i], &ys[i], &v[i], run, k, vth, c, sc, sh)
+				} else {
+					start := off + i
+					u := start / ev.Unit
+					if start%ev.Unit == 0 {
+						ev.Counts[u] = 0
+					}
+					pos := u*ev.Unit + ev.Counts[u]
+					_ = ev.Idx[pos+run-1]
+					nsp := lifFwdAffIdxAVX2(&xs[i], &hs[i], &ys[i], &v[i], run, k, vth, c, sc, sh, &ev.Idx[pos], int32(start%ev.Img))
+					ev.Counts[u] += int(nsp)
+					count += nsp
+				}
 				i += run
+			}
+			if ev != nil {
+				recorded = true
 			}
 		case aff != nil:
 			aff.affineRun(t, lo, xs, zbuf[:m])
@@ -234,7 +257,7 @@ func (f *neuronFwd) run(c int) {
 				count += lifForwardStep(xs, hs, ys, v, k, vth)
 			}
 		}
-		if j.ev != nil {
+		if j.ev != nil && !recorded {
 			j.ev.record(off, ys)
 		}
 		if n.smooth {

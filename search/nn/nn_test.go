@@ -586,41 +586,59 @@ func TestNeuronEventList(t *testing.T) {
 		for i := range x.Data {
 			x.Data[i] = float32(rng.NormFloat64() + 0.5)
 		}
-		n := NewPLIF("n")
-		n.Workers = pool
-		n.Events = &EventList{}
-		y, err := n.Forward(x)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := n.Events.Of(y.Data); got != c.valid {
-			t.Fatalf("shape %v: list valid %v, want %v", c.shape, got, c.valid)
-		}
-		if !c.valid {
-			continue
-		}
-		e := n.Events
-		img := numel(c.shape[2:])
-		for im := 0; im < len(y.Data)/img; im++ {
-			var want, got []int32
-			for i, v := range y.Data[im*img : (im+1)*img] {
-				if v != 0 {
-					want = append(want, int32(i))
+		for _, viaBN := range []bool{false, true} {
+			n := NewPLIF("n")
+			n.Workers = pool
+			n.Events = &EventList{}
+			in := x
+			if viaBN {
+				// Input through a deferred batch-norm: the LIF kernel
+				// normalises and lists the spikes itself.
+				bn := NewBatchNorm("bn", c.shape[2])
+				bn.Workers = pool
+				bn.Defer = true
+				n.In = bn
+				var err error
+				if in, err = bn.Forward(x); err != nil {
+					t.Fatal(err)
 				}
 			}
-			for u := im * img / e.Unit; u < (im+1)*img/e.Unit; u++ {
-				got = append(got, e.Idx[u*e.Unit:u*e.Unit+e.Counts[u]]...)
+			y, err := n.Forward(in)
+			if err != nil {
+				t.Fatal(err)
 			}
-			if d := cmp.Diff(want, got); d != "" {
-				t.Fatalf("shape %v image %d (-scan +list):\n%.300s", c.shape, im, d)
+			if got := n.Events.Of(y.Data); got != c.valid {
+				t.Fatalf("shape %v (via batch-norm %v): list valid %v, want %v", c.shape, viaBN, got, c.valid)
 			}
-		}
-		n.SetTraining(false)
-		if y, err = n.Forward(x); err != nil {
-			t.Fatal(err)
-		}
-		if n.Events.Of(y.Data) {
-			t.Errorf("shape %v: list valid after an evaluation-mode Forward", c.shape)
+			if !c.valid {
+				continue
+			}
+			e := n.Events
+			img := numel(c.shape[2:])
+			for im := 0; im < len(y.Data)/img; im++ {
+				var want, got []int32
+				for i, v := range y.Data[im*img : (im+1)*img] {
+					if v != 0 {
+						want = append(want, int32(i))
+					}
+				}
+				for u := im * img / e.Unit; u < (im+1)*img/e.Unit; u++ {
+					got = append(got, e.Idx[u*e.Unit:u*e.Unit+e.Counts[u]]...)
+				}
+				if d := cmp.Diff(want, got); d != "" {
+					t.Fatalf("shape %v (via batch-norm %v) image %d (-scan +list):\n%.300s", c.shape, viaBN, im, d)
+				}
+			}
+			if viaBN {
+				continue // the evaluation check below needs the batch-norm in evaluation mode too
+			}
+			n.SetTraining(false)
+			if y, err = n.Forward(x); err != nil {
+				t.Fatal(err)
+			}
+			if n.Events.Of(y.Data) {
+				t.Errorf("shape %v: list valid after an evaluation-mode Forward", c.shape)
+			}
 		}
 	}
 }

@@ -87,3 +87,9 @@ func lifFwdAffAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32) int
 //
 //go:noescape
 func lifBwdAffAVX2(hs, ds, xs, hprev, dv, dxs *float32, n int, k, vth, a, half, reg, c, sc, sh float32, acc *[8]float32)
+
+// lifFwdAffIdxAVX2 is lifFwdAffAVX2 that also writes base+i for every
+// spiking element i, in increasing order, to idx (as many as it returns).
+//
+//go:noescape
+func lifFwdAffIdxAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32, idx *int32, base int32) int64

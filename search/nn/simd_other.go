@@ -37,3 +37,7 @@ func lifFwdAffAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32) int
 func lifBwdAffAVX2(hs, ds, xs, hprev, dv, dxs *float32, n int, k, vth, a, half, reg, c, sc, sh float32, acc *[8]float32) {
 	panic("nn: no AVX2")
 }
+
+func lifFwdAffIdxAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32, idx *int32, base int32) int64 {
+	panic("nn: no AVX2")
+}
