@@ -687,30 +687,8 @@ func groupImage(group []*stage, w, n int) bool {
 // the indices of its nonzero values, as forwardImages does (same events,
 // same order, same kernel), with the reversed filter wrev (reverseInto).
 func (c *spikeConv) eventImage(s tensor.ConvShape, xn []float32, idx []int32, hwc, wrev []float32) {
-	k, p, cout := c.K, c.Pad, c.Cout
-	oh, ow := s.OutH(), s.OutW()
 	plane := s.H * s.W
-	divPlane, divW := newDivider(plane, s.Cin*plane), newDivider(s.W, plane)
-	for _, e := range idx {
-		i := int(e)
-		v := xn[i]
-		ci := divPlane.div(i)
-		i -= ci * plane
-		h := divW.div(i)
-		w := i - h*s.W
-		owLo := w + p - (k - 1)
-		a, b := max(owLo, 0), min(w+p, ow-1)
-		if a > b {
-			continue
-		}
-		khLo, khHi := max(0, h+p-oh+1), min(k-1, h+p)
-		if khLo > khHi {
-			continue
-		}
-		o := h + p - khLo
-		axpyRows(v, wrev, ((ci*k+khLo)*k+(a-owLo))*cout, k*cout,
-			hwc, (o*ow+a)*cout, -ow*cout, (b-a+1)*cout, khHi-khLo+1)
-	}
+	c.eventsGo(s, eventForward, xn, idx, wrev, hwc, newDivider(plane, s.Cin*plane), newDivider(s.W, plane))
 }
 
 // fusedStepGo is the portable fused kernel for one channel row: with

@@ -254,12 +254,12 @@ func (c *spikeConv) events(mode eventMode, xn []float32, events []int32, a, b []
 	if eventsAsm(c, mode, xn, events, a, b, divPlane, divW) {
 		return
 	}
-	c.eventsGo(mode, xn, events, a, b, divPlane, divW)
+	c.eventsGo(s, mode, xn, events, a, b, divPlane, divW)
 }
 
-// eventsGo is the event loop of events in Go (one axpyRows call per event).
-func (c *spikeConv) eventsGo(mode eventMode, xn []float32, events []int32, a, b []float32, divPlane, divW divider) {
-	s := c.shape
+// eventsGo is the event loop of events in Go (one axpyRows call per event)
+// for input images of shape s (its N is not used).
+func (c *spikeConv) eventsGo(s tensor.ConvShape, mode eventMode, xn []float32, events []int32, a, b []float32, divPlane, divW divider) {
 	plane := s.H * s.W
 	k, p, cout := c.K, c.Pad, c.Cout
 	oh, ow := s.OutH(), s.OutW()
