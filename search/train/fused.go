@@ -505,37 +505,28 @@ func (s *segment) forwardGroup(st *stage) bool {
 	group[0].fz.convs = convs
 	var next atomic.Int64
 	var abort atomic.Bool
-	var wg, rev sync.WaitGroup
+	var rev sync.WaitGroup
 	rev.Add(nw)
-	for w := range nw {
-		work := func() {
-			// The workers share out the weight reversal (by input
-			// channel: disjoint runs of wrev), then wait for each other.
-			for _, tm := range convs {
-				c := tm.conv
-				reverseInto(c.Conv2d, tm.wrev, w*c.Cin/nw, (w+1)*c.Cin/nw)
+	runWorkers(nw, func(w int) {
+		// The workers share out the weight reversal (by input
+		// channel: disjoint runs of wrev), then wait for each other.
+		for _, tm := range convs {
+			c := tm.conv
+			reverseInto(c.Conv2d, tm.wrev, w*c.Cin/nw, (w+1)*c.Cin/nw)
+		}
+		rev.Done()
+		rev.Wait()
+		for !abort.Load() {
+			n := int(next.Add(1) - 1)
+			if n >= batch {
+				return
 			}
-			rev.Done()
-			rev.Wait()
-			for !abort.Load() {
-				n := int(next.Add(1) - 1)
-				if n >= batch {
-					return
-				}
-				if !groupImage(group, w, n) {
-					abort.Store(true)
-					return
-				}
+			if !groupImage(group, w, n) {
+				abort.Store(true)
+				return
 			}
 		}
-		if w == nw-1 {
-			work()
-			continue
-		}
-		wg.Add(1)
-		go func() { defer wg.Done(); work() }()
-	}
-	wg.Wait()
+	})
 	if abort.Load() {
 		lastFz.sink = nil
 		return false // a convolution input is too dense for the event-driven path
@@ -789,31 +780,21 @@ func (s *segment) forwardPool(st *stage) bool {
 		sc.idx = sc.idx[:pimg]
 	}
 	var next atomic.Int64
-	var wg sync.WaitGroup
-	for wk := range nw {
-		work := func() {
-			var n int64
-			for {
-				t := int(next.Add(1) - 1)
-				if t >= tasks {
-					break
-				}
-				lo, hi := t*per, min((t+1)*per, planes)
-				n += maxPool2x2(x.Data[lo*h*w:hi*h*w], fz.py.Data[lo*h*w/4:hi*h*w/4], (hi-lo)*h/2, w)
-				for at := lo / c; at < hi/c; at++ {
-					fz.ev.record(wk, at, fz.py.Data[at*pimg:(at+1)*pimg], fz.scratch[wk].idx)
-				}
+	runWorkers(nw, func(wk int) {
+		var n int64
+		for {
+			t := int(next.Add(1) - 1)
+			if t >= tasks {
+				break
 			}
-			counts[wk] = n
+			lo, hi := t*per, min((t+1)*per, planes)
+			n += maxPool2x2(x.Data[lo*h*w:hi*h*w], fz.py.Data[lo*h*w/4:hi*h*w/4], (hi-lo)*h/2, w)
+			for at := lo / c; at < hi/c; at++ {
+				fz.ev.record(wk, at, fz.py.Data[at*pimg:(at+1)*pimg], fz.scratch[wk].idx)
+			}
 		}
-		if wk == nw-1 {
-			work()
-			continue
-		}
-		wg.Add(1)
-		go func() { defer wg.Done(); work() }()
-	}
-	wg.Wait()
+		counts[wk] = n
+	})
 	var spikes int64
 	for _, c := range counts {
 		spikes += c
@@ -955,8 +936,7 @@ func (s *segment) forwardStatic(st *stage) bool {
 	}
 	fz.ev.reset(y, oimg, steps*batch, nw)
 	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := range nw {
+	runWorkers(nw, func(w int) {
 		sc := fz.scratch[w]
 		sc.v = growF32(sc.v, oimg)
 		sc.spk = 0
@@ -964,32 +944,23 @@ func (s *segment) forwardStatic(st *stage) bool {
 			sc.idx = make([]int32, oimg)
 		}
 		sc.idx = sc.idx[:oimg]
-		work := func() {
-			for {
-				n := int(next.Add(1) - 1)
-				if n >= batch {
-					return
+		for {
+			n := int(next.Add(1) - 1)
+			if n >= batch {
+				return
+			}
+			clear(sc.v)
+			a := x.Data[n*oimg : (n+1)*oimg]
+			for t := range steps {
+				out := y.Data[(t*batch+n)*oimg : (t*batch+n+1)*oimg]
+				for ch := range cout {
+					r := ch * plane
+					sc.spk += fusedStep(a[r:r+plane], nil, sc.v[r:r+plane], out[r:r+plane], &fc)
 				}
-				clear(sc.v)
-				a := x.Data[n*oimg : (n+1)*oimg]
-				for t := range steps {
-					out := y.Data[(t*batch+n)*oimg : (t*batch+n+1)*oimg]
-					for ch := range cout {
-						r := ch * plane
-						sc.spk += fusedStep(a[r:r+plane], nil, sc.v[r:r+plane], out[r:r+plane], &fc)
-					}
-					fz.ev.record(w, t*batch+n, out, sc.idx)
-				}
+				fz.ev.record(w, t*batch+n, out, sc.idx)
 			}
 		}
-		if w == nw-1 {
-			work()
-			continue
-		}
-		wg.Add(1)
-		go func() { defer wg.Done(); work() }()
-	}
-	wg.Wait()
+	})
 	var spikes int64
 	for _, sc := range fz.scratch[:nw] {
 		spikes += sc.spk
@@ -1081,4 +1052,15 @@ func (c *spikeConv) pixTable(s tensor.ConvShape, tab []pixEntry) []pixEntry {
 		}
 	}
 	return tab
+}
+
+// runWorkers runs fn(0), ..., fn(n-1) concurrently, fn(n-1) on the calling
+// goroutine, and returns when all have returned.
+func runWorkers(n int, fn func(w int)) {
+	var wg sync.WaitGroup
+	for w := range n - 1 {
+		wg.Go(func() { fn(w) })
+	}
+	fn(n - 1)
+	wg.Wait()
 }
