@@ -85,6 +85,22 @@ type poolJob struct {
 	dy                   *Tensor
 }
 
+// backward checks the output gradient dy of a pooling layer named name
+// (input x, output y) and runs its backward pass bwd into dx on ws.
+func (j *poolJob) backward(name string, x, y, dx, dy *Tensor, ws *Workers, bwd job) (*Tensor, error) {
+	if x == nil {
+		return nil, errNoForward(name)
+	}
+	if !sameShape(dy.Shape, y.Shape) || len(dy.Data) != len(y.Data) {
+		return nil, shapeError(name, "output gradient", dy.Shape, fmt.Sprint(y.Shape))
+	}
+	dx.resize(x.Shape...)
+	j.dy = dy
+	ws.run(j.tasks(), bwd)
+	j.dy = nil
+	return dx, nil
+}
+
 // tasks cuts the planes into groups of about chunk input elements.
 func (j *poolJob) tasks() int {
 	per := max(1, chunk/(j.h*j.w))
@@ -173,17 +189,7 @@ func max2x2(in, out []float32, arg []uint8, w, oh, ow int) int64 {
 
 // Backward implements Layer.
 func (p *MaxPool2d) Backward(dy *Tensor) (*Tensor, error) {
-	if p.x == nil {
-		return nil, errNoForward(p.name)
-	}
-	if !sameShape(dy.Shape, p.y.Shape) || len(dy.Data) != len(p.y.Data) {
-		return nil, shapeError(p.name, "output gradient", dy.Shape, fmt.Sprint(p.y.Shape))
-	}
-	p.dx.resize(p.x.Shape...)
-	p.job.dy = dy
-	p.Workers.run(p.job.tasks(), &p.bwd)
-	p.job.dy = nil
-	return &p.dx, nil
+	return p.job.backward(p.name, p.x, &p.y, &p.dx, dy, p.Workers, &p.bwd)
 }
 
 func (b *maxBwd) run(task int) {
@@ -300,17 +306,7 @@ func (f *avgFwd) run(task int) {
 
 // Backward implements Layer.
 func (p *AvgPool2d) Backward(dy *Tensor) (*Tensor, error) {
-	if p.x == nil {
-		return nil, errNoForward(p.name)
-	}
-	if !sameShape(dy.Shape, p.y.Shape) || len(dy.Data) != len(p.y.Data) {
-		return nil, shapeError(p.name, "output gradient", dy.Shape, fmt.Sprint(p.y.Shape))
-	}
-	p.dx.resize(p.x.Shape...)
-	p.job.dy = dy
-	p.Workers.run(p.job.tasks(), &p.bwd)
-	p.job.dy = nil
-	return &p.dx, nil
+	return p.job.backward(p.name, p.x, &p.y, &p.dx, dy, p.Workers, &p.bwd)
 }
 
 func (b *avgBwd) run(task int) {
