@@ -41,7 +41,7 @@ type Checkpoint struct {
 	// NAvg is N_avg: the mean paper-metric spikes per image of the paths
 	// sampled in the last completed epoch (0 if no epoch has completed).
 	NAvg    float64
-	Partial running
+	Partial train.EpochProgress
 }
 
 // NamedTensor is one stored parameter or buffer.

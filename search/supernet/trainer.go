@@ -20,14 +20,6 @@ const (
 	pathStream   = 0x9a7b
 )
 
-// running accumulates the statistics of a (possibly resumed) epoch.
-type running struct {
-	Samples, Correct int
-	LossSum          float64
-	SpikeSum         int64
-	Seconds          float64
-}
-
 // Trainer trains a super-network by single-path uniform sampling: for every
 // mini-batch one architecture is drawn uniformly from the space (each
 // position's candidate independently, from the PCG PathPCG), the batch runs
@@ -56,7 +48,7 @@ type Trainer struct {
 	Paths func(step int, a search.Arch)
 
 	rng     *rand.Rand
-	partial running
+	partial train.EpochProgress
 	path    search.Arch
 	pred    []int
 }
@@ -161,19 +153,11 @@ func (t *Trainer) epoch(ctx context.Context, src train.Source) (train.EpochStats
 		}
 		t.Opt.StepIf(use)
 		t.pred = net.Predict(t.pred)
-		for i, p := range t.pred {
-			if p == b.Labels[i] {
-				r.Correct++
-			}
-		}
-		r.Samples += n
-		r.LossSum += loss * float64(n)
-		r.SpikeSum += spikes
+		r.Add(n, loss, t.pred, b.Labels, spikes)
 		t.Batch++
 		t.Step++
 		if bar != nil {
-			bar.Describe(fmt.Sprintf("supernet epoch %d/%d loss %.4f acc %5.1f%% spikes/img %.0f", t.Epoch+1, t.Hyper.Epochs,
-				r.LossSum/float64(r.Samples), 100*float64(r.Correct)/float64(r.Samples), float64(r.SpikeSum)/float64(r.Samples)))
+			bar.Describe(fmt.Sprintf("supernet epoch %d/%d %s", t.Epoch+1, t.Hyper.Epochs, r.Line()))
 			_ = bar.Add(1)
 		}
 		if t.Checkpoint != "" && t.CheckpointEvery > 0 && t.Batch%t.CheckpointEvery == 0 {
@@ -191,14 +175,9 @@ func (t *Trainer) epoch(ctx context.Context, src train.Source) (train.EpochStats
 		_ = bar.Finish()
 	}
 	r.Seconds += time.Since(start).Seconds()
-	st := train.EpochStats{Epoch: t.Epoch, Samples: r.Samples, Seconds: r.Seconds, EvalAccuracy: -1, EvalSpikes: -1}
-	if r.Samples > 0 {
-		st.Loss = r.LossSum / float64(r.Samples)
-		st.Accuracy = float64(r.Correct) / float64(r.Samples)
-		st.Spikes = float64(r.SpikeSum) / float64(r.Samples)
-	}
+	st := r.Stats(t.Epoch)
 	t.Epoch++
 	t.Batch = 0
-	t.partial = running{}
+	t.partial = train.EpochProgress{}
 	return st, nil
 }

@@ -36,7 +36,7 @@ type Checkpoint struct {
 	Epoch, Batch, Step int
 	Hyper              Hyper
 	History            []EpochStats
-	partial            running
+	partial            EpochProgress
 }
 
 type checkpointBody struct {
@@ -47,7 +47,7 @@ type checkpointBody struct {
 	Epoch, Batch, Step  int
 	Hyper               Hyper
 	History             []EpochStats
-	Partial             running
+	Partial             EpochProgress
 }
 
 // Save writes the trainer's state to path atomically.

@@ -61,12 +61,45 @@ type EpochStats struct {
 	EvalSpikes   float64
 }
 
-// running accumulates the statistics of a (possibly resumed) epoch.
-type running struct {
+// EpochProgress accumulates the statistics of a (possibly resumed) epoch;
+// trainer checkpoints save it, so a resumed epoch reports the whole epoch.
+type EpochProgress struct {
 	Samples, Correct int
-	LossSum          float64
-	SpikeSum         int64
-	Seconds          float64
+	LossSum          float64 // sum over samples of the batch mean loss
+	SpikeSum         int64   // paper-metric spikes of all samples
+	Seconds          float64 // wall time so far
+}
+
+// Add records a batch of n samples: its mean loss, how many of its
+// predictions pred match labels, and its spikes.
+func (r *EpochProgress) Add(n int, loss float64, pred, labels []int, spikes int64) {
+	for i, p := range pred {
+		if p == labels[i] {
+			r.Correct++
+		}
+	}
+	r.Samples += n
+	r.LossSum += loss * float64(n)
+	r.SpikeSum += spikes
+}
+
+// Line is the running loss, accuracy and spikes per image for a progress
+// bar.
+func (r *EpochProgress) Line() string {
+	n := float64(max(r.Samples, 1))
+	return fmt.Sprintf("loss %.4f acc %5.1f%% spikes/img %.0f", r.LossSum/n, 100*float64(r.Correct)/n, float64(r.SpikeSum)/n)
+}
+
+// Stats returns the epoch's statistics (no evaluation: EvalAccuracy and
+// EvalSpikes -1).
+func (r *EpochProgress) Stats(epoch int) EpochStats {
+	st := EpochStats{Epoch: epoch, Samples: r.Samples, Seconds: r.Seconds, EvalAccuracy: -1, EvalSpikes: -1}
+	if r.Samples > 0 {
+		st.Loss = r.LossSum / float64(r.Samples)
+		st.Accuracy = float64(r.Correct) / float64(r.Samples)
+		st.Spikes = float64(r.SpikeSum) / float64(r.Samples)
+	}
+	return st
 }
 
 // Trainer trains a Net with Adam over epochs of a Source.
@@ -94,7 +127,7 @@ type Trainer struct {
 	EvalEachEpoch bool
 
 	reg     *nn.SpikeRegularizer
-	partial running
+	partial EpochProgress
 	labels  []int
 	pred    []int
 }
@@ -192,20 +225,12 @@ func (t *Trainer) epoch(ctx context.Context, src Source) (EpochStats, error) {
 		}
 		t.Opt.Step()
 		t.pred = net.Predict(t.pred)
-		for i, p := range t.pred {
-			if p == b.Labels[i] {
-				r.Correct++
-			}
-		}
 		paper, _ := net.SpikeMetrics()
-		r.Samples += n
-		r.LossSum += loss * float64(n)
-		r.SpikeSum += paper
+		r.Add(n, loss, t.pred, b.Labels, paper)
 		t.Batch++
 		t.Step++
 		if bar != nil {
-			bar.Describe(fmt.Sprintf("epoch %d/%d loss %.4f acc %5.1f%% spikes/img %.0f", t.Epoch+1, t.Hyper.Epochs,
-				r.LossSum/float64(r.Samples), 100*float64(r.Correct)/float64(r.Samples), float64(r.SpikeSum)/float64(r.Samples)))
+			bar.Describe(fmt.Sprintf("epoch %d/%d %s", t.Epoch+1, t.Hyper.Epochs, r.Line()))
 			_ = bar.Add(1)
 		}
 		if t.Checkpoint != "" && t.CheckpointEvery > 0 && t.Batch%t.CheckpointEvery == 0 {
@@ -223,12 +248,7 @@ func (t *Trainer) epoch(ctx context.Context, src Source) (EpochStats, error) {
 		_ = bar.Finish()
 	}
 	r.Seconds += time.Since(start).Seconds()
-	st := EpochStats{Epoch: t.Epoch, Samples: r.Samples, Seconds: r.Seconds, EvalAccuracy: -1, EvalSpikes: -1}
-	if r.Samples > 0 {
-		st.Loss = r.LossSum / float64(r.Samples)
-		st.Accuracy = float64(r.Correct) / float64(r.Samples)
-		st.Spikes = float64(r.SpikeSum) / float64(r.Samples)
-	}
+	st := r.Stats(t.Epoch)
 	if t.EvalEachEpoch {
 		res, err := Evaluate(ctx, net, src, t.Progress)
 		if err != nil {
@@ -238,7 +258,7 @@ func (t *Trainer) epoch(ctx context.Context, src Source) (EpochStats, error) {
 	}
 	t.Epoch++
 	t.Batch = 0
-	t.partial = running{}
+	t.partial = EpochProgress{}
 	return st, nil
 }
 
