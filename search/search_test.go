@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,6 +64,30 @@ func TestSpaces(t *testing.T) {
 	dvs.Input = []int{2, 128, 128}
 	if _, err := NewSpace("snn1", dvs); err != nil {
 		t.Errorf("DVS space: %v", err)
+	}
+}
+
+// TestRandomDistinct: n distinct architectures, the same ones for the same
+// seed, and the whole space when n is its size.
+func TestRandomDistinct(t *testing.T) {
+	s, err := NewSpace("snn1", frontend.DefaultSpec())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Positions = 2 // 25 architectures
+	for _, n := range []int{1, 10, 25} {
+		got := s.RandomDistinct(rand.New(rand.NewPCG(3, 4)), n)
+		seen := map[string]bool{}
+		for _, a := range got {
+			seen[a.Key()] = true
+		}
+		if len(got) != n || len(seen) != n {
+			t.Errorf("n=%d: %d architectures, %d distinct; want %d", n, len(got), len(seen), n)
+		}
+		again := s.RandomDistinct(rand.New(rand.NewPCG(3, 4)), n)
+		if diff := cmp.Diff(got, again); diff != "" {
+			t.Errorf("n=%d: not deterministic (-first +second):\n%s", n, diff)
+		}
 	}
 }
 

@@ -132,3 +132,18 @@ func (s Space) Random(r *rand.Rand) Arch {
 	}
 	return a
 }
+
+// RandomDistinct returns n distinct uniformly drawn architectures, in the
+// order drawn from r (n must not exceed Size).
+func (s Space) RandomDistinct(r *rand.Rand, n int) []Arch {
+	seen := map[string]bool{}
+	var archs []Arch
+	for len(archs) < n {
+		a := s.Random(r)
+		if !seen[a.Key()] {
+			seen[a.Key()] = true
+			archs = append(archs, a)
+		}
+	}
+	return archs
+}

@@ -302,15 +302,7 @@ var chipMetrics = map[string]chipcost.Metric{CostSynOps: chipcost.MetricSynOps, 
 func meanCost(ctx context.Context, space search.Space, cache *search.Cache, t *backends.Target, metric chipcost.Metric, evo search.EvoConfig) (float64, error) {
 	r := rand.New(rand.NewPCG(evo.Seed, 0xc057))
 	n := min(max(evo.Pool, 4), space.Size())
-	seen := map[string]bool{}
-	var archs []search.Arch
-	for len(archs) < n {
-		a := space.Random(r)
-		if !seen[a.Key()] {
-			seen[a.Key()] = true
-			archs = append(archs, a)
-		}
-	}
+	archs := space.RandomDistinct(r, n)
 	evs, err := cache.Evaluate(ctx, archs)
 	if err != nil {
 		return 0, fmt.Errorf("hwloop: cost normaliser: %w", err)

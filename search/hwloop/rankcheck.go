@@ -63,15 +63,7 @@ func RankCheck(ctx context.Context, net *supernet.SuperNet, eval search.Evaluato
 		return nil, nil, fmt.Errorf("hwloop: rank check of %d candidates, want 2..%d", n, space.Size())
 	}
 	r := rand.New(rand.NewPCG(seed, 0x4a4c))
-	seen := map[string]bool{}
-	var archs []search.Arch
-	for len(archs) < n {
-		a := space.Random(r)
-		if !seen[a.Key()] {
-			seen[a.Key()] = true
-			archs = append(archs, a)
-		}
-	}
+	archs := space.RandomDistinct(r, n)
 	evs, err := eval.Evaluate(ctx, archs)
 	if err != nil {
 		return nil, nil, fmt.Errorf("hwloop: rank check: %w", err)
