@@ -216,17 +216,7 @@ func csr(nv, ni int, each func(item int, emit func(v int))) (start, list []int32
 // assignment part (one entry per fragment).
 func (p *Problem) Cost(part []int32) float64 {
 	var c float64
-	seen := map[int32]bool{}
-	for n := range p.Src {
-		clear(seen)
-		s := part[p.Src[n]]
-		for _, d := range p.Dests(n) {
-			if q := part[d]; q != s && !seen[q] {
-				seen[q] = true
-				c += p.W[n]
-			}
-		}
-	}
+	p.messages(part, func(_, _ int32, w float64) { c += w })
 	return c
 }
 
@@ -234,6 +224,14 @@ func (p *Problem) Cost(part []int32) float64 {
 // distinct parts (a, b), the rate-weighted messages per timestep a sends to b.
 func (p *Problem) Traffic(part []int32) map[[2]int32]float64 {
 	m := map[[2]int32]float64{}
+	p.messages(part, func(s, q int32, w float64) { m[[2]int32{s, q}] += w })
+	return m
+}
+
+// messages calls fn once per net and destination part other than the
+// source's under assignment part: one message of rate w from part s to
+// part q (the multicast-aware count).
+func (p *Problem) messages(part []int32, fn func(s, q int32, w float64)) {
 	seen := map[int32]bool{}
 	for n := range p.Src {
 		clear(seen)
@@ -241,11 +239,10 @@ func (p *Problem) Traffic(part []int32) map[[2]int32]float64 {
 		for _, d := range p.Dests(n) {
 			if q := part[d]; q != s && !seen[q] {
 				seen[q] = true
-				m[[2]int32{s, q}] += p.W[n]
+				fn(s, q, p.W[n])
 			}
 		}
 	}
-	return m
 }
 
 // PartitionOptions tune Partition.
