@@ -47,7 +47,8 @@ func Edges(traffic map[[2]int32]float64) []Edge {
 // loihi1 with `go run ./passes/internal/metisbench -chip loihi1 -model
 // c16.ckpt -data mnist -samples 8 -seed S` (docs/performance.md, "Compiler
 // vs METIS"). Before fragment annealing existed, 300,000 placement moves
-// instead of the 29,200 of the old 400-per-part default lowered the
+// instead of the 29,200 of the old 400-per-part default (with two rounds
+// of greedy mesh refinement and re-annealing) lowered the
 // compile's message-hops from 0.930x to 0.867x METIS's (seed 1); with
 // AnnealOnMesh, 3,000 and 10,000 moves per part gave the same message-hops
 // within the seed-to-seed spread (seeds 1-4), so the cheaper one is kept.
