@@ -25,9 +25,10 @@ const DefaultGranularity = 4
 // AutoGranularities are the granularities a compile tries when none is
 // given: split, partition and place run for each (concurrently) and the
 // placed mapping with the fewest message-hops is kept. Quarter-core
-// fragments won on a random-weight CIFAR AutoSNN (sum(rate x hops) 14%
-// lower than eighth-core ones) and eighth-core fragments on a trained MNIST
-// one (5% lower): neither wins everywhere (docs/performance.md).
+// fragments won on a random-weight CIFAR AutoSNN on loihi1 (sum(rate x
+// hops) 14% lower than eighth-core ones, seed 1) and eighth-core fragments
+// on a trained MNIST one (9-18% lower, seeds 1-4): neither wins everywhere
+// (passes/internal/metisbench with -granularity 4 and 8).
 func AutoGranularities() []int { return []int{DefaultGranularity, 2 * DefaultGranularity} }
 
 // candidate is one mapping under way: the fragments and problem split made
