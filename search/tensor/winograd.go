@@ -403,24 +403,48 @@ func (j *winoJob) gemms(b *workerBufs, rows int) {
 
 // padImage writes image n zero-padded in HWC order to b.whwc.
 func (j *winoJob) padImage(b *workerBufs, n int) {
-	s, d, k := j.s, j.d, j.k
-	c, pad := s.Cin, s.Pad
-	rowLen := d.wp * c
-	hwc := b.whwc
-	clear(hwc[:pad*rowLen])
-	clear(hwc[(pad+s.H)*rowLen:])
-	x := j.x[n*c*s.H*s.W : (n+1)*c*s.H*s.W]
-	w8 := s.W &^ 7
-	for yy := 0; yy < s.H; yy++ {
-		row := hwc[(yy+pad)*rowLen : (yy+pad+1)*rowLen]
+	s := j.s
+	img := s.Cin * s.H * s.W
+	padHWC(j.k, b.whwc, j.x[n*img:(n+1)*img], s.Cin, s.H, s.W, s.Pad, j.d.wp)
+}
+
+// PadHWC writes the CHW image x (c channels of h x w values) to dst as an
+// HWC image with a zero border of pad pixels on every side:
+// dst[((y+pad)*(w+2*pad) + xx+pad)*c + ch] = x[(ch*h+y)*w + xx], and every
+// other value of dst[:(h+2*pad)*(w+2*pad)*c] is 0. Pure data movement: the
+// same result on every path (8x8 register transposes when c is a multiple
+// of 8 and the CPU has AVX2).
+func PadHWC(dst, x []float32, c, h, w, pad int) {
+	if c <= 0 || h <= 0 || w <= 0 || pad < 0 || len(x) != c*h*w || len(dst) < (h+2*pad)*(w+2*pad)*c {
+		panic("tensor: PadHWC: bad shape")
+	}
+	k := defaultKernels().wino
+	if k == nil {
+		k = winoKernelsGo
+	}
+	padHWC(k, dst[:(h+2*pad)*(w+2*pad)*c], x, c, h, w, pad, w+2*pad)
+}
+
+// padHWC is PadHWC with kernel set k and rows of wp >= w+2*pad pixels: the
+// image goes to rows and columns pad.., every other value of dst (including
+// whole rows after the image) is set to 0.
+func padHWC(k *winoKernels, dst, x []float32, c, h, w, pad, wp int) {
+	rowLen := wp * c
+	clear(dst[:pad*rowLen])
+	clear(dst[(pad+h)*rowLen:])
+	w8 := w &^ 7
+	for yy := 0; yy < h; yy++ {
+		row := dst[(yy+pad)*rowLen : (yy+pad+1)*rowLen]
 		clear(row[:pad*c])
-		clear(row[(pad+s.W)*c:])
-		if w8 > 0 {
-			k.transpose(x[yy*s.W:], s.H*s.W, row[pad*c:], c, c/8, w8/8)
+		clear(row[(pad+w)*c:])
+		if w8 > 0 && c%8 == 0 {
+			k.transpose(x[yy*w:], h*w, row[pad*c:], c, c/8, w8/8)
+		} else {
+			w8 = 0
 		}
-		for xx := w8; xx < s.W; xx++ {
+		for xx := w8; xx < w; xx++ {
 			for ch := 0; ch < c; ch++ {
-				row[(pad+xx)*c+ch] = x[(ch*s.H+yy)*s.W+xx]
+				row[(pad+xx)*c+ch] = x[(ch*h+yy)*w+xx]
 			}
 		}
 	}

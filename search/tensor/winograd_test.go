@@ -260,3 +260,31 @@ func TestWinogradAssemblyUpToDate(t *testing.T) {
 		t.Error("winograd_amd64.s is stale: run go generate ./search/tensor")
 	}
 }
+
+// TestPadHWC checks PadHWC against its definition, with channel counts and
+// widths on and off the 8x8 transpose blocks, and a dirty destination.
+func TestPadHWC(t *testing.T) {
+	for _, c := range []struct{ c, h, w, pad int }{{16, 8, 8, 2}, {8, 3, 17, 1}, {5, 4, 9, 0}, {24, 1, 16, 3}} {
+		x := make([]float32, c.c*c.h*c.w)
+		for i := range x {
+			x[i] = float32(i + 1)
+		}
+		wp := c.w + 2*c.pad
+		got := make([]float32, (c.h+2*c.pad)*wp*c.c)
+		for i := range got {
+			got[i] = -1
+		}
+		PadHWC(got, x, c.c, c.h, c.w, c.pad)
+		want := make([]float32, len(got))
+		for ch := range c.c {
+			for y := range c.h {
+				for xx := range c.w {
+					want[((y+c.pad)*wp+xx+c.pad)*c.c+ch] = x[(ch*c.h+y)*c.w+xx]
+				}
+			}
+		}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("%+v: (-want +got):\n%.300s", c, d)
+		}
+	}
+}

@@ -22,3 +22,12 @@ func nonzero(x []float32, idx []int32) int { return nonzeroGo(x, idx, 0) }
 func eventsAsm(*spikeConv, eventMode, []float32, []int32, []float32, []float32, divider, divider) bool {
 	return false
 }
+
+// filterRegions is filterRegionsGo in the portable build.
+func filterRegions(n, chunks int, dw, dy []float32, offs []int32, vals []float32, runs []int32, k, rowStride, rowLen int) {
+	if len(runs) == 0 {
+		return
+	}
+	checkFilterRegions(dw, dy, offs, vals, runs, k, rowStride, rowLen)
+	filterRegionsGo(dw, dy, offs, vals, runs, k, rowStride, rowLen)
+}

@@ -104,3 +104,53 @@ func BenchmarkConvEvents(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFilterGradient times the event-driven filter gradient of one
+// chunk of filterChunk images at the SNN_1 shapes (10% input density), per
+// event: the event loop of filterImages against the register-stationary
+// filterImagesReg.
+func BenchmarkFilterGradient(b *testing.B) {
+	for _, c := range []struct{ cin, cout, k, hw int }{{16, 16, 3, 32}, {16, 16, 5, 32}, {32, 32, 3, 16}, {64, 64, 5, 8}, {32, 64, 1, 8}} {
+		rng := rand.New(rand.NewPCG(2, 2))
+		ws := tensor.NewWorkspace(1)
+		defer ws.Close()
+		conv := nn.NewConv2d("c", c.cin, c.cout, c.k, 1, c.k/2, rng, ws)
+		sc := newSpikeConv(conv, ws)
+		x := nn.NewTensor(1, filterChunk, c.cin, c.hw, c.hw)
+		for i := range x.Data {
+			if rng.IntN(10) == 0 {
+				x.Data[i] = 1
+			}
+		}
+		if _, err := sc.Forward(x); err != nil {
+			b.Fatal(err)
+		}
+		dy := make([]float32, filterChunk*c.cout*c.hw*c.hw)
+		for i := range dy {
+			dy[i] = float32(rng.NormFloat64())
+		}
+		dw := make([]float32, len(conv.Weight.Data))
+		events := 0
+		for _, n := range sc.counts {
+			events += n
+		}
+		n, chunks, ok := filterPlan(c.k, c.k/2, c.cout)
+		for _, reg := range []bool{false, true} {
+			if reg && !ok {
+				continue
+			}
+			b.Run(fmt.Sprintf("%dx%dk%d_%d/reg=%v", c.cin, c.cout, c.k, c.hw, reg), func(b *testing.B) {
+				hwc := make([]float32, c.cout*c.hw*c.hw)
+				var fb filterBufs
+				for b.Loop() {
+					if reg {
+						sc.filterImagesReg(0, filterChunk, dy, &fb, dw, n, chunks)
+					} else {
+						sc.filterImages(0, filterChunk, dy, hwc, dw)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*events), "ns/event")
+			})
+		}
+	}
+}

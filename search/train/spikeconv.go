@@ -30,11 +30,12 @@ type spikeConv struct {
 	shape     tensor.ConvShape
 	x         *nn.Tensor
 	y, dx     nn.Tensor
-	wrev      []float32   // [Cin][K][K (kw reversed)][Cout]
-	scratch   [][]float32 // per worker: one output image in HWC order
-	sparse    bool        // the last forward took the event-driven path
-	partial   []float32   // per image chunk: reversed filter gradient
-	chunkSums [][]float32 // the chunks of partial, for pool.Add
+	wrev      []float32    // [Cin][K][K (kw reversed)][Cout]
+	scratch   [][]float32  // per worker: one output image in HWC order
+	sparse    bool         // the last forward took the event-driven path
+	partial   []float32    // per image chunk: reversed filter gradient
+	chunkSums [][]float32  // the chunks of partial, for pool.Add
+	fbufs     []filterBufs // per worker: buffers of filterImagesReg
 
 	// idx and counts list the nonzero inputs of the last sparse forward
 	// in units of unit values (see indexSpikes): views of ownIdx and
@@ -331,11 +332,17 @@ func (c *spikeConv) backwardFilterSparse(dy []float32) {
 	if len(c.scratch) < nw {
 		c.scratch = append(c.scratch, make([][]float32, nw-len(c.scratch))...)
 	}
+	if len(c.fbufs) < nw {
+		c.fbufs = append(c.fbufs, make([]filterBufs, nw-len(c.fbufs))...)
+	}
+	regN, regChunks, reg := filterPlan(k, c.Pad, cout)
 	var next sync.Mutex
 	task := 0
 	var wg sync.WaitGroup
 	for w := range nw {
-		c.scratch[w] = growF32(c.scratch[w], oimg)
+		if !reg {
+			c.scratch[w] = growF32(c.scratch[w], oimg)
+		}
 		work := func() {
 			for {
 				next.Lock()
@@ -347,7 +354,11 @@ func (c *spikeConv) backwardFilterSparse(dy []float32) {
 				}
 				lo, hi := t*filterChunk, min((t+1)*filterChunk, s.N)
 				clear(c.partial[t*wl : (t+1)*wl]) // by its task, in parallel
-				c.filterImages(lo, hi, dy, c.scratch[w], c.partial[t*wl:(t+1)*wl])
+				if reg {
+					c.filterImagesReg(lo, hi, dy, &c.fbufs[w], c.partial[t*wl:(t+1)*wl], regN, regChunks)
+				} else {
+					c.filterImages(lo, hi, dy, c.scratch[w], c.partial[t*wl:(t+1)*wl])
+				}
 			}
 		}
 		if w == nw-1 {

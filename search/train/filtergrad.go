@@ -1,0 +1,173 @@
+package train
+
+import "github.com/autosnn/autosnn/search/tensor"
+
+// The register-stationary filter gradient. The event loop of
+// filterImages adds, for every event and kernel row, K*Cout output-gradient
+// values to a row of the filter gradient in memory: one load, one
+// multiply-add and one store per value, and the stores bound its speed.
+// Every event of input channel ci adds only to the rows dW[ci][kh][:], and
+// the events of one image come in channel order, so filterRegions instead
+// keeps a chunk of one such row in registers while it runs over all the
+// events of that channel, and stores it once. For this every event must
+// reach a whole row: the output gradient is copied to an HWC image with a
+// zero border of Pad pixels (tensor.PadHWC), so that kernel rows and
+// columns outside the output read zeros (adding 0 leaves a sum unchanged;
+// only a -0 sum can become +0). Every gradient value receives its terms in
+// the same order as from filterImages' event loop.
+
+// maxFilterAcc is the largest number of 8-float accumulators of one chunk
+// (the kernels filterReg1 .. filterReg12 of filtergrad_amd64.s).
+const maxFilterAcc = 12
+
+// filterPlan returns the chunk size n (in 8-float vectors) and the number
+// of chunks of a reversed filter row of K*Cout floats for the register
+// kernels, and whether they apply: an odd kernel with same padding (2*Pad
+// = K-1, so the output has the input's size), Cout a multiple of 8, and a
+// row that splits into chunks of 4 to 12 vectors (or is shorter).
+func filterPlan(k, pad, cout int) (n, chunks int, ok bool) {
+	if k%2 == 0 || 2*pad != k-1 || cout%8 != 0 || cout == 0 {
+		return 0, 0, false
+	}
+	r := k * cout / 8
+	for n = min(r, maxFilterAcc); r%n != 0; n-- {
+	}
+	if n < 4 && n < r {
+		return 0, 0, false
+	}
+	return n, r / n, true
+}
+
+// filterBufs are one worker's buffers for filterImagesReg.
+type filterBufs struct {
+	pad    []float32 // the output gradient of one image, padded HWC
+	offs   []int32   // per event: offset in pad of its kernel-row-0 values
+	vals   []float32 // per event: the input value
+	bounds []int32   // per input channel and band: first event of that band or later
+	runs   []int32   // per band and input channel with events: ci, first event, end
+}
+
+// Tuning of filterImagesReg, measured with BenchmarkFilterGradient.
+const (
+	// filterL1Bytes bounds the output-gradient rows one band reads:
+	// most of a 32 KiB L1 data cache.
+	filterL1Bytes = 24 << 10
+	// filterRunEvents is the least average number of events per channel
+	// and band (a run loads and stores its gradient rows once, which
+	// costs about as much as two events); bands grow past filterL1Bytes
+	// to reach it.
+	filterRunEvents = 24
+)
+
+// filterImagesReg is filterImages by filterRegions: it accumulates the
+// reversed filter gradient of images lo..hi-1 into dw. The rows of an
+// image go in bands, so that the output-gradient rows one band reads stay
+// in the L1 cache while every channel's events of the band are added, band
+// by band and channel by channel. A channel's events keep their row order,
+// so every gradient value receives its terms in the order of filterImages.
+func (c *spikeConv) filterImagesReg(lo, hi int, dy []float32, fb *filterBufs, dw []float32, n, chunks int) {
+	s := c.shape
+	cout, k, p := c.Cout, c.K, c.Pad
+	hp, wp := s.H+2*p, s.W+2*p
+	oimg := cout * s.H * s.W
+	img, plane := s.Cin*s.H*s.W, s.H*s.W
+	fb.pad = growF32(fb.pad, hp*wp*cout)
+	if cap(fb.offs) < img {
+		fb.offs, fb.vals = make([]int32, img), make([]float32, img)
+	}
+	divPlane, divW := newDivider(plane, img), newDivider(s.W, plane)
+	l1Band := max(1, filterL1Bytes/(4*wp*cout)-(k-1))
+	for im := lo; im < hi; im++ {
+		ne := 0
+		u0, u1 := c.imageUnits(im)
+		for u := u0; u < u1; u++ {
+			ne += c.counts[u]
+		}
+		if ne == 0 {
+			continue
+		}
+		band := l1Band
+		if perRow := float64(ne) / float64(s.Cin*s.H); perRow*float64(band) < filterRunEvents {
+			band = int(filterRunEvents/perRow) + 1
+		}
+		band = min(band, s.H)
+		nb := (s.H + band - 1) / band
+		if cap(fb.bounds) < s.Cin*nb+1 {
+			fb.bounds = make([]int32, s.Cin*nb+1)
+		}
+		if cap(fb.runs) < 3*s.Cin*nb {
+			fb.runs = make([]int32, 3*s.Cin*nb)
+		}
+		// bounds[ci*nb+b] is the first event of channel ci in band b or
+		// later (events come in channel and row order); bounds[Cin*nb] =
+		// ne.
+		bounds := fb.bounds[:s.Cin*nb+1]
+		xn := c.x.Data[im*img : (im+1)*img]
+		offs, vals := fb.offs[:ne], fb.vals[:ne]
+		j, key := 0, 0
+		for u := u0; u < u1; u++ {
+			for _, e := range c.unitEvents(u) {
+				i := int(e)
+				ch := divPlane.div(i)
+				r := i - ch*plane
+				h := divW.div(r)
+				w := r - h*s.W
+				for kk := ch*nb + h/band; key <= kk; key++ {
+					bounds[key] = int32(j)
+				}
+				offs[j] = int32(((h+2*p)*wp + w) * cout)
+				vals[j] = xn[i]
+				j++
+			}
+		}
+		for ; key <= s.Cin*nb; key++ {
+			bounds[key] = int32(ne)
+		}
+		runs := fb.runs[:0]
+		for b := range nb {
+			for ch := range s.Cin {
+				if e0, e1 := bounds[ch*nb+b], bounds[ch*nb+b+1]; e1 > e0 {
+					runs = append(runs, int32(ch), e0, e1)
+				}
+			}
+		}
+		tensor.PadHWC(fb.pad, dy[im*oimg:(im+1)*oimg], cout, s.H, s.W, p)
+		filterRegions(n, chunks, dw, fb.pad, offs, vals, runs, k, wp*cout, k*cout)
+	}
+}
+
+// filterRegionsGo is the portable filterRegions: for every run (ci, e0,
+// e1) of runs, kernel row kh < k and j < rowLen, dw[(ci*k+kh)*rowLen + j] +=
+// vals[e]*dy[offs[e] - kh*rowStride + j] for e0 <= e < e1 in order.
+func filterRegionsGo(dw, dy []float32, offs []int32, vals []float32, runs []int32, k, rowStride, rowLen int) {
+	for r := 0; r+2 < len(runs); r += 3 {
+		ci, e0, e1 := int(runs[r]), int(runs[r+1]), int(runs[r+2])
+		for kh := range k {
+			row := dw[(ci*k+kh)*rowLen : (ci*k+kh+1)*rowLen]
+			for e := e0; e < e1; e++ {
+				v := vals[e]
+				o := int(offs[e]) - kh*rowStride
+				src := dy[o : o+rowLen]
+				for j := range row {
+					row[j] += v * src[j]
+				}
+			}
+		}
+	}
+}
+
+// checkFilterRegions panics unless every row filterRegions reads or
+// writes lies inside dw and dy (offsets increase within a run, so the
+// first and last event of each run bound it).
+func checkFilterRegions(dw, dy []float32, offs []int32, vals []float32, runs []int32, k, rowStride, rowLen int) {
+	if len(runs)%3 != 0 || len(vals) < len(offs) {
+		panic("train: filter regions: bad run list")
+	}
+	for r := 0; r < len(runs); r += 3 {
+		ci, e0, e1 := int(runs[r]), int(runs[r+1]), int(runs[r+2])
+		if ci < 0 || (ci+1)*k*rowLen > len(dw) || e0 < 0 || e1 <= e0 || e1 > len(offs) ||
+			int(offs[e0])-(k-1)*rowStride < 0 || int(offs[e1-1])+rowLen > len(dy) || offs[e1-1] < offs[e0] {
+			panic("train: filter regions outside their buffers")
+		}
+	}
+}

@@ -1,0 +1,74 @@
+//go:build amd64 && !purego
+
+package train
+
+//go:generate go run ./internal/filtergen -out filtergrad_amd64.s
+
+// filterArgs are the arguments of filterReg1 .. filterReg12 (field offsets
+// are #defined in filtergrad_amd64.s); strides and lengths in bytes.
+type filterArgs struct {
+	dw, dy    *float32
+	offs      *int32
+	vals      *float32
+	runs      *int32
+	nruns, k  int
+	rowStride int // bytes between kernel rows of dy
+	rowLen    int // bytes of one reversed filter row
+	nchunks   int // chunks of 32*n bytes per row
+}
+
+//go:noescape
+func filterReg1(a *filterArgs)
+
+//go:noescape
+func filterReg2(a *filterArgs)
+
+//go:noescape
+func filterReg3(a *filterArgs)
+
+//go:noescape
+func filterReg4(a *filterArgs)
+
+//go:noescape
+func filterReg5(a *filterArgs)
+
+//go:noescape
+func filterReg6(a *filterArgs)
+
+//go:noescape
+func filterReg7(a *filterArgs)
+
+//go:noescape
+func filterReg8(a *filterArgs)
+
+//go:noescape
+func filterReg9(a *filterArgs)
+
+//go:noescape
+func filterReg10(a *filterArgs)
+
+//go:noescape
+func filterReg11(a *filterArgs)
+
+//go:noescape
+func filterReg12(a *filterArgs)
+
+var filterRegs = [maxFilterAcc + 1]func(*filterArgs){nil, filterReg1, filterReg2, filterReg3, filterReg4,
+	filterReg5, filterReg6, filterReg7, filterReg8, filterReg9, filterReg10, filterReg11, filterReg12}
+
+// filterRegions runs filterRegionsGo's sums with rows in chunks of n
+// 8-float vectors kept in registers (fused multiply-adds) when the CPU has
+// AVX2/FMA; rowLen must be n*8*chunks.
+func filterRegions(n, chunks int, dw, dy []float32, offs []int32, vals []float32, runs []int32, k, rowStride, rowLen int) {
+	if len(runs) == 0 {
+		return
+	}
+	checkFilterRegions(dw, dy, offs, vals, runs, k, rowStride, rowLen)
+	if !hasAVX2FMA || n < 1 || n > maxFilterAcc || n*8*chunks != rowLen {
+		filterRegionsGo(dw, dy, offs, vals, runs, k, rowStride, rowLen)
+		return
+	}
+	a := filterArgs{dw: &dw[0], dy: &dy[0], offs: &offs[0], vals: &vals[0], runs: &runs[0],
+		nruns: len(runs) / 3, k: k, rowStride: 4 * rowStride, rowLen: 4 * rowLen, nchunks: chunks}
+	filterRegs[n](&a)
+}

@@ -1,0 +1,110 @@
+package train
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/autosnn/autosnn/search/nn"
+	"github.com/autosnn/autosnn/search/tensor"
+)
+
+// TestFilterRegMatchesEvents checks that the register-stationary filter
+// gradient (filterImagesReg) gives the bits of the event loop it replaces
+// (filterImages): the same fused multiply-adds in the same order per
+// gradient value, for every chunk size, banded and not, on sparse analog
+// inputs (negative values too) and on images without events.
+func TestFilterRegMatchesEvents(t *testing.T) {
+	ws := tensor.NewWorkspace(1)
+	defer ws.Close()
+	for _, c := range []struct {
+		cin, cout, k, h, w, n int
+		density               float64
+	}{
+		{3, 8, 3, 5, 7, 2, 0.2}, {16, 16, 5, 32, 32, 2, 0.1}, {16, 16, 3, 32, 32, 2, 0.02}, {4, 32, 5, 9, 6, 3, 0.25},
+		{8, 64, 3, 4, 4, 2, 0.2}, {2, 8, 1, 3, 5, 2, 0.25}, {5, 24, 5, 1, 12, 2, 0.2}, {32, 64, 1, 8, 8, 2, 0.1},
+		{64, 64, 5, 8, 8, 2, 0.1}, {6, 72, 1, 6, 6, 2, 0.2}, {3, 16, 3, 6, 6, 3, 0},
+	} {
+		t.Run(fmt.Sprintf("%+v", c), func(t *testing.T) {
+			n, chunks, ok := filterPlan(c.k, c.k/2, c.cout)
+			if !ok {
+				t.Fatalf("filterPlan(%d, %d, %d) does not apply", c.k, c.k/2, c.cout)
+			}
+			rng := rand.New(rand.NewPCG(uint64(c.cin), uint64(c.cout*10+c.k)))
+			conv := nn.NewConv2d("c", c.cin, c.cout, c.k, 1, c.k/2, rng, ws)
+			sc := newSpikeConv(conv, ws)
+			x := nn.NewTensor(1, c.n, c.cin, c.h, c.w)
+			for i := range x.Data {
+				if rng.Float64() < c.density {
+					x.Data[i] = float32(rng.NormFloat64())
+				}
+			}
+			if _, err := sc.Forward(x); err != nil {
+				t.Fatal(err)
+			}
+			if !sc.sparse {
+				t.Fatal("dense path taken")
+			}
+			dy := make([]float32, c.n*c.cout*c.h*c.w)
+			for i := range dy {
+				dy[i] = float32(rng.NormFloat64())
+			}
+			want := make([]float32, len(conv.Weight.Data))
+			for i := range want {
+				want[i] = float32(rng.NormFloat64())
+			}
+			got := append([]float32(nil), want...)
+			sc.filterImages(0, c.n, dy, make([]float32, c.cout*c.h*c.w), want)
+			var fb filterBufs
+			sc.filterImagesReg(0, c.n, dy, &fb, got, n, chunks)
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("filterImagesReg differs from filterImages (-events +reg):\n%.400s", d)
+			}
+		})
+	}
+}
+
+// TestFilterPlan checks the chunking of reversed filter rows.
+func TestFilterPlan(t *testing.T) {
+	for _, c := range []struct{ k, pad, cout, n, chunks int }{
+		{3, 1, 16, 6, 1}, {5, 2, 16, 10, 1}, {3, 1, 32, 12, 1}, {5, 2, 32, 10, 2}, {3, 1, 64, 12, 2},
+		{5, 2, 64, 10, 4}, {1, 0, 16, 2, 1}, {1, 0, 64, 8, 1}, {1, 0, 104, 0, 0}, {3, 0, 16, 0, 0},
+		{4, 1, 16, 0, 0}, {3, 1, 12, 0, 0},
+	} {
+		n, chunks, ok := filterPlan(c.k, c.pad, c.cout)
+		if n != c.n || chunks != c.chunks || ok != (c.n > 0) {
+			t.Errorf("filterPlan(%d, %d, %d) = %d, %d, %v, want %d, %d, %v", c.k, c.pad, c.cout, n, chunks, ok, c.n, c.chunks, c.n > 0)
+		}
+	}
+}
+
+// TestFilterGenUpToDate fails when filtergrad_amd64.s differs from what
+// internal/filtergen writes (the generator needs only the standard
+// library). -short skips it.
+func TestFilterGenUpToDate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped in -short mode")
+	}
+	out := filepath.Join(t.TempDir(), "filtergrad_amd64.s")
+	cmd := exec.Command("go", "run", "./internal/filtergen", "-out", out)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("running the generator: %v\n%s", err, msg)
+	}
+	want, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile("filtergrad_amd64.s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Error("filtergrad_amd64.s is stale: run go generate ./search/train")
+	}
+}
