@@ -115,8 +115,8 @@ func (b *BatchNorm) Forward(x *Tensor) (*Tensor, error) {
 		b.y.resize(x.Shape...)
 	}
 	b.x = x
-	b.job = bnJob{b: b, n: n, c: c, inner: inner}
-	b.Workers.run(steps*c, &b.fwd)
+	b.job = bnJob{b: b, n: n, c: c, inner: inner, groups: bnGroups(b.Workers, steps, c)}
+	b.Workers.run(steps*b.job.groups, &b.fwd)
 	if b.training {
 		// Running statistics: one update per step, in step order.
 		mom := b.Momentum
@@ -188,12 +188,30 @@ func (b *BatchNorm) recordBlocks(t, lo int, g, xs []float32, size int) {
 	}
 }
 
-// bnJob holds the arguments of one pass; its tasks are (step, channel) pairs.
+// bnJob holds the arguments of one pass; its tasks are (step, channel
+// group) pairs. A task reads its step image by image, the values of its
+// channels being contiguous in each image (one sequential stream rather
+// than one stream per channel and image, each at most a page long, which
+// the prefetchers serve poorly); every channel's sums still add the
+// images in order, so the grouping does not change any result.
 type bnJob struct {
 	b           *BatchNorm
 	n, c, inner int
+	groups      int // channel groups per step
 	dy          *Tensor
 	pre         bool // Backward: the block sums are in b.blk
+}
+
+// channels returns the step and the channel range [c0, c1) of task.
+func (j *bnJob) channels(task int) (t, c0, c1 int) {
+	t, g := task/j.groups, task%j.groups
+	return t, g * j.c / j.groups, (g + 1) * j.c / j.groups
+}
+
+// bnGroups returns the number of channel groups per step: enough tasks for
+// about four per worker, at most one group per channel.
+func bnGroups(w *Workers, steps, c int) int {
+	return max(1, min(c, (4*w.count()+steps-1)/steps))
 }
 
 type bnFwd struct{ j *bnJob }
@@ -202,48 +220,64 @@ type bnBwd struct{ j *bnJob }
 func (f *bnFwd) run(task int) {
 	j := f.j
 	b := j.b
-	t, ch := task/j.c, task%j.c
+	t, c0, c1 := j.channels(task)
 	stepLen := j.n * j.c * j.inner
 	xs := b.x.Data[t*stepLen : (t+1)*stepLen]
-	var mean, invstd float64
+	mean, ss := b.mean[t*j.c+c0:t*j.c+c1], b.uvar[t*j.c+c0:t*j.c+c1] // sums first
+	m := j.n * j.inner
 	if b.training {
-		m := j.n * j.inner
-		var sum float64
+		clear(mean)
 		for i := range j.n {
-			off := (i*j.c + ch) * j.inner
-			sum += sumF32(xs[off : off+j.inner])
+			for ch := c0; ch < c1; ch++ {
+				off := (i*j.c + ch) * j.inner
+				mean[ch-c0] += sumF32(xs[off : off+j.inner])
+			}
 		}
-		mean = sum / float64(m)
-		var ss float64
-		meanf := float32(mean)
+		clear(ss)
+		for ch := range mean {
+			mean[ch] /= float64(m)
+			b.afc[t*j.c+c0+ch] = float32(mean[ch])
+		}
 		for i := range j.n {
-			off := (i*j.c + ch) * j.inner
-			ss += sumSqDevF32(xs[off:off+j.inner], meanf)
+			for ch := c0; ch < c1; ch++ {
+				off := (i*j.c + ch) * j.inner
+				ss[ch-c0] += sumSqDevF32(xs[off:off+j.inner], b.afc[t*j.c+ch])
+			}
 		}
-		// Correct for the rounding of the mean to float32:
-		// sum (x - mean)^2 = sum (x - meanf)^2 - m (mean - meanf)^2.
-		dm := mean - float64(meanf)
-		ss = max(ss-float64(m)*dm*dm, 0)
-		invstd = 1 / math.Sqrt(ss/float64(m)+b.Eps)
-		b.uvar[task] = ss / float64(m-1)
-	} else {
-		mean = float64(b.RunningMean.Data[ch])
-		invstd = 1 / math.Sqrt(float64(b.RunningVar.Data[ch])+b.Eps)
 	}
-	b.mean[task], b.invstd[task] = mean, invstd
-	// y = (x - meanf) scale + shift, centred on meanf = float32(mean) so a
-	// large mean does not cancel against the shift.
-	meanf := float32(mean)
-	scale := float64(b.Weight.Data[ch]) * invstd
-	sc, sh := float32(scale), float32(float64(b.Bias.Data[ch])-(mean-float64(meanf))*scale)
-	b.afc[task], b.afsc[task], b.afsh[task] = meanf, sc, sh
+	for ch := c0; ch < c1; ch++ {
+		task := t*j.c + ch
+		var mean, invstd float64
+		if b.training {
+			mean = b.mean[task]
+			// Correct for the rounding of the mean to float32:
+			// sum (x - mean)^2 = sum (x - meanf)^2 - m (mean - meanf)^2.
+			dm := mean - float64(float32(mean))
+			ss := max(b.uvar[task]-float64(m)*dm*dm, 0)
+			invstd = 1 / math.Sqrt(ss/float64(m)+b.Eps)
+			b.uvar[task] = ss / float64(m-1)
+		} else {
+			mean = float64(b.RunningMean.Data[ch])
+			invstd = 1 / math.Sqrt(float64(b.RunningVar.Data[ch])+b.Eps)
+		}
+		b.mean[task], b.invstd[task] = mean, invstd
+		// y = (x - meanf) scale + shift, centred on meanf = float32(mean) so a
+		// large mean does not cancel against the shift.
+		meanf := float32(mean)
+		scale := float64(b.Weight.Data[ch]) * invstd
+		sc, sh := float32(scale), float32(float64(b.Bias.Data[ch])-(mean-float64(meanf))*scale)
+		b.afc[task], b.afsc[task], b.afsh[task] = meanf, sc, sh
+	}
 	if b.Defer {
 		return
 	}
 	ys := b.y.Data[t*stepLen : (t+1)*stepLen]
 	for i := range j.n {
-		off := (i*j.c + ch) * j.inner
-		bnAffine(xs[off:off+j.inner], ys[off:off+j.inner], meanf, sc, sh)
+		for ch := c0; ch < c1; ch++ {
+			off := (i*j.c + ch) * j.inner
+			task := t*j.c + ch
+			bnAffine(xs[off:off+j.inner], ys[off:off+j.inner], b.afc[task], b.afsc[task], b.afsh[task])
+		}
 	}
 }
 
@@ -350,7 +384,7 @@ func (b *BatchNorm) Backward(dy *Tensor) (*Tensor, error) {
 	b.sdyx = growF64(b.sdyx, steps*c)
 	b.job.dy = dy
 	b.job.pre = b.Defer && b.training && b.blkFor != nil && len(dy.Data) > 0 && b.blkFor == &dy.Data[0]
-	b.Workers.run(steps*c, &b.bwd)
+	b.Workers.run(steps*b.job.groups, &b.bwd)
 	b.job.dy, b.blkFor = nil, nil
 	for t := range steps {
 		for ch := range c {
@@ -364,51 +398,66 @@ func (b *BatchNorm) Backward(dy *Tensor) (*Tensor, error) {
 func (f *bnBwd) run(task int) {
 	j := f.j
 	b := j.b
-	t, ch := task/j.c, task%j.c
+	t, c0, c1 := j.channels(task)
 	stepLen := j.n * j.c * j.inner
 	xs := b.x.Data[t*stepLen : (t+1)*stepLen]
 	ds := j.dy.Data[t*stepLen : (t+1)*stepLen]
 	dxs := b.dx.Data[t*stepLen : (t+1)*stepLen]
-	mean, invstd := b.mean[task], b.invstd[task]
-	var sdy, sdyx float64 // sum dy, sum dy*xhat
-	meanf := float32(mean)
+	sdy, sdyx := b.sdy[t*j.c+c0:t*j.c+c1], b.sdyx[t*j.c+c0:t*j.c+c1] // sum dy, sum dy (x - meanf)
+	clear(sdy)
+	clear(sdyx)
 	for i := range j.n {
-		var a, bb float64
-		if j.pre {
-			q := 2 * ((t*j.n+i)*j.c + ch)
-			a, bb = b.blk[q], b.blk[q+1]
-		} else {
-			off := (i*j.c + ch) * j.inner
-			a, bb = dotDevF32(ds[off:off+j.inner], xs[off:off+j.inner], meanf)
-		}
-		sdy += a
-		sdyx += bb
-	}
-	// sum dy (x - mean) = sum dy (x - meanf) - (mean - meanf) sum dy
-	sdyx = (sdyx - (mean-float64(meanf))*sdy) * invstd
-	b.sdy[task], b.sdyx[task] = sdy, sdyx
-	gamma := float64(b.Weight.Data[ch])
-	if !b.training {
-		k := float32(gamma * invstd)
-		for i := range j.n {
-			off := (i*j.c + ch) * j.inner
-			for e, g := range ds[off : off+j.inner] {
-				dxs[off+e] = g * k
+		for ch := c0; ch < c1; ch++ {
+			var a, bb float64
+			if j.pre {
+				q := 2 * ((t*j.n+i)*j.c + ch)
+				a, bb = b.blk[q], b.blk[q+1]
+			} else {
+				off := (i*j.c + ch) * j.inner
+				a, bb = dotDevF32(ds[off:off+j.inner], xs[off:off+j.inner], float32(b.mean[t*j.c+ch]))
 			}
+			sdy[ch-c0] += a
+			sdyx[ch-c0] += bb
 		}
-		return
 	}
-	// dx = gamma invstd (dy - sum(dy)/m - xhat sum(dy xhat)/m), expanded to
-	// dx = k dy + p (x - meanf) + q with xhat = (x - mean) invstd.
-	// Centring on meanf keeps p (x - meanf) free of cancellation.
+	// Per channel: the gradient map dx = k dy + p (x - meanf) + q.
+	var kpq [3 * 64]float32
+	coef := kpq[:]
+	if 3*(c1-c0) > len(coef) {
+		coef = make([]float32, 3*(c1-c0))
+	}
 	m := float64(j.n * j.inner)
-	k := gamma * invstd
-	p := -k * invstd * sdyx / m
-	q := -k*sdy/m - p*(mean-float64(meanf))
-	kf, pf, qf := float32(k), float32(p), float32(q)
+	for ch := c0; ch < c1; ch++ {
+		task := t*j.c + ch
+		mean, invstd := b.mean[task], b.invstd[task]
+		meanf := float32(mean)
+		// sum dy (x - mean) = sum dy (x - meanf) - (mean - meanf) sum dy
+		b.sdyx[task] = (b.sdyx[task] - (mean-float64(meanf))*b.sdy[task]) * invstd
+		gamma := float64(b.Weight.Data[ch])
+		k := gamma * invstd
+		if !b.training {
+			coef[3*(ch-c0)] = float32(k)
+			continue
+		}
+		// dx = gamma invstd (dy - sum(dy)/m - xhat sum(dy xhat)/m), expanded
+		// to dx = k dy + p (x - meanf) + q with xhat = (x - mean) invstd.
+		// Centring on meanf keeps p (x - meanf) free of cancellation.
+		p := -k * invstd * b.sdyx[task] / m
+		q := -k*b.sdy[task]/m - p*(mean-float64(meanf))
+		coef[3*(ch-c0)], coef[3*(ch-c0)+1], coef[3*(ch-c0)+2] = float32(k), float32(p), float32(q)
+	}
 	for i := range j.n {
-		off := (i*j.c + ch) * j.inner
-		bnGrad(ds[off:off+j.inner], xs[off:off+j.inner], dxs[off:off+j.inner], kf, pf, meanf, qf)
+		for ch := c0; ch < c1; ch++ {
+			off := (i*j.c + ch) * j.inner
+			kf := coef[3*(ch-c0)]
+			if !b.training {
+				for e, g := range ds[off : off+j.inner] {
+					dxs[off+e] = g * kf
+				}
+				continue
+			}
+			bnGrad(ds[off:off+j.inner], xs[off:off+j.inner], dxs[off:off+j.inner], kf, coef[3*(ch-c0)+1], float32(b.mean[t*j.c+ch]), coef[3*(ch-c0)+2])
+		}
 	}
 }
 

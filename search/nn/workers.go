@@ -234,3 +234,11 @@ func UseWorkers(root Layer, w *Workers) {
 		}
 	}
 }
+
+// count returns the number of workers (1 for a nil or closed Workers).
+func (w *Workers) count() int {
+	if w == nil {
+		return 1
+	}
+	return max(1, w.p.n)
+}
