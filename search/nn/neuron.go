@@ -277,8 +277,10 @@ func (f *neuronFwd) run(c int) {
 // Unit values (Unit = min(Img, chunk size), one dividing the other); unit
 // u's spikes are at Idx[u*Unit : u*Unit+Counts[u]], as indices within their
 // image, in increasing order, so the units of image n in order list its
-// spikes exactly as a scan of the image would. The Neuron records them from
-// its output chunk by chunk while the chunk is in cache.
+// spikes exactly as a scan of the image would. Lists are kept only for
+// Heaviside outputs, so every listed output is a spike of value 1. The
+// Neuron records them from its output chunk by chunk while the chunk is in
+// cache.
 type EventList struct {
 	Img, Unit int
 	Idx       []int32

@@ -38,6 +38,9 @@ func filterPlan(k, pad, cout int) (n, chunks int, ok bool) {
 	return n, r / n, true
 }
 
+// oneValue is the value of every event of a binary input.
+var oneValue = [1]float32{1}
+
 // filterBufs are one worker's buffers for filterImagesReg.
 type filterBufs struct {
 	pad    []float32 // the output gradient of one image, padded HWC
@@ -76,6 +79,9 @@ func (c *spikeConv) filterImagesReg(lo, hi int, dy []float32, fb *filterBufs, dw
 		fb.offs, fb.vals = make([]int32, img), make([]float32, img)
 	}
 	divPlane, divW := newDivider(plane, img), newDivider(s.W, plane)
+	// Events listed by spiking neurons are spikes of value 1: their
+	// values need not be read (a fused multiply-add by 1 is an addition).
+	binary := c.fromSource
 	l1Band := max(1, filterL1Bytes/(4*wp*cout)-(k-1))
 	for im := lo; im < hi; im++ {
 		ne := 0
@@ -116,7 +122,9 @@ func (c *spikeConv) filterImagesReg(lo, hi int, dy []float32, fb *filterBufs, dw
 					bounds[key] = int32(j)
 				}
 				offs[j] = int32(((h+2*p)*wp + w) * cout)
-				vals[j] = xn[i]
+				if !binary {
+					vals[j] = xn[i]
+				}
 				j++
 			}
 		}
@@ -131,6 +139,9 @@ func (c *spikeConv) filterImagesReg(lo, hi int, dy []float32, fb *filterBufs, dw
 				}
 			}
 		}
+		if binary {
+			vals = oneValue[:]
+		}
 		tensor.PadHWC(fb.pad, dy[im*oimg:(im+1)*oimg], cout, s.H, s.W, p)
 		filterRegions(n, chunks, dw, fb.pad, offs, vals, runs, k, wp*cout, k*cout)
 	}
@@ -138,14 +149,20 @@ func (c *spikeConv) filterImagesReg(lo, hi int, dy []float32, fb *filterBufs, dw
 
 // filterRegionsGo is the portable filterRegions: for every run (ci, e0,
 // e1) of runs, kernel row kh < k and j < rowLen, dw[(ci*k+kh)*rowLen + j] +=
-// vals[e]*dy[offs[e] - kh*rowStride + j] for e0 <= e < e1 in order.
+// v[e]*dy[offs[e] - kh*rowStride + j] for e0 <= e < e1 in order, where v[e]
+// = vals[e], or vals[0] for every event when vals holds one value (binary
+// inputs).
 func filterRegionsGo(dw, dy []float32, offs []int32, vals []float32, runs []int32, k, rowStride, rowLen int) {
+	vs := 1
+	if len(vals) == 1 {
+		vs = 0
+	}
 	for r := 0; r+2 < len(runs); r += 3 {
 		ci, e0, e1 := int(runs[r]), int(runs[r+1]), int(runs[r+2])
 		for kh := range k {
 			row := dw[(ci*k+kh)*rowLen : (ci*k+kh+1)*rowLen]
 			for e := e0; e < e1; e++ {
-				v := vals[e]
+				v := vals[e*vs]
 				o := int(offs[e]) - kh*rowStride
 				src := dy[o : o+rowLen]
 				for j := range row {
@@ -160,7 +177,7 @@ func filterRegionsGo(dw, dy []float32, offs []int32, vals []float32, runs []int3
 // writes lies inside dw and dy (offsets increase within a run, so the
 // first and last event of each run bound it).
 func checkFilterRegions(dw, dy []float32, offs []int32, vals []float32, runs []int32, k, rowStride, rowLen int) {
-	if len(runs)%3 != 0 || len(vals) < len(offs) {
+	if len(runs)%3 != 0 || (len(vals) < len(offs) && len(vals) != 1) {
 		panic("train: filter regions: bad run list")
 	}
 	for r := 0; r < len(runs); r += 3 {

@@ -15,6 +15,7 @@ type filterArgs struct {
 	rowStride int // bytes between kernel rows of dy
 	rowLen    int // bytes of one reversed filter row
 	nchunks   int // chunks of 32*n bytes per row
+	vstride   int // bytes between the values of two events (0: one value for all)
 }
 
 //go:noescape
@@ -68,7 +69,11 @@ func filterRegions(n, chunks int, dw, dy []float32, offs []int32, vals []float32
 		filterRegionsGo(dw, dy, offs, vals, runs, k, rowStride, rowLen)
 		return
 	}
+	vstride := 4
+	if len(vals) == 1 {
+		vstride = 0
+	}
 	a := filterArgs{dw: &dw[0], dy: &dy[0], offs: &offs[0], vals: &vals[0], runs: &runs[0],
-		nruns: len(runs) / 3, k: k, rowStride: 4 * rowStride, rowLen: 4 * rowLen, nchunks: chunks}
+		nruns: len(runs) / 3, k: k, rowStride: 4 * rowStride, rowLen: 4 * rowLen, nchunks: chunks, vstride: vstride}
 	filterRegs[n](&a)
 }

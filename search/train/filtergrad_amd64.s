@@ -15,12 +15,14 @@
 #define F_ROWSTRIDE 56
 #define F_ROWLEN 64
 #define F_NCHUNKS 72
+#define F_VSTRIDE 80
 
 // func filterReg1(a *filterArgs)
 // For every run (ci, e0, e1) of events of one input channel, every
 // kernel row kh < K and every chunk of 8 floats of the row: load the
-// chunk of dw[ci][kh] into Y0..Y0, add vals[e]*dy[offs[e] - kh*rowStride
-// + chunk] for e0 <= e < e1 in order, store it back.
+// chunk of dw[ci][kh] into Y0..Y0, add v[e]*dy[offs[e] - kh*rowStride
+// + chunk] for e0 <= e < e1 in order, store it back; v[e] is the float
+// at vals + e*vstride bytes (vstride 0: one value for every event).
 TEXT ·filterReg1(SB), NOSPLIT, $0-8
 	MOVQ a+0(FP), R15
 	MOVQ F_NRUNS(R15), R13
@@ -37,8 +39,9 @@ run1:
 	MOVQ F_OFFS(R15), R9
 	LEAQ (R9)(BX*4), R10        // end of the run's offsets
 	LEAQ (R9)(AX*4), R9         // first offset
-	MOVQ F_VALS(R15), R8
-	LEAQ (R8)(AX*4), R8         // first value
+	MOVQ AX, R8
+	IMULQ F_VSTRIDE(R15), R8
+	ADDQ F_VALS(R15), R8        // first value
 	MOVQ F_DY(R15), DX          // dy at kernel row 0
 	MOVQ F_K(R15), CX
 kh1:
@@ -54,7 +57,7 @@ ev1:
 	VBROADCASTSS (R11), Y15
 	VFMADD231PS 0(SI)(DI*1), Y15, Y0
 	ADDQ $4, AX
-	ADDQ $4, R11
+	ADDQ F_VSTRIDE(R15), R11
 	CMPQ AX, R10
 	JLT  ev1
 	VMOVUPS Y0, 0(R12)(DI*1)
@@ -75,8 +78,9 @@ done1:
 // func filterReg2(a *filterArgs)
 // For every run (ci, e0, e1) of events of one input channel, every
 // kernel row kh < K and every chunk of 16 floats of the row: load the
-// chunk of dw[ci][kh] into Y0..Y1, add vals[e]*dy[offs[e] - kh*rowStride
-// + chunk] for e0 <= e < e1 in order, store it back.
+// chunk of dw[ci][kh] into Y0..Y1, add v[e]*dy[offs[e] - kh*rowStride
+// + chunk] for e0 <= e < e1 in order, store it back; v[e] is the float
+// at vals + e*vstride bytes (vstride 0: one value for every event).
 TEXT ·filterReg2(SB), NOSPLIT, $0-8
 	MOVQ a+0(FP), R15
 	MOVQ F_NRUNS(R15), R13
@@ -93,8 +97,9 @@ run2:
 	MOVQ F_OFFS(R15), R9
 	LEAQ (R9)(BX*4), R10        // end of the run's offsets
 	LEAQ (R9)(AX*4), R9         // first offset
-	MOVQ F_VALS(R15), R8
-	LEAQ (R8)(AX*4), R8         // first value
+	MOVQ AX, R8
+	IMULQ F_VSTRIDE(R15), R8
+	ADDQ F_VALS(R15), R8        // first value
 	MOVQ F_DY(R15), DX          // dy at kernel row 0
 	MOVQ F_K(R15), CX
 kh2:
@@ -112,7 +117,7 @@ ev2:
 	VFMADD231PS 0(SI)(DI*1), Y15, Y0
 	VFMADD231PS 32(SI)(DI*1), Y15, Y1
 	ADDQ $4, AX
-	ADDQ $4, R11
+	ADDQ F_VSTRIDE(R15), R11
 	CMPQ AX, R10
 	JLT  ev2
 	VMOVUPS Y0, 0(R12)(DI*1)
@@ -134,8 +139,9 @@ done2:
 // func filterReg3(a *filterArgs)
 // For every run (ci, e0, e1) of events of one input channel, every
 // kernel row kh < K and every chunk of 24 floats of the row: load the
-// chunk of dw[ci][kh] into Y0..Y2, add vals[e]*dy[offs[e] - kh*rowStride
-// + chunk] for e0 <= e < e1 in order, store it back.
+// chunk of dw[ci][kh] into Y0..Y2, add v[e]*dy[offs[e] - kh*rowStride
+// + chunk] for e0 <= e < e1 in order, store it back; v[e] is the float
+// at vals + e*vstride bytes (vstride 0: one value for every event).
 TEXT ·filterReg3(SB), NOSPLIT, $0-8
 	MOVQ a+0(FP), R15
 	MOVQ F_NRUNS(R15), R13
@@ -152,8 +158,9 @@ run3:
 	MOVQ F_OFFS(R15), R9
 	LEAQ (R9)(BX*4), R10        // end of the run's offsets
 	LEAQ (R9)(AX*4), R9         // first offset
-	MOVQ F_VALS(R15), R8
-	LEAQ (R8)(AX*4), R8         // first value
+	MOVQ AX, R8
+	IMULQ F_VSTRIDE(R15), R8
+	ADDQ F_VALS(R15), R8        // first value
 	MOVQ F_DY(R15), DX          // dy at kernel row 0
 	MOVQ F_K(R15), CX
 kh3:
@@ -173,7 +180,7 @@ ev3:
 	VFMADD231PS 32(SI)(DI*1), Y15, Y1
 	VFMADD231PS 64(SI)(DI*1), Y15, Y2
 	ADDQ $4, AX
-	ADDQ $4, R11
+	ADDQ F_VSTRIDE(R15), R11
 	CMPQ AX, R10
 	JLT  ev3
 	VMOVUPS Y0, 0(R12)(DI*1)
@@ -196,8 +203,9 @@ done3:
 // func filterReg4(a *filterArgs)
 // For every run (ci, e0, e1) of events of one input channel, every
 // kernel row kh < K and every chunk of 32 floats of the row: load the
-// chunk of dw[ci][kh] into Y0..Y3, add vals[e]*dy[offs[e] - kh*rowStride
-// + chunk] for e0 <= e < e1 in order, store it back.
+// chunk of dw[ci][kh] into Y0..Y3, add v[e]*dy[offs[e] - kh*rowStride
+// + chunk] for e0 <= e < e1 in order, store it back; v[e] is the float
+// at vals + e*vstride bytes (vstride 0: one value for every event).
 TEXT ·filterReg4(SB), NOSPLIT, $0-8
 	MOVQ a+0(FP), R15
 	MOVQ F_NRUNS(R15), R13
@@ -214,8 +222,9 @@ run4:
 	MOVQ F_OFFS(R15), R9
 	LEAQ (R9)(BX*4), R10        // end of the run's offsets
 	LEAQ (R9)(AX*4), R9         // first offset
-	MOVQ F_VALS(R15), R8
-	LEAQ (R8)(AX*4), R8         // first value
+	MOVQ AX, R8
+	IMULQ F_VSTRIDE(R15), R8
+	ADDQ F_VALS(R15), R8        // first value
 	MOVQ F_DY(R15), DX          // dy at kernel row 0
 	MOVQ F_K(R15), CX
 kh4:
@@ -237,7 +246,7 @@ ev4:
 	VFMADD231PS 64(SI)(DI*1), Y15, Y2
 	VFMADD231PS 96(SI)(DI*1), Y15, Y3
 	ADDQ $4, AX
-	ADDQ $4, R11
+	ADDQ F_VSTRIDE(R15), R11
 	CMPQ AX, R10
 	JLT  ev4
 	VMOVUPS Y0, 0(R12)(DI*1)
@@ -261,8 +270,9 @@ done4:
 // func filterReg5(a *filterArgs)
 // For every run (ci, e0, e1) of events of one input channel, every
 // kernel row kh < K and every chunk of 40 floats of the row: load the
-// chunk of dw[ci][kh] into Y0..Y4, add vals[e]*dy[offs[e] - kh*rowStride
-// + chunk] for e0 <= e < e1 in order, store it back.
+// chunk of dw[ci][kh] into Y0..Y4, add v[e]*dy[offs[e] - kh*rowStride
+// + chunk] for e0 <= e < e1 in order, store it back; v[e] is the float
+// at vals + e*vstride bytes (vstride 0: one value for every event).
 TEXT ·filterReg5(SB), NOSPLIT, $0-8
 	MOVQ a+0(FP), R15
 	MOVQ F_NRUNS(R15), R13
@@ -279,8 +289,9 @@ run5:
 	MOVQ F_OFFS(R15), R9
 	LEAQ (R9)(BX*4), R10        // end of the run's offsets
 	LEAQ (R9)(AX*4), R9         // first offset
-	MOVQ F_VALS(R15), R8
-	LEAQ (R8)(AX*4), R8         // first value
+	MOVQ AX, R8
+	IMULQ F_VSTRIDE(R15), R8
+	ADDQ F_VALS(R15), R8        // first value
 	MOVQ F_DY(R15), DX          // dy at kernel row 0
 	MOVQ F_K(R15), CX
 kh5:
@@ -304,7 +315,7 @@ ev5:
 	VFMADD231PS 96(SI)(DI*1), Y15, Y3
 	VFMADD231PS 128(SI)(DI*1), Y15, Y4
 	ADDQ $4, AX
-	ADDQ $4, R11
+	ADDQ F_VSTRIDE(R15), R11
 	CMPQ AX, R10
 	JLT  ev5
 	VMOVUPS Y0, 0(R12)(DI*1)
@@ -329,8 +340,9 @@ done5:
 // func filterReg6(a *filterArgs)
 // For every run (ci, e0, e1) of events of one input channel, every
 // kernel row kh < K and every chunk of 48 floats of the row: load the
-// chunk of dw[ci][kh] into Y0..Y5, add vals[e]*dy[offs[e] - kh*rowStride
-// + chunk] for e0 <= e < e1 in order, store it back.
+// chunk of dw[ci][kh] into Y0..Y5, add v[e]*dy[offs[e] - kh*rowStride
+// + chunk] for e0 <= e < e1 in order, store it back; v[e] is the float
+// at vals + e*vstride bytes (vstride 0: one value for every event).
 TEXT ·filterReg6(SB), NOSPLIT, $0-8
 	MOVQ a+0(FP), R15
 	MOVQ F_NRUNS(R15), R13
@@ -347,8 +359,9 @@ run6:
 	MOVQ F_OFFS(R15), R9
 	LEAQ (R9)(BX*4), R10        // end of the run's offsets
 	LEAQ (R9)(AX*4), R9         // first offset
-	MOVQ F_VALS(R15), R8
-	LEAQ (R8)(AX*4), R8         // first value
+	MOVQ AX, R8
+	IMULQ F_VSTRIDE(R15), R8
+	ADDQ F_VALS(R15), R8        // first value
 	MOVQ F_DY(R15), DX          // dy at kernel row 0
 	MOVQ F_K(R15), CX
 kh6:
@@ -374,7 +387,7 @@ ev6:
 	VFMADD231PS 128(SI)(DI*1), Y15, Y4
 	VFMADD231PS 160(SI)(DI*1), Y15, Y5
 	ADDQ $4, AX
-	ADDQ $4, R11
+	ADDQ F_VSTRIDE(R15), R11
 	CMPQ AX, R10
 	JLT  ev6
 	VMOVUPS Y0, 0(R12)(DI*1)
@@ -400,8 +413,9 @@ done6:
 // func filterReg7(a *filterArgs)
 // For every run (ci, e0, e1) of events of one input channel, every
 // kernel row kh < K and every chunk of 56 floats of the row: load the
-// chunk of dw[ci][kh] into Y0..Y6, add vals[e]*dy[offs[e] - kh*rowStride
-// + chunk] for e0 <= e < e1 in order, store it back.
+// chunk of dw[ci][kh] into Y0..Y6, add v[e]*dy[offs[e] - kh*rowStride
+// + chunk] for e0 <= e < e1 in order, store it back; v[e] is the float
+// at vals + e*vstride bytes (vstride 0: one value for every event).
 TEXT ·filterReg7(SB), NOSPLIT, $0-8
 	MOVQ a+0(FP), R15
 	MOVQ F_NRUNS(R15), R13
@@ -418,8 +432,9 @@ run7:
 	MOVQ F_OFFS(R15), R9
 	LEAQ (R9)(BX*4), R10        // end of the run's offsets
 	LEAQ (R9)(AX*4), R9         // first offset
-	MOVQ F_VALS(R15), R8
-	LEAQ (R8)(AX*4), R8         // first value
+	MOVQ AX, R8
+	IMULQ F_VSTRIDE(R15), R8
+	ADDQ F_VALS(R15), R8        // first value
 	MOVQ F_DY(R15), DX          // dy at kernel row 0
 	MOVQ F_K(R15), CX
 kh7:
@@ -447,7 +462,7 @@ ev7:
 	VFMADD231PS 160(SI)(DI*1), Y15, Y5
 	VFMADD231PS 192(SI)(DI*1), Y15, Y6
 	ADDQ $4, AX
-	ADDQ $4, R11
+	ADDQ F_VSTRIDE(R15), R11
 	CMPQ AX, R10
 	JLT  ev7
 	VMOVUPS Y0, 0(R12)(DI*1)
@@ -474,8 +489,9 @@ done7:
 // func filterReg8(a *filterArgs)
 // For every run (ci, e0, e1) of events of one input channel, every
 // kernel row kh < K and every chunk of 64 floats of the row: load the
-// chunk of dw[ci][kh] into Y0..Y7, add vals[e]*dy[offs[e] - kh*rowStride
-// + chunk] for e0 <= e < e1 in order, store it back.
+// chunk of dw[ci][kh] into Y0..Y7, add v[e]*dy[offs[e] - kh*rowStride
+// + chunk] for e0 <= e < e1 in order, store it back; v[e] is the float
+// at vals + e*vstride bytes (vstride 0: one value for every event).
 TEXT ·filterReg8(SB), NOSPLIT, $0-8
 	MOVQ a+0(FP), R15
 	MOVQ F_NRUNS(R15), R13
@@ -492,8 +508,9 @@ run8:
 	MOVQ F_OFFS(R15), R9
 	LEAQ (R9)(BX*4), R10        // end of the run's offsets
 	LEAQ (R9)(AX*4), R9         // first offset
-	MOVQ F_VALS(R15), R8
-	LEAQ (R8)(AX*4), R8         // first value
+	MOVQ AX, R8
+	IMULQ F_VSTRIDE(R15), R8
+	ADDQ F_VALS(R15), R8        // first value
 	MOVQ F_DY(R15), DX          // dy at kernel row 0
 	MOVQ F_K(R15), CX
 kh8:
@@ -523,7 +540,7 @@ ev8:
 	VFMADD231PS 192(SI)(DI*1), Y15, Y6
 	VFMADD231PS 224(SI)(DI*1), Y15, Y7
 	ADDQ $4, AX
-	ADDQ $4, R11
+	ADDQ F_VSTRIDE(R15), R11
 	CMPQ AX, R10
 	JLT  ev8
 	VMOVUPS Y0, 0(R12)(DI*1)
@@ -551,8 +568,9 @@ done8:
 // func filterReg9(a *filterArgs)
 // For every run (ci, e0, e1) of events of one input channel, every
 // kernel row kh < K and every chunk of 72 floats of the row: load the
-// chunk of dw[ci][kh] into Y0..Y8, add vals[e]*dy[offs[e] - kh*rowStride
-// + chunk] for e0 <= e < e1 in order, store it back.
+// chunk of dw[ci][kh] into Y0..Y8, add v[e]*dy[offs[e] - kh*rowStride
+// + chunk] for e0 <= e < e1 in order, store it back; v[e] is the float
+// at vals + e*vstride bytes (vstride 0: one value for every event).
 TEXT ·filterReg9(SB), NOSPLIT, $0-8
 	MOVQ a+0(FP), R15
 	MOVQ F_NRUNS(R15), R13
@@ -569,8 +587,9 @@ run9:
 	MOVQ F_OFFS(R15), R9
 	LEAQ (R9)(BX*4), R10        // end of the run's offsets
 	LEAQ (R9)(AX*4), R9         // first offset
-	MOVQ F_VALS(R15), R8
-	LEAQ (R8)(AX*4), R8         // first value
+	MOVQ AX, R8
+	IMULQ F_VSTRIDE(R15), R8
+	ADDQ F_VALS(R15), R8        // first value
 	MOVQ F_DY(R15), DX          // dy at kernel row 0
 	MOVQ F_K(R15), CX
 kh9:
@@ -602,7 +621,7 @@ ev9:
 	VFMADD231PS 224(SI)(DI*1), Y15, Y7
 	VFMADD231PS 256(SI)(DI*1), Y15, Y8
 	ADDQ $4, AX
-	ADDQ $4, R11
+	ADDQ F_VSTRIDE(R15), R11
 	CMPQ AX, R10
 	JLT  ev9
 	VMOVUPS Y0, 0(R12)(DI*1)
@@ -631,8 +650,9 @@ done9:
 // func filterReg10(a *filterArgs)
 // For every run (ci, e0, e1) of events of one input channel, every
 // kernel row kh < K and every chunk of 80 floats of the row: load the
-// chunk of dw[ci][kh] into Y0..Y9, add vals[e]*dy[offs[e] - kh*rowStride
-// + chunk] for e0 <= e < e1 in order, store it back.
+// chunk of dw[ci][kh] into Y0..Y9, add v[e]*dy[offs[e] - kh*rowStride
+// + chunk] for e0 <= e < e1 in order, store it back; v[e] is the float
+// at vals + e*vstride bytes (vstride 0: one value for every event).
 TEXT ·filterReg10(SB), NOSPLIT, $0-8
 	MOVQ a+0(FP), R15
 	MOVQ F_NRUNS(R15), R13
@@ -649,8 +669,9 @@ run10:
 	MOVQ F_OFFS(R15), R9
 	LEAQ (R9)(BX*4), R10        // end of the run's offsets
 	LEAQ (R9)(AX*4), R9         // first offset
-	MOVQ F_VALS(R15), R8
-	LEAQ (R8)(AX*4), R8         // first value
+	MOVQ AX, R8
+	IMULQ F_VSTRIDE(R15), R8
+	ADDQ F_VALS(R15), R8        // first value
 	MOVQ F_DY(R15), DX          // dy at kernel row 0
 	MOVQ F_K(R15), CX
 kh10:
@@ -684,7 +705,7 @@ ev10:
 	VFMADD231PS 256(SI)(DI*1), Y15, Y8
 	VFMADD231PS 288(SI)(DI*1), Y15, Y9
 	ADDQ $4, AX
-	ADDQ $4, R11
+	ADDQ F_VSTRIDE(R15), R11
 	CMPQ AX, R10
 	JLT  ev10
 	VMOVUPS Y0, 0(R12)(DI*1)
@@ -714,8 +735,9 @@ done10:
 // func filterReg11(a *filterArgs)
 // For every run (ci, e0, e1) of events of one input channel, every
 // kernel row kh < K and every chunk of 88 floats of the row: load the
-// chunk of dw[ci][kh] into Y0..Y10, add vals[e]*dy[offs[e] - kh*rowStride
-// + chunk] for e0 <= e < e1 in order, store it back.
+// chunk of dw[ci][kh] into Y0..Y10, add v[e]*dy[offs[e] - kh*rowStride
+// + chunk] for e0 <= e < e1 in order, store it back; v[e] is the float
+// at vals + e*vstride bytes (vstride 0: one value for every event).
 TEXT ·filterReg11(SB), NOSPLIT, $0-8
 	MOVQ a+0(FP), R15
 	MOVQ F_NRUNS(R15), R13
@@ -732,8 +754,9 @@ run11:
 	MOVQ F_OFFS(R15), R9
 	LEAQ (R9)(BX*4), R10        // end of the run's offsets
 	LEAQ (R9)(AX*4), R9         // first offset
-	MOVQ F_VALS(R15), R8
-	LEAQ (R8)(AX*4), R8         // first value
+	MOVQ AX, R8
+	IMULQ F_VSTRIDE(R15), R8
+	ADDQ F_VALS(R15), R8        // first value
 	MOVQ F_DY(R15), DX          // dy at kernel row 0
 	MOVQ F_K(R15), CX
 kh11:
@@ -769,7 +792,7 @@ ev11:
 	VFMADD231PS 288(SI)(DI*1), Y15, Y9
 	VFMADD231PS 320(SI)(DI*1), Y15, Y10
 	ADDQ $4, AX
-	ADDQ $4, R11
+	ADDQ F_VSTRIDE(R15), R11
 	CMPQ AX, R10
 	JLT  ev11
 	VMOVUPS Y0, 0(R12)(DI*1)
@@ -800,8 +823,9 @@ done11:
 // func filterReg12(a *filterArgs)
 // For every run (ci, e0, e1) of events of one input channel, every
 // kernel row kh < K and every chunk of 96 floats of the row: load the
-// chunk of dw[ci][kh] into Y0..Y11, add vals[e]*dy[offs[e] - kh*rowStride
-// + chunk] for e0 <= e < e1 in order, store it back.
+// chunk of dw[ci][kh] into Y0..Y11, add v[e]*dy[offs[e] - kh*rowStride
+// + chunk] for e0 <= e < e1 in order, store it back; v[e] is the float
+// at vals + e*vstride bytes (vstride 0: one value for every event).
 TEXT ·filterReg12(SB), NOSPLIT, $0-8
 	MOVQ a+0(FP), R15
 	MOVQ F_NRUNS(R15), R13
@@ -818,8 +842,9 @@ run12:
 	MOVQ F_OFFS(R15), R9
 	LEAQ (R9)(BX*4), R10        // end of the run's offsets
 	LEAQ (R9)(AX*4), R9         // first offset
-	MOVQ F_VALS(R15), R8
-	LEAQ (R8)(AX*4), R8         // first value
+	MOVQ AX, R8
+	IMULQ F_VSTRIDE(R15), R8
+	ADDQ F_VALS(R15), R8        // first value
 	MOVQ F_DY(R15), DX          // dy at kernel row 0
 	MOVQ F_K(R15), CX
 kh12:
@@ -857,7 +882,7 @@ ev12:
 	VFMADD231PS 320(SI)(DI*1), Y15, Y10
 	VFMADD231PS 352(SI)(DI*1), Y15, Y11
 	ADDQ $4, AX
-	ADDQ $4, R11
+	ADDQ F_VSTRIDE(R15), R11
 	CMPQ AX, R10
 	JLT  ev12
 	VMOVUPS Y0, 0(R12)(DI*1)

@@ -40,7 +40,7 @@ func Generate() []byte {
 	p(`#include "textflag.h"`)
 	p("")
 	p("// Field offsets of filterArgs (filtergrad_amd64.go).")
-	for i, f := range []string{"DW", "DY", "OFFS", "VALS", "RUNS", "NRUNS", "K", "ROWSTRIDE", "ROWLEN", "NCHUNKS"} {
+	for i, f := range []string{"DW", "DY", "OFFS", "VALS", "RUNS", "NRUNS", "K", "ROWSTRIDE", "ROWLEN", "NCHUNKS", "VSTRIDE"} {
 		p("#define F_%s %d", f, 8*i)
 	}
 	for n := 1; n <= MaxAcc; n++ {
@@ -48,8 +48,9 @@ func Generate() []byte {
 		p("// func filterReg%d(a *filterArgs)", n)
 		p("// For every run (ci, e0, e1) of events of one input channel, every")
 		p("// kernel row kh < K and every chunk of %d floats of the row: load the", 8*n)
-		p("// chunk of dw[ci][kh] into Y0..Y%d, add vals[e]*dy[offs[e] - kh*rowStride", n-1)
-		p("// + chunk] for e0 <= e < e1 in order, store it back.")
+		p("// chunk of dw[ci][kh] into Y0..Y%d, add v[e]*dy[offs[e] - kh*rowStride", n-1)
+		p("// + chunk] for e0 <= e < e1 in order, store it back; v[e] is the float")
+		p("// at vals + e*vstride bytes (vstride 0: one value for every event).")
 		p("TEXT ·filterReg%d(SB), NOSPLIT, $0-8", n)
 		p("\tMOVQ a+0(FP), R15")
 		p("\tMOVQ F_NRUNS(R15), R13")
@@ -66,8 +67,9 @@ func Generate() []byte {
 		p("\tMOVQ F_OFFS(R15), R9")
 		p("\tLEAQ (R9)(BX*4), R10        // end of the run's offsets")
 		p("\tLEAQ (R9)(AX*4), R9         // first offset")
-		p("\tMOVQ F_VALS(R15), R8")
-		p("\tLEAQ (R8)(AX*4), R8         // first value")
+		p("\tMOVQ AX, R8")
+		p("\tIMULQ F_VSTRIDE(R15), R8")
+		p("\tADDQ F_VALS(R15), R8        // first value")
 		p("\tMOVQ F_DY(R15), DX          // dy at kernel row 0")
 		p("\tMOVQ F_K(R15), CX")
 		p("kh%d:", n)
@@ -87,7 +89,7 @@ func Generate() []byte {
 			p("\tVFMADD231PS %d(SI)(DI*1), Y15, Y%d", 32*i, i)
 		}
 		p("\tADDQ $4, AX")
-		p("\tADDQ $4, R11")
+		p("\tADDQ F_VSTRIDE(R15), R11")
 		p("\tCMPQ AX, R10")
 		p("\tJLT  ev%d", n)
 		for i := 0; i < n; i++ {
