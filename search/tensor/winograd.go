@@ -261,7 +261,8 @@ func newWinoDims(s ConvShape, a *winoAlgo) winoDims {
 	return d
 }
 
-// winoJob is one Winograd convolution: one task per group of images.
+// winoJob is one Winograd convolution: one task per group of images, or
+// with fill set, per perTask images (taken d.group at a time).
 type winoJob struct {
 	s    ConvShape
 	a    *winoAlgo
@@ -269,6 +270,9 @@ type winoJob struct {
 	k    *winoKernels
 	x, y []float32
 	u    []float32 // transformed filters, alpha^2 x panels x Cin x 16
+
+	fill    func(worker, n int, dst []float32) // writes image n padded (see Conv2DBackwardDataImages); nil: pad x
+	perTask int
 }
 
 // winoConv computes y = conv(x, w) for a shape accepted by winoAlgoFor.
@@ -286,6 +290,51 @@ func (st *state) winoConv(s ConvShape, a *winoAlgo, k *winoKernels, x, w, y []fl
 	*j = winoJob{s: s, a: a, d: d, k: k, x: x, y: y, u: st.wu}
 	st.parallel(d.groups, j)
 	*j = winoJob{}
+}
+
+// Conv2DBackwardDataImages computes dx as Conv2DBackwardData does, image by
+// image, for a caller that produces each image's output gradient itself
+// and uses it for more than this (package train adds its event-driven
+// filter gradient from it): instead of reading dy, it calls fill(worker, n,
+// dst) to write image n's output gradient (s.Cout channels of OutH x OutW)
+// to dst as an HWC image with a zero border of KH-1-Pad pixels on every
+// side (the layout of PadHWC; len(dst) = (OutH+2q)*(OutW+2q)*Cout, q =
+// KH-1-Pad). Images go to workers perTask at a time, each task's images in
+// increasing order on one worker (0 <= worker < ws.Workers()), so fill may
+// accumulate per task without locks. The results are those of
+// Conv2DBackwardData, bit for bit. It reports whether it ran: only on the
+// Winograd path (see Conv2DBackwardData) and when the tiles cover the
+// output exactly (even output sizes); otherwise it calls nothing and the
+// caller uses Conv2DBackwardData.
+func Conv2DBackwardDataImages(s ConvShape, w, dx []float32, ws *Workspace, perTask int, fill func(worker, n int, dst []float32)) bool {
+	s.mustValidate("Conv2DBackwardDataImages")
+	s.mustCheck("Conv2DBackwardDataImages", lenCheck{"w", len(w), s.WLen()}, lenCheck{"dx", len(dx), s.XLen()})
+	if perTask < 1 {
+		panic("tensor: Conv2DBackwardDataImages: perTask < 1")
+	}
+	t, ok := s.transposed()
+	if !ok {
+		return false
+	}
+	st := ws.s
+	a, ok := winoAlgoFor(t)
+	if !ok || st.kern.wino == nil || st.noWinograd {
+		return false
+	}
+	d := newWinoDims(t, a)
+	if d.hp != t.H+2*t.Pad || d.wp != t.W+2*t.Pad {
+		return false
+	}
+	st.wu = grow(st.wu, a.alpha*a.alpha*d.panels*t.Cin*16)
+	fj := &st.winoFilterJob
+	*fj = winoFilterJob{s: t, a: a, d: d, k: st.kern.wino, w: w, u: st.wu, flip: true}
+	st.parallel(t.Cin, fj)
+	*fj = winoFilterJob{}
+	j := &st.winoJob
+	*j = winoJob{s: t, a: a, d: d, k: st.kern.wino, y: dx, u: st.wu, fill: fill, perTask: perTask}
+	st.parallel((t.N+perTask-1)/perTask, j)
+	*j = winoJob{}
+	return true
 }
 
 // winoFilterJob computes the transformed filters of one input channel ci
@@ -353,11 +402,24 @@ func growF64(buf []float64, n int) []float64 {
 }
 
 func (j *winoJob) run(st *state, worker, task int) {
+	if j.fill == nil {
+		j.runGroup(st, worker, task*j.d.group)
+		return
+	}
+	for n0 := task * j.perTask; n0 < min((task+1)*j.perTask, j.s.N); n0 += j.d.group {
+		j.runGroup(st, worker, n0)
+	}
+}
+
+// runGroup computes the images n0 .. n0+d.group-1 (those below N).
+func (j *winoJob) runGroup(st *state, worker, n0 int) {
 	s, a, d := j.s, j.a, j.d
 	b := st.bufs[worker]
 	al, c := a.alpha, s.Cin
-	n0 := task * d.group
 	cnt := min(d.group, s.N-n0)
+	if j.fill != nil {
+		cnt = min(cnt, (n0/j.perTask+1)*j.perTask-n0) // within the task
+	}
 	rowLen := d.wp * c
 	b.whwc = grow(b.whwc, d.hp*rowLen)
 	b.wt = grow(b.wt, al*rowLen)
@@ -368,7 +430,7 @@ func (j *winoJob) run(st *state, worker, task int) {
 	if cnt > 1 {
 		// Small images: all tiles of the group in one pass.
 		for i := 0; i < cnt; i++ {
-			j.padImage(b, n0+i)
+			j.padImage(b, worker, n0+i)
 			j.inputRows(b, 0, d.th, i*d.tiles)
 		}
 		j.gemms(b, cnt*d.tiles)
@@ -379,7 +441,7 @@ func (j *winoJob) run(st *state, worker, task int) {
 		return
 	}
 	// One image, d.block tile rows per pass.
-	j.padImage(b, n0)
+	j.padImage(b, worker, n0)
 	for ty0 := 0; ty0 < d.th; ty0 += d.block {
 		ty1 := min(ty0+d.block, d.th)
 		j.inputRows(b, ty0, ty1, 0)
@@ -402,8 +464,12 @@ func (j *winoJob) gemms(b *workerBufs, rows int) {
 }
 
 // padImage writes image n zero-padded in HWC order to b.whwc.
-func (j *winoJob) padImage(b *workerBufs, n int) {
+func (j *winoJob) padImage(b *workerBufs, worker, n int) {
 	s := j.s
+	if j.fill != nil {
+		j.fill(worker, n, b.whwc[:j.d.hp*j.d.wp*s.Cin])
+		return
+	}
 	img := s.Cin * s.H * s.W
 	padHWC(j.k, b.whwc, j.x[n*img:(n+1)*img], s.Cin, s.H, s.W, s.Pad, j.d.wp)
 }

@@ -2,11 +2,13 @@ package tensor
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -286,5 +288,67 @@ func TestPadHWC(t *testing.T) {
 		if d := cmp.Diff(want, got); d != "" {
 			t.Errorf("%+v: (-want +got):\n%.300s", c, d)
 		}
+	}
+}
+
+// TestConv2DBackwardDataImages checks that the image-by-image input
+// gradient gives the bits of Conv2DBackwardData when fill pads the same
+// output gradient, that each task's images reach fill in order on one
+// worker, and that shapes whose tiles overhang the output are refused.
+func TestConv2DBackwardDataImages(t *testing.T) {
+	k, ok := asmKernels()
+	if !ok || k.wino == nil {
+		t.Skip("no Winograd kernels on this build")
+	}
+	r := rand.New(rand.NewPCG(15, 16))
+	for _, c := range []struct {
+		s       ConvShape
+		perTask int
+		ok      bool
+	}{
+		{ConvShape{N: 7, Cin: 16, H: 8, W: 8, Cout: 16, KH: 5, KW: 5, Stride: 1, Pad: 2}, 3, true},
+		{ConvShape{N: 5, Cin: 8, H: 32, W: 32, Cout: 16, KH: 3, KW: 3, Stride: 1, Pad: 1}, 2, true},
+		{ConvShape{N: 9, Cin: 32, H: 16, W: 16, Cout: 24, KH: 5, KW: 5, Stride: 1, Pad: 2}, 16, true},
+		{ConvShape{N: 3, Cin: 8, H: 7, W: 9, Cout: 8, KH: 3, KW: 3, Stride: 1, Pad: 1}, 2, false},
+		{ConvShape{N: 3, Cin: 8, H: 8, W: 8, Cout: 8, KH: 1, KW: 1, Stride: 1, Pad: 0}, 2, false},
+	} {
+		t.Run(fmt.Sprintf("%v/%d", c.s, c.perTask), func(t *testing.T) {
+			s := c.s
+			ws := newWorkspace(2, k)
+			defer ws.Close()
+			w, g := randSlice(r, s.WLen()), randSlice(r, s.YLen())
+			want := make([]float32, s.XLen())
+			Conv2DBackwardData(s, g, w, want, ws)
+			got := make([]float32, s.XLen())
+			q := s.KH - 1 - s.Pad
+			oimg := s.Cout * s.OutH() * s.OutW()
+			var mu sync.Mutex
+			last := map[int]int{} // task -> last image filled
+			workerOf := map[int]int{}
+			ran := Conv2DBackwardDataImages(s, w, got, ws, c.perTask, func(worker, n int, dst []float32) {
+				mu.Lock()
+				task := n / c.perTask
+				if l, seen := last[task]; seen && (n != l+1 || workerOf[task] != worker) {
+					t.Errorf("image %d of task %d after image %d (worker %d, then %d)", n, task, l, workerOf[task], worker)
+				} else if !seen && n%c.perTask != 0 {
+					t.Errorf("task %d starts at image %d", task, n)
+				}
+				last[task], workerOf[task] = n, worker
+				mu.Unlock()
+				PadHWC(dst, g[n*oimg:(n+1)*oimg], s.Cout, s.OutH(), s.OutW(), q)
+			})
+			if ran != c.ok {
+				t.Fatalf("ran = %v, want %v", ran, c.ok)
+			}
+			if !ran {
+				return
+			}
+			if len(last) != (s.N+c.perTask-1)/c.perTask {
+				t.Errorf("%d tasks filled, want %d", len(last), (s.N+c.perTask-1)/c.perTask)
+			}
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("differs from Conv2DBackwardData (-want +got):\n%.300s", d)
+			}
+		})
 	}
 }

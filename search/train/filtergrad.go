@@ -63,18 +63,38 @@ const (
 )
 
 // filterImagesReg is filterImages by filterRegions: it accumulates the
-// reversed filter gradient of images lo..hi-1 into dw. The rows of an
-// image go in bands, so that the output-gradient rows one band reads stay
-// in the L1 cache while every channel's events of the band are added, band
-// by band and channel by channel. A channel's events keep their row order,
-// so every gradient value receives its terms in the order of filterImages.
+// reversed filter gradient of images lo..hi-1 into dw, padding each image's
+// output gradient (dy, CHW) into fb.pad first.
 func (c *spikeConv) filterImagesReg(lo, hi int, dy []float32, fb *filterBufs, dw []float32, n, chunks int) {
 	s := c.shape
+	oimg := c.Cout * s.H * s.W
+	fb.pad = growF32(fb.pad, (s.H+2*c.Pad)*(s.W+2*c.Pad)*c.Cout)
+	for im := lo; im < hi; im++ {
+		tensor.PadHWC(fb.pad, dy[im*oimg:(im+1)*oimg], c.Cout, s.H, s.W, c.Pad)
+		c.filterImageReg(im, fb.pad, fb, dw, n, chunks)
+	}
+}
+
+// filterImageReg adds the reversed filter gradient of image im to dw by
+// filterRegions, from its output gradient pad (HWC with a zero border of
+// Pad pixels, as tensor.PadHWC writes it). The rows of the image go in
+// bands, so that the output-gradient rows one band reads stay in the L1
+// cache while every channel's events of the band are added, band by band
+// and channel by channel. A channel's events keep their row order, so
+// every gradient value receives its terms in the order of filterImages.
+func (c *spikeConv) filterImageReg(im int, pad []float32, fb *filterBufs, dw []float32, n, chunks int) {
+	s := c.shape
 	cout, k, p := c.Cout, c.K, c.Pad
-	hp, wp := s.H+2*p, s.W+2*p
-	oimg := cout * s.H * s.W
+	wp := s.W + 2*p
 	img, plane := s.Cin*s.H*s.W, s.H*s.W
-	fb.pad = growF32(fb.pad, hp*wp*cout)
+	ne := 0
+	u0, u1 := c.imageUnits(im)
+	for u := u0; u < u1; u++ {
+		ne += c.counts[u]
+	}
+	if ne == 0 {
+		return
+	}
 	if cap(fb.offs) < img {
 		fb.offs, fb.vals = make([]int32, img), make([]float32, img)
 	}
@@ -82,69 +102,92 @@ func (c *spikeConv) filterImagesReg(lo, hi int, dy []float32, fb *filterBufs, dw
 	// Events listed by spiking neurons are spikes of value 1: their
 	// values need not be read (a fused multiply-add by 1 is an addition).
 	binary := c.fromSource
-	l1Band := max(1, filterL1Bytes/(4*wp*cout)-(k-1))
-	for im := lo; im < hi; im++ {
-		ne := 0
-		u0, u1 := c.imageUnits(im)
-		for u := u0; u < u1; u++ {
-			ne += c.counts[u]
-		}
-		if ne == 0 {
-			continue
-		}
-		band := l1Band
-		if perRow := float64(ne) / float64(s.Cin*s.H); perRow*float64(band) < filterRunEvents {
-			band = int(filterRunEvents/perRow) + 1
-		}
-		band = min(band, s.H)
-		nb := (s.H + band - 1) / band
-		if cap(fb.bounds) < s.Cin*nb+1 {
-			fb.bounds = make([]int32, s.Cin*nb+1)
-		}
-		if cap(fb.runs) < 3*s.Cin*nb {
-			fb.runs = make([]int32, 3*s.Cin*nb)
-		}
-		// bounds[ci*nb+b] is the first event of channel ci in band b or
-		// later (events come in channel and row order); bounds[Cin*nb] =
-		// ne.
-		bounds := fb.bounds[:s.Cin*nb+1]
-		xn := c.x.Data[im*img : (im+1)*img]
-		offs, vals := fb.offs[:ne], fb.vals[:ne]
-		j, key := 0, 0
-		for u := u0; u < u1; u++ {
-			for _, e := range c.unitEvents(u) {
-				i := int(e)
-				ch := divPlane.div(i)
-				r := i - ch*plane
-				h := divW.div(r)
-				w := r - h*s.W
-				for kk := ch*nb + h/band; key <= kk; key++ {
-					bounds[key] = int32(j)
-				}
-				offs[j] = int32(((h+2*p)*wp + w) * cout)
-				if !binary {
-					vals[j] = xn[i]
-				}
-				j++
-			}
-		}
-		for ; key <= s.Cin*nb; key++ {
-			bounds[key] = int32(ne)
-		}
-		runs := fb.runs[:0]
-		for b := range nb {
-			for ch := range s.Cin {
-				if e0, e1 := bounds[ch*nb+b], bounds[ch*nb+b+1]; e1 > e0 {
-					runs = append(runs, int32(ch), e0, e1)
-				}
-			}
-		}
-		if binary {
-			vals = oneValue[:]
-		}
-		tensor.PadHWC(fb.pad, dy[im*oimg:(im+1)*oimg], cout, s.H, s.W, p)
-		filterRegions(n, chunks, dw, fb.pad, offs, vals, runs, k, wp*cout, k*cout)
+	band := max(1, filterL1Bytes/(4*wp*cout)-(k-1))
+	if perRow := float64(ne) / float64(s.Cin*s.H); perRow*float64(band) < filterRunEvents {
+		band = int(filterRunEvents/perRow) + 1
 	}
+	band = min(band, s.H)
+	nb := (s.H + band - 1) / band
+	if cap(fb.bounds) < s.Cin*nb+1 {
+		fb.bounds = make([]int32, s.Cin*nb+1)
+	}
+	if cap(fb.runs) < 3*s.Cin*nb {
+		fb.runs = make([]int32, 3*s.Cin*nb)
+	}
+	// bounds[ci*nb+b] is the first event of channel ci in band b or later
+	// (events come in channel and row order); bounds[Cin*nb] = ne.
+	bounds := fb.bounds[:s.Cin*nb+1]
+	xn := c.x.Data[im*img : (im+1)*img]
+	offs, vals := fb.offs[:ne], fb.vals[:ne]
+	j, key := 0, 0
+	for u := u0; u < u1; u++ {
+		for _, e := range c.unitEvents(u) {
+			i := int(e)
+			ch := divPlane.div(i)
+			r := i - ch*plane
+			h := divW.div(r)
+			w := r - h*s.W
+			for kk := ch*nb + h/band; key <= kk; key++ {
+				bounds[key] = int32(j)
+			}
+			offs[j] = int32(((h+2*p)*wp + w) * cout)
+			if !binary {
+				vals[j] = xn[i]
+			}
+			j++
+		}
+	}
+	for ; key <= s.Cin*nb; key++ {
+		bounds[key] = int32(ne)
+	}
+	runs := fb.runs[:0]
+	for b := range nb {
+		for ch := range s.Cin {
+			if e0, e1 := bounds[ch*nb+b], bounds[ch*nb+b+1]; e1 > e0 {
+				runs = append(runs, int32(ch), e0, e1)
+			}
+		}
+	}
+	if binary {
+		vals = oneValue[:]
+	}
+	filterRegions(n, chunks, dw, pad, offs, vals, runs, k, wp*cout, k*cout)
+}
+
+// backwardFused computes both gradients of a sparse forward in one pass
+// over the images (tensor.Conv2DBackwardDataImages): each image's output
+// gradient is padded to HWC once, in cache, and serves the register
+// filter gradient (filterImageReg, per chunk of filterChunk images, as
+// backwardFilterSparse sums them) and the Winograd input gradient. It
+// reports false, having done nothing, when the shape has no such path.
+func (c *spikeConv) backwardFused(dy []float32) bool {
+	regN, regChunks, ok := filterPlan(c.K, c.Pad, c.Cout)
+	if !ok || c.NoInputGrad {
+		return false
+	}
+	s := c.shape
+	wl := len(c.Weight.Data)
+	chunks := (s.N + filterChunk - 1) / filterChunk
+	c.partial = growF32(c.partial, chunks*wl)
+	if nw := c.ws.Workers(); len(c.fbufs) < nw {
+		c.fbufs = append(c.fbufs, make([]filterBufs, nw-len(c.fbufs))...)
+	}
+	c.dx.Shape = append(c.dx.Shape[:0], c.x.Shape...)
+	c.dx.Data = growF32(c.dx.Data, len(c.x.Data))
+	oimg := c.Cout * s.H * s.W
+	ran := tensor.Conv2DBackwardDataImages(s, c.Weight.Data, c.dx.Data, c.ws, filterChunk, func(worker, n int, pad []float32) {
+		t := n / filterChunk
+		part := c.partial[t*wl : (t+1)*wl]
+		if n%filterChunk == 0 {
+			clear(part)
+		}
+		tensor.PadHWC(pad, dy[n*oimg:(n+1)*oimg], c.Cout, s.H, s.W, c.Pad)
+		c.filterImageReg(n, pad, &c.fbufs[worker], part, regN, regChunks)
+	})
+	if ran {
+		c.addFilterChunks(chunks)
+	}
+	return ran
 }
 
 // filterRegionsGo is the portable filterRegions: for every run (ci, e0,

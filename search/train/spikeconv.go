@@ -303,6 +303,9 @@ func (c *spikeConv) Backward(dy *nn.Tensor) (*nn.Tensor, error) {
 	if len(dy.Data) != len(c.y.Data) {
 		return nil, fmt.Errorf("nn: %s: output gradient has shape %v, want %v", c.Name(), dy.Shape, c.y.Shape)
 	}
+	if c.sparse && c.backwardFused(dy.Data) {
+		return &c.dx, nil
+	}
 	if c.sparse {
 		c.backwardFilterSparse(dy.Data)
 	} else {
@@ -369,6 +372,14 @@ func (c *spikeConv) backwardFilterSparse(dy []float32) {
 		go func() { defer wg.Done(); work() }()
 	}
 	wg.Wait()
+	c.addFilterChunks(chunks)
+}
+
+// addFilterChunks adds the reversed filter gradients of the first chunks
+// chunks of c.partial, in chunk order, to Weight.Grad (un-reversed).
+func (c *spikeConv) addFilterChunks(chunks int) {
+	k, cout := c.K, c.Cout
+	wl := len(c.Weight.Data)
 	// Sum the chunks in order into chunk 0, then un-reverse into Grad.
 	total := c.partial[:wl]
 	c.chunkSums = c.chunkSums[:0]
