@@ -45,8 +45,12 @@ type BatchNorm struct {
 	invstd    []float64 // [T*C] 1/sqrt(var + eps) used in the last Forward
 	uvar      []float64 // [T*C] unbiased batch variance (training)
 	sdy, sdyx []float64 // [T*C] backward partial sums
-	afc, afsc []float32 // [T*C] affine map of the last Forward: centre and scale
-	afsh      []float32 // [T*C] and shift
+	// gk, gp, gq hold the gradient map of the last Backward or
+	// BackwardMap, per [T*C]: dx = (gk dy + gp (x - afc)) + gq (gp and
+	// gq are 0 in evaluation, where dx = gk dy).
+	gk, gp, gq []float32
+	afc, afsc  []float32 // [T*C] affine map of the last Forward: centre and scale
+	afsh       []float32 // [T*C] and shift
 	// blk holds, when the deferred consumer computed them (blkFor is the
 	// output gradient they belong to), the backward sums of each (step,
 	// image, channel) block: blk[2*((t*N+i)*C+ch)] = sum dy and [+1] = sum
@@ -200,6 +204,7 @@ type bnJob struct {
 	groups      int // channel groups per step
 	dy          *Tensor
 	pre         bool // Backward: the block sums are in b.blk
+	apply       bool // Backward: write dx (else only the map: BackwardMap)
 }
 
 // channels returns the step and the channel range [c0, c1) of task.
@@ -372,17 +377,52 @@ func dotDevF32(g, x []float32, c float32) (sg, sgx float64) {
 // Backward implements Layer. In training the gradient flows through the
 // batch statistics of each step; in evaluation the normalisation is affine.
 func (b *BatchNorm) Backward(dy *Tensor) (*Tensor, error) {
+	if err := b.backward(dy, true); err != nil {
+		return nil, err
+	}
+	return &b.dx, nil
+}
+
+// BackwardMap is Backward without the input gradient: it adds the weight
+// and bias gradients and computes the map from the output gradient dy to
+// the input gradient, which its consumer then applies (GradRow) where it
+// needs the values, so that they never go to memory as a whole tensor. dy
+// must stay unchanged until then.
+func (b *BatchNorm) BackwardMap(dy *Tensor) error { return b.backward(dy, false) }
+
+// GradRow writes to dst the input gradient of the values of step t and
+// channel ch whose output gradient is g and input x (the last Forward's
+// input there), by the map of the last BackwardMap: the values Backward
+// would have written, bit for bit.
+func (b *BatchNorm) GradRow(t, ch int, g, x, dst []float32) {
+	i := t*b.C + ch
+	if !b.training {
+		k := b.gk[i]
+		for e, v := range g {
+			dst[e] = v * k
+		}
+		return
+	}
+	bnGrad(g, x, dst, b.gk[i], b.gp[i], b.afc[i], b.gq[i])
+}
+
+func (b *BatchNorm) backward(dy *Tensor, apply bool) error {
 	if b.x == nil {
-		return nil, errNoForward(b.name)
+		return errNoForward(b.name)
 	}
 	if !sameShape(dy.Shape, b.x.Shape) || len(dy.Data) != len(b.x.Data) {
-		return nil, shapeError(b.name, "output gradient", dy.Shape, fmt.Sprint(b.x.Shape))
+		return shapeError(b.name, "output gradient", dy.Shape, fmt.Sprint(b.x.Shape))
 	}
 	steps, c := b.x.Shape[0], b.C
-	b.dx.resize(b.x.Shape...)
+	if apply {
+		b.dx.resize(b.x.Shape...)
+	}
 	b.sdy = growF64(b.sdy, steps*c)
 	b.sdyx = growF64(b.sdyx, steps*c)
-	b.job.dy = dy
+	b.gk = growF32(b.gk, steps*c)
+	b.gp = growF32(b.gp, steps*c)
+	b.gq = growF32(b.gq, steps*c)
+	b.job.dy, b.job.apply = dy, apply
 	b.job.pre = b.Defer && b.training && b.blkFor != nil && len(dy.Data) > 0 && b.blkFor == &dy.Data[0]
 	b.Workers.run(steps*b.job.groups, &b.bwd)
 	b.job.dy, b.blkFor = nil, nil
@@ -392,7 +432,7 @@ func (b *BatchNorm) Backward(dy *Tensor) (*Tensor, error) {
 			b.Bias.Grad[ch] += float32(b.sdy[t*c+ch])
 		}
 	}
-	return &b.dx, nil
+	return nil
 }
 
 func (f *bnBwd) run(task int) {
@@ -402,7 +442,6 @@ func (f *bnBwd) run(task int) {
 	stepLen := j.n * j.c * j.inner
 	xs := b.x.Data[t*stepLen : (t+1)*stepLen]
 	ds := j.dy.Data[t*stepLen : (t+1)*stepLen]
-	dxs := b.dx.Data[t*stepLen : (t+1)*stepLen]
 	sdy, sdyx := b.sdy[t*j.c+c0:t*j.c+c1], b.sdyx[t*j.c+c0:t*j.c+c1] // sum dy, sum dy (x - meanf)
 	clear(sdy)
 	clear(sdyx)
@@ -421,11 +460,6 @@ func (f *bnBwd) run(task int) {
 		}
 	}
 	// Per channel: the gradient map dx = k dy + p (x - meanf) + q.
-	var kpq [3 * 64]float32
-	coef := kpq[:]
-	if 3*(c1-c0) > len(coef) {
-		coef = make([]float32, 3*(c1-c0))
-	}
 	m := float64(j.n * j.inner)
 	for ch := c0; ch < c1; ch++ {
 		task := t*j.c + ch
@@ -436,7 +470,7 @@ func (f *bnBwd) run(task int) {
 		gamma := float64(b.Weight.Data[ch])
 		k := gamma * invstd
 		if !b.training {
-			coef[3*(ch-c0)] = float32(k)
+			b.gk[task], b.gp[task], b.gq[task] = float32(k), 0, 0
 			continue
 		}
 		// dx = gamma invstd (dy - sum(dy)/m - xhat sum(dy xhat)/m), expanded
@@ -444,19 +478,16 @@ func (f *bnBwd) run(task int) {
 		// Centring on meanf keeps p (x - meanf) free of cancellation.
 		p := -k * invstd * b.sdyx[task] / m
 		q := -k*b.sdy[task]/m - p*(mean-float64(meanf))
-		coef[3*(ch-c0)], coef[3*(ch-c0)+1], coef[3*(ch-c0)+2] = float32(k), float32(p), float32(q)
+		b.gk[task], b.gp[task], b.gq[task] = float32(k), float32(p), float32(q)
 	}
+	if !j.apply {
+		return
+	}
+	dxs := b.dx.Data[t*stepLen : (t+1)*stepLen]
 	for i := range j.n {
 		for ch := c0; ch < c1; ch++ {
 			off := (i*j.c + ch) * j.inner
-			kf := coef[3*(ch-c0)]
-			if !b.training {
-				for e, g := range ds[off : off+j.inner] {
-					dxs[off+e] = g * kf
-				}
-				continue
-			}
-			bnGrad(ds[off:off+j.inner], xs[off:off+j.inner], dxs[off:off+j.inner], kf, coef[3*(ch-c0)+1], float32(b.mean[t*j.c+ch]), coef[3*(ch-c0)+2])
+			b.GradRow(t, ch, ds[off:off+j.inner], xs[off:off+j.inner], dxs[off:off+j.inner])
 		}
 	}
 }

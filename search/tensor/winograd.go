@@ -312,19 +312,11 @@ func Conv2DBackwardDataImages(s ConvShape, w, dx []float32, ws *Workspace, perTa
 	if perTask < 1 {
 		panic("tensor: Conv2DBackwardDataImages: perTask < 1")
 	}
-	t, ok := s.transposed()
+	t, a, d, ok := ws.s.imagesPath(s)
 	if !ok {
 		return false
 	}
 	st := ws.s
-	a, ok := winoAlgoFor(t)
-	if !ok || st.kern.wino == nil || st.noWinograd {
-		return false
-	}
-	d := newWinoDims(t, a)
-	if d.hp != t.H+2*t.Pad || d.wp != t.W+2*t.Pad {
-		return false
-	}
 	st.wu = grow(st.wu, a.alpha*a.alpha*d.panels*t.Cin*16)
 	fj := &st.winoFilterJob
 	*fj = winoFilterJob{s: t, a: a, d: d, k: st.kern.wino, w: w, u: st.wu, flip: true}
@@ -335,6 +327,31 @@ func Conv2DBackwardDataImages(s ConvShape, w, dx []float32, ws *Workspace, perTa
 	st.parallel((t.N+perTask-1)/perTask, j)
 	*j = winoJob{}
 	return true
+}
+
+// HasBackwardDataImages reports whether Conv2DBackwardDataImages runs for
+// shape s on ws.
+func HasBackwardDataImages(s ConvShape, ws *Workspace) bool {
+	if s.Validate() != nil {
+		return false
+	}
+	_, _, _, ok := ws.s.imagesPath(s)
+	return ok
+}
+
+// imagesPath returns the transposed shape, the algorithm and the buffer
+// sizes of Conv2DBackwardDataImages for s, and whether it applies.
+func (st *state) imagesPath(s ConvShape) (ConvShape, *winoAlgo, winoDims, bool) {
+	t, ok := s.transposed()
+	if !ok {
+		return t, nil, winoDims{}, false
+	}
+	a, ok := winoAlgoFor(t)
+	if !ok || st.kern.wino == nil || st.noWinograd {
+		return t, nil, winoDims{}, false
+	}
+	d := newWinoDims(t, a)
+	return t, a, d, d.hp == t.H+2*t.Pad && d.wp == t.W+2*t.Pad
 }
 
 // winoFilterJob computes the transformed filters of one input channel ci

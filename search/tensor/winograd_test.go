@@ -337,8 +337,8 @@ func TestConv2DBackwardDataImages(t *testing.T) {
 				mu.Unlock()
 				PadHWC(dst, g[n*oimg:(n+1)*oimg], s.Cout, s.OutH(), s.OutW(), q)
 			})
-			if ran != c.ok {
-				t.Fatalf("ran = %v, want %v", ran, c.ok)
+			if ran != c.ok || HasBackwardDataImages(s, ws) != c.ok {
+				t.Fatalf("ran = %v, HasBackwardDataImages = %v, want %v", ran, HasBackwardDataImages(s, ws), c.ok)
 			}
 			if !ran {
 				return

@@ -1,6 +1,9 @@
 package train
 
-import "github.com/autosnn/autosnn/search/tensor"
+import (
+	"github.com/autosnn/autosnn/search/nn"
+	"github.com/autosnn/autosnn/search/tensor"
+)
 
 // The register-stationary filter gradient. The event loop of
 // filterImages adds, for every event and kernel row, K*Cout output-gradient
@@ -48,6 +51,7 @@ type filterBufs struct {
 	vals   []float32 // per event: the input value
 	bounds []int32   // per input channel and band: first event of that band or later
 	runs   []int32   // per band and input channel with events: ci, first event, end
+	dy     []float32 // backwardFused with a batch-norm: one image's output gradient (CHW)
 }
 
 // Tuning of filterImagesReg, measured with BenchmarkFilterGradient.
@@ -154,17 +158,26 @@ func (c *spikeConv) filterImageReg(im int, pad []float32, fb *filterBufs, dw []f
 	filterRegions(n, chunks, dw, pad, offs, vals, runs, k, wp*cout, k*cout)
 }
 
+// canFuse reports whether backwardFused runs after the last Forward.
+func (c *spikeConv) canFuse() bool {
+	_, _, ok := filterPlan(c.K, c.Pad, c.Cout)
+	return ok && c.sparse && !c.NoInputGrad && tensor.HasBackwardDataImages(c.shape, c.ws)
+}
+
 // backwardFused computes both gradients of a sparse forward in one pass
 // over the images (tensor.Conv2DBackwardDataImages): each image's output
 // gradient is padded to HWC once, in cache, and serves the register
 // filter gradient (filterImageReg, per chunk of filterChunk images, as
-// backwardFilterSparse sums them) and the Winograd input gradient. It
-// reports false, having done nothing, when the shape has no such path.
-func (c *spikeConv) backwardFused(dy []float32) bool {
-	regN, regChunks, ok := filterPlan(c.K, c.Pad, c.Cout)
-	if !ok || c.NoInputGrad {
+// backwardFilterSparse sums them) and the Winograd input gradient. With bn
+// set, dy is the gradient of bn's output and each image's gradient is made
+// by bn's map (BatchNorm.BackwardMap, GradRow) in cache, instead of being
+// read from a tensor. It reports false, having done nothing, unless
+// canFuse.
+func (c *spikeConv) backwardFused(dy []float32, bn *nn.BatchNorm) bool {
+	if !c.canFuse() {
 		return false
 	}
+	regN, regChunks, _ := filterPlan(c.K, c.Pad, c.Cout)
 	s := c.shape
 	wl := len(c.Weight.Data)
 	chunks := (s.N + filterChunk - 1) / filterChunk
@@ -174,20 +187,34 @@ func (c *spikeConv) backwardFused(dy []float32) bool {
 	}
 	c.dx.Shape = append(c.dx.Shape[:0], c.x.Shape...)
 	c.dx.Data = growF32(c.dx.Data, len(c.x.Data))
-	oimg := c.Cout * s.H * s.W
+	plane := s.H * s.W
+	oimg := c.Cout * plane
+	batch := c.x.Shape[1]
 	ran := tensor.Conv2DBackwardDataImages(s, c.Weight.Data, c.dx.Data, c.ws, filterChunk, func(worker, n int, pad []float32) {
+		fb := &c.fbufs[worker]
 		t := n / filterChunk
 		part := c.partial[t*wl : (t+1)*wl]
 		if n%filterChunk == 0 {
 			clear(part)
 		}
-		tensor.PadHWC(pad, dy[n*oimg:(n+1)*oimg], c.Cout, s.H, s.W, c.Pad)
-		c.filterImageReg(n, pad, &c.fbufs[worker], part, regN, regChunks)
+		g := dy[n*oimg : (n+1)*oimg]
+		if bn != nil {
+			fb.dy = growF32(fb.dy, oimg)
+			y := c.y.Data[n*oimg : (n+1)*oimg]
+			for ch := range c.Cout {
+				r := ch * plane
+				bn.GradRow(n/batch, ch, g[r:r+plane], y[r:r+plane], fb.dy[r:r+plane])
+			}
+			g = fb.dy
+		}
+		tensor.PadHWC(pad, g, c.Cout, s.H, s.W, c.Pad)
+		c.filterImageReg(n, pad, fb, part, regN, regChunks)
 	})
-	if ran {
-		c.addFilterChunks(chunks)
+	if !ran {
+		panic("train: fused backward refused after canFuse")
 	}
-	return ran
+	c.addFilterChunks(chunks)
+	return true
 }
 
 // filterRegionsGo is the portable filterRegions: for every run (ci, e0,

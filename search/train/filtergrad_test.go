@@ -155,7 +155,7 @@ func TestBackwardFusedMatchesSeparate(t *testing.T) {
 			gotDX := append([]float32(nil), dx.Data...)
 			gotDW := append([]float32(nil), conv.Weight.Grad...)
 			clear(conv.Weight.Grad)
-			if ran := sc.backwardFused(dy.Data); ran != c.fused {
+			if ran := sc.backwardFused(dy.Data, nil); ran != c.fused {
 				t.Errorf("backwardFused ran = %v, want %v", ran, c.fused)
 			}
 			clear(conv.Weight.Grad)
@@ -167,6 +167,75 @@ func TestBackwardFusedMatchesSeparate(t *testing.T) {
 			}
 			if d := cmp.Diff(conv.Weight.Grad, gotDW); d != "" {
 				t.Errorf("filter gradient (-separate +Backward):\n%.300s", d)
+			}
+		})
+	}
+}
+
+// TestBackwardConvBNFused checks that a spike convolution and its
+// batch-norm give, through the fused backward (the convolution applying the
+// batch-norm's gradient map image by image), the bits of the layer-by-layer
+// backward: input, filter, and batch-norm weight and bias gradients, in
+// training (batch statistics) and evaluation.
+func TestBackwardConvBNFused(t *testing.T) {
+	for _, training := range []bool{true, false} {
+		t.Run(fmt.Sprintf("training=%v", training), func(t *testing.T) {
+			ws := tensor.NewWorkspace(2)
+			defer ws.Close()
+			workers := nn.NewWorkers(2)
+			defer workers.Close()
+			const steps, batch, cin, cout, k, hw = 3, 6, 16, 16, 5, 8
+			var grads [2][][]float32
+			for pass := range 2 {
+				r := rand.New(rand.NewPCG(8, 8))
+				conv := nn.NewConv2d("c", cin, cout, k, 1, k/2, r, ws)
+				sc := newSpikeConv(conv, ws)
+				sc.SetTraining(training)
+				bn := nn.NewBatchNorm("bn", cout)
+				bn.Workers = workers
+				for i := range bn.Weight.Data {
+					bn.Weight.Data[i] = float32(1 + r.NormFloat64()/4)
+					bn.Bias.Data[i] = float32(r.NormFloat64() / 4)
+					bn.RunningMean.Data[i] = float32(r.NormFloat64() / 4)
+					bn.RunningVar.Data[i] = float32(1 + r.Float64())
+				}
+				bn.SetTraining(training)
+				m := &projMod{conv: conv, bn: bn, layers: []nn.Layer{sc, bn}}
+				x := nn.NewTensor(steps, batch, cin, hw, hw)
+				for i := range x.Data {
+					if r.IntN(10) == 0 {
+						x.Data[i] = 1
+					}
+				}
+				if _, err := m.forward(x); err != nil {
+					t.Fatal(err)
+				}
+				dy := nn.NewTensor(steps, batch, cout, hw, hw)
+				for i := range dy.Data {
+					dy.Data[i] = float32(r.NormFloat64())
+				}
+				var dx *nn.Tensor
+				var err error
+				if pass == 0 {
+					dx, err = m.backward(dy)
+				} else {
+					var d *nn.Tensor
+					if d, err = bn.Backward(dy); err == nil {
+						dx, err = sc.Backward(d)
+					}
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if pass == 0 && !sc.canFuse() {
+					t.Fatal("the fused path does not apply")
+				}
+				grads[pass] = [][]float32{append([]float32(nil), dx.Data...), conv.Weight.Grad, bn.Weight.Grad, bn.Bias.Grad}
+			}
+			for i, what := range []string{"input", "filter", "bn weight", "bn bias"} {
+				if d := cmp.Diff(grads[1][i], grads[0][i]); d != "" {
+					t.Errorf("%s gradient (-layer by layer +fused):\n%.300s", what, d)
+				}
 			}
 		})
 	}

@@ -63,6 +63,18 @@ func (m *projMod) forward(x *nn.Tensor) (*nn.Tensor, error) {
 }
 
 func (m *projMod) backward(dy *nn.Tensor) (*nn.Tensor, error) {
+	// A spike convolution and its batch-norm: the convolution makes its
+	// output gradient image by image from the batch-norm's gradient map
+	// (spikeConv.backwardFused), so it never goes to memory whole.
+	if len(m.layers) == 2 && m.bn != nil && m.layers[1] == nn.Layer(m.bn) {
+		if sc, ok := m.layers[0].(*spikeConv); ok && sc.canFuse() {
+			if err := m.bn.BackwardMap(dy); err != nil {
+				return nil, err
+			}
+			sc.backwardFused(dy.Data, m.bn)
+			return &sc.dx, nil
+		}
+	}
 	var err error
 	for i := len(m.layers) - 1; i >= 0; i-- {
 		if dy, err = m.layers[i].Backward(dy); err != nil {

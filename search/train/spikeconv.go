@@ -54,7 +54,7 @@ type spikeConv struct {
 // filterChunk is the number of images whose filter gradients one task sums;
 // chunk partial sums are added in chunk order, so the result does not depend
 // on the number of workers.
-const filterChunk = 16
+const filterChunk = 8
 
 // maxDensity is the input density above which the dense forward is used.
 // Measured on the AutoSNN shapes, the event-driven forward wins below
@@ -303,7 +303,7 @@ func (c *spikeConv) Backward(dy *nn.Tensor) (*nn.Tensor, error) {
 	if len(dy.Data) != len(c.y.Data) {
 		return nil, fmt.Errorf("nn: %s: output gradient has shape %v, want %v", c.Name(), dy.Shape, c.y.Shape)
 	}
-	if c.sparse && c.backwardFused(dy.Data) {
+	if c.backwardFused(dy.Data, nil) {
 		return &c.dx, nil
 	}
 	if c.sparse {
