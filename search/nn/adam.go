@@ -65,13 +65,30 @@ func (a *Adam) StepIf(use func(i int) bool) {
 		bc2 := 1 - math.Pow(a.Beta2, float64(st.Step))
 		stepSize := float32(a.LR / bc1)
 		bc2s := float32(math.Sqrt(bc2))
-		m, v := st.ExpAvg, st.ExpAvgSq
-		for j, g := range p.Grad {
-			m[j] = m[j]*b1 + c1*g
-			v[j] = v[j]*b2 + c2*g*g
-			denom := float32(math.Sqrt(float64(v[j])))/bc2s + eps
-			p.Data[j] -= stepSize * (m[j] / denom)
-		}
+		adamStep(p.Data, p.Grad, st.ExpAvg, st.ExpAvgSq, b1, c1, b2, c2, stepSize, bc2s, eps)
+	}
+}
+
+// adamStep updates parameter values p with gradients g and moments m and v
+// (all of p's length): eight at a time with AVX2 where the CPU has it, the
+// same float32 operations in the same order either way.
+func adamStep(p, g, m, v []float32, b1, c1, b2, c2, stepSize, bc2s, eps float32) {
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	if n := len(p) &^ 7; hasAVX2 && n > 0 {
+		adamAVX2(&p[0], &g[0], &m[0], &v[0], n, b1, c1, b2, c2, stepSize, bc2s, eps)
+		p, g, m, v = p[n:], g[n:], m[n:], v[n:]
+	}
+	adamStepGo(p, g, m, v, b1, c1, b2, c2, stepSize, bc2s, eps)
+}
+
+// adamStepGo is the portable loop of adamStep.
+func adamStepGo(p, g, m, v []float32, b1, c1, b2, c2, stepSize, bc2s, eps float32) {
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	for j, gj := range g {
+		m[j] = m[j]*b1 + c1*gj
+		v[j] = v[j]*b2 + c2*gj*gj
+		denom := float32(math.Sqrt(float64(v[j])))/bc2s + eps
+		p[j] -= stepSize * (m[j] / denom)
 	}
 }
 

@@ -51,7 +51,8 @@ type Repeat struct {
 	T     int
 	y, dx Tensor
 	ok    bool
-	// Workers splits the backward sum across goroutines (nil: serial).
+	// Workers splits the forward copies and the backward sum across
+	// goroutines (nil: serial).
 	Workers *Workers
 	steps   [][]float32 // the step gradients of the last Backward
 }
@@ -82,7 +83,7 @@ func (r *Repeat) Forward(x *Tensor) (*Tensor, error) {
 	r.y.resize(shape...)
 	n := len(x.Data)
 	for t := range r.T {
-		copy(r.y.Data[t*n:(t+1)*n], x.Data)
+		r.Workers.Add(r.y.Data[t*n:(t+1)*n], x.Data) // a parallel copy
 	}
 	r.dx.resize(x.Shape...)
 	r.ok = true

@@ -93,3 +93,8 @@ func lifBwdAffAVX2(hs, ds, xs, hprev, dv, dxs *float32, n int, k, vth, a, half, 
 //
 //go:noescape
 func lifFwdAffIdxAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32, idx *int32, base int32) int64
+
+// adamAVX2 is adamStepGo for n elements, n a multiple of 8, bit-identical.
+//
+//go:noescape
+func adamAVX2(p, grad, m, v *float32, n int, b1, c1, b2, c2, step, bc2s, eps float32)

@@ -683,3 +683,49 @@ addloop8:
 adddone:
 	VZEROUPPER
 	RET
+
+// func adamAVX2(p, grad, m, v *float32, n int, b1, c1, b2, c2, step, bc2s, eps float32)
+// adamStep for n values, n a multiple of 8, with the Go loop's float32
+// operations in its order (VSQRTPS rounds like float32(math.Sqrt(float64(x)))):
+//   m = m*b1 + c1*g; v = v*b2 + (c2*g)*g
+//   p = p - step*(m / (sqrt(v)/bc2s + eps))
+TEXT ·adamAVX2(SB), NOSPLIT, $0-68
+	MOVQ p+0(FP), DI
+	MOVQ grad+8(FP), SI
+	MOVQ m+16(FP), R8
+	MOVQ v+24(FP), R9
+	MOVQ n+32(FP), CX
+	VBROADCASTSS b1+40(FP), Y8
+	VBROADCASTSS c1+44(FP), Y9
+	VBROADCASTSS b2+48(FP), Y10
+	VBROADCASTSS c2+52(FP), Y11
+	VBROADCASTSS step+56(FP), Y12
+	VBROADCASTSS bc2s+60(FP), Y13
+	VBROADCASTSS eps+64(FP), Y14
+	XORQ AX, AX
+adloop:
+	CMPQ AX, CX
+	JGE  addone
+	VMOVUPS (SI)(AX*4), Y0      // g
+	VMULPS (R8)(AX*4), Y8, Y1   // m*b1
+	VMULPS Y0, Y9, Y2           // c1*g
+	VADDPS Y2, Y1, Y1           // m
+	VMOVUPS Y1, (R8)(AX*4)
+	VMULPS (R9)(AX*4), Y10, Y3  // v*b2
+	VMULPS Y0, Y11, Y4          // c2*g
+	VMULPS Y0, Y4, Y4           // (c2*g)*g
+	VADDPS Y4, Y3, Y3           // v
+	VMOVUPS Y3, (R9)(AX*4)
+	VSQRTPS Y3, Y5
+	VDIVPS Y13, Y5, Y5          // sqrt(v)/bc2s
+	VADDPS Y14, Y5, Y5          // + eps
+	VDIVPS Y5, Y1, Y6           // m/denom
+	VMULPS Y6, Y12, Y6          // step*(m/denom)
+	VMOVUPS (DI)(AX*4), Y7
+	VSUBPS Y6, Y7, Y7
+	VMOVUPS Y7, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP  adloop
+addone:
+	VZEROUPPER
+	RET

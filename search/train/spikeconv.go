@@ -86,7 +86,7 @@ func (c *spikeConv) Forward(x *nn.Tensor) (*nn.Tensor, error) {
 		tensor.Conv2DForward(s, x.Data, c.Weight.Data, c.y.Data, c.ws)
 		return &c.y, nil
 	}
-	c.reverseWeights()
+	c.wrev = growF32(c.wrev, len(c.Weight.Data))
 	// Images are independent: workers take chunks of forwardChunk images
 	// from a shared counter (the event count of a timestep's images varies
 	// up to 5x between timesteps, so fixed ranges can leave a worker
@@ -97,10 +97,16 @@ func (c *spikeConv) Forward(x *nn.Tensor) (*nn.Tensor, error) {
 	}
 	oimg := s.Cout * s.OutH() * s.OutW()
 	var next atomic.Int64
-	var wg sync.WaitGroup
+	var wg, rev sync.WaitGroup
+	rev.Add(nw)
 	for w := range nw {
 		c.scratch[w] = growF32(c.scratch[w], oimg)
 		work := func() {
+			// First the reversed filters (wrev[ci][kh][K-1-kw][co] =
+			// W[co][ci][kh][kw]), input channels split among the workers.
+			reverseInto(c.Conv2d, c.wrev, w*c.Cin/nw, (w+1)*c.Cin/nw)
+			rev.Done()
+			rev.Wait()
 			for {
 				lo := int(next.Add(forwardChunk)) - forwardChunk
 				if lo >= s.N {
@@ -193,22 +199,6 @@ func (c *spikeConv) unitEvents(u int) []int32 {
 // SetTraining implements nn.Layer: the neurons' event lists are used in
 // training mode only (evaluation may take paths that do not record them).
 func (c *spikeConv) SetTraining(training bool) { c.training = training }
-
-// reverseWeights fills wrev[ci][kh][K-1-kw][co] = W[co][ci][kh][kw].
-func (c *spikeConv) reverseWeights() {
-	k, cin, cout := c.K, c.Cin, c.Cout
-	c.wrev = growF32(c.wrev, len(c.Weight.Data))
-	w := c.Weight.Data
-	for co := range cout {
-		for ci := range cin {
-			for kh := range k {
-				for kw := range k {
-					c.wrev[((ci*k+kh)*k+(k-1-kw))*cout+co] = w[((co*cin+ci)*k+kh)*k+kw]
-				}
-			}
-		}
-	}
-}
 
 // forwardImages computes output images lo..hi-1 event by event.
 func (c *spikeConv) forwardImages(lo, hi int, hwc []float32) {
