@@ -13,6 +13,7 @@ type eventArgs struct {
 	pad, oh, ow int
 	cout        int
 	mPlane, mW  uint64
+	binary      int // nonzero: every event's value is 1 (not read)
 }
 
 //go:noescape
@@ -37,6 +38,9 @@ func eventsAsm(c *spikeConv, mode eventMode, xn []float32, events []int32, a, b 
 	p := eventArgs{idx: &events[0], n: len(events), x: &xn[0], a: &a[0], b: &b[0], mode: int(mode),
 		plane: s.H * s.W, w: s.W, k: c.K, pad: c.Pad, oh: s.OutH(), ow: s.OutW(), cout: c.Cout,
 		mPlane: divPlane.m, mW: divW.m}
+	if c.fromSource {
+		p.binary = 1 // spikes listed by neurons: every value is 1
+	}
 	spikeEventsAVX2(&p)
 	return true
 }

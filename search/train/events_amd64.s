@@ -18,6 +18,7 @@
 #define E_COUT 96
 #define E_MPLANE 104
 #define E_MW 112
+#define E_BINARY 120
 
 // func spikeEventsAVX2(p *eventArgs)
 // The event loop of spikeConv.forwardImages (mode 0) and filterImages
@@ -47,10 +48,18 @@ TEXT ·spikeEventsAVX2(SB), NOSPLIT, $0-8
 	NEGQ AX
 	MOVQ AX, R12                 // bstride bytes
 
+	// Binary inputs: v = 1 for every event, not read.
+	MOVL $0x3f800000, AX
+	MOVQ AX, X0
+	VBROADCASTSS X0, Y0
+
 evloop:
 	MOVLQSX (R13), SI            // i
+	CMPQ E_BINARY(R15), $0
+	JNE  evbin
 	MOVQ E_X(R15), AX
 	VBROADCASTSS (AX)(SI*4), Y0  // v
+evbin:
 	// ci = i*mPlane >> 40; rem = i - ci*plane
 	MOVQ SI, CX
 	IMULQ E_MPLANE(R15), CX
