@@ -1,34 +1,26 @@
 package nn
 
-import (
-	"runtime"
-	"sync"
-	"sync/atomic"
-)
+import "github.com/autosnn/autosnn/search/tensor"
 
-// Workers is a fixed set of goroutines that the elementwise layers (Neuron,
-// BatchNorm, MaxPool2d, AvgPool2d) use to split their work. Work is cut into
-// tasks whose boundaries depend only on the tensor shape, and partial sums
-// are combined in task order, so results do not depend on the number of
-// workers. A nil *Workers runs everything on the calling goroutine.
+// Workers is the set of goroutines that the elementwise layers (Neuron,
+// BatchNorm, MaxPool2d, AvgPool2d, Repeat) use to split their work: the
+// workers of a tensor.Workspace, shared with the convolutions and GEMMs of
+// the same network (WorkersOf), so that one set of goroutines serves every
+// parallel call. Work is cut into tasks whose boundaries depend only on the
+// tensor shape, and partial sums are combined in task order, so results do
+// not depend on the number of workers. A nil *Workers runs everything on
+// the calling goroutine.
 //
-// A Workers must not be used by two goroutines at once (like a
-// tensor.Workspace); layers of one network share one. Its goroutines stop on
-// Close or when it becomes unreachable.
+// A Workers must not be used by two goroutines at once, nor at the same
+// time as its Workspace (like a tensor.Workspace); layers of one network
+// share one.
 type Workers struct {
-	p *workerPool
-}
+	ws  *tensor.Workspace
+	own bool // ws was made by NewWorkers (Close closes it)
 
-type workerPool struct {
-	fin finiteJob // reused by CheckFinite so that it does not allocate
-
-	n     int
-	start []chan job
-	next  atomic.Int64
-	tasks int64
-	wg    sync.WaitGroup
-	once  sync.Once
-	add   addJob // reused by Add so that it does not allocate
+	task taskAdapter // reused by run so that dispatch does not allocate
+	fin  finiteJob   // reused by CheckFinite
+	add  addJob      // reused by Add
 }
 
 // job is one parallel call; run(t) handles task t and must touch only data
@@ -37,76 +29,42 @@ type job interface {
 	run(task int)
 }
 
-// NewWorkers starts n workers (n <= 0: runtime.GOMAXPROCS(0)); the calling
-// goroutine counts as one of them.
+// taskAdapter runs an nn job as a tensor.Task.
+type taskAdapter struct{ j job }
+
+func (a *taskAdapter) RunTask(_, task int) { a.j.run(task) }
+
+// NewWorkers starts n workers (n <= 0: runtime.GOMAXPROCS(0)) on a
+// Workspace of their own; the calling goroutine counts as one of them.
 func NewWorkers(n int) *Workers {
-	if n <= 0 {
-		n = runtime.GOMAXPROCS(0)
-	}
-	p := &workerPool{n: n, start: make([]chan job, n)}
-	for w := 1; w < n; w++ {
-		p.start[w] = make(chan job)
-		go p.loop(w)
-	}
-	ws := &Workers{p: p}
-	runtime.AddCleanup(ws, func(p *workerPool) { p.close() }, p)
-	return ws
+	return &Workers{ws: tensor.NewWorkspace(n), own: true}
 }
 
-// Close stops the worker goroutines; later calls run serially.
+// WorkersOf returns Workers that run on the workers of ws.
+func WorkersOf(ws *tensor.Workspace) *Workers {
+	return &Workers{ws: ws}
+}
+
+// Close stops the worker goroutines of a Workers made by NewWorkers (later
+// calls run serially); it does nothing for WorkersOf, whose Workspace its
+// owner closes.
 func (w *Workers) Close() {
-	if w != nil {
-		w.p.close()
-	}
-}
-
-func (p *workerPool) close() {
-	p.once.Do(func() {
-		for _, c := range p.start[1:] {
-			close(c)
-		}
-		p.n = 1
-	})
-}
-
-func (p *workerPool) loop(w int) {
-	for j := range p.start[w] {
-		p.drain(j)
-		p.wg.Done()
-	}
-}
-
-func (p *workerPool) drain(j job) {
-	for {
-		t := p.next.Add(1) - 1
-		if t >= p.tasks {
-			return
-		}
-		j.run(int(t))
+	if w != nil && w.own {
+		w.ws.Close()
 	}
 }
 
 // run executes tasks 0..n-1 of j and returns when all are done.
 func (w *Workers) run(n int, j job) {
-	var nw int
-	if w != nil {
-		nw = min(w.p.n, n)
-	}
-	if nw <= 1 {
+	if w == nil {
 		for t := range n {
 			j.run(t)
 		}
 		return
 	}
-	p := w.p
-	p.tasks = int64(n)
-	p.next.Store(0)
-	p.wg.Add(nw - 1)
-	for i := 1; i < nw; i++ {
-		p.start[i] <- j
-	}
-	p.drain(j)
-	p.wg.Wait()
+	w.task.j = j
+	w.ws.Run(n, &w.task)
+	w.task.j = nil
 }
 
 // chunk is the number of elements of one elementwise task: large enough to
@@ -134,7 +92,7 @@ func (w *Workers) Add(dst []float32, srcs ...[]float32) {
 		}
 		return
 	}
-	j := &w.p.add
+	j := &w.add
 	*j = addJob{dst: dst, srcs: srcs}
 	w.run(numChunks(len(dst)), j)
 	*j = addJob{}
@@ -148,7 +106,7 @@ func (w *Workers) CheckFinite(layer string, step int, what string, data []float3
 	if w == nil || tasks <= 1 {
 		return CheckFinite(layer, step, what, data)
 	}
-	j := &w.p.fin
+	j := &w.fin
 	if cap(j.bad) < tasks {
 		j.bad = make([]bool, tasks)
 	}
@@ -240,5 +198,5 @@ func (w *Workers) count() int {
 	if w == nil {
 		return 1
 	}
-	return max(1, w.p.n)
+	return w.ws.Workers()
 }

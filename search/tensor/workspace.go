@@ -3,7 +3,6 @@ package tensor
 import (
 	"runtime"
 	"sync"
-	"sync/atomic"
 )
 
 // Workspace holds reusable scratch memory (packed GEMM panels, im2col
@@ -25,13 +24,7 @@ type state struct {
 	kern    kernels
 	bufs    []*workerBufs
 
-	// Dispatch of one parallel call.
-	start  []chan job // start[w] wakes helper worker w (w >= 1)
-	next   atomic.Int64
-	tasks  int64
-	wg     sync.WaitGroup
-	once   sync.Once
-	closed bool // set by close; parallel then runs serially
+	pool *pool // the helper goroutines (pool.go)
 
 	// noWinograd makes Conv2DBackwardData use the direct kernels for
 	// every shape (tests and benchmarks compare the two paths).
@@ -105,13 +98,9 @@ func newWorkspace(workers int, kern kernels) *Workspace {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	s := &state{workers: workers, kern: kern, bufs: make([]*workerBufs, workers), start: make([]chan job, workers)}
+	s := &state{workers: workers, kern: kern, bufs: make([]*workerBufs, workers), pool: newPool(workers)}
 	for w := range s.bufs {
 		s.bufs[w] = &workerBufs{gemm: newGemmBufs()}
-	}
-	for w := 1; w < workers; w++ {
-		s.start[w] = make(chan job)
-		go s.worker(w)
 	}
 	ws := &Workspace{s: s}
 	runtime.AddCleanup(ws, func(s *state) { s.close() }, s)
@@ -127,52 +116,11 @@ func (ws *Workspace) Workers() int { return ws.s.workers }
 // results.
 func (ws *Workspace) Close() { ws.s.close() }
 
-func (s *state) close() {
-	s.once.Do(func() {
-		for _, c := range s.start[1:] {
-			close(c)
-		}
-		s.closed = true
-	})
-}
+func (s *state) close() { s.pool.close() }
 
-func (s *state) worker(w int) {
-	for j := range s.start[w] {
-		s.drain(j, w)
-		s.wg.Done()
-	}
-}
-
-// drain runs tasks of j until none is left.
-func (s *state) drain(j job, w int) {
-	for {
-		t := s.next.Add(1) - 1
-		if t >= s.tasks {
-			return
-		}
-		j.run(s, w, int(t))
-	}
-}
-
-// parallel runs tasks 0..n-1 of j on up to s.workers workers, the calling
-// goroutine being worker 0, and returns when all are done.
-func (s *state) parallel(n int, j job) {
-	nw := min(s.workers, n)
-	if nw <= 1 || s.closed {
-		for t := 0; t < n; t++ {
-			j.run(s, 0, t)
-		}
-		return
-	}
-	s.tasks = int64(n)
-	s.next.Store(0)
-	s.wg.Add(nw - 1)
-	for w := 1; w < nw; w++ {
-		s.start[w] <- j
-	}
-	s.drain(j, 0)
-	s.wg.Wait()
-}
+// parallel runs tasks 0..n-1 of j on the workers, the calling goroutine
+// being worker 0, and returns when all are done.
+func (s *state) parallel(n int, j job) { s.pool.run(n, j, s, nil) }
 
 // grow returns buf resized to n elements, reallocating only when its
 // capacity is too small.

@@ -1,7 +1,6 @@
 package train
 
 import (
-	"sync"
 	"sync/atomic"
 
 	"github.com/autosnn/autosnn/search/nn"
@@ -505,17 +504,15 @@ func (s *segment) forwardGroup(st *stage) bool {
 	group[0].fz.convs = convs
 	var next atomic.Int64
 	var abort atomic.Bool
-	var rev sync.WaitGroup
-	rev.Add(nw)
-	runWorkers(nw, func(w int) {
-		// The workers share out the weight reversal (by input
-		// channel: disjoint runs of wrev), then wait for each other.
+	// The workers share out the weight reversal (by input channel:
+	// disjoint runs of wrev), then the images.
+	runWorkers(s.env.WS, nw, func(w int) {
 		for _, tm := range convs {
 			c := tm.conv
 			reverseInto(c.Conv2d, tm.wrev, w*c.Cin/nw, (w+1)*c.Cin/nw)
 		}
-		rev.Done()
-		rev.Wait()
+	})
+	runWorkers(s.env.WS, nw, func(w int) {
 		for !abort.Load() {
 			n := int(next.Add(1) - 1)
 			if n >= batch {
@@ -780,7 +777,7 @@ func (s *segment) forwardPool(st *stage) bool {
 		sc.idx = sc.idx[:pimg]
 	}
 	var next atomic.Int64
-	runWorkers(nw, func(wk int) {
+	runWorkers(s.env.WS, nw, func(wk int) {
 		var n int64
 		for {
 			t := int(next.Add(1) - 1)
@@ -936,7 +933,7 @@ func (s *segment) forwardStatic(st *stage) bool {
 	}
 	fz.ev.reset(y, oimg, steps*batch, nw)
 	var next atomic.Int64
-	runWorkers(nw, func(w int) {
+	runWorkers(s.env.WS, nw, func(w int) {
 		sc := fz.scratch[w]
 		sc.v = growF32(sc.v, oimg)
 		sc.spk = 0
@@ -1054,13 +1051,11 @@ func (c *spikeConv) pixTable(s tensor.ConvShape, tab []pixEntry) []pixEntry {
 	return tab
 }
 
-// runWorkers runs fn(0), ..., fn(n-1) concurrently, fn(n-1) on the calling
-// goroutine, and returns when all have returned.
-func runWorkers(n int, fn func(w int)) {
-	var wg sync.WaitGroup
-	for w := range n - 1 {
-		wg.Go(func() { fn(w) })
-	}
-	fn(n - 1)
-	wg.Wait()
+// runWorkers runs fn(0), ..., fn(n-1) as the tasks of one parallel call on
+// the workers of ws (n <= ws.Workers(): each fn(i) is one worker's share,
+// typically a loop claiming work from a shared counter) and returns when
+// all have returned. The fn(i) must not wait for each other: they need not
+// run at the same time.
+func runWorkers(ws *tensor.Workspace, n int, fn func(w int)) {
+	ws.Run(n, tensor.TaskFunc(func(_, t int) { fn(t) }))
 }

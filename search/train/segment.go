@@ -10,9 +10,9 @@ import (
 )
 
 // Env holds what the layers of one network share: the GEMM/convolution
-// workspace, the elementwise worker pool, and the step counter and finite
-// check used in error messages. An Env must not be used by two goroutines
-// at once.
+// workspace, the elementwise workers (on the workspace's goroutines), and
+// the step counter and finite check used in error messages. An Env must
+// not be used by two goroutines at once.
 type Env struct {
 	WS      *tensor.Workspace
 	Workers *nn.Workers
@@ -31,14 +31,11 @@ type Env struct {
 // NewEnv returns an Env with workers goroutines (<= 0: GOMAXPROCS).
 func NewEnv(workers int) *Env {
 	ws := tensor.NewWorkspace(workers)
-	return &Env{WS: ws, Workers: nn.NewWorkers(ws.Workers()), CheckFinite: true}
+	return &Env{WS: ws, Workers: nn.WorkersOf(ws), CheckFinite: true}
 }
 
 // Close stops the worker goroutines.
-func (e *Env) Close() {
-	e.WS.Close()
-	e.Workers.Close()
-}
+func (e *Env) Close() { e.WS.Close() }
 
 // projMod is the trainable form of one projection.
 type projMod struct {

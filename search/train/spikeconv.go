@@ -2,8 +2,6 @@ package train
 
 import (
 	"fmt"
-	"sync"
-	"sync/atomic"
 
 	"github.com/autosnn/autosnn/search/nn"
 	"github.com/autosnn/autosnn/search/tensor"
@@ -86,47 +84,23 @@ func (c *spikeConv) Forward(x *nn.Tensor) (*nn.Tensor, error) {
 		tensor.Conv2DForward(s, x.Data, c.Weight.Data, c.y.Data, c.ws)
 		return &c.y, nil
 	}
+	// The reversed filters (wrev[ci][kh][K-1-kw][co] = W[co][ci][kh][kw]),
+	// input channels split among the workers.
 	c.wrev = growF32(c.wrev, len(c.Weight.Data))
-	// Images are independent: workers take chunks of forwardChunk images
-	// from a shared counter (the event count of a timestep's images varies
-	// up to 5x between timesteps, so fixed ranges can leave a worker
-	// idle); each output image is written by exactly one goroutine.
-	nw := min(c.workers, s.N)
-	if len(c.scratch) < nw {
-		c.scratch = append(c.scratch, make([][]float32, nw-len(c.scratch))...)
+	rt := min(c.Cin, 4*c.workers)
+	c.ws.Run(rt, tensor.TaskFunc(func(_, t int) { reverseInto(c.Conv2d, c.wrev, t*c.Cin/rt, (t+1)*c.Cin/rt) }))
+	// Images are independent: tasks of forwardChunk images, claimed by the
+	// workers as they go (the event count of a timestep's images varies up
+	// to 5x between timesteps, so fixed ranges could leave a worker idle);
+	// each output image is written by exactly one task.
+	if len(c.scratch) < c.workers {
+		c.scratch = append(c.scratch, make([][]float32, c.workers-len(c.scratch))...)
 	}
 	oimg := s.Cout * s.OutH() * s.OutW()
-	var next atomic.Int64
-	var wg, rev sync.WaitGroup
-	rev.Add(nw)
-	for w := range nw {
+	c.ws.Run((s.N+forwardChunk-1)/forwardChunk, tensor.TaskFunc(func(w, t int) {
 		c.scratch[w] = growF32(c.scratch[w], oimg)
-		work := func() {
-			// First the reversed filters (wrev[ci][kh][K-1-kw][co] =
-			// W[co][ci][kh][kw]), input channels split among the workers.
-			reverseInto(c.Conv2d, c.wrev, w*c.Cin/nw, (w+1)*c.Cin/nw)
-			rev.Done()
-			rev.Wait()
-			for {
-				lo := int(next.Add(forwardChunk)) - forwardChunk
-				if lo >= s.N {
-					return
-				}
-				hi := min(lo+forwardChunk, s.N)
-				c.forwardImages(lo, hi, c.scratch[w])
-			}
-		}
-		if w == nw-1 {
-			work()
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			work()
-		}()
-	}
-	wg.Wait()
+		c.forwardImages(t*forwardChunk, min((t+1)*forwardChunk, s.N), c.scratch[w])
+	}))
 	return &c.y, nil
 }
 
@@ -156,26 +130,11 @@ func (c *spikeConv) indexSpikes() bool {
 			c.ownCounts = make([]int, s.N)
 		}
 		c.idx, c.counts, c.unit = c.ownIdx[:s.N*img], c.ownCounts[:s.N], img
-		nw := min(c.workers, (s.N+forwardChunk-1)/forwardChunk)
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		work := func() {
-			for {
-				lo := int(next.Add(forwardChunk)) - forwardChunk
-				if lo >= s.N {
-					return
-				}
-				for n := lo; n < min(lo+forwardChunk, s.N); n++ {
-					c.counts[n] = nonzero(c.x.Data[n*img:(n+1)*img], c.idx[n*img:(n+1)*img])
-				}
+		c.ws.Run((s.N+forwardChunk-1)/forwardChunk, tensor.TaskFunc(func(_, t int) {
+			for n := t * forwardChunk; n < min((t+1)*forwardChunk, s.N); n++ {
+				c.counts[n] = nonzero(c.x.Data[n*img:(n+1)*img], c.idx[n*img:(n+1)*img])
 			}
-		}
-		for range nw - 1 {
-			wg.Add(1)
-			go func() { defer wg.Done(); work() }()
-		}
-		work()
-		wg.Wait()
+		}))
 	}
 	nnz := 0
 	for _, k := range c.counts {
@@ -320,48 +279,25 @@ func (c *spikeConv) backwardFilterSparse(dy []float32) {
 	wl := len(c.Weight.Data)
 	chunks := (s.N + filterChunk - 1) / filterChunk
 	c.partial = growF32(c.partial, chunks*wl)
-	nw := min(c.workers, chunks)
 	oimg := cout * s.OutH() * s.OutW()
-	if len(c.scratch) < nw {
-		c.scratch = append(c.scratch, make([][]float32, nw-len(c.scratch))...)
+	if len(c.scratch) < c.workers {
+		c.scratch = append(c.scratch, make([][]float32, c.workers-len(c.scratch))...)
 	}
-	if len(c.fbufs) < nw {
-		c.fbufs = append(c.fbufs, make([]filterBufs, nw-len(c.fbufs))...)
+	if len(c.fbufs) < c.workers {
+		c.fbufs = append(c.fbufs, make([]filterBufs, c.workers-len(c.fbufs))...)
 	}
 	regN, regChunks, reg := filterPlan(k, c.Pad, cout)
-	var next sync.Mutex
-	task := 0
-	var wg sync.WaitGroup
-	for w := range nw {
-		if !reg {
-			c.scratch[w] = growF32(c.scratch[w], oimg)
+	c.ws.Run(chunks, tensor.TaskFunc(func(w, t int) {
+		lo, hi := t*filterChunk, min((t+1)*filterChunk, s.N)
+		part := c.partial[t*wl : (t+1)*wl]
+		clear(part) // by its task, in parallel
+		if reg {
+			c.filterImagesReg(lo, hi, dy, &c.fbufs[w], part, regN, regChunks)
+			return
 		}
-		work := func() {
-			for {
-				next.Lock()
-				t := task
-				task++
-				next.Unlock()
-				if t >= chunks {
-					return
-				}
-				lo, hi := t*filterChunk, min((t+1)*filterChunk, s.N)
-				clear(c.partial[t*wl : (t+1)*wl]) // by its task, in parallel
-				if reg {
-					c.filterImagesReg(lo, hi, dy, &c.fbufs[w], c.partial[t*wl:(t+1)*wl], regN, regChunks)
-				} else {
-					c.filterImages(lo, hi, dy, c.scratch[w], c.partial[t*wl:(t+1)*wl])
-				}
-			}
-		}
-		if w == nw-1 {
-			work()
-			continue
-		}
-		wg.Add(1)
-		go func() { defer wg.Done(); work() }()
-	}
-	wg.Wait()
+		c.scratch[w] = growF32(c.scratch[w], oimg)
+		c.filterImages(lo, hi, dy, c.scratch[w], part)
+	}))
 	c.addFilterChunks(chunks)
 }
 

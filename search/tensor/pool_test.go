@@ -1,0 +1,78 @@
+package tensor
+
+import (
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestWorkspaceRun checks that every task of every call runs exactly once,
+// on a worker in range, never two at once on one worker, across calls
+// spaced both closer than the helpers' spin and long enough for them to
+// park (so wake-ups are exercised), and that a closed Workspace still runs
+// everything on the caller.
+func TestWorkspaceRun(t *testing.T) {
+	for _, workers := range []int{1, 2, 3} {
+		ws := NewWorkspace(workers)
+		busy := make([]atomic.Int32, workers)
+		for call := range 200 {
+			n := 1 + call%7*5
+			runs := make([]atomic.Int32, n)
+			var bad atomic.Bool
+			ws.Run(n, TaskFunc(func(w, task int) {
+				if w < 0 || w >= workers || busy[w].Add(1) != 1 {
+					bad.Store(true)
+				}
+				runs[task].Add(1)
+				if task%3 == 0 && call%10 == 0 {
+					time.Sleep(10 * time.Microsecond)
+				}
+				busy[w].Add(-1)
+			}))
+			if bad.Load() {
+				t.Fatalf("workers=%d call %d: a task ran on a bad or busy worker", workers, call)
+			}
+			for task := range runs {
+				if got := runs[task].Load(); got != 1 {
+					t.Fatalf("workers=%d call %d: task %d ran %d times", workers, call, task, got)
+				}
+			}
+			if call%40 == 39 {
+				time.Sleep(2 * poolSpin) // let the helpers park
+			}
+		}
+		ws.Close()
+		var count atomic.Int32
+		ws.Run(5, TaskFunc(func(w, _ int) {
+			if w != 0 {
+				t.Errorf("closed Workspace: task on worker %d, want 0", w)
+			}
+			count.Add(1)
+		}))
+		if count.Load() != 5 {
+			t.Errorf("closed Workspace ran %d of 5 tasks", count.Load())
+		}
+	}
+}
+
+// TestWorkspaceRunNested checks that a parallel call from inside a task is
+// refused with a panic rather than corrupting the running call.
+func TestWorkspaceRunNested(t *testing.T) {
+	ws := NewWorkspace(2)
+	defer ws.Close()
+	var panicked atomic.Bool
+	ws.Run(2, TaskFunc(func(_, task int) {
+		if task != 0 {
+			return
+		}
+		defer func() {
+			if recover() != nil {
+				panicked.Store(true)
+			}
+		}()
+		ws.Run(2, TaskFunc(func(_, _ int) {}))
+	}))
+	if !panicked.Load() {
+		t.Error("nested Run did not panic")
+	}
+}
