@@ -79,17 +79,60 @@ func (c *spikeConv) filterImagesReg(lo, hi int, dy []float32, fb *filterBufs, dw
 	}
 }
 
-// filterImageReg adds the reversed filter gradient of image im to dw by
-// filterRegions, from its output gradient pad (HWC with a zero border of
-// Pad pixels, as tensor.PadHWC writes it). The rows of the image go in
-// bands, so that the output-gradient rows one band reads stay in the L1
-// cache while every channel's events of the band are added, band by band
-// and channel by channel. A channel's events keep their row order, so
-// every gradient value receives its terms in the order of filterImages.
-func (c *spikeConv) filterImageReg(im int, pad []float32, fb *filterBufs, dw []float32, n, chunks int) {
+// filterTabs are the per-call tables of filterImageReg, shared by the
+// workers: the band height and count, and per input pixel r of a plane
+// (h = r/W, w = r%W) its band and the offset of its kernel-row-0 values in
+// the padded output gradient.
+type filterTabs struct {
+	band, nb int
+	off      []int32
+	bandOf   []int32
+}
+
+// setFilterTabs fills c.ftabs for the last Forward. The rows of an image
+// go in bands, so that the output-gradient rows one band reads stay in the
+// L1 cache while every channel's events of the band are added, unless
+// that would leave fewer than filterRunEvents events per channel and band
+// on average over the batch. (The band height changes which rows go
+// together, never the order of any gradient value's terms.)
+func (c *spikeConv) setFilterTabs() {
 	s := c.shape
 	cout, k, p := c.Cout, c.K, c.Pad
 	wp := s.W + 2*p
+	plane := s.H * s.W
+	ne := 0
+	for _, n := range c.counts {
+		ne += n
+	}
+	t := &c.ftabs
+	t.band = max(1, filterL1Bytes/(4*wp*cout)-(k-1))
+	if perRow := float64(ne) / float64(s.N*s.Cin*s.H); perRow*float64(t.band) < filterRunEvents {
+		t.band = int(filterRunEvents/max(perRow, 1e-9)) + 1
+	}
+	t.band = min(t.band, s.H)
+	t.nb = (s.H + t.band - 1) / t.band
+	if cap(t.off) < plane {
+		t.off, t.bandOf = make([]int32, plane), make([]int32, plane)
+	}
+	t.off, t.bandOf = t.off[:plane], t.bandOf[:plane]
+	for h := range s.H {
+		for w := range s.W {
+			t.off[h*s.W+w] = int32(((h+2*p)*wp + w) * cout)
+			t.bandOf[h*s.W+w] = int32(h / t.band)
+		}
+	}
+}
+
+// filterImageReg adds the reversed filter gradient of image im to dw by
+// filterRegions, from its output gradient pad (HWC with a zero border of
+// Pad pixels, as tensor.PadHWC writes it), band by band (c.ftabs, set by
+// setFilterTabs) and channel by channel. A channel's events keep their row
+// order, so every gradient value receives its terms in the order of
+// filterImages.
+func (c *spikeConv) filterImageReg(im int, pad []float32, fb *filterBufs, dw []float32, n, chunks int) {
+	s := c.shape
+	cout, k := c.Cout, c.K
+	wp := s.W + 2*c.Pad
 	img, plane := s.Cin*s.H*s.W, s.H*s.W
 	ne := 0
 	u0, u1 := c.imageUnits(im)
@@ -102,16 +145,11 @@ func (c *spikeConv) filterImageReg(im int, pad []float32, fb *filterBufs, dw []f
 	if cap(fb.offs) < img {
 		fb.offs, fb.vals = make([]int32, img), make([]float32, img)
 	}
-	divPlane, divW := newDivider(plane, img), newDivider(s.W, plane)
 	// Events listed by spiking neurons are spikes of value 1: their
 	// values need not be read (a fused multiply-add by 1 is an addition).
 	binary := c.fromSource
-	band := max(1, filterL1Bytes/(4*wp*cout)-(k-1))
-	if perRow := float64(ne) / float64(s.Cin*s.H); perRow*float64(band) < filterRunEvents {
-		band = int(filterRunEvents/perRow) + 1
-	}
-	band = min(band, s.H)
-	nb := (s.H + band - 1) / band
+	t := &c.ftabs
+	nb := t.nb
 	if cap(fb.bounds) < s.Cin*nb+1 {
 		fb.bounds = make([]int32, s.Cin*nb+1)
 	}
@@ -123,18 +161,21 @@ func (c *spikeConv) filterImageReg(im int, pad []float32, fb *filterBufs, dw []f
 	bounds := fb.bounds[:s.Cin*nb+1]
 	xn := c.x.Data[im*img : (im+1)*img]
 	offs, vals := fb.offs[:ne], fb.vals[:ne]
+	off, bandOf := t.off[:plane], t.bandOf[:plane]
 	j, key := 0, 0
+	base, chKey := 0, 0 // first index and first key of the current channel
 	for u := u0; u < u1; u++ {
 		for _, e := range c.unitEvents(u) {
 			i := int(e)
-			ch := divPlane.div(i)
-			r := i - ch*plane
-			h := divW.div(r)
-			w := r - h*s.W
-			for kk := ch*nb + h/band; key <= kk; key++ {
+			for i >= base+plane {
+				base += plane
+				chKey += nb
+			}
+			r := i - base
+			for kk := chKey + int(bandOf[r]); key <= kk; key++ {
 				bounds[key] = int32(j)
 			}
-			offs[j] = int32(((h+2*p)*wp + w) * cout)
+			offs[j] = off[r]
 			if !binary {
 				vals[j] = xn[i]
 			}

@@ -34,6 +34,7 @@ type spikeConv struct {
 	partial   []float32    // per image chunk: reversed filter gradient
 	chunkSums [][]float32  // the chunks of partial, for pool.Add
 	fbufs     []filterBufs // per worker: buffers of filterImagesReg
+	ftabs     filterTabs   // tables of filterImageReg for the last sparse Forward
 
 	// idx and counts list the nonzero inputs of the last sparse forward
 	// in units of unit values (see indexSpikes): views of ownIdx and
@@ -83,6 +84,9 @@ func (c *spikeConv) Forward(x *nn.Tensor) (*nn.Tensor, error) {
 	if !c.sparse {
 		tensor.Conv2DForward(s, x.Data, c.Weight.Data, c.y.Data, c.ws)
 		return &c.y, nil
+	}
+	if _, _, ok := filterPlan(c.K, c.Pad, c.Cout); ok {
+		c.setFilterTabs()
 	}
 	// The reversed filters (wrev[ci][kh][K-1-kw][co] = W[co][ci][kh][kw]),
 	// input channels split among the workers.
