@@ -63,6 +63,7 @@ type BatchNorm struct {
 	job    bnJob
 	fwd    bnFwd
 	bwd    bnBwd
+	aff    bnAff
 }
 
 // NewBatchNorm returns a BatchNorm over c channels in training mode with
@@ -77,7 +78,7 @@ func NewBatchNorm(name string, c int) *BatchNorm {
 		RunningMean: newParam(name+".running_mean", false, c),
 		RunningVar:  newParam(name+".running_var", false, c),
 	}
-	b.fwd.j, b.bwd.j = &b.job, &b.job
+	b.fwd.j, b.bwd.j, b.aff.j = &b.job, &b.job, &b.job
 	for i := range c {
 		b.Weight.Data[i] = 1
 		b.RunningVar.Data[i] = 1
@@ -135,6 +136,40 @@ func (b *BatchNorm) Forward(x *Tensor) (*Tensor, error) {
 		return x, nil
 	}
 	return &b.y, nil
+}
+
+// AffineAdd writes to dst the last deferred Forward's normalised output
+// plus add, elementwise (dst may be add): the bits of writing the output
+// and then adding add to it, in one pass. It needs Defer set.
+func (b *BatchNorm) AffineAdd(dst, add []float32) error {
+	if b.x == nil || !b.Defer || len(b.afc) < b.x.Shape[0]*b.C {
+		return fmt.Errorf("nn: %s: AffineAdd without a deferred Forward", b.name)
+	}
+	if len(dst) != len(b.x.Data) || len(add) != len(b.x.Data) {
+		return fmt.Errorf("nn: %s: AffineAdd on %d and %d values, want %d", b.name, len(dst), len(add), len(b.x.Data))
+	}
+	b.job.add, b.job.dst = add, dst
+	b.Workers.run(b.x.Shape[0]*b.job.groups, &b.aff)
+	b.job.add, b.job.dst = nil, nil
+	return nil
+}
+
+type bnAff struct{ j *bnJob }
+
+func (f *bnAff) run(task int) {
+	j := f.j
+	b := j.b
+	t, c0, c1 := j.channels(task)
+	stepLen := j.n * j.c * j.inner
+	xs := b.x.Data[t*stepLen : (t+1)*stepLen]
+	as, ds := j.add[t*stepLen:(t+1)*stepLen], j.dst[t*stepLen:(t+1)*stepLen]
+	for i := range j.n {
+		for ch := c0; ch < c1; ch++ {
+			off := (i*j.c + ch) * j.inner
+			q := t*j.c + ch
+			bnAffineAdd(xs[off:off+j.inner], as[off:off+j.inner], ds[off:off+j.inner], b.afc[q], b.afsc[q], b.afsh[q])
+		}
+	}
 }
 
 // affineRun writes the normalised values of elements [lo, lo+len(dst)) of
@@ -203,8 +238,9 @@ type bnJob struct {
 	n, c, inner int
 	groups      int // channel groups per step
 	dy          *Tensor
-	pre         bool // Backward: the block sums are in b.blk
-	apply       bool // Backward: write dx (else only the map: BackwardMap)
+	add, dst    []float32 // AffineAdd
+	pre         bool      // Backward: the block sums are in b.blk
+	apply       bool      // Backward: write dx (else only the map: BackwardMap)
 }
 
 // channels returns the step and the channel range [c0, c1) of task.
@@ -508,6 +544,19 @@ func bnAffine(x, y []float32, c, sc, sh float32) {
 	}
 	for i, v := range x {
 		y[i] = (v-c)*sc + sh
+	}
+}
+
+// bnAffineAdd sets y[i] = ((x[i] - c) sc + sh) + a[i]: bnAffine's value
+// plus a, rounded as the two steps would.
+func bnAffineAdd(x, a, y []float32, c, sc, sh float32) {
+	a, y = a[:len(x)], y[:len(x)]
+	if m := len(x) &^ 7; hasAVX2 && m > 0 {
+		bnAffineAddAVX2(&x[0], &a[0], &y[0], m, c, sc, sh)
+		x, a, y = x[m:], a[m:], y[m:]
+	}
+	for i, v := range x {
+		y[i] = ((v-c)*sc + sh) + a[i]
 	}
 }
 

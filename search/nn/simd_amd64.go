@@ -98,3 +98,9 @@ func lifFwdAffIdxAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32, 
 //
 //go:noescape
 func adamAVX2(p, grad, m, v *float32, n int, b1, c1, b2, c2, step, bc2s, eps float32)
+
+// bnAffineAddAVX2 is bnAffineAdd for n elements, n a multiple of 8,
+// bit-identical.
+//
+//go:noescape
+func bnAffineAddAVX2(x, a, y *float32, n int, c, sc, sh float32)

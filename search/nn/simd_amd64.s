@@ -729,3 +729,31 @@ adloop:
 addone:
 	VZEROUPPER
 	RET
+
+// func bnAffineAddAVX2(x, a, y *float32, n int, c, sc, sh float32)
+// y = ((x - c) sc + sh) + a for n values, n a multiple of 8.
+TEXT ·bnAffineAddAVX2(SB), NOSPLIT, $0-44
+	MOVQ x+0(FP), SI
+	MOVQ a+8(FP), R8
+	MOVQ y+16(FP), DI
+	MOVQ n+24(FP), CX
+	VBROADCASTSS c+32(FP), Y0
+	VBROADCASTSS sc+36(FP), Y1
+	VBROADCASTSS sh+40(FP), Y2
+aaloop:
+	CMPQ CX, $8
+	JLT  aadone
+	VMOVUPS (SI), Y3
+	VSUBPS Y0, Y3, Y3
+	VMULPS Y1, Y3, Y3
+	VADDPS Y2, Y3, Y3
+	VADDPS (R8), Y3, Y3
+	VMOVUPS Y3, (DI)
+	ADDQ $32, SI
+	ADDQ $32, R8
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  aaloop
+aadone:
+	VZEROUPPER
+	RET

@@ -45,3 +45,5 @@ func lifFwdAffIdxAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32, 
 func adamAVX2(p, grad, m, v *float32, n int, b1, c1, b2, c2, step, bc2s, eps float32) {
 	panic("nn: no AVX2")
 }
+
+func bnAffineAddAVX2(x, a, y *float32, n int, c, sc, sh float32) { panic("nn: no AVX2") }

@@ -233,3 +233,44 @@ func TestAdamKernelMatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchNormAffineAdd checks AffineAdd against a deferred Forward's
+// output written by a non-deferred twin, plus the addend, bit for bit
+// (AVX2 kernel and Go tail), in training and evaluation.
+func TestBatchNormAffineAdd(t *testing.T) {
+	for _, training := range []bool{true, false} {
+		rng := rand.New(rand.NewPCG(11, 11))
+		x := randTensor(rng, 1, 0.5, 3, 4, 5, 7, 9) // 63 values per plane: kernel and tail
+		add := randTensor(rng, 1, 0, x.Shape...)
+		plain, def := NewBatchNorm("bn", 5), NewBatchNorm("bn", 5)
+		def.Defer = true
+		w := NewWorkers(2)
+		defer w.Close()
+		plain.Workers, def.Workers = w, w
+		for _, b := range []*BatchNorm{plain, def} {
+			for i := range 5 {
+				b.Weight.Data[i], b.Bias.Data[i] = 1+0.1*float32(i), 0.2*float32(i)
+				b.RunningMean.Data[i], b.RunningVar.Data[i] = 0.1*float32(i), 1+0.3*float32(i)
+			}
+			b.SetTraining(training)
+		}
+		y, err := plain.Forward(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := make([]float32, len(y.Data))
+		for i := range want {
+			want[i] = y.Data[i] + add.Data[i]
+		}
+		if _, err := def.Forward(x); err != nil {
+			t.Fatal(err)
+		}
+		got := make([]float32, len(want))
+		if err := def.AffineAdd(got, add.Data); err != nil {
+			t.Fatal(err)
+		}
+		if !cmp.Equal(want, got) {
+			t.Errorf("training=%v: AffineAdd differs from Forward + add", training)
+		}
+	}
+}

@@ -130,6 +130,7 @@ type stage struct {
 	out       *nn.Tensor
 	grad      gradAcc
 	spikes    int64       // relay populations: nonzero outputs of the last forward
+	affAdd    int         // 1 + the dynamic projection whose deferred batch-norm forwardStage applies with AffineAdd; 0: none
 	fz        *fusedStage // evaluation-mode fused forward (fused.go), set up on first use
 }
 
@@ -304,6 +305,18 @@ func (s *segment) buildStage(p *ir.Population, nm *namer, rng *rand.Rand) (*stag
 			st.neuron.In = m.bn
 		}
 	}
+	// Two projections, one ending in a batch-norm (a residual block): the
+	// batch-norm defers its map and the stage applies it while adding the
+	// other projection (BatchNorm.AffineAdd), one pass instead of two.
+	if len(st.static) == 0 && len(st.dynamic) == 2 && st.bias == nil {
+		for i, m := range st.dynamic {
+			if m.bn != nil && m.layers[len(m.layers)-1] == nn.Layer(m.bn) {
+				m.bn.Defer = true
+				st.affAdd = i + 1
+				break
+			}
+		}
+	}
 	return st, nil
 }
 
@@ -386,7 +399,20 @@ func (s *segment) forwardStage(st *stage) error {
 		}
 		do = append(do, y)
 	}
-	cur = sumInto(&st.sum, do, st.bias != nil, s.env.Workers)
+	if st.affAdd > 0 {
+		// do holds the two dynamic projections, one of them the raw
+		// input of its deferred batch-norm: sum = map(that) + other
+		// (addition commutes, so the bits of the two-pass sum).
+		i := st.affAdd - 1
+		st.sum.Shape = append(st.sum.Shape[:0], do[i].Shape...)
+		st.sum.Data = growF32(st.sum.Data, len(do[i].Data))
+		if err := st.dynamic[i].bn.AffineAdd(st.sum.Data, do[1-i].Data); err != nil {
+			return err
+		}
+		cur = &st.sum
+	} else {
+		cur = sumInto(&st.sum, do, st.bias != nil, s.env.Workers)
+	}
 	if st.bias != nil {
 		addBias(cur, st.bias)
 	}
