@@ -138,6 +138,24 @@ func (b *BatchNorm) Forward(x *Tensor) (*Tensor, error) {
 	return &b.y, nil
 }
 
+// StatsFinite reports whether the batch statistics of the last
+// training-mode Forward, which was on x, are all finite. They sum every
+// value of x, so a NaN or infinity in x makes one of them non-finite: true
+// means that x is finite (false can also come from finite values whose
+// sums overflow float32 lanes). A consumer that must screen x can skip the
+// pass over it when this reports true.
+func (b *BatchNorm) StatsFinite(x *Tensor) bool {
+	if !b.training || b.x != x || x == nil || len(b.mean) < x.Shape[0]*b.C {
+		return false
+	}
+	for i := range x.Shape[0] * b.C {
+		if math.IsNaN(b.mean[i]) || math.IsInf(b.mean[i], 0) || math.IsNaN(b.uvar[i]) || math.IsInf(b.uvar[i], 0) {
+			return false
+		}
+	}
+	return true
+}
+
 // AffineAdd writes to dst the last deferred Forward's normalised output
 // plus add, elementwise (dst may be add): the bits of writing the output
 // and then adding add to it, in one pass. It needs Defer set.

@@ -416,7 +416,10 @@ func (s *segment) forwardStage(st *stage) error {
 	if st.bias != nil {
 		addBias(cur, st.bias)
 	}
-	if s.env.CheckFinite {
+	// The screen of the input current is a pass over it, skipped where
+	// the neurons' deferred batch-norm has just summed every value of it
+	// into finite statistics (BatchNorm.StatsFinite).
+	if s.env.CheckFinite && (st.neuron == nil || st.neuron.In == nil || !st.neuron.In.StatsFinite(cur)) {
 		if err := s.env.Workers.CheckFinite(st.name, s.env.Step, "input current", cur.Data); err != nil {
 			return err
 		}

@@ -409,3 +409,37 @@ func TestSpikeRegularisation(t *testing.T) {
 		t.Errorf("regulariser value %v, want %v (task loss %v)", got, want, task)
 	}
 }
+
+// TestNaNInDeferredStage checks the screen of a stage whose neurons apply
+// a deferred batch-norm (where the pass over the input current is skipped
+// while the batch statistics are finite): a NaN weight in one of its
+// convolutions must stop the forward with an error naming its neurons.
+func TestNaNInDeferredStage(t *testing.T) {
+	net, err := Build(tinyGraph(t), rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer net.Close()
+	var target *stage
+	for _, st := range net.seg.stages {
+		if st.neuron != nil && st.neuron.In != nil && len(st.dynamic) == 1 && st.dynamic[0].conv != nil {
+			target = st
+		}
+	}
+	if target == nil {
+		t.Fatal("no stage with a deferred batch-norm")
+	}
+	target.dynamic[0].conv.Weight.Data[0] = float32(math.NaN())
+	x := nn.NewTensor(net.InputShape(4)...)
+	for i := range x.Data {
+		x.Data[i] = float32(i%7) / 3
+	}
+	_, err = net.Forward(x, []int{0, 1, 2, 3})
+	var nf *nn.NonFiniteError
+	if !errors.As(err, &nf) {
+		t.Fatalf("got error %v, want a *nn.NonFiniteError", err)
+	}
+	if nf.Layer != target.name {
+		t.Errorf("non-finite error names layer %q, want %q (%v)", nf.Layer, target.name, err)
+	}
+}
