@@ -13,8 +13,16 @@ type MaxPool2d struct {
 
 	// Workers splits the planes across goroutines (nil: serial).
 	Workers *Workers
+	// Events, when set, receives the positions of the nonzero outputs of
+	// every training-mode Forward (see EventList), recorded while each
+	// output image is in cache. Set it only where the input is spikes, so
+	// that the outputs listed are spikes of value 1.
+	Events *EventList
 
-	x      *Tensor
+	training bool
+	ev       *EventList // Events while a Forward records, else nil
+	unit     int        // output planes per event-list unit (tasks are whole units)
+	x        *Tensor
 	arg    []uint8
 	y, dx  Tensor
 	spikes int64
@@ -30,7 +38,7 @@ func NewMaxPool2d(name string, k, stride int) *MaxPool2d {
 	if k < 1 || k > 16 || stride < 1 {
 		panic(fmt.Sprintf("nn: NewMaxPool2d %s: invalid k=%d stride=%d", name, k, stride))
 	}
-	p := &MaxPool2d{name: name, K: k, Stride: stride}
+	p := &MaxPool2d{name: name, K: k, Stride: stride, training: true}
 	p.fwd.p, p.bwd.p = p, p
 	return p
 }
@@ -42,7 +50,7 @@ func (p *MaxPool2d) Name() string { return p.name }
 func (p *MaxPool2d) Params() []*Param { return nil }
 
 // SetTraining implements Layer.
-func (p *MaxPool2d) SetTraining(bool) {}
+func (p *MaxPool2d) SetTraining(training bool) { p.training = training }
 
 // Spikes implements SpikeCounter: the number of nonzero outputs of the last
 // Forward (on spike maps, the pooled spikes the paper's metric counts).
@@ -68,9 +76,22 @@ func (p *MaxPool2d) Forward(x *Tensor) (*Tensor, error) {
 	p.arg = growU8(p.arg, len(p.y.Data))
 	p.x = x
 	p.job = poolJob{planes: x.Shape[0] * x.Shape[1] * x.Shape[2], h: x.Shape[3], w: x.Shape[4], oh: oh, ow: ow}
+	p.ev = p.Events.begin(&p.y, !p.training)
+	if p.ev != nil {
+		// Tasks of whole event-list units (p.unit output planes).
+		p.unit = p.ev.Unit / (oh * ow)
+		if p.unit*oh*ow != p.ev.Unit {
+			p.ev = nil // a unit is not whole planes: no list
+		} else {
+			p.job.per = p.unit * max(1, chunk/(x.Shape[3]*x.Shape[4])/p.unit)
+		}
+	}
 	tasks := p.job.tasks()
 	p.counts = growI64(p.counts, tasks)
 	p.Workers.run(tasks, &p.fwd)
+	if p.ev != nil {
+		p.ev.end(p.y.Data)
+	}
 	var count int64
 	for _, c := range p.counts {
 		count += c
@@ -79,9 +100,11 @@ func (p *MaxPool2d) Forward(x *Tensor) (*Tensor, error) {
 	return &p.y, nil
 }
 
-// poolJob describes a pooling pass; its tasks are runs of whole planes.
+// poolJob describes a pooling pass; its tasks are runs of per whole
+// planes (0: chunk's worth).
 type poolJob struct {
 	planes, h, w, oh, ow int
+	per                  int
 	dy                   *Tensor
 }
 
@@ -102,13 +125,20 @@ func (j *poolJob) backward(name string, x, y, dx, dy *Tensor, ws *Workers, bwd j
 }
 
 // tasks cuts the planes into groups of about chunk input elements.
+func (j *poolJob) planesPer() int {
+	if j.per > 0 {
+		return j.per
+	}
+	return max(1, chunk/(j.h*j.w))
+}
+
 func (j *poolJob) tasks() int {
-	per := max(1, chunk/(j.h*j.w))
+	per := j.planesPer()
 	return (j.planes + per - 1) / per
 }
 
 func (j *poolJob) span(task int) (lo, hi int) {
-	per := max(1, chunk/(j.h*j.w))
+	per := j.planesPer()
 	return task * per, min((task+1)*per, j.planes)
 }
 
@@ -152,6 +182,11 @@ func (f *maxFwd) run(task int) {
 		}
 	}
 	p.counts[task] = count
+	if p.ev != nil {
+		// This task's output units, while they are in cache.
+		plane := oh * ow
+		p.ev.record(lo*plane, p.y.Data[lo*plane:hi*plane])
+	}
 }
 
 // max2x2 is the 2x2 stride-2 case: window order (0,0), (0,1), (1,0), (1,1),

@@ -199,6 +199,13 @@ func (s *segment) buildStage(p *ir.Population, nm *namer, rng *rand.Rand) (*stag
 						src.neuron.Events = &nn.EventList{}
 					}
 					sc.src = src.neuron.Events
+				} else if src != nil && len(src.projs) == 1 && src.projs[0].maxp != nil {
+					// So does a max-pool over spikes (spikeSource).
+					mp := src.projs[0].maxp
+					if mp.Events == nil {
+						mp.Events = &nn.EventList{}
+					}
+					sc.src = mp.Events
 				}
 				m.layers = append(m.layers, sc)
 			} else {

@@ -185,7 +185,8 @@ func TestSpikeEventsAsmMatchesGo(t *testing.T) {
 }
 
 // TestSpikeConvNeuronEvents checks that the spike convolutions take their
-// event lists from the neurons that feed them (nn.EventList) in training,
+// event lists from the neurons or max-pools that feed them (nn.EventList)
+// in training,
 // and that this gives the same bits as scanning the input: loss, every
 // gradient, and an evaluation-mode forward afterwards (where the lists are
 // not used).
@@ -203,7 +204,7 @@ func TestSpikeConvNeuronEvents(t *testing.T) {
 		grads [][]float32
 		eval  []float32
 	}
-	run := func(useEvents bool) (result, int) {
+	run := func(useEvents bool) (result, int, int) {
 		net, err := Build(g, rand.New(rand.NewPCG(5, 5)))
 		if err != nil {
 			t.Fatal(err)
@@ -223,10 +224,13 @@ func TestSpikeConvNeuronEvents(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		from := 0
+		from, sparse := 0, 0
 		for _, l := range net.seg.layers() {
-			if sc, ok := l.(*spikeConv); ok && sc.sparse && sc.fromSource {
-				from++
+			if sc, ok := l.(*spikeConv); ok && sc.sparse {
+				sparse++
+				if sc.fromSource {
+					from++
+				}
 			}
 		}
 		nn.ZeroGrad(net.Params())
@@ -241,12 +245,12 @@ func TestSpikeConvNeuronEvents(t *testing.T) {
 			t.Fatal(err)
 		}
 		r.eval = append(r.eval, net.Counter().Data...)
-		return r, from
+		return r, from, sparse
 	}
-	want, _ := run(false)
-	got, from := run(true)
-	if from == 0 {
-		t.Error("no convolution took its events from its neurons")
+	want, _, _ := run(false)
+	got, from, sparse := run(true)
+	if from == 0 || from != sparse {
+		t.Errorf("%d of %d event-driven convolutions took their events from the neurons or max-pools feeding them, want all", from, sparse)
 	}
 	if d := cmp.Diff(want, got, cmp.AllowUnexported(result{})); d != "" {
 		t.Errorf("with neuron event lists (-scan +lists):\n%.500s", d)
