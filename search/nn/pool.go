@@ -23,13 +23,13 @@ type MaxPool2d struct {
 	ev       *EventList // Events while a Forward records, else nil
 	unit     int        // output planes per event-list unit (tasks are whole units)
 	x        *Tensor
-	arg    []uint8
-	y, dx  Tensor
-	spikes int64
-	counts []int64
-	job    poolJob
-	fwd    maxFwd
-	bwd    maxBwd
+	arg      []uint8
+	y, dx    Tensor
+	spikes   int64
+	counts   []int64
+	job      poolJob
+	fwd      maxFwd
+	bwd      maxBwd
 }
 
 // NewMaxPool2d returns a max-pool layer. It panics unless 1 <= K <= 16 and
