@@ -251,9 +251,21 @@ func (f *neuronFwd) run(c int) {
 			xs = zbuf[:m]
 			fallthrough
 		default:
-			if isIF {
+			switch ev := j.ev; {
+			case isIF:
 				count += ifForwardStep(xs, hs, ys, v, vth)
-			} else {
+			case ev != nil && hasAVX2 && ev.Unit%8 == 0 && off%ev.Unit == 0 && m%ev.Unit == 0:
+				// List the spikes inside the kernel, unit by unit.
+				for i := 0; i < m; i += ev.Unit {
+					start := off + i
+					u := start / ev.Unit
+					_ = ev.Idx[u*ev.Unit+ev.Unit-1]
+					nsp := lifFwdIdxAVX2(&xs[i], &hs[i], &ys[i], &v[i], ev.Unit, k, vth, &ev.Idx[u*ev.Unit], int32(start%ev.Img))
+					ev.Counts[u] = int(nsp)
+					count += nsp
+				}
+				recorded = true
+			default:
 				count += lifForwardStep(xs, hs, ys, v, k, vth)
 			}
 		}

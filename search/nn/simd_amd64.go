@@ -104,3 +104,10 @@ func adamAVX2(p, grad, m, v *float32, n int, b1, c1, b2, c2, step, bc2s, eps flo
 //
 //go:noescape
 func bnAffineAddAVX2(x, a, y *float32, n int, c, sc, sh float32)
+
+// lifFwdIdxAVX2 is lifFwdAVX2 that also writes base+i for every spiking
+// element i (in increasing order) to idx; the number written is the
+// returned count.
+//
+//go:noescape
+func lifFwdIdxAVX2(xs, hs, ys, v *float32, n int, k, vth float32, idx *int32, base int32) int64

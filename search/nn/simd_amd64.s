@@ -238,6 +238,64 @@ fwddoneidx:
 	VZEROUPPER
 	RET
 
+// func lifFwdIdxAVX2(xs, hs, ys, v *float32, n int, k, vth float32, idx *int32, base int32) int64
+// lifFwdAVX2 that also writes base+i for every spiking element i (in
+// increasing order) to idx; the number written is the returned count.
+TEXT ·lifFwdIdxAVX2(SB), NOSPLIT, $0-72
+	MOVQ xs+0(FP), SI
+	MOVQ hs+8(FP), DI
+	MOVQ ys+16(FP), R8
+	MOVQ v+24(FP), R9
+	MOVQ n+32(FP), CX
+	VBROADCASTSS k+40(FP), Y0
+	VBROADCASTSS vth+44(FP), Y1
+	VMOVUPS ones<>(SB), Y2
+	XORQ AX, AX
+	MOVQ idx+48(FP), R12
+	MOVL base+56(FP), R13
+
+fwdloopidx2:
+	CMPQ CX, $8
+	JLT  fwddoneidx2
+	VMOVUPS (R9), Y3            // v
+	VMOVUPS (SI), Y4            // x
+	VSUBPS  Y3, Y4, Y4          // x - v
+	VMULPS  Y0, Y4, Y4          // (x - v) k
+	VADDPS  Y4, Y3, Y4          // h = v + (x - v) k
+	VMOVUPS Y4, (DI)
+	VCMPPS  $2, Y4, Y1, Y5      // s = vth <= h
+	VANDPS  Y2, Y5, Y6          // y = s & 1.0
+	VMOVUPS Y6, (R8)
+	VANDNPS Y4, Y5, Y7          // v = !s & h
+	VMOVUPS Y7, (R9)
+	VMOVMSKPS Y5, DX
+	MOVL DX, R10
+	POPCNTL DX, DX
+	ADDQ DX, AX
+idxbits2:
+	TESTL R10, R10
+	JZ   idxnext2
+	BSFL R10, R11
+	ADDL R13, R11
+	MOVL R11, (R12)
+	ADDQ $4, R12
+	LEAL -1(R10), BX
+	ANDL BX, R10
+	JMP  idxbits2
+idxnext2:
+	ADDL $8, R13
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, R8
+	ADDQ $32, R9
+	SUBQ $8, CX
+	JMP  fwdloopidx2
+
+fwddoneidx2:
+	MOVQ AX, ret+64(FP)
+	VZEROUPPER
+	RET
+
 // func lifBwdAffAVX2(hs, ds, xs, hprev, dv, dxs *float32, n int, k, vth, a, half, reg, c, sc, sh float32, acc *float32)
 // lifBwdAVX2 on the normalised input z = ((x - c) sc) + sh, with the eight
 // dL/dk lanes loaded from and stored back to acc instead of summed, so a

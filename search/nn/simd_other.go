@@ -47,3 +47,7 @@ func adamAVX2(p, grad, m, v *float32, n int, b1, c1, b2, c2, step, bc2s, eps flo
 }
 
 func bnAffineAddAVX2(x, a, y *float32, n int, c, sc, sh float32) { panic("nn: no AVX2") }
+
+func lifFwdIdxAVX2(xs, hs, ys, v *float32, n int, k, vth float32, idx *int32, base int32) int64 {
+	panic("nn: no AVX2")
+}
