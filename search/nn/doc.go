@@ -49,7 +49,8 @@
 // Layer constructors take a *rand.Rand for initialisation and a
 // *tensor.Workspace for the convolution/GEMM kernels; Neuron, BatchNorm,
 // MaxPool2d and AvgPool2d take an optional *Workers (set on a whole network
-// with UseWorkers) to split their elementwise work. None
+// with UseWorkers; WorkersOf runs them on the goroutines of the network's
+// tensor.Workspace) to split their elementwise work. None
 // of these share mutable state between layers except the scratch memory of
 // the Workspace and Workers, which must therefore be used by one goroutine at
 // a time. Results are deterministic and independent of the worker count.

@@ -91,7 +91,13 @@
 // Output slices must not overlap inputs. A Workspace owns all scratch memory
 // (packed panels, padded images, offset tables, per-chunk partial sums) and
 // a set of persistent worker goroutines, so steady-state calls do not
-// allocate. A Workspace must not be used by two goroutines at once.
+// allocate. A Workspace must not be used by two goroutines at once (a
+// parallel call from a second goroutine, or from inside a task, panics).
+// Between calls its helper goroutines spin for up to 200 microseconds
+// before they park, since waking a parked goroutine costs tens of
+// microseconds and a training step makes hundreds of calls (pool.go);
+// Workspace.Run lends the same goroutines to other packages (package nn's
+// Workers, package train's event loops).
 //
 // Shape errors (slices too short, negative sizes, strides smaller than the row
 // length) are programming errors and panic with a message naming the
