@@ -178,9 +178,7 @@ func (f *bnAff) run(task int) {
 	j := f.j
 	b := j.b
 	t, c0, c1 := j.channels(task)
-	stepLen := j.n * j.c * j.inner
-	xs := b.x.Data[t*stepLen : (t+1)*stepLen]
-	as, ds := j.add[t*stepLen:(t+1)*stepLen], j.dst[t*stepLen:(t+1)*stepLen]
+	xs, as, ds := j.step(b.x.Data, t), j.step(j.add, t), j.step(j.dst, t)
 	for i := range j.n {
 		for ch := c0; ch < c1; ch++ {
 			off := (i*j.c + ch) * j.inner
@@ -267,6 +265,12 @@ func (j *bnJob) channels(task int) (t, c0, c1 int) {
 	return t, g * j.c / j.groups, (g + 1) * j.c / j.groups
 }
 
+// step returns the values of step t of a [T, N, C, ...] tensor's data.
+func (j *bnJob) step(data []float32, t int) []float32 {
+	n := j.n * j.c * j.inner
+	return data[t*n : (t+1)*n]
+}
+
 // bnGroups returns the number of channel groups per step: enough tasks for
 // about four per worker, at most one group per channel.
 func bnGroups(w *Workers, steps, c int) int {
@@ -280,8 +284,7 @@ func (f *bnFwd) run(task int) {
 	j := f.j
 	b := j.b
 	t, c0, c1 := j.channels(task)
-	stepLen := j.n * j.c * j.inner
-	xs := b.x.Data[t*stepLen : (t+1)*stepLen]
+	xs := j.step(b.x.Data, t)
 	mean, ss := b.mean[t*j.c+c0:t*j.c+c1], b.uvar[t*j.c+c0:t*j.c+c1] // sums first
 	m := j.n * j.inner
 	if b.training {
@@ -330,7 +333,7 @@ func (f *bnFwd) run(task int) {
 	if b.Defer {
 		return
 	}
-	ys := b.y.Data[t*stepLen : (t+1)*stepLen]
+	ys := j.step(b.y.Data, t)
 	for i := range j.n {
 		for ch := c0; ch < c1; ch++ {
 			off := (i*j.c + ch) * j.inner
@@ -493,9 +496,7 @@ func (f *bnBwd) run(task int) {
 	j := f.j
 	b := j.b
 	t, c0, c1 := j.channels(task)
-	stepLen := j.n * j.c * j.inner
-	xs := b.x.Data[t*stepLen : (t+1)*stepLen]
-	ds := j.dy.Data[t*stepLen : (t+1)*stepLen]
+	xs, ds := j.step(b.x.Data, t), j.step(j.dy.Data, t)
 	sdy, sdyx := b.sdy[t*j.c+c0:t*j.c+c1], b.sdyx[t*j.c+c0:t*j.c+c1] // sum dy, sum dy (x - meanf)
 	clear(sdy)
 	clear(sdyx)
@@ -537,7 +538,7 @@ func (f *bnBwd) run(task int) {
 	if !j.apply {
 		return
 	}
-	dxs := b.dx.Data[t*stepLen : (t+1)*stepLen]
+	dxs := j.step(b.dx.Data, t)
 	for i := range j.n {
 		for ch := c0; ch < c1; ch++ {
 			off := (i*j.c + ch) * j.inner
