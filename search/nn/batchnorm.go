@@ -120,7 +120,7 @@ func (b *BatchNorm) Forward(x *Tensor) (*Tensor, error) {
 		b.y.resize(x.Shape...)
 	}
 	b.x = x
-	b.job = bnJob{b: b, n: n, c: c, inner: inner, groups: bnGroups(b.Workers, steps, c)}
+	b.job = bnJob{b: b, n: n, c: c, inner: inner, groups: bnGroups(b.Workers, steps, c), t0: -1}
 	b.Workers.run(steps*b.job.groups, &b.fwd)
 	if b.training {
 		// Running statistics: one update per step, in step order.
@@ -257,11 +257,16 @@ type bnJob struct {
 	add, dst    []float32 // AffineAdd
 	pre         bool      // Backward: the block sums are in b.blk
 	apply       bool      // Backward: write dx (else only the map: BackwardMap)
+	t0          int       // >= 0: the tasks are those of step t0 only (BackwardMapStep)
 }
 
-// channels returns the step and the channel range [c0, c1) of task.
+// channels returns the step and the channel range [c0, c1) of task (tasks
+// of step t0 only when t0 >= 0).
 func (j *bnJob) channels(task int) (t, c0, c1 int) {
 	t, g := task/j.groups, task%j.groups
+	if j.t0 >= 0 {
+		t = j.t0
+	}
 	return t, g * j.c / j.groups, (g + 1) * j.c / j.groups
 }
 
@@ -464,6 +469,42 @@ func (b *BatchNorm) GradRow(t, ch int, g, x, dst []float32) {
 }
 
 func (b *BatchNorm) backward(dy *Tensor, apply bool) error {
+	if err := b.backwardBegin(dy, apply); err != nil {
+		return err
+	}
+	b.Workers.run(b.x.Shape[0]*b.job.groups, &b.bwd)
+	b.BackwardMapEnd()
+	return nil
+}
+
+// BackwardMapBegin, BackwardMapStep(t) for every step t (in any order)
+// and BackwardMapEnd do what BackwardMap does, step by step, so that a
+// consumer can apply step t's map while that step's gradients are in
+// cache. The output gradient of step t must be complete before
+// BackwardMapStep(t).
+func (b *BatchNorm) BackwardMapBegin(dy *Tensor) error { return b.backwardBegin(dy, false) }
+
+// BackwardMapStep computes the sums and the gradient map of step t.
+func (b *BatchNorm) BackwardMapStep(t int) {
+	b.job.t0 = t
+	b.Workers.run(b.job.groups, &b.bwd)
+	b.job.t0 = -1
+}
+
+// BackwardMapEnd adds the weight and bias gradients of every step (in
+// step order).
+func (b *BatchNorm) BackwardMapEnd() {
+	steps, c := b.x.Shape[0], b.C
+	b.job.dy, b.blkFor = nil, nil
+	for t := range steps {
+		for ch := range c {
+			b.Weight.Grad[ch] += float32(b.sdyx[t*c+ch])
+			b.Bias.Grad[ch] += float32(b.sdy[t*c+ch])
+		}
+	}
+}
+
+func (b *BatchNorm) backwardBegin(dy *Tensor, apply bool) error {
 	if b.x == nil {
 		return errNoForward(b.name)
 	}
@@ -479,16 +520,8 @@ func (b *BatchNorm) backward(dy *Tensor, apply bool) error {
 	b.gk = growF32(b.gk, steps*c)
 	b.gp = growF32(b.gp, steps*c)
 	b.gq = growF32(b.gq, steps*c)
-	b.job.dy, b.job.apply = dy, apply
+	b.job.dy, b.job.apply, b.job.t0 = dy, apply, -1
 	b.job.pre = b.Defer && b.training && b.blkFor != nil && len(dy.Data) > 0 && b.blkFor == &dy.Data[0]
-	b.Workers.run(steps*b.job.groups, &b.bwd)
-	b.job.dy, b.blkFor = nil, nil
-	for t := range steps {
-		for ch := range c {
-			b.Weight.Grad[ch] += float32(b.sdyx[t*c+ch])
-			b.Bias.Grad[ch] += float32(b.sdy[t*c+ch])
-		}
-	}
 	return nil
 }
 

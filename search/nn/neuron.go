@@ -95,6 +95,8 @@ type Neuron struct {
 	fwd    neuronFwd
 	bwd    neuronBwd
 	bnSums bool // this Backward records In's block sums
+	// bwdSteps are the steps [0] down to [1] the backward job runs.
+	bwdSteps [2]int
 }
 
 // NewNeuron returns a neuron layer of the given kind. tau is the (initial)
@@ -442,6 +444,21 @@ func ifForwardStep(xs, hs, ys, v []float32, vth float32) int64 {
 
 // Backward implements Layer with one fused reverse pass over T.
 func (n *Neuron) Backward(dy *Tensor) (*Tensor, error) {
+	if _, err := n.BackwardBegin(dy); err != nil {
+		return nil, err
+	}
+	n.bwdSteps = [2]int{n.job.steps - 1, 0}
+	n.Workers.run(numChunks(n.job.size), &n.bwd)
+	return n.BackwardEnd()
+}
+
+// BackwardBegin starts a backward pass taken step by step:
+// BackwardStep(t) for t = T-1 down to 0, then BackwardEnd. It returns the
+// input gradient tensor, whose step t (and, for a deferred batch-norm, that
+// step's block sums) is complete when BackwardStep(t) returns, so a
+// consumer can use step t while it is in cache; the results are
+// Backward's, bit for bit.
+func (n *Neuron) BackwardBegin(dy *Tensor) (*Tensor, error) {
 	if n.x == nil {
 		return nil, errNoForward(n.name)
 	}
@@ -464,11 +481,23 @@ func (n *Neuron) Backward(dy *Tensor) (*Tensor, error) {
 	if aff := n.deferred(); aff != nil {
 		n.bnSums = aff.blockSums(n.job.steps, size)
 	}
-	n.Workers.run(chunks, &n.bwd)
-	n.dy = nil
 	if n.bnSums {
 		n.In.blkFor = &n.dx.Data[0] // the sums belong to this gradient
 	}
+	return &n.dx, nil
+}
+
+// BackwardStep runs step t of a pass started by BackwardBegin (steps in
+// decreasing order, each once).
+func (n *Neuron) BackwardStep(t int) {
+	n.bwdSteps = [2]int{t, t}
+	n.Workers.run(numChunks(n.job.size), &n.bwd)
+}
+
+// BackwardEnd finishes a pass started by BackwardBegin and returns the
+// input gradient (nil with NoInputGrad).
+func (n *Neuron) BackwardEnd() (*Tensor, error) {
+	n.dy = nil
 	if n.Kind == PLIF {
 		var dk float64
 		for _, d := range n.dks {
@@ -488,7 +517,11 @@ func (b *neuronBwd) run(c int) {
 	n := j.n
 	lo, hi := c*chunk, min((c+1)*chunk, j.size)
 	dv := n.dv[lo:hi]
-	clear(dv)
+	tHi, tLo := n.bwdSteps[0], n.bwdSteps[1]
+	if tHi == j.steps-1 {
+		clear(dv)
+		n.dks[c] = 0
+	}
 	k, vth := j.k, n.VTh
 	a := n.Alpha * math.Pi / 2
 	half := n.Alpha / 2
@@ -496,10 +529,10 @@ func (b *neuronBwd) run(c int) {
 	if n.SpikeRegBeta != 0 {
 		reg = n.SpikeRegBeta / float32(n.x.Shape[1])
 	}
-	var dk float64
+	dk := n.dks[c]          // the sum of the steps after tHi
 	var zbuf [chunk]float32 // normalised input of one step (deferred batch-norm)
 	aff := n.deferred()
-	for t := j.steps - 1; t >= 0; t-- {
+	for t := tHi; t >= tLo; t-- {
 		off := t*j.size + lo
 		m := len(dv)
 		hs := n.h[off : off+m]

@@ -271,8 +271,9 @@ type winoJob struct {
 	x, y []float32
 	u    []float32 // transformed filters, alpha^2 x panels x Cin x 16
 
-	fill    func(worker, n int, dst []float32) // writes image n padded (see Conv2DBackwardDataImages); nil: pad x
-	perTask int
+	fill       func(worker, n int, dst []float32) // writes image n padded (see Conv2DBackwardDataImages); nil: pad x
+	perTask    int
+	first, end int // fill: the images [first, end), tasks of perTask from first
 }
 
 // winoConv computes y = conv(x, w) for a shape accepted by winoAlgoFor.
@@ -307,14 +308,36 @@ func (st *state) winoConv(s ConvShape, a *winoAlgo, k *winoKernels, x, w, y []fl
 // output exactly (even output sizes); otherwise it calls nothing and the
 // caller uses Conv2DBackwardData.
 func Conv2DBackwardDataImages(s ConvShape, w, dx []float32, ws *Workspace, perTask int, fill func(worker, n int, dst []float32)) bool {
-	s.mustValidate("Conv2DBackwardDataImages")
-	s.mustCheck("Conv2DBackwardDataImages", lenCheck{"w", len(w), s.WLen()}, lenCheck{"dx", len(dx), s.XLen()})
-	if perTask < 1 {
-		panic("tensor: Conv2DBackwardDataImages: perTask < 1")
+	p := PrepareBackwardDataImages(s, w, ws)
+	if p == nil {
+		return false
 	}
+	p.Run(0, s.N, dx, perTask, fill)
+	return true
+}
+
+// ImagesBackward is Conv2DBackwardDataImages prepared for one shape and
+// filter bank (the transformed filters computed once), to run on ranges
+// of images: a caller that makes the output gradients of a few images at
+// a time (one timestep of a batch, say) can consume each range while it is
+// in cache. It holds scratch memory of its Workspace: it is valid until
+// the next convolution call on that Workspace.
+type ImagesBackward struct {
+	st *state
+	t  ConvShape
+	a  *winoAlgo
+	d  winoDims
+}
+
+// PrepareBackwardDataImages transforms the filters w of shape s for
+// ImagesBackward.Run, or returns nil when Conv2DBackwardDataImages would
+// report false.
+func PrepareBackwardDataImages(s ConvShape, w []float32, ws *Workspace) *ImagesBackward {
+	s.mustValidate("PrepareBackwardDataImages")
+	s.mustCheck("PrepareBackwardDataImages", lenCheck{"w", len(w), s.WLen()})
 	t, a, d, ok := ws.s.imagesPath(s)
 	if !ok {
-		return false
+		return nil
 	}
 	st := ws.s
 	st.wu = grow(st.wu, a.alpha*a.alpha*d.panels*t.Cin*16)
@@ -322,11 +345,25 @@ func Conv2DBackwardDataImages(s ConvShape, w, dx []float32, ws *Workspace, perTa
 	*fj = winoFilterJob{s: t, a: a, d: d, k: st.kern.wino, w: w, u: st.wu, flip: true}
 	st.parallel(t.Cin, fj)
 	*fj = winoFilterJob{}
+	return &ImagesBackward{st: st, t: t, a: a, d: d}
+}
+
+// Run computes the input gradients of images [n0, n1) into dx (the whole
+// batch's), as Conv2DBackwardDataImages does: tasks of perTask images from
+// n0 on, each on one worker in increasing order, fill called once per
+// image.
+func (p *ImagesBackward) Run(n0, n1 int, dx []float32, perTask int, fill func(worker, n int, dst []float32)) {
+	s, st := p.t, p.st
+	if perTask < 1 || n0 < 0 || n1 > s.N || n0 > n1 {
+		panic("tensor: ImagesBackward.Run: bad image range or perTask")
+	}
+	if len(dx) != s.YLen() { // the transposed shape's output is the input gradient
+		panic("tensor: ImagesBackward.Run: dx has the wrong length")
+	}
 	j := &st.winoJob
-	*j = winoJob{s: t, a: a, d: d, k: st.kern.wino, y: dx, u: st.wu, fill: fill, perTask: perTask}
-	st.parallel((t.N+perTask-1)/perTask, j)
+	*j = winoJob{s: s, a: p.a, d: p.d, k: st.kern.wino, y: dx, u: st.wu, fill: fill, perTask: perTask, first: n0, end: n1}
+	st.parallel((n1-n0+perTask-1)/perTask, j)
 	*j = winoJob{}
-	return true
 }
 
 // HasBackwardDataImages reports whether Conv2DBackwardDataImages runs for
@@ -423,7 +460,7 @@ func (j *winoJob) run(st *state, worker, task int) {
 		j.runGroup(st, worker, task*j.d.group)
 		return
 	}
-	for n0 := task * j.perTask; n0 < min((task+1)*j.perTask, j.s.N); n0 += j.d.group {
+	for n0 := j.first + task*j.perTask; n0 < min(j.first+(task+1)*j.perTask, j.end); n0 += j.d.group {
 		j.runGroup(st, worker, n0)
 	}
 }
@@ -434,8 +471,8 @@ func (j *winoJob) runGroup(st *state, worker, n0 int) {
 	b := st.bufs[worker]
 	al, c := a.alpha, s.Cin
 	cnt := min(d.group, s.N-n0)
-	if j.fill != nil {
-		cnt = min(cnt, (n0/j.perTask+1)*j.perTask-n0) // within the task
+	if j.fill != nil { // within the task and the range
+		cnt = min(cnt, j.first+((n0-j.first)/j.perTask+1)*j.perTask-n0, j.end-n0)
 	}
 	rowLen := d.wp * c
 	b.whwc = grow(b.whwc, d.hp*rowLen)

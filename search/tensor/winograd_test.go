@@ -349,6 +349,21 @@ func TestConv2DBackwardDataImages(t *testing.T) {
 			if d := cmp.Diff(want, got); d != "" {
 				t.Errorf("differs from Conv2DBackwardData (-want +got):\n%.300s", d)
 			}
+			// The same by ranges of images, the later range first.
+			p := PrepareBackwardDataImages(s, w, ws)
+			got2 := make([]float32, s.XLen())
+			mid := s.N / 2 / c.perTask * c.perTask
+			for _, r := range [][2]int{{mid, s.N}, {0, mid}} {
+				p.Run(r[0], r[1], got2, c.perTask, func(_, n int, dst []float32) {
+					if n < r[0] || n >= r[1] {
+						t.Errorf("range %v: image %d filled", r, n)
+					}
+					PadHWC(dst, g[n*oimg:(n+1)*oimg], s.Cout, s.OutH(), s.OutW(), q)
+				})
+			}
+			if d := cmp.Diff(want, got2); d != "" {
+				t.Errorf("by ranges: differs from Conv2DBackwardData (-want +got):\n%.300s", d)
+			}
 		})
 	}
 }

@@ -215,48 +215,82 @@ func (c *spikeConv) canFuse() bool {
 // read from a tensor. It reports false, having done nothing, unless
 // canFuse.
 func (c *spikeConv) backwardFused(dy []float32, bn *nn.BatchNorm) bool {
-	if !c.canFuse() {
+	f := c.fusedBegin(dy, bn)
+	if f == nil {
 		return false
 	}
-	regN, regChunks, _ := filterPlan(c.K, c.Pad, c.Cout)
-	s := c.shape
-	wl := len(c.Weight.Data)
-	chunks := (s.N + filterChunk - 1) / filterChunk
-	c.partial = growF32(c.partial, chunks*wl)
+	c.fusedRun(f, 0, c.shape.N)
+	c.fusedEnd(f)
+	return true
+}
+
+// fusedPass is one backwardFused pass taken by ranges of images (see
+// fusedBegin).
+type fusedPass struct {
+	p                 *tensor.ImagesBackward
+	dy                []float32
+	bn                *nn.BatchNorm
+	regN, regChunks   int
+	chunks, wl, batch int
+}
+
+// fusedBegin starts backwardFused as fusedRun calls on ranges of images
+// (each starting at a multiple of filterChunk), then fusedEnd; it returns
+// nil, having done nothing, unless canFuse. With bn, image n's map must be
+// ready (BatchNorm.BackwardMapStep of its step) when its range runs. The
+// results are backwardFused's, bit for bit.
+func (c *spikeConv) fusedBegin(dy []float32, bn *nn.BatchNorm) *fusedPass {
+	if !c.canFuse() {
+		return nil
+	}
+	p := tensor.PrepareBackwardDataImages(c.shape, c.Weight.Data, c.ws)
+	if p == nil {
+		panic("train: fused backward refused after canFuse")
+	}
+	f := &fusedPass{p: p, dy: dy, bn: bn, wl: len(c.Weight.Data), batch: c.x.Shape[1]}
+	f.regN, f.regChunks, _ = filterPlan(c.K, c.Pad, c.Cout)
+	f.chunks = (c.shape.N + filterChunk - 1) / filterChunk
+	c.partial = growF32(c.partial, f.chunks*f.wl)
 	if nw := c.ws.Workers(); len(c.fbufs) < nw {
 		c.fbufs = append(c.fbufs, make([]filterBufs, nw-len(c.fbufs))...)
 	}
 	c.dx.Shape = append(c.dx.Shape[:0], c.x.Shape...)
 	c.dx.Data = growF32(c.dx.Data, len(c.x.Data))
+	return f
+}
+
+// fusedRun computes both gradients of images [n0, n1).
+func (c *spikeConv) fusedRun(f *fusedPass, n0, n1 int) {
+	if n0%filterChunk != 0 {
+		panic("train: fused backward range not on a filter chunk")
+	}
+	s := c.shape
 	plane := s.H * s.W
 	oimg := c.Cout * plane
-	batch := c.x.Shape[1]
-	ran := tensor.Conv2DBackwardDataImages(s, c.Weight.Data, c.dx.Data, c.ws, filterChunk, func(worker, n int, pad []float32) {
+	f.p.Run(n0, n1, c.dx.Data, filterChunk, func(worker, n int, pad []float32) {
 		fb := &c.fbufs[worker]
 		t := n / filterChunk
-		part := c.partial[t*wl : (t+1)*wl]
+		part := c.partial[t*f.wl : (t+1)*f.wl]
 		if n%filterChunk == 0 {
 			clear(part)
 		}
-		g := dy[n*oimg : (n+1)*oimg]
-		if bn != nil {
+		g := f.dy[n*oimg : (n+1)*oimg]
+		if f.bn != nil {
 			fb.dy = growF32(fb.dy, oimg)
 			y := c.y.Data[n*oimg : (n+1)*oimg]
 			for ch := range c.Cout {
 				r := ch * plane
-				bn.GradRow(n/batch, ch, g[r:r+plane], y[r:r+plane], fb.dy[r:r+plane])
+				f.bn.GradRow(n/f.batch, ch, g[r:r+plane], y[r:r+plane], fb.dy[r:r+plane])
 			}
 			g = fb.dy
 		}
 		tensor.PadHWC(pad, g, c.Cout, s.H, s.W, c.Pad)
-		c.filterImageReg(n, pad, fb, part, regN, regChunks)
+		c.filterImageReg(n, pad, fb, part, f.regN, f.regChunks)
 	})
-	if !ran {
-		panic("train: fused backward refused after canFuse")
-	}
-	c.addFilterChunks(chunks)
-	return true
 }
+
+// fusedEnd adds the filter gradient of a pass whose every image has run.
+func (c *spikeConv) fusedEnd(f *fusedPass) { c.addFilterChunks(f.chunks) }
 
 // filterRegionsGo is the portable filterRegions: for every run (ci, e0,
 // e1) of runs, kernel row kh < k and j < rowLen, dw[(ci*k+kh)*rowLen + j] +=

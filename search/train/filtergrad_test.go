@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/autosnn/autosnn/frontend"
 	"github.com/autosnn/autosnn/search/nn"
 	"github.com/autosnn/autosnn/search/tensor"
 )
@@ -243,5 +244,57 @@ func TestBackwardConvBNFused(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestStepBackwardMatchesLayered checks that the timestep-by-timestep
+// backward of convolution stages (segment.backwardStageSteps) gives the
+// bits of the layer-by-layer pass: loss, every parameter gradient, and the
+// next step's loss after an Adam update, on a net with several such
+// stages; and that it ran.
+func TestStepBackwardMatchesLayered(t *testing.T) {
+	spec := frontend.DefaultSpec("SRB_k3", "SCB_k5", "skip", "SCB_k3", "SRB_k5")
+	spec.Channels, spec.Input, spec.T = 8, []int{3, 16, 16}, 3
+	g, err := frontend.Lower(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(noSteps bool) ([]float64, [][]float32, int) {
+		env := NewEnv(2)
+		defer env.Close()
+		env.NoStepBackward = noSteps
+		net, err := BuildEnv(g, rand.New(rand.NewPCG(4, 4)), env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opt := nn.NewAdam(net.Params(), 1e-2)
+		x := randomInput(net, 8, rand.New(rand.NewPCG(6, 6)))
+		labels := []int{1, 2, 3, 4, 5, 6, 7, 8}
+		var losses []float64
+		var grads [][]float32
+		for range 2 {
+			loss, err := net.Forward(x, labels)
+			if err != nil {
+				t.Fatal(err)
+			}
+			losses = append(losses, loss)
+			nn.ZeroGrad(net.Params())
+			if err := net.Backward(); err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range net.Params() {
+				grads = append(grads, append([]float32(nil), p.Grad...))
+			}
+			opt.Step()
+		}
+		return losses, grads, net.seg.stepRuns
+	}
+	wantLoss, wantGrads, _ := run(true)
+	gotLoss, gotGrads, runs := run(false)
+	if runs < 4 { // two steps, at least two such stages each
+		t.Fatalf("%d stage passes went step by step, want at least 4", runs)
+	}
+	if !cmp.Equal(wantLoss, gotLoss) || !cmp.Equal(wantGrads, gotGrads) {
+		t.Errorf("step-by-step backward differs from layer by layer: losses %v vs %v", gotLoss, wantLoss)
 	}
 }

@@ -22,6 +22,10 @@ type Env struct {
 	// DenseConv disables the event-driven forward of convolutions on spike
 	// maps (spikeConv) and uses the dense kernels everywhere.
 	DenseConv bool
+	// NoStepBackward disables the timestep-by-timestep backward pass of
+	// convolution stages (segment.backwardStageSteps); the results are
+	// the same either way (tests compare the two).
+	NoStepBackward bool
 	// CheckFinite makes every stage check its summed input current, the
 	// loss and every parameter gradient for NaN and infinities (one cheap
 	// pass over each tensor). NewEnv turns it on.
@@ -147,6 +151,7 @@ type segment struct {
 	entryGrad gradAcc
 	zero      nn.Tensor
 	eval      bool // set by setTraining(false); read by the fused paths (fused.go)
+	stepRuns  int  // stage backward passes taken step by step (backwardStageSteps), for tests
 }
 
 // buildSegment builds the stages of pops (in graph order) of g. Every
@@ -515,6 +520,9 @@ func (s *segment) backwardStage(st *stage) error {
 	if !st.grad.set {
 		return nil // nothing downstream depends on this population
 	}
+	if done, err := s.backwardStageSteps(st); done || err != nil {
+		return err
+	}
 	d := &st.grad.t
 	var err error
 	switch {
@@ -548,6 +556,62 @@ func (s *segment) backwardStage(st *stage) error {
 	}
 	return nil
 }
+
+// backwardStageSteps runs the backward pass of a stage of spiking neurons
+// fed by one spike convolution and its deferred batch-norm timestep by
+// timestep, from the last: the neurons' step t (Neuron.BackwardStep),
+// then the batch-norm's map of step t and the convolution's gradients of
+// that step's images (spikeConv.fusedRun), while the step's neuron input
+// gradient (one batch of images) is still in cache, instead of writing
+// all T steps of it to memory and reading them back. The results are the
+// layer-by-layer pass's, bit for bit. It reports whether it ran
+// (Env.NoStepBackward, or another kind of stage: false).
+func (s *segment) backwardStageSteps(st *stage) (bool, error) {
+	n := st.neuron
+	if s.env.NoStepBackward || n == nil || n.In == nil || len(st.dynamic) != 1 || len(st.static) != 0 {
+		return false, nil
+	}
+	m := st.dynamic[0]
+	if len(m.layers) != 2 || m.bn != n.In || m.layers[1] != nn.Layer(m.bn) {
+		return false, nil
+	}
+	sc, ok := m.layers[0].(*spikeConv)
+	steps, batch := st.grad.t.Shape[0], st.grad.t.Shape[1]
+	if !ok || !sc.canFuse() || batch%filterChunk != 0 {
+		return false, nil
+	}
+	dz, err := n.BackwardBegin(&st.grad.t)
+	if err != nil {
+		return true, err
+	}
+	if err := m.bn.BackwardMapBegin(dz); err != nil {
+		return true, err
+	}
+	f := sc.fusedBegin(dz.Data, m.bn)
+	s.stepRuns++
+	for hi := steps - 1; hi >= 0; hi -= stepGroup {
+		lo := max(0, hi-stepGroup+1)
+		for t := hi; t >= lo; t-- {
+			n.BackwardStep(t)
+			m.bn.BackwardMapStep(t)
+		}
+		sc.fusedRun(f, lo*batch, (hi+1)*batch)
+	}
+	if _, err := n.BackwardEnd(); err != nil {
+		return true, err
+	}
+	m.bn.BackwardMapEnd()
+	sc.fusedEnd(f)
+	if sc.NoInputGrad || m.e.Src == s.g.Pops[0] {
+		return true, nil
+	}
+	s.gradOf(m.e.Src).add(&sc.dx, s.env.Workers)
+	return true, nil
+}
+
+// stepGroup is the number of timesteps backwardStageSteps takes at a time
+// (enough images for the workers to balance the convolution's tasks).
+const stepGroup = 2
 
 // layers returns every layer of the segment in build order.
 func (s *segment) layers() []nn.Layer {
