@@ -558,14 +558,15 @@ func (s *segment) backwardStage(st *stage) error {
 }
 
 // backwardStageSteps runs the backward pass of a stage of spiking neurons
-// fed by one spike convolution and its deferred batch-norm timestep by
-// timestep, from the last: the neurons' step t (Neuron.BackwardStep),
-// then the batch-norm's map of step t and the convolution's gradients of
-// that step's images (spikeConv.fusedRun), while the step's neuron input
-// gradient (one batch of images) is still in cache, instead of writing
-// all T steps of it to memory and reading them back. The results are the
-// layer-by-layer pass's, bit for bit. It reports whether it ran
-// (Env.NoStepBackward, or another kind of stage: false).
+// fed by one spike convolution and its deferred batch-norm stepGroup
+// timesteps at a time, from the last: the neurons' steps
+// (Neuron.BackwardStep) and the batch-norm's map of each
+// (BackwardMapStep), then the convolution's gradients of those steps'
+// images (spikeConv.fusedRun), while the neurons' input gradient of those
+// steps is still in cache, instead of writing all T steps of it to memory
+// and reading them back. The results are the layer-by-layer pass's, bit
+// for bit. It reports whether it ran (Env.NoStepBackward, or another kind
+// of stage: false).
 func (s *segment) backwardStageSteps(st *stage) (bool, error) {
 	n := st.neuron
 	if s.env.NoStepBackward || n == nil || n.In == nil || len(st.dynamic) != 1 || len(st.static) != 0 {
