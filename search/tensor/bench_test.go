@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"sync"
 	"testing"
 )
 
@@ -161,4 +162,42 @@ func BenchmarkConvProcsC16K3Forward(b *testing.B) {
 	defer ws.Close()
 	Conv2DForward(s, x, w, y, ws)
 	benchLoop(b, 2*float64(s.YLen())*float64(s.Cin*s.KH*s.KW), func() { Conv2DForward(s, x, w, y, ws) })
+}
+
+// BenchmarkMemoryRead streams 64 MiB per goroutine (one float per 64-byte
+// line is added, so the loop is bound by memory, not arithmetic) with one
+// and with two goroutines at once, and reports the total bandwidth: how much
+// a second worker can add to memory-bound passes on this machine.
+//
+//	go test -run '^$' -bench MemoryRead -benchtime 20x ./search/tensor/
+func BenchmarkMemoryRead(b *testing.B) {
+	for _, g := range []int{1, 2} {
+		b.Run(fmt.Sprintf("goroutines=%d", g), func(b *testing.B) {
+			xs := make([][]float32, g)
+			for i := range xs {
+				xs[i] = make([]float32, 16<<20)
+				for j := range xs[i] {
+					xs[i][j] = 1
+				}
+			}
+			sums := make([]float32, g)
+			for b.Loop() {
+				var wg sync.WaitGroup
+				for i, x := range xs {
+					wg.Go(func() {
+						var s0, s1, s2, s3 float32
+						for j := 0; j+64 <= len(x); j += 64 {
+							s0 += x[j]
+							s1 += x[j+16]
+							s2 += x[j+32]
+							s3 += x[j+48]
+						}
+						sums[i] = s0 + s1 + s2 + s3
+					})
+				}
+				wg.Wait()
+			}
+			b.ReportMetric(float64(g*(16<<20)*4)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+		})
+	}
 }

@@ -1,6 +1,8 @@
 package tensor
 
 import (
+	"fmt"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -74,5 +76,51 @@ func TestWorkspaceRunNested(t *testing.T) {
 	}))
 	if !panicked.Load() {
 		t.Error("nested Run did not panic")
+	}
+}
+
+// BenchmarkWorkspaceRun measures how long a helper takes to start on a
+// parallel call of two tasks, each of which waits (up to 1 ms) until both
+// have started: back to back (the helper is spinning) and after 1 ms of
+// idleness (the helper has parked and must be woken). Metric helper-us: the
+// mean delay from the call to the start of the task on worker 1.
+//
+//	go test -run '^$' -bench WorkspaceRun ./search/tensor/
+func BenchmarkWorkspaceRun(b *testing.B) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		b.Skip("needs GOMAXPROCS >= 2")
+	}
+	for _, idle := range []bool{false, true} {
+		b.Run(fmt.Sprintf("idle=%v", idle), func(b *testing.B) {
+			ws := NewWorkspace(2)
+			defer ws.Close()
+			var started atomic.Int32
+			var t0 time.Time
+			var delay time.Duration
+			var helped int
+			task := TaskFunc(func(w, _ int) {
+				if w == 1 {
+					delay += time.Since(t0)
+					helped++
+				}
+				started.Add(1)
+				for end := time.Now().Add(time.Millisecond); started.Load() < 2 && time.Now().Before(end); {
+				}
+			})
+			for b.Loop() {
+				if idle {
+					b.StopTimer()
+					time.Sleep(time.Millisecond)
+					b.StartTimer()
+				}
+				started.Store(0)
+				t0 = time.Now()
+				ws.Run(2, task)
+			}
+			if helped > 0 {
+				b.ReportMetric(float64(delay.Microseconds())/float64(helped), "helper-us")
+			}
+			b.ReportMetric(float64(helped)/float64(b.N), "helped/call")
+		})
 	}
 }
