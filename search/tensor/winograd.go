@@ -253,10 +253,8 @@ func newWinoDims(s ConvShape, a *winoAlgo) winoDims {
 	if d.group == 1 && d.tiles > winoBlockTiles {
 		d.block = max(1, winoBlockTiles/d.tw)
 	}
-	d.tp = roundUp(max(d.group*d.tiles, d.block*d.tw), 6)
-	if d.group == 1 {
-		d.tp = roundUp(d.block*d.tw, 6)
-	}
+	// (With group > 1, block == th, so this is group*tiles.)
+	d.tp = roundUp(d.group*d.block*d.tw, 6)
 	d.groups = (s.N + d.group - 1) / d.group
 	return d
 }
@@ -283,14 +281,20 @@ type winoJob struct {
 func (st *state) winoConv(s ConvShape, a *winoAlgo, k *winoKernels, x, w, y []float32, flip bool) {
 	j := &st.winoJob
 	d := newWinoDims(s, a)
+	st.winoFilters(s, a, d, k, w, flip)
+	*j = winoJob{s: s, a: a, d: d, k: k, x: x, y: y, u: st.wu}
+	st.parallel(d.groups, j)
+	*j = winoJob{}
+}
+
+// winoFilters computes the transformed filters of w for shape s into
+// st.wu (see winoFilterJob), one task per input channel.
+func (st *state) winoFilters(s ConvShape, a *winoAlgo, d winoDims, k *winoKernels, w []float32, flip bool) {
 	st.wu = grow(st.wu, a.alpha*a.alpha*d.panels*s.Cin*16)
 	fj := &st.winoFilterJob
 	*fj = winoFilterJob{s: s, a: a, d: d, k: k, w: w, u: st.wu, flip: flip}
 	st.parallel(s.Cin, fj)
 	*fj = winoFilterJob{}
-	*j = winoJob{s: s, a: a, d: d, k: k, x: x, y: y, u: st.wu}
-	st.parallel(d.groups, j)
-	*j = winoJob{}
 }
 
 // Conv2DBackwardDataImages computes dx as Conv2DBackwardData does, image by
@@ -340,11 +344,7 @@ func PrepareBackwardDataImages(s ConvShape, w []float32, ws *Workspace) *ImagesB
 		return nil
 	}
 	st := ws.s
-	st.wu = grow(st.wu, a.alpha*a.alpha*d.panels*t.Cin*16)
-	fj := &st.winoFilterJob
-	*fj = winoFilterJob{s: t, a: a, d: d, k: st.kern.wino, w: w, u: st.wu, flip: true}
-	st.parallel(t.Cin, fj)
-	*fj = winoFilterJob{}
+	st.winoFilters(t, a, d, st.kern.wino, w, true)
 	return &ImagesBackward{st: st, t: t, a: a, d: d}
 }
 
