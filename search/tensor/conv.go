@@ -360,8 +360,8 @@ func (st *state) conv(mode convMode, s ConvShape, in, w, out []float32, chunk in
 		k: s.Cin * s.KH * s.KW, p: s.OutH() * s.OutW(), pv: s.OutH() * s.virtualW(), imgSize: s.Cin * s.H * s.W}
 	switch mode {
 	case convForward:
-		st.roff = growInt32(st.roff, j.k)
-		st.perm = growInt32(st.perm, j.k)
+		st.roff = grow(st.roff, j.k)
+		st.perm = grow(st.perm, j.k)
 		sortedRowOffsets(s, st.roff, st.perm)
 		st.wpack = grow(st.wpack, j.k*roundUp(s.Cout, mr))
 		packAPerm(st.wpack, w, j.k, s.Cout, j.k, st.perm)
@@ -369,18 +369,18 @@ func (st *state) conv(mode convMode, s ConvShape, in, w, out []float32, chunk in
 	case convBackwardData:
 		st.wpack = grow(st.wpack, s.Cout*roundUp(j.k, mr))
 		packAFull(st.wpack, true, w, j.k, j.k, s.Cout, 1)
-		st.roff = growInt32(st.roff, j.k)
+		st.roff = grow(st.roff, j.k)
 		rowOffsets(s, st.roff)
 		st.pixelOffsets(s, j.pv)
-		st.qoff = growInt32(st.qoff, s.Cout)
+		st.qoff = grow(st.qoff, s.Cout)
 		for co := range st.qoff {
 			st.qoff[co] = int32(co * j.pv)
 		}
 	case convBackwardFilter:
 		if j.indirect {
-			st.roff = growInt32(st.roff, j.k)
+			st.roff = grow(st.roff, j.k)
 			rowOffsets(s, st.roff)
-			st.qoff = growInt32(st.qoff, chunk*j.pv/8)
+			st.qoff = grow(st.qoff, chunk*j.pv/8)
 			groupOffsets(s, chunk, st.qoff)
 		}
 	}
@@ -395,7 +395,7 @@ func (st *state) conv(mode convMode, s ConvShape, in, w, out []float32, chunk in
 // pixelOffsets sets st.offs and st.contig for the pv virtual output pixels
 // (see patchOffsets).
 func (st *state) pixelOffsets(s ConvShape, pv int) {
-	st.offs = growInt32(st.offs, pv)
+	st.offs = grow(st.offs, pv)
 	nch := (pv + nr - 1) / nr
 	if cap(st.contig) < nch {
 		st.contig = make([]bool, nch)

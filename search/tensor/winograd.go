@@ -413,7 +413,7 @@ func (j *winoFilterJob) run(st *state, worker, ci int) {
 	s, a := j.s, j.a
 	r, al, co := a.r, a.alpha, s.Cout
 	b := st.bufs[worker]
-	b.wf64 = growF64(b.wf64, (r*r+al*r+al*al)*co)
+	b.wf64 = grow(b.wf64, (r*r+al*r+al*al)*co)
 	wt := b.wf64[:r*r*co]                              // [ky][kx][co]
 	tmp := b.wf64[r*r*co : (r*r+al*r)*co]              // [i][kx][co]
 	u64 := b.wf64[(r*r+al*r)*co : (r*r+al*r+al*al)*co] // [i][jj][co]
@@ -446,13 +446,6 @@ func (j *winoFilterJob) run(st *state, worker, ci int) {
 			clear(dst[lanes:])
 		}
 	}
-}
-
-func growF64(buf []float64, n int) []float64 {
-	if cap(buf) < n {
-		return make([]float64, n)
-	}
-	return buf[:n]
 }
 
 func (j *winoJob) run(st *state, worker, task int) {

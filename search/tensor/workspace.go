@@ -124,17 +124,9 @@ func (s *state) parallel(n int, j job) { s.pool.run(n, j, s, nil) }
 
 // grow returns buf resized to n elements, reallocating only when its
 // capacity is too small.
-func grow(buf []float32, n int) []float32 {
+func grow[T any](buf []T, n int) []T {
 	if cap(buf) < n {
-		return make([]float32, n)
-	}
-	return buf[:n]
-}
-
-// growInt32 is grow for int32 slices.
-func growInt32(buf []int32, n int) []int32 {
-	if cap(buf) < n {
-		return make([]int32, n)
+		return make([]T, n)
 	}
 	return buf[:n]
 }
