@@ -111,7 +111,7 @@ func mat32(m [][]*big.Rat) [][]float32 {
 // for their contracts).
 type winoKernels struct {
 	xform     func(id xformID, src []float32, sstride int, dst []float32, dstride, n1, n2, s2src, s2dst int)
-	xform64   func(r int, src []float64, sstride int, dst []float64, dstride, n1, n2, s2src, s2dst int)
+	xform64   func(a *winoAlgo, src []float64, sstride int, dst []float64, dstride, n1, n2, s2src, s2dst int)
 	gemm      func(groups, k int, a []float32, lda int, b, c []float32, ldc int)
 	transpose func(src []float32, sstride int, dst []float32, dstride, bi, bj int)
 }
@@ -119,15 +119,12 @@ type winoKernels struct {
 // winoKernelsGo are the portable Winograd kernels.
 var winoKernelsGo = &winoKernels{xform: xformGo, xform64: xform64Go, gemm: winoGemmGo, transpose: transpose8Go}
 
-// xform64Go applies the filter transform G of the r x r algorithm in
+// xform64Go applies the filter transform G of algorithm a (r = a.r) in
 // float64, with vectors of 4 values: for o2 < n2, o1 < n1 and lane l < 4,
 // with s = o2*s2src + o1*4 + l and d = o2*s2dst + o1*4 + l, it sets
 // dst[d + j*dstride] = sum_k G[j][k] * src[s + k*sstride].
-func xform64Go(r int, src []float64, sstride int, dst []float64, dstride, n1, n2, s2src, s2dst int) {
-	a := &winoTables.k3
-	if r == 5 {
-		a = &winoTables.k5
-	}
+func xform64Go(a *winoAlgo, src []float64, sstride int, dst []float64, dstride, n1, n2, s2src, s2dst int) {
+	r := a.r
 	for o2 := 0; o2 < n2; o2++ {
 		for o1 := 0; o1 < n1; o1++ {
 			for l := 0; l < 4; l++ {
@@ -431,9 +428,9 @@ func (j *winoFilterJob) run(st *state, worker, ci int) {
 		}
 	}
 	// Along ky, then along kx (row by row).
-	j.k.xform64(r, wt, r*co, tmp, r*co, co/4, r, co, co)
+	j.k.xform64(a, wt, r*co, tmp, r*co, co/4, r, co, co)
 	for i := 0; i < al; i++ {
-		j.k.xform64(r, tmp[i*r*co:], co, u64[i*al*co:], co, co/4, 1, 0, 0)
+		j.k.xform64(a, tmp[i*r*co:], co, u64[i*al*co:], co, co/4, 1, 0, 0)
 	}
 	for pt := 0; pt < al*al; pt++ {
 		src := u64[pt*co : (pt+1)*co]

@@ -36,16 +36,17 @@ var winoKernelsAsm = &winoKernels{xform: xformAsm, xform64: xform64Asm, gemm: wi
 
 // xform64Asm is xform64Go in assembly (fused multiply-adds, G rounded to
 // float64), checking the bounds the assembly relies on.
-func xform64Asm(r int, src []float64, sstride int, dst []float64, dstride, n1, n2, s2src, s2dst int) {
+func xform64Asm(a *winoAlgo, src []float64, sstride int, dst []float64, dstride, n1, n2, s2src, s2dst int) {
 	if n1 <= 0 || n2 <= 0 {
 		return
 	}
 	if sstride < 0 || dstride < 0 || s2src < 0 || s2dst < 0 {
 		panic("tensor: negative Winograd filter transform stride")
 	}
-	f, alpha := winoGK3, winoTables.k3.alpha
+	r, alpha := a.r, a.alpha
+	f := winoGK3
 	if r == 5 {
-		f, alpha = winoGK5, winoTables.k5.alpha
+		f = winoGK5
 	}
 	_ = src[(n2-1)*s2src+(n1-1)*4+3+(r-1)*sstride]
 	_ = dst[(n2-1)*s2dst+(n1-1)*4+3+(alpha-1)*dstride]

@@ -189,11 +189,8 @@ func TestWinogradKernelsAsmMatchGo(t *testing.T) {
 			t.Errorf("transform %d (-go +asm):\n%.500s", id, d)
 		}
 	}
-	for _, r := range []int{3, 5} {
-		alpha := winoTables.k3.alpha
-		if r == 5 {
-			alpha = winoTables.k5.alpha
-		}
+	for _, a := range []*winoAlgo{&winoTables.k3, &winoTables.k5} {
+		r, alpha := a.r, a.alpha
 		n1, n2, sstride, dstride := 3, 2, 29, 31
 		s2src, s2dst := sstride*r+5, dstride*alpha+3
 		src := make([]float64, (n2-1)*s2src+n1*4+(r-1)*sstride)
@@ -202,8 +199,8 @@ func TestWinogradKernelsAsmMatchGo(t *testing.T) {
 		}
 		got := make([]float64, (n2-1)*s2dst+n1*4+(alpha-1)*dstride)
 		want := make([]float64, len(got))
-		k.wino.xform64(r, src, sstride, got, dstride, n1, n2, s2src, s2dst)
-		winoKernelsGo.xform64(r, src, sstride, want, dstride, n1, n2, s2src, s2dst)
+		k.wino.xform64(a, src, sstride, got, dstride, n1, n2, s2src, s2dst)
+		winoKernelsGo.xform64(a, src, sstride, want, dstride, n1, n2, s2src, s2dst)
 		if d := cmp.Diff(want, got, cmpopts.EquateApprox(1e-13, 1e-13)); d != "" {
 			t.Errorf("filter transform r=%d (-go +asm):\n%.500s", r, d)
 		}
