@@ -9,43 +9,169 @@ DATA ones<>+16(SB)/8, $0x3f8000003f800000
 DATA ones<>+24(SB)/8, $0x3f8000003f800000
 GLOBL ones<>(SB), RODATA|NOPTR, $32
 
+// The four LIF forward kernels share their setup and loop body through these
+// macros (registers: SI xs, DI hs, R8 ys, R9 v, CX n, Y0 k, Y1 vth, Y2 1.0,
+// AX count; the affine variants also Y8 c, Y9 sc, Y10 sh; the index
+// variants R12 idx, R13 base). Separate multiply and add (no FMA): the same
+// rounding as the Go loop. All macros sit before the first TEXT: go vet's
+// asmdecl would check a later #define's FP names against the TEXT above it.
+
+// LIF_ARGS loads the pointers, n, k and vth.
+#define LIF_ARGS \
+	MOVQ xs+0(FP), SI \
+	MOVQ hs+8(FP), DI \
+	MOVQ ys+16(FP), R8 \
+	MOVQ v+24(FP), R9 \
+	MOVQ n+32(FP), CX \
+	VBROADCASTSS k+40(FP), Y0 \
+	VBROADCASTSS vth+44(FP), Y1
+
+// AFF_ARGS loads the affine map c, sc, sh of the Aff variants.
+#define AFF_ARGS \
+	VBROADCASTSS c+48(FP), Y8 \
+	VBROADCASTSS sc+52(FP), Y9 \
+	VBROADCASTSS sh+56(FP), Y10
+
+// LIF_INIT loads the 1.0 lanes and clears the count.
+#define LIF_INIT \
+	VMOVUPS ones<>(SB), Y2 \
+	XORQ AX, AX
+
+// LIF_LOAD loads v into Y3 and x into Y4.
+#define LIF_LOAD \
+	VMOVUPS (R9), Y3 \
+	VMOVUPS (SI), Y4
+
+// AFF8 normalises x in Y4: z = ((x - c) sc) + sh, bnAffine's operations.
+#define AFF8 \
+	VSUBPS  Y8, Y4, Y4 \
+	VMULPS  Y9, Y4, Y4 \
+	VADDPS  Y10, Y4, Y4
+
+// LIF8 is the LIF step on x in Y4: h = v + (x - v) k; hs = h;
+// s = vth <= h; ys = s & 1.0; v = !s & h; DX = the spike mask.
+#define LIF8 \
+	VSUBPS  Y3, Y4, Y4 \
+	VMULPS  Y0, Y4, Y4 \
+	VADDPS  Y4, Y3, Y4 \
+	VMOVUPS Y4, (DI) \
+	VCMPPS  $2, Y4, Y1, Y5 \
+	VANDPS  Y2, Y5, Y6 \
+	VMOVUPS Y6, (R8) \
+	VANDNPS Y4, Y5, Y7 \
+	VMOVUPS Y7, (R9) \
+	VMOVMSKPS Y5, DX
+
+// LIF_COUNT adds the number of spikes in the mask DX to AX.
+#define LIF_COUNT \
+	POPCNTL DX, DX \
+	ADDQ DX, AX
+
+// IDXBITS counts the spikes in the mask DX like LIF_COUNT and writes base+i
+// (R13+bit) for each, in increasing order, to idx (R12); then base += 8.
+#define IDXBITS \
+	MOVL DX, R10 \
+	POPCNTL DX, DX \
+	ADDQ DX, AX \
+idxbits: \
+	TESTL R10, R10 \
+	JZ   idxnext \
+	BSFL R10, R11 \
+	ADDL R13, R11 \
+	MOVL R11, (R12) \
+	ADDQ $4, R12 \
+	LEAL -1(R10), BX \
+	ANDL BX, R10 \
+	JMP  idxbits \
+idxnext: \
+	ADDL $8, R13
+
+// LIF_NEXT advances the four pointers by 8 lanes and n by -8.
+#define LIF_NEXT \
+	ADDQ $32, SI \
+	ADDQ $32, DI \
+	ADDQ $32, R8 \
+	ADDQ $32, R9 \
+	SUBQ $8, CX
+
+// The two LIF backward kernels share their setup and the parts of the loop
+// body before and after the x operand through these macros (registers: SI
+// hs, DI ds, R8 xs, R9 hprev, R10 dv, R11 dxs, CX n, Y0 k, Y1 vth, Y2 a,
+// Y3 half, Y4 reg, Y5 1.0, Y6 1 - k, Y7 zero, Y15 the dk lanes).
+
+// BWD_ARGS loads the pointers, n and the scalars, and derives 1 - k and 0.
+#define BWD_ARGS \
+	MOVQ hs+0(FP), SI \
+	MOVQ ds+8(FP), DI \
+	MOVQ xs+16(FP), R8 \
+	MOVQ hprev+24(FP), R9 \
+	MOVQ dv+32(FP), R10 \
+	MOVQ dxs+40(FP), R11 \
+	MOVQ n+48(FP), CX \
+	VBROADCASTSS k+56(FP), Y0 \
+	VBROADCASTSS vth+60(FP), Y1 \
+	VBROADCASTSS a+64(FP), Y2 \
+	VBROADCASTSS half+68(FP), Y3 \
+	VBROADCASTSS reg+72(FP), Y4 \
+	VMOVUPS ones<>(SB), Y5 \
+	VSUBPS  Y0, Y5, Y6 \
+	VXORPS  Y7, Y7, Y7
+
+// BWD_A: u = h - vth (Y8); dh = (ds + reg) (half / (1 + (a u)^2)), plus dv
+// if u < 0 (Y10); vp = vth <= hprev ? 0 : hprev (Y13); x loaded into Y14.
+#define BWD_A \
+	VMOVUPS (SI), Y8 \
+	VSUBPS  Y1, Y8, Y8 \
+	VMULPS  Y8, Y2, Y9 \
+	VMULPS  Y9, Y9, Y9 \
+	VADDPS  Y5, Y9, Y9 \
+	VDIVPS  Y9, Y3, Y9 \
+	VMOVUPS (DI), Y10 \
+	VADDPS  Y4, Y10, Y10 \
+	VMULPS  Y9, Y10, Y10 \
+	VMOVUPS (R10), Y11 \
+	VADDPS  Y11, Y10, Y11 \
+	VCMPPS  $1, Y7, Y8, Y12 \
+	VBLENDVPS Y12, Y11, Y10, Y10 \
+	VMOVUPS (R9), Y13 \
+	VCMPPS  $2, Y13, Y1, Y14 \
+	VANDNPS Y13, Y14, Y13 \
+	VMOVUPS (R8), Y14
+
+// BWD_B: acc += dh (x - vp) with x in Y14; dv = dh (1 - k); dxs = dh k.
+#define BWD_B \
+	VSUBPS  Y13, Y14, Y14 \
+	VMULPS  Y10, Y14, Y14 \
+	VADDPS  Y14, Y15, Y15 \
+	VMULPS  Y6, Y10, Y11 \
+	VMOVUPS Y11, (R10) \
+	VMULPS  Y0, Y10, Y12 \
+	VMOVUPS Y12, (R11)
+
+// BWD_NEXT advances the six pointers by 8 lanes and n by -8.
+#define BWD_NEXT \
+	ADDQ $32, SI \
+	ADDQ $32, DI \
+	ADDQ $32, R8 \
+	ADDQ $32, R9 \
+	ADDQ $32, R10 \
+	ADDQ $32, R11 \
+	SUBQ $8, CX
+
 // func lifFwdAVX2(xs, hs, ys, v *float32, n int, k, vth float32) int64
 // For 8 lanes at a time: h = v + (x - v)*k; hs = h; s = h >= vth;
 // ys = s ? 1 : 0; v = s ? 0 : h; count += popcount(s).
-// Separate multiply and add (no FMA): the same rounding as the Go loop.
 TEXT ·lifFwdAVX2(SB), NOSPLIT, $0-56
-	MOVQ xs+0(FP), SI
-	MOVQ hs+8(FP), DI
-	MOVQ ys+16(FP), R8
-	MOVQ v+24(FP), R9
-	MOVQ n+32(FP), CX
-	VBROADCASTSS k+40(FP), Y0
-	VBROADCASTSS vth+44(FP), Y1
-	VMOVUPS ones<>(SB), Y2
-	XORQ AX, AX
+	LIF_ARGS
+	LIF_INIT
 
 fwdloop:
 	CMPQ CX, $8
 	JLT  fwddone
-	VMOVUPS (R9), Y3            // v
-	VMOVUPS (SI), Y4            // x
-	VSUBPS  Y3, Y4, Y4          // x - v
-	VMULPS  Y0, Y4, Y4          // (x - v) k
-	VADDPS  Y4, Y3, Y4          // h = v + (x - v) k
-	VMOVUPS Y4, (DI)
-	VCMPPS  $2, Y4, Y1, Y5      // s = vth <= h
-	VANDPS  Y2, Y5, Y6          // y = s & 1.0
-	VMOVUPS Y6, (R8)
-	VANDNPS Y4, Y5, Y7          // v = !s & h
-	VMOVUPS Y7, (R9)
-	VMOVMSKPS Y5, DX
-	POPCNTL DX, DX
-	ADDQ DX, AX
-	ADDQ $32, SI
-	ADDQ $32, DI
-	ADDQ $32, R8
-	ADDQ $32, R9
-	SUBQ $8, CX
+	LIF_LOAD
+	LIF8
+	LIF_COUNT
+	LIF_NEXT
 	JMP  fwdloop
 
 fwddone:
@@ -60,57 +186,15 @@ fwddone:
 //	vp = hprev >= vth ? 0 : hprev
 //	acc += dh (x - vp); dv = dh (1 - k); dxs = dh k
 TEXT ·lifBwdAVX2(SB), NOSPLIT, $0-84
-	MOVQ hs+0(FP), SI
-	MOVQ ds+8(FP), DI
-	MOVQ xs+16(FP), R8
-	MOVQ hprev+24(FP), R9
-	MOVQ dv+32(FP), R10
-	MOVQ dxs+40(FP), R11
-	MOVQ n+48(FP), CX
-	VBROADCASTSS k+56(FP), Y0
-	VBROADCASTSS vth+60(FP), Y1
-	VBROADCASTSS a+64(FP), Y2
-	VBROADCASTSS half+68(FP), Y3
-	VBROADCASTSS reg+72(FP), Y4
-	VMOVUPS ones<>(SB), Y5
-	VSUBPS  Y0, Y5, Y6          // 1 - k
-	VXORPS  Y7, Y7, Y7          // zero
+	BWD_ARGS
 	VXORPS  Y15, Y15, Y15       // dk lanes
 
 bwdloop:
 	CMPQ CX, $8
 	JLT  bwddone
-	VMOVUPS (SI), Y8
-	VSUBPS  Y1, Y8, Y8          // u = h - vth
-	VMULPS  Y8, Y2, Y9          // z = a u
-	VMULPS  Y9, Y9, Y9          // z z
-	VADDPS  Y5, Y9, Y9          // 1 + z z
-	VDIVPS  Y9, Y3, Y9          // half / (1 + z z)
-	VMOVUPS (DI), Y10
-	VADDPS  Y4, Y10, Y10        // ds + reg
-	VMULPS  Y9, Y10, Y10        // dh
-	VMOVUPS (R10), Y11          // dv
-	VADDPS  Y11, Y10, Y11       // dh + dv
-	VCMPPS  $1, Y7, Y8, Y12     // u < 0
-	VBLENDVPS Y12, Y11, Y10, Y10 // dh = u < 0 ? dh + dv : dh
-	VMOVUPS (R9), Y13           // hprev
-	VCMPPS  $2, Y13, Y1, Y14    // vth <= hprev
-	VANDNPS Y13, Y14, Y13       // vp
-	VMOVUPS (R8), Y14
-	VSUBPS  Y13, Y14, Y14       // x - vp
-	VMULPS  Y10, Y14, Y14
-	VADDPS  Y14, Y15, Y15
-	VMULPS  Y6, Y10, Y11
-	VMOVUPS Y11, (R10)
-	VMULPS  Y0, Y10, Y12
-	VMOVUPS Y12, (R11)
-	ADDQ $32, SI
-	ADDQ $32, DI
-	ADDQ $32, R8
-	ADDQ $32, R9
-	ADDQ $32, R10
-	ADDQ $32, R11
-	SUBQ $8, CX
+	BWD_A
+	BWD_B
+	BWD_NEXT
 	JMP  bwdloop
 
 bwddone:
@@ -129,44 +213,18 @@ bwddone:
 // lifFwdAVX2 on the normalised input z = ((x - c) sc) + sh (bnAffine's
 // operations, so the same z bits).
 TEXT ·lifFwdAffAVX2(SB), NOSPLIT, $0-72
-	MOVQ xs+0(FP), SI
-	MOVQ hs+8(FP), DI
-	MOVQ ys+16(FP), R8
-	MOVQ v+24(FP), R9
-	MOVQ n+32(FP), CX
-	VBROADCASTSS k+40(FP), Y0
-	VBROADCASTSS vth+44(FP), Y1
-	VBROADCASTSS c+48(FP), Y8
-	VBROADCASTSS sc+52(FP), Y9
-	VBROADCASTSS sh+56(FP), Y10
-	VMOVUPS ones<>(SB), Y2
-	XORQ AX, AX
+	LIF_ARGS
+	AFF_ARGS
+	LIF_INIT
 
 fwdloopaff:
 	CMPQ CX, $8
 	JLT  fwddoneaff
-	VMOVUPS (R9), Y3            // v
-	VMOVUPS (SI), Y4            // x
-	VSUBPS  Y8, Y4, Y4          // z = ((x - c) sc) + sh, as bnAffine
-	VMULPS  Y9, Y4, Y4
-	VADDPS  Y10, Y4, Y4
-	VSUBPS  Y3, Y4, Y4          // x - v
-	VMULPS  Y0, Y4, Y4          // (x - v) k
-	VADDPS  Y4, Y3, Y4          // h = v + (x - v) k
-	VMOVUPS Y4, (DI)
-	VCMPPS  $2, Y4, Y1, Y5      // s = vth <= h
-	VANDPS  Y2, Y5, Y6          // y = s & 1.0
-	VMOVUPS Y6, (R8)
-	VANDNPS Y4, Y5, Y7          // v = !s & h
-	VMOVUPS Y7, (R9)
-	VMOVMSKPS Y5, DX
-	POPCNTL DX, DX
-	ADDQ DX, AX
-	ADDQ $32, SI
-	ADDQ $32, DI
-	ADDQ $32, R8
-	ADDQ $32, R9
-	SUBQ $8, CX
+	LIF_LOAD
+	AFF8
+	LIF8
+	LIF_COUNT
+	LIF_NEXT
 	JMP  fwdloopaff
 
 fwddoneaff:
@@ -178,59 +236,20 @@ fwddoneaff:
 // lifFwdAffAVX2 that also writes base+i for every spiking element i (in
 // increasing order) to idx; the number written is the returned count.
 TEXT ·lifFwdAffIdxAVX2(SB), NOSPLIT, $0-88
-	MOVQ xs+0(FP), SI
-	MOVQ hs+8(FP), DI
-	MOVQ ys+16(FP), R8
-	MOVQ v+24(FP), R9
-	MOVQ n+32(FP), CX
-	VBROADCASTSS k+40(FP), Y0
-	VBROADCASTSS vth+44(FP), Y1
-	VBROADCASTSS c+48(FP), Y8
-	VBROADCASTSS sc+52(FP), Y9
-	VBROADCASTSS sh+56(FP), Y10
-	VMOVUPS ones<>(SB), Y2
-	XORQ AX, AX
+	LIF_ARGS
+	AFF_ARGS
+	LIF_INIT
 	MOVQ idx+64(FP), R12
 	MOVL base+72(FP), R13
 
 fwdloopidx:
 	CMPQ CX, $8
 	JLT  fwddoneidx
-	VMOVUPS (R9), Y3            // v
-	VMOVUPS (SI), Y4            // x
-	VSUBPS  Y8, Y4, Y4          // z = ((x - c) sc) + sh, as bnAffine
-	VMULPS  Y9, Y4, Y4
-	VADDPS  Y10, Y4, Y4
-	VSUBPS  Y3, Y4, Y4          // x - v
-	VMULPS  Y0, Y4, Y4          // (x - v) k
-	VADDPS  Y4, Y3, Y4          // h = v + (x - v) k
-	VMOVUPS Y4, (DI)
-	VCMPPS  $2, Y4, Y1, Y5      // s = vth <= h
-	VANDPS  Y2, Y5, Y6          // y = s & 1.0
-	VMOVUPS Y6, (R8)
-	VANDNPS Y4, Y5, Y7          // v = !s & h
-	VMOVUPS Y7, (R9)
-	VMOVMSKPS Y5, DX
-	MOVL DX, R10
-	POPCNTL DX, DX
-	ADDQ DX, AX
-idxbits:
-	TESTL R10, R10
-	JZ   idxnext
-	BSFL R10, R11
-	ADDL R13, R11
-	MOVL R11, (R12)
-	ADDQ $4, R12
-	LEAL -1(R10), BX
-	ANDL BX, R10
-	JMP  idxbits
-idxnext:
-	ADDL $8, R13
-	ADDQ $32, SI
-	ADDQ $32, DI
-	ADDQ $32, R8
-	ADDQ $32, R9
-	SUBQ $8, CX
+	LIF_LOAD
+	AFF8
+	LIF8
+	IDXBITS
+	LIF_NEXT
 	JMP  fwdloopidx
 
 fwddoneidx:
@@ -242,53 +261,18 @@ fwddoneidx:
 // lifFwdAVX2 that also writes base+i for every spiking element i (in
 // increasing order) to idx; the number written is the returned count.
 TEXT ·lifFwdIdxAVX2(SB), NOSPLIT, $0-72
-	MOVQ xs+0(FP), SI
-	MOVQ hs+8(FP), DI
-	MOVQ ys+16(FP), R8
-	MOVQ v+24(FP), R9
-	MOVQ n+32(FP), CX
-	VBROADCASTSS k+40(FP), Y0
-	VBROADCASTSS vth+44(FP), Y1
-	VMOVUPS ones<>(SB), Y2
-	XORQ AX, AX
+	LIF_ARGS
+	LIF_INIT
 	MOVQ idx+48(FP), R12
 	MOVL base+56(FP), R13
 
 fwdloopidx2:
 	CMPQ CX, $8
 	JLT  fwddoneidx2
-	VMOVUPS (R9), Y3            // v
-	VMOVUPS (SI), Y4            // x
-	VSUBPS  Y3, Y4, Y4          // x - v
-	VMULPS  Y0, Y4, Y4          // (x - v) k
-	VADDPS  Y4, Y3, Y4          // h = v + (x - v) k
-	VMOVUPS Y4, (DI)
-	VCMPPS  $2, Y4, Y1, Y5      // s = vth <= h
-	VANDPS  Y2, Y5, Y6          // y = s & 1.0
-	VMOVUPS Y6, (R8)
-	VANDNPS Y4, Y5, Y7          // v = !s & h
-	VMOVUPS Y7, (R9)
-	VMOVMSKPS Y5, DX
-	MOVL DX, R10
-	POPCNTL DX, DX
-	ADDQ DX, AX
-idxbits2:
-	TESTL R10, R10
-	JZ   idxnext2
-	BSFL R10, R11
-	ADDL R13, R11
-	MOVL R11, (R12)
-	ADDQ $4, R12
-	LEAL -1(R10), BX
-	ANDL BX, R10
-	JMP  idxbits2
-idxnext2:
-	ADDL $8, R13
-	ADDQ $32, SI
-	ADDQ $32, DI
-	ADDQ $32, R8
-	ADDQ $32, R9
-	SUBQ $8, CX
+	LIF_LOAD
+	LIF8
+	IDXBITS
+	LIF_NEXT
 	JMP  fwdloopidx2
 
 fwddoneidx2:
@@ -301,21 +285,7 @@ fwddoneidx2:
 // dL/dk lanes loaded from and stored back to acc instead of summed, so a
 // run of calls accumulates exactly like one call over their concatenation.
 TEXT ·lifBwdAffAVX2(SB), NOSPLIT, $96-96
-	MOVQ hs+0(FP), SI
-	MOVQ ds+8(FP), DI
-	MOVQ xs+16(FP), R8
-	MOVQ hprev+24(FP), R9
-	MOVQ dv+32(FP), R10
-	MOVQ dxs+40(FP), R11
-	MOVQ n+48(FP), CX
-	VBROADCASTSS k+56(FP), Y0
-	VBROADCASTSS vth+60(FP), Y1
-	VBROADCASTSS a+64(FP), Y2
-	VBROADCASTSS half+68(FP), Y3
-	VBROADCASTSS reg+72(FP), Y4
-	VMOVUPS ones<>(SB), Y5
-	VSUBPS  Y0, Y5, Y6          // 1 - k
-	VXORPS  Y7, Y7, Y7          // zero
+	BWD_ARGS
 	MOVQ acc+88(FP), R12
 	VMOVUPS (R12), Y15          // dk lanes, carried across calls
 	VBROADCASTSS c+76(FP), Y8
@@ -328,40 +298,12 @@ TEXT ·lifBwdAffAVX2(SB), NOSPLIT, $96-96
 bwdloopaff:
 	CMPQ CX, $8
 	JLT  bwddoneaff
-	VMOVUPS (SI), Y8
-	VSUBPS  Y1, Y8, Y8          // u = h - vth
-	VMULPS  Y8, Y2, Y9          // z = a u
-	VMULPS  Y9, Y9, Y9          // z z
-	VADDPS  Y5, Y9, Y9          // 1 + z z
-	VDIVPS  Y9, Y3, Y9          // half / (1 + z z)
-	VMOVUPS (DI), Y10
-	VADDPS  Y4, Y10, Y10        // ds + reg
-	VMULPS  Y9, Y10, Y10        // dh
-	VMOVUPS (R10), Y11          // dv
-	VADDPS  Y11, Y10, Y11       // dh + dv
-	VCMPPS  $1, Y7, Y8, Y12     // u < 0
-	VBLENDVPS Y12, Y11, Y10, Y10 // dh = u < 0 ? dh + dv : dh
-	VMOVUPS (R9), Y13           // hprev
-	VCMPPS  $2, Y13, Y1, Y14    // vth <= hprev
-	VANDNPS Y13, Y14, Y13       // vp
-	VMOVUPS (R8), Y14
+	BWD_A
 	VSUBPS  0(SP), Y14, Y14     // z = ((x - c) sc) + sh, as bnAffine
 	VMULPS  32(SP), Y14, Y14
 	VADDPS  64(SP), Y14, Y14
-	VSUBPS  Y13, Y14, Y14       // x - vp
-	VMULPS  Y10, Y14, Y14
-	VADDPS  Y14, Y15, Y15
-	VMULPS  Y6, Y10, Y11
-	VMOVUPS Y11, (R10)
-	VMULPS  Y0, Y10, Y12
-	VMOVUPS Y12, (R11)
-	ADDQ $32, SI
-	ADDQ $32, DI
-	ADDQ $32, R8
-	ADDQ $32, R9
-	ADDQ $32, R10
-	ADDQ $32, R11
-	SUBQ $8, CX
+	BWD_B
+	BWD_NEXT
 	JMP  bwdloopaff
 
 bwddoneaff:
