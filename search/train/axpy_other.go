@@ -2,6 +2,8 @@
 
 package train
 
+import "github.com/autosnn/autosnn/search/tensor"
+
 // axpy computes y[i] += a*x[i] for i < len(y); x must be at least as long.
 func axpy(a float32, x, y []float32) { axpyGo(a, x, y) }
 
@@ -19,7 +21,7 @@ func transpose(src, dst []float32, rows, cols int) { transposeGo(src, dst, rows,
 func nonzero(x []float32, idx []int32) int { return nonzeroGo(x, idx, 0) }
 
 // eventsAsm reports that this build has no assembly event loop.
-func eventsAsm(*spikeConv, eventMode, []float32, []int32, []float32, []float32, divider, divider) bool {
+func eventsAsm(*spikeConv, tensor.ConvShape, eventMode, []float32, []int32, []float32, []float32, divider, divider) bool {
 	return false
 }
 

@@ -2,6 +2,8 @@
 
 package train
 
+import "github.com/autosnn/autosnn/search/tensor"
+
 // eventArgs are the arguments of spikeEventsAVX2 (field offsets are
 // #defined in events_amd64.s).
 type eventArgs struct {
@@ -24,8 +26,7 @@ func spikeEventsAVX2(p *eventArgs)
 // multiply-shift form. It checks what the assembly relies on: events in
 // increasing order inside xn, and a and b as long as the shape says (the
 // geometry keeps every row inside them).
-func eventsAsm(c *spikeConv, mode eventMode, xn []float32, events []int32, a, b []float32, divPlane, divW divider) bool {
-	s := c.shape
+func eventsAsm(c *spikeConv, s tensor.ConvShape, mode eventMode, xn []float32, events []int32, a, b []float32, divPlane, divW divider) bool {
 	if !hasAVX2FMA || c.Cout%8 != 0 || divPlane.m == 0 || divW.m == 0 {
 		return false
 	}

@@ -670,15 +670,6 @@ func groupImage(group []*stage, w, n int) bool {
 	return ok
 }
 
-// eventImage computes one output image of the convolution (shape s, stride
-// 1) into hwc (HWC order, all zero on entry) from the input image xn and
-// the indices of its nonzero values, as forwardImages does (same events,
-// same order, same kernel), with the reversed filter wrev (reverseInto).
-func (c *spikeConv) eventImage(s tensor.ConvShape, xn []float32, idx []int32, hwc, wrev []float32) {
-	plane := s.H * s.W
-	c.eventsGo(s, eventForward, xn, idx, wrev, hwc, newDivider(plane, s.Cin*plane), newDivider(s.W, plane))
-}
-
 // fusedStepGo is the portable fused kernel for one channel row: with
 // X = (a - ca) sca + sha [+ (b - cb) scb + shb], it advances the neurons v
 // by one step (H = V + (X - V) k, or V + X for IF), writes the spikes
@@ -1017,7 +1008,7 @@ func LinkInput(b *Block, src EventSource) (unlink func()) {
 // first output (row o = h+p-khLo, column a) in the HWC image, the byte
 // offset of the first filter value within the channel's reversed filter
 // (row khLo, column a-owLo), the bytes per row ((b-a+1)*Cout*4) and the
-// number of kernel rows (0 when the spike reaches no output), as eventImage
+// number of kernel rows (0 when the spike reaches no output), as eventsGo
 // computes them. The layout is known to convEventsTabAVX2.
 type pixEntry struct {
 	yoff, xoff, nb, rows int32

@@ -130,40 +130,35 @@ func nonzeroFast(x []float32, idx []int32) int {
 	return n + nonzeroGo(x[m:], idx[n:], int32(m))
 }
 
-// eventParams are the constants of convEventsAVX2 (layout known to it).
+// eventParams are the constants of convEventsTabAVX2 (layout known to it).
 type eventParams struct {
-	mPlane, plane, mW, w, pad, km1, ohm1, owm1, k, cout4, ow, kcout4, owcout4 int64
-	cinStride                                                                 int64 // K*K*Cout*4: bytes of one input channel in wrev
+	mPlane, plane   int64 // multiply-shift divider of i / plane, and plane
+	kcout4, owcout4 int64 // bytes of K*Cout and of OW*Cout floats
+	cinStride       int64 // K*K*Cout*4: bytes of one input channel in wrev
 }
 
-//go:noescape
-func convEventsAVX2(idx *int32, nidx int, xn, wrev, hwc *float32, p *eventParams)
-
-// eventImageFast is eventImage with the whole event loop in one AVX2 call
-// when the dividers are multiply-shift ones and Cout is a multiple of 8,
-// else eventImage itself. The same events are added in the same order with
-// the same FMA, so the output is bit-identical. wrev is the reversed
-// filter (reverseInto); tab, when it is pixTable's table for s, saves the
-// per-event decoding and clipping.
+// eventImageFast computes one output image of the convolution (shape s,
+// stride 1) into hwc (HWC order, all zero on entry) from the input image xn
+// and the indices of its nonzero values, with the reversed filter wrev
+// (reverseInto). When tab is pixTable's table for s, the channel divider
+// is a multiply-shift one and Cout is a multiple of 8, the whole event loop
+// is one AVX2 call that reads the per-pixel decoding and clipping from tab;
+// otherwise it is spikeConv.events. Both add the same events in the same
+// order with the same FMA, so the output is bit-identical.
 func (c *spikeConv) eventImageFast(s tensor.ConvShape, xn []float32, idx []int32, hwc, wrev []float32, tab []pixEntry) {
 	plane := s.H * s.W
-	divPlane, divW := newDivider(plane, s.Cin*plane), newDivider(s.W, plane)
-	if !hasFusedAVX2 || divPlane.m == 0 || divW.m == 0 || c.Cout%8 != 0 || len(idx) == 0 {
-		c.eventImage(s, xn, idx, hwc, wrev)
+	divPlane := newDivider(plane, s.Cin*plane)
+	if !hasFusedAVX2 || divPlane.m == 0 || c.Cout%8 != 0 || len(idx) == 0 || len(tab) != plane {
+		c.events(s, eventForward, xn, idx, wrev, hwc)
 		return
 	}
 	k, cout := int64(c.K), int64(c.Cout)
 	oh, ow := int64(s.OutH()), int64(s.OutW())
 	_, _ = xn[s.Cin*plane-1], hwc[int(oh*ow*cout)-1]
 	_ = wrev[int(int64(c.Cin)*k*k*cout)-1]
-	p := eventParams{mPlane: int64(divPlane.m), plane: int64(plane), mW: int64(divW.m), w: int64(s.W),
-		pad: int64(c.Pad), km1: k - 1, ohm1: oh - 1, owm1: ow - 1, k: k, cout4: 4 * cout, ow: ow,
+	p := eventParams{mPlane: int64(divPlane.m), plane: int64(plane),
 		kcout4: 4 * k * cout, owcout4: 4 * ow * cout, cinStride: 4 * k * k * cout}
-	if len(tab) == plane {
-		convEventsTabAVX2(&idx[0], len(idx), &xn[0], &wrev[0], &hwc[0], &tab[0], &p)
-		return
-	}
-	convEventsAVX2(&idx[0], len(idx), &xn[0], &wrev[0], &hwc[0], &p)
+	convEventsTabAVX2(&idx[0], len(idx), &xn[0], &wrev[0], &hwc[0], &tab[0], &p)
 }
 
 //go:noescape

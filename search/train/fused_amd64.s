@@ -466,130 +466,16 @@ ntdone:
 	VZEROUPPER
 	RET
 
-// func convEventsAVX2(idx *int32, nidx int, xn, wrev, hwc *float32, p *eventParams)
-// The event loop of eventImage in one call: for every listed input i
-// (index in CHW order) with value v = xn[i], decode (ci, h, w) with the
-// multiply-shift dividers, clip the output columns and kernel rows, and
-// add v times the reversed filter rows to the HWC output rows with the
-// FMA of axpyRowsAVX2 (the same per-element operation, so the same sums).
-// cout is a multiple of 8.
-TEXT ·convEventsAVX2(SB), NOSPLIT, $0-48
-	MOVQ idx+0(FP), SI
-	MOVQ nidx+8(FP), CX
-	MOVQ xn+16(FP), R8
-	MOVQ wrev+24(FP), R9
-	MOVQ hwc+32(FP), DI
-	MOVQ p+40(FP), R10
-	LEAQ (SI)(CX*4), CX         // end of idx
-
-ev:
-	CMPQ SI, CX
-	JGE  evdone
-	MOVLQSX (SI), AX            // i
-	ADDQ    $4, SI
-	VBROADCASTSS (R8)(AX*4), Y0 // v
-	MOVQ  AX, BX
-	IMULQ 0(R10), BX
-	SHRQ  $40, BX               // ci = i / plane
-	MOVQ  BX, DX
-	IMULQ 8(R10), DX
-	SUBQ  DX, AX                // r = i - ci*plane
-	MOVQ  AX, DX
-	IMULQ 16(R10), DX
-	SHRQ  $40, DX               // h = r / W
-	MOVQ  DX, R11
-	IMULQ 24(R10), R11
-	SUBQ  R11, AX               // w = r - h*W
-	MOVQ  AX, R11
-	ADDQ  32(R10), R11          // w + p
-	MOVQ  R11, R12
-	SUBQ  40(R10), R12          // owLo = w + p - (K-1)
-	MOVQ  R12, R13
-	XORQ  R14, R14
-	CMPQ  R13, $0
-	CMOVQLT R14, R13            // a = max(owLo, 0)
-	MOVQ  56(R10), R14          // OW-1
-	CMPQ  R11, R14
-	CMOVQLT R11, R14            // b = min(w+p, OW-1)
-	CMPQ  R13, R14
-	JGT   ev
-	MOVQ  DX, R15
-	ADDQ  32(R10), R15          // h + p
-	MOVQ  R15, AX
-	SUBQ  48(R10), AX           // h + p - (OH-1)
-	XORQ  R11, R11
-	CMPQ  AX, $0
-	CMOVQLT R11, AX             // khLo
-	MOVQ  40(R10), R11          // K-1
-	CMPQ  R15, R11
-	CMOVQLT R15, R11            // khHi = min(K-1, h+p)
-	CMPQ  AX, R11
-	JGT   ev
-	SUBQ  AX, R11
-	INCQ  R11                   // rows
-	SUBQ  AX, R15               // o = h + p - khLo
-	MOVQ  BX, DX
-	IMULQ 64(R10), DX           // ci*K
-	ADDQ  AX, DX
-	IMULQ 64(R10), DX           // (ci*K + khLo)*K
-	MOVQ  R13, AX
-	SUBQ  R12, AX
-	ADDQ  AX, DX                // + (a - owLo)
-	IMULQ 72(R10), DX           // x offset (bytes)
-	IMULQ 80(R10), R15          // o*OW
-	ADDQ  R13, R15
-	IMULQ 72(R10), R15          // y offset (bytes)
-	SUBQ  R13, R14
-	INCQ  R14
-	IMULQ 72(R10), R14          // row length (bytes), a multiple of 32
-	ADDQ  R9, DX                // x row
-	ADDQ  DI, R15               // y row
-
-evrow:
-	XORQ AX, AX
-evcol4:
-	LEAQ 128(AX), BX
-	CMPQ BX, R14
-	JGT  evcol1
-	VMOVUPS (R15)(AX*1), Y1
-	VMOVUPS 32(R15)(AX*1), Y2
-	VMOVUPS 64(R15)(AX*1), Y3
-	VMOVUPS 96(R15)(AX*1), Y4
-	VFMADD231PS (DX)(AX*1), Y0, Y1
-	VFMADD231PS 32(DX)(AX*1), Y0, Y2
-	VFMADD231PS 64(DX)(AX*1), Y0, Y3
-	VFMADD231PS 96(DX)(AX*1), Y0, Y4
-	VMOVUPS Y1, (R15)(AX*1)
-	VMOVUPS Y2, 32(R15)(AX*1)
-	VMOVUPS Y3, 64(R15)(AX*1)
-	VMOVUPS Y4, 96(R15)(AX*1)
-	MOVQ BX, AX
-	JMP  evcol4
-evcol1:
-	CMPQ AX, R14
-	JGE  evrowend
-	VMOVUPS (R15)(AX*1), Y1
-	VFMADD231PS (DX)(AX*1), Y0, Y1
-	VMOVUPS Y1, (R15)(AX*1)
-	ADDQ $32, AX
-	JMP  evcol1
-evrowend:
-	ADDQ 88(R10), DX            // next filter row (+K*Cout)
-	SUBQ 96(R10), R15           // previous output row (-OW*Cout)
-	DECQ R11
-	JNZ  evrow
-	JMP  ev
-
-evdone:
-	VZEROUPPER
-	RET
-
 // func convEventsTabAVX2(idx *int32, nidx int, xn, wrev, hwc *float32, tab *pixEntry, p *eventParams)
-// convEventsAVX2 with the per-pixel work precomputed: for input pixel r of
-// a channel plane, tab[r] holds the output offset, the filter offset
-// within a channel, the row length and the number of kernel rows (0: the
-// spike reaches no output). Only the channel ci = i / plane is computed per
-// event. Same rows, same FMAs, same order.
+// The forward event loop of spikeConv.events in one call, with the
+// per-pixel work precomputed: for every listed input i (index in CHW
+// order) with value v = xn[i], tab[r] (r the pixel of i within its channel
+// plane) holds the output offset, the filter offset within a channel, the
+// row length and the number of kernel rows (0: the spike reaches no
+// output). Only the channel ci = i / plane is computed per event, with the
+// multiply-shift divider. It adds v times the reversed filter rows to the
+// HWC output rows with the FMA of axpyRowsAVX2: the same rows, FMAs and
+// order as eventsGo. cout is a multiple of 8.
 TEXT ·convEventsTabAVX2(SB), NOSPLIT, $0-56
 	MOVQ idx+0(FP), SI
 	MOVQ nidx+8(FP), CX
@@ -621,7 +507,7 @@ tev:
 	MOVLQSX 0(AX), R15          // output offset (bytes)
 	ADDQ  DI, R15
 	MOVLQSX 4(AX), DX           // filter offset within the channel (bytes)
-	IMULQ 104(R10), BX          // ci * K*K*Cout*4
+	IMULQ 32(R10), BX          // ci * K*K*Cout*4
 	ADDQ  BX, DX
 	ADDQ  R9, DX
 
@@ -654,8 +540,8 @@ tcol1:
 	ADDQ $32, AX
 	JMP  tcol1
 trowend:
-	ADDQ 88(R10), DX            // next filter row (+K*Cout)
-	SUBQ 96(R10), R15           // previous output row (-OW*Cout)
+	ADDQ 16(R10), DX            // next filter row (+K*Cout)
+	SUBQ 24(R10), R15           // previous output row (-OW*Cout)
 	DECQ R11
 	JNZ  trow
 	JMP  tev

@@ -17,10 +17,9 @@ func TestKernelLayouts(t *testing.T) {
 		got, want uintptr
 	}{
 		{"eventParams.plane", unsafe.Offsetof(p.plane), 8},
-		{"eventParams.owm1", unsafe.Offsetof(p.owm1), 56},
-		{"eventParams.cout4", unsafe.Offsetof(p.cout4), 72},
-		{"eventParams.owcout4", unsafe.Offsetof(p.owcout4), 96},
-		{"eventParams.cinStride", unsafe.Offsetof(p.cinStride), 104},
+		{"eventParams.kcout4", unsafe.Offsetof(p.kcout4), 16},
+		{"eventParams.owcout4", unsafe.Offsetof(p.owcout4), 24},
+		{"eventParams.cinStride", unsafe.Offsetof(p.cinStride), 32},
 		{"pixEntry size", unsafe.Sizeof(e), 16},
 		{"pixEntry.rows", unsafe.Offsetof(e.rows), 12},
 	} {

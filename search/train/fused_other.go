@@ -28,7 +28,10 @@ func hwcStride(plane, cout int) int { return 0 }
 // nonzeroFast is nonzero in the portable build.
 func nonzeroFast(x []float32, idx []int32) int { return nonzero(x, idx) }
 
-// eventImageFast is eventImage in the portable build.
+// eventImageFast computes one output image of the convolution (shape s,
+// stride 1) into hwc (HWC order, all zero on entry) from the input image xn
+// and the indices of its nonzero values, with the reversed filter wrev
+// (reverseInto): spikeConv.events in the portable build.
 func (c *spikeConv) eventImageFast(s tensor.ConvShape, xn []float32, idx []int32, hwc, wrev []float32, tab []pixEntry) {
-	c.eventImage(s, xn, idx, hwc, wrev)
+	c.events(s, eventForward, xn, idx, wrev, hwc)
 }

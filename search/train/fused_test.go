@@ -487,8 +487,9 @@ func TestNonzeroFastMatches(t *testing.T) {
 	}
 }
 
-// TestEventImageFastMatches checks the one-call event loop against
-// eventImage bit for bit on random spike images, kernels 1, 3 and 5,
+// TestEventImageFastMatches checks eventImageFast, without a table
+// (spikeConv.events) and with one (the one-call table loop), against
+// eventsGo bit for bit on random spike images, kernels 1, 3 and 5,
 // paddings 0..2 (border clipping) and several channel counts.
 func TestEventImageFastMatches(t *testing.T) {
 	rng := rand.New(rand.NewPCG(26, 26))
@@ -512,7 +513,7 @@ func TestEventImageFastMatches(t *testing.T) {
 			idx := make([]int32, len(xn))
 			idx = idx[:nonzeroGo(xn, idx, 0)]
 			want, got, gotTab := make([]float32, oimg), make([]float32, oimg), make([]float32, oimg)
-			sc.eventImage(s, xn, idx, want, wrev)
+			sc.eventsGo(s, eventForward, xn, idx, wrev, want, newDivider(c.h*c.w, len(xn)), newDivider(c.w, c.h*c.w))
 			sc.eventImageFast(s, xn, idx, got, wrev, nil)
 			sc.eventImageFast(s, xn, idx, gotTab, wrev, sc.pixTable(s, nil))
 			// The event sums against a plain direct convolution (another
@@ -524,10 +525,10 @@ func TestEventImageFastMatches(t *testing.T) {
 				}
 			}
 			if d := cmp.Diff(want, got); d != "" {
-				t.Errorf("%s density %d%%: outputs differ (-eventImage +fast):\n%.500s", name, density, d)
+				t.Errorf("%s density %d%%: outputs differ (-eventsGo +fast):\n%.500s", name, density, d)
 			}
 			if d := cmp.Diff(want, gotTab); d != "" {
-				t.Errorf("%s density %d%%: outputs differ (-eventImage +table):\n%.500s", name, density, d)
+				t.Errorf("%s density %d%%: outputs differ (-eventsGo +table):\n%.500s", name, density, d)
 			}
 		}
 	}

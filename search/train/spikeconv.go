@@ -173,7 +173,7 @@ func (c *spikeConv) forwardImages(lo, hi int, hwc []float32) {
 		clear(hwc)
 		u0, u1 := c.imageUnits(n)
 		for u := u0; u < u1; u++ {
-			c.events(eventForward, c.x.Data[n*img:(n+1)*img], c.unitEvents(u), c.wrev, hwc)
+			c.events(s, eventForward, c.x.Data[n*img:(n+1)*img], c.unitEvents(u), c.wrev, hwc)
 		}
 		// HWC -> CHW (8x8 blocks in registers where the sizes allow).
 		transpose(hwc, c.y.Data[n*cout*oh*ow:(n+1)*cout*oh*ow], oh*ow, cout)
@@ -196,16 +196,16 @@ const (
 // kernel row kh whose output row o = h+Pad-kh lies in the output, the K*Cout
 // (or fewer, at the borders) values of reversed filter row (ci, kh) in a
 // and of output pixels (o, ow0..ow1) in b are combined by one AXPY whose
-// direction mode gives. The AVX2 loop (whole loop in assembly) and the Go
-// loop do the same fused multiply-adds in the same order.
-func (c *spikeConv) events(mode eventMode, xn []float32, events []int32, a, b []float32) {
+// direction mode gives. The images have shape s (its N is not used). The
+// AVX2 loop (whole loop in assembly) and the Go loop do the same fused
+// multiply-adds in the same order.
+func (c *spikeConv) events(s tensor.ConvShape, mode eventMode, xn []float32, events []int32, a, b []float32) {
 	if len(events) == 0 {
 		return
 	}
-	s := c.shape
 	plane := s.H * s.W
 	divPlane, divW := newDivider(plane, s.Cin*plane), newDivider(s.W, plane)
-	if eventsAsm(c, mode, xn, events, a, b, divPlane, divW) {
+	if eventsAsm(c, s, mode, xn, events, a, b, divPlane, divW) {
 		return
 	}
 	c.eventsGo(s, mode, xn, events, a, b, divPlane, divW)
@@ -342,7 +342,7 @@ func (c *spikeConv) filterImages(lo, hi int, dy, hwc, dw []float32) {
 		transpose(dy[n*cout*oh*ow:(n+1)*cout*oh*ow], hwc, cout, oh*ow)
 		u0, u1 := c.imageUnits(n)
 		for u := u0; u < u1; u++ {
-			c.events(eventFilter, c.x.Data[n*img:(n+1)*img], c.unitEvents(u), dw, hwc)
+			c.events(s, eventFilter, c.x.Data[n*img:(n+1)*img], c.unitEvents(u), dw, hwc)
 		}
 	}
 }

@@ -171,7 +171,7 @@ func TestSpikeEventsAsmMatchesGo(t *testing.T) {
 					b1[i] = float32(rng.NormFloat64())
 				}
 				a2, b2 := append([]float32(nil), a1...), append([]float32(nil), b1...)
-				sc.events(mode, x.Data, events, a1, b1)
+				sc.events(s, mode, x.Data, events, a1, b1)
 				sc.eventsGo(sc.shape, mode, x.Data, events, a2, b2, divPlane, divW)
 				if d := cmp.Diff(a2, a1); d != "" {
 					t.Errorf("mode %d: a differs (-go +events):\n%.300s", mode, d)
