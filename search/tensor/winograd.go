@@ -208,6 +208,17 @@ func winoAlgoFor(s ConvShape) (*winoAlgo, bool) {
 	return nil, false
 }
 
+// winoFor returns the Winograd algorithm st uses for shape s, and whether
+// it uses one: winoAlgoFor's, when st has Winograd kernels and they are not
+// turned off.
+func (st *state) winoFor(s ConvShape) (*winoAlgo, bool) {
+	a, ok := winoAlgoFor(s)
+	if !ok || st.kern.wino == nil || st.noWinograd {
+		return nil, false
+	}
+	return a, true
+}
+
 // winoDims are the sizes of one task's Winograd buffers (see the file
 // comment).
 type winoDims struct {
@@ -380,8 +391,8 @@ func (st *state) imagesPath(s ConvShape) (ConvShape, *winoAlgo, winoDims, bool) 
 	if !ok {
 		return t, nil, winoDims{}, false
 	}
-	a, ok := winoAlgoFor(t)
-	if !ok || st.kern.wino == nil || st.noWinograd {
+	a, ok := st.winoFor(t)
+	if !ok {
 		return t, nil, winoDims{}, false
 	}
 	d := newWinoDims(t, a)
