@@ -24,21 +24,12 @@ import (
 )
 
 // Transform holds the matrices of F(M, R) (see the package comment) as
-// exact rationals and as float64. Alpha = M+R-1.
+// exact rationals (Float64 converts them). Alpha = M+R-1.
 type Transform struct {
 	M, R, Alpha int
-	Points      []*big.Rat // the Alpha-1 finite points; the last point is infinity
 
 	AT, G, BT [][]*big.Rat
 }
-
-// Points6 are the standard finite points of the alpha = 6 algorithms
-// (F(4,3), F(2,5)); the tests measure their float32 error.
-func Points6() []*big.Rat { return rats(0, 1, 1, 1, -1, 1, 2, 1, -2, 1) }
-
-// Points8 are the standard finite points of the alpha = 8 algorithms
-// (F(6,3), F(4,5)); the tests measure their float32 error.
-func Points8() []*big.Rat { return rats(0, 1, 1, 1, -1, 1, 2, 1, -2, 1, 1, 2, -1, 2) }
 
 // rats makes rationals from numerator, denominator pairs.
 func rats(nd ...int64) []*big.Rat {
@@ -65,7 +56,7 @@ func New(m, r int, points []*big.Rat) (*Transform, error) {
 			}
 		}
 	}
-	t := &Transform{M: m, R: r, Alpha: alpha, Points: points}
+	t := &Transform{M: m, R: r, Alpha: alpha}
 	t.AT = newMat(m, alpha)
 	for j := 0; j < m; j++ {
 		for i := 0; i < n; i++ {

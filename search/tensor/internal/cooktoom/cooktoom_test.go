@@ -7,15 +7,23 @@ import (
 	"testing"
 )
 
+// points6 are the standard finite points of the alpha = 6 algorithms
+// (F(4,3), F(2,5)); the tests measure their float32 error.
+func points6() []*big.Rat { return rats(0, 1, 1, 1, -1, 1, 2, 1, -2, 1) }
+
+// points8 are the standard finite points of the alpha = 8 algorithms
+// (F(6,3), F(4,5)); the tests measure their float32 error.
+func points8() []*big.Rat { return rats(0, 1, 1, 1, -1, 1, 2, 1, -2, 1, 1, 2, -1, 2) }
+
 var cases = []struct {
 	m, r   int
 	points []*big.Rat
 }{
 	{2, 3, rats(0, 1, 1, 1, -1, 1)},
-	{4, 3, Points6()},
-	{2, 5, Points6()},
-	{6, 3, Points8()},
-	{4, 5, Points8()},
+	{4, 3, points6()},
+	{2, 5, points6()},
+	{6, 3, points8()},
+	{4, 5, points8()},
 }
 
 // TestNewKnown compares F(2,3) with Lavin and Gray's matrices (up to the

@@ -82,7 +82,7 @@ func Generate() ([]byte, error) {
 	for _, k := range keys {
 		r, _ := new(big.Rat).SetString(k)
 		v, _ := r.Float64()
-		bits := mathFloat32bits(float32(v))
+		bits := math.Float32bits(float32(v))
 		for l := 0; l < 8; l++ {
 			fmt.Fprintf(&f, "DATA winoconst<>+%d(SB)/4, $0x%08x // %s\n", g.consts[k]*32+l*4, bits, k)
 		}
@@ -416,5 +416,3 @@ tr_j:
 	RET
 `)
 }
-
-func mathFloat32bits(f float32) uint32 { return math.Float32bits(f) }
