@@ -557,7 +557,7 @@ func (b *neuronBwd) run(c int) {
 				lifBwdAffAVX2(&hs[i], &ds[i], &xs[i], &hprev[i], &dv[i], &dxs[i], run, k, vth, a, half, reg, c, sc, sh, &acc)
 				i += run
 			}
-			dk += float64(hsum8(&acc) + lifBackwardStepGo(nil, nil, nil, nil, nil, nil, k, vth, a, half, reg))
+			dk += float64(hsum8(&acc))
 		default:
 			if aff != nil {
 				aff.affineRun(t, lo, xs, zbuf[:m])
