@@ -193,13 +193,9 @@ func (f *bnAff) run(task int) {
 // runs of one channel, with bnAffine: the values Forward would have
 // written.
 func (b *BatchNorm) affineRun(t, lo int, xs, dst []float32) {
-	c, inner := b.C, b.inner
 	for i := 0; i < len(xs); {
-		e := lo + i
-		ch := (e / inner) % c
-		run := min(len(xs)-i, inner-e%inner)
-		task := t*c + ch
-		bnAffine(xs[i:i+run], dst[i:i+run], b.afc[task], b.afsc[task], b.afsh[task])
+		run, c, sc, sh := b.run(t, lo+i, len(xs)-i)
+		bnAffine(xs[i:i+run], dst[i:i+run], c, sc, sh)
 		i += run
 	}
 }
@@ -216,6 +212,21 @@ func (b *BatchNorm) fusable(m int) bool {
 func (b *BatchNorm) run(t, e, m int) (n int, c, sc, sh float32) {
 	task := t*b.C + (e/b.inner)%b.C
 	return min(m, b.inner-e%b.inner), b.afc[task], b.afsc[task], b.afsh[task]
+}
+
+// evalStats returns channel ch's mean and 1/std in evaluation mode, from
+// the running statistics.
+func (b *BatchNorm) evalStats(ch int) (mean, invstd float64) {
+	return float64(b.RunningMean.Data[ch]), 1 / math.Sqrt(float64(b.RunningVar.Data[ch])+b.Eps)
+}
+
+// affineOf returns the affine map y = (x - c) sc + sh of channel ch for the
+// statistics mean and invstd. It is centred on c = float32(mean) so that a
+// large mean does not cancel against the shift.
+func (b *BatchNorm) affineOf(ch int, mean, invstd float64) (c, sc, sh float32) {
+	meanf := float32(mean)
+	scale := float64(b.Weight.Data[ch]) * invstd
+	return meanf, float32(scale), float32(float64(b.Bias.Data[ch]) - (mean-float64(meanf))*scale)
 }
 
 // blockSums reports whether a consumer reading runs of chunk-aligned
@@ -303,12 +314,11 @@ func (f *bnFwd) run(task int) {
 		clear(ss)
 		for ch := range mean {
 			mean[ch] /= float64(m)
-			b.afc[t*j.c+c0+ch] = float32(mean[ch])
 		}
 		for i := range j.n {
 			for ch := c0; ch < c1; ch++ {
 				off := (i*j.c + ch) * j.inner
-				ss[ch-c0] += sumSqDevF32(xs[off:off+j.inner], b.afc[t*j.c+ch])
+				ss[ch-c0] += sumSqDevF32(xs[off:off+j.inner], float32(mean[ch-c0]))
 			}
 		}
 	}
@@ -324,16 +334,10 @@ func (f *bnFwd) run(task int) {
 			invstd = 1 / math.Sqrt(ss/float64(m)+b.Eps)
 			b.uvar[task] = ss / float64(m-1)
 		} else {
-			mean = float64(b.RunningMean.Data[ch])
-			invstd = 1 / math.Sqrt(float64(b.RunningVar.Data[ch])+b.Eps)
+			mean, invstd = b.evalStats(ch)
 		}
 		b.mean[task], b.invstd[task] = mean, invstd
-		// y = (x - meanf) scale + shift, centred on meanf = float32(mean) so a
-		// large mean does not cancel against the shift.
-		meanf := float32(mean)
-		scale := float64(b.Weight.Data[ch]) * invstd
-		sc, sh := float32(scale), float32(float64(b.Bias.Data[ch])-(mean-float64(meanf))*scale)
-		b.afc[task], b.afsc[task], b.afsh[task] = meanf, sc, sh
+		b.afc[task], b.afsc[task], b.afsh[task] = b.affineOf(ch, mean, invstd)
 	}
 	if b.Defer {
 		return

@@ -1,7 +1,5 @@
 package nn
 
-import "math"
-
 // Accessors for fused inference paths outside this package (the eval-mode
 // fused stages of search/train): they compute a Neuron's or BatchNorm's
 // evaluation forward themselves, in another loop order but with the same
@@ -16,11 +14,8 @@ func (b *BatchNorm) Training() bool { return b.training }
 // forward, y = (x - c) sc + sh for channel ch, exactly as Forward computes
 // them from the running statistics (float32, rounded as Forward rounds).
 func (b *BatchNorm) EvalAffine(ch int) (c, sc, sh float32) {
-	mean := float64(b.RunningMean.Data[ch])
-	invstd := 1 / math.Sqrt(float64(b.RunningVar.Data[ch])+b.Eps)
-	meanf := float32(mean)
-	scale := float64(b.Weight.Data[ch]) * invstd
-	return meanf, float32(scale), float32(float64(b.Bias.Data[ch]) - (mean-float64(meanf))*scale)
+	mean, invstd := b.evalStats(ch)
+	return b.affineOf(ch, mean, invstd)
 }
 
 // Evaluating reports whether Forward would run the plain evaluation
