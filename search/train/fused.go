@@ -158,7 +158,6 @@ type fusedTerm struct {
 	ev    *eventStore      // the nonzero lists of x, when its producer kept them
 	shape tensor.ConvShape // input shape (conv terms; N = T*batch)
 	tab   []pixEntry       // the convolution's per-pixel table for shape
-	wrev  []float32        // the reversed filter (reverseInto), owned by the fused path
 	limit int              // most nonzero inputs the layered path keeps event-driven
 }
 
@@ -449,7 +448,7 @@ func (s *segment) forwardGroup(st *stage) bool {
 		for i := range fz.terms {
 			if tm := &fz.terms[i]; tm.conv != nil {
 				maxIn = max(maxIn, tm.shape.Cin*tm.shape.H*tm.shape.W)
-				tm.wrev = growF32(tm.wrev, len(tm.conv.Weight.Data))
+				tm.conv.wrev = growF32(tm.conv.wrev, len(tm.conv.Weight.Data))
 				convs = append(convs, tm)
 				if i == 1 {
 					convB = true
@@ -505,11 +504,11 @@ func (s *segment) forwardGroup(st *stage) bool {
 	var next atomic.Int64
 	var abort atomic.Bool
 	// The workers share out the weight reversal (by input channel:
-	// disjoint runs of wrev), then the images.
+	// disjoint runs of each convolution's wrev), then the images.
 	runWorkers(s.env.WS, nw, func(w int) {
 		for _, tm := range convs {
 			c := tm.conv
-			reverseInto(c.Conv2d, tm.wrev, w*c.Cin/nw, (w+1)*c.Cin/nw)
+			reverseInto(c.Conv2d, c.wrev, w*c.Cin/nw, (w+1)*c.Cin/nw)
 		}
 	})
 	runWorkers(s.env.WS, nw, func(w int) {
@@ -618,10 +617,10 @@ func groupImage(group []*stage, w, n int) bool {
 				}
 				counts[k][i] += int64(len(idx))
 				if i == 0 {
-					tm.conv.eventImageFast(tm.shape, xin, idx, tmp.hwc[:oimg], tm.wrev, tm.tab)
+					tm.conv.eventImageFast(tm.shape, xin, idx, tmp.hwc[:oimg], tm.conv.wrev, tm.tab)
 					continue
 				}
-				tm.conv.eventImageFast(tm.shape, xin, idx, tmp.hwc2[:oimg], tm.wrev, tm.tab)
+				tm.conv.eventImageFast(tm.shape, xin, idx, tmp.hwc2[:oimg], tm.conv.wrev, tm.tab)
 				transpose(tmp.hwc2[:oimg], tmp.chw[1][:oimg], plane, fz.cout)
 				clear(tmp.hwc2[:oimg])
 				b = tmp.chw[1][:oimg]

@@ -14,10 +14,13 @@ import (
 // reversed filter row w[:, ci, kh, K-1..0] (all output channels, laid out
 // contiguously) to the K output pixels it reaches, which are contiguous in
 // an HWC scratch image, with one AXPY of up to K*Cout floats; zeros cost
-// nothing. Its backward pass uses the dense kernels of package tensor.
-// When the input is denser than maxDensity the forward pass uses the dense
-// kernel too. Both paths compute the same sums in different orders (float
-// tolerance); each is deterministic for any number of workers.
+// nothing. After a sparse forward the filter gradient is event-driven too
+// (backwardFilterSparse), and where the shape allows (canFuse) both
+// gradients are computed in one pass over the images (backwardFused); the
+// input gradient otherwise uses the dense kernel of package tensor. When
+// the input is denser than maxDensity both passes use the dense kernels of
+// package tensor. The paths compute the same sums in different orders
+// (float tolerance); each is deterministic for any number of workers.
 type spikeConv struct {
 	*nn.Conv2d // configuration and Weight; its Forward/Backward are not used
 
@@ -28,7 +31,7 @@ type spikeConv struct {
 	shape     tensor.ConvShape
 	x         *nn.Tensor
 	y, dx     nn.Tensor
-	wrev      []float32    // [Cin][K][K (kw reversed)][Cout]
+	wrev      []float32    // [Cin][K][K (kw reversed)][Cout]: by the sparse Forward, or forwardGroup
 	scratch   [][]float32  // per worker: one output image in HWC order
 	sparse    bool         // the last forward took the event-driven path
 	partial   []float32    // per image chunk: reversed filter gradient
@@ -248,7 +251,10 @@ func (c *spikeConv) eventsGo(s tensor.ConvShape, mode eventMode, xn []float32, e
 	}
 }
 
-// Backward implements nn.Layer with the dense kernels.
+// Backward implements nn.Layer: backwardFused where canFuse holds, else
+// the filter gradient event by event after a sparse forward
+// (backwardFilterSparse) or by the dense kernel, and the input gradient by
+// the dense kernel.
 func (c *spikeConv) Backward(dy *nn.Tensor) (*nn.Tensor, error) {
 	if c.x == nil {
 		return nil, fmt.Errorf("nn: %s: Backward called without a Forward", c.Name())
