@@ -11,8 +11,9 @@ import (
 // multiply-add and one store per value, and the stores bound its speed.
 // Every event of input channel ci adds only to the rows dW[ci][kh][:], and
 // the events of one image come in channel order, so filterRegions instead
-// keeps a chunk of one such row in registers while it runs over all the
-// events of that channel, and stores it once. For this every event must
+// keeps a chunk of one such row in registers while it runs over the events
+// of that channel in one band of rows (a run; see setFilterTabs), and
+// stores it once per run. For this every event must
 // reach a whole row: the output gradient is copied to an HWC image with a
 // zero border of Pad pixels (tensor.PadHWC), so that kernel rows and
 // columns outside the output read zeros (adding 0 leaves a sum unchanged;

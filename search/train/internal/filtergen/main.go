@@ -3,8 +3,9 @@
 // spike convolutions (see filterRegions in search/train/filtergrad.go). It
 // writes one function per accumulator count n = 1..12: filterRegN keeps n
 // YMM registers (8n floats of one reversed filter-gradient row) in
-// registers while it runs over every event of one input channel, so the
-// inner loop loads and multiply-adds and never stores.
+// registers while it runs over the events of one input channel in one band
+// of rows (a run), and stores them once per run, so the inner loop loads
+// and multiply-adds and never stores.
 //
 //	go run ./search/train/internal/filtergen -out search/train/filtergrad_amd64.s
 package main
