@@ -21,7 +21,6 @@ type MaxPool2d struct {
 
 	training bool
 	ev       *EventList // Events while a Forward records, else nil
-	unit     int        // output planes per event-list unit (tasks are whole units)
 	x        *Tensor
 	arg      []uint8
 	y, dx    Tensor
@@ -78,20 +77,18 @@ func (p *MaxPool2d) Forward(x *Tensor) (*Tensor, error) {
 	p.job = poolJob{planes: x.Shape[0] * x.Shape[1] * x.Shape[2], h: x.Shape[3], w: x.Shape[4], oh: oh, ow: ow}
 	p.ev = p.Events.begin(&p.y, !p.training)
 	if p.ev != nil {
-		// Tasks of whole event-list units (p.unit output planes).
-		p.unit = p.ev.Unit / (oh * ow)
-		if p.unit*oh*ow != p.ev.Unit {
+		// Tasks of whole event-list units (unit output planes each).
+		unit := p.ev.Unit / (oh * ow)
+		if unit*oh*ow != p.ev.Unit {
 			p.ev = nil // a unit is not whole planes: no list
 		} else {
-			p.job.per = p.unit * max(1, chunk/(x.Shape[3]*x.Shape[4])/p.unit)
+			p.job.per = unit * max(1, p.job.planesPer()/unit) // per is still 0: the default
 		}
 	}
 	tasks := p.job.tasks()
 	p.counts = growI64(p.counts, tasks)
 	p.Workers.run(tasks, &p.fwd)
-	if p.ev != nil {
-		p.ev.end(p.y.Data)
-	}
+	p.ev.end(p.y.Data)
 	var count int64
 	for _, c := range p.counts {
 		count += c
@@ -124,7 +121,8 @@ func (j *poolJob) backward(name string, x, y, dx, dy *Tensor, ws *Workers, bwd j
 	return dx, nil
 }
 
-// tasks cuts the planes into groups of about chunk input elements.
+// planesPer returns the planes per task: per, or by default enough for about
+// chunk input elements (at least one).
 func (j *poolJob) planesPer() int {
 	if j.per > 0 {
 		return j.per
@@ -132,6 +130,8 @@ func (j *poolJob) planesPer() int {
 	return max(1, chunk/(j.h*j.w))
 }
 
+// tasks returns the number of tasks: the planes cut into groups of
+// planesPer (the last may be short).
 func (j *poolJob) tasks() int {
 	per := j.planesPer()
 	return (j.planes + per - 1) / per

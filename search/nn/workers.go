@@ -193,7 +193,7 @@ func UseWorkers(root Layer, w *Workers) {
 	}
 }
 
-// count returns the number of workers (1 for a nil or closed Workers).
+// count returns the number of workers (1 for a nil Workers).
 func (w *Workers) count() int {
 	if w == nil {
 		return 1
