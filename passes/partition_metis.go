@@ -193,44 +193,40 @@ func (p *Problem) RepairPartition(pt *Partition, lim Limits, maxParts int) (*Par
 	for q := int32(0); q < int32(s.nparts); q++ {
 		for !s.partOK(q) {
 			bestV, bestTo, bestG := int32(-1), int32(-1), math.Inf(-1)
-			for _, v := range s.member[q] {
-				for to := int32(0); to < int32(s.nparts); to++ {
-					if to == q {
-						continue
-					}
-					if g := s.gain(v, to, fo); g > bestG && s.feasible(v, to, fo) {
-						bestV, bestTo, bestG = v, to, g
-					}
-				}
-			}
-			if bestV < 0 && s.lim.FanOut > 0 {
-				// Parts already over the fan-out limit (which graph
-				// partitioners cannot see) block every move that adds a
-				// destination core to them: relax fan-out for this move.
-				fanOut := s.lim.FanOut
-				s.lim.FanOut = 0
+			// scan keeps the best feasible move of a fragment of q to a
+			// part in [lo, hi).
+			scan := func(lo, hi int32) {
 				for _, v := range s.member[q] {
-					for to := int32(0); to < int32(s.nparts); to++ {
-						if g := s.gain(v, to, fo); to != q && g > bestG && s.feasible(v, to, fo) {
+					for to := lo; to < hi; to++ {
+						if to == q {
+							continue
+						}
+						if g := s.gain(v, to, fo); g > bestG && s.feasible(v, to, fo) {
 							bestV, bestTo, bestG = v, to, g
 						}
 					}
 				}
+			}
+			// withoutFanOut runs f with the fan-out limit relaxed.
+			withoutFanOut := func(f func()) {
+				fanOut := s.lim.FanOut
+				s.lim.FanOut = 0
+				f()
 				s.lim.FanOut = fanOut
+			}
+			scan(0, int32(s.nparts))
+			if bestV < 0 && s.lim.FanOut > 0 {
+				// Parts already over the fan-out limit (which graph
+				// partitioners cannot see) block every move that adds a
+				// destination core to them: relax fan-out for this move.
+				withoutFanOut(func() { scan(0, int32(s.nparts)) })
 			}
 			if bestV < 0 {
 				if maxParts > 0 && s.nparts >= maxParts {
 					return nil, fmt.Errorf("repair: part %d is over a limit and no fragment of it fits another part (%d parts, at most %d)", q, s.nparts, maxParts)
 				}
 				to := s.newPart()
-				fanOut := s.lim.FanOut
-				s.lim.FanOut = 0
-				for _, v := range s.member[q] {
-					if g := s.gain(v, to, fo); g > bestG && s.feasible(v, to, fo) {
-						bestV, bestTo, bestG = v, to, g
-					}
-				}
-				s.lim.FanOut = fanOut
+				withoutFanOut(func() { scan(to, to+1) })
 				if bestV < 0 {
 					return nil, fmt.Errorf("repair: no fragment of part %d fits an empty part", q)
 				}
