@@ -764,8 +764,7 @@ func (s *pstate) refine(passes int, res *Partition) {
 				}
 				// Cheap filters first: additive limits and the gain of u's
 				// move in the current state (exact when u and v share no net).
-				if s.neur[c.q]-p.Neurons[u]+p.Neurons[vv] > s.budN || s.neur[from]-p.Neurons[vv]+p.Neurons[u] > s.budN ||
-					s.mem[c.q]-p.Mem[u]+p.Mem[vv] > s.budM || s.mem[from]-p.Mem[vv]+p.Mem[u] > s.budM {
+				if !s.swapFits(vv, u, from, c.q) {
 					continue
 				}
 				if g1+s.g(u, from, fo2) <= 1e-12 {
@@ -814,9 +813,10 @@ func (s *pstate) fanOutOK() bool {
 }
 
 // compact renumbers parts so that empty parts disappear and parts are in
-// order of their first fragment (layer order).
-func (s *pstate) compact() {
-	re := make([]int32, s.nparts)
+// order of their first fragment (layer order). It returns the new number
+// of every old part (-1 for an empty one).
+func (s *pstate) compact() (re []int32) {
+	re = make([]int32, s.nparts)
 	for q := range re {
 		re[q] = -1
 	}
@@ -831,6 +831,15 @@ func (s *pstate) compact() {
 		s.part[v] = re[s.part[v]]
 	}
 	s.nparts = int(k)
+	return re
+}
+
+// swapFits reports whether swapping fragment v of part from with fragment
+// u of part to keeps both parts within the neuron and memory budgets.
+func (s *pstate) swapFits(v, u, from, to int32) bool {
+	p := s.p
+	return s.neur[to]-p.Neurons[u]+p.Neurons[v] <= s.budN && s.neur[from]-p.Neurons[v]+p.Neurons[u] <= s.budN &&
+		s.mem[to]-p.Mem[u]+p.Mem[v] <= s.budM && s.mem[from]-p.Mem[v]+p.Mem[u] <= s.budM
 }
 
 // partitionPass is the partition pass: it sets Unit.Partition.

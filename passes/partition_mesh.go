@@ -13,7 +13,6 @@ import (
 	"slices"
 
 	"github.com/autosnn/autosnn/backends"
-	"github.com/autosnn/autosnn/ir"
 )
 
 // gainHop returns the decrease in sum(rate x hops) of moving v to part to,
@@ -114,13 +113,9 @@ func (s *pstate) hopCost() float64 {
 // sum(rate x weighted hops) under the limits lim and pt's budgets. Parts
 // keep their cores; a part may become empty. It returns the new partition
 // (parts renumbered densely) and the cores of its parts.
-func RefineOnMesh(g *ir.Graph, p *Problem, t *backends.Target, lim Limits, pt *Partition, core []int32, passes int) (*Partition, []int32) {
-	m := newMesh(t)
+func RefineOnMesh(p *Problem, t *backends.Target, lim Limits, pt *Partition, core []int32, passes int) (*Partition, []int32) {
 	s := stateOf(p, lim, pt)
-	s.hop = func(a, b int32) float64 {
-		_, w := m.route(int(core[a]), int(core[b]), nil)
-		return w
-	}
+	s.hop = hopFunc(newMesh(t), core)
 	res := &Partition{K: pt.K, BudgetNeurons: s.budN, BudgetMem: s.budM, InitialCost: pt.InitialCost, Moves: pt.Moves, Swaps: pt.Swaps}
 	s.refine(passes, res)
 	var newCore []int32
@@ -150,25 +145,35 @@ func stateOf(p *Problem, lim Limits, pt *Partition) *pstate {
 	return s
 }
 
-// renumber returns the parts of s numbered densely in order of first
-// fragment (empty parts dropped) and the core of each, given the core of
-// every part of s.
+// renumber compacts s (parts numbered densely in order of first fragment,
+// empty parts dropped) and returns its parts and the core of each, given
+// the core of every part of s before.
 func (s *pstate) renumber(core []int32) (part, newCore []int32) {
-	re := make([]int32, s.nparts)
-	for i := range re {
-		re[i] = -1
-	}
-	for v := range s.part {
-		if q := s.part[v]; re[q] < 0 {
-			re[q] = int32(len(newCore))
-			newCore = append(newCore, core[q])
+	re := s.compact()
+	newCore = make([]int32, s.nparts)
+	for q, r := range re {
+		if r >= 0 {
+			newCore[r] = core[q]
 		}
 	}
-	part = make([]int32, len(s.part))
-	for v := range s.part {
-		part[v] = re[s.part[v]]
+	return s.part, newCore
+}
+
+// hopFunc returns the weighted hop count between parts a and b on cores
+// core[a] and core[b] of m, from a table of every pair when there are at
+// most 1024 parts.
+func hopFunc(m *mesh, core []int32) func(a, b int32) float64 {
+	np := len(core)
+	if np > 1024 {
+		return func(a, b int32) float64 { return m.weightedHops(int(core[a]), int(core[b])) }
 	}
-	return part, newCore
+	hopTab := make([]float64, np*np)
+	for a := range np {
+		for b := range np {
+			_, hopTab[a*np+b] = m.route(int(core[a]), int(core[b]), nil)
+		}
+	}
+	return func(a, b int32) float64 { return hopTab[int(a)*np+int(b)] }
 }
 
 // annealWork bounds the net scans of one AnnealOnMesh (a few seconds of
@@ -182,13 +187,14 @@ const annealWork = 2e9
 // new parts), and the move is kept if it lowers sum(rate x weighted hops)
 // or, with the Metropolis probability, if it raises it, as long as every
 // per-core limit of lim and pt's budgets hold. The temperature falls
-// geometrically from the mean cost change of random moves to near zero
-// over effort x 4,000 moves per fragment (at least 20,000, at most 2 M, and
-// fewer on problems whose nets reach many parts), seeded by seed. Greedy
-// refinement (RefineOnMesh) finishes the result, which is never worse than
-// refining pt alone. It returns the new partition (parts renumbered
-// densely) and the cores of its parts.
-func AnnealOnMesh(g *ir.Graph, p *Problem, t *backends.Target, lim Limits, pt *Partition, core []int32, effort float64, seed uint64) (*Partition, []int32) {
+// geometrically from a quarter of the mean cost change of random moves to
+// near zero over effort x 4,000 moves per fragment (at least 20,000, at
+// most 2 M, and fewer on problems whose nets reach many parts), seeded by
+// seed. Greedy refinement (RefineOnMesh) finishes the result, which is
+// never worse than pt itself (if it is, pt refined alone is returned). It
+// returns the new partition (parts renumbered densely) and the cores of
+// its parts.
+func AnnealOnMesh(p *Problem, t *backends.Target, lim Limits, pt *Partition, core []int32, effort float64, seed uint64) (*Partition, []int32) {
 	m := newMesh(t)
 	s := stateOf(p, lim, pt)
 	fo, fo2 := map[int32]int64{}, map[int32]int64{}
@@ -221,19 +227,7 @@ func AnnealOnMesh(g *ir.Graph, p *Problem, t *backends.Target, lim Limits, pt *P
 		partAt[c] = s.newPart()
 		cores = append(cores, c)
 	}
-	np := len(cores)
-	var hopTab []float64
-	if np <= 1024 {
-		hopTab = make([]float64, np*np)
-		for a := range np {
-			for b := range np {
-				_, hopTab[a*np+b] = m.route(int(cores[a]), int(cores[b]), nil)
-			}
-		}
-		s.hop = func(a, b int32) float64 { return hopTab[int(a)*np+int(b)] }
-	} else {
-		s.hop = func(a, b int32) float64 { return m.weightedHops(int(cores[a]), int(cores[b])) }
-	}
+	s.hop = hopFunc(m, cores)
 	// A move's gain scans the destination parts of the fragment's nets:
 	// bound the scans on large, dense problems.
 	var scans float64
@@ -321,8 +315,7 @@ func AnnealOnMesh(g *ir.Graph, p *Problem, t *backends.Target, lim Limits, pt *P
 		// on the swap's gain with u's move computed in the current state
 		// (exact when u and v share no net); the rule is applied again to
 		// the exact gain, so a losing swap passes both draws.
-		if s.neur[to]-p.Neurons[u]+p.Neurons[v] > s.budN || s.neur[from]-p.Neurons[v]+p.Neurons[u] > s.budN ||
-			s.mem[to]-p.Mem[u]+p.Mem[v] > s.budM || s.mem[from]-p.Mem[v]+p.Mem[u] > s.budM {
+		if !s.swapFits(v, u, from, to) {
 			continue
 		}
 		if !accept(d + s.gainHop(u, from, fo2)) {
@@ -345,11 +338,10 @@ func AnnealOnMesh(g *ir.Graph, p *Problem, t *backends.Target, lim Limits, pt *P
 	var newCore []int32
 	res.Part, newCore = s.renumber(cores)
 	res.K = len(newCore)
-	res.Cost = p.Cost(res.Part)
-	out, outCore := RefineOnMesh(g, p, t, lim, res, newCore, 4)
+	out, outCore := RefineOnMesh(p, t, lim, res, newCore, 4)
 	if mappingHops(m, p, out.Part, outCore) > mappingHops(m, p, pt.Part, core) {
 		// Annealing ended above its start (it may, rarely): keep the start.
-		return RefineOnMesh(g, p, t, lim, pt, core, 4)
+		return RefineOnMesh(p, t, lim, pt, core, 4)
 	}
 	return out, outCore
 }

@@ -35,7 +35,7 @@ func TestAnnealOnMesh(t *testing.T) {
 			}
 			done++
 			start := mappingHops(m, p, pt.Part, pl.Core)
-			got, cores := AnnealOnMesh(g, p, tg, lim, pt, pl.Core, 0.1, seed)
+			got, cores := AnnealOnMesh(p, tg, lim, pt, pl.Core, 0.1, seed)
 			if len(got.Part) != len(p.Frags) || len(cores) != got.K {
 				t.Fatalf("%s seed %d: %d assignments over %d parts with %d cores, want %d assignments", chip, seed, len(got.Part), got.K, len(cores), len(p.Frags))
 			}
@@ -53,11 +53,11 @@ func TestAnnealOnMesh(t *testing.T) {
 			if hops > start*(1+1e-9) {
 				t.Errorf("%s seed %d: annealed %g message-hops > start %g", chip, seed, hops, start)
 			}
-			again, againCores := AnnealOnMesh(g, p, tg, lim, pt, pl.Core, 0.1, seed)
+			again, againCores := AnnealOnMesh(p, tg, lim, pt, pl.Core, 0.1, seed)
 			if diff := cmp.Diff([][]int32{got.Part, cores}, [][]int32{again.Part, againCores}); diff != "" {
 				t.Errorf("%s seed %d: annealing not deterministic (-first +second):\n%s", chip, seed, diff)
 			}
-			gr, grCores := RefineOnMesh(g, p, tg, lim, pt, pl.Core, 4)
+			gr, grCores := RefineOnMesh(p, tg, lim, pt, pl.Core, 4)
 			annealed += hops
 			greedy += mappingHops(m, p, gr.Part, grCores)
 		}

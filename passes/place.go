@@ -18,7 +18,6 @@ import (
 	"slices"
 
 	"github.com/autosnn/autosnn/backends"
-	"github.com/autosnn/autosnn/ir"
 )
 
 // Edge is the traffic from part A to part B in messages per timestep.
@@ -345,9 +344,11 @@ func Place(t *backends.Target, k int, edges []Edge, opt PlaceOptions) (*Placemen
 	}
 	load := make([]float64, m.w*m.h*4)
 	var hopCost, sq, total float64
+	var hops float64 // route links of all edges, for the default moves
 	for _, e := range edges {
 		_, wh := m.route(int(core[e.A]), int(core[e.B]), func(l int) { load[l] += e.W })
 		hopCost += e.W * wh
+		hops += 1 + wh
 	}
 	used := 0
 	for _, v := range load {
@@ -372,11 +373,6 @@ func Place(t *backends.Target, k int, edges []Edge, opt PlaceOptions) (*Placemen
 	if moves == 0 {
 		// A move updates the routes of the edges of two parts: bound the
 		// link updates on large, dense problems.
-		var hops float64
-		for _, e := range edges {
-			_, w := m.route(int(core[e.A]), int(core[e.B]), nil)
-			hops += 1 + w
-		}
 		perMove := 4 * hops / float64(k)
 		moves = min(max(DefaultMovesPerPart*k, 20000), 600000, max(20000, int(placeWork/max(perMove, 1))))
 		moves = max(1, int(float64(moves)*cmp.Or(opt.Effort, 1)))
@@ -528,31 +524,32 @@ type RefineOptions struct {
 // free ones) to cut rate x hops, then a second, cooler annealing of the
 // cores with half the moves from where the first ended. It returns the
 // partition actually placed (pt itself unless refining) and its placement.
-func PlaceAndRefine(g *ir.Graph, p *Problem, t *backends.Target, pt *Partition, opt RefineOptions) (*Partition, *Placement, error) {
+func PlaceAndRefine(p *Problem, t *backends.Target, pt *Partition, opt RefineOptions) (*Partition, *Placement, error) {
 	logf, seed := opt.Logf, opt.Seed
-	if logf == nil {
-		logf = func(string, ...any) {}
-	}
 	es := Edges(p.Traffic(pt.Part))
 	pl, err := Place(t, pt.K, es, PlaceOptions{Seed: seed, Effort: opt.Effort})
 	if err != nil {
 		return nil, nil, err
 	}
-	m1 := Measure(t, es, pl.Core)
-	logf("place: annealing %.6g -> %.6g (%d of %d moves accepted): %.6g message-hops, busiest link %.6g messages per timestep",
-		pl.StartCost, pl.Cost, pl.Accepted, pl.Moves, m1.RateHops, m1.MaxLinkLoad)
+	if logf != nil {
+		m1 := Measure(t, es, pl.Core)
+		logf("place: annealing %.6g -> %.6g (%d of %d moves accepted): %.6g message-hops, busiest link %.6g messages per timestep",
+			pl.StartCost, pl.Cost, pl.Accepted, pl.Moves, m1.RateHops, m1.MaxLinkLoad)
+	}
 	pt2, cores := pt, pl.Core
 	if opt.Refine {
-		pt2, cores = AnnealOnMesh(g, p, t, TargetLimits(t), pt, pl.Core, cmp.Or(opt.Effort, 1), seed)
+		pt2, cores = AnnealOnMesh(p, t, TargetLimits(t), pt, pl.Core, cmp.Or(opt.Effort, 1), seed)
 		es = Edges(p.Traffic(pt2.Part))
 	}
 	pl2, err := Place(t, pt2.K, es, PlaceOptions{Seed: seed + 1, Start: cores, Moves: pl.Moves / 2})
 	if err != nil {
 		return nil, nil, err
 	}
-	m2 := Measure(t, es, pl2.Core)
-	logf("place: mesh refinement %v (%d -> %d cores, %.6g -> %.6g messages) and re-annealing: %.6g message-hops, busiest link %.6g messages per timestep",
-		opt.Refine, pt.K, pt2.K, pt.Cost, pt2.Cost, m2.RateHops, m2.MaxLinkLoad)
+	if logf != nil {
+		m2 := Measure(t, es, pl2.Core)
+		logf("place: mesh refinement %v (%d -> %d cores, %.6g -> %.6g messages) and re-annealing: %.6g message-hops, busiest link %.6g messages per timestep",
+			opt.Refine, pt.K, pt2.K, pt.Cost, pt2.Cost, m2.RateHops, m2.MaxLinkLoad)
+	}
 	pl2.StartCost = pl.StartCost
 	return pt2, pl2, nil
 }
@@ -575,7 +572,7 @@ func placePass(u *Unit) error {
 		logf := func(format string, args ...any) {
 			fmt.Fprintf(&c.log, "granularity %d: "+format+"\n", append([]any{c.gran}, args...)...)
 		}
-		c.part, c.placement, c.err = PlaceAndRefine(u.G, c.prob, u.Target, c.part, RefineOptions{Seed: u.Seed, Refine: true, Effort: u.Effort, Logf: logf})
+		c.part, c.placement, c.err = PlaceAndRefine(c.prob, u.Target, c.part, RefineOptions{Seed: u.Seed, Refine: true, Effort: u.Effort, Logf: logf})
 	})
 	if err := u.keepCandidates(); err != nil {
 		return err

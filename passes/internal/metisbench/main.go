@@ -224,7 +224,7 @@ func run(net, chip string, seed uint64, nsamples, gran, channels int, effort flo
 		// The compile's placer (annealing, then a second cooler annealing)
 		// without its fragment moves, which belong to the partitioner.
 		start := time.Now()
-		pt, pl, err := passes.PlaceAndRefine(g, p, t, pt, passes.RefineOptions{Seed: seed, Effort: effort})
+		pt, pl, err := passes.PlaceAndRefine(p, t, pt, passes.RefineOptions{Seed: seed, Effort: effort})
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
