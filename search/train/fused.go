@@ -251,9 +251,9 @@ func (s *segment) checkFused(st *stage) bool {
 				return false
 			}
 			st.fz.terms = append(st.fz.terms, fusedTerm{m: m})
-		case len(m.layers) == 2 && m.bn != nil && m.layers[1] == nn.Layer(m.bn):
-			sc, ok := m.layers[0].(*spikeConv)
-			if !ok || sc.Stride != 1 {
+		case m.bn != nil:
+			sc := m.spikeConvBN()
+			if sc == nil || sc.Stride != 1 {
 				return false
 			}
 			st.fz.terms = append(st.fz.terms, fusedTerm{m: m, conv: sc, bn: m.bn})

@@ -63,18 +63,28 @@ func (m *projMod) forward(x *nn.Tensor) (*nn.Tensor, error) {
 	return x, nil
 }
 
+// spikeConvBN returns the spike convolution of a projection that is a
+// spike convolution followed by its batch-norm, else nil. buildStage
+// appends a batch-norm only after a convolution or linear layer, as the
+// last of two layers, so m.bn set means layers is [conv or linear, bn].
+func (m *projMod) spikeConvBN() *spikeConv {
+	if m.bn == nil {
+		return nil
+	}
+	sc, _ := m.layers[0].(*spikeConv)
+	return sc
+}
+
 func (m *projMod) backward(dy *nn.Tensor) (*nn.Tensor, error) {
 	// A spike convolution and its batch-norm: the convolution makes its
 	// output gradient image by image from the batch-norm's gradient map
 	// (spikeConv.backwardFused), so it never goes to memory whole.
-	if len(m.layers) == 2 && m.bn != nil && m.layers[1] == nn.Layer(m.bn) {
-		if sc, ok := m.layers[0].(*spikeConv); ok && sc.canFuse() {
-			if err := m.bn.BackwardMap(dy); err != nil {
-				return nil, err
-			}
-			sc.backwardFused(dy.Data, m.bn)
-			return &sc.dx, nil
+	if sc := m.spikeConvBN(); sc != nil && sc.canFuse() {
+		if err := m.bn.BackwardMap(dy); err != nil {
+			return nil, err
 		}
+		sc.backwardFused(dy.Data, m.bn)
+		return &sc.dx, nil
 	}
 	var err error
 	for i := len(m.layers) - 1; i >= 0; i-- {
@@ -312,7 +322,7 @@ func (s *segment) buildStage(p *ir.Population, nm *namer, rng *rand.Rand) (*stag
 	// neurons apply the batch-norm's affine map as they read its input
 	// (BatchNorm.Defer), so the normalised tensor is never written.
 	if st.neuron != nil && len(st.static) == 0 && len(st.dynamic) == 1 && st.bias == nil {
-		if m := st.dynamic[0]; m.bn != nil && m.layers[len(m.layers)-1] == nn.Layer(m.bn) {
+		if m := st.dynamic[0]; m.bn != nil {
 			m.bn.Defer = true
 			st.neuron.In = m.bn
 		}
@@ -322,7 +332,7 @@ func (s *segment) buildStage(p *ir.Population, nm *namer, rng *rand.Rand) (*stag
 	// other projection (BatchNorm.AffineAdd), one pass instead of two.
 	if len(st.static) == 0 && len(st.dynamic) == 2 && st.bias == nil {
 		for i, m := range st.dynamic {
-			if m.bn != nil && m.layers[len(m.layers)-1] == nn.Layer(m.bn) {
+			if m.bn != nil {
 				m.bn.Defer = true
 				st.affAdd = i + 1
 				break
@@ -573,12 +583,12 @@ func (s *segment) backwardStageSteps(st *stage) (bool, error) {
 		return false, nil
 	}
 	m := st.dynamic[0]
-	if len(m.layers) != 2 || m.bn != n.In || m.layers[1] != nn.Layer(m.bn) {
+	sc := m.spikeConvBN()
+	if sc == nil || m.bn != n.In {
 		return false, nil
 	}
-	sc, ok := m.layers[0].(*spikeConv)
 	steps, batch := st.grad.t.Shape[0], st.grad.t.Shape[1]
-	if !ok || !sc.canFuse() || batch%filterChunk != 0 {
+	if !sc.canFuse() || batch%filterChunk != 0 {
 		return false, nil
 	}
 	dz, err := n.BackwardBegin(&st.grad.t)
@@ -603,9 +613,8 @@ func (s *segment) backwardStageSteps(st *stage) (bool, error) {
 	}
 	m.bn.BackwardMapEnd()
 	sc.fusedEnd(f)
-	if sc.NoInputGrad || m.e.Src == s.g.Pops[0] {
-		return true, nil
-	}
+	// canFuse excludes NoInputGrad, which is set exactly for projections
+	// from the input (g.Pops[0]), so the source takes a gradient.
 	s.gradOf(m.e.Src).add(&sc.dx, s.env.Workers)
 	return true, nil
 }
