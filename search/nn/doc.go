@@ -48,12 +48,12 @@
 //
 // Layer constructors take a *rand.Rand for initialisation and a
 // *tensor.Workspace for the convolution/GEMM kernels; Neuron, BatchNorm,
-// MaxPool2d and AvgPool2d take an optional *Workers (set on a whole network
-// with UseWorkers; WorkersOf runs them on the goroutines of the network's
-// tensor.Workspace) to split their elementwise work. None
-// of these share mutable state between layers except the scratch memory of
-// the Workspace and Workers, which must therefore be used by one goroutine at
-// a time. Results are deterministic and independent of the worker count.
+// MaxPool2d, AvgPool2d and Repeat take an optional *Workers (set on a whole
+// network with UseWorkers; WorkersOf runs them on the goroutines of the
+// network's tensor.Workspace) to split their elementwise work. None of these
+// share mutable state between layers except the scratch memory of the
+// Workspace and Workers, which must therefore be used by one goroutine at a
+// time. Results are deterministic and independent of the worker count.
 //
 // # Aliasing and lifetime
 //
@@ -108,10 +108,13 @@
 //
 // A [BatchNorm] with Defer set computes its statistics but returns its input
 // unnormalised; the [Neuron] whose In is that batch-norm applies the affine
-// map chunk by chunk into a stack buffer (the same kernel, so the same
-// bits), in Forward and again in Backward, and the normalised tensor is
-// never written. A Neuron with an [EventList] records the positions of its
-// spikes while each output chunk is in cache, for the event-driven
-// convolutions it feeds (training mode only). [Workers] also offers
-// one-pass parallel sums (Add) and NaN/Inf screens (CheckFinite).
+// map chunk by chunk, in Forward and again in Backward, and the normalised
+// tensor is never written. With AVX2 and channel runs of whole multiples of
+// 8 values the map is applied inside the LIF kernels; otherwise into a
+// stack buffer with the batch-norm's own affine kernel; both with the same
+// operations, so the same bits. A Neuron (or a MaxPool2d over spikes) with
+// an [EventList] records the positions of its spikes while its output is in
+// cache, for the event-driven convolutions it feeds (training mode only).
+// [Workers] also offers one-pass parallel sums (Add) and NaN/Inf screens
+// (CheckFinite).
 package nn

@@ -284,17 +284,17 @@ func (f *neuronFwd) run(c int) {
 	n.counts[c] = count
 }
 
-// EventList holds the positions of the spikes of a Neuron's last
-// training-mode Forward, for a consumer that would otherwise scan the output
-// for them (the event-driven convolutions of package train): the output
-// [T, N, ...] is seen as T*N images of Img values each, cut into units of
-// Unit values (Unit = min(Img, chunk size), one dividing the other); unit
-// u's spikes are at Idx[u*Unit : u*Unit+Counts[u]], as indices within their
-// image, in increasing order, so the units of image n in order list its
-// spikes exactly as a scan of the image would. Lists are kept only for
-// Heaviside outputs, so every listed output is a spike of value 1. The
-// Neuron records them from its output chunk by chunk while the chunk is in
-// cache.
+// EventList holds the positions of the spikes of the last training-mode
+// Forward of the Neuron or MaxPool2d that fills it, for a consumer that would
+// otherwise scan the output for them (the event-driven convolutions of
+// package train): the output [T, N, ...] is seen as T*N images of Img values
+// each, cut into units of Unit values (Unit = min(Img, chunk size), one
+// dividing the other); unit u's spikes are at Idx[u*Unit : u*Unit+Counts[u]],
+// as indices within their image, in increasing order, so the units of image n
+// in order list its spikes exactly as a scan of the image would. Lists are
+// kept only for spike outputs (a Neuron's Heaviside output, a MaxPool2d over
+// spikes), so every listed output is a spike of value 1. The layer records
+// them from its output part by part while the part is in cache.
 type EventList struct {
 	Img, Unit int
 	Idx       []int32
@@ -304,9 +304,10 @@ type EventList struct {
 	n    int      // number of output values
 }
 
-// Of reports whether the list describes y, the output of the Neuron's last
-// Forward (it does not after an evaluation-mode Forward, or when the image
-// size does not fit the chunks).
+// Of reports whether the list describes y, the output of the filling
+// layer's last Forward (it does not after an evaluation-mode Forward, or
+// when the image size does not fit the chunks or, for a MaxPool2d, a unit
+// is not whole output planes).
 func (e *EventList) Of(y []float32) bool {
 	return e != nil && e.data != nil && len(y) == e.n && len(y) > 0 && &y[0] == e.data
 }
