@@ -304,7 +304,7 @@ func Evaluate(ctx context.Context, net *Net, src Source, progress io.Writer) (Ev
 	g := net.Graph()
 	pops := make([]int64, len(g.Pops))
 	var res EvalResult
-	var lossSum float64
+	var r EpochProgress // images, correct predictions and loss sum
 	var pred []int
 	for it.Next() {
 		if err := ctx.Err(); err != nil {
@@ -319,19 +319,13 @@ func Evaluate(ctx context.Context, net *Net, src Source, progress io.Writer) (Ev
 		if err != nil {
 			return EvalResult{}, fmt.Errorf("train: eval batch %d: %w", b.Index, err)
 		}
-		lossSum += loss * float64(n)
 		pred = net.Predict(pred)
-		for i, p := range pred {
-			if p == b.Labels[i] {
-				res.Correct++
-			}
-		}
-		res.Images += n
+		r.Add(n, loss, pred, b.Labels, 0)
 		for i, s := range net.PopSpikes() {
 			pops[i] += s
 		}
 		if bar != nil {
-			bar.Describe(fmt.Sprintf("eval acc %5.1f%%", 100*float64(res.Correct)/float64(res.Images)))
+			bar.Describe(fmt.Sprintf("eval acc %5.1f%%", 100*float64(r.Correct)/float64(r.Samples)))
 			_ = bar.Add(1)
 		}
 	}
@@ -341,12 +335,13 @@ func Evaluate(ctx context.Context, net *Net, src Source, progress io.Writer) (Ev
 	if bar != nil {
 		_ = bar.Finish()
 	}
-	if res.Images == 0 {
+	if r.Samples == 0 {
 		return EvalResult{}, fmt.Errorf("train: evaluation split holds no images")
 	}
+	res.Images, res.Correct = r.Samples, r.Correct
 	imgs := float64(res.Images)
 	res.Accuracy = float64(res.Correct) / imgs
-	res.Loss = lossSum / imgs
+	res.Loss = r.LossSum / imgs
 	names := net.LayerNames()
 	for i, p := range g.Pops[1:] {
 		i++
