@@ -92,13 +92,14 @@ func (h *History) MarshalJSON() ([]byte, error) {
 	}
 	j := historyJSON{Space: h.Space, Algo: h.Algo, Form: form, Cost: cost, Lambda: h.Fitness.Lambda, NAvg: h.Fitness.NAvg, Best: h.Best, Pareto: h.Pareto()}
 	for _, r := range h.Records {
-		j.Records = append(j.Records, recordJSON{r.Round, r.Origin, r.Arch, r.Blocks, r.Acc, r.Spikes, finite(r.Cost), r.Fitness})
+		j.Records = append(j.Records, recordJSON{r.Round, r.Origin, r.Arch, r.Blocks, r.Acc, r.Spikes, FiniteOrNil(r.Cost), r.Fitness})
 	}
 	return json.MarshalIndent(j, "", "  ")
 }
 
-// finite returns &v, or nil for an infinite or NaN v, which JSON cannot hold.
-func finite(v float64) *float64 {
+// FiniteOrNil returns &v, or nil for an infinite or NaN v, which JSON
+// cannot hold.
+func FiniteOrNil(v float64) *float64 {
 	if math.IsInf(v, 0) || math.IsNaN(v) {
 		return nil
 	}

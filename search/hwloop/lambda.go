@@ -72,14 +72,10 @@ type SweepConfig struct {
 // infinite (JSON has no infinity).
 func (r Row) MarshalJSON() ([]byte, error) {
 	type plain Row // without this method
-	var cost *float64
-	if !math.IsInf(r.Cost, 0) && !math.IsNaN(r.Cost) {
-		cost = &r.Cost
-	}
 	return json.Marshal(struct {
 		plain
 		Cost *float64 `json:"fitness_cost"`
-	}{plain(r), cost})
+	}{plain(r), search.FiniteOrNil(r.Cost)})
 }
 
 // Row is one lambda's winner, as searched and as deployed.
