@@ -146,18 +146,10 @@ func onPathName(net *SuperNet, name string, a search.Arch) bool {
 	return false
 }
 
+// randomArchs returns n distinct random architectures of sp drawn with
+// seed.
 func randomArchs(sp search.Space, n int, seed uint64) []search.Arch {
-	rng := rand.New(rand.NewPCG(seed, 1))
-	seen := map[string]bool{}
-	var out []search.Arch
-	for len(out) < n {
-		a := sp.Random(rng)
-		if !seen[a.Key()] {
-			seen[a.Key()] = true
-			out = append(out, a)
-		}
-	}
-	return out
+	return sp.RandomDistinct(rand.New(rand.NewPCG(seed, 1)), n)
 }
 
 func TestPrefixSharingExact(t *testing.T) {
