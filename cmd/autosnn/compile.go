@@ -57,7 +57,7 @@ func compileCommand() *cli.Command {
 			&cli.Uint64Flag{Name: "random-weights", Usage: "give an architecture --model seeded random weights (testing only)"},
 			&cli.BoolFlag{Name: "verify-ir", Usage: "run the IR verifier between passes"},
 			&cli.Float64Flag{Name: "effort", Value: 1, Usage: "annealing effort of the placer: 4 spends about 4x the CPU for a few percent fewer message-hops on large boards, 0.25 compiles faster"},
-			&cli.IntFlag{Name: "granularity", Usage: "fragments per core's worth of neurons or memory that split aims at (0: try 4 and 8 concurrently and keep the mapping with fewer message-hops); finer gives the partitioner more freedom and takes longer"},
+			&cli.IntFlag{Name: "granularity", Usage: granularityUsage()},
 			&cli.IntFlag{Name: "C", Usage: "initial channels of an architecture --model (overrides the spec)"},
 			&cli.BoolFlag{Name: "quiet", Usage: "print only the summary"},
 		},
@@ -243,4 +243,22 @@ func printCompileSummary(w io.Writer, u *passes.Unit, total time.Duration, dir s
 		r.Energy.Total*1e-6, r.Energy.SynOps*1e-6, r.Energy.Neurons*1e-6, r.Energy.Spikes*1e-6, r.Energy.Network*1e-6)
 	fmt.Fprintf(w, "wrote %s (%s, %s, %s, %s, %s, %s, %s)\n", dir, ir.GraphFile, backends.MappingFile, backends.MappingJSONFile,
 		backends.SummaryFile, backends.RoutesFile, coreGraphFile, metisFile)
+}
+
+// granularityUsage is the help text of --granularity, with the
+// granularities a compile tries by default from package passes.
+func granularityUsage() string {
+	auto := passes.AutoGranularities()
+	var tries string
+	for i, g := range auto {
+		switch {
+		case i == 0:
+		case i == len(auto)-1:
+			tries += " and "
+		default:
+			tries += ", "
+		}
+		tries += fmt.Sprint(g)
+	}
+	return fmt.Sprintf("fragments per core's worth of neurons or memory that split aims at (0: try %s concurrently and keep the mapping with fewer message-hops; %d alone on layer-per-core targets); finer gives the partitioner more freedom and takes longer", tries, passes.DefaultGranularity)
 }
