@@ -125,7 +125,7 @@ func (e *eventStore) reset(out *nn.Tensor, img, images, nw int) {
 // record lists the nonzero values of image-step at (x, img values) as
 // worker w, using idx (at least img long) as scratch.
 func (e *eventStore) record(w, at int, x []float32, idx []int32) {
-	n := nonzeroFast(x, idx)
+	n := nonzero(x, idx)
 	off := len(e.bufs[w])
 	e.bufs[w] = append(e.bufs[w], idx[:n]...)
 	e.where[at] = evRef{w: int32(w), off: int32(off), n: int32(n)}
@@ -613,7 +613,7 @@ func groupImage(group []*stage, w, n int) bool {
 				if tm.ev != nil {
 					idx = tm.ev.list(at)
 				} else {
-					idx = tmp.idx[:nonzeroFast(xin, tmp.idx)]
+					idx = tmp.idx[:nonzero(xin, tmp.idx)]
 				}
 				counts[k][i] += int64(len(idx))
 				if i == 0 {

@@ -98,38 +98,6 @@ func hwcStride(plane, cout int) int {
 	return plane + 16
 }
 
-//go:noescape
-func nonzeroTableAVX2(x *float32, n int, idx *int32, table *[256][8]int32) int
-
-// compressTable[m] lists the set bits of the 8-bit mask m in increasing
-// order (the rest of the row is 0); read-only after package initialisation.
-var compressTable = func() *[256][8]int32 {
-	var t [256][8]int32
-	for m := range 256 {
-		j := 0
-		for b := range 8 {
-			if m&(1<<b) != 0 {
-				t[m][j] = int32(b)
-				j++
-			}
-		}
-	}
-	return &t
-}()
-
-// nonzeroFast is nonzero (the same indices, in increasing order) with a
-// branch-free AVX2 scan: on spike maps whether a group of 8 holds a spike
-// is unpredictable, and the branchy scan pays a misprediction for it.
-func nonzeroFast(x []float32, idx []int32) int {
-	_ = idx[:len(x)]
-	m := len(x) &^ 7
-	if !hasFusedAVX2 || m == 0 {
-		return nonzero(x, idx)
-	}
-	n := nonzeroTableAVX2(&x[0], m, &idx[0], compressTable)
-	return n + nonzeroGo(x[m:], idx[n:], int32(m))
-}
-
 // eventParams are the constants of convEventsTabAVX2 (layout known to it).
 type eventParams struct {
 	mPlane, plane   int64 // multiply-shift divider of i / plane, and plane

@@ -424,48 +424,6 @@ hdone:
 	VZEROUPPER
 	RET
 
-// func nonzeroTableAVX2(x *float32, n int, idx *int32, table *[256][8]int32) int
-// nonzeroAVX2 without branches on the data: for each 8 values the mask of
-// x != 0 (NaN counts, -0 does not) selects a row of table (the positions of
-// the mask's set bits, in increasing order), which plus the base index is
-// stored at the output position (all 8 lanes; the output advances by the
-// number of set bits). n is a multiple of 8 and idx has room for n
-// entries. Returns the number of indices written.
-TEXT ·nonzeroTableAVX2(SB), NOSPLIT, $0-40
-	MOVQ x+0(FP), SI
-	MOVQ n+8(FP), CX
-	MOVQ idx+16(FP), DI
-	MOVQ table+24(FP), R8
-	MOVQ DI, R11
-	VXORPS Y0, Y0, Y0
-	VPXOR  Y1, Y1, Y1           // base index in every lane
-	MOVL   $8, AX
-	VMOVD  AX, X2
-	VPBROADCASTD X2, Y2         // 8 in every lane
-	XORQ BX, BX
-
-ntloop:
-	CMPQ BX, CX
-	JGE  ntdone
-	VCMPPS    $4, (SI)(BX*4), Y0, Y3 // x != 0 (unordered: NaN counts)
-	VMOVMSKPS Y3, AX
-	MOVQ      AX, DX
-	SHLQ      $5, AX
-	VPADDD    (R8)(AX*1), Y1, Y4
-	VMOVDQU   Y4, (DI)
-	POPCNTL   DX, DX
-	LEAQ      (DI)(DX*4), DI
-	VPADDD    Y2, Y1, Y1
-	ADDQ      $8, BX
-	JMP       ntloop
-
-ntdone:
-	SUBQ R11, DI
-	SHRQ $2, DI
-	MOVQ DI, ret+32(FP)
-	VZEROUPPER
-	RET
-
 // func convEventsTabAVX2(idx *int32, nidx int, xn, wrev, hwc *float32, tab *pixEntry, p *eventParams)
 // The forward event loop of spikeConv.events in one call, with the
 // per-pixel work precomputed: for every listed input i (index in CHW

@@ -25,9 +25,6 @@ const hasFusedAVX2 = false
 // hwcStride is 0: the portable build keeps the membrane state in CHW.
 func hwcStride(plane, cout int) int { return 0 }
 
-// nonzeroFast is nonzero in the portable build.
-func nonzeroFast(x []float32, idx []int32) int { return nonzero(x, idx) }
-
 // eventImageFast computes one output image of the convolution (shape s,
 // stride 1) into hwc (HWC order, all zero on entry) from the input image xn
 // and the indices of its nonzero values, with the reversed filter wrev

@@ -94,38 +94,47 @@ tdone:
 	VZEROUPPER
 	RET
 
-// func nonzeroAVX2(x *float32, n int, idx *int32) int
-// Writes the indices i < n (n a multiple of 8) with x[i] != 0 (NaN
-// included, -0 excluded) to idx in increasing order and returns their
-// number.
-TEXT ·nonzeroAVX2(SB), NOSPLIT, $0-32
+// func nonzeroTableAVX2(x *float32, n int, idx *int32, table *[256][8]int32) int
+// Writes the indices i < n with x[i] != 0 (NaN included, -0 excluded) to
+// idx in increasing order, without branches on the data (on spike maps
+// whether a group of 8 holds a spike is unpredictable, and a branchy scan
+// pays a misprediction for it): for each 8 values the mask of x != 0
+// selects a row of table (the positions of the mask's set bits, in
+// increasing order), which plus the base index is stored at the output
+// position (all 8 lanes; the output advances by the number of set bits).
+// n is a multiple of 8 and idx has room for n entries. Returns the number
+// of indices written.
+TEXT ·nonzeroTableAVX2(SB), NOSPLIT, $0-40
 	MOVQ x+0(FP), SI
 	MOVQ n+8(FP), CX
 	MOVQ idx+16(FP), DI
-	MOVQ DI, R11                // start of idx
+	MOVQ table+24(FP), R8
+	MOVQ DI, R11
 	VXORPS Y0, Y0, Y0
-	XORQ BX, BX                 // base index
-nzloop:
+	VPXOR  Y1, Y1, Y1           // base index in every lane
+	MOVL   $8, AX
+	VMOVD  AX, X2
+	VPBROADCASTD X2, Y2         // 8 in every lane
+	XORQ BX, BX
+
+ntloop:
 	CMPQ BX, CX
-	JGE  nzdone
-	VCMPPS $4, (SI)(BX*4), Y0, Y1 // x != 0 (unordered: NaN counts)
-	VMOVMSKPS Y1, DX
-	TESTL DX, DX
-	JZ   nznext
-nzbits:
-	BSFL DX, R9
-	ADDL BX, R9
-	MOVL R9, (DI)
-	ADDQ $4, DI
-	LEAL -1(DX), R10
-	ANDL R10, DX
-	JNZ  nzbits
-nznext:
-	ADDQ $8, BX
-	JMP  nzloop
-nzdone:
+	JGE  ntdone
+	VCMPPS    $4, (SI)(BX*4), Y0, Y3 // x != 0 (unordered: NaN counts)
+	VMOVMSKPS Y3, AX
+	MOVQ      AX, DX
+	SHLQ      $5, AX
+	VPADDD    (R8)(AX*1), Y1, Y4
+	VMOVDQU   Y4, (DI)
+	POPCNTL   DX, DX
+	LEAQ      (DI)(DX*4), DI
+	VPADDD    Y2, Y1, Y1
+	ADDQ      $8, BX
+	JMP       ntloop
+
+ntdone:
 	SUBQ R11, DI
 	SHRQ $2, DI
-	MOVQ DI, ret+24(FP)
+	MOVQ DI, ret+32(FP)
 	VZEROUPPER
 	RET
