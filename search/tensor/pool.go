@@ -30,10 +30,7 @@ type pool struct {
 	closed atomic.Bool
 	busy   atomic.Bool // a call is running
 
-	// The current call: tasks [0, tasks) of exactly one of tj (with ts)
-	// and task.
-	tj    job
-	ts    *state
+	// The current call: tasks [0, tasks) of task.
 	task  Task
 	tasks int64
 	next  atomic.Int64 // next task to claim
@@ -68,15 +65,15 @@ func (p *pool) close() {
 	}
 }
 
-// run runs tasks 0..n-1 (tj's with ts, or task's) on the workers and
-// returns when all have finished. The caller is worker 0.
-func (p *pool) run(n int, tj job, ts *state, task Task) {
+// run runs tasks 0..n-1 of task on the workers and returns when all have
+// finished. The caller is worker 0.
+func (p *pool) run(n int, task Task) {
 	if n <= 0 {
 		return
 	}
 	if p.n <= 1 || n == 1 || p.closed.Load() {
 		for t := range n {
-			p.exec(tj, ts, task, 0, t)
+			task.RunTask(0, t)
 		}
 		return
 	}
@@ -88,7 +85,7 @@ func (p *pool) run(n int, tj job, ts *state, task Task) {
 	for p.active.Load() != 0 {
 		runtime.Gosched() // a helper leaving the previous call
 	}
-	p.tj, p.ts, p.task, p.tasks = tj, ts, task, int64(n)
+	p.task, p.tasks = task, int64(n)
 	p.next.Store(0)
 	p.done.Store(0)
 	p.gen.Add(1) // even: published
@@ -105,14 +102,6 @@ func (p *pool) run(n int, tj job, ts *state, task Task) {
 	}
 }
 
-func (p *pool) exec(tj job, ts *state, task Task, w, t int) {
-	if tj != nil {
-		tj.run(ts, w, t)
-		return
-	}
-	task.RunTask(w, t)
-}
-
 // drain runs tasks of the current call until none is left.
 func (p *pool) drain(w int) {
 	for {
@@ -120,7 +109,7 @@ func (p *pool) drain(w int) {
 		if t >= p.tasks {
 			return
 		}
-		p.exec(p.tj, p.ts, p.task, w, int(t))
+		p.task.RunTask(w, int(t))
 		p.done.Add(1)
 	}
 }
@@ -200,4 +189,4 @@ func (f TaskFunc) RunTask(worker, task int) { f(worker, task) }
 // being worker 0, and returns when all have finished. Like every use of a
 // Workspace it must not be called by two goroutines at once, nor from
 // inside a task.
-func (ws *Workspace) Run(n int, t Task) { ws.s.pool.run(n, nil, nil, t) }
+func (ws *Workspace) Run(n int, t Task) { ws.s.pool.run(n, t) }

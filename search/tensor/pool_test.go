@@ -79,6 +79,50 @@ func TestWorkspaceRunNested(t *testing.T) {
 	}
 }
 
+// countJob counts the runs of each of its tasks; with inner set, every
+// task also makes a parallel call of inner.
+type countJob struct {
+	runs  []int
+	inner *countJob
+}
+
+func (j *countJob) run(s *state, _, task int) {
+	j.runs[task]++
+	if j.inner != nil {
+		s.parallel(len(j.inner.runs), j.inner)
+	}
+}
+
+// TestParallelNestedSerial checks that a parallel call from a task of
+// another, on a Workspace that runs everything on the caller (one worker,
+// or closed), runs its tasks and leaves the outer call intact.
+func TestParallelNestedSerial(t *testing.T) {
+	for _, closed := range []bool{false, true} {
+		workers := 1
+		if closed {
+			workers = 2
+		}
+		ws := NewWorkspace(workers)
+		if closed {
+			ws.Close()
+		}
+		inner := &countJob{runs: make([]int, 3)}
+		outer := &countJob{runs: make([]int, 4), inner: inner}
+		ws.s.parallel(len(outer.runs), outer)
+		for task, n := range outer.runs {
+			if n != 1 {
+				t.Errorf("closed=%v: outer task %d ran %d times, want 1", closed, task, n)
+			}
+		}
+		for task, n := range inner.runs {
+			if n != len(outer.runs) {
+				t.Errorf("closed=%v: inner task %d ran %d times, want %d", closed, task, n, len(outer.runs))
+			}
+		}
+		ws.Close()
+	}
+}
+
 // BenchmarkWorkspaceRun measures how long a helper takes to start on a
 // parallel call of two tasks, each of which waits (up to 1 ms) until both
 // have started: back to back (the helper is spinning) and after 1 ms of

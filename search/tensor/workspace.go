@@ -30,6 +30,9 @@ type state struct {
 	// every shape (tests and benchmarks compare the two paths).
 	noWinograd bool
 
+	// jobTask is the Task through which parallel runs its job.
+	jobTask jobTask
+
 	// Job descriptors, reused so dispatch does not allocate.
 	gemmJob       gemmJob
 	convJob       convJob
@@ -71,6 +74,15 @@ type job interface {
 	run(s *state, worker, task int)
 }
 
+// jobTask adapts the job of a parallel call to the pool's Task.
+type jobTask struct {
+	s *state
+	j job
+}
+
+// RunTask runs task t of the job on worker w.
+func (jt *jobTask) RunTask(w, t int) { jt.j.run(jt.s, w, t) }
+
 // NewWorkspace returns a Workspace that splits work across the given number
 // of workers; workers <= 0 means runtime.GOMAXPROCS(0). Results do not depend
 // on the number of workers.
@@ -99,6 +111,7 @@ func newWorkspace(workers int, kern kernels) *Workspace {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	s := &state{workers: workers, kern: kern, bufs: make([]*workerBufs, workers), pool: newPool(workers)}
+	s.jobTask.s = s
 	for w := range s.bufs {
 		s.bufs[w] = &workerBufs{gemm: newGemmBufs()}
 	}
@@ -119,8 +132,17 @@ func (ws *Workspace) Close() { ws.s.close() }
 func (s *state) close() { s.pool.close() }
 
 // parallel runs tasks 0..n-1 of j on the workers, the calling goroutine
-// being worker 0, and returns when all are done.
-func (s *state) parallel(n int, j job) { s.pool.run(n, j, s, nil) }
+// being worker 0, and returns when all are done. It restores s.jobTask's
+// previous job on return, so that a call nested in a task of another call
+// that runs on the caller alone (one worker, or closed) leaves the outer
+// call's job in place.
+func (s *state) parallel(n int, j job) {
+	jt := &s.jobTask
+	prev := jt.j
+	jt.j = j
+	s.pool.run(n, jt)
+	jt.j = prev
+}
 
 // grow returns buf resized to n elements, reallocating only when its
 // capacity is too small.
