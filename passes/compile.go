@@ -44,7 +44,8 @@ type Unit struct {
 	// Routes are the routing tables built by route.
 	Routes *RouteTables
 	// Granularity is split's target of fragments per core; 0 means each of
-	// AutoGranularities, the best placed mapping winning (see placePass).
+	// AutoGranularities, the best placed mapping winning (see placePass),
+	// or DefaultGranularity alone on layer-per-core targets.
 	Granularity int
 
 	// Effort scales the annealing budgets of place (0 means 1; see

@@ -66,7 +66,9 @@ type PlaceOptions struct {
 	// Seed seeds the annealing.
 	Seed uint64
 	// Moves is the number of annealing moves; 0 means DefaultMovesPerPart
-	// per part, at least 20,000 and at most 600,000.
+	// per part, at least 20,000 and at most 600,000, fewer on dense
+	// problems (at most placeWork route-link updates, but not below
+	// 20,000), the whole scaled by Effort.
 	Moves int
 	// LoadWeight weighs the sum of squared link loads (normalised by the
 	// mean load of the start placement) against the hop cost; 0 means

@@ -26,9 +26,10 @@ const DefaultGranularity = 4
 // given: split, partition and place run for each (concurrently) and the
 // placed mapping with the fewest message-hops is kept. Quarter-core
 // fragments won on a random-weight CIFAR AutoSNN on loihi1 (sum(rate x
-// hops) 14% lower than eighth-core ones, seed 1) and eighth-core fragments
-// on a trained MNIST one (9-18% lower, seeds 1-4): neither wins everywhere
-// (passes/internal/metisbench with -granularity 4 and 8).
+// hops) 22% lower than eighth-core ones, seed 1) and eighth-core fragments
+// on a trained MNIST one (1.5-18% lower, seeds 1-4): neither wins
+// everywhere (docs/compiler.md, "Granularity portfolio", has the
+// metisbench commands).
 func AutoGranularities() []int { return []int{DefaultGranularity, 2 * DefaultGranularity} }
 
 // candidate is one mapping under way: the fragments and problem split made
