@@ -352,6 +352,11 @@ func (s *segment) plan(st *stage, first int) bool {
 			}
 		}
 		if tm.conv == nil {
+			// An identity term (never the first: checkFused) must match
+			// the convolution's output.
+			if shape[0] != fz.steps || shape[1] != fz.batch || shape[2] != fz.cout || shape[3] != fz.oh || shape[4] != fz.ow {
+				return false
+			}
 			continue
 		}
 		c := tm.conv
@@ -372,19 +377,6 @@ func (s *segment) plan(st *stage, first int) bool {
 		tm.tab = c.pixTable(sh, tm.tab)
 		tm.limit = int(maxDensity * float64(sh.XLen()))
 		fz.nnz[i].Store(0)
-	}
-	for i := range fz.terms {
-		if tm := &fz.terms[i]; tm.conv == nil {
-			var shape []int
-			if tm.src != nil {
-				shape = []int{tm.src.steps, tm.src.batch, tm.src.cout, tm.src.oh, tm.src.ow}
-			} else {
-				shape = tm.x.Shape
-			}
-			if shape[0] != fz.steps || shape[1] != fz.batch || shape[2] != fz.cout || shape[3] != fz.oh || shape[4] != fz.ow {
-				return false
-			}
-		}
 	}
 	if fz.steps*fz.batch == 0 || fz.cout != st.pop.Shape.C {
 		return false
