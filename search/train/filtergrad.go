@@ -90,7 +90,9 @@ type filterTabs struct {
 	bandOf   []int32
 }
 
-// setFilterTabs fills c.ftabs for the last Forward. The rows of an image
+// setFilterTabs fills c.ftabs for the last Forward (a sparse one); the
+// backward passes that use filterImageReg call it once before their
+// workers start. The rows of an image
 // go in bands, so that the output-gradient rows one band reads stay in the
 // L1 cache while every channel's events of the band are added, unless
 // that would leave fewer than filterRunEvents events per channel and band
@@ -101,10 +103,7 @@ func (c *spikeConv) setFilterTabs() {
 	cout, k, p := c.Cout, c.K, c.Pad
 	wp := s.W + 2*p
 	plane := s.H * s.W
-	ne := 0
-	for _, n := range c.counts {
-		ne += n
-	}
+	ne := c.nnz
 	t := &c.ftabs
 	t.band = max(1, filterL1Bytes/(4*wp*cout)-(k-1))
 	if perRow := float64(ne) / float64(s.N*s.Cin*s.H); perRow*float64(t.band) < filterRunEvents {
@@ -250,6 +249,7 @@ func (c *spikeConv) fusedBegin(dy []float32, bn *nn.BatchNorm) *fusedPass {
 	}
 	f := &fusedPass{p: p, dy: dy, bn: bn, wl: len(c.Weight.Data), batch: c.x.Shape[1]}
 	f.regN, f.regChunks, _ = filterPlan(c.K, c.Pad, c.Cout)
+	c.setFilterTabs()
 	f.chunks = (c.shape.N + filterChunk - 1) / filterChunk
 	c.partial = growF32(c.partial, f.chunks*f.wl)
 	if nw := c.ws.Workers(); len(c.fbufs) < nw {

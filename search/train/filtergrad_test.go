@@ -69,6 +69,7 @@ func TestFilterRegMatchesEvents(t *testing.T) {
 			sc.filterImages(0, c.n, dy, make([]float32, c.cout*c.h*c.w), want)
 			var fb filterBufs
 			sc.fromSource = binary // as if listed by spiking neurons
+			sc.setFilterTabs()
 			sc.filterImagesReg(0, c.n, dy, &fb, got, n, chunks)
 			if d := cmp.Diff(want, got); d != "" {
 				t.Errorf("filterImagesReg differs from filterImages (-events +reg):\n%.400s", d)

@@ -135,6 +135,9 @@ func BenchmarkFilterGradient(b *testing.B) {
 			events += n
 		}
 		n, chunks, ok := filterPlan(c.k, c.k/2, c.cout)
+		if ok {
+			sc.setFilterTabs()
+		}
 		for _, reg := range []bool{false, true} {
 			if reg && !ok {
 				continue

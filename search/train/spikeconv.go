@@ -37,7 +37,7 @@ type spikeConv struct {
 	partial   []float32    // per image chunk: reversed filter gradient
 	chunkSums [][]float32  // the chunks of partial, for pool.Add
 	fbufs     []filterBufs // per worker: buffers of filterImagesReg
-	ftabs     filterTabs   // tables of filterImageReg for the last sparse Forward
+	ftabs     filterTabs   // tables of filterImageReg for the last sparse Forward (setFilterTabs)
 
 	// idx and counts list the nonzero inputs of the last sparse forward
 	// in units of unit values (see indexSpikes): views of ownIdx and
@@ -45,6 +45,7 @@ type spikeConv struct {
 	// filter gradient reuses them.
 	idx        []int32
 	counts     []int
+	nnz        int // sum of counts
 	unit       int
 	fromSource bool
 	ownIdx     []int32
@@ -87,9 +88,6 @@ func (c *spikeConv) Forward(x *nn.Tensor) (*nn.Tensor, error) {
 	if !c.sparse {
 		tensor.Conv2DForward(s, x.Data, c.Weight.Data, c.y.Data, c.ws)
 		return &c.y, nil
-	}
-	if _, _, ok := filterPlan(c.K, c.Pad, c.Cout); ok {
-		c.setFilterTabs()
 	}
 	// The reversed filters (wrev[ci][kh][K-1-kw][co] = W[co][ci][kh][kw]),
 	// input channels split among the workers.
@@ -143,11 +141,11 @@ func (c *spikeConv) indexSpikes() bool {
 			}
 		}))
 	}
-	nnz := 0
+	c.nnz = 0
 	for _, k := range c.counts {
-		nnz += k
+		c.nnz += k
 	}
-	return nnz <= int(maxDensity*float64(len(c.x.Data)))
+	return c.nnz <= int(maxDensity*float64(len(c.x.Data)))
 }
 
 // imageUnits returns the range [u0, u1) of event-list units of image n
@@ -297,6 +295,9 @@ func (c *spikeConv) backwardFilterSparse(dy []float32) {
 		c.fbufs = append(c.fbufs, make([]filterBufs, c.workers-len(c.fbufs))...)
 	}
 	regN, regChunks, reg := filterPlan(k, c.Pad, cout)
+	if reg {
+		c.setFilterTabs()
+	}
 	c.ws.Run(chunks, tensor.TaskFunc(func(w, t int) {
 		lo, hi := t*filterChunk, min((t+1)*filterChunk, s.N)
 		part := c.partial[t*wl : (t+1)*wl]
