@@ -73,7 +73,7 @@ const (
 func (c *spikeConv) filterImagesReg(lo, hi int, dy []float32, fb *filterBufs, dw []float32, n, chunks int) {
 	s := c.shape
 	oimg := c.Cout * s.H * s.W
-	fb.pad = growF32(fb.pad, (s.H+2*c.Pad)*(s.W+2*c.Pad)*c.Cout)
+	fb.pad = grow(fb.pad, (s.H+2*c.Pad)*(s.W+2*c.Pad)*c.Cout)
 	for im := lo; im < hi; im++ {
 		tensor.PadHWC(fb.pad, dy[im*oimg:(im+1)*oimg], c.Cout, s.H, s.W, c.Pad)
 		c.filterImageReg(im, fb.pad, fb, dw, n, chunks)
@@ -251,12 +251,12 @@ func (c *spikeConv) fusedBegin(dy []float32, bn *nn.BatchNorm) *fusedPass {
 	f.regN, f.regChunks, _ = filterPlan(c.K, c.Pad, c.Cout)
 	c.setFilterTabs()
 	f.chunks = (c.shape.N + filterChunk - 1) / filterChunk
-	c.partial = growF32(c.partial, f.chunks*f.wl)
+	c.partial = grow(c.partial, f.chunks*f.wl)
 	if nw := c.ws.Workers(); len(c.fbufs) < nw {
 		c.fbufs = append(c.fbufs, make([]filterBufs, nw-len(c.fbufs))...)
 	}
 	c.dx.Shape = append(c.dx.Shape[:0], c.x.Shape...)
-	c.dx.Data = growF32(c.dx.Data, len(c.x.Data))
+	c.dx.Data = grow(c.dx.Data, len(c.x.Data))
 	return f
 }
 
@@ -277,7 +277,7 @@ func (c *spikeConv) fusedRun(f *fusedPass, n0, n1 int) {
 		}
 		g := f.dy[n*oimg : (n+1)*oimg]
 		if f.bn != nil {
-			fb.dy = growF32(fb.dy, oimg)
+			fb.dy = grow(fb.dy, oimg)
 			y := c.y.Data[n*oimg : (n+1)*oimg]
 			for ch := range c.Cout {
 				r := ch * plane

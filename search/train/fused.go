@@ -116,10 +116,7 @@ func (e *eventStore) reset(out *nn.Tensor, img, images, nw int) {
 	for w := range e.bufs {
 		e.bufs[w] = e.bufs[w][:0]
 	}
-	if cap(e.where) < images {
-		e.where = make([]evRef, images)
-	}
-	e.where = e.where[:images]
+	e.where = grow(e.where, images)
 }
 
 // record lists the nonzero values of image-step at (x, img values) as
@@ -431,7 +428,7 @@ func (s *segment) forwardGroup(st *stage) bool {
 			o.neuron.BeginEvalOutput()
 			pz := fz.sink.fz
 			pz.py.Shape = append(pz.py.Shape[:0], fz.steps, fz.batch, fz.cout, fz.oh/2, fz.ow/2)
-			pz.py.Data = growF32(pz.py.Data, fz.steps*fz.batch*oimg/4)
+			pz.py.Data = grow(pz.py.Data, fz.steps*fz.batch*oimg/4)
 		} else if k == len(group)-1 || fz.lastReader >= end || fz.index == len(s.stages)-1 {
 			fz.y = o.neuron.BeginEvalOutput(fz.steps, fz.batch, fz.cout, fz.oh, fz.ow)
 		} else {
@@ -440,7 +437,7 @@ func (s *segment) forwardGroup(st *stage) bool {
 		for i := range fz.terms {
 			if tm := &fz.terms[i]; tm.conv != nil {
 				maxIn = max(maxIn, tm.shape.Cin*tm.shape.H*tm.shape.W)
-				tm.conv.wrev = growF32(tm.conv.wrev, len(tm.conv.Weight.Data))
+				tm.conv.wrev = grow(tm.conv.wrev, len(tm.conv.Weight.Data))
 				convs = append(convs, tm)
 				if i == 1 {
 					convB = true
@@ -455,9 +452,9 @@ func (s *segment) forwardGroup(st *stage) bool {
 			vlen = fz.cout * vs
 		}
 		for _, sc := range fz.scratch[:nw] {
-			sc.v = growF32(sc.v, vlen)
+			sc.v = grow(sc.v, vlen)
 			if fz.y == nil {
-				sc.step = growF32(sc.step, oimg)
+				sc.step = grow(sc.step, oimg)
 			}
 			sc.spk, sc.pooled = 0, 0
 		}
@@ -472,21 +469,18 @@ func (s *segment) forwardGroup(st *stage) bool {
 		}
 	}
 	for _, sc := range group[0].fz.scratch[:nw] {
-		if cap(sc.idx) < maxIn {
-			sc.idx = make([]int32, maxIn)
-		}
-		sc.idx = sc.idx[:maxIn]
+		sc.idx = grow(sc.idx, maxIn)
 		// The HWC images are all zero between images (each user clears
 		// what it wrote).
-		sc.hwc = growF32(sc.hwc, maxOut)
+		sc.hwc = grow(sc.hwc, maxOut)
 		clear(sc.hwc)
-		sc.chw[0] = growF32(sc.chw[0], maxOut)
+		sc.chw[0] = grow(sc.chw[0], maxOut)
 		if convB {
-			sc.hwc2 = growF32(sc.hwc2, maxOut)
+			sc.hwc2 = grow(sc.hwc2, maxOut)
 			clear(sc.hwc2)
-			sc.chw[1] = growF32(sc.chw[1], maxOut)
+			sc.chw[1] = grow(sc.chw[1], maxOut)
 		}
-		sc.tmp = growF32(sc.tmp, 524)
+		sc.tmp = grow(sc.tmp, 524)
 		if len(sc.bsc) < maxOut {
 			sc.bsc = make([]float32, maxOut) // all zero; users restore that
 		}
@@ -741,7 +735,7 @@ func (s *segment) forwardPool(st *stage) bool {
 	}
 	planes := x.Shape[0] * x.Shape[1] * x.Shape[2]
 	fz.py.Shape = append(fz.py.Shape[:0], x.Shape[0], x.Shape[1], x.Shape[2], h/2, w/2)
-	fz.py.Data = growF32(fz.py.Data, planes*h*w/4)
+	fz.py.Data = grow(fz.py.Data, planes*h*w/4)
 	c := x.Shape[2]
 	per := c * max(1, 16384/(c*h*w)) // planes per task: whole image-steps
 	tasks := (planes + per - 1) / per
@@ -753,10 +747,7 @@ func (s *segment) forwardPool(st *stage) bool {
 		fz.scratch = append(fz.scratch, &fusedScratch{})
 	}
 	for _, sc := range fz.scratch[:nw] {
-		if cap(sc.idx) < pimg {
-			sc.idx = make([]int32, pimg)
-		}
-		sc.idx = sc.idx[:pimg]
+		sc.idx = grow(sc.idx, pimg)
 	}
 	var next atomic.Int64
 	runWorkers(s.env.WS, nw, func(wk int) {
@@ -917,12 +908,9 @@ func (s *segment) forwardStatic(st *stage) bool {
 	var next atomic.Int64
 	runWorkers(s.env.WS, nw, func(w int) {
 		sc := fz.scratch[w]
-		sc.v = growF32(sc.v, oimg)
+		sc.v = grow(sc.v, oimg)
 		sc.spk = 0
-		if cap(sc.idx) < oimg {
-			sc.idx = make([]int32, oimg)
-		}
-		sc.idx = sc.idx[:oimg]
+		sc.idx = grow(sc.idx, oimg)
 		for {
 			n := int(next.Add(1) - 1)
 			if n >= batch {
@@ -1009,10 +997,7 @@ type pixEntry struct {
 // input pixel of shape s (stride 1).
 func (c *spikeConv) pixTable(s tensor.ConvShape, tab []pixEntry) []pixEntry {
 	plane := s.H * s.W
-	if cap(tab) < plane {
-		tab = make([]pixEntry, plane)
-	}
-	tab = tab[:plane]
+	tab = grow(tab, plane)
 	k, p, cout := c.K, c.Pad, c.Cout
 	oh, ow := s.OutH(), s.OutW()
 	for h := range s.H {

@@ -167,7 +167,7 @@ func (n *Net) Forward(x *nn.Tensor, labels []int) (float64, error) {
 	}
 	steps, k := y.Shape[0], y.Shape[2]
 	n.counter.Shape = append(n.counter.Shape[:0], batch, k)
-	n.counter.Data = growF32(n.counter.Data, batch*k)
+	n.counter.Data = grow(n.counter.Data, batch*k)
 	copy(n.counter.Data, y.Data[:batch*k])
 	for t := 1; t < steps; t++ {
 		for i, v := range y.Data[t*batch*k : (t+1)*batch*k] {

@@ -120,9 +120,11 @@ func (g *gradAcc) add(src *nn.Tensor, w *nn.Workers) {
 	w.Add(g.t.Data, g.t.Data, src.Data)
 }
 
-func growF32(s []float32, n int) []float32 {
+// grow returns s resliced to n elements when its capacity allows, else a
+// new zeroed slice of n (the old contents are not copied).
+func grow[E any](s []E, n int) []E {
 	if cap(s) < n {
-		return make([]float32, n)
+		return make([]E, n)
 	}
 	return s[:n]
 }
@@ -365,7 +367,7 @@ func sumInto(dst *nn.Tensor, ts []*nn.Tensor, forceCopy bool, w *nn.Workers) *nn
 		return ts[0]
 	}
 	dst.Shape = append(dst.Shape[:0], ts[0].Shape...)
-	dst.Data = growF32(dst.Data, len(ts[0].Data))
+	dst.Data = grow(dst.Data, len(ts[0].Data))
 	var srcs [4][]float32
 	ss := srcs[:0]
 	for _, t := range ts {
@@ -427,7 +429,7 @@ func (s *segment) forwardStage(st *stage) error {
 		// (addition commutes, so the bits of the two-pass sum).
 		i := st.affAdd - 1
 		st.sum.Shape = append(st.sum.Shape[:0], do[i].Shape...)
-		st.sum.Data = growF32(st.sum.Data, len(do[i].Data))
+		st.sum.Data = grow(st.sum.Data, len(do[i].Data))
 		if err := st.dynamic[i].bn.AffineAdd(st.sum.Data, do[1-i].Data); err != nil {
 			return err
 		}
@@ -519,7 +521,7 @@ func (s *segment) backward(dy *nn.Tensor) (*nn.Tensor, error) {
 	}
 	if !s.entryGrad.set {
 		s.zero.Shape = append(s.zero.Shape[:0], s.entryOut.Shape...)
-		s.zero.Data = growF32(s.zero.Data, len(s.entryOut.Data))
+		s.zero.Data = grow(s.zero.Data, len(s.entryOut.Data))
 		clear(s.zero.Data)
 		return &s.zero, nil
 	}

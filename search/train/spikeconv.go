@@ -83,7 +83,7 @@ func (c *spikeConv) Forward(x *nn.Tensor) (*nn.Tensor, error) {
 	}
 	c.shape, c.x = s, x
 	c.y.Shape = append(c.y.Shape[:0], x.Shape[0], x.Shape[1], c.Cout, s.OutH(), s.OutW())
-	c.y.Data = growF32(c.y.Data, s.YLen())
+	c.y.Data = grow(c.y.Data, s.YLen())
 	c.sparse = s.Stride == 1 && c.indexSpikes()
 	if !c.sparse {
 		tensor.Conv2DForward(s, x.Data, c.Weight.Data, c.y.Data, c.ws)
@@ -91,7 +91,7 @@ func (c *spikeConv) Forward(x *nn.Tensor) (*nn.Tensor, error) {
 	}
 	// The reversed filters (wrev[ci][kh][K-1-kw][co] = W[co][ci][kh][kw]),
 	// input channels split among the workers.
-	c.wrev = growF32(c.wrev, len(c.Weight.Data))
+	c.wrev = grow(c.wrev, len(c.Weight.Data))
 	rt := min(c.Cin, 4*c.workers)
 	c.ws.Run(rt, tensor.TaskFunc(func(_, t int) { reverseInto(c.Conv2d, c.wrev, t*c.Cin/rt, (t+1)*c.Cin/rt) }))
 	// Images are independent: tasks of forwardChunk images, claimed by the
@@ -103,7 +103,7 @@ func (c *spikeConv) Forward(x *nn.Tensor) (*nn.Tensor, error) {
 	}
 	oimg := s.Cout * s.OutH() * s.OutW()
 	c.ws.Run((s.N+forwardChunk-1)/forwardChunk, tensor.TaskFunc(func(w, t int) {
-		c.scratch[w] = growF32(c.scratch[w], oimg)
+		c.scratch[w] = grow(c.scratch[w], oimg)
 		c.forwardImages(t*forwardChunk, min((t+1)*forwardChunk, s.N), c.scratch[w])
 	}))
 	return &c.y, nil
@@ -272,7 +272,7 @@ func (c *spikeConv) Backward(dy *nn.Tensor) (*nn.Tensor, error) {
 		return nil, nil
 	}
 	c.dx.Shape = append(c.dx.Shape[:0], c.x.Shape...)
-	c.dx.Data = growF32(c.dx.Data, len(c.x.Data))
+	c.dx.Data = grow(c.dx.Data, len(c.x.Data))
 	tensor.Conv2DBackwardData(c.shape, dy.Data, c.Weight.Data, c.dx.Data, c.ws)
 	return &c.dx, nil
 }
@@ -286,7 +286,7 @@ func (c *spikeConv) backwardFilterSparse(dy []float32) {
 	k, cout := c.K, c.Cout
 	wl := len(c.Weight.Data)
 	chunks := (s.N + filterChunk - 1) / filterChunk
-	c.partial = growF32(c.partial, chunks*wl)
+	c.partial = grow(c.partial, chunks*wl)
 	oimg := cout * s.OutH() * s.OutW()
 	if len(c.scratch) < c.workers {
 		c.scratch = append(c.scratch, make([][]float32, c.workers-len(c.scratch))...)
@@ -306,7 +306,7 @@ func (c *spikeConv) backwardFilterSparse(dy []float32) {
 			c.filterImagesReg(lo, hi, dy, &c.fbufs[w], part, regN, regChunks)
 			return
 		}
-		c.scratch[w] = growF32(c.scratch[w], oimg)
+		c.scratch[w] = grow(c.scratch[w], oimg)
 		c.filterImages(lo, hi, dy, c.scratch[w], part)
 	}))
 	c.addFilterChunks(chunks)
