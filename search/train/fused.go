@@ -227,14 +227,11 @@ func (s *segment) checkFused(st *stage) bool {
 		return false
 	}
 	if st.neuron != nil && len(st.static) == 1 && len(st.dynamic) == 0 && st.bias == nil && st.repeat != nil {
-		switch st.neuron.Kind {
-		case nn.PLIF, nn.LIF:
-		case nn.IF:
-			st.fz.isIF = true
-		default:
+		isIF, ok := fusedNeuron(st.neuron.Kind)
+		if !ok {
 			return false
 		}
-		st.fz.static = true
+		st.fz.isIF, st.fz.static = isIF, true
 		return true
 	}
 	if st.neuron == nil || len(st.static) > 0 || st.bias != nil || len(st.dynamic) == 0 || len(st.dynamic) > 2 {
@@ -267,14 +264,31 @@ func (s *segment) checkFused(st *stage) bool {
 	if st.fz.terms[0].conv == nil {
 		st.fz.terms[0], st.fz.terms[1] = st.fz.terms[1], st.fz.terms[0]
 	}
-	switch st.neuron.Kind {
+	isIF, ok := fusedNeuron(st.neuron.Kind)
+	st.fz.isIF = isIF
+	return ok
+}
+
+// fusedNeuron reports whether the fused kernels implement neurons of kind
+// k (PLIF, LIF or IF), and whether k is IF (H = V + X).
+func fusedNeuron(k nn.NeuronKind) (isIF, ok bool) {
+	switch k {
 	case nn.PLIF, nn.LIF:
+		return false, true
 	case nn.IF:
-		st.fz.isIF = true
-	default:
-		return false
+		return true, true
 	}
-	return true
+	return false, false
+}
+
+// neuronConsts returns the neuron part of a channel's fusedConsts (leak,
+// threshold, IF flag) with the identity affine maps (sca = scb = 1).
+func neuronConsts(n *nn.Neuron, isIF bool) fusedConsts {
+	fc := fusedConsts{sca: 1, scb: 1, k: n.K(), vth: n.VTh}
+	if isIF {
+		fc.isIF = 1
+	}
+	return fc
 }
 
 // forwardFused runs st's evaluation forward on a fused path when the stage
@@ -305,14 +319,15 @@ func (s *segment) forwardFused(st *stage) bool {
 	return s.forwardGroup(st)
 }
 
-// ready reports whether the neuron stage st may run fused now: evaluation
-// mode for its neurons and batch-norms.
-func (fz *fusedStage) ready(st *stage) bool {
+// ready reports whether the neuron stage st may run fused now, reading
+// projections projs: evaluation mode for its neurons and the projections'
+// batch-norms.
+func ready(st *stage, projs []*projMod) bool {
 	if !st.neuron.Evaluating() {
 		return false
 	}
-	for i := range fz.terms {
-		if tm := &fz.terms[i]; tm.bn != nil && tm.bn.Training() {
+	for _, m := range projs {
+		if m.bn != nil && m.bn.Training() {
 			return false
 		}
 	}
@@ -380,12 +395,9 @@ func (s *segment) plan(st *stage, first int) bool {
 	}
 	// Per-channel constants, exactly as the layers compute them.
 	fz.consts = fz.consts[:0]
-	k, vth := st.neuron.K(), st.neuron.VTh
+	nc := neuronConsts(st.neuron, fz.isIF)
 	for ch := range fz.cout {
-		fc := fusedConsts{sca: 1, scb: 1, k: k, vth: vth}
-		if fz.isIF {
-			fc.isIF = 1
-		}
+		fc := nc
 		fc.ca, fc.sca, fc.sha = fz.terms[0].bn.EvalAffine(ch)
 		if len(fz.terms) == 2 && fz.terms[1].bn != nil {
 			fc.cb, fc.scb, fc.shb = fz.terms[1].bn.EvalAffine(ch)
@@ -405,7 +417,7 @@ func (s *segment) forwardGroup(st *stage) bool {
 			break // the next stage starts a group of its own
 		}
 		fz := s.fusedOf(o)
-		if fz == nil || fz.pool || fz.static || !fz.ready(o) || !s.plan(o, first) {
+		if fz == nil || fz.pool || fz.static || !ready(o, o.dynamic) || !s.plan(o, first) {
 			break
 		}
 		group = append(group, o)
@@ -873,13 +885,8 @@ func reverseInto(c *nn.Conv2d, dst []float32, lo, hi int) {
 // and spike unchanged (V starts at +0 and never becomes -0, and
 // V + (X - V) k and V + X do not depend on the sign of a zero X).
 func (s *segment) forwardStatic(st *stage) bool {
-	if !st.neuron.Evaluating() {
+	if !ready(st, st.static) {
 		return false
-	}
-	for _, m := range st.static {
-		if m.bn != nil && m.bn.Training() {
-			return false
-		}
 	}
 	x, err := st.static[0].forward(s.output(st.static[0].e.Src))
 	if err != nil {
@@ -895,10 +902,7 @@ func (s *segment) forwardStatic(st *stage) bool {
 		return false
 	}
 	fz := st.fz
-	fc := fusedConsts{sca: 1, scb: 1, k: st.neuron.K(), vth: st.neuron.VTh}
-	if fz.isIF {
-		fc.isIF = 1
-	}
+	fc := neuronConsts(st.neuron, fz.isIF)
 	y := st.neuron.BeginEvalOutput(steps, batch, cout, x.Shape[3], x.Shape[4])
 	nw := min(s.env.WS.Workers(), batch)
 	for len(fz.scratch) < nw {
