@@ -73,11 +73,6 @@
 // register kernels apply) after a sparse forward, and the input gradient
 // by tensor.Conv2DBackwardData.
 //
-// A stage list with one entry population is a segment; a Net is the segment
-// of all populations after the input, and BuildBlock builds the segment of one
-// block position, so a super-network can hold every candidate block at every
-// position with its own weights and run one sampled path per batch.
-//
 // A stage fed by one projection ending in a batch-norm, with spiking
 // neurons, never writes the normalised tensor: the batch-norm only computes
 // its statistics (nn.BatchNorm.Defer) and the neurons apply its affine map
@@ -89,6 +84,11 @@
 // tensor, runs on the one pool of goroutines of its tensor.Workspace
 // (Workspace.Run), whose helpers spin briefly between calls instead of
 // parking.
+//
+// A stage list with one entry population is a segment; a Net is the segment
+// of all populations after the input, and BuildBlock builds the segment of one
+// block position, so a super-network can hold every candidate block at every
+// position with its own weights and run one sampled path per batch.
 //
 // # Fused inference
 //
