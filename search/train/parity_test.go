@@ -50,9 +50,13 @@ func fixtureData(t *testing.T, f *fixture.File, name string) []float32 {
 	return ft.Data
 }
 
+// checkRel compares got with want to relTol; with -v it logs every error,
+// so that the margin of the most fragile gradient can be read off.
 func checkRel(t *testing.T, what string, got, want []float32) {
 	t.Helper()
-	if e := fixture.MaxRelErr(got, want); e > relTol {
+	e := fixture.MaxRelErr(got, want)
+	t.Logf("%s: max-norm relative error %.3g", what, e)
+	if e > relTol {
 		t.Errorf("%s: max-norm relative error %.3g, want <= %g", what, e, relTol)
 	}
 }
