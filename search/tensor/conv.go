@@ -184,7 +184,7 @@ func Conv2DForward(s ConvShape, x, w, y []float32, ws *Workspace) {
 // square kernels with a padding of at most KH-1 are computed as the forward
 // convolution of dy with the transposed, flipped filters: for 3x3 and 5x5
 // kernels with channel counts that are multiples of 8, on CPUs with
-// AVX2/FMA, by Winograd's algorithm (error up to ~1.4e-6 of the largest
+// AVX2/FMA, by Winograd's algorithm (error up to ~2e-6 of the largest
 // output instead of ~1e-7; see winograd.go), otherwise by the direct
 // kernels.
 func Conv2DBackwardData(s ConvShape, dy, w, dx []float32, ws *Workspace) {

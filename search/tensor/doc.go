@@ -61,7 +61,7 @@
 // point, and transformed back. Filters are transformed once per call in
 // float64 and rounded once (a float32 G rounds the same way for every
 // filter, and that systematic error accumulates). The result differs from
-// the direct sums by up to ~1.4e-6 of the largest output (the direct sums:
+// the direct sums by up to ~2e-6 of the largest output (the direct sums:
 // ~1e-7); it does not depend on the number of workers. The 4x4-output
 // algorithms (F(4x4, .), 1.8-2.3x fewer multiplications still) and the
 // forward convolution are left out for accuracy: their rounding error made

@@ -38,7 +38,7 @@ var winoCases = []ConvShape{
 }
 
 // winoTol is the allowed error of the Winograd convolutions relative to
-// the largest output (measured: <= 1.4e-6; F(4x4, .) reached 6e-6, which
+// the largest output (measured: <= 2.1e-6; F(4x4, .) reached 6e-6, which
 // this bound is meant to catch).
 const winoTol = 3e-6
 
@@ -111,7 +111,9 @@ func TestWinogradBackwardData(t *testing.T) {
 			dx := randSlice(r, s.XLen())
 			Conv2DBackwardData(s, g, w, dx, ws)
 			want, _ := convBackward64(s, x, w, g)
-			if e := maxRelErr(dx, want); e > winoTol {
+			e := maxRelErr(dx, want)
+			t.Logf("max error %.3g of the largest input gradient", e)
+			if e > winoTol {
 				t.Errorf("max error %.3g of the largest input gradient, want <= %.3g", e, winoTol)
 			}
 		})
