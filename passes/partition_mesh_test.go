@@ -5,8 +5,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/autosnn/autosnn/passes/internal/netgen"
 )
 
 // TestAnnealOnMesh: on random nets, annealing fragments over the mesh
@@ -78,8 +76,8 @@ func TestAutoGranularity(t *testing.T) {
 		hops := map[int]float64{}
 		for _, gran := range append([]int{0}, AutoGranularities()...) {
 			g := randGraph(t, seed)
-			netgen.Train(g, seed)
-			u := &Unit{G: g, Target: lookup(t, "tiny-2chip"), Samples: netgen.Samples(g, 2, seed), Seed: seed, Granularity: gran}
+			train(g, seed)
+			u := &Unit{G: g, Target: lookup(t, "tiny-2chip"), Samples: samples(g, 2, seed), Seed: seed, Granularity: gran}
 			if err := Compile(context.Background(), u, Config{StopAfter: "place"}); err != nil {
 				t.Logf("seed %d granularity %d: %v", seed, gran, err)
 				break // does not fit

@@ -10,7 +10,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/autosnn/autosnn/ir"
-	"github.com/autosnn/autosnn/passes/internal/netgen"
 )
 
 // compileRandom compiles random net seed onto chip through the whole
@@ -18,8 +17,8 @@ import (
 func compileRandom(t *testing.T, chip string, seed uint64) (u *Unit, ok bool) {
 	t.Helper()
 	g := randGraph(t, seed)
-	netgen.Train(g, seed)
-	u = &Unit{G: g, Target: lookup(t, chip), Samples: netgen.Samples(g, 2, seed), Seed: seed}
+	train(g, seed)
+	u = &Unit{G: g, Target: lookup(t, chip), Samples: samples(g, 2, seed), Seed: seed}
 	err := Compile(context.Background(), u, Config{Verify: true})
 	if err != nil {
 		var fe *FitError
