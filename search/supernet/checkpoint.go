@@ -85,17 +85,9 @@ func ReadCheckpoint(path string) (*Checkpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("supernet: read checkpoint: %w", err)
 	}
-	c, err := decodeCheckpoint(data)
-	if err != nil {
-		return nil, fmt.Errorf("supernet: checkpoint %s: %w", path, err)
-	}
-	return c, nil
-}
-
-func decodeCheckpoint(data []byte) (*Checkpoint, error) {
 	var c Checkpoint
 	if err := train.DecodeEnvelope(data, checkpointMagic, CheckpointVersion, "autosnn super-network checkpoint", &c); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("supernet: checkpoint %s: %w", path, err)
 	}
 	return &c, nil
 }
