@@ -16,14 +16,20 @@ The PyTorch side is float32 and is run in the two ways the reference
 (SpikingJelly) can run on a CPU: step by step (every layer once per timestep,
 as the AutoSNN code does) and layer by layer ("multi-step": a convolution sees
 all T*N images at once, BN and PLIF loop over T); the faster of the two is
-compared. The Go side is `go test -bench Engine` of search/train, run with
-GOMAXPROCS equal to the PyTorch thread count (or --go-threads). Peak resident memory of both
-processes is printed too.
+compared. The Go side is `go test -bench Engine` of search/train (one process
+per network), run with GOMAXPROCS equal to the PyTorch thread count (or
+--go-threads). Peak resident memory of both processes is printed too.
+
+The machines this runs on are shared and their speed drifts by 10% or more
+within minutes, for both engines alike. So the comparison is made in
+interleaved rounds (--rounds): each round measures PyTorch and then Go on one
+network, the ratio is taken within the round, and the median ratio over the
+rounds and its range are reported.
 
 Usage, from the repository root (Debian package python3-torch):
 
   OMP_NUM_THREADS=2 /usr/bin/python3 search/train/testdata/bench_torch.py
-  OMP_NUM_THREADS=2 /usr/bin/python3 search/train/testdata/bench_torch.py --iters 3 --batch 32
+  OMP_NUM_THREADS=2 /usr/bin/python3 search/train/testdata/bench_torch.py --rounds 5 --iters 3 --batch 32
 """
 
 import argparse
@@ -31,6 +37,7 @@ import math
 import os
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -203,29 +210,42 @@ def bench_torch(blocks, mode, batch, iters):
     return out
 
 
-def bench_go(threads, batch, iters):
-    with tempfile.TemporaryDirectory() as d:
-        exe = os.path.join(d, "train.test")
-        subprocess.run(["go", "test", "-c", "-o", exe, "./search/train/"], cwd=ROOT, check=True)
-        env = dict(os.environ, GOMAXPROCS=str(threads), AUTOSNN_BENCH_BATCH=str(batch))
-        p = subprocess.run([exe, "-test.run", "^$", "-test.bench", "Engine", "-test.benchtime", f"{iters}x"],
-                           cwd=os.path.join(ROOT, "search", "train"), env=env, check=True, capture_output=True, text=True)
+def build_go():
+    """Compiles the search/train test binary once into a temporary directory."""
+    d = tempfile.mkdtemp(prefix="bench_torch_")
+    exe = os.path.join(d, "train.test")
+    subprocess.run(["go", "test", "-c", "-o", exe, "./search/train/"], cwd=ROOT, check=True)
+    return d, exe
+
+
+def bench_go(exe, net, threads, batch, iters):
+    """Runs BenchmarkEngine's train and infer cases of one network."""
+    env = dict(os.environ, GOMAXPROCS=str(threads), AUTOSNN_BENCH_BATCH=str(batch))
+    p = subprocess.run([exe, "-test.run", "^$", "-test.bench", f"Engine/{net}/(train|infer)$", "-test.benchtime", f"{iters}x"],
+                       cwd=os.path.join(ROOT, "search", "train"), env=env, check=True, capture_output=True, text=True)
     res = {}
     for line in p.stdout.splitlines():
         m = re.match(r"BenchmarkEngine/([\w-]+)/(train|infer)\S*\s+\d+\s+(.*)", line)
         if not m:
             continue
         metrics = dict((unit, float(v)) for v, unit in re.findall(r"([\d.e+-]+) (\S+)", m.group(3)))
-        res[(m.group(1), m.group(2))] = metrics
+        res[m.group(2)] = metrics
     if not res:
         sys.exit("no benchmark lines in the Go output:\n" + p.stdout + p.stderr)
     return res
 
 
+def median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--batch", type=int, default=32)
-    ap.add_argument("--iters", type=int, default=5, help="timed iterations per measurement")
+    ap.add_argument("--iters", type=int, default=3, help="timed iterations per measurement")
+    ap.add_argument("--rounds", type=int, default=5, help="interleaved rounds (ratios are per round; the median is reported)")
     ap.add_argument("--modes", default="step,seq", help="PyTorch modes to try (best is compared)")
     ap.add_argument("--go-threads", type=int, default=0, help="GOMAXPROCS of the Go side (default: OMP_NUM_THREADS)")
     args = ap.parse_args()
@@ -233,31 +253,46 @@ def main():
     go_threads = args.go_threads or threads
     torch.set_num_threads(threads)
     print(f"torch {torch.__version__}, {threads} threads (OMP_NUM_THREADS); Go GOMAXPROCS={go_threads}; "
-          f"batch {args.batch}, T={T}, C={C}, {HW}x{HW}x3, {args.iters} timed iterations")
-    tor = {}
-    for net, blocks in NETS.items():
-        for mode in args.modes.split(","):
-            r = bench_torch(blocks, mode, args.batch, args.iters)
-            for k, (v, vc) in r.items():
-                print(f"  torch {net:10s} {k:5s} mode={mode:4s} {v:8.1f} images/s {vc:8.1f} images/cpu-s", flush=True)
-                if vc > tor.get((net, k), (0, 0, ""))[1]:
-                    tor[(net, k)] = (v, vc, mode)
+          f"batch {args.batch}, T={T}, C={C}, {HW}x{HW}x3, {args.iters} timed iterations, {args.rounds} rounds")
+    d, exe = build_go()
+    rows = []  # (round, net, phase, torch wall, torch cpu, mode, go wall, go cpu, go rss)
+    try:
+        for r in range(1, args.rounds + 1):
+            for net, blocks in NETS.items():
+                best = {}
+                for mode in args.modes.split(","):
+                    for k, (v, vc) in bench_torch(blocks, mode, args.batch, args.iters).items():
+                        if vc > best.get(k, (0, 0, ""))[1]:
+                            best[k] = (v, vc, mode)
+                go = bench_go(exe, net, go_threads, args.batch, args.iters)
+                for k in ("train", "infer"):
+                    tv, tc, mode = best[k]
+                    g = go.get(k, {})
+                    row = (r, net, k, tv, tc, mode, g.get("images/s", float("nan")),
+                           g.get("images/cpu-s", float("nan")), g.get("peakRSS-MB", float("nan")))
+                    rows.append(row)
+                    print(f"  round {r} {net:10s} {k:5s} torch {tv:7.1f} images/s ({mode}), Go {row[6]:7.1f} images/s: "
+                          f"{row[6] / tv:.2f}x wall, {row[7] / tc:.2f}x cpu", flush=True)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
     torch_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    go = bench_go(go_threads, args.batch, args.iters)
     print()
-    print("wall = images per second of wall time; cpu = images per CPU-second of the process (all threads),")
-    print("which is robust to other jobs on a shared machine. Best PyTorch mode chosen by cpu.")
-    print(f"{'network':10s} {'phase':5s} {'torch wall':>10s} {'torch cpu':>10s} {'(mode)':>6s} {'Go wall':>8s} {'Go cpu':>8s} {'ratio wall':>11s} {'ratio cpu':>10s} {'Go peak RSS':>12s}")
+    print("Each round runs PyTorch and then Go on one network, so a ratio compares runs minutes apart at")
+    print("most; the machine's speed drifts more than that between rounds. wall = images per second of")
+    print("wall time; cpu = images per CPU-second of the process (all threads). Best PyTorch mode chosen")
+    print("by cpu in each round. Columns are medians over the rounds; ranges are min-max of the ratios.")
+    print(f"{'network':10s} {'phase':5s} {'torch wall':>10s} {'Go wall':>8s} {'ratio wall':>11s} {'range':>13s} "
+          f"{'ratio cpu':>10s} {'range':>13s} {'Go peak RSS':>12s}")
     for net in NETS:
         for k in ("train", "infer"):
-            tv, tc, mode = tor[(net, k)]
-            g = go.get((net, k), {})
-            gv = g.get("images/s", float("nan"))
-            gc = g.get("images/cpu-s", float("nan"))
-            rss = g.get("peakRSS-MB", float("nan"))
-            print(f"{net:10s} {k:5s} {tv:10.1f} {tc:10.1f} {mode:>6s} {gv:8.1f} {gc:8.1f} {gv / tv:10.2f}x {gc / tc:9.2f}x {rss:9.0f} MB")
-    print(f"\nPyTorch process peak RSS: {torch_rss:.0f} MB (all runs); Go peak RSS is the benchmark process's "
-          f"VmHWM after that benchmark and all before it (training (a) runs first).")
+            rs = [x for x in rows if x[1] == net and x[2] == k]
+            wall = [x[6] / x[3] for x in rs]
+            cpu = [x[7] / x[4] for x in rs]
+            print(f"{net:10s} {k:5s} {median([x[3] for x in rs]):10.1f} {median([x[6] for x in rs]):8.1f} "
+                  f"{median(wall):10.2f}x {min(wall):6.2f}-{max(wall):.2f}x {median(cpu):9.2f}x "
+                  f"{min(cpu):6.2f}-{max(cpu):.2f}x {max(x[8] for x in rs):9.0f} MB")
+    print(f"\nPyTorch process peak RSS: {torch_rss:.0f} MB (all runs); Go peak RSS is the largest VmHWM of the "
+          f"benchmark processes of that network (training runs before inference in each).")
 
 
 if __name__ == "__main__":
