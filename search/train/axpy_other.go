@@ -33,3 +33,8 @@ func filterRegions(n, chunks int, dw, dy []float32, offs []int32, vals []float32
 	checkFilterRegions(dw, dy, offs, vals, runs, k, rowStride, rowLen)
 	filterRegionsGo(dw, dy, offs, vals, runs, k, rowStride, rowLen)
 }
+
+// pixEventsAsm reports that this build has no assembly pixel event loop.
+func pixEventsAsm(*spikeConv, tensor.ConvShape, []uint64, []float32, []float32, *[64]int64, divider) bool {
+	return false
+}

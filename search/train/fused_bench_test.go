@@ -72,9 +72,11 @@ func BenchmarkFusedHWC(b *testing.B) {
 }
 
 // BenchmarkConvEvents times one image of the event-driven convolution at
-// the SNN_1 shapes (10% input density), per event.
+// the SNN_1 shapes (10% input density), per event: the training loops
+// (events, one event at a time; pixels, grouped by pixel, and masks, the
+// masks alone) and the fused evaluation's eventImageFast.
 func BenchmarkConvEvents(b *testing.B) {
-	for _, c := range []struct{ cin, cout, k, hw int }{{16, 16, 3, 32}, {16, 16, 5, 32}, {32, 32, 3, 16}, {64, 64, 5, 8}, {32, 64, 1, 8}} {
+	for _, c := range []struct{ cin, cout, k, hw int }{{16, 16, 3, 32}, {16, 16, 5, 32}, {32, 32, 3, 16}, {64, 64, 5, 8}, {32, 64, 1, 8}, {32, 32, 5, 16}} {
 		rng := rand.New(rand.NewPCG(2, 2))
 		conv := nn.NewConv2d("c", c.cin, c.cout, c.k, 1, c.k/2, rng, nil)
 		sc := &spikeConv{Conv2d: conv}
@@ -90,6 +92,33 @@ func BenchmarkConvEvents(b *testing.B) {
 		idx := make([]int32, len(xn))
 		idx = idx[:nonzeroGo(xn, idx, 0)]
 		hwc := make([]float32, c.cout*c.hw*c.hw)
+		name := fmt.Sprintf("%dx%dk%d_%d", c.cin, c.cout, c.k, c.hw)
+		b.Run(name+"_events", func(b *testing.B) {
+			for b.Loop() {
+				clear(hwc)
+				sc.events(s, eventForward, xn, idx, wrev, hwc)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(idx)), "ns/event")
+		})
+		sc.shape, sc.x = s, &nn.Tensor{Data: xn, Shape: []int{1, 1, c.cin, c.hw, c.hw}}
+		sc.idx, sc.counts, sc.unit, sc.fromSource = idx, []int{len(idx)}, len(xn), true
+		masks := make([]uint64, c.hw*c.hw)
+		var list [64]int64
+		divPlane := newDivider(c.hw*c.hw, len(xn))
+		b.Run(name+"_pixels", func(b *testing.B) {
+			for b.Loop() {
+				clear(hwc)
+				sc.pixelMasks(0, masks, divPlane)
+				sc.pixEvents(s, masks, wrev, hwc, &list)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(idx)), "ns/event")
+		})
+		b.Run(name+"_masks", func(b *testing.B) {
+			for b.Loop() {
+				sc.pixelMasks(0, masks, divPlane)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(idx)), "ns/event")
+		})
 		for _, tab := range [][]pixEntry{nil, sc.pixTable(s, nil)} {
 			name := fmt.Sprintf("%dx%dk%d_%d", c.cin, c.cout, c.k, c.hw)
 			if tab != nil {

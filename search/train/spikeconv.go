@@ -33,6 +33,7 @@ type spikeConv struct {
 	y, dx     nn.Tensor
 	wrev      []float32    // [Cin][K][K (kw reversed)][Cout]: by the sparse Forward, or forwardGroup
 	scratch   [][]float32  // per worker: one output image in HWC order
+	pix       []pixBufs    // per worker: buffers of the pixel-grouped forward
 	sparse    bool         // the last forward took the event-driven path
 	partial   []float32    // per image chunk: reversed filter gradient
 	chunkSums [][]float32  // the chunks of partial, for pool.Add
@@ -102,9 +103,12 @@ func (c *spikeConv) Forward(x *nn.Tensor) (*nn.Tensor, error) {
 		c.scratch = append(c.scratch, make([][]float32, c.workers-len(c.scratch))...)
 	}
 	oimg := s.Cout * s.OutH() * s.OutW()
+	if len(c.pix) < c.workers {
+		c.pix = append(c.pix, make([]pixBufs, c.workers-len(c.pix))...)
+	}
 	c.ws.Run((s.N+forwardChunk-1)/forwardChunk, tensor.TaskFunc(func(w, t int) {
 		c.scratch[w] = grow(c.scratch[w], oimg)
-		c.forwardImages(t*forwardChunk, min((t+1)*forwardChunk, s.N), c.scratch[w])
+		c.forwardImages(t*forwardChunk, min((t+1)*forwardChunk, s.N), c.scratch[w], &c.pix[w])
 	}))
 	return &c.y, nil
 }
@@ -164,17 +168,29 @@ func (c *spikeConv) unitEvents(u int) []int32 {
 // training mode only (evaluation may take paths that do not record them).
 func (c *spikeConv) SetTraining(training bool) { c.training = training }
 
-// forwardImages computes output images lo..hi-1 event by event.
-func (c *spikeConv) forwardImages(lo, hi int, hwc []float32) {
+// forwardImages computes output images lo..hi-1 event by event, grouped
+// by pixel where usePixels allows and the input is binary.
+func (c *spikeConv) forwardImages(lo, hi int, hwc []float32, pb *pixBufs) {
 	s := c.shape
 	cout := c.Cout
 	oh, ow := s.OutH(), s.OutW()
-	img := s.Cin * s.H * s.W
+	plane := s.H * s.W
+	img := s.Cin * plane
+	pixels := c.usePixels()
+	var divPlane divider
+	if pixels {
+		pb.masks = grow(pb.masks, plane)
+		divPlane = newDivider(plane, img)
+	}
 	for n := lo; n < hi; n++ {
 		clear(hwc)
-		u0, u1 := c.imageUnits(n)
-		for u := u0; u < u1; u++ {
-			c.events(s, eventForward, c.x.Data[n*img:(n+1)*img], c.unitEvents(u), c.wrev, hwc)
+		if pixels && c.pixelMasks(n, pb.masks, divPlane) {
+			c.pixEvents(s, pb.masks, c.wrev, hwc, &pb.list)
+		} else {
+			u0, u1 := c.imageUnits(n)
+			for u := u0; u < u1; u++ {
+				c.events(s, eventForward, c.x.Data[n*img:(n+1)*img], c.unitEvents(u), c.wrev, hwc)
+			}
 		}
 		// HWC -> CHW (8x8 blocks in registers where the sizes allow).
 		transpose(hwc, c.y.Data[n*cout*oh*ow:(n+1)*cout*oh*ow], oh*ow, cout)

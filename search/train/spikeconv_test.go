@@ -256,3 +256,61 @@ func TestSpikeConvNeuronEvents(t *testing.T) {
 		t.Errorf("with neuron event lists (-scan +lists):\n%.500s", d)
 	}
 }
+
+// TestPixEventsMatches checks the pixel-grouped forward loop: assembly and
+// Go bit for bit, both against the event loop within float tolerance (the
+// same sums in another order), and that inputs that are not binary are
+// refused by pixelMasks.
+func TestPixEventsMatches(t *testing.T) {
+	ws := tensor.NewWorkspace(1)
+	defer ws.Close()
+	for _, c := range []struct{ cin, cout, k, pad, h, w int }{
+		{3, 8, 3, 1, 5, 7}, {16, 16, 5, 2, 32, 32}, {4, 32, 5, 0, 9, 6}, {64, 64, 5, 2, 8, 8}, {2, 8, 1, 0, 3, 5},
+		{5, 24, 5, 2, 1, 12}, {32, 64, 3, 1, 16, 16}, {64, 40, 3, 1, 5, 3}, {7, 12, 3, 1, 6, 6},
+	} {
+		t.Run(fmt.Sprintf("%+v", c), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(uint64(c.cin), uint64(c.cout*10+c.k)))
+			conv := nn.NewConv2d("c", c.cin, c.cout, c.k, 1, c.pad, rng, ws)
+			sc := newSpikeConv(conv, ws)
+			x := nn.NewTensor(1, 1, c.cin, c.h, c.w)
+			for i := range x.Data {
+				if rng.Float64() < 0.2 {
+					x.Data[i] = 1
+				}
+			}
+			if _, err := sc.Forward(x); err != nil {
+				t.Fatal(err)
+			}
+			if !sc.sparse || sc.fromSource {
+				t.Fatalf("sparse %v, fromSource %v: want the scanned sparse path", sc.sparse, sc.fromSource)
+			}
+			s := sc.shape
+			plane := s.H * s.W
+			masks := make([]uint64, plane)
+			if !sc.pixelMasks(0, masks, newDivider(plane, s.Cin*plane)) {
+				t.Fatal("binary input refused")
+			}
+			hwcLen := s.OutH() * s.OutW() * c.cout
+			b0 := make([]float32, hwcLen)
+			for i := range b0 {
+				b0[i] = float32(rng.NormFloat64())
+			}
+			bAsm, bGo, bEv := append([]float32(nil), b0...), append([]float32(nil), b0...), append([]float32(nil), b0...)
+			var list [64]int64
+			sc.pixEvents(s, masks, sc.wrev, bAsm, &list)
+			sc.pixEventsGo(s, masks, sc.wrev, bGo)
+			if d := cmp.Diff(bGo, bAsm); d != "" {
+				t.Errorf("pixEvents differs from pixEventsGo (-go +pixEvents):\n%.300s", d)
+			}
+			sc.events(s, eventForward, x.Data, sc.unitEvents(0), sc.wrev, bEv)
+			if e := fixture.MaxRelErr(bAsm, bEv); e > 1e-6 {
+				t.Errorf("max-norm relative error %.3g against events, want <= 1e-6", e)
+			}
+			// One analog value: the masks cannot stand for the input.
+			x.Data[sc.unitEvents(0)[0]] = 0.5
+			if sc.pixelMasks(0, masks, newDivider(plane, s.Cin*plane)) {
+				t.Error("input with a value 0.5 accepted")
+			}
+		})
+	}
+}

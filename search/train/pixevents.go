@@ -1,0 +1,108 @@
+package train
+
+import (
+	"math/bits"
+
+	"github.com/autosnn/autosnn/search/tensor"
+)
+
+// The training forward of a spike convolution groups its events by input
+// pixel: every output row segment that a firing pixel reaches is loaded
+// once, gains the reversed filter rows of all the channels that fire there,
+// and is stored once, instead of once per channel as in events. At the
+// firing rates of training (a mean of about two of 16 channels at a firing
+// pixel) that halves the loads and stores of the output image, which is the
+// bound of the event loop. The sums are those of events in another order
+// (pixel by pixel, channels in increasing order), so evaluation, whose
+// fused path must match the layered one bit for bit, keeps events.
+
+// maxPixelChannels is the largest input channel count of the pixel-grouped
+// loop (one 64-bit mask per pixel).
+const maxPixelChannels = 64
+
+// pixBufs are one worker's buffers of the pixel-grouped forward.
+type pixBufs struct {
+	masks []uint64  // per input pixel: the channels that fire there
+	list  [64]int64 // scratch of pixEventsAVX2
+}
+
+// usePixels reports whether the forward of the current input takes the
+// pixel-grouped loop: in training, with at most maxPixelChannels input
+// channels.
+func (c *spikeConv) usePixels() bool {
+	return c.training && c.Cin <= maxPixelChannels
+}
+
+// pixelMasks sets masks[p] to the set of input channels firing at pixel p
+// of image n, from its event lists, and reports whether every event has
+// the value 1; inputs that are not binary (the masks are then incomplete)
+// must take events.
+func (c *spikeConv) pixelMasks(n int, masks []uint64, divPlane divider) bool {
+	clear(masks)
+	s := c.shape
+	plane := s.H * s.W
+	img := s.Cin * plane
+	xn := c.x.Data[n*img : (n+1)*img]
+	u0, u1 := c.imageUnits(n)
+	for u := u0; u < u1; u++ {
+		ev := c.unitEvents(u)
+		if !c.fromSource { // the neurons' lists hold spikes only
+			for _, e := range ev {
+				if xn[e] != 1 {
+					return false
+				}
+			}
+		}
+		for _, e := range ev {
+			i := int(e)
+			ci := divPlane.div(i)
+			masks[i-ci*plane] |= 1 << uint(ci)
+		}
+	}
+	return true
+}
+
+// pixEvents adds, for every input pixel p of one image (row-major) and
+// every channel ci set in masks[p] (increasing), the reversed filter rows
+// of ci (in a) to the output pixels (in b, HWC) they reach: the
+// contributions of events for binary inputs, summed pixel by pixel. The
+// images have shape s (its N is not used). The AVX2 loop and the Go loop
+// do the same additions in the same order.
+func (c *spikeConv) pixEvents(s tensor.ConvShape, masks []uint64, a, b []float32, list *[64]int64) {
+	if pixEventsAsm(c, s, masks, a, b, list, newDivider(s.W, len(masks))) {
+		return
+	}
+	c.pixEventsGo(s, masks, a, b)
+}
+
+// pixEventsGo is the loop of pixEvents in Go.
+func (c *spikeConv) pixEventsGo(s tensor.ConvShape, masks []uint64, a, b []float32) {
+	k, p, cout := c.K, c.Pad, c.Cout
+	oh, ow := s.OutH(), s.OutW()
+	for px, m := range masks {
+		if m == 0 {
+			continue
+		}
+		h, w := px/s.W, px%s.W
+		// The geometry of eventsGo.
+		owLo := w + p - (k - 1)
+		c0, c1 := max(owLo, 0), min(w+p, ow-1)
+		khLo, khHi := max(0, h+p-oh+1), min(k-1, h+p)
+		if c0 > c1 || khLo > khHi {
+			continue
+		}
+		o := h + p - khLo
+		aoff, boff := (khLo*k+(c0-owLo))*cout, (o*ow+c0)*cout
+		n := (c1 - c0 + 1) * cout
+		for r := range khHi - khLo + 1 {
+			out := b[boff-r*ow*cout:][:n]
+			for mm := m; mm != 0; mm &= mm - 1 {
+				ci := bits.TrailingZeros64(mm)
+				f := a[ci*k*k*cout+aoff+r*k*cout:][:n]
+				for j := range out {
+					out[j] += f[j]
+				}
+			}
+		}
+	}
+}
