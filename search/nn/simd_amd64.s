@@ -49,11 +49,19 @@ GLOBL ones<>(SB), RODATA|NOPTR, $32
 	VADDPS  Y10, Y4, Y4
 
 // LIF8 is the LIF step on x in Y4: h = v + (x - v) k; hs = h;
-// s = vth <= h; ys = s & 1.0; v = !s & h; DX = the spike mask.
+// s = vth <= h; ys = s & 1.0; v = !s & h; DX = the spike mask. The saved
+// membrane potentials hs are not read again until the backward pass, long
+// after they have left the caches, so where hs is 32-byte aligned they are
+// stored non-temporally: no read for ownership of their cache lines and no
+// eviction of the data the next layers read (the kernels end with SFENCE).
 #define LIF8 \
 	VSUBPS  Y3, Y4, Y4 \
 	VMULPS  Y0, Y4, Y4 \
 	VADDPS  Y4, Y3, Y4 \
+	TESTQ   $31, DI \
+	JNZ     3(PC) \
+	VMOVNTPS Y4, (DI) \
+	JMP     2(PC) \
 	VMOVUPS Y4, (DI) \
 	VCMPPS  $2, Y4, Y1, Y5 \
 	VANDPS  Y2, Y5, Y6 \
@@ -176,6 +184,7 @@ fwdloop:
 
 fwddone:
 	MOVQ AX, ret+48(FP)
+	SFENCE
 	VZEROUPPER
 	RET
 
@@ -229,6 +238,7 @@ fwdloopaff:
 
 fwddoneaff:
 	MOVQ AX, ret+64(FP)
+	SFENCE
 	VZEROUPPER
 	RET
 
@@ -254,6 +264,7 @@ fwdloopidx:
 
 fwddoneidx:
 	MOVQ AX, ret+80(FP)
+	SFENCE
 	VZEROUPPER
 	RET
 
@@ -277,6 +288,7 @@ fwdloopidx2:
 
 fwddoneidx2:
 	MOVQ AX, ret+64(FP)
+	SFENCE
 	VZEROUPPER
 	RET
 

@@ -34,16 +34,22 @@ func TestLIFStepKernelsMatchGo(t *testing.T) {
 		const k, vth = 0.37, 1
 		// Forward.
 		xs, v0 := simdVec(rng, n), simdVec(rng, n)
-		hsA, ysA, vA := make([]float32, n), make([]float32, n), append([]float32(nil), v0...)
-		hsG, ysG, vG := make([]float32, n), make([]float32, n), append([]float32(nil), v0...)
-		cA := lifForwardStep(xs, hsA, ysA, vA, k, vth)
-		cG := lifForwardStepGo(xs, hsG, ysG, vG, k, vth)
-		if cA != cG {
-			t.Errorf("n=%d forward count: got %d, want %d", n, cA, cG)
-		}
-		for name, pair := range map[string][2][]float32{"h": {hsA, hsG}, "y": {ysA, ysG}, "v": {vA, vG}} {
-			if d := cmp.Diff(bits(pair[1]), bits(pair[0])); d != "" {
-				t.Errorf("n=%d forward %s differs from the Go loop (-want +got):\n%s", n, name, d)
+		// hs at float offsets 0, 1 and 8 of a 32-byte aligned buffer (a
+		// large allocation): the kernels store h non-temporally where
+		// it is aligned and plainly where not.
+		for _, off := range []int{0, 1, 8} {
+			hbuf := make([]float32, n+off+8192)
+			hsA, ysA, vA := hbuf[off:off+n], make([]float32, n), append([]float32(nil), v0...)
+			hsG, ysG, vG := make([]float32, n), make([]float32, n), append([]float32(nil), v0...)
+			cA := lifForwardStep(xs, hsA, ysA, vA, k, vth)
+			cG := lifForwardStepGo(xs, hsG, ysG, vG, k, vth)
+			if cA != cG {
+				t.Errorf("n=%d hs offset %d: forward count: got %d, want %d", n, off, cA, cG)
+			}
+			for name, pair := range map[string][2][]float32{"h": {hsA, hsG}, "y": {ysA, ysG}, "v": {vA, vG}} {
+				if d := cmp.Diff(bits(pair[1]), bits(pair[0])); d != "" {
+					t.Errorf("n=%d hs offset %d: forward %s differs from the Go loop (-want +got):\n%s", n, off, name, d)
+				}
 			}
 		}
 		// Backward.
