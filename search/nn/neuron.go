@@ -84,6 +84,7 @@ type Neuron struct {
 	saved  bool // the last Forward saved H for Backward
 	x      *Tensor
 	dy     *Tensor   // during Backward only
+	dy2    *Tensor   // during Backward only: nil, or a second output gradient added to dy
 	h      []float32 // [T*len] saved membrane potentials H
 	v, dv  []float32 // per-neuron state (forward) and dL/dV (backward)
 	y, dx  Tensor
@@ -445,7 +446,16 @@ func ifForwardStep(xs, hs, ys, v []float32, vth float32) int64 {
 
 // Backward implements Layer with one fused reverse pass over T.
 func (n *Neuron) Backward(dy *Tensor) (*Tensor, error) {
-	if _, err := n.BackwardBegin(dy); err != nil {
+	return n.BackwardSum(dy, nil)
+}
+
+// BackwardSum is Backward for the output gradient dy + dy2 (dy2 nil: dy),
+// two tensors of the output's shape that the reverse pass adds as it
+// reads them, chunk by chunk, instead of a separate pass writing the sum
+// to memory first; the result is bit for bit that of Backward on the sum
+// (dy[i] + dy2[i], in that order).
+func (n *Neuron) BackwardSum(dy, dy2 *Tensor) (*Tensor, error) {
+	if _, err := n.BackwardBeginSum(dy, dy2); err != nil {
 		return nil, err
 	}
 	n.bwdSteps = [2]int{n.job.steps - 1, 0}
@@ -460,6 +470,12 @@ func (n *Neuron) Backward(dy *Tensor) (*Tensor, error) {
 // consumer can use step t while it is in cache; the results are
 // Backward's, bit for bit.
 func (n *Neuron) BackwardBegin(dy *Tensor) (*Tensor, error) {
+	return n.BackwardBeginSum(dy, nil)
+}
+
+// BackwardBeginSum is BackwardBegin for the output gradient dy + dy2 (see
+// BackwardSum).
+func (n *Neuron) BackwardBeginSum(dy, dy2 *Tensor) (*Tensor, error) {
 	if n.x == nil {
 		return nil, errNoForward(n.name)
 	}
@@ -469,6 +485,9 @@ func (n *Neuron) BackwardBegin(dy *Tensor) (*Tensor, error) {
 	if !sameShape(dy.Shape, n.y.Shape) || len(dy.Data) != len(n.y.Data) {
 		return nil, shapeError(n.name, "output gradient", dy.Shape, fmt.Sprint(n.y.Shape))
 	}
+	if dy2 != nil && (!sameShape(dy2.Shape, n.y.Shape) || len(dy2.Data) != len(n.y.Data)) {
+		return nil, shapeError(n.name, "second output gradient", dy2.Shape, fmt.Sprint(n.y.Shape))
+	}
 	n.dx.resize(n.x.Shape...) // computed even with NoInputGrad: keeps the loop branch-free
 	size := n.job.size
 	if len(n.zeros) < min(size, chunk) {
@@ -477,7 +496,7 @@ func (n *Neuron) BackwardBegin(dy *Tensor) (*Tensor, error) {
 	chunks := numChunks(size)
 	n.dv = growF32(n.dv, size)
 	n.dks = growF64(n.dks, chunks)
-	n.dy = dy
+	n.dy, n.dy2 = dy, dy2
 	n.bnSums = false
 	if aff := n.deferred(); aff != nil {
 		n.bnSums = aff.blockSums(n.job.steps, size)
@@ -498,7 +517,7 @@ func (n *Neuron) BackwardStep(t int) {
 // BackwardEnd finishes a pass started by BackwardBegin and returns the
 // input gradient (nil with NoInputGrad).
 func (n *Neuron) BackwardEnd() (*Tensor, error) {
-	n.dy = nil
+	n.dy, n.dy2 = nil, nil
 	if n.Kind == PLIF {
 		var dk float64
 		for _, d := range n.dks {
@@ -532,12 +551,17 @@ func (b *neuronBwd) run(c int) {
 	}
 	dk := n.dks[c]          // the sum of the steps after tHi
 	var zbuf [chunk]float32 // normalised input of one step (deferred batch-norm)
+	var sbuf [chunk]float32 // output gradient of one step (BackwardSum)
 	aff := n.deferred()
 	for t := tHi; t >= tLo; t-- {
 		off := t*j.size + lo
 		m := len(dv)
 		hs := n.h[off : off+m]
 		ds := n.dy.Data[off : off+m]
+		if n.dy2 != nil {
+			add(ds, n.dy2.Data[off:off+m], sbuf[:m])
+			ds = sbuf[:m]
+		}
 		xraw := n.x.Data[off : off+m]
 		xs := xraw
 		dxs := n.dx.Data[off : off+m]

@@ -667,3 +667,58 @@ func TestWorkersCheckFinite(t *testing.T) {
 		}
 	}
 }
+
+// TestBackwardSum checks that the neurons' and max-pool's backward passes
+// on a gradient given as two tensors give the bits of Backward on their
+// sum, and that a second gradient of the wrong shape is refused.
+func TestBackwardSum(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	shape := []int{3, 2, 4, 6, 6} // T N C H W: several chunks of work
+	for _, mk := range []func() Layer{
+		func() Layer { return NewPLIF("plif") },
+		func() Layer { return NewNeuron("if", IF, 2) },
+		func() Layer { return NewMaxPool2d("pool", 2, 2) },
+	} {
+		l := mk()
+		t.Run(l.Name(), func(t *testing.T) {
+			x := randTensor(rng, 1, 0.5, shape...)
+			y, err := l.Forward(x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dy, dy2 := randTensor(rng, 1, 0, y.Shape...), randTensor(rng, 1, 0, y.Shape...)
+			sum := NewTensor(y.Shape...)
+			for i := range sum.Data {
+				sum.Data[i] = dy.Data[i] + dy2.Data[i]
+			}
+			want, err := l.Backward(sum)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = &Tensor{Shape: want.Shape, Data: append([]float32(nil), want.Data...)}
+			var got *Tensor
+			switch l := l.(type) {
+			case *Neuron:
+				got, err = l.BackwardSum(dy, dy2)
+			case *MaxPool2d:
+				got, err = l.BackwardSum(dy, dy2)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(bits(want.Data), bits(got.Data)); d != "" {
+				t.Errorf("BackwardSum differs from Backward on the sum (-want +got):\n%.500s", d)
+			}
+			bad := NewTensor(2, 2)
+			switch l := l.(type) {
+			case *Neuron:
+				_, err = l.BackwardSum(dy, bad)
+			case *MaxPool2d:
+				_, err = l.BackwardSum(dy, bad)
+			}
+			if err == nil || !strings.Contains(err.Error(), "second output gradient") {
+				t.Errorf("wrong-shape second gradient: got error %v, want one naming it", err)
+			}
+		})
+	}
+}

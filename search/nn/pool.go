@@ -102,7 +102,7 @@ func (p *MaxPool2d) Forward(x *Tensor) (*Tensor, error) {
 type poolJob struct {
 	planes, h, w, oh, ow int
 	per                  int
-	dy                   *Tensor
+	dy, dy2              *Tensor // during backward only; dy2 nil or added to dy (MaxPool2d.BackwardSum)
 }
 
 // backward checks the output gradient dy of a pooling layer named name
@@ -224,6 +224,18 @@ func max2x2(in, out []float32, arg []uint8, w, oh, ow int) int64 {
 
 // Backward implements Layer.
 func (p *MaxPool2d) Backward(dy *Tensor) (*Tensor, error) {
+	return p.BackwardSum(dy, nil)
+}
+
+// BackwardSum is Backward for the output gradient dy + dy2 (dy2 nil: dy),
+// added as the pass reads them; bit for bit Backward on the sum (dy[i] +
+// dy2[i], in that order).
+func (p *MaxPool2d) BackwardSum(dy, dy2 *Tensor) (*Tensor, error) {
+	if dy2 != nil && (!sameShape(dy2.Shape, p.y.Shape) || len(dy2.Data) != len(p.y.Data)) {
+		return nil, shapeError(p.name, "second output gradient", dy2.Shape, fmt.Sprint(p.y.Shape))
+	}
+	p.job.dy2 = dy2
+	defer func() { p.job.dy2 = nil }()
 	return p.job.backward(p.name, p.x, &p.y, &p.dx, dy, p.Workers, &p.bwd)
 }
 
@@ -244,6 +256,17 @@ func (b *maxBwd) run(task int) {
 		dx := p.dx.Data[pl*h*w : (pl+1)*h*w]
 		g := j.dy.Data[pl*oh*ow : (pl+1)*oh*ow]
 		arg := p.arg[pl*oh*ow : (pl+1)*oh*ow]
+		if j.dy2 != nil {
+			g2 := j.dy2.Data[pl*oh*ow : (pl+1)*oh*ow]
+			for oy := range oh {
+				gr, g2r, ar := g[oy*ow:(oy+1)*ow], g2[oy*ow:(oy+1)*ow], arg[oy*ow:(oy+1)*ow]
+				corner := oy * s * w
+				for ox, gv := range gr {
+					dx[corner+ox*s+offs[ar[ox]]] += gv + g2r[ox]
+				}
+			}
+			continue
+		}
 		for oy := range oh {
 			gr, ar := g[oy*ow:(oy+1)*ow], arg[oy*ow:(oy+1)*ow]
 			corner := oy * s * w

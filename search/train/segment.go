@@ -98,26 +98,44 @@ func (m *projMod) backward(dy *nn.Tensor) (*nn.Tensor, error) {
 	return dy, nil
 }
 
-// gradAcc accumulates the gradient of one population's output.
+// gradAcc accumulates the gradient of one population's output: t, plus
+// pend when that is not nil.
 type gradAcc struct {
-	t   nn.Tensor
-	set bool
+	t    nn.Tensor
+	pend *nn.Tensor // the last contribution, not yet added to t
+	set  bool
 }
 
-// add accumulates src into the gradient. The first contribution is
-// aliased, not copied: it is an input gradient
-// returned by a layer (or the gradient a stage received), which nothing
-// reads after the stage that produced it has finished its backward pass, so
-// later contributions may be added into it in place. Stages run their
-// backward passes one at a time in reverse graph order, and every read of a
-// stage's incoming gradient happens inside its own backward pass.
+// add accumulates src into the gradient. The contributions are aliased,
+// not copied: each is an input gradient returned by a layer (or the
+// gradient a stage received), which nothing reads after the stage that
+// produced it has finished its backward pass, so later contributions may
+// be added into the first in place. Stages run their backward passes one
+// at a time in reverse graph order, and every read of a stage's incoming
+// gradient happens inside its own backward pass. The last contribution is
+// kept apart (pend) so that the neurons or max-pool that read the gradient
+// can add it as they go (their BackwardSum) instead of a separate pass
+// over memory; the sums are the same, ((c1 + c2) + c3) ..., bit for bit.
 func (g *gradAcc) add(src *nn.Tensor, w *nn.Workers) {
-	if !g.set {
+	switch {
+	case !g.set:
 		g.t = nn.Tensor{Shape: src.Shape, Data: src.Data}
 		g.set = true
-		return
+	case g.pend != nil:
+		w.Add(g.t.Data, g.t.Data, g.pend.Data)
+		g.pend = src
+	default:
+		g.pend = src
 	}
-	w.Add(g.t.Data, g.t.Data, src.Data)
+}
+
+// sum adds the pending contribution into t and returns the gradient.
+func (g *gradAcc) sum(w *nn.Workers) *nn.Tensor {
+	if g.pend != nil {
+		w.Add(g.t.Data, g.t.Data, g.pend.Data)
+		g.pend = nil
+	}
+	return &g.t
 }
 
 // grow returns s resliced to n elements when its capacity allows, else a
@@ -507,9 +525,9 @@ func addBias(x *nn.Tensor, bias []float32) {
 // entry is the network input).
 func (s *segment) backward(dy *nn.Tensor) (*nn.Tensor, error) {
 	for _, st := range s.stages {
-		st.grad.set = false
+		st.grad.set, st.grad.pend = false, nil
 	}
-	s.entryGrad.set = false
+	s.entryGrad.set, s.entryGrad.pend = false, nil
 	s.stages[len(s.stages)-1].grad.add(dy, s.env.Workers)
 	for i := len(s.stages) - 1; i >= 0; i-- {
 		if err := s.backwardStage(s.stages[i]); err != nil {
@@ -525,7 +543,7 @@ func (s *segment) backward(dy *nn.Tensor) (*nn.Tensor, error) {
 		clear(s.zero.Data)
 		return &s.zero, nil
 	}
-	return &s.entryGrad.t, nil
+	return s.entryGrad.sum(s.env.Workers), nil
 }
 
 func (s *segment) backwardStage(st *stage) error {
@@ -535,19 +553,30 @@ func (s *segment) backwardStage(st *stage) error {
 	if done, err := s.backwardStageSteps(st); done || err != nil {
 		return err
 	}
-	d := &st.grad.t
+	d, pend := &st.grad.t, st.grad.pend
 	var err error
 	switch {
 	case st.neuron != nil:
-		d, err = st.neuron.Backward(d)
+		d, err = st.neuron.BackwardSum(d, pend)
+		pend = nil
 	case st.relu != nil:
-		d, err = st.relu.Backward(d)
+		d, err = st.relu.Backward(st.grad.sum(s.env.Workers))
+		pend = nil
 	}
 	if err != nil {
 		return err
 	}
+	if pend != nil && (len(st.dynamic) != 1 || len(st.static) != 0 || len(st.dynamic[0].layers) != 1 || st.dynamic[0].maxp == nil) {
+		d, pend = st.grad.sum(s.env.Workers), nil
+	}
 	for _, m := range st.dynamic {
-		dx, err := m.backward(d)
+		var dx *nn.Tensor
+		var err error
+		if pend != nil { // a relay population's max-pool
+			dx, err = m.maxp.BackwardSum(d, pend)
+		} else {
+			dx, err = m.backward(d)
+		}
 		if err != nil {
 			return err
 		}
@@ -593,7 +622,7 @@ func (s *segment) backwardStageSteps(st *stage) (bool, error) {
 	if !sc.canFuse() || batch%filterChunk != 0 {
 		return false, nil
 	}
-	dz, err := n.BackwardBegin(&st.grad.t)
+	dz, err := n.BackwardBeginSum(&st.grad.t, st.grad.pend)
 	if err != nil {
 		return true, err
 	}
