@@ -245,6 +245,17 @@ func (b *maxBwd) run(task int) {
 	lo, hi := j.span(task)
 	h, w, oh, ow := j.h, j.w, j.oh, j.ow
 	k, s := p.K, p.Stride
+	if k == 2 && s == 2 && h == 2*oh && w == 2*ow && ow%4 == 0 && hasAVX2 && hi > lo {
+		// Every input gradient written once, no clearing pass.
+		var g2 *float32
+		if j.dy2 != nil {
+			g2 = &j.dy2.Data[lo*oh*ow]
+		}
+		_, _ = j.dy.Data[hi*oh*ow-1], p.arg[hi*oh*ow-1]
+		_ = p.dx.Data[hi*h*w-1]
+		maxBwd2x2AVX(&j.dy.Data[lo*oh*ow], g2, &p.arg[lo*oh*ow], &p.dx.Data[lo*h*w], (hi-lo)*oh, ow)
+		return
+	}
 	clear(p.dx.Data[lo*h*w : hi*h*w])
 	// Offset of window element a from the window's corner (no division
 	// per element).

@@ -62,6 +62,15 @@ func nonFiniteAVX2(x *float32, n int) bool
 //go:noescape
 func max2x2AVX2(r0, r1, out *float32, arg *uint8, n int) int64
 
+// maxBwd2x2AVX is the 2x2 stride-2 max-pool backward of rows output rows
+// of ow values (ow a multiple of 4) whose input rows (2*ow values each,
+// two per output row) follow one another: it writes every input gradient,
+// (gy + gy2 at the window's argmax, else 0) + 0, with the bits of clearing
+// and scattering (gy2 may be nil).
+//
+//go:noescape
+func maxBwd2x2AVX(gy, gy2 *float32, arg *uint8, dx *float32, rows, ow int)
+
 // spikeIdxAVX2 writes base+i for every i < n (n a multiple of 8) with
 // x[i] != 0 to idx, in increasing order, and returns their number.
 //

@@ -769,3 +769,89 @@ aaloop:
 aadone:
 	VZEROUPPER
 	RET
+
+// Dword constants 1, 2 and 3 in four lanes (window indices of maxBwd2x2AVX).
+DATA maxidx<>+0(SB)/8, $0x0000000100000001
+DATA maxidx<>+8(SB)/8, $0x0000000100000001
+DATA maxidx<>+16(SB)/8, $0x0000000200000002
+DATA maxidx<>+24(SB)/8, $0x0000000200000002
+DATA maxidx<>+32(SB)/8, $0x0000000300000003
+DATA maxidx<>+40(SB)/8, $0x0000000300000003
+GLOBL maxidx<>(SB), RODATA|NOPTR, $48
+
+// func maxBwd2x2AVX(gy, gy2 *float32, arg *uint8, dx *float32, rows, ow int)
+// The 2x2 stride-2 max-pool backward over rows output rows of ow values
+// (ow a multiple of 4), input rows of 2*ow values, all contiguous: four
+// windows at a time, s = gy (+ gy2 when gy2 is not nil), and for window i
+// with index a = arg[i] the four input values (a == 0, 1 on the top row,
+// 2, 3 on the bottom row) are (s if selected, else +0) + 0: the bits of
+// clearing dx and adding s at the selected position (a -0 gradient
+// becomes +0 either way).
+TEXT ·maxBwd2x2AVX(SB), NOSPLIT, $0-48
+	MOVQ gy+0(FP), SI
+	MOVQ gy2+8(FP), R8
+	MOVQ arg+16(FP), DX
+	MOVQ dx+24(FP), DI
+	MOVQ rows+32(FP), CX
+	MOVQ ow+40(FP), BX
+	TESTQ CX, CX
+	JLE  mbdone
+	LEAQ (DI)(BX*8), R9          // bottom row: dx + 2*ow floats
+	MOVQ BX, R11
+	SHLQ $4, R11                 // 4*ow floats in bytes: one output row's input rows
+	VXORPS X7, X7, X7            // +0 and the index 0
+	VMOVDQU maxidx<>+0(SB), X8   // 1
+	VMOVDQU maxidx<>+16(SB), X9  // 2
+	VMOVDQU maxidx<>+32(SB), X10 // 3
+
+mbrow:
+	XORQ AX, AX                  // window in the row
+	MOVQ DI, R12
+	MOVQ R9, R13
+
+mbloop:
+	VMOVUPS (SI)(AX*4), X0
+	TESTQ R8, R8
+	JZ   mbnog2
+	VADDPS (R8)(AX*4), X0, X0
+mbnog2:
+	VPMOVZXBD (DX)(AX*1), X1
+	VPCMPEQD X7, X1, X2
+	VPCMPEQD X8, X1, X3
+	VPCMPEQD X9, X1, X4
+	VPCMPEQD X10, X1, X5
+	VANDPS  X0, X2, X2
+	VANDPS  X0, X3, X3
+	VANDPS  X0, X4, X4
+	VANDPS  X0, X5, X5
+	VADDPS  X7, X2, X2
+	VADDPS  X7, X3, X3
+	VADDPS  X7, X4, X4
+	VADDPS  X7, X5, X5
+	VUNPCKLPS X3, X2, X6
+	VMOVUPS X6, (R12)
+	VUNPCKHPS X3, X2, X6
+	VMOVUPS X6, 16(R12)
+	VUNPCKLPS X5, X4, X6
+	VMOVUPS X6, (R13)
+	VUNPCKHPS X5, X4, X6
+	VMOVUPS X6, 16(R13)
+	ADDQ $32, R12
+	ADDQ $32, R13
+	ADDQ $4, AX
+	CMPQ AX, BX
+	JLT  mbloop
+
+	LEAQ (SI)(BX*4), SI
+	TESTQ R8, R8
+	JZ   mbnext
+	LEAQ (R8)(BX*4), R8
+mbnext:
+	ADDQ BX, DX
+	ADDQ R11, DI
+	ADDQ R11, R9
+	DECQ CX
+	JNZ  mbrow
+
+mbdone:
+	RET

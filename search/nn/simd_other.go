@@ -51,3 +51,5 @@ func bnAffineAddAVX2(x, a, y *float32, n int, c, sc, sh float32) { panic("nn: no
 func lifFwdIdxAVX2(xs, hs, ys, v *float32, n int, k, vth float32, idx *int32, base int32) int64 {
 	panic("nn: no AVX2")
 }
+
+func maxBwd2x2AVX(gy, gy2 *float32, arg *uint8, dx *float32, rows, ow int) { panic("nn: no AVX2") }

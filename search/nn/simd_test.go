@@ -306,3 +306,55 @@ func TestLIFFwdIdxMatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxBwd2x2MatchesScatter checks the max-pool backward (the AVX2
+// kernel for 2x2 stride-2 pools whose output rows are multiples of 4 wide,
+// the Go loop otherwise) against clearing and scattering, bit for bit,
+// with and without a second gradient and with -0 gradients, which both
+// turn into +0.
+func TestMaxBwd2x2MatchesScatter(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 11))
+	for _, c := range []struct{ h, w int }{{8, 8}, {16, 16}, {32, 32}, {4, 24}, {12, 12}, {7, 9}} {
+		for _, two := range []bool{false, true} {
+			p := NewMaxPool2d("pool", 2, 2)
+			x := randTensor(rng, 1, 0, 2, 3, 5, c.h, c.w)
+			y, err := p.Forward(x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dy, dy2 := randTensor(rng, 1, 0, y.Shape...), randTensor(rng, 1, 0, y.Shape...)
+			for i := range dy.Data {
+				if i%7 == 0 {
+					dy.Data[i] = float32(math.Copysign(0, -1))
+				}
+			}
+			var got *Tensor
+			if two {
+				got, err = p.BackwardSum(dy, dy2)
+			} else {
+				got, err = p.Backward(dy)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			oh, ow := y.Shape[3], y.Shape[4]
+			want := make([]float32, len(x.Data))
+			for pl := range len(y.Data) / (oh * ow) {
+				for oy := range oh {
+					for ox := range ow {
+						i := (pl*oh+oy)*ow + ox
+						g := dy.Data[i]
+						if two {
+							g += dy2.Data[i]
+						}
+						a := int(p.arg[i])
+						want[pl*c.h*c.w+(2*oy+a/2)*c.w+2*ox+a%2] += g
+					}
+				}
+			}
+			if d := cmp.Diff(bits(want), bits(got.Data)); d != "" {
+				t.Errorf("%dx%d, second gradient %v: differs from clear and scatter (-want +got):\n%.400s", c.h, c.w, two, d)
+			}
+		}
+	}
+}
