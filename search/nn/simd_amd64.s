@@ -770,15 +770,6 @@ aadone:
 	VZEROUPPER
 	RET
 
-// Dword constants 1, 2 and 3 in four lanes (window indices of maxBwd2x2AVX).
-DATA maxidx<>+0(SB)/8, $0x0000000100000001
-DATA maxidx<>+8(SB)/8, $0x0000000100000001
-DATA maxidx<>+16(SB)/8, $0x0000000200000002
-DATA maxidx<>+24(SB)/8, $0x0000000200000002
-DATA maxidx<>+32(SB)/8, $0x0000000300000003
-DATA maxidx<>+40(SB)/8, $0x0000000300000003
-GLOBL maxidx<>(SB), RODATA|NOPTR, $48
-
 // func maxBwd2x2AVX(gy, gy2 *float32, arg *uint8, dx *float32, rows, ow int)
 // The 2x2 stride-2 max-pool backward over rows output rows of ow values
 // (ow a multiple of 4), input rows of 2*ow values, all contiguous: four
@@ -800,9 +791,9 @@ TEXT ·maxBwd2x2AVX(SB), NOSPLIT, $0-48
 	MOVQ BX, R11
 	SHLQ $4, R11                 // 4*ow floats in bytes: one output row's input rows
 	VXORPS X7, X7, X7            // +0 and the index 0
-	VMOVDQU maxidx<>+0(SB), X8   // 1
-	VMOVDQU maxidx<>+16(SB), X9  // 2
-	VMOVDQU maxidx<>+32(SB), X10 // 3
+	VMOVDQU idx1<>(SB), X8       // window indices 1, 2, 3 (max2x2AVX2's)
+	VMOVDQU idx2<>(SB), X9
+	VMOVDQU idx3<>(SB), X10
 
 mbrow:
 	XORQ AX, AX                  // window in the row

@@ -92,28 +92,33 @@ func TestFilterPlan(t *testing.T) {
 	}
 }
 
-// TestFilterGenUpToDate fails when filtergrad_amd64.s differs from what
-// internal/filtergen writes (the generator needs only the standard
+// TestGeneratedAssemblyUpToDate fails when an assembly file differs from
+// what its generator writes (the generators need only the standard
 // library). -short skips it.
-func TestFilterGenUpToDate(t *testing.T) {
+func TestGeneratedAssemblyUpToDate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipped in -short mode")
 	}
-	out := filepath.Join(t.TempDir(), "filtergrad_amd64.s")
-	cmd := exec.Command("go", "run", "./internal/filtergen", "-out", out)
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("running the generator: %v\n%s", err, msg)
-	}
-	want, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := os.ReadFile("filtergrad_amd64.s")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Error("filtergrad_amd64.s is stale: run go generate ./search/train")
+	for _, c := range []struct{ gen, file string }{
+		{"./internal/filtergen", "filtergrad_amd64.s"},
+		{"./internal/pixgen", "pixevents_amd64.s"},
+	} {
+		out := filepath.Join(t.TempDir(), c.file)
+		cmd := exec.Command("go", "run", c.gen, "-out", out)
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("running %s: %v\n%s", c.gen, err, msg)
+		}
+		want, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(c.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s is stale: run go generate ./search/train", c.file)
+		}
 	}
 }
 

@@ -1002,21 +1002,14 @@ type pixEntry struct {
 func (c *spikeConv) pixTable(s tensor.ConvShape, tab []pixEntry) []pixEntry {
 	plane := s.H * s.W
 	tab = grow(tab, plane)
-	k, p, cout := c.K, c.Pad, c.Cout
 	oh, ow := s.OutH(), s.OutW()
 	for h := range s.H {
 		for w := range s.W {
 			e := &tab[h*s.W+w]
 			*e = pixEntry{}
-			owLo := w + p - (k - 1)
-			a, b := max(owLo, 0), min(w+p, ow-1)
-			khLo, khHi := max(0, h+p-oh+1), min(k-1, h+p)
-			if a > b || khLo > khHi {
-				continue
+			if r, ok := c.reach(h, w, oh, ow); ok {
+				*e = pixEntry{yoff: int32(r.boff * 4), xoff: int32(r.aoff * 4), nb: int32(r.n * 4), rows: int32(r.rows)}
 			}
-			o := h + p - khLo
-			*e = pixEntry{yoff: int32((o*ow + a) * cout * 4), xoff: int32((khLo*k + (a - owLo)) * cout * 4),
-				nb: int32((b - a + 1) * cout * 4), rows: int32(khHi - khLo + 1)}
 		}
 	}
 	return tab

@@ -77,28 +77,21 @@ func (c *spikeConv) pixEvents(s tensor.ConvShape, masks []uint64, a, b []float32
 
 // pixEventsGo is the loop of pixEvents in Go.
 func (c *spikeConv) pixEventsGo(s tensor.ConvShape, masks []uint64, a, b []float32) {
-	k, p, cout := c.K, c.Pad, c.Cout
+	k, cout := c.K, c.Cout
 	oh, ow := s.OutH(), s.OutW()
 	for px, m := range masks {
 		if m == 0 {
 			continue
 		}
-		h, w := px/s.W, px%s.W
-		// The geometry of eventsGo.
-		owLo := w + p - (k - 1)
-		c0, c1 := max(owLo, 0), min(w+p, ow-1)
-		khLo, khHi := max(0, h+p-oh+1), min(k-1, h+p)
-		if c0 > c1 || khLo > khHi {
+		rc, ok := c.reach(px/s.W, px%s.W, oh, ow)
+		if !ok {
 			continue
 		}
-		o := h + p - khLo
-		aoff, boff := (khLo*k+(c0-owLo))*cout, (o*ow+c0)*cout
-		n := (c1 - c0 + 1) * cout
-		for r := range khHi - khLo + 1 {
-			out := b[boff-r*ow*cout:][:n]
+		for r := range rc.rows {
+			out := b[rc.boff-r*ow*cout:][:rc.n]
 			for mm := m; mm != 0; mm &= mm - 1 {
 				ci := bits.TrailingZeros64(mm)
-				f := a[ci*k*k*cout+aoff+r*k*cout:][:n]
+				f := a[ci*k*k*cout+rc.aoff+r*k*cout:][:rc.n]
 				for j := range out {
 					out[j] += f[j]
 				}

@@ -1,5 +1,7 @@
 //go:build amd64 && !purego
 
+//go:generate go run ./internal/pixgen -out pixevents_amd64.s
+
 package train
 
 import "github.com/autosnn/autosnn/search/tensor"

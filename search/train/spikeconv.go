@@ -228,11 +228,41 @@ func (c *spikeConv) events(s tensor.ConvShape, mode eventMode, xn []float32, eve
 	c.eventsGo(s, mode, xn, events, a, b, divPlane, divW)
 }
 
+// pixelReach says where the events of one input pixel of a stride-1
+// spike convolution land (offsets and lengths in floats): rows kernel rows
+// from khLo on reach output rows o = h+Pad-khLo down to o-rows+1; in each,
+// n = (c1-c0+1)*Cout values of output pixels c0..c1 (HWC, from boff on
+// row o, OW*Cout floats less per further row) take the reversed filter row
+// of input channel ci from ci*K*K*Cout + aoff on (K*Cout floats more per
+// further row).
+type pixelReach struct {
+	aoff, boff, n, rows int
+}
+
+// reach returns the pixelReach of input pixel (h, w) for output size oh x
+// ow, and false when the pixel reaches no output.
+func (c *spikeConv) reach(h, w, oh, ow int) (pixelReach, bool) {
+	k, p, cout := c.K, c.Pad, c.Cout
+	// Output column ow = w + p - kw for kw = K-1..0 is the contiguous
+	// range owLo..owLo+K-1 (reversed filter row).
+	owLo := w + p - (k - 1)
+	c0, c1 := max(owLo, 0), min(w+p, ow-1)
+	// Kernel rows kh with output row o = h + p - kh inside [0, oh), in
+	// increasing kh (decreasing o).
+	khLo, khHi := max(0, h+p-oh+1), min(k-1, h+p)
+	if c0 > c1 || khLo > khHi {
+		return pixelReach{}, false
+	}
+	o := h + p - khLo
+	return pixelReach{aoff: (khLo*k + (c0 - owLo)) * cout, boff: (o*ow + c0) * cout,
+		n: (c1 - c0 + 1) * cout, rows: khHi - khLo + 1}, true
+}
+
 // eventsGo is the event loop of events in Go (one axpyRows call per event)
 // for input images of shape s (its N is not used).
 func (c *spikeConv) eventsGo(s tensor.ConvShape, mode eventMode, xn []float32, events []int32, a, b []float32, divPlane, divW divider) {
 	plane := s.H * s.W
-	k, p, cout := c.K, c.Pad, c.Cout
+	k, cout := c.K, c.Cout
 	oh, ow := s.OutH(), s.OutW()
 	for _, e := range events {
 		i := int(e)
@@ -240,23 +270,12 @@ func (c *spikeConv) eventsGo(s tensor.ConvShape, mode eventMode, xn []float32, e
 		ci := divPlane.div(i)
 		i -= ci * plane
 		h := divW.div(i)
-		w := i - h*s.W
-		// Output column ow = w + p - kw for kw = K-1..0 is the
-		// contiguous range owLo..owLo+K-1 (reversed filter row).
-		owLo := w + p - (k - 1)
-		c0, c1 := max(owLo, 0), min(w+p, ow-1)
-		if c0 > c1 {
+		r, ok := c.reach(h, i-h*s.W, oh, ow)
+		if !ok {
 			continue
 		}
-		// Kernel rows kh with output row o = h + p - kh inside
-		// [0, oh), in increasing kh (decreasing o).
-		khLo, khHi := max(0, h+p-oh+1), min(k-1, h+p)
-		if khLo > khHi {
-			continue
-		}
-		o := h + p - khLo
-		aoff, boff := ((ci*k+khLo)*k+(c0-owLo))*cout, (o*ow+c0)*cout
-		n, rows := (c1-c0+1)*cout, khHi-khLo+1
+		aoff, boff := ci*k*k*cout+r.aoff, r.boff
+		n, rows := r.n, r.rows
 		if mode == eventForward {
 			axpyRows(v, a, aoff, k*cout, b, boff, -ow*cout, n, rows)
 		} else {

@@ -132,6 +132,32 @@ func TestAxpyRows(t *testing.T) {
 	}
 }
 
+// sparseForward runs the forward pass of a new stride-1 spike convolution
+// on one random image with 20% nonzero inputs (normal values if analog,
+// else 1) and checks that it took the scanned sparse path; it returns the
+// convolution, the input and the random source for more data.
+func sparseForward(t *testing.T, ws *tensor.Workspace, cin, cout, k, pad, h, w int, analog bool) (*spikeConv, *nn.Tensor, *rand.Rand) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(uint64(cin), uint64(cout*10+k)))
+	sc := newSpikeConv(nn.NewConv2d("c", cin, cout, k, 1, pad, rng, ws), ws)
+	x := nn.NewTensor(1, 1, cin, h, w)
+	for i := range x.Data {
+		if rng.Float64() < 0.2 {
+			x.Data[i] = 1
+			if analog {
+				x.Data[i] = float32(rng.NormFloat64())
+			}
+		}
+	}
+	if _, err := sc.Forward(x); err != nil {
+		t.Fatal(err)
+	}
+	if !sc.sparse || sc.fromSource {
+		t.Fatalf("sparse %v, fromSource %v: want the scanned sparse path", sc.sparse, sc.fromSource)
+	}
+	return sc, x, rng
+}
+
 // TestSpikeEventsAsmMatchesGo checks that the assembly event loop gives the
 // same bits as the Go loop in both directions, on shapes with border
 // clipping, k1/k3/k5, padding 0 and K/2, and sparse analog values.
@@ -142,21 +168,7 @@ func TestSpikeEventsAsmMatchesGo(t *testing.T) {
 		{3, 8, 3, 1, 5, 7}, {16, 16, 5, 2, 8, 8}, {4, 32, 5, 0, 9, 6}, {8, 64, 3, 1, 4, 4}, {2, 8, 1, 0, 3, 5}, {5, 24, 5, 2, 1, 12},
 	} {
 		t.Run(fmt.Sprintf("%+v", c), func(t *testing.T) {
-			rng := rand.New(rand.NewPCG(uint64(c.cin), uint64(c.cout*10+c.k)))
-			conv := nn.NewConv2d("c", c.cin, c.cout, c.k, 1, c.pad, rng, ws)
-			sc := newSpikeConv(conv, ws)
-			x := nn.NewTensor(1, 1, c.cin, c.h, c.w)
-			for i := range x.Data {
-				if rng.Float64() < 0.2 {
-					x.Data[i] = float32(rng.NormFloat64())
-				}
-			}
-			if _, err := sc.Forward(x); err != nil {
-				t.Fatal(err)
-			}
-			if !sc.sparse {
-				t.Fatal("dense path taken")
-			}
+			sc, x, rng := sparseForward(t, ws, c.cin, c.cout, c.k, c.pad, c.h, c.w, true)
 			s := sc.shape
 			plane := s.H * s.W
 			divPlane, divW := newDivider(plane, s.Cin*plane), newDivider(s.W, plane)
@@ -269,21 +281,7 @@ func TestPixEventsMatches(t *testing.T) {
 		{5, 24, 5, 2, 1, 12}, {32, 64, 3, 1, 16, 16}, {64, 40, 3, 1, 5, 3}, {7, 12, 3, 1, 6, 6},
 	} {
 		t.Run(fmt.Sprintf("%+v", c), func(t *testing.T) {
-			rng := rand.New(rand.NewPCG(uint64(c.cin), uint64(c.cout*10+c.k)))
-			conv := nn.NewConv2d("c", c.cin, c.cout, c.k, 1, c.pad, rng, ws)
-			sc := newSpikeConv(conv, ws)
-			x := nn.NewTensor(1, 1, c.cin, c.h, c.w)
-			for i := range x.Data {
-				if rng.Float64() < 0.2 {
-					x.Data[i] = 1
-				}
-			}
-			if _, err := sc.Forward(x); err != nil {
-				t.Fatal(err)
-			}
-			if !sc.sparse || sc.fromSource {
-				t.Fatalf("sparse %v, fromSource %v: want the scanned sparse path", sc.sparse, sc.fromSource)
-			}
+			sc, x, rng := sparseForward(t, ws, c.cin, c.cout, c.k, c.pad, c.h, c.w, false)
 			s := sc.shape
 			plane := s.H * s.W
 			masks := make([]uint64, plane)
