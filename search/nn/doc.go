@@ -98,8 +98,11 @@
 //
 // On amd64 with AVX2 (and without the purego build tag) the hot elementwise
 // loops run in assembly (simd_amd64.s): the fused LIF/PLIF step forward and
-// backward, the batch-norm sums and affine passes, and the NaN/Inf screen of
-// [CheckFinite]. Each produces the same bits as the Go loop it replaces (the
+// backward, the batch-norm sums and affine passes, the 2x2 stride-2
+// max-pool forward and backward, and the NaN/Inf screen of [CheckFinite].
+// The LIF forward writes the saved membrane potentials with non-temporal
+// stores where they are 32-byte aligned (they are read again only in the
+// backward pass). Each produces the same bits as the Go loop it replaces (the
 // batch-norm sums keep the Go reduction's 8-lane, 64-value block order),
 // except the PLIF's dL/dk partial sum, which is accumulated in 8 lanes;
 // elsewhere the Go loops run.
@@ -116,5 +119,7 @@
 // an [EventList] records the positions of its spikes while its output is in
 // cache, for the event-driven convolutions it feeds (training mode only).
 // [Workers] also offers one-pass parallel sums (Add) and NaN/Inf screens
-// (CheckFinite).
+// (CheckFinite). [Neuron.BackwardSum] and [MaxPool2d.BackwardSum] take an
+// output gradient given as two tensors and add them as they read them,
+// instead of a separate pass that writes the sum.
 package nn
