@@ -46,6 +46,9 @@ func (c *spikeConv) pixelMasks(n int, masks []uint64, divPlane divider) bool {
 	u0, u1 := c.imageUnits(n)
 	for u := u0; u < u1; u++ {
 		ev := c.unitEvents(u)
+		if len(ev) > 0 && (ev[0] < 0 || int(ev[len(ev)-1]) >= img) { // lists are in increasing order
+			panic("train: spike events outside the image")
+		}
 		if !c.fromSource { // the neurons' lists hold spikes only
 			for _, e := range ev {
 				if xn[e] != 1 {
