@@ -231,12 +231,13 @@ func (p *MaxPool2d) Backward(dy *Tensor) (*Tensor, error) {
 // added as the pass reads them; bit for bit Backward on the sum (dy[i] +
 // dy2[i], in that order).
 func (p *MaxPool2d) BackwardSum(dy, dy2 *Tensor) (*Tensor, error) {
-	if dy2 != nil && (!sameShape(dy2.Shape, p.y.Shape) || len(dy2.Data) != len(p.y.Data)) {
+	if dy2 != nil && p.x != nil && (!sameShape(dy2.Shape, p.y.Shape) || len(dy2.Data) != len(p.y.Data)) {
 		return nil, shapeError(p.name, "second output gradient", dy2.Shape, fmt.Sprint(p.y.Shape))
 	}
 	p.job.dy2 = dy2
-	defer func() { p.job.dy2 = nil }()
-	return p.job.backward(p.name, p.x, &p.y, &p.dx, dy, p.Workers, &p.bwd)
+	dx, err := p.job.backward(p.name, p.x, &p.y, &p.dx, dy, p.Workers, &p.bwd)
+	p.job.dy2 = nil
+	return dx, err
 }
 
 func (b *maxBwd) run(task int) {
