@@ -21,10 +21,10 @@ per network), run with GOMAXPROCS equal to the PyTorch thread count (or
 --go-threads). Peak resident memory of both processes is printed too.
 
 The machines this runs on are shared and their speed drifts by 10% or more
-within minutes, for both engines alike. So the comparison is made in
-interleaved rounds (--rounds): each round measures PyTorch and then Go on one
-network, the ratio is taken within the round, and the median ratio over the
-rounds and its range are reported.
+within minutes, for both engines (not always by the same amount). So the
+comparison is made in interleaved rounds (--rounds): each round measures
+PyTorch and then Go on one network, the ratio is taken within the round, and
+the median ratio over the rounds and its range are reported.
 
 Usage, from the repository root (Debian package python3-torch):
 
@@ -38,6 +38,7 @@ import os
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -235,12 +236,6 @@ def bench_go(exe, net, threads, batch, iters):
     return res
 
 
-def median(xs):
-    xs = sorted(xs)
-    n = len(xs)
-    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--batch", type=int, default=32)
@@ -288,8 +283,8 @@ def main():
             rs = [x for x in rows if x[1] == net and x[2] == k]
             wall = [x[6] / x[3] for x in rs]
             cpu = [x[7] / x[4] for x in rs]
-            print(f"{net:10s} {k:5s} {median([x[3] for x in rs]):10.1f} {median([x[6] for x in rs]):8.1f} "
-                  f"{median(wall):10.2f}x {min(wall):6.2f}-{max(wall):.2f}x {median(cpu):9.2f}x "
+            print(f"{net:10s} {k:5s} {statistics.median([x[3] for x in rs]):10.1f} {statistics.median([x[6] for x in rs]):8.1f} "
+                  f"{statistics.median(wall):10.2f}x {min(wall):6.2f}-{max(wall):.2f}x {statistics.median(cpu):9.2f}x "
                   f"{min(cpu):6.2f}-{max(cpu):.2f}x {max(x[8] for x in rs):9.0f} MB")
     print(f"\nPyTorch process peak RSS: {torch_rss:.0f} MB (all runs); Go peak RSS is the largest VmHWM of the "
           f"benchmark processes of that network (training runs before inference in each).")
