@@ -35,6 +35,6 @@ func filterRegions(n, chunks int, dw, dy []float32, offs []int32, vals []float32
 }
 
 // pixEventsAsm reports that this build has no assembly pixel event loop.
-func pixEventsAsm(*spikeConv, tensor.ConvShape, []uint64, []float32, []float32, *[64]int64, divider) bool {
+func pixEventsAsm(*spikeConv, tensor.ConvShape, []uint64, []pixEntry, []float32, []float32, *[64]int64) bool {
 	return false
 }

@@ -120,13 +120,19 @@ func (c *spikeConv) eventImageFast(s tensor.ConvShape, xn []float32, idx []int32
 		c.events(s, eventForward, xn, idx, wrev, hwc)
 		return
 	}
-	k, cout := int64(c.K), int64(c.Cout)
-	oh, ow := int64(s.OutH()), int64(s.OutW())
-	_, _ = xn[s.Cin*plane-1], hwc[int(oh*ow*cout)-1]
-	_ = wrev[int(int64(c.Cin)*k*k*cout)-1]
-	p := eventParams{mPlane: int64(divPlane.m), plane: int64(plane),
-		kcout4: 4 * k * cout, owcout4: 4 * ow * cout, cinStride: 4 * k * k * cout}
+	_, _ = xn[s.Cin*plane-1], hwc[s.OutH()*s.OutW()*c.Cout-1]
+	_ = wrev[c.Cin*c.K*c.K*c.Cout-1]
+	p := c.eventParams(s, divPlane)
 	convEventsTabAVX2(&idx[0], len(idx), &xn[0], &wrev[0], &hwc[0], &tab[0], &p)
+}
+
+// eventParams returns the constants of the table-driven event kernels
+// (convEventsTabAVX2, pixEventsAVX2) for input images of shape s, with
+// divPlane the divider by s.H*s.W.
+func (c *spikeConv) eventParams(s tensor.ConvShape, divPlane divider) eventParams {
+	k, cout := int64(c.K), int64(c.Cout)
+	return eventParams{mPlane: int64(divPlane.m), plane: int64(s.H * s.W),
+		kcout4: 4 * k * cout, owcout4: 4 * int64(s.OutW()) * cout, cinStride: 4 * k * k * cout}
 }
 
 //go:noescape

@@ -103,13 +103,14 @@ func BenchmarkConvEvents(b *testing.B) {
 		sc.shape, sc.x = s, &nn.Tensor{Data: xn, Shape: []int{1, 1, c.cin, c.hw, c.hw}}
 		sc.idx, sc.counts, sc.unit, sc.fromSource = idx, []int{len(idx)}, len(xn), true
 		masks := make([]uint64, c.hw*c.hw)
+		ptab := sc.pixTable(s, nil)
 		var list [64]int64
 		divPlane := newDivider(c.hw*c.hw, len(xn))
 		b.Run(name+"_pixels", func(b *testing.B) {
 			for b.Loop() {
 				clear(hwc)
 				sc.pixelMasks(0, masks, divPlane)
-				sc.pixEvents(s, masks, wrev, hwc, &list)
+				sc.pixEvents(s, masks, ptab, wrev, hwc, &list)
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(idx)), "ns/event")
 		})

@@ -20,7 +20,9 @@ import (
 // loop (one 64-bit mask per pixel).
 const maxPixelChannels = 64
 
-// pixBufs are one worker's buffers of the pixel-grouped forward.
+// pixBufs are one worker's buffers of the pixel-grouped forward (the
+// per-pixel geometry is the convolution's pixTable, built once per
+// Forward).
 type pixBufs struct {
 	masks []uint64  // per input pixel: the channels that fire there
 	list  [64]int64 // scratch of pixEventsAVX2
@@ -67,34 +69,33 @@ func (c *spikeConv) pixelMasks(n int, masks []uint64, divPlane divider) bool {
 
 // pixEvents adds, for every input pixel p of one image (row-major) and
 // every channel ci set in masks[p] (increasing), the reversed filter rows
-// of ci (in a) to the output pixels (in b, HWC) they reach: the
-// contributions of events for binary inputs, summed pixel by pixel. The
-// images have shape s (its N is not used). The AVX2 loop and the Go loop
-// do the same additions in the same order.
-func (c *spikeConv) pixEvents(s tensor.ConvShape, masks []uint64, a, b []float32, list *[64]int64) {
-	if pixEventsAsm(c, s, masks, a, b, list, newDivider(s.W, len(masks))) {
+// of ci (in a) to the output pixels (in b, HWC) they reach, as tab[p]
+// (pixTable's table for s) says: the contributions of events for binary
+// inputs, summed pixel by pixel. The images have shape s (its N is not
+// used). The AVX2 loop and the Go loop do the same additions in the same
+// order.
+func (c *spikeConv) pixEvents(s tensor.ConvShape, masks []uint64, tab []pixEntry, a, b []float32, list *[64]int64) {
+	if pixEventsAsm(c, s, masks, tab, a, b, list) {
 		return
 	}
-	c.pixEventsGo(s, masks, a, b)
+	c.pixEventsGo(s, masks, tab, a, b)
 }
 
 // pixEventsGo is the loop of pixEvents in Go.
-func (c *spikeConv) pixEventsGo(s tensor.ConvShape, masks []uint64, a, b []float32) {
+func (c *spikeConv) pixEventsGo(s tensor.ConvShape, masks []uint64, tab []pixEntry, a, b []float32) {
 	k, cout := c.K, c.Cout
-	oh, ow := s.OutH(), s.OutW()
+	ow := s.OutW()
 	for px, m := range masks {
-		if m == 0 {
+		e := tab[px]
+		if m == 0 || e.rows == 0 {
 			continue
 		}
-		rc, ok := c.reach(px/s.W, px%s.W, oh, ow)
-		if !ok {
-			continue
-		}
-		for r := range rc.rows {
-			out := b[rc.boff-r*ow*cout:][:rc.n]
+		boff, aoff, n := int(e.yoff)/4, int(e.xoff)/4, int(e.nb)/4
+		for r := range int(e.rows) {
+			out := b[boff-r*ow*cout:][:n]
 			for mm := m; mm != 0; mm &= mm - 1 {
 				ci := bits.TrailingZeros64(mm)
-				f := a[ci*k*k*cout+rc.aoff+r*k*cout:][:rc.n]
+				f := a[ci*k*k*cout+aoff+r*k*cout:][:n]
 				for j := range out {
 					out[j] += f[j]
 				}

@@ -4,32 +4,30 @@
 
 #include "textflag.h"
 
-// Field offsets of pixArgs (pixevents_amd64.go).
+// Field offsets of pixArgs (pixevents_amd64.go) and of eventParams
+// (fused_amd64.go, convEventsTabAVX2's constants).
 #define P_MASKS 0
 #define P_NPIX 8
 #define P_A 16
 #define P_B 24
 #define P_LIST 32
-#define P_W 40
-#define P_K 48
-#define P_PAD 56
-#define P_OH 64
-#define P_OW 72
-#define P_COUT 80
-#define P_CISTRIDE 88
-#define P_MW 96
+#define P_TAB 40
+#define P_PARAMS 48
+#define EP_KCOUT4 16
+#define EP_OWCOUT4 24
+#define EP_CINSTRIDE 32
 
 // func pixEventsAVX2(p *pixArgs)
 // The pixel-grouped event loop of spikeConv.pixEvents for one image of
 // binary inputs: for every input pixel p (row-major) whose channel mask
-// masks[p] is not zero, and every kernel row kh that reaches an output row,
-// the output row segment b[boff + r*bstride : +len] is loaded into
+// masks[p] is not zero, with pixTable's entry tab[p] (output offset yoff,
+// filter offset xoff, row bytes nb, kernel rows), and every kernel row r <
+// rows, the output row segment b[yoff - r*OW*Cout*4 : +nb] is loaded into
 // registers in blocks of up to 10 vectors, the reversed filter rows
-// a[ci*cistride + aoff + r*astride : +len] of the channels ci set in the
-// mask are added in increasing ci, and the block is stored: the geometry of
-// spikeEventsAVX2 (aoff, boff, astride = K*Cout, bstride = -OW*Cout, len =
-// (c1-c0+1)*Cout floats) and the additions of pixEventsGo (same order, same
-// bits). list holds 64 byte offsets (scratch).
+// a[ci*K*K*Cout*4 + xoff + r*K*Cout*4 : +nb] of the channels ci set in the
+// mask are added in increasing ci, and the block is stored: the additions
+// of pixEventsGo (same order, same bits). list holds 64 byte offsets
+// (scratch).
 TEXT ·pixEventsAVX2(SB), NOSPLIT, $0-8
 	MOVQ p+0(FP), R15
 	MOVQ P_NPIX(R15), R14
@@ -42,77 +40,31 @@ pxloop:
 	MOVQ (R13), AX               // mask
 	TESTQ AX, AX
 	JZ   pxnext
+	// &tab[p], p = (R13 - masks)/8: entries are 16 bytes.
+	MOVQ R13, SI
+	SUBQ P_MASKS(R15), SI
+	SHLQ $1, SI
+	ADDQ P_TAB(R15), SI
+	MOVL 12(SI), R10             // rows
+	TESTL R10, R10
+	JZ   pxnext
 	// Byte offsets of the set channels' filters, in increasing ci.
+	MOVQ P_PARAMS(R15), DI
 	XORQ R12, R12
 pxbits:
 	BSFQ AX, CX
 	LEAQ -1(AX), DX
 	ANDQ DX, AX
-	IMULQ P_CISTRIDE(R15), CX
+	IMULQ EP_CINSTRIDE(DI), CX
 	MOVQ CX, (R11)(R12*8)
 	INCQ R12
 	TESTQ AX, AX
 	JNZ  pxbits
-	// p = (R13 - masks)/8; h = p*mW >> 40; w = p - h*W
-	MOVQ R13, SI
-	SUBQ P_MASKS(R15), SI
-	SHRQ $3, SI
-	MOVQ SI, DX
-	IMULQ P_MW(R15), DX
-	SHRQ $40, DX                 // h
-	MOVQ DX, AX
-	IMULQ P_W(R15), AX
-	SUBQ AX, SI                  // w
-	// owLo = w + pad - (K-1); c0 = max(owLo, 0); c1 = min(w+pad, OW-1)
-	ADDQ P_PAD(R15), SI          // w + pad
-	MOVQ SI, DI
-	SUBQ P_K(R15), DI
-	INCQ DI                      // owLo
-	XORQ R8, R8
-	CMPQ DI, $0
-	CMOVQGT DI, R8               // c0
-	MOVQ P_OW(R15), R9
-	DECQ R9                      // OW-1
-	CMPQ SI, R9
-	CMOVQLT SI, R9               // c1
-	CMPQ R8, R9
-	JGT  pxnext
-	// khLo = max(0, h+pad-OH+1); khHi = min(K-1, h+pad)
-	ADDQ P_PAD(R15), DX          // h + pad
-	MOVQ DX, AX
-	SUBQ P_OH(R15), AX
-	INCQ AX
-	XORQ BX, BX
-	CMPQ AX, $0
-	CMOVQGT AX, BX               // khLo
-	MOVQ P_K(R15), R10
-	DECQ R10                     // K-1
-	CMPQ DX, R10
-	CMOVQLT DX, R10              // khHi
-	CMPQ BX, R10
-	JGT  pxnext
-	SUBQ BX, R10
-	INCQ R10                     // rows
-	// len bytes = (c1-c0+1)*Cout*4 -> R9
-	SUBQ R8, R9
-	INCQ R9
-	IMULQ P_COUT(R15), R9
-	SHLQ $2, R9
-	// boff = ((h+pad-khLo)*OW + c0)*Cout -> DX (pointer)
-	SUBQ BX, DX                  // o
-	IMULQ P_OW(R15), DX
-	ADDQ R8, DX
-	IMULQ P_COUT(R15), DX
-	MOVQ P_B(R15), AX
-	LEAQ (AX)(DX*4), DX          // b row pointer
-	// aoff = (khLo*K + (c0 - owLo))*Cout -> CX (pointer, channel 0)
-	MOVQ BX, CX
-	IMULQ P_K(R15), CX
-	SUBQ DI, R8                  // c0 - owLo
-	ADDQ R8, CX
-	IMULQ P_COUT(R15), CX
-	MOVQ P_A(R15), AX
-	LEAQ (AX)(CX*4), CX          // a row pointer
+	MOVLQSX 8(SI), R9            // row bytes
+	MOVLQSX 0(SI), DX
+	ADDQ P_B(R15), DX            // output row pointer
+	MOVLQSX 4(SI), CX
+	ADDQ P_A(R15), CX            // filter row pointer, channel 0
 
 pxrow:
 	XORQ BX, BX
@@ -232,13 +184,9 @@ pxb1ch:
 	ADDQ $32, BX
 	JMP  pxb1
 pxrownext:
-	MOVQ P_K(R15), AX
-	IMULQ P_COUT(R15), AX
-	LEAQ (CX)(AX*4), CX          // next kernel row: a + K*Cout
-	MOVQ P_OW(R15), AX
-	IMULQ P_COUT(R15), AX
-	SHLQ $2, AX
-	SUBQ AX, DX                  // previous output row: b - OW*Cout
+	MOVQ P_PARAMS(R15), AX
+	ADDQ EP_KCOUT4(AX), CX       // next kernel row: a + K*Cout
+	SUBQ EP_OWCOUT4(AX), DX      // previous output row: b - OW*Cout
 	DECQ R10
 	JNZ  pxrow
 

@@ -34,6 +34,7 @@ type spikeConv struct {
 	wrev      []float32    // [Cin][K][K (kw reversed)][Cout]: by the sparse Forward, or forwardGroup
 	scratch   [][]float32  // per worker: one output image in HWC order
 	pix       []pixBufs    // per worker: buffers of the pixel-grouped forward
+	ptab      []pixEntry   // pixTable of the last Forward's shape, for the pixel-grouped forward
 	sparse    bool         // the last forward took the event-driven path
 	partial   []float32    // per image chunk: reversed filter gradient
 	chunkSums [][]float32  // the chunks of partial, for pool.Add
@@ -105,6 +106,9 @@ func (c *spikeConv) Forward(x *nn.Tensor) (*nn.Tensor, error) {
 	oimg := s.Cout * s.OutH() * s.OutW()
 	if len(c.pix) < c.workers {
 		c.pix = append(c.pix, make([]pixBufs, c.workers-len(c.pix))...)
+	}
+	if c.usePixels() {
+		c.ptab = c.pixTable(s, c.ptab)
 	}
 	c.ws.Run((s.N+forwardChunk-1)/forwardChunk, tensor.TaskFunc(func(w, t int) {
 		c.scratch[w] = grow(c.scratch[w], oimg)
@@ -185,7 +189,7 @@ func (c *spikeConv) forwardImages(lo, hi int, hwc []float32, pb *pixBufs) {
 	for n := lo; n < hi; n++ {
 		clear(hwc)
 		if pixels && c.pixelMasks(n, pb.masks, divPlane) {
-			c.pixEvents(s, pb.masks, c.wrev, hwc, &pb.list)
+			c.pixEvents(s, pb.masks, c.ptab, c.wrev, hwc, &pb.list)
 		} else {
 			u0, u1 := c.imageUnits(n)
 			for u := u0; u < u1; u++ {

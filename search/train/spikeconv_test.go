@@ -295,8 +295,8 @@ func TestPixEventsMatches(t *testing.T) {
 			}
 			bAsm, bGo, bEv := append([]float32(nil), b0...), append([]float32(nil), b0...), append([]float32(nil), b0...)
 			var list [64]int64
-			sc.pixEvents(s, masks, sc.wrev, bAsm, &list)
-			sc.pixEventsGo(s, masks, sc.wrev, bGo)
+			sc.pixEvents(s, masks, sc.ptab, sc.wrev, bAsm, &list)
+			sc.pixEventsGo(s, masks, sc.ptab, sc.wrev, bGo)
 			if d := cmp.Diff(bGo, bAsm); d != "" {
 				t.Errorf("pixEvents differs from pixEventsGo (-go +pixEvents):\n%.300s", d)
 			}
