@@ -43,8 +43,9 @@
 // event by event: every nonzero input adds, per kernel row, one contiguous
 // AXPY of K*Cout floats into an image kept in HWC order, so the zeros of a
 // sparse spike map cost nothing. On amd64 the whole event loop of an image
-// (index split, border clipping, row AXPYs) is one AVX2/FMA assembly call,
-// with the same fused multiply-adds in the same order as the Go loop. The
+// (index split, border clipping from a per-pixel table, row AXPYs) is one
+// AVX2/FMA assembly call, with the same fused multiply-adds in the same
+// order as the Go loop. The
 // event list comes from the spiking neurons that produced the input, which
 // record their spikes while the output is in cache (nn.EventList, training
 // mode; max-pools over spikes do the same), or else from an AVX2 scan of

@@ -8,29 +8,28 @@
 #define E_X 16
 #define E_A 24
 #define E_B 32
-#define E_MODE 40
-#define E_PLANE 48
-#define E_W 56
-#define E_K 64
-#define E_PAD 72
-#define E_OH 80
-#define E_OW 88
-#define E_COUT 96
-#define E_MPLANE 104
-#define E_MW 112
-#define E_BINARY 120
+#define E_PLANE 40
+#define E_W 48
+#define E_K 56
+#define E_PAD 64
+#define E_OH 72
+#define E_OW 80
+#define E_COUT 88
+#define E_MPLANE 96
+#define E_MW 104
+#define E_BINARY 112
 
 // func spikeEventsAVX2(p *eventArgs)
-// The event loop of spikeConv.forwardImages (mode 0) and filterImages
-// (mode 1) for one image: for every event index i (Cin*H*W order) with
-// value v = x[i] at (ci, h, w), and every kernel row kh that reaches an
-// output row, it adds v times one array's row to the other's:
-//   mode 0: b[boff + r*bstride + j] += v * a[aoff + r*astride + j]
-//   mode 1: a[aoff + r*astride + j] += v * b[boff + r*bstride + j]
+// The event loop of spikeConv.filterImages for one image: for every event
+// index i (Cin*H*W order) with value v = x[i] at (ci, h, w), and every
+// kernel row kh that reaches an output row, it adds v times a row of b to
+// a row of a:
+//   a[aoff + r*astride + j] += v * b[boff + r*bstride + j]
 // with aoff = ((ci*K+khLo)*K + (c0-owLo))*Cout, astride = K*Cout,
 // boff = (o*OW+c0)*Cout, bstride = -OW*Cout, j < (c1-c0+1)*Cout (a
 // multiple of 8): the geometry and the fused multiply-adds of axpyRows
-// (same order, same bits).
+// (same order, same bits). (The forward direction is convEventsTabAVX2's,
+// which reads the geometry from a per-pixel table.)
 TEXT ·spikeEventsAVX2(SB), NOSPLIT, $0-8
 	MOVQ p+0(FP), R15
 	MOVQ E_N(R15), R14
@@ -125,86 +124,6 @@ evbin:
 	IMULQ E_COUT(R15), CX
 	MOVQ E_A(R15), AX
 	LEAQ (AX)(CX*4), CX          // a row pointer
-	CMPQ E_MODE(R15), $0
-	JNE  evfilter
-
-evfrow:
-	XORQ BX, BX
-evf64:
-	MOVQ R9, AX
-	SUBQ BX, AX
-	CMPQ AX, $256
-	JLT  evf32
-	VMOVUPS (DX)(BX*1), Y1
-	VMOVUPS 32(DX)(BX*1), Y2
-	VMOVUPS 64(DX)(BX*1), Y3
-	VMOVUPS 96(DX)(BX*1), Y4
-	VMOVUPS 128(DX)(BX*1), Y5
-	VMOVUPS 160(DX)(BX*1), Y6
-	VMOVUPS 192(DX)(BX*1), Y7
-	VMOVUPS 224(DX)(BX*1), Y8
-	VFMADD231PS (CX)(BX*1), Y0, Y1
-	VFMADD231PS 32(CX)(BX*1), Y0, Y2
-	VFMADD231PS 64(CX)(BX*1), Y0, Y3
-	VFMADD231PS 96(CX)(BX*1), Y0, Y4
-	VFMADD231PS 128(CX)(BX*1), Y0, Y5
-	VFMADD231PS 160(CX)(BX*1), Y0, Y6
-	VFMADD231PS 192(CX)(BX*1), Y0, Y7
-	VFMADD231PS 224(CX)(BX*1), Y0, Y8
-	VMOVUPS Y1, (DX)(BX*1)
-	VMOVUPS Y2, 32(DX)(BX*1)
-	VMOVUPS Y3, 64(DX)(BX*1)
-	VMOVUPS Y4, 96(DX)(BX*1)
-	VMOVUPS Y5, 128(DX)(BX*1)
-	VMOVUPS Y6, 160(DX)(BX*1)
-	VMOVUPS Y7, 192(DX)(BX*1)
-	VMOVUPS Y8, 224(DX)(BX*1)
-	ADDQ $256, BX
-	JMP  evf64
-evf32:
-	CMPQ AX, $128
-	JLT  evf16
-	VMOVUPS (DX)(BX*1), Y1
-	VMOVUPS 32(DX)(BX*1), Y2
-	VMOVUPS 64(DX)(BX*1), Y3
-	VMOVUPS 96(DX)(BX*1), Y4
-	VFMADD231PS (CX)(BX*1), Y0, Y1
-	VFMADD231PS 32(CX)(BX*1), Y0, Y2
-	VFMADD231PS 64(CX)(BX*1), Y0, Y3
-	VFMADD231PS 96(CX)(BX*1), Y0, Y4
-	VMOVUPS Y1, (DX)(BX*1)
-	VMOVUPS Y2, 32(DX)(BX*1)
-	VMOVUPS Y3, 64(DX)(BX*1)
-	VMOVUPS Y4, 96(DX)(BX*1)
-	ADDQ $128, BX
-evf16:
-	MOVQ R9, AX
-	SUBQ BX, AX
-	CMPQ AX, $64
-	JLT  evf8
-	VMOVUPS (DX)(BX*1), Y1
-	VMOVUPS 32(DX)(BX*1), Y2
-	VFMADD231PS (CX)(BX*1), Y0, Y1
-	VFMADD231PS 32(CX)(BX*1), Y0, Y2
-	VMOVUPS Y1, (DX)(BX*1)
-	VMOVUPS Y2, 32(DX)(BX*1)
-	ADDQ $64, BX
-evf8:
-	CMPQ BX, R9
-	JGE  evfnext
-	VMOVUPS (DX)(BX*1), Y1
-	VFMADD231PS (CX)(BX*1), Y0, Y1
-	VMOVUPS Y1, (DX)(BX*1)
-	ADDQ $32, BX
-	JMP  evf8
-evfnext:
-	ADDQ R11, CX
-	ADDQ R12, DX
-	DECQ R10
-	JNZ  evfrow
-	JMP  evnext
-
-evfilter:
 evgrow:
 	XORQ BX, BX
 evg64:

@@ -72,9 +72,10 @@ func BenchmarkFusedHWC(b *testing.B) {
 }
 
 // BenchmarkConvEvents times one image of the event-driven convolution at
-// the SNN_1 shapes (10% input density), per event: the training loops
-// (events, one event at a time; pixels, grouped by pixel, and masks, the
-// masks alone) and the fused evaluation's eventImageFast.
+// the SNN_1 shapes (10% input density), per event: one event at a time
+// (events: eventImageFast with the per-pixel table, the loop of evaluation
+// and of inputs that are not binary), grouped by pixel (pixels, the
+// training forward) and the pixel masks alone (masks).
 func BenchmarkConvEvents(b *testing.B) {
 	for _, c := range []struct{ cin, cout, k, hw int }{{16, 16, 3, 32}, {16, 16, 5, 32}, {32, 32, 3, 16}, {64, 64, 5, 8}, {32, 64, 1, 8}, {32, 32, 5, 16}} {
 		rng := rand.New(rand.NewPCG(2, 2))
@@ -93,17 +94,17 @@ func BenchmarkConvEvents(b *testing.B) {
 		idx = idx[:nonzeroGo(xn, idx, 0)]
 		hwc := make([]float32, c.cout*c.hw*c.hw)
 		name := fmt.Sprintf("%dx%dk%d_%d", c.cin, c.cout, c.k, c.hw)
+		ptab := sc.pixTable(s, nil)
 		b.Run(name+"_events", func(b *testing.B) {
 			for b.Loop() {
 				clear(hwc)
-				sc.events(s, eventForward, xn, idx, wrev, hwc)
+				sc.eventImageFast(s, xn, idx, hwc, wrev, ptab)
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(idx)), "ns/event")
 		})
 		sc.shape, sc.x = s, &nn.Tensor{Data: xn, Shape: []int{1, 1, c.cin, c.hw, c.hw}}
 		sc.idx, sc.counts, sc.unit, sc.fromSource = idx, []int{len(idx)}, len(xn), true
 		masks := make([]uint64, c.hw*c.hw)
-		ptab := sc.pixTable(s, nil)
 		var list [64]int64
 		divPlane := newDivider(c.hw*c.hw, len(xn))
 		b.Run(name+"_pixels", func(b *testing.B) {
@@ -120,18 +121,6 @@ func BenchmarkConvEvents(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(idx)), "ns/event")
 		})
-		for _, tab := range [][]pixEntry{nil, sc.pixTable(s, nil)} {
-			name := fmt.Sprintf("%dx%dk%d_%d", c.cin, c.cout, c.k, c.hw)
-			if tab != nil {
-				name += "_table"
-			}
-			b.Run(name, func(b *testing.B) {
-				for b.Loop() {
-					sc.eventImageFast(s, xn, idx, hwc, wrev, tab)
-				}
-				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(idx)), "ns/event")
-			})
-		}
 	}
 }
 

@@ -34,7 +34,7 @@ type spikeConv struct {
 	wrev      []float32    // [Cin][K][K (kw reversed)][Cout]: by the sparse Forward, or forwardGroup
 	scratch   [][]float32  // per worker: one output image in HWC order
 	pix       []pixBufs    // per worker: buffers of the pixel-grouped forward
-	ptab      []pixEntry   // pixTable of the last Forward's shape, for the pixel-grouped forward
+	ptab      []pixEntry   // pixTable of the last sparse Forward's shape (event and pixel-grouped loops)
 	sparse    bool         // the last forward took the event-driven path
 	partial   []float32    // per image chunk: reversed filter gradient
 	chunkSums [][]float32  // the chunks of partial, for pool.Add
@@ -107,9 +107,7 @@ func (c *spikeConv) Forward(x *nn.Tensor) (*nn.Tensor, error) {
 	if len(c.pix) < c.workers {
 		c.pix = append(c.pix, make([]pixBufs, c.workers-len(c.pix))...)
 	}
-	if c.usePixels() {
-		c.ptab = c.pixTable(s, c.ptab)
-	}
+	c.ptab = c.pixTable(s, c.ptab)
 	c.ws.Run((s.N+forwardChunk-1)/forwardChunk, tensor.TaskFunc(func(w, t int) {
 		c.scratch[w] = grow(c.scratch[w], oimg)
 		c.forwardImages(t*forwardChunk, min((t+1)*forwardChunk, s.N), c.scratch[w], &c.pix[w])
@@ -193,7 +191,7 @@ func (c *spikeConv) forwardImages(lo, hi int, hwc []float32, pb *pixBufs) {
 		} else {
 			u0, u1 := c.imageUnits(n)
 			for u := u0; u < u1; u++ {
-				c.events(s, eventForward, c.x.Data[n*img:(n+1)*img], c.unitEvents(u), c.wrev, hwc)
+				c.eventImageFast(s, c.x.Data[n*img:(n+1)*img], c.unitEvents(u), hwc, c.wrev, c.ptab)
 			}
 		}
 		// HWC -> CHW (8x8 blocks in registers where the sizes allow).
@@ -218,8 +216,10 @@ const (
 // (or fewer, at the borders) values of reversed filter row (ci, kh) in a
 // and of output pixels (o, ow0..ow1) in b are combined by one AXPY whose
 // direction mode gives. The images have shape s (its N is not used). The
-// AVX2 loop (whole loop in assembly) and the Go loop do the same fused
-// multiply-adds in the same order.
+// filter direction runs in assembly (spikeEventsAVX2) where it can, the
+// forward direction in Go here (on amd64 the forward normally takes the
+// table-driven convEventsTabAVX2 through eventImageFast); all do the same
+// fused multiply-adds in the same order.
 func (c *spikeConv) events(s tensor.ConvShape, mode eventMode, xn []float32, events []int32, a, b []float32) {
 	if len(events) == 0 {
 		return
