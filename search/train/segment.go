@@ -566,13 +566,13 @@ func (s *segment) backwardStage(st *stage) error {
 	if err != nil {
 		return err
 	}
-	if pend != nil && (len(st.dynamic) != 1 || len(st.static) != 0 || len(st.dynamic[0].layers) != 1 || st.dynamic[0].maxp == nil) {
+	if pend != nil && st.relayMaxPool() == nil {
 		d, pend = st.grad.sum(s.env.Workers), nil
 	}
 	for _, m := range st.dynamic {
 		var dx *nn.Tensor
 		var err error
-		if pend != nil { // a relay population's max-pool
+		if pend != nil {
 			dx, err = m.maxp.BackwardSum(d, pend)
 		} else {
 			dx, err = m.backward(d)
@@ -648,6 +648,16 @@ func (s *segment) backwardStageSteps(st *stage) (bool, error) {
 	// from the input (g.Pops[0]), so the source takes a gradient.
 	s.gradOf(m.e.Src).add(&sc.dx, s.env.Workers)
 	return true, nil
+}
+
+// relayMaxPool returns the max-pool of a relay stage that is one max-pool
+// projection and nothing else (its backward can add a pending gradient
+// contribution itself, MaxPool2d.BackwardSum), else nil.
+func (st *stage) relayMaxPool() *nn.MaxPool2d {
+	if st.neuron != nil || st.relu != nil || len(st.static) != 0 || len(st.dynamic) != 1 || len(st.dynamic[0].layers) != 1 {
+		return nil
+	}
+	return st.dynamic[0].maxp
 }
 
 // stepGroup is the number of timesteps backwardStageSteps takes at a time
