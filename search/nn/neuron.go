@@ -350,17 +350,20 @@ func (e *EventList) record(off int, ys []float32) {
 	for i := 0; i < len(ys); i += e.Unit {
 		start := off + i
 		u := start / e.Unit
-		e.Counts[u] = spikeIdx(ys[i:i+e.Unit], e.Idx[start:start+e.Unit], int32(start%e.Img))
+		e.Counts[u] = NonzeroIndices(ys[i:i+e.Unit], e.Idx[start:start+e.Unit], int32(start%e.Img))
 	}
 }
 
-// spikeIdx writes base+i for every nonzero x[i] to idx in increasing order
-// and returns their number; idx must be as long as x.
-func spikeIdx(x []float32, idx []int32, base int32) int {
+// NonzeroIndices writes base+i for every nonzero x[i] (x[i] != 0: NaN
+// counts, -0 does not) to idx in increasing order and returns their
+// number; idx must be at least as long as x. With AVX2 the multiple-of-8
+// head is scanned without branching on the data (spikeIdxAVX2). The event
+// lists of package train's convolutions are scanned with it too.
+func NonzeroIndices(x []float32, idx []int32, base int32) int {
 	_ = idx[:len(x)]
 	n := 0
 	if m := len(x) &^ 7; hasAVX2 && m > 0 {
-		n = spikeIdxAVX2(&x[0], m, &idx[0], base)
+		n = spikeIdxAVX2(&x[0], m, &idx[0], base, compressTable)
 		x, base = x[m:], base+int32(m)
 	}
 	for i, v := range x {

@@ -72,10 +72,28 @@ func max2x2AVX2(r0, r1, out *float32, arg *uint8, n int) int64
 func maxBwd2x2AVX(gy, gy2 *float32, arg *uint8, dx *float32, rows, ow int)
 
 // spikeIdxAVX2 writes base+i for every i < n (n a multiple of 8) with
-// x[i] != 0 to idx, in increasing order, and returns their number.
+// x[i] != 0 to idx, in increasing order, and returns their number; table
+// is compressTable. It stores whole blocks of 8, so idx must have room for
+// n entries.
 //
 //go:noescape
-func spikeIdxAVX2(x *float32, n int, idx *int32, base int32) int
+func spikeIdxAVX2(x *float32, n int, idx *int32, base int32, table *[256][8]int32) int
+
+// compressTable[m] lists the set bits of the 8-bit mask m in increasing
+// order (the rest of the row is 0); read-only after package initialisation.
+var compressTable = func() *[256][8]int32 {
+	var t [256][8]int32
+	for m := range 256 {
+		j := 0
+		for b := range 8 {
+			if m&(1<<b) != 0 {
+				t[m][j] = int32(b)
+				j++
+			}
+		}
+	}
+	return &t
+}()
 
 // addAVX2 sets d[i] = a[i] + b[i] for i < n (n a multiple of 8); d may be a
 // or b. Each sum is the Go loop's (one rounding).

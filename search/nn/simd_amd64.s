@@ -618,41 +618,48 @@ mpdone:
 	VZEROUPPER
 	RET
 
-// func spikeIdxAVX2(x *float32, n int, idx *int32, base int32) int
+// func spikeIdxAVX2(x *float32, n int, idx *int32, base int32, table *[256][8]int32) int
 // Writes base+i for every i < n (n a multiple of 8) with x[i] != 0 (NaN
 // included, -0 excluded) to idx in increasing order and returns their
-// number.
-TEXT ·spikeIdxAVX2(SB), NOSPLIT, $0-40
+// number, without branching on the data: the 8-bit mask of each block of 8
+// selects a row of table (the positions of the mask's set bits, in
+// increasing order), which plus the block's base index is stored at the
+// output position (all 8 lanes, so idx must have room for n entries; the
+// output advances by the number of set bits).
+TEXT ·spikeIdxAVX2(SB), NOSPLIT, $0-48
 	MOVQ x+0(FP), SI
 	MOVQ n+8(FP), CX
 	MOVQ idx+16(FP), DI
-	MOVL base+24(FP), R8
+	MOVQ table+32(FP), R8
 	MOVQ DI, R11
 	VXORPS Y0, Y0, Y0
+	MOVL   base+24(FP), AX
+	VMOVD  AX, X1
+	VPBROADCASTD X1, Y1         // base index in every lane
+	MOVL   $8, AX
+	VMOVD  AX, X2
+	VPBROADCASTD X2, Y2         // 8 in every lane
 	XORQ BX, BX
+
 sxloop:
 	CMPQ BX, CX
 	JGE  sxdone
-	VCMPPS $4, (SI)(BX*4), Y0, Y1
-	VMOVMSKPS Y1, DX
-	TESTL DX, DX
-	JZ   sxnext
-sxbits:
-	BSFL DX, R9
-	ADDL BX, R9
-	ADDL R8, R9
-	MOVL R9, (DI)
-	ADDQ $4, DI
-	LEAL -1(DX), R10
-	ANDL R10, DX
-	JNZ  sxbits
-sxnext:
-	ADDQ $8, BX
-	JMP  sxloop
+	VCMPPS    $4, (SI)(BX*4), Y0, Y3 // x != 0 (unordered: NaN counts)
+	VMOVMSKPS Y3, AX
+	MOVQ      AX, DX
+	SHLQ      $5, AX
+	VPADDD    (R8)(AX*1), Y1, Y4
+	VMOVDQU   Y4, (DI)
+	POPCNTL   DX, DX
+	LEAQ      (DI)(DX*4), DI
+	VPADDD    Y2, Y1, Y1
+	ADDQ      $8, BX
+	JMP       sxloop
+
 sxdone:
 	SUBQ R11, DI
 	SHRQ $2, DI
-	MOVQ DI, ret+32(FP)
+	MOVQ DI, ret+40(FP)
 	VZEROUPPER
 	RET
 

@@ -26,7 +26,11 @@ func nonFiniteAVX2(x *float32, n int) bool { panic("nn: no AVX2") }
 
 func max2x2AVX2(r0, r1, out *float32, arg *uint8, n int) int64 { panic("nn: no AVX2") }
 
-func spikeIdxAVX2(x *float32, n int, idx *int32, base int32) int { panic("nn: no AVX2") }
+func spikeIdxAVX2(x *float32, n int, idx *int32, base int32, table *[256][8]int32) int {
+	panic("nn: no AVX2")
+}
+
+var compressTable *[256][8]int32
 
 func addAVX2(a, b, d *float32, n int) { panic("nn: no AVX2") }
 

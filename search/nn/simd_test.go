@@ -297,7 +297,7 @@ func TestLIFFwdIdxMatchesGo(t *testing.T) {
 		idxA, idxG := make([]int32, n), make([]int32, n)
 		cA := lifFwdIdxAVX2(&xs[0], &hsA[0], &ysA[0], &vA[0], n, k, vth, &idxA[0], base)
 		cG := lifForwardStepGo(xs, hsG, ysG, vG, k, vth)
-		nG := spikeIdx(ysG, idxG, base)
+		nG := NonzeroIndices(ysG, idxG, base)
 		if cA != cG || int(cA) != nG {
 			t.Errorf("n=%d: count %d, want %d (%d listed)", n, cA, cG, nG)
 		}
@@ -355,6 +355,39 @@ func TestMaxBwd2x2MatchesScatter(t *testing.T) {
 			if d := cmp.Diff(bits(want), bits(got.Data)); d != "" {
 				t.Errorf("%dx%d, second gradient %v: differs from clear and scatter (-want +got):\n%.400s", c.h, c.w, two, d)
 			}
+		}
+	}
+}
+
+// TestNonzeroIndices checks NonzeroIndices (the table scan with AVX2)
+// against a plain loop, with a base, NaN (counted) and -0 (not counted).
+func TestNonzeroIndices(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 17))
+	for _, n := range []int{0, 1, 7, 8, 9, 63, 64, 1000} {
+		x := make([]float32, n)
+		for i := range x {
+			switch rng.IntN(6) {
+			case 0:
+				x[i] = 1
+			case 1:
+				x[i] = float32(math.NaN())
+			case 2:
+				x[i] = float32(math.Copysign(0, -1))
+			case 3:
+				x[i] = float32(rng.NormFloat64())
+			}
+		}
+		const base = 5
+		want := []int32{}
+		for i, v := range x {
+			if v != 0 {
+				want = append(want, base+int32(i))
+			}
+		}
+		got := make([]int32, n)
+		got = got[:NonzeroIndices(x, got, base)]
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("n=%d (-want +got):\n%s", n, d)
 		}
 	}
 }

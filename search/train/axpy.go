@@ -1,5 +1,7 @@
 package train
 
+import "github.com/autosnn/autosnn/search/nn"
+
 // axpyGo is the portable y[i] += a*x[i].
 func axpyGo(a float32, x, y []float32) {
 	x = x[:len(y)]
@@ -26,15 +28,7 @@ func transposeGo(src, dst []float32, rows, cols int) {
 	}
 }
 
-// nonzeroGo writes base+i for every i with x[i] != 0 to idx and returns
-// their number.
-func nonzeroGo(x []float32, idx []int32, base int32) int {
-	n := 0
-	for i, v := range x {
-		if v != 0 {
-			idx[n] = base + int32(i)
-			n++
-		}
-	}
-	return n
-}
+// nonzero writes the indices of the nonzero values of x (x[i] != 0, so NaN
+// counts and -0 does not) to idx in increasing order and returns their
+// number; idx must be at least as long as x (nn.NonzeroIndices).
+func nonzero(x []float32, idx []int32) int { return nn.NonzeroIndices(x, idx, 0) }

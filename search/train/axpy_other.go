@@ -16,10 +16,6 @@ func axpyRows(a float32, x []float32, xoff, xstride int, y []float32, yoff, ystr
 // transpose sets dst[c*rows+r] = src[r*cols+c] for r < rows, c < cols.
 func transpose(src, dst []float32, rows, cols int) { transposeGo(src, dst, rows, cols) }
 
-// nonzero writes the indices of the nonzero values of x to idx in
-// increasing order and returns their number.
-func nonzero(x []float32, idx []int32) int { return nonzeroGo(x, idx, 0) }
-
 // eventsAsm reports that this build has no assembly event loop.
 func eventsAsm(*spikeConv, tensor.ConvShape, eventMode, []float32, []int32, []float32, []float32, divider, divider) bool {
 	return false

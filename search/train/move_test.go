@@ -85,3 +85,16 @@ func TestDividerExact(t *testing.T) {
 		}
 	}
 }
+
+// nonzeroGo is the reference of nonzero: base+i for every i with x[i] !=
+// 0, written to idx; it returns their number.
+func nonzeroGo(x []float32, idx []int32, base int32) int {
+	n := 0
+	for i, v := range x {
+		if v != 0 {
+			idx[n] = base + int32(i)
+			n++
+		}
+	}
+	return n
+}
