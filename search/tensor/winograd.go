@@ -310,15 +310,15 @@ func (st *state) winoFilters(s ConvShape, a *winoAlgo, d winoDims, k *winoKernel
 // and uses it for more than this (package train adds its event-driven
 // filter gradient from it): instead of reading dy, it calls fill(worker, n,
 // dst) to write image n's output gradient (s.Cout channels of OutH x OutW)
-// to dst as an HWC image with a zero border of KH-1-Pad pixels on every
-// side (the layout of PadHWC; len(dst) = (OutH+2q)*(OutW+2q)*Cout, q =
-// KH-1-Pad). Images go to workers perTask at a time, each task's images in
-// increasing order on one worker (0 <= worker < ws.Workers()), so fill may
-// accumulate per task without locks. The results are those of
-// Conv2DBackwardData, bit for bit. It reports whether it ran: only on the
-// Winograd path (see Conv2DBackwardData) and when the tiles cover the
-// output exactly (even output sizes); otherwise it calls nothing and the
-// caller uses Conv2DBackwardData.
+// to dst as PadHWC(dst, dy_n, Cout, OutH, OutW, q, cols) does: an HWC image
+// of rows x cols pixels (ImagesBackward.Padded; the tiles may overhang the
+// output), the gradient at rows and columns q.. (q = KH-1-Pad) and zeros
+// everywhere else; len(dst) = rows*cols*Cout. Images go to workers perTask
+// at a time, each task's images in increasing order on one worker (0 <=
+// worker < ws.Workers()), so fill may accumulate per task without locks.
+// The results are those of Conv2DBackwardData, bit for bit. It reports
+// whether it ran: only on the Winograd path (see Conv2DBackwardData);
+// otherwise it calls nothing and the caller uses Conv2DBackwardData.
 func Conv2DBackwardDataImages(s ConvShape, w, dx []float32, ws *Workspace, perTask int, fill func(worker, n int, dst []float32)) bool {
 	p := PrepareBackwardDataImages(s, w, ws)
 	if p == nil {
@@ -355,6 +355,11 @@ func PrepareBackwardDataImages(s ConvShape, w []float32, ws *Workspace) *ImagesB
 	st.winoFilters(t, a, d, st.kern.wino, w, true)
 	return &ImagesBackward{st: st, t: t, a: a, d: d}
 }
+
+// Padded returns the size in pixels of the padded output-gradient image
+// that fill writes (see Conv2DBackwardDataImages): whole tiles, at least
+// OutH+2q rows and OutW+2q columns.
+func (p *ImagesBackward) Padded() (rows, cols int) { return p.d.hp, p.d.wp }
 
 // Run computes the input gradients of images [n0, n1) into dx (the whole
 // batch's), as Conv2DBackwardDataImages does: tasks of perTask images from
@@ -395,8 +400,7 @@ func (st *state) imagesPath(s ConvShape) (ConvShape, *winoAlgo, winoDims, bool) 
 	if !ok {
 		return t, nil, winoDims{}, false
 	}
-	d := newWinoDims(t, a)
-	return t, a, d, d.hp == t.H+2*t.Pad && d.wp == t.W+2*t.Pad
+	return t, a, newWinoDims(t, a), true
 }
 
 // winoFilterJob computes the transformed filters of one input channel ci
@@ -530,20 +534,21 @@ func (j *winoJob) padImage(b *workerBufs, worker, n int) {
 }
 
 // PadHWC writes the CHW image x (c channels of h x w values) to dst as an
-// HWC image with a zero border of pad pixels on every side:
-// dst[((y+pad)*(w+2*pad) + xx+pad)*c + ch] = x[(ch*h+y)*w + xx], and every
-// other value of dst[:(h+2*pad)*(w+2*pad)*c] is 0. Pure data movement: the
-// same result on every path (8x8 register transposes when c is a multiple
-// of 8 and the CPU has AVX2).
-func PadHWC(dst, x []float32, c, h, w, pad int) {
-	if c <= 0 || h <= 0 || w <= 0 || pad < 0 || len(x) != c*h*w || len(dst) < (h+2*pad)*(w+2*pad)*c {
+// HWC image of rows of wp >= w+2*pad pixels with pad rows and columns of
+// zeros before the image: dst[((y+pad)*wp + xx+pad)*c + ch] = x[(ch*h+y)*w
+// + xx], and every other value of dst is 0 (dst holds len(dst)/(wp*c) >=
+// h+2*pad whole rows). Pure data movement: the same result on every path
+// (8x8 register transposes when c is a multiple of 8 and the CPU has AVX2).
+func PadHWC(dst, x []float32, c, h, w, pad, wp int) {
+	if c <= 0 || h <= 0 || w <= 0 || pad < 0 || wp < w+2*pad || len(x) != c*h*w ||
+		len(dst)%(wp*c) != 0 || len(dst) < (h+2*pad)*wp*c {
 		panic("tensor: PadHWC: bad shape")
 	}
 	k := defaultKernels().wino
 	if k == nil {
 		k = winoKernelsGo
 	}
-	padHWC(k, dst[:(h+2*pad)*(w+2*pad)*c], x, c, h, w, pad, w+2*pad)
+	padHWC(k, dst, x, c, h, w, pad, wp)
 }
 
 // padHWC is PadHWC with kernel set k and rows of wp >= w+2*pad pixels: the

@@ -263,19 +263,22 @@ func TestWinogradAssemblyUpToDate(t *testing.T) {
 }
 
 // TestPadHWC checks PadHWC against its definition, with channel counts and
-// widths on and off the 8x8 transpose blocks, and a dirty destination.
+// widths on and off the 8x8 transpose blocks, rows and columns beyond the
+// border (extra), and a dirty destination.
 func TestPadHWC(t *testing.T) {
-	for _, c := range []struct{ c, h, w, pad int }{{16, 8, 8, 2}, {8, 3, 17, 1}, {5, 4, 9, 0}, {24, 1, 16, 3}} {
+	for _, c := range []struct{ c, h, w, pad, extra int }{
+		{16, 8, 8, 2, 0}, {8, 3, 17, 1, 0}, {5, 4, 9, 0, 0}, {24, 1, 16, 3, 0}, {16, 8, 8, 2, 1}, {8, 5, 9, 1, 2},
+	} {
 		x := make([]float32, c.c*c.h*c.w)
 		for i := range x {
 			x[i] = float32(i + 1)
 		}
-		wp := c.w + 2*c.pad
-		got := make([]float32, (c.h+2*c.pad)*wp*c.c)
+		wp := c.w + 2*c.pad + c.extra
+		got := make([]float32, (c.h+2*c.pad+c.extra)*wp*c.c)
 		for i := range got {
 			got[i] = -1
 		}
-		PadHWC(got, x, c.c, c.h, c.w, c.pad)
+		PadHWC(got, x, c.c, c.h, c.w, c.pad, wp)
 		want := make([]float32, len(got))
 		for ch := range c.c {
 			for y := range c.h {
@@ -292,8 +295,10 @@ func TestPadHWC(t *testing.T) {
 
 // TestConv2DBackwardDataImages checks that the image-by-image input
 // gradient gives the bits of Conv2DBackwardData when fill pads the same
-// output gradient, that each task's images reach fill in order on one
-// worker, and that shapes whose tiles overhang the output are refused.
+// output gradient to ImagesBackward.Padded (tiles that cover the output
+// exactly, and tiles that overhang it), that each task's images reach fill
+// in order on one worker, and that shapes off the Winograd path are
+// refused.
 func TestConv2DBackwardDataImages(t *testing.T) {
 	k, ok := asmKernels()
 	if !ok || k.wino == nil {
@@ -308,7 +313,9 @@ func TestConv2DBackwardDataImages(t *testing.T) {
 		{ConvShape{N: 7, Cin: 16, H: 8, W: 8, Cout: 16, KH: 5, KW: 5, Stride: 1, Pad: 2}, 3, true},
 		{ConvShape{N: 5, Cin: 8, H: 32, W: 32, Cout: 16, KH: 3, KW: 3, Stride: 1, Pad: 1}, 2, true},
 		{ConvShape{N: 9, Cin: 32, H: 16, W: 16, Cout: 24, KH: 5, KW: 5, Stride: 1, Pad: 2}, 16, true},
-		{ConvShape{N: 3, Cin: 8, H: 7, W: 9, Cout: 8, KH: 3, KW: 3, Stride: 1, Pad: 1}, 2, false},
+		{ConvShape{N: 3, Cin: 8, H: 7, W: 9, Cout: 8, KH: 3, KW: 3, Stride: 1, Pad: 1}, 2, true},
+		{ConvShape{N: 4, Cin: 16, H: 32, W: 32, Cout: 16, KH: 5, KW: 5, Stride: 1, Pad: 2}, 2, true},
+		{ConvShape{N: 3, Cin: 8, H: 8, W: 8, Cout: 8, KH: 3, KW: 3, Stride: 2, Pad: 1}, 2, false},
 		{ConvShape{N: 3, Cin: 8, H: 8, W: 8, Cout: 8, KH: 1, KW: 1, Stride: 1, Pad: 0}, 2, false},
 	} {
 		t.Run(fmt.Sprintf("%v/%d", c.s, c.perTask), func(t *testing.T) {
@@ -321,6 +328,10 @@ func TestConv2DBackwardDataImages(t *testing.T) {
 			got := make([]float32, s.XLen())
 			q := s.KH - 1 - s.Pad
 			oimg := s.Cout * s.OutH() * s.OutW()
+			wp := 0
+			if p := PrepareBackwardDataImages(s, w, ws); p != nil {
+				_, wp = p.Padded()
+			}
 			var mu sync.Mutex
 			last := map[int]int{} // task -> last image filled
 			workerOf := map[int]int{}
@@ -334,7 +345,7 @@ func TestConv2DBackwardDataImages(t *testing.T) {
 				}
 				last[task], workerOf[task] = n, worker
 				mu.Unlock()
-				PadHWC(dst, g[n*oimg:(n+1)*oimg], s.Cout, s.OutH(), s.OutW(), q)
+				PadHWC(dst, g[n*oimg:(n+1)*oimg], s.Cout, s.OutH(), s.OutW(), q, wp)
 			})
 			if ran != c.ok || HasBackwardDataImages(s, ws) != c.ok {
 				t.Fatalf("ran = %v, HasBackwardDataImages = %v, want %v", ran, HasBackwardDataImages(s, ws), c.ok)
@@ -357,7 +368,7 @@ func TestConv2DBackwardDataImages(t *testing.T) {
 					if n < r[0] || n >= r[1] {
 						t.Errorf("range %v: image %d filled", r, n)
 					}
-					PadHWC(dst, g[n*oimg:(n+1)*oimg], s.Cout, s.OutH(), s.OutW(), q)
+					PadHWC(dst, g[n*oimg:(n+1)*oimg], s.Cout, s.OutH(), s.OutW(), q, wp)
 				})
 			}
 			if d := cmp.Diff(want, got2); d != "" {

@@ -69,42 +69,46 @@ const (
 
 // filterImagesReg is filterImages by filterRegions: it accumulates the
 // reversed filter gradient of images lo..hi-1 into dw, padding each image's
-// output gradient (dy, CHW) into fb.pad first.
+// output gradient (dy, CHW) into fb.pad first (rows of c.ftabs.wp pixels).
 func (c *spikeConv) filterImagesReg(lo, hi int, dy []float32, fb *filterBufs, dw []float32, n, chunks int) {
 	s := c.shape
 	oimg := c.Cout * s.H * s.W
-	fb.pad = grow(fb.pad, (s.H+2*c.Pad)*(s.W+2*c.Pad)*c.Cout)
+	wp := c.ftabs.wp
+	fb.pad = grow(fb.pad, (s.H+2*c.Pad)*wp*c.Cout)
 	for im := lo; im < hi; im++ {
-		tensor.PadHWC(fb.pad, dy[im*oimg:(im+1)*oimg], c.Cout, s.H, s.W, c.Pad)
+		tensor.PadHWC(fb.pad, dy[im*oimg:(im+1)*oimg], c.Cout, s.H, s.W, c.Pad, wp)
 		c.filterImageReg(im, fb.pad, fb, dw, n, chunks)
 	}
 }
 
 // filterTabs are the per-call tables of filterImageReg, shared by the
-// workers: the band height and count, and per input pixel r of a plane
-// (h = r/W, w = r%W) its band and the offset of its kernel-row-0 values in
-// the padded output gradient.
+// workers: the row width of the padded output gradient, the band height
+// and count, and per input pixel r of a plane (h = r/W, w = r%W) its band
+// and the offset of its kernel-row-0 values in the padded output gradient.
 type filterTabs struct {
+	wp       int // pixels per row of the padded output gradient, >= W+2*Pad
 	band, nb int
 	off      []int32
 	bandOf   []int32
 }
 
-// setFilterTabs fills c.ftabs for the last Forward (a sparse one); the
-// backward passes that use filterImageReg call it once before their
-// workers start. The rows of an image
+// setFilterTabs fills c.ftabs for the last Forward (a sparse one) and a
+// padded output gradient of rows of wp pixels (tensor.PadHWC; W+2*Pad, or
+// wider where the Winograd tiles overhang the image); the backward passes
+// that use filterImageReg call it once before their workers start. The
+// rows of an image
 // go in bands, so that the output-gradient rows one band reads stay in the
 // L1 cache while every channel's events of the band are added, unless
 // that would leave fewer than filterRunEvents events per channel and band
 // on average over the batch. (The band height changes which rows go
 // together, never the order of any gradient value's terms.)
-func (c *spikeConv) setFilterTabs() {
+func (c *spikeConv) setFilterTabs(wp int) {
 	s := c.shape
 	cout, k, p := c.Cout, c.K, c.Pad
-	wp := s.W + 2*p
 	plane := s.H * s.W
 	ne := c.nnz
 	t := &c.ftabs
+	t.wp = wp
 	t.band = max(1, filterL1Bytes/(4*wp*cout)-(k-1))
 	if perRow := float64(ne) / float64(s.N*s.Cin*s.H); perRow*float64(t.band) < filterRunEvents {
 		t.band = int(filterRunEvents/max(perRow, 1e-9)) + 1
@@ -125,14 +129,14 @@ func (c *spikeConv) setFilterTabs() {
 
 // filterImageReg adds the reversed filter gradient of image im to dw by
 // filterRegions, from its output gradient pad (HWC with a zero border of
-// Pad pixels, as tensor.PadHWC writes it), band by band (c.ftabs, set by
-// setFilterTabs) and channel by channel. A channel's events keep their row
-// order, so every gradient value receives its terms in the order of
-// filterImages.
+// Pad pixels and rows of c.ftabs.wp pixels, as tensor.PadHWC writes it),
+// band by band (c.ftabs, set by setFilterTabs) and channel by channel. A
+// channel's events keep their row order, so every gradient value receives
+// its terms in the order of filterImages.
 func (c *spikeConv) filterImageReg(im int, pad []float32, fb *filterBufs, dw []float32, n, chunks int) {
 	s := c.shape
 	cout, k := c.Cout, c.K
-	wp := s.W + 2*c.Pad
+	wp := c.ftabs.wp
 	img, plane := s.Cin*s.H*s.W, s.H*s.W
 	ne := 0
 	u0, u1 := c.imageUnits(im)
@@ -249,7 +253,8 @@ func (c *spikeConv) fusedBegin(dy []float32, bn *nn.BatchNorm) *fusedPass {
 	}
 	f := &fusedPass{p: p, dy: dy, bn: bn, wl: len(c.Weight.Data), batch: c.x.Shape[1]}
 	f.regN, f.regChunks, _ = filterPlan(c.K, c.Pad, c.Cout)
-	c.setFilterTabs()
+	_, wp := p.Padded() // rows of whole Winograd tiles
+	c.setFilterTabs(wp)
 	f.chunks = (c.shape.N + filterChunk - 1) / filterChunk
 	c.partial = grow(c.partial, f.chunks*f.wl)
 	if nw := c.ws.Workers(); len(c.fbufs) < nw {
@@ -285,7 +290,7 @@ func (c *spikeConv) fusedRun(f *fusedPass, n0, n1 int) {
 			}
 			g = fb.dy
 		}
-		tensor.PadHWC(pad, g, c.Cout, s.H, s.W, c.Pad)
+		tensor.PadHWC(pad, g, c.Cout, s.H, s.W, c.Pad, c.ftabs.wp)
 		c.filterImageReg(n, pad, fb, part, f.regN, f.regChunks)
 	})
 }

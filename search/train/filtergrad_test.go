@@ -69,7 +69,7 @@ func TestFilterRegMatchesEvents(t *testing.T) {
 			sc.filterImages(0, c.n, dy, make([]float32, c.cout*c.h*c.w), want)
 			var fb filterBufs
 			sc.fromSource = binary // as if listed by spiking neurons
-			sc.setFilterTabs()
+			sc.setFilterTabs(sc.shape.W + 2*sc.Pad)
 			sc.filterImagesReg(0, c.n, dy, &fb, got, n, chunks)
 			if d := cmp.Diff(want, got); d != "" {
 				t.Errorf("filterImagesReg differs from filterImages (-events +reg):\n%.400s", d)
@@ -132,7 +132,7 @@ func TestBackwardFusedMatchesSeparate(t *testing.T) {
 		fused                 bool
 	}{
 		{16, 16, 5, 32, 32, 20, true}, {16, 32, 3, 16, 16, 35, true}, {64, 64, 5, 8, 8, 40, true},
-		{32, 64, 1, 8, 8, 17, false}, {8, 16, 3, 7, 9, 18, false},
+		{32, 64, 1, 8, 8, 17, false}, {8, 16, 3, 7, 9, 18, true}, {16, 16, 5, 9, 11, 7, true},
 	} {
 		t.Run(fmt.Sprintf("%+v", c), func(t *testing.T) {
 			ws := tensor.NewWorkspace(3)

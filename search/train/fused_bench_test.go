@@ -155,7 +155,7 @@ func BenchmarkFilterGradient(b *testing.B) {
 		}
 		n, chunks, ok := filterPlan(c.k, c.k/2, c.cout)
 		if ok {
-			sc.setFilterTabs()
+			sc.setFilterTabs(sc.shape.W + 2*sc.Pad)
 		}
 		for _, reg := range []bool{false, true} {
 			if reg && !ok {

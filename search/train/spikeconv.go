@@ -335,7 +335,7 @@ func (c *spikeConv) backwardFilterSparse(dy []float32) {
 	}
 	regN, regChunks, reg := filterPlan(k, c.Pad, cout)
 	if reg {
-		c.setFilterTabs()
+		c.setFilterTabs(s.W + 2*c.Pad)
 	}
 	c.ws.Run(chunks, tensor.TaskFunc(func(w, t int) {
 		lo, hi := t*filterChunk, min((t+1)*filterChunk, s.N)

@@ -14,14 +14,25 @@ CI never runs this script; it only reads the committed fixtures.
 Run (Debian package python3-torch):
   OMP_NUM_THREADS=2 /usr/bin/python3 search/nn/testdata/torchref/gen_fixtures.py
 from the repository root.
+
+Two options serve accuracy studies of the Go engine and write nothing that
+is committed:
+  --variants N --out DIR  writes every network again with N other seeds
+                          (NAME_v1 .. NAME_vN) into DIR, for
+                          AUTOSNN_PARITY_FIXTURES of search/train's parity test;
+  --float32-error         runs every network (and its --variants) in float64
+                          and in float32 from the same inputs and prints
+                          PyTorch float32's own max-norm relative error, the
+                          three worst tensors of each network.
 """
+
+import argparse
 
 import gzip
 import json
 import math
 import os
 import struct
-import sys
 
 import torch
 import torch.nn as nn
@@ -502,8 +513,11 @@ def perturb(net, g):
         net.fc.weight.mul_(FC_SCALE)
 
 
-def fix_net(name, macro, blocks, seed, C=4, classes=10, hw=16, batch=2):
-    for attempt in range(200):
+def fix_net(name, macro, blocks, seed, C=4, classes=10, hw=16, batch=2, attempts=None):
+    """Builds the fixture of one network and returns it with the seed attempt
+    used (attempts restricts the search, so that a float32 run can repeat the
+    float64 run's draw)."""
+    for attempt in attempts or range(200):
         g = torch.Generator().manual_seed(seed + 7919 * attempt)
         net = Net(macro, blocks, C, classes, hw, g)
         perturb(net, g)
@@ -559,12 +573,80 @@ def fix_net(name, macro, blocks, seed, C=4, classes=10, hw=16, batch=2):
     for k, v in eval_spikes.items():
         f.i("eval_spikes/" + k, v)
     f.s("eval_min_margin", eval_margin)
-    f.write(NET_DIR)
+    return f, attempt
+
+
+# The whole-network fixtures: name, macro, blocks, seed.
+NETS = [("snn1_" + b, "SNN_1", [b] * 5, 100 + i)
+        for i, b in enumerate(["skip", "SCB_k3", "SCB_k5", "SRB_k3", "SRB_k5"])] + [
+    ("snn2_gap", "SNN_2", ["SRB_k3", "SCB_k3", "skip", "SRB_k3", "skip"], 110),
+    ("snn3_stride2", "SNN_3",
+     ["SCB_k3", "SRB_k3", "skip", "SCB_k3", "skip", "SRB_k3", "skip", "SRB_k3"], 120),
+    ("snn4_avgpool", "SNN_4", ["SCB_k3", "SRB_k3", "skip", "SCB_k3", "SRB_k3"], 130),
+]
+
+# Seed step between variants of a network (--variants); larger than the
+# attempts of fix_net (7919 * 200) so that variants never share a draw.
+VARIANT_STEP = 1_000_003
+
+
+def float32_error(name, macro, blocks, seed):
+    """Prints PyTorch float32's max-norm relative error against float64 for
+    every float tensor of one network fixture, the worst first."""
+    global DTYPE
+    DTYPE = torch.float64
+    want, attempt = fix_net(name, macro, blocks, seed)
+    DTYPE = torch.float32
+    try:
+        got, _ = fix_net(name, macro, blocks, seed, attempts=[attempt])
+    finally:
+        DTYPE = torch.float64
+    errs = []
+    for tw, tg, cw, cg in zip(want.tensors, got.tensors, want.chunks, got.chunks):
+        n = len(cw) // 4
+        a, b = struct.unpack("<%df" % n, cg), struct.unpack("<%df" % n, cw)
+        scale = max((abs(v) for v in b), default=0.0)
+        diff = max((abs(x - y) for x, y in zip(a, b)), default=0.0)
+        if tw["name"] == "input" or tw["name"].startswith("init/"):
+            if diff != 0:
+                raise SystemExit("%s: %s differs between float32 and float64" % (name, tw["name"]))
+            continue
+        errs.append((diff / scale if scale > 0 else (0.0 if diff == 0 else math.inf), tw["name"]))
+    if want.ints != got.ints:
+        bad = sorted(k for k in want.ints if want.ints[k] != got.ints.get(k))
+        print("%s: integers differ in float32: %s" % (name, ", ".join(bad)))
+    errs.sort(reverse=True)
+    for e, n in errs[:3]:
+        print("%-16s %-36s %.3g" % (name, n, e))
 
 
 def main():
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
-    only = sys.argv[1:]
+    ap = argparse.ArgumentParser(description="Writes the golden parity fixtures.")
+    ap.add_argument("groups", nargs="*", help="fixture groups to write: layers, nets (default all)")
+    ap.add_argument("--out", default=NET_DIR, help="directory of the network fixtures")
+    ap.add_argument("--variants", type=int, default=0,
+                    help="only networks, each also with this many other seeds (NAME_v1..); "
+                         "written to --out, or measured with --float32-error")
+    ap.add_argument("--float32-error", action="store_true",
+                    help="print PyTorch float32's own error on every network; write nothing")
+    args = ap.parse_args()
+    if args.float32_error:
+        for name, macro, blocks, seed in NETS:
+            float32_error(name, macro, blocks, seed)
+            for v in range(1, args.variants + 1):
+                float32_error("%s_v%d" % (name, v), macro, blocks, seed + VARIANT_STEP * v)
+        return
+    if args.variants:
+        for name, macro, blocks, seed in NETS:
+            for v in range(1, args.variants + 1):
+                f, _ = fix_net("%s_v%d" % (name, v), macro, blocks, seed + VARIANT_STEP * v)
+                f.write(args.out)
+        return
+    only = args.groups
+    for g in only:
+        if g not in ("layers", "nets"):
+            ap.error("unknown fixture group %r (want layers or nets)" % g)
 
     def want(group):
         return not only or group in only
@@ -597,12 +679,9 @@ def main():
         fix_ce(61)
         fix_adam(70)
     if want("nets"):
-        for i, b in enumerate(["skip", "SCB_k3", "SCB_k5", "SRB_k3", "SRB_k5"]):
-            fix_net("snn1_" + b, "SNN_1", [b] * 5, 100 + i)
-        fix_net("snn2_gap", "SNN_2", ["SRB_k3", "SCB_k3", "skip", "SRB_k3", "skip"], 110)
-        fix_net("snn3_stride2", "SNN_3",
-                ["SCB_k3", "SRB_k3", "skip", "SCB_k3", "skip", "SRB_k3", "skip", "SRB_k3"], 120)
-        fix_net("snn4_avgpool", "SNN_4", ["SCB_k3", "SRB_k3", "skip", "SCB_k3", "SRB_k3"], 130)
+        for net in NETS:
+            f, _ = fix_net(*net)
+            f.write(args.out)
 
 
 if __name__ == "__main__":
