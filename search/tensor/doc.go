@@ -50,7 +50,7 @@
 // The input gradient of the AutoSNN cell convolutions (stride 1, 3x3 or 5x5,
 // channel counts that are multiples of 8) is computed by Winograd's minimal
 // filtering algorithm (winograd.go): F(2x2, 3x3) on 4x4 tiles and
-// F(2x2, 5x5) on 6x6 tiles, 2.25x and 2.8x fewer multiplications than the
+// F(3x3, 5x5) on 7x7 tiles, 2.25x and 4.6x fewer multiplications than the
 // direct sums. The transform matrices are built exactly by the Cook-Toom
 // construction (internal/cooktoom, K3 and K5); internal/wingen generates
 // their AVX2 code (winograd_amd64.s: unrolled 1-D transforms, an 8x8
@@ -61,12 +61,11 @@
 // point, and transformed back. Filters are transformed once per call in
 // float64 and rounded once (a float32 G rounds the same way for every
 // filter, and that systematic error accumulates). The result differs from
-// the direct sums by up to ~2e-6 of the largest output (the direct sums:
-// ~1e-7); it does not depend on the number of workers. The 4x4-output
-// algorithms (F(4x4, .), 1.8-2.3x fewer multiplications still) and the
-// forward convolution are left out for accuracy: their rounding error made
-// an ill-conditioned PLIF gradient of the PyTorch parity fixtures exceed
-// its 1e-4 tolerance.
+// the direct sums by up to ~2e-6 (3x3) and ~5e-6 (5x5) of the largest
+// output (the direct sums: ~1e-7); it does not depend on the number of
+// workers. F(4x4, 3x3) and the forward convolution are left out for
+// accuracy: their rounding error made an ill-conditioned PLIF gradient of
+// the PyTorch parity fixtures exceed its 1e-4 tolerance.
 //
 // # Layout and units
 //

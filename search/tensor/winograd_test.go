@@ -37,10 +37,17 @@ var winoCases = []ConvShape{
 	{N: 7, Cin: 8, H: 3, W: 5, Cout: 8, KH: 3, KW: 3, Stride: 1, Pad: 1},
 }
 
-// winoTol is the allowed error of the Winograd convolutions relative to
-// the largest output (measured: <= 2.1e-6; F(4x4, .) reached 6e-6, which
-// this bound is meant to catch).
-const winoTol = 3e-6
+// winoTol returns the allowed error of the Winograd convolutions of shape
+// s relative to the largest output. Measured on winoCases (2026-11-27):
+// F(2x2, 3x3) <= 1.8e-6; F(3x3, 5x5) <= 4.0e-6 for the outputs and <= 4.7e-6
+// for the input gradients (its points are chosen for flipped filters). The
+// bounds catch a wrong or less accurate algorithm: F(4x4, 3x3) reached 6e-6.
+func winoTol(s ConvShape) float64 {
+	if s.KH == 5 {
+		return 6e-6
+	}
+	return 3e-6
+}
 
 // maxRelErr returns max |got-want| / max |want|, or +Inf when got has a
 // NaN.
@@ -80,8 +87,8 @@ func TestWinogradConv(t *testing.T) {
 				ws.s.winoConv(s, a, wk, x, w, y, false)
 				e := maxRelErr(y, convDirect64(s, x, w))
 				t.Logf("max error %.3g of the largest output", e)
-				if e > winoTol {
-					t.Errorf("max error %.3g of the largest output, want <= %.3g", e, winoTol)
+				if e > winoTol(s) {
+					t.Errorf("max error %.3g of the largest output, want <= %.3g", e, winoTol(s))
 				}
 			})
 		}
@@ -113,8 +120,8 @@ func TestWinogradBackwardData(t *testing.T) {
 			want, _ := convBackward64(s, x, w, g)
 			e := maxRelErr(dx, want)
 			t.Logf("max error %.3g of the largest input gradient", e)
-			if e > winoTol {
-				t.Errorf("max error %.3g of the largest input gradient, want <= %.3g", e, winoTol)
+			if e > winoTol(s) {
+				t.Errorf("max error %.3g of the largest input gradient, want <= %.3g", e, winoTol(s))
 			}
 		})
 	}

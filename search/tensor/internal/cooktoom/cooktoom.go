@@ -228,7 +228,15 @@ func Float64(m [][]*big.Rat) [][]float64 {
 // tolerance.)
 func K3() (*Transform, error) { return New(2, 3, rats(0, 1, 1, 1, -1, 1)) }
 
-// K5 returns the algorithm package tensor uses for 5x5 kernels: F(2, 5) on
-// the points 0, 1/2, -1/2, 2, -2 (the most accurate of the 6-point sets
-// tried: ~8e-7 of the output in float32, against ~2e-6 for F(4, 5)).
-func K5() (*Transform, error) { return New(2, 5, rats(0, 1, 1, 2, -1, 2, 2, 1, -2, 1)) }
+// K5 returns the algorithm package tensor uses for 5x5 kernels: F(3, 5) on
+// the points 0, 1, -1, -2, -1/2, 3/4. Package tensor uses it for input
+// gradients, whose filters are flipped; for those these were the most
+// accurate of the 6-point sets whose transform coefficients are exact in
+// float32, made of 0 and five of +-1, +-2, +-1/2, +-3, +-3/2, +-3/4, +-4,
+// +-1/4 (a throwaway sweep of all 4368 on random 32x16x16, 16x32x32 and
+// 64x8x8 input gradients in float32, 2026-11-27): at most 3.5e-6 of the
+// largest value, against 5.5e-6 for the mirrored points, 4.7e-6 for 0,
+// +-1/2, +-2, 1, and 2.5e-6 for F(2, 5) on 0, +-1/2, +-2. F(3, 5) takes
+// 49 multiplications per 9 outputs where F(2, 5) takes 36 per 4 (1.65x
+// fewer); docs/performance.md weighs the two.
+func K5() (*Transform, error) { return New(3, 5, rats(0, 1, 1, 1, -1, 1, -2, 1, -1, 2, 3, 4)) }
