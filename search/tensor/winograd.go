@@ -11,7 +11,7 @@ package tensor
 // PLIF gradient of the PyTorch parity fixtures exceeded its 1e-4 tolerance
 // under most 1-ulp perturbations of the transformed filters. F(3x3, 5x5)
 // (at most 4.7e-6 of the largest input gradient on the test shapes,
-// against 2.5e-6 for F(2x2, 5x5)) keeps the fixtures within 4.3e-5; a
+// against 1.8e-6 for F(2x2, 5x5)) keeps the fixtures within 4.3e-5; a
 // study over 80 other seeds of the fixture networks is in
 // docs/performance.md ("Winograd input gradient").
 //

@@ -27,7 +27,6 @@ is committed:
 """
 
 import argparse
-
 import gzip
 import json
 import math
