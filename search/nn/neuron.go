@@ -240,7 +240,7 @@ func (f *neuronFwd) run(c int) {
 					}
 					pos := u*ev.Unit + ev.Counts[u]
 					_ = ev.Idx[pos+run-1]
-					nsp := lifFwdAffIdxAVX2(&xs[i], &hs[i], &ys[i], &v[i], run, k, vth, c, sc, sh, &ev.Idx[pos], int32(start%ev.Img))
+					nsp := lifFwdAffIdxAVX2(&xs[i], &hs[i], &ys[i], &v[i], run, k, vth, c, sc, sh, &ev.Idx[pos], int32(start%ev.Img), compressTable)
 					ev.Counts[u] += int(nsp)
 					count += nsp
 				}
@@ -263,7 +263,7 @@ func (f *neuronFwd) run(c int) {
 					start := off + i
 					u := start / ev.Unit
 					_ = ev.Idx[u*ev.Unit+ev.Unit-1]
-					nsp := lifFwdIdxAVX2(&xs[i], &hs[i], &ys[i], &v[i], ev.Unit, k, vth, &ev.Idx[u*ev.Unit], int32(start%ev.Img))
+					nsp := lifFwdIdxAVX2(&xs[i], &hs[i], &ys[i], &v[i], ev.Unit, k, vth, &ev.Idx[u*ev.Unit], int32(start%ev.Img), compressTable)
 					ev.Counts[u] = int(nsp)
 					count += nsp
 				}

@@ -116,10 +116,12 @@ func lifFwdAffAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32) int
 func lifBwdAffAVX2(hs, ds, xs, hprev, dv, dxs *float32, n int, k, vth, a, half, reg, c, sc, sh float32, acc *[8]float32)
 
 // lifFwdAffIdxAVX2 is lifFwdAffAVX2 that also writes base+i for every
-// spiking element i, in increasing order, to idx (as many as it returns).
+// spiking element i, in increasing order, to idx (as many as it returns),
+// through table (compressTable) without branching on the data; it stores
+// whole blocks of 8, so idx must have room for n entries.
 //
 //go:noescape
-func lifFwdAffIdxAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32, idx *int32, base int32) int64
+func lifFwdAffIdxAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32, idx *int32, base int32, table *[256][8]int32) int64
 
 // adamAVX2 is adamStepGo for n elements, n a multiple of 8, bit-identical.
 //
@@ -134,7 +136,8 @@ func bnAffineAddAVX2(x, a, y *float32, n int, c, sc, sh float32)
 
 // lifFwdIdxAVX2 is lifFwdAVX2 that also writes base+i for every spiking
 // element i (in increasing order) to idx; the number written is the
-// returned count.
+// returned count. Like lifFwdAffIdxAVX2 it lists through table
+// (compressTable), and idx must have room for n entries.
 //
 //go:noescape
-func lifFwdIdxAVX2(xs, hs, ys, v *float32, n int, k, vth float32, idx *int32, base int32) int64
+func lifFwdIdxAVX2(xs, hs, ys, v *float32, n int, k, vth float32, idx *int32, base int32, table *[256][8]int32) int64

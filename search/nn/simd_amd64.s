@@ -12,7 +12,7 @@ GLOBL ones<>(SB), RODATA|NOPTR, $32
 // The four LIF forward kernels share their setup and loop body through these
 // macros (registers: SI xs, DI hs, R8 ys, R9 v, CX n, Y0 k, Y1 vth, Y2 1.0,
 // AX count; the affine variants also Y8 c, Y9 sc, Y10 sh; the index
-// variants R12 idx, R13 base). Separate multiply and add (no FMA): the same
+// variants R11 table, R12 idx, Y11 base, Y12 8). Separate multiply and add (no FMA): the same
 // rounding as the Go loop. All macros sit before the first TEXT: go vet's
 // asmdecl would check a later #define's FP names against the TEXT above it.
 
@@ -75,24 +75,31 @@ GLOBL ones<>(SB), RODATA|NOPTR, $32
 	POPCNTL DX, DX \
 	ADDQ DX, AX
 
-// IDXBITS counts the spikes in the mask DX like LIF_COUNT and writes base+i
-// (R13+bit) for each, in increasing order, to idx (R12); then base += 8.
-#define IDXBITS \
+// IDX_INIT loads the index variants' idx (R12) and table (R11), from the
+// frame offsets io and to, and broadcasts base (at offset bo) to Y11 and 8
+// to Y12. (Offsets, not names: asmdecl checks names against the TEXT above.)
+#define IDX_INIT(io, bo, to) \
+	MOVQ io(FP), R12 \
+	MOVQ to(FP), R11 \
+	VPBROADCASTD bo(FP), Y11 \
+	MOVL $8, R10 \
+	VMOVD R10, X12 \
+	VPBROADCASTD X12, Y12
+
+// IDXTAB counts the spikes in the mask DX like LIF_COUNT and writes base+i
+// for each, in increasing order, to idx without branching on the data: row
+// DX of the table (the positions of the mask's set bits, as in
+// spikeIdxAVX2) plus the block's base is stored whole, 8 lanes, and idx
+// advances by the count (so idx must have room for n entries); base += 8.
+#define IDXTAB \
 	MOVL DX, R10 \
+	SHLQ $5, R10 \
+	VPADDD (R11)(R10*1), Y11, Y13 \
+	VMOVDQU Y13, (R12) \
 	POPCNTL DX, DX \
 	ADDQ DX, AX \
-idxbits: \
-	TESTL R10, R10 \
-	JZ   idxnext \
-	BSFL R10, R11 \
-	ADDL R13, R11 \
-	MOVL R11, (R12) \
-	ADDQ $4, R12 \
-	LEAL -1(R10), BX \
-	ANDL BX, R10 \
-	JMP  idxbits \
-idxnext: \
-	ADDL $8, R13
+	LEAQ (R12)(DX*4), R12 \
+	VPADDD Y12, Y11, Y11
 
 // LIF_NEXT advances the four pointers by 8 lanes and n by -8.
 #define LIF_NEXT \
@@ -242,15 +249,15 @@ fwddoneaff:
 	VZEROUPPER
 	RET
 
-// func lifFwdAffIdxAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32, idx *int32, base int32) int64
+// func lifFwdAffIdxAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32, idx *int32, base int32, table *[256][8]int32) int64
 // lifFwdAffAVX2 that also writes base+i for every spiking element i (in
-// increasing order) to idx; the number written is the returned count.
-TEXT ·lifFwdAffIdxAVX2(SB), NOSPLIT, $0-88
+// increasing order) to idx (IDXTAB); the number written is the returned
+// count.
+TEXT ·lifFwdAffIdxAVX2(SB), NOSPLIT, $0-96
 	LIF_ARGS
 	AFF_ARGS
 	LIF_INIT
-	MOVQ idx+64(FP), R12
-	MOVL base+72(FP), R13
+	IDX_INIT(idx+64, base+72, table+80)
 
 fwdloopidx:
 	CMPQ CX, $8
@@ -258,36 +265,36 @@ fwdloopidx:
 	LIF_LOAD
 	AFF8
 	LIF8
-	IDXBITS
+	IDXTAB
 	LIF_NEXT
 	JMP  fwdloopidx
 
 fwddoneidx:
-	MOVQ AX, ret+80(FP)
+	MOVQ AX, ret+88(FP)
 	SFENCE
 	VZEROUPPER
 	RET
 
-// func lifFwdIdxAVX2(xs, hs, ys, v *float32, n int, k, vth float32, idx *int32, base int32) int64
+// func lifFwdIdxAVX2(xs, hs, ys, v *float32, n int, k, vth float32, idx *int32, base int32, table *[256][8]int32) int64
 // lifFwdAVX2 that also writes base+i for every spiking element i (in
-// increasing order) to idx; the number written is the returned count.
-TEXT ·lifFwdIdxAVX2(SB), NOSPLIT, $0-72
+// increasing order) to idx (IDXTAB); the number written is the returned
+// count.
+TEXT ·lifFwdIdxAVX2(SB), NOSPLIT, $0-80
 	LIF_ARGS
 	LIF_INIT
-	MOVQ idx+48(FP), R12
-	MOVL base+56(FP), R13
+	IDX_INIT(idx+48, base+56, table+64)
 
 fwdloopidx2:
 	CMPQ CX, $8
 	JLT  fwddoneidx2
 	LIF_LOAD
 	LIF8
-	IDXBITS
+	IDXTAB
 	LIF_NEXT
 	JMP  fwdloopidx2
 
 fwddoneidx2:
-	MOVQ AX, ret+64(FP)
+	MOVQ AX, ret+72(FP)
 	SFENCE
 	VZEROUPPER
 	RET

@@ -281,9 +281,11 @@ func TestBatchNormAffineAdd(t *testing.T) {
 	}
 }
 
-// TestLIFFwdIdxMatchesGo checks the LIF forward kernel that lists its
-// spikes against the Go step and a scan of its output: same bits, same
-// indices (offset by base), same count.
+// TestLIFFwdIdxMatchesGo checks the LIF forward kernels that list their
+// spikes (plain, and affine with the identity map, which leaves x exact)
+// against the Go step and a scan of its output: same bits, same indices
+// (offset by base), same count, and nothing written past idx[n-1] by the
+// whole-block stores.
 func TestLIFFwdIdxMatchesGo(t *testing.T) {
 	if !hasAVX2 {
 		t.Skip("no AVX2 kernels on this machine/build")
@@ -292,17 +294,34 @@ func TestLIFFwdIdxMatchesGo(t *testing.T) {
 	for _, n := range []int{8, 64, 1024} {
 		const k, vth, base = 0.37, 1, 77
 		xs, v0 := simdVec(rng, n), simdVec(rng, n)
-		hsA, ysA, vA := make([]float32, n), make([]float32, n), append([]float32(nil), v0...)
 		hsG, ysG, vG := make([]float32, n), make([]float32, n), append([]float32(nil), v0...)
-		idxA, idxG := make([]int32, n), make([]int32, n)
-		cA := lifFwdIdxAVX2(&xs[0], &hsA[0], &ysA[0], &vA[0], n, k, vth, &idxA[0], base)
+		idxG := make([]int32, n)
 		cG := lifForwardStepGo(xs, hsG, ysG, vG, k, vth)
 		nG := NonzeroIndices(ysG, idxG, base)
-		if cA != cG || int(cA) != nG {
-			t.Errorf("n=%d: count %d, want %d (%d listed)", n, cA, cG, nG)
-		}
-		if !cmp.Equal(hsA, hsG) || !cmp.Equal(ysA, ysG) || !cmp.Equal(vA, vG) || !cmp.Equal(idxA[:nG], idxG[:nG]) {
-			t.Errorf("n=%d: kernel and Go step differ", n)
+		for _, aff := range []bool{false, true} {
+			hsA, ysA, vA := make([]float32, n), make([]float32, n), append([]float32(nil), v0...)
+			idxA := make([]int32, n+8)
+			for i := range idxA {
+				idxA[i] = -1
+			}
+			var cA int64
+			if aff {
+				cA = lifFwdAffIdxAVX2(&xs[0], &hsA[0], &ysA[0], &vA[0], n, k, vth, 0, 1, 0, &idxA[0], base, compressTable)
+			} else {
+				cA = lifFwdIdxAVX2(&xs[0], &hsA[0], &ysA[0], &vA[0], n, k, vth, &idxA[0], base, compressTable)
+			}
+			if cA != cG || int(cA) != nG {
+				t.Errorf("n=%d aff=%v: count %d, want %d (%d listed)", n, aff, cA, cG, nG)
+			}
+			if !cmp.Equal(hsA, hsG) || !cmp.Equal(ysA, ysG) || !cmp.Equal(vA, vG) || !cmp.Equal(idxA[:nG], idxG[:nG]) {
+				t.Errorf("n=%d aff=%v: kernel and Go step differ", n, aff)
+			}
+			for i, v := range idxA[n:] {
+				if v != -1 {
+					t.Errorf("n=%d aff=%v: idx[%d] written past n", n, aff, n+i)
+					break
+				}
+			}
 		}
 	}
 }
