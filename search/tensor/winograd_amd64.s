@@ -12,110 +12,110 @@ DATA winoconst<>+16(SB)/4, $0x3f400000 // 3/4
 DATA winoconst<>+20(SB)/4, $0x3f400000 // 3/4
 DATA winoconst<>+24(SB)/4, $0x3f400000 // 3/4
 DATA winoconst<>+28(SB)/4, $0x3f400000 // 3/4
-DATA winoconst<>+32(SB)/4, $0x3f600000 // 7/8
-DATA winoconst<>+36(SB)/4, $0x3f600000 // 7/8
-DATA winoconst<>+40(SB)/4, $0x3f600000 // 7/8
-DATA winoconst<>+44(SB)/4, $0x3f600000 // 7/8
-DATA winoconst<>+48(SB)/4, $0x3f600000 // 7/8
-DATA winoconst<>+52(SB)/4, $0x3f600000 // 7/8
-DATA winoconst<>+56(SB)/4, $0x3f600000 // 7/8
-DATA winoconst<>+60(SB)/4, $0x3f600000 // 7/8
-DATA winoconst<>+64(SB)/4, $0x3fe00000 // 7/4
-DATA winoconst<>+68(SB)/4, $0x3fe00000 // 7/4
-DATA winoconst<>+72(SB)/4, $0x3fe00000 // 7/4
-DATA winoconst<>+76(SB)/4, $0x3fe00000 // 7/4
-DATA winoconst<>+80(SB)/4, $0x3fe00000 // 7/4
-DATA winoconst<>+84(SB)/4, $0x3fe00000 // 7/4
-DATA winoconst<>+88(SB)/4, $0x3fe00000 // 7/4
-DATA winoconst<>+92(SB)/4, $0x3fe00000 // 7/4
-DATA winoconst<>+96(SB)/4, $0x40200000 // 5/2
-DATA winoconst<>+100(SB)/4, $0x40200000 // 5/2
-DATA winoconst<>+104(SB)/4, $0x40200000 // 5/2
-DATA winoconst<>+108(SB)/4, $0x40200000 // 5/2
-DATA winoconst<>+112(SB)/4, $0x40200000 // 5/2
-DATA winoconst<>+116(SB)/4, $0x40200000 // 5/2
-DATA winoconst<>+120(SB)/4, $0x40200000 // 5/2
-DATA winoconst<>+124(SB)/4, $0x40200000 // 5/2
-DATA winoconst<>+128(SB)/4, $0x3ff00000 // 15/8
-DATA winoconst<>+132(SB)/4, $0x3ff00000 // 15/8
-DATA winoconst<>+136(SB)/4, $0x3ff00000 // 15/8
-DATA winoconst<>+140(SB)/4, $0x3ff00000 // 15/8
-DATA winoconst<>+144(SB)/4, $0x3ff00000 // 15/8
-DATA winoconst<>+148(SB)/4, $0x3ff00000 // 15/8
-DATA winoconst<>+152(SB)/4, $0x3ff00000 // 15/8
-DATA winoconst<>+156(SB)/4, $0x3ff00000 // 15/8
-DATA winoconst<>+160(SB)/4, $0x40300000 // 11/4
-DATA winoconst<>+164(SB)/4, $0x40300000 // 11/4
-DATA winoconst<>+168(SB)/4, $0x40300000 // 11/4
-DATA winoconst<>+172(SB)/4, $0x40300000 // 11/4
-DATA winoconst<>+176(SB)/4, $0x40300000 // 11/4
-DATA winoconst<>+180(SB)/4, $0x40300000 // 11/4
-DATA winoconst<>+184(SB)/4, $0x40300000 // 11/4
-DATA winoconst<>+188(SB)/4, $0x40300000 // 11/4
-DATA winoconst<>+192(SB)/4, $0x3fd00000 // 13/8
-DATA winoconst<>+196(SB)/4, $0x3fd00000 // 13/8
-DATA winoconst<>+200(SB)/4, $0x3fd00000 // 13/8
-DATA winoconst<>+204(SB)/4, $0x3fd00000 // 13/8
-DATA winoconst<>+208(SB)/4, $0x3fd00000 // 13/8
-DATA winoconst<>+212(SB)/4, $0x3fd00000 // 13/8
-DATA winoconst<>+216(SB)/4, $0x3fd00000 // 13/8
-DATA winoconst<>+220(SB)/4, $0x3fd00000 // 13/8
-DATA winoconst<>+224(SB)/4, $0x3e000000 // 1/8
-DATA winoconst<>+228(SB)/4, $0x3e000000 // 1/8
-DATA winoconst<>+232(SB)/4, $0x3e000000 // 1/8
-DATA winoconst<>+236(SB)/4, $0x3e000000 // 1/8
-DATA winoconst<>+240(SB)/4, $0x3e000000 // 1/8
-DATA winoconst<>+244(SB)/4, $0x3e000000 // 1/8
-DATA winoconst<>+248(SB)/4, $0x3e000000 // 1/8
-DATA winoconst<>+252(SB)/4, $0x3e000000 // 1/8
-DATA winoconst<>+256(SB)/4, $0x40280000 // 21/8
-DATA winoconst<>+260(SB)/4, $0x40280000 // 21/8
-DATA winoconst<>+264(SB)/4, $0x40280000 // 21/8
-DATA winoconst<>+268(SB)/4, $0x40280000 // 21/8
-DATA winoconst<>+272(SB)/4, $0x40280000 // 21/8
-DATA winoconst<>+276(SB)/4, $0x40280000 // 21/8
-DATA winoconst<>+280(SB)/4, $0x40280000 // 21/8
-DATA winoconst<>+284(SB)/4, $0x40280000 // 21/8
-DATA winoconst<>+288(SB)/4, $0x3ec00000 // 3/8
-DATA winoconst<>+292(SB)/4, $0x3ec00000 // 3/8
-DATA winoconst<>+296(SB)/4, $0x3ec00000 // 3/8
-DATA winoconst<>+300(SB)/4, $0x3ec00000 // 3/8
-DATA winoconst<>+304(SB)/4, $0x3ec00000 // 3/8
-DATA winoconst<>+308(SB)/4, $0x3ec00000 // 3/8
-DATA winoconst<>+312(SB)/4, $0x3ec00000 // 3/8
-DATA winoconst<>+316(SB)/4, $0x3ec00000 // 3/8
-DATA winoconst<>+320(SB)/4, $0x3e800000 // 1/4
-DATA winoconst<>+324(SB)/4, $0x3e800000 // 1/4
-DATA winoconst<>+328(SB)/4, $0x3e800000 // 1/4
-DATA winoconst<>+332(SB)/4, $0x3e800000 // 1/4
-DATA winoconst<>+336(SB)/4, $0x3e800000 // 1/4
-DATA winoconst<>+340(SB)/4, $0x3e800000 // 1/4
-DATA winoconst<>+344(SB)/4, $0x3e800000 // 1/4
-DATA winoconst<>+348(SB)/4, $0x3e800000 // 1/4
-DATA winoconst<>+352(SB)/4, $0x3fb00000 // 11/8
-DATA winoconst<>+356(SB)/4, $0x3fb00000 // 11/8
-DATA winoconst<>+360(SB)/4, $0x3fb00000 // 11/8
-DATA winoconst<>+364(SB)/4, $0x3fb00000 // 11/8
-DATA winoconst<>+368(SB)/4, $0x3fb00000 // 11/8
-DATA winoconst<>+372(SB)/4, $0x3fb00000 // 11/8
-DATA winoconst<>+376(SB)/4, $0x3fb00000 // 11/8
-DATA winoconst<>+380(SB)/4, $0x3fb00000 // 11/8
-DATA winoconst<>+384(SB)/4, $0x3fc00000 // 3/2
-DATA winoconst<>+388(SB)/4, $0x3fc00000 // 3/2
-DATA winoconst<>+392(SB)/4, $0x3fc00000 // 3/2
-DATA winoconst<>+396(SB)/4, $0x3fc00000 // 3/2
-DATA winoconst<>+400(SB)/4, $0x3fc00000 // 3/2
-DATA winoconst<>+404(SB)/4, $0x3fc00000 // 3/2
-DATA winoconst<>+408(SB)/4, $0x3fc00000 // 3/2
-DATA winoconst<>+412(SB)/4, $0x3fc00000 // 3/2
-DATA winoconst<>+416(SB)/4, $0x3fa00000 // 5/4
-DATA winoconst<>+420(SB)/4, $0x3fa00000 // 5/4
-DATA winoconst<>+424(SB)/4, $0x3fa00000 // 5/4
-DATA winoconst<>+428(SB)/4, $0x3fa00000 // 5/4
-DATA winoconst<>+432(SB)/4, $0x3fa00000 // 5/4
-DATA winoconst<>+436(SB)/4, $0x3fa00000 // 5/4
-DATA winoconst<>+440(SB)/4, $0x3fa00000 // 5/4
-DATA winoconst<>+444(SB)/4, $0x3fa00000 // 5/4
+DATA winoconst<>+32(SB)/4, $0x40200000 // 5/2
+DATA winoconst<>+36(SB)/4, $0x40200000 // 5/2
+DATA winoconst<>+40(SB)/4, $0x40200000 // 5/2
+DATA winoconst<>+44(SB)/4, $0x40200000 // 5/2
+DATA winoconst<>+48(SB)/4, $0x40200000 // 5/2
+DATA winoconst<>+52(SB)/4, $0x40200000 // 5/2
+DATA winoconst<>+56(SB)/4, $0x40200000 // 5/2
+DATA winoconst<>+60(SB)/4, $0x40200000 // 5/2
+DATA winoconst<>+64(SB)/4, $0x3f600000 // 7/8
+DATA winoconst<>+68(SB)/4, $0x3f600000 // 7/8
+DATA winoconst<>+72(SB)/4, $0x3f600000 // 7/8
+DATA winoconst<>+76(SB)/4, $0x3f600000 // 7/8
+DATA winoconst<>+80(SB)/4, $0x3f600000 // 7/8
+DATA winoconst<>+84(SB)/4, $0x3f600000 // 7/8
+DATA winoconst<>+88(SB)/4, $0x3f600000 // 7/8
+DATA winoconst<>+92(SB)/4, $0x3f600000 // 7/8
+DATA winoconst<>+96(SB)/4, $0x3ff00000 // 15/8
+DATA winoconst<>+100(SB)/4, $0x3ff00000 // 15/8
+DATA winoconst<>+104(SB)/4, $0x3ff00000 // 15/8
+DATA winoconst<>+108(SB)/4, $0x3ff00000 // 15/8
+DATA winoconst<>+112(SB)/4, $0x3ff00000 // 15/8
+DATA winoconst<>+116(SB)/4, $0x3ff00000 // 15/8
+DATA winoconst<>+120(SB)/4, $0x3ff00000 // 15/8
+DATA winoconst<>+124(SB)/4, $0x3ff00000 // 15/8
+DATA winoconst<>+128(SB)/4, $0x3fe00000 // 7/4
+DATA winoconst<>+132(SB)/4, $0x3fe00000 // 7/4
+DATA winoconst<>+136(SB)/4, $0x3fe00000 // 7/4
+DATA winoconst<>+140(SB)/4, $0x3fe00000 // 7/4
+DATA winoconst<>+144(SB)/4, $0x3fe00000 // 7/4
+DATA winoconst<>+148(SB)/4, $0x3fe00000 // 7/4
+DATA winoconst<>+152(SB)/4, $0x3fe00000 // 7/4
+DATA winoconst<>+156(SB)/4, $0x3fe00000 // 7/4
+DATA winoconst<>+160(SB)/4, $0x3e800000 // 1/4
+DATA winoconst<>+164(SB)/4, $0x3e800000 // 1/4
+DATA winoconst<>+168(SB)/4, $0x3e800000 // 1/4
+DATA winoconst<>+172(SB)/4, $0x3e800000 // 1/4
+DATA winoconst<>+176(SB)/4, $0x3e800000 // 1/4
+DATA winoconst<>+180(SB)/4, $0x3e800000 // 1/4
+DATA winoconst<>+184(SB)/4, $0x3e800000 // 1/4
+DATA winoconst<>+188(SB)/4, $0x3e800000 // 1/4
+DATA winoconst<>+192(SB)/4, $0x3fa00000 // 5/4
+DATA winoconst<>+196(SB)/4, $0x3fa00000 // 5/4
+DATA winoconst<>+200(SB)/4, $0x3fa00000 // 5/4
+DATA winoconst<>+204(SB)/4, $0x3fa00000 // 5/4
+DATA winoconst<>+208(SB)/4, $0x3fa00000 // 5/4
+DATA winoconst<>+212(SB)/4, $0x3fa00000 // 5/4
+DATA winoconst<>+216(SB)/4, $0x3fa00000 // 5/4
+DATA winoconst<>+220(SB)/4, $0x3fa00000 // 5/4
+DATA winoconst<>+224(SB)/4, $0x3fd00000 // 13/8
+DATA winoconst<>+228(SB)/4, $0x3fd00000 // 13/8
+DATA winoconst<>+232(SB)/4, $0x3fd00000 // 13/8
+DATA winoconst<>+236(SB)/4, $0x3fd00000 // 13/8
+DATA winoconst<>+240(SB)/4, $0x3fd00000 // 13/8
+DATA winoconst<>+244(SB)/4, $0x3fd00000 // 13/8
+DATA winoconst<>+248(SB)/4, $0x3fd00000 // 13/8
+DATA winoconst<>+252(SB)/4, $0x3fd00000 // 13/8
+DATA winoconst<>+256(SB)/4, $0x40300000 // 11/4
+DATA winoconst<>+260(SB)/4, $0x40300000 // 11/4
+DATA winoconst<>+264(SB)/4, $0x40300000 // 11/4
+DATA winoconst<>+268(SB)/4, $0x40300000 // 11/4
+DATA winoconst<>+272(SB)/4, $0x40300000 // 11/4
+DATA winoconst<>+276(SB)/4, $0x40300000 // 11/4
+DATA winoconst<>+280(SB)/4, $0x40300000 // 11/4
+DATA winoconst<>+284(SB)/4, $0x40300000 // 11/4
+DATA winoconst<>+288(SB)/4, $0x3e000000 // 1/8
+DATA winoconst<>+292(SB)/4, $0x3e000000 // 1/8
+DATA winoconst<>+296(SB)/4, $0x3e000000 // 1/8
+DATA winoconst<>+300(SB)/4, $0x3e000000 // 1/8
+DATA winoconst<>+304(SB)/4, $0x3e000000 // 1/8
+DATA winoconst<>+308(SB)/4, $0x3e000000 // 1/8
+DATA winoconst<>+312(SB)/4, $0x3e000000 // 1/8
+DATA winoconst<>+316(SB)/4, $0x3e000000 // 1/8
+DATA winoconst<>+320(SB)/4, $0x40280000 // 21/8
+DATA winoconst<>+324(SB)/4, $0x40280000 // 21/8
+DATA winoconst<>+328(SB)/4, $0x40280000 // 21/8
+DATA winoconst<>+332(SB)/4, $0x40280000 // 21/8
+DATA winoconst<>+336(SB)/4, $0x40280000 // 21/8
+DATA winoconst<>+340(SB)/4, $0x40280000 // 21/8
+DATA winoconst<>+344(SB)/4, $0x40280000 // 21/8
+DATA winoconst<>+348(SB)/4, $0x40280000 // 21/8
+DATA winoconst<>+352(SB)/4, $0x3ec00000 // 3/8
+DATA winoconst<>+356(SB)/4, $0x3ec00000 // 3/8
+DATA winoconst<>+360(SB)/4, $0x3ec00000 // 3/8
+DATA winoconst<>+364(SB)/4, $0x3ec00000 // 3/8
+DATA winoconst<>+368(SB)/4, $0x3ec00000 // 3/8
+DATA winoconst<>+372(SB)/4, $0x3ec00000 // 3/8
+DATA winoconst<>+376(SB)/4, $0x3ec00000 // 3/8
+DATA winoconst<>+380(SB)/4, $0x3ec00000 // 3/8
+DATA winoconst<>+384(SB)/4, $0x3fb00000 // 11/8
+DATA winoconst<>+388(SB)/4, $0x3fb00000 // 11/8
+DATA winoconst<>+392(SB)/4, $0x3fb00000 // 11/8
+DATA winoconst<>+396(SB)/4, $0x3fb00000 // 11/8
+DATA winoconst<>+400(SB)/4, $0x3fb00000 // 11/8
+DATA winoconst<>+404(SB)/4, $0x3fb00000 // 11/8
+DATA winoconst<>+408(SB)/4, $0x3fb00000 // 11/8
+DATA winoconst<>+412(SB)/4, $0x3fb00000 // 11/8
+DATA winoconst<>+416(SB)/4, $0x3fc00000 // 3/2
+DATA winoconst<>+420(SB)/4, $0x3fc00000 // 3/2
+DATA winoconst<>+424(SB)/4, $0x3fc00000 // 3/2
+DATA winoconst<>+428(SB)/4, $0x3fc00000 // 3/2
+DATA winoconst<>+432(SB)/4, $0x3fc00000 // 3/2
+DATA winoconst<>+436(SB)/4, $0x3fc00000 // 3/2
+DATA winoconst<>+440(SB)/4, $0x3fc00000 // 3/2
+DATA winoconst<>+444(SB)/4, $0x3fc00000 // 3/2
 DATA winoconst<>+448(SB)/4, $0x40000000 // 2
 DATA winoconst<>+452(SB)/4, $0x40000000 // 2
 DATA winoconst<>+456(SB)/4, $0x40000000 // 2
@@ -154,50 +154,50 @@ DATA winoconst64<>+0(SB)/8, $0x3fe0000000000000 // 1/2
 DATA winoconst64<>+8(SB)/8, $0x3fe0000000000000 // 1/2
 DATA winoconst64<>+16(SB)/8, $0x3fe0000000000000 // 1/2
 DATA winoconst64<>+24(SB)/8, $0x3fe0000000000000 // 1/2
-DATA winoconst64<>+32(SB)/8, $0x3ff5555555555555 // 4/3
-DATA winoconst64<>+40(SB)/8, $0x3ff5555555555555 // 4/3
-DATA winoconst64<>+48(SB)/8, $0x3ff5555555555555 // 4/3
-DATA winoconst64<>+56(SB)/8, $0x3ff5555555555555 // 4/3
-DATA winoconst64<>+64(SB)/8, $0x3fdc71c71c71c71c // 4/9
-DATA winoconst64<>+72(SB)/8, $0x3fdc71c71c71c71c // 4/9
-DATA winoconst64<>+80(SB)/8, $0x3fdc71c71c71c71c // 4/9
-DATA winoconst64<>+88(SB)/8, $0x3fdc71c71c71c71c // 4/9
-DATA winoconst64<>+96(SB)/8, $0x3fe2492492492492 // 4/7
-DATA winoconst64<>+104(SB)/8, $0x3fe2492492492492 // 4/7
-DATA winoconst64<>+112(SB)/8, $0x3fe2492492492492 // 4/7
-DATA winoconst64<>+120(SB)/8, $0x3fe2492492492492 // 4/7
-DATA winoconst64<>+128(SB)/8, $0x3fb4afd6a052bf5b // 8/99
-DATA winoconst64<>+136(SB)/8, $0x3fb4afd6a052bf5b // 8/99
-DATA winoconst64<>+144(SB)/8, $0x3fb4afd6a052bf5b // 8/99
-DATA winoconst64<>+152(SB)/8, $0x3fb4afd6a052bf5b // 8/99
-DATA winoconst64<>+160(SB)/8, $0x3fd4afd6a052bf5b // 32/99
-DATA winoconst64<>+168(SB)/8, $0x3fd4afd6a052bf5b // 32/99
-DATA winoconst64<>+176(SB)/8, $0x3fd4afd6a052bf5b // 32/99
-DATA winoconst64<>+184(SB)/8, $0x3fd4afd6a052bf5b // 32/99
-DATA winoconst64<>+192(SB)/8, $0x3fa4afd6a052bf5b // 4/99
-DATA winoconst64<>+200(SB)/8, $0x3fa4afd6a052bf5b // 4/99
-DATA winoconst64<>+208(SB)/8, $0x3fa4afd6a052bf5b // 4/99
-DATA winoconst64<>+216(SB)/8, $0x3fa4afd6a052bf5b // 4/99
-DATA winoconst64<>+224(SB)/8, $0x3fc4afd6a052bf5b // 16/99
-DATA winoconst64<>+232(SB)/8, $0x3fc4afd6a052bf5b // 16/99
-DATA winoconst64<>+240(SB)/8, $0x3fc4afd6a052bf5b // 16/99
-DATA winoconst64<>+248(SB)/8, $0x3fc4afd6a052bf5b // 16/99
+DATA winoconst64<>+32(SB)/8, $0x3fdc71c71c71c71c // 4/9
+DATA winoconst64<>+40(SB)/8, $0x3fdc71c71c71c71c // 4/9
+DATA winoconst64<>+48(SB)/8, $0x3fdc71c71c71c71c // 4/9
+DATA winoconst64<>+56(SB)/8, $0x3fdc71c71c71c71c // 4/9
+DATA winoconst64<>+64(SB)/8, $0x3fe2492492492492 // 4/7
+DATA winoconst64<>+72(SB)/8, $0x3fe2492492492492 // 4/7
+DATA winoconst64<>+80(SB)/8, $0x3fe2492492492492 // 4/7
+DATA winoconst64<>+88(SB)/8, $0x3fe2492492492492 // 4/7
+DATA winoconst64<>+96(SB)/8, $0x3ff5555555555555 // 4/3
+DATA winoconst64<>+104(SB)/8, $0x3ff5555555555555 // 4/3
+DATA winoconst64<>+112(SB)/8, $0x3ff5555555555555 // 4/3
+DATA winoconst64<>+120(SB)/8, $0x3ff5555555555555 // 4/3
+DATA winoconst64<>+128(SB)/8, $0x3fa4afd6a052bf5b // 4/99
+DATA winoconst64<>+136(SB)/8, $0x3fa4afd6a052bf5b // 4/99
+DATA winoconst64<>+144(SB)/8, $0x3fa4afd6a052bf5b // 4/99
+DATA winoconst64<>+152(SB)/8, $0x3fa4afd6a052bf5b // 4/99
+DATA winoconst64<>+160(SB)/8, $0x3fb4afd6a052bf5b // 8/99
+DATA winoconst64<>+168(SB)/8, $0x3fb4afd6a052bf5b // 8/99
+DATA winoconst64<>+176(SB)/8, $0x3fb4afd6a052bf5b // 8/99
+DATA winoconst64<>+184(SB)/8, $0x3fb4afd6a052bf5b // 8/99
+DATA winoconst64<>+192(SB)/8, $0x3fc4afd6a052bf5b // 16/99
+DATA winoconst64<>+200(SB)/8, $0x3fc4afd6a052bf5b // 16/99
+DATA winoconst64<>+208(SB)/8, $0x3fc4afd6a052bf5b // 16/99
+DATA winoconst64<>+216(SB)/8, $0x3fc4afd6a052bf5b // 16/99
+DATA winoconst64<>+224(SB)/8, $0x3fd4afd6a052bf5b // 32/99
+DATA winoconst64<>+232(SB)/8, $0x3fd4afd6a052bf5b // 32/99
+DATA winoconst64<>+240(SB)/8, $0x3fd4afd6a052bf5b // 32/99
+DATA winoconst64<>+248(SB)/8, $0x3fd4afd6a052bf5b // 32/99
 DATA winoconst64<>+256(SB)/8, $0x3fe4afd6a052bf5b // 64/99
 DATA winoconst64<>+264(SB)/8, $0x3fe4afd6a052bf5b // 64/99
 DATA winoconst64<>+272(SB)/8, $0x3fe4afd6a052bf5b // 64/99
 DATA winoconst64<>+280(SB)/8, $0x3fe4afd6a052bf5b // 64/99
-DATA winoconst64<>+288(SB)/8, $0x3fe6c16c16c16c17 // 32/45
-DATA winoconst64<>+296(SB)/8, $0x3fe6c16c16c16c17 // 32/45
-DATA winoconst64<>+304(SB)/8, $0x3fe6c16c16c16c17 // 32/45
-DATA winoconst64<>+312(SB)/8, $0x3fe6c16c16c16c17 // 32/45
-DATA winoconst64<>+320(SB)/8, $0x3fc6c16c16c16c17 // 8/45
-DATA winoconst64<>+328(SB)/8, $0x3fc6c16c16c16c17 // 8/45
-DATA winoconst64<>+336(SB)/8, $0x3fc6c16c16c16c17 // 8/45
-DATA winoconst64<>+344(SB)/8, $0x3fc6c16c16c16c17 // 8/45
-DATA winoconst64<>+352(SB)/8, $0x3ff6c16c16c16c17 // 64/45
-DATA winoconst64<>+360(SB)/8, $0x3ff6c16c16c16c17 // 64/45
-DATA winoconst64<>+368(SB)/8, $0x3ff6c16c16c16c17 // 64/45
-DATA winoconst64<>+376(SB)/8, $0x3ff6c16c16c16c17 // 64/45
+DATA winoconst64<>+288(SB)/8, $0x3ff6c16c16c16c17 // 64/45
+DATA winoconst64<>+296(SB)/8, $0x3ff6c16c16c16c17 // 64/45
+DATA winoconst64<>+304(SB)/8, $0x3ff6c16c16c16c17 // 64/45
+DATA winoconst64<>+312(SB)/8, $0x3ff6c16c16c16c17 // 64/45
+DATA winoconst64<>+320(SB)/8, $0x3fe6c16c16c16c17 // 32/45
+DATA winoconst64<>+328(SB)/8, $0x3fe6c16c16c16c17 // 32/45
+DATA winoconst64<>+336(SB)/8, $0x3fe6c16c16c16c17 // 32/45
+DATA winoconst64<>+344(SB)/8, $0x3fe6c16c16c16c17 // 32/45
+DATA winoconst64<>+352(SB)/8, $0x3fc6c16c16c16c17 // 8/45
+DATA winoconst64<>+360(SB)/8, $0x3fc6c16c16c16c17 // 8/45
+DATA winoconst64<>+368(SB)/8, $0x3fc6c16c16c16c17 // 8/45
+DATA winoconst64<>+376(SB)/8, $0x3fc6c16c16c16c17 // 8/45
 DATA winoconst64<>+384(SB)/8, $0x3fd6c16c16c16c17 // 16/45
 DATA winoconst64<>+392(SB)/8, $0x3fd6c16c16c16c17 // 16/45
 DATA winoconst64<>+400(SB)/8, $0x3fd6c16c16c16c17 // 16/45
@@ -255,18 +255,18 @@ winoInK3_inner:
 	VMOVUPS (SI)(AX*1), Y1
 	VMOVUPS (SI)(AX*2), Y2
 	VMOVUPS (SI)(R8*1), Y3
-	VMOVAPS Y2, Y8
-	VSUBPS Y0, Y8, Y8
-	VMOVUPS Y8, (DI)
-	VMOVAPS Y1, Y9
-	VADDPS Y2, Y9, Y9
-	VMOVUPS Y9, (DI)(BX*1)
-	VMOVAPS Y2, Y10
-	VSUBPS Y1, Y10, Y10
-	VMOVUPS Y10, (DI)(BX*2)
-	VMOVAPS Y3, Y11
-	VSUBPS Y1, Y11, Y11
-	VMOVUPS Y11, (DI)(R9*1)
+	VMOVAPS Y2, Y15
+	VSUBPS Y0, Y15, Y15
+	VMOVUPS Y15, (DI)
+	VMOVAPS Y1, Y15
+	VADDPS Y2, Y15, Y15
+	VMOVUPS Y15, (DI)(BX*1)
+	VMOVAPS Y2, Y15
+	VSUBPS Y1, Y15, Y15
+	VMOVUPS Y15, (DI)(BX*2)
+	VMOVAPS Y3, Y15
+	VSUBPS Y1, Y15, Y15
+	VMOVUPS Y15, (DI)(R9*1)
 	ADDQ $32, SI
 	ADDQ $32, DI
 	DECQ CX
@@ -305,14 +305,14 @@ winoOutK3_inner:
 	VMOVUPS (SI)(AX*1), Y1
 	VMOVUPS (SI)(AX*2), Y2
 	VMOVUPS (SI)(R8*1), Y3
-	VMOVAPS Y0, Y8
-	VADDPS Y1, Y8, Y8
-	VADDPS Y2, Y8, Y8
-	VMOVUPS Y8, (DI)
-	VMOVAPS Y1, Y9
-	VADDPS Y3, Y9, Y9
-	VSUBPS Y2, Y9, Y9
-	VMOVUPS Y9, (DI)(BX*1)
+	VMOVAPS Y0, Y15
+	VADDPS Y1, Y15, Y15
+	VADDPS Y2, Y15, Y15
+	VMOVUPS Y15, (DI)
+	VMOVAPS Y1, Y15
+	VADDPS Y3, Y15, Y15
+	VSUBPS Y2, Y15, Y15
+	VMOVUPS Y15, (DI)(BX*1)
 	ADDQ $32, SI
 	ADDQ $32, DI
 	DECQ CX
@@ -336,6 +336,14 @@ winoOutK3_done:
 //	      0     -1   -5/2      0    5/2      1      0
 //	      0    3/4    7/8   -5/2  -15/8    7/4      1
 TEXT ·winoInK5(SB), NOSPLIT, $0-64
+	VMOVUPS winoconst<>+0(SB), Y7
+	VMOVUPS winoconst<>+32(SB), Y8
+	VMOVUPS winoconst<>+64(SB), Y9
+	VMOVUPS winoconst<>+96(SB), Y10
+	VMOVUPS winoconst<>+128(SB), Y11
+	VMOVUPS winoconst<>+160(SB), Y12
+	VMOVUPS winoconst<>+192(SB), Y13
+	VMOVUPS winoconst<>+224(SB), Y14
 	MOVQ src+0(FP), DX
 	MOVQ sstride+8(FP), AX
 	MOVQ dst+16(FP), R12
@@ -361,49 +369,49 @@ winoInK5_inner:
 	VMOVUPS (R10), Y4
 	VMOVUPS (R10)(AX*1), Y5
 	VMOVUPS (R10)(AX*2), Y6
-	VMOVAPS Y5, Y8
-	VFMADD231PS winoconst<>+0(SB), Y0, Y8
-	VFMADD231PS winoconst<>+32(SB), Y1, Y8
-	VFMADD231PS winoconst<>+64(SB), Y4, Y8
-	VFNMADD231PS winoconst<>+96(SB), Y2, Y8
-	VFNMADD231PS winoconst<>+128(SB), Y3, Y8
-	VMOVUPS Y8, (DI)
-	VMOVAPS Y5, Y9
-	VFMADD231PS winoconst<>+32(SB), Y3, Y9
-	VFMADD231PS winoconst<>+160(SB), Y4, Y9
-	VFNMADD231PS winoconst<>+0(SB), Y1, Y9
-	VFNMADD231PS winoconst<>+192(SB), Y2, Y9
-	VMOVUPS Y9, (DI)(BX*1)
-	VMOVAPS Y5, Y10
-	VFMADD231PS winoconst<>+0(SB), Y1, Y10
-	VFMADD231PS winoconst<>+224(SB), Y2, Y10
-	VFMADD231PS winoconst<>+0(SB), Y4, Y10
-	VFNMADD231PS winoconst<>+256(SB), Y3, Y10
-	VMOVUPS Y10, (DI)(BX*2)
-	VMOVAPS Y5, Y11
-	VFMADD231PS winoconst<>+288(SB), Y1, Y11
-	VFMADD231PS winoconst<>+320(SB), Y2, Y11
-	VFNMADD231PS winoconst<>+352(SB), Y3, Y11
-	VFNMADD231PS winoconst<>+320(SB), Y4, Y11
-	VMOVUPS Y11, (DI)(R9*1)
-	VMOVAPS Y5, Y12
-	VFMADD231PS winoconst<>+384(SB), Y1, Y12
-	VFMADD231PS winoconst<>+416(SB), Y4, Y12
-	VFNMADD231PS winoconst<>+416(SB), Y2, Y12
-	VFNMADD231PS winoconst<>+96(SB), Y3, Y12
-	VMOVUPS Y12, (R11)
-	VMOVAPS Y5, Y13
-	VFMADD231PS winoconst<>+96(SB), Y4, Y13
-	VSUBPS Y1, Y13, Y13
-	VFNMADD231PS winoconst<>+96(SB), Y2, Y13
-	VMOVUPS Y13, (R11)(BX*1)
-	VMOVAPS Y6, Y14
-	VFMADD231PS winoconst<>+0(SB), Y1, Y14
-	VFMADD231PS winoconst<>+32(SB), Y2, Y14
-	VFMADD231PS winoconst<>+64(SB), Y5, Y14
-	VFNMADD231PS winoconst<>+96(SB), Y3, Y14
-	VFNMADD231PS winoconst<>+128(SB), Y4, Y14
-	VMOVUPS Y14, (R11)(BX*2)
+	VMOVAPS Y5, Y15
+	VFMADD231PS Y7, Y0, Y15
+	VFMADD231PS Y9, Y1, Y15
+	VFMADD231PS Y11, Y4, Y15
+	VFNMADD231PS Y8, Y2, Y15
+	VFNMADD231PS Y10, Y3, Y15
+	VMOVUPS Y15, (DI)
+	VMOVAPS Y5, Y15
+	VFMADD231PS Y9, Y3, Y15
+	VFMADD231PS winoconst<>+256(SB), Y4, Y15
+	VFNMADD231PS Y7, Y1, Y15
+	VFNMADD231PS Y14, Y2, Y15
+	VMOVUPS Y15, (DI)(BX*1)
+	VMOVAPS Y5, Y15
+	VFMADD231PS Y7, Y1, Y15
+	VFMADD231PS winoconst<>+288(SB), Y2, Y15
+	VFMADD231PS Y7, Y4, Y15
+	VFNMADD231PS winoconst<>+320(SB), Y3, Y15
+	VMOVUPS Y15, (DI)(BX*2)
+	VMOVAPS Y5, Y15
+	VFMADD231PS winoconst<>+352(SB), Y1, Y15
+	VFMADD231PS Y12, Y2, Y15
+	VFNMADD231PS winoconst<>+384(SB), Y3, Y15
+	VFNMADD231PS Y12, Y4, Y15
+	VMOVUPS Y15, (DI)(R9*1)
+	VMOVAPS Y5, Y15
+	VFMADD231PS winoconst<>+416(SB), Y1, Y15
+	VFMADD231PS Y13, Y4, Y15
+	VFNMADD231PS Y13, Y2, Y15
+	VFNMADD231PS Y8, Y3, Y15
+	VMOVUPS Y15, (R11)
+	VMOVAPS Y5, Y15
+	VFMADD231PS Y8, Y4, Y15
+	VSUBPS Y1, Y15, Y15
+	VFNMADD231PS Y8, Y2, Y15
+	VMOVUPS Y15, (R11)(BX*1)
+	VMOVAPS Y6, Y15
+	VFMADD231PS Y7, Y1, Y15
+	VFMADD231PS Y9, Y2, Y15
+	VFMADD231PS Y11, Y5, Y15
+	VFNMADD231PS Y8, Y3, Y15
+	VFNMADD231PS Y10, Y4, Y15
+	VMOVUPS Y15, (R11)(BX*2)
 	ADDQ $32, SI
 	ADDQ $32, DI
 	DECQ CX
@@ -423,6 +431,12 @@ winoInK5_done:
 //	      0      1     -1     -2   -1/2    3/4      0
 //	      0      1      1      4    1/4   9/16      1
 TEXT ·winoOutK5(SB), NOSPLIT, $0-64
+	VMOVUPS winoconst<>+448(SB), Y7
+	VMOVUPS winoconst<>+480(SB), Y8
+	VMOVUPS winoconst<>+0(SB), Y9
+	VMOVUPS winoconst<>+512(SB), Y10
+	VMOVUPS winoconst<>+160(SB), Y11
+	VMOVUPS winoconst<>+544(SB), Y12
 	MOVQ src+0(FP), DX
 	MOVQ sstride+8(FP), AX
 	MOVQ dst+16(FP), R12
@@ -447,26 +461,26 @@ winoOutK5_inner:
 	VMOVUPS (R10), Y4
 	VMOVUPS (R10)(AX*1), Y5
 	VMOVUPS (R10)(AX*2), Y6
-	VMOVAPS Y0, Y8
-	VADDPS Y1, Y8, Y8
-	VADDPS Y2, Y8, Y8
-	VADDPS Y3, Y8, Y8
-	VADDPS Y4, Y8, Y8
-	VADDPS Y5, Y8, Y8
-	VMOVUPS Y8, (DI)
-	VMOVAPS Y1, Y9
-	VFMADD231PS winoconst<>+0(SB), Y5, Y9
-	VSUBPS Y2, Y9, Y9
-	VFNMADD231PS winoconst<>+448(SB), Y3, Y9
-	VFNMADD231PS winoconst<>+480(SB), Y4, Y9
-	VMOVUPS Y9, (DI)(BX*1)
-	VMOVAPS Y1, Y10
-	VADDPS Y2, Y10, Y10
-	VADDPS Y6, Y10, Y10
-	VFMADD231PS winoconst<>+512(SB), Y3, Y10
-	VFMADD231PS winoconst<>+320(SB), Y4, Y10
-	VFMADD231PS winoconst<>+544(SB), Y5, Y10
-	VMOVUPS Y10, (DI)(BX*2)
+	VMOVAPS Y0, Y15
+	VADDPS Y1, Y15, Y15
+	VADDPS Y2, Y15, Y15
+	VADDPS Y3, Y15, Y15
+	VADDPS Y4, Y15, Y15
+	VADDPS Y5, Y15, Y15
+	VMOVUPS Y15, (DI)
+	VMOVAPS Y1, Y15
+	VFMADD231PS Y9, Y5, Y15
+	VSUBPS Y2, Y15, Y15
+	VFNMADD231PS Y7, Y3, Y15
+	VFNMADD231PS Y8, Y4, Y15
+	VMOVUPS Y15, (DI)(BX*1)
+	VMOVAPS Y1, Y15
+	VADDPS Y2, Y15, Y15
+	VADDPS Y6, Y15, Y15
+	VFMADD231PS Y10, Y3, Y15
+	VFMADD231PS Y11, Y4, Y15
+	VFMADD231PS Y12, Y5, Y15
+	VMOVUPS Y15, (DI)(BX*2)
 	ADDQ $32, SI
 	ADDQ $32, DI
 	DECQ CX
@@ -487,6 +501,7 @@ winoOutK5_done:
 //	    1/2   -1/2    1/2
 //	      0      0      1
 TEXT ·winoGK3(SB), NOSPLIT, $0-64
+	VMOVUPD winoconst64<>+0(SB), Y3
 	MOVQ src+0(FP), DX
 	MOVQ sstride+8(FP), AX
 	MOVQ dst+16(FP), R12
@@ -506,17 +521,17 @@ winoGK3_inner:
 	VMOVUPD (SI), Y0
 	VMOVUPD (SI)(AX*1), Y1
 	VMOVUPD (SI)(AX*2), Y2
-	VXORPD Y8, Y8, Y8
-	VSUBPD Y0, Y8, Y8
-	VMOVUPD Y8, (DI)
-	VMULPD winoconst64<>+0(SB), Y0, Y9
-	VFMADD231PD winoconst64<>+0(SB), Y1, Y9
-	VFMADD231PD winoconst64<>+0(SB), Y2, Y9
-	VMOVUPD Y9, (DI)(BX*1)
-	VMULPD winoconst64<>+0(SB), Y0, Y10
-	VFMADD231PD winoconst64<>+0(SB), Y2, Y10
-	VFNMADD231PD winoconst64<>+0(SB), Y1, Y10
-	VMOVUPD Y10, (DI)(BX*2)
+	VXORPD Y15, Y15, Y15
+	VSUBPD Y0, Y15, Y15
+	VMOVUPD Y15, (DI)
+	VMULPD Y3, Y0, Y15
+	VFMADD231PD Y3, Y1, Y15
+	VFMADD231PD Y3, Y2, Y15
+	VMOVUPD Y15, (DI)(BX*1)
+	VMULPD Y3, Y0, Y15
+	VFMADD231PD Y3, Y2, Y15
+	VFNMADD231PD Y3, Y1, Y15
+	VMOVUPD Y15, (DI)(BX*2)
 	VMOVUPD Y2, (DI)(R9*1)
 	ADDQ $32, SI
 	ADDQ $32, DI
@@ -541,6 +556,16 @@ winoGK3_done:
 //	 -1024/1155 -256/385 -192/385 -144/385 -108/385
 //	      0      0      0      0      1
 TEXT ·winoGK5(SB), NOSPLIT, $0-64
+	VMOVUPD winoconst64<>+32(SB), Y5
+	VMOVUPD winoconst64<>+64(SB), Y6
+	VMOVUPD winoconst64<>+96(SB), Y7
+	VMOVUPD winoconst64<>+128(SB), Y8
+	VMOVUPD winoconst64<>+160(SB), Y9
+	VMOVUPD winoconst64<>+192(SB), Y10
+	VMOVUPD winoconst64<>+224(SB), Y11
+	VMOVUPD winoconst64<>+256(SB), Y12
+	VMOVUPD winoconst64<>+288(SB), Y13
+	VMOVUPD winoconst64<>+320(SB), Y14
 	MOVQ src+0(FP), DX
 	MOVQ sstride+8(FP), AX
 	MOVQ dst+16(FP), R12
@@ -564,39 +589,39 @@ winoGK5_inner:
 	VMOVUPD (SI)(AX*2), Y2
 	VMOVUPD (SI)(R8*1), Y3
 	VMOVUPD (R10), Y4
-	VMULPD winoconst64<>+32(SB), Y0, Y8
-	VMOVUPD Y8, (DI)
-	VMULPD winoconst64<>+64(SB), Y0, Y9
-	VFMADD231PD winoconst64<>+64(SB), Y1, Y9
-	VFMADD231PD winoconst64<>+64(SB), Y2, Y9
-	VFMADD231PD winoconst64<>+64(SB), Y3, Y9
-	VFMADD231PD winoconst64<>+64(SB), Y4, Y9
-	VMOVUPD Y9, (DI)(BX*1)
-	VMULPD winoconst64<>+96(SB), Y0, Y10
-	VFMADD231PD winoconst64<>+96(SB), Y2, Y10
-	VFMADD231PD winoconst64<>+96(SB), Y4, Y10
-	VFNMADD231PD winoconst64<>+96(SB), Y1, Y10
-	VFNMADD231PD winoconst64<>+96(SB), Y3, Y10
-	VMOVUPD Y10, (DI)(BX*2)
-	VMULPD winoconst64<>+128(SB), Y1, Y11
-	VFMADD231PD winoconst64<>+160(SB), Y3, Y11
-	VFNMADD231PD winoconst64<>+192(SB), Y0, Y11
-	VFNMADD231PD winoconst64<>+224(SB), Y2, Y11
-	VFNMADD231PD winoconst64<>+256(SB), Y4, Y11
-	VMOVUPD Y11, (DI)(R9*1)
-	VMULPD winoconst64<>+288(SB), Y1, Y12
-	VFMADD231PD winoconst64<>+320(SB), Y3, Y12
-	VFNMADD231PD winoconst64<>+352(SB), Y0, Y12
-	VFNMADD231PD winoconst64<>+384(SB), Y2, Y12
-	VFNMADD231PD winoconst64<>+416(SB), Y4, Y12
-	VMOVUPD Y12, (R11)
-	VXORPD Y13, Y13, Y13
-	VFNMADD231PD winoconst64<>+448(SB), Y0, Y13
-	VFNMADD231PD winoconst64<>+480(SB), Y1, Y13
-	VFNMADD231PD winoconst64<>+512(SB), Y2, Y13
-	VFNMADD231PD winoconst64<>+544(SB), Y3, Y13
-	VFNMADD231PD winoconst64<>+576(SB), Y4, Y13
-	VMOVUPD Y13, (R11)(BX*1)
+	VMULPD Y7, Y0, Y15
+	VMOVUPD Y15, (DI)
+	VMULPD Y5, Y0, Y15
+	VFMADD231PD Y5, Y1, Y15
+	VFMADD231PD Y5, Y2, Y15
+	VFMADD231PD Y5, Y3, Y15
+	VFMADD231PD Y5, Y4, Y15
+	VMOVUPD Y15, (DI)(BX*1)
+	VMULPD Y6, Y0, Y15
+	VFMADD231PD Y6, Y2, Y15
+	VFMADD231PD Y6, Y4, Y15
+	VFNMADD231PD Y6, Y1, Y15
+	VFNMADD231PD Y6, Y3, Y15
+	VMOVUPD Y15, (DI)(BX*2)
+	VMULPD Y9, Y1, Y15
+	VFMADD231PD Y11, Y3, Y15
+	VFNMADD231PD Y8, Y0, Y15
+	VFNMADD231PD Y10, Y2, Y15
+	VFNMADD231PD Y12, Y4, Y15
+	VMOVUPD Y15, (DI)(R9*1)
+	VMULPD Y14, Y1, Y15
+	VFMADD231PD winoconst64<>+352(SB), Y3, Y15
+	VFNMADD231PD Y13, Y0, Y15
+	VFNMADD231PD winoconst64<>+384(SB), Y2, Y15
+	VFNMADD231PD winoconst64<>+416(SB), Y4, Y15
+	VMOVUPD Y15, (R11)
+	VXORPD Y15, Y15, Y15
+	VFNMADD231PD winoconst64<>+448(SB), Y0, Y15
+	VFNMADD231PD winoconst64<>+480(SB), Y1, Y15
+	VFNMADD231PD winoconst64<>+512(SB), Y2, Y15
+	VFNMADD231PD winoconst64<>+544(SB), Y3, Y15
+	VFNMADD231PD winoconst64<>+576(SB), Y4, Y15
+	VMOVUPD Y15, (R11)(BX*1)
 	VMOVUPD Y4, (R11)(BX*2)
 	ADDQ $32, SI
 	ADDQ $32, DI

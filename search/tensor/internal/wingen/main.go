@@ -113,12 +113,26 @@ func Generate() ([]byte, error) {
 type gen struct {
 	consts   map[string]int // magnitude -> index in the float32 table
 	consts64 map[string]int // magnitude -> index in the float64 table
+
+	// regs maps the magnitudes the current transform keeps in registers
+	// (see transform) to those registers.
+	regs map[string]string
 }
 
-// constRef returns the memory operand of the broadcast magnitude |c|: a
+// constRef returns the operand of the broadcast magnitude |c|: its register
+// when the current transform keeps it in one, else the memory operand of a
 // float32 constant (which must be exact) or, with pd, a float64 one
 // (rounded: G's entries such as 1/6 are not exact in binary).
 func (g *gen) constRef(c *big.Rat, pd bool) (string, error) {
+	if r, ok := g.regs[new(big.Rat).Abs(c).RatString()]; ok {
+		return r, nil
+	}
+	return g.constMem(c, pd)
+}
+
+// constMem returns the memory operand of the broadcast magnitude |c| (see
+// constRef).
+func (g *gen) constMem(c *big.Rat, pd bool) (string, error) {
 	if pd {
 		k := new(big.Rat).Abs(c).RatString()
 		i, ok := g.consts64[k]
@@ -173,11 +187,36 @@ type term struct {
 // For o2 < n2 and o1 < n1, with s = src + o2*s2src + o1*32 bytes and d =
 // dst + o2*s2dst + o1*32 bytes, it sets the 8 floats at d + j*dstride to
 // sum_i mat[j][i] * (the 8 floats at s + i*sstride). Strides are in bytes.
+//
+// Registers: the inputs in Y0.., each output row in Y15 (stored before the
+// next row starts, so register renaming overlaps the rows), and the most
+// used coefficient magnitudes in the registers between, loaded once per
+// call; the others are memory operands. (Loading every coefficient from
+// memory made the 7-point transforms bound by loads, 28 per 8 lanes.)
 func (g *gen) transform(w *bytes.Buffer, x transform) error {
 	outs, ins := len(x.mat), len(x.mat[0])
 	if ins > 8 || outs > 8 {
 		return fmt.Errorf("wingen: %s: %dx%d matrix, want at most 8x8", x.name, outs, ins)
 	}
+	g.regs = map[string]string{}
+	defer func() { g.regs = nil }()
+	uses := map[string]int{}
+	var mags []*big.Rat
+	for _, row := range x.mat {
+		for _, c := range row {
+			a := new(big.Rat).Abs(c)
+			if c.Sign() == 0 || a.Cmp(big.NewRat(1, 1)) == 0 {
+				continue
+			}
+			k := a.RatString()
+			if uses[k] == 0 {
+				mags = append(mags, a)
+			}
+			uses[k]++
+		}
+	}
+	// Most used first; ties in order of first use, so the output is stable.
+	sort.SliceStable(mags, func(i, j int) bool { return uses[mags[i].RatString()] > uses[mags[j].RatString()] })
 	elem := "float32"
 	if x.pd {
 		elem = "float64"
@@ -192,6 +231,18 @@ func (g *gen) transform(w *bytes.Buffer, x transform) error {
 		fmt.Fprintf(w, "\n")
 	}
 	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-64\n", x.name)
+	for i, a := range mags {
+		r := ins + i
+		if r >= 15 {
+			break
+		}
+		ref, err := g.constMem(a, x.pd)
+		if err != nil {
+			return err
+		}
+		g.regs[a.RatString()] = fmt.Sprintf("Y%d", r)
+		fmt.Fprintf(w, "\t"+op(x.pd, "VMOVUPS")+" %s, Y%d\n", ref, r)
+	}
 	fmt.Fprintf(w, "\tMOVQ src+0(FP), DX\n\tMOVQ sstride+8(FP), AX\n\tMOVQ dst+16(FP), R12\n\tMOVQ dstride+24(FP), BX\n")
 	fmt.Fprintf(w, "\tLEAQ (AX)(AX*2), R8\n\tLEAQ (BX)(BX*2), R9\n\tMOVQ n2+40(FP), R13\n")
 	fmt.Fprintf(w, "\tTESTQ R13, R13\n\tJLE %s_done\n", x.name)
@@ -225,7 +276,7 @@ func (g *gen) transform(w *bytes.Buffer, x transform) error {
 			}
 		}
 		sort.SliceStable(terms, func(a, b int) bool { return rank(terms[a]) < rank(terms[b]) })
-		acc := fmt.Sprintf("Y%d", 8+j)
+		acc := "Y15"
 		dst := addr(j, "DI", "BX", "R9", "R11")
 		switch {
 		case len(terms) == 0:
