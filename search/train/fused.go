@@ -608,9 +608,14 @@ func groupImage(group []*stage, w, n int) bool {
 					continue
 				}
 				var idx []int32
-				if tm.ev != nil {
+				switch src := tm.src; {
+				case tm.ev != nil:
 					idx = tm.ev.list(at)
-				} else {
+				case src != nil && src.y != nil && src.sink == nil:
+					// A group stage whose output also goes to memory
+					// has just listed this image-step (record, below).
+					idx = src.ev.list(at)
+				default:
 					idx = tmp.idx[:nonzero(xin, tmp.idx)]
 				}
 				counts[k][i] += int64(len(idx))

@@ -598,20 +598,51 @@ func TestLinkInputUsesLists(t *testing.T) {
 	}
 }
 
-// TestFusedLongRun runs a network of more qualifying stages in a row than
-// one group takes (a plain chain of conv-BN-PLIF layers with a residual
-// every other layer) and checks it against the layered path.
+// TestFusedLongRun runs networks of more qualifying stages in a row than
+// one group takes and checks them against the layered path: a chain of
+// conv-BN-PLIF layers with a residual every other layer ("pairs"), and
+// residual blocks of two layers after one plain layer ("blocks"), so that
+// a group ends inside a block: the block's input is then read both by a
+// convolution of the group (from the group's own cache) and by the
+// shortcut after the group (from memory).
 func TestFusedLongRun(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		// skip returns the layer whose output layer i adds as an identity
+		// shortcut (-1: none).
+		skip func(i int) int
+	}{
+		{"pairs", func(i int) int {
+			if i%2 == 1 {
+				return i - 1
+			}
+			return -1
+		}},
+		{"blocks", func(i int) int {
+			if i > 0 && i%2 == 0 {
+				return i - 2
+			}
+			return -1
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) { testFusedLongRun(t, c.skip) })
+	}
+}
+
+func testFusedLongRun(t *testing.T, skip func(i int) int) {
 	b := ir.NewBuilder("long", ir.Header{T: 2, Classes: 3, Vote: 1, Loss: ir.MSERate})
 	x := b.Input("input", ir.Shape{C: 3, H: 8, W: 8})
-	cur := b.Layer("stem", ir.DefaultPLIF(), ir.Role{Kind: ir.RoleStem}, ir.ConvBN(x, 8, 3, 1))
+	stem := b.Layer("stem", ir.DefaultPLIF(), ir.Role{Kind: ir.RoleStem}, ir.ConvBN(x, 8, 3, 1))
+	var layers []*ir.Population
+	cur := stem
 	for i := range 2*maxGroup + 1 {
 		r := ir.Role{Kind: ir.RoleBlock, Block: 1, Layer: i + 1}
-		if i%2 == 1 {
-			cur = b.Layer(fmt.Sprintf("l%d", i), ir.DefaultPLIF(), r, ir.ConvBN(cur, 8, 3, 1), ir.Skip(cur))
+		if j := skip(i); j >= 0 {
+			cur = b.Layer(fmt.Sprintf("l%d", i), ir.DefaultPLIF(), r, ir.ConvBN(cur, 8, 3, 1), ir.Skip(layers[j]))
 		} else {
 			cur = b.Layer(fmt.Sprintf("l%d", i), ir.DefaultPLIF(), r, ir.ConvBN(cur, 8, 3, 1))
 		}
+		layers = append(layers, cur)
 	}
 	b.Layer("fc", ir.DefaultPLIF(), ir.Role{Kind: ir.RoleHead}, ir.Full(cur, 3))
 	g, err := b.Graph()
