@@ -1,6 +1,7 @@
 package train
 
 import (
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -204,6 +205,7 @@ func testParity(t *testing.T, f *fixture.File, dense bool) {
 	if grads != len(net.Params()) {
 		t.Errorf("fixture has %d gradients, net has %d parameters", grads, len(net.Params()))
 	}
+	checkWCond(t, f, tensors)
 	net.SetTraining(false)
 	if _, err := net.Forward(x, nil); err != nil {
 		t.Fatal(err)
@@ -215,6 +217,44 @@ func testParity(t *testing.T, f *fixture.File, dense bool) {
 	wantEval, _ := f.Ints("eval_pred")
 	if diff := cmp.Diff(wantEval, net.Predict(nil)); diff != "" {
 		t.Errorf("eval predictions (-want +got):\n%s", diff)
+	}
+}
+
+// wcondTol bounds a PLIF w gradient's error relative to its condition
+// scale (see checkWCond).
+const wcondTol = 1e-5
+
+// checkWCond compares every PLIF w gradient with the fixture relative to
+// the scale of its rounding error, the fixture's "wcond/<name>" scalar:
+// k(1-k) times the sum of the absolute values of the terms of dL/dw = k(1-k)
+// sum dL/dH (X - V[t-1]). A float32 sum of such terms is off by a small
+// multiple of that scale times the terms' own relative error, however much
+// they cancel; the plain relative error (checkRel) grows with the
+// cancellation, which differs from seed to seed. Fixtures written before
+// the scalars existed are skipped.
+func checkWCond(t *testing.T, f *fixture.File, tensors map[string]*nn.Param) {
+	t.Helper()
+	for name, scale := range f.Scalars {
+		pn, ok := strings.CutPrefix(name, "wcond/")
+		if !ok {
+			continue
+		}
+		p := tensors[pn]
+		want := fixtureData(t, f, "grad/"+pn)
+		if p == nil || len(p.Grad) != 1 || len(want) != 1 || !(scale >= 0) {
+			t.Errorf("%s: no scalar PLIF w gradient to compare, or scale %g", name, scale)
+			continue
+		}
+		// A scale of 0 (no gradient reaches the layer) leaves 0 as the
+		// only right answer.
+		e := math.Abs(float64(p.Grad[0]) - float64(want[0]))
+		if e != 0 {
+			e /= scale
+		}
+		t.Logf("%s: error %.3g of the condition scale", name, e)
+		if e > wcondTol {
+			t.Errorf("%s: error %.3g of the condition scale, want <= %g", name, e, wcondTol)
+		}
 	}
 }
 

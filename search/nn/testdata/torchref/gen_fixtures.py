@@ -135,6 +135,9 @@ class Neuron(nn.Module):
         super().__init__()
         self.kind = kind
         self.tau = tau
+        # sum |dL/dH (X - V[t-1])| over the neurons and steps of the
+        # backward passes since it was last set to 0 (plif only; see wcond).
+        self.wabs = 0.0
         if kind == "plif":
             w0 = -math.log(tau - 1.0) if w is None else w
             self.w = nn.Parameter(torch.tensor(w0, dtype=torch.float32))
@@ -148,6 +151,9 @@ class Neuron(nn.Module):
     def forward(self, x):
         if self.kind == "plif":
             h = self.v + (x - self.v) * self.w.sigmoid()
+            if h.requires_grad:
+                d = (x - self.v).detach()
+                h.register_hook(lambda g, d=d: self._add_wabs(g, d))
         elif self.kind == "lif":
             h = self.v + (x - self.v) * (1.0 / self.tau)
         else:
@@ -157,6 +163,16 @@ class Neuron(nn.Module):
         self.v = h * (1.0 - s.detach())
         self.spikes += s.detach().sum().item()
         return s
+
+
+    def _add_wabs(self, g, d):
+        self.wabs += (g * d).abs().sum().item()
+
+    def wcond(self):
+        """The scale of dL/dw's rounding error: k(1-k) times the sum of the
+        absolute values of its terms (dL/dw = k(1-k) sum dL/dH (X - V[t-1]))."""
+        k = self.w.detach().double().sigmoid().item()
+        return k * (1 - k) * self.wabs
 
 
 def neurons(module):
@@ -540,6 +556,8 @@ def fix_net(name, macro, blocks, seed, C=4, classes=10, hw=16, batch=2, attempts
     else:
         raise SystemExit("no seed with margin for " + name)
     loss = F.mse_loss(counter / T, F.one_hot(labels, classes).to(DTYPE))
+    for n in neurons(net):
+        n.wabs = 0.0
     loss.backward()
     f = Fixture(name, {"macro": macro, "blocks": blocks, "C": C, "classes": classes, "T": T,
                        "input": [3, hw, hw], "batch": batch, "seed_attempt": attempt,
@@ -572,6 +590,9 @@ def fix_net(name, macro, blocks, seed, C=4, classes=10, hw=16, batch=2, attempts
     for k, v in eval_spikes.items():
         f.i("eval_spikes/" + k, v)
     f.s("eval_min_margin", eval_margin)
+    for k, m in net.named_modules():
+        if isinstance(m, Neuron) and m.kind == "plif":
+            f.s("wcond/" + k + ".w", m.wcond())
     return f, attempt
 
 
@@ -617,6 +638,22 @@ def float32_error(name, macro, blocks, seed):
     errs.sort(reverse=True)
     for e, n in errs[:3]:
         print("%-16s %-36s %.3g" % (name, n, e))
+    # PLIF w gradients relative to their condition scale (wcond/...).
+    grads = {}
+    for fx, key in ((want, "want"), (got, "got")):
+        for tw, cw in zip(fx.tensors, fx.chunks):
+            if tw["name"].startswith("grad/") and tw["name"].endswith(".w"):
+                grads.setdefault(tw["name"][len("grad/"):], {})[key] = struct.unpack("<f", cw)[0]
+    worst, wname = 0.0, ""
+    for k, scale in want.scalars.items():
+        if not k.startswith("wcond/"):
+            continue
+        g = grads[k[len("wcond/"):]]
+        d = abs(g["got"] - g["want"])
+        e = 0.0 if d == 0 else (d / scale if scale > 0 else math.inf)
+        if e >= worst:
+            worst, wname = e, k
+    print("%-16s %-36s %.3g (of the condition scale)" % (name, wname, worst))
 
 
 def main():
