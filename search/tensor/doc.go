@@ -49,8 +49,8 @@
 //
 // The input gradient of the AutoSNN cell convolutions (stride 1, 3x3 or 5x5,
 // channel counts that are multiples of 8) is computed by Winograd's minimal
-// filtering algorithm (winograd.go): F(2x2, 3x3) on 4x4 tiles and
-// F(3x3, 5x5) on 7x7 tiles, 2.25x and 4.6x fewer multiplications than the
+// filtering algorithm (winograd.go): F(3x3, 3x3) on 5x5 tiles and
+// F(3x3, 5x5) on 7x7 tiles, 3.2x and 4.6x fewer multiplications than the
 // direct sums. The transform matrices are built exactly by the Cook-Toom
 // construction (internal/cooktoom, K3 and K5); internal/wingen generates
 // their AVX2 code (winograd_amd64.s: unrolled 1-D transforms, an 8x8
@@ -61,7 +61,7 @@
 // point, and transformed back. Filters are transformed once per call in
 // float64 and rounded once (a float32 G rounds the same way for every
 // filter, and that systematic error accumulates). The result differs from
-// the direct sums by up to ~2e-6 (3x3) and ~5e-6 (5x5) of the largest
+// the direct sums by up to ~1e-6 (3x3) and ~5e-6 (5x5) of the largest
 // output (the direct sums: ~1e-7); it does not depend on the number of
 // workers. F(4x4, 3x3) and the forward convolution are left out for
 // accuracy: their rounding error made an ill-conditioned PLIF gradient of

@@ -2,18 +2,18 @@ package tensor
 
 // This file implements stride-1 convolutions by Winograd's minimal
 // filtering algorithm F(m x m, r x r) (Lavin and Gray, "Fast Algorithms for
-// Convolutional Neural Networks", 2016): F(2x2, 3x3) on 4x4 input tiles for
-// 3x3 kernels (16 multiplications per 4 outputs instead of 36) and
+// Convolutional Neural Networks", 2016): F(3x3, 3x3) on 5x5 input tiles for
+// 3x3 kernels (25 multiplications per 9 outputs instead of 81) and
 // F(3x3, 5x5) on 7x7 tiles for 5x5 kernels (49 per 9 instead of 225). The
 // transform matrices come from package internal/cooktoom (K3, K5), which
 // documents the points. Larger tiles save more multiplications but lose
 // accuracy: with F(4x4, .) (~1e-6 of the output, rms) an ill-conditioned
 // PLIF gradient of the PyTorch parity fixtures exceeded its 1e-4 tolerance
-// under most 1-ulp perturbations of the transformed filters. F(3x3, 5x5)
-// (at most 4.7e-6 of the largest input gradient on the test shapes,
-// against 1.8e-6 for F(2x2, 5x5)) keeps the fixtures within 4.3e-5; a
-// study over 80 other seeds of the fixture networks is in
-// docs/performance.md ("Winograd input gradient").
+// under most 1-ulp perturbations of the transformed filters. The 3x3-output
+// algorithms (at most 7.2e-7 (3x3) and 4.7e-6 (5x5) of the largest input
+// gradient on the test shapes, against ~3e-7 and 1.8e-6 with F(2x2, .))
+// keep the fixtures within 4.3e-5; a study over 80 other seeds of the
+// fixture networks is in docs/performance.md ("Winograd input gradient").
 //
 // Channels are the vector lanes: each image is converted to a zero-padded
 // HWC image (8x8 register transposes), so that every 1-D transform works on

@@ -4,46 +4,46 @@
 
 #include "textflag.h"
 
-DATA winoconst<>+0(SB)/4, $0x3f400000 // 3/4
-DATA winoconst<>+4(SB)/4, $0x3f400000 // 3/4
-DATA winoconst<>+8(SB)/4, $0x3f400000 // 3/4
-DATA winoconst<>+12(SB)/4, $0x3f400000 // 3/4
-DATA winoconst<>+16(SB)/4, $0x3f400000 // 3/4
-DATA winoconst<>+20(SB)/4, $0x3f400000 // 3/4
-DATA winoconst<>+24(SB)/4, $0x3f400000 // 3/4
-DATA winoconst<>+28(SB)/4, $0x3f400000 // 3/4
-DATA winoconst<>+32(SB)/4, $0x40200000 // 5/2
-DATA winoconst<>+36(SB)/4, $0x40200000 // 5/2
-DATA winoconst<>+40(SB)/4, $0x40200000 // 5/2
-DATA winoconst<>+44(SB)/4, $0x40200000 // 5/2
-DATA winoconst<>+48(SB)/4, $0x40200000 // 5/2
-DATA winoconst<>+52(SB)/4, $0x40200000 // 5/2
-DATA winoconst<>+56(SB)/4, $0x40200000 // 5/2
-DATA winoconst<>+60(SB)/4, $0x40200000 // 5/2
-DATA winoconst<>+64(SB)/4, $0x3f600000 // 7/8
-DATA winoconst<>+68(SB)/4, $0x3f600000 // 7/8
-DATA winoconst<>+72(SB)/4, $0x3f600000 // 7/8
-DATA winoconst<>+76(SB)/4, $0x3f600000 // 7/8
-DATA winoconst<>+80(SB)/4, $0x3f600000 // 7/8
-DATA winoconst<>+84(SB)/4, $0x3f600000 // 7/8
-DATA winoconst<>+88(SB)/4, $0x3f600000 // 7/8
-DATA winoconst<>+92(SB)/4, $0x3f600000 // 7/8
-DATA winoconst<>+96(SB)/4, $0x3ff00000 // 15/8
-DATA winoconst<>+100(SB)/4, $0x3ff00000 // 15/8
-DATA winoconst<>+104(SB)/4, $0x3ff00000 // 15/8
-DATA winoconst<>+108(SB)/4, $0x3ff00000 // 15/8
-DATA winoconst<>+112(SB)/4, $0x3ff00000 // 15/8
-DATA winoconst<>+116(SB)/4, $0x3ff00000 // 15/8
-DATA winoconst<>+120(SB)/4, $0x3ff00000 // 15/8
-DATA winoconst<>+124(SB)/4, $0x3ff00000 // 15/8
-DATA winoconst<>+128(SB)/4, $0x3fe00000 // 7/4
-DATA winoconst<>+132(SB)/4, $0x3fe00000 // 7/4
-DATA winoconst<>+136(SB)/4, $0x3fe00000 // 7/4
-DATA winoconst<>+140(SB)/4, $0x3fe00000 // 7/4
-DATA winoconst<>+144(SB)/4, $0x3fe00000 // 7/4
-DATA winoconst<>+148(SB)/4, $0x3fe00000 // 7/4
-DATA winoconst<>+152(SB)/4, $0x3fe00000 // 7/4
-DATA winoconst<>+156(SB)/4, $0x3fe00000 // 7/4
+DATA winoconst<>+0(SB)/4, $0x3fc00000 // 3/2
+DATA winoconst<>+4(SB)/4, $0x3fc00000 // 3/2
+DATA winoconst<>+8(SB)/4, $0x3fc00000 // 3/2
+DATA winoconst<>+12(SB)/4, $0x3fc00000 // 3/2
+DATA winoconst<>+16(SB)/4, $0x3fc00000 // 3/2
+DATA winoconst<>+20(SB)/4, $0x3fc00000 // 3/2
+DATA winoconst<>+24(SB)/4, $0x3fc00000 // 3/2
+DATA winoconst<>+28(SB)/4, $0x3fc00000 // 3/2
+DATA winoconst<>+32(SB)/4, $0x3f000000 // 1/2
+DATA winoconst<>+36(SB)/4, $0x3f000000 // 1/2
+DATA winoconst<>+40(SB)/4, $0x3f000000 // 1/2
+DATA winoconst<>+44(SB)/4, $0x3f000000 // 1/2
+DATA winoconst<>+48(SB)/4, $0x3f000000 // 1/2
+DATA winoconst<>+52(SB)/4, $0x3f000000 // 1/2
+DATA winoconst<>+56(SB)/4, $0x3f000000 // 1/2
+DATA winoconst<>+60(SB)/4, $0x3f000000 // 1/2
+DATA winoconst<>+64(SB)/4, $0x40200000 // 5/2
+DATA winoconst<>+68(SB)/4, $0x40200000 // 5/2
+DATA winoconst<>+72(SB)/4, $0x40200000 // 5/2
+DATA winoconst<>+76(SB)/4, $0x40200000 // 5/2
+DATA winoconst<>+80(SB)/4, $0x40200000 // 5/2
+DATA winoconst<>+84(SB)/4, $0x40200000 // 5/2
+DATA winoconst<>+88(SB)/4, $0x40200000 // 5/2
+DATA winoconst<>+92(SB)/4, $0x40200000 // 5/2
+DATA winoconst<>+96(SB)/4, $0x40000000 // 2
+DATA winoconst<>+100(SB)/4, $0x40000000 // 2
+DATA winoconst<>+104(SB)/4, $0x40000000 // 2
+DATA winoconst<>+108(SB)/4, $0x40000000 // 2
+DATA winoconst<>+112(SB)/4, $0x40000000 // 2
+DATA winoconst<>+116(SB)/4, $0x40000000 // 2
+DATA winoconst<>+120(SB)/4, $0x40000000 // 2
+DATA winoconst<>+124(SB)/4, $0x40000000 // 2
+DATA winoconst<>+128(SB)/4, $0x40800000 // 4
+DATA winoconst<>+132(SB)/4, $0x40800000 // 4
+DATA winoconst<>+136(SB)/4, $0x40800000 // 4
+DATA winoconst<>+140(SB)/4, $0x40800000 // 4
+DATA winoconst<>+144(SB)/4, $0x40800000 // 4
+DATA winoconst<>+148(SB)/4, $0x40800000 // 4
+DATA winoconst<>+152(SB)/4, $0x40800000 // 4
+DATA winoconst<>+156(SB)/4, $0x40800000 // 4
 DATA winoconst<>+160(SB)/4, $0x3e800000 // 1/4
 DATA winoconst<>+164(SB)/4, $0x3e800000 // 1/4
 DATA winoconst<>+168(SB)/4, $0x3e800000 // 1/4
@@ -52,94 +52,94 @@ DATA winoconst<>+176(SB)/4, $0x3e800000 // 1/4
 DATA winoconst<>+180(SB)/4, $0x3e800000 // 1/4
 DATA winoconst<>+184(SB)/4, $0x3e800000 // 1/4
 DATA winoconst<>+188(SB)/4, $0x3e800000 // 1/4
-DATA winoconst<>+192(SB)/4, $0x3fa00000 // 5/4
-DATA winoconst<>+196(SB)/4, $0x3fa00000 // 5/4
-DATA winoconst<>+200(SB)/4, $0x3fa00000 // 5/4
-DATA winoconst<>+204(SB)/4, $0x3fa00000 // 5/4
-DATA winoconst<>+208(SB)/4, $0x3fa00000 // 5/4
-DATA winoconst<>+212(SB)/4, $0x3fa00000 // 5/4
-DATA winoconst<>+216(SB)/4, $0x3fa00000 // 5/4
-DATA winoconst<>+220(SB)/4, $0x3fa00000 // 5/4
-DATA winoconst<>+224(SB)/4, $0x3fd00000 // 13/8
-DATA winoconst<>+228(SB)/4, $0x3fd00000 // 13/8
-DATA winoconst<>+232(SB)/4, $0x3fd00000 // 13/8
-DATA winoconst<>+236(SB)/4, $0x3fd00000 // 13/8
-DATA winoconst<>+240(SB)/4, $0x3fd00000 // 13/8
-DATA winoconst<>+244(SB)/4, $0x3fd00000 // 13/8
-DATA winoconst<>+248(SB)/4, $0x3fd00000 // 13/8
-DATA winoconst<>+252(SB)/4, $0x3fd00000 // 13/8
-DATA winoconst<>+256(SB)/4, $0x40300000 // 11/4
-DATA winoconst<>+260(SB)/4, $0x40300000 // 11/4
-DATA winoconst<>+264(SB)/4, $0x40300000 // 11/4
-DATA winoconst<>+268(SB)/4, $0x40300000 // 11/4
-DATA winoconst<>+272(SB)/4, $0x40300000 // 11/4
-DATA winoconst<>+276(SB)/4, $0x40300000 // 11/4
-DATA winoconst<>+280(SB)/4, $0x40300000 // 11/4
-DATA winoconst<>+284(SB)/4, $0x40300000 // 11/4
-DATA winoconst<>+288(SB)/4, $0x3e000000 // 1/8
-DATA winoconst<>+292(SB)/4, $0x3e000000 // 1/8
-DATA winoconst<>+296(SB)/4, $0x3e000000 // 1/8
-DATA winoconst<>+300(SB)/4, $0x3e000000 // 1/8
-DATA winoconst<>+304(SB)/4, $0x3e000000 // 1/8
-DATA winoconst<>+308(SB)/4, $0x3e000000 // 1/8
-DATA winoconst<>+312(SB)/4, $0x3e000000 // 1/8
-DATA winoconst<>+316(SB)/4, $0x3e000000 // 1/8
-DATA winoconst<>+320(SB)/4, $0x40280000 // 21/8
-DATA winoconst<>+324(SB)/4, $0x40280000 // 21/8
-DATA winoconst<>+328(SB)/4, $0x40280000 // 21/8
-DATA winoconst<>+332(SB)/4, $0x40280000 // 21/8
-DATA winoconst<>+336(SB)/4, $0x40280000 // 21/8
-DATA winoconst<>+340(SB)/4, $0x40280000 // 21/8
-DATA winoconst<>+344(SB)/4, $0x40280000 // 21/8
-DATA winoconst<>+348(SB)/4, $0x40280000 // 21/8
-DATA winoconst<>+352(SB)/4, $0x3ec00000 // 3/8
-DATA winoconst<>+356(SB)/4, $0x3ec00000 // 3/8
-DATA winoconst<>+360(SB)/4, $0x3ec00000 // 3/8
-DATA winoconst<>+364(SB)/4, $0x3ec00000 // 3/8
-DATA winoconst<>+368(SB)/4, $0x3ec00000 // 3/8
-DATA winoconst<>+372(SB)/4, $0x3ec00000 // 3/8
-DATA winoconst<>+376(SB)/4, $0x3ec00000 // 3/8
-DATA winoconst<>+380(SB)/4, $0x3ec00000 // 3/8
-DATA winoconst<>+384(SB)/4, $0x3fb00000 // 11/8
-DATA winoconst<>+388(SB)/4, $0x3fb00000 // 11/8
-DATA winoconst<>+392(SB)/4, $0x3fb00000 // 11/8
-DATA winoconst<>+396(SB)/4, $0x3fb00000 // 11/8
-DATA winoconst<>+400(SB)/4, $0x3fb00000 // 11/8
-DATA winoconst<>+404(SB)/4, $0x3fb00000 // 11/8
-DATA winoconst<>+408(SB)/4, $0x3fb00000 // 11/8
-DATA winoconst<>+412(SB)/4, $0x3fb00000 // 11/8
-DATA winoconst<>+416(SB)/4, $0x3fc00000 // 3/2
-DATA winoconst<>+420(SB)/4, $0x3fc00000 // 3/2
-DATA winoconst<>+424(SB)/4, $0x3fc00000 // 3/2
-DATA winoconst<>+428(SB)/4, $0x3fc00000 // 3/2
-DATA winoconst<>+432(SB)/4, $0x3fc00000 // 3/2
-DATA winoconst<>+436(SB)/4, $0x3fc00000 // 3/2
-DATA winoconst<>+440(SB)/4, $0x3fc00000 // 3/2
-DATA winoconst<>+444(SB)/4, $0x3fc00000 // 3/2
-DATA winoconst<>+448(SB)/4, $0x40000000 // 2
-DATA winoconst<>+452(SB)/4, $0x40000000 // 2
-DATA winoconst<>+456(SB)/4, $0x40000000 // 2
-DATA winoconst<>+460(SB)/4, $0x40000000 // 2
-DATA winoconst<>+464(SB)/4, $0x40000000 // 2
-DATA winoconst<>+468(SB)/4, $0x40000000 // 2
-DATA winoconst<>+472(SB)/4, $0x40000000 // 2
-DATA winoconst<>+476(SB)/4, $0x40000000 // 2
-DATA winoconst<>+480(SB)/4, $0x3f000000 // 1/2
-DATA winoconst<>+484(SB)/4, $0x3f000000 // 1/2
-DATA winoconst<>+488(SB)/4, $0x3f000000 // 1/2
-DATA winoconst<>+492(SB)/4, $0x3f000000 // 1/2
-DATA winoconst<>+496(SB)/4, $0x3f000000 // 1/2
-DATA winoconst<>+500(SB)/4, $0x3f000000 // 1/2
-DATA winoconst<>+504(SB)/4, $0x3f000000 // 1/2
-DATA winoconst<>+508(SB)/4, $0x3f000000 // 1/2
-DATA winoconst<>+512(SB)/4, $0x40800000 // 4
-DATA winoconst<>+516(SB)/4, $0x40800000 // 4
-DATA winoconst<>+520(SB)/4, $0x40800000 // 4
-DATA winoconst<>+524(SB)/4, $0x40800000 // 4
-DATA winoconst<>+528(SB)/4, $0x40800000 // 4
-DATA winoconst<>+532(SB)/4, $0x40800000 // 4
-DATA winoconst<>+536(SB)/4, $0x40800000 // 4
-DATA winoconst<>+540(SB)/4, $0x40800000 // 4
+DATA winoconst<>+192(SB)/4, $0x3f400000 // 3/4
+DATA winoconst<>+196(SB)/4, $0x3f400000 // 3/4
+DATA winoconst<>+200(SB)/4, $0x3f400000 // 3/4
+DATA winoconst<>+204(SB)/4, $0x3f400000 // 3/4
+DATA winoconst<>+208(SB)/4, $0x3f400000 // 3/4
+DATA winoconst<>+212(SB)/4, $0x3f400000 // 3/4
+DATA winoconst<>+216(SB)/4, $0x3f400000 // 3/4
+DATA winoconst<>+220(SB)/4, $0x3f400000 // 3/4
+DATA winoconst<>+224(SB)/4, $0x3f600000 // 7/8
+DATA winoconst<>+228(SB)/4, $0x3f600000 // 7/8
+DATA winoconst<>+232(SB)/4, $0x3f600000 // 7/8
+DATA winoconst<>+236(SB)/4, $0x3f600000 // 7/8
+DATA winoconst<>+240(SB)/4, $0x3f600000 // 7/8
+DATA winoconst<>+244(SB)/4, $0x3f600000 // 7/8
+DATA winoconst<>+248(SB)/4, $0x3f600000 // 7/8
+DATA winoconst<>+252(SB)/4, $0x3f600000 // 7/8
+DATA winoconst<>+256(SB)/4, $0x3ff00000 // 15/8
+DATA winoconst<>+260(SB)/4, $0x3ff00000 // 15/8
+DATA winoconst<>+264(SB)/4, $0x3ff00000 // 15/8
+DATA winoconst<>+268(SB)/4, $0x3ff00000 // 15/8
+DATA winoconst<>+272(SB)/4, $0x3ff00000 // 15/8
+DATA winoconst<>+276(SB)/4, $0x3ff00000 // 15/8
+DATA winoconst<>+280(SB)/4, $0x3ff00000 // 15/8
+DATA winoconst<>+284(SB)/4, $0x3ff00000 // 15/8
+DATA winoconst<>+288(SB)/4, $0x3fe00000 // 7/4
+DATA winoconst<>+292(SB)/4, $0x3fe00000 // 7/4
+DATA winoconst<>+296(SB)/4, $0x3fe00000 // 7/4
+DATA winoconst<>+300(SB)/4, $0x3fe00000 // 7/4
+DATA winoconst<>+304(SB)/4, $0x3fe00000 // 7/4
+DATA winoconst<>+308(SB)/4, $0x3fe00000 // 7/4
+DATA winoconst<>+312(SB)/4, $0x3fe00000 // 7/4
+DATA winoconst<>+316(SB)/4, $0x3fe00000 // 7/4
+DATA winoconst<>+320(SB)/4, $0x3fa00000 // 5/4
+DATA winoconst<>+324(SB)/4, $0x3fa00000 // 5/4
+DATA winoconst<>+328(SB)/4, $0x3fa00000 // 5/4
+DATA winoconst<>+332(SB)/4, $0x3fa00000 // 5/4
+DATA winoconst<>+336(SB)/4, $0x3fa00000 // 5/4
+DATA winoconst<>+340(SB)/4, $0x3fa00000 // 5/4
+DATA winoconst<>+344(SB)/4, $0x3fa00000 // 5/4
+DATA winoconst<>+348(SB)/4, $0x3fa00000 // 5/4
+DATA winoconst<>+352(SB)/4, $0x3fd00000 // 13/8
+DATA winoconst<>+356(SB)/4, $0x3fd00000 // 13/8
+DATA winoconst<>+360(SB)/4, $0x3fd00000 // 13/8
+DATA winoconst<>+364(SB)/4, $0x3fd00000 // 13/8
+DATA winoconst<>+368(SB)/4, $0x3fd00000 // 13/8
+DATA winoconst<>+372(SB)/4, $0x3fd00000 // 13/8
+DATA winoconst<>+376(SB)/4, $0x3fd00000 // 13/8
+DATA winoconst<>+380(SB)/4, $0x3fd00000 // 13/8
+DATA winoconst<>+384(SB)/4, $0x40300000 // 11/4
+DATA winoconst<>+388(SB)/4, $0x40300000 // 11/4
+DATA winoconst<>+392(SB)/4, $0x40300000 // 11/4
+DATA winoconst<>+396(SB)/4, $0x40300000 // 11/4
+DATA winoconst<>+400(SB)/4, $0x40300000 // 11/4
+DATA winoconst<>+404(SB)/4, $0x40300000 // 11/4
+DATA winoconst<>+408(SB)/4, $0x40300000 // 11/4
+DATA winoconst<>+412(SB)/4, $0x40300000 // 11/4
+DATA winoconst<>+416(SB)/4, $0x3e000000 // 1/8
+DATA winoconst<>+420(SB)/4, $0x3e000000 // 1/8
+DATA winoconst<>+424(SB)/4, $0x3e000000 // 1/8
+DATA winoconst<>+428(SB)/4, $0x3e000000 // 1/8
+DATA winoconst<>+432(SB)/4, $0x3e000000 // 1/8
+DATA winoconst<>+436(SB)/4, $0x3e000000 // 1/8
+DATA winoconst<>+440(SB)/4, $0x3e000000 // 1/8
+DATA winoconst<>+444(SB)/4, $0x3e000000 // 1/8
+DATA winoconst<>+448(SB)/4, $0x40280000 // 21/8
+DATA winoconst<>+452(SB)/4, $0x40280000 // 21/8
+DATA winoconst<>+456(SB)/4, $0x40280000 // 21/8
+DATA winoconst<>+460(SB)/4, $0x40280000 // 21/8
+DATA winoconst<>+464(SB)/4, $0x40280000 // 21/8
+DATA winoconst<>+468(SB)/4, $0x40280000 // 21/8
+DATA winoconst<>+472(SB)/4, $0x40280000 // 21/8
+DATA winoconst<>+476(SB)/4, $0x40280000 // 21/8
+DATA winoconst<>+480(SB)/4, $0x3ec00000 // 3/8
+DATA winoconst<>+484(SB)/4, $0x3ec00000 // 3/8
+DATA winoconst<>+488(SB)/4, $0x3ec00000 // 3/8
+DATA winoconst<>+492(SB)/4, $0x3ec00000 // 3/8
+DATA winoconst<>+496(SB)/4, $0x3ec00000 // 3/8
+DATA winoconst<>+500(SB)/4, $0x3ec00000 // 3/8
+DATA winoconst<>+504(SB)/4, $0x3ec00000 // 3/8
+DATA winoconst<>+508(SB)/4, $0x3ec00000 // 3/8
+DATA winoconst<>+512(SB)/4, $0x3fb00000 // 11/8
+DATA winoconst<>+516(SB)/4, $0x3fb00000 // 11/8
+DATA winoconst<>+520(SB)/4, $0x3fb00000 // 11/8
+DATA winoconst<>+524(SB)/4, $0x3fb00000 // 11/8
+DATA winoconst<>+528(SB)/4, $0x3fb00000 // 11/8
+DATA winoconst<>+532(SB)/4, $0x3fb00000 // 11/8
+DATA winoconst<>+536(SB)/4, $0x3fb00000 // 11/8
+DATA winoconst<>+540(SB)/4, $0x3fb00000 // 11/8
 DATA winoconst<>+544(SB)/4, $0x3f100000 // 9/16
 DATA winoconst<>+548(SB)/4, $0x3f100000 // 9/16
 DATA winoconst<>+552(SB)/4, $0x3f100000 // 9/16
@@ -150,91 +150,104 @@ DATA winoconst<>+568(SB)/4, $0x3f100000 // 9/16
 DATA winoconst<>+572(SB)/4, $0x3f100000 // 9/16
 GLOBL winoconst<>(SB), RODATA|NOPTR, $576
 
-DATA winoconst64<>+0(SB)/8, $0x3fe0000000000000 // 1/2
-DATA winoconst64<>+8(SB)/8, $0x3fe0000000000000 // 1/2
-DATA winoconst64<>+16(SB)/8, $0x3fe0000000000000 // 1/2
-DATA winoconst64<>+24(SB)/8, $0x3fe0000000000000 // 1/2
+DATA winoconst64<>+0(SB)/8, $0x3fcc71c71c71c71c // 2/9
+DATA winoconst64<>+8(SB)/8, $0x3fcc71c71c71c71c // 2/9
+DATA winoconst64<>+16(SB)/8, $0x3fcc71c71c71c71c // 2/9
+DATA winoconst64<>+24(SB)/8, $0x3fcc71c71c71c71c // 2/9
 DATA winoconst64<>+32(SB)/8, $0x3fdc71c71c71c71c // 4/9
 DATA winoconst64<>+40(SB)/8, $0x3fdc71c71c71c71c // 4/9
 DATA winoconst64<>+48(SB)/8, $0x3fdc71c71c71c71c // 4/9
 DATA winoconst64<>+56(SB)/8, $0x3fdc71c71c71c71c // 4/9
-DATA winoconst64<>+64(SB)/8, $0x3fe2492492492492 // 4/7
-DATA winoconst64<>+72(SB)/8, $0x3fe2492492492492 // 4/7
-DATA winoconst64<>+80(SB)/8, $0x3fe2492492492492 // 4/7
-DATA winoconst64<>+88(SB)/8, $0x3fe2492492492492 // 4/7
-DATA winoconst64<>+96(SB)/8, $0x3ff5555555555555 // 4/3
-DATA winoconst64<>+104(SB)/8, $0x3ff5555555555555 // 4/3
-DATA winoconst64<>+112(SB)/8, $0x3ff5555555555555 // 4/3
-DATA winoconst64<>+120(SB)/8, $0x3ff5555555555555 // 4/3
-DATA winoconst64<>+128(SB)/8, $0x3fa4afd6a052bf5b // 4/99
-DATA winoconst64<>+136(SB)/8, $0x3fa4afd6a052bf5b // 4/99
-DATA winoconst64<>+144(SB)/8, $0x3fa4afd6a052bf5b // 4/99
-DATA winoconst64<>+152(SB)/8, $0x3fa4afd6a052bf5b // 4/99
-DATA winoconst64<>+160(SB)/8, $0x3fb4afd6a052bf5b // 8/99
-DATA winoconst64<>+168(SB)/8, $0x3fb4afd6a052bf5b // 8/99
-DATA winoconst64<>+176(SB)/8, $0x3fb4afd6a052bf5b // 8/99
-DATA winoconst64<>+184(SB)/8, $0x3fb4afd6a052bf5b // 8/99
-DATA winoconst64<>+192(SB)/8, $0x3fc4afd6a052bf5b // 16/99
-DATA winoconst64<>+200(SB)/8, $0x3fc4afd6a052bf5b // 16/99
-DATA winoconst64<>+208(SB)/8, $0x3fc4afd6a052bf5b // 16/99
-DATA winoconst64<>+216(SB)/8, $0x3fc4afd6a052bf5b // 16/99
-DATA winoconst64<>+224(SB)/8, $0x3fd4afd6a052bf5b // 32/99
-DATA winoconst64<>+232(SB)/8, $0x3fd4afd6a052bf5b // 32/99
-DATA winoconst64<>+240(SB)/8, $0x3fd4afd6a052bf5b // 32/99
-DATA winoconst64<>+248(SB)/8, $0x3fd4afd6a052bf5b // 32/99
-DATA winoconst64<>+256(SB)/8, $0x3fe4afd6a052bf5b // 64/99
-DATA winoconst64<>+264(SB)/8, $0x3fe4afd6a052bf5b // 64/99
-DATA winoconst64<>+272(SB)/8, $0x3fe4afd6a052bf5b // 64/99
-DATA winoconst64<>+280(SB)/8, $0x3fe4afd6a052bf5b // 64/99
-DATA winoconst64<>+288(SB)/8, $0x3ff6c16c16c16c17 // 64/45
-DATA winoconst64<>+296(SB)/8, $0x3ff6c16c16c16c17 // 64/45
-DATA winoconst64<>+304(SB)/8, $0x3ff6c16c16c16c17 // 64/45
-DATA winoconst64<>+312(SB)/8, $0x3ff6c16c16c16c17 // 64/45
-DATA winoconst64<>+320(SB)/8, $0x3fe6c16c16c16c17 // 32/45
-DATA winoconst64<>+328(SB)/8, $0x3fe6c16c16c16c17 // 32/45
-DATA winoconst64<>+336(SB)/8, $0x3fe6c16c16c16c17 // 32/45
-DATA winoconst64<>+344(SB)/8, $0x3fe6c16c16c16c17 // 32/45
-DATA winoconst64<>+352(SB)/8, $0x3fc6c16c16c16c17 // 8/45
-DATA winoconst64<>+360(SB)/8, $0x3fc6c16c16c16c17 // 8/45
-DATA winoconst64<>+368(SB)/8, $0x3fc6c16c16c16c17 // 8/45
-DATA winoconst64<>+376(SB)/8, $0x3fc6c16c16c16c17 // 8/45
-DATA winoconst64<>+384(SB)/8, $0x3fd6c16c16c16c17 // 16/45
-DATA winoconst64<>+392(SB)/8, $0x3fd6c16c16c16c17 // 16/45
-DATA winoconst64<>+400(SB)/8, $0x3fd6c16c16c16c17 // 16/45
-DATA winoconst64<>+408(SB)/8, $0x3fd6c16c16c16c17 // 16/45
-DATA winoconst64<>+416(SB)/8, $0x3fb6c16c16c16c17 // 4/45
-DATA winoconst64<>+424(SB)/8, $0x3fb6c16c16c16c17 // 4/45
-DATA winoconst64<>+432(SB)/8, $0x3fb6c16c16c16c17 // 4/45
-DATA winoconst64<>+440(SB)/8, $0x3fb6c16c16c16c17 // 4/45
-DATA winoconst64<>+448(SB)/8, $0x3fec5edd33a4aea8 // 1024/1155
-DATA winoconst64<>+456(SB)/8, $0x3fec5edd33a4aea8 // 1024/1155
-DATA winoconst64<>+464(SB)/8, $0x3fec5edd33a4aea8 // 1024/1155
-DATA winoconst64<>+472(SB)/8, $0x3fec5edd33a4aea8 // 1024/1155
-DATA winoconst64<>+480(SB)/8, $0x3fe54725e6bb82fe // 256/385
-DATA winoconst64<>+488(SB)/8, $0x3fe54725e6bb82fe // 256/385
-DATA winoconst64<>+496(SB)/8, $0x3fe54725e6bb82fe // 256/385
-DATA winoconst64<>+504(SB)/8, $0x3fe54725e6bb82fe // 256/385
-DATA winoconst64<>+512(SB)/8, $0x3fdfeab8da19447d // 192/385
-DATA winoconst64<>+520(SB)/8, $0x3fdfeab8da19447d // 192/385
-DATA winoconst64<>+528(SB)/8, $0x3fdfeab8da19447d // 192/385
-DATA winoconst64<>+536(SB)/8, $0x3fdfeab8da19447d // 192/385
-DATA winoconst64<>+544(SB)/8, $0x3fd7f00aa392f35e // 144/385
-DATA winoconst64<>+552(SB)/8, $0x3fd7f00aa392f35e // 144/385
-DATA winoconst64<>+560(SB)/8, $0x3fd7f00aa392f35e // 144/385
-DATA winoconst64<>+568(SB)/8, $0x3fd7f00aa392f35e // 144/385
-DATA winoconst64<>+576(SB)/8, $0x3fd1f407faae3686 // 108/385
-DATA winoconst64<>+584(SB)/8, $0x3fd1f407faae3686 // 108/385
-DATA winoconst64<>+592(SB)/8, $0x3fd1f407faae3686 // 108/385
-DATA winoconst64<>+600(SB)/8, $0x3fd1f407faae3686 // 108/385
-GLOBL winoconst64<>(SB), RODATA|NOPTR, $608
+DATA winoconst64<>+64(SB)/8, $0x3fbc71c71c71c71c // 1/9
+DATA winoconst64<>+72(SB)/8, $0x3fbc71c71c71c71c // 1/9
+DATA winoconst64<>+80(SB)/8, $0x3fbc71c71c71c71c // 1/9
+DATA winoconst64<>+88(SB)/8, $0x3fbc71c71c71c71c // 1/9
+DATA winoconst64<>+96(SB)/8, $0x3fec71c71c71c71c // 8/9
+DATA winoconst64<>+104(SB)/8, $0x3fec71c71c71c71c // 8/9
+DATA winoconst64<>+112(SB)/8, $0x3fec71c71c71c71c // 8/9
+DATA winoconst64<>+120(SB)/8, $0x3fec71c71c71c71c // 8/9
+DATA winoconst64<>+128(SB)/8, $0x3fe2492492492492 // 4/7
+DATA winoconst64<>+136(SB)/8, $0x3fe2492492492492 // 4/7
+DATA winoconst64<>+144(SB)/8, $0x3fe2492492492492 // 4/7
+DATA winoconst64<>+152(SB)/8, $0x3fe2492492492492 // 4/7
+DATA winoconst64<>+160(SB)/8, $0x3ff5555555555555 // 4/3
+DATA winoconst64<>+168(SB)/8, $0x3ff5555555555555 // 4/3
+DATA winoconst64<>+176(SB)/8, $0x3ff5555555555555 // 4/3
+DATA winoconst64<>+184(SB)/8, $0x3ff5555555555555 // 4/3
+DATA winoconst64<>+192(SB)/8, $0x3fa4afd6a052bf5b // 4/99
+DATA winoconst64<>+200(SB)/8, $0x3fa4afd6a052bf5b // 4/99
+DATA winoconst64<>+208(SB)/8, $0x3fa4afd6a052bf5b // 4/99
+DATA winoconst64<>+216(SB)/8, $0x3fa4afd6a052bf5b // 4/99
+DATA winoconst64<>+224(SB)/8, $0x3fb4afd6a052bf5b // 8/99
+DATA winoconst64<>+232(SB)/8, $0x3fb4afd6a052bf5b // 8/99
+DATA winoconst64<>+240(SB)/8, $0x3fb4afd6a052bf5b // 8/99
+DATA winoconst64<>+248(SB)/8, $0x3fb4afd6a052bf5b // 8/99
+DATA winoconst64<>+256(SB)/8, $0x3fc4afd6a052bf5b // 16/99
+DATA winoconst64<>+264(SB)/8, $0x3fc4afd6a052bf5b // 16/99
+DATA winoconst64<>+272(SB)/8, $0x3fc4afd6a052bf5b // 16/99
+DATA winoconst64<>+280(SB)/8, $0x3fc4afd6a052bf5b // 16/99
+DATA winoconst64<>+288(SB)/8, $0x3fd4afd6a052bf5b // 32/99
+DATA winoconst64<>+296(SB)/8, $0x3fd4afd6a052bf5b // 32/99
+DATA winoconst64<>+304(SB)/8, $0x3fd4afd6a052bf5b // 32/99
+DATA winoconst64<>+312(SB)/8, $0x3fd4afd6a052bf5b // 32/99
+DATA winoconst64<>+320(SB)/8, $0x3fe4afd6a052bf5b // 64/99
+DATA winoconst64<>+328(SB)/8, $0x3fe4afd6a052bf5b // 64/99
+DATA winoconst64<>+336(SB)/8, $0x3fe4afd6a052bf5b // 64/99
+DATA winoconst64<>+344(SB)/8, $0x3fe4afd6a052bf5b // 64/99
+DATA winoconst64<>+352(SB)/8, $0x3ff6c16c16c16c17 // 64/45
+DATA winoconst64<>+360(SB)/8, $0x3ff6c16c16c16c17 // 64/45
+DATA winoconst64<>+368(SB)/8, $0x3ff6c16c16c16c17 // 64/45
+DATA winoconst64<>+376(SB)/8, $0x3ff6c16c16c16c17 // 64/45
+DATA winoconst64<>+384(SB)/8, $0x3fe6c16c16c16c17 // 32/45
+DATA winoconst64<>+392(SB)/8, $0x3fe6c16c16c16c17 // 32/45
+DATA winoconst64<>+400(SB)/8, $0x3fe6c16c16c16c17 // 32/45
+DATA winoconst64<>+408(SB)/8, $0x3fe6c16c16c16c17 // 32/45
+DATA winoconst64<>+416(SB)/8, $0x3fc6c16c16c16c17 // 8/45
+DATA winoconst64<>+424(SB)/8, $0x3fc6c16c16c16c17 // 8/45
+DATA winoconst64<>+432(SB)/8, $0x3fc6c16c16c16c17 // 8/45
+DATA winoconst64<>+440(SB)/8, $0x3fc6c16c16c16c17 // 8/45
+DATA winoconst64<>+448(SB)/8, $0x3fd6c16c16c16c17 // 16/45
+DATA winoconst64<>+456(SB)/8, $0x3fd6c16c16c16c17 // 16/45
+DATA winoconst64<>+464(SB)/8, $0x3fd6c16c16c16c17 // 16/45
+DATA winoconst64<>+472(SB)/8, $0x3fd6c16c16c16c17 // 16/45
+DATA winoconst64<>+480(SB)/8, $0x3fb6c16c16c16c17 // 4/45
+DATA winoconst64<>+488(SB)/8, $0x3fb6c16c16c16c17 // 4/45
+DATA winoconst64<>+496(SB)/8, $0x3fb6c16c16c16c17 // 4/45
+DATA winoconst64<>+504(SB)/8, $0x3fb6c16c16c16c17 // 4/45
+DATA winoconst64<>+512(SB)/8, $0x3fec5edd33a4aea8 // 1024/1155
+DATA winoconst64<>+520(SB)/8, $0x3fec5edd33a4aea8 // 1024/1155
+DATA winoconst64<>+528(SB)/8, $0x3fec5edd33a4aea8 // 1024/1155
+DATA winoconst64<>+536(SB)/8, $0x3fec5edd33a4aea8 // 1024/1155
+DATA winoconst64<>+544(SB)/8, $0x3fe54725e6bb82fe // 256/385
+DATA winoconst64<>+552(SB)/8, $0x3fe54725e6bb82fe // 256/385
+DATA winoconst64<>+560(SB)/8, $0x3fe54725e6bb82fe // 256/385
+DATA winoconst64<>+568(SB)/8, $0x3fe54725e6bb82fe // 256/385
+DATA winoconst64<>+576(SB)/8, $0x3fdfeab8da19447d // 192/385
+DATA winoconst64<>+584(SB)/8, $0x3fdfeab8da19447d // 192/385
+DATA winoconst64<>+592(SB)/8, $0x3fdfeab8da19447d // 192/385
+DATA winoconst64<>+600(SB)/8, $0x3fdfeab8da19447d // 192/385
+DATA winoconst64<>+608(SB)/8, $0x3fd7f00aa392f35e // 144/385
+DATA winoconst64<>+616(SB)/8, $0x3fd7f00aa392f35e // 144/385
+DATA winoconst64<>+624(SB)/8, $0x3fd7f00aa392f35e // 144/385
+DATA winoconst64<>+632(SB)/8, $0x3fd7f00aa392f35e // 144/385
+DATA winoconst64<>+640(SB)/8, $0x3fd1f407faae3686 // 108/385
+DATA winoconst64<>+648(SB)/8, $0x3fd1f407faae3686 // 108/385
+DATA winoconst64<>+656(SB)/8, $0x3fd1f407faae3686 // 108/385
+DATA winoconst64<>+664(SB)/8, $0x3fd1f407faae3686 // 108/385
+GLOBL winoconst64<>(SB), RODATA|NOPTR, $672
 
 // func winoInK3(src *float32, sstride int, dst *float32, dstride int, n1, n2, s2src, s2dst int)
-// Applies the 4x4 matrix (rows):
-//	     -1      0      1      0
-//	      0      1      1      0
-//	      0     -1      1      0
-//	      0     -1      0      1
+// Applies the 5x5 matrix (rows):
+//	     -1   -3/2    3/2      1      0
+//	      0      1    5/2      1      0
+//	      0   -1/2   -1/2      1      0
+//	      0     -2      1      1      0
+//	      0     -1   -3/2    3/2      1
 TEXT ·winoInK3(SB), NOSPLIT, $0-64
+	VMOVUPS winoconst<>+0(SB), Y5
+	VMOVUPS winoconst<>+32(SB), Y6
+	VMOVUPS winoconst<>+64(SB), Y7
+	VMOVUPS winoconst<>+96(SB), Y8
 	MOVQ src+0(FP), DX
 	MOVQ sstride+8(FP), AX
 	MOVQ dst+16(FP), R12
@@ -251,22 +264,35 @@ winoInK3_outer:
 	TESTQ CX, CX
 	JLE winoInK3_next
 winoInK3_inner:
+	LEAQ (SI)(AX*4), R10
+	LEAQ (DI)(BX*4), R11
 	VMOVUPS (SI), Y0
 	VMOVUPS (SI)(AX*1), Y1
 	VMOVUPS (SI)(AX*2), Y2
 	VMOVUPS (SI)(R8*1), Y3
-	VMOVAPS Y2, Y15
+	VMOVUPS (R10), Y4
+	VMOVAPS Y3, Y15
+	VFMADD231PS Y5, Y2, Y15
 	VSUBPS Y0, Y15, Y15
+	VFNMADD231PS Y5, Y1, Y15
 	VMOVUPS Y15, (DI)
 	VMOVAPS Y1, Y15
-	VADDPS Y2, Y15, Y15
+	VADDPS Y3, Y15, Y15
+	VFMADD231PS Y7, Y2, Y15
 	VMOVUPS Y15, (DI)(BX*1)
-	VMOVAPS Y2, Y15
-	VSUBPS Y1, Y15, Y15
-	VMOVUPS Y15, (DI)(BX*2)
 	VMOVAPS Y3, Y15
-	VSUBPS Y1, Y15, Y15
+	VFNMADD231PS Y6, Y1, Y15
+	VFNMADD231PS Y6, Y2, Y15
+	VMOVUPS Y15, (DI)(BX*2)
+	VMOVAPS Y2, Y15
+	VADDPS Y3, Y15, Y15
+	VFNMADD231PS Y8, Y1, Y15
 	VMOVUPS Y15, (DI)(R9*1)
+	VMOVAPS Y4, Y15
+	VFMADD231PS Y5, Y3, Y15
+	VSUBPS Y1, Y15, Y15
+	VFNMADD231PS Y5, Y2, Y15
+	VMOVUPS Y15, (R11)
 	ADDQ $32, SI
 	ADDQ $32, DI
 	DECQ CX
@@ -281,10 +307,15 @@ winoInK3_done:
 	RET
 
 // func winoOutK3(src *float32, sstride int, dst *float32, dstride int, n1, n2, s2src, s2dst int)
-// Applies the 2x4 matrix (rows):
-//	      1      1      1      0
-//	      0      1     -1      1
+// Applies the 3x5 matrix (rows):
+//	      1      1      1      1      0
+//	      0      1     -2   -1/2      0
+//	      0      1      4    1/4      1
 TEXT ·winoOutK3(SB), NOSPLIT, $0-64
+	VMOVUPS winoconst<>+96(SB), Y5
+	VMOVUPS winoconst<>+32(SB), Y6
+	VMOVUPS winoconst<>+128(SB), Y7
+	VMOVUPS winoconst<>+160(SB), Y8
 	MOVQ src+0(FP), DX
 	MOVQ sstride+8(FP), AX
 	MOVQ dst+16(FP), R12
@@ -301,18 +332,26 @@ winoOutK3_outer:
 	TESTQ CX, CX
 	JLE winoOutK3_next
 winoOutK3_inner:
+	LEAQ (SI)(AX*4), R10
 	VMOVUPS (SI), Y0
 	VMOVUPS (SI)(AX*1), Y1
 	VMOVUPS (SI)(AX*2), Y2
 	VMOVUPS (SI)(R8*1), Y3
+	VMOVUPS (R10), Y4
 	VMOVAPS Y0, Y15
 	VADDPS Y1, Y15, Y15
 	VADDPS Y2, Y15, Y15
+	VADDPS Y3, Y15, Y15
 	VMOVUPS Y15, (DI)
 	VMOVAPS Y1, Y15
-	VADDPS Y3, Y15, Y15
-	VSUBPS Y2, Y15, Y15
+	VFNMADD231PS Y5, Y2, Y15
+	VFNMADD231PS Y6, Y3, Y15
 	VMOVUPS Y15, (DI)(BX*1)
+	VMOVAPS Y1, Y15
+	VADDPS Y4, Y15, Y15
+	VFMADD231PS Y7, Y2, Y15
+	VFMADD231PS Y8, Y3, Y15
+	VMOVUPS Y15, (DI)(BX*2)
 	ADDQ $32, SI
 	ADDQ $32, DI
 	DECQ CX
@@ -336,14 +375,14 @@ winoOutK3_done:
 //	      0     -1   -5/2      0    5/2      1      0
 //	      0    3/4    7/8   -5/2  -15/8    7/4      1
 TEXT ·winoInK5(SB), NOSPLIT, $0-64
-	VMOVUPS winoconst<>+0(SB), Y7
-	VMOVUPS winoconst<>+32(SB), Y8
-	VMOVUPS winoconst<>+64(SB), Y9
-	VMOVUPS winoconst<>+96(SB), Y10
-	VMOVUPS winoconst<>+128(SB), Y11
+	VMOVUPS winoconst<>+192(SB), Y7
+	VMOVUPS winoconst<>+64(SB), Y8
+	VMOVUPS winoconst<>+224(SB), Y9
+	VMOVUPS winoconst<>+256(SB), Y10
+	VMOVUPS winoconst<>+288(SB), Y11
 	VMOVUPS winoconst<>+160(SB), Y12
-	VMOVUPS winoconst<>+192(SB), Y13
-	VMOVUPS winoconst<>+224(SB), Y14
+	VMOVUPS winoconst<>+320(SB), Y13
+	VMOVUPS winoconst<>+352(SB), Y14
 	MOVQ src+0(FP), DX
 	MOVQ sstride+8(FP), AX
 	MOVQ dst+16(FP), R12
@@ -378,24 +417,24 @@ winoInK5_inner:
 	VMOVUPS Y15, (DI)
 	VMOVAPS Y5, Y15
 	VFMADD231PS Y9, Y3, Y15
-	VFMADD231PS winoconst<>+256(SB), Y4, Y15
+	VFMADD231PS winoconst<>+384(SB), Y4, Y15
 	VFNMADD231PS Y7, Y1, Y15
 	VFNMADD231PS Y14, Y2, Y15
 	VMOVUPS Y15, (DI)(BX*1)
 	VMOVAPS Y5, Y15
 	VFMADD231PS Y7, Y1, Y15
-	VFMADD231PS winoconst<>+288(SB), Y2, Y15
+	VFMADD231PS winoconst<>+416(SB), Y2, Y15
 	VFMADD231PS Y7, Y4, Y15
-	VFNMADD231PS winoconst<>+320(SB), Y3, Y15
+	VFNMADD231PS winoconst<>+448(SB), Y3, Y15
 	VMOVUPS Y15, (DI)(BX*2)
 	VMOVAPS Y5, Y15
-	VFMADD231PS winoconst<>+352(SB), Y1, Y15
+	VFMADD231PS winoconst<>+480(SB), Y1, Y15
 	VFMADD231PS Y12, Y2, Y15
-	VFNMADD231PS winoconst<>+384(SB), Y3, Y15
+	VFNMADD231PS winoconst<>+512(SB), Y3, Y15
 	VFNMADD231PS Y12, Y4, Y15
 	VMOVUPS Y15, (DI)(R9*1)
 	VMOVAPS Y5, Y15
-	VFMADD231PS winoconst<>+416(SB), Y1, Y15
+	VFMADD231PS winoconst<>+0(SB), Y1, Y15
 	VFMADD231PS Y13, Y4, Y15
 	VFNMADD231PS Y13, Y2, Y15
 	VFNMADD231PS Y8, Y3, Y15
@@ -431,10 +470,10 @@ winoInK5_done:
 //	      0      1     -1     -2   -1/2    3/4      0
 //	      0      1      1      4    1/4   9/16      1
 TEXT ·winoOutK5(SB), NOSPLIT, $0-64
-	VMOVUPS winoconst<>+448(SB), Y7
-	VMOVUPS winoconst<>+480(SB), Y8
-	VMOVUPS winoconst<>+0(SB), Y9
-	VMOVUPS winoconst<>+512(SB), Y10
+	VMOVUPS winoconst<>+96(SB), Y7
+	VMOVUPS winoconst<>+32(SB), Y8
+	VMOVUPS winoconst<>+192(SB), Y9
+	VMOVUPS winoconst<>+128(SB), Y10
 	VMOVUPS winoconst<>+160(SB), Y11
 	VMOVUPS winoconst<>+544(SB), Y12
 	MOVQ src+0(FP), DX
@@ -495,13 +534,17 @@ winoOutK5_done:
 	RET
 
 // func winoGK3(src *float64, sstride int, dst *float64, dstride int, n1, n2, s2src, s2dst int)
-// Applies the 4x3 matrix (rows):
+// Applies the 5x3 matrix (rows):
 //	     -1      0      0
-//	    1/2    1/2    1/2
-//	    1/2   -1/2    1/2
+//	    2/9    2/9    2/9
+//	   -1/9    2/9   -4/9
+//	    8/9   -4/9    2/9
 //	      0      0      1
 TEXT ·winoGK3(SB), NOSPLIT, $0-64
 	VMOVUPD winoconst64<>+0(SB), Y3
+	VMOVUPD winoconst64<>+32(SB), Y4
+	VMOVUPD winoconst64<>+64(SB), Y5
+	VMOVUPD winoconst64<>+96(SB), Y6
 	MOVQ src+0(FP), DX
 	MOVQ sstride+8(FP), AX
 	MOVQ dst+16(FP), R12
@@ -518,6 +561,7 @@ winoGK3_outer:
 	TESTQ CX, CX
 	JLE winoGK3_next
 winoGK3_inner:
+	LEAQ (DI)(BX*4), R11
 	VMOVUPD (SI), Y0
 	VMOVUPD (SI)(AX*1), Y1
 	VMOVUPD (SI)(AX*2), Y2
@@ -528,11 +572,15 @@ winoGK3_inner:
 	VFMADD231PD Y3, Y1, Y15
 	VFMADD231PD Y3, Y2, Y15
 	VMOVUPD Y15, (DI)(BX*1)
-	VMULPD Y3, Y0, Y15
-	VFMADD231PD Y3, Y2, Y15
-	VFNMADD231PD Y3, Y1, Y15
+	VMULPD Y3, Y1, Y15
+	VFNMADD231PD Y5, Y0, Y15
+	VFNMADD231PD Y4, Y2, Y15
 	VMOVUPD Y15, (DI)(BX*2)
-	VMOVUPD Y2, (DI)(R9*1)
+	VMULPD Y6, Y0, Y15
+	VFMADD231PD Y3, Y2, Y15
+	VFNMADD231PD Y4, Y1, Y15
+	VMOVUPD Y15, (DI)(R9*1)
+	VMOVUPD Y2, (R11)
 	ADDQ $32, SI
 	ADDQ $32, DI
 	DECQ CX
@@ -557,15 +605,15 @@ winoGK3_done:
 //	      0      0      0      0      1
 TEXT ·winoGK5(SB), NOSPLIT, $0-64
 	VMOVUPD winoconst64<>+32(SB), Y5
-	VMOVUPD winoconst64<>+64(SB), Y6
-	VMOVUPD winoconst64<>+96(SB), Y7
-	VMOVUPD winoconst64<>+128(SB), Y8
-	VMOVUPD winoconst64<>+160(SB), Y9
-	VMOVUPD winoconst64<>+192(SB), Y10
-	VMOVUPD winoconst64<>+224(SB), Y11
-	VMOVUPD winoconst64<>+256(SB), Y12
-	VMOVUPD winoconst64<>+288(SB), Y13
-	VMOVUPD winoconst64<>+320(SB), Y14
+	VMOVUPD winoconst64<>+128(SB), Y6
+	VMOVUPD winoconst64<>+160(SB), Y7
+	VMOVUPD winoconst64<>+192(SB), Y8
+	VMOVUPD winoconst64<>+224(SB), Y9
+	VMOVUPD winoconst64<>+256(SB), Y10
+	VMOVUPD winoconst64<>+288(SB), Y11
+	VMOVUPD winoconst64<>+320(SB), Y12
+	VMOVUPD winoconst64<>+352(SB), Y13
+	VMOVUPD winoconst64<>+384(SB), Y14
 	MOVQ src+0(FP), DX
 	MOVQ sstride+8(FP), AX
 	MOVQ dst+16(FP), R12
@@ -610,17 +658,17 @@ winoGK5_inner:
 	VFNMADD231PD Y12, Y4, Y15
 	VMOVUPD Y15, (DI)(R9*1)
 	VMULPD Y14, Y1, Y15
-	VFMADD231PD winoconst64<>+352(SB), Y3, Y15
+	VFMADD231PD winoconst64<>+416(SB), Y3, Y15
 	VFNMADD231PD Y13, Y0, Y15
-	VFNMADD231PD winoconst64<>+384(SB), Y2, Y15
-	VFNMADD231PD winoconst64<>+416(SB), Y4, Y15
+	VFNMADD231PD winoconst64<>+448(SB), Y2, Y15
+	VFNMADD231PD winoconst64<>+480(SB), Y4, Y15
 	VMOVUPD Y15, (R11)
 	VXORPD Y15, Y15, Y15
-	VFNMADD231PD winoconst64<>+448(SB), Y0, Y15
-	VFNMADD231PD winoconst64<>+480(SB), Y1, Y15
-	VFNMADD231PD winoconst64<>+512(SB), Y2, Y15
-	VFNMADD231PD winoconst64<>+544(SB), Y3, Y15
-	VFNMADD231PD winoconst64<>+576(SB), Y4, Y15
+	VFNMADD231PD winoconst64<>+512(SB), Y0, Y15
+	VFNMADD231PD winoconst64<>+544(SB), Y1, Y15
+	VFNMADD231PD winoconst64<>+576(SB), Y2, Y15
+	VFNMADD231PD winoconst64<>+608(SB), Y3, Y15
+	VFNMADD231PD winoconst64<>+640(SB), Y4, Y15
 	VMOVUPD Y15, (R11)(BX*1)
 	VMOVUPD Y4, (R11)(BX*2)
 	ADDQ $32, SI

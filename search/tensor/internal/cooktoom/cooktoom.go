@@ -221,12 +221,19 @@ func Float64(m [][]*big.Rat) [][]float64 {
 	return out
 }
 
-// K3 returns the algorithm package tensor uses for 3x3 kernels: F(2, 3) on
-// the points 0, 1, -1. (F(4, 3) would save 1.8x more multiplications, but
-// its float32 error, ~1e-6 of the output against ~2e-7, moved an
-// ill-conditioned gradient of the PyTorch parity fixtures past their 1e-4
-// tolerance.)
-func K3() (*Transform, error) { return New(2, 3, rats(0, 1, 1, 1, -1, 1)) }
+// K3 returns the algorithm package tensor uses for 3x3 kernels: F(3, 3) on
+// the points 0, 1, -2, -1/2. For flipped filters (input gradients), the
+// 4-point sets of 0 and three of +-1, +-2, +-1/2, +-3, +-3/2, +-3/4, +-4,
+// +-1/4 with float32-exact transforms (the sweep of K5, on 3x3 shapes) are
+// at best 9.9e-7 of the largest value (0, -1, 2, 1/2) and 1.0e-6 for these
+// points, against 3.3e-7 for F(2, 3) on 0, +-1; of the two, these points
+// gave the smaller errors on the PyTorch parity fixtures and their 80 seed
+// variants (docs/performance.md). F(3, 3) takes 25 multiplications per 9
+// outputs where F(2, 3) takes 16 per 4 (1.44x fewer). F(4, 3) would save
+// 1.8x against F(2, 3), but its float32 error, ~1e-6 of the output rms,
+// moved an ill-conditioned gradient of the parity fixtures past their 1e-4
+// tolerance.
+func K3() (*Transform, error) { return New(3, 3, rats(0, 1, 1, 1, -2, 1, -1, 2)) }
 
 // K5 returns the algorithm package tensor uses for 5x5 kernels: F(3, 5) on
 // the points 0, 1, -1, -2, -1/2, 3/4. Package tensor uses it for input
