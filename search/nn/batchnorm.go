@@ -214,6 +214,28 @@ func (b *BatchNorm) run(t, e, m int) (n int, c, sc, sh float32) {
 	return min(m, b.inner-e%b.inner), b.afc[task], b.afsc[task], b.afsh[task]
 }
 
+// affRuns describes the channel runs of a stretch of one step's elements
+// for the affine LIF kernels: the step's per-channel maps (c, sc, sh point
+// at the step's first channel), the run length inner and the channel count
+// nch, and where the stretch starts, in channel ch with first elements
+// left in that channel's run. The kernels read the fields by offset: c 0,
+// sc 8, sh 16, inner 24, nch 32, ch 40, first 48.
+type affRuns struct {
+	c, sc, sh *float32
+	inner     int
+	nch       int
+	ch        int
+	first     int
+}
+
+// runs returns the affRuns of step t's elements from e on (for a consumer
+// for which fusable holds).
+func (b *BatchNorm) runs(t, e int) affRuns {
+	q := t * b.C
+	return affRuns{c: &b.afc[q], sc: &b.afsc[q], sh: &b.afsh[q], inner: b.inner, nch: b.C,
+		ch: (e / b.inner) % b.C, first: b.inner - e%b.inner}
+}
+
 // evalStats returns channel ch's mean and 1/std in evaluation mode, from
 // the running statistics.
 func (b *BatchNorm) evalStats(ch int) (mean, invstd float64) {

@@ -580,11 +580,8 @@ func (b *neuronBwd) run(c int) {
 			// run, the dL/dk lanes carried across the runs: the same
 			// sums as one lifBackwardStep over the chunk.
 			var acc [8]float32
-			for i := 0; i < m; {
-				run, c, sc, sh := aff.run(t, lo+i, m-i)
-				lifBwdAffAVX2(&hs[i], &ds[i], &xs[i], &hprev[i], &dv[i], &dxs[i], run, k, vth, a, half, reg, c, sc, sh, &acc)
-				i += run
-			}
+			r := aff.runs(t, lo)
+			lifBwdAffAVX2(&hs[0], &ds[0], &xs[0], &hprev[0], &dv[0], &dxs[0], m, k, vth, a, half, reg, &r, &acc)
 			dk += float64(hsum8(&acc))
 		default:
 			if aff != nil {

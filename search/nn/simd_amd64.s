@@ -299,24 +299,41 @@ fwddoneidx2:
 	VZEROUPPER
 	RET
 
-// func lifBwdAffAVX2(hs, ds, xs, hprev, dv, dxs *float32, n int, k, vth, a, half, reg, c, sc, sh float32, acc *float32)
-// lifBwdAVX2 on the normalised input z = ((x - c) sc) + sh, with the eight
-// dL/dk lanes loaded from and stored back to acc instead of summed, so a
-// run of calls accumulates exactly like one call over their concatenation.
+// func lifBwdAffAVX2(hs, ds, xs, hprev, dv, dxs *float32, n int, k, vth, a, half, reg float32, r *affRuns, acc *float32)
+// lifBwdAVX2 on the normalised input z = ((x - c) sc) + sh, channel run by
+// channel run as r describes them (r.first elements of channel r.ch, then
+// r.inner of each next channel, wrapping at r.nch; each run's c, sc, sh
+// from r's arrays), with the eight dL/dk lanes loaded from and stored back
+// to acc instead of summed, so that calls accumulate exactly like one call
+// over their concatenation. Runs and n are multiples of 8.
 TEXT ·lifBwdAffAVX2(SB), NOSPLIT, $96-96
 	BWD_ARGS
 	MOVQ acc+88(FP), R12
 	VMOVUPS (R12), Y15          // dk lanes, carried across calls
-	VBROADCASTSS c+76(FP), Y8
-	VMOVUPS Y8, 0(SP)
-	VBROADCASTSS sc+80(FP), Y8
-	VMOVUPS Y8, 32(SP)
-	VBROADCASTSS sh+84(FP), Y8
-	VMOVUPS Y8, 64(SP)
+	MOVQ CX, BX                 // elements left after the current run
+	MOVQ r+80(FP), R13
+	MOVQ 40(R13), AX            // channel
+	MOVQ 48(R13), CX            // first run
+
+bwdrunaff:
+	TESTQ BX, BX
+	JLE  bwddoneaff
+	CMPQ CX, BX
+	CMOVQGT BX, CX              // run = min(run, left)
+	SUBQ CX, BX
+	MOVQ 0(R13), DX
+	VBROADCASTSS (DX)(AX*4), Y8
+	VMOVUPS Y8, 0(SP)           // c
+	MOVQ 8(R13), DX
+	VBROADCASTSS (DX)(AX*4), Y8
+	VMOVUPS Y8, 32(SP)          // sc
+	MOVQ 16(R13), DX
+	VBROADCASTSS (DX)(AX*4), Y8
+	VMOVUPS Y8, 64(SP)          // sh
 
 bwdloopaff:
 	CMPQ CX, $8
-	JLT  bwddoneaff
+	JLT  bwdnextaff
 	BWD_A
 	VSUBPS  0(SP), Y14, Y14     // z = ((x - c) sc) + sh, as bnAffine
 	VMULPS  32(SP), Y14, Y14
@@ -324,6 +341,14 @@ bwdloopaff:
 	BWD_B
 	BWD_NEXT
 	JMP  bwdloopaff
+
+bwdnextaff:
+	INCQ AX                     // next channel, wrapping
+	CMPQ AX, 32(R13)
+	JLT  2(PC)
+	XORQ AX, AX
+	MOVQ 24(R13), CX            // a whole run
+	JMP  bwdrunaff
 
 bwddoneaff:
 	VMOVUPS Y15, (R12)

@@ -38,7 +38,7 @@ func lifFwdAffAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32) int
 	panic("nn: no AVX2")
 }
 
-func lifBwdAffAVX2(hs, ds, xs, hprev, dv, dxs *float32, n int, k, vth, a, half, reg, c, sc, sh float32, acc *[8]float32) {
+func lifBwdAffAVX2(hs, ds, xs, hprev, dv, dxs *float32, n int, k, vth, a, half, reg float32, r *affRuns, acc *[8]float32) {
 	panic("nn: no AVX2")
 }
 

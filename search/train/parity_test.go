@@ -234,11 +234,16 @@ const wcondTol = 1e-5
 // the scalars existed are skipped.
 func checkWCond(t *testing.T, f *fixture.File, tensors map[string]*nn.Param) {
 	t.Helper()
-	for name, scale := range f.Scalars {
-		pn, ok := strings.CutPrefix(name, "wcond/")
-		if !ok {
-			continue
+	var names []string
+	for name := range f.Scalars {
+		if strings.HasPrefix(name, "wcond/") {
+			names = append(names, name)
 		}
+	}
+	sort.Strings(names) // logs in a fixed order
+	for _, name := range names {
+		scale := f.Scalars[name]
+		pn := strings.TrimPrefix(name, "wcond/")
 		p := tensors[pn]
 		want := fixtureData(t, f, "grad/"+pn)
 		if p == nil || len(p.Grad) != 1 || len(want) != 1 || !(scale >= 0) {
