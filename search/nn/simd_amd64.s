@@ -12,8 +12,8 @@ GLOBL ones<>(SB), RODATA|NOPTR, $32
 // The four LIF forward kernels share their setup and loop body through these
 // macros (registers: SI xs, DI hs, R8 ys, R9 v, CX n, Y0 k, Y1 vth, Y2 1.0,
 // AX count; the affine variants also Y8 c, Y9 sc, Y10 sh; the index
-// variants R11 table, R12 idx, Y11 base, Y12 8). Separate multiply and add (no FMA): the same
-// rounding as the Go loop. All macros sit before the first TEXT: go vet's
+// variants R11 table, R12 idx, Y11 base, Y12 8). Separate multiply and add
+// (no FMA): the same rounding as the Go loop. All macros sit before the first TEXT: go vet's
 // asmdecl would check a later #define's FP names against the TEXT above it.
 
 // LIF_ARGS loads the pointers, n, k and vth.
@@ -75,9 +75,10 @@ GLOBL ones<>(SB), RODATA|NOPTR, $32
 	POPCNTL DX, DX \
 	ADDQ DX, AX
 
-// IDX_INIT loads the index variants' idx (R12) and table (R11), from the
-// frame offsets io and to, and broadcasts base (at offset bo) to Y11 and 8
-// to Y12. (Offsets, not names: asmdecl checks names against the TEXT above.)
+// IDX_INIT loads the index variants' idx (R12) and table (R11) from the
+// frame operands io and to, and broadcasts base (operand bo) to Y11 and 8
+// to Y12; the operands are parameters because the two kernels' frames
+// differ.
 #define IDX_INIT(io, bo, to) \
 	MOVQ io(FP), R12 \
 	MOVQ to(FP), R11 \
