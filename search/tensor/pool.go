@@ -58,11 +58,7 @@ func (p *pool) close() {
 	if p.closed.Swap(true) {
 		return
 	}
-	for w := 1; w < p.n; w++ {
-		if p.parked[w].CompareAndSwap(true, false) {
-			p.wake[w] <- struct{}{}
-		}
-	}
+	p.wakeParked(p.n)
 }
 
 // run runs tasks 0..n-1 of task on the workers and returns when all have
@@ -89,15 +85,24 @@ func (p *pool) run(n int, task Task) {
 	p.next.Store(0)
 	p.done.Store(0)
 	p.gen.Add(1) // even: published
-	for w := 1; w < p.n; w++ {
-		if p.parked[w].CompareAndSwap(true, false) {
-			p.wake[w] <- struct{}{}
-		}
-	}
+	p.wakeParked(min(p.n, n)) // more helpers than tasks would find no work
 	p.drain(0)
 	for spins := 0; p.done.Load() < int64(n); spins++ {
 		if spins%64 == 63 {
 			runtime.Gosched()
+		}
+	}
+	// Every task has been claimed and run, so no helper reads p.task
+	// again; dropping it keeps a task that references its Workspace from
+	// keeping that Workspace (and its cleanup) alive through the helpers.
+	p.task = nil
+}
+
+// wakeParked wakes the parked helpers among workers 1..upTo-1.
+func (p *pool) wakeParked(upTo int) {
+	for w := 1; w < upTo; w++ {
+		if p.parked[w].CompareAndSwap(true, false) {
+			p.wake[w] <- struct{}{}
 		}
 	}
 }

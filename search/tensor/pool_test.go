@@ -168,3 +168,22 @@ func BenchmarkWorkspaceRun(b *testing.B) {
 		})
 	}
 }
+
+// TestWorkspaceReleasedAfterRun checks that a Workspace whose tasks
+// reference it still becomes unreachable after a parallel call, so that its
+// cleanup stops the helpers: the pool must not keep the last task.
+func TestWorkspaceReleasedAfterRun(t *testing.T) {
+	before := runtime.NumGoroutine()
+	for range 10 {
+		ws := NewWorkspace(2)
+		ws.Run(4, TaskFunc(func(w, i int) { _ = ws.Workers() }))
+	}
+	for range 50 {
+		runtime.GC()
+		if runtime.NumGoroutine() <= before {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Errorf("%d goroutines after 10 unreachable Workspaces, want at most %d", runtime.NumGoroutine(), before)
+}

@@ -16,9 +16,10 @@ type Workspace struct {
 	s *state
 }
 
-// state is the part of a Workspace that the worker goroutines reference;
-// keeping it separate lets the Workspace itself become unreachable, which
-// triggers the cleanup that stops the workers.
+// state is the part of a Workspace that its calls work on; the worker
+// goroutines reference only its pool (and a running call's task, which the
+// pool drops when the call returns), so the Workspace itself can become
+// unreachable, which triggers the cleanup that stops the workers.
 type state struct {
 	workers int
 	kern    kernels
