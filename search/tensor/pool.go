@@ -84,7 +84,7 @@ func (p *pool) run(n int, task Task) {
 	p.task, p.tasks = task, int64(n)
 	p.next.Store(0)
 	p.done.Store(0)
-	p.gen.Add(1) // even: published
+	p.gen.Add(1)              // even: published
 	p.wakeParked(min(p.n, n)) // more helpers than tasks would find no work
 	p.drain(0)
 	for spins := 0; p.done.Load() < int64(n); spins++ {
