@@ -184,8 +184,9 @@ func Conv2DForward(s ConvShape, x, w, y []float32, ws *Workspace) {
 // square kernels with a padding of at most KH-1 are computed as the forward
 // convolution of dy with the transposed, flipped filters: for 3x3 and 5x5
 // kernels with channel counts that are multiples of 8, on CPUs with
-// AVX2/FMA, by Winograd's algorithm (error up to ~2e-6 of the largest
-// output instead of ~1e-7; see winograd.go), otherwise by the direct
+// AVX2/FMA, by Winograd's algorithm (error up to ~1e-6 (3x3) and ~5e-6
+// (5x5) of the largest output instead of ~1e-7; see winograd.go),
+// otherwise by the direct
 // kernels.
 func Conv2DBackwardData(s ConvShape, dy, w, dx []float32, ws *Workspace) {
 	s.mustValidate("Conv2DBackwardData")
@@ -196,7 +197,7 @@ func Conv2DBackwardData(s ConvShape, dy, w, dx []float32, ws *Workspace) {
 		st := ws.s
 		if a, ok := st.winoFor(t); ok {
 			// 3x3 and 5x5 kernels, channels in multiples of 8: Winograd
-			// F(2x2, r x r), float tolerance against the direct sums.
+			// F(3x3, r x r), float tolerance against the direct sums.
 			st.winoConv(t, a, st.kern.wino, dy, w, dx, true)
 			return
 		}

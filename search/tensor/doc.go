@@ -33,7 +33,7 @@
 //	                          output rows are processed virtualW (a multiple
 //	                          of 8) wide, the extra pixels dropped
 //	Conv2DBackwardData      stride 1, 3x3 or 5x5, channels multiples of 8
-//	                          (AVX2/FMA): Winograd F(2x2,3x3) / F(2x2,5x5),
+//	                          (AVX2/FMA): Winograd F(3x3,3x3) / F(3x3,5x5),
 //	                          see below; other stride-1 square kernels:
 //	                          forward convolution of dy with transposed,
 //	                          flipped filters; otherwise W^T*dy with dy read

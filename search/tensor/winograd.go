@@ -232,9 +232,9 @@ type winoDims struct {
 }
 
 // winoBlockTiles bounds the tiles of one pass through the transform-domain
-// buffers V and M of a large image (~150 KB each for 36 points and 16
-// channels), so that they stay in the L2 cache between the transforms and
-// the GEMMs.
+// buffers V and M of a large image (64 tiles x 49 points x 16 channels x
+// 4 bytes = 200 KB each for 5x5 kernels), so that they stay in the L2 cache
+// between the transforms and the GEMMs.
 const winoBlockTiles = 64
 
 // winoMinTiles is the number of tiles from which one image fills the GEMM
@@ -464,23 +464,22 @@ func (j *winoFilterJob) run(st *state, worker, ci int) {
 
 func (j *winoJob) run(st *state, worker, task int) {
 	if j.fill == nil {
-		j.runGroup(st, worker, task*j.d.group)
+		n0 := task * j.d.group
+		j.runGroup(st, worker, n0, min(n0+j.d.group, j.s.N))
 		return
 	}
-	for n0 := j.first + task*j.perTask; n0 < min(j.first+(task+1)*j.perTask, j.end); n0 += j.d.group {
-		j.runGroup(st, worker, n0)
+	end := min(j.first+(task+1)*j.perTask, j.end) // the task's images end here
+	for n0 := j.first + task*j.perTask; n0 < end; n0 += j.d.group {
+		j.runGroup(st, worker, n0, min(n0+j.d.group, end))
 	}
 }
 
-// runGroup computes the images n0 .. n0+d.group-1 (those below N).
-func (j *winoJob) runGroup(st *state, worker, n0 int) {
+// runGroup computes the images n0 .. n1-1 (at most d.group of them).
+func (j *winoJob) runGroup(st *state, worker, n0, n1 int) {
 	s, a, d := j.s, j.a, j.d
 	b := st.bufs[worker]
 	al, c := a.alpha, s.Cin
-	cnt := min(d.group, s.N-n0)
-	if j.fill != nil { // within the task and the range
-		cnt = min(cnt, j.first+((n0-j.first)/j.perTask+1)*j.perTask-n0, j.end-n0)
-	}
+	cnt := n1 - n0
 	rowLen := d.wp * c
 	b.whwc = grow(b.whwc, d.hp*rowLen)
 	b.wt = grow(b.wt, al*rowLen)
@@ -546,12 +545,17 @@ func PadHWC(dst, x []float32, c, h, w, pad, wp int) {
 		len(dst)%(wp*c) != 0 || len(dst) < (h+2*pad)*wp*c {
 		panic("tensor: PadHWC: bad shape")
 	}
-	k := defaultKernels().wino
-	if k == nil {
-		k = winoKernelsGo
-	}
-	padHWC(k, dst, x, c, h, w, pad, wp)
+	padHWC(padKernels, dst, x, c, h, w, pad, wp)
 }
+
+// padKernels are the kernels PadHWC uses: the assembly ones where this
+// build and CPU have them, resolved once.
+var padKernels = func() *winoKernels {
+	if k := defaultKernels().wino; k != nil {
+		return k
+	}
+	return winoKernelsGo
+}()
 
 // padHWC is PadHWC with kernel set k and rows of wp >= w+2*pad pixels: the
 // image goes to rows and columns pad.., every other value of dst (including
@@ -560,15 +564,16 @@ func padHWC(k *winoKernels, dst, x []float32, c, h, w, pad, wp int) {
 	rowLen := wp * c
 	clear(dst[:pad*rowLen])
 	clear(dst[(pad+h)*rowLen:])
-	w8 := w &^ 7
+	w8 := 0 // pixels per row the 8x8 transposes move
+	if c%8 == 0 {
+		w8 = w &^ 7
+	}
 	for yy := 0; yy < h; yy++ {
 		row := dst[(yy+pad)*rowLen : (yy+pad+1)*rowLen]
 		clear(row[:pad*c])
 		clear(row[(pad+w)*c:])
-		if w8 > 0 && c%8 == 0 {
+		if w8 > 0 {
 			k.transpose(x[yy*w:], h*w, row[pad*c:], c, c/8, w8/8)
-		} else {
-			w8 = 0
 		}
 		for xx := w8; xx < w; xx++ {
 			for ch := 0; ch < c; ch++ {

@@ -17,7 +17,7 @@ import (
 
 // winoCases are shapes the Winograd path accepts: 3x3 and 5x5 kernels,
 // same and other paddings, sizes that are and are not multiples of the
-// 2x2 output tile and of the 8-pixel transpose blocks, ragged output
+// 3x3 output tile and of the 8-pixel transpose blocks, ragged output
 // channel panels (Cout 8, 24) and the AutoSNN cell shapes.
 var winoCases = []ConvShape{
 	{N: 2, Cin: 8, H: 8, W: 8, Cout: 8, KH: 3, KW: 3, Stride: 1, Pad: 1},

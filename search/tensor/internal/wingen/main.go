@@ -113,26 +113,12 @@ func Generate() ([]byte, error) {
 type gen struct {
 	consts   map[string]int // magnitude -> index in the float32 table
 	consts64 map[string]int // magnitude -> index in the float64 table
-
-	// regs maps the magnitudes the current transform keeps in registers
-	// (see transform) to those registers.
-	regs map[string]string
 }
 
-// constRef returns the operand of the broadcast magnitude |c|: its register
-// when the current transform keeps it in one, else the memory operand of a
+// constRef returns the memory operand of the broadcast magnitude |c|: a
 // float32 constant (which must be exact) or, with pd, a float64 one
 // (rounded: G's entries such as 1/6 are not exact in binary).
 func (g *gen) constRef(c *big.Rat, pd bool) (string, error) {
-	if r, ok := g.regs[new(big.Rat).Abs(c).RatString()]; ok {
-		return r, nil
-	}
-	return g.constMem(c, pd)
-}
-
-// constMem returns the memory operand of the broadcast magnitude |c| (see
-// constRef).
-func (g *gen) constMem(c *big.Rat, pd bool) (string, error) {
 	if pd {
 		k := new(big.Rat).Abs(c).RatString()
 		i, ok := g.consts64[k]
@@ -198,8 +184,15 @@ func (g *gen) transform(w *bytes.Buffer, x transform) error {
 	if ins > 8 || outs > 8 {
 		return fmt.Errorf("wingen: %s: %dx%d matrix, want at most 8x8", x.name, outs, ins)
 	}
-	g.regs = map[string]string{}
-	defer func() { g.regs = nil }()
+	// regs maps the magnitudes kept in registers to those registers; operand
+	// returns a coefficient's register or memory operand.
+	regs := map[string]string{}
+	operand := func(c *big.Rat) (string, error) {
+		if r, ok := regs[new(big.Rat).Abs(c).RatString()]; ok {
+			return r, nil
+		}
+		return g.constRef(c, x.pd)
+	}
 	uses := map[string]int{}
 	var mags []*big.Rat
 	for _, row := range x.mat {
@@ -236,11 +229,11 @@ func (g *gen) transform(w *bytes.Buffer, x transform) error {
 		if r >= 15 {
 			break
 		}
-		ref, err := g.constMem(a, x.pd)
+		ref, err := g.constRef(a, x.pd)
 		if err != nil {
 			return err
 		}
-		g.regs[a.RatString()] = fmt.Sprintf("Y%d", r)
+		regs[a.RatString()] = fmt.Sprintf("Y%d", r)
 		fmt.Fprintf(w, "\t"+op(x.pd, "VMOVUPS")+" %s, Y%d\n", ref, r)
 	}
 	fmt.Fprintf(w, "\tMOVQ src+0(FP), DX\n\tMOVQ sstride+8(FP), AX\n\tMOVQ dst+16(FP), R12\n\tMOVQ dstride+24(FP), BX\n")
@@ -292,7 +285,7 @@ func (g *gen) transform(w *bytes.Buffer, x transform) error {
 				fmt.Fprintf(w, "\t"+op(x.pd, "VMOVAPS")+" Y%d, %s\n", terms[0].in, acc)
 				rest = terms[1:]
 			case 1:
-				ref, err := g.constRef(terms[0].c, x.pd)
+				ref, err := operand(terms[0].c)
 				if err != nil {
 					return err
 				}
@@ -309,7 +302,7 @@ func (g *gen) transform(w *bytes.Buffer, x transform) error {
 			case t.c.Cmp(big.NewRat(-1, 1)) == 0:
 				fmt.Fprintf(w, "\t"+op(x.pd, "VSUBPS")+" Y%d, %s, %s\n", t.in, acc, acc)
 			default:
-				ref, err := g.constRef(t.c, x.pd)
+				ref, err := operand(t.c)
 				if err != nil {
 					return err
 				}
