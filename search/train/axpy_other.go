@@ -21,13 +21,9 @@ func eventsAsm(*spikeConv, tensor.ConvShape, eventMode, []float32, []int32, []fl
 	return false
 }
 
-// filterRegions is filterRegionsGo in the portable build.
-func filterRegions(n, chunks int, dw, dy []float32, offs []int32, vals []float32, runs []int32, k, rowStride, rowLen int) {
-	if len(runs) == 0 {
-		return
-	}
-	checkFilterRegions(dw, dy, offs, vals, runs, k, rowStride, rowLen)
-	filterRegionsGo(dw, dy, offs, vals, runs, k, rowStride, rowLen)
+// filterRegionsAsm reports that this build has no register filter kernels.
+func filterRegionsAsm(int, int, []float32, []float32, []int32, []float32, []int32, int, int, int) bool {
+	return false
 }
 
 // pixEventsAsm reports that this build has no assembly pixel event loop.

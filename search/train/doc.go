@@ -57,8 +57,8 @@
 // output row segment, with the filter rows of all its firing channels
 // added in between; the sums are the per-event loop's in another order,
 // and evaluation keeps the per-event loop, whose order the fused path
-// reproduces. HWC<->CHW conversions are 8x8 register transposes. Above 30% input
-// density the dense kernels of search/tensor are used. The sums are the
+// reproduces. HWC<->CHW conversions are 8x8 register transposes. Above 30%
+// input density the dense kernels of search/tensor are used. The sums are the
 // dense kernels' in another order (float tolerance); Env.DenseConv turns
 // the event-driven path off.
 //
@@ -90,10 +90,10 @@
 // NaN/Inf screens are split across the workers (nn.Workers.Add,
 // CheckFinite); the last gradient contribution of a population read by
 // neurons or a max-pool is added by that reader as it goes
-// (nn.Neuron.BackwardSum, nn.MaxPool2d.BackwardSum; gradAcc). Every parallel call of a network, in this package, nn and
-// tensor, runs on the one pool of goroutines of its tensor.Workspace
-// (Workspace.Run), whose helpers spin briefly between calls instead of
-// parking.
+// (nn.Neuron.BackwardSum, nn.MaxPool2d.BackwardSum; gradAcc). Every
+// parallel call of a network, in this package, nn and tensor, runs on the
+// one pool of goroutines of its tensor.Workspace (Workspace.Run), whose
+// helpers spin briefly between calls instead of parking.
 //
 // A stage list with one entry population is a segment; a Net is the segment
 // of all populations after the input, and BuildBlock builds the segment of one

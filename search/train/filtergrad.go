@@ -115,10 +115,7 @@ func (c *spikeConv) setFilterTabs(wp int) {
 	}
 	t.band = min(t.band, s.H)
 	t.nb = (s.H + t.band - 1) / t.band
-	if cap(t.off) < plane {
-		t.off, t.bandOf = make([]int32, plane), make([]int32, plane)
-	}
-	t.off, t.bandOf = t.off[:plane], t.bandOf[:plane]
+	t.off, t.bandOf = grow(t.off, plane), grow(t.bandOf, plane)
 	for h := range s.H {
 		for w := range s.W {
 			t.off[h*s.W+w] = int32(((h+2*p)*wp + w) * cout)
@@ -146,23 +143,16 @@ func (c *spikeConv) filterImageReg(im int, pad []float32, fb *filterBufs, dw []f
 	if ne == 0 {
 		return
 	}
-	if cap(fb.offs) < img {
-		fb.offs, fb.vals = make([]int32, img), make([]float32, img)
-	}
+	fb.offs, fb.vals = grow(fb.offs, img), grow(fb.vals, img)
 	// Events listed by spiking neurons are spikes of value 1: their
 	// values need not be read (a fused multiply-add by 1 is an addition).
 	binary := c.fromSource
 	t := &c.ftabs
 	nb := t.nb
-	if cap(fb.bounds) < s.Cin*nb+1 {
-		fb.bounds = make([]int32, s.Cin*nb+1)
-	}
-	if cap(fb.runs) < 3*s.Cin*nb {
-		fb.runs = make([]int32, 3*s.Cin*nb)
-	}
+	fb.bounds, fb.runs = grow(fb.bounds, s.Cin*nb+1), grow(fb.runs, 3*s.Cin*nb)
 	// bounds[ci*nb+b] is the first event of channel ci in band b or later
 	// (events come in channel and row order); bounds[Cin*nb] = ne.
-	bounds := fb.bounds[:s.Cin*nb+1]
+	bounds := fb.bounds
 	xn := c.x.Data[im*img : (im+1)*img]
 	offs, vals := fb.offs[:ne], fb.vals[:ne]
 	off, bandOf := t.off[:plane], t.bandOf[:plane]
@@ -297,6 +287,20 @@ func (c *spikeConv) fusedRun(f *fusedPass, n0, n1 int) {
 
 // fusedEnd adds the filter gradient of a pass whose every image has run.
 func (c *spikeConv) fusedEnd(f *fusedPass) { c.addFilterChunks(f.chunks) }
+
+// filterRegions adds, for every run (ci, e0, e1) of runs, the reversed
+// filter-gradient rows of its events (see filterRegionsGo, whose sums it
+// computes); with the register kernels (filterRegionsAsm) rows go in chunks
+// of n 8-float vectors, rowLen = n*8*chunks.
+func filterRegions(n, chunks int, dw, dy []float32, offs []int32, vals []float32, runs []int32, k, rowStride, rowLen int) {
+	if len(runs) == 0 {
+		return
+	}
+	checkFilterRegions(dw, dy, offs, vals, runs, k, rowStride, rowLen)
+	if !filterRegionsAsm(n, chunks, dw, dy, offs, vals, runs, k, rowStride, rowLen) {
+		filterRegionsGo(dw, dy, offs, vals, runs, k, rowStride, rowLen)
+	}
+}
 
 // filterRegionsGo is the portable filterRegions: for every run (ci, e0,
 // e1) of runs, kernel row kh < k and j < rowLen, dw[(ci*k+kh)*rowLen + j] +=

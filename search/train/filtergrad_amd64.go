@@ -57,17 +57,13 @@ func filterReg12(a *filterArgs)
 var filterRegs = [maxFilterAcc + 1]func(*filterArgs){nil, filterReg1, filterReg2, filterReg3, filterReg4,
 	filterReg5, filterReg6, filterReg7, filterReg8, filterReg9, filterReg10, filterReg11, filterReg12}
 
-// filterRegions runs filterRegionsGo's sums with rows in chunks of n
-// 8-float vectors kept in registers (fused multiply-adds) when the CPU has
-// AVX2/FMA; rowLen must be n*8*chunks.
-func filterRegions(n, chunks int, dw, dy []float32, offs []int32, vals []float32, runs []int32, k, rowStride, rowLen int) {
-	if len(runs) == 0 {
-		return
-	}
-	checkFilterRegions(dw, dy, offs, vals, runs, k, rowStride, rowLen)
+// filterRegionsAsm runs filterRegionsGo's sums (arguments checked, runs
+// not empty) with rows in chunks of n 8-float vectors kept in registers
+// (fused multiply-adds), and reports false, having done nothing, when the
+// CPU lacks AVX2/FMA or rowLen is not n*8*chunks.
+func filterRegionsAsm(n, chunks int, dw, dy []float32, offs []int32, vals []float32, runs []int32, k, rowStride, rowLen int) bool {
 	if !hasAVX2FMA || n < 1 || n > maxFilterAcc || n*8*chunks != rowLen {
-		filterRegionsGo(dw, dy, offs, vals, runs, k, rowStride, rowLen)
-		return
+		return false
 	}
 	vstride := 4
 	if len(vals) == 1 {
@@ -76,4 +72,5 @@ func filterRegions(n, chunks int, dw, dy []float32, offs []int32, vals []float32
 	a := filterArgs{dw: &dw[0], dy: &dy[0], offs: &offs[0], vals: &vals[0], runs: &runs[0],
 		nruns: len(runs) / 3, k: k, rowStride: 4 * rowStride, rowLen: 4 * rowLen, nchunks: chunks, vstride: vstride}
 	filterRegs[n](&a)
+	return true
 }

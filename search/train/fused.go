@@ -996,8 +996,9 @@ func LinkInput(b *Block, src EventSource) (unlink func()) {
 // first output (row o = h+p-khLo, column a) in the HWC image, the byte
 // offset of the first filter value within the channel's reversed filter
 // (row khLo, column a-owLo), the bytes per row ((b-a+1)*Cout*4) and the
-// number of kernel rows (0 when the spike reaches no output), as eventsGo
-// computes them. The layout is known to convEventsTabAVX2.
+// number of kernel rows (0 when the spike reaches no output), as
+// spikeConv.reach computes them. The layout is known to convEventsTabAVX2
+// and pixEventsAVX2.
 type pixEntry struct {
 	yoff, xoff, nb, rows int32
 }

@@ -3,15 +3,14 @@
 package train
 
 import (
-	"golang.org/x/sys/cpu"
-
 	"github.com/autosnn/autosnn/search/tensor"
 )
 
 //go:noescape
 func fusedStepAVX2(a, b, v, y *float32, n int, fc *fusedConsts) int64
 
-var hasFusedAVX2 = hasAVX2FMA && cpu.X86.HasPOPCNT
+// hasFusedAVX2 reports whether the fused evaluation kernels run (AVX2/FMA).
+var hasFusedAVX2 = hasAVX2FMA
 
 // fusedStep is fusedStepGo with an AVX2 kernel for the multiple-of-8 head
 // of the row (outputs bit-identical to the Go loop's). b may be nil.
@@ -98,7 +97,8 @@ func hwcStride(plane, cout int) int {
 	return plane + 16
 }
 
-// eventParams are the constants of convEventsTabAVX2 (layout known to it).
+// eventParams are the constants of convEventsTabAVX2 and pixEventsAVX2
+// (layout known to both).
 type eventParams struct {
 	mPlane, plane   int64 // multiply-shift divider of i / plane, and plane
 	kcout4, owcout4 int64 // bytes of K*Cout and of OW*Cout floats
