@@ -28,7 +28,8 @@ type BatchNorm struct {
 	Weight, Bias            *Param
 	RunningMean, RunningVar *Param
 
-	// Workers splits the (step, channel) pairs across goroutines (nil: serial).
+	// Workers splits the (step, channel group) tasks across goroutines
+	// (nil: serial).
 	Workers *Workers
 
 	// Defer makes Forward compute the statistics but not the normalised
@@ -480,8 +481,9 @@ func (b *BatchNorm) BackwardMap(dy *Tensor) error { return b.backward(dy, false)
 
 // GradRow writes to dst the input gradient of the values of step t and
 // channel ch whose output gradient is g and input x (the last Forward's
-// input there), by the map of the last BackwardMap: the values Backward
-// would have written, bit for bit.
+// input there), by the gradient map of the last backward pass (Backward,
+// BackwardMap, or BackwardMapStep of step t): the values Backward would
+// have written, bit for bit.
 func (b *BatchNorm) GradRow(t, ch int, g, x, dst []float32) {
 	i := t*b.C + ch
 	if !b.training {

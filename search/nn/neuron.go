@@ -240,7 +240,7 @@ func (f *neuronFwd) run(c int) {
 					}
 					pos := u*ev.Unit + ev.Counts[u]
 					_ = ev.Idx[pos+run-1]
-					nsp := lifFwdAffIdxAVX2(&xs[i], &hs[i], &ys[i], &v[i], run, k, vth, c, sc, sh, &ev.Idx[pos], int32(start%ev.Img), compressTable)
+					nsp := lifFwdAffIdxAVX2(&xs[i], &hs[i], &ys[i], &v[i], run, k, vth, c, sc, sh, &ev.Idx[pos], int32(start%ev.Img))
 					ev.Counts[u] += int(nsp)
 					count += nsp
 				}
@@ -263,7 +263,7 @@ func (f *neuronFwd) run(c int) {
 					start := off + i
 					u := start / ev.Unit
 					_ = ev.Idx[u*ev.Unit+ev.Unit-1]
-					nsp := lifFwdIdxAVX2(&xs[i], &hs[i], &ys[i], &v[i], ev.Unit, k, vth, &ev.Idx[u*ev.Unit], int32(start%ev.Img), compressTable)
+					nsp := lifFwdIdxAVX2(&xs[i], &hs[i], &ys[i], &v[i], ev.Unit, k, vth, &ev.Idx[u*ev.Unit], int32(start%ev.Img))
 					ev.Counts[u] = int(nsp)
 					count += nsp
 				}
@@ -363,7 +363,7 @@ func NonzeroIndices(x []float32, idx []int32, base int32) int {
 	_ = idx[:len(x)]
 	n := 0
 	if m := len(x) &^ 7; hasAVX2 && m > 0 {
-		n = spikeIdxAVX2(&x[0], m, &idx[0], base, compressTable)
+		n = spikeIdxAVX2(&x[0], m, &idx[0], base)
 		x, base = x[m:], base+int32(m)
 	}
 	for i, v := range x {

@@ -72,15 +72,16 @@ func max2x2AVX2(r0, r1, out *float32, arg *uint8, n int) int64
 func maxBwd2x2AVX(gy, gy2 *float32, arg *uint8, dx *float32, rows, ow int)
 
 // spikeIdxAVX2 writes base+i for every i < n (n a multiple of 8) with
-// x[i] != 0 to idx, in increasing order, and returns their number; table
-// is compressTable. It stores whole blocks of 8, so idx must have room for
-// n entries.
+// x[i] != 0 to idx, in increasing order, and returns their number, through
+// compressTable. It stores whole blocks of 8, so idx must have room for n
+// entries.
 //
 //go:noescape
-func spikeIdxAVX2(x *float32, n int, idx *int32, base int32, table *[256][8]int32) int
+func spikeIdxAVX2(x *float32, n int, idx *int32, base int32) int
 
 // compressTable[m] lists the set bits of the 8-bit mask m in increasing
 // order (the rest of the row is 0); read-only after package initialisation.
+// The listing kernels load it themselves (IDX_INIT in simd_amd64.s).
 var compressTable = func() *[256][8]int32 {
 	var t [256][8]int32
 	for m := range 256 {
@@ -118,11 +119,11 @@ func lifBwdAffAVX2(hs, ds, xs, hprev, dv, dxs *float32, n int, k, vth, a, half, 
 
 // lifFwdAffIdxAVX2 is lifFwdAffAVX2 that also writes base+i for every
 // spiking element i, in increasing order, to idx (as many as it returns),
-// through table (compressTable) without branching on the data; it stores
-// whole blocks of 8, so idx must have room for n entries.
+// through compressTable without branching on the data; it stores whole
+// blocks of 8, so idx must have room for n entries.
 //
 //go:noescape
-func lifFwdAffIdxAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32, idx *int32, base int32, table *[256][8]int32) int64
+func lifFwdAffIdxAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32, idx *int32, base int32) int64
 
 // adamAVX2 is adamStepGo for n elements, n a multiple of 8, bit-identical.
 //
@@ -137,8 +138,8 @@ func bnAffineAddAVX2(x, a, y *float32, n int, c, sc, sh float32)
 
 // lifFwdIdxAVX2 is lifFwdAVX2 that also writes base+i for every spiking
 // element i (in increasing order) to idx; the number written is the
-// returned count. Like lifFwdAffIdxAVX2 it lists through table
-// (compressTable), and idx must have room for n entries.
+// returned count. Like lifFwdAffIdxAVX2 it lists through compressTable,
+// and idx must have room for n entries.
 //
 //go:noescape
-func lifFwdIdxAVX2(xs, hs, ys, v *float32, n int, k, vth float32, idx *int32, base int32, table *[256][8]int32) int64
+func lifFwdIdxAVX2(xs, hs, ys, v *float32, n int, k, vth float32, idx *int32, base int32) int64

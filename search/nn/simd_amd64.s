@@ -12,7 +12,7 @@ GLOBL ones<>(SB), RODATA|NOPTR, $32
 // The four LIF forward kernels share their setup and loop body through these
 // macros (registers: SI xs, DI hs, R8 ys, R9 v, CX n, Y0 k, Y1 vth, Y2 1.0,
 // AX count; the affine variants also Y8 c, Y9 sc, Y10 sh; the index
-// variants R11 table, R12 idx, Y11 base, Y12 8). Separate multiply and add
+// variants R11 compressTable, R12 idx, Y11 base, Y12 8). Separate multiply and add
 // (no FMA): the same rounding as the Go loop. All macros sit before the first TEXT: go vet's
 // asmdecl would check a later #define's FP names against the TEXT above it.
 
@@ -75,23 +75,22 @@ GLOBL ones<>(SB), RODATA|NOPTR, $32
 	POPCNTL DX, DX \
 	ADDQ DX, AX
 
-// IDX_INIT loads the index variants' idx (R12) and table (R11) from the
-// frame operands io and to, and broadcasts base (operand bo) to Y11 and 8
-// to Y12; the operands are parameters because the two kernels' frames
-// differ.
-#define IDX_INIT(io, bo, to) \
+// IDX_INIT loads idx (R12) from the frame operand io and compressTable
+// (R11), and broadcasts base (operand bo) to Y11 and 8 to Y12; the
+// operands are parameters because the kernels' frames differ.
+#define IDX_INIT(io, bo) \
 	MOVQ io(FP), R12 \
-	MOVQ to(FP), R11 \
+	MOVQ ·compressTable(SB), R11 \
 	VPBROADCASTD bo(FP), Y11 \
 	MOVL $8, R10 \
 	VMOVD R10, X12 \
 	VPBROADCASTD X12, Y12
 
-// IDXTAB counts the spikes in the mask DX like LIF_COUNT and writes base+i
+// IDXTAB counts the set bits of the mask DX like LIF_COUNT and writes base+i
 // for each, in increasing order, to idx without branching on the data: row
-// DX of the table (the positions of the mask's set bits, as in
-// spikeIdxAVX2) plus the block's base is stored whole, 8 lanes, and idx
-// advances by the count (so idx must have room for n entries); base += 8.
+// DX of compressTable (the positions of the mask's set bits) plus the
+// block's base is stored whole, 8 lanes, and idx advances by the count (so
+// idx must have room for n entries); base += 8.
 #define IDXTAB \
 	MOVL DX, R10 \
 	SHLQ $5, R10 \
@@ -250,15 +249,15 @@ fwddoneaff:
 	VZEROUPPER
 	RET
 
-// func lifFwdAffIdxAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32, idx *int32, base int32, table *[256][8]int32) int64
+// func lifFwdAffIdxAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32, idx *int32, base int32) int64
 // lifFwdAffAVX2 that also writes base+i for every spiking element i (in
 // increasing order) to idx (IDXTAB); the number written is the returned
 // count.
-TEXT ·lifFwdAffIdxAVX2(SB), NOSPLIT, $0-96
+TEXT ·lifFwdAffIdxAVX2(SB), NOSPLIT, $0-88
 	LIF_ARGS
 	AFF_ARGS
 	LIF_INIT
-	IDX_INIT(idx+64, base+72, table+80)
+	IDX_INIT(idx+64, base+72)
 
 fwdloopidx:
 	CMPQ CX, $8
@@ -271,19 +270,19 @@ fwdloopidx:
 	JMP  fwdloopidx
 
 fwddoneidx:
-	MOVQ AX, ret+88(FP)
+	MOVQ AX, ret+80(FP)
 	SFENCE
 	VZEROUPPER
 	RET
 
-// func lifFwdIdxAVX2(xs, hs, ys, v *float32, n int, k, vth float32, idx *int32, base int32, table *[256][8]int32) int64
+// func lifFwdIdxAVX2(xs, hs, ys, v *float32, n int, k, vth float32, idx *int32, base int32) int64
 // lifFwdAVX2 that also writes base+i for every spiking element i (in
 // increasing order) to idx (IDXTAB); the number written is the returned
 // count.
-TEXT ·lifFwdIdxAVX2(SB), NOSPLIT, $0-80
+TEXT ·lifFwdIdxAVX2(SB), NOSPLIT, $0-72
 	LIF_ARGS
 	LIF_INIT
-	IDX_INIT(idx+48, base+56, table+64)
+	IDX_INIT(idx+48, base+56)
 
 fwdloopidx2:
 	CMPQ CX, $8
@@ -295,7 +294,7 @@ fwdloopidx2:
 	JMP  fwdloopidx2
 
 fwddoneidx2:
-	MOVQ AX, ret+72(FP)
+	MOVQ AX, ret+64(FP)
 	SFENCE
 	VZEROUPPER
 	RET
@@ -651,48 +650,30 @@ mpdone:
 	VZEROUPPER
 	RET
 
-// func spikeIdxAVX2(x *float32, n int, idx *int32, base int32, table *[256][8]int32) int
+// func spikeIdxAVX2(x *float32, n int, idx *int32, base int32) int
 // Writes base+i for every i < n (n a multiple of 8) with x[i] != 0 (NaN
 // included, -0 excluded) to idx in increasing order and returns their
-// number, without branching on the data: the 8-bit mask of each block of 8
-// selects a row of table (the positions of the mask's set bits, in
-// increasing order), which plus the block's base index is stored at the
-// output position (all 8 lanes, so idx must have room for n entries; the
-// output advances by the number of set bits).
-TEXT ·spikeIdxAVX2(SB), NOSPLIT, $0-48
+// number, without branching on the data (IDXTAB on the mask of x != 0; idx
+// must have room for n entries).
+TEXT ·spikeIdxAVX2(SB), NOSPLIT, $0-40
 	MOVQ x+0(FP), SI
 	MOVQ n+8(FP), CX
-	MOVQ idx+16(FP), DI
-	MOVQ table+32(FP), R8
-	MOVQ DI, R11
+	IDX_INIT(idx+16, base+24)
 	VXORPS Y0, Y0, Y0
-	MOVL   base+24(FP), AX
-	VMOVD  AX, X1
-	VPBROADCASTD X1, Y1         // base index in every lane
-	MOVL   $8, AX
-	VMOVD  AX, X2
-	VPBROADCASTD X2, Y2         // 8 in every lane
+	XORQ AX, AX
 	XORQ BX, BX
 
 sxloop:
 	CMPQ BX, CX
 	JGE  sxdone
 	VCMPPS    $4, (SI)(BX*4), Y0, Y3 // x != 0 (unordered: NaN counts)
-	VMOVMSKPS Y3, AX
-	MOVQ      AX, DX
-	SHLQ      $5, AX
-	VPADDD    (R8)(AX*1), Y1, Y4
-	VMOVDQU   Y4, (DI)
-	POPCNTL   DX, DX
-	LEAQ      (DI)(DX*4), DI
-	VPADDD    Y2, Y1, Y1
-	ADDQ      $8, BX
-	JMP       sxloop
+	VMOVMSKPS Y3, DX
+	IDXTAB
+	ADDQ $8, BX
+	JMP  sxloop
 
 sxdone:
-	SUBQ R11, DI
-	SHRQ $2, DI
-	MOVQ DI, ret+40(FP)
+	MOVQ AX, ret+32(FP)
 	VZEROUPPER
 	RET
 

@@ -26,11 +26,9 @@ func nonFiniteAVX2(x *float32, n int) bool { panic("nn: no AVX2") }
 
 func max2x2AVX2(r0, r1, out *float32, arg *uint8, n int) int64 { panic("nn: no AVX2") }
 
-func spikeIdxAVX2(x *float32, n int, idx *int32, base int32, table *[256][8]int32) int {
+func spikeIdxAVX2(x *float32, n int, idx *int32, base int32) int {
 	panic("nn: no AVX2")
 }
-
-var compressTable *[256][8]int32
 
 func addAVX2(a, b, d *float32, n int) { panic("nn: no AVX2") }
 
@@ -42,7 +40,7 @@ func lifBwdAffAVX2(hs, ds, xs, hprev, dv, dxs *float32, n int, k, vth, a, half, 
 	panic("nn: no AVX2")
 }
 
-func lifFwdAffIdxAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32, idx *int32, base int32, table *[256][8]int32) int64 {
+func lifFwdAffIdxAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32, idx *int32, base int32) int64 {
 	panic("nn: no AVX2")
 }
 
@@ -52,7 +50,7 @@ func adamAVX2(p, grad, m, v *float32, n int, b1, c1, b2, c2, step, bc2s, eps flo
 
 func bnAffineAddAVX2(x, a, y *float32, n int, c, sc, sh float32) { panic("nn: no AVX2") }
 
-func lifFwdIdxAVX2(xs, hs, ys, v *float32, n int, k, vth float32, idx *int32, base int32, table *[256][8]int32) int64 {
+func lifFwdIdxAVX2(xs, hs, ys, v *float32, n int, k, vth float32, idx *int32, base int32) int64 {
 	panic("nn: no AVX2")
 }
 

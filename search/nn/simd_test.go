@@ -306,9 +306,9 @@ func TestLIFFwdIdxMatchesGo(t *testing.T) {
 			}
 			var cA int64
 			if aff {
-				cA = lifFwdAffIdxAVX2(&xs[0], &hsA[0], &ysA[0], &vA[0], n, k, vth, 0, 1, 0, &idxA[0], base, compressTable)
+				cA = lifFwdAffIdxAVX2(&xs[0], &hsA[0], &ysA[0], &vA[0], n, k, vth, 0, 1, 0, &idxA[0], base)
 			} else {
-				cA = lifFwdIdxAVX2(&xs[0], &hsA[0], &ysA[0], &vA[0], n, k, vth, &idxA[0], base, compressTable)
+				cA = lifFwdIdxAVX2(&xs[0], &hsA[0], &ysA[0], &vA[0], n, k, vth, &idxA[0], base)
 			}
 			if cA != cG || int(cA) != nG {
 				t.Errorf("n=%d aff=%v: count %d, want %d (%d listed)", n, aff, cA, cG, nG)
