@@ -100,9 +100,9 @@
 // loops run in assembly (simd_amd64.s): the fused LIF/PLIF step forward and
 // backward, the batch-norm sums and affine passes, the 2x2 stride-2
 // max-pool forward and backward, and the NaN/Inf screen of [CheckFinite].
-// The LIF forward writes the saved membrane potentials with non-temporal
-// stores where they are 32-byte aligned (they are read again only in the
-// backward pass). Each produces the same bits as the Go loop it replaces (the
+// In training the LIF forward writes the saved membrane potentials with
+// non-temporal stores where they are 32-byte aligned (they are read again
+// only in the backward pass); the evaluation scratch stays in the cache. Each produces the same bits as the Go loop it replaces (the
 // batch-norm sums keep the Go reduction's 8-lane, 64-value block order),
 // except the PLIF's dL/dk partial sum, which is accumulated in 8 lanes;
 // elsewhere the Go loops run.

@@ -209,6 +209,9 @@ func (f *neuronFwd) run(c int) {
 	var count int64
 	var zbuf [chunk]float32 // normalised input of one step (deferred batch-norm)
 	aff := n.deferred()
+	// Saved membrane potentials bypass the caches; the evaluation scratch
+	// and the smooth mode's (read back at once) do not.
+	nt := j.save && !n.smooth
 	for t := range j.steps {
 		off := t*j.size + lo
 		m := len(v)
@@ -231,7 +234,7 @@ func (f *neuronFwd) run(c int) {
 			for i := 0; i < m; {
 				run, c, sc, sh := aff.run(t, lo+i, m-i)
 				if ev == nil {
-					count += lifFwdAffAVX2(&xs[i], &hs[i], &ys[i], &v[i], run, k, vth, c, sc, sh)
+					count += lifFwdAffAVX2(&xs[i], &hs[i], &ys[i], &v[i], run, k, vth, c, sc, sh, nt)
 				} else {
 					start := off + i
 					u := start / ev.Unit
@@ -240,7 +243,7 @@ func (f *neuronFwd) run(c int) {
 					}
 					pos := u*ev.Unit + ev.Counts[u]
 					_ = ev.Idx[pos+run-1]
-					nsp := lifFwdAffIdxAVX2(&xs[i], &hs[i], &ys[i], &v[i], run, k, vth, c, sc, sh, &ev.Idx[pos], int32(start%ev.Img))
+					nsp := lifFwdAffIdxAVX2(&xs[i], &hs[i], &ys[i], &v[i], run, k, vth, c, sc, sh, &ev.Idx[pos], int32(start%ev.Img), nt)
 					ev.Counts[u] += int(nsp)
 					count += nsp
 				}
@@ -263,13 +266,13 @@ func (f *neuronFwd) run(c int) {
 					start := off + i
 					u := start / ev.Unit
 					_ = ev.Idx[u*ev.Unit+ev.Unit-1]
-					nsp := lifFwdIdxAVX2(&xs[i], &hs[i], &ys[i], &v[i], ev.Unit, k, vth, &ev.Idx[u*ev.Unit], int32(start%ev.Img))
+					nsp := lifFwdIdxAVX2(&xs[i], &hs[i], &ys[i], &v[i], ev.Unit, k, vth, &ev.Idx[u*ev.Unit], int32(start%ev.Img), nt)
 					ev.Counts[u] = int(nsp)
 					count += nsp
 				}
 				recorded = true
 			default:
-				count += lifForwardStep(xs, hs, ys, v, k, vth)
+				count += lifForwardStep(xs, hs, ys, v, k, vth, nt)
 			}
 		}
 		if j.ev != nil && !recorded {
@@ -394,11 +397,11 @@ func (n *Neuron) deferred() *BatchNorm {
 // lifForwardStep advances a run of leaky neurons by one step: it charges
 // H = V + (X - V) k, fires, resets V in place, saves H and returns the
 // number of spikes. All slices have the length of xs.
-func lifForwardStep(xs, hs, ys, v []float32, k, vth float32) int64 {
+func lifForwardStep(xs, hs, ys, v []float32, k, vth float32, nt bool) int64 {
 	var count int64
 	if m := len(xs) &^ 7; hasAVX2 && m > 0 {
 		_, _, _ = hs[m-1], ys[m-1], v[m-1]
-		count = lifFwdAVX2(&xs[0], &hs[0], &ys[0], &v[0], m, k, vth)
+		count = lifFwdAVX2(&xs[0], &hs[0], &ys[0], &v[0], m, k, vth, nt)
 		xs, hs, ys, v = xs[m:], hs[m:], ys[m:], v[m:]
 	}
 	return count + lifForwardStepGo(xs, hs, ys, v, k, vth)

@@ -10,9 +10,12 @@ var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasPOPCNT
 
 // lifFwdAVX2 is lifForwardStepGo for n elements, n a multiple of 8, eight
 // neurons per instruction; every output is bit-identical to the Go loop's.
+// With nt the membrane potentials hs, when 32-byte aligned, are stored
+// non-temporally (for hs saved for the backward pass, not for a scratch
+// read again soon); so in the three variants below.
 //
 //go:noescape
-func lifFwdAVX2(xs, hs, ys, v *float32, n int, k, vth float32) int64
+func lifFwdAVX2(xs, hs, ys, v *float32, n int, k, vth float32, nt bool) int64
 
 // lifBwdAVX2 is lifBackwardStepGo for n elements, n a multiple of 8. dv and
 // dxs are bit-identical to the Go loop's; the returned sum dL/dH (X -
@@ -106,7 +109,7 @@ func addAVX2(a, b, d *float32, n int)
 // (bnAffine's operations and rounding), for n elements, n a multiple of 8.
 //
 //go:noescape
-func lifFwdAffAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32) int64
+func lifFwdAffAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32, nt bool) int64
 
 // lifBwdAffAVX2 is lifBwdAVX2 on the normalised input z = ((x - c) sc) + sh
 // for n elements, n a multiple of 8, in the channel runs r describes, each
@@ -123,7 +126,7 @@ func lifBwdAffAVX2(hs, ds, xs, hprev, dv, dxs *float32, n int, k, vth, a, half, 
 // blocks of 8, so idx must have room for n entries.
 //
 //go:noescape
-func lifFwdAffIdxAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32, idx *int32, base int32) int64
+func lifFwdAffIdxAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32, idx *int32, base int32, nt bool) int64
 
 // adamAVX2 is adamStepGo for n elements, n a multiple of 8, bit-identical.
 //
@@ -142,4 +145,4 @@ func bnAffineAddAVX2(x, a, y *float32, n int, c, sc, sh float32)
 // and idx must have room for n entries.
 //
 //go:noescape
-func lifFwdIdxAVX2(xs, hs, ys, v *float32, n int, k, vth float32, idx *int32, base int32) int64
+func lifFwdIdxAVX2(xs, hs, ys, v *float32, n int, k, vth float32, idx *int32, base int32, nt bool) int64

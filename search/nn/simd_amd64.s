@@ -11,7 +11,7 @@ GLOBL ones<>(SB), RODATA|NOPTR, $32
 
 // The four LIF forward kernels share their setup and loop body through these
 // macros (registers: SI xs, DI hs, R8 ys, R9 v, CX n, Y0 k, Y1 vth, Y2 1.0,
-// AX count; the affine variants also Y8 c, Y9 sc, Y10 sh; the index
+// AX count, BX non-temporal hs; the affine variants also Y8 c, Y9 sc, Y10 sh; the index
 // variants R11 compressTable, R12 idx, Y11 base, Y12 8). Separate multiply and add
 // (no FMA): the same rounding as the Go loop. All macros sit before the first TEXT: go vet's
 // asmdecl would check a later #define's FP names against the TEXT above it.
@@ -48,18 +48,29 @@ GLOBL ones<>(SB), RODATA|NOPTR, $32
 	VMULPS  Y9, Y4, Y4 \
 	VADDPS  Y10, Y4, Y4
 
+// NT_INIT sets BX to 1 when hs is stored non-temporally (see LIF8): the
+// caller asks for it (the frame operand nto, a bool) and hs is 32-byte
+// aligned (it stays so: hs advances by 32 bytes).
+#define NT_INIT(nto) \
+	MOVBQZX nto(FP), BX \
+	TESTQ   $31, DI \
+	JZ      2(PC) \
+	XORQ    BX, BX
+
 // LIF8 is the LIF step on x in Y4: h = v + (x - v) k; hs = h;
-// s = vth <= h; ys = s & 1.0; v = !s & h; DX = the spike mask. The saved
-// membrane potentials hs are not read again until the backward pass, long
-// after they have left the caches, so where hs is 32-byte aligned they are
-// stored non-temporally: no read for ownership of their cache lines and no
-// eviction of the data the next layers read (the kernels end with SFENCE).
+// s = vth <= h; ys = s & 1.0; v = !s & h; DX = the spike mask. In training
+// the saved membrane potentials hs are not read again until the backward
+// pass, long after they have left the caches, so there (BX != 0, NT_INIT)
+// they are stored non-temporally: no read for ownership of their cache
+// lines and no eviction of the data the next layers read (the kernels end
+// with SFENCE). In evaluation hs is a scratch rewritten every step, which
+// must stay in the cache.
 #define LIF8 \
 	VSUBPS  Y3, Y4, Y4 \
 	VMULPS  Y0, Y4, Y4 \
 	VADDPS  Y4, Y3, Y4 \
-	TESTQ   $31, DI \
-	JNZ     3(PC) \
+	TESTQ   BX, BX \
+	JZ      3(PC) \
 	VMOVNTPS Y4, (DI) \
 	JMP     2(PC) \
 	VMOVUPS Y4, (DI) \
@@ -173,11 +184,12 @@ GLOBL ones<>(SB), RODATA|NOPTR, $32
 	ADDQ $32, R11 \
 	SUBQ $8, CX
 
-// func lifFwdAVX2(xs, hs, ys, v *float32, n int, k, vth float32) int64
+// func lifFwdAVX2(xs, hs, ys, v *float32, n int, k, vth float32, nt bool) int64
 // For 8 lanes at a time: h = v + (x - v)*k; hs = h; s = h >= vth;
 // ys = s ? 1 : 0; v = s ? 0 : h; count += popcount(s).
-TEXT ·lifFwdAVX2(SB), NOSPLIT, $0-56
+TEXT ·lifFwdAVX2(SB), NOSPLIT, $0-64
 	LIF_ARGS
+	NT_INIT(nt+48)
 	LIF_INIT
 
 fwdloop:
@@ -190,7 +202,7 @@ fwdloop:
 	JMP  fwdloop
 
 fwddone:
-	MOVQ AX, ret+48(FP)
+	MOVQ AX, ret+56(FP)
 	SFENCE
 	VZEROUPPER
 	RET
@@ -225,12 +237,13 @@ bwddone:
 	VZEROUPPER
 	RET
 
-// func lifFwdAffAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32) int64
+// func lifFwdAffAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32, nt bool) int64
 // lifFwdAVX2 on the normalised input z = ((x - c) sc) + sh (bnAffine's
 // operations, so the same z bits).
 TEXT ·lifFwdAffAVX2(SB), NOSPLIT, $0-72
 	LIF_ARGS
 	AFF_ARGS
+	NT_INIT(nt+60)
 	LIF_INIT
 
 fwdloopaff:
@@ -249,13 +262,14 @@ fwddoneaff:
 	VZEROUPPER
 	RET
 
-// func lifFwdAffIdxAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32, idx *int32, base int32) int64
+// func lifFwdAffIdxAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32, idx *int32, base int32, nt bool) int64
 // lifFwdAffAVX2 that also writes base+i for every spiking element i (in
 // increasing order) to idx (IDXTAB); the number written is the returned
 // count.
 TEXT ·lifFwdAffIdxAVX2(SB), NOSPLIT, $0-88
 	LIF_ARGS
 	AFF_ARGS
+	NT_INIT(nt+76)
 	LIF_INIT
 	IDX_INIT(idx+64, base+72)
 
@@ -275,12 +289,13 @@ fwddoneidx:
 	VZEROUPPER
 	RET
 
-// func lifFwdIdxAVX2(xs, hs, ys, v *float32, n int, k, vth float32, idx *int32, base int32) int64
+// func lifFwdIdxAVX2(xs, hs, ys, v *float32, n int, k, vth float32, idx *int32, base int32, nt bool) int64
 // lifFwdAVX2 that also writes base+i for every spiking element i (in
 // increasing order) to idx (IDXTAB); the number written is the returned
 // count.
 TEXT ·lifFwdIdxAVX2(SB), NOSPLIT, $0-72
 	LIF_ARGS
+	NT_INIT(nt+60)
 	LIF_INIT
 	IDX_INIT(idx+48, base+56)
 

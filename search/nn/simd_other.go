@@ -4,7 +4,7 @@ package nn
 
 const hasAVX2 = false
 
-func lifFwdAVX2(xs, hs, ys, v *float32, n int, k, vth float32) int64 {
+func lifFwdAVX2(xs, hs, ys, v *float32, n int, k, vth float32, nt bool) int64 {
 	panic("nn: lifFwdAVX2 without AVX2")
 }
 
@@ -32,7 +32,7 @@ func spikeIdxAVX2(x *float32, n int, idx *int32, base int32) int {
 
 func addAVX2(a, b, d *float32, n int) { panic("nn: no AVX2") }
 
-func lifFwdAffAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32) int64 {
+func lifFwdAffAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32, nt bool) int64 {
 	panic("nn: no AVX2")
 }
 
@@ -40,7 +40,7 @@ func lifBwdAffAVX2(hs, ds, xs, hprev, dv, dxs *float32, n int, k, vth, a, half, 
 	panic("nn: no AVX2")
 }
 
-func lifFwdAffIdxAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32, idx *int32, base int32) int64 {
+func lifFwdAffIdxAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32, idx *int32, base int32, nt bool) int64 {
 	panic("nn: no AVX2")
 }
 
@@ -50,7 +50,7 @@ func adamAVX2(p, grad, m, v *float32, n int, b1, c1, b2, c2, step, bc2s, eps flo
 
 func bnAffineAddAVX2(x, a, y *float32, n int, c, sc, sh float32) { panic("nn: no AVX2") }
 
-func lifFwdIdxAVX2(xs, hs, ys, v *float32, n int, k, vth float32, idx *int32, base int32) int64 {
+func lifFwdIdxAVX2(xs, hs, ys, v *float32, n int, k, vth float32, idx *int32, base int32, nt bool) int64 {
 	panic("nn: no AVX2")
 }
 

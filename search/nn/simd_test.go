@@ -35,20 +35,22 @@ func TestLIFStepKernelsMatchGo(t *testing.T) {
 		// Forward.
 		xs, v0 := simdVec(rng, n), simdVec(rng, n)
 		// hs at float offsets 0, 1 and 8 of a 32-byte aligned buffer (a
-		// large allocation): the kernels store h non-temporally where
-		// it is aligned and plainly where not.
-		for _, off := range []int{0, 1, 8} {
-			hbuf := make([]float32, n+off+8192)
-			hsA, ysA, vA := hbuf[off:off+n], make([]float32, n), append([]float32(nil), v0...)
-			hsG, ysG, vG := make([]float32, n), make([]float32, n), append([]float32(nil), v0...)
-			cA := lifForwardStep(xs, hsA, ysA, vA, k, vth)
-			cG := lifForwardStepGo(xs, hsG, ysG, vG, k, vth)
-			if cA != cG {
-				t.Errorf("n=%d hs offset %d: forward count: got %d, want %d", n, off, cA, cG)
-			}
-			for name, pair := range map[string][2][]float32{"h": {hsA, hsG}, "y": {ysA, ysG}, "v": {vA, vG}} {
-				if d := cmp.Diff(bits(pair[1]), bits(pair[0])); d != "" {
-					t.Errorf("n=%d hs offset %d: forward %s differs from the Go loop (-want +got):\n%s", n, off, name, d)
+		// large allocation): asked to (nt), the kernels store h
+		// non-temporally where it is aligned and plainly where not.
+		for _, nt := range []bool{true, false} {
+			for _, off := range []int{0, 1, 8} {
+				hbuf := make([]float32, n+off+8192)
+				hsA, ysA, vA := hbuf[off:off+n], make([]float32, n), append([]float32(nil), v0...)
+				hsG, ysG, vG := make([]float32, n), make([]float32, n), append([]float32(nil), v0...)
+				cA := lifForwardStep(xs, hsA, ysA, vA, k, vth, nt)
+				cG := lifForwardStepGo(xs, hsG, ysG, vG, k, vth)
+				if cA != cG {
+					t.Errorf("n=%d hs offset %d: forward count: got %d, want %d", n, off, cA, cG)
+				}
+				for name, pair := range map[string][2][]float32{"h": {hsA, hsG}, "y": {ysA, ysG}, "v": {vA, vG}} {
+					if d := cmp.Diff(bits(pair[1]), bits(pair[0])); d != "" {
+						t.Errorf("n=%d hs offset %d: forward %s differs from the Go loop (-want +got):\n%s", n, off, name, d)
+					}
 				}
 			}
 		}
@@ -306,9 +308,9 @@ func TestLIFFwdIdxMatchesGo(t *testing.T) {
 			}
 			var cA int64
 			if aff {
-				cA = lifFwdAffIdxAVX2(&xs[0], &hsA[0], &ysA[0], &vA[0], n, k, vth, 0, 1, 0, &idxA[0], base)
+				cA = lifFwdAffIdxAVX2(&xs[0], &hsA[0], &ysA[0], &vA[0], n, k, vth, 0, 1, 0, &idxA[0], base, true)
 			} else {
-				cA = lifFwdIdxAVX2(&xs[0], &hsA[0], &ysA[0], &vA[0], n, k, vth, &idxA[0], base)
+				cA = lifFwdIdxAVX2(&xs[0], &hsA[0], &ysA[0], &vA[0], n, k, vth, &idxA[0], base, true)
 			}
 			if cA != cG || int(cA) != nG {
 				t.Errorf("n=%d aff=%v: count %d, want %d (%d listed)", n, aff, cA, cG, nG)
