@@ -378,13 +378,6 @@ func NonzeroIndices(x []float32, idx []int32, base int32) int {
 	return n
 }
 
-// hsum8 adds the eight dL/dk lanes in lifBwdAVX2's final order:
-// (l0+l4 + l2+l6) + (l1+l5 + l3+l7).
-func hsum8(l *[8]float32) float32 {
-	s0, s1, s2, s3 := l[0]+l[4], l[1]+l[5], l[2]+l[6], l[3]+l[7]
-	return (s0 + s2) + (s1 + s3)
-}
-
 // deferred returns the batch-norm whose affine map the input still needs
 // (see In), or nil.
 func (n *Neuron) deferred() *BatchNorm {
@@ -580,12 +573,9 @@ func (b *neuronBwd) run(c int) {
 			ifBackwardStep(hs, ds, dv, dxs, vth, a, half, reg)
 		case aff != nil && aff.fusable(m):
 			// Normalise inside the LIF kernel, channel run by channel
-			// run, the dL/dk lanes carried across the runs: the same
-			// sums as one lifBackwardStep over the chunk.
-			var acc [8]float32
+			// run: the same sums as one lifBackwardStep over the chunk.
 			r := aff.runs(t, lo)
-			lifBwdAffAVX2(&hs[0], &ds[0], &xs[0], &hprev[0], &dv[0], &dxs[0], m, k, vth, a, half, reg, &r, &acc)
-			dk += float64(hsum8(&acc))
+			dk += float64(lifBwdAffAVX2(&hs[0], &ds[0], &xs[0], &hprev[0], &dv[0], &dxs[0], m, k, vth, a, half, reg, &r))
 		default:
 			if aff != nil {
 				aff.affineRun(t, lo, xs, zbuf[:m])

@@ -113,12 +113,11 @@ func lifFwdAffAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32, nt 
 
 // lifBwdAffAVX2 is lifBwdAVX2 on the normalised input z = ((x - c) sc) + sh
 // for n elements, n a multiple of 8, in the channel runs r describes, each
-// with its channel's c, sc, sh; instead of returning the dL/dk sum it adds
-// to the eight lanes at acc, so consecutive calls accumulate exactly as one
-// lifBwdAVX2 call over all their elements (see hsum8).
+// with its channel's c, sc, sh; it returns the dL/dk sum as lifBwdAVX2 over
+// those inputs would (same lanes, same final order).
 //
 //go:noescape
-func lifBwdAffAVX2(hs, ds, xs, hprev, dv, dxs *float32, n int, k, vth, a, half, reg float32, r *affRuns, acc *[8]float32)
+func lifBwdAffAVX2(hs, ds, xs, hprev, dv, dxs *float32, n int, k, vth, a, half, reg float32, r *affRuns) float32
 
 // lifFwdAffIdxAVX2 is lifFwdAffAVX2 that also writes base+i for every
 // spiking element i, in increasing order, to idx (as many as it returns),

@@ -174,6 +174,16 @@ GLOBL ones<>(SB), RODATA|NOPTR, $32
 	VMULPS  Y0, Y10, Y12 \
 	VMOVUPS Y12, (R11)
 
+// BWD_HSUM adds the eight dL/dk lanes of Y15 into X15's lane 0:
+// (l0+l4 + l2+l6) + (l1+l5 + l3+l7).
+#define BWD_HSUM \
+	VEXTRACTF128 $1, Y15, X8 \
+	VADDPS  X8, X15, X15 \
+	VMOVHLPS X15, X8, X8 \
+	VADDPS  X8, X15, X15 \
+	VMOVSHDUP X15, X8 \
+	VADDSS  X8, X15, X15
+
 // BWD_NEXT advances the six pointers by 8 lanes and n by -8.
 #define BWD_NEXT \
 	ADDQ $32, SI \
@@ -226,13 +236,7 @@ bwdloop:
 	JMP  bwdloop
 
 bwddone:
-	// Horizontal sum: (lanes 0-3 + lanes 4-7), then pairwise.
-	VEXTRACTF128 $1, Y15, X8
-	VADDPS  X8, X15, X15
-	VMOVHLPS X15, X8, X8
-	VADDPS  X8, X15, X15
-	VMOVSHDUP X15, X8
-	VADDSS  X8, X15, X15
+	BWD_HSUM
 	VMOVSS  X15, ret+80(FP)
 	VZEROUPPER
 	RET
@@ -314,17 +318,15 @@ fwddoneidx2:
 	VZEROUPPER
 	RET
 
-// func lifBwdAffAVX2(hs, ds, xs, hprev, dv, dxs *float32, n int, k, vth, a, half, reg float32, r *affRuns, acc *float32)
+// func lifBwdAffAVX2(hs, ds, xs, hprev, dv, dxs *float32, n int, k, vth, a, half, reg float32, r *affRuns) float32
 // lifBwdAVX2 on the normalised input z = ((x - c) sc) + sh, channel run by
 // channel run as r describes them (r.first elements of channel r.ch, then
 // r.inner of each next channel, wrapping at r.nch; each run's c, sc, sh
-// from r's arrays), with the eight dL/dk lanes loaded from and stored back
-// to acc instead of summed, so that calls accumulate exactly like one call
-// over their concatenation. Runs and n are multiples of 8.
-TEXT ·lifBwdAffAVX2(SB), NOSPLIT, $96-96
+// from r's arrays), the dL/dk lanes carried across the runs: the sum of one
+// lifBwdAVX2 call over the normalised inputs. Runs and n are multiples of 8.
+TEXT ·lifBwdAffAVX2(SB), NOSPLIT, $96-92
 	BWD_ARGS
-	MOVQ acc+88(FP), R12
-	VMOVUPS (R12), Y15          // dk lanes, carried across calls
+	VXORPS  Y15, Y15, Y15       // dk lanes
 	MOVQ CX, BX                 // elements left after the current run
 	MOVQ r+80(FP), R13
 	MOVQ 40(R13), AX            // channel
@@ -366,7 +368,8 @@ bwdnextaff:
 	JMP  bwdrunaff
 
 bwddoneaff:
-	VMOVUPS Y15, (R12)
+	BWD_HSUM
+	VMOVSS  X15, ret+88(FP)
 	VZEROUPPER
 	RET
 

@@ -36,7 +36,7 @@ func lifFwdAffAVX2(xs, hs, ys, v *float32, n int, k, vth, c, sc, sh float32, nt 
 	panic("nn: no AVX2")
 }
 
-func lifBwdAffAVX2(hs, ds, xs, hprev, dv, dxs *float32, n int, k, vth, a, half, reg float32, r *affRuns, acc *[8]float32) {
+func lifBwdAffAVX2(hs, ds, xs, hprev, dv, dxs *float32, n int, k, vth, a, half, reg float32, r *affRuns) float32 {
 	panic("nn: no AVX2")
 }
 
