@@ -20,8 +20,8 @@ var winoSweep = flag.Int("wino.sweep", 0, "TestWinogradPointSweep: kernel size (
 // random 32x16x16, 16x32x32 and 64x8x8 shapes, two seeds each, with the
 // portable kernels against the float64 direct sums (flipped, transposed
 // filters, as Conv2DBackwardData uses them). It logs F(2x2, rxr) on the
-// points of the F(2, r) of earlier versions and the 25 best sets (K3 and
-// K5 use sets among them). It does not fail; the choice of K3 and K5 is documented in
+// points of the F(2, r) of earlier versions, for r = 5 two point sets of
+// earlier attempts, and the 25 best sets (K3 and K5 use sets among them). It does not fail; the choice of K3 and K5 is documented in
 // package cooktoom and docs/performance.md. (The 5x5 sweep takes about two
 // minutes on one core.)
 //
@@ -125,6 +125,17 @@ func TestWinogradPointSweep(t *testing.T) {
 	}
 	e, _ := eval(2, f2)
 	t.Logf("F(2, %d) on %s: %.3g", r, ratStrings(f2), e)
+	if r == 5 {
+		// Sets of earlier attempts: the first F(3, 5), and the best of a
+		// sweep with unflipped filters.
+		for _, pts := range [][]*big.Rat{
+			{big.NewRat(0, 1), big.NewRat(1, 2), big.NewRat(-1, 2), big.NewRat(2, 1), big.NewRat(-2, 1), big.NewRat(1, 1)},
+			{big.NewRat(0, 1), big.NewRat(1, 1), big.NewRat(-1, 1), big.NewRat(2, 1), big.NewRat(1, 2), big.NewRat(-3, 2)},
+		} {
+			e, _ := eval(3, pts)
+			t.Logf("F(3, 5) on %s: %.3g", ratStrings(pts), e)
+		}
+	}
 	var out []result
 	// All sets of 0 and r candidates, in lexicographic order.
 	idx := make([]int, r)

@@ -224,8 +224,9 @@ func Float64(m [][]*big.Rat) [][]float64 {
 // K3 returns the algorithm package tensor uses for 3x3 kernels: F(3, 3) on
 // the points 0, 1, -2, -1/2. For flipped filters (input gradients), the
 // 4-point sets of 0 and three of +-1, +-2, +-1/2, +-3, +-3/2, +-3/4, +-4,
-// +-1/4 with float32-exact transforms (the sweep of K5, on 3x3 shapes) are
-// at best 9.9e-7 of the largest value (0, -1, 2, 1/2) and 1.0e-6 for these
+// +-1/4 with float32-exact transforms (package tensor's
+// TestWinogradPointSweep with -wino.sweep 3) are at best 9.9e-7 of the
+// largest value (0, -1, 2, 1/2) and 1.0e-6 for these
 // points, against 3.3e-7 for F(2, 3) on 0, +-1; of the two, these points
 // gave the smaller errors on the PyTorch parity fixtures and their 80 seed
 // variants (docs/performance.md). F(3, 3) takes 25 multiplications per 9
@@ -240,10 +241,11 @@ func K3() (*Transform, error) { return New(3, 3, rats(0, 1, 1, 1, -2, 1, -1, 2))
 // gradients, whose filters are flipped; for those these were the most
 // accurate of the 6-point sets whose transform coefficients are exact in
 // float32, made of 0 and five of +-1, +-2, +-1/2, +-3, +-3/2, +-3/4, +-4,
-// +-1/4 (a throwaway sweep of all 4368 on random 32x16x16, 16x32x32 and
-// 64x8x8 input gradients in float32, 2026-11-27): at most 3.5e-6 of the
-// largest value, against 5.5e-6 for the mirrored points, 4.7e-6 for 0,
-// +-1/2, +-2, 1, and 2.5e-6 for F(2, 5) on 0, +-1/2, +-2. F(3, 5) takes
-// 49 multiplications per 9 outputs where F(2, 5) takes 36 per 4 (1.65x
-// fewer); docs/performance.md weighs the two.
+// +-1/4 (all 4368, on random 32x16x16, 16x32x32 and 64x8x8 input gradients
+// in float32: package tensor's TestWinogradPointSweep with -wino.sweep 5):
+// at most 3.5e-6 of the largest value, against 5.5e-6 for 0, +-1, 2, 1/2,
+// -3/2 (the best for unflipped filters), 4.7e-6 for 0, +-1/2, +-2, 1 (a
+// first attempt), and 2.5e-6 for F(2, 5) on 0, +-1/2, +-2. F(3, 5) takes 49
+// multiplications per 9 outputs where F(2, 5) takes 36 per 4 (1.65x fewer);
+// docs/performance.md weighs the two.
 func K5() (*Transform, error) { return New(3, 5, rats(0, 1, 1, 1, -1, 1, -2, 1, -1, 2, 3, 4)) }
