@@ -114,8 +114,14 @@ func (s *pstate) hopCost() float64 {
 // keep their cores; a part may become empty. It returns the new partition
 // (parts renumbered densely) and the cores of its parts.
 func RefineOnMesh(p *Problem, t *backends.Target, lim Limits, pt *Partition, core []int32, passes int) (*Partition, []int32) {
+	return refineOnMesh(newMesh(t), p, lim, pt, core, passes)
+}
+
+// refineOnMesh is RefineOnMesh on the mesh m of the target (its route
+// cache reused by a caller that already has one).
+func refineOnMesh(m *mesh, p *Problem, lim Limits, pt *Partition, core []int32, passes int) (*Partition, []int32) {
 	s := stateOf(p, lim, pt)
-	s.hop = hopFunc(newMesh(t), core)
+	s.hop = hopFunc(m, core)
 	res := &Partition{K: pt.K, BudgetNeurons: s.budN, BudgetMem: s.budM, InitialCost: pt.InitialCost, Moves: pt.Moves, Swaps: pt.Swaps}
 	s.refine(passes, res)
 	var newCore []int32
@@ -170,7 +176,7 @@ func hopFunc(m *mesh, core []int32) func(a, b int32) float64 {
 	hopTab := make([]float64, np*np)
 	for a := range np {
 		for b := range np {
-			_, hopTab[a*np+b] = m.route(int(core[a]), int(core[b]), nil)
+			hopTab[a*np+b] = m.weightedHops(int(core[a]), int(core[b]))
 		}
 	}
 	return func(a, b int32) float64 { return hopTab[int(a)*np+int(b)] }
@@ -338,10 +344,10 @@ func AnnealOnMesh(p *Problem, t *backends.Target, lim Limits, pt *Partition, cor
 	var newCore []int32
 	res.Part, newCore = s.renumber(cores)
 	res.K = len(newCore)
-	out, outCore := RefineOnMesh(p, t, lim, res, newCore, 4)
+	out, outCore := refineOnMesh(m, p, lim, res, newCore, 4)
 	if mappingHops(m, p, out.Part, outCore) > mappingHops(m, p, pt.Part, core) {
 		// Annealing ended above its start (it may, rarely): keep the start.
-		return RefineOnMesh(p, t, lim, pt, core, 4)
+		return refineOnMesh(m, p, lim, pt, core, 4)
 	}
 	return out, outCore
 }
