@@ -154,7 +154,6 @@ type fusedTerm struct {
 	x     *nn.Tensor
 	ev    *eventStore      // the nonzero lists of x, when its producer kept them
 	shape tensor.ConvShape // input shape (conv terms; N = T*batch)
-	tab   []pixEntry       // the convolution's per-pixel table for shape
 	limit int              // most nonzero inputs the layered path keeps event-driven
 }
 
@@ -386,7 +385,7 @@ func (s *segment) plan(st *stage, first int) bool {
 			return false
 		}
 		tm.shape = sh
-		tm.tab = c.pixTable(sh, tm.tab)
+		c.ptab = c.pixTable(sh, c.ptab)
 		tm.limit = int(maxDensity * float64(sh.XLen()))
 		fz.nnz[i].Store(0)
 	}
@@ -620,10 +619,10 @@ func groupImage(group []*stage, w, n int) bool {
 				}
 				counts[k][i] += int64(len(idx))
 				if i == 0 {
-					tm.conv.eventImageFast(tm.shape, xin, idx, tmp.hwc[:oimg], tm.conv.wrev, tm.tab)
+					tm.conv.eventImageFast(tm.shape, xin, idx, tmp.hwc[:oimg], tm.conv.wrev, tm.conv.ptab)
 					continue
 				}
-				tm.conv.eventImageFast(tm.shape, xin, idx, tmp.hwc2[:oimg], tm.conv.wrev, tm.tab)
+				tm.conv.eventImageFast(tm.shape, xin, idx, tmp.hwc2[:oimg], tm.conv.wrev, tm.conv.ptab)
 				transpose(tmp.hwc2[:oimg], tmp.chw[1][:oimg], plane, fz.cout)
 				clear(tmp.hwc2[:oimg])
 				b = tmp.chw[1][:oimg]

@@ -34,7 +34,7 @@ type spikeConv struct {
 	wrev      []float32    // [Cin][K][K (kw reversed)][Cout]: by the sparse Forward, or forwardGroup
 	scratch   [][]float32  // per worker: one output image in HWC order
 	pix       []pixBufs    // per worker: buffers of the pixel-grouped forward
-	ptab      []pixEntry   // pixTable of the last sparse Forward's shape (event and pixel-grouped loops)
+	ptab      []pixEntry   // pixTable of the last sparse or fused forward's input shape (event and pixel-grouped loops)
 	sparse    bool         // the last forward took the event-driven path
 	partial   []float32    // per image chunk: reversed filter gradient
 	chunkSums [][]float32  // the chunks of partial, for pool.Add
