@@ -2,6 +2,7 @@
 
 #include "textflag.h"
 #include "transpose_amd64.h"
+#include "eventparams_amd64.h"
 
 // Register use of the loops below (BX is the byte offset into every row):
 //	SI a, DX b, R9 v, R8 y, R12 end offset (n*4)
@@ -429,10 +430,10 @@ tev:
 	ADDQ    $4, SI
 	VBROADCASTSS (R8)(AX*4), Y0 // v
 	MOVQ  AX, BX
-	IMULQ 0(R10), BX
+	IMULQ EP_MPLANE(R10), BX
 	SHRQ  $40, BX               // ci = i / plane
 	MOVQ  BX, DX
-	IMULQ 8(R10), DX
+	IMULQ EP_PLANE(R10), DX
 	SUBQ  DX, AX                // r = i - ci*plane
 	SHLQ  $4, AX
 	ADDQ  R12, AX               // &tab[r]
@@ -443,7 +444,7 @@ tev:
 	MOVLQSX 0(AX), R15          // output offset (bytes)
 	ADDQ  DI, R15
 	MOVLQSX 4(AX), DX           // filter offset within the channel (bytes)
-	IMULQ 32(R10), BX          // ci * K*K*Cout*4
+	IMULQ EP_CINSTRIDE(R10), BX          // ci * K*K*Cout*4
 	ADDQ  BX, DX
 	ADDQ  R9, DX
 
@@ -476,8 +477,8 @@ tcol1:
 	ADDQ $32, AX
 	JMP  tcol1
 trowend:
-	ADDQ 16(R10), DX            // next filter row (+K*Cout)
-	SUBQ 24(R10), R15           // previous output row (-OW*Cout)
+	ADDQ EP_KCOUT4(R10), DX            // next filter row (+K*Cout)
+	SUBQ EP_OWCOUT4(R10), R15           // previous output row (-OW*Cout)
 	DECQ R11
 	JNZ  trow
 	JMP  tev

@@ -3,9 +3,9 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "eventparams_amd64.h"
 
-// Field offsets of pixArgs (pixevents_amd64.go) and of eventParams
-// (fused_amd64.go, convEventsTabAVX2's constants).
+// Field offsets of pixArgs (pixevents_amd64.go).
 #define P_MASKS 0
 #define P_NPIX 8
 #define P_A 16
@@ -13,9 +13,6 @@
 #define P_LIST 32
 #define P_TAB 40
 #define P_PARAMS 48
-#define EP_KCOUT4 16
-#define EP_OWCOUT4 24
-#define EP_CINSTRIDE 32
 
 // func pixEventsAVX2(p *pixArgs)
 // The pixel-grouped event loop of spikeConv.pixEvents for one image of
