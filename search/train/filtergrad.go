@@ -247,9 +247,6 @@ func (c *spikeConv) fusedBegin(dy []float32, bn *nn.BatchNorm) *fusedPass {
 	c.setFilterTabs(wp)
 	f.chunks = (c.shape.N + filterChunk - 1) / filterChunk
 	c.partial = grow(c.partial, f.chunks*f.wl)
-	if nw := c.ws.Workers(); len(c.fbufs) < nw {
-		c.fbufs = append(c.fbufs, make([]filterBufs, nw-len(c.fbufs))...)
-	}
 	c.dx.Shape = append(c.dx.Shape[:0], c.x.Shape...)
 	c.dx.Data = grow(c.dx.Data, len(c.x.Data))
 	return f

@@ -67,7 +67,9 @@ const filterChunk = 8
 const maxDensity = 0.3
 
 func newSpikeConv(c *nn.Conv2d, ws *tensor.Workspace) *spikeConv {
-	return &spikeConv{Conv2d: c, ws: ws, workers: ws.Workers(), training: true}
+	nw := ws.Workers()
+	return &spikeConv{Conv2d: c, ws: ws, workers: nw, training: true,
+		scratch: make([][]float32, nw), pix: make([]pixBufs, nw), fbufs: make([]filterBufs, nw)}
 }
 
 // Forward implements nn.Layer.
@@ -100,13 +102,7 @@ func (c *spikeConv) Forward(x *nn.Tensor) (*nn.Tensor, error) {
 	// workers as they go (the event count of a timestep's images varies up
 	// to 5x between timesteps, so fixed ranges could leave a worker idle);
 	// each output image is written by exactly one task.
-	if len(c.scratch) < c.workers {
-		c.scratch = append(c.scratch, make([][]float32, c.workers-len(c.scratch))...)
-	}
 	oimg := s.Cout * s.OutH() * s.OutW()
-	if len(c.pix) < c.workers {
-		c.pix = append(c.pix, make([]pixBufs, c.workers-len(c.pix))...)
-	}
 	c.ptab = c.pixTable(s, c.ptab)
 	c.ws.Run((s.N+forwardChunk-1)/forwardChunk, tensor.TaskFunc(func(w, t int) {
 		c.scratch[w] = grow(c.scratch[w], oimg)
@@ -327,12 +323,6 @@ func (c *spikeConv) backwardFilterSparse(dy []float32) {
 	chunks := (s.N + filterChunk - 1) / filterChunk
 	c.partial = grow(c.partial, chunks*wl)
 	oimg := cout * s.OutH() * s.OutW()
-	if len(c.scratch) < c.workers {
-		c.scratch = append(c.scratch, make([][]float32, c.workers-len(c.scratch))...)
-	}
-	if len(c.fbufs) < c.workers {
-		c.fbufs = append(c.fbufs, make([]filterBufs, c.workers-len(c.fbufs))...)
-	}
 	regN, regChunks, reg := filterPlan(k, c.Pad, cout)
 	if reg {
 		c.setFilterTabs(s.W + 2*c.Pad)
