@@ -13,7 +13,7 @@ import (
 // random running statistics (gamma in [0.6, 1.6), beta in [-0.1, 0.5),
 // mean in [-0.3, 0.3), var in [0.4, 2)) and PLIF W in [-1, 1). The same seed
 // gives the same parameters. It is not an initialisation for training
-// (search/train uses PyTorch's defaults for that).
+// (search/engine/train uses PyTorch's defaults for that).
 func RandomWeights(g *ir.Graph, seed uint64) {
 	r := rand.New(rand.NewPCG(seed, 0x5eed))
 	uni := func(lo, hi float64) float32 { return float32(lo + (hi-lo)*r.Float64()) }

@@ -6,9 +6,9 @@ import (
 	"sync"
 
 	"github.com/autosnn/autosnn/backends"
+	"github.com/autosnn/autosnn/backends/chipcost"
 	"github.com/autosnn/autosnn/frontend"
 	"github.com/autosnn/autosnn/ir"
-	"github.com/autosnn/autosnn/search/chipcost"
 )
 
 // ChipCost returns a CostFunc that estimates metric (synaptic ops, energy,

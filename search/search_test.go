@@ -13,8 +13,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/autosnn/autosnn/backends"
+	"github.com/autosnn/autosnn/backends/chipcost"
 	"github.com/autosnn/autosnn/frontend"
-	"github.com/autosnn/autosnn/search/chipcost"
 )
 
 // synthetic is a deterministic stand-in for a super-network: bigger blocks

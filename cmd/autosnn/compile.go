@@ -18,7 +18,7 @@ import (
 	"github.com/autosnn/autosnn/ir"
 	"github.com/autosnn/autosnn/passes"
 	"github.com/autosnn/autosnn/search/dataset"
-	"github.com/autosnn/autosnn/search/train"
+	"github.com/autosnn/autosnn/search/engine/train"
 )
 
 // Files compile writes next to the mapping directory's own files.

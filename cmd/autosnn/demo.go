@@ -8,12 +8,12 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/autosnn/autosnn/search/dataset"
-	"github.com/autosnn/autosnn/search/hwloop"
+	"github.com/autosnn/autosnn/search/pipeline"
 )
 
 // demoCommand is 'autosnn demo': the whole mission end to end.
 func demoCommand() *cli.Command {
-	d := hwloop.DefaultDemoConfig()
+	d := pipeline.DefaultDemoConfig()
 	return &cli.Command{
 		Name:  "demo",
 		Usage: "the whole mission end to end: super-network, lambda chosen by the chip, retraining, compiling, simulating, report",
@@ -51,7 +51,7 @@ func demoAction(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return fmt.Errorf("demo: unexpected arguments %v (flags only)", c.Args().Slice())
 	}
-	cfg := hwloop.DefaultDemoConfig()
+	cfg := pipeline.DefaultDemoConfig()
 	cfg.Out, cfg.Chip, cfg.Seed, cfg.Data = c.String("out"), c.String("chip"), c.Uint64("seed"), c.String("data")
 	cfg.C, cfg.T, cfg.SupernetLimit, cfg.ValLimit = c.Int("C"), c.Int("T"), c.Int("supernet-limit"), c.Int("val-limit")
 	cfg.Evo.Budget, cfg.Evo.Seed = c.Int("evals"), cfg.Seed
@@ -63,7 +63,7 @@ func demoAction(c *cli.Context) error {
 	if cfg.AccTolerance = c.Float64("tolerance") / 100; cfg.AccTolerance < 0 || cfg.AccTolerance >= 1 {
 		return fmt.Errorf("demo: --tolerance %g, want 0 <= percentage points < 100", c.Float64("tolerance"))
 	}
-	if cfg.Budget, err = hwloop.ParseBudget(c.String("budget")); err != nil {
+	if cfg.Budget, err = pipeline.ParseBudget(c.String("budget")); err != nil {
 		return fmt.Errorf("demo: --budget: %w", err)
 	}
 	cfg.Log = c.App.Writer
@@ -82,7 +82,7 @@ func demoAction(c *cli.Context) error {
 		return fmt.Errorf("demo: --data %s is an event dataset; the demo takes static images (mnist, fashion-mnist, cifar10, ...)", cfg.Data)
 	}
 	fmt.Fprintf(c.App.Writer, "autosnn demo: %s (%d training images) on %s, loaded in %s\n", set.Name, set.Len(dataset.FullTrain), cfg.Chip, time.Since(start).Round(time.Millisecond))
-	res, err := hwloop.RunDemo(c.Context, set, cfg)
+	res, err := pipeline.RunDemo(c.Context, set, cfg)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/autosnn/autosnn/backends"
 	"github.com/autosnn/autosnn/search"
-	"github.com/autosnn/autosnn/search/hwloop"
+	"github.com/autosnn/autosnn/search/pipeline"
 	"github.com/autosnn/autosnn/search/supernet"
 )
 
@@ -23,7 +23,7 @@ func lambdaCommand() *cli.Command {
 		Description: "Runs one evolutionary search per --lambdas value over the super-network (all sharing one\n" +
 			"evaluation cache; F = Acc x (cost/cost_avg)^lambda with cost = --cost: spikes, or the analytical\n" +
 			"synops, energy or latency on --chip), compiles each winner with its inherited weights for --chip,\n" +
-			"simulates it on the first --samples test images, and chooses lambda by the policy:\n  " + hwloop.Policy + "\n" +
+			"simulates it on the first --samples test images, and chooses lambda by the policy:\n  " + pipeline.Policy + "\n" +
 			"(with --tolerance TOL, winners within TOL of the best accuracy count as tied, so the chip's energy decides).\n" +
 			"Prints the table lambda -> architecture, accuracy, spikes, cores, energy, latency, max link load,\n" +
 			"and writes to --out: lambda.csv, lambda.json, pareto.png (accuracy vs energy on the chip, chosen\n" +
@@ -34,7 +34,7 @@ func lambdaCommand() *cli.Command {
 			&cli.StringFlag{Name: "supernet", Required: true, Usage: "super-network checkpoint (autosnn supernet --out)"},
 			&cli.StringFlag{Name: "chip", Value: "loihi1", Usage: "chip profile: built-in name or YAML file"},
 			&cli.StringFlag{Name: "lambdas", Value: "0,-0.08,-0.16,-0.24,-0.5", Usage: "comma-separated lambdas"},
-			&cli.StringFlag{Name: "cost", Value: hwloop.CostSpikes, Usage: "fitness cost: " + strings.Join(hwloop.CostNames, ", ")},
+			&cli.StringFlag{Name: "cost", Value: pipeline.CostSpikes, Usage: "fitness cost: " + strings.Join(pipeline.CostNames, ", ")},
 			&cli.StringFlag{Name: "fitness", Value: "power", Usage: "power (Acc x (c/c_avg)^lambda) or linear (Acc - lambda x c/c_avg)"},
 			&cli.Float64Flag{Name: "tolerance", Usage: "accuracy tolerance of the policy in percentage points (0: strict highest accuracy)"},
 			&cli.StringFlag{Name: "budget", Usage: "deployment budget, e.g. cores=128,energy=2.5uJ,latency=40us (default: fitting the chip is enough)"},
@@ -71,7 +71,7 @@ func lambdaAction(c *cli.Context) error {
 	if tol := c.Float64("tolerance"); tol < 0 || tol >= 100 {
 		return fmt.Errorf("lambda: --tolerance %g, want 0 <= percentage points < 100", tol)
 	}
-	budget, err := hwloop.ParseBudget(c.String("budget"))
+	budget, err := pipeline.ParseBudget(c.String("budget"))
 	if err != nil {
 		return fmt.Errorf("lambda: --budget: %w", err)
 	}
@@ -97,8 +97,8 @@ func lambdaAction(c *cli.Context) error {
 	if !c.Bool("quiet") {
 		progress = c.App.ErrWriter
 	}
-	cfg := hwloop.LambdaConfig{
-		SweepConfig: hwloop.SweepConfig{Lambdas: lambdas, Form: form, Cost: c.String("cost"), Budget: budget, AccTolerance: c.Float64("tolerance") / 100, CompileSeed: c.Uint64("seed"),
+	cfg := pipeline.LambdaConfig{
+		SweepConfig: pipeline.SweepConfig{Lambdas: lambdas, Form: form, Cost: c.String("cost"), Budget: budget, AccTolerance: c.Float64("tolerance") / 100, CompileSeed: c.Uint64("seed"),
 			Evo:      evoConfig(c, c.Int("evals")),
 			Progress: progress, Log: progress},
 		ValLimit: c.Int("val-limit"), EvalBatch: c.Int("batch"), ProfileSamples: c.Int("profile-samples"), SimImages: c.Int("samples"),
@@ -107,7 +107,7 @@ func lambdaAction(c *cli.Context) error {
 	sp := net.Space()
 	fmt.Fprintf(c.App.Writer, "lambda sweep on %s (C=%d T=%d input %v), N_avg %.1f, chip %s (%d cores), cost %s, budget %s, lambdas %v\n",
 		sp.Name, sp.Base.Channels, sp.Base.T, sp.Base.Input, ck.NAvg, t.Name(), t.NumCores, cfg.Cost, budget, lambdas)
-	res, err := hwloop.RunLambda(c.Context, net, ck.NAvg, ck.Hyper.Seed, set, t, cfg)
+	res, err := pipeline.RunLambda(c.Context, net, ck.NAvg, ck.Hyper.Seed, set, t, cfg)
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ func lambdaAction(c *cli.Context) error {
 	}
 	if len(res.RankStats) > 0 {
 		fmt.Fprintf(c.App.Writer, "\nanalytical cost vs simulator over %d random candidates that fit:\n", len(res.RankRows))
-		if err := hwloop.WriteRankStats(c.App.Writer, res.RankStats); err != nil {
+		if err := pipeline.WriteRankStats(c.App.Writer, res.RankStats); err != nil {
 			return err
 		}
 	}

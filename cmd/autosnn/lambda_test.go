@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/autosnn/autosnn/search/dataset"
-	"github.com/autosnn/autosnn/search/hwloop"
+	"github.com/autosnn/autosnn/search/pipeline"
 )
 
 func TestDemoHelp(t *testing.T) {
@@ -21,7 +21,7 @@ func TestDemoHelp(t *testing.T) {
 			t.Errorf("demo --help lacks %q:\n%s", w, out)
 		}
 	}
-	if out, err = runApp(t, "lambda", "--help"); err != nil || !strings.Contains(out, "--budget") || !strings.Contains(out, hwloop.Policy) {
+	if out, err = runApp(t, "lambda", "--help"); err != nil || !strings.Contains(out, "--budget") || !strings.Contains(out, pipeline.Policy) {
 		t.Errorf("lambda --help: %v, want the --budget flag and the policy:\n%s", err, out)
 	}
 }
@@ -76,7 +76,7 @@ func TestLambdaEndToEnd(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", w, stdout)
 		}
 	}
-	for _, f := range []string{hwloop.TableCSV, hwloop.TableJSON, hwloop.ParetoFile, hwloop.RankFile, "lambda0/best.yaml", "chosen/sim/summary.yaml"} {
+	for _, f := range []string{pipeline.TableCSV, pipeline.TableJSON, pipeline.ParetoFile, pipeline.RankFile, "lambda0/best.yaml", "chosen/sim/summary.yaml"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}

@@ -13,8 +13,8 @@ import (
 	"github.com/autosnn/autosnn/frontend"
 	"github.com/autosnn/autosnn/search"
 	"github.com/autosnn/autosnn/search/dataset"
+	"github.com/autosnn/autosnn/search/engine/train"
 	"github.com/autosnn/autosnn/search/supernet"
-	"github.com/autosnn/autosnn/search/train"
 )
 
 // dataFlags are the flags that say how a dataset is loaded.

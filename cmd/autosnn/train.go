@@ -14,7 +14,7 @@ import (
 	"github.com/autosnn/autosnn/frontend"
 	"github.com/autosnn/autosnn/ir"
 	"github.com/autosnn/autosnn/search/dataset"
-	"github.com/autosnn/autosnn/search/train"
+	"github.com/autosnn/autosnn/search/engine/train"
 )
 
 // trainCommand trains an architecture on a dataset and writes a checkpoint.

@@ -8,8 +8,8 @@ import (
 	"github.com/autosnn/autosnn/frontend"
 	"github.com/autosnn/autosnn/ir"
 	"github.com/autosnn/autosnn/search"
-	"github.com/autosnn/autosnn/search/nn"
-	"github.com/autosnn/autosnn/search/train"
+	"github.com/autosnn/autosnn/search/engine/nn"
+	"github.com/autosnn/autosnn/search/engine/train"
 )
 
 // CheckpointVersion is the super-network checkpoint format version this
@@ -19,7 +19,7 @@ const CheckpointVersion = 1
 const checkpointMagic = "autosnn-supernet"
 
 // Checkpoint is the state of a super-network training run. Its file
-// format follows search/train's checkpoints: one line
+// format follows search/engine/train's checkpoints: one line
 // "autosnn-supernet v<version>\n", a Go gob stream of the body, then the
 // CRC-32 (IEEE, little endian) of the body; files are written atomically.
 // The body holds the space (name and base spec), every parameter and

@@ -10,7 +10,7 @@
 // # Structure
 //
 // New lowers the space once per candidate (frontend.Lower with that
-// candidate at every position) and builds, with search/train's BuildBlock,
+// candidate at every position) and builds, with search/engine/train's BuildBlock,
 // each candidate block of each position from the graph that holds it; the
 // shared layers (stem, the pools between positions, GAP and the classifier)
 // are built with train.BuildPart from the space lowered with candidate 1.
@@ -46,7 +46,7 @@
 // paper-metric spikes per image of the paths sampled during the last
 // completed epoch, stored in the checkpoint. Checkpoints (format
 // "autosnn-supernet v1": gob body and CRC-32, written atomically, like
-// search/train's) hold every tensor by name, the Adam state, the path
+// search/engine/train's) hold every tensor by name, the Adam state, the path
 // PCG's state and the position inside the epoch, so a resumed run is
 // bit-identical to an uninterrupted one.
 //
@@ -67,7 +67,7 @@
 // shared along the tree.
 //
 // Evaluation runs with the per-layer finite checks off, which lets package
-// train take its fused inference paths (search/train/fused.go): each
+// train take its fused inference paths (search/engine/train/fused.go): each
 // block's stages run image by image and step by step in cache, and
 // SuperNet's step links a block to the max-pool after it (train.LinkPool)
 // so the block's output is pooled from cache instead of being written

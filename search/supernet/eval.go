@@ -10,8 +10,8 @@ import (
 
 	"github.com/autosnn/autosnn/search"
 	"github.com/autosnn/autosnn/search/dataset"
-	"github.com/autosnn/autosnn/search/nn"
-	"github.com/autosnn/autosnn/search/train"
+	"github.com/autosnn/autosnn/search/engine/nn"
+	"github.com/autosnn/autosnn/search/engine/train"
 )
 
 // recalMomentum is the batch-norm momentum used while recalibrating: small

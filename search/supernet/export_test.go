@@ -8,7 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/autosnn/autosnn/search"
-	"github.com/autosnn/autosnn/search/train"
+	"github.com/autosnn/autosnn/search/engine/train"
 )
 
 // TestExportMatchesEvaluator checks that the exported graph of a path,

@@ -7,8 +7,8 @@ import (
 	"github.com/autosnn/autosnn/frontend"
 	"github.com/autosnn/autosnn/ir"
 	"github.com/autosnn/autosnn/search"
-	"github.com/autosnn/autosnn/search/nn"
-	"github.com/autosnn/autosnn/search/train"
+	"github.com/autosnn/autosnn/search/engine/nn"
+	"github.com/autosnn/autosnn/search/engine/train"
 )
 
 // SuperNet holds every candidate block of a search space at every block

@@ -14,8 +14,8 @@ import (
 
 	"github.com/autosnn/autosnn/frontend"
 	"github.com/autosnn/autosnn/search"
-	"github.com/autosnn/autosnn/search/nn"
-	"github.com/autosnn/autosnn/search/train"
+	"github.com/autosnn/autosnn/search/engine/nn"
+	"github.com/autosnn/autosnn/search/engine/train"
 )
 
 func mkTrainer(t *testing.T, space search.Space, h train.Hyper) *Trainer {
@@ -426,7 +426,7 @@ func TestEverySpaceAndInput(t *testing.T) {
 	}{
 		{"snn1", []int{1, 28, 28}, &synth{shape: []int{1, 28, 28}, classes: 3, n: 4, batch: 4}},
 		{"snn2", []int{1, 8, 8}, nil},
-		{"snn3", []int{1, 16, 16}, nil}, // 8x8 would put k5 convs on 1x1 maps (search/tensor panics there)
+		{"snn3", []int{1, 16, 16}, nil}, // 8x8 would put k5 convs on 1x1 maps (search/engine/tensor panics there)
 		{"snn4", []int{1, 8, 8}, nil},
 		{"snn1-8", []int{1, 8, 8}, nil},
 		{"ann", []int{1, 8, 8}, nil},
@@ -467,7 +467,7 @@ func TestEverySpaceAndInput(t *testing.T) {
 }
 
 // TestPathMatchesNet checks a super-network path against the plain
-// network of the same architecture (search/train.Build) with the same
+// network of the same architecture (search/engine/train.Build) with the same
 // weights: equal loss, predictions, spikes and parameter gradients.
 func TestPathMatchesNet(t *testing.T) {
 	sp := tinySpace(t, "snn1")

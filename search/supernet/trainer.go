@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/autosnn/autosnn/search"
-	"github.com/autosnn/autosnn/search/nn"
-	"github.com/autosnn/autosnn/search/train"
+	"github.com/autosnn/autosnn/search/engine/nn"
+	"github.com/autosnn/autosnn/search/engine/train"
 )
 
 // Seed streams: the weights and the sampled paths come from two PCGs

@@ -46,7 +46,7 @@ import (
 	"github.com/autosnn/autosnn/passes"
 	"github.com/autosnn/autosnn/passes/internal/netgen"
 	"github.com/autosnn/autosnn/search/dataset"
-	"github.com/autosnn/autosnn/search/train"
+	"github.com/autosnn/autosnn/search/engine/train"
 )
 
 func main() {

@@ -1,0 +1,37 @@
+// Package pipeline closes the loop between the architecture search and the
+// chip: a chip profile decides the accuracy/efficiency trade-off of the
+// search. It orchestrates the other packages and computes nothing they
+// already do: the search (package search) runs one evolutionary search per
+// lambda over one super-network (package search/supernet), all sharing one
+// evaluation cache; each lambda's winner is exported with its inherited
+// weights, compiled for the chip (package passes) and run on the virtual
+// chip (package sim); and a stated policy (Policy, Choose) picks the lambda
+// to deploy: the highest validation accuracy among winners that fit the chip
+// and meet a Budget (cores, energy and latency per inference), ties going to
+// the lower simulated energy. The fitness cost may be the paper's spike
+// count or an analytical chip cost (package backends/chipcost); RankCheck
+// measures how well that estimate ranks candidates against the compiler and
+// the simulator (Spearman's rho, Kendall's tau-b).
+//
+// RunDemo is the whole mission end to end (`autosnn demo`): train a small
+// super-network, sweep lambda on the default chip, retrain the chosen
+// winner from scratch, evaluate, compile, simulate, and write a report
+// directory with a self-contained HTML page (figures embedded as data URIs)
+// whose every step and figure names the CLI command that reproduces it
+// alone.
+//
+// The package lives apart from package search because it imports the
+// compiler, the simulator and the super-network, which themselves import
+// search; search stays free of them.
+//
+// # Invariants
+//
+//   - Deterministic given the seeds in the configurations: the same
+//     super-network, data and seeds give the same table and choice (wall
+//     times aside).
+//   - A winner the compiler cannot fit onto the chip is a row with Fits
+//     false and the compiler's reason, never an error; only candidates that
+//     fit and meet the budget can be chosen.
+//   - Energies are in pJ (uJ only in printed tables and plots), latencies in
+//     ns, per inference (all T timesteps of one input).
+package pipeline
