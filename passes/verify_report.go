@@ -4,16 +4,20 @@ package passes
 // a placed graph, per layer and in total, written as summary.yaml.
 
 import (
+	"fmt"
 	"sort"
 
 	"github.com/autosnn/autosnn/backends"
+	"github.com/autosnn/autosnn/backends/chipcost"
 	"github.com/autosnn/autosnn/ir"
 )
 
 // MappingReport summarises a mapping. Traffic and energy are per inference
 // (T timesteps) and weighted by the profiled spike rates, or by a uniform
 // rate of one spike per neuron per timestep when RatesProfiled is false
-// (then they are upper bounds that only compare mappings).
+// (then they are upper bounds that only compare mappings, and Notes says
+// so). Energy and latency come from the chip-cost model (package
+// backends/chipcost, Placed) over this placement.
 type MappingReport struct {
 	Graph  string `yaml:"graph" json:"graph"`
 	Target string `yaml:"target" json:"target"`
@@ -52,6 +56,11 @@ type MappingReport struct {
 	MaxLinkBusyNs float64 `yaml:"max_link_busy_ns_per_inference" json:"max_link_busy_ns_per_inference"`
 	// Energy is the estimated dynamic energy per inference.
 	Energy EnergyPJ `yaml:"energy_pj_per_inference" json:"energy_pj_per_inference"`
+	// LatencyNs is the model's zero-load time per inference in ns, and
+	// StaticPJ the static energy of the board over it in pJ; Energy.Total
+	// plus StaticPJ is chipcost.Cost.EnergyPJ.
+	LatencyNs float64 `yaml:"latency_ns_per_inference" json:"latency_ns_per_inference"`
+	StaticPJ  float64 `yaml:"static_energy_pj_per_inference" json:"static_energy_pj_per_inference"`
 	// Layers breaks the totals down by population (sender for traffic).
 	Layers []LayerReport `yaml:"layers" json:"layers"`
 	// PerCore lists every used core.
@@ -66,7 +75,9 @@ type MappingReport struct {
 	Notes []string `yaml:"notes" json:"notes"`
 }
 
-// EnergyPJ splits an energy estimate in pJ.
+// EnergyPJ splits a dynamic energy estimate in pJ: SynOps is
+// chipcost.Energy.SynOpsPJ, Neurons NeuronPJ, Spikes SpikePJ, Network
+// MessagePJ plus RoutePJ.
 type EnergyPJ struct {
 	SynOps  float64 `yaml:"synaptic_ops" json:"synaptic_ops"`
 	Neurons float64 `yaml:"neuron_updates" json:"neuron_updates"`
@@ -117,8 +128,45 @@ func synKind(e *ir.Projection) backends.Connectivity {
 	return backends.Sparse
 }
 
+// unprofiledAssumption is the chipcost assumption of the report when the
+// profile pass measured no rates.
+const unprofiledAssumption = "no profiled rates: every neuron assumed to fire at every timestep, so traffic and energy are upper bounds"
+
+// reportActivity returns the activity the report assumes: the profiled
+// per-neuron rates (spikes per timestep) times T, or, for a population
+// without rates, a spike at every timestep of every neuron (then the
+// activity says so).
+func reportActivity(g *ir.Graph) chipcost.Activity {
+	T := float64(max(g.T, 1))
+	a := chipcost.Activity{Spikes: map[string]float64{}, NeuronSpikes: map[string][]float64{}}
+	for _, p := range g.Pops[1:] {
+		if p.Rates == nil {
+			a.Spikes[p.Name] = float64(p.Shape.Len()) * T
+			a.Assumption = unprofiledAssumption
+			continue
+		}
+		ns := make([]float64, len(p.Rates))
+		var sum float64
+		for j, r := range p.Rates {
+			ns[j] = float64(r) * T
+			sum += ns[j]
+		}
+		a.Spikes[p.Name], a.NeuronSpikes[p.Name] = sum, ns
+	}
+	return a
+}
+
+// energyOf is a chipcost energy split in the report's terms (dynamic only:
+// the model's static energy is reported once for the whole chip).
+func energyOf(e chipcost.Energy) EnergyPJ {
+	r := EnergyPJ{SynOps: e.SynOpsPJ, Neurons: e.NeuronPJ, Spikes: e.SpikePJ, Network: e.MessagePJ + e.RoutePJ}
+	r.sum()
+	return r
+}
+
 // BuildReport computes the mapping report of g placed on t from its
-// analysis a.
+// analysis a (utilisation and traffic) and the chip-cost model over the
+// placement (energy and latency).
 func BuildReport(g *ir.Graph, t *backends.Target, a *Analysis) *MappingReport {
 	T := float64(max(g.T, 1))
 	r := &MappingReport{Graph: g.Name, Target: t.Name(), T: g.T, RatesProfiled: true, Chips: t.NumChips, Cores: t.NumCores}
@@ -170,33 +218,19 @@ func BuildReport(g *ir.Graph, t *backends.Target, a *Analysis) *MappingReport {
 	if bw := t.Profile.NoC.LinkBandwidthGMsgPerS; bw > 0 {
 		r.MaxLinkBusyNs = r.MaxLinkLoad * float64(t.FlitsPerMessage()) / bw
 	}
-	e := t.Profile.Energy
-	for i, p := range g.Pops {
-		if i == 0 {
-			continue
-		}
-		lr := LayerReport{Name: p.Name, Neurons: p.Shape.Len(), Spikes: a.Spikes[i] * T, Messages: a.Sent[i] * T}
-		cores := map[int32]bool{}
-		for _, c := range p.Core {
-			cores[c] = true
-		}
-		lr.Cores = len(cores)
-		// Synaptic ops by the kind of each outgoing projection: split the
-		// layer's events in proportion to the synapses of each projection.
-		var outSyn int64
-		for _, o := range g.Out(p) {
-			outSyn += ir.Synapses(o)
-		}
-		for _, o := range g.Out(p) {
-			if outSyn > 0 {
-				lr.Energy.SynOps += a.SynOps[i] * T * float64(ir.Synapses(o)) / float64(outSyn) * t.SynOpEnergyPJ(synKind(o))
-			}
-		}
-		lr.SynOps = a.SynOps[i] * T
-		lr.Energy.Neurons = float64(p.Shape.Len()) * T * e.NeuronUpdateActivePJ
-		lr.Energy.Spikes = lr.Spikes * e.SpikeOutPJ
-		lr.Energy.Network = a.SentEnergyPJ[i] * T
-		lr.Energy.sum()
+	sort.SliceStable(r.PerCore, func(i, j int) bool { return r.PerCore[i].Core < r.PerCore[j].Core })
+	c, err := chipcost.Placed(g, reportActivity(g), t)
+	if err != nil {
+		// Analyze found the same problem and verify reported it.
+		r.Notes = append(r.Notes, fmt.Sprintf("energy and latency not estimated: %v", err))
+		return r
+	}
+	r.LatencyNs = c.LatencyNs
+	r.StaticPJ = c.Energy.StaticPJ
+	for i, p := range g.Pops[1:] {
+		pc := c.Pops[i]
+		lr := LayerReport{Name: p.Name, Neurons: pc.Neurons, Cores: pc.Cores, Spikes: pc.Spikes, SynOps: pc.SynOps,
+			Messages: pc.Messages - pc.SelfMessages, Energy: energyOf(pc.Energy)}
 		r.Energy.SynOps += lr.Energy.SynOps
 		r.Energy.Neurons += lr.Energy.Neurons
 		r.Energy.Spikes += lr.Energy.Spikes
@@ -204,13 +238,13 @@ func BuildReport(g *ir.Graph, t *backends.Target, a *Analysis) *MappingReport {
 		r.Layers = append(r.Layers, lr)
 	}
 	r.Energy.sum()
-	sort.SliceStable(r.PerCore, func(i, j int) bool { return r.PerCore[i].Core < r.PerCore[j].Core })
 	r.Notes = append(r.Notes,
-		"neuron updates counted as active for every neuron at every timestep (upper bound; the simulator counts inactive updates)",
-		"static power excluded (it depends on the inference time the simulator measures)",
+		"energy and latency from the chip-cost model (backends/chipcost) over this placement: the same terms as the search's chip-aware fitness",
+		"active neuron updates taken to be the spikes (a lower bound: a neuron fires only on a nonzero input); the simulator counts them",
+		"energy_pj_per_inference is dynamic; static_energy_pj_per_inference is static power over the model's zero-load latency_ns_per_inference",
 		"network energy per message is message_out_pj plus the hop or within-tile energy of its route; host-driven input currents excluded")
-	if !r.RatesProfiled {
-		r.Notes = append(r.Notes, "no profiled rates: every neuron counted as firing once per timestep, so traffic and energy are upper bounds")
+	if c.Assumption != "" {
+		r.Notes = append(r.Notes, c.Assumption)
 	}
 	return r
 }

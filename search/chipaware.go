@@ -13,12 +13,14 @@ import (
 
 // ChipCost returns a CostFunc that estimates metric (synaptic ops, energy,
 // latency or hops per inference) of each candidate on target t with the
-// analytical model of package chipcost. A candidate that needs more cores
+// analytical model of package chipcost (chipcost.Estimate: its own packing,
+// since the candidate is not compiled). A candidate that needs more cores
 // than t has costs +Inf, so the power-form fitness ranks it last.
 //
-// The estimate uses Evaluation.PopSpikes; an evaluator that does not fill
-// it gets Evaluation.Spikes spread over the spiking populations in
-// proportion to their sizes (a uniform firing rate), which is coarser.
+// The estimate uses Evaluation.PopSpikes. An evaluator that does not fill
+// it measured only Evaluation.Spikes; ChipCost then assumes, explicitly
+// (chipcost.UniformSpikes), that those spikes are spread over the spiking
+// populations in proportion to their sizes, which is coarser.
 func ChipCost(space Space, t *backends.Target, metric chipcost.Metric) (CostFunc, error) {
 	if _, err := (chipcost.Cost{}).Value(metric); err != nil {
 		return nil, err
@@ -38,11 +40,11 @@ func ChipCost(space Space, t *backends.Target, metric chipcost.Metric) (CostFunc
 			graphs[a.Key()] = g
 			mu.Unlock()
 		}
-		spikes := e.PopSpikes
-		if spikes == nil {
-			spikes = uniformSpikes(g, e.Spikes)
+		act := chipcost.Activity{Spikes: e.PopSpikes}
+		if act.Spikes == nil {
+			act = chipcost.Activity{Spikes: chipcost.UniformSpikes(g, e.Spikes), Assumption: uniformAssumption}
 		}
-		c, err := chipcost.Estimate(g, spikes, t)
+		c, err := chipcost.Estimate(g, act, t)
 		if errors.Is(err, chipcost.ErrDoesNotFit) {
 			return math.Inf(1)
 		}
@@ -51,20 +53,6 @@ func ChipCost(space Space, t *backends.Target, metric chipcost.Metric) (CostFunc
 	}, nil
 }
 
-// uniformSpikes spreads total spikes over the spiking and relay populations
-// of g in proportion to their neuron counts.
-func uniformSpikes(g *ir.Graph, total float64) map[string]float64 {
-	n := 0
-	for _, p := range g.Pops {
-		if p.Neuron.Model.Spiking() || p.Neuron.Model == ir.Relay {
-			n += p.Shape.Len()
-		}
-	}
-	m := make(map[string]float64, len(g.Pops))
-	for _, p := range g.Pops {
-		if p.Neuron.Model.Spiking() || p.Neuron.Model == ir.Relay {
-			m[p.Name] = total * float64(p.Shape.Len()) / float64(n)
-		}
-	}
-	return m
-}
+// uniformAssumption is the chipcost.Activity assumption of a
+// candidate whose evaluator measured only its total spikes.
+const uniformAssumption = "only total spikes measured: spread over the spiking populations in proportion to their sizes"

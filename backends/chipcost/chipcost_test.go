@@ -32,7 +32,7 @@ func TestByHand(t *testing.T) {
 		t.Fatal(err)
 	}
 	tg := target(t, "tiny")
-	c, err := Estimate(g, map[string]float64{"h": 5, "y": 1}, tg)
+	c, err := Estimate(g, Activity{Spikes: map[string]float64{"h": 5, "y": 1}}, tg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestAutoSNNOnChips(t *testing.T) {
 	// Loihi 2 holds 8,192 neurons per core; Loihi 1 1,024 (both share conv
 	// kernels). The compiler maps C=16 AutoSNN onto 90 Loihi 1 cores.
 	for name, cores := range map[string][2]int{"loihi2": {14, 40}, "loihi1": {82, 128}} {
-		c, err := Estimate(g, spikes, target(t, name))
+		c, err := Estimate(g, Activity{Spikes: spikes}, target(t, name))
 		if err != nil {
 			t.Fatalf("autosnn on %s: %v (cost %+v)", name, err, c)
 		}
@@ -72,7 +72,7 @@ func TestAutoSNNOnChips(t *testing.T) {
 	// SANA-FE's Loihi model expands convolutions into 9-bit synapses: a 5x5
 	// conv over 64 channels has fan-in 1,600, so 128 KB holds only 72 such
 	// neurons and the network needs more than one chip.
-	c, err := Estimate(g, spikes, target(t, "loihi1-sanafe"))
+	c, err := Estimate(g, Activity{Spikes: spikes}, target(t, "loihi1-sanafe"))
 	if !errors.Is(err, ErrDoesNotFit) || c.Cores <= 128 {
 		t.Errorf("autosnn on loihi1-sanafe: got %v with %d cores, want ErrDoesNotFit with > 128 cores", err, c.Cores)
 	}
@@ -80,12 +80,12 @@ func TestAutoSNNOnChips(t *testing.T) {
 	for k := range spikes {
 		spikes[k] *= 2
 	}
-	c2, _ := Estimate(g, spikes, target(t, "loihi1-sanafe"))
+	c2, _ := Estimate(g, Activity{Spikes: spikes}, target(t, "loihi1-sanafe"))
 	if !(c2.EnergyPJ > c.EnergyPJ && c2.Messages > c.Messages && c2.SynOps == 2*c.SynOps) {
 		t.Errorf("doubling spikes: %+v -> %+v", c, c2)
 	}
 	// It cannot fit the tiny test chip.
-	if _, err := Estimate(g, spikes, target(t, "tiny")); !errors.Is(err, ErrDoesNotFit) {
+	if _, err := Estimate(g, Activity{Spikes: spikes}, target(t, "tiny")); !errors.Is(err, ErrDoesNotFit) {
 		t.Errorf("got %v, want ErrDoesNotFit", err)
 	}
 }
@@ -112,6 +112,6 @@ func BenchmarkEstimateAutoSNN(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		Estimate(g, spikes, tg)
+		Estimate(g, Activity{Spikes: spikes}, tg)
 	}
 }

@@ -331,7 +331,7 @@ func estimate(space search.Space, a search.Arch, e search.Evaluation, t *backend
 	if spikes == nil {
 		return chipcost.Cost{}, false, fmt.Errorf("pipeline: %s: the evaluator gave no per-population spikes", a.Key())
 	}
-	c, err := chipcost.Estimate(g, spikes, t)
+	c, err := chipcost.Estimate(g, chipcost.Activity{Spikes: spikes}, t)
 	if errors.Is(err, chipcost.ErrDoesNotFit) {
 		return c, false, nil
 	}
