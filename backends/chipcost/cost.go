@@ -172,12 +172,32 @@ func (a Activity) check(g *ir.Graph) error {
 	return nil
 }
 
-// active returns the active updates of p: measured, or its spikes.
-func (a Activity) active(p *ir.Population, spikes float64) float64 {
+// active returns the active updates per inference of p, whose neurons
+// spike ns[j] times each (ns nil: spikes spread evenly): measured
+// (a.Active), or estimated as every timestep of a neuron with a nonzero
+// bias (PopQuant.Bias, known once quantized) plus the spikes of the other
+// neurons (a neuron fires only on a nonzero input).
+func (a Activity) active(g *ir.Graph, p *ir.Population, spikes float64, ns []float64) float64 {
 	if v, ok := a.Active[p.Name]; ok {
 		return v
 	}
-	return spikes
+	if p.Q == nil || p.Q.Bias == nil {
+		return spikes
+	}
+	n, hw := p.Shape.Len(), p.Shape.H*p.Shape.W
+	T := float64(g.T)
+	var v float64
+	for j := range n {
+		switch {
+		case p.Q.Bias[j/hw] != 0:
+			v += T
+		case ns != nil:
+			v += ns[j]
+		default:
+			v += spikes / float64(n)
+		}
+	}
+	return v
 }
 
 // stage is one non-input population's counts, which Estimate and Placed

@@ -45,7 +45,7 @@ func Estimate(g *ir.Graph, a Activity, t *backends.Target) (Cost, error) {
 	stages := make([]stage, len(g.Pops)-1)
 	for i, p := range g.Pops[1:] {
 		s := a.Spikes[p.Name]
-		stages[i] = stage{pop: p, cores: layers[p].cores, spikes: s, active: a.active(p, s)}
+		stages[i] = stage{pop: p, cores: layers[p].cores, spikes: s, active: a.active(g, p, s, nil)}
 	}
 	for i, p := range g.Pops[1:] {
 		dst := layers[p]

@@ -60,7 +60,7 @@ func Placed(g *ir.Graph, a Activity, t *backends.Target) (Cost, error) {
 				s += v
 			}
 		}
-		stages[i] = stage{pop: p, spikes: s, active: a.active(p, s)}
+		stages[i] = stage{pop: p, spikes: s, active: a.active(g, p, s, weights[i+1])}
 	}
 	synIn := make([]float64, total) // synaptic-operation time into each neuron per inference, ns
 	stampMsg := make([]int, t.NumCores)
@@ -119,7 +119,7 @@ func Placed(g *ir.Graph, a Activity, t *backends.Target) (Cost, error) {
 		}
 	}
 	// Per population, the busiest core's work per timestep.
-	type load struct{ synNs, neurons, spikes float64 }
+	type load struct{ synNs, neurons, spikes, active float64 }
 	acc := make([]load, t.NumCores)
 	used := make([]bool, t.NumCores)
 	tiles := map[int]bool{}
@@ -128,6 +128,12 @@ func Placed(g *ir.Graph, a Activity, t *backends.Target) (Cost, error) {
 	for i, p := range g.Pops[1:] {
 		st := &stages[i]
 		n := p.Shape.Len()
+		hw := p.Shape.H * p.Shape.W
+		_, measured := a.Active[p.Name]
+		var bias []int32
+		if p.Q != nil {
+			bias = p.Q.Bias
+		}
 		touched = touched[:0]
 		for j, c := range p.Core {
 			if acc[c] == (load{}) {
@@ -136,21 +142,24 @@ func Placed(g *ir.Graph, a Activity, t *backends.Target) (Cost, error) {
 			l := &acc[c]
 			l.neurons++
 			l.synNs += synIn[base[i+1]+j]
+			wj := st.spikes / float64(n)
 			if w := weights[i+1]; w != nil {
-				l.spikes += w[j]
-			} else {
-				l.spikes += st.spikes / float64(n)
+				wj = w[j]
+			}
+			l.spikes += wj
+			switch { // as Activity.active, per neuron
+			case measured:
+				l.active += st.active / float64(n)
+			case bias != nil && bias[j/hw] != 0:
+				l.active += T
+			default:
+				l.active += wj
 			}
 		}
 		st.cores = len(touched)
-		_, measured := a.Active[p.Name]
 		for _, c := range touched {
 			l := acc[c]
-			active := l.spikes
-			if measured {
-				active = st.active * l.neurons / float64(n)
-			}
-			st.workNs = math.Max(st.workNs, workNs(t, l.synNs/T, l.neurons, active/T, l.spikes/T))
+			st.workNs = math.Max(st.workNs, workNs(t, l.synNs/T, l.neurons, l.active/T, l.spikes/T))
 			acc[c] = load{}
 			if !used[c] {
 				used[c] = true
