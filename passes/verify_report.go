@@ -240,7 +240,7 @@ func BuildReport(g *ir.Graph, t *backends.Target, a *Analysis) *MappingReport {
 	r.Energy.sum()
 	r.Notes = append(r.Notes,
 		"energy and latency from the chip-cost model (backends/chipcost) over this placement: the same terms as the search's chip-aware fitness",
-		"active neuron updates taken to be the spikes (a lower bound: a neuron fires only on a nonzero input); the simulator counts them",
+		"active neuron updates estimated: every timestep of a neuron with a nonzero bias, the spikes of the others (the simulator counts them)",
 		"energy_pj_per_inference is dynamic; static_energy_pj_per_inference is static power over the model's zero-load latency_ns_per_inference",
 		"network energy per message is message_out_pj plus the hop or within-tile energy of its route; host-driven input currents excluded")
 	if c.Assumption != "" {

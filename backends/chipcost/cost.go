@@ -18,7 +18,7 @@ type Cost struct {
 	Spikes        float64 // neuron spikes (each spike once; spiking and relay populations)
 	SynOps        float64 // synaptic operations: synapses reached by the spikes
 	NeuronUpdates float64 // neuron state updates: non-input neurons x T
-	ActiveUpdates float64 // updates with a nonzero input current (the spikes unless measured)
+	ActiveUpdates float64 // updates with a nonzero input current (measured, or estimated: package doc)
 	Messages      float64 // spike messages: one per (spike, destination core), own core included
 	Hops          float64 // sum over messages of their XY hop counts
 	Cores         int     // cores holding neurons (Estimate: needed by its packing)
@@ -78,7 +78,7 @@ type Activity struct {
 	NeuronSpikes map[string][]float64
 	// Active, if not nil, is the measured neuron updates with a nonzero
 	// input current per inference, by population name; populations without
-	// an entry count their spikes.
+	// an entry are estimated (package doc, "Missing spike counts").
 	Active map[string]float64
 	// Assumption is empty when the counts were measured, else a sentence
 	// saying what they assume; Cost.Assumption repeats it.

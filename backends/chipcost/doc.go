@@ -18,7 +18,8 @@
 //	term            count                                      energy (Energy field)
 //	Spikes          neurons that fired (spiking and relay)     Spikes x E.SpikeOutPJ (SpikePJ)
 //	NeuronUpdates   neurons x T                                Active x E.NeuronUpdateActivePJ
-//	ActiveUpdates   updates with a nonzero input current         + (NeuronUpdates - Active) x E.NeuronUpdateInactivePJ (NeuronPJ)
+//	ActiveUpdates   updates with a nonzero input current       + (NeuronUpdates - Active) x E.NeuronUpdateInactivePJ (NeuronPJ)
+//	                (measured, or estimated: see below)
 //	SynOps          synapses reached by the spikes, by kind    SynOps(kind) x Target.SynOpEnergyPJ(kind) (SynOpsPJ)
 //	                (conv2d: conv; dense: dense; other: sparse)
 //	Messages        one per (spike, destination core),         Messages x E.MessageOutPJ (MessagePJ)
@@ -62,8 +63,11 @@
 // fire at every timestep, an upper bound) and says so in
 // Activity.Assumption, which Cost.Assumption carries to its output (the
 // mapping report's notes). Active updates, when not measured
-// (Activity.Active), are taken to be the spikes: a lower bound, since a
-// neuron fires only on a nonzero input.
+// (Activity.Active), are estimated: every timestep of a neuron whose
+// channel has a nonzero bias (PopQuant.Bias, so only on a quantized
+// graph), and the spikes of the other neurons (a neuron fires only on a
+// nonzero input). The search's graphs are not quantized: there it is the
+// spikes, a lower bound.
 //
 // # Estimated placement
 //

@@ -70,7 +70,7 @@ func Estimate(g *ir.Graph, a Activity, t *backends.Target) (Cost, error) {
 		// The layer's load spread evenly over its cores, per timestep.
 		share := 1 / T / float64(dst.cores)
 		st := &stages[i]
-		st.workNs = workNs(t, synNs*share, float64(dst.perCore), st.active*share, st.spikes*share)
+		st.workNs = workNs(t, synNs*share, float64(min(dst.perCore, p.Shape.Len())), st.active*share, st.spikes*share)
 	}
 	tiles := (next + t.Profile.Mesh.CoresPerTile - 1) / t.Profile.Mesh.CoresPerTile
 	c := finish(g, t, a, stages, next, tiles)
