@@ -147,6 +147,14 @@ func TestChipCostAgainstSim(t *testing.T) {
 						t.Errorf("image %d, per-population spikes: %s %.6g, simulator %.6g, want within 15%%", i, q.name, q.model, q.sm)
 					}
 				}
+				// The search's estimate packs the populations itself: its
+				// placement-dependent figures are only logged.
+				ce2, err := chipcost.Estimate(g, perPop, tg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("image %d, Estimate (own packing) / simulator: cores %d / %d, messages %.3f, hops %.3f, energy %.3f, latency %.3f",
+					i, ce2.Cores, c.Cores, ce2.Messages/float64(st.Messages), ce2.Hops/float64(st.Hops), ce2.EnergyPJ/st.Energy.Total(), ce2.LatencyNs/st.LatencyNs)
 				if i == 0 {
 					checkReport(t, u.Report.Mapping, st)
 				}
