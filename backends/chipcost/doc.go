@@ -83,7 +83,10 @@
 // planes the window's channels share cores; dense projections reach every
 // core of the destination, identity and pools one. Hops, route energy and
 // message latency are the mean (latency: the maximum) over up to 8 x 8
-// sampled core pairs of the two populations, and each core's load is the
-// population's spread evenly over its cores. Placed counts all of these
-// exactly from the placement and the per-neuron spikes when given.
+// sampled core pairs of the two populations; the busiest core holds a full
+// core's neurons (or the whole population, if smaller) and an even share of
+// the population's synaptic operations and spikes. Placed counts all of
+// these exactly from the placement and the per-neuron spikes when given;
+// where Estimate's packing and routes are exact (a dense network placed as
+// Estimate packs it) the two give the same cost.
 package chipcost
