@@ -30,31 +30,20 @@ type Unit struct {
 	Seed uint64
 	// Log receives progress and information lines; nil means io.Discard.
 	Log io.Writer
-	// Report collects what the passes measured; Compile allocates it when
-	// nil.
-	Report *Report
-	// Split holds the fragments made by split (nil before).
-	Split *SplitResult
-	// Problem is the partitioning hypergraph built by split (nil before).
-	Problem *Problem
-	// Partition is the fragment-to-part assignment of partition.
-	Partition *Partition
-	// Placement is the part-to-core assignment of place.
-	Placement *Placement
-	// Routes are the routing tables built by route.
-	Routes *RouteTables
 	// Granularity is split's target of fragments per core; 0 means each of
 	// AutoGranularities, the best placed mapping winning (see placePass),
 	// or DefaultGranularity alone on layer-per-core targets.
 	Granularity int
-
 	// Effort scales the annealing budgets of place (0 means 1; see
 	// RefineOptions.Effort).
 	Effort float64
-
-	// cands are the mappings under way between split and place, one per
-	// granularity tried; Split, Problem and Partition show the first.
-	cands []*candidate
+	// Report collects what the passes measured; Compile allocates it when
+	// nil.
+	Report *Report
+	// Layout is the mapping the back half builds, handed from pass to
+	// pass: split creates it, partition, place and route fill it in (nil
+	// before split; see Layout for what each pass sets).
+	Layout *Layout
 }
 
 // logf writes one line to u.Log, if any.

@@ -6,13 +6,11 @@ package passes
 // every per-core limit.
 
 import (
-	"cmp"
 	"encoding/binary"
 	"fmt"
 	"math"
 	"slices"
 	"sort"
-	"sync"
 
 	"github.com/autosnn/autosnn/backends"
 	"github.com/autosnn/autosnn/ir"
@@ -842,62 +840,24 @@ func (s *pstate) swapFits(v, u, from, to int32) bool {
 		s.mem[to]-p.Mem[u]+p.Mem[v] <= s.budM && s.mem[from]-p.Mem[v]+p.Mem[u] <= s.budM
 }
 
-// partitionPass is the partition pass: it sets Unit.Partition.
+// partitionPass is the partition pass: it sets Candidate.Partition of
+// every candidate of Unit.Layout and drops those that do not fit.
 func partitionPass(u *Unit) error {
-	if len(u.cands) == 0 {
+	if u.Layout == nil || len(u.Layout.Candidates) == 0 {
 		return fmt.Errorf("no fragments: the split pass did not run")
 	}
-	eachCandidate(u, func(c *candidate) {
+	u.eachCandidate(func(c *Candidate) {
 		if u.Target.Profile.LayerCores != nil {
-			c.part, c.err = partitionLayerCores(u.G, u.Target, c.split)
+			c.Partition, c.err = partitionLayerCores(u.G, u.Target, c.Split)
 		} else {
-			c.part, c.err = PartitionProblem(u.G, c.prob, TargetLimits(u.Target), PartitionOptions{Imbalance: 0.03, MaxParts: u.Target.NumCores})
+			c.Partition, c.err = PartitionProblem(u.G, c.Problem, TargetLimits(u.Target), PartitionOptions{Imbalance: 0.03, MaxParts: u.Target.NumCores})
 		}
 		if c.err == nil {
-			pt := c.part
-			fmt.Fprintf(&c.log, "partition: granularity %d: %d cores, %.6g -> %.6g messages per timestep (%d moves, %d swaps)\n", c.gran, pt.K, pt.InitialCost, pt.Cost, pt.Moves, pt.Swaps)
+			pt := c.Partition
+			fmt.Fprintf(&c.log, "partition: granularity %d: %d cores, %.6g -> %.6g messages per timestep (%d moves, %d swaps)\n", c.Granularity, pt.K, pt.InitialCost, pt.Cost, pt.Moves, pt.Swaps)
 		}
 	})
-	if err := u.keepCandidates(); err != nil {
-		return err
-	}
-	u.Split, u.Problem, u.Partition = u.cands[0].split, u.cands[0].prob, u.cands[0].part
-	return nil
-}
-
-// eachCandidate runs fn on every candidate of u, concurrently, then writes
-// their logs to u.Log in candidate order.
-func eachCandidate(u *Unit, fn func(c *candidate)) {
-	var wg sync.WaitGroup
-	for _, c := range u.cands {
-		c.log.Reset()
-		wg.Go(func() { fn(c) })
-	}
-	wg.Wait()
-	for _, c := range u.cands {
-		if u.Log != nil {
-			u.Log.Write(c.log.Bytes())
-		}
-	}
-}
-
-// keepCandidates drops the candidates that failed; if all failed it returns
-// the first one's error.
-func (u *Unit) keepCandidates() error {
-	ok := u.cands[:0]
-	var first error
-	for _, c := range u.cands {
-		if c.err != nil {
-			first = cmp.Or(first, c.err)
-			continue
-		}
-		ok = append(ok, c)
-	}
-	u.cands = ok
-	if len(ok) == 0 {
-		return first
-	}
-	return nil
+	return u.keepCandidates()
 }
 
 // partitionLayerCores gives every population of a layer-core chip its own

@@ -560,40 +560,46 @@ func PlaceAndRefine(p *Problem, t *backends.Target, pt *Partition, opt RefineOpt
 // (about a second of CPU).
 const placeWork = 2e8
 
-// placePass is the place pass: it sets Unit.Placement and Population.Core
-// of every non-input population.
+// placePass is the place pass: it sets Candidate.Placement (and the
+// refined Candidate.Partition) of every candidate of Unit.Layout, marks
+// the one with the fewest message-hops as Layout.Chosen, and sets
+// Population.Core of every non-input population from it.
 func placePass(u *Unit) error {
-	if len(u.cands) == 0 || u.cands[0].part == nil {
+	l := u.Layout
+	if l == nil || len(l.Candidates) == 0 || l.Candidates[0].Partition == nil {
 		return fmt.Errorf("no partition: the partition pass did not run")
 	}
-	eachCandidate(u, func(c *candidate) {
-		if c.part.Fixed != nil {
-			c.placement = &Placement{Core: c.part.Fixed}
+	u.eachCandidate(func(c *Candidate) {
+		if c.Partition.Fixed != nil {
+			c.Placement = &Placement{Core: c.Partition.Fixed}
 			return
 		}
 		logf := func(format string, args ...any) {
-			fmt.Fprintf(&c.log, "granularity %d: "+format+"\n", append([]any{c.gran}, args...)...)
+			fmt.Fprintf(&c.log, "granularity %d: "+format+"\n", append([]any{c.Granularity}, args...)...)
 		}
-		c.part, c.placement, c.err = PlaceAndRefine(c.prob, u.Target, c.part, RefineOptions{Seed: u.Seed, Refine: true, Effort: u.Effort, Logf: logf})
+		c.Partition, c.Placement, c.err = PlaceAndRefine(c.Problem, u.Target, c.Partition, RefineOptions{Seed: u.Seed, Refine: true, Effort: u.Effort, Logf: logf})
 	})
 	if err := u.keepCandidates(); err != nil {
 		return err
 	}
 	// Keep the candidate with the fewest message-hops (the first on a tie).
-	best, bestHops := u.cands[0], math.Inf(1)
-	for _, c := range u.cands {
-		m := Measure(u.Target, Edges(c.prob.Traffic(c.part.Part)), c.placement.Core)
-		if m.RateHops < bestHops {
-			best, bestHops = c, m.RateHops
+	best, bestHops := l.Candidates[0], math.Inf(1)
+	for _, c := range l.Candidates {
+		c.MessageHops = Measure(u.Target, Edges(c.Problem.Traffic(c.Partition.Part)), c.Placement.Core).RateHops
+		if c.MessageHops < bestHops {
+			best, bestHops = c, c.MessageHops
 		}
 	}
-	if len(u.cands) > 1 {
-		u.logf("place: kept granularity %d (%.6g message-hops per timestep)", best.gran, bestHops)
+	if len(l.Candidates) > 1 {
+		u.logf("place: kept granularity %d (%.6g message-hops per timestep)", best.Granularity, bestHops)
 	}
-	u.cands = nil
-	u.Split, u.Problem, u.Partition = best.split, best.prob, best.part
-	p, pt, pl := best.prob, best.part, best.placement
-	u.Placement = pl
+	l.Chosen = best
+	for _, c := range l.Candidates {
+		if c != best {
+			c.Split, c.Problem, c.Partition, c.Placement = nil, nil, nil, nil
+		}
+	}
+	p, pt, pl := best.Problem, best.Partition, best.Placement
 	for i, pop := range u.G.Pops {
 		if i == 0 {
 			pop.Core = nil
