@@ -169,15 +169,16 @@ func PassNames() []string {
 
 // Config controls one run of the pipeline.
 type Config struct {
-	// DumpAfter names a pass after which the IR is printed to Dump
-	// ("" for none).
+	// DumpAfter names a pass after which the IR, and the layout once split
+	// has made it, are printed to Dump ("" for none).
 	DumpAfter string
 	// StopAfter names the last pass to run ("" runs them all).
 	StopAfter string
 	// Skip names passes not to run; only passes that are not Required may
 	// be skipped.
 	Skip []string
-	// Verify runs ir.Verify before the first pass and after every pass.
+	// Verify runs ir.Verify before the first pass and after every pass,
+	// and Layout.Verify after every pass once split has made the layout.
 	Verify bool
 	// Dump receives the IR dump; nil means the unit's Log.
 	Dump io.Writer
@@ -196,8 +197,9 @@ func (e *PanicError) Error() string {
 }
 
 // Compile runs the pipeline on u. It times every pass (u.Report.Passes),
-// runs ir.Verify between passes when cfg.Verify is set, prints the IR after
-// cfg.DumpAfter and stops after cfg.StopAfter. A pass's error is returned
+// runs ir.Verify and Layout.Verify between passes when cfg.Verify is set,
+// prints the IR and the layout after cfg.DumpAfter and stops after
+// cfg.StopAfter. A pass's error is returned
 // as "passes: PASS: ..."; a panic as a *PanicError. Compile checks ctx
 // between passes.
 func Compile(ctx context.Context, u *Unit, cfg Config) error {
@@ -257,10 +259,19 @@ func Compile(ctx context.Context, u *Unit, cfg Config) error {
 				if err := ir.Verify(u.G); err != nil {
 					return fmt.Errorf("passes: IR invalid after %s (a compiler bug): %w", p.Name, err)
 				}
+				if u.Layout != nil {
+					if err := u.Layout.Verify(u.G, u.Target); err != nil {
+						return fmt.Errorf("passes: layout invalid after %s (a compiler bug): %w", p.Name, err)
+					}
+				}
 			}
 		}
 		if p.Name == cfg.DumpAfter && dump != nil {
 			fmt.Fprintf(dump, "# IR after %s\n%s", p.Name, u.G.String())
+			if u.Layout != nil {
+				fmt.Fprintf(dump, "# layout after %s\n", p.Name)
+				u.Layout.Print(dump, u.G, u.Target)
+			}
 		}
 		if p.Name == cfg.StopAfter {
 			break
