@@ -19,14 +19,18 @@ import (
 // tables. g and t must be the graph and target l was built for.
 //
 //	layout: 2 candidates, chosen granularity 4
-//	granularity 4 (chosen): 9 fragments, 12 nets, 4 parts, 31.5 message-hops per timestep
-//	  partition: 4 parts, 14 -> 12 messages per timestep (3 moves, 0 swaps)
-//	  place: annealing 40.2 -> 31.5 (812 of 20000 moves accepted)
-//	  part 0 on core 5 (1,0): 2 fragments, 96 neurons, 1728 bytes, 40 input axons
-//	    f0 stem[c0:4 h0:4 w0:8]: 64 neurons, 2304 synapses, 2304 weights, 0 input axons
-//	granularity 8: 33.1 message-hops per timestep (not chosen)
-//	routes: 4 sending cores
-//	  core 5: 2 entries, 72 axons, 288 bytes -> 5 (40 axons, 0 hops), 6 (32 axons, 1 hop)
+//	granularity 4 (chosen): 5 fragments, 6 nets, 2 parts, 0 message-hops per timestep
+//	  partition: 2 parts, 16 -> 16 messages per timestep (0 moves, 0 swaps)
+//	  place: annealing 0 -> 0 (392 of 2587 moves accepted)
+//	  part 0 on core 4 (1,0): 1 fragments, 16 neurons, 0 bytes, 0 input axons
+//	    f0 c1[c0:2 h0:4 w0:2]: 16 neurons, 0 synapses, 0 weights, 0 input axons
+//	  ...
+//	granularity 8: 0 message-hops per timestep (not chosen)
+//	routes: 2 sending cores
+//	  core 4: 1 entries, 16 axons, 64 bytes -> 5 (16 axons, 0 hops)
+//	  ...
+//
+// (testdata/layout_*.golden hold whole examples).
 func (l *Layout) Print(w io.Writer, g *ir.Graph, t *backends.Target) {
 	fmt.Fprintf(w, "layout: %d candidates", len(l.Candidates))
 	if l.Chosen != nil {

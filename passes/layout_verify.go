@@ -245,20 +245,21 @@ func checkPartition(r *reporter, name string, g *ir.Graph, t *backends.Target, c
 		}
 		size[q]++
 	}
+	if !ok {
+		return false
+	}
 	for q, n := range size {
 		if n == 0 {
 			r.errorf("%s: part %d holds no fragment, want >= 1", name, q)
 			ok = false
 		}
 	}
-	if !ok {
-		return false
-	}
 	if t.Profile.LayerCores == nil {
 		for _, v := range p.PartLimits(pt, TargetLimits(t)) {
 			r.errorf("%s: %s", name, v)
+			ok = false
 		}
-		return true
+		return ok
 	}
 	if len(pt.Fixed) != pt.K {
 		r.errorf("%s: partition fixes %d parts on layer cores, want %d (every part)", name, len(pt.Fixed), pt.K)
