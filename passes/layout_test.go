@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -218,5 +219,30 @@ func TestLayoutDump(t *testing.T) {
 		if strings.Contains(got, "routes:") != (pass == "route") {
 			t.Errorf("layout after %s: routes printed %v, want %v", pass, !(pass == "route"), pass == "route")
 		}
+	}
+}
+
+// TestCompileVerifiesLayout: with Config.Verify, Compile reports a pass
+// that leaves a broken layout as a compiler bug naming the pass.
+func TestCompileVerifiesLayout(t *testing.T) {
+	seed := placedUnit(t, "place").Seed // a net with >= 3 parts on tiny-2chip
+	i := slices.IndexFunc(passes[:], func(p Pass) bool { return p.Name == "place" })
+	place := passes[i].Fn
+	defer func() { passes[i].Fn = place }()
+	passes[i].Fn = func(u *Unit) error {
+		err := place(u)
+		if err == nil {
+			pl := u.Layout.Chosen.Placement
+			pl.Core[1] = pl.Core[0]
+		}
+		return err
+	}
+	g := randGraph(t, seed)
+	train(g, seed)
+	u := &Unit{G: g, Target: lookup(t, "tiny-2chip"), Samples: samples(g, 2, seed), Seed: seed, Granularity: DefaultGranularity}
+	err := Compile(context.Background(), u, Config{Verify: true})
+	want := "passes: layout invalid after place (a compiler bug): "
+	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "want distinct cores") {
+		t.Errorf("Compile = %v, want an error containing %q and %q", err, want, "want distinct cores")
 	}
 }
