@@ -42,20 +42,9 @@ func Edges(traffic map[[2]int32]float64) []Edge {
 	return es
 }
 
-// Defaults of PlaceOptions, chosen on the trained C=16 AutoSNN network on
-// loihi1 with `go run ./passes/internal/metisbench -chip loihi1 -model
-// c16.ckpt -data mnist -samples 8 -seed S` (docs/performance.md, "Compiler
-// vs METIS"). Before fragment annealing existed, 300,000 placement moves
-// instead of the 29,200 of the old 400-per-part default (with two rounds
-// of greedy mesh refinement and re-annealing) lowered the
-// compile's message-hops from 0.930x to 0.867x METIS's (seed 1); with
-// AnnealOnMesh, 3,000 and 10,000 moves per part gave the same message-hops
-// within the seed-to-seed spread (seeds 1-4), so the cheaper one is kept.
-// Load weight, ratios to METIS on the same problem over all METIS rows:
-// 0.3 (seeds 1-3) sum(rate x hops) 0.52-0.73x, busiest link 0.46-0.93x;
-// 1 (seeds 1-3) 0.55-0.78x and 0.49-0.79x; 3 (seeds 1-5) 0.53-0.77x and
-// 0.40-0.75x: 3 keeps the busiest link lowest at no measurable cost in
-// message-hops.
+// Defaults of PlaceOptions: annealing moves per part and the weight of
+// the link-load term. They were chosen on a trained AutoSNN network on
+// loihi1 against METIS (docs/performance.md, "Placer defaults").
 const (
 	DefaultMovesPerPart = 3000
 	DefaultLoadWeight   = 3

@@ -23,12 +23,9 @@ const DefaultGranularity = 4
 
 // AutoGranularities are the granularities a compile tries when none is
 // given: split, partition and place run for each (concurrently) and the
-// placed mapping with the fewest message-hops is kept. Quarter-core
-// fragments won on a random-weight CIFAR AutoSNN on loihi1 (sum(rate x
-// hops) 22% lower than eighth-core ones, seed 1) and eighth-core fragments
-// on a trained MNIST one (1.5-18% lower, seeds 1-4): neither wins
-// everywhere (docs/compiler.md, "Granularity portfolio", has the
-// metisbench commands).
+// placed mapping with the fewest message-hops is kept. Neither quarter-
+// nor eighth-core fragments win on every network (docs/compiler.md,
+// "Granularity portfolio", has the measurements).
 func AutoGranularities() []int { return []int{DefaultGranularity, 2 * DefaultGranularity} }
 
 // Limits are the per-core resources of a target as split and partition
