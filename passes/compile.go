@@ -1,5 +1,9 @@
 package passes
 
+// The pass manager: the Unit the passes transform, the ordered pass table
+// with its ordering constraints, and the driver Compile that runs, times,
+// verifies and dumps them.
+
 import (
 	"context"
 	"errors"
