@@ -70,8 +70,12 @@ func printCandidate(w io.Writer, g *ir.Graph, t *backends.Target, c *Candidate, 
 	fmt.Fprintln(w)
 	frag := func(f int) {
 		fr := &sr.Frags[f]
+		layer := "?"
+		if fr.Pop >= 0 && fr.Pop < len(g.Pops) {
+			layer = g.Pops[fr.Pop].Name
+		}
 		fmt.Fprintf(w, "f%d %s[c%d:%d h%d:%d w%d:%d]: %d neurons, %d synapses, %d weights, %d input axons\n",
-			f, g.Pops[fr.Pop].Name, fr.C0, fr.C1, fr.H0, fr.H1, fr.W0, fr.W1, fr.Neurons, fr.Synapses, fr.Weights, fr.FanIn)
+			f, layer, fr.C0, fr.C1, fr.H0, fr.H1, fr.W0, fr.W1, fr.Neurons, fr.Synapses, fr.Weights, fr.FanIn)
 	}
 	if pt == nil || len(pt.Part) != len(sr.Frags) {
 		for i, q := range g.Pops {
@@ -97,8 +101,15 @@ func printCandidate(w io.Writer, g *ir.Graph, t *backends.Target, c *Candidate, 
 			members[q] = append(members[q], f)
 		}
 	}
-	use := p.PartUsage(pt)
-	for q := range members {
+	for q, fs := range members {
+		neurons, mem, fanIn := 0, int64(0), map[int32]bool{}
+		for _, f := range fs {
+			neurons += p.Neurons[f]
+			mem += p.Mem[f]
+			for _, x := range p.Sources(f) {
+				fanIn[x] = true
+			}
+		}
 		fmt.Fprintf(w, "  part %d", q)
 		if pl != nil && q < len(pl.Core) {
 			core := int(pl.Core[q])
@@ -109,8 +120,8 @@ func printCandidate(w io.Writer, g *ir.Graph, t *backends.Target, c *Candidate, 
 				fmt.Fprintf(w, " on core %d (invalid)", core)
 			}
 		}
-		fmt.Fprintf(w, ": %d fragments, %d neurons, %d bytes, %d input axons\n", len(members[q]), use.Neurons[q], use.Mem[q], use.FanIn[q])
-		for _, f := range members[q] {
+		fmt.Fprintf(w, ": %d fragments, %d neurons, %d bytes, %d input axons\n", len(fs), neurons, mem, len(fanIn))
+		for _, f := range fs {
 			fmt.Fprint(w, "    ")
 			frag(f)
 		}
