@@ -203,9 +203,8 @@ func (e *PanicError) Error() string {
 // Compile runs the pipeline on u. It times every pass (u.Report.Passes),
 // runs ir.Verify and Layout.Verify between passes when cfg.Verify is set,
 // prints the IR and the layout after cfg.DumpAfter and stops after
-// cfg.StopAfter. A pass's error is returned
-// as "passes: PASS: ..."; a panic as a *PanicError. Compile checks ctx
-// between passes.
+// cfg.StopAfter. A pass's error is returned as "passes: PASS: ..."; a
+// panic as a *PanicError. Compile checks ctx between passes.
 func Compile(ctx context.Context, u *Unit, cfg Config) error {
 	if u == nil || u.G == nil {
 		return errors.New("passes: compile: no graph")
