@@ -1,5 +1,9 @@
 package passes
 
+// The pass manager: the Unit the passes transform, the ordered pass table
+// with its ordering constraints, and the driver Compile that runs, times,
+// verifies and dumps them.
+
 import (
 	"context"
 	"errors"
@@ -30,31 +34,20 @@ type Unit struct {
 	Seed uint64
 	// Log receives progress and information lines; nil means io.Discard.
 	Log io.Writer
-	// Report collects what the passes measured; Compile allocates it when
-	// nil.
-	Report *Report
-	// Split holds the fragments made by split (nil before).
-	Split *SplitResult
-	// Problem is the partitioning hypergraph built by split (nil before).
-	Problem *Problem
-	// Partition is the fragment-to-part assignment of partition.
-	Partition *Partition
-	// Placement is the part-to-core assignment of place.
-	Placement *Placement
-	// Routes are the routing tables built by route.
-	Routes *RouteTables
 	// Granularity is split's target of fragments per core; 0 means each of
 	// AutoGranularities, the best placed mapping winning (see placePass),
 	// or DefaultGranularity alone on layer-per-core targets.
 	Granularity int
-
 	// Effort scales the annealing budgets of place (0 means 1; see
 	// RefineOptions.Effort).
 	Effort float64
-
-	// cands are the mappings under way between split and place, one per
-	// granularity tried; Split, Problem and Partition show the first.
-	cands []*candidate
+	// Report collects what the passes measured; Compile allocates it when
+	// nil.
+	Report *Report
+	// Layout is the mapping the back half builds, handed from pass to
+	// pass: split creates it, partition, place and route fill it in (nil
+	// before split; see Layout for what each pass sets).
+	Layout *Layout
 }
 
 // logf writes one line to u.Log, if any.
@@ -180,15 +173,16 @@ func PassNames() []string {
 
 // Config controls one run of the pipeline.
 type Config struct {
-	// DumpAfter names a pass after which the IR is printed to Dump
-	// ("" for none).
+	// DumpAfter names a pass after which the IR, and the layout once split
+	// has made it, are printed to Dump ("" for none).
 	DumpAfter string
 	// StopAfter names the last pass to run ("" runs them all).
 	StopAfter string
 	// Skip names passes not to run; only passes that are not Required may
 	// be skipped.
 	Skip []string
-	// Verify runs ir.Verify before the first pass and after every pass.
+	// Verify runs ir.Verify before the first pass and after every pass,
+	// and Layout.Verify after every pass once split has made the layout.
 	Verify bool
 	// Dump receives the IR dump; nil means the unit's Log.
 	Dump io.Writer
@@ -207,10 +201,10 @@ func (e *PanicError) Error() string {
 }
 
 // Compile runs the pipeline on u. It times every pass (u.Report.Passes),
-// runs ir.Verify between passes when cfg.Verify is set, prints the IR after
-// cfg.DumpAfter and stops after cfg.StopAfter. A pass's error is returned
-// as "passes: PASS: ..."; a panic as a *PanicError. Compile checks ctx
-// between passes.
+// runs ir.Verify and Layout.Verify between passes when cfg.Verify is set,
+// prints the IR and the layout after cfg.DumpAfter and stops after
+// cfg.StopAfter. A pass's error is returned as "passes: PASS: ..."; a
+// panic as a *PanicError. Compile checks ctx between passes.
 func Compile(ctx context.Context, u *Unit, cfg Config) error {
 	if u == nil || u.G == nil {
 		return errors.New("passes: compile: no graph")
@@ -268,10 +262,19 @@ func Compile(ctx context.Context, u *Unit, cfg Config) error {
 				if err := ir.Verify(u.G); err != nil {
 					return fmt.Errorf("passes: IR invalid after %s (a compiler bug): %w", p.Name, err)
 				}
+				if u.Layout != nil {
+					if err := u.Layout.Verify(u.G, u.Target); err != nil {
+						return fmt.Errorf("passes: layout invalid after %s (a compiler bug): %w", p.Name, err)
+					}
+				}
 			}
 		}
 		if p.Name == cfg.DumpAfter && dump != nil {
 			fmt.Fprintf(dump, "# IR after %s\n%s", p.Name, u.G.String())
+			if u.Layout != nil {
+				fmt.Fprintf(dump, "# layout after %s\n", p.Name)
+				u.Layout.Print(dump, u.G, u.Target)
+			}
 		}
 		if p.Name == cfg.StopAfter {
 			break

@@ -1,25 +1,31 @@
 // Package passes is the compiler of autosnn: it transforms a trained
 // spiking network (an ir.Graph) step by step into a form a network-on-chip
-// neuromorphic chip can run, and maps it onto the chip's cores.
+// neuromorphic chip (a backends.Target) can run, and maps it onto the
+// chip's cores. The front half rewrites the IR (batch-norm folding,
+// lowering, quantization, rate profiling); the back half cuts populations
+// into core-sized fragments, groups them into cores, places the cores on
+// the mesh and builds the routing tables, handing a Layout from pass to
+// pass; the last pass recounts the placed graph independently and reports
+// its cost.
 //
 // The pipeline is a table of named passes run in order by Compile, in the
 // style of the Go compiler's SSA back end: each pass is a function of a
-// Unit (the graph, the target chip and state that is not IR), the driver
-// times every pass, verifies the IR between passes when asked, dumps the IR
-// after a named pass and can stop early. The ordering constraints between
-// passes are data (passOrder), each with its reason, and are checked when
-// the package initialises.
+// Unit (the graph, the target chip and the state that is not IR), the
+// driver times every pass, verifies the IR and the layout between passes
+// when asked, dumps them after a named pass and can stop early. The
+// ordering constraints between passes are data (passOrder), each with its
+// reason, and are checked when the package initialises.
 //
-//	pass        what it does                                          sets
-//	fold-bn     batch-norm folded into weights and per-channel bias   Projection.Weights, Population.Bias
-//	lower-ops   max-pool relays become OR neurons over a SumPool      Population.Neuron, Projection.Op
-//	quantize    weights, bias, decay, threshold to chip precision     Population.Q, Projection.Q, Report.Quant
-//	profile     integer forward on samples, spike rate per neuron     Population.Rates, Report.Profile
-//	split       populations cut into core-sized fragments             (compiler back half)
-//	partition   fragments assigned to cores, minimising traffic       (compiler back half)
-//	place       cores placed on mesh positions                        Population.Core
-//	route       per-core destination lists / routing tables           (compiler back half)
-//	verify      every neuron mapped once, every limit respected       -
+//	pass       file          what it does                                          sets
+//	fold-bn    foldbn.go     batch-norm folded into weights and per-channel bias   Projection.Weights, Population.Bias
+//	lower-ops  lower.go      max-pool relays become OR neurons over a SumPool      Population.Neuron, Projection.Op
+//	quantize   quantize.go   weights, bias, decay, threshold to chip precision     Population.Q, Projection.Q, Report.Quant
+//	profile    profile.go    integer forward on samples, spike rate per neuron     Population.Rates, Report.Profile
+//	split      split.go      populations cut into core-sized fragments             Unit.Layout: Candidate.Split, .Problem
+//	partition  partition.go  fragments grouped into parts (cores), least traffic   Candidate.Partition
+//	place      place.go      parts put on mesh cores; the best candidate kept      Candidate.Placement, Layout.Chosen, Population.Core
+//	route      route.go      per-core destination lists / routing tables           Layout.Routes
+//	verify     verify.go     every neuron mapped once, every limit respected       Report.Mapping
 //
 // # Invariants
 //
@@ -34,11 +40,33 @@
 // Unit.Samples, or stays nil when there are no samples; later passes then
 // treat every neuron's rate as uniform.
 //
+// # The layout
+//
+// Unit.Layout holds one Candidate mapping per granularity split tried
+// (AutoGranularities, or Unit.Granularity alone): its fragments, which
+// tile every non-input population exactly once and each fit one core;
+// after partition, its parts, each within the per-core limits; after
+// place, every part on a distinct core. Place marks the candidate with the
+// fewest message-hops as Layout.Chosen, releases the others and writes
+// Population.Core from the chosen one; route adds the routing tables,
+// which list exactly the core pairs the chosen mapping's spikes travel.
+// Layout.Verify checks these invariants (Compile runs it after every pass
+// under Config.Verify) and Layout.Print shows the layout (after
+// Config.DumpAfter). The verify pass does not trust the layout: it
+// recounts the mapping from Population.Core alone.
+//
 // # Errors
 //
 // A network the chip cannot run (an ANN-mode network, weights that do not
 // fit, a layer too large) is a returned error prefixed with the package and
 // pass and naming the layer: "passes: quantize: layer tbd2.l1: ...". A
-// panic inside a pass is a compiler bug; Compile converts it into a
-// *PanicError naming the pass and the network.
+// network that does not fit the target's resources is a *FitError saying
+// what would fit. A panic inside a pass is a compiler bug; Compile converts
+// it into a *PanicError naming the pass and the network. A layout that
+// fails Layout.Verify between passes is a compiler bug too, reported as
+// "passes: layout invalid after PASS (a compiler bug): ...".
+//
+// docs/compiler.md describes each pass in detail; docs/performance.md has
+// the measurements behind the defaults (granularities, annealing budgets,
+// load weight).
 package passes

@@ -82,7 +82,8 @@ func TestAutoGranularity(t *testing.T) {
 				t.Logf("seed %d granularity %d: %v", seed, gran, err)
 				break // does not fit
 			}
-			hops[gran] = Measure(u.Target, Edges(u.Problem.Traffic(u.Partition.Part)), u.Placement.Core).RateHops
+			c := u.Layout.Chosen
+			hops[gran] = Measure(u.Target, Edges(c.Problem.Traffic(c.Partition.Part)), c.Placement.Core).RateHops
 		}
 		if len(hops) != 3 {
 			continue

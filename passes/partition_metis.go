@@ -110,54 +110,6 @@ func (p *Problem) ImportPartition(part []int, k int) (*Partition, error) {
 	return out, nil
 }
 
-// PartUsage is what the parts of a partition hold, per part.
-type PartUsage struct {
-	Neurons []int   // neurons
-	Mem     []int64 // synaptic memory in bytes
-	FanIn   []int   // distinct source neurons (input axons)
-}
-
-// PartUsage returns the neurons, synaptic memory and input axons of every
-// part of pt.
-func (p *Problem) PartUsage(pt *Partition) PartUsage {
-	u := PartUsage{Neurons: make([]int, pt.K), Mem: make([]int64, pt.K), FanIn: make([]int, pt.K)}
-	fan := make([]map[int32]bool, pt.K)
-	for q := range fan {
-		fan[q] = map[int32]bool{}
-	}
-	for v, q := range pt.Part {
-		u.Neurons[q] += p.Neurons[v]
-		u.Mem[q] += p.Mem[v]
-		for _, s := range p.Sources(v) {
-			fan[q][s] = true
-		}
-	}
-	for q := range fan {
-		u.FanIn[q] = len(fan[q])
-	}
-	return u
-}
-
-// PartLimits checks a partition against the per-core limits and returns
-// the violations (additive limits and fan-in; fan-out is checked by
-// verify on the placed graph).
-func (p *Problem) PartLimits(pt *Partition, lim Limits) []string {
-	u := p.PartUsage(pt)
-	var out []string
-	for q := 0; q < pt.K; q++ {
-		if u.Neurons[q] > lim.Neurons {
-			out = append(out, fmt.Sprintf("part %d holds %d neurons, want <= %d", q, u.Neurons[q], lim.Neurons))
-		}
-		if u.Mem[q] > lim.MemBytes {
-			out = append(out, fmt.Sprintf("part %d needs %d bytes of synaptic memory, want <= %d", q, u.Mem[q], lim.MemBytes))
-		}
-		if lim.FanIn > 0 && u.FanIn[q] > lim.FanIn {
-			out = append(out, fmt.Sprintf("part %d has %d input axons, want <= %d", q, u.FanIn[q], lim.FanIn))
-		}
-	}
-	return out
-}
-
 // CoreGraph returns the core-level traffic graph of the analysed mapping
 // (messages per inference) for DOT output.
 func CoreGraph(g *ir.Graph, t *backends.Target, a *Analysis) *backends.CoreGraph {

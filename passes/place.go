@@ -3,18 +3,18 @@ package passes
 // This file implements the place pass: parts (future cores) are put on the
 // cores of the target's mesh, minimising the rate-weighted hop count of
 // their traffic and the load of the busiest link under the target's
-// dimension-order routing. A Hilbert curve over the tile mesh gives the
-// start; simulated annealing of the parts' cores with seeded randomness
-// refines it, then annealing of single fragments over the whole mesh
+// dimension-order routing: annealing of the parts' cores (Place,
+// place_anneal.go), then annealing of single fragments over the whole mesh
 // (AnnealOnMesh), then a second, cooler annealing of the cores. When split
 // offered several granularities, each is placed (concurrently) and the
-// mapping with the fewest message-hops is kept.
+// mapping with the fewest message-hops is kept. This file also holds the
+// place pass's model of the mesh (routes, link ids) and the traffic
+// metrics of a placement (Measure).
 
 import (
 	"cmp"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"slices"
 
 	"github.com/autosnn/autosnn/backends"
@@ -40,47 +40,6 @@ func Edges(traffic map[[2]int32]float64) []Edge {
 		return int(a.B - b.B)
 	})
 	return es
-}
-
-// Defaults of PlaceOptions, chosen on the trained C=16 AutoSNN network on
-// loihi1 with `go run ./passes/internal/metisbench -chip loihi1 -model
-// c16.ckpt -data mnist -samples 8 -seed S` (docs/performance.md, "Compiler
-// vs METIS"). Before fragment annealing existed, 300,000 placement moves
-// instead of the 29,200 of the old 400-per-part default (with two rounds
-// of greedy mesh refinement and re-annealing) lowered the
-// compile's message-hops from 0.930x to 0.867x METIS's (seed 1); with
-// AnnealOnMesh, 3,000 and 10,000 moves per part gave the same message-hops
-// within the seed-to-seed spread (seeds 1-4), so the cheaper one is kept.
-// Load weight, ratios to METIS on the same problem over all METIS rows:
-// 0.3 (seeds 1-3) sum(rate x hops) 0.52-0.73x, busiest link 0.46-0.93x;
-// 1 (seeds 1-3) 0.55-0.78x and 0.49-0.79x; 3 (seeds 1-5) 0.53-0.77x and
-// 0.40-0.75x: 3 keeps the busiest link lowest at no measurable cost in
-// message-hops.
-const (
-	DefaultMovesPerPart = 3000
-	DefaultLoadWeight   = 3
-)
-
-// PlaceOptions tune Place.
-type PlaceOptions struct {
-	// Seed seeds the annealing.
-	Seed uint64
-	// Moves is the number of annealing moves; 0 means DefaultMovesPerPart
-	// per part, at least 20,000 and at most 600,000, fewer on dense
-	// problems (at most placeWork route-link updates, but not below
-	// 20,000), the whole scaled by Effort.
-	Moves int
-	// LoadWeight weighs the sum of squared link loads (normalised by the
-	// mean load of the start placement) against the hop cost; 0 means
-	// DefaultLoadWeight, negative disables the term.
-	LoadWeight float64
-	// Effort scales the default number of moves (0 means 1); ignored when
-	// Moves is set.
-	Effort float64
-	// Start, if not nil, is the starting core of each part (distinct valid
-	// cores) instead of the Hilbert-curve start; annealing then starts
-	// cooler (a refinement of a good placement).
-	Start []int32
 }
 
 // Metrics measure a placed mapping's traffic. Loads are in messages per
@@ -250,261 +209,6 @@ func Measure(t *backends.Target, edges []Edge, core []int32) Metrics {
 	return r
 }
 
-// hilbertD2XY converts distance d along a Hilbert curve over an n x n grid
-// (n a power of two) into (x, y).
-func hilbertD2XY(n, d int) (x, y int) {
-	t := d
-	for s := 1; s < n; s *= 2 {
-		rx := 1 & (t / 2)
-		ry := 1 & (t ^ rx)
-		if ry == 0 {
-			if rx == 1 {
-				x, y = s-1-x, s-1-y
-			}
-			x, y = y, x
-		}
-		x += s * rx
-		y += s * ry
-		t /= 4
-	}
-	return x, y
-}
-
-// hilbertCores returns every core of the target ordered along a Hilbert
-// curve over the tile mesh (cores of one tile consecutive).
-func hilbertCores(t *backends.Target) []int {
-	n := 1
-	for n < t.MeshWidth || n < t.MeshHeight {
-		n *= 2
-	}
-	var out []int
-	for d := 0; d < n*n; d++ {
-		x, y := hilbertD2XY(n, d)
-		for s := 0; s < t.Profile.Mesh.CoresPerTile; s++ {
-			if c, ok := t.CoreAt(x, y, s); ok {
-				out = append(out, c)
-			}
-		}
-	}
-	return out
-}
-
-// Placement is the result of Place.
-type Placement struct {
-	// Core is the core id of each part.
-	Core []int32
-	// StartCost and Cost are the annealing objective before and after.
-	StartCost, Cost float64
-	// Accepted counts accepted annealing moves out of Moves tried.
-	Accepted, Moves int
-}
-
-// Place puts k parts with the given traffic on distinct cores of t. Parts
-// are laid along a Hilbert curve over the tile mesh in part order (the
-// partition's locality order), then simulated annealing swaps parts between
-// cores (or moves them to free cores) to minimise
-//
-//	sum over edges W * hops(a, b)  +  LoadWeight * sum over links load^2 / mean load
-//
-// where inter-chip hops are weighted by their energy relative to on-chip
-// hops. The result depends only on the inputs and opt.Seed.
-func Place(t *backends.Target, k int, edges []Edge, opt PlaceOptions) (*Placement, error) {
-	if k > t.NumCores {
-		return nil, &FitError{Resource: "cores", Need: float64(k), Have: float64(t.NumCores), Unit: "cores",
-			Detail: fmt.Sprintf("the partition has %d parts", k), Hint: "more chips or a smaller network"}
-	}
-	m := newMesh(t)
-	order := hilbertCores(t)
-	core := make([]int32, k)
-	at := make([]int32, t.NumCores)
-	for i := range at {
-		at[i] = -1
-	}
-	// Start: parts in order along the curve. When the parts use a fraction
-	// of the chip, leave them contiguous (short paths).
-	for i := 0; i < k; i++ {
-		c := int32(order[i])
-		if opt.Start != nil {
-			c = opt.Start[i]
-			if !t.ValidCore(int(c)) || at[c] >= 0 {
-				return nil, fmt.Errorf("place: start core %d of part %d invalid or taken", c, i)
-			}
-		}
-		core[i] = c
-		at[c] = int32(i)
-	}
-	res := &Placement{Core: core}
-	if k <= 1 || len(edges) == 0 {
-		return res, nil
-	}
-	inc := make([][]int32, k)
-	for i, e := range edges {
-		inc[e.A] = append(inc[e.A], int32(i))
-		if e.B != e.A {
-			inc[e.B] = append(inc[e.B], int32(i))
-		}
-	}
-	load := make([]float64, m.w*m.h*4)
-	var hopCost, sq, total float64
-	var hops float64 // route links of all edges, for the default moves
-	for _, e := range edges {
-		_, wh := m.route(int(core[e.A]), int(core[e.B]), func(l int) { load[l] += e.W })
-		hopCost += e.W * wh
-		hops += 1 + wh
-	}
-	used := 0
-	for _, v := range load {
-		sq += v * v
-		total += v
-		if v > 0 {
-			used++
-		}
-	}
-	beta := opt.LoadWeight
-	if beta == 0 {
-		beta = DefaultLoadWeight
-	}
-	if beta < 0 || total == 0 {
-		beta = 0
-	} else {
-		beta /= total / float64(max(used, 1))
-	}
-	cost := hopCost + beta*sq
-	res.StartCost = cost
-	moves := opt.Moves
-	if moves == 0 {
-		// A move updates the routes of the edges of two parts: bound the
-		// link updates on large, dense problems.
-		perMove := 4 * hops / float64(k)
-		moves = min(max(DefaultMovesPerPart*k, 20000), 600000, max(20000, int(placeWork/max(perMove, 1))))
-		moves = max(1, int(float64(moves)*cmp.Or(opt.Effort, 1)))
-	}
-	rng := rand.New(rand.NewPCG(opt.Seed, 0x9e3779b97f4a7c15))
-	// Moving a part shifts its incident edges: remove, reassign, add.
-	var touched []int32
-	stamp := make([]int, len(edges))
-	epoch := 0
-	cached := t.NumTiles <= maxCachedTiles
-	delta := func(sign float64) float64 {
-		var d float64
-		for _, ei := range touched {
-			e := edges[ei]
-			if cached {
-				ls, wh := m.cachedRoute(int(core[e.A]), int(core[e.B]))
-				w := sign * e.W
-				for _, l := range ls {
-					old := load[l]
-					nl := old + w
-					load[l] = nl
-					d += beta * (nl*nl - old*old)
-				}
-				d += w * wh
-				continue
-			}
-			_, wh := m.route(int(core[e.A]), int(core[e.B]), func(l int) {
-				old := load[l]
-				load[l] += sign * e.W
-				d += beta * (load[l]*load[l] - old*old)
-			})
-			d += sign * e.W * wh
-		}
-		return d
-	}
-	collect := func(a, b int32) {
-		epoch++
-		touched = touched[:0]
-		for _, p := range []int32{a, b} {
-			if p < 0 {
-				continue
-			}
-			for _, ei := range inc[p] {
-				if stamp[ei] != epoch {
-					stamp[ei] = epoch
-					touched = append(touched, ei)
-				}
-			}
-		}
-	}
-	swap := func(a int32, c int) {
-		oc := int(core[a])
-		b := at[c]
-		core[a], at[c] = int32(c), a
-		at[oc] = b
-		if b >= 0 {
-			core[b] = int32(oc)
-		}
-	}
-	// Temperature from the spread of random move costs.
-	var sample float64
-	ns := 0
-	for i := 0; i < 200; i++ {
-		a := int32(rng.IntN(k))
-		c := rng.IntN(t.NumCores)
-		b := at[c]
-		if b == a {
-			continue
-		}
-		collect(a, b)
-		d := delta(-1)
-		oc := int(core[a])
-		swap(a, c)
-		d += delta(1)
-		delta(-1)
-		swap(a, oc)
-		delta(1)
-		sample += math.Abs(d)
-		ns++
-	}
-	temp := sample / float64(max(ns, 1))
-	if opt.Start != nil {
-		temp /= 20
-	}
-	if temp == 0 {
-		temp = 1
-	}
-	final := temp * 1e-4
-	alpha := math.Pow(final/temp, 1/float64(moves))
-	radius := max(m.w, m.h)
-	for it := 0; it < moves; it++ {
-		a := int32(rng.IntN(k))
-		var c int
-		if rng.IntN(4) == 0 {
-			c = rng.IntN(t.NumCores)
-		} else {
-			// A core near a: within a window that shrinks as we cool.
-			r := max(1, int(float64(radius)*(1-float64(it)/float64(moves))))
-			x := m.x[core[a]] + rng.IntN(2*r+1) - r
-			y := m.y[core[a]] + rng.IntN(2*r+1) - r
-			cc, ok := t.CoreAt(x, y, rng.IntN(t.Profile.Mesh.CoresPerTile))
-			if !ok {
-				continue
-			}
-			c = cc
-		}
-		b := at[c]
-		if b == a {
-			continue
-		}
-		res.Moves++
-		collect(a, b)
-		d := delta(-1)
-		oc := int(core[a])
-		swap(a, c)
-		d += delta(1)
-		if d <= 0 || rng.Float64() < math.Exp(-d/temp) {
-			cost += d
-			res.Accepted++
-		} else {
-			delta(-1)
-			swap(a, oc)
-			delta(1)
-		}
-		temp *= alpha
-	}
-	res.Cost = cost
-	return res, nil
-}
-
 // RefineOptions tune PlaceAndRefine.
 type RefineOptions struct {
 	// Seed seeds both annealings and the fragment annealing.
@@ -556,44 +260,46 @@ func PlaceAndRefine(p *Problem, t *backends.Target, pt *Partition, opt RefineOpt
 	return pt2, pl2, nil
 }
 
-// placeWork bounds the route-link updates of one annealing of the parts
-// (about a second of CPU).
-const placeWork = 2e8
-
-// placePass is the place pass: it sets Unit.Placement and Population.Core
-// of every non-input population.
+// placePass is the place pass: it sets Candidate.Placement (and the
+// refined Candidate.Partition) of every candidate of Unit.Layout, marks
+// the one with the fewest message-hops as Layout.Chosen, and sets
+// Population.Core of every non-input population from it.
 func placePass(u *Unit) error {
-	if len(u.cands) == 0 || u.cands[0].part == nil {
+	l := u.Layout
+	if l == nil || len(l.Candidates) == 0 || l.Candidates[0].Partition == nil {
 		return fmt.Errorf("no partition: the partition pass did not run")
 	}
-	eachCandidate(u, func(c *candidate) {
-		if c.part.Fixed != nil {
-			c.placement = &Placement{Core: c.part.Fixed}
+	u.eachCandidate(func(c *Candidate) {
+		if c.Partition.Fixed != nil {
+			c.Placement = &Placement{Core: c.Partition.Fixed}
 			return
 		}
 		logf := func(format string, args ...any) {
-			fmt.Fprintf(&c.log, "granularity %d: "+format+"\n", append([]any{c.gran}, args...)...)
+			fmt.Fprintf(&c.log, "granularity %d: "+format+"\n", append([]any{c.Granularity}, args...)...)
 		}
-		c.part, c.placement, c.err = PlaceAndRefine(c.prob, u.Target, c.part, RefineOptions{Seed: u.Seed, Refine: true, Effort: u.Effort, Logf: logf})
+		c.Partition, c.Placement, c.err = PlaceAndRefine(c.Problem, u.Target, c.Partition, RefineOptions{Seed: u.Seed, Refine: true, Effort: u.Effort, Logf: logf})
 	})
 	if err := u.keepCandidates(); err != nil {
 		return err
 	}
 	// Keep the candidate with the fewest message-hops (the first on a tie).
-	best, bestHops := u.cands[0], math.Inf(1)
-	for _, c := range u.cands {
-		m := Measure(u.Target, Edges(c.prob.Traffic(c.part.Part)), c.placement.Core)
-		if m.RateHops < bestHops {
-			best, bestHops = c, m.RateHops
+	best, bestHops := l.Candidates[0], math.Inf(1)
+	for _, c := range l.Candidates {
+		c.MessageHops = Measure(u.Target, Edges(c.Problem.Traffic(c.Partition.Part)), c.Placement.Core).RateHops
+		if c.MessageHops < bestHops {
+			best, bestHops = c, c.MessageHops
 		}
 	}
-	if len(u.cands) > 1 {
-		u.logf("place: kept granularity %d (%.6g message-hops per timestep)", best.gran, bestHops)
+	if len(l.Candidates) > 1 {
+		u.logf("place: kept granularity %d (%.6g message-hops per timestep)", best.Granularity, bestHops)
 	}
-	u.cands = nil
-	u.Split, u.Problem, u.Partition = best.split, best.prob, best.part
-	p, pt, pl := best.prob, best.part, best.placement
-	u.Placement = pl
+	l.Chosen = best
+	for _, c := range l.Candidates {
+		if c != best {
+			c.Split, c.Problem, c.Partition, c.Placement = nil, nil, nil, nil
+		}
+	}
+	p, pt, pl := best.Problem, best.Partition, best.Placement
 	for i, pop := range u.G.Pops {
 		if i == 0 {
 			pop.Core = nil

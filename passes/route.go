@@ -120,14 +120,19 @@ func (rt *RouteTables) Violations(t *backends.Target) []string {
 	return out
 }
 
-// routePass is the route pass: it sets Unit.Routes and fails when a
-// routing table exceeds the target's limits.
+// routePass is the route pass: it builds the routing tables of the graph
+// as placed by Population.Core, fails when one exceeds the target's limits
+// and sets Layout.Routes (making an empty Layout for a graph placed by
+// other means).
 func routePass(u *Unit) error {
 	a := Analyze(u.G, u.Target)
 	rt := BuildRoutes(u.Target, a)
 	if v := rt.Violations(u.Target); len(v) > 0 {
 		return fmt.Errorf("routing tables of %s do not fit %s: %s", u.G.Name, u.Target.Name(), strings.Join(v, "; "))
 	}
-	u.Routes = rt
+	if u.Layout == nil {
+		u.Layout = &Layout{}
+	}
+	u.Layout.Routes = rt
 	return nil
 }

@@ -5,7 +5,6 @@ package passes
 // their own, with tile shapes chosen to keep fan-in low.
 
 import (
-	"bytes"
 	"cmp"
 	"fmt"
 	"math"
@@ -24,25 +23,10 @@ const DefaultGranularity = 4
 
 // AutoGranularities are the granularities a compile tries when none is
 // given: split, partition and place run for each (concurrently) and the
-// placed mapping with the fewest message-hops is kept. Quarter-core
-// fragments won on a random-weight CIFAR AutoSNN on loihi1 (sum(rate x
-// hops) 22% lower than eighth-core ones, seed 1) and eighth-core fragments
-// on a trained MNIST one (1.5-18% lower, seeds 1-4): neither wins
-// everywhere (docs/compiler.md, "Granularity portfolio", has the
-// metisbench commands).
+// placed mapping with the fewest message-hops is kept. Neither quarter-
+// nor eighth-core fragments win on every network (docs/compiler.md,
+// "Granularity portfolio", has the measurements).
 func AutoGranularities() []int { return []int{DefaultGranularity, 2 * DefaultGranularity} }
-
-// candidate is one mapping under way: the fragments and problem split made
-// at one granularity, then partition's and place's results for them.
-type candidate struct {
-	gran      int
-	split     *SplitResult
-	prob      *Problem
-	part      *Partition
-	placement *Placement
-	err       error
-	log       bytes.Buffer
-}
 
 // Limits are the per-core resources of a target as split and partition
 // use them. Zero means "no limit" for FanIn, FanOut and DestCores.
@@ -529,13 +513,14 @@ func SplitAndBuild(g *ir.Graph, t *backends.Target, opt SplitOptions) (*SplitRes
 	}
 }
 
-// splitPass is the split pass: it sets Unit.Split and Unit.Problem.
+// splitPass is the split pass: it sets Unit.Layout, one candidate per
+// granularity tried with its fragments and partitioning problem.
 func splitPass(u *Unit) error {
 	grans := []int{u.Granularity}
 	if u.Granularity == 0 && u.Target.Profile.LayerCores == nil {
 		grans = AutoGranularities()
 	}
-	u.cands = u.cands[:0]
+	l := &Layout{}
 	var first error
 	for _, gr := range grans {
 		sr, p, err := SplitAndBuild(u.G, u.Target, SplitOptions{Granularity: gr})
@@ -543,12 +528,12 @@ func splitPass(u *Unit) error {
 			first = cmp.Or(first, err)
 			continue
 		}
-		u.cands = append(u.cands, &candidate{gran: cmp.Or(gr, DefaultGranularity), split: sr, prob: p})
+		l.Candidates = append(l.Candidates, &Candidate{Granularity: cmp.Or(gr, DefaultGranularity), Split: sr, Problem: p})
 		u.logf("split: granularity %d: %d fragments, %d nets", gr, len(sr.Frags), p.NumNets())
 	}
-	if len(u.cands) == 0 {
+	if len(l.Candidates) == 0 {
 		return first
 	}
-	u.Split, u.Problem = u.cands[0].split, u.cands[0].prob
+	u.Layout = l
 	return nil
 }

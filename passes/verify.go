@@ -337,19 +337,20 @@ func VerifyMapping(g *ir.Graph, t *backends.Target, rt *RouteTables) (*Analysis,
 // verifyPass is the verify pass: it recounts the placed graph, fails on
 // any violation and sets Report.Mapping.
 func verifyPass(u *Unit) error {
-	a, err := VerifyMapping(u.G, u.Target, u.Routes)
+	var rt *RouteTables
+	var c *Candidate
+	if u.Layout != nil {
+		rt, c = u.Layout.Routes, u.Layout.Chosen
+	}
+	a, err := VerifyMapping(u.G, u.Target, rt)
 	if err != nil {
 		return err
 	}
 	r := BuildReport(u.G, u.Target, a)
-	if u.Split != nil {
-		r.Fragments = len(u.Split.Frags)
-	}
-	if pt := u.Partition; pt != nil {
-		r.PartitionInitialCost, r.PartitionCost = pt.InitialCost, pt.Cost
-	}
-	if pl := u.Placement; pl != nil {
-		r.PlaceStartCost, r.PlaceCost = pl.StartCost, pl.Cost
+	if c != nil {
+		r.Fragments = len(c.Split.Frags)
+		r.PartitionInitialCost, r.PartitionCost = c.Partition.InitialCost, c.Partition.Cost
+		r.PlaceStartCost, r.PlaceCost = c.Placement.StartCost, c.Placement.Cost
 	}
 	u.Report.Mapping = r
 	return nil

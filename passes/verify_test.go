@@ -64,7 +64,7 @@ func TestCompileProperties(t *testing.T) {
 				}
 			}
 			a := Analyze(g, u.Target)
-			if v := a.Violations(g, u.Target, u.Routes); len(v) > 0 {
+			if v := a.Violations(g, u.Target, u.Layout.Routes); len(v) > 0 {
 				t.Errorf("%s seed %d: violations after a successful compile: %v", chip, seed, v)
 			}
 			r := u.Report.Mapping

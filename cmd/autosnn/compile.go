@@ -197,7 +197,7 @@ func compileSamples(c *cli.Context, g *ir.Graph) ([][]float32, error) {
 
 // writeCompiled writes the mapping directory plus the DOT and METIS files.
 func writeCompiled(dir string, u *passes.Unit) error {
-	if err := backends.WriteMapping(dir, u.G, u.Target, backends.MappingExtras{Summary: u.Report.Mapping, Routes: u.Routes}); err != nil {
+	if err := backends.WriteMapping(dir, u.G, u.Target, backends.MappingExtras{Summary: u.Report.Mapping, Routes: u.Layout.Routes}); err != nil {
 		return err
 	}
 	a := passes.Analyze(u.G, u.Target)
@@ -208,9 +208,9 @@ func writeCompiled(dir string, u *passes.Unit) error {
 	if err := ir.WriteFileAtomic(filepath.Join(dir, coreGraphFile), dot.Bytes()); err != nil {
 		return fmt.Errorf("compile: %w", err)
 	}
-	if u.Problem != nil {
+	if u.Layout != nil && u.Layout.Chosen != nil {
 		var m bytes.Buffer
-		if err := backends.WriteMETIS(&m, u.Problem.MetisGraph()); err != nil {
+		if err := backends.WriteMETIS(&m, u.Layout.Chosen.Problem.MetisGraph()); err != nil {
 			return err
 		}
 		if err := ir.WriteFileAtomic(filepath.Join(dir, metisFile), m.Bytes()); err != nil {

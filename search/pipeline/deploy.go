@@ -179,5 +179,5 @@ func (d *Deployment) WriteMapping(dir string) error {
 	if !d.Fits {
 		return fmt.Errorf("pipeline: no mapping to write: %s", d.FitError)
 	}
-	return backends.WriteMapping(dir, d.Unit.G, d.Unit.Target, backends.MappingExtras{Summary: d.Unit.Report.Mapping, Routes: d.Unit.Routes})
+	return backends.WriteMapping(dir, d.Unit.G, d.Unit.Target, backends.MappingExtras{Summary: d.Unit.Report.Mapping, Routes: d.Unit.Layout.Routes})
 }

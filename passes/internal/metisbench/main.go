@@ -209,7 +209,8 @@ func run(net, chip string, seed uint64, nsamples, gran, channels int, effort flo
 		rep.CoresUsed, rep.ChipsUsed, rep.InterCoreMessages, rep.MeanHops, rep.MaxLinkLoad, rep.Energy.Total*1e-6)
 
 	// The shared problem, from the compiled unit (rates profiled).
-	p := u.Problem
+	chosen := u.Layout.Chosen
+	p := chosen.Problem
 	lim := passes.TargetLimits(t)
 	T := float64(g.T)
 	var rows []row
@@ -253,9 +254,10 @@ func run(net, chip string, seed uint64, nsamples, gran, channels int, effort flo
 			passTime += pt.Elapsed
 		}
 	}
-	cm := passes.Measure(t, passes.Edges(p.Traffic(u.Partition.Part)), u.Placement.Core)
-	cv := p.PartLimits(u.Partition, lim)
-	rows = append(rows, row{name: "autosnn compile (+ mesh refinement)", k: u.Partition.K, m: cm, viol: len(cv), kinds: violationKinds(cv), use: meanUse(p, u.Partition, lim), elapsed: passTime})
+	cpt := chosen.Partition
+	cm := passes.Measure(t, passes.Edges(p.Traffic(cpt.Part)), chosen.Placement.Core)
+	cv := p.PartLimits(cpt, lim)
+	rows = append(rows, row{name: "autosnn compile (+ mesh refinement)", k: cpt.K, m: cm, viol: len(cv), kinds: violationKinds(cv), use: meanUse(p, cpt, lim), elapsed: passTime})
 	dir, err := os.MkdirTemp("", "metisbench")
 	if err != nil {
 		return err
