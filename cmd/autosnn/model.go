@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-
 	"strings"
 	"text/tabwriter"
 
@@ -36,14 +35,6 @@ func zooCommand() *cli.Command {
 			return w.Flush()
 		},
 	}
-}
-
-// specFlags are the flags that override an architecture's spec fields.
-var specFlags = []cli.Flag{
-	&cli.IntFlag{Name: "C", Usage: "initial channels (overrides the spec)"},
-	&cli.IntFlag{Name: "T", Usage: "timesteps (overrides the spec)"},
-	&cli.StringFlag{Name: "input", Usage: "input shape C,H,W (overrides the spec), e.g. 1,28,28"},
-	&cli.IntFlag{Name: "classes", Usage: "number of classes (overrides the spec)"},
 }
 
 // resolveArch resolves an architecture argument and applies spec flags.
@@ -84,7 +75,7 @@ func showCommand() *cli.Command {
 		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "ir", Usage: "print the IR dump instead of the table"},
 			&cli.StringFlag{Name: "out", Usage: "also write the IR (graph.yaml) to this directory"},
-		}, specFlags...),
+		}, specFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return fmt.Errorf("show: want one architecture argument, got %d", c.NArg())

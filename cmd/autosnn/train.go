@@ -15,6 +15,7 @@ import (
 	"github.com/autosnn/autosnn/ir"
 	"github.com/autosnn/autosnn/search/dataset"
 	"github.com/autosnn/autosnn/search/engine/train"
+	"github.com/autosnn/autosnn/search/pipeline"
 )
 
 // trainCommand trains an architecture on a dataset and writes a checkpoint.
@@ -28,24 +29,24 @@ func trainCommand() *cli.Command {
 			"continues from it bit-identically to an uninterrupted run. After each epoch the model\n" +
 			"is evaluated on --eval-split (first --eval-limit images). Progress goes to stderr.",
 		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "arch", Usage: "architecture: zoo name, spec file or block list (not needed with --resume)"},
-			&cli.StringFlag{Name: "data", Value: "mnist", Usage: "data spec name[:path]"},
-			&cli.IntFlag{Name: "epochs", Value: 1, Usage: "total number of epochs"},
-			&cli.IntFlag{Name: "batch", Value: 96, Usage: "mini-batch size"},
-			&cli.Float64Flag{Name: "lr", Value: 1e-3, Usage: "Adam learning rate"},
-			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of weights, data order and augmentation"},
-			&cli.StringFlag{Name: "augment", Value: "auto", Usage: "auto (crop+flip for 3-channel images, none otherwise), crop-flip, crop, none"},
+			&cli.StringFlag{Name: "arch", Usage: use("arch", "not needed with --resume")},
+			&cli.StringFlag{Name: "data", Value: "mnist", Usage: use("data")},
+			&cli.IntFlag{Name: "epochs", Value: 1, Usage: use("epochs")},
+			&cli.IntFlag{Name: "batch", Value: 96, Usage: use("batch", "training mini-batch")},
+			&cli.Float64Flag{Name: "lr", Value: 1e-3, Usage: use("lr")},
+			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: use("seed", "of weights, data order and augmentation")},
+			&cli.StringFlag{Name: "augment", Value: pipeline.AugmentAuto, Usage: use("augment")},
 			&cli.IntFlag{Name: "cutout", Usage: "cutout side in pixels (16 when retraining on CIFAR in the paper); 0 disables"},
-			&cli.IntFlag{Name: "limit", Usage: "training samples per epoch (0: the whole split)"},
-			&cli.StringFlag{Name: "split", Value: "full-train", Usage: "training split: train (first 80%), full-train"},
+			&cli.IntFlag{Name: "limit", Usage: use("limit")},
+			&cli.StringFlag{Name: "split", Value: "full-train", Usage: use("split", "the training split: train or full-train")},
 			&cli.StringFlag{Name: "eval-split", Value: "test", Usage: "split evaluated after each epoch: val, test, or none"},
-			&cli.IntFlag{Name: "eval-limit", Usage: "images evaluated after each epoch (0: the whole split)"},
+			&cli.IntFlag{Name: "eval-limit", Usage: use("eval-limit", "after each epoch")},
 			&cli.Float64Flag{Name: "spike-reg", Usage: "spike-regularisation weight beta (loss + beta*spikes/image, paper Table 10)"},
-			&cli.StringFlag{Name: "out", Usage: "checkpoint file to write", Required: true},
-			&cli.BoolFlag{Name: "resume", Usage: "continue the run stored in --out"},
-			&cli.IntFlag{Name: "checkpoint-every", Usage: "also checkpoint every N batches (0: after each epoch only)"},
-			&cli.BoolFlag{Name: "quiet", Usage: "no progress bars"},
-		}, specFlags...),
+			&cli.StringFlag{Name: "out", Usage: use("out", "checkpoint file"), Required: true},
+			&cli.BoolFlag{Name: "resume", Usage: use("resume")},
+			&cli.IntFlag{Name: "checkpoint-every", Usage: use("checkpoint-every")},
+			&cli.BoolFlag{Name: "quiet", Usage: use("quiet")},
+		}, specFlags()...),
 		Action: trainAction,
 	}
 }
@@ -127,18 +128,8 @@ func trainAction(c *cli.Context) error {
 		}
 		h := train.Hyper{Epochs: c.Int("epochs"), Batch: c.Int("batch"), LR: c.Float64("lr"), Seed: c.Uint64("seed"),
 			Cutout: c.Int("cutout"), Limit: c.Int("limit"), SpikeReg: c.Float64("spike-reg"), Data: spec.String()}
-		switch a := c.String("augment"); a {
-		case "auto":
-			if set.Kind == dataset.Static && set.C == 3 {
-				h.Pad, h.Flip = 4, true
-			}
-		case "crop-flip":
-			h.Pad, h.Flip = 4, true
-		case "crop":
-			h.Pad = 4
-		case "none":
-		default:
-			return fmt.Errorf("train: --augment %q, want auto, crop-flip, crop or none", a)
+		if err := pipeline.Augment(&h, c.String("augment"), set); err != nil {
+			return fmt.Errorf("train: --augment: %w", err)
 		}
 		if tr, err = train.NewTrainer(g, h); err != nil {
 			return err
@@ -146,16 +137,21 @@ func trainAction(c *cli.Context) error {
 	}
 	defer tr.Close()
 	h := tr.Hyper
-	src, err := dataSource(set, h, c.String("split"), c.String("eval-split"), c.Int("eval-limit"))
+	ts, err := dataset.ParseSplit(c.String("split"))
 	if err != nil {
-		return err
+		return fmt.Errorf("train: --split: %w", err)
 	}
+	es := dataset.Test
+	if c.String("eval-split") != "none" {
+		if es, err = dataset.ParseSplit(c.String("eval-split")); err != nil {
+			return fmt.Errorf("train: --eval-split: %w", err)
+		}
+	}
+	src := pipeline.DataSource(set, h, ts, es, c.Int("eval-limit"))
 	tr.Checkpoint = out
 	tr.CheckpointEvery = c.Int("checkpoint-every")
 	tr.EvalEachEpoch = c.String("eval-split") != "none"
-	if !c.Bool("quiet") {
-		tr.Progress = logw
-	}
+	tr.Progress = progress(c)
 	tr.Logf = func(f string, a ...any) { fmt.Fprintf(c.App.Writer, f+"\n", a...) }
 	g := tr.Net.Graph()
 	fmt.Fprintf(c.App.Writer, "training %s (%d parameters) on %s: T=%d, batch %d, lr %g, %d epochs, seed %d, %d workers\n",
@@ -189,26 +185,9 @@ func sameHyper(c *cli.Context, h train.Hyper) error {
 	return nil
 }
 
-func dataSource(set *dataset.Set, h train.Hyper, trainSplit, evalSplit string, evalLimit int) (*train.DataSource, error) {
-	ts, err := dataset.ParseSplit(trainSplit)
-	if err != nil {
-		return nil, err
-	}
-	src := &train.DataSource{Set: set, TrainSplit: ts, EvalSplit: dataset.Test, Batch: h.Batch, Seed: h.Seed, Limit: h.Limit, EvalLimit: evalLimit}
-	if evalSplit != "none" {
-		if src.EvalSplit, err = dataset.ParseSplit(evalSplit); err != nil {
-			return nil, err
-		}
-	}
-	if h.Pad > 0 || h.Flip || h.Cutout > 0 {
-		src.Augment = &dataset.Augment{Pad: h.Pad, Flip: h.Flip, Cutout: h.Cutout}
-	}
-	return src, nil
-}
-
 // evalCommand evaluates a checkpoint.
 func evalCommand() *cli.Command {
-	return &cli.Command{
+	return renamed(&cli.Command{
 		Name:  "eval",
 		Usage: "evaluate a checkpoint: accuracy, spikes per image and the per-layer spike table",
 		Description: "Prints accuracy, spikes per image in the paper's metric (neuron spikes plus pooled\n" +
@@ -216,16 +195,16 @@ func evalCommand() *cli.Command {
 			"and firing rate (spikes per neuron per timestep), the view of the paper's Fig. 2/3.\n" +
 			"With --out DIR it also writes DIR/layer-spikes.png.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "model", Usage: "checkpoint written by autosnn train", Required: true},
-			&cli.StringFlag{Name: "data", Usage: "data spec (default: the one the model was trained on)"},
-			&cli.StringFlag{Name: "split", Value: "test", Usage: "split: train, val, full-train or test"},
-			&cli.IntFlag{Name: "limit", Usage: "evaluate only the first N images (0: all)"},
-			&cli.IntFlag{Name: "batch", Value: 100, Usage: "evaluation batch size"},
-			&cli.StringFlag{Name: "out", Usage: "directory for layer-spikes.png"},
-			&cli.BoolFlag{Name: "quiet", Usage: "no progress bar"},
+			&cli.StringFlag{Name: "model", Usage: use("model", "checkpoint written by autosnn train"), Required: true},
+			&cli.StringFlag{Name: "data", Usage: use("data", "default: the one the model was trained on")},
+			&cli.StringFlag{Name: "split", Value: "test", Usage: use("split")},
+			&cli.IntFlag{Name: "eval-limit", Usage: use("eval-limit", "the first N of the split")},
+			&cli.IntFlag{Name: "batch", Value: 100, Usage: use("batch", "evaluation")},
+			&cli.StringFlag{Name: "out", Usage: use("out", "directory for layer-spikes.png")},
+			&cli.BoolFlag{Name: "quiet", Usage: use("quiet")},
 		},
 		Action: evalAction,
-	}
+	}, "limit", "eval-limit")
 }
 
 func evalAction(c *cli.Context) error {
@@ -263,15 +242,8 @@ func evalAction(c *cli.Context) error {
 		return err
 	}
 	defer net.Close()
-	src := &train.DataSource{Set: set, EvalSplit: sp, Batch: c.Int("batch"), EvalLimit: c.Int("limit")}
-	var progress io.Writer
-	if !c.Bool("quiet") {
-		progress = c.App.ErrWriter
-		if progress == nil {
-			progress = os.Stderr
-		}
-	}
-	res, err := train.Evaluate(ctx, net, src, progress)
+	src := &train.DataSource{Set: set, EvalSplit: sp, Batch: c.Int("batch"), EvalLimit: c.Int("eval-limit")}
+	res, err := train.Evaluate(ctx, net, src, progress(c))
 	if err != nil {
 		return err
 	}
