@@ -40,7 +40,7 @@ func compileCommand() *cli.Command {
 			&cli.StringFlag{Name: "model", Required: true, Usage: use("model", "checkpoint file, IR directory, or architecture with --random-weights")},
 			&cli.StringFlag{Name: "chip", Value: "loihi1", Usage: use("chip")},
 			&cli.StringFlag{Name: "data", Value: pipeline.SyntheticData, Usage: use("data", "or synthetic: seeded random inputs in the range the network was trained on")},
-			&cli.IntFlag{Name: "profile-samples", Value: 4, Usage: use("profile-samples")},
+			&cli.IntFlag{Name: "profile-samples", Value: 4, Usage: use("profile-samples", "the first of --split of --data")},
 			&cli.StringFlag{Name: "split", Value: "val", Usage: use("split", "the profiling samples come from it")},
 			&cli.StringFlag{Name: "out", Required: true, Usage: use("out", "mapping directory")},
 			&cli.StringFlag{Name: "dump-after", Usage: "print the IR after this pass"},

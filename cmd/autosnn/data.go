@@ -33,12 +33,12 @@ func dataCommand() *cli.Command {
 				"classes: images of that class, or for event data the T frames of one sample (polarity 0\n" +
 				"red, polarity 1 green).",
 			Flags: []cli.Flag{
-				&cli.StringFlag{Name: "out", Value: ".", Usage: "directory for the PNG grid"},
-				&cli.StringFlag{Name: "split", Value: "train", Usage: "split shown in the grid: train, val, full-train or test"},
-				&cli.IntFlag{Name: "T", Value: 20, Usage: "frames per event sample"},
+				&cli.StringFlag{Name: "out", Value: ".", Usage: use("out", "directory for the PNG grid")},
+				&cli.StringFlag{Name: "split", Value: "train", Usage: use("split", "shown in the grid")},
+				&cli.IntFlag{Name: "T", Value: 20, Usage: use("T")},
 				&cli.StringFlag{Name: "integration", Value: "number", Usage: "event frame integration: number or time"},
-				&cli.IntFlag{Name: "size", Value: 128, Usage: "event frame side in pixels (the 128x128 sensor is binned)"},
-				&cli.StringFlag{Name: "cache", Usage: "frame cache directory (default: the user cache directory)"},
+				&cli.IntFlag{Name: "size", Value: 128, Usage: use("size")},
+				&cli.StringFlag{Name: "cache", Usage: use("cache")},
 				&cli.IntFlag{Name: "scale", Usage: "pixels per sample pixel in the grid (default: by image size)"},
 				&cli.BoolFlag{Name: "norm", Usage: "also compute the per-channel mean and std of the full training set"},
 			},

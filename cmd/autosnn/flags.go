@@ -44,7 +44,7 @@ var vocabulary = map[string]string{
 	"mutations":        "mutation children per evolution round",
 	"out":              "output",
 	"pool":             "architectures evaluated per evolution round",
-	"profile-samples":  "validation images the compiler profiles spike rates on (0: uniform rates, upper bounds)",
+	"profile-samples":  "images the compiler profiles spike rates on (0: uniform rates, upper bounds)",
 	"quiet":            "less output: no progress bars",
 	"resume":           "continue the run stored in --out, with its own hyper-parameters",
 	"rounds":           "evolution rounds",

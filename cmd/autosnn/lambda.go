@@ -40,7 +40,7 @@ func lambdaCommand() *cli.Command {
 			&cli.IntFlag{Name: "val-limit", Usage: use("val-limit")},
 			&cli.IntFlag{Name: "batch", Value: 64, Usage: use("batch", "evaluation")},
 			&cli.IntFlag{Name: "images", Value: 20, Usage: use("images", "test images per winner")},
-			&cli.IntFlag{Name: "profile-samples", Value: 4, Usage: use("profile-samples")},
+			&cli.IntFlag{Name: "profile-samples", Value: 4, Usage: use("profile-samples", "the first validation images")},
 			&cli.IntFlag{Name: "rank-check", Usage: "also rank N random candidates by the analytical cost and by the simulator"},
 			&cli.StringFlag{Name: "out", Value: "lambda-out", Usage: use("out", "directory")},
 			&cli.BoolFlag{Name: "quiet", Usage: use("quiet")},

@@ -74,7 +74,7 @@ func showCommand() *cli.Command {
 		ArgsUsage: "ARCH|FILE",
 		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "ir", Usage: "print the IR dump instead of the table"},
-			&cli.StringFlag{Name: "out", Usage: "also write the IR (graph.yaml) to this directory"},
+			&cli.StringFlag{Name: "out", Usage: use("out", "also write the IR (graph.yaml) to this directory")},
 		}, specFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
