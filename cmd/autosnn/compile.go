@@ -40,8 +40,8 @@ func compileCommand() *cli.Command {
 			&cli.StringFlag{Name: "model", Required: true, Usage: use("model", "checkpoint file, IR directory, or architecture with --random-weights")},
 			&cli.StringFlag{Name: "chip", Value: "loihi1", Usage: use("chip")},
 			&cli.StringFlag{Name: "data", Value: pipeline.SyntheticData, Usage: use("data", "or synthetic: seeded random inputs in the range the network was trained on")},
-			&cli.IntFlag{Name: "profile-samples", Value: 4, Usage: use("profile-samples", "the first of --split of --data")},
-			&cli.StringFlag{Name: "split", Value: "val", Usage: use("split", "the profiling samples come from it")},
+			&cli.IntFlag{Name: "profile-samples", Value: 4, Usage: use("profile-samples", "the first of --profile-split of --data")},
+			&cli.StringFlag{Name: "profile-split", Value: "val", Usage: "data split the profiling samples come from: train, val, full-train or test (--split elsewhere; the name keeps it apart from the split pass)"},
 			&cli.StringFlag{Name: "out", Required: true, Usage: use("out", "mapping directory")},
 			&cli.StringFlag{Name: "dump-after", Usage: "print the IR after this pass"},
 			&cli.StringFlag{Name: "stop-after", Usage: "stop after this pass (no mapping is written before verify)"},
@@ -66,9 +66,9 @@ func runCompile(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	sp, err := dataset.ParseSplit(c.String("split"))
+	sp, err := dataset.ParseSplit(c.String("profile-split"))
 	if err != nil {
-		return fmt.Errorf("compile: --split: %w", err)
+		return fmt.Errorf("compile: --profile-split: %w", err)
 	}
 	var samples pipeline.Source
 	if n := c.Int("profile-samples"); n > 0 {
