@@ -14,8 +14,8 @@ import (
 // zooCommand lists the built-in architectures.
 func zooCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "zoo",
-		Usage: "list the built-in architectures with their sizes",
+		Name:   "zoo",
+		Usage:  "list the built-in architectures with their sizes",
 		Action: func(c *cli.Context) error { return pipeline.WriteZoo(c.App.Writer) },
 	}
 }

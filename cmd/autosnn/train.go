@@ -2,12 +2,8 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
 
@@ -65,27 +61,22 @@ func trainAction(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
-		var arch *ir.Graph
+		if err := sameHyper(c, ck.Hyper); err != nil {
+			return err
+		}
+		var arch *frontend.Spec
 		if c.IsSet("arch") {
 			s, err := resolveArch(c, c.String("arch"))
 			if err != nil {
 				return err
 			}
-			s.Input = []int{ck.Graph.Input().Shape.C, ck.Graph.Input().Shape.H, ck.Graph.Input().Shape.W}
-			s.Classes = ck.Graph.Classes
-			if arch, err = frontend.Lower(s); err != nil {
-				return err
-			}
-			arch.Name = s.Name
-		}
-		if err := sameHyper(c, ck.Hyper); err != nil {
-			return err
+			arch = &s
 		}
 		epochs := 0
 		if c.IsSet("epochs") {
 			epochs = c.Int("epochs")
 		}
-		if tr, err = train.Resume(ck, arch, epochs); err != nil {
+		if tr, err = pipeline.ResumeTrainer(ck, arch, epochs); err != nil {
 			return err
 		}
 		dataSpec = ck.Hyper.Data
@@ -117,22 +108,15 @@ func trainAction(c *cli.Context) error {
 	defer set.Close()
 	if tr == nil {
 		if !c.IsSet("input") {
-			arch.Input = []int{set.C, set.H, set.W} // event sets: C = 2 polarities per frame
+			arch.Input = nil // the dataset's
 		}
 		if !c.IsSet("classes") {
-			arch.Classes = set.Classes()
-		}
-		g, err := frontend.Lower(arch)
-		if err != nil {
-			return err
+			arch.Classes = 0
 		}
 		h := train.Hyper{Epochs: c.Int("epochs"), Batch: c.Int("batch"), LR: c.Float64("lr"), Seed: c.Uint64("seed"),
 			Cutout: c.Int("cutout"), Limit: c.Int("limit"), SpikeReg: c.Float64("spike-reg"), Data: spec.String()}
-		if err := pipeline.Augment(&h, c.String("augment"), set); err != nil {
-			return fmt.Errorf("train: --augment: %w", err)
-		}
-		if tr, err = train.NewTrainer(g, h); err != nil {
-			return err
+		if tr, err = pipeline.NewTrainer(arch, set, h, c.String("augment")); err != nil {
+			return fmt.Errorf("train: %w", err)
 		}
 	}
 	defer tr.Close()
@@ -208,7 +192,6 @@ func evalCommand() *cli.Command {
 }
 
 func evalAction(c *cli.Context) error {
-	ctx := c.Context
 	ck, err := train.ReadCheckpoint(c.String("model"))
 	if err != nil {
 		return err
@@ -221,79 +204,30 @@ func evalAction(c *cli.Context) error {
 		return fmt.Errorf("eval: the checkpoint records no data spec; pass --data")
 	}
 	g := ck.Graph
-	set, err := dataset.Open(ctx, data, dataset.Options{T: g.T})
-	if err != nil {
-		return err
-	}
-	defer set.Close()
-	in := g.Input().Shape
-	if set.C != in.C || set.H != in.H || set.W != in.W {
-		return fmt.Errorf("eval: %s has %dx%dx%d samples, the model %s takes %v", data, set.C, set.H, set.W, g.Name, in)
-	}
-	if set.Classes() != g.Classes {
-		return fmt.Errorf("eval: %s has %d classes, the model %s has %d", data, set.Classes(), g.Name, g.Classes)
-	}
 	sp, err := dataset.ParseSplit(c.String("split"))
 	if err != nil {
-		return err
+		return fmt.Errorf("eval: --split: %w", err)
 	}
-	net, err := train.Build(g, rand.New(rand.NewPCG(0, 0))) // every value is loaded from g
+	set, err := dataset.Open(c.Context, data, dataset.Options{T: g.T})
 	if err != nil {
-		return err
+		return fmt.Errorf("eval: --data: %w", err)
 	}
-	defer net.Close()
-	src := &train.DataSource{Set: set, EvalSplit: sp, Batch: c.Int("batch"), EvalLimit: c.Int("eval-limit")}
-	res, err := train.Evaluate(ctx, net, src, progress(c))
+	defer set.Close()
+	res, err := pipeline.Evaluate(c.Context, g, set, sp, c.Int("batch"), c.Int("eval-limit"), progress(c))
 	if err != nil {
-		return err
+		return fmt.Errorf("eval: %w", err)
 	}
 	w := c.App.Writer
 	fmt.Fprintf(w, "model %s (epoch %d, %d steps) on %s %s: %d images\n", g.Name, ck.Epoch, ck.Step, data, sp, res.Images)
-	fmt.Fprintf(w, "accuracy            %.2f%% (%d/%d)\n", 100*res.Accuracy, res.Correct, res.Images)
-	fmt.Fprintf(w, "spikes per image    %.0f (paper metric: neurons + pooled spike maps)\n", res.SpikesPerImage)
-	fmt.Fprintf(w, "neuron spikes/image %.0f (each neuron spike once)\n\n", res.NeuronSpikesPerImage)
-	if err := layerSpikeTable(w, res, g.T); err != nil {
+	if err := pipeline.WriteEval(w, res, g.T); err != nil {
 		return err
 	}
 	if dir := c.String("out"); dir != "" {
-		png, err := train.LayerSpikesPNG(res, fmt.Sprintf("%s: spikes per image by layer (%s %s)", g.Name, data, sp))
+		path, err := pipeline.WriteLayerSpikes(dir, res, fmt.Sprintf("%s: spikes per image by layer (%s %s)", g.Name, data, sp))
 		if err != nil {
-			return err
-		}
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-		path := filepath.Join(dir, "layer-spikes.png")
-		if err := ir.WriteFileAtomic(path, png); err != nil {
 			return err
 		}
 		fmt.Fprintf(w, "\nwrote %s\n", path)
 	}
-	return nil
-}
-
-// layerSpikeTable prints one row per population after the input.
-func layerSpikeTable(out io.Writer, res train.EvalResult, T int) error {
-	tw := tabwriter.NewWriter(out, 0, 2, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "layer\tpopulation\trole\tmodel\tneurons\tspikes/image\tshare\tfiring rate\t")
-	for _, l := range res.Layers {
-		share, rate := "-", "-"
-		if l.Counted {
-			if res.SpikesPerImage > 0 {
-				share = fmt.Sprintf("%.1f%%", 100*l.Spikes/res.SpikesPerImage)
-			}
-			rate = fmt.Sprintf("%.4f", l.Rate)
-		}
-		spikes := "-"
-		if l.Counted {
-			spikes = fmt.Sprintf("%.1f", l.Spikes)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%d\t%s\t%s\t%s\t\n", l.Layer, l.Name, l.Role, l.Model, l.Neurons, spikes, share, rate)
-	}
-	fmt.Fprintf(tw, "total\t\t\t\t\t%.1f\t\t\t\n", res.SpikesPerImage)
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "(firing rate = spikes per neuron per timestep, T = %d; max-pool rows count pooled spike maps)\n", T)
 	return nil
 }
