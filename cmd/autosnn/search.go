@@ -2,14 +2,11 @@ package main
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/autosnn/autosnn/frontend"
 	"github.com/autosnn/autosnn/search"
 	"github.com/autosnn/autosnn/search/dataset"
 	"github.com/autosnn/autosnn/search/engine/train"
@@ -87,16 +84,8 @@ func supernetAction(c *cli.Context) error {
 	} else {
 		h := train.Hyper{Epochs: c.Int("epochs"), Batch: c.Int("batch"), LR: c.Float64("lr"), Seed: c.Uint64("seed"),
 			Limit: c.Int("limit"), Data: c.String("data")}
-		if err := pipeline.Augment(&h, c.String("augment"), set); err != nil {
-			return fmt.Errorf("supernet: --augment: %w", err)
-		}
-		base := frontend.Spec{Name: "supernet", Channels: c.Int("C"), T: T, Input: []int{set.C, set.H, set.W}, Classes: set.Classes(), Neuron: "plif"}
-		space, err := search.NewSpace(c.String("space"), base)
-		if err != nil {
+		if tr, err = pipeline.NewSupernetTrainer(c.String("space"), c.Int("C"), T, set, h, c.String("augment")); err != nil {
 			return fmt.Errorf("supernet: %w", err)
-		}
-		if tr, err = supernet.NewTrainer(space, h); err != nil {
-			return err
 		}
 	}
 	defer tr.Close()
@@ -186,8 +175,8 @@ func searchAction(c *cli.Context) error {
 		return fmt.Errorf("search: %w", err)
 	}
 	defer set.Close()
-	if in := []int{set.C, set.H, set.W}; fmt.Sprint(in) != fmt.Sprint(space.Base.Input) || set.Classes() != space.Base.Classes {
-		return fmt.Errorf("search: data %s has %v inputs and %d classes, the super-network %s was trained on %v and %d", set.Name, in, set.Classes(), c.String("supernet"), space.Base.Input, space.Base.Classes)
+	if err := pipeline.CheckSpaceSet(space, set); err != nil {
+		return fmt.Errorf("search: --supernet %s, --data: %w", c.String("supernet"), err)
 	}
 	src := &train.DataSource{Set: set, TrainSplit: dataset.Train, EvalSplit: dataset.Val, Batch: c.Int("batch"), Seed: ck.Hyper.Seed, EvalLimit: c.Int("val-limit")}
 	ev := &supernet.Evaluator{Net: net, Data: src, Recalib: c.Int("bn-recalib"), Progress: progress(c)}
@@ -199,36 +188,10 @@ func searchAction(c *cli.Context) error {
 	}
 	fmt.Fprintf(c.App.Writer, "%s search on %s (C=%d T=%d input %v), N_avg %.1f, %d validation images, %s fitness, lambdas %v\n",
 		algo, space.Name, space.Base.Channels, space.Base.T, space.Base.Input, ck.NAvg, nval, c.String("fitness"), lams)
-	tw := tabwriter.NewWriter(c.App.Writer, 0, 0, 2, ' ', 0)
-	var rows []string
-	for _, lam := range lams {
-		fit := search.Fitness{Form: form, Lambda: lam, NAvg: ck.NAvg}
-		start, misses := time.Now(), cache.Misses
-		progress := func(done, budget int) {
-			if !c.Bool("quiet") {
-				fmt.Fprintf(c.App.ErrWriter, "lambda %g: %d/%d evaluated\n", lam, done, budget)
-			}
-		}
-		var h *search.History
-		if algo == "evolution" {
-			h, err = search.Evolve(c.Context, space, cache, fit, cfg, progress)
-		} else {
-			h, err = search.RandomSearch(c.Context, space, cache, fit, cfg.Budget, cfg.Pool, cfg.Seed, progress)
-		}
-		if err != nil {
-			return err
-		}
-		dir := filepath.Join(c.String("out"), pipeline.LambdaDir(lam))
-		if err := h.WriteDir(dir, space); err != nil {
-			return err
-		}
-		b := h.BestRecord()
-		rows = append(rows, fmt.Sprintf("%g\t%s\t%.2f%%\t%.0f\t%.4f\t%d\t%s\t%s", lam, strings.Join(b.Blocks, ","), 100*b.Acc, b.Spikes, b.Fitness,
-			cache.Misses-misses, time.Since(start).Round(time.Millisecond), dir))
+	rows, err := pipeline.Search(c.Context, space, cache, pipeline.SearchConfig{Lambdas: lams, Form: form, NAvg: ck.NAvg,
+		Random: algo == "random", Evo: cfg, Out: c.String("out"), Progress: progress(c)})
+	if err != nil {
+		return err
 	}
-	fmt.Fprintln(tw, "lambda\tblocks\taccuracy\tspikes\tfitness\tnew evals\ttime\toutput")
-	for _, r := range rows {
-		fmt.Fprintln(tw, r)
-	}
-	return tw.Flush()
+	return pipeline.WriteSearchTable(c.App.Writer, rows)
 }

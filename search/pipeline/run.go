@@ -43,8 +43,8 @@ type LambdaResult struct {
 // first cfg.SimImages test images.
 func RunLambda(ctx context.Context, net *supernet.SuperNet, nAvg float64, dataSeed uint64, set *dataset.Set, t *backends.Target, cfg LambdaConfig) (*LambdaResult, error) {
 	sp := net.Space()
-	if in := []int{set.C, set.H, set.W}; fmt.Sprint(in) != fmt.Sprint(sp.Base.Input) || set.Classes() != sp.Base.Classes {
-		return nil, fmt.Errorf("pipeline: data %s has %v inputs and %d classes, the super-network was trained on %v and %d", set.Name, in, set.Classes(), sp.Base.Input, sp.Base.Classes)
+	if err := CheckSpaceSet(sp, set); err != nil {
+		return nil, err
 	}
 	if cfg.EvalBatch < 1 || cfg.ValLimit < 0 || cfg.SimImages < 1 || cfg.ProfileSamples < 0 {
 		return nil, fmt.Errorf("pipeline: eval batch %d, val limit %d, simulated images %d, profiling samples %d: want batch and images >= 1, the others >= 0",
