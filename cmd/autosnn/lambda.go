@@ -8,7 +8,6 @@ import (
 	"github.com/autosnn/autosnn/backends"
 	"github.com/autosnn/autosnn/search"
 	"github.com/autosnn/autosnn/search/pipeline"
-	"github.com/autosnn/autosnn/search/supernet"
 )
 
 // lambdaCommand is 'autosnn lambda': sweep lambda over one super-network,
@@ -73,13 +72,9 @@ func lambdaAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	ck, err := supernet.ReadCheckpoint(c.String("supernet"))
+	net, ck, err := pipeline.OpenSupernet(c.String("supernet"))
 	if err != nil {
 		return fmt.Errorf("lambda: --supernet: %w", err)
-	}
-	net, err := ck.Build(nil)
-	if err != nil {
-		return fmt.Errorf("lambda: --supernet %s: %w", c.String("supernet"), err)
 	}
 	defer net.Close()
 	set, err := openData(c, net.Space().Base.T)

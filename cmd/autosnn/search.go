@@ -157,16 +157,9 @@ func searchAction(c *cli.Context) error {
 	if c.Int("batch") < 1 || c.Int("val-limit") < 0 || c.Int("bn-recalib") < 0 {
 		return fmt.Errorf("search: --batch %d --val-limit %d --bn-recalib %d: want batch >= 1, the others >= 0", c.Int("batch"), c.Int("val-limit"), c.Int("bn-recalib"))
 	}
-	ck, err := supernet.ReadCheckpoint(c.String("supernet"))
+	net, ck, err := pipeline.OpenSupernet(c.String("supernet"))
 	if err != nil {
 		return fmt.Errorf("search: --supernet: %w", err)
-	}
-	if !(ck.NAvg > 0) {
-		return fmt.Errorf("search: --supernet %s: N_avg is %g (no completed epoch?), want > 0", c.String("supernet"), ck.NAvg)
-	}
-	net, err := ck.Build(nil)
-	if err != nil {
-		return fmt.Errorf("search: --supernet %s: %w", c.String("supernet"), err)
 	}
 	defer net.Close()
 	space := net.Space()

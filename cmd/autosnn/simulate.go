@@ -50,8 +50,8 @@ func simulateCommand() *cli.Command {
 }
 
 func simulateAction(c *cli.Context) error {
-	if c.Args().Len() > 0 {
-		return fmt.Errorf("simulate: unexpected argument %q", c.Args().First())
+	if err := noArgs(c); err != nil {
+		return err
 	}
 	g, t, _, err := backends.ReadMapping(c.String("mapping"))
 	if err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -48,30 +47,46 @@ func trainCommand() *cli.Command {
 }
 
 func trainAction(c *cli.Context) error {
-	ctx := c.Context
-	out := c.String("out")
-	logw := c.App.ErrWriter
-	if logw == nil {
-		logw = os.Stderr
-	}
-	var tr *train.Trainer
-	var dataSpec string
-	if c.Bool("resume") {
-		ck, err := train.ReadCheckpoint(out)
+	out, logw := c.String("out"), c.App.ErrWriter
+	var ck *train.Checkpoint
+	var arch *frontend.Spec
+	if c.IsSet("arch") {
+		s, err := resolveArch(c, c.String("arch"))
 		if err != nil {
+			return err
+		}
+		arch = &s
+	}
+	dataSpec := c.String("data")
+	if c.Bool("resume") {
+		var err error
+		if ck, err = train.ReadCheckpoint(out); err != nil {
 			return err
 		}
 		if err := sameHyper(c, ck.Hyper); err != nil {
 			return err
 		}
-		var arch *frontend.Spec
-		if c.IsSet("arch") {
-			s, err := resolveArch(c, c.String("arch"))
-			if err != nil {
-				return err
-			}
-			arch = &s
-		}
+		dataSpec = ck.Hyper.Data
+	} else if arch == nil {
+		return fmt.Errorf("train: --arch is required (or --resume to continue %s)", out)
+	}
+	spec, err := dataset.ParseSpec(dataSpec)
+	if err != nil {
+		return fmt.Errorf("train: --data: %w", err)
+	}
+	T := 0
+	if ck != nil {
+		T = ck.Graph.T
+	} else {
+		T = arch.T
+	}
+	set, err := dataset.Load(c.Context, spec, dataset.Options{T: T, Logf: func(f string, a ...any) { fmt.Fprintf(logw, f+"\n", a...) }})
+	if err != nil {
+		return err
+	}
+	defer set.Close()
+	var tr *train.Trainer
+	if ck != nil {
 		epochs := 0
 		if c.IsSet("epochs") {
 			epochs = c.Int("epochs")
@@ -79,34 +94,8 @@ func trainAction(c *cli.Context) error {
 		if tr, err = pipeline.ResumeTrainer(ck, arch, epochs); err != nil {
 			return err
 		}
-		dataSpec = ck.Hyper.Data
 		fmt.Fprintf(logw, "resuming %s from %s: epoch %d, batch %d, step %d\n", ck.Graph.Name, out, ck.Epoch, ck.Batch, ck.Step)
 	} else {
-		if !c.IsSet("arch") {
-			return fmt.Errorf("train: --arch is required (or --resume to continue %s)", out)
-		}
-		dataSpec = c.String("data")
-	}
-	spec, err := dataset.ParseSpec(dataSpec)
-	if err != nil {
-		return err
-	}
-	var arch frontend.Spec
-	if tr == nil {
-		if arch, err = resolveArch(c, c.String("arch")); err != nil {
-			return err
-		}
-	}
-	T := arch.T
-	if tr != nil {
-		T = tr.Net.Graph().T
-	}
-	set, err := dataset.Load(ctx, spec, dataset.Options{T: T, Logf: func(f string, a ...any) { fmt.Fprintf(logw, f+"\n", a...) }})
-	if err != nil {
-		return err
-	}
-	defer set.Close()
-	if tr == nil {
 		if !c.IsSet("input") {
 			arch.Input = nil // the dataset's
 		}
@@ -115,12 +104,11 @@ func trainAction(c *cli.Context) error {
 		}
 		h := train.Hyper{Epochs: c.Int("epochs"), Batch: c.Int("batch"), LR: c.Float64("lr"), Seed: c.Uint64("seed"),
 			Cutout: c.Int("cutout"), Limit: c.Int("limit"), SpikeReg: c.Float64("spike-reg"), Data: spec.String()}
-		if tr, err = pipeline.NewTrainer(arch, set, h, c.String("augment")); err != nil {
+		if tr, err = pipeline.NewTrainer(*arch, set, h, c.String("augment")); err != nil {
 			return fmt.Errorf("train: %w", err)
 		}
 	}
 	defer tr.Close()
-	h := tr.Hyper
 	ts, err := dataset.ParseSplit(c.String("split"))
 	if err != nil {
 		return fmt.Errorf("train: --split: %w", err)
@@ -131,16 +119,13 @@ func trainAction(c *cli.Context) error {
 			return fmt.Errorf("train: --eval-split: %w", err)
 		}
 	}
-	src := pipeline.DataSource(set, h, ts, es, c.Int("eval-limit"))
-	tr.Checkpoint = out
-	tr.CheckpointEvery = c.Int("checkpoint-every")
-	tr.EvalEachEpoch = c.String("eval-split") != "none"
-	tr.Progress = progress(c)
+	h := tr.Hyper
+	tr.Checkpoint, tr.CheckpointEvery, tr.EvalEachEpoch, tr.Progress = out, c.Int("checkpoint-every"), c.String("eval-split") != "none", progress(c)
 	tr.Logf = func(f string, a ...any) { fmt.Fprintf(c.App.Writer, f+"\n", a...) }
 	g := tr.Net.Graph()
 	fmt.Fprintf(c.App.Writer, "training %s (%d parameters) on %s: T=%d, batch %d, lr %g, %d epochs, seed %d, %d workers\n",
 		g.Name, ir.Count(g).Params, h.Data, g.T, h.Batch, h.LR, h.Epochs, h.Seed, tr.Net.Env().WS.Workers())
-	if err := tr.Run(ctx, src); err != nil {
+	if err := tr.Run(c.Context, pipeline.DataSource(set, h, ts, es, c.Int("eval-limit"))); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.App.Writer, "wrote %s\n", out)

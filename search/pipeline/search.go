@@ -126,3 +126,22 @@ func WriteSearchTable(w io.Writer, rows []SearchRow) error {
 	}
 	return tw.Flush()
 }
+
+// OpenSupernet reads the super-network checkpoint at path and builds its
+// network with the trained weights (the caller closes it). The checkpoint
+// must hold a completed epoch (N_avg > 0), which the search's fitness
+// normalises by.
+func OpenSupernet(path string) (*supernet.SuperNet, *supernet.Checkpoint, error) {
+	ck, err := supernet.ReadCheckpoint(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !(ck.NAvg > 0) {
+		return nil, nil, fmt.Errorf("pipeline: %s: N_avg is %g (no completed epoch?), want > 0", path, ck.NAvg)
+	}
+	net, err := ck.Build(nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("pipeline: %s: %w", path, err)
+	}
+	return net, ck, nil
+}
