@@ -26,7 +26,7 @@ func demoCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "out", Value: d.Out, Usage: use("out", "report directory")},
 			&cli.StringFlag{Name: "chip", Value: d.Chip, Usage: use("chip")},
-			&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: use("seed", "of every step")},
+			&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: use("seed", "for every step")},
 			&cli.StringFlag{Name: "data", Value: d.Data, Usage: use("data", "a static image dataset")},
 			&cli.IntFlag{Name: "C", Value: d.C, Usage: use("C")},
 			&cli.IntFlag{Name: "T", Value: d.T, Usage: use("T")},

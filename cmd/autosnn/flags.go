@@ -42,7 +42,7 @@ var vocabulary = map[string]string{
 	"model":            "trained network",
 	"mutation-prob":    "per-block mutation probability",
 	"mutations":        "mutation children per evolution round",
-	"out":              "output",
+	"out":              "where the command writes its output",
 	"pool":             "architectures evaluated per evolution round",
 	"profile-samples":  "images the compiler profiles spike rates on (0: uniform rates, upper bounds)",
 	"quiet":            "less output: no progress bars",

@@ -35,7 +35,7 @@ func lambdaCommand() *cli.Command {
 			&cli.StringFlag{Name: "fitness", Value: "power", Usage: use("fitness", "c is --cost, c_avg its mean over random architectures")},
 			&cli.Float64Flag{Name: "tolerance", Usage: use("tolerance")},
 			&cli.StringFlag{Name: "budget", Usage: use("budget")},
-			&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: use("seed", "of the search and the compiler's placement")},
+			&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: use("seed", "for the search and the compiler's placement")},
 			&cli.IntFlag{Name: "val-limit", Usage: use("val-limit")},
 			&cli.IntFlag{Name: "batch", Value: 64, Usage: use("batch", "evaluation")},
 			&cli.IntFlag{Name: "images", Value: 20, Usage: use("images", "test images per winner")},

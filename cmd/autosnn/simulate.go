@@ -41,7 +41,7 @@ func simulateCommand() *cli.Command {
 			&cli.StringFlag{Name: "overflow", Usage: "override the overflow policy: backpressure or drop"},
 			&cli.StringFlag{Name: "message-mode", Usage: "override the message mode: per_core or multicast_tree"},
 			&cli.Float64Flag{Name: "drop-wait", Usage: "override noc.drop_wait_ns: ns a message blocked by a full buffer waits before it is dropped (overflow drop only; 0 = drop at once)"},
-			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: use("seed", "of synthetic inputs")},
+			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: use("seed", "for synthetic inputs")},
 			&cli.BoolFlag{Name: "sanafe", Usage: use("sanafe", "also write sanafe/arch.yaml and sanafe/snn.yaml (first image) to run in SANA-FE")},
 			&cli.BoolFlag{Name: "quiet", Usage: use("quiet")},
 		},

@@ -29,7 +29,7 @@ func trainCommand() *cli.Command {
 			&cli.IntFlag{Name: "epochs", Value: 1, Usage: use("epochs")},
 			&cli.IntFlag{Name: "batch", Value: 96, Usage: use("batch", "training mini-batch")},
 			&cli.Float64Flag{Name: "lr", Value: 1e-3, Usage: use("lr")},
-			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: use("seed", "of weights, data order and augmentation")},
+			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: use("seed", "for weights, data order and augmentation")},
 			&cli.StringFlag{Name: "augment", Value: pipeline.AugmentAuto, Usage: use("augment")},
 			&cli.IntFlag{Name: "cutout", Usage: "cutout side in pixels (16 when retraining on CIFAR in the paper); 0 disables"},
 			&cli.IntFlag{Name: "limit", Usage: use("limit")},
