@@ -45,7 +45,7 @@ func compileCommand() *cli.Command {
 			&cli.StringFlag{Name: "out", Required: true, Usage: use("out", "mapping directory")},
 			&cli.StringFlag{Name: "dump-after", Usage: "print the IR after this pass"},
 			&cli.StringFlag{Name: "stop-after", Usage: "stop after this pass (no mapping is written before verify)"},
-			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: use("seed", "for the placement annealing and of synthetic samples")},
+			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: use("seed", "for the placement annealing and synthetic samples")},
 			&cli.Uint64Flag{Name: "random-weights", Usage: "give an architecture --model seeded random weights (testing only)"},
 			&cli.BoolFlag{Name: "verify-ir", Usage: "run the IR verifier between passes"},
 			&cli.Float64Flag{Name: "effort", Value: 1, Usage: "annealing effort of the placer: 4 spends about 4x the CPU for a few percent fewer message-hops on large boards, 0.25 compiles faster"},
