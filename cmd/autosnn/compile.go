@@ -60,7 +60,7 @@ func compileCommand() *cli.Command {
 func runCompile(c *cli.Context) error {
 	t, err := backends.Resolve(c.String("chip"))
 	if err != nil {
-		return err
+		return fmt.Errorf("compile: --chip: %w", err)
 	}
 	g, err := loadModel(c)
 	if err != nil {

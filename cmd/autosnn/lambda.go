@@ -70,7 +70,7 @@ func lambdaAction(c *cli.Context) error {
 	}
 	t, err := backends.Resolve(c.String("chip"))
 	if err != nil {
-		return err
+		return fmt.Errorf("lambda: --chip: %w", err)
 	}
 	net, ck, err := pipeline.OpenSupernet(c.String("supernet"))
 	if err != nil {
