@@ -8,15 +8,20 @@
 //	             samples checked against the graph), Synthetic (seeded inputs in
 //	             the trained range), LoadSamples
 //	augment.go   the augmentation policies of training and DataSource
+//	train.go     NewTrainer, ResumeTrainer, Evaluate and the evaluation report
+//	search.go    NewSupernetTrainer, OpenSupernet, Search (one search per lambda)
 //	compile.go   Compile: the compiler passes with CompileOptions
 //	mapdir.go    WriteMappingDir: the one writer of a mapping directory
 //	simulate.go  Simulate on the virtual chip, SimResult.WriteDir, WriteSANAFE
 //	nocsweep.go  RunNoCSweep: a simulation rerun per link bandwidth or buffer depth
 //	summary.go   the printed summaries of a compile and of a simulation
+//	tables.go    the zoo and layer tables; inspect.go the dataset inspection
 //	deploy.go    Deploy: compile then simulate, a network that does not fit
 //	             being a result (Fits false), not an error
-//	lambda.go    Sweep and RunLambda: lambda chosen by the chip (below)
-//	demo.go      RunDemo and DemoCommands; command.go the command lines it records
+//	lambda.go    Sweep: lambda chosen by the chip (below); run.go RunLambda on
+//	             a dataset; budget.go, rank.go, rankcheck.go, output.go its parts
+//	demo.go      RunDemo and DemoCommands; command.go the command lines it
+//	             records; report.go its HTML report
 //
 // A chip profile decides the accuracy/efficiency trade-off of the search:
 // the search (package search) runs one evolutionary search per lambda over
