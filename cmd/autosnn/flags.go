@@ -81,6 +81,13 @@ func dataFlags() []cli.Flag {
 	}
 }
 
+// openData opens --data with --size and --cache for a network of T timesteps.
+func openData(c *cli.Context, T int) (*dataset.Set, error) {
+	opt := dataset.Options{T: T, Size: c.Int("size"), CacheDir: c.String("cache"),
+		Logf: func(f string, a ...any) { fmt.Fprintf(c.App.ErrWriter, "data: "+f+"\n", a...) }}
+	return dataset.Open(c.Context, c.String("data"), opt)
+}
+
 // specFlags are the flags that override an architecture's spec fields.
 func specFlags() []cli.Flag {
 	return []cli.Flag{

@@ -9,7 +9,6 @@ import (
 	"github.com/autosnn/autosnn/ir"
 	"github.com/autosnn/autosnn/search"
 	"github.com/autosnn/autosnn/search/dataset"
-	"github.com/autosnn/autosnn/search/engine/train"
 	"github.com/autosnn/autosnn/search/supernet"
 )
 
@@ -57,9 +56,8 @@ func RunLambda(ctx context.Context, net *supernet.SuperNet, nAvg float64, dataSe
 	if cfg.Test, err = LoadSamples(set, dataset.Test, cfg.SimImages, sp.Base.T); err != nil {
 		return nil, err
 	}
-	src := &train.DataSource{Set: set, TrainSplit: dataset.Train, EvalSplit: dataset.Val, Batch: cfg.EvalBatch, Seed: dataSeed, EvalLimit: cfg.ValLimit}
 	// One cache for the sweep and the rank check: candidates are evaluated once.
-	cache := search.NewCache(&supernet.Evaluator{Net: net, Data: src, Progress: cfg.Progress})
+	cache := search.NewCache(NewEvaluator(net, set, dataSeed, cfg.EvalBatch, cfg.ValLimit, cfg.Progress))
 	res := &LambdaResult{}
 	if res.SweepResult, err = Sweep(ctx, net, cache, nAvg, t, cfg.SweepConfig); err != nil {
 		return nil, err
