@@ -13,7 +13,7 @@ import (
 // demoCommand is 'autosnn demo': the whole mission end to end.
 func demoCommand() *cli.Command {
 	d := pipeline.DefaultDemoConfig()
-	return &cli.Command{
+	return renamed(&cli.Command{
 		Name:  "demo",
 		Usage: "the whole mission end to end: super-network, lambda chosen by the chip, retraining, compiling, simulating, report",
 		Description: "On MNIST (no download: the GoMNIST module's files), trains a small AutoSNN super-network, sweeps\n" +
@@ -43,7 +43,7 @@ func demoCommand() *cli.Command {
 			&cli.BoolFlag{Name: "quiet", Usage: use("quiet")},
 		},
 		Action: demoAction,
-	}
+	}, "lambdas", "lambda", "test-limit", "eval-limit", "sim-images", "images")
 }
 
 func demoAction(c *cli.Context) error {
