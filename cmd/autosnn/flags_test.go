@@ -4,6 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -207,4 +209,42 @@ ns.
 		"| old flag | now | command |\n|---|---|---|\n")
 	b.WriteString(strings.Join(renamed, "\n") + "\n")
 	return b.String()
+}
+
+// TestDocCommands: every `autosnn COMMAND --flag` in README.md and docs/
+// names a command and its visible flags (the vocabulary, not old names).
+func TestDocCommands(t *testing.T) {
+	visible := map[string]bool{}
+	cmds := map[string]bool{}
+	for _, u := range flagUses() {
+		cmds[u.cmd] = true
+		if !u.hidden {
+			visible[u.cmd+" --"+u.name] = true
+		}
+	}
+	files, _ := filepath.Glob("../../docs/*.md")
+	files = append(files, "../../README.md")
+	line := regexp.MustCompile("autosnn ([a-z]+(?: [a-z]+)?)([^`&|\n]*)")
+	flagRE := regexp.MustCompile(`(?:^|\s)--([A-Za-z][a-z0-9-]*)`)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := strings.ReplaceAll(string(b), "\\\n", " ")
+		for _, m := range line.FindAllStringSubmatch(text, -1) {
+			name := m[1]
+			if !cmds[name] {
+				name = strings.Fields(name)[0]
+			}
+			if !cmds[name] {
+				continue // prose such as "autosnn is"
+			}
+			for _, fm := range flagRE.FindAllStringSubmatch(m[2], -1) {
+				if fm[1] != "help" && !visible[name+" --"+fm[1]] {
+					t.Errorf("%s: autosnn %s has no flag --%s: %s", filepath.Base(f), name, fm[1], strings.TrimSpace(m[0]))
+				}
+			}
+		}
+	}
 }
