@@ -160,8 +160,9 @@ const SyntheticData = "synthetic"
 // OpenData returns the first n inputs of g from the data spec: a dataset
 // spec name[:path] (split sp, checked by OpenSource; event frames are
 // binned to the graph's input side) or SyntheticData (n inputs of
-// Synthetic with seed). The caller calls close when done with the inputs.
-func OpenData(ctx context.Context, spec string, sp dataset.Split, n int, g *ir.Graph, seed uint64) (src Source, close func() error, err error) {
+// Synthetic with seed). The caller calls the returned function when done
+// with the inputs (it closes the dataset).
+func OpenData(ctx context.Context, spec string, sp dataset.Split, n int, g *ir.Graph, seed uint64) (Source, func() error, error) {
 	if spec == SyntheticData {
 		return Synthetic(g, n, seed), func() error { return nil }, nil
 	}
