@@ -41,7 +41,7 @@ func chipsCommand() *cli.Command {
 				"With --sanafe it prints the chip as a SANA-FE architecture file (one-chip targets only).",
 			Flags: []cli.Flag{
 				&cli.BoolFlag{Name: "yaml", Usage: "print the profile as YAML instead of text"},
-				&cli.BoolFlag{Name: "sanafe", Usage: "print a SANA-FE architecture file (ARCH.yaml) for the chip"},
+				&cli.BoolFlag{Name: "sanafe", Usage: use("sanafe", "print the chip as a SANA-FE architecture file (ARCH.yaml) instead")},
 			},
 			Action: func(c *cli.Context) error {
 				if c.NArg() != 1 {

@@ -4,12 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -19,18 +16,13 @@ import (
 	"github.com/autosnn/autosnn/passes"
 	"github.com/autosnn/autosnn/search/dataset"
 	"github.com/autosnn/autosnn/search/engine/train"
-)
-
-// Files compile writes next to the mapping directory's own files.
-const (
-	coreGraphFile = "cores.dot"
-	metisFile     = "problem.graph"
+	"github.com/autosnn/autosnn/search/pipeline"
 )
 
 // compileCommand compiles a network onto a chip and writes the mapping
 // directory the simulator reads.
 func compileCommand() *cli.Command {
-	return &cli.Command{
+	return renamed(&cli.Command{
 		Name:  "compile",
 		Usage: "compile a trained network onto a chip profile and write its core mapping",
 		Description: "Runs the compiler passes (" + strings.Join(passes.PassNames(), ", ") + ") and writes --out:\n" +
@@ -45,67 +37,79 @@ func compileCommand() *cli.Command {
 			"--data names the samples for the quantize report and the profile pass (spike rates that\n" +
 			"weight the partitioner): a dataset spec name[:path], or 'synthetic' for seeded random inputs.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "model", Required: true, Usage: "checkpoint file, IR directory, or architecture with --random-weights"},
-			&cli.StringFlag{Name: "chip", Value: "loihi1", Usage: "chip profile: built-in name (see `autosnn chips`) or YAML file"},
-			&cli.StringFlag{Name: "data", Value: "synthetic", Usage: "profiling samples: dataset spec name[:path], or synthetic"},
-			&cli.IntFlag{Name: "samples", Value: 4, Usage: "number of profiling samples (0: no profile, uniform rates)"},
-			&cli.StringFlag{Name: "split", Value: "val", Usage: "dataset split the samples come from"},
-			&cli.StringFlag{Name: "out", Required: true, Usage: "output directory"},
+			&cli.StringFlag{Name: "model", Required: true, Usage: use("model", "checkpoint file, IR directory, or architecture with --random-weights")},
+			&cli.StringFlag{Name: "chip", Value: "loihi1", Usage: use("chip")},
+			&cli.StringFlag{Name: "data", Value: pipeline.SyntheticData, Usage: use("data", "or synthetic: seeded random inputs in the range the network was trained on")},
+			&cli.IntFlag{Name: "profile-samples", Value: 4, Usage: use("profile-samples", "the first of --profile-split of --data")},
+			&cli.StringFlag{Name: "profile-split", Value: "val", Usage: "data split the profiling samples come from: train, val, full-train or test (--split elsewhere; the name keeps it apart from the split pass)"},
+			&cli.StringFlag{Name: "out", Required: true, Usage: use("out", "mapping directory")},
 			&cli.StringFlag{Name: "dump-after", Usage: "print the IR after this pass"},
 			&cli.StringFlag{Name: "stop-after", Usage: "stop after this pass (no mapping is written before verify)"},
-			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the placement annealing and of synthetic samples"},
+			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: use("seed", "for the placement annealing and synthetic samples")},
 			&cli.Uint64Flag{Name: "random-weights", Usage: "give an architecture --model seeded random weights (testing only)"},
 			&cli.BoolFlag{Name: "verify-ir", Usage: "run the IR verifier between passes"},
 			&cli.Float64Flag{Name: "effort", Value: 1, Usage: "annealing effort of the placer: 4 spends about 4x the CPU for a few percent fewer message-hops on large boards, 0.25 compiles faster"},
 			&cli.IntFlag{Name: "granularity", Usage: granularityUsage()},
-			&cli.IntFlag{Name: "C", Usage: "initial channels of an architecture --model (overrides the spec)"},
-			&cli.BoolFlag{Name: "quiet", Usage: "print only the summary"},
+			&cli.IntFlag{Name: "C", Usage: use("C", "of an architecture --model (overrides the spec)")},
+			&cli.BoolFlag{Name: "quiet", Usage: use("quiet", "prints only the summary, not the passes")},
 		},
 		Action: runCompile,
-	}
+	}, "samples", "profile-samples")
 }
 
 func runCompile(c *cli.Context) error {
 	t, err := backends.Resolve(c.String("chip"))
 	if err != nil {
-		return err
+		return fmt.Errorf("compile: --chip: %w", err)
 	}
 	g, err := loadModel(c)
 	if err != nil {
 		return err
 	}
-	samples, err := compileSamples(c, g)
+	sp, err := dataset.ParseSplit(c.String("profile-split"))
 	if err != nil {
-		return err
+		return fmt.Errorf("compile: --profile-split: %w", err)
+	}
+	var samples pipeline.Source
+	if n := c.Int("profile-samples"); n > 0 {
+		src, closeData, err := pipeline.OpenData(c.Context, c.String("data"), sp, n, g, c.Uint64("seed"))
+		if err != nil {
+			return fmt.Errorf("compile: --profile-samples %d of --data %s: %w", n, c.String("data"), err)
+		}
+		defer closeData()
+		samples = src
 	}
 	out := c.App.Writer
 	var log io.Writer = out
 	if c.Bool("quiet") {
 		log = io.Discard
 	}
-	if e := c.Float64("effort"); !(e > 0 && e <= 100) {
+	nsamples := 0
+	if samples != nil {
+		nsamples = samples.Len()
+	}
+	fmt.Fprintf(log, "compiling %s (%d populations) for %s (%d cores on %d chips), %d profiling samples\n", g.Name, len(g.Pops), t.Name(), t.NumCores, t.NumChips, nsamples)
+	opt := pipeline.CompileOptions{Samples: samples, Seed: c.Uint64("seed"), Granularity: c.Int("granularity"), Effort: c.Float64("effort"),
+		DumpAfter: c.String("dump-after"), StopAfter: c.String("stop-after"), VerifyIR: c.Bool("verify-ir"), Log: log, Dump: out}
+	if e := opt.Effort; !(e > 0 && e <= 100) {
 		return fmt.Errorf("--effort %g: want a number in (0, 100]", e)
 	}
-	if gr := c.Int("granularity"); gr < 0 {
-		return fmt.Errorf("--granularity %d: want 0 (automatic) or a positive number of fragments per core", gr)
+	if opt.Granularity < 0 {
+		return fmt.Errorf("--granularity %d: want 0 (automatic) or a positive number of fragments per core", opt.Granularity)
 	}
-	u := &passes.Unit{G: g, Target: t, Samples: samples, Seed: c.Uint64("seed"), Log: log, Granularity: c.Int("granularity"), Effort: c.Float64("effort")}
-	cfg := passes.Config{DumpAfter: c.String("dump-after"), StopAfter: c.String("stop-after"), Verify: c.Bool("verify-ir"), Dump: out}
-	fmt.Fprintf(log, "compiling %s (%d populations) for %s (%d cores on %d chips), %d profiling samples\n", g.Name, len(g.Pops), t.Name(), t.NumCores, t.NumChips, len(samples))
-	start := time.Now()
-	if err := passes.Compile(c.Context, u, cfg); err != nil {
+	res, err := pipeline.Compile(c.Context, g, t, opt)
+	if err != nil {
 		return err
 	}
-	total := time.Since(start)
-	if u.Report.Mapping == nil {
-		fmt.Fprintf(out, "stopped after %s in %v; no mapping written\n", c.String("stop-after"), total.Round(time.Millisecond))
+	if !res.Mapped() {
+		fmt.Fprintf(out, "stopped after %s in %v; no mapping written\n", c.String("stop-after"), res.Duration.Round(1e6))
 		return nil
 	}
 	dir := c.String("out")
-	if err := writeCompiled(dir, u); err != nil {
+	if err := pipeline.WriteMappingDir(dir, res.Unit); err != nil {
 		return err
 	}
-	printCompileSummary(out, u, total, dir)
+	pipeline.WriteCompileSummary(out, res, dir)
 	return nil
 }
 
@@ -141,108 +145,6 @@ func loadModel(c *cli.Context) (*ir.Graph, error) {
 	}
 	frontend.RandomWeights(g, c.Uint64("random-weights"))
 	return g, nil
-}
-
-// compileSamples loads --samples inputs from --data.
-func compileSamples(c *cli.Context, g *ir.Graph) ([][]float32, error) {
-	n := c.Int("samples")
-	if n <= 0 {
-		return nil, nil
-	}
-	shape := g.Input().Shape
-	size := shape.Len()
-	if g.Encoding == ir.Frames {
-		size *= g.T
-	}
-	if c.String("data") == "synthetic" {
-		r := rand.New(rand.NewPCG(c.Uint64("seed"), 0xda7a))
-		out := make([][]float32, n)
-		for i := range out {
-			x := make([]float32, size)
-			for j := range x {
-				if g.Encoding == ir.Frames {
-					x[j] = float32(r.IntN(3) * r.IntN(2))
-				} else {
-					x[j] = float32(2*r.Float64() - 1)
-				}
-			}
-			out[i] = x
-		}
-		return out, nil
-	}
-	split, err := dataset.ParseSplit(c.String("split"))
-	if err != nil {
-		return nil, err
-	}
-	set, err := dataset.Open(c.Context, c.String("data"), dataset.Options{T: g.T, Size: shape.H})
-	if err != nil {
-		return nil, err
-	}
-	defer set.Close()
-	if set.C != shape.C || set.H != shape.H || set.W != shape.W {
-		return nil, fmt.Errorf("compile: %s samples are %dx%dx%d, graph %s wants input %dx%dx%d", set.Name, set.C, set.H, set.W, g.Name, shape.C, shape.H, shape.W)
-	}
-	if (set.Kind == dataset.Events) != (g.Encoding == ir.Frames) {
-		return nil, fmt.Errorf("compile: %s is a %v dataset but graph %s uses %v encoding", set.Name, set.Kind, g.Name, g.Encoding)
-	}
-	n = min(n, set.Len(split))
-	out := make([][]float32, n)
-	for i := range out {
-		if out[i], err = set.Input(split, i, nil); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-// writeCompiled writes the mapping directory plus the DOT and METIS files.
-func writeCompiled(dir string, u *passes.Unit) error {
-	if err := backends.WriteMapping(dir, u.G, u.Target, backends.MappingExtras{Summary: u.Report.Mapping, Routes: u.Layout.Routes}); err != nil {
-		return err
-	}
-	a := passes.Analyze(u.G, u.Target)
-	var dot bytes.Buffer
-	if err := backends.WriteDOT(&dot, u.Target, passes.CoreGraph(u.G, u.Target, a)); err != nil {
-		return err
-	}
-	if err := ir.WriteFileAtomic(filepath.Join(dir, coreGraphFile), dot.Bytes()); err != nil {
-		return fmt.Errorf("compile: %w", err)
-	}
-	if u.Layout != nil && u.Layout.Chosen != nil {
-		var m bytes.Buffer
-		if err := backends.WriteMETIS(&m, u.Layout.Chosen.Problem.MetisGraph()); err != nil {
-			return err
-		}
-		if err := ir.WriteFileAtomic(filepath.Join(dir, metisFile), m.Bytes()); err != nil {
-			return fmt.Errorf("compile: %w", err)
-		}
-	}
-	return nil
-}
-
-func printCompileSummary(w io.Writer, u *passes.Unit, total time.Duration, dir string) {
-	r := u.Report.Mapping
-	fmt.Fprintf(w, "\ncompiled %s onto %s in %v: %d of %d cores on %d of %d chips (%d tiles), %d fragments\n",
-		r.Graph, r.Target, total.Round(time.Millisecond), r.CoresUsed, r.Cores, r.ChipsUsed, r.Chips, r.TilesUsed, r.Fragments)
-	fmt.Fprintf(w, "utilisation: neurons mean %.0f%% max %.0f%%, synaptic memory mean %.0f%% max %.0f%%\n",
-		100*r.MeanNeuronUtil, 100*r.MaxNeuronUtil, 100*r.MeanMemUtil, 100*r.MaxMemUtil)
-	rates := "profiled rates"
-	if !r.RatesProfiled {
-		rates = "uniform rates (no samples): upper bounds"
-	}
-	fmt.Fprintf(w, "traffic per inference (%s): %.4g inter-core messages (%.4g inter-chip), mean %.3f hops, %.4g message-hops, busiest link %s %.4g messages (%.4g ns)\n",
-		rates, r.InterCoreMessages, r.InterChipMessages, r.MeanHops, r.RateHops, r.BusiestLink, r.MaxLinkLoad, r.MaxLinkBusyNs)
-	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "layer\tneurons\tcores\tspikes\tsyn ops\tmessages\tenergy uJ\t")
-	for _, l := range r.Layers {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.4g\t%.4g\t%.4g\t%.4g\t\n", l.Name, l.Neurons, l.Cores, l.Spikes, l.SynOps, l.Messages, l.Energy.Total*1e-6)
-	}
-	fmt.Fprintf(tw, "total\t%d\t%d\t\t\t%.4g\t%.4g\t\n", r.Neurons, r.CoresUsed, r.InterCoreMessages, r.Energy.Total*1e-6)
-	tw.Flush()
-	fmt.Fprintf(w, "energy per inference: %.4g uJ (synaptic ops %.4g, neuron updates %.4g, spikes %.4g, network %.4g)\n",
-		r.Energy.Total*1e-6, r.Energy.SynOps*1e-6, r.Energy.Neurons*1e-6, r.Energy.Spikes*1e-6, r.Energy.Network*1e-6)
-	fmt.Fprintf(w, "wrote %s (%s, %s, %s, %s, %s, %s, %s)\n", dir, ir.GraphFile, backends.MappingFile, backends.MappingJSONFile,
-		backends.SummaryFile, backends.RoutesFile, coreGraphFile, metisFile)
 }
 
 // granularityUsage is the help text of --granularity, with the

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/autosnn/autosnn/backends"
+	"github.com/autosnn/autosnn/search/pipeline"
 )
 
 // runCompileCmd runs the CLI with args and returns its standard output.
@@ -22,7 +23,7 @@ func runCompileCmd(args ...string) (string, error) {
 func TestCompileCommand(t *testing.T) {
 	dir := t.TempDir()
 	out, err := runCompileCmd("--model", "autosnn", "--C", "4", "--random-weights", "1", "--chip", "loihi2",
-		"--samples", "1", "--out", dir)
+		"--profile-samples", "1", "--out", dir)
 	if err != nil {
 		t.Fatalf("compile: %v\n%s", err, out)
 	}
@@ -31,7 +32,7 @@ func TestCompileCommand(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	for _, f := range []string{backends.MappingFile, backends.MappingJSONFile, backends.SummaryFile, backends.RoutesFile, coreGraphFile, metisFile} {
+	for _, f := range []string{backends.MappingFile, backends.MappingJSONFile, backends.SummaryFile, backends.RoutesFile, pipeline.CoreGraphFile, pipeline.MetisFile} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("missing %s: %v", f, err)
 		}
@@ -44,7 +45,7 @@ func TestCompileCommand(t *testing.T) {
 		t.Errorf("read back %s on %s with %d cores (core set %v, quantized %v)", g.Name, tg.Name(), m.CoresUsed, g.Pops[1].Core != nil, g.Pops[1].Q != nil)
 	}
 	// The compiled IR directory is itself a valid --model.
-	out, err = runCompileCmd("--model", dir, "--chip", "loihi2", "--samples", "0", "--out", t.TempDir(), "--quiet")
+	out, err = runCompileCmd("--model", dir, "--chip", "loihi2", "--profile-samples", "0", "--out", t.TempDir(), "--quiet")
 	if err != nil || !strings.Contains(out, "uniform rates") {
 		t.Errorf("recompiling the written graph: %v\n%s", err, out)
 	}
@@ -56,7 +57,7 @@ var compileErrors = []struct {
 	want string
 }{
 	{"untrained", []string{"--model", "autosnn", "--C", "4", "--chip", "loihi2"}, "untrained architecture"},
-	{"does not fit", []string{"--model", "autosnn", "--random-weights", "1", "--chip", "tiny", "--samples", "0"}, "would fit"},
+	{"does not fit", []string{"--model", "autosnn", "--random-weights", "1", "--chip", "tiny", "--profile-samples", "0"}, "would fit"},
 	{"unknown chip", []string{"--model", "autosnn", "--random-weights", "1", "--chip", "nochip"}, "unknown chip"},
 	{"unknown pass", []string{"--model", "autosnn", "--C", "4", "--random-weights", "1", "--chip", "loihi2", "--stop-after", "nopass"}, "unknown pass"},
 	{"bad model", []string{"--model", "NOPE_k9", "--chip", "loihi2"}, "not a checkpoint or IR directory"},
@@ -71,7 +72,7 @@ func TestCompileErrors(t *testing.T) {
 			}
 		})
 	}
-	out, err := runCompileCmd("--model", "autosnn", "--C", "4", "--random-weights", "1", "--chip", "loihi2", "--samples", "0",
+	out, err := runCompileCmd("--model", "autosnn", "--C", "4", "--random-weights", "1", "--chip", "loihi2", "--profile-samples", "0",
 		"--stop-after", "split", "--out", t.TempDir())
 	if err != nil || !strings.Contains(out, "stopped after split") {
 		t.Errorf("--stop-after split: %v\n%s", err, out)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -14,7 +13,7 @@ import (
 // demoCommand is 'autosnn demo': the whole mission end to end.
 func demoCommand() *cli.Command {
 	d := pipeline.DefaultDemoConfig()
-	return &cli.Command{
+	return renamed(&cli.Command{
 		Name:  "demo",
 		Usage: "the whole mission end to end: super-network, lambda chosen by the chip, retraining, compiling, simulating, report",
 		Description: "On MNIST (no download: the GoMNIST module's files), trains a small AutoSNN super-network, sweeps\n" +
@@ -25,57 +24,52 @@ func demoCommand() *cli.Command {
 			"(supernet.ckpt, lambda/, winner.ckpt, eval/, mapping/, sim/). The report gives the command that runs each\n" +
 			"step alone. The defaults take about five minutes on two cores; the size flags trade time for accuracy.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "out", Value: d.Out, Usage: "report directory"},
-			&cli.StringFlag{Name: "chip", Value: d.Chip, Usage: "chip profile: built-in name or YAML file"},
-			&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: "seed of every step"},
-			&cli.StringFlag{Name: "data", Value: d.Data, Usage: "data spec name[:path] (a static image dataset)"},
-			&cli.IntFlag{Name: "C", Value: d.C, Usage: "initial channels"},
-			&cli.IntFlag{Name: "T", Value: d.T, Usage: "timesteps"},
+			&cli.StringFlag{Name: "out", Value: d.Out, Usage: use("out", "report directory")},
+			&cli.StringFlag{Name: "chip", Value: d.Chip, Usage: use("chip")},
+			&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: use("seed", "for every step")},
+			&cli.StringFlag{Name: "data", Value: d.Data, Usage: use("data", "a static image dataset")},
+			&cli.IntFlag{Name: "C", Value: d.C, Usage: use("C")},
+			&cli.IntFlag{Name: "T", Value: d.T, Usage: use("T")},
 			&cli.IntFlag{Name: "supernet-limit", Value: d.SupernetLimit, Usage: "super-network training images"},
-			&cli.IntFlag{Name: "evals", Value: d.Evo.Budget, Usage: "evaluated architectures per lambda's search"},
-			&cli.IntFlag{Name: "val-limit", Value: d.ValLimit, Usage: "validation images per candidate evaluation"},
-			&cli.StringFlag{Name: "lambdas", Value: "0,-0.08,-0.24,-0.5", Usage: "lambdas swept"},
-			&cli.StringFlag{Name: "cost", Value: d.Cost, Usage: "fitness cost: spikes, synops, energy, latency"},
-			&cli.StringFlag{Name: "budget", Usage: "deployment budget, e.g. cores=64,energy=5uJ"},
-			&cli.Float64Flag{Name: "tolerance", Usage: "accuracy tolerance of the lambda policy in percentage points (see autosnn lambda)"},
+			&cli.IntFlag{Name: "evals", Value: d.Evo.Budget, Usage: use("evals")},
+			&cli.IntFlag{Name: "val-limit", Value: d.ValLimit, Usage: use("val-limit")},
+			&cli.StringFlag{Name: "lambda", Value: "0,-0.08,-0.24,-0.5", Usage: use("lambda")},
+			&cli.StringFlag{Name: "cost", Value: d.Cost, Usage: use("cost")},
+			&cli.StringFlag{Name: "budget", Usage: use("budget")},
+			&cli.Float64Flag{Name: "tolerance", Usage: use("tolerance")},
 			&cli.IntFlag{Name: "retrain-limit", Value: d.RetrainLimit, Usage: "retraining images"},
-			&cli.IntFlag{Name: "test-limit", Value: d.TestLimit, Usage: "test images the retrained winner is evaluated on"},
-			&cli.IntFlag{Name: "sim-images", Value: d.SimImages, Usage: "test images simulated on the chip"},
-			&cli.BoolFlag{Name: "quiet", Usage: "no progress bars"},
+			&cli.IntFlag{Name: "eval-limit", Value: d.TestLimit, Usage: use("eval-limit", "test images the retrained winner is evaluated on")},
+			&cli.IntFlag{Name: "images", Value: d.SimImages, Usage: use("images", "test images per lambda winner and for the retrained winner")},
+			&cli.BoolFlag{Name: "quiet", Usage: use("quiet")},
 		},
 		Action: demoAction,
-	}
+	}, "lambdas", "lambda", "test-limit", "eval-limit", "sim-images", "images")
 }
 
 func demoAction(c *cli.Context) error {
-	if c.NArg() > 0 {
-		return fmt.Errorf("demo: unexpected arguments %v (flags only)", c.Args().Slice())
+	if err := noArgs(c); err != nil {
+		return err
 	}
 	cfg := pipeline.DefaultDemoConfig()
 	cfg.Out, cfg.Chip, cfg.Seed, cfg.Data = c.String("out"), c.String("chip"), c.Uint64("seed"), c.String("data")
 	cfg.C, cfg.T, cfg.SupernetLimit, cfg.ValLimit = c.Int("C"), c.Int("T"), c.Int("supernet-limit"), c.Int("val-limit")
 	cfg.Evo.Budget, cfg.Evo.Seed = c.Int("evals"), cfg.Seed
-	cfg.RetrainLimit, cfg.TestLimit, cfg.SimImages, cfg.Cost = c.Int("retrain-limit"), c.Int("test-limit"), c.Int("sim-images"), c.String("cost")
+	cfg.RetrainLimit, cfg.TestLimit, cfg.SimImages, cfg.Cost = c.Int("retrain-limit"), c.Int("eval-limit"), c.Int("images"), c.String("cost")
 	var err error
-	if cfg.Lambdas, err = parseLambdas(c.String("lambdas")); err != nil {
+	if cfg.Lambdas, err = lambdas(c); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	if cfg.AccTolerance = c.Float64("tolerance") / 100; cfg.AccTolerance < 0 || cfg.AccTolerance >= 1 {
-		return fmt.Errorf("demo: --tolerance %g, want 0 <= percentage points < 100", c.Float64("tolerance"))
+	if cfg.AccTolerance, err = tolerance(c); err != nil {
+		return fmt.Errorf("demo: %w", err)
 	}
-	if cfg.Budget, err = pipeline.ParseBudget(c.String("budget")); err != nil {
-		return fmt.Errorf("demo: --budget: %w", err)
+	if cfg.Budget, err = budget(c); err != nil {
+		return fmt.Errorf("demo: %w", err)
 	}
-	cfg.Log = c.App.Writer
-	var progress io.Writer
-	if !c.Bool("quiet") {
-		progress = c.App.ErrWriter
-	}
-	cfg.Progress = progress
+	cfg.Log, cfg.Progress = c.App.Writer, progress(c)
 	start := time.Now()
 	set, err := dataset.Open(c.Context, cfg.Data, dataset.Options{T: cfg.T})
 	if err != nil {
-		return fmt.Errorf("demo: %w", err)
+		return fmt.Errorf("demo: --data: %w", err)
 	}
 	defer set.Close()
 	if set.Kind != dataset.Static {

@@ -34,7 +34,7 @@ func TestLambdaErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"lambda", "--data", "mnist", "--supernet", bad, "--lambdas", "0,x"}, `"x" is not a number`},
+		{[]string{"lambda", "--data", "mnist", "--supernet", bad, "--lambda", "0,x"}, `"x" is not a number`},
 		{[]string{"lambda", "--data", "mnist", "--supernet", bad, "--fitness", "log"}, "want power or linear"},
 		{[]string{"lambda", "--data", "mnist", "--supernet", bad, "--budget", "watts=3"}, `unknown key "watts"`},
 		{[]string{"lambda", "--data", "mnist", "--supernet", bad, "--chip", "loihi9"}, "loihi9"},
@@ -65,9 +65,9 @@ func TestLambdaEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "lambda")
-	stdout, err := runApp(t, "lambda", "--supernet", ck, "--data", "mnist", "--chip", "loihi1", "--lambdas", "0,-0.5", "--cost", "energy",
+	stdout, err := runApp(t, "lambda", "--supernet", ck, "--data", "mnist", "--chip", "loihi1", "--lambda", "0,-0.5", "--cost", "energy",
 		"--evals", "6", "--rounds", "2", "--pool", "4", "--topk", "2", "--mutations", "1", "--crossovers", "1", "--val-limit", "32",
-		"--samples", "2", "--profile-samples", "1", "--rank-check", "4", "--budget", "cores=128", "--out", out, "--quiet")
+		"--images", "2", "--profile-samples", "1", "--rank-check", "4", "--budget", "cores=128", "--out", out, "--quiet")
 	if err != nil {
 		t.Fatal(err)
 	}

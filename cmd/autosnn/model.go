@@ -2,48 +2,22 @@ package main
 
 import (
 	"fmt"
-
 	"strings"
-	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/autosnn/autosnn/frontend"
 	"github.com/autosnn/autosnn/ir"
+	"github.com/autosnn/autosnn/search/pipeline"
 )
 
 // zooCommand lists the built-in architectures.
 func zooCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "zoo",
-		Usage: "list the built-in architectures with their sizes",
-		Action: func(c *cli.Context) error {
-			w := tabwriter.NewWriter(c.App.Writer, 0, 2, 2, ' ', 0)
-			fmt.Fprintln(w, "name\tmacro\tblocks\tC\tparams\tneurons\tsynapses")
-			for _, e := range frontend.Zoo() {
-				g, err := frontend.Lower(e.Spec)
-				if err != nil {
-					return fmt.Errorf("zoo entry %s: %w", e.Name, err)
-				}
-				n := ir.Count(g)
-				blocks := strings.Join(e.Spec.Blocks, ",")
-				if blocks == "" {
-					blocks = "-"
-				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", e.Name, e.Spec.Macro, blocks, e.Spec.Channels,
-					group(int64(n.Params)), group(int64(n.Neurons)), group(n.Synapses))
-			}
-			return w.Flush()
-		},
+		Name:   "zoo",
+		Usage:  "list the built-in architectures with their sizes",
+		Action: func(c *cli.Context) error { return pipeline.WriteZoo(c.App.Writer) },
 	}
-}
-
-// specFlags are the flags that override an architecture's spec fields.
-var specFlags = []cli.Flag{
-	&cli.IntFlag{Name: "C", Usage: "initial channels (overrides the spec)"},
-	&cli.IntFlag{Name: "T", Usage: "timesteps (overrides the spec)"},
-	&cli.StringFlag{Name: "input", Usage: "input shape C,H,W (overrides the spec), e.g. 1,28,28"},
-	&cli.IntFlag{Name: "classes", Usage: "number of classes (overrides the spec)"},
 }
 
 // resolveArch resolves an architecture argument and applies spec flags.
@@ -83,8 +57,8 @@ func showCommand() *cli.Command {
 		ArgsUsage: "ARCH|FILE",
 		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "ir", Usage: "print the IR dump instead of the table"},
-			&cli.StringFlag{Name: "out", Usage: "also write the IR (graph.yaml) to this directory"},
-		}, specFlags...),
+			&cli.StringFlag{Name: "out", Usage: use("out", "also write the IR (graph.yaml) to this directory")},
+		}, specFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return fmt.Errorf("show: want one architecture argument, got %d", c.NArg())
@@ -106,72 +80,7 @@ func showCommand() *cli.Command {
 				fmt.Fprint(c.App.Writer, g)
 				return nil
 			}
-			return layerTable(c.App.Writer, s, g)
+			return pipeline.WriteLayerTable(c.App.Writer, s, g)
 		},
 	}
-}
-
-// layerTable writes one row per population: the paper's layer name, shape,
-// neuron model, incoming projections, and its parameters and synapses.
-func layerTable(out interface{ Write([]byte) (int, error) }, s frontend.Spec, g *ir.Graph) error {
-	fmt.Fprintf(out, "%s: macro %s, C=%d, T=%d, input %v, %d classes, encoding %v\n\n", s.Name, s.Macro, s.Channels, g.T, s.Input, s.Classes, g.Encoding)
-	w := tabwriter.NewWriter(out, 0, 2, 2, ' ', 0)
-	fmt.Fprintln(w, "layer\trole\tshape\tneuron\tinputs\tparams\tsynapses")
-	for _, p := range g.Pops {
-		pc := ir.PopCounts(p)
-		var ins []string
-		for _, e := range g.In(p) {
-			pc.Params += ir.ProjCounts(e).Params
-			pc.Synapses += ir.Synapses(e)
-			ins = append(ins, edgeLabel(e))
-		}
-		role := p.Role.String()
-		fmt.Fprintf(w, "%s\t%s\t%v\t%v\t%s\t%s\t%s\n", p.Name, role, p.Shape, p.Neuron.Model, strings.Join(ins, " + "), group(int64(pc.Params)), group(pc.Synapses))
-	}
-	n := ir.Count(g)
-	fmt.Fprintf(w, "total\t\t\t\t\t%s\t%s\n", group(int64(n.Params)), group(n.Synapses))
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "\nparameters %s, neurons %s (+ %s pooled relays), synapses %s explicit / %s unique weights\n",
-		group(int64(n.Params)), group(int64(n.Neurons)), group(int64(n.RelayNeurons)), group(n.Synapses), group(int64(n.UniqueWeights)))
-	return nil
-}
-
-func edgeLabel(e *ir.Projection) string {
-	var b strings.Builder
-	switch e.Op {
-	case ir.Conv2D:
-		fmt.Fprintf(&b, "conv%dx%d", e.Kernel, e.Kernel)
-		if e.Stride != 1 {
-			fmt.Fprintf(&b, "/%d", e.Stride)
-		}
-	case ir.MaxPool, ir.AvgPool:
-		fmt.Fprintf(&b, "%v%d", e.Op, e.Kernel)
-	default:
-		b.WriteString(e.Op.String())
-	}
-	if e.BN != nil {
-		b.WriteString("+bn")
-	}
-	fmt.Fprintf(&b, "(%s)", e.Src.Name)
-	return b.String()
-}
-
-// group formats n with thousands separators: 417626 -> 417,626.
-func group(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
 }

@@ -86,7 +86,7 @@ func TestSupernetSearchEndToEnd(t *testing.T) {
 		t.Errorf("checkpoint at epoch %d with N_avg %v, want epoch 2 and N_avg > 0", ck.Epoch, ck.NAvg)
 	}
 	res := filepath.Join(dir, "res")
-	small := []string{"--data", "mnist", "--supernet", ckpt, "--budget", "6", "--pool", "3", "--rounds", "2", "--topk", "2",
+	small := []string{"--data", "mnist", "--supernet", ckpt, "--evals", "6", "--pool", "3", "--rounds", "2", "--topk", "2",
 		"--mutations", "1", "--crossovers", "1", "--val-limit", "32", "--batch", "16", "--quiet", "--out", res}
 	out, err = runApp(t, append([]string{"search", "--lambda", "-0.08,0"}, small...)...)
 	if err != nil {

@@ -135,29 +135,6 @@ func TestSimulateCommand(t *testing.T) {
 	}
 }
 
-func TestSweepKnee(t *testing.T) {
-	rows := func(pairs ...string) [][]string {
-		var r [][]string
-		for i := 0; i < len(pairs); i += 2 {
-			r = append(r, []string{pairs[i], pairs[i+1]})
-		}
-		return r
-	}
-	for _, c := range []struct {
-		rows [][]string
-		want string
-	}{
-		{rows("0.01", "300", "1", "100", "0.1", "103", "0.05", "120"), "within 5% of the best down to 0.1; at 0.05 it is 1.20x"},
-		{rows("4", "100", "2", "101"), "none in the swept range (latency per image within 5% of the best down to 2)"},
-		{rows("1", "200", "2", "100"), "down to 2; at 1 it is 2.00x"},
-		{rows("4", "150", "2", "100"), "even at 4 the latency per image is 1.50x the best"},
-	} {
-		if got := sweepKnee(c.rows); !strings.Contains(got, c.want) {
-			t.Errorf("sweepKnee(%v) = %q, want it to contain %q", c.rows, got, c.want)
-		}
-	}
-}
-
 func TestSimulateErrors(t *testing.T) {
 	m := tinyMapping(t)
 	out := t.TempDir()

@@ -2,12 +2,7 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
 
@@ -15,6 +10,7 @@ import (
 	"github.com/autosnn/autosnn/ir"
 	"github.com/autosnn/autosnn/search/dataset"
 	"github.com/autosnn/autosnn/search/engine/train"
+	"github.com/autosnn/autosnn/search/pipeline"
 )
 
 // trainCommand trains an architecture on a dataset and writes a checkpoint.
@@ -28,139 +24,108 @@ func trainCommand() *cli.Command {
 			"continues from it bit-identically to an uninterrupted run. After each epoch the model\n" +
 			"is evaluated on --eval-split (first --eval-limit images). Progress goes to stderr.",
 		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "arch", Usage: "architecture: zoo name, spec file or block list (not needed with --resume)"},
-			&cli.StringFlag{Name: "data", Value: "mnist", Usage: "data spec name[:path]"},
-			&cli.IntFlag{Name: "epochs", Value: 1, Usage: "total number of epochs"},
-			&cli.IntFlag{Name: "batch", Value: 96, Usage: "mini-batch size"},
-			&cli.Float64Flag{Name: "lr", Value: 1e-3, Usage: "Adam learning rate"},
-			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of weights, data order and augmentation"},
-			&cli.StringFlag{Name: "augment", Value: "auto", Usage: "auto (crop+flip for 3-channel images, none otherwise), crop-flip, crop, none"},
+			&cli.StringFlag{Name: "arch", Usage: use("arch", "not needed with --resume")},
+			&cli.StringFlag{Name: "data", Value: "mnist", Usage: use("data")},
+			&cli.IntFlag{Name: "epochs", Value: 1, Usage: use("epochs")},
+			&cli.IntFlag{Name: "batch", Value: 96, Usage: use("batch", "training mini-batch")},
+			&cli.Float64Flag{Name: "lr", Value: 1e-3, Usage: use("lr")},
+			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: use("seed", "for weights, data order and augmentation")},
+			&cli.StringFlag{Name: "augment", Value: pipeline.AugmentAuto, Usage: use("augment")},
 			&cli.IntFlag{Name: "cutout", Usage: "cutout side in pixels (16 when retraining on CIFAR in the paper); 0 disables"},
-			&cli.IntFlag{Name: "limit", Usage: "training samples per epoch (0: the whole split)"},
-			&cli.StringFlag{Name: "split", Value: "full-train", Usage: "training split: train (first 80%), full-train"},
+			&cli.IntFlag{Name: "limit", Usage: use("limit")},
+			&cli.StringFlag{Name: "split", Value: "full-train", Usage: use("split", "the training split: train or full-train")},
 			&cli.StringFlag{Name: "eval-split", Value: "test", Usage: "split evaluated after each epoch: val, test, or none"},
-			&cli.IntFlag{Name: "eval-limit", Usage: "images evaluated after each epoch (0: the whole split)"},
+			&cli.IntFlag{Name: "eval-limit", Usage: use("eval-limit", "after each epoch")},
 			&cli.Float64Flag{Name: "spike-reg", Usage: "spike-regularisation weight beta (loss + beta*spikes/image, paper Table 10)"},
-			&cli.StringFlag{Name: "out", Usage: "checkpoint file to write", Required: true},
-			&cli.BoolFlag{Name: "resume", Usage: "continue the run stored in --out"},
-			&cli.IntFlag{Name: "checkpoint-every", Usage: "also checkpoint every N batches (0: after each epoch only)"},
-			&cli.BoolFlag{Name: "quiet", Usage: "no progress bars"},
-		}, specFlags...),
+			&cli.StringFlag{Name: "out", Usage: use("out", "checkpoint file"), Required: true},
+			&cli.BoolFlag{Name: "resume", Usage: use("resume")},
+			&cli.IntFlag{Name: "checkpoint-every", Usage: use("checkpoint-every")},
+			&cli.BoolFlag{Name: "quiet", Usage: use("quiet")},
+		}, specFlags()...),
 		Action: trainAction,
 	}
 }
 
 func trainAction(c *cli.Context) error {
-	ctx := c.Context
-	out := c.String("out")
-	logw := c.App.ErrWriter
-	if logw == nil {
-		logw = os.Stderr
-	}
-	var tr *train.Trainer
-	var dataSpec string
-	if c.Bool("resume") {
-		ck, err := train.ReadCheckpoint(out)
+	out, logw := c.String("out"), c.App.ErrWriter
+	var ck *train.Checkpoint
+	var arch *frontend.Spec
+	if c.IsSet("arch") {
+		s, err := resolveArch(c, c.String("arch"))
 		if err != nil {
 			return err
 		}
-		var arch *ir.Graph
-		if c.IsSet("arch") {
-			s, err := resolveArch(c, c.String("arch"))
-			if err != nil {
-				return err
-			}
-			s.Input = []int{ck.Graph.Input().Shape.C, ck.Graph.Input().Shape.H, ck.Graph.Input().Shape.W}
-			s.Classes = ck.Graph.Classes
-			if arch, err = frontend.Lower(s); err != nil {
-				return err
-			}
-			arch.Name = s.Name
+		arch = &s
+	}
+	dataSpec := c.String("data")
+	if c.Bool("resume") {
+		var err error
+		if ck, err = train.ReadCheckpoint(out); err != nil {
+			return err
 		}
 		if err := sameHyper(c, ck.Hyper); err != nil {
 			return err
 		}
-		epochs := 0
-		if c.IsSet("epochs") {
-			epochs = c.Int("epochs")
-		}
-		if tr, err = train.Resume(ck, arch, epochs); err != nil {
-			return err
-		}
 		dataSpec = ck.Hyper.Data
-		fmt.Fprintf(logw, "resuming %s from %s: epoch %d, batch %d, step %d\n", ck.Graph.Name, out, ck.Epoch, ck.Batch, ck.Step)
-	} else {
-		if !c.IsSet("arch") {
-			return fmt.Errorf("train: --arch is required (or --resume to continue %s)", out)
-		}
-		dataSpec = c.String("data")
+	} else if arch == nil {
+		return fmt.Errorf("train: --arch is required (or --resume to continue %s)", out)
 	}
 	spec, err := dataset.ParseSpec(dataSpec)
 	if err != nil {
-		return err
+		return fmt.Errorf("train: --data: %w", err)
 	}
-	var arch frontend.Spec
-	if tr == nil {
-		if arch, err = resolveArch(c, c.String("arch")); err != nil {
-			return err
-		}
+	T := 0
+	if ck != nil {
+		T = ck.Graph.T
+	} else {
+		T = arch.T
 	}
-	T := arch.T
-	if tr != nil {
-		T = tr.Net.Graph().T
-	}
-	set, err := dataset.Load(ctx, spec, dataset.Options{T: T, Logf: func(f string, a ...any) { fmt.Fprintf(logw, f+"\n", a...) }})
+	set, err := dataset.Load(c.Context, spec, dataset.Options{T: T, Logf: func(f string, a ...any) { fmt.Fprintf(logw, f+"\n", a...) }})
 	if err != nil {
 		return err
 	}
 	defer set.Close()
-	if tr == nil {
+	var tr *train.Trainer
+	if ck != nil {
+		epochs := 0
+		if c.IsSet("epochs") {
+			epochs = c.Int("epochs")
+		}
+		if tr, err = pipeline.ResumeTrainer(ck, arch, epochs); err != nil {
+			return err
+		}
+		fmt.Fprintf(logw, "resuming %s from %s: epoch %d, batch %d, step %d\n", ck.Graph.Name, out, ck.Epoch, ck.Batch, ck.Step)
+	} else {
 		if !c.IsSet("input") {
-			arch.Input = []int{set.C, set.H, set.W} // event sets: C = 2 polarities per frame
+			arch.Input = nil // the dataset's
 		}
 		if !c.IsSet("classes") {
-			arch.Classes = set.Classes()
-		}
-		g, err := frontend.Lower(arch)
-		if err != nil {
-			return err
+			arch.Classes = 0
 		}
 		h := train.Hyper{Epochs: c.Int("epochs"), Batch: c.Int("batch"), LR: c.Float64("lr"), Seed: c.Uint64("seed"),
 			Cutout: c.Int("cutout"), Limit: c.Int("limit"), SpikeReg: c.Float64("spike-reg"), Data: spec.String()}
-		switch a := c.String("augment"); a {
-		case "auto":
-			if set.Kind == dataset.Static && set.C == 3 {
-				h.Pad, h.Flip = 4, true
-			}
-		case "crop-flip":
-			h.Pad, h.Flip = 4, true
-		case "crop":
-			h.Pad = 4
-		case "none":
-		default:
-			return fmt.Errorf("train: --augment %q, want auto, crop-flip, crop or none", a)
-		}
-		if tr, err = train.NewTrainer(g, h); err != nil {
-			return err
+		if tr, err = pipeline.NewTrainer(*arch, set, h, c.String("augment")); err != nil {
+			return fmt.Errorf("train: %w", err)
 		}
 	}
 	defer tr.Close()
-	h := tr.Hyper
-	src, err := dataSource(set, h, c.String("split"), c.String("eval-split"), c.Int("eval-limit"))
+	ts, err := dataset.ParseSplit(c.String("split"))
 	if err != nil {
-		return err
+		return fmt.Errorf("train: --split: %w", err)
 	}
-	tr.Checkpoint = out
-	tr.CheckpointEvery = c.Int("checkpoint-every")
-	tr.EvalEachEpoch = c.String("eval-split") != "none"
-	if !c.Bool("quiet") {
-		tr.Progress = logw
+	es := dataset.Test
+	if c.String("eval-split") != "none" {
+		if es, err = dataset.ParseSplit(c.String("eval-split")); err != nil {
+			return fmt.Errorf("train: --eval-split: %w", err)
+		}
 	}
+	h := tr.Hyper
+	tr.Checkpoint, tr.CheckpointEvery, tr.EvalEachEpoch, tr.Progress = out, c.Int("checkpoint-every"), c.String("eval-split") != "none", progress(c)
 	tr.Logf = func(f string, a ...any) { fmt.Fprintf(c.App.Writer, f+"\n", a...) }
 	g := tr.Net.Graph()
 	fmt.Fprintf(c.App.Writer, "training %s (%d parameters) on %s: T=%d, batch %d, lr %g, %d epochs, seed %d, %d workers\n",
 		g.Name, ir.Count(g).Params, h.Data, g.T, h.Batch, h.LR, h.Epochs, h.Seed, tr.Net.Env().WS.Workers())
-	if err := tr.Run(ctx, src); err != nil {
+	if err := tr.Run(c.Context, pipeline.DataSource(set, h, ts, es, c.Int("eval-limit"))); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.App.Writer, "wrote %s\n", out)
@@ -189,26 +154,9 @@ func sameHyper(c *cli.Context, h train.Hyper) error {
 	return nil
 }
 
-func dataSource(set *dataset.Set, h train.Hyper, trainSplit, evalSplit string, evalLimit int) (*train.DataSource, error) {
-	ts, err := dataset.ParseSplit(trainSplit)
-	if err != nil {
-		return nil, err
-	}
-	src := &train.DataSource{Set: set, TrainSplit: ts, EvalSplit: dataset.Test, Batch: h.Batch, Seed: h.Seed, Limit: h.Limit, EvalLimit: evalLimit}
-	if evalSplit != "none" {
-		if src.EvalSplit, err = dataset.ParseSplit(evalSplit); err != nil {
-			return nil, err
-		}
-	}
-	if h.Pad > 0 || h.Flip || h.Cutout > 0 {
-		src.Augment = &dataset.Augment{Pad: h.Pad, Flip: h.Flip, Cutout: h.Cutout}
-	}
-	return src, nil
-}
-
 // evalCommand evaluates a checkpoint.
 func evalCommand() *cli.Command {
-	return &cli.Command{
+	return renamed(&cli.Command{
 		Name:  "eval",
 		Usage: "evaluate a checkpoint: accuracy, spikes per image and the per-layer spike table",
 		Description: "Prints accuracy, spikes per image in the paper's metric (neuron spikes plus pooled\n" +
@@ -216,20 +164,19 @@ func evalCommand() *cli.Command {
 			"and firing rate (spikes per neuron per timestep), the view of the paper's Fig. 2/3.\n" +
 			"With --out DIR it also writes DIR/layer-spikes.png.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "model", Usage: "checkpoint written by autosnn train", Required: true},
-			&cli.StringFlag{Name: "data", Usage: "data spec (default: the one the model was trained on)"},
-			&cli.StringFlag{Name: "split", Value: "test", Usage: "split: train, val, full-train or test"},
-			&cli.IntFlag{Name: "limit", Usage: "evaluate only the first N images (0: all)"},
-			&cli.IntFlag{Name: "batch", Value: 100, Usage: "evaluation batch size"},
-			&cli.StringFlag{Name: "out", Usage: "directory for layer-spikes.png"},
-			&cli.BoolFlag{Name: "quiet", Usage: "no progress bar"},
+			&cli.StringFlag{Name: "model", Usage: use("model", "checkpoint written by autosnn train"), Required: true},
+			&cli.StringFlag{Name: "data", Usage: use("data", "default: the one the model was trained on")},
+			&cli.StringFlag{Name: "split", Value: "test", Usage: use("split")},
+			&cli.IntFlag{Name: "eval-limit", Usage: use("eval-limit", "the first N of the split")},
+			&cli.IntFlag{Name: "batch", Value: 100, Usage: use("batch", "evaluation")},
+			&cli.StringFlag{Name: "out", Usage: use("out", "directory for layer-spikes.png")},
+			&cli.BoolFlag{Name: "quiet", Usage: use("quiet")},
 		},
 		Action: evalAction,
-	}
+	}, "limit", "eval-limit")
 }
 
 func evalAction(c *cli.Context) error {
-	ctx := c.Context
 	ck, err := train.ReadCheckpoint(c.String("model"))
 	if err != nil {
 		return err
@@ -242,86 +189,30 @@ func evalAction(c *cli.Context) error {
 		return fmt.Errorf("eval: the checkpoint records no data spec; pass --data")
 	}
 	g := ck.Graph
-	set, err := dataset.Open(ctx, data, dataset.Options{T: g.T})
-	if err != nil {
-		return err
-	}
-	defer set.Close()
-	in := g.Input().Shape
-	if set.C != in.C || set.H != in.H || set.W != in.W {
-		return fmt.Errorf("eval: %s has %dx%dx%d samples, the model %s takes %v", data, set.C, set.H, set.W, g.Name, in)
-	}
-	if set.Classes() != g.Classes {
-		return fmt.Errorf("eval: %s has %d classes, the model %s has %d", data, set.Classes(), g.Name, g.Classes)
-	}
 	sp, err := dataset.ParseSplit(c.String("split"))
 	if err != nil {
-		return err
+		return fmt.Errorf("eval: --split: %w", err)
 	}
-	net, err := train.Build(g, rand.New(rand.NewPCG(0, 0))) // every value is loaded from g
+	set, err := dataset.Open(c.Context, data, dataset.Options{T: g.T})
 	if err != nil {
-		return err
+		return fmt.Errorf("eval: --data: %w", err)
 	}
-	defer net.Close()
-	src := &train.DataSource{Set: set, EvalSplit: sp, Batch: c.Int("batch"), EvalLimit: c.Int("limit")}
-	var progress io.Writer
-	if !c.Bool("quiet") {
-		progress = c.App.ErrWriter
-		if progress == nil {
-			progress = os.Stderr
-		}
-	}
-	res, err := train.Evaluate(ctx, net, src, progress)
+	defer set.Close()
+	res, err := pipeline.Evaluate(c.Context, g, set, sp, c.Int("batch"), c.Int("eval-limit"), progress(c))
 	if err != nil {
-		return err
+		return fmt.Errorf("eval: %w", err)
 	}
 	w := c.App.Writer
 	fmt.Fprintf(w, "model %s (epoch %d, %d steps) on %s %s: %d images\n", g.Name, ck.Epoch, ck.Step, data, sp, res.Images)
-	fmt.Fprintf(w, "accuracy            %.2f%% (%d/%d)\n", 100*res.Accuracy, res.Correct, res.Images)
-	fmt.Fprintf(w, "spikes per image    %.0f (paper metric: neurons + pooled spike maps)\n", res.SpikesPerImage)
-	fmt.Fprintf(w, "neuron spikes/image %.0f (each neuron spike once)\n\n", res.NeuronSpikesPerImage)
-	if err := layerSpikeTable(w, res, g.T); err != nil {
+	if err := pipeline.WriteEval(w, res, g.T); err != nil {
 		return err
 	}
 	if dir := c.String("out"); dir != "" {
-		png, err := train.LayerSpikesPNG(res, fmt.Sprintf("%s: spikes per image by layer (%s %s)", g.Name, data, sp))
+		path, err := pipeline.WriteLayerSpikes(dir, res, fmt.Sprintf("%s: spikes per image by layer (%s %s)", g.Name, data, sp))
 		if err != nil {
-			return err
-		}
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-		path := filepath.Join(dir, "layer-spikes.png")
-		if err := ir.WriteFileAtomic(path, png); err != nil {
 			return err
 		}
 		fmt.Fprintf(w, "\nwrote %s\n", path)
 	}
-	return nil
-}
-
-// layerSpikeTable prints one row per population after the input.
-func layerSpikeTable(out io.Writer, res train.EvalResult, T int) error {
-	tw := tabwriter.NewWriter(out, 0, 2, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "layer\tpopulation\trole\tmodel\tneurons\tspikes/image\tshare\tfiring rate\t")
-	for _, l := range res.Layers {
-		share, rate := "-", "-"
-		if l.Counted {
-			if res.SpikesPerImage > 0 {
-				share = fmt.Sprintf("%.1f%%", 100*l.Spikes/res.SpikesPerImage)
-			}
-			rate = fmt.Sprintf("%.4f", l.Rate)
-		}
-		spikes := "-"
-		if l.Counted {
-			spikes = fmt.Sprintf("%.1f", l.Spikes)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%d\t%s\t%s\t%s\t\n", l.Layer, l.Name, l.Role, l.Model, l.Neurons, spikes, share, rate)
-	}
-	fmt.Fprintf(tw, "total\t\t\t\t\t%.1f\t\t\t\n", res.SpikesPerImage)
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "(firing rate = spikes per neuron per timestep, T = %d; max-pool rows count pooled spike maps)\n", T)
 	return nil
 }

@@ -69,7 +69,7 @@ func TestTrainEvalMNIST(t *testing.T) {
 	if _, _, err := runTrainApp(t, "train", "--resume", "--out", ck, "--epochs", "3", "--batch", "8"); err == nil || !strings.Contains(err.Error(), "refusing --batch 8") {
 		t.Errorf("resume with another batch size: got %v, want a refusal", err)
 	}
-	out, _, err = runTrainApp(t, "eval", "--model", ck, "--limit", "20", "--quiet", "--out", dir)
+	out, _, err = runTrainApp(t, "eval", "--model", ck, "--eval-limit", "20", "--quiet", "--out", dir)
 	if err != nil {
 		t.Fatal(err)
 	}

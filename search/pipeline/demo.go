@@ -6,13 +6,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/autosnn/autosnn/backends"
 	"github.com/autosnn/autosnn/frontend"
-	"github.com/autosnn/autosnn/ir"
 	"github.com/autosnn/autosnn/search"
 	"github.com/autosnn/autosnn/search/dataset"
 	"github.com/autosnn/autosnn/search/engine/train"
@@ -155,18 +153,8 @@ func RunDemo(ctx context.Context, set *dataset.Set, cfg DemoConfig) (*DemoResult
 		res.Steps = append(res.Steps, s)
 		logf("[%s] done in %.1f s -> %s", name, s.Seconds, output)
 	}
-	augment := func(h *train.Hyper) {
-		if set.Kind == dataset.Static && set.C == 3 { // `--augment auto`
-			h.Pad, h.Flip = 4, true
-		}
-	}
-	source := func(h train.Hyper, tr, ev dataset.Split, evalLimit int) *train.DataSource {
-		s := &train.DataSource{Set: set, TrainSplit: tr, EvalSplit: ev, Batch: h.Batch, Seed: h.Seed, Limit: h.Limit, EvalLimit: evalLimit}
-		if h.Pad > 0 || h.Flip || h.Cutout > 0 {
-			s.Augment = &dataset.Augment{Pad: h.Pad, Flip: h.Flip, Cutout: h.Cutout}
-		}
-		return s
-	}
+
+	cmds := DemoCommands(cfg, "BLOCKS")
 
 	// 1. Super-network.
 	t0 := time.Now()
@@ -176,7 +164,9 @@ func RunDemo(ctx context.Context, set *dataset.Set, cfg DemoConfig) (*DemoResult
 		return nil, err
 	}
 	sh := train.Hyper{Epochs: cfg.SupernetEpochs, Batch: cfg.Batch, LR: cfg.SupernetLR, Seed: cfg.Seed, Limit: cfg.SupernetLimit, Data: cfg.Data}
-	augment(&sh)
+	if err := Augment(&sh, AugmentAuto, set); err != nil {
+		return nil, err
+	}
 	logf("[supernet] training the %s super-network (C=%d T=%d, %d x %d candidates) on %d images of %s", space.Name, cfg.C, cfg.T,
 		space.Positions, len(space.Candidates), cfg.SupernetLimit, cfg.Data)
 	str, err := supernet.NewTrainer(space, sh)
@@ -186,12 +176,11 @@ func RunDemo(ctx context.Context, set *dataset.Set, cfg DemoConfig) (*DemoResult
 	defer str.Close()
 	str.Checkpoint, str.Progress = path("supernet.ckpt"), cfg.Progress
 	str.Logf = func(f string, a ...any) { logf("[supernet] "+f, a...) }
-	if err := str.Run(ctx, source(sh, dataset.Train, dataset.Val, 0)); err != nil {
+	if err := str.Run(ctx, DataSource(set, sh, dataset.Train, dataset.Val, 0)); err != nil {
 		return nil, err
 	}
 	res.NAvg = str.NAvg()
-	step("supernet", path("supernet.ckpt"), fmt.Sprintf("autosnn supernet --data %s --space snn1 --C %d --T %d --epochs %d --batch %d --lr %g --limit %d --seed %d --out %s",
-		cfg.Data, cfg.C, cfg.T, cfg.SupernetEpochs, cfg.Batch, cfg.SupernetLR, cfg.SupernetLimit, cfg.Seed, path("supernet.ckpt")), t0)
+	step("supernet", path("supernet.ckpt"), cmds[0].String(), t0)
 
 	// 2. Lambda chosen by the chip.
 	t0 = time.Now()
@@ -216,9 +205,7 @@ func RunDemo(ctx context.Context, set *dataset.Set, cfg DemoConfig) (*DemoResult
 		return nil, fmt.Errorf("pipeline: demo: no lambda's winner fits %s and meets budget %s (see %s)", t.Name(), cfg.Budget, path("lambda/"+TableCSV))
 	}
 	res.Chosen = res.Lambda.Rows[res.Lambda.Chosen]
-	lambdaCmd := fmt.Sprintf("autosnn lambda --supernet %s --data %s --chip %s --lambdas %s --cost %s%s%s --evals %d --rounds %d --pool %d --topk %d --mutations %d --crossovers %d --mutation-prob %g --seed %d --val-limit %d --batch 64 --samples %d --profile-samples %d --out %s",
-		path("supernet.ckpt"), cfg.Data, cfg.Chip, floats(cfg.Lambdas), lc.Cost, budgetFlag(cfg.Budget), tolFlag(cfg.AccTolerance), evo.Budget, evo.Rounds, evo.Pool, evo.TopK, evo.Mutations,
-		evo.Crossovers, evo.MutationProb, evo.Seed, cfg.ValLimit, cfg.SimImages, cfg.ProfileSamples, path("lambda"))
+	lambdaCmd := cmds[1].String()
 	step("lambda", path("lambda"), lambdaCmd, t0)
 
 	// 3. Retrain the chosen winner from scratch.
@@ -234,7 +221,9 @@ func RunDemo(ctx context.Context, set *dataset.Set, cfg DemoConfig) (*DemoResult
 		return nil, err
 	}
 	rh := train.Hyper{Epochs: cfg.RetrainEpochs, Batch: cfg.Batch, LR: cfg.RetrainLR, Seed: cfg.Seed, Limit: cfg.RetrainLimit, Data: cfg.Data}
-	augment(&rh)
+	if err := Augment(&rh, AugmentAuto, set); err != nil {
+		return nil, err
+	}
 	logf("[train] retraining %s from scratch on %d images per epoch, %d epochs", blocks, cfg.RetrainLimit, cfg.RetrainEpochs)
 	rtr, err := train.NewTrainer(g, rh)
 	if err != nil {
@@ -243,15 +232,15 @@ func RunDemo(ctx context.Context, set *dataset.Set, cfg DemoConfig) (*DemoResult
 	defer rtr.Close()
 	rtr.Checkpoint, rtr.Progress, rtr.EvalEachEpoch = path("winner.ckpt"), cfg.Progress, true
 	rtr.Logf = func(f string, a ...any) { logf("[train] "+f, a...) }
-	if err := rtr.Run(ctx, source(rh, dataset.FullTrain, dataset.Test, cfg.TestLimit)); err != nil {
+	if err := rtr.Run(ctx, DataSource(set, rh, dataset.FullTrain, dataset.Test, cfg.TestLimit)); err != nil {
 		return nil, err
 	}
-	step("train", path("winner.ckpt"), fmt.Sprintf("autosnn train --arch %s --data %s --C %d --T %d --epochs %d --batch %d --lr %g --limit %d --seed %d --eval-limit %d --out %s",
-		blocks, cfg.Data, cfg.C, cfg.T, cfg.RetrainEpochs, cfg.Batch, cfg.RetrainLR, cfg.RetrainLimit, cfg.Seed, cfg.TestLimit, path("winner.ckpt")), t0)
+	cmds = DemoCommands(cfg, blocks)
+	step("train", path("winner.ckpt"), cmds[2].String(), t0)
 
 	// 4. Evaluate: accuracy and spikes per layer.
 	t0 = time.Now()
-	evalCmd := fmt.Sprintf("autosnn eval --model %s --limit %d --out %s", path("winner.ckpt"), cfg.TestLimit, path("eval"))
+	evalCmd := cmds[3].String()
 	if res.Retrained, err = train.Evaluate(ctx, rtr.Net, &train.DataSource{Set: set, EvalSplit: dataset.Test, Batch: 100, EvalLimit: cfg.TestLimit}, cfg.Progress); err != nil {
 		return nil, err
 	}
@@ -289,9 +278,7 @@ func RunDemo(ctx context.Context, set *dataset.Set, cfg DemoConfig) (*DemoResult
 	if err := d.WriteDir(out); err != nil {
 		return nil, err
 	}
-	simCmd := fmt.Sprintf("autosnn simulate --mapping %s --data %s --images %d --out %s", path("mapping"), cfg.Data, cfg.SimImages, path("sim"))
-	step("compile + simulate", path("mapping")+", "+path("sim"), fmt.Sprintf("autosnn compile --model %s --chip %s --data %s --samples %d --seed %d --out %s && %s",
-		path("winner.ckpt"), cfg.Chip, cfg.Data, cfg.ProfileSamples, cfg.Seed, path("mapping"), simCmd), t0)
+	step("compile + simulate", path("mapping")+", "+path("sim"), cmds[4].String()+" && "+cmds[5].String(), t0)
 
 	// 6. Report.
 	paretoPNG, err := res.Lambda.ParetoPNG()
@@ -343,36 +330,38 @@ func safeDiv(a, b float64) float64 {
 	return a / b
 }
 
-func floats(v []float64) string {
-	s := make([]string, len(v))
-	for i, x := range v {
-		s[i] = strconv.FormatFloat(x, 'g', -1, 64)
+// DemoCommands returns the commands that run the demo's steps alone, in
+// order: supernet, lambda, train (of the architecture blocks), eval,
+// compile, simulate. Their outputs are where RunDemo writes them in cfg.Out.
+func DemoCommands(cfg DemoConfig, blocks string) []Command {
+	path := func(name string) string { return filepath.Join(cfg.Out, name) }
+	evo := cfg.Evo
+	sn := Command{Name: "supernet"}.With("data", cfg.Data).With("space", "snn1").With("C", cfg.C).With("T", cfg.T).
+		With("epochs", cfg.SupernetEpochs).With("batch", cfg.Batch).With("lr", cfg.SupernetLR).With("limit", cfg.SupernetLimit).
+		With("seed", cfg.Seed).With("out", path("supernet.ckpt"))
+	cost := cfg.Cost
+	if cost == "" {
+		cost = CostSpikes
 	}
-	return strings.Join(s, ",")
-}
-
-func budgetFlag(b Budget) string {
-	if b == (Budget{}) {
-		return ""
+	lam := Command{Name: "lambda"}.With("supernet", path("supernet.ckpt")).With("data", cfg.Data).With("chip", cfg.Chip).
+		With("lambda", cfg.Lambdas).With("cost", cost)
+	if cfg.Budget != (Budget{}) {
+		lam = lam.With("budget", cfg.Budget.String())
 	}
-	return " --budget " + b.String()
-}
-
-func tolFlag(tol float64) string {
-	if tol <= 0 {
-		return ""
+	if cfg.AccTolerance > 0 {
+		lam = lam.With("tolerance", 100*cfg.AccTolerance)
 	}
-	return " --tolerance " + strconv.FormatFloat(100*tol, 'g', -1, 64)
-}
-
-func writeFiles(dir string, files map[string][]byte) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("pipeline: %w", err)
-	}
-	for name, data := range files {
-		if err := ir.WriteFileAtomic(filepath.Join(dir, name), data); err != nil {
-			return fmt.Errorf("pipeline: %w", err)
-		}
-	}
-	return nil
+	lam = lam.With("evals", evo.Budget).With("rounds", evo.Rounds).With("pool", evo.Pool).With("topk", evo.TopK).
+		With("mutations", evo.Mutations).With("crossovers", evo.Crossovers).With("mutation-prob", evo.MutationProb).
+		With("seed", evo.Seed).With("val-limit", cfg.ValLimit).With("batch", 64).With("images", cfg.SimImages).
+		With("profile-samples", cfg.ProfileSamples).With("out", path("lambda"))
+	tr := Command{Name: "train"}.With("arch", blocks).With("data", cfg.Data).With("C", cfg.C).With("T", cfg.T).
+		With("epochs", cfg.RetrainEpochs).With("batch", cfg.Batch).With("lr", cfg.RetrainLR).With("limit", cfg.RetrainLimit).
+		With("seed", cfg.Seed).With("eval-limit", cfg.TestLimit).With("out", path("winner.ckpt"))
+	ev := Command{Name: "eval"}.With("model", path("winner.ckpt")).With("eval-limit", cfg.TestLimit).With("out", path("eval"))
+	co := Command{Name: "compile"}.With("model", path("winner.ckpt")).With("chip", cfg.Chip).With("data", cfg.Data).
+		With("profile-samples", cfg.ProfileSamples).With("seed", cfg.Seed).With("out", path("mapping"))
+	si := Command{Name: "simulate"}.With("mapping", path("mapping")).With("data", cfg.Data).With("images", cfg.SimImages).
+		With("out", path("sim"))
+	return []Command{sn, lam, tr, ev, co, si}
 }

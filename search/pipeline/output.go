@@ -129,28 +129,6 @@ func (r *SweepResult) WriteDir(dir string) error {
 	return nil
 }
 
-// WriteDir writes the deployment's mapping directory to dir/mapping and
-// its simulation outputs to dir/sim (summary.yaml, steps.csv, linkload.png).
-func (d *Deployment) WriteDir(dir string) error {
-	if err := d.WriteMapping(filepath.Join(dir, "mapping")); err != nil {
-		return err
-	}
-	sd := filepath.Join(dir, "sim")
-	if err := os.MkdirAll(sd, 0o755); err != nil {
-		return fmt.Errorf("pipeline: %w", err)
-	}
-	var y bytes.Buffer
-	if err := d.Sim.WriteYAML(&y); err != nil {
-		return err
-	}
-	for name, data := range map[string][]byte{"summary.yaml": y.Bytes(), "steps.csv": d.Steps, "linkload.png": d.HeatmapPNG} {
-		if err := ir.WriteFileAtomic(filepath.Join(sd, name), data); err != nil {
-			return fmt.Errorf("pipeline: %w", err)
-		}
-	}
-	return nil
-}
-
 // ParetoPNG plots validation accuracy against the analytical energy per
 // inference on the chip (package chipcost; the simulated energies are in
 // the table): every evaluated candidate that fits (grey), their Pareto

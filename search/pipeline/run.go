@@ -9,7 +9,6 @@ import (
 	"github.com/autosnn/autosnn/ir"
 	"github.com/autosnn/autosnn/search"
 	"github.com/autosnn/autosnn/search/dataset"
-	"github.com/autosnn/autosnn/search/engine/train"
 	"github.com/autosnn/autosnn/search/supernet"
 )
 
@@ -43,8 +42,8 @@ type LambdaResult struct {
 // first cfg.SimImages test images.
 func RunLambda(ctx context.Context, net *supernet.SuperNet, nAvg float64, dataSeed uint64, set *dataset.Set, t *backends.Target, cfg LambdaConfig) (*LambdaResult, error) {
 	sp := net.Space()
-	if in := []int{set.C, set.H, set.W}; fmt.Sprint(in) != fmt.Sprint(sp.Base.Input) || set.Classes() != sp.Base.Classes {
-		return nil, fmt.Errorf("pipeline: data %s has %v inputs and %d classes, the super-network was trained on %v and %d", set.Name, in, set.Classes(), sp.Base.Input, sp.Base.Classes)
+	if err := CheckSpaceSet(sp, set); err != nil {
+		return nil, err
 	}
 	if cfg.EvalBatch < 1 || cfg.ValLimit < 0 || cfg.SimImages < 1 || cfg.ProfileSamples < 0 {
 		return nil, fmt.Errorf("pipeline: eval batch %d, val limit %d, simulated images %d, profiling samples %d: want batch and images >= 1, the others >= 0",
@@ -57,9 +56,8 @@ func RunLambda(ctx context.Context, net *supernet.SuperNet, nAvg float64, dataSe
 	if cfg.Test, err = LoadSamples(set, dataset.Test, cfg.SimImages, sp.Base.T); err != nil {
 		return nil, err
 	}
-	src := &train.DataSource{Set: set, TrainSplit: dataset.Train, EvalSplit: dataset.Val, Batch: cfg.EvalBatch, Seed: dataSeed, EvalLimit: cfg.ValLimit}
 	// One cache for the sweep and the rank check: candidates are evaluated once.
-	cache := search.NewCache(&supernet.Evaluator{Net: net, Data: src, Progress: cfg.Progress})
+	cache := search.NewCache(NewEvaluator(net, set, dataSeed, cfg.EvalBatch, cfg.ValLimit, cfg.Progress))
 	res := &LambdaResult{}
 	if res.SweepResult, err = Sweep(ctx, net, cache, nAvg, t, cfg.SweepConfig); err != nil {
 		return nil, err

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/autosnn/autosnn/search"
+	"github.com/autosnn/autosnn/search/dataset"
+	"github.com/autosnn/autosnn/search/pipeline"
+)
+
+// vocabulary is the meaning of every flag name that more than one command
+// takes: a flag's usage text is its meaning, optionally followed by "; "
+// and what the flag does in that command (use). docs/cli.md is generated
+// from it and the command tree (TestCLIDoc).
+var vocabulary = map[string]string{
+	"arch":             "architecture: zoo name, spec file or block list",
+	"augment":          "training augmentation: " + strings.Join(pipeline.AugmentNames, ", ") + " (auto: crop-flip for 3-channel images, none otherwise; crop pads 4 pixels)",
+	"batch":            "images per batch",
+	"budget":           "deployment budget: cores=N,energy=E,latency=L, any subset (energy in pJ, nJ, uJ or mJ; latency in ns, us, ms or s; default: fitting the chip is enough)",
+	"C":                "initial channels of the architecture",
+	"cache":            "event frame cache directory (default: the user cache directory)",
+	"checkpoint-every": "also write the checkpoint every N batches (0: after each epoch only)",
+	"chip":             "chip profile: a built-in name (list: autosnn chips) or a YAML file",
+	"classes":          "number of classes (overrides the spec)",
+	"cost":             "fitness cost: " + strings.Join(pipeline.CostNames, ", ") + " (the paper's spikes, or the analytical cost on --chip)",
+	"crossovers":       "crossover children per evolution round",
+	"data":             "data spec name[:path] (" + strings.Join(dataset.Names, ", ") + ")",
+	"epochs":           "total training epochs",
+	"eval-limit":       "images evaluated (0: the whole split)",
+	"evals":            "architectures evaluated per lambda's search",
+	"fitness":          "fitness form: power (Acc x (c/c_avg)^lambda) or linear (Acc - lambda x c/c_avg), c the cost",
+	"images":           "images run on the virtual chip",
+	"input":            "input shape C,H,W (overrides the spec), e.g. 1,28,28",
+	"lambda":           "lambda exponents of the fitness, comma-separated",
+	"limit":            "training samples per epoch (0: the whole split)",
+	"lr":               "Adam learning rate",
+	"model":            "trained network",
+	"mutation-prob":    "per-block mutation probability",
+	"mutations":        "mutation children per evolution round",
+	"out":              "where the command writes its output",
+	"pool":             "architectures evaluated per evolution round",
+	"profile-samples":  "images the compiler profiles spike rates on (0: uniform rates, upper bounds)",
+	"quiet":            "less output: no progress bars",
+	"resume":           "continue the run stored in --out, with its own hyper-parameters",
+	"rounds":           "evolution rounds",
+	"sanafe":           "SANA-FE export",
+	"seed":             "random seed",
+	"size":             "event frame side in pixels (the 128x128 sensor is binned)",
+	"split":            "data split read: train (first 80% of the training set), val (last 20%), full-train or test",
+	"supernet":         "super-network checkpoint (autosnn supernet --out)",
+	"T":                "timesteps per sample (event data: frames per sample)",
+	"tolerance":        "accuracy tolerance of the lambda policy in percentage points (0: strictly the highest accuracy)",
+	"topk":             "parents kept per evolution round",
+	"val-limit":        "validation images each candidate is evaluated on (0: all of D_val)",
+}
+
+// use returns the usage text of flag name: its meaning in the vocabulary,
+// then what it does in this command, if said.
+func use(name string, here ...string) string {
+	m, ok := vocabulary[name]
+	if !ok {
+		panic("autosnn: flag --" + name + " is not in the vocabulary")
+	}
+	if len(here) > 0 {
+		return m + "; " + strings.Join(here, " ")
+	}
+	return m
+}
+
+// dataFlags are the flags that say how a dataset is loaded.
+func dataFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "data", Required: true, Usage: use("data")},
+		&cli.IntFlag{Name: "size", Value: 128, Usage: use("size")},
+		&cli.StringFlag{Name: "cache", Usage: use("cache")},
+	}
+}
+
+// openData opens --data with --size and --cache for a network of T timesteps.
+func openData(c *cli.Context, T int) (*dataset.Set, error) {
+	opt := dataset.Options{T: T, Size: c.Int("size"), CacheDir: c.String("cache"),
+		Logf: func(f string, a ...any) { fmt.Fprintf(c.App.ErrWriter, "data: "+f+"\n", a...) }}
+	return dataset.Open(c.Context, c.String("data"), opt)
+}
+
+// specFlags are the flags that override an architecture's spec fields.
+func specFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.IntFlag{Name: "C", Usage: use("C", "overrides the spec")},
+		&cli.IntFlag{Name: "T", Usage: use("T", "overrides the spec")},
+		&cli.StringFlag{Name: "input", Usage: use("input")},
+		&cli.IntFlag{Name: "classes", Usage: use("classes")},
+	}
+}
+
+// evoFlags are the flags of the evolutionary search's parameters (the
+// paper's Algorithm 1), shared by 'search' and 'lambda'; evoConfig reads them.
+func evoFlags() []cli.Flag {
+	d := search.DefaultEvoConfig()
+	return []cli.Flag{
+		&cli.IntFlag{Name: "evals", Value: d.Budget, Usage: use("evals")},
+		&cli.IntFlag{Name: "rounds", Value: d.Rounds, Usage: use("rounds")},
+		&cli.IntFlag{Name: "pool", Value: d.Pool, Usage: use("pool")},
+		&cli.IntFlag{Name: "topk", Value: d.TopK, Usage: use("topk")},
+		&cli.IntFlag{Name: "mutations", Value: d.Mutations, Usage: use("mutations")},
+		&cli.IntFlag{Name: "crossovers", Value: d.Crossovers, Usage: use("crossovers")},
+		&cli.Float64Flag{Name: "mutation-prob", Value: d.MutationProb, Usage: use("mutation-prob")},
+	}
+}
+
+// evoConfig returns the search configuration of the evoFlags and --seed.
+func evoConfig(c *cli.Context) search.EvoConfig {
+	return search.EvoConfig{Rounds: c.Int("rounds"), Pool: c.Int("pool"), TopK: c.Int("topk"), Mutations: c.Int("mutations"),
+		Crossovers: c.Int("crossovers"), MutationProb: c.Float64("mutation-prob"), Budget: c.Int("evals"), Seed: c.Uint64("seed")}
+}
+
+// fitnessForm reads --fitness.
+func fitnessForm(c *cli.Context) (search.FitnessForm, error) {
+	switch f := c.String("fitness"); f {
+	case "power":
+		return search.Power, nil
+	case "linear":
+		return search.Linear, nil
+	default:
+		return 0, fmt.Errorf("--fitness %q, want power or linear", f)
+	}
+}
+
+// lambdas reads --lambda.
+func lambdas(c *cli.Context) ([]float64, error) {
+	s := c.String("lambda")
+	var out []float64
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil {
+			return nil, fmt.Errorf("--lambda %q: %q is not a number", s, f)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// tolerance reads --tolerance as a fraction.
+func tolerance(c *cli.Context) (float64, error) {
+	if tol := c.Float64("tolerance"); tol < 0 || tol >= 100 {
+		return 0, fmt.Errorf("--tolerance %g, want 0 <= percentage points < 100", tol)
+	}
+	return c.Float64("tolerance") / 100, nil
+}
+
+// budget reads --budget.
+func budget(c *cli.Context) (pipeline.Budget, error) {
+	b, err := pipeline.ParseBudget(c.String("budget"))
+	if err != nil {
+		return b, fmt.Errorf("--budget: %w", err)
+	}
+	return b, nil
+}
+
+// noArgs refuses positional arguments of a command that takes flags only.
+func noArgs(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return fmt.Errorf("%s: unexpected arguments %v (flags only)", c.Command.Name, c.Args().Slice())
+	}
+	return nil
+}
+
+// renamed adds hidden flags under the old names of renamed flags, for the
+// command lines of old scripts and results: pairs are old, new. A value
+// given under the old name is set on the new flag before the action runs.
+func renamed(cmd *cli.Command, pairs ...string) *cli.Command {
+	for i := 0; i < len(pairs); i += 2 {
+		cmd.Flags = append(cmd.Flags, &cli.StringFlag{Name: pairs[i], Hidden: true, Usage: "old name of --" + pairs[i+1]})
+	}
+	before := cmd.Before
+	cmd.Before = func(c *cli.Context) error {
+		for i := 0; i < len(pairs); i += 2 {
+			old, name := pairs[i], pairs[i+1]
+			if !c.IsSet(old) {
+				continue
+			}
+			if c.IsSet(name) {
+				return fmt.Errorf("%s: --%s is the old name of --%s; give one of them", cmd.Name, old, name)
+			}
+			if err := c.Set(name, c.String(old)); err != nil {
+				return fmt.Errorf("%s: --%s (now --%s): %w", cmd.Name, old, name, err)
+			}
+		}
+		if before != nil {
+			return before(c)
+		}
+		return nil
+	}
+	return cmd
+}
+
+// progress returns the writer of progress bars: the app's error writer
+// (stderr), or nil with --quiet.
+func progress(c *cli.Context) io.Writer {
+	if c.Bool("quiet") {
+		return nil
+	}
+	return c.App.ErrWriter
+}

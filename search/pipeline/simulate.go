@@ -1,0 +1,166 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/autosnn/autosnn/backends"
+	"github.com/autosnn/autosnn/ir"
+	"github.com/autosnn/autosnn/sim"
+)
+
+// Files of a simulation directory (SimResult.WriteDir).
+const (
+	SimSummaryFile = "summary.yaml"
+	StepsFile      = "steps.csv"
+	LinkLoadFile   = "linkload.png"
+)
+
+// SimOptions configure Simulate.
+type SimOptions struct {
+	// Progress, when not nil, gets a progress bar over the images, titled
+	// Desc (default: "simulate GRAPH on CHIP").
+	Progress io.Writer
+	Desc     string
+}
+
+// SimResult is a run of the virtual chip over a sequence of inputs.
+type SimResult struct {
+	// Sim summarises the simulated images (per-image means, on-chip
+	// accuracy over the labelled ones).
+	Sim *sim.Summary
+	// MaxLinkLoad is the simulated messages per inference over the busiest
+	// mesh link, and BusiestLink that link ("none" without inter-tile traffic).
+	MaxLinkLoad float64
+	BusiestLink string
+	// HeatmapPNG is sim.WriteHeatmap of the run (link load over the mesh).
+	HeatmapPNG []byte
+	// Steps is the per-timestep CSV of every simulated image (sim.StepCSV).
+	Steps []byte
+}
+
+// Simulate runs every input of src through the virtual chip: g is a
+// compiled graph (placed and quantised, as WriteMappingDir writes it and
+// backends.ReadMapping reads it) on t. It stops with ctx's error when ctx
+// is cancelled between images.
+func Simulate(ctx context.Context, g *ir.Graph, t *backends.Target, src Source, opt SimOptions) (*SimResult, error) {
+	n := src.Len()
+	if n < 1 {
+		return nil, fmt.Errorf("pipeline: simulate %s: no inputs", g.Name)
+	}
+	s, err := sim.New(g, t)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: simulate %s on %s: %w", g.Name, t.Name(), err)
+	}
+	res := &SimResult{Sim: sim.NewSummary(s)}
+	var steps bytes.Buffer
+	sc := sim.NewStepCSV(&steps)
+	var bar *progressbar.ProgressBar
+	if opt.Progress != nil {
+		desc := opt.Desc
+		if desc == "" {
+			desc = "simulate " + g.Name + " on " + t.Name()
+		}
+		bar = progressbar.NewOptions(n, progressbar.OptionSetWriter(opt.Progress), progressbar.OptionSetDescription(desc),
+			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("img"),
+			progressbar.OptionClearOnFinish())
+	}
+	var buf []float32
+	for i := range n {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		x, err := src.Input(i, buf)
+		if err != nil {
+			return nil, err
+		}
+		buf = x
+		r, err := s.Run(x, nil)
+		if err != nil {
+			return nil, fmt.Errorf("pipeline: simulate %s on %s: image %d: %w", g.Name, t.Name(), i, err)
+		}
+		res.Sim.Add(r, src.Label(i))
+		if err := sc.Write(i, r); err != nil {
+			return nil, err
+		}
+		if bar != nil {
+			bar.Add(1)
+		}
+	}
+	if bar != nil {
+		bar.Finish()
+	}
+	if err := sc.Flush(); err != nil {
+		return nil, err
+	}
+	res.Steps = steps.Bytes()
+	var best int64 = -1
+	for l, c := range s.LinkLoad() {
+		name := fmt.Sprint(l)
+		if c > best || (c == best && name < res.BusiestLink) {
+			best, res.BusiestLink = c, name
+		}
+	}
+	if best > 0 {
+		res.MaxLinkLoad = float64(best) / float64(n)
+	} else {
+		res.BusiestLink = "none"
+	}
+	var png bytes.Buffer
+	if err := sim.WriteHeatmap(&png, s); err != nil {
+		return nil, fmt.Errorf("pipeline: heatmap: %w", err)
+	}
+	res.HeatmapPNG = png.Bytes()
+	return res, nil
+}
+
+// WriteDir writes the run into dir (created if needed): summary.yaml,
+// steps.csv and linkload.png.
+func (r *SimResult) WriteDir(dir string) error {
+	var y bytes.Buffer
+	if err := r.Sim.WriteYAML(&y); err != nil {
+		return err
+	}
+	return writeFiles(dir, map[string][]byte{SimSummaryFile: y.Bytes(), StepsFile: r.Steps, LinkLoadFile: r.HeatmapPNG})
+}
+
+// WriteSANAFE writes the chip and the mapping as SANA-FE input files into
+// dir: arch.yaml and snn.yaml, whose input currents are the first input of
+// src for a direct-encoded graph. `sim arch.yaml snn.yaml
+// backends.SANAFETimesteps(g)` runs them in SANA-FE.
+func WriteSANAFE(dir string, g *ir.Graph, t *backends.Target, src Source) error {
+	var opt backends.SANAFEOptions
+	if g.Encoding == ir.Direct && src != nil && src.Len() > 0 {
+		x, err := src.Input(0, nil)
+		if err != nil {
+			return err
+		}
+		opt.Input = x
+	}
+	var arch, snn bytes.Buffer
+	if err := backends.WriteSANAFEArch(&arch, t); err != nil {
+		return err
+	}
+	if err := backends.WriteSANAFENetwork(&snn, g, t, opt); err != nil {
+		return err
+	}
+	return writeFiles(dir, map[string][]byte{"arch.yaml": arch.Bytes(), "snn.yaml": snn.Bytes()})
+}
+
+func writeFiles(dir string, files map[string][]byte) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("pipeline: %w", err)
+	}
+	for name, data := range files {
+		if err := ir.WriteFileAtomic(filepath.Join(dir, name), data); err != nil {
+			return fmt.Errorf("pipeline: %w", err)
+		}
+	}
+	return nil
+}
