@@ -20,12 +20,12 @@ const checkpointMagic = frontend.SupernetMagic
 
 // Checkpoint is the state of a super-network training run. Its file
 // format is frontend.EncodeEnvelope's, as for search/engine/train's
-// checkpoints: one line
-// "autosnn-supernet v<version>\n", a Go gob stream of the body, then the
-// CRC-32 (IEEE, little endian) of the body; files are written atomically.
-// The body holds the space (name and base spec), every parameter and
-// batch-norm statistic by name, the Adam state, the path PCG's state, the
-// position, the hyper-parameters, the epoch history and N_avg.
+// checkpoints: one line "autosnn-supernet v<version>\n", a Go gob stream of
+// the body, then the CRC-32 (IEEE, little endian) of the body; files are
+// written atomically. The body holds the space (name and base spec), every
+// parameter and batch-norm statistic by name, the Adam state, the path
+// PCG's state, the position, the hyper-parameters, the epoch history and
+// N_avg.
 type Checkpoint struct {
 	Space string
 	Base  frontend.Spec

@@ -21,9 +21,10 @@
 //	go run ./passes/internal/metisbench [-net autosnn] [-C 16] [-chip passes/testdata/loihi1-2x2.yaml] [-seed 1] [-samples 4] [-granularity 4] [-effort 1]
 //
 // With -model CKPT it partitions a trained network (a checkpoint written by
-// `autosnn train`, or an IR directory; read by frontend.ReadGraph) instead of a random-weight zoo network, and with
-// -data SPEC the profile pass runs on the first -samples validation images
-// of that dataset instead of random inputs.
+// `autosnn train`, or an IR directory; read by frontend.ReadGraph) instead
+// of a random-weight zoo network, and with -data SPEC the profile pass runs
+// on the first -samples validation images of that dataset instead of random
+// inputs.
 
 package main
 
