@@ -1,4 +1,13 @@
-// Package frontend reads model descriptions and lowers them to the IR.
+// Package frontend reads model descriptions and lowers them to the IR, and
+// reads the files that hold a graph: ReadGraph (and ReadModel, which stops
+// before lowering) takes a training checkpoint, an IR directory or graph
+// file, or an architecture, and recognises files by their content (the
+// checkpoint's magic line, the IR document's autosnn_ir key), not their
+// names. The checkpoint envelope (EncodeEnvelope: magic line, gob body,
+// CRC-32) and the graph part of a checkpoint body (CheckpointGraph) are
+// defined here, so that the compiler and the simulator read trained graphs
+// without the training engine (search/engine/train writes and resumes the
+// full checkpoints through them).
 //
 // A model description is an architecture spec: a small YAML file (or the
 // compact block list used in papers, "SRB_k5,SRB_k5,skip,SRB_k3,SRB_k5", or

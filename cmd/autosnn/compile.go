@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -15,7 +12,6 @@ import (
 	"github.com/autosnn/autosnn/ir"
 	"github.com/autosnn/autosnn/passes"
 	"github.com/autosnn/autosnn/search/dataset"
-	"github.com/autosnn/autosnn/search/engine/train"
 	"github.com/autosnn/autosnn/search/pipeline"
 )
 
@@ -117,24 +113,16 @@ func runCompile(c *cli.Context) error {
 // architecture given random weights.
 func loadModel(c *cli.Context) (*ir.Graph, error) {
 	arg := c.String("model")
-	if st, err := os.Stat(arg); err == nil {
-		if st.IsDir() {
-			if _, err := os.Stat(filepath.Join(arg, ir.GraphFile)); err == nil {
-				return ir.ReadDir(arg)
-			}
-			return nil, fmt.Errorf("compile: --model %s is a directory without %s", arg, ir.GraphFile)
-		}
-		if data, err := os.ReadFile(arg); err == nil && bytes.HasPrefix(data, []byte("autosnn-checkpoint")) {
-			ck, err := train.ReadCheckpoint(arg)
-			if err != nil {
-				return nil, err
-			}
-			return ck.Graph, nil
-		}
+	m, err := frontend.ReadModel(arg)
+	if err != nil {
+		return nil, fmt.Errorf("compile: --model: %w", err)
+	}
+	if m.Graph != nil {
+		return m.Graph, nil
 	}
 	s, err := resolveArch(c, arg)
 	if err != nil {
-		return nil, fmt.Errorf("compile: --model %s is not a checkpoint or IR directory, and not an architecture: %w", arg, err)
+		return nil, fmt.Errorf("compile: --model %s: %w", arg, err)
 	}
 	if !c.IsSet("random-weights") {
 		return nil, fmt.Errorf("compile: --model %s is an untrained architecture; compile a checkpoint, or pass --random-weights SEED to test with seeded random weights", arg)

@@ -34,7 +34,7 @@ func WriteMappingDir(dir string, u *passes.Unit) error {
 	if u.Report == nil || u.Report.Mapping == nil {
 		return fmt.Errorf("pipeline: %s: no mapping to write (the compile stopped before verify)", dir)
 	}
-	if err := backends.WriteMapping(dir, u.G, u.Target, backends.MappingExtras{Summary: u.Report.Mapping, Routes: u.Routes}); err != nil {
+	if err := backends.WriteMapping(dir, u.G, u.Target, backends.MappingExtras{Summary: u.Report.Mapping, Routes: u.Layout.Routes}); err != nil {
 		return err
 	}
 	a := passes.Analyze(u.G, u.Target)
@@ -45,9 +45,9 @@ func WriteMappingDir(dir string, u *passes.Unit) error {
 	if err := ir.WriteFileAtomic(filepath.Join(dir, CoreGraphFile), dot.Bytes()); err != nil {
 		return fmt.Errorf("pipeline: %w", err)
 	}
-	if u.Problem != nil {
+	if u.Layout.Chosen != nil && u.Layout.Chosen.Problem != nil {
 		var m bytes.Buffer
-		if err := backends.WriteMETIS(&m, u.Problem.MetisGraph()); err != nil {
+		if err := backends.WriteMETIS(&m, u.Layout.Chosen.Problem.MetisGraph()); err != nil {
 			return err
 		}
 		if err := ir.WriteFileAtomic(filepath.Join(dir, MetisFile), m.Bytes()); err != nil {

@@ -16,15 +16,16 @@ import (
 // package writes and reads.
 const CheckpointVersion = 1
 
-const checkpointMagic = "autosnn-supernet"
+const checkpointMagic = frontend.SupernetMagic
 
 // Checkpoint is the state of a super-network training run. Its file
-// format follows search/engine/train's checkpoints: one line
-// "autosnn-supernet v<version>\n", a Go gob stream of the body, then the
-// CRC-32 (IEEE, little endian) of the body; files are written atomically.
-// The body holds the space (name and base spec), every parameter and
-// batch-norm statistic by name, the Adam state, the path PCG's state, the
-// position, the hyper-parameters, the epoch history and N_avg.
+// format is frontend.EncodeEnvelope's, as for search/engine/train's
+// checkpoints: one line "autosnn-supernet v<version>\n", a Go gob stream of
+// the body, then the CRC-32 (IEEE, little endian) of the body; files are
+// written atomically. The body holds the space (name and base spec), every
+// parameter and batch-norm statistic by name, the Adam state, the path
+// PCG's state, the position, the hyper-parameters, the epoch history and
+// N_avg.
 type Checkpoint struct {
 	Space string
 	Base  frontend.Spec
@@ -67,7 +68,7 @@ func (t *Trainer) Save(path string) error {
 
 // WriteCheckpoint writes c to path atomically.
 func WriteCheckpoint(path string, c *Checkpoint) error {
-	data, err := train.EncodeEnvelope(checkpointMagic, CheckpointVersion, c)
+	data, err := frontend.EncodeEnvelope(checkpointMagic, CheckpointVersion, c)
 	if err != nil {
 		return fmt.Errorf("supernet: checkpoint %s: %w", path, err)
 	}
@@ -86,7 +87,7 @@ func ReadCheckpoint(path string) (*Checkpoint, error) {
 		return nil, fmt.Errorf("supernet: read checkpoint: %w", err)
 	}
 	var c Checkpoint
-	if err := train.DecodeEnvelope(data, checkpointMagic, CheckpointVersion, "autosnn super-network checkpoint", &c); err != nil {
+	if err := frontend.DecodeEnvelope(data, checkpointMagic, CheckpointVersion, "autosnn super-network checkpoint", &c); err != nil {
 		return nil, fmt.Errorf("supernet: checkpoint %s: %w", path, err)
 	}
 	return &c, nil

@@ -21,9 +21,10 @@
 //	go run ./passes/internal/metisbench [-net autosnn] [-C 16] [-chip passes/testdata/loihi1-2x2.yaml] [-seed 1] [-samples 4] [-granularity 4] [-effort 1]
 //
 // With -model CKPT it partitions a trained network (a checkpoint written by
-// `autosnn train`) instead of a random-weight zoo network, and with
-// -data SPEC the profile pass runs on the first -samples validation images
-// of that dataset instead of random inputs.
+// `autosnn train`, or an IR directory; read by frontend.ReadGraph) instead
+// of a random-weight zoo network, and with -data SPEC the profile pass runs
+// on the first -samples validation images of that dataset instead of random
+// inputs.
 
 package main
 
@@ -46,7 +47,6 @@ import (
 	"github.com/autosnn/autosnn/passes"
 	"github.com/autosnn/autosnn/passes/internal/netgen"
 	"github.com/autosnn/autosnn/search/dataset"
-	"github.com/autosnn/autosnn/search/engine/train"
 )
 
 func main() {
@@ -175,8 +175,11 @@ func run(net, chip string, seed uint64, nsamples, gran, channels int, effort flo
 	var g *ir.Graph
 	weights := fmt.Sprintf("random weights, seed %d", seed)
 	if model != "" {
-		if g, err = train.ReadGraph(model); err != nil {
+		if g, err = frontend.ReadGraph(model); err != nil {
 			return err
+		}
+		if !g.Trained() {
+			return fmt.Errorf("metisbench: -model %s holds no trained weights; give a checkpoint or IR directory, or use -net for a random-weight network", model)
 		}
 		net, channels, weights = g.Name, g.Pop("stem").Shape.C, "trained: "+model
 	} else if g, err = lower(net, channels, seed); err != nil {

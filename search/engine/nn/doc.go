@@ -86,40 +86,21 @@
 // whose last output is not finite, and [CheckParams] the first bad parameter
 // or gradient.
 //
-// # Memory of the fused neuron
-//
-// [Neuron] saves only its membrane potential H for the backward pass (4
-// bytes per neuron and step). Spikes are not saved at all: S = [H >= 1] is
-// recomputed in the fused backward, and V[t-1] = H[t-1](1 - S[t-1]), which is
-// cheaper than a bit-packed spike store (which would still need H or the
-// surrogate). [MaxPool2d] stores its argmax as one byte per output.
-//
-// # Kernels
-//
-// On amd64 with AVX2 (and without the purego build tag) the hot elementwise
-// loops run in assembly (simd_amd64.s): the fused LIF/PLIF step forward and
-// backward, the batch-norm sums and affine passes, the 2x2 stride-2
-// max-pool forward and backward, and the NaN/Inf screen of [CheckFinite].
-// In training the LIF forward writes the saved membrane potentials with
-// non-temporal stores where they are 32-byte aligned (they are read again
-// only in the backward pass); the evaluation scratch stays in the cache. Each produces the same bits as the Go loop it replaces (the
-// batch-norm sums keep the Go reduction's 8-lane, 64-value block order),
-// except the PLIF's dL/dk partial sum, which is accumulated in 8 lanes;
-// elsewhere the Go loops run.
-//
-// # Fusions with the neighbours of a neuron
+// # Fused layers
 //
 // A [BatchNorm] with Defer set computes its statistics but returns its input
 // unnormalised; the [Neuron] whose In is that batch-norm applies the affine
-// map chunk by chunk, in Forward and again in Backward, and the normalised
-// tensor is never written. With AVX2 and channel runs of whole multiples of
-// 8 values the map is applied inside the LIF kernels; otherwise into a
-// stack buffer with the batch-norm's own affine kernel; both with the same
-// operations, so the same bits. A Neuron (or a MaxPool2d over spikes) with
-// an [EventList] records the positions of its spikes while its output is in
-// cache, for the event-driven convolutions it feeds (training mode only).
-// [Workers] also offers one-pass parallel sums (Add) and NaN/Inf screens
-// (CheckFinite). [Neuron.BackwardSum] and [MaxPool2d.BackwardSum] take an
-// output gradient given as two tensors and add them as they read them,
-// instead of a separate pass that writes the sum.
+// map as it reads its input, with the same bits as the separate layers. A
+// Neuron (or a MaxPool2d over spikes) given an [EventList] records the
+// positions of its spikes in training mode, for the event-driven
+// convolutions it feeds. [Neuron.BackwardSum] and [MaxPool2d.BackwardSum]
+// take an output gradient given as two tensors and add them as they read
+// them. [Neuron] saves only its membrane potential H for the backward pass
+// (4 bytes per neuron and step; spikes are recomputed from it).
+//
+// On amd64 with AVX2 (and without the purego tag) the elementwise loops run
+// in assembly (simd_amd64.s; simd_other.go is the portable build) with the
+// same bits as the Go loops, except the PLIF's dL/dk partial sum, which is
+// accumulated in 8 lanes. How these fusions and kernels work and what they
+// gain: docs/performance.md, "Training engine: how the kernels are built".
 package nn

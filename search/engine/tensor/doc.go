@@ -1,71 +1,20 @@
-// Package tensor holds the float32 compute kernels of the AutoSNN training
-// engine: a blocked single-precision GEMM (Sgemm) and 2-D convolutions in NCHW
-// layout (forward, backward-data and backward-filter), plus bit-packing of
-// binary spike tensors.
+// Package tensor holds the float32 compute kernels of the training engine
+// (search/engine): a blocked single-precision GEMM (Sgemm), 2-D convolutions
+// in NCHW layout (forward, backward-data and backward-filter; the input
+// gradient of the AutoSNN cell convolutions by Winograd's algorithm), the
+// bit-packing of binary spike tensors, and the Workspace whose scratch memory
+// and worker goroutines every parallel call of a network runs on. The layers
+// of package search/engine/nn call these kernels once per timestep batch of
+// the surrogate-gradient BPTT loop.
 //
-// The layers of package search/engine/nn (convolution and linear layers) call these
-// kernels once per timestep batch of the surrogate-gradient BPTT loop, so
-// they are written for speed.
-//
-// # Kernels
-//
-// On amd64 CPUs with AVX2 and FMA the inner loops are Go assembly generated
-// with avo (internal/asmgen, its own module; run go generate): a
-// register-blocked 6x16 GEMM micro-kernel (twelve YMM accumulators; variants
-// for 1..5 rows serve the ragged last panel of A), an indirect variant of it
-// that reads the B panel through a table of row offsets, and a 4x3
-// dot-product kernel (and its indirect variant) for products whose operands
-// both run along the reduction. Other architectures, CPUs without AVX2/FMA
-// and builds with the purego tag use pure-Go kernels with the same loop
-// structure and summation order (without fused multiply-add).
-//
-// The paths built on them:
-//
-//	Sgemm, general          pack A (mc x kc) and B (kc x nc) panels, 6x16 kernel
-//	Sgemm, A*B^T, m or n    unpacked dot kernel (packing would cost as much as
-//	  at most 128             the multiply-adds it feeds)
-//	Sgemm, m*n small,       split along k into fixed chunks run in parallel,
-//	  k long                  partial products summed in chunk order
-//	Conv2DForward           filters packed once per call; the indirect 6x16
-//	                          kernel reads patches straight from the
-//	                          zero-padded image, split into stride phases
-//	                          when the stride is > 1 (no im2col matrix);
-//	                          output rows are processed virtualW (a multiple
-//	                          of 8) wide, the extra pixels dropped
-//	Conv2DBackwardData      stride 1, 3x3 or 5x5, channels multiples of 8
-//	                          (AVX2/FMA): Winograd F(3x3,3x3) / F(3x3,5x5),
-//	                          see below; other stride-1 square kernels:
-//	                          forward convolution of dy with transposed,
-//	                          flipped filters; otherwise W^T*dy with dy read
-//	                          in place and the product scattered by the
-//	                          micro-kernel straight into the padded,
-//	                          phase-split input gradient
-//	Conv2DBackwardFilter    batch cut into chunks of >= kcDot pixels; indirect
-//	                          dot kernel on the padded images (virtual rows,
-//	                          zero gradient on the extra pixels); im2col + dot
-//	                          only when a chunk outgrows int32 offsets
-//
-// # Winograd input gradient
-//
-// The input gradient of the AutoSNN cell convolutions (stride 1, 3x3 or 5x5,
-// channel counts that are multiples of 8) is computed by Winograd's minimal
-// filtering algorithm (winograd.go): F(3x3, 3x3) on 5x5 tiles and
-// F(3x3, 5x5) on 7x7 tiles, 3.2x and 4.6x fewer multiplications than the
-// direct sums. The transform matrices are built exactly by the Cook-Toom
-// construction (internal/cooktoom, K3 and K5); internal/wingen generates
-// their AVX2 code (winograd_amd64.s: unrolled 1-D transforms, an 8x8
-// transpose and a 6x16 GEMM kernel; go generate,
-// TestWinogradAssemblyUpToDate). Channels are the vector lanes: each image
-// is transposed to a padded HWC image, transformed tile row by tile row,
-// multiplied by the transformed filters with one GEMM per transform-domain
-// point, and transformed back. Filters are transformed once per call in
-// float64 and rounded once (a float32 G rounds the same way for every
-// filter, and that systematic error accumulates). The result differs from
-// the direct sums by up to ~1e-6 (3x3) and ~5e-6 (5x5) of the largest
-// output (the direct sums: ~1e-7); it does not depend on the number of
-// workers. F(4x4, 3x3) and the forward convolution are left out for
-// accuracy: their rounding error made an ill-conditioned PLIF gradient of
-// the PyTorch parity fixtures exceed its 1e-4 tolerance.
+// On amd64 with AVX2 and FMA the inner loops are generated assembly
+// (internal/asmgen and internal/wingen; go generate, checked by
+// TestGeneratedAssemblyUpToDate and TestWinogradAssemblyUpToDate); other
+// architectures, CPUs without AVX2/FMA and builds with the purego tag run
+// pure-Go kernels (kernel_generic.go, kernel_noasm.go) with the same loop
+// structure and summation order. How the kernels are built and how fast
+// they are: docs/performance.md, sections "Training engine: how the kernels
+// are built" and "GEMM and convolution kernels".
 //
 // # Layout and units
 //
@@ -83,7 +32,10 @@
 // K blocking of the GEMM, the chunks of a split-K GEMM or of the filter
 // gradient and the order in which they are added) depends only on the shape.
 // Results of the assembly and pure-Go kernels agree only to float tolerance
-// (the assembly uses fused multiply-add).
+// (the assembly uses fused multiply-add). The Winograd input gradient
+// differs from the direct sums by up to ~1e-6 (3x3) and ~5e-6 (5x5) of the
+// largest output (the direct sums: ~1e-7); it does not depend on the number
+// of workers.
 //
 // # Aliasing and allocation
 //
@@ -92,10 +44,7 @@
 // a set of persistent worker goroutines, so steady-state calls do not
 // allocate. A Workspace must not be used by two goroutines at once (a
 // parallel call from a second goroutine, or from inside a task, panics).
-// Between calls its helper goroutines spin for up to 200 microseconds
-// before they park, since waking a parked goroutine costs tens of
-// microseconds and a training step makes hundreds of calls (pool.go);
-// Workspace.Run lends the same goroutines to other packages (package nn's
+// Workspace.Run lends its goroutines to other packages (package nn's
 // Workers, package train's event loops).
 //
 // Shape errors (slices too short, negative sizes, strides smaller than the row

@@ -1,24 +1,23 @@
 package train
 
 import (
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
 
+	"github.com/autosnn/autosnn/frontend"
 	"github.com/autosnn/autosnn/ir"
 	"github.com/autosnn/autosnn/search/engine/nn"
 )
 
 // CheckpointVersion is the checkpoint format version this package writes
-// and reads.
-const CheckpointVersion = 1
+// and reads (frontend.CheckpointVersion: the frontend reads the graph of a
+// checkpoint without this package).
+const CheckpointVersion = frontend.CheckpointVersion
 
-// checkpointMagic starts the first line of every checkpoint file.
-const checkpointMagic = "autosnn-checkpoint"
-
-// Checkpoint is the state of a training run. Its file format is one line
-// "autosnn-checkpoint v<version>\n", then a Go gob stream of the body (the
+// Checkpoint is the state of a training run. Its file format
+// (frontend.EncodeEnvelope) is one line "autosnn-checkpoint v<version>\n",
+// then a Go gob stream of the body (the
 // IR as ir.Encode's YAML document and float32 blob, Adam moments, the PCG
 // state, positions, hyper-parameters and history), then the CRC-32 (IEEE,
 // little endian) of the body. Files are written atomically (temporary file
@@ -39,6 +38,9 @@ type Checkpoint struct {
 	partial            EpochProgress
 }
 
+// checkpointBody is the gob body of a checkpoint. Its first three fields
+// are frontend.CheckpointGraph's, under the same names and types: the
+// frontend decodes the graph from this body alone.
 type checkpointBody struct {
 	GraphDoc, GraphBlob []byte
 	Arch                string
@@ -67,13 +69,13 @@ func (t *Trainer) Save(path string) error {
 
 // WriteCheckpoint writes c to path atomically.
 func WriteCheckpoint(path string, c *Checkpoint) error {
-	doc, blob, err := ir.Encode(c.Graph)
+	cg, err := frontend.NewCheckpointGraph(c.Graph)
 	if err != nil {
 		return fmt.Errorf("train: checkpoint %s: %w", path, err)
 	}
-	body := checkpointBody{GraphDoc: doc, GraphBlob: blob, Arch: Architecture(c.Graph), Adam: c.Adam, RNG: c.RNG,
+	body := checkpointBody{GraphDoc: cg.GraphDoc, GraphBlob: cg.GraphBlob, Arch: cg.Arch, Adam: c.Adam, RNG: c.RNG,
 		Epoch: c.Epoch, Batch: c.Batch, Step: c.Step, Hyper: c.Hyper, History: c.History, Partial: c.partial}
-	data, err := EncodeEnvelope(checkpointMagic, CheckpointVersion, &body)
+	data, err := frontend.EncodeEnvelope(frontend.CheckpointMagic, CheckpointVersion, &body)
 	if err != nil {
 		return fmt.Errorf("train: checkpoint %s: %w", path, err)
 	}
@@ -100,30 +102,14 @@ func ReadCheckpoint(path string) (*Checkpoint, error) {
 	return c, nil
 }
 
-// ReadGraph returns the trained IR graph stored in the checkpoint at path
-// (ReadCheckpoint(path).Graph): what `autosnn compile --model` reads.
-func ReadGraph(path string) (*ir.Graph, error) {
-	c, err := ReadCheckpoint(path)
-	if err != nil {
-		return nil, err
-	}
-	return c.Graph, nil
-}
-
 func decodeCheckpoint(data []byte) (*Checkpoint, error) {
 	var cb checkpointBody
-	if err := DecodeEnvelope(data, checkpointMagic, CheckpointVersion, "autosnn checkpoint", &cb); err != nil {
+	if err := frontend.DecodeEnvelope(data, frontend.CheckpointMagic, CheckpointVersion, "autosnn checkpoint", &cb); err != nil {
 		return nil, err
 	}
-	g, err := ir.Decode(cb.GraphDoc, cb.GraphBlob)
+	g, err := frontend.CheckpointGraph{GraphDoc: cb.GraphDoc, GraphBlob: cb.GraphBlob, Arch: cb.Arch}.Graph()
 	if err != nil {
 		return nil, err
-	}
-	if a := Architecture(g); a != cb.Arch {
-		return nil, errors.New("stored architecture does not match the stored graph")
-	}
-	if !g.Trained() {
-		return nil, fmt.Errorf("graph %s has projections without weights", g.Name)
 	}
 	return &Checkpoint{Graph: g, Adam: cb.Adam, RNG: cb.RNG, Epoch: cb.Epoch, Batch: cb.Batch, Step: cb.Step,
 		Hyper: cb.Hyper, History: cb.History, partial: cb.Partial}, nil
@@ -136,7 +122,7 @@ func decodeCheckpoint(data []byte) (*Checkpoint, error) {
 // replaces the run's total epoch count (to extend a finished run).
 func Resume(c *Checkpoint, arch *ir.Graph, epochs int) (*Trainer, error) {
 	if arch != nil {
-		if d := ArchDiff(arch, c.Graph); d != "" {
+		if d := frontend.ArchDiff(arch, c.Graph); d != "" {
 			return nil, fmt.Errorf("train: resume: the checkpoint holds architecture %s, which differs from the requested %s (requested vs checkpoint, %s)", c.Graph.Name, arch.Name, d)
 		}
 	}

@@ -298,11 +298,7 @@ func TestCheckpointRefused(t *testing.T) {
 		})
 	}
 	// The stored graph is the compiler's input: weighted, executable.
-	g, err := ReadGraph(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ir.NewExecutor(g); err != nil {
+	if _, err := ir.NewExecutor(c.Graph); err != nil {
 		t.Errorf("checkpoint graph does not run on the reference executor: %v", err)
 	}
 }
