@@ -3,8 +3,8 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 
+	"github.com/autosnn/autosnn/frontend"
 	"github.com/autosnn/autosnn/ir"
 	"github.com/autosnn/autosnn/search/dataset"
 )
@@ -127,31 +127,10 @@ func LoadSamples(set *dataset.Set, sp dataset.Split, n, T int) (Samples, error) 
 	return ReadAll(&SetSource{Set: set, Split: sp, N: max(0, min(n, set.Len(sp)))})
 }
 
-// Synthetic returns n seeded random inputs of g, unlabelled, in the range
-// the network was trained on: a direct-encoded graph takes normalised
-// images (zero mean and unit deviation per channel over the training set),
-// so each value is uniform in [-1, 1); a frame-encoded graph takes event
-// counts, so each value is 0, 1 or 2 (0 with probability 2/3). The same
-// seed gives the same inputs everywhere (compile profiling, simulate).
+// Synthetic returns frontend.RandomInputs(g, n, seed), unlabelled: n
+// seeded random inputs in the range the network was trained on.
 func Synthetic(g *ir.Graph, n int, seed uint64) Samples {
-	size := g.Input().Shape.Len()
-	if g.Encoding == ir.Frames {
-		size *= g.T
-	}
-	r := rand.New(rand.NewPCG(seed, 0xda7a))
-	s := Samples{Inputs: make([][]float32, n)}
-	for i := range s.Inputs {
-		x := make([]float32, size)
-		for j := range x {
-			if g.Encoding == ir.Frames {
-				x[j] = float32(r.IntN(3) * r.IntN(2))
-			} else {
-				x[j] = float32(2*r.Float64() - 1)
-			}
-		}
-		s.Inputs[i] = x
-	}
-	return s
+	return Samples{Inputs: frontend.RandomInputs(g, n, seed)}
 }
 
 // SyntheticData is the data spec of seeded random inputs (Synthetic).

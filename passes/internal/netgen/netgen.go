@@ -11,27 +11,9 @@ import (
 // Train gives g seeded random trained parameters (frontend.RandomWeights).
 func Train(g *ir.Graph, seed uint64) { frontend.RandomWeights(g, seed) }
 
-// Samples returns n seeded inputs for g: pixels in [-1, 1] for Direct
-// encoding, 0/1/2 event counts for Frames (T frames each).
+// Samples returns n seeded inputs for g (frontend.RandomInputs).
 func Samples(g *ir.Graph, n int, seed uint64) [][]float32 {
-	r := rand.New(rand.NewPCG(seed, 0x5a3))
-	size := g.Input().Shape.Len()
-	if g.Encoding == ir.Frames {
-		size *= g.T
-	}
-	out := make([][]float32, n)
-	for k := range out {
-		in := make([]float32, size)
-		for i := range in {
-			if g.Encoding == ir.Frames {
-				in[i] = float32(r.IntN(3)) * float32(r.IntN(2))
-			} else {
-				in[i] = float32(2*r.Float64() - 1)
-			}
-		}
-		out[k] = in
-	}
-	return out
+	return frontend.RandomInputs(g, n, seed)
 }
 
 // Rates gives every non-input population of g seeded random spike rates

@@ -18,7 +18,7 @@
 // every passes.AutoGranularities and keeps the best, and METIS gets that
 // granularity's fragments. It also times a full compile. Usage:
 //
-//	go run ./passes/internal/metisbench [-net autosnn] [-C 16] [-chip passes/testdata/loihi1-2x2.yaml] [-seed 1] [-samples 4] [-granularity 4] [-effort 1]
+//	go run ./search/pipeline/internal/metisbench [-net autosnn] [-C 16] [-chip passes/testdata/loihi1-2x2.yaml] [-seed 1] [-samples 4] [-granularity 4] [-effort 1]
 //
 // With -model CKPT it partitions a trained network (a checkpoint written by
 // `autosnn train`, or an IR directory; read by frontend.ReadGraph) instead
@@ -45,8 +45,8 @@ import (
 	"github.com/autosnn/autosnn/frontend"
 	"github.com/autosnn/autosnn/ir"
 	"github.com/autosnn/autosnn/passes"
-	"github.com/autosnn/autosnn/passes/internal/netgen"
 	"github.com/autosnn/autosnn/search/dataset"
+	"github.com/autosnn/autosnn/search/pipeline"
 )
 
 func main() {
@@ -80,26 +80,6 @@ func main() {
 	}
 }
 
-// datasetSamples returns the first n validation inputs of a dataset.
-func datasetSamples(spec string, g *ir.Graph, n int) ([][]float32, error) {
-	in := g.Input().Shape
-	set, err := dataset.Open(context.Background(), spec, dataset.Options{T: g.T, Size: in.H})
-	if err != nil {
-		return nil, err
-	}
-	defer set.Close()
-	if set.C != in.C || set.H != in.H || set.W != in.W {
-		return nil, fmt.Errorf("%s samples are %dx%dx%d, the network wants %dx%dx%d", spec, set.C, set.H, set.W, in.C, in.H, in.W)
-	}
-	out := make([][]float32, min(n, set.Len(dataset.Val)))
-	for i := range out {
-		if out[i], err = set.Input(dataset.Val, i, nil); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
 func lower(net string, channels int, seed uint64) (*ir.Graph, error) {
 	e, ok := frontend.LookupZoo(net)
 	if !ok {
@@ -112,7 +92,7 @@ func lower(net string, channels int, seed uint64) (*ir.Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	netgen.Train(g, seed)
+	frontend.RandomWeights(g, seed)
 	return g, nil
 }
 
@@ -185,11 +165,18 @@ func run(net, chip string, seed uint64, nsamples, gran, channels int, effort flo
 	} else if g, err = lower(net, channels, seed); err != nil {
 		return err
 	}
-	samples := netgen.Samples(g, nsamples, seed)
+	samples := frontend.RandomInputs(g, nsamples, seed)
 	if data != "" {
-		if samples, err = datasetSamples(data, g, nsamples); err != nil {
-			return err
+		src, done, err := pipeline.OpenData(context.Background(), data, dataset.Val, nsamples, g, seed)
+		if err != nil {
+			return fmt.Errorf("metisbench: -data: %w", err)
 		}
+		all, err := pipeline.ReadAll(src)
+		done()
+		if err != nil {
+			return fmt.Errorf("metisbench: -data %s: %w", data, err)
+		}
+		samples = all.Inputs
 		weights += ", profiled on " + data
 	}
 	u := &passes.Unit{G: g, Target: t, Samples: samples, Seed: seed, Granularity: gran, Effort: effort}
