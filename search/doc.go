@@ -11,8 +11,14 @@
 // several lambdas share one set of evaluations; a new lambda then costs
 // only the architectures no earlier search evaluated.
 //
-// Subpackages hold the parts the search stands on: dataset (loaders for the
-// paper's datasets), tensor (float32 kernels), nn (layers with BPTT).
+// The directory holds the three parts of the search side of autosnn. The
+// NAS is this package and search/supernet (the weight-sharing
+// super-network and its inherited-weight Evaluator). The training engine
+// is search/engine/tensor (float32 kernels), search/engine/nn (layers with
+// BPTT) and search/engine/train (networks built from an ir.Graph, the
+// trainer and its checkpoints), fed by search/dataset (the paper's
+// datasets). search/pipeline is the application on top of all of them and
+// of the compiler and simulator: the one way to run each step end to end.
 //
 // Randomness comes only from the seeds in the configurations: the same
 // seed and evaluator give the same history, bit for bit.
