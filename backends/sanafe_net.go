@@ -151,14 +151,9 @@ func WriteSANAFENetwork(w io.Writer, g *ir.Graph, t *Target, opt SANAFEOptions) 
 			k = float64(q.Decay) / float64(int64(1)<<q.DecayBits)
 			leak = 1 - k
 		}
-		synUnit := "sparse"
+		synUnit := Sparse
 		if in := g.In(p); len(in) > 0 {
-			switch in[0].Op {
-			case ir.Conv2D:
-				synUnit = "conv"
-			case ir.Dense:
-				synUnit = "dense"
-			}
+			synUnit = ConnectivityOf(in[0].Op)
 		}
 		pf("    - name: %s", names[i])
 		pf("      attributes: [soma_hw_name: %s_soma, synapse_hw_name: %s_%s_synapse, threshold: %s, reset: %s, reset_mode: hard, leak_decay: %s]",

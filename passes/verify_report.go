@@ -107,15 +107,7 @@ type CoreReport struct {
 	DestCores  int      `yaml:"destination_cores" json:"destination_cores"`
 }
 
-func synKind(e *ir.Projection) backends.Connectivity {
-	switch e.Op {
-	case ir.Conv2D:
-		return backends.Conv
-	case ir.Dense:
-		return backends.Dense
-	}
-	return backends.Sparse
-}
+func synKind(e *ir.Projection) backends.Connectivity { return backends.ConnectivityOf(e.Op) }
 
 // BuildReport computes the mapping report of g placed on t from its
 // analysis a.

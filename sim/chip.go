@@ -86,7 +86,7 @@ type core struct {
 
 // resolvedCosts are per-event costs taken from the target, in pJ and ns.
 type resolvedCosts struct {
-	synE, synT                 [3]float64 // by backends.Connectivity
+	synE, synT                 [backends.NumConnectivities]float64 // by backends.Connectivity
 	activeE, inactiveE, spikeE float64
 	activeT, inactiveT, spikeT float64
 	msgOutE, msgOutT, msgInT   float64
@@ -96,23 +96,11 @@ type resolvedCosts struct {
 	bufCap                     int32
 	drop                       bool
 	dropWaitNs                 float64 // wait before a drop (drop policy only)
-	yFirst                     bool
 	staticPerNs                float64
 	fixedTickNs                float64
 	syncMode                   string
 	barrierNs                  float64
 	multicastAsUnicast         bool
-}
-
-// connectivity returns the synaptic-operation kind of a projection.
-func connectivity(op ir.Op) backends.Connectivity {
-	switch op {
-	case ir.Conv2D:
-		return backends.Conv
-	case ir.Dense:
-		return backends.Dense
-	}
-	return backends.Sparse
 }
 
 func resolveCosts(t *backends.Target) resolvedCosts {
@@ -141,7 +129,6 @@ func resolveCosts(t *backends.Target) resolvedCosts {
 	if c.drop {
 		c.dropWaitNs = p.NoC.DropWaitNs
 	}
-	c.yFirst = p.NoC.Routing == backends.RoutingYX
 	c.staticPerNs = p.StaticPowerMW * float64(t.NumChips)
 	c.syncMode = p.Sync.Mode
 	c.fixedTickNs = p.Sync.TickNs
@@ -358,7 +345,7 @@ func (s *Sim) expand(index map[*ir.Population]int) {
 			scratch = scratch[:0]
 			for _, e := range outs {
 				dp := &s.pops[index[e.Dst]]
-				k := connectivity(e.Op)
+				k := backends.ConnectivityOf(e.Op)
 				forEachTarget(e, j, func(tgt int, w int32) {
 					scratch = append(scratch, entry{core: dp.p.Core[tgt], kind: k, syn: synapse{t: dp.base + int32(tgt), w: w}})
 				})

@@ -11,7 +11,7 @@ import (
 // numDirs is the number of mesh directions (backends.East..South); router
 // port d < numDirs is the link in direction d, ports numDirs+slot are the
 // local ports of the tile's cores.
-const numDirs = 4
+const numDirs = backends.NumDirections
 
 // Stall causes, indices into stall accumulators.
 const (
@@ -194,23 +194,21 @@ func (s *Sim) buildNoC() {
 		rt := &s.routers[r]
 		rt.x, rt.y = int32(co.X), int32(co.Y)
 		for d := backends.East; d <= backends.South; d++ {
-			l := backends.Link{X: co.X, Y: co.Y, Dir: d}
-			nx, ny := l.To()
-			rt.nbr[d] = at(nx, ny)
-			if rt.nbr[d] < 0 {
+			l, ok := t.LinkFrom(co.X, co.Y, d)
+			if !ok {
+				rt.nbr[d] = -1
 				continue
 			}
+			rt.nbr[d] = at(l.To())
 			s.nLinks++
-			ew := d == backends.East || d == backends.West
-			if ew {
-				rt.inter[d] = co.X/m.TilesX != nx/m.TilesX
-				rt.latNs[d], rt.hopPJ[d] = p.NoC.HopLatencyEWNs, p.Energy.HopEWPJ
-			} else {
-				rt.inter[d] = co.Y/m.TilesY != ny/m.TilesY
-				rt.latNs[d], rt.hopPJ[d] = p.NoC.HopLatencyNSNs, p.Energy.HopNSPJ
-			}
-			if rt.inter[d] {
+			rt.inter[d] = l.InterChip
+			switch {
+			case l.InterChip:
 				rt.latNs[d], rt.hopPJ[d] = p.NoC.InterChipHopLatencyNs, p.Energy.InterChipHopPJ
+			case d == backends.East || d == backends.West:
+				rt.latNs[d], rt.hopPJ[d] = p.NoC.HopLatencyEWNs, p.Energy.HopEWPJ
+			default:
+				rt.latNs[d], rt.hopPJ[d] = p.NoC.HopLatencyNSNs, p.Energy.HopNSPJ
 			}
 		}
 	}
@@ -772,46 +770,15 @@ func (s *Sim) block(b int32, cause uint8) {
 	}
 }
 
-// route returns the output port of router r for message m under
-// dimension-order routing (x then y, or y then x).
+// route returns the output port of router r for message m: the link
+// Target.NextHop chooses towards m's destination tile, or the local port
+// of m's core when m has arrived.
 func (s *Sim) route(r int32, m *message) int32 {
 	rt := &s.routers[r]
-	if s.costs.yFirst {
-		if d := dirY(int32(m.dy), rt.y); d >= 0 {
-			return d
-		}
-		if d := dirX(int32(m.dx), rt.x); d >= 0 {
-			return d
-		}
-	} else {
-		if d := dirX(int32(m.dx), rt.x); d >= 0 {
-			return d
-		}
-		if d := dirY(int32(m.dy), rt.y); d >= 0 {
-			return d
-		}
+	if d, ok := s.t.NextHop(int(rt.x), int(rt.y), int(m.dx), int(m.dy)); ok {
+		return int32(d)
 	}
 	return numDirs + int32(m.slot)
-}
-
-func dirX(to, at int32) int32 {
-	switch {
-	case to > at:
-		return int32(backends.East)
-	case to < at:
-		return int32(backends.West)
-	}
-	return -1
-}
-
-func dirY(to, at int32) int32 {
-	switch {
-	case to > at:
-		return int32(backends.North)
-	case to < at:
-		return int32(backends.South)
-	}
-	return -1
 }
 
 // tryBuffer moves messages from the head of input buffer b while their

@@ -135,13 +135,7 @@ func Estimate(g *ir.Graph, spikes map[string]float64, t *backends.Target) (Cost,
 			fanout := float64(ir.Synapses(e)) / float64(e.Src.Shape.Len())
 			ops := ss * fanout
 			synops += ops
-			kind := backends.Sparse
-			switch e.Op {
-			case ir.Conv2D:
-				kind = backends.Conv
-			case ir.Dense:
-				kind = backends.Dense
-			}
+			kind := backends.ConnectivityOf(e.Op)
 			c.SynOps += ops
 			c.EnergyPJ += ops * t.SynOpEnergyPJ(kind)
 			d := destCores(e, dst)
