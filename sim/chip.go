@@ -346,8 +346,9 @@ func (s *Sim) expand(index map[*ir.Population]int) {
 			for _, e := range outs {
 				dp := &s.pops[index[e.Dst]]
 				k := backends.ConnectivityOf(e.Op)
-				forEachTarget(e, j, func(tgt int, w int32) {
-					scratch = append(scratch, entry{core: dp.p.Core[tgt], kind: k, syn: synapse{t: dp.base + int32(tgt), w: w}})
+				w := e.Q.Weights
+				ir.SynapsesFrom(e, j, func(tgt, wi int) {
+					scratch = append(scratch, entry{core: dp.p.Core[tgt], kind: k, syn: synapse{t: dp.base + int32(tgt), w: w[wi]}})
 				})
 			}
 			if len(scratch) == 0 {
@@ -415,68 +416,4 @@ func sortInt32(xs []int32) {
 			xs[j], xs[j-1] = xs[j-1], xs[j]
 		}
 	}
-}
-
-// forEachTarget calls fn for every synapse of projection e leaving source
-// neuron f (an index into e.Src in C,H,W order), with the target neuron
-// index in e.Dst and the integer weight. Padding taps are not synapses.
-func forEachTarget(e *ir.Projection, f int, fn func(tgt int, w int32)) {
-	s, d := e.Src.Shape, e.Dst.Shape
-	w := e.Q.Weights
-	switch e.Op {
-	case ir.Conv2D:
-		k := e.Kernel
-		ci, rem := f/(s.H*s.W), f%(s.H*s.W)
-		ih, iw := rem/s.W, rem%s.W
-		step := s.C * k * k
-		for co := 0; co < d.C; co++ {
-			for kh := 0; kh < k; kh++ {
-				oh, ok := outIndex(ih, kh, e.Stride, e.Pad, d.H)
-				if !ok {
-					continue
-				}
-				for kw := 0; kw < k; kw++ {
-					ow, ok := outIndex(iw, kw, e.Stride, e.Pad, d.W)
-					if !ok {
-						continue
-					}
-					fn((co*d.H+oh)*d.W+ow, w[co*step+(ci*k+kh)*k+kw])
-				}
-			}
-		}
-	case ir.Dense:
-		in := s.Len()
-		for o := 0; o < d.Len(); o++ {
-			fn(o, w[o*in+f])
-		}
-	case ir.AvgPool, ir.SumPool:
-		k := e.Kernel
-		c, rem := f/(s.H*s.W), f%(s.H*s.W)
-		ih, iw := rem/s.W, rem%s.W
-		for kh := 0; kh < k; kh++ {
-			oh, ok := outIndex(ih, kh, e.Stride, e.Pad, d.H)
-			if !ok {
-				continue
-			}
-			for kw := 0; kw < k; kw++ {
-				if ow, ok := outIndex(iw, kw, e.Stride, e.Pad, d.W); ok {
-					fn((c*d.H+oh)*d.W+ow, w[0])
-				}
-			}
-		}
-	case ir.Identity:
-		fn(f, w[0])
-	default:
-		panic(fmt.Sprintf("sim: projection %s has op %v", e.Name, e.Op)) // rejected by NewIntExecutor
-	}
-}
-
-// outIndex returns the output index o with o*stride - pad + k == i, if any.
-func outIndex(i, k, stride, pad, n int) (int, bool) {
-	num := i + pad - k
-	if num < 0 || num%stride != 0 {
-		return 0, false
-	}
-	o := num / stride
-	return o, o < n
 }
