@@ -216,8 +216,8 @@ func Measure(t *backends.Target, edges []Edge, core []int32) Metrics {
 		}
 	}
 	if best >= 0 {
-		tile := best / 4
-		r.BusiestLink = backends.Link{X: tile / m.h, Y: tile % m.h, Dir: backends.Direction(best % 4)}.String()
+		tile := best / backends.NumDirections
+		r.BusiestLink = backends.Link{X: tile / m.h, Y: tile % m.h, Dir: backends.Direction(best % backends.NumDirections)}.String()
 	}
 	return r
 }
@@ -316,7 +316,7 @@ func Place(t *backends.Target, k int, edges []Edge, opt PlaceOptions) (*Placemen
 			inc[e.B] = append(inc[e.B], int32(i))
 		}
 	}
-	load := make([]float64, m.w*m.h*4)
+	load := make([]float64, m.w*m.h*backends.NumDirections)
 	var hopCost, sq, total float64
 	var hops float64 // route links of all edges, for the default moves
 	for _, e := range edges {
