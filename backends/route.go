@@ -2,9 +2,10 @@ package backends
 
 // The route walk: the one definition of how a message crosses the tile mesh
 // under the profile's dimension-order routing. NextHop is the routing
-// function a router applies; WalkMesh and WalkRoute follow it from hop to
-// hop, and Route, Hops and the energy and latency of a message derive from
-// them. The compiler's placement and the simulator's routers use these
+// function a router applies; Walk (a cursor), WalkMesh and WalkRoute (with
+// a visitor) take the same hops, link by link and without allocating (a
+// test checks every tile pair against NextHop), and Route and Hops derive
+// from them. The compiler's placement and the simulator's routers use these
 // instead of routing on their own.
 
 import "fmt"
@@ -189,7 +190,9 @@ func (t *Target) Walk(x, y, dx, dy int) MeshWalk {
 }
 
 // Next returns the next link of the route and moves past it, or false when
-// the walk has arrived.
+// the walk has arrived. (Next is kept within the compiler's inlining budget,
+// so a walk costs no call per hop; check with go build -gcflags=-m after
+// changing it.)
 func (w *MeshWalk) Next() (Link, bool) {
 	if w.cur.n == 0 {
 		if w.next.n == 0 {

@@ -2,8 +2,10 @@ package passes
 
 // Geometry of fragments: which source neurons a rectangular tile of a
 // population reads through each projection, how many synapses it holds and
-// how much synaptic memory they need. Used by split (sizing), partition
-// (connectivity) and verify (recounting).
+// how much synaptic memory they need, in closed form over the tile's rows
+// and columns with the window geometry of ir.Window (the synapses
+// ir.SynapsesInto enumerates one by one; split_test checks the two agree).
+// Used by split (sizing), partition (connectivity) and verify (recounting).
 
 import (
 	"github.com/autosnn/autosnn/backends"
