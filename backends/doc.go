@@ -13,9 +13,17 @@
 // A profile that passed validation becomes a Target, the value the compiler
 // passes (package passes), the virtual chip (package sim) and the
 // chip-aware cost models of the search take. A Target adds derived
-// quantities: total core count, the coordinates of a core, the XY route of a
+// quantities: total core count, the coordinates of a core, the route of a
 // message link by link, hop counts per direction, the energy and zero-load
 // latency of a message between two cores, and the barrier cost for n tiles.
+//
+// The route walk in route.go is the one definition of the chip's
+// dimension-order routing: NextHop is the routing function a router
+// applies, Walk (a cursor) and WalkRoute (a visitor) follow it hop by hop
+// without allocating, and Route and Hops derive from them; the compiler's
+// placement and the simulator's routers use these rather than routing on
+// their own. Likewise ConnectivityOf is the one mapping from a projection's
+// operator to the Connectivity kind that prices its synaptic operations.
 //
 // # Coordinates
 //

@@ -142,11 +142,10 @@ func WriteSANAFEArch(w io.Writer, t *Target) error {
 		pf(16, "latency_update: 0.0")
 		pf(10, "synapse:")
 		for _, s := range []struct {
-			kind    string
 			k       Connectivity
 			latency float64
-		}{{"dense", Dense, tm.SynOpNs}, {"sparse", Sparse, orF(tm.SynOpSparseNs, tm.SynOpNs)}, {"conv", Conv, orF(tm.SynOpConvNs, tm.SynOpNs)}} {
-			pf(12, "- name: %s_%s_synapse", name, s.kind)
+		}{{Dense, tm.SynOpNs}, {Sparse, orF(tm.SynOpSparseNs, tm.SynOpNs)}, {Conv, orF(tm.SynOpConvNs, tm.SynOpNs)}} {
+			pf(12, "- name: %s_%s_synapse", name, s.k)
 			pf(14, "attributes:")
 			pf(16, "model: current_based")
 			pf(16, "energy_process_spike: %s", si(t.SynOpEnergyPJ(s.k), "e-12"))

@@ -151,14 +151,9 @@ func WriteSANAFENetwork(w io.Writer, g *ir.Graph, t *Target, opt SANAFEOptions) 
 			k = float64(q.Decay) / float64(int64(1)<<q.DecayBits)
 			leak = 1 - k
 		}
-		synUnit := "sparse"
+		synUnit := Sparse
 		if in := g.In(p); len(in) > 0 {
-			switch in[0].Op {
-			case ir.Conv2D:
-				synUnit = "conv"
-			case ir.Dense:
-				synUnit = "dense"
-			}
+			synUnit = ConnectivityOf(in[0].Op)
 		}
 		pf("    - name: %s", names[i])
 		pf("      attributes: [soma_hw_name: %s_soma, synapse_hw_name: %s_%s_synapse, threshold: %s, reset: %s, reset_mode: hard, leak_decay: %s]",
@@ -219,8 +214,8 @@ func WriteSANAFENetwork(w io.Writer, g *ir.Graph, t *Target, opt SANAFEOptions) 
 			continue
 		}
 		for s := 0; s < e.Src.Shape.Len(); s++ {
-			forEachSynapse(e, s, func(d int, wt int32) {
-				pf("    - %s.%d -> %s.%d: [weight: %s]", src, s, dst, d, si(k*float64(wt), ""))
+			ir.SynapsesFrom(e, s, func(d, wi int) {
+				pf("    - %s.%d -> %s.%d: [weight: %s]", src, s, dst, d, si(k*float64(e.Q.Weights[wi]), ""))
 			})
 		}
 	}
@@ -296,60 +291,4 @@ func graphDepth(g *ir.Graph) int {
 		best = max(best, d[i])
 	}
 	return best
-}
-
-// forEachSynapse calls fn for every synapse of the quantized projection e
-// leaving source neuron f: the target neuron index and integer weight.
-// Padding taps are not synapses.
-func forEachSynapse(e *ir.Projection, f int, fn func(tgt int, w int32)) {
-	s, d := e.Src.Shape, e.Dst.Shape
-	w := e.Q.Weights
-	// out returns the output position o with o*stride - pad + k == i.
-	out := func(i, k, n int) (int, bool) {
-		num := i + e.Pad - k
-		if num < 0 || num%e.Stride != 0 {
-			return 0, false
-		}
-		o := num / e.Stride
-		return o, o < n
-	}
-	switch e.Op {
-	case ir.Conv2D, ir.AvgPool, ir.SumPool:
-		k := e.Kernel
-		ci, rem := f/(s.H*s.W), f%(s.H*s.W)
-		ih, iw := rem/s.W, rem%s.W
-		cos := []int{ci}
-		if e.Op == ir.Conv2D {
-			cos = cos[:0]
-			for co := 0; co < d.C; co++ {
-				cos = append(cos, co)
-			}
-		}
-		for _, co := range cos {
-			for kh := 0; kh < k; kh++ {
-				oh, ok := out(ih, kh, d.H)
-				if !ok {
-					continue
-				}
-				for kw := 0; kw < k; kw++ {
-					ow, ok := out(iw, kw, d.W)
-					if !ok {
-						continue
-					}
-					wt := w[0]
-					if e.Op == ir.Conv2D {
-						wt = w[co*s.C*k*k+(ci*k+kh)*k+kw]
-					}
-					fn((co*d.H+oh)*d.W+ow, wt)
-				}
-			}
-		}
-	case ir.Dense:
-		in := s.Len()
-		for o := 0; o < d.Len(); o++ {
-			fn(o, w[o*in+f])
-		}
-	case ir.Identity:
-		fn(f, w[0])
-	}
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/autosnn/autosnn/ir"
 )
 
 // Target is a validated chip profile plus the quantities derived from it.
@@ -26,6 +28,9 @@ type Target struct {
 	// MeshWidth and MeshHeight are the size of the global tile mesh
 	// (ChipsX*TilesX by ChipsY*TilesY).
 	MeshWidth, MeshHeight int
+
+	// yFirst is Profile.NoC.Routing == RoutingYX, read by NextHop.
+	yFirst bool
 }
 
 // NewTarget validates p and derives a Target from a private copy of it.
@@ -52,6 +57,7 @@ func NewTarget(p *Profile, file string) (*Target, error) {
 		TilesPerChip: m.TilesX * m.TilesY,
 		MeshWidth:    cx * m.TilesX,
 		MeshHeight:   cy * m.TilesY,
+		yFirst:       cp.NoC.Routing == RoutingYX,
 	}
 	t.NumTiles = t.NumChips * t.TilesPerChip
 	t.NumCores = t.NumTiles * m.CoresPerTile
@@ -113,157 +119,6 @@ func (t *Target) CoreAt(x, y, slot int) (int, bool) {
 	chip := chipX*max(m.ChipsY, 1) + chipY
 	local := (x%m.TilesX)*m.TilesY + y%m.TilesY
 	return (chip*t.TilesPerChip+local)*m.CoresPerTile + slot, true
-}
-
-// Direction is the direction of one mesh hop.
-type Direction uint8
-
-// Hop directions. East is +x, North is +y.
-const (
-	// East is +x.
-	East Direction = iota
-	// West is -x.
-	West
-	// North is +y.
-	North
-	// South is -y.
-	South
-)
-
-// String returns "E", "W", "N" or "S".
-func (d Direction) String() string {
-	switch d {
-	case East:
-		return "E"
-	case West:
-		return "W"
-	case North:
-		return "N"
-	case South:
-		return "S"
-	}
-	return fmt.Sprintf("Direction(%d)", uint8(d))
-}
-
-// Link is one hop of a route: from the router of the tile at (X, Y) to its
-// neighbour in direction Dir.
-type Link struct {
-	// X, Y is the global mesh position the hop leaves from.
-	X, Y int
-	// Dir is the direction of the hop.
-	Dir Direction
-	// InterChip is true when the hop crosses a chip boundary.
-	InterChip bool
-}
-
-// To returns the mesh position the hop arrives at.
-func (l Link) To() (x, y int) {
-	switch l.Dir {
-	case East:
-		return l.X + 1, l.Y
-	case West:
-		return l.X - 1, l.Y
-	case North:
-		return l.X, l.Y + 1
-	default:
-		return l.X, l.Y - 1
-	}
-}
-
-// String formats the link as "(x,y)E" with a trailing "*" for inter-chip.
-func (l Link) String() string {
-	s := fmt.Sprintf("(%d,%d)%s", l.X, l.Y, l.Dir)
-	if l.InterChip {
-		s += "*"
-	}
-	return s
-}
-
-// Route returns the links a message from core src to core dst traverses,
-// in order, under the profile's dimension-order routing. Cores of the same
-// tile exchange messages inside the tile: the route is empty. It panics if
-// either core is out of range.
-func (t *Target) Route(src, dst int) []Link {
-	a, b := t.CoreCoord(src), t.CoreCoord(dst)
-	m := t.Profile.Mesh
-	x, y := a.X, a.Y
-	var links []Link
-	stepX := func() {
-		for x != b.X {
-			d, nx := East, x+1
-			if b.X < x {
-				d, nx = West, x-1
-			}
-			links = append(links, Link{X: x, Y: y, Dir: d, InterChip: x/m.TilesX != nx/m.TilesX})
-			x = nx
-		}
-	}
-	stepY := func() {
-		for y != b.Y {
-			d, ny := North, y+1
-			if b.Y < y {
-				d, ny = South, y-1
-			}
-			links = append(links, Link{X: x, Y: y, Dir: d, InterChip: y/m.TilesY != ny/m.TilesY})
-			y = ny
-		}
-	}
-	if t.Profile.NoC.Routing == RoutingYX {
-		stepY()
-		stepX()
-	} else {
-		stepX()
-		stepY()
-	}
-	return links
-}
-
-// HopCounts counts the hops of one route by direction. East..South count
-// every hop, on-chip and inter-chip; InterChipEW and InterChipNS count the
-// east-west and north-south hops among them that cross a chip boundary.
-type HopCounts struct {
-	East, West, North, South int
-	InterChipEW, InterChipNS int
-}
-
-// Total returns the number of hops.
-func (h HopCounts) Total() int { return h.East + h.West + h.North + h.South }
-
-// OnChipEW returns the east-west hops that stay on one chip.
-func (h HopCounts) OnChipEW() int { return h.East + h.West - h.InterChipEW }
-
-// OnChipNS returns the north-south hops that stay on one chip.
-func (h HopCounts) OnChipNS() int { return h.North + h.South - h.InterChipNS }
-
-// InterChip returns the hops that cross a chip boundary.
-func (h HopCounts) InterChip() int { return h.InterChipEW + h.InterChipNS }
-
-// Hops returns the hop counts of the route from src to dst without building
-// the route (dimension-order routes are minimal, so the counts do not depend
-// on the order of dimensions). It panics if either core is out of range.
-func (t *Target) Hops(src, dst int) HopCounts {
-	a, b := t.CoreCoord(src), t.CoreCoord(dst)
-	var h HopCounts
-	if b.X >= a.X {
-		h.East = b.X - a.X
-	} else {
-		h.West = a.X - b.X
-	}
-	if b.Y >= a.Y {
-		h.North = b.Y - a.Y
-	} else {
-		h.South = a.Y - b.Y
-	}
-	h.InterChipEW = absInt(b.ChipX - a.ChipX)
-	h.InterChipNS = absInt(b.ChipY - a.ChipY)
-	return h
-}
-
-func absInt(v int) int {
-	if v < 0 {
-		return -v
-	}
-	return v
 }
 
 // SameTile reports whether two cores share a tile (and so a router).
@@ -345,7 +200,7 @@ func (t *Target) SyncNs(tiles int) float64 {
 }
 
 // Connectivity is the kind of a projection, which selects its synaptic
-// operation energy.
+// operation energy and latency. ConnectivityOf gives a projection's kind.
 type Connectivity uint8
 
 // Kinds of connectivity.
@@ -357,6 +212,39 @@ const (
 	// Conv is a convolution with shared kernels.
 	Conv
 )
+
+// NumConnectivities is the number of kinds: a Connectivity is always below
+// it, so a [NumConnectivities]T table holds one entry per kind.
+const NumConnectivities = 3
+
+// ConnectivityOf returns the connectivity kind of a projection with
+// operator op: Conv for ir.Conv2D, Dense for ir.Dense, Sparse for the pools
+// and identity shortcuts (and any other operator). It is the one mapping
+// the compiler's report, the simulator, the chip-cost model and the
+// SANA-FE export share.
+func ConnectivityOf(op ir.Op) Connectivity {
+	switch op {
+	case ir.Conv2D:
+		return Conv
+	case ir.Dense:
+		return Dense
+	}
+	return Sparse
+}
+
+// String returns "dense", "sparse" or "conv", the names of the synapse
+// units in an exported SANA-FE architecture.
+func (k Connectivity) String() string {
+	switch k {
+	case Dense:
+		return "dense"
+	case Sparse:
+		return "sparse"
+	case Conv:
+		return "conv"
+	}
+	return fmt.Sprintf("Connectivity(%d)", uint8(k))
+}
 
 // SynOpEnergyPJ returns the energy of one synaptic operation of kind k in pJ.
 func (t *Target) SynOpEnergyPJ(k Connectivity) float64 {

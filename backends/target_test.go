@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/autosnn/autosnn/ir"
 )
 
 func mustLookup(t *testing.T, name string) *Target {
@@ -193,5 +195,20 @@ func TestOutOfRangeCorePanics(t *testing.T) {
 			}()
 			f()
 		}()
+	}
+}
+
+func TestConnectivityOf(t *testing.T) {
+	for _, tc := range []struct {
+		op   ir.Op
+		want Connectivity
+		name string
+	}{
+		{ir.Conv2D, Conv, "conv"}, {ir.Dense, Dense, "dense"}, {ir.AvgPool, Sparse, "sparse"},
+		{ir.SumPool, Sparse, "sparse"}, {ir.MaxPool, Sparse, "sparse"}, {ir.Identity, Sparse, "sparse"},
+	} {
+		if got := ConnectivityOf(tc.op); got != tc.want || got.String() != tc.name {
+			t.Errorf("ConnectivityOf(%v) = %v, want %v", tc.op, got, tc.name)
+		}
 	}
 }

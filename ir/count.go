@@ -84,27 +84,11 @@ func Synapses(e *Projection) int64 {
 	case Identity:
 		return int64(d.Len())
 	case Conv2D, MaxPool, AvgPool, SumPool:
-		rows := validTaps(s.H, d.H, e.Kernel, e.Stride, e.Pad)
-		cols := validTaps(s.W, d.W, e.Kernel, e.Stride, e.Pad)
-		per := int64(rows) * int64(cols) // taps per output channel pair, summed over positions
+		per := e.Rows().Taps(0, d.H) * e.Cols().Taps(0, d.W) // taps per channel pair, summed over positions
 		if e.Op == Conv2D {
 			return per * int64(s.C) * int64(d.C)
 		}
 		return per * int64(d.C)
 	}
 	return 0
-}
-
-// validTaps returns the number of (output index, kernel index) pairs along
-// one axis whose input index lies inside [0, in).
-func validTaps(in, out, k, stride, pad int) int {
-	n := 0
-	for o := 0; o < out; o++ {
-		for j := 0; j < k; j++ {
-			if i := o*stride - pad + j; i >= 0 && i < in {
-				n++
-			}
-		}
-	}
-	return n
 }

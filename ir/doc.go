@@ -37,6 +37,17 @@
 // Any Conv2D or Dense projection may carry a BatchNorm applied to its output
 // (before the sum); the fold-bn pass removes it.
 //
+// # Synapses
+//
+// A projection's explicit synapses are one per (source neuron, target
+// neuron) pair inside the unpadded input. SynapsesFrom and SynapsesInto
+// enumerate them, from a source or into a target, with the index of each
+// synapse's weight; Window (Projection.Rows, Projection.Cols) is the
+// one-axis window geometry of convolutions and pools behind them. They are
+// the one definition of connectivity: the executors, the synapse counts
+// (Synapses, Count), the compiler's fragment sizing and recount, the
+// simulator and the SANA-FE export all use them.
+//
 // # Invariants
 //
 // Verify checks every invariant and reports all violations at once, each

@@ -226,6 +226,7 @@ func (x *Executor) apply(e *Projection, src, dst []float32) {
 	switch e.Op {
 	case Conv2D:
 		k := e.Kernel
+		rows, cols := e.Rows(), e.Cols()
 		for ci := 0; ci < s.C; ci++ {
 			for ih := 0; ih < s.H; ih++ {
 				for iw := 0; iw < s.W; iw++ {
@@ -234,12 +235,12 @@ func (x *Executor) apply(e *Projection, src, dst []float32) {
 						continue
 					}
 					for kh := 0; kh < k; kh++ {
-						oh, ok := outIndex(ih, kh, e.Stride, e.Pad, d.H)
+						oh, ok := rows.OutAt(ih, kh)
 						if !ok {
 							continue
 						}
 						for kw := 0; kw < k; kw++ {
-							ow, ok := outIndex(iw, kw, e.Stride, e.Pad, d.W)
+							ow, ok := cols.OutAt(iw, kw)
 							if !ok {
 								continue
 							}
@@ -263,6 +264,7 @@ func (x *Executor) apply(e *Projection, src, dst []float32) {
 		}
 	case AvgPool, SumPool:
 		k := e.Kernel
+		rows, cols := e.Rows(), e.Cols()
 		inv := 1 / float32(k*k)
 		if e.Op == SumPool {
 			inv = 1
@@ -272,13 +274,12 @@ func (x *Executor) apply(e *Projection, src, dst []float32) {
 				for ow := 0; ow < d.W; ow++ {
 					var sum float32
 					for kh := 0; kh < k; kh++ {
-						ih := oh*e.Stride - e.Pad + kh
-						if ih < 0 || ih >= s.H {
+						ih, ok := rows.InAt(oh, kh)
+						if !ok {
 							continue
 						}
 						for kw := 0; kw < k; kw++ {
-							iw := ow*e.Stride - e.Pad + kw
-							if iw >= 0 && iw < s.W {
+							if iw, ok := cols.InAt(ow, kw); ok {
 								sum += src[(c*s.H+ih)*s.W+iw]
 							}
 						}
@@ -306,31 +307,21 @@ func (x *Executor) apply(e *Projection, src, dst []float32) {
 	}
 }
 
-// outIndex returns the output index o with o*stride - pad + k == i, if any.
-func outIndex(i, k, stride, pad, n int) (int, bool) {
-	num := i + pad - k
-	if num < 0 || num%stride != 0 {
-		return 0, false
-	}
-	o := num / stride
-	return o, o < n
-}
-
 func maxPool(e *Projection, src, dst []float32) {
 	s, d := e.Src.Shape, e.Dst.Shape
 	k := e.Kernel
+	rows, cols := e.Rows(), e.Cols()
 	for c := 0; c < d.C; c++ {
 		for oh := 0; oh < d.H; oh++ {
 			for ow := 0; ow < d.W; ow++ {
 				m := float32(math.Inf(-1))
 				for kh := 0; kh < k; kh++ {
-					ih := oh*e.Stride - e.Pad + kh
-					if ih < 0 || ih >= s.H {
+					ih, ok := rows.InAt(oh, kh)
+					if !ok {
 						continue
 					}
 					for kw := 0; kw < k; kw++ {
-						iw := ow*e.Stride - e.Pad + kw
-						if iw >= 0 && iw < s.W {
+						if iw, ok := cols.InAt(ow, kw); ok {
 							m = max(m, src[(c*s.H+ih)*s.W+iw])
 						}
 					}

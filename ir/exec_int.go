@@ -297,7 +297,9 @@ func (x *IntExecutor) step(ip *intPop) {
 }
 
 // scatter adds the synaptic input of projection sp, from the spikes its
-// source emitted this step, into acc (H,W,C order).
+// source emitted this step, into acc (H,W,C order). It visits the synapses
+// of SynapsesFrom (the window geometry of Rows and Cols), but a conv tap's
+// output channels at once, from the channel-contiguous weights of intProj.
 func (x *IntExecutor) scatter(sp *intProj, acc []int64) {
 	e := sp.e
 	fired := x.pops[sp.src].fired
@@ -305,6 +307,7 @@ func (x *IntExecutor) scatter(sp *intProj, acc []int64) {
 		return
 	}
 	s, d := e.Src.Shape, e.Dst.Shape
+	rows, cols := e.Rows(), e.Cols()
 	w := sp.w
 	switch e.Op {
 	case Conv2D:
@@ -313,12 +316,12 @@ func (x *IntExecutor) scatter(sp *intProj, acc []int64) {
 			ci, rem := int(f)/(s.H*s.W), int(f)%(s.H*s.W)
 			ih, iw := rem/s.W, rem%s.W
 			for kh := 0; kh < k; kh++ {
-				oh, ok := outIndex(ih, kh, e.Stride, e.Pad, d.H)
+				oh, ok := rows.OutAt(ih, kh)
 				if !ok {
 					continue
 				}
 				for kw := 0; kw < k; kw++ {
-					ow, ok := outIndex(iw, kw, e.Stride, e.Pad, d.W)
+					ow, ok := cols.OutAt(iw, kw)
 					if !ok {
 						continue
 					}
@@ -345,12 +348,12 @@ func (x *IntExecutor) scatter(sp *intProj, acc []int64) {
 			c, rem := int(f)/(s.H*s.W), int(f)%(s.H*s.W)
 			ih, iw := rem/s.W, rem%s.W
 			for kh := 0; kh < k; kh++ {
-				oh, ok := outIndex(ih, kh, e.Stride, e.Pad, d.H)
+				oh, ok := rows.OutAt(ih, kh)
 				if !ok {
 					continue
 				}
 				for kw := 0; kw < k; kw++ {
-					if ow, ok := outIndex(iw, kw, e.Stride, e.Pad, d.W); ok {
+					if ow, ok := cols.OutAt(iw, kw); ok {
 						acc[(oh*d.W+ow)*d.C+c] += w0
 					}
 				}

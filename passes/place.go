@@ -64,13 +64,11 @@ type Metrics struct {
 
 // mesh is a precomputed view of the target's coordinates.
 type mesh struct {
-	t      *backends.Target
-	x, y   []int // tile position of each core
-	tile   []int
-	w, h   int
-	tx, ty int
-	yx     bool
-	chipW  float64 // hop cost of an inter-chip hop relative to an on-chip hop
+	t     *backends.Target
+	x, y  []int // tile position of each core
+	tile  []int
+	w, h  int
+	chipW float64 // hop cost of an inter-chip hop relative to an on-chip hop
 	// Route cache for small meshes: the links and weighted hop count of the
 	// route between every pair of tiles (index a*tiles+b), or nil.
 	tiles int
@@ -108,8 +106,7 @@ func (m *mesh) cachedRoute(a, b int) ([]int32, float64) {
 
 func newMesh(t *backends.Target) *mesh {
 	m := &mesh{t: t, x: make([]int, t.NumCores), y: make([]int, t.NumCores), tile: make([]int, t.NumCores),
-		w: t.MeshWidth, h: t.MeshHeight, tx: t.Profile.Mesh.TilesX, ty: t.Profile.Mesh.TilesY,
-		yx: t.Profile.NoC.Routing == backends.RoutingYX, chipW: 1}
+		w: t.MeshWidth, h: t.MeshHeight, chipW: 1}
 	for c := 0; c < t.NumCores; c++ {
 		cc := t.CoreCoord(c)
 		m.x[c], m.y[c], m.tile[c] = cc.X, cc.Y, cc.Tile
@@ -122,58 +119,33 @@ func newMesh(t *backends.Target) *mesh {
 }
 
 // linkID numbers the link leaving tile (x, y) in direction d.
-func (m *mesh) linkID(x, y int, d backends.Direction) int { return (x*m.h+y)*4 + int(d) }
+func (m *mesh) linkID(x, y int, d backends.Direction) int {
+	return (x*m.h+y)*backends.NumDirections + int(d)
+}
 
-// route calls fn with every link of the dimension-order route from core a
-// to core b, and returns the hop count and the weighted hop count (inter-
-// chip hops count chipW).
+// route calls fn, if not nil, with the linkID of every link of the route
+// from core a to core b (Target.Walk), and returns the hop count and
+// the weighted hop count (inter-chip hops count chipW), summed in route
+// order.
 func (m *mesh) route(a, b int, fn func(link int)) (hops int, weighted float64) {
 	if m.tile[a] == m.tile[b] {
 		return 0, 0
 	}
-	x, y, bx, by := m.x[a], m.y[a], m.x[b], m.y[b]
-	stepX := func() {
-		for x != bx {
-			d, nx := backends.East, x+1
-			if bx < x {
-				d, nx = backends.West, x-1
-			}
-			if fn != nil {
-				fn(m.linkID(x, y, d))
-			}
-			hops++
-			if x/m.tx != nx/m.tx {
-				weighted += m.chipW
-			} else {
-				weighted++
-			}
-			x = nx
+	w := m.t.Walk(m.x[a], m.y[a], m.x[b], m.y[b])
+	for {
+		l, ok := w.Next()
+		if !ok {
+			break
 		}
-	}
-	stepY := func() {
-		for y != by {
-			d, ny := backends.North, y+1
-			if by < y {
-				d, ny = backends.South, y-1
-			}
-			if fn != nil {
-				fn(m.linkID(x, y, d))
-			}
-			hops++
-			if y/m.ty != ny/m.ty {
-				weighted += m.chipW
-			} else {
-				weighted++
-			}
-			y = ny
+		hops++
+		if fn != nil {
+			fn(m.linkID(l.X, l.Y, l.Dir))
 		}
-	}
-	if m.yx {
-		stepY()
-		stepX()
-	} else {
-		stepX()
-		stepY()
+		if l.InterChip {
+			weighted += m.chipW
+		} else {
+			weighted++
+		}
 	}
 	return hops, weighted
 }
@@ -203,8 +175,8 @@ func Measure(t *backends.Target, edges []Edge, core []int32) Metrics {
 		}
 	}
 	if best >= 0 {
-		tile := best / 4
-		r.BusiestLink = backends.Link{X: tile / m.h, Y: tile % m.h, Dir: backends.Direction(best % 4)}.String()
+		tile := best / backends.NumDirections
+		r.BusiestLink = backends.Link{X: tile / m.h, Y: tile % m.h, Dir: backends.Direction(best % backends.NumDirections)}.String()
 	}
 	return r
 }

@@ -138,7 +138,7 @@ func Place(t *backends.Target, k int, edges []Edge, opt PlaceOptions) (*Placemen
 			inc[e.B] = append(inc[e.B], int32(i))
 		}
 	}
-	load := make([]float64, m.w*m.h*4)
+	load := make([]float64, m.w*m.h*backends.NumDirections)
 	var hopCost, sq, total float64
 	var hops float64 // route links of all edges, for the default moves
 	for _, e := range edges {

@@ -2,12 +2,12 @@ package passes
 
 // Geometry of fragments: which source neurons a rectangular tile of a
 // population reads through each projection, how many synapses it holds and
-// how much synaptic memory they need. Used by split (sizing), partition
-// (connectivity) and verify (recounting).
+// how much synaptic memory they need, in closed form over the tile's rows
+// and columns with the window geometry of ir.Window (the synapses
+// ir.SynapsesInto enumerates one by one; split_test checks the two agree).
+// Used by split (sizing), partition (connectivity) and verify (recounting).
 
 import (
-	"slices"
-
 	"github.com/autosnn/autosnn/backends"
 	"github.com/autosnn/autosnn/ir"
 )
@@ -48,46 +48,6 @@ func hostProj(e *ir.Projection) bool {
 	return e.Src.Neuron.Model == ir.Input || (e.Q != nil && e.Q.Host)
 }
 
-// axisSources returns the sorted source indices along one axis that output
-// indices [o0, o1) read through a window of k taps with the given stride
-// and padding, clipped to [0, in).
-func axisSources(o0, o1, k, stride, pad, in int) []int {
-	var out []int
-	last := -1
-	for o := o0; o < o1; o++ {
-		for j := 0; j < k; j++ {
-			i := o*stride - pad + j
-			if i < 0 || i >= in {
-				continue
-			}
-			if i > last {
-				out = append(out, i)
-				last = i
-				continue
-			}
-			if !slices.Contains(out, i) { // stride > kernel leaves gaps; keep sorted
-				p, _ := slices.BinarySearch(out, i)
-				out = slices.Insert(out, p, i)
-			}
-		}
-	}
-	return out
-}
-
-// axisTaps returns the number of (output index, tap) pairs with output in
-// [o0, o1) whose input index is inside [0, in).
-func axisTaps(o0, o1, k, stride, pad, in int) int64 {
-	var n int64
-	for o := o0; o < o1; o++ {
-		for j := 0; j < k; j++ {
-			if i := o*stride - pad + j; i >= 0 && i < in {
-				n++
-			}
-		}
-	}
-	return n
-}
-
 // srcBox is a product set of source neurons: every (c, h, w) with c in
 // Chans, h in Rows and w in Cols.
 type srcBox struct {
@@ -120,8 +80,8 @@ func sources(e *ir.Projection, f *Fragment) srcBox {
 	case ir.Identity:
 		return srcBox{span(f.C0, f.C1), span(f.H0, f.H1), span(f.W0, f.W1)}
 	}
-	rows := axisSources(f.H0, f.H1, e.Kernel, e.Stride, e.Pad, s.H)
-	cols := axisSources(f.W0, f.W1, e.Kernel, e.Stride, e.Pad, s.W)
+	rows := e.Rows().Sources(f.H0, f.H1)
+	cols := e.Cols().Sources(f.W0, f.W1)
 	if e.Op == ir.Conv2D {
 		return srcBox{iota0(s.C), rows, cols}
 	}
@@ -138,7 +98,7 @@ func fragSynapses(e *ir.Projection, f *Fragment) int64 {
 	case ir.Identity:
 		return int64(f.Len())
 	}
-	taps := axisTaps(f.H0, f.H1, e.Kernel, e.Stride, e.Pad, s.H) * axisTaps(f.W0, f.W1, e.Kernel, e.Stride, e.Pad, s.W)
+	taps := e.Rows().Taps(f.H0, f.H1) * e.Cols().Taps(f.W0, f.W1)
 	if e.Op == ir.Conv2D {
 		return taps * int64(s.C) * nc
 	}

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/autosnn/autosnn/backends"
 	"github.com/autosnn/autosnn/ir"
 	"github.com/autosnn/autosnn/passes/internal/netgen"
@@ -33,28 +31,9 @@ func randGraph(t *testing.T, seed uint64) *ir.Graph {
 	return g
 }
 
-var axisCases = []struct {
-	o0, o1, k, stride, pad, in int
-	want                       []int
-}{
-	{0, 1, 3, 1, 1, 8, []int{0, 1}},
-	{2, 4, 3, 1, 1, 8, []int{1, 2, 3, 4}},
-	{0, 2, 1, 2, 0, 8, []int{0, 2}}, // 1x1 stride 2 skips rows
-	{3, 4, 5, 1, 2, 4, []int{1, 2, 3}},
-	{0, 4, 2, 2, 0, 8, []int{0, 1, 2, 3, 4, 5, 6, 7}},
-}
-
-func TestAxisSources(t *testing.T) {
-	for _, c := range axisCases {
-		got := axisSources(c.o0, c.o1, c.k, c.stride, c.pad, c.in)
-		if diff := cmp.Diff(c.want, got); diff != "" {
-			t.Errorf("axisSources(%d,%d,k%d,s%d,p%d,in%d) (-want +got):\n%s", c.o0, c.o1, c.k, c.stride, c.pad, c.in, diff)
-		}
-	}
-}
-
 // bruteFragment counts a fragment's synapses and distinct sources neuron by
-// neuron with forSources, independently of the box arithmetic of measure.
+// neuron with ir.SynapsesInto, independently of the box arithmetic of
+// measure.
 func bruteFragment(g *ir.Graph, f *Fragment) (syn int64, fanIn int) {
 	p := g.Pops[f.Pop]
 	seen := map[[2]int]bool{}
@@ -63,7 +42,7 @@ func bruteFragment(g *ir.Graph, f *Fragment) (syn int64, fanIn int) {
 		for c := f.C0; c < f.C1; c++ {
 			for h := f.H0; h < f.H1; h++ {
 				for w := f.W0; w < f.W1; w++ {
-					forSources(e, c, h, w, func(j int) {
+					ir.SynapsesInto(e, (c*p.Shape.H+h)*p.Shape.W+w, func(j, _ int) {
 						syn++
 						seen[[2]int{si, j}] = true
 					})

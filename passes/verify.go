@@ -68,41 +68,6 @@ type Analysis struct {
 	Problems []string
 }
 
-// forSources calls fn with the local index of every source neuron that
-// destination neuron (c, h, w) of e.Dst reads through e (padding excluded).
-func forSources(e *ir.Projection, c, h, w int, fn func(j int)) {
-	s := e.Src.Shape
-	switch e.Op {
-	case ir.Dense:
-		for j := 0; j < s.Len(); j++ {
-			fn(j)
-		}
-		return
-	case ir.Identity:
-		fn((c*s.H+h)*s.W + w)
-		return
-	}
-	c0, c1 := c, c+1
-	if e.Op == ir.Conv2D {
-		c0, c1 = 0, s.C
-	}
-	for kh := 0; kh < e.Kernel; kh++ {
-		ih := h*e.Stride - e.Pad + kh
-		if ih < 0 || ih >= s.H {
-			continue
-		}
-		for kw := 0; kw < e.Kernel; kw++ {
-			iw := w*e.Stride - e.Pad + kw
-			if iw < 0 || iw >= s.W {
-				continue
-			}
-			for ci := c0; ci < c1; ci++ {
-				fn((ci*s.H+ih)*s.W + iw)
-			}
-		}
-	}
-}
-
 // Analyze recounts g as placed on t by Population.Core.
 func Analyze(g *ir.Graph, t *backends.Target) *Analysis {
 	lim := TargetLimits(t)
@@ -165,8 +130,7 @@ func Analyze(g *ir.Graph, t *backends.Target) *Analysis {
 				lastPop = r.pop
 			}
 			u.Neurons++
-			s := p.Shape
-			ch, h, w := r.j/(s.H*s.W), (r.j/s.W)%s.H, r.j%s.W
+			ch := r.j / (p.Shape.H * p.Shape.W)
 			for _, e := range ins[r.pop] {
 				if len(e.Src.Core) != e.Src.Shape.Len() {
 					continue // reported as a problem of the source layer
@@ -174,7 +138,7 @@ func Analyze(g *ir.Graph, t *backends.Target) *Analysis {
 				si := g.Index(e.Src)
 				base := off[si]
 				var n int64
-				forSources(e, ch, h, w, func(j int) {
+				ir.SynapsesInto(e, r.j, func(j, _ int) {
 					n++
 					gid := base + j
 					outSyn[gid]++

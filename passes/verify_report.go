@@ -118,16 +118,6 @@ type CoreReport struct {
 	DestCores  int      `yaml:"destination_cores" json:"destination_cores"`
 }
 
-func synKind(e *ir.Projection) backends.Connectivity {
-	switch e.Op {
-	case ir.Conv2D:
-		return backends.Conv
-	case ir.Dense:
-		return backends.Dense
-	}
-	return backends.Sparse
-}
-
 // unprofiledAssumption is the chipcost assumption of the report when the
 // profile pass measured no rates.
 const unprofiledAssumption = "no profiled rates: every neuron assumed to fire at every timestep, so traffic and energy are upper bounds"

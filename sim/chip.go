@@ -1,5 +1,9 @@
 package sim
 
+// This file lays a compiled graph out on the chip: neurons on cores, and
+// each source neuron's synapses (ir.SynapsesFrom) expanded and grouped by
+// destination core into the payloads of its messages.
+
 import (
 	"fmt"
 	"math"
@@ -82,77 +86,6 @@ type core struct {
 	niBlocked   float64 // since when the head waits (< 0: not waiting)
 	maxNIQueue  int
 	neuronsHeld int
-}
-
-// resolvedCosts are per-event costs taken from the target, in pJ and ns.
-type resolvedCosts struct {
-	synE, synT                 [3]float64 // by backends.Connectivity
-	activeE, inactiveE, spikeE float64
-	activeT, inactiveT, spikeT float64
-	msgOutE, msgOutT, msgInT   float64
-	withinTileE, withinTileT   float64
-	serNs                      float64 // link occupancy of one message
-	cycleNs                    float64
-	bufCap                     int32
-	drop                       bool
-	dropWaitNs                 float64 // wait before a drop (drop policy only)
-	yFirst                     bool
-	staticPerNs                float64
-	fixedTickNs                float64
-	syncMode                   string
-	barrierNs                  float64
-	multicastAsUnicast         bool
-}
-
-// connectivity returns the synaptic-operation kind of a projection.
-func connectivity(op ir.Op) backends.Connectivity {
-	switch op {
-	case ir.Conv2D:
-		return backends.Conv
-	case ir.Dense:
-		return backends.Dense
-	}
-	return backends.Sparse
-}
-
-func resolveCosts(t *backends.Target) resolvedCosts {
-	p := t.Profile
-	var c resolvedCosts
-	tm := p.Timing
-	for _, k := range []backends.Connectivity{backends.Dense, backends.Sparse, backends.Conv} {
-		c.synE[k] = t.SynOpEnergyPJ(k)
-	}
-	c.synT[backends.Dense] = tm.SynOpNs
-	c.synT[backends.Sparse] = orF(tm.SynOpSparseNs, tm.SynOpNs)
-	c.synT[backends.Conv] = orF(tm.SynOpConvNs, tm.SynOpNs)
-	e := p.Energy
-	c.activeE, c.inactiveE, c.spikeE = e.NeuronUpdateActivePJ, e.NeuronUpdateInactivePJ, e.SpikeOutPJ
-	c.activeT, c.inactiveT, c.spikeT = tm.NeuronUpdateActiveNs, tm.NeuronUpdateInactiveNs, tm.SpikeOutNs
-	c.msgOutE, c.msgOutT, c.msgInT = e.MessageOutPJ, tm.MessageOutNs, tm.MessageInNs
-	c.withinTileE, c.withinTileT = e.WithinTilePJ, p.NoC.WithinTileLatencyNs
-	c.serNs = 1 / p.NoC.LinkBandwidthGMsgPerS
-	if p.ClockMHz > 0 {
-		c.cycleNs = 1000 / p.ClockMHz
-	} else {
-		c.cycleNs = c.serNs / float64(t.FlitsPerMessage())
-	}
-	c.bufCap = int32(max(1, p.NoC.LinkBufferDepthFlits/t.FlitsPerMessage()))
-	c.drop = p.NoC.OverflowPolicy == backends.OverflowDrop
-	if c.drop {
-		c.dropWaitNs = p.NoC.DropWaitNs
-	}
-	c.yFirst = p.NoC.Routing == backends.RoutingYX
-	c.staticPerNs = p.StaticPowerMW * float64(t.NumChips)
-	c.syncMode = p.Sync.Mode
-	c.fixedTickNs = p.Sync.TickNs
-	return c
-}
-
-func orF(v, def float64) float64 {
-	if v > 0 {
-		return v
-	}
-	return def
 }
 
 // build lays the compiled graph out on the chip: neurons on cores, synapses
@@ -358,9 +291,10 @@ func (s *Sim) expand(index map[*ir.Population]int) {
 			scratch = scratch[:0]
 			for _, e := range outs {
 				dp := &s.pops[index[e.Dst]]
-				k := connectivity(e.Op)
-				forEachTarget(e, j, func(tgt int, w int32) {
-					scratch = append(scratch, entry{core: dp.p.Core[tgt], kind: k, syn: synapse{t: dp.base + int32(tgt), w: w}})
+				k := backends.ConnectivityOf(e.Op)
+				w := e.Q.Weights
+				ir.SynapsesFrom(e, j, func(tgt, wi int) {
+					scratch = append(scratch, entry{core: dp.p.Core[tgt], kind: k, syn: synapse{t: dp.base + int32(tgt), w: w[wi]}})
 				})
 			}
 			if len(scratch) == 0 {
@@ -428,68 +362,4 @@ func sortInt32(xs []int32) {
 			xs[j], xs[j-1] = xs[j-1], xs[j]
 		}
 	}
-}
-
-// forEachTarget calls fn for every synapse of projection e leaving source
-// neuron f (an index into e.Src in C,H,W order), with the target neuron
-// index in e.Dst and the integer weight. Padding taps are not synapses.
-func forEachTarget(e *ir.Projection, f int, fn func(tgt int, w int32)) {
-	s, d := e.Src.Shape, e.Dst.Shape
-	w := e.Q.Weights
-	switch e.Op {
-	case ir.Conv2D:
-		k := e.Kernel
-		ci, rem := f/(s.H*s.W), f%(s.H*s.W)
-		ih, iw := rem/s.W, rem%s.W
-		step := s.C * k * k
-		for co := 0; co < d.C; co++ {
-			for kh := 0; kh < k; kh++ {
-				oh, ok := outIndex(ih, kh, e.Stride, e.Pad, d.H)
-				if !ok {
-					continue
-				}
-				for kw := 0; kw < k; kw++ {
-					ow, ok := outIndex(iw, kw, e.Stride, e.Pad, d.W)
-					if !ok {
-						continue
-					}
-					fn((co*d.H+oh)*d.W+ow, w[co*step+(ci*k+kh)*k+kw])
-				}
-			}
-		}
-	case ir.Dense:
-		in := s.Len()
-		for o := 0; o < d.Len(); o++ {
-			fn(o, w[o*in+f])
-		}
-	case ir.AvgPool, ir.SumPool:
-		k := e.Kernel
-		c, rem := f/(s.H*s.W), f%(s.H*s.W)
-		ih, iw := rem/s.W, rem%s.W
-		for kh := 0; kh < k; kh++ {
-			oh, ok := outIndex(ih, kh, e.Stride, e.Pad, d.H)
-			if !ok {
-				continue
-			}
-			for kw := 0; kw < k; kw++ {
-				if ow, ok := outIndex(iw, kw, e.Stride, e.Pad, d.W); ok {
-					fn((c*d.H+oh)*d.W+ow, w[0])
-				}
-			}
-		}
-	case ir.Identity:
-		fn(f, w[0])
-	default:
-		panic(fmt.Sprintf("sim: projection %s has op %v", e.Name, e.Op)) // rejected by NewIntExecutor
-	}
-}
-
-// outIndex returns the output index o with o*stride - pad + k == i, if any.
-func outIndex(i, k, stride, pad, n int) (int, bool) {
-	num := i + pad - k
-	if num < 0 || num%stride != 0 {
-		return 0, false
-	}
-	o := num / stride
-	return o, o < n
 }

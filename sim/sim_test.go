@@ -280,7 +280,7 @@ func TestCosts(t *testing.T) {
 				want.Spikes++
 				dst := map[int32]bool{}
 				for _, pr := range g.Out(p) {
-					forEachTarget(pr, j, func(tgt int, _ int32) {
+					ir.SynapsesFrom(pr, j, func(tgt, _ int) {
 						dst[pr.Dst.Core[tgt]] = true
 						want.SynOps++
 						wantSyn += e.SynOpPJ

@@ -140,18 +140,6 @@ func UniformSpikes(g *ir.Graph, total float64) map[string]float64 {
 // fires reports whether p's outputs are spikes (spiking or relay neurons).
 func fires(p *ir.Population) bool { return p.Neuron.Model.Spiking() || p.Neuron.Model == ir.Relay }
 
-// kindOf returns the connectivity kind of a projection, which selects its
-// synaptic operation energy and time.
-func kindOf(e *ir.Projection) backends.Connectivity {
-	switch e.Op {
-	case ir.Conv2D:
-		return backends.Conv
-	case ir.Dense:
-		return backends.Dense
-	}
-	return backends.Sparse
-}
-
 // synOpNs returns the time of one synaptic operation of kind k in ns.
 func synOpNs(t *backends.Target, k backends.Connectivity) float64 {
 	tm := t.Profile.Timing

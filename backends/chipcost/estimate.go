@@ -57,7 +57,7 @@ func Estimate(g *ir.Graph, a Activity, t *backends.Target) (Cost, error) {
 			src := &stages[index[e.Src]]
 			ss := src.spikes
 			ops := ss * (float64(ir.Synapses(e)) / float64(e.Src.Shape.Len())) // spikes x mean fan-out
-			k := kindOf(e)
+			k := backends.ConnectivityOf(e.Op)
 			src.synOps[k] += ops
 			synNs += ops * synOpNs(t, k)
 			msgs := ss * destCores(e, dst)

@@ -87,13 +87,13 @@ func Placed(g *ir.Graph, a Activity, t *backends.Target) (Cost, error) {
 			from := p.Core[j]
 			for _, e := range outs {
 				epoch++
-				k := kindOf(e)
+				k := backends.ConnectivityOf(e.Op)
 				di := index[e.Dst]
 				dcore, dbase := e.Dst.Core, base[di]
 				opNs := wj * synOpNs(t, k)
 				lat := &stages[di-1].msgLatencyNs
 				nsyn := 0
-				forEachTarget(e, j, func(tgt int) {
+				ir.SynapsesFrom(e, j, func(tgt, _ int) {
 					nsyn++
 					synIn[dbase+tgt] += opNs
 					c := dcore[tgt]
@@ -169,51 +169,4 @@ func Placed(g *ir.Graph, a Activity, t *backends.Target) (Cost, error) {
 		}
 	}
 	return finish(g, t, a, stages, cores, len(tiles)), nil
-}
-
-// forEachTarget calls fn with every target neuron (an index into e.Dst)
-// of source neuron f of e, in the simulator's order.
-func forEachTarget(e *ir.Projection, f int, fn func(tgt int)) {
-	s, d := e.Src.Shape, e.Dst.Shape
-	switch e.Op {
-	case ir.Conv2D, ir.MaxPool, ir.AvgPool, ir.SumPool:
-		k := e.Kernel
-		ci, rem := f/(s.H*s.W), f%(s.H*s.W)
-		ih, iw := rem/s.W, rem%s.W
-		c0, c1 := 0, d.C // a convolution reaches every output channel
-		if e.Op != ir.Conv2D {
-			c0, c1 = ci, ci+1 // a pool its own
-		}
-		for co := c0; co < c1; co++ {
-			for kh := 0; kh < k; kh++ {
-				oh, ok := outIndex(ih, kh, e.Stride, e.Pad, d.H)
-				if !ok {
-					continue
-				}
-				for kw := 0; kw < k; kw++ {
-					if ow, ok := outIndex(iw, kw, e.Stride, e.Pad, d.W); ok {
-						fn((co*d.H+oh)*d.W + ow)
-					}
-				}
-			}
-		}
-	case ir.Dense:
-		for o := 0; o < d.Len(); o++ {
-			fn(o)
-		}
-	case ir.Identity:
-		fn(f)
-	default:
-		panic(fmt.Sprintf("chipcost: projection %s has op %v", e.Name, e.Op))
-	}
-}
-
-// outIndex returns the output index o with o*stride - pad + k == i, if any.
-func outIndex(i, k, stride, pad, n int) (int, bool) {
-	num := i + pad - k
-	if num < 0 || num%stride != 0 {
-		return 0, false
-	}
-	o := num / stride
-	return o, o < n
 }

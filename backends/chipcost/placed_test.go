@@ -121,37 +121,3 @@ func TestMissingSpikes(t *testing.T) {
 		t.Error("Placed accepted per-neuron spikes of the wrong length")
 	}
 }
-
-// TestForEachTarget checks the source-major enumeration against
-// ir.Synapses for convolutions and pools with padding and stride.
-func TestForEachTarget(t *testing.T) {
-	b := ir.NewBuilder("conv", ir.Header{T: 1, Classes: 2, Vote: 1})
-	x := b.Input("x", ir.Shape{C: 2, H: 7, W: 7})
-	n := ir.Neuron{Model: ir.IF, Threshold: 1}
-	a := b.Layer("a", n, ir.Role{Kind: ir.RoleBlock}, ir.ConvBN(x, 3, 3, 1))
-	c := b.Layer("c", n, ir.Role{Kind: ir.RoleBlock}, ir.Edge{Src: a, Op: ir.Conv2D, Out: 4, Kernel: 3, Stride: 2, Pad: 1})
-	d := b.Layer("d", n, ir.Role{Kind: ir.RoleBlock}, ir.Pool(ir.AvgPool, c, 2))
-	e := b.Layer("e", n, ir.Role{Kind: ir.RoleBlock}, ir.Edge{Src: d, Op: ir.MaxPool, Kernel: 3, Stride: 1, Pad: 1}, ir.Skip(d))
-	b.Layer("y", n, ir.Role{Kind: ir.RoleHead}, ir.Full(e, 2))
-	g, err := b.Graph()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range g.Projs {
-		if e.Src == g.Input() {
-			continue
-		}
-		var got int64
-		for j := range e.Src.Shape.Len() {
-			forEachTarget(e, j, func(tgt int) {
-				if tgt < 0 || tgt >= e.Dst.Shape.Len() {
-					t.Fatalf("%s: source %d reaches %d, want 0..%d", e.Name, j, tgt, e.Dst.Shape.Len()-1)
-				}
-				got++
-			})
-		}
-		if want := ir.Synapses(e); got != want {
-			t.Errorf("%s: %d synapses enumerated, want %d", e.Name, got, want)
-		}
-	}
-}
