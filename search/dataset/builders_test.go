@@ -79,6 +79,13 @@ func matElement(order binary.ByteOrder, typ uint32, data []byte) []byte {
 }
 
 func buildMAT(order binary.ByteOrder, compress bool, vars ...matVar) []byte {
+	return buildMATLevel(order, compress, zlib.DefaultCompression, vars...)
+}
+
+// buildMATLevel is buildMAT with the zlib compression level of compressed
+// elements (zlib.NoCompression writes stored blocks, whose bytes a test can
+// change without breaking the deflate structure).
+func buildMATLevel(order binary.ByteOrder, compress bool, level int, vars ...matVar) []byte {
 	var b bytes.Buffer
 	hdr := make([]byte, 128)
 	for i := range 124 {
@@ -122,7 +129,10 @@ func buildMAT(order binary.ByteOrder, compress bool, vars ...matVar) []byte {
 			continue
 		}
 		var z bytes.Buffer
-		zw := zlib.NewWriter(&z)
+		zw, err := zlib.NewWriterLevel(&z, level)
+		if err != nil {
+			panic(err)
+		}
 		zw.Write(el)
 		zw.Close()
 		var t [8]byte

@@ -133,15 +133,16 @@ func ReadMAT(r io.Reader, name string) (map[string]*MATArray, error) {
 			return nil, err
 		}
 		file, base, dec := name, off+8, false
+		var streamErr *zlibEndError
 		switch typ {
 		case miCOMPRESSED:
 			file = fmt.Sprintf("%s (zlib element at offset %d)", name, off)
-			typ, body, err = inflateElement(body, file, order)
+			typ, body, streamErr, err = inflateElement(body, file, order)
 			if err != nil {
 				return nil, err
 			}
 			base, dec = 8, true
-			if typ != miMATRIX {
+			if typ != miMATRIX && streamErr == nil {
 				return nil, &FormatError{File: file, Offset: 0, Decompressed: true, Msg: fmt.Sprintf("expected a compressed miMATRIX (type 14), got type %d", typ)}
 			}
 		case miMATRIX:
@@ -149,6 +150,17 @@ func ReadMAT(r io.Reader, name string) (map[string]*MATArray, error) {
 			return nil, formatErrorf(name, off, "expected a top-level miMATRIX (14) or miCOMPRESSED (15) element, got type %d", typ)
 		}
 		arr, err := parseMATMatrix(body, order, file, base)
+		if streamErr != nil {
+			// The data is corrupt whatever it parsed as; name the
+			// variable when its header survived.
+			variable := "of unknown name"
+			if arr != nil && err == nil {
+				variable = fmt.Sprintf("%q", arr.Name)
+			} else if n, ok := matMatrixName(body, order); ok {
+				variable = fmt.Sprintf("%q", n)
+			}
+			return nil, formatErrorf(name, off+8+streamErr.off, "variable %s (zlib element at offset %d): %s", variable, off, streamErr.msg)
+		}
 		if err != nil {
 			if fe, ok := err.(*FormatError); ok {
 				fe.Decompressed = dec
@@ -165,30 +177,73 @@ func ReadMAT(r io.Reader, name string) (map[string]*MATArray, error) {
 	}
 }
 
+// zlibEndError is a problem found at the end of a zlib stream (a checksum
+// mismatch, a stream cut before its checksum): off is the offset in the
+// compressed element where it was found.
+type zlibEndError struct {
+	off int64
+	msg string
+}
+
 // inflateElement decompresses a miCOMPRESSED element holding one element
-// and returns that element's type and data.
-func inflateElement(comp []byte, file string, order binary.ByteOrder) (uint32, []byte, error) {
-	zr, err := zlib.NewReader(bytes.NewReader(comp))
+// and returns that element's type and data. It reads the zlib stream to its
+// end, where compress/zlib verifies the Adler-32 checksum of the
+// decompressed data; a mismatch (or a stream that ends before its checksum)
+// is returned as end, with the element data as decompressed, so the caller
+// can name the variable. Decompressed bytes after the element are read and
+// ignored, as MATLAB and scipy do.
+func inflateElement(comp []byte, file string, order binary.ByteOrder) (typ uint32, body []byte, end *zlibEndError, err error) {
+	br := bytes.NewReader(comp)
+	zr, err := zlib.NewReader(br)
 	if err != nil {
-		return 0, nil, formatErrorf(file, 8, "expected a zlib stream: %v", err)
+		return 0, nil, nil, formatErrorf(file, 8, "expected a zlib stream: %v", err)
 	}
 	c := &countingReader{r: zr}
 	var tag [8]byte
 	if err := readFull(c, tag[:], file, "the compressed element's tag"); err != nil {
 		err.(*FormatError).Decompressed = true
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
-	typ := order.Uint32(tag[0:4])
+	typ = order.Uint32(tag[0:4])
 	n := int64(order.Uint32(tag[4:8]))
 	if n > maxMATElement {
-		return 0, nil, &FormatError{File: file, Offset: 4, Decompressed: true, Msg: fmt.Sprintf("compressed element declares %d bytes, more than the limit", n)}
+		return 0, nil, nil, &FormatError{File: file, Offset: 4, Decompressed: true, Msg: fmt.Sprintf("compressed element declares %d bytes, more than the limit", n)}
 	}
-	body, err := readAllLimited(c, n, file, "compressed element data")
+	body, err = readAllLimited(c, n, file, "compressed element data")
 	if err != nil {
 		err.(*FormatError).Decompressed = true
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
-	return typ, body, nil
+	// compress/zlib checks the checksum only when the stream is read to EOF.
+	extra, err := io.Copy(io.Discard, io.LimitReader(c, maxMATElement))
+	// Offset of the compressed byte where reading stopped (the reader reads
+	// bytes one at a time from a bytes.Reader, so this is exact).
+	at := int64(len(comp) - br.Len())
+	switch {
+	case errors.Is(err, zlib.ErrChecksum):
+		return typ, body, &zlibEndError{off: at - 4, msg: "Adler-32 checksum at the end of the zlib stream does not match the decompressed data: the compressed data is corrupt"}, nil
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return typ, body, &zlibEndError{off: at, msg: "the zlib stream ends before its Adler-32 checksum: the element is truncated"}, nil
+	case err != nil:
+		return typ, body, &zlibEndError{off: at, msg: fmt.Sprintf("reading the end of the zlib stream: %v", err)}, nil
+	case extra == maxMATElement:
+		return typ, body, &zlibEndError{off: at, msg: fmt.Sprintf("more than %d decompressed bytes after the element", int64(maxMATElement))}, nil
+	}
+	return typ, body, nil, nil
+}
+
+// matMatrixName returns the array name of miMATRIX data b, if its first
+// three sub-elements parse.
+func matMatrixName(b []byte, order binary.ByteOrder) (string, bool) {
+	pos := 0
+	var el matSub
+	var err error
+	for range 3 {
+		if el, pos, err = nextSub(b, pos, order, "", 0, ""); err != nil {
+			return "", false
+		}
+	}
+	return string(el.data), el.typ == miINT8
 }
 
 // matSub is one sub-element of a miMATRIX.
