@@ -28,65 +28,116 @@ type CIFARRecords struct {
 // coarse then fine) binary file. Every label must be < classes and the
 // stream must hold whole records only. name is used in errors.
 func ReadCIFARBin(r io.Reader, name string, labelBytes, classes int) (*CIFARRecords, error) {
-	if labelBytes < 1 || labelBytes > 2 {
-		return nil, fmt.Errorf("dataset: CIFAR label bytes %d, want 1 or 2", labelBytes)
-	}
-	rec := labelBytes + cifarPixels
-	c := &countingReader{r: bufio.NewReaderSize(r, 1<<20)}
 	out := &CIFARRecords{}
-	buf := make([]byte, rec)
-	for {
-		start := c.off
-		n, err := io.ReadFull(c, buf)
-		if n == 0 && errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			if errors.Is(err, io.ErrUnexpectedEOF) {
-				return nil, formatErrorf(name, start+int64(n), "truncated record %d: expected %d bytes (%d label + 3072 pixel), file ends after %d", len(out.Labels), rec, labelBytes, n)
-			}
-			return nil, formatErrorf(name, start+int64(n), "reading record %d: %v", len(out.Labels), err)
-		}
-		l := buf[labelBytes-1]
-		if int(l) >= classes {
-			return nil, formatErrorf(name, start+int64(labelBytes-1), "record %d: expected a label 0..%d, got %d", len(out.Labels), classes-1, l)
-		}
-		if labelBytes == 2 && buf[0] >= 20 {
-			return nil, formatErrorf(name, start, "record %d: expected a coarse label 0..19, got %d", len(out.Labels), buf[0])
-		}
-		out.Labels = append(out.Labels, l)
-		out.Pix = append(out.Pix, buf[labelBytes:]...)
-	}
-	if len(out.Labels) == 0 {
-		return nil, formatErrorf(name, 0, "expected at least one %d-byte record, file is empty", rec)
+	if err := readCIFARInto(r, name, labelBytes, classes, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
-func readCIFARFile(path string, labelBytes, classes, wantRecords int) (*CIFARRecords, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("dataset: %w", err)
+// readCIFARInto appends the records of a CIFAR binary stream to out. When
+// out has the capacity for them (see newCIFARRecords), nothing is
+// reallocated, so a dataset's pixels are held once, not once per growth
+// step of a slice.
+func readCIFARInto(r io.Reader, name string, labelBytes, classes int, out *CIFARRecords) error {
+	if labelBytes < 1 || labelBytes > 2 {
+		return fmt.Errorf("dataset: CIFAR label bytes %d, want 1 or 2", labelBytes)
 	}
-	defer f.Close()
-	recs, err := ReadCIFARBin(f, path, labelBytes, classes)
-	if err != nil {
-		return nil, err
+	rec := labelBytes + cifarPixels
+	c := &countingReader{r: bufio.NewReaderSize(r, 1<<20)}
+	var lb [2]byte
+	for n := 0; ; n++ {
+		start := c.off
+		k, err := io.ReadFull(c, lb[:labelBytes])
+		if k == 0 && errors.Is(err, io.EOF) {
+			if n == 0 {
+				return formatErrorf(name, 0, "expected at least one %d-byte record, file is empty", rec)
+			}
+			return nil
+		}
+		if err == nil {
+			pix := len(out.Pix)
+			out.Pix = append(out.Pix, make([]byte, cifarPixels)...) // no allocation within capacity
+			var m int
+			m, err = io.ReadFull(c, out.Pix[pix:])
+			k += m
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				return formatErrorf(name, start+int64(k), "truncated record %d: expected %d bytes (%d label + 3072 pixel), file ends after %d", n, rec, labelBytes, k)
+			}
+			return formatErrorf(name, start+int64(k), "reading record %d: %v", n, err)
+		}
+		l := lb[labelBytes-1]
+		if int(l) >= classes {
+			return formatErrorf(name, start+int64(labelBytes-1), "record %d: expected a label 0..%d, got %d", n, classes-1, l)
+		}
+		if labelBytes == 2 && lb[0] >= 20 {
+			return formatErrorf(name, start, "record %d: expected a coarse label 0..19, got %d", n, lb[0])
+		}
+		out.Labels = append(out.Labels, l)
 	}
-	if wantRecords > 0 && len(recs.Labels) != wantRecords {
-		return nil, formatErrorf(path, int64(len(recs.Labels)*(labelBytes+cifarPixels)), "expected %d records, file has %d", wantRecords, len(recs.Labels))
-	}
-	return recs, nil
 }
 
-// findDir returns dir, or dir/sub if dir does not hold marker but dir/sub
-// does (so users may point at the extracted folder or its parent).
-func findDir(dir, sub, marker string) string {
-	if _, err := os.Stat(filepath.Join(dir, marker)); err == nil {
-		return dir
+// newCIFARRecords returns empty records with room for the records of the
+// given files (by their sizes; files that cannot be read count 0 and fail
+// later with their own error).
+func newCIFARRecords(labelBytes int, paths ...string) *CIFARRecords {
+	n := int64(0)
+	for _, p := range paths {
+		if st, err := os.Stat(p); err == nil {
+			n += st.Size() / int64(labelBytes+cifarPixels)
+		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, sub, marker)); err == nil {
-		return filepath.Join(dir, sub)
+	n = min(n, 1<<24) // a bound for absurd sizes; append grows past it
+	return &CIFARRecords{Labels: make([]uint8, 0, n), Pix: make([]uint8, 0, n*cifarPixels)}
+}
+
+// readCIFARFile appends the records of one file to out and checks that it
+// held wantRecords records (wantRecords 0: any number).
+func readCIFARFile(path string, labelBytes, classes, wantRecords int, out *CIFARRecords) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("dataset: %w", err)
+	}
+	defer f.Close()
+	before := len(out.Labels)
+	if err := readCIFARInto(f, path, labelBytes, classes, out); err != nil {
+		return err
+	}
+	if got := len(out.Labels) - before; wantRecords > 0 && got != wantRecords {
+		return formatErrorf(path, int64(got*(labelBytes+cifarPixels)), "expected %d records, file has %d", wantRecords, got)
+	}
+	return nil
+}
+
+// cifarDir returns the folder that holds a CIFAR binary version: dir, or
+// dir/sub if dir holds none of the files but dir/sub does. It checks that
+// every file is there and names the missing ones.
+func cifarDir(dataset, dir, sub string, files []string) (string, error) {
+	dir = findDir(dir, sub, files...)
+	var missing []string
+	for _, f := range files {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			missing = append(missing, filepath.Join(dir, f))
+		}
+	}
+	if len(missing) > 0 {
+		return "", fmt.Errorf("dataset: %s: missing %s (the binary version needs %s in one folder)", dataset, strings.Join(missing, ", "), strings.Join(files, ", "))
+	}
+	return dir, nil
+}
+
+// findDir returns dir, or dir/sub if dir holds none of the marker files
+// but dir/sub holds one (so users may point at the extracted folder or its
+// parent, and a folder with some files missing is still recognised).
+func findDir(dir, sub string, markers ...string) string {
+	for _, d := range []string{dir, filepath.Join(dir, sub)} {
+		for _, m := range markers {
+			if _, err := os.Stat(filepath.Join(d, m)); err == nil {
+				return d
+			}
+		}
 	}
 	return dir
 }
@@ -117,20 +168,16 @@ func readNames(path string, n int, fallback []string) ([]string, error) {
 	return names, nil
 }
 
-func cifarSamples(parts ...*CIFARRecords) *samples {
-	p := &samples{}
-	for _, r := range parts {
-		for _, l := range r.Labels {
-			p.labels = append(p.labels, int32(l))
-		}
-		if len(parts) == 1 {
-			p.pix = r.Pix
-		} else {
-			p.pix = append(p.pix, r.Pix...)
-		}
+func cifarSamples(r *CIFARRecords) *samples {
+	p := &samples{labels: make([]int32, len(r.Labels)), pix: r.Pix}
+	for i, l := range r.Labels {
+		p.labels[i] = int32(l)
 	}
 	return p
 }
+
+// cifar10Files are the files of the CIFAR-10 binary version.
+var cifar10Files = []string{"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin", "test_batch.bin"}
 
 // LoadCIFAR10 loads the binary version of CIFAR-10 from dir (the
 // cifar-10-batches-bin folder or its parent): data_batch_1.bin to
@@ -144,22 +191,29 @@ func loadCIFAR10(dir string, strict bool) (*Set, error) {
 	if !strict {
 		want = 0
 	}
-	dir = findDir(dir, "cifar-10-batches-bin", "test_batch.bin")
-	if _, err := os.Stat(filepath.Join(dir, "test_batch.bin")); err != nil {
-		if _, perr := os.Stat(filepath.Join(dir, "test_batch")); perr == nil {
-			return nil, fmt.Errorf("dataset: cifar10: %s holds the Python (pickle) version of CIFAR-10; want the binary version (cifar-10-batches-bin with data_batch_1.bin ... test_batch.bin)", dir)
+	if _, err := os.Stat(filepath.Join(findDir(dir, "cifar-10-batches-bin", cifar10Files...), "test_batch.bin")); err != nil {
+		for _, d := range []string{dir, filepath.Join(dir, "cifar-10-batches-bin"), filepath.Join(dir, "cifar-10-batches-py")} {
+			if _, perr := os.Stat(filepath.Join(d, "test_batch")); perr == nil {
+				return nil, fmt.Errorf("dataset: cifar10: %s holds the Python (pickle) version of CIFAR-10; want the binary version (cifar-10-batches-bin with data_batch_1.bin ... test_batch.bin)", d)
+			}
 		}
 	}
-	var parts []*CIFARRecords
-	for i := 1; i <= 5; i++ {
-		r, err := readCIFARFile(filepath.Join(dir, fmt.Sprintf("data_batch_%d.bin", i)), 1, 10, want)
-		if err != nil {
+	dir, err := cifarDir("cifar10", dir, "cifar-10-batches-bin", cifar10Files)
+	if err != nil {
+		return nil, err
+	}
+	paths := make([]string, len(cifar10Files))
+	for i, f := range cifar10Files {
+		paths[i] = filepath.Join(dir, f)
+	}
+	tr := newCIFARRecords(1, paths[:5]...)
+	for _, p := range paths[:5] {
+		if err := readCIFARFile(p, 1, 10, want, tr); err != nil {
 			return nil, err
 		}
-		parts = append(parts, r)
 	}
-	te, err := readCIFARFile(filepath.Join(dir, "test_batch.bin"), 1, 10, want)
-	if err != nil {
+	te := newCIFARRecords(1, paths[5])
+	if err := readCIFARFile(paths[5], 1, 10, want, te); err != nil {
 		return nil, err
 	}
 	names, err := readNames(filepath.Join(dir, "batches.meta.txt"), 10, cifar10ClassNames)
@@ -167,7 +221,7 @@ func loadCIFAR10(dir string, strict bool) (*Set, error) {
 		return nil, err
 	}
 	s := &Set{Name: "cifar10", Kind: Static, Source: dir, ClassNames: names, C: 3, H: 32, W: 32,
-		train: cifarSamples(parts...), test: cifarSamples(te)}
+		train: cifarSamples(tr), test: cifarSamples(te)}
 	s.Mean, s.Std, s.NormSource = normFor(s.Name)
 	return s, s.finish(false)
 }
@@ -184,13 +238,16 @@ func loadCIFAR100(dir string, strict bool) (*Set, error) {
 	if !strict {
 		wantTrain, wantTest = 0, 0
 	}
-	dir = findDir(dir, "cifar-100-binary", "test.bin")
-	tr, err := readCIFARFile(filepath.Join(dir, "train.bin"), 2, 100, wantTrain)
+	dir, err := cifarDir("cifar100", dir, "cifar-100-binary", []string{"train.bin", "test.bin"})
 	if err != nil {
 		return nil, err
 	}
-	te, err := readCIFARFile(filepath.Join(dir, "test.bin"), 2, 100, wantTest)
-	if err != nil {
+	trPath, tePath := filepath.Join(dir, "train.bin"), filepath.Join(dir, "test.bin")
+	tr, te := newCIFARRecords(2, trPath), newCIFARRecords(2, tePath)
+	if err := readCIFARFile(trPath, 2, 100, wantTrain, tr); err != nil {
+		return nil, err
+	}
+	if err := readCIFARFile(tePath, 2, 100, wantTest, te); err != nil {
 		return nil, err
 	}
 	fallback := make([]string, 100)

@@ -5,6 +5,7 @@ import (
 	"compress/zlib"
 	"encoding/binary"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -66,5 +67,28 @@ func TestLoadSVHNCorrupt(t *testing.T) {
 	var fe *FormatError
 	if !errors.As(err, &fe) || fe.File != filepath.Join(dir, "train_32x32.mat") || !strings.Contains(err.Error(), `variable "X"`) {
 		t.Fatalf("got %v, want a FormatError naming train_32x32.mat and variable X", err)
+	}
+}
+
+func TestLoadCIFARMissingFile(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "cifar-10-batches-bin")
+	buildCIFAR10Dir(t, dir, 2)
+	if err := os.Remove(filepath.Join(dir, "test_batch.bin")); err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []string{parent, dir} {
+		_, err := loadCIFAR10(at, false)
+		want := filepath.Join(dir, "test_batch.bin")
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), filepath.Join(parent, "data_batch")) {
+			t.Errorf("load from %s: got %v, want an error naming %s", at, err, want)
+		}
+	}
+
+	p100 := t.TempDir()
+	writeFile(t, filepath.Join(p100, "cifar-100-binary", "train.bin"), buildCIFAR([]byte{1}, []byte{1}, pattern(cifarPixels, 1)))
+	_, err := loadCIFAR100(p100, false)
+	if want := filepath.Join(p100, "cifar-100-binary", "test.bin"); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("cifar100: got %v, want an error naming %s", err, want)
 	}
 }

@@ -53,3 +53,38 @@ func TestInput(t *testing.T) {
 		}
 	}
 }
+
+// The images stay uint8 in memory; Set.Input and the batch iterator each
+// normalise on the fly and must give the same float32 bits.
+func TestInputMatchesBatches(t *testing.T) {
+	dir := t.TempDir()
+	buildCIFAR10Dir(t, dir, 5)
+	s, err := loadCIFAR10(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	it, err := s.Batches(context.Background(), Val, BatchOptions{Size: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer it.Close()
+	per, k := s.SampleLen(), 0
+	for it.Next() {
+		b := it.Batch()
+		for j := range b.Labels {
+			x, err := s.Input(Val, k, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for v := range per {
+				if math.Float32bits(x[v]) != math.Float32bits(b.X[j*per+v]) {
+					t.Fatalf("sample %d value %d: Input %g, batch %g", k, v, x[v], b.X[j*per+v])
+				}
+			}
+			k++
+		}
+	}
+	if err := it.Err(); err != nil || k != s.Len(Val) {
+		t.Fatalf("compared %d of %d samples, err %v", k, s.Len(Val), err)
+	}
+}

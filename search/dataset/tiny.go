@@ -25,7 +25,7 @@ import (
 // replicated to three channels. Class names come from words.txt when
 // present. Train/Val is stratified per class.
 func LoadTinyImageNet(ctx context.Context, dir string) (*Set, error) {
-	dir = findDir(dir, "tiny-imagenet-200", "wnids.txt")
+	dir = findDir(dir, "tiny-imagenet-200", "wnids.txt", "train", "val")
 	wnids, err := readNames(filepath.Join(dir, "wnids.txt"), -1, nil)
 	if err != nil {
 		return nil, err
