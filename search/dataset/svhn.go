@@ -34,7 +34,8 @@ func readSVHN(path string) (*samples, error) {
 	return svhnFromMAT(vars, path)
 }
 
-// svhnFromMAT converts the X and y variables of an SVHN file.
+// svhnFromMAT converts the X and y variables of an SVHN file. It reorders
+// X.U8 in place (column-major to CHW) and keeps it as the pixels.
 func svhnFromMAT(vars map[string]*MATArray, path string) (*samples, error) {
 	X, y := vars["X"], vars["y"]
 	if X == nil || y == nil {
@@ -50,7 +51,10 @@ func svhnFromMAT(vars map[string]*MATArray, path string) (*samples, error) {
 	if y.Len() != n {
 		return nil, fmt.Errorf("dataset: %s: variable y has %d labels for %d images", path, y.Len(), n)
 	}
-	p := &samples{labels: make([]int32, n), pix: make([]uint8, n*cifarPixels)}
+	// Each image is transposed within its own 3072 bytes of X, which the
+	// MAT reader handed over, so the pixels are held once.
+	p := &samples{labels: make([]int32, n), pix: X.U8}
+	var src [cifarPixels]uint8
 	for i := range n {
 		v := y.At(i)
 		if v != math.Trunc(v) || v < 1 || v > 10 {
@@ -58,8 +62,8 @@ func svhnFromMAT(vars map[string]*MATArray, path string) (*samples, error) {
 		}
 		p.labels[i] = int32(v) % 10
 		// MATLAB X(row, col, ch, i) at row + 32*col + 1024*ch + 3072*i.
-		src := X.U8[i*cifarPixels : (i+1)*cifarPixels]
 		dst := p.pix[i*cifarPixels : (i+1)*cifarPixels]
+		copy(src[:], dst)
 		for ch := range 3 {
 			for row := range 32 {
 				for col := range 32 {
