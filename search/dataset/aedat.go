@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"os"
 )
 
@@ -64,6 +65,7 @@ func ReadAEDAT2(r io.Reader, name string) ([]Event, error) {
 	dataStart := off
 	var ev []Event
 	var rec [8]byte
+	var order byteOrderCheck
 	for {
 		n, err := io.ReadFull(br, rec[:])
 		if n == 0 && errors.Is(err, io.EOF) {
@@ -77,6 +79,7 @@ func ReadAEDAT2(r io.Reader, name string) ([]Event, error) {
 		}
 		a := binary.BigEndian.Uint32(rec[0:4])
 		t := binary.BigEndian.Uint32(rec[4:8])
+		order.add(a, t, off)
 		ev = append(ev, Event{
 			T: int64(t),
 			X: uint16(127 - ((a & 0xFE) >> 1)),
@@ -85,7 +88,74 @@ func ReadAEDAT2(r io.Reader, name string) ([]Event, error) {
 		})
 		off += 8
 	}
+	if err := order.check(name, len(ev)); err != nil {
+		return nil, err
+	}
 	return ev, nil
+}
+
+// dvs128AddrBits is the width of a DVS128 address in AEDAT 2.0 (polarity
+// bit 0, x bits 1-7, y bits 8-14); jAER uses bit 15 for special events.
+const dvs128AddrBits = 16
+
+// byteOrderCheck tells big-endian AEDAT 2.0 records from records written in
+// the wrong byte order, which parse just as well: read big-endian, a
+// little-endian address has its x and y bytes above bit 16 and its
+// timestamps jump back and forth. It counts, for the records as read and as
+// byte-swapped, the addresses with bits above the DVS128 address and the
+// timestamps smaller than the previous one.
+type byteOrderCheck struct {
+	n                    int
+	wide, back           int // as read
+	swWide, swBack       int // byte-swapped
+	prevT, prevSwT       uint32
+	firstWide, firstBack int64 // offsets of the first offending records
+}
+
+func (c *byteOrderCheck) add(a, t uint32, off int64) {
+	sa, st := bits.ReverseBytes32(a), bits.ReverseBytes32(t)
+	if a>>dvs128AddrBits != 0 {
+		if c.wide == 0 {
+			c.firstWide = off
+		}
+		c.wide++
+	}
+	if sa>>dvs128AddrBits != 0 {
+		c.swWide++
+	}
+	if c.n > 0 {
+		if t < c.prevT {
+			if c.back == 0 {
+				c.firstBack = off + 4
+			}
+			c.back++
+		}
+		if st < c.prevSwT {
+			c.swBack++
+		}
+	}
+	c.prevT, c.prevSwT = t, st
+	c.n++
+}
+
+// check returns a FormatError when most addresses are too wide for the
+// DVS128 or more than a quarter of the timestamps go backwards (32-bit
+// timestamps wrap once every 71 minutes; recordings last seconds).
+func (c *byteOrderCheck) check(name string, n int) error {
+	wide := 2*c.wide > n
+	back := n >= 4 && 4*c.back > n-1
+	if !wide && !back {
+		return nil
+	}
+	off := c.firstWide
+	if !wide {
+		off = c.firstBack
+	}
+	hint := "the records are not DVS128 events"
+	if 2*c.swWide <= n && (n < 4 || 4*c.swBack <= n-1) {
+		hint = "read byte-swapped they are plausible: the file was written little-endian, but AEDAT 2.0 is big-endian"
+	}
+	return formatErrorf(name, off, "implausible events for the 128x128 sensor: %d of %d addresses use bits above bit %d and %d of %d timestamps go backwards; %s", c.wide, n, dvs128AddrBits-1, c.back, max(0, n-1), hint)
 }
 
 // AEDAT 3.1 packet header field layout (28 bytes, little-endian).

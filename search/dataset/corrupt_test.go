@@ -3,8 +3,10 @@ package dataset
 import (
 	"bytes"
 	"compress/zlib"
+	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -90,5 +92,97 @@ func TestLoadCIFARMissingFile(t *testing.T) {
 	_, err := loadCIFAR100(p100, false)
 	if want := filepath.Join(p100, "cifar-100-binary", "test.bin"); err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("cifar100: got %v, want an error naming %s", err, want)
+	}
+}
+
+// aedat2Header is the header buildAEDAT2 writes.
+const aedat2Header = "#!AER-DAT2.0\r\n# This is a test file\r\n"
+
+func TestLoadCIFAR10DVSEmptyRecording(t *testing.T) {
+	dir := t.TempDir()
+	buildCIFAR10DVSDir(t, dir, 10)
+	cut := filepath.Join(dir, "dog", "cifar10_dog_3.aedat")
+	writeFile(t, cut, []byte(aedat2Header)) // cut right after its header
+	_, err := LoadCIFAR10DVS(context.Background(), dir, Options{T: 2, Size: 16, CacheDir: t.TempDir()})
+	// dog is class 5; its recording 3 is training sample 5*9+3.
+	if err == nil || !strings.Contains(err.Error(), cut) || !strings.Contains(err.Error(), "train sample 48 (class 5) has no events") {
+		t.Fatalf("got %v, want an error naming %s and train sample 48", err, cut)
+	}
+	s, err := LoadCIFAR10DVS(context.Background(), dir, Options{T: 2, Size: 16, CacheDir: t.TempDir(), AllowEmpty: true})
+	if err != nil {
+		t.Fatalf("with AllowEmpty: %v", err)
+	}
+	defer s.Close()
+	fr, err := s.Frames(FullTrain, 48, nil)
+	if err != nil || sum16(fr) != 0 {
+		t.Errorf("empty sample: %d events, err %v; want 0", sum16(fr), err)
+	}
+}
+
+func TestReadAEDAT2ByteOrder(t *testing.T) {
+	var ev []Event
+	for k := range 20 {
+		ev = append(ev, Event{T: int64(1000 + 37*k), X: uint16(3 * k), Y: uint16(5 * k), P: uint8(k % 2)})
+	}
+	good := buildAEDAT2(ev)
+	if _, err := ReadAEDAT2(bytes.NewReader(good), "test.file"); err != nil {
+		t.Fatalf("big-endian file: %v", err)
+	}
+	// The same records written little-endian.
+	swapped := append([]byte(nil), good...)
+	for i := len(aedat2Header); i+4 <= len(swapped); i += 4 {
+		binary.BigEndian.PutUint32(swapped[i:], binary.LittleEndian.Uint32(swapped[i:]))
+	}
+	_, err := ReadAEDAT2(bytes.NewReader(swapped), "test.file")
+	wantFormatError(t, err, int64(len(aedat2Header)), "written little-endian")
+	if err != nil && !strings.Contains(err.Error(), "20 addresses use bits above bit 15") {
+		t.Errorf("error %q does not give the count of implausible addresses", err)
+	}
+
+	// Timestamps alone out of order (a file of another format) are
+	// implausible without the byte-swap hint.
+	for i := range ev {
+		ev[i].T = int64((i * 7919) % 20)
+	}
+	_, err = ReadAEDAT2(bytes.NewReader(buildAEDAT2(ev)), "test.file")
+	var fe *FormatError
+	if !errors.As(err, &fe) || !strings.Contains(err.Error(), "timestamps go backwards") || strings.Contains(err.Error(), "little-endian") {
+		t.Errorf("shuffled timestamps: got %v, want an implausible-events error without the byte-order hint", err)
+	}
+}
+
+func TestLoadDVSGestureEmptyAndCut(t *testing.T) {
+	dir := t.TempDir()
+	buildGestureDir(t, dir)
+	// user02's recording cut at its packet boundary: the second packet
+	// (events 150..299, 2500..3990 us) is gone; its third segment
+	// (3000..4000 us) has no events and its second (2000..3000 us) ends
+	// 500 us after the last event.
+	var ev []Event
+	for k := range 150 {
+		ev = append(ev, Event{T: int64(1000 + 10*k), X: uint16((k * 7) % 128), Y: uint16((k*13 + 1) % 128), P: uint8(k % 2)})
+	}
+	rec := filepath.Join(dir, "user02_led.aedat")
+	writeFile(t, rec, buildAEDAT31(aedat3Packet{typ: 1, ev: ev}))
+	_, err := LoadDVSGesture(context.Background(), dir, Options{T: 2, Size: 16, CacheDir: t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), rec) || !strings.Contains(err.Error(), "train sample 5 (segment 2 of the recording, class 10, 3000..4000 us) has no events") {
+		t.Fatalf("got %v, want an error naming %s and its empty segment", err, rec)
+	}
+	var logs []string
+	opt := Options{T: 2, Size: 16, CacheDir: t.TempDir(), AllowEmpty: true, Logf: func(f string, a ...any) { logs = append(logs, fmt.Sprintf(f, a...)) }}
+	s, err := LoadDVSGesture(context.Background(), dir, opt)
+	if err != nil {
+		t.Fatalf("with AllowEmpty: %v", err)
+	}
+	defer s.Close()
+	if len(s.Warnings) != 1 || !strings.Contains(s.Warnings[0], rec) || !strings.Contains(s.Warnings[0], "cut short") {
+		t.Errorf("got warnings %q, want one naming the cut recording", s.Warnings)
+	}
+	found := false
+	for _, l := range logs {
+		found = found || strings.HasPrefix(l, "warning: ") && strings.Contains(l, "cut short")
+	}
+	if !found {
+		t.Errorf("the warning was not logged: %q", logs)
 	}
 }

@@ -95,6 +95,11 @@ type Set struct {
 	Mean, Std []float32
 	// NormSource says where Mean and Std come from.
 	NormSource string
+	// Warnings lists what loading found suspicious but valid (for event
+	// sets: a labelled segment ending after the last event of its
+	// recording, which may have been cut). They are found when the frames
+	// are integrated, so a load from the frame cache has none.
+	Warnings []string
 
 	train, test *samples
 	// trainIdx and valIdx index the official training samples.

@@ -107,8 +107,9 @@ func (s *Set) openFrames(ctx context.Context, opt Options, train, test []eventIt
 	g := opt.geometry()
 	var parts [2]*frameFile
 	for i, items := range [][]eventItem{train, test} {
-		src := &frameSource{dataset: s.Name, part: []string{"train", "test"}[i], geom: g, cacheDir: opt.CacheDir, items: items, read: read, logf: opt.Logf}
+		src := &frameSource{dataset: s.Name, part: []string{"train", "test"}[i], geom: g, cacheDir: opt.CacheDir, items: items, read: read, logf: opt.Logf, allowEmpty: opt.AllowEmpty}
 		ff, err := src.open(ctx.Err)
+		s.Warnings = append(s.Warnings, src.warnings...)
 		if err != nil {
 			if parts[0] != nil {
 				parts[0].close()

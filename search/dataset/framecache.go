@@ -231,6 +231,12 @@ type frameSource struct {
 	items         []eventItem
 	read          eventReader
 	logf          func(string, ...any)
+	// allowEmpty accepts samples without events (all-zero frames);
+	// otherwise they are an error naming the file and the sample.
+	allowEmpty bool
+	// warnings collects what integration found suspicious but valid, in
+	// sample order (see integrateFile).
+	warnings []string
 }
 
 // open returns the cached frames, integrating the events first if no valid
@@ -247,6 +253,11 @@ func (src *frameSource) open(ctxErr func() error) (*frameFile, error) {
 			return nil, fmt.Errorf("dataset: %s: %w", src.dataset, err)
 		}
 		parts = append(parts, it.File, st.Size(), st.ModTime().UnixNano(), it.Label, it.Start, it.End)
+	}
+	if src.allowEmpty {
+		// A cache holding empty samples is not reused by a load that
+		// refuses them (without the option, keys are as before).
+		parts = append(parts, "allow-empty")
 	}
 	key := newCacheKey(parts...)
 	path := filepath.Join(src.cacheDir, fmt.Sprintf("%s-%s-T%d-%s-%dx%d-%s.frames", src.dataset, src.part, src.geom.T, src.geom.Mode, src.geom.H, src.geom.W, key.short()))
@@ -305,6 +316,7 @@ func (src *frameSource) integrateAll(fw *frameWriter, ctxErr func() error) error
 		}
 		buf = buf[:(hi-lo)*per]
 		errs := make([]error, c1-c0)
+		warns := make([][]string, c1-c0)
 		var wg sync.WaitGroup
 		sem := make(chan struct{}, workers)
 		for j := c0; j < c1; j++ {
@@ -313,7 +325,7 @@ func (src *frameSource) integrateAll(fw *frameWriter, ctxErr func() error) error
 			go func(j int) {
 				defer func() { <-sem; wg.Done() }()
 				jb := jobs[j]
-				errs[j-c0] = src.integrateFile(src.items[jb.lo:jb.hi], buf[(jb.lo-lo)*per:(jb.hi-lo)*per])
+				warns[j-c0], errs[j-c0] = src.integrateFile(jb.lo, src.items[jb.lo:jb.hi], buf[(jb.lo-lo)*per:(jb.hi-lo)*per])
 			}(j)
 		}
 		wg.Wait()
@@ -321,6 +333,12 @@ func (src *frameSource) integrateAll(fw *frameWriter, ctxErr func() error) error
 			if err != nil {
 				return err
 			}
+		}
+		for _, w := range warns {
+			for _, msg := range w {
+				src.logf("warning: %s", msg)
+			}
+			src.warnings = append(src.warnings, w...)
 		}
 		for k := range hi - lo {
 			if err := fw.add(buf[k*per : (k+1)*per]); err != nil {
@@ -337,23 +355,48 @@ func (src *frameSource) integrateAll(fw *frameWriter, ctxErr func() error) error
 }
 
 // integrateFile parses one recording and integrates its items (all of that
-// file) into out, item after item.
-func (src *frameSource) integrateFile(items []eventItem, out []uint16) error {
+// file, the first being sample first of the part) into out, item after
+// item. A sample without events is an error unless allowEmpty. A labelled
+// segment that ends after the recording's last event gives a warning: AEDAT
+// has no end marker, so a recording cut at a packet (or record) boundary
+// reads as a complete file, and this is the only trace such a cut leaves.
+func (src *frameSource) integrateFile(first int, items []eventItem, out []uint16) (warnings []string, err error) {
 	ev, err := src.read(items[0].File)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	span := "the recording has no events (it ends after its header)"
+	last := int64(-1)
+	if len(ev) > 0 {
+		t0 := ev[0].T
+		for _, e := range ev {
+			last = max(last, e.T)
+			t0 = min(t0, e.T)
+		}
+		span = fmt.Sprintf("the recording's events span %d..%d us", t0, last)
 	}
 	per := src.geom.Len()
 	for k, it := range items {
 		seg := ev
+		where := fmt.Sprintf("%s %s sample %d (class %d)", src.dataset, src.part, first+k, it.Label)
 		if it.End >= 0 {
 			seg = segment(ev, it.Start, it.End)
+			where = fmt.Sprintf("%s %s sample %d (segment %d of the recording, class %d, %d..%d us)", src.dataset, src.part, first+k, k, it.Label, it.Start, it.End)
+			// More than a tenth of the segment after the last event: the
+			// sensor reports thousands of events per millisecond while a
+			// hand moves, so a gap that long at the end means a cut.
+			if len(ev) > 0 && len(seg) > 0 && it.End-last > (it.End-it.Start)/10 {
+				warnings = append(warnings, fmt.Sprintf("%s: %s ends at %d us, after the last event (%d us): the recording may be cut short", it.File, where, it.End, last))
+			}
+		}
+		if len(seg) == 0 && !src.allowEmpty {
+			return nil, fmt.Errorf("dataset: %s: %s has no events; %s (Options.AllowEmpty, --allow-empty, keeps such samples as all-zero frames)", it.File, where, span)
 		}
 		if err := Integrate(seg, src.geom, out[k*per:(k+1)*per]); err != nil {
-			return fmt.Errorf("dataset: %s: segment %d: %w", it.File, k, err)
+			return nil, fmt.Errorf("dataset: %s: %s: %w", it.File, where, err)
 		}
 	}
-	return nil
+	return warnings, nil
 }
 
 // segment returns the events with Start <= T < End, in stream order.

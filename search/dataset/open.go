@@ -62,8 +62,14 @@ type Options struct {
 	// CacheDir holds the integrated frames of event datasets; "" means
 	// $XDG_CACHE_HOME/autosnn/frames (os.UserCacheDir).
 	CacheDir string
-	// Logf, if set, receives progress messages (integration, cache misses).
+	// Logf, if set, receives progress messages (integration, cache misses)
+	// and warnings (prefixed "warning: "; also kept in Set.Warnings).
 	Logf func(format string, args ...any)
+	// AllowEmpty keeps event samples without any event (a recording cut
+	// after its header, a labelled segment after the end of its recording)
+	// as all-zero frames. Without it such a sample is an error naming the
+	// file and the sample.
+	AllowEmpty bool
 }
 
 func (o *Options) defaults() error {
