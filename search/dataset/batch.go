@@ -105,13 +105,14 @@ type batchResult struct {
 	err error
 }
 
-// Batches starts an iterator over one epoch of a split.
+// Batches starts an iterator over one epoch of a split. An empty split is
+// an error (see CheckSplit).
 func (s *Set) Batches(ctx context.Context, sp Split, o BatchOptions) (*Iterator, error) {
 	if o.Size <= 0 {
 		return nil, fmt.Errorf("dataset: %s: batch size %d, want > 0", s.Name, o.Size)
 	}
-	if sp < Train || sp > Test {
-		return nil, fmt.Errorf("dataset: %s: invalid split %d", s.Name, int(sp))
+	if err := s.CheckSplit(sp); err != nil {
+		return nil, err
 	}
 	if a := o.Augment; a != nil {
 		if a.Pad < 0 || a.Pad > s.H || a.Pad > s.W || a.Cutout < 0 {

@@ -186,3 +186,28 @@ func TestLoadDVSGestureEmptyAndCut(t *testing.T) {
 		t.Errorf("the warning was not logged: %q", logs)
 	}
 }
+
+func TestCheckSplitEmpty(t *testing.T) {
+	dir := t.TempDir()
+	buildCIFAR10DVSDir(t, dir, 2) // 1 training recording per class: Train is empty
+	s, err := LoadCIFAR10DVS(context.Background(), dir, Options{T: 2, Size: 16, CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	err = s.CheckSplit(Train)
+	if err == nil || !strings.Contains(err.Error(), "cifar10-dvs") || !strings.Contains(err.Error(), "the train split is empty") || !strings.Contains(err.Error(), "at least 1 per class") {
+		t.Errorf("CheckSplit(Train): got %v, want an error naming cifar10-dvs, the train split and the reason", err)
+	}
+	if _, err := s.Batches(context.Background(), Train, BatchOptions{Size: 4}); err == nil || !strings.Contains(err.Error(), "train split is empty") {
+		t.Errorf("Batches(Train): got %v, want the empty-split error", err)
+	}
+	for _, sp := range []Split{Val, FullTrain, Test} {
+		if err := s.CheckSplit(sp); err != nil {
+			t.Errorf("CheckSplit(%v): %v", sp, err)
+		}
+	}
+	if err := s.CheckSplit(Split(9)); err == nil {
+		t.Error("CheckSplit(9): no error")
+	}
+}

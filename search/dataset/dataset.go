@@ -104,6 +104,8 @@ type Set struct {
 	train, test *samples
 	// trainIdx and valIdx index the official training samples.
 	trainIdx, valIdx []int32
+	// stratified says Train/Val were cut per class (see finish).
+	stratified bool
 }
 
 // samples holds one official part (training or test) of a dataset.
@@ -249,7 +251,43 @@ func (s *Set) finish(stratified bool) error {
 		return fmt.Errorf("dataset: %s at %s: got %d training and %d test samples, want both > 0", s.Name, s.Source, len(s.train.labels), len(s.test.labels))
 	}
 	s.trainIdx, s.valIdx = splitIndices(s.train.labels, s.Classes(), stratified)
+	s.stratified = stratified
 	return nil
+}
+
+// CheckSplit returns an error naming the dataset and the split if split sp
+// holds no samples, with the reason where the split rule explains it (Train
+// and Val are cut from the official training part; see doc.go). A command
+// that trains or evaluates on a split calls it before any work; Batches
+// calls it too, so an empty epoch is never handed out.
+func (s *Set) CheckSplit(sp Split) error {
+	if sp < Train || sp > Test {
+		return fmt.Errorf("dataset: %s: invalid split %d", s.Name, int(sp))
+	}
+	if s.Len(sp) > 0 {
+		return nil
+	}
+	n := s.Len(FullTrain)
+	why := ""
+	switch {
+	case (sp == Train || sp == Val) && s.stratified:
+		h := s.Histogram(FullTrain)
+		least := n
+		for _, c := range h {
+			least = min(least, c)
+		}
+		if sp == Train {
+			why = fmt.Sprintf(": the official training part has %d samples, at least %d per class, and Train takes the first %d%% of each class, rounded down", n, least, TrainPercent)
+		} else {
+			why = fmt.Sprintf(": the official training part has %d samples and Val takes the last %d%% of each class, which is none with so few per class", n, 100-TrainPercent)
+		}
+	case sp == Train || sp == Val:
+		why = fmt.Sprintf(": the official training part has %d samples, of which Train takes the first %d%% (rounded down) and Val the rest", n, TrainPercent)
+	}
+	if s.Name == "cifar10-dvs" {
+		why += fmt.Sprintf(" (CIFAR10-DVS: the first %d%% of each class folder's recordings are the training part, the rest the test part)", CIFAR10DVSTrainPercent)
+	}
+	return fmt.Errorf("dataset: %s at %s: the %s split is empty%s", s.Name, s.Source, sp, why)
 }
 
 // splitIndices returns the Train and Val indexes of a training set.
