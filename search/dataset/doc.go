@@ -19,12 +19,19 @@
 // ReadCIFARBin, ReadMAT, ReadAEDAT2, ReadAEDAT31) returns a *FormatError
 // naming the file, the byte offset and what was expected for truncated,
 // corrupt or wrong-format input; no input makes them panic, and a dataset is
-// either loaded completely or not at all.
+// either loaded completely or not at all. Checks that go beyond the syntax:
+// every zlib stream of a MAT-file is read to its end so its Adler-32
+// checksum is verified; AEDAT 2.0 records with implausible addresses or
+// timestamps (the wrong byte order) are refused; an event sample without
+// events is an error unless Options.AllowEmpty; a labelled segment ending
+// well after its recording's last event (a cut the formats cannot show) is
+// a warning in Set.Warnings.
 //
 // # Storage
 //
 // A Set is immutable after loading. Static images are kept in memory as
-// uint8, CHW per sample, exactly as in the files (SVHN is transposed from
+// uint8, CHW per sample (converted to float32 only per batch or per
+// Set.Input call), exactly as in the files (SVHN is transposed from
 // MATLAB's column-major order; greyscale Tiny-ImageNet images are replicated
 // to three channels). Event recordings are integrated once into T frames of
 // per-pixel, per-polarity event counts (uint16, saturating), layout
@@ -42,7 +49,9 @@
 // CIFAR10-DVS), "first 80%" is taken per class, so both splits hold every
 // class. CIFAR10-DVS has no official split: the first 900 recordings of each
 // class (by file number) are the training set and the last 100 the test set.
-// Tiny-ImageNet's labelled val folder is the Test split.
+// Tiny-ImageNet's labelled val folder is the Test split. Train or Val may be
+// empty for tiny sets; Set.CheckSplit reports it (naming the dataset and the
+// split) and Set.Batches refuses an empty split.
 //
 // # Batches
 //
