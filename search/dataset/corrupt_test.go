@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -184,6 +185,21 @@ func TestLoadDVSGestureEmptyAndCut(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("the warning was not logged: %q", logs)
+	}
+	// A second load, served from the frame cache, reports it too.
+	logs = nil
+	s2, err := LoadDVSGesture(context.Background(), dir, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	for _, l := range logs {
+		if strings.HasPrefix(l, "integrating ") {
+			t.Errorf("second load integrated again: %q", l)
+		}
+	}
+	if !slices.Equal(s2.Warnings, s.Warnings) {
+		t.Errorf("load from the cache: got warnings %q, want %q", s2.Warnings, s.Warnings)
 	}
 }
 

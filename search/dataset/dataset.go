@@ -98,7 +98,8 @@ type Set struct {
 	// Warnings lists what loading found suspicious but valid (for event
 	// sets: a labelled segment ending after the last event of its
 	// recording, which may have been cut). They are found when the frames
-	// are integrated, so a load from the frame cache has none.
+	// are integrated and kept beside the frame cache, so a load from the
+	// cache reports them too.
 	Warnings []string
 
 	train, test *samples

@@ -263,6 +263,14 @@ func (src *frameSource) open(ctxErr func() error) (*frameFile, error) {
 	path := filepath.Join(src.cacheDir, fmt.Sprintf("%s-%s-T%d-%s-%dx%d-%s.frames", src.dataset, src.part, src.geom.T, src.geom.Mode, src.geom.H, src.geom.W, key.short()))
 	ff, err := openFrameFile(path, key, src.geom)
 	if err == nil {
+		w, werr := readWarnings(path)
+		if werr != nil {
+			src.logf("%v", werr)
+		}
+		for _, msg := range w {
+			src.logf("warning: %s", msg)
+		}
+		src.warnings = w
 		return ff, nil
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
@@ -278,6 +286,10 @@ func (src *frameSource) open(ctxErr func() error) (*frameFile, error) {
 		return nil, err
 	}
 	if err := src.integrateAll(fw, ctxErr); err != nil {
+		fw.abort()
+		return nil, err
+	}
+	if err := writeWarnings(path, src.warnings); err != nil {
 		fw.abort()
 		return nil, err
 	}
