@@ -115,6 +115,9 @@ func readCIFARFile(path string, labelBytes, classes, wantRecords int, out *CIFAR
 // dir/sub if dir holds none of the files but dir/sub does. It checks that
 // every file is there and names the missing ones.
 func cifarDir(dataset, dir, sub string, files []string) (string, error) {
+	if _, err := os.Stat(dir); err != nil {
+		return "", fmt.Errorf("dataset: %s: %w", dataset, err)
+	}
 	dir = findDir(dir, sub, files...)
 	var missing []string
 	for _, f := range files {
