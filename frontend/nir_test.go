@@ -208,7 +208,9 @@ func vals(shape []int, v ...float64) *hdf5.Value {
 	return &hdf5.Value{Class: hdf5.Float, Size: 4, Shape: shape, Floats: v}
 }
 
-func ivals(v ...int64) *hdf5.Value { return &hdf5.Value{Class: hdf5.Int, Size: 8, Shape: []int{len(v)}, Ints: v} }
+func ivals(v ...int64) *hdf5.Value {
+	return &hdf5.Value{Class: hdf5.Int, Size: 8, Shape: []int{len(v)}, Ints: v}
+}
 
 // nirOf builds a nirGraph from nodes (name, type, params) and edges.
 func nirOf(nodes []*nirNode, edges ...[2]string) *nirGraph {
