@@ -1,11 +1,15 @@
 package frontend
 
 import (
+	"bytes"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/autosnn/autosnn/frontend/internal/hdf5"
 	"github.com/autosnn/autosnn/ir"
 )
 
@@ -90,6 +94,32 @@ func ImportNIR(data []byte, opt NIROptions) (*ir.Graph, error) {
 		return nil, fmt.Errorf("frontend: nir: %w", err)
 	}
 	return im.g, nil
+}
+
+// ReadNIRFile imports the NIR file at path; ok is false (and the graph
+// nil) when the file does not start with the HDF5 signature. An empty
+// opt.Name becomes the file's base name without extension.
+func ReadNIRFile(path string, opt NIROptions) (g *ir.Graph, ok bool, err error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, false, fmt.Errorf("frontend: %w", err)
+	}
+	return importNIRFile(path, data, opt)
+}
+
+// importNIRFile imports data, the contents of path, if it is HDF5.
+func importNIRFile(path string, data []byte, opt NIROptions) (*ir.Graph, bool, error) {
+	if !bytes.HasPrefix(data, hdf5.Signature) {
+		return nil, false, nil
+	}
+	if opt.Name == "" {
+		opt.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	}
+	g, err := ImportNIR(data, opt)
+	if err != nil {
+		return nil, true, fmt.Errorf("frontend: NIR file %s: %s", path, strings.TrimPrefix(err.Error(), "frontend: "))
+	}
+	return g, true, nil
 }
 
 // importer holds one import in progress.

@@ -447,3 +447,27 @@ func TestNIRNotHDF5(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// TestReadModelNIR checks that ReadGraph recognises a NIR file by its
+// content, whatever its name, and that a truncated one is refused by name.
+func TestReadModelNIR(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(nirDir, "cuba.nir"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	p := filepath.Join(dir, "model.bin")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := ReadModel(p)
+	if err != nil || m.Kind != KindNIR || m.Graph == nil || m.Graph.Name != "model" || !m.Graph.Trained() {
+		t.Fatalf("ReadModel(%s) = %v, %v; want a trained NIR graph named model", p, m.Kind, err)
+	}
+	if err := os.WriteFile(p, b[:len(b)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadGraph(p); err == nil || !strings.Contains(err.Error(), "NIR file "+p) {
+		t.Errorf("truncated NIR file: %v, want an error naming it", err)
+	}
+}
