@@ -2,8 +2,10 @@
 // reads the files that hold a graph: ReadGraph (and ReadModel, which stops
 // before lowering) takes a training checkpoint, an IR directory or graph
 // file, or an architecture, and recognises files by their content (the
-// checkpoint's magic line, the IR document's autosnn_ir key), not their
-// names. The checkpoint envelope (EncodeEnvelope: magic line, gob body,
+// checkpoint's magic line, the IR document's autosnn_ir key, the HDF5
+// signature of a NIR file), not their names. ImportNIR lowers a NIR graph
+// (docs/nir.md) through the package's own pure-Go HDF5 reader
+// (internal/hdf5). The checkpoint envelope (EncodeEnvelope: magic line, gob body,
 // CRC-32) and the graph part of a checkpoint body (CheckpointGraph) are
 // defined here, so that the compiler and the simulator read trained graphs
 // without the training engine (search/engine/train writes and resumes the

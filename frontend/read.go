@@ -93,6 +93,9 @@ const (
 	// KindArchitecture is an architecture: a spec YAML file, a zoo name or
 	// a compact block list (see Resolve).
 	KindArchitecture
+	// KindNIR is a NIR file (HDF5, recognised by its signature), imported
+	// by ImportNIR with the default options: a trained graph.
+	KindNIR
 )
 
 func (k ModelKind) String() string {
@@ -105,6 +108,8 @@ func (k ModelKind) String() string {
 		return "IR graph file"
 	case KindArchitecture:
 		return "architecture"
+	case KindNIR:
+		return "NIR file"
 	}
 	return fmt.Sprintf("ModelKind(%d)", int(k))
 }
@@ -112,15 +117,16 @@ func (k ModelKind) String() string {
 // Model is a model argument read by ReadModel.
 type Model struct {
 	Kind ModelKind
-	// Graph is the graph of a checkpoint (trained) or of an IR directory
-	// or file (trained or not); nil for an architecture.
+	// Graph is the graph of a checkpoint or NIR file (trained) or of an IR
+	// directory or file (trained or not); nil for an architecture.
 	Graph *ir.Graph
 	// Spec is the architecture when Kind is KindArchitecture.
 	Spec Spec
 }
 
 // ReadGraph returns the graph a model argument names: the trained graph of
-// a training checkpoint, the graph of an IR directory or IR graph file, or
+// a training checkpoint or a NIR file, the graph of an IR directory or IR
+// graph file, or
 // the untrained graph Lower gives for an architecture (spec file, zoo name
 // or block list). Files are recognised by their content, not their name.
 // Errors name the argument and what was expected.
@@ -139,8 +145,9 @@ func ReadGraph(arg string) (*ir.Graph, error) {
 // that a caller can adjust the spec (channels, timesteps) first. A path is
 // recognised by its content: a directory with graph.yaml is an IR
 // directory; a file whose first line is "autosnn-checkpoint v<N>" a
-// training checkpoint; a YAML document with the key autosnn_ir an IR graph
-// file; any other file, or an argument that is not a path, an architecture
+// training checkpoint; a file starting with the HDF5 signature a NIR file
+// (ImportNIR, default dt and timesteps); a YAML document with the key
+// autosnn_ir an IR graph file; any other file, or an argument that is not a path, an architecture
 // (Resolve: zoo name, spec file or block list). A super-network checkpoint
 // is refused: it holds many architectures, not one graph.
 func ReadModel(arg string) (Model, error) {
@@ -167,6 +174,12 @@ func readModelFile(arg string, statErr error) (Model, error) {
 		if data, err = os.ReadFile(arg); err != nil {
 			return Model{}, fmt.Errorf("frontend: model: %w", err)
 		}
+	}
+	if g, ok, err := importNIRFile(arg, data, NIROptions{}); ok {
+		if err != nil {
+			return Model{}, err
+		}
+		return Model{Kind: KindNIR, Graph: g}, nil
 	}
 	line, _, _ := bytes.Cut(data, []byte("\n"))
 	switch magic, _, _ := strings.Cut(string(line), " v"); {

@@ -45,7 +45,7 @@ func (c *Counts) add(d Counts) {
 func PopCounts(p *Population) Counts {
 	var c Counts
 	switch {
-	case p.Neuron.Model.Spiking() || p.Neuron.Model == ReLU:
+	case p.Neuron.Model.Spiking() || p.Neuron.Model == ReLU || p.Neuron.Model == LI:
 		c.Neurons = p.Shape.Len()
 	case p.Neuron.Model == Relay:
 		c.RelayNeurons = p.Shape.Len()

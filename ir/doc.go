@@ -27,6 +27,7 @@
 //	neuron      Population  IF           -                        membrane V (no leak)
 //	neuron      Population  ReLU         -                        none (ANN mode)
 //	relay       Population  Relay        -                        none; outputs its input (max-pool target)
+//	integrator  Population  LI           Tau (k = 1/Tau)          membrane V, which is its output (no spikes)
 //	synapses    Projection  Conv2D       [Cout][Cin][K][K]        -
 //	synapses    Projection  Dense        [Out][In] (In flattened CHW)
 //	pooling     Projection  MaxPool      -                        -

@@ -47,7 +47,7 @@ func NewExecutor(g *Graph) (*Executor, error) {
 		n := p.Shape.Len()
 		x.out = append(x.out, make([]float32, n))
 		var v []float32
-		if p.Neuron.Model.Spiking() {
+		if p.Neuron.Model.Spiking() || p.Neuron.Model == LI {
 			v = make([]float32, n)
 		}
 		x.v = append(x.v, v)
@@ -198,6 +198,13 @@ func (x *Executor) step(i int) {
 	case ReLU:
 		for j, xj := range cur {
 			out[j] = max(xj, 0)
+		}
+	case LI:
+		k := nr.K()
+		v := x.v[i]
+		for j, xj := range cur {
+			v[j] += (xj - v[j]) * k
+			out[j] = v[j]
 		}
 	default: // Relay
 		copy(out, cur)

@@ -32,9 +32,10 @@ const (
 	IF                 // integrate-and-fire, no leak
 	ReLU               // ANN mode: output max(0, input), no state, no spikes
 	Relay              // stateless: output = input (the target of a max-pool projection)
+	LI                 // leaky integrator, no spikes: output = membrane V (a NIR LI readout or synaptic current)
 )
 
-var modelNames = [...]string{Input: "input", PLIF: "plif", LIF: "lif", IF: "if", ReLU: "relu", Relay: "relay"}
+var modelNames = [...]string{Input: "input", PLIF: "plif", LIF: "lif", IF: "if", ReLU: "relu", Relay: "relay", LI: "li"}
 
 func (m Model) String() string {
 	if m >= 0 && int(m) < len(modelNames) {
@@ -66,12 +67,14 @@ func (m Model) Spiking() bool { return m == PLIF || m == LIF || m == IF }
 //
 // fires S[t] = 1 when H[t] >= Threshold (equality fires), and resets hard:
 // V[t] = Reset if S[t] = 1, else H[t]. V starts at 0 before every input.
+// An LI population charges V[t] = V[t-1] + k*(X[t] - V[t-1]) with k = 1/Tau,
+// never fires, and outputs V[t] (an analog value, not a spike).
 type Neuron struct {
 	Model Model
 	// W is the learnable PLIF parameter; the decay is k = sigmoid(W). W = 0
 	// gives the initial time constant tau = 2.
 	W float32
-	// Tau is the LIF time constant in timesteps (>= 1); k = 1/Tau.
+	// Tau is the LIF and LI time constant in timesteps (>= 1); k = 1/Tau.
 	Tau float32
 	// Threshold is the firing threshold V_th (1.0 in the reference method).
 	Threshold float32
@@ -80,12 +83,12 @@ type Neuron struct {
 }
 
 // K returns the decay k of the charge equation: sigmoid(W) for PLIF, 1/Tau for
-// LIF, 1 for IF (no leak; the IF equation does not use it).
+// LIF and LI, 1 for IF (no leak; the IF equation does not use it).
 func (n Neuron) K() float32 {
 	switch n.Model {
 	case PLIF:
 		return float32(1 / (1 + math.Exp(-float64(n.W))))
-	case LIF:
+	case LIF, LI:
 		return 1 / n.Tau
 	}
 	return 1

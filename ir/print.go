@@ -43,6 +43,8 @@ func (n Neuron) String() string {
 		return fmt.Sprintf("lif(tau=%g th=%g reset=%g)", n.Tau, n.Threshold, n.Reset)
 	case IF:
 		return fmt.Sprintf("if(th=%g reset=%g)", n.Threshold, n.Reset)
+	case LI:
+		return fmt.Sprintf("li(tau=%g)", n.Tau)
 	}
 	return n.Model.String()
 }

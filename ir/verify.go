@@ -146,8 +146,8 @@ func (c *checker) population(g *Graph, i int, p *Population) {
 			c.errorf("population %s: model input at position %d, want only the first population", p.Name, i)
 		}
 	}
-	if n.Model == LIF && !(n.Tau >= 1) {
-		c.errorf("population %s: LIF tau %g, want >= 1", p.Name, n.Tau)
+	if (n.Model == LIF || n.Model == LI) && !(n.Tau >= 1) {
+		c.errorf("population %s: %s tau %g, want >= 1", p.Name, strings.ToUpper(n.Model.String()), n.Tau)
 	}
 	if n.Model.Spiking() && !(n.Threshold > n.Reset) {
 		c.errorf("population %s: threshold %g <= reset %g, want threshold > reset", p.Name, n.Threshold, n.Reset)

@@ -159,7 +159,7 @@ func Encode(g *Graph) (doc, blob []byte, err error) {
 		switch n.Model {
 		case PLIF:
 			pd.Neuron.W = f64(n.W)
-		case LIF:
+		case LIF, LI:
 			pd.Neuron.Tau = f64(n.Tau)
 		}
 		if n.Model.Spiking() {

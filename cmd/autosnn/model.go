@@ -63,6 +63,19 @@ func showCommand() *cli.Command {
 			if c.NArg() != 1 {
 				return fmt.Errorf("show: want one architecture argument, got %d", c.NArg())
 			}
+			if g, ok, err := frontend.ReadNIRFile(c.Args().First(), frontend.NIROptions{}); ok {
+				// A NIR file has no architecture spec: show its IR.
+				if err != nil {
+					return err
+				}
+				if dir := c.String("out"); dir != "" {
+					if err := ir.WriteDir(dir, g); err != nil {
+						return err
+					}
+				}
+				fmt.Fprint(c.App.Writer, g)
+				return nil
+			}
 			s, err := resolveArch(c, c.Args().First())
 			if err != nil {
 				return err
