@@ -63,6 +63,9 @@ func showCommand() *cli.Command {
 			if c.NArg() != 1 {
 				return fmt.Errorf("show: want one architecture argument, got %d", c.NArg())
 			}
+			if err := checks(c, ifSet("C", atLeast(1, "C")), ifSet("T", atLeast(1, "T")), ifSet("classes", atLeast(2, "classes"))); err != nil {
+				return err
+			}
 			s, err := resolveArch(c, c.Args().First())
 			if err != nil {
 				return err
@@ -72,6 +75,9 @@ func showCommand() *cli.Command {
 				return err
 			}
 			if dir := c.String("out"); dir != "" {
+				if err := checks(c, outDir); err != nil {
+					return err
+				}
 				if err := ir.WriteDir(dir, g); err != nil {
 					return err
 				}

@@ -148,10 +148,10 @@ func TestSimulateErrors(t *testing.T) {
 		{[]string{"--mapping", m, "--out", out, "--sweep-buffer", "2.5"}, "want a whole number of flits"},
 		{[]string{"--mapping", m, "--out", out, "--sweep-buffer", "2", "--sweep-bandwidth", "1"}, "not both"},
 		{[]string{"--mapping", m, "--out", out, "--data", "cifar10:" + out}, ""},
-		{[]string{"--mapping", m, "--out", out, "--message-mode", "broadcast"}, "message_mode"},
-		{[]string{"--mapping", m, "--out", out, "--overflow", "lossy"}, "overflow_policy"},
+		{[]string{"--mapping", m, "--out", out, "--message-mode", "broadcast"}, `--message-mode "broadcast", want one of per_core, multicast_tree`},
+		{[]string{"--mapping", m, "--out", out, "--overflow", "lossy"}, `--overflow "lossy", want one of backpressure, drop`},
 		{[]string{"--mapping", m, "--out", out, "--drop-wait", "10"}, `noc.drop_wait_ns: got 10 with overflow_policy "backpressure"`},
-		{[]string{"--mapping", m, "--out", out, "--overflow", "drop", "--drop-wait", "-1"}, "noc.drop_wait_ns: got -1, want a finite value >= 0"},
+		{[]string{"--mapping", m, "--out", out, "--overflow", "drop", "--drop-wait", "-1"}, "--drop-wait -1, want a number in [0, inf)"},
 	} {
 		_, err := runSimulate(t, c.args...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
