@@ -14,8 +14,9 @@ import (
 )
 
 // withUsageErrors installs the usage-error hooks on app and on every
-// command of its tree, and refuses positional arguments on every command
-// that declares none (ArgsUsage "" or " " and no sub-commands).
+// command of its tree, refuses positional arguments on every command that
+// declares none (ArgsUsage "" or " " and no sub-commands), and checks
+// required flags itself (urfave/cli prints the whole help with its error).
 func withUsageErrors(app *cli.App) *cli.App {
 	app.OnUsageError = usageError("", app.Flags)
 	app.Action = unknownSub("", app.Commands, func(c *cli.Context) error { return cli.ShowAppHelp(c) })
@@ -33,19 +34,42 @@ func withUsageErrors(app *cli.App) *cli.App {
 					cmd.Action = unknownSub(name, cmd.Subcommands, func(c *cli.Context) error { return cli.ShowSubcommandHelp(c) })
 				}
 				walk(name, cmd.Subcommands)
-			case strings.TrimSpace(cmd.ArgsUsage) == "" && cmd.Action != nil:
-				action := cmd.Action
-				cmd.Action = func(c *cli.Context) error {
-					if err := noArgs(c); err != nil {
-						return err
-					}
-					return action(c)
-				}
+			case cmd.Action != nil:
+				cmd.Action = leafAction(name, cmd)
 			}
 		}
 	}
 	walk("", app.Commands)
 	return app
+}
+
+// leafAction wraps the action of a command without sub-commands: first
+// the positional-argument check (an argument stops flag parsing, so it
+// explains a "missing" flag after it), then the required flags, which it
+// takes over from urfave/cli.
+func leafAction(name string, cmd *cli.Command) cli.ActionFunc {
+	var required []string
+	for _, f := range cmd.Flags {
+		if sf, ok := f.(*cli.StringFlag); ok && sf.Required {
+			sf.Required = false
+			required = append(required, sf.Name)
+		}
+	}
+	takesArgs := strings.TrimSpace(cmd.ArgsUsage) != ""
+	action := cmd.Action
+	return func(c *cli.Context) error {
+		if !takesArgs {
+			if err := noArgs(c); err != nil {
+				return err
+			}
+		}
+		for _, f := range required {
+			if !c.IsSet(f) {
+				return fmt.Errorf("%s: %s is required (see autosnn %s --help)", name, dashes(f), name)
+			}
+		}
+		return action(c)
+	}
 }
 
 // unknownSub is the action of a command that only groups sub-commands:
