@@ -23,10 +23,19 @@ type check func(c *cli.Context) error
 func checks(c *cli.Context, cs ...check) error {
 	for _, ch := range cs {
 		if err := ch(c); err != nil {
-			return fmt.Errorf("%s: %w", c.Command.FullName(), err)
+			return fmt.Errorf("%s: %w", cmdName(c), err)
 		}
 	}
 	return nil
+}
+
+// cmdName is the command path of c without the program name: "train",
+// "data inspect".
+func cmdName(c *cli.Context) string {
+	if h := c.Command.HelpName; h != "" {
+		return strings.TrimPrefix(h, c.App.Name+" ")
+	}
+	return c.Command.Name
 }
 
 // atLeast refuses an int flag below lo.

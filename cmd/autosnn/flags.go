@@ -164,7 +164,7 @@ func noArgs(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return nil
 	}
-	name, args := c.Command.FullName(), c.Args().Slice()
+	name, args := cmdName(c), c.Args().Slice()
 	for _, a := range args[1:] {
 		if strings.HasPrefix(a, "-") {
 			return fmt.Errorf("%s: unexpected argument %q before %s (the command takes flags only; flags after an argument are not read)", name, args[0], a)

@@ -40,7 +40,7 @@ func resolveArch(c *cli.Context, arg string) (frontend.Spec, error) {
 		for _, f := range strings.Split(c.String("input"), ",") {
 			var v int
 			if _, err := fmt.Sscan(strings.TrimSpace(f), &v); err != nil {
-				return s, fmt.Errorf("--input %q: want three integers C,H,W", c.String("input"))
+				return s, fmt.Errorf("%s: --input %q: want three integers C,H,W", cmdName(c), c.String("input"))
 			}
 			in = append(in, v)
 		}

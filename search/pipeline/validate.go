@@ -29,9 +29,10 @@ func PrepareOut(dir string) error {
 	switch {
 	case err == nil && !fi.IsDir():
 		return fmt.Errorf("pipeline: output directory %s exists and is a file, want a directory (or a new path)", dir)
-	case err != nil && !errors.Is(err, os.ErrNotExist):
-		return fmt.Errorf("pipeline: output directory %s: %w", dir, unwrapPath(err))
 	case err != nil:
+		if f := fileAncestor(dir); f != "" {
+			return fmt.Errorf("pipeline: output directory %s: %s is a file, want a directory", dir, f)
+		}
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("pipeline: cannot create output directory %s: %w", dir, unwrapPath(err))
 		}
@@ -57,14 +58,31 @@ func CheckOutFile(path string) error {
 	switch {
 	case err == nil && !fi.IsDir():
 		return fmt.Errorf("pipeline: output file %s: %s is a file, want a directory", path, dir)
-	case err != nil && !errors.Is(err, os.ErrNotExist):
-		return fmt.Errorf("pipeline: output file %s: %w", path, unwrapPath(err))
 	case err != nil:
+		if f := fileAncestor(dir); f != "" {
+			return fmt.Errorf("pipeline: output file %s: %s is a file, want a directory", path, f)
+		}
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("pipeline: output file %s: cannot create its directory: %w", path, unwrapPath(err))
 		}
 	}
 	return probeWritable(dir, "output file "+path+": directory "+dir)
+}
+
+// fileAncestor returns the nearest existing ancestor of path (or path
+// itself) when it is not a directory, else "".
+func fileAncestor(path string) string {
+	for p := filepath.Clean(path); ; p = filepath.Dir(p) {
+		if fi, err := os.Stat(p); err == nil {
+			if fi.IsDir() {
+				return ""
+			}
+			return p
+		}
+		if filepath.Dir(p) == p {
+			return ""
+		}
+	}
 }
 
 // probeWritable creates and removes a file in dir; what names dir in the
