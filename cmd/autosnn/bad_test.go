@@ -26,6 +26,7 @@ var badInvocations = []struct {
 	{"trian", `autosnn: unknown command "trian"; did you mean "train"?`},
 	{"simulte --out $OUT", `autosnn: unknown command "simulte"; did you mean "simulate"?`},
 	{"xyzzy", `autosnn: unknown command "xyzzy" (list: autosnn --help)`},
+	{"help trian", `autosnn: unknown command "trian"; did you mean "train"?`},
 	{"data inspct mnist", `autosnn: unknown data sub-command "inspct"; did you mean "inspect"?`},
 	{"chips shwo", `autosnn: chips: unexpected argument "shwo" (did you mean 'chips show shwo'?)`},
 	{"--bogus", "autosnn: unknown flag --bogus (see autosnn --help)"},

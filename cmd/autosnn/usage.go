@@ -79,6 +79,17 @@ func unknownSub(name string, subs []*cli.Command, help cli.ActionFunc) cli.Actio
 		if c.NArg() == 0 {
 			return help(c)
 		}
+		if c.Args().First() == "help" { // "autosnn help [CMD]"
+			switch topic := c.Args().Get(1); {
+			case topic == "":
+				return help(c)
+			case c.Command.Command(topic) != nil && c.NArg() == 2:
+				return cli.ShowCommandHelp(c, topic)
+			case c.NArg() == 2:
+				return unknownCommand(name, topic, subs)
+			}
+			return fmt.Errorf("help: want at most one command, got %q", c.Args().Slice()[1:])
+		}
 		return unknownCommand(name, c.Args().First(), subs)
 	}
 }
