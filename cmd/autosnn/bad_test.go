@@ -56,6 +56,7 @@ var badInvocations = []struct {
 	{"chips list", `autosnn: chips: unexpected argument "list"`},
 	{"show", "autosnn: show: want one architecture argument, got 0"},
 	{"show autosnn extra", "autosnn: show: want one architecture argument, got 2"},
+	{"show autosnn -C 4", "autosnn: show: flag -C after the architecture, want flags first: autosnn show -C ARCH"},
 	{"data inspect --out $OUT", "autosnn: data inspect: got 0 arguments, want one data SPEC"},
 	{"chips show", "autosnn: chips show: got 0 arguments, want one chip NAME or FILE"},
 

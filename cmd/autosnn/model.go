@@ -61,6 +61,11 @@ func showCommand() *cli.Command {
 		}, specFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
+				for _, a := range c.Args().Slice() {
+					if strings.HasPrefix(a, "-") {
+						return fmt.Errorf("show: flag %s after the architecture, want flags first: autosnn show %s ARCH", a, a)
+					}
+				}
 				return fmt.Errorf("show: want one architecture argument, got %d", c.NArg())
 			}
 			if err := checks(c, ifSet("C", atLeast(1, "C")), ifSet("T", atLeast(1, "T")), ifSet("classes", atLeast(2, "classes"))); err != nil {
