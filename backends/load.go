@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/autosnn/autosnn/internal/yamlerr"
 )
 
 // builtinFS holds the built-in profiles, one YAML file per chip, named
@@ -106,6 +108,10 @@ func Parse(data []byte, file string) (*Profile, error) {
 	if err := dec.Decode(&p); err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("backends: %s: empty file, want a chip profile", file)
+		}
+		var ye *yamlerr.Error
+		if errors.As(yamlerr.Explain(err, data, Profile{}), &ye) {
+			return nil, fmt.Errorf("backends: %s: %w", file, ye)
 		}
 		return nil, fmt.Errorf("backends: %s: %w", file, err)
 	}

@@ -154,10 +154,10 @@ var parseCases = []struct {
 	name, doc, want string
 }{
 	{"empty", "", "empty file"},
-	{"unknown field", "version: 1\nname: x\nwarp_drive: true\n", "field warp_drive not found"},
-	{"wrong type", "version: 1\nname: x\nmesh:\n  tiles_x: many\n", "cannot unmarshal"},
+	{"unknown field", "version: 1\nname: x\nwarp_drive: true\n", "line 3: unknown key warp_drive"},
+	{"wrong type", "version: 1\nname: x\nmesh:\n  tiles_x: many\n", `line 4: mesh.tiles_x: "many" is not an integer`},
 	{"two documents", "version: 1\n---\nversion: 1\n", "more than one YAML document"},
-	{"not a mapping", "- 1\n- 2\n", "cannot unmarshal"},
+	{"not a mapping", "- 1\n- 2\n", "line 1: the document is a list, want a mapping of keys"},
 }
 
 func TestParseErrors(t *testing.T) {

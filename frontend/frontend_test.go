@@ -148,10 +148,12 @@ func TestSpecErrors(t *testing.T) {
 			`arch.yaml:4: block 2: unknown block "SRB_k7", want one of`},
 		{"wrong count", "macro: snn1\nblocks: [skip, skip]\n", "arch.yaml:2: 2 blocks, want 5 for macro snn1"},
 		{"unknown macro", "name: x\nmacro: snn9\n", `arch.yaml:2: unknown macro "snn9"`},
-		{"unknown field", "macro: snn1\ncolour: red\n", "field colour not found"},
+		{"unknown field", "macro: snn1\ncolour: red\n", "arch.yaml:2: unknown key colour"},
 		{"bad channels", "channels: 0\nblocks: [skip, skip, skip, skip, skip]\n", "arch.yaml:1: channels 0, want >= 1"},
 		{"fixed with blocks", "macro: resnet19-zheng\nblocks: [skip]\n", "arch.yaml:2: macro resnet19-zheng is a fixed architecture"},
-		{"bad type", "channels: many\n", "cannot unmarshal"},
+		{"bad type", "channels: many\n", `arch.yaml:1: channels: "many" is not an integer`},
+		{"misspelt key", "name: x\nchanels: 4\n", "arch.yaml:2: unknown key chanels; did you mean channels?"},
+		{"unclosed list", "name: x\nmacro: snn1\nblocks: [SRB_k3, skip\ntimesteps: 2\n", "arch.yaml:3: the flow list opened here is not closed (want ])"},
 		{"bad input", "input: [3, 32]\nblocks: [skip, skip, skip, skip, skip]\n", "arch.yaml:1: input [3 32], want [C, H, W]"},
 	}
 	for _, tt := range tests {

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/autosnn/autosnn/internal/yamlerr"
 )
 
 // Spec is an architecture spec: everything needed to build an untrained
@@ -67,18 +69,14 @@ func DefaultSpec(blocks ...string) Spec {
 func ParseSpec(data []byte, file string) (Spec, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return Spec{}, &SpecError{File: file, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+		return Spec{}, yamlSpecError(err, data, file)
 	}
 	s := DefaultSpec()
 	s.Name = ""
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&s); err != nil {
-		var te *yaml.TypeError
-		if errors.As(err, &te) && len(te.Errors) > 0 {
-			return Spec{}, &SpecError{File: file, Msg: strings.TrimPrefix(te.Errors[0], "line ")}
-		}
-		return Spec{}, &SpecError{File: file, Msg: err.Error()}
+		return Spec{}, yamlSpecError(err, data, file)
 	}
 	if s.Name == "" {
 		s.Name = "custom"
@@ -198,6 +196,16 @@ func (s *Spec) validate() error {
 		s.Blocks[i] = blockTable[j].Name
 	}
 	return nil
+}
+
+// yamlSpecError is a YAML syntax or type error of a spec as a *SpecError
+// naming the line and the key (yamlerr), never a Go type.
+func yamlSpecError(err error, data []byte, file string) error {
+	var ye *yamlerr.Error
+	if errors.As(yamlerr.Explain(err, data, Spec{}), &ye) {
+		return &SpecError{File: file, Line: ye.Line, Msg: ye.Msg}
+	}
+	return &SpecError{File: file, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
 }
 
 func specErr(key string, index int, format string, args ...any) error {

@@ -48,12 +48,19 @@ func compileCommand() *cli.Command {
 			&cli.IntFlag{Name: "granularity", Usage: granularityUsage()},
 			&cli.IntFlag{Name: "C", Usage: use("C", "of an architecture --model (overrides the spec)")},
 			&cli.BoolFlag{Name: "quiet", Usage: use("quiet", "prints only the summary, not the passes")},
+			&cli.IntFlag{Name: "size", Usage: use("size", "default: the model's input side")},
+			&cli.StringFlag{Name: "cache", Usage: use("cache")},
 		},
 		Action: runCompile,
 	}, "samples", "profile-samples")
 }
 
 func runCompile(c *cli.Context) error {
+	names := passes.PassNames()
+	if err := checks(c, atLeast(0, "profile-samples", "granularity"), inRange("effort", 0, 100, true), ifSet("C", atLeast(1, "C")),
+		ifSet("size", frameSize), ifSet("dump-after", oneOf("dump-after", names...)), ifSet("stop-after", oneOf("stop-after", names...)), dataSpec("data", true)); err != nil {
+		return err
+	}
 	t, err := backends.Resolve(c.String("chip"))
 	if err != nil {
 		return fmt.Errorf("compile: --chip: %w", err)
@@ -66,9 +73,15 @@ func runCompile(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("compile: --profile-split: %w", err)
 	}
+	if !c.IsSet("stop-after") {
+		if err := checks(c, outDir); err != nil {
+			return err
+		}
+	}
 	var samples pipeline.Source
 	if n := c.Int("profile-samples"); n > 0 {
-		src, closeData, err := pipeline.OpenData(c.Context, c.String("data"), sp, n, g, c.Uint64("seed"))
+		opt := dataset.Options{Size: frameSide(c, 0), CacheDir: c.String("cache")}
+		src, closeData, err := pipeline.OpenDataWith(c.Context, c.String("data"), sp, n, g, c.Uint64("seed"), opt)
 		if err != nil {
 			return fmt.Errorf("compile: --profile-samples %d of --data %s: %w", n, c.String("data"), err)
 		}
@@ -87,12 +100,6 @@ func runCompile(c *cli.Context) error {
 	fmt.Fprintf(log, "compiling %s (%d populations) for %s (%d cores on %d chips), %d profiling samples\n", g.Name, len(g.Pops), t.Name(), t.NumCores, t.NumChips, nsamples)
 	opt := pipeline.CompileOptions{Samples: samples, Seed: c.Uint64("seed"), Granularity: c.Int("granularity"), Effort: c.Float64("effort"),
 		DumpAfter: c.String("dump-after"), StopAfter: c.String("stop-after"), VerifyIR: c.Bool("verify-ir"), Log: log, Dump: out}
-	if e := opt.Effort; !(e > 0 && e <= 100) {
-		return fmt.Errorf("--effort %g: want a number in (0, 100]", e)
-	}
-	if opt.Granularity < 0 {
-		return fmt.Errorf("--granularity %d: want 0 (automatic) or a positive number of fragments per core", opt.Granularity)
-	}
 	res, err := pipeline.Compile(c.Context, g, t, opt)
 	if err != nil {
 		return err

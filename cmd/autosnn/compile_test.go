@@ -59,7 +59,7 @@ var compileErrors = []struct {
 	{"untrained", []string{"--model", "autosnn", "--C", "4", "--chip", "loihi2"}, "untrained architecture"},
 	{"does not fit", []string{"--model", "autosnn", "--random-weights", "1", "--chip", "tiny", "--profile-samples", "0"}, "would fit"},
 	{"unknown chip", []string{"--model", "autosnn", "--random-weights", "1", "--chip", "nochip"}, "unknown chip"},
-	{"unknown pass", []string{"--model", "autosnn", "--C", "4", "--random-weights", "1", "--chip", "loihi2", "--stop-after", "nopass"}, "unknown pass"},
+	{"unknown pass", []string{"--model", "autosnn", "--C", "4", "--random-weights", "1", "--chip", "loihi2", "--stop-after", "nopass"}, `--stop-after "nopass", want one of fold-bn`},
 	{"bad model", []string{"--model", "NOPE_k9", "--chip", "loihi2"}, "not a checkpoint or IR directory"},
 }
 

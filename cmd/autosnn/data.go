@@ -50,6 +50,9 @@ func dataInspect(c *cli.Context) error {
 		}
 		return fmt.Errorf("data inspect: got %d arguments, want one data SPEC such as mnist or cifar10:/path", c.NArg())
 	}
+	if err := checks(c, atLeast(1, "T"), frameSize, atLeast(0, "scale")); err != nil {
+		return err
+	}
 	split, err := dataset.ParseSplit(c.String("split"))
 	if err != nil {
 		return fmt.Errorf("data inspect: --split: %w", err)
@@ -61,8 +64,11 @@ func dataInspect(c *cli.Context) error {
 	w := c.App.Writer
 	opt := dataset.Options{T: c.Int("T"), Integration: mode, Size: c.Int("size"), CacheDir: c.String("cache"),
 		Logf: func(f string, a ...any) { fmt.Fprintf(c.App.ErrWriter, "data: "+f+"\n", a...) }}
-	if opt.T <= 0 {
-		return fmt.Errorf("data inspect: --T %d, want > 0", opt.T)
+	if _, err := dataset.ParseSpec(c.Args().First()); err != nil {
+		return fmt.Errorf("data inspect: %w", err)
+	}
+	if err := checks(c, outDir); err != nil {
+		return err
 	}
 	start := time.Now()
 	s, err := dataset.Open(c.Context, c.Args().First(), opt)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/autosnn/autosnn/backends"
 	"github.com/autosnn/autosnn/search/dataset"
 	"github.com/autosnn/autosnn/search/pipeline"
 )
@@ -47,7 +48,8 @@ func demoCommand() *cli.Command {
 }
 
 func demoAction(c *cli.Context) error {
-	if err := noArgs(c); err != nil {
+	if err := checks(c, atLeast(1, "C", "T", "evals", "eval-limit", "images"), atLeast(0, "val-limit", "supernet-limit", "retrain-limit"),
+		oneOf("cost", pipeline.CostNames...), dataSpec("data", false)); err != nil {
 		return err
 	}
 	cfg := pipeline.DefaultDemoConfig()
@@ -64,6 +66,12 @@ func demoAction(c *cli.Context) error {
 	}
 	if cfg.Budget, err = budget(c); err != nil {
 		return fmt.Errorf("demo: %w", err)
+	}
+	if _, err := backends.Resolve(cfg.Chip); err != nil {
+		return fmt.Errorf("demo: --chip: %w", err)
+	}
+	if err := checks(c, outDir); err != nil {
+		return err
 	}
 	cfg.Log, cfg.Progress = c.App.Writer, progress(c)
 	start := time.Now()

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -134,13 +133,9 @@ func fitnessForm(c *cli.Context) (search.FitnessForm, error) {
 // lambdas reads --lambda.
 func lambdas(c *cli.Context) ([]float64, error) {
 	s := c.String("lambda")
-	var out []float64
-	for _, f := range strings.Split(s, ",") {
-		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
-		if err != nil {
-			return nil, fmt.Errorf("--lambda %q: %q is not a number", s, f)
-		}
-		out = append(out, v)
+	out, err := pipeline.ParseNumbers(s)
+	if err != nil {
+		return nil, fmt.Errorf("--lambda %q: %w", s, err)
 	}
 	return out, nil
 }
@@ -163,11 +158,19 @@ func budget(c *cli.Context) (pipeline.Budget, error) {
 }
 
 // noArgs refuses positional arguments of a command that takes flags only.
+// A flag after an argument is named: the flag package stops at the first
+// argument, so it was not read as a flag.
 func noArgs(c *cli.Context) error {
-	if c.NArg() > 0 {
-		return fmt.Errorf("%s: unexpected arguments %v (flags only)", c.Command.Name, c.Args().Slice())
+	if c.NArg() == 0 {
+		return nil
 	}
-	return nil
+	name, args := cmdName(c), c.Args().Slice()
+	for _, a := range args[1:] {
+		if strings.HasPrefix(a, "-") {
+			return fmt.Errorf("%s: unexpected argument %q before %s (the command takes flags only; flags after an argument are not read)", name, args[0], a)
+		}
+	}
+	return fmt.Errorf("%s: unexpected argument %q (the command takes flags only)", name, args[0])
 }
 
 // renamed adds hidden flags under the old names of renamed flags, for the

@@ -49,7 +49,8 @@ func lambdaCommand() *cli.Command {
 }
 
 func lambdaAction(c *cli.Context) error {
-	if err := noArgs(c); err != nil {
+	if err := checks(c, append(evoChecks(), atLeast(1, "batch", "images"), atLeast(0, "val-limit", "profile-samples", "rank-check"),
+		frameSize, oneOf("cost", pipeline.CostNames...), oneOf("fitness", "power", "linear"), dataSpec("data", false))...); err != nil {
 		return err
 	}
 	lams, err := lambdas(c)
@@ -77,6 +78,9 @@ func lambdaAction(c *cli.Context) error {
 		return fmt.Errorf("lambda: --supernet: %w", err)
 	}
 	defer net.Close()
+	if err := checks(c, outDir); err != nil {
+		return err
+	}
 	set, err := openData(c, net.Space().Base.T)
 	if err != nil {
 		return fmt.Errorf("lambda: %w", err)

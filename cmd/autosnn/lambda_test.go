@@ -35,12 +35,12 @@ func TestLambdaErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"lambda", "--data", "mnist", "--supernet", bad, "--lambda", "0,x"}, `"x" is not a number`},
-		{[]string{"lambda", "--data", "mnist", "--supernet", bad, "--fitness", "log"}, "want power or linear"},
+		{[]string{"lambda", "--data", "mnist", "--supernet", bad, "--fitness", "log"}, `--fitness "log", want one of power, linear`},
 		{[]string{"lambda", "--data", "mnist", "--supernet", bad, "--budget", "watts=3"}, `unknown key "watts"`},
 		{[]string{"lambda", "--data", "mnist", "--supernet", bad, "--chip", "loihi9"}, "loihi9"},
 		{[]string{"lambda", "--data", "mnist", "--supernet", bad}, "not an autosnn super-network checkpoint"},
 		{[]string{"demo", "--budget", "cores=x"}, "cores=x"},
-		{[]string{"demo", "extra"}, "unexpected arguments"},
+		{[]string{"demo", "extra"}, `unexpected argument "extra"`},
 	}
 	for _, c := range cases {
 		_, err := runApp(t, c.args...)

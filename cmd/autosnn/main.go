@@ -26,9 +26,10 @@ func main() {
 }
 
 // newApp builds the command tree. Each command lives in its own file and is
-// listed here once.
+// listed here once. withUsageErrors installs the hooks that answer a
+// mistyped command, flag or argument with one line (usage.go).
 func newApp() *cli.App {
-	return &cli.App{
+	return withUsageErrors(&cli.App{
 		Name:  "autosnn",
 		Usage: "search, train, compile and simulate energy-efficient spiking neural networks",
 		Commands: []*cli.Command{
@@ -45,5 +46,5 @@ func newApp() *cli.App {
 			lambdaCommand(), demoCommand(),
 		},
 		HideHelpCommand: true,
-	}
+	})
 }

@@ -40,7 +40,7 @@ func resolveArch(c *cli.Context, arg string) (frontend.Spec, error) {
 		for _, f := range strings.Split(c.String("input"), ",") {
 			var v int
 			if _, err := fmt.Sscan(strings.TrimSpace(f), &v); err != nil {
-				return s, fmt.Errorf("--input %q: want three integers C,H,W", c.String("input"))
+				return s, fmt.Errorf("%s: --input %q: want three integers C,H,W", cmdName(c), c.String("input"))
 			}
 			in = append(in, v)
 		}
@@ -61,7 +61,15 @@ func showCommand() *cli.Command {
 		}, specFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
+				for _, a := range c.Args().Slice() {
+					if strings.HasPrefix(a, "-") {
+						return fmt.Errorf("show: flag %s after the architecture, want flags first: autosnn show %s ARCH", a, a)
+					}
+				}
 				return fmt.Errorf("show: want one architecture argument, got %d", c.NArg())
+			}
+			if err := checks(c, ifSet("C", atLeast(1, "C")), ifSet("T", atLeast(1, "T")), ifSet("classes", atLeast(2, "classes"))); err != nil {
+				return err
 			}
 			if g, ok, err := frontend.ReadNIRFile(c.Args().First(), frontend.NIROptions{}); ok {
 				// A NIR file has no architecture spec: show its IR.
@@ -85,6 +93,9 @@ func showCommand() *cli.Command {
 				return err
 			}
 			if dir := c.String("out"); dir != "" {
+				if err := checks(c, outDir); err != nil {
+					return err
+				}
 				if err := ir.WriteDir(dir, g); err != nil {
 					return err
 				}

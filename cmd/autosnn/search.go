@@ -39,7 +39,8 @@ func searchCommand() *cli.Command {
 }
 
 func searchAction(c *cli.Context) error {
-	if err := noArgs(c); err != nil {
+	if err := checks(c, append(evoChecks(), atLeast(1, "batch"), atLeast(0, "val-limit", "bn-recalib"), frameSize,
+		oneOf("algo", "evolution", "random"), oneOf("fitness", "power", "linear"), dataSpec("data", false))...); err != nil {
 		return err
 	}
 	lams, err := lambdas(c)
@@ -51,17 +52,14 @@ func searchAction(c *cli.Context) error {
 		return fmt.Errorf("search: %w", err)
 	}
 	algo := c.String("algo")
-	if algo != "evolution" && algo != "random" {
-		return fmt.Errorf("search: --algo %q, want evolution or random", algo)
-	}
-	if c.Int("batch") < 1 || c.Int("val-limit") < 0 || c.Int("bn-recalib") < 0 {
-		return fmt.Errorf("search: --batch %d --val-limit %d --bn-recalib %d: want batch >= 1, the others >= 0", c.Int("batch"), c.Int("val-limit"), c.Int("bn-recalib"))
-	}
 	net, ck, err := pipeline.OpenSupernet(c.String("supernet"))
 	if err != nil {
 		return fmt.Errorf("search: --supernet: %w", err)
 	}
 	defer net.Close()
+	if err := checks(c, outDir); err != nil {
+		return err
+	}
 	space := net.Space()
 	set, err := openData(c, space.Base.T)
 	if err != nil {

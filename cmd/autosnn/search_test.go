@@ -31,13 +31,13 @@ func TestSearchErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"supernet", "--data", "mnist", "--space", "snn9", "--out", filepath.Join(dir, "x")}, "unknown space \"snn9\""},
-		{[]string{"supernet", "--data", "mnist", "--C", "0"}, "want all >= 1"},
+		{[]string{"supernet", "--data", "mnist", "--space", "snn9", "--out", filepath.Join(dir, "x")}, `--space "snn9", want one of snn1`},
+		{[]string{"supernet", "--data", "mnist", "--C", "0"}, "--C 0, want >= 1"},
 		{[]string{"supernet", "--data", "mnist", "--resume", "--out", filepath.Join(dir, "none.ckpt")}, "no such file"},
 		{[]string{"search", "--data", "mnist", "--supernet", bad}, "not an autosnn super-network checkpoint"},
 		{[]string{"search", "--data", "mnist", "--supernet", bad, "--lambda", "-0.1,x"}, "\"x\" is not a number"},
-		{[]string{"search", "--data", "mnist", "--supernet", bad, "--algo", "grid"}, "want evolution or random"},
-		{[]string{"search", "--data", "mnist", "--supernet", bad, "--fitness", "log"}, "want power or linear"},
+		{[]string{"search", "--data", "mnist", "--supernet", bad, "--algo", "grid"}, `--algo "grid", want one of evolution, random`},
+		{[]string{"search", "--data", "mnist", "--supernet", bad, "--fitness", "log"}, `--fitness "log", want one of power, linear`},
 	}
 	for _, c := range cases {
 		if strings.Contains(strings.Join(c.args, " "), "--space snn9") || strings.Contains(strings.Join(c.args, " "), "--C 0") {

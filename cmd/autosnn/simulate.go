@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 	"path/filepath"
-	"strconv"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -44,21 +42,17 @@ func simulateCommand() *cli.Command {
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: use("seed", "for synthetic inputs")},
 			&cli.BoolFlag{Name: "sanafe", Usage: use("sanafe", "also write sanafe/arch.yaml and sanafe/snn.yaml (first image) to run in SANA-FE")},
 			&cli.BoolFlag{Name: "quiet", Usage: use("quiet")},
+			&cli.IntFlag{Name: "size", Usage: use("size", "default: the model's input side")},
+			&cli.StringFlag{Name: "cache", Usage: use("cache")},
 		},
 		Action: simulateAction,
 	}
 }
 
 func simulateAction(c *cli.Context) error {
-	if err := noArgs(c); err != nil {
+	if err := checks(c, atLeast(1, "images"), ifSet("size", frameSize), nonNegative("drop-wait"),
+		ifSet("overflow", oneOf("overflow", backends.OverflowBackpressure, backends.OverflowDrop)), ifSet("message-mode", oneOf("message-mode", backends.MessagePerCore, backends.MessageMulticastTree)), dataSpec("data", true)); err != nil {
 		return err
-	}
-	g, t, _, err := backends.ReadMapping(c.String("mapping"))
-	if err != nil {
-		return err
-	}
-	if c.Int("images") < 1 {
-		return fmt.Errorf("simulate: --images %d, want >= 1", c.Int("images"))
 	}
 	if c.IsSet("sweep-bandwidth") && c.IsSet("sweep-buffer") {
 		return fmt.Errorf("simulate: give --sweep-bandwidth or --sweep-buffer, not both")
@@ -71,11 +65,10 @@ func simulateAction(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("simulate: --split: %w", err)
 	}
-	src, closeData, err := pipeline.OpenData(c.Context, c.String("data"), sp, c.Int("images"), g, c.Uint64("seed"))
+	g, t, _, err := backends.ReadMapping(c.String("mapping"))
 	if err != nil {
-		return fmt.Errorf("simulate: --images %d of --data %s: %w", c.Int("images"), c.String("data"), err)
+		return err
 	}
-	defer closeData()
 	if c.IsSet("overflow") || c.IsSet("message-mode") || c.IsSet("drop-wait") {
 		o := sim.NoCOverride{OverflowPolicy: c.String("overflow"), MessageMode: c.String("message-mode")}
 		if c.IsSet("drop-wait") {
@@ -86,9 +79,18 @@ func simulateAction(c *cli.Context) error {
 			return err
 		}
 	}
+	if err := checks(c, outDir); err != nil {
+		return err
+	}
+	opt := dataset.Options{Size: frameSide(c, 0), CacheDir: c.String("cache")}
+	src, closeData, err := pipeline.OpenDataWith(c.Context, c.String("data"), sp, c.Int("images"), g, c.Uint64("seed"), opt)
+	if err != nil {
+		return fmt.Errorf("simulate: --images %d of --data %s: %w", c.Int("images"), c.String("data"), err)
+	}
+	defer closeData()
 	out, stdout := c.String("out"), c.App.Writer
-	opt := pipeline.SimOptions{Progress: progress(c), Desc: "simulate"}
-	res, err := pipeline.Simulate(c.Context, g, t, src, opt)
+	sopt := pipeline.SimOptions{Progress: progress(c), Desc: "simulate"}
+	res, err := pipeline.Simulate(c.Context, g, t, src, sopt)
 	if err != nil {
 		return err
 	}
@@ -107,7 +109,7 @@ func simulateAction(c *cli.Context) error {
 	if sweep == nil {
 		return nil
 	}
-	tab, err := pipeline.RunNoCSweep(c.Context, g, t, src, *sweep, out, opt)
+	tab, err := pipeline.RunNoCSweep(c.Context, g, t, src, *sweep, out, sopt)
 	if err != nil {
 		return err
 	}
@@ -124,15 +126,10 @@ func nocSweep(c *cli.Context) (*pipeline.NoCSweep, error) {
 		if !c.IsSet(f.flag) {
 			continue
 		}
-		var vals []float64
-		for _, s := range strings.Split(c.String(f.flag), ",") {
-			v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-			if err != nil || v <= 0 {
-				return nil, fmt.Errorf("simulate: --%s: %q is not a positive number", f.flag, s)
-			}
-			vals = append(vals, v)
+		vals, err := pipeline.ParsePositives(c.String(f.flag))
+		if err != nil {
+			return nil, fmt.Errorf("simulate: --%s: %w", f.flag, err)
 		}
-		var err error
 		if sw, err = f.make(vals); err != nil {
 			return nil, fmt.Errorf("simulate: --%s: %w", f.flag, err)
 		}

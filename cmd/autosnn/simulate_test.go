@@ -138,6 +138,10 @@ func TestSimulateCommand(t *testing.T) {
 func TestSimulateErrors(t *testing.T) {
 	m := tinyMapping(t)
 	out := t.TempDir()
+	afile := filepath.Join(t.TempDir(), "afile")
+	if err := os.WriteFile(afile, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		args []string
 		want string
@@ -148,15 +152,23 @@ func TestSimulateErrors(t *testing.T) {
 		{[]string{"--mapping", m, "--out", out, "--sweep-buffer", "2.5"}, "want a whole number of flits"},
 		{[]string{"--mapping", m, "--out", out, "--sweep-buffer", "2", "--sweep-bandwidth", "1"}, "not both"},
 		{[]string{"--mapping", m, "--out", out, "--data", "cifar10:" + out}, ""},
-		{[]string{"--mapping", m, "--out", out, "--message-mode", "broadcast"}, "message_mode"},
-		{[]string{"--mapping", m, "--out", out, "--overflow", "lossy"}, "overflow_policy"},
+		{[]string{"--mapping", m, "--out", out, "--message-mode", "broadcast"}, `--message-mode "broadcast", want one of per_core, multicast_tree`},
+		{[]string{"--mapping", m, "--out", out, "--overflow", "lossy"}, `--overflow "lossy", want one of backpressure, drop`},
 		{[]string{"--mapping", m, "--out", out, "--drop-wait", "10"}, `noc.drop_wait_ns: got 10 with overflow_policy "backpressure"`},
-		{[]string{"--mapping", m, "--out", out, "--overflow", "drop", "--drop-wait", "-1"}, "noc.drop_wait_ns: got -1, want a finite value >= 0"},
+		{[]string{"--mapping", m, "--out", out, "--overflow", "drop", "--drop-wait", "-1"}, "--drop-wait -1, want a number in [0, inf)"},
+		{[]string{"--mapping", m, "--out", out, "--sweep-bandwidth", "1,x"}, `--sweep-bandwidth: "x" is not a positive number`},
+		{[]string{"--mapping", m, "--out", afile}, "--out: pipeline: output directory " + afile + " exists and is a file"},
+		{[]string{"--mapping", m, "--out", filepath.Join(afile, "sim")}, afile + " is a file, want a directory"},
+		{[]string{"--mapping", m, "--out", out, "--size", "0"}, "--size 0, want 1 <= pixels <= 128"},
 	} {
 		_, err := runSimulate(t, c.args...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("simulate %v: got error %v, want one containing %q", c.args, err, c.want)
 		}
+	}
+	// Every error above comes before the baseline run: nothing is written.
+	if ents, err := os.ReadDir(out); err != nil || len(ents) > 0 {
+		t.Errorf("--out after the errors holds %d entries (%v), want none", len(ents), err)
 	}
 }
 

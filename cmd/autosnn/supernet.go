@@ -45,7 +45,8 @@ func supernetCommand() *cli.Command {
 }
 
 func supernetAction(c *cli.Context) error {
-	if err := noArgs(c); err != nil {
+	if err := checks(c, atLeast(1, "C", "T", "epochs", "batch"), atLeast(0, "limit", "checkpoint-every"), positive("lr"),
+		oneOf("space", search.SpaceNames()...), oneOf("augment", pipeline.AugmentNames...), frameSize, dataSpec("data", false), outFile); err != nil {
 		return err
 	}
 	out := c.String("out")
@@ -60,8 +61,6 @@ func supernetAction(c *cli.Context) error {
 			return fmt.Errorf("supernet: resume: %s was trained on --data %s, got --data %s", out, ck.Hyper.Data, c.String("data"))
 		}
 		T = ck.Base.T
-	} else if c.Int("C") < 1 || T < 1 || c.Int("epochs") < 1 {
-		return fmt.Errorf("supernet: --C %d --T %d --epochs %d, want all >= 1", c.Int("C"), T, c.Int("epochs"))
 	}
 	set, err := openData(c, T)
 	if err != nil {

@@ -41,12 +41,25 @@ func trainCommand() *cli.Command {
 			&cli.BoolFlag{Name: "resume", Usage: use("resume")},
 			&cli.IntFlag{Name: "checkpoint-every", Usage: use("checkpoint-every")},
 			&cli.BoolFlag{Name: "quiet", Usage: use("quiet")},
+			&cli.IntFlag{Name: "size", Usage: use("size", "default: the side of --input, of the resumed network, or 128")},
+			&cli.StringFlag{Name: "cache", Usage: use("cache")},
 		}, specFlags()...),
 		Action: trainAction,
 	}
 }
 
+// trainChecks are train's flag checks, run before anything is read.
+var trainChecks = []check{
+	atLeast(1, "epochs", "batch"), atLeast(0, "cutout", "limit", "eval-limit", "checkpoint-every"),
+	positive("lr"), nonNegative("spike-reg"), ifSet("C", atLeast(1, "C")), ifSet("T", atLeast(1, "T")),
+	ifSet("classes", atLeast(2, "classes")), ifSet("size", frameSize),
+	oneOf("augment", pipeline.AugmentNames...), oneOf("split", "train", "full-train"), oneOf("eval-split", "val", "test", "none"),
+}
+
 func trainAction(c *cli.Context) error {
+	if err := checks(c, trainChecks...); err != nil {
+		return err
+	}
 	out, logw := c.String("out"), c.App.ErrWriter
 	var ck *train.Checkpoint
 	var arch *frontend.Spec
@@ -74,13 +87,17 @@ func trainAction(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("train: --data: %w", err)
 	}
-	T := 0
-	if ck != nil {
-		T = ck.Graph.T
-	} else {
-		T = arch.T
+	if err := checks(c, outFile); err != nil {
+		return err
 	}
-	set, err := dataset.Load(c.Context, spec, dataset.Options{T: T, Logf: func(f string, a ...any) { fmt.Fprintf(logw, f+"\n", a...) }})
+	T, side := 0, 0
+	if ck != nil {
+		T, side = ck.Graph.T, ck.Graph.Input().Shape.H
+	} else if T = arch.T; c.IsSet("input") && len(arch.Input) == 3 {
+		side = arch.Input[1]
+	}
+	set, err := dataset.Load(c.Context, spec, dataset.Options{T: T, Size: frameSide(c, side), CacheDir: c.String("cache"),
+		Logf: func(f string, a ...any) { fmt.Fprintf(logw, f+"\n", a...) }})
 	if err != nil {
 		return err
 	}
@@ -171,12 +188,21 @@ func evalCommand() *cli.Command {
 			&cli.IntFlag{Name: "batch", Value: 100, Usage: use("batch", "evaluation")},
 			&cli.StringFlag{Name: "out", Usage: use("out", "directory for layer-spikes.png")},
 			&cli.BoolFlag{Name: "quiet", Usage: use("quiet")},
+			&cli.IntFlag{Name: "size", Usage: use("size", "default: the model's input side")},
+			&cli.StringFlag{Name: "cache", Usage: use("cache")},
 		},
 		Action: evalAction,
 	}, "limit", "eval-limit")
 }
 
 func evalAction(c *cli.Context) error {
+	if err := checks(c, atLeast(0, "eval-limit"), atLeast(1, "batch"), ifSet("size", frameSize)); err != nil {
+		return err
+	}
+	sp, err := dataset.ParseSplit(c.String("split"))
+	if err != nil {
+		return fmt.Errorf("eval: --split: %w", err)
+	}
 	ck, err := train.ReadCheckpoint(c.String("model"))
 	if err != nil {
 		return err
@@ -189,11 +215,15 @@ func evalAction(c *cli.Context) error {
 		return fmt.Errorf("eval: the checkpoint records no data spec; pass --data")
 	}
 	g := ck.Graph
-	sp, err := dataset.ParseSplit(c.String("split"))
-	if err != nil {
-		return fmt.Errorf("eval: --split: %w", err)
+	if _, err := dataset.ParseSpec(data); err != nil {
+		return fmt.Errorf("eval: --data: %w", err)
 	}
-	set, err := dataset.Open(c.Context, data, dataset.Options{T: g.T})
+	if c.String("out") != "" {
+		if err := checks(c, outDir); err != nil {
+			return err
+		}
+	}
+	set, err := dataset.Open(c.Context, data, dataset.Options{T: g.T, Size: frameSide(c, g.Input().Shape.H), CacheDir: c.String("cache")})
 	if err != nil {
 		return fmt.Errorf("eval: --data: %w", err)
 	}

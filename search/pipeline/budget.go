@@ -53,8 +53,8 @@ func ParseBudget(s string) (Budget, error) {
 		switch k {
 		case "cores":
 			b.Cores, err = strconv.Atoi(v)
-			if err == nil && b.Cores < 1 {
-				err = fmt.Errorf("want >= 1")
+			if err != nil || b.Cores < 1 {
+				err = fmt.Errorf("want >= 1 (a whole number of cores)")
 			}
 		case "energy":
 			b.EnergyPJ, err = parseQuantity(v, energyUnits)

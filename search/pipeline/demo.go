@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -137,8 +136,8 @@ func RunDemo(ctx context.Context, set *dataset.Set, cfg DemoConfig) (*DemoResult
 		return nil, fmt.Errorf("pipeline: demo: C %d T %d batch %d epochs %d/%d images %d/%d, want all >= 1",
 			cfg.C, cfg.T, cfg.Batch, cfg.SupernetEpochs, cfg.RetrainEpochs, cfg.SimImages, cfg.TestLimit)
 	}
-	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
-		return nil, fmt.Errorf("pipeline: demo: %w", err)
+	if err := PrepareOut(cfg.Out); err != nil {
+		return nil, err
 	}
 	logf := func(f string, a ...any) {
 		if cfg.Log != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"image/png"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -35,6 +34,9 @@ type InspectOptions struct {
 // per split, and writes a PNG grid of samples of opt.Split (one row per
 // class for at most 12 classes; event samples as their T frames).
 func InspectData(w io.Writer, s *dataset.Set, opt InspectOptions) error {
+	if err := PrepareOut(opt.Out); err != nil {
+		return err
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "dataset\t%s (%s)\n", s.Name, s.Kind)
 	fmt.Fprintf(tw, "source\t%s\n", s.Source)
@@ -90,9 +92,6 @@ func InspectData(w io.Writer, s *dataset.Set, opt InspectOptions) error {
 	}
 	img, err := dataset.SampleGrid(s, opt.Split, rows, scale)
 	if err != nil {
-		return fmt.Errorf("pipeline: %w", err)
-	}
-	if err := os.MkdirAll(opt.Out, 0o755); err != nil {
 		return fmt.Errorf("pipeline: %w", err)
 	}
 	path := filepath.Join(opt.Out, fmt.Sprintf("%s-%s-samples.png", s.Name, opt.Split))

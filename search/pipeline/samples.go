@@ -142,10 +142,21 @@ const SyntheticData = "synthetic"
 // Synthetic with seed). The caller calls the returned function when done
 // with the inputs (it closes the dataset).
 func OpenData(ctx context.Context, spec string, sp dataset.Split, n int, g *ir.Graph, seed uint64) (Source, func() error, error) {
+	return OpenDataWith(ctx, spec, sp, n, g, seed, dataset.Options{})
+}
+
+// OpenDataWith is OpenData with dataset options (the frame cache, a frame
+// side): opt.T is always g's timesteps, and opt.Size 0 means g's input
+// height, the side the network was built for.
+func OpenDataWith(ctx context.Context, spec string, sp dataset.Split, n int, g *ir.Graph, seed uint64, opt dataset.Options) (Source, func() error, error) {
 	if spec == SyntheticData {
 		return Synthetic(g, n, seed), func() error { return nil }, nil
 	}
-	set, err := dataset.Open(ctx, spec, dataset.Options{T: g.T, Size: g.Input().Shape.H})
+	opt.T = g.T
+	if opt.Size == 0 {
+		opt.Size = g.Input().Shape.H
+	}
+	set, err := dataset.Open(ctx, spec, opt)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -82,6 +82,11 @@ func Search(ctx context.Context, space search.Space, cache *search.Cache, cfg Se
 	if !(cfg.NAvg > 0) {
 		return nil, fmt.Errorf("pipeline: N_avg %g, want > 0 (a super-network with a completed epoch)", cfg.NAvg)
 	}
+	if cfg.Out != "" {
+		if err := PrepareOut(cfg.Out); err != nil {
+			return nil, err
+		}
+	}
 	var rows []SearchRow
 	for _, lam := range cfg.Lambdas {
 		fit := search.Fitness{Form: cfg.Form, Lambda: lam, NAvg: cfg.NAvg}
