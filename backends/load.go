@@ -14,7 +14,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/autosnn/autosnn/internal/yamlerr"
+	"github.com/autosnn/autosnn/ir/yamlerr"
 )
 
 // builtinFS holds the built-in profiles, one YAML file per chip, named

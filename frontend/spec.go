@@ -9,7 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/autosnn/autosnn/internal/yamlerr"
+	"github.com/autosnn/autosnn/ir/yamlerr"
 )
 
 // Spec is an architecture spec: everything needed to build an untrained
