@@ -138,6 +138,15 @@ func TestImportRules(t *testing.T) {
 	for _, v := range importViolations(pkgs) {
 		t.Error(v)
 	}
+	// The top level is the one the project was asked for: every package
+	// lives under one of these folders (the module root holds only this
+	// test).
+	top := append(slices.Clone(compilerTrees), "search", "cmd", "")
+	for r := range seen {
+		if first := strings.SplitN(r, "/", 2)[0]; !slices.Contains(top, first) {
+			t.Errorf("package %s is under top-level folder %s/, want one of %v", r, first, top[:len(top)-1])
+		}
+	}
 }
 
 // TestImportRulesCatch checks that the checker reports each kind of
