@@ -86,3 +86,21 @@ func TestEventSizeAcrossCommands(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestSupernetEmptySplit checks that a super-network on a dataset whose
+// D_train is empty (CIFAR10-DVS with 2 recordings per class: the 80% cut
+// keeps none) is refused naming the dataset and the split, and writes no
+// checkpoint.
+func TestSupernetEmptySplit(t *testing.T) {
+	dir, tmp := t.TempDir(), t.TempDir()
+	writeCIFAR10DVS(t, dir, 2)
+	out := filepath.Join(tmp, "s.ckpt")
+	_, _, err := runTrainApp(t, "supernet", "--data", "cifar10-dvs:"+dir, "--cache", filepath.Join(tmp, "cache"), "--size", "16",
+		"-C", "2", "-T", "2", "--quiet", "--out", out)
+	if err == nil || !strings.Contains(err.Error(), "cifar10-dvs") || !strings.Contains(err.Error(), "train split is empty") {
+		t.Fatalf("supernet on an empty D_train: got %v, want an error naming cifar10-dvs and the empty train split", err)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("%s written (stat: %v), want no checkpoint", out, err)
+	}
+}

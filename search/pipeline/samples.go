@@ -71,6 +71,9 @@ func OpenSource(set *dataset.Set, sp dataset.Split, n int, g *ir.Graph) (*SetSou
 	if err := CheckSet(set, g); err != nil {
 		return nil, err
 	}
+	if err := set.CheckSplit(sp); err != nil {
+		return nil, err
+	}
 	if have := set.Len(sp); n > have {
 		return nil, fmt.Errorf("pipeline: %d samples asked for, but the %v split of %s has %d", n, sp, set.Name, have)
 	}
@@ -122,6 +125,9 @@ func ReadAll(src Source) (Samples, error) {
 // profiling and test samples with it.
 func LoadSamples(set *dataset.Set, sp dataset.Split, n, T int) (Samples, error) {
 	if err := checkFrames(set, T); err != nil {
+		return Samples{}, err
+	}
+	if err := set.CheckSplit(sp); err != nil {
 		return Samples{}, err
 	}
 	return ReadAll(&SetSource{Set: set, Split: sp, N: max(0, min(n, set.Len(sp)))})

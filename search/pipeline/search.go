@@ -24,6 +24,11 @@ func NewSupernetTrainer(spaceName string, C, T int, set *dataset.Set, h train.Hy
 	if C < 1 || T < 1 {
 		return nil, fmt.Errorf("pipeline: super-network C %d, T %d: want both >= 1", C, T)
 	}
+	for _, sp := range []dataset.Split{dataset.Train, dataset.Val} { // D_train and D_val
+		if err := set.CheckSplit(sp); err != nil {
+			return nil, fmt.Errorf("pipeline: super-network: %w", err)
+		}
+	}
 	if err := Augment(&h, augment, set); err != nil {
 		return nil, err
 	}

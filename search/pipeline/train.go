@@ -62,6 +62,9 @@ func Evaluate(ctx context.Context, g *ir.Graph, set *dataset.Set, sp dataset.Spl
 	if err := CheckSet(set, g); err != nil {
 		return train.EvalResult{}, err
 	}
+	if err := set.CheckSplit(sp); err != nil {
+		return train.EvalResult{}, err
+	}
 	if set.Classes() != g.Classes {
 		return train.EvalResult{}, fmt.Errorf("pipeline: %s has %d classes, the model %s has %d", set.Name, set.Classes(), g.Name, g.Classes)
 	}
