@@ -28,7 +28,7 @@ func main() {
 // newApp builds the command tree. Each command lives in its own file and is
 // listed here once.
 func newApp() *cli.App {
-	return &cli.App{
+	app := &cli.App{
 		Name:  "autosnn",
 		Usage: "search, train, compile and simulate energy-efficient spiking neural networks",
 		Commands: []*cli.Command{
@@ -46,4 +46,6 @@ func newApp() *cli.App {
 		},
 		HideHelpCommand: true,
 	}
+	guardMemory(app.Commands)
+	return app
 }
