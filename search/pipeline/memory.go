@@ -117,11 +117,18 @@ func CheckSupernet(space search.Space, batch int) error {
 		need, "--batch, --C or --T")
 }
 
+// compileHeapToRSS is the measured ratio of a compile's peak resident
+// memory (above the process's before it) to passes.Memory's peak heap: 1.6
+// to 2.2 (docs/performance.md, "Memory estimates"). The passes' many
+// short-lived allocations leave freed spans the runtime has not returned
+// yet; training and simulation hold long-lived buffers and need no factor.
+const compileHeapToRSS = 2
+
 // CheckCompile refuses compiling g with samples profiling samples when
-// passes.Memory, plus the float weights g does not hold yet, exceeds the
-// limit. Call it before giving g weights.
+// passes.Memory (times compileHeapToRSS), plus the float weights g does
+// not hold yet, exceeds the limit. Call it before giving g weights.
 func CheckCompile(g *ir.Graph, samples int) error {
-	need := passes.Memory(g, samples)
+	need := compileHeapToRSS * passes.Memory(g, samples)
 	for _, e := range g.Projs {
 		if e.Op.HasWeights() && e.Weights == nil {
 			need += 4 * int64(e.WeightLen())
@@ -245,12 +252,12 @@ func FormatBytes(n int64) string {
 	panic("unreachable")
 }
 
-// thousands prints n with comma thousands separators.
+// thousands prints n >= 0 with comma thousands separators.
 func thousands(n int64) string {
 	s := strconv.FormatInt(n, 10)
 	var b strings.Builder
 	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 && c != '-' && s[i-1] != '-' {
+		if i > 0 && (len(s)-i)%3 == 0 {
 			b.WriteByte(',')
 		}
 		b.WriteRune(c)
