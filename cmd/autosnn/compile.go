@@ -138,6 +138,9 @@ func loadModel(c *cli.Context) (*ir.Graph, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := pipeline.CheckCompile(g, c.Int("profile-samples")); err != nil {
+		return nil, err
+	}
 	frontend.RandomWeights(g, c.Uint64("random-weights"))
 	return g, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -38,6 +39,7 @@ var vocabulary = map[string]string{
 	"lambda":           "lambda exponents of the fitness, comma-separated",
 	"limit":            "training samples per epoch (0: the whole split)",
 	"lr":               "Adam learning rate",
+	"max-memory":       "memory the command may use, e.g. 4GB or 512MiB (default: what the machine has: MemAvailable, the cgroup limit and ulimit -v); work estimated to need more is refused before it starts",
 	"model":            "trained network",
 	"mutation-prob":    "per-block mutation probability",
 	"mutations":        "mutation children per evolution round",
@@ -171,6 +173,37 @@ func noArgs(c *cli.Context) error {
 		}
 	}
 	return fmt.Errorf("%s: unexpected argument %q (the command takes flags only)", name, args[0])
+}
+
+// memoryCommands are the commands that train, evaluate, compile or
+// simulate: guardMemory gives them --max-memory.
+var memoryCommands = []string{"train", "eval", "supernet", "compile", "simulate", "lambda", "demo"}
+
+// guardMemory adds --max-memory to the memoryCommands among cmds; before
+// such a command's action runs, its value (or 0: the machine's memory) is
+// the limit pipeline's memory checks refuse work above.
+func guardMemory(cmds []*cli.Command) {
+	for _, cmd := range cmds {
+		if !slices.Contains(memoryCommands, cmd.Name) {
+			continue
+		}
+		cmd.Flags = append(cmd.Flags, &cli.StringFlag{Name: "max-memory", Usage: use("max-memory")})
+		before := cmd.Before
+		cmd.Before = func(c *cli.Context) error {
+			var n int64
+			if s := c.String("max-memory"); s != "" {
+				var err error
+				if n, err = pipeline.ParseBytes(s); err != nil {
+					return fmt.Errorf("%s: --max-memory: %w", cmd.Name, err)
+				}
+			}
+			pipeline.SetMaxMemory(n)
+			if before != nil {
+				return before(c)
+			}
+			return nil
+		}
+	}
 }
 
 // renamed adds hidden flags under the old names of renamed flags, for the

@@ -29,7 +29,7 @@ func main() {
 // listed here once. withUsageErrors installs the hooks that answer a
 // mistyped command, flag or argument with one line (usage.go).
 func newApp() *cli.App {
-	return withUsageErrors(&cli.App{
+	app := &cli.App{
 		Name:  "autosnn",
 		Usage: "search, train, compile and simulate energy-efficient spiking neural networks",
 		Commands: []*cli.Command{
@@ -46,5 +46,7 @@ func newApp() *cli.App {
 			lambdaCommand(), demoCommand(),
 		},
 		HideHelpCommand: true,
-	})
+	}
+	guardMemory(app.Commands)
+	return withUsageErrors(app)
 }

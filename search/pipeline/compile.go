@@ -52,6 +52,13 @@ func (c *Compiled) Mapped() bool { return c.Report != nil && c.Report.Mapping !=
 // t. A network the chip cannot hold is a *passes.FitError naming the
 // layer, the resource and what would fit.
 func Compile(ctx context.Context, g *ir.Graph, t *backends.Target, opt CompileOptions) (*Compiled, error) {
+	nsamples := 0
+	if opt.Samples != nil {
+		nsamples = opt.Samples.Len()
+	}
+	if err := CheckCompile(g, nsamples); err != nil {
+		return nil, err
+	}
 	if e := opt.Effort; e != 0 && !(e > 0 && e <= 100) {
 		return nil, fmt.Errorf("pipeline: compile: effort %g, want a number in (0, 100]", e)
 	}

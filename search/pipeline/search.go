@@ -37,6 +37,9 @@ func NewSupernetTrainer(spaceName string, C, T int, set *dataset.Set, h train.Hy
 	if err != nil {
 		return nil, err
 	}
+	if err := CheckSupernet(space, h.Batch); err != nil {
+		return nil, err
+	}
 	return supernet.NewTrainer(space, h)
 }
 

@@ -54,6 +54,9 @@ func Simulate(ctx context.Context, g *ir.Graph, t *backends.Target, src Source, 
 	if n < 1 {
 		return nil, fmt.Errorf("pipeline: simulate %s: no inputs", g.Name)
 	}
+	if err := CheckSimulate(g); err != nil {
+		return nil, err
+	}
 	s, err := sim.New(g, t)
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: simulate %s on %s: %w", g.Name, t.Name(), err)

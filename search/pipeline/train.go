@@ -29,6 +29,9 @@ func NewTrainer(arch frontend.Spec, set *dataset.Set, h train.Hyper, augment str
 	if err != nil {
 		return nil, err
 	}
+	if err := CheckTrain(g, h.Batch); err != nil {
+		return nil, err
+	}
 	if err := Augment(&h, augment, set); err != nil {
 		return nil, err
 	}
@@ -40,6 +43,9 @@ func NewTrainer(arch frontend.Spec, set *dataset.Set, h train.Hyper, augment str
 // checkpoint's input shape and classes, and checked by train.Resume against
 // the checkpoint's graph); epochs > 0 sets the total number of epochs.
 func ResumeTrainer(ck *train.Checkpoint, arch *frontend.Spec, epochs int) (*train.Trainer, error) {
+	if err := CheckTrain(ck.Graph, ck.Hyper.Batch); err != nil {
+		return nil, err
+	}
 	var g *ir.Graph
 	if arch != nil {
 		s := *arch
@@ -59,6 +65,9 @@ func ResumeTrainer(ck *train.Checkpoint, arch *frontend.Spec, epochs int) (*trai
 // the set's samples and classes are g's (CheckSet). progress, when not
 // nil, gets a progress bar.
 func Evaluate(ctx context.Context, g *ir.Graph, set *dataset.Set, sp dataset.Split, batch, limit int, progress io.Writer) (train.EvalResult, error) {
+	if err := CheckEval(g, batch, evalImages(set, sp, limit)); err != nil {
+		return train.EvalResult{}, err
+	}
 	if err := CheckSet(set, g); err != nil {
 		return train.EvalResult{}, err
 	}

@@ -1,0 +1,266 @@
+package pipeline
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	"github.com/autosnn/autosnn/ir"
+	"github.com/autosnn/autosnn/passes"
+	"github.com/autosnn/autosnn/search"
+	"github.com/autosnn/autosnn/search/dataset"
+	"github.com/autosnn/autosnn/search/engine/train"
+	"github.com/autosnn/autosnn/search/supernet"
+	"github.com/autosnn/autosnn/sim"
+)
+
+// The memory check: every entry point that trains, evaluates, compiles or
+// simulates first estimates its peak memory from the IR (train.Memory,
+// supernet.Memory, passes.Memory, sim.Memory) and refuses work that would
+// not fit with a *MemoryError, before allocating anything, instead of
+// ending in the runtime's "out of memory" crash or the kernel's OOM kill.
+
+// maxMemory is the limit SetMaxMemory set, in bytes (0: the machine's).
+var maxMemory atomic.Int64
+
+// SetMaxMemory sets the memory, in bytes, that work started through this
+// package may use; 0 (the default) means what the machine has
+// (MachineMemory). A limit above the machine's forces work the estimate
+// says would not fit.
+func SetMaxMemory(bytes int64) { maxMemory.Store(max(bytes, 0)) }
+
+// MemoryError is work refused because its estimated peak memory exceeds
+// the limit.
+type MemoryError struct {
+	// Work names the work ("train autosnn (417,626 parameters, T=8, batch 96)").
+	Work string
+	// Need is the estimated peak, Limit the memory it may use, in bytes;
+	// LimitFrom says where Limit comes from.
+	Need, Limit int64
+	LimitFrom   string
+	// Lower says what to lower ("--batch, --C or --T").
+	Lower string
+}
+
+func (e *MemoryError) Error() string {
+	return fmt.Sprintf("%s needs about %s of memory (estimate), more than the %s %s; lower %s, or set --max-memory to override",
+		e.Work, FormatBytes(e.Need), FormatBytes(e.Limit), e.LimitFrom, e.Lower)
+}
+
+// CheckMemory returns a *MemoryError when need bytes exceed the limit (the
+// SetMaxMemory value, or else the machine's memory); work and lower are
+// the error's Work and Lower.
+func CheckMemory(work string, need int64, lower string) error {
+	limit, from := maxMemory.Load(), "given by --max-memory"
+	if limit == 0 {
+		limit, from = MachineMemory()
+	}
+	if limit > 0 && need > limit {
+		return &MemoryError{Work: work, Need: need, Limit: limit, LimitFrom: from, Lower: lower}
+	}
+	return nil
+}
+
+// CheckTrain refuses training g with batch images per step when
+// train.Memory and the data's batch buffers exceed the limit.
+func CheckTrain(g *ir.Graph, batch int) error {
+	return CheckMemory(fmt.Sprintf("train %s (%s parameters, T=%d, batch %d)", g.Name, thousands(int64(ir.Count(g).Params)), g.T, batch),
+		train.Memory(g, batch, true)+batchBuffers(g, batch), "--batch, --C or --T")
+}
+
+// CheckEval refuses evaluating g on images images (0: unknown) with batch
+// images per step when train.Memory of the batches that run and the data's
+// batch buffers (batch images each, however few images there are) exceed
+// the limit.
+func CheckEval(g *ir.Graph, batch, images int) error {
+	run := batch
+	if images > 0 {
+		run = min(batch, images)
+	}
+	return CheckMemory(fmt.Sprintf("eval %s (%s parameters, T=%d, batch %d)", g.Name, thousands(int64(ir.Count(g).Params)), g.T, batch),
+		train.Memory(g, run, false)+batchBuffers(g, batch), "--batch")
+}
+
+// batchBuffers is the memory, in bytes, of the two float32 batches of
+// inputs of g that a dataset iterator keeps (dataset.Set.Batches).
+func batchBuffers(g *ir.Graph, batch int) int64 {
+	per := int64(g.Input().Shape.Len())
+	if g.Encoding == ir.Frames {
+		per *= int64(max(g.T, 1))
+	}
+	return 2 * 4 * int64(batch) * per
+}
+
+// evalImages is the number of images an evaluation of split sp of set
+// with limit (0: all) runs.
+func evalImages(set *dataset.Set, sp dataset.Split, limit int) int {
+	n := set.Len(sp)
+	if limit > 0 {
+		n = min(n, limit)
+	}
+	return n
+}
+
+// CheckSupernet refuses training the super-network of space with batch
+// images per step when supernet.Memory exceeds the limit.
+func CheckSupernet(space search.Space, batch int) error {
+	need, err := supernet.Memory(space, batch)
+	if err != nil {
+		return err
+	}
+	return CheckMemory(fmt.Sprintf("supernet %s (C=%d, T=%d, input %v, batch %d)", space.Name, space.Base.Channels, space.Base.T, space.Base.Input, batch),
+		need, "--batch, --C or --T")
+}
+
+// compileHeapToRSS is the measured ratio of a compile's peak resident
+// memory (above the process's before it) to passes.Memory's peak heap: 1.6
+// to 2.2 (docs/performance.md, "Memory estimates"). The passes' many
+// short-lived allocations leave freed spans the runtime has not returned
+// yet; training and simulation hold long-lived buffers and need no factor.
+const compileHeapToRSS = 2
+
+// CheckCompile refuses compiling g with samples profiling samples when
+// passes.Memory (times compileHeapToRSS), plus the float weights g does
+// not hold yet, exceeds the limit. Call it before giving g weights.
+func CheckCompile(g *ir.Graph, samples int) error {
+	need := compileHeapToRSS * passes.Memory(g, samples)
+	for _, e := range g.Projs {
+		if e.Op.HasWeights() && e.Weights == nil {
+			need += 4 * int64(e.WeightLen())
+		}
+	}
+	c := ir.Count(g)
+	return CheckMemory(fmt.Sprintf("compile %s (%s parameters, %s synapses)", g.Name, thousands(int64(c.Params)), thousands(c.Synapses)),
+		need, "--C or the input size")
+}
+
+// CheckSimulate refuses simulating the compiled graph g when sim.Memory
+// exceeds the limit.
+func CheckSimulate(g *ir.Graph) error {
+	return CheckMemory(fmt.Sprintf("simulate %s (%s synapses)", g.Name, thousands(ir.Count(g).Synapses)),
+		sim.Memory(g), "the network's size (compile it with a smaller --C)")
+}
+
+// MachineMemory returns the memory, in bytes, that this process can still
+// allocate, and where the figure comes from: the least of MemAvailable in
+// /proc/meminfo, the cgroup's memory.max less memory.current, and the
+// address-space limit (RLIMIT_AS, ulimit -v) less the address space in use.
+// It returns 0 when none is known (other systems: only --max-memory then).
+func MachineMemory() (int64, string) {
+	best, from := int64(0), ""
+	take := func(v int64, what string) {
+		if v > 0 && (best == 0 || v < best) {
+			best, from = v, what
+		}
+	}
+	if v, ok := memInfo("/proc/meminfo", "MemAvailable:"); ok {
+		take(v, "available (MemAvailable in /proc/meminfo)")
+	}
+	if max, ok := readInt("/sys/fs/cgroup/memory.max"); ok {
+		cur, _ := readInt("/sys/fs/cgroup/memory.current")
+		take(max-cur, "left under the cgroup's memory.max")
+	}
+	if as, ok := addressSpaceLimit(); ok {
+		take(as-addressSpaceInUse(), "left under the address-space limit (ulimit -v)")
+	}
+	return best, from
+}
+
+// memInfo returns the value of key in a /proc/meminfo-style file, in bytes.
+func memInfo(path, key string) (int64, bool) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, false
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) >= 2 && f[0] == key {
+			v, err := strconv.ParseInt(f[1], 10, 64)
+			if err != nil {
+				return 0, false
+			}
+			if len(f) == 3 && f[2] == "kB" {
+				v *= 1024
+			}
+			return v, true
+		}
+	}
+	return 0, false
+}
+
+// readInt reads a file holding one integer ("max" and errors: false).
+func readInt(path string) (int64, bool) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	return v, err == nil
+}
+
+// addressSpaceInUse returns the process's virtual size in bytes (VmSize of
+// /proc/self/status; 0 when unknown).
+func addressSpaceInUse() int64 {
+	v, _ := memInfo("/proc/self/status", "VmSize:")
+	return v
+}
+
+// byteUnits are the units ParseBytes accepts (case-insensitive), by factor.
+var byteUnits = map[string]float64{
+	"": 1, "b": 1,
+	"k": 1e3, "kb": 1e3, "m": 1e6, "mb": 1e6, "g": 1e9, "gb": 1e9, "t": 1e12, "tb": 1e12,
+	"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40,
+}
+
+// ParseBytes parses a memory size: a positive number with an optional unit
+// B, kB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of
+// 1024), case-insensitive, e.g. 4GB, 512MiB, 1.5e9.
+func ParseBytes(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	i := len(t)
+	for i > 0 && (t[i-1] >= 'a' && t[i-1] <= 'z' || t[i-1] >= 'A' && t[i-1] <= 'Z') {
+		i--
+	}
+	num, unit := strings.TrimSpace(t[:i]), strings.ToLower(t[i:])
+	f, ok := byteUnits[unit]
+	x, err := strconv.ParseFloat(num, 64)
+	if !ok || err != nil || !(x > 0) || x*f >= math.MaxInt64 {
+		return 0, fmt.Errorf("memory size %q: want a positive number with an optional unit B, kB, MB, GB, TB, KiB, MiB, GiB or TiB, e.g. 4GB", s)
+	}
+	return int64(x * f), nil
+}
+
+// FormatBytes prints n bytes with a decimal unit and three significant
+// digits ("1.54 GB").
+func FormatBytes(n int64) string {
+	x := float64(n)
+	for _, u := range []string{"B", "kB", "MB", "GB", "TB", "PB"} {
+		if x < 999.5 || u == "PB" {
+			if u == "B" {
+				return fmt.Sprintf("%d B", n)
+			}
+			return strconv.FormatFloat(x, 'g', 3, 64) + " " + u
+		}
+		x /= 1000
+	}
+	panic("unreachable")
+}
+
+// thousands prints n >= 0 with comma thousands separators.
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}

@@ -1,0 +1,34 @@
+package sim
+
+import "github.com/autosnn/autosnn/ir"
+
+// Constants of Memory, measured with sim/e2e's TestMemoryEstimate (peak
+// live heap of New and a few images of the compiled autosnn network on
+// loihi1); see docs/performance.md, "Memory estimates".
+const (
+	// simBytesPerSynapse: an expanded synapse (target, weight: 8 bytes)
+	// and, while New compacts them, its 4-byte compact copy.
+	simBytesPerSynapse = 12
+	// simBytesPerNeuron: membrane, current, weight sums, output and
+	// message-group tables (a 40-byte group per destination core of each
+	// source neuron), in bytes.
+	simBytesPerNeuron = 160
+	// simFixedBytes: the chip's cores, routers and queues independent of
+	// the network, in bytes.
+	simFixedBytes = 1 << 20
+)
+
+// Memory returns the estimated peak heap, in bytes, of simulating the
+// compiled graph g (New and Run): the explicit synapses of every
+// projection not driven by the host, and per-neuron state. It reads only
+// the IR's shapes, so it can refuse a network before New expands anything.
+func Memory(g *ir.Graph) int64 {
+	var syn int64
+	for _, e := range g.Projs {
+		if e.Src != g.Input() {
+			syn += ir.Synapses(e)
+		}
+	}
+	c := ir.Count(g)
+	return syn*simBytesPerSynapse + int64(c.Neurons+c.RelayNeurons)*simBytesPerNeuron + simFixedBytes
+}
