@@ -9,18 +9,35 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 )
 
+// exitInterrupted is the exit code of a run stopped by Ctrl-C or SIGTERM
+// (128 + SIGINT, as a shell reports it).
+const exitInterrupted = 130
+
+// main runs the app under a context that Ctrl-C (SIGINT) and SIGTERM
+// cancel: a training run stops at its next batch, writes the checkpoint of
+// that point and says how to resume. A second signal ends the process at
+// once (the default action, restored after the first).
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	if err := newApp().RunContext(ctx, os.Args); err != nil {
 		fmt.Fprintln(os.Stderr, "autosnn:", err)
+		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+			os.Exit(exitInterrupted)
+		}
 		os.Exit(1)
 	}
 }
@@ -31,7 +48,8 @@ func newApp() *cli.App {
 	return &cli.App{
 		Name:  "autosnn",
 		Usage: "search, train, compile and simulate energy-efficient spiking neural networks",
-		Commands: []*cli.Command{
+		Flags: globalFlags(),
+		Commands: checked([]*cli.Command{
 			// Commands are added here, one line each, in the order of the mission:
 			// model description, data, training, search, compiling, simulation.
 			zooCommand(),
@@ -43,7 +61,7 @@ func newApp() *cli.App {
 			compileCommand(),
 			simulateCommand(),
 			lambdaCommand(), demoCommand(),
-		},
+		}),
 		HideHelpCommand: true,
 	}
 }

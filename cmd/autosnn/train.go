@@ -41,6 +41,7 @@ func trainCommand() *cli.Command {
 			&cli.BoolFlag{Name: "resume", Usage: use("resume")},
 			&cli.IntFlag{Name: "checkpoint-every", Usage: use("checkpoint-every")},
 			&cli.BoolFlag{Name: "quiet", Usage: use("quiet")},
+			&cli.StringFlag{Name: "progress", Value: "auto", Usage: use("progress")},
 		}, specFlags()...),
 		Action: trainAction,
 	}
@@ -171,6 +172,7 @@ func evalCommand() *cli.Command {
 			&cli.IntFlag{Name: "batch", Value: 100, Usage: use("batch", "evaluation")},
 			&cli.StringFlag{Name: "out", Usage: use("out", "directory for layer-spikes.png")},
 			&cli.BoolFlag{Name: "quiet", Usage: use("quiet")},
+			&cli.StringFlag{Name: "progress", Value: "auto", Usage: use("progress")},
 		},
 		Action: evalAction,
 	}, "limit", "eval-limit")

@@ -58,7 +58,7 @@ func ResumeTrainer(ck *train.Checkpoint, arch *frontend.Spec, epochs int) (*trai
 // all) of split sp of set, batch images at a time, after checking that
 // the set's samples and classes are g's (CheckSet). progress, when not
 // nil, gets a progress bar.
-func Evaluate(ctx context.Context, g *ir.Graph, set *dataset.Set, sp dataset.Split, batch, limit int, progress io.Writer) (train.EvalResult, error) {
+func Evaluate(ctx context.Context, g *ir.Graph, set *dataset.Set, sp dataset.Split, batch, limit int, progress *train.Progress) (train.EvalResult, error) {
 	if err := CheckSet(set, g); err != nil {
 		return train.EvalResult{}, err
 	}
