@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -22,24 +23,30 @@ import (
 // (128 + SIGINT, as a shell reports it).
 const exitInterrupted = 130
 
-// main runs the app under a context that Ctrl-C (SIGINT) and SIGTERM
-// cancel: a training run stops at its next batch, writes the checkpoint of
-// that point and says how to resume. A second signal ends the process at
-// once (the default action, restored after the first).
-func main() {
+func main() { os.Exit(run(os.Args, os.Stdout, os.Stderr)) }
+
+// run runs the app on args and returns the exit code. It runs under a
+// context that Ctrl-C (SIGINT) and SIGTERM cancel: a training run stops at
+// its next batch, writes the checkpoint of that point and says how to
+// resume. A second signal ends the process at once (the default action,
+// restored after the first).
+func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
 		<-ctx.Done()
 		stop()
 	}()
-	if err := newApp().RunContext(ctx, os.Args); err != nil {
-		fmt.Fprintln(os.Stderr, "autosnn:", err)
+	app := newApp()
+	app.Writer, app.ErrWriter = stdout, stderr
+	if err := app.RunContext(ctx, args); err != nil {
+		fmt.Fprintln(stderr, "autosnn:", err)
 		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
-			os.Exit(exitInterrupted)
+			return exitInterrupted
 		}
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }
 
 // newApp builds the command tree. Each command lives in its own file and is

@@ -129,8 +129,12 @@ func resumeHint(c *cli.Context, err error) error {
 // commandLine returns the command line that ran c, shell-quoted: the
 // program, the global flags that were set, the command and its arguments.
 func commandLine(c *cli.Context) []string {
-	lin := c.Lineage()
-	root := lin[len(lin)-1]
+	root := c // the app's context: the outermost one with a command
+	for _, cc := range c.Lineage() {
+		if cc.Command != nil {
+			root = cc
+		}
+	}
 	line := []string{c.App.Name}
 	for _, f := range globalFlags() {
 		n := f.Names()[0]
