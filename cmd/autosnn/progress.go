@@ -24,8 +24,8 @@ func globalFlags() []cli.Flag {
 	}
 }
 
-// lookup returns the value of flag name where it was set: on the command,
-// else on its parents up to the global flags.
+// lookup returns the context where flag name was set: the command's, else
+// the nearest parent's up to the global flags.
 func lookup(c *cli.Context, name string) (*cli.Context, bool) {
 	for _, cc := range c.Lineage() {
 		for _, n := range cc.LocalFlagNames() {
@@ -37,6 +37,12 @@ func lookup(c *cli.Context, name string) (*cli.Context, bool) {
 	return nil, false
 }
 
+// quiet reports whether --quiet was given, on the command or globally.
+func quiet(c *cli.Context) bool {
+	qc, set := lookup(c, "quiet")
+	return set && qc.Bool("quiet")
+}
+
 // progressMode is the one decision of how progress is shown: --quiet or
 // --progress (on the command or global), "auto" giving bars on a terminal
 // and plain lines on a pipe or a file.
@@ -46,13 +52,11 @@ func progressMode(c *cli.Context) (train.ProgressMode, error) {
 	if set {
 		mode = pc.String("progress")
 	}
-	qc, quiet := lookup(c, "quiet")
-	quiet = quiet && qc.Bool("quiet")
 	m, err := train.ParseProgressMode(mode, isTerminal(c.App.ErrWriter))
 	if err != nil {
 		return train.ProgressNone, fmt.Errorf("--progress: %w", err)
 	}
-	if quiet {
+	if quiet(c) {
 		if set && m != train.ProgressNone {
 			return train.ProgressNone, fmt.Errorf("--quiet and --progress=%s: give one of them", mode)
 		}
