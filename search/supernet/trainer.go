@@ -89,6 +89,7 @@ func (t *Trainer) NAvg() float64 {
 // cancellation or a non-finite value; the last checkpoint stays intact. On
 // cancellation it stops before the next batch, writes the checkpoint of
 // that point (when Checkpoint is set) and returns a *train.Interrupted.
+// Temporaries of Checkpoint left by a killed run are removed first.
 func (t *Trainer) Run(ctx context.Context, src train.Source) error {
 	if t.Checkpoint != "" {
 		ir.RemoveStaleTemps(t.Checkpoint) // left by a killed run
@@ -133,6 +134,7 @@ func (t *Trainer) epoch(ctx context.Context, src train.Source) (train.EpochStats
 	use := func(i int) bool { return net.OnPath(i, t.path) }
 	for it.Next() {
 		if err := ctx.Err(); err != nil {
+			r.Seconds += time.Since(start).Seconds() // kept by the stop point's checkpoint
 			return train.EpochStats{}, fmt.Errorf("supernet: stopped in epoch %d at batch %d: %w", t.Epoch+1, t.Batch, err)
 		}
 		b := it.Batch()

@@ -160,7 +160,10 @@ func (t *Trainer) Close() { t.Net.Close() }
 // Run trains from the current position (Epoch, Batch) until Hyper.Epochs
 // epochs are complete, writing checkpoints as configured. It stops with an
 // error on cancellation or when a NaN or infinity appears (naming the layer
-// and the step); the last checkpoint written stays intact.
+// and the step); the last checkpoint written stays intact. On cancellation
+// it stops before the next batch, writes the checkpoint of that point
+// (when Checkpoint is set; see StopAt) and returns an *Interrupted.
+// Temporaries of Checkpoint left by a killed run are removed first.
 func (t *Trainer) Run(ctx context.Context, src Source) error {
 	if t.Checkpoint != "" {
 		ir.RemoveStaleTemps(t.Checkpoint) // left by a killed run
@@ -207,6 +210,7 @@ func (t *Trainer) epoch(ctx context.Context, src Source) (EpochStats, error) {
 	r := &t.partial
 	for it.Next() {
 		if err := ctx.Err(); err != nil {
+			r.Seconds += time.Since(start).Seconds() // kept by the stop point's checkpoint
 			return EpochStats{}, fmt.Errorf("train: stopped in epoch %d at batch %d: %w", t.Epoch+1, t.Batch, err)
 		}
 		b := it.Batch()
