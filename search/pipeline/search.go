@@ -148,7 +148,7 @@ func OpenSupernet(path string) (*supernet.SuperNet, *supernet.Checkpoint, error)
 // weights on the first valLimit images (0: all) of D_val of set, batch
 // images at a time; dataSeed is the super-network's data seed (batch-norm
 // recalibration draws training batches with it). progress, when not nil,
-// gets a progress bar per evaluation.
+// shows the progress of each evaluation.
 func NewEvaluator(net *supernet.SuperNet, set *dataset.Set, dataSeed uint64, batch, valLimit int, progress *train.Progress) *supernet.Evaluator {
 	src := &train.DataSource{Set: set, TrainSplit: dataset.Train, EvalSplit: dataset.Val, Batch: batch, Seed: dataSeed, EvalLimit: valLimit}
 	return &supernet.Evaluator{Net: net, Data: src, Progress: progress}
