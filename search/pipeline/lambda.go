@@ -242,7 +242,7 @@ func Sweep(ctx context.Context, net *supernet.SuperNet, eval search.Evaluator, n
 			fit.CostName = res.Cost + " on " + t.Name()
 		}
 		progress := func(done, budget int) {
-			cfg.Progress.Printf("lambda %g: %d/%d evaluated", lam, done, budget)
+			cfg.Progress.Status(done >= budget, "lambda %g: %d/%d evaluated", lam, done, budget)
 		}
 		h, err := search.Evolve(ctx, space, cache, fit, cfg.Evo, progress)
 		if err != nil {

@@ -87,7 +87,7 @@ func Search(ctx context.Context, space search.Space, cache *search.Cache, cfg Se
 		fit := search.Fitness{Form: cfg.Form, Lambda: lam, NAvg: cfg.NAvg}
 		start, misses := time.Now(), cache.Misses
 		progress := func(done, budget int) {
-			cfg.Progress.Printf("lambda %g: %d/%d evaluated", lam, done, budget)
+			cfg.Progress.Status(done >= budget, "lambda %g: %d/%d evaluated", lam, done, budget)
 		}
 		var h *search.History
 		var err error

@@ -19,8 +19,9 @@ const (
 	// ProgressNone shows nothing.
 	ProgressNone ProgressMode = iota
 	// ProgressPlain writes whole lines, for a pipe or a file: one when a
-	// task ends (or is stopped) and, while it runs, at most one per
-	// Progress.Interval, each with the figures a bar would show.
+	// kept task (an epoch) ends, one when any task is stopped and, while a
+	// task runs, at most one per Progress.Interval, each with the figures
+	// a bar would show.
 	ProgressPlain
 	// ProgressBar redraws one bar per task on a line (carriage returns),
 	// for a terminal.
@@ -70,8 +71,9 @@ type Progress struct {
 	// task (DefaultProgressInterval when 0).
 	Interval time.Duration
 	// now is the clock (time.Now when nil; tests set it).
-	now func() time.Time
-	mu  sync.Mutex
+	now    func() time.Time
+	mu     sync.Mutex
+	status time.Time // last Status line
 }
 
 // NewProgress returns a Progress writing to w in mode, or nil when w is
@@ -106,6 +108,30 @@ func (p *Progress) Printf(format string, args ...any) {
 	io.WriteString(p.w, s)
 }
 
+// Status writes a line about a running stage (a search's rounds): every
+// such line on a terminal, and in plain mode the final one and at most one
+// per Interval before it.
+func (p *Progress) Status(final bool, format string, args ...any) {
+	if p == nil {
+		return
+	}
+	if p.mode == ProgressPlain && !final {
+		now := p.clock()
+		if !p.status.IsZero() && now.Sub(p.status) < p.interval() {
+			return
+		}
+		p.status = now
+	}
+	p.Printf(format, args...)
+}
+
+func (p *Progress) interval() time.Duration {
+	if p.Interval > 0 {
+		return p.Interval
+	}
+	return DefaultProgressInterval
+}
+
 func (p *Progress) clock() time.Time {
 	if p.now != nil {
 		return p.now()
@@ -134,6 +160,7 @@ type Task struct {
 	last  time.Time // last plain line
 	bar   *progressbar.ProgressBar
 	ended bool
+	shown bool // a plain line was written
 }
 
 // Start begins a task; it returns nil when p shows nothing. End it with
@@ -188,12 +215,8 @@ func (t *Task) Add(n int) {
 		return
 	}
 	now := t.p.clock()
-	iv := t.p.Interval
-	if iv <= 0 {
-		iv = DefaultProgressInterval
-	}
-	if now.Sub(t.last) >= iv && t.done < t.spec.N {
-		t.last = now
+	if now.Sub(t.last) >= t.p.interval() && t.done < t.spec.N {
+		t.last, t.shown = now, true
 		t.p.Printf("%s", t.line(now, ""))
 	}
 }
@@ -220,7 +243,9 @@ func (t *Task) line(now time.Time, end string) string {
 }
 
 // Finish ends a complete task: a terminal keeps its bar (Keep) or clears
-// it; plain mode writes the task's one final line.
+// it; plain mode writes the task's final line, for a task that is not
+// kept (an evaluation pass inside a stage) only when it ran long enough to
+// have written a line before.
 func (t *Task) Finish() {
 	if t == nil || t.ended {
 		return
@@ -230,7 +255,9 @@ func (t *Task) Finish() {
 		_ = t.bar.Finish()
 		return
 	}
-	t.p.Printf("%s", t.line(t.p.clock(), "done"))
+	if t.spec.Keep || t.shown {
+		t.p.Printf("%s", t.line(t.p.clock(), "done"))
+	}
 }
 
 // Close ends a task that was not finished (stopped by cancellation or an

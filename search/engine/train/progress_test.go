@@ -84,6 +84,45 @@ func TestPlainProgress(t *testing.T) {
 	}
 }
 
+// TestPlainQuietParts checks what plain mode leaves out: a short pass
+// inside a stage (not kept) writes nothing, a long one its periodic lines
+// and its end; stage status lines come at most one per interval, and the
+// final one always.
+func TestPlainQuietParts(t *testing.T) {
+	var b bytes.Buffer
+	p := NewProgress(&b, ProgressPlain)
+	p.now = fakeClock(time.Second)
+	short := p.Start(TaskSpec{N: 3, Desc: "evaluate 4 candidates"})
+	short.Add(3)
+	short.Finish()
+	if b.Len() != 0 {
+		t.Errorf("a 3 s pass wrote %q, want nothing", b.String())
+	}
+	long := p.Start(TaskSpec{N: 30, Desc: "eval"})
+	for range 30 {
+		long.Add(1)
+	}
+	long.Finish()
+	if got := strings.Count(b.String(), "\n"); got != 3 || !strings.Contains(b.String(), "eval: 30/30 (100%), 31s, done") {
+		t.Errorf("a 30 s pass wrote %d lines, want lines at 10 s and 20 s and its end:\n%s", got, b.String())
+	}
+	b.Reset()
+	for done := 1; done <= 40; done++ { // a round per second
+		p.Status(done == 40, "lambda 0: %d/40 evaluated", done)
+	}
+	if got, want := b.String(), "lambda 0: 1/40 evaluated\nlambda 0: 11/40 evaluated\nlambda 0: 21/40 evaluated\nlambda 0: 31/40 evaluated\nlambda 0: 40/40 evaluated\n"; got != want {
+		t.Errorf("status lines:\n%s\nwant:\n%s", got, want)
+	}
+	var bar bytes.Buffer
+	pb := NewProgress(&bar, ProgressBar)
+	for done := 1; done <= 3; done++ {
+		pb.Status(false, "round %d", done)
+	}
+	if got := strings.Count(bar.String(), "\n"); got != 3 {
+		t.Errorf("status on a terminal: %d lines, want every one of 3", got)
+	}
+}
+
 func TestBarProgress(t *testing.T) {
 	var b bytes.Buffer
 	p := NewProgress(&b, ProgressBar)
