@@ -385,32 +385,3 @@ func ReadDir(dir string) (*Graph, error) {
 	}
 	return g, nil
 }
-
-// WriteFileAtomic writes data to path through a temporary file in the same
-// directory, synced and renamed over path. The file gets mode 0644, what
-// os.WriteFile gives under the usual umask, not CreateTemp's private 0600.
-func WriteFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	err = f.Chmod(0o644)
-	if err == nil {
-		_, err = f.Write(data)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
-}

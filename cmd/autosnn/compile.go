@@ -90,7 +90,7 @@ func runCompile(c *cli.Context) error {
 	}
 	out := c.App.Writer
 	var log io.Writer = out
-	if c.Bool("quiet") {
+	if quiet(c) {
 		log = io.Discard
 	}
 	nsamples := 0

@@ -42,6 +42,7 @@ func demoCommand() *cli.Command {
 			&cli.IntFlag{Name: "eval-limit", Value: d.TestLimit, Usage: use("eval-limit", "test images the retrained winner is evaluated on")},
 			&cli.IntFlag{Name: "images", Value: d.SimImages, Usage: use("images", "test images per lambda winner and for the retrained winner")},
 			&cli.BoolFlag{Name: "quiet", Usage: use("quiet")},
+			&cli.StringFlag{Name: "progress", Value: "auto", Usage: use("progress")},
 		},
 		Action: demoAction,
 	}, "lambdas", "lambda", "test-limit", "eval-limit", "sim-images", "images")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 
@@ -46,7 +45,8 @@ var vocabulary = map[string]string{
 	"out":              "where the command writes its output",
 	"pool":             "architectures evaluated per evolution round",
 	"profile-samples":  "images the compiler profiles spike rates on (0: uniform rates, upper bounds)",
-	"quiet":            "less output: no progress bars",
+	"progress":         "how progress is shown: auto (bars on a terminal, plain lines otherwise), bar, plain (a line per stage and at most one per 10 s) or none",
+	"quiet":            "less output: no progress (--progress=none)",
 	"resume":           "continue the run stored in --out, with its own hyper-parameters",
 	"rounds":           "evolution rounds",
 	"sanafe":           "SANA-FE export",
@@ -233,13 +233,4 @@ func renamed(cmd *cli.Command, pairs ...string) *cli.Command {
 		return nil
 	}
 	return cmd
-}
-
-// progress returns the writer of progress bars: the app's error writer
-// (stderr), or nil with --quiet.
-func progress(c *cli.Context) io.Writer {
-	if c.Bool("quiet") {
-		return nil
-	}
-	return c.App.ErrWriter
 }

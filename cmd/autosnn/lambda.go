@@ -43,6 +43,7 @@ func lambdaCommand() *cli.Command {
 			&cli.IntFlag{Name: "rank-check", Usage: "also rank N random candidates by the analytical cost and by the simulator"},
 			&cli.StringFlag{Name: "out", Value: "lambda-out", Usage: use("out", "directory")},
 			&cli.BoolFlag{Name: "quiet", Usage: use("quiet")},
+			&cli.StringFlag{Name: "progress", Value: "auto", Usage: use("progress")},
 		}, append(evoFlags(), dataFlags()...)...),
 		Action: lambdaAction,
 	}, "lambdas", "lambda", "samples", "images")
@@ -88,7 +89,7 @@ func lambdaAction(c *cli.Context) error {
 	defer set.Close()
 	cfg := pipeline.LambdaConfig{
 		SweepConfig: pipeline.SweepConfig{Lambdas: lams, Form: form, Cost: c.String("cost"), Budget: bud, AccTolerance: tol,
-			CompileSeed: c.Uint64("seed"), Evo: evoConfig(c), Progress: progress(c), Log: progress(c)},
+			CompileSeed: c.Uint64("seed"), Evo: evoConfig(c), Progress: progress(c), Log: progressLog(c)},
 		ValLimit: c.Int("val-limit"), EvalBatch: c.Int("batch"), ProfileSamples: c.Int("profile-samples"), SimImages: c.Int("images"),
 		RankCheck: c.Int("rank-check"),
 	}

@@ -33,6 +33,7 @@ func searchCommand() *cli.Command {
 			&cli.IntFlag{Name: "batch", Value: 64, Usage: use("batch", "evaluation")},
 			&cli.StringFlag{Name: "out", Value: "search-out", Usage: use("out", "directory")},
 			&cli.BoolFlag{Name: "quiet", Usage: use("quiet")},
+			&cli.StringFlag{Name: "progress", Value: "auto", Usage: use("progress")},
 		}, append(evoFlags(), dataFlags()...)...),
 		Action: searchAction,
 	}, "budget", "evals")

@@ -44,6 +44,7 @@ func simulateCommand() *cli.Command {
 			&cli.BoolFlag{Name: "quiet", Usage: use("quiet")},
 			&cli.IntFlag{Name: "size", Usage: use("size", "default: the model's input side")},
 			&cli.StringFlag{Name: "cache", Usage: use("cache")},
+			&cli.StringFlag{Name: "progress", Value: "auto", Usage: use("progress")},
 		},
 		Action: simulateAction,
 	}

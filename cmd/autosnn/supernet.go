@@ -39,6 +39,7 @@ func supernetCommand() *cli.Command {
 			&cli.StringFlag{Name: "out", Value: "supernet.ckpt", Usage: use("out", "checkpoint file")},
 			&cli.BoolFlag{Name: "resume", Usage: use("resume")},
 			&cli.BoolFlag{Name: "quiet", Usage: use("quiet")},
+			&cli.StringFlag{Name: "progress", Value: "auto", Usage: use("progress")},
 		}, dataFlags()...),
 		Action: supernetAction,
 	}

@@ -43,6 +43,7 @@ func trainCommand() *cli.Command {
 			&cli.BoolFlag{Name: "quiet", Usage: use("quiet")},
 			&cli.IntFlag{Name: "size", Usage: use("size", "default: the side of --input, of the resumed network, or 128")},
 			&cli.StringFlag{Name: "cache", Usage: use("cache")},
+			&cli.StringFlag{Name: "progress", Value: "auto", Usage: use("progress")},
 		}, specFlags()...),
 		Action: trainAction,
 	}
@@ -190,6 +191,7 @@ func evalCommand() *cli.Command {
 			&cli.BoolFlag{Name: "quiet", Usage: use("quiet")},
 			&cli.IntFlag{Name: "size", Usage: use("size", "default: the model's input side")},
 			&cli.StringFlag{Name: "cache", Usage: use("cache")},
+			&cli.StringFlag{Name: "progress", Value: "auto", Usage: use("progress")},
 		},
 		Action: evalAction,
 	}, "limit", "eval-limit")

@@ -56,8 +56,9 @@ type DemoConfig struct {
 	// test images simulated on the chip (per lambda winner and for the
 	// retrained winner).
 	ProfileSamples, SimImages int
-	// Progress receives progress bars; Log the step lines. Either may be nil.
-	Progress, Log io.Writer
+	// Progress shows progress; Log gets the step lines. Either may be nil.
+	Progress *train.Progress
+	Log      io.Writer
 }
 
 // DefaultDemoConfig returns the demo's settings: C = 4, T = 4 on snn1,

@@ -11,6 +11,7 @@ import (
 
 	"github.com/autosnn/autosnn/search"
 	"github.com/autosnn/autosnn/search/dataset"
+	"github.com/autosnn/autosnn/search/engine/train"
 )
 
 // tinyDemo is the demo at the smallest useful size: C = 2, T = 2, a few
@@ -47,12 +48,22 @@ func openMNIST(t *testing.T) *dataset.Set {
 func TestDemoEndToEnd(t *testing.T) {
 	set := openMNIST(t)
 	out := t.TempDir()
-	var log bytes.Buffer
+	var log, prog bytes.Buffer
 	cfg := tinyDemo(out)
 	cfg.Log = &log
+	cfg.Progress = train.NewProgress(&prog, train.ProgressPlain) // a pipe
 	res, err := RunDemo(context.Background(), set, cfg)
 	if err != nil {
 		t.Fatalf("%v\nlog:\n%s", err, log.String())
+	}
+	// Plain progress: whole lines, one per stage (and one per 10 s).
+	if p := prog.String(); strings.Contains(p, "\r") || len(p) > 10000 || !strings.HasSuffix(p, "\n") {
+		t.Errorf("plain progress: %d bytes, %d carriage returns, want whole lines under 10 KB:\n%q", len(p), strings.Count(p, "\r"), p)
+	}
+	for _, stage := range []string{"supernet epoch 1/", "lambda ", "\nepoch 1/"} {
+		if !strings.Contains(prog.String(), stage) {
+			t.Errorf("plain progress has no %q line:\n%s", stage, prog.String())
+		}
 	}
 	for _, f := range []string{ReportHTML, ReportJSON, "pareto.png", "layer-spikes.png", "noc-heatmap.png", "supernet.ckpt", "winner.ckpt",
 		"lambda/" + TableCSV, "lambda/" + ParetoFile, "eval/layer-spikes.png", "mapping/mapping.yaml", "mapping/graph.yaml",

@@ -10,6 +10,7 @@ import (
 	"github.com/autosnn/autosnn/backends"
 	"github.com/autosnn/autosnn/ir"
 	"github.com/autosnn/autosnn/passes"
+	"github.com/autosnn/autosnn/search/engine/train"
 )
 
 // Deployment is a network compiled for a chip and run on the virtual chip.
@@ -57,9 +58,9 @@ func (d *Deployment) LatencyNs() float64 {
 // for t, profiling spike rates on profile, then runs every input of test
 // through the virtual chip. A network the chip cannot hold gives a
 // Deployment with Fits false and no error; other failures are errors.
-// progress, when not nil, gets a progress bar over the simulated images;
+// progress, when not nil, shows progress over the simulated images;
 // log, when not nil, the compiler's lines.
-func Deploy(ctx context.Context, g *ir.Graph, t *backends.Target, profile, test Source, seed uint64, log, progress io.Writer) (*Deployment, error) {
+func Deploy(ctx context.Context, g *ir.Graph, t *backends.Target, profile, test Source, seed uint64, log io.Writer, progress *train.Progress) (*Deployment, error) {
 	if test == nil || test.Len() == 0 {
 		return nil, fmt.Errorf("pipeline: deploy %s: no test inputs to simulate", g.Name)
 	}

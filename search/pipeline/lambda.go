@@ -14,6 +14,7 @@ import (
 	"github.com/autosnn/autosnn/backends/chipcost"
 	"github.com/autosnn/autosnn/frontend"
 	"github.com/autosnn/autosnn/search"
+	"github.com/autosnn/autosnn/search/engine/train"
 	"github.com/autosnn/autosnn/search/supernet"
 )
 
@@ -65,7 +66,8 @@ type SweepConfig struct {
 	CompileSeed uint64
 	// Progress receives progress lines and bars; Log the compiler's lines
 	// and one line per step. Either may be nil.
-	Progress, Log io.Writer
+	Progress *train.Progress
+	Log      io.Writer
 }
 
 // MarshalJSON writes the row with its cost as fitness_cost, null when
@@ -240,9 +242,7 @@ func Sweep(ctx context.Context, net *supernet.SuperNet, eval search.Evaluator, n
 			fit.CostName = res.Cost + " on " + t.Name()
 		}
 		progress := func(done, budget int) {
-			if cfg.Progress != nil {
-				fmt.Fprintf(cfg.Progress, "lambda %g: %d/%d evaluated\n", lam, done, budget)
-			}
+			cfg.Progress.Status(done >= budget, "lambda %g: %d/%d evaluated", lam, done, budget)
 		}
 		h, err := search.Evolve(ctx, space, cache, fit, cfg.Evo, progress)
 		if err != nil {

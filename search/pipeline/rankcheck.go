@@ -14,6 +14,7 @@ import (
 	"github.com/autosnn/autosnn/backends"
 	"github.com/autosnn/autosnn/backends/chipcost"
 	"github.com/autosnn/autosnn/search"
+	"github.com/autosnn/autosnn/search/engine/train"
 	"github.com/autosnn/autosnn/search/supernet"
 )
 
@@ -57,7 +58,7 @@ var rankMetrics = []struct {
 // their inherited weights (compiled with profile, simulated on test). Only
 // candidates that fit t are compared. It returns the per-candidate rows
 // and Spearman's rho and Kendall's tau-b per quantity.
-func RankCheck(ctx context.Context, net *supernet.SuperNet, eval search.Evaluator, t *backends.Target, n int, seed uint64, profile, test Samples, progress io.Writer) ([]RankRow, []RankStat, error) {
+func RankCheck(ctx context.Context, net *supernet.SuperNet, eval search.Evaluator, t *backends.Target, n int, seed uint64, profile, test Samples, progress *train.Progress) ([]RankRow, []RankStat, error) {
 	space := net.Space()
 	if n < 2 || n > space.Size() {
 		return nil, nil, fmt.Errorf("pipeline: rank check of %d candidates, want 2..%d", n, space.Size())
@@ -74,9 +75,7 @@ func RankCheck(ctx context.Context, net *supernet.SuperNet, eval search.Evaluato
 		if err != nil {
 			return nil, nil, err
 		}
-		if progress != nil {
-			fmt.Fprintf(progress, "rank check %d/%d: %s\n", i+1, n, strings.Join(space.Names(a), ","))
-		}
+		progress.Printf("rank check %d/%d: %s", i+1, n, strings.Join(space.Names(a), ","))
 		g, err := net.Export(a)
 		if err != nil {
 			return nil, nil, err

@@ -68,7 +68,7 @@ type SearchConfig struct {
 	// history.json, pareto.png).
 	Out string
 	// Progress, when not nil, gets a line per evaluated round.
-	Progress io.Writer
+	Progress *train.Progress
 }
 
 // SearchRow is one lambda's search.
@@ -100,9 +100,7 @@ func Search(ctx context.Context, space search.Space, cache *search.Cache, cfg Se
 		fit := search.Fitness{Form: cfg.Form, Lambda: lam, NAvg: cfg.NAvg}
 		start, misses := time.Now(), cache.Misses
 		progress := func(done, budget int) {
-			if cfg.Progress != nil {
-				fmt.Fprintf(cfg.Progress, "lambda %g: %d/%d evaluated\n", lam, done, budget)
-			}
+			cfg.Progress.Status(done >= budget, "lambda %g: %d/%d evaluated", lam, done, budget)
 		}
 		var h *search.History
 		var err error
@@ -163,8 +161,8 @@ func OpenSupernet(path string) (*supernet.SuperNet, *supernet.Checkpoint, error)
 // weights on the first valLimit images (0: all) of D_val of set, batch
 // images at a time; dataSeed is the super-network's data seed (batch-norm
 // recalibration draws training batches with it). progress, when not nil,
-// gets a progress bar per evaluation.
-func NewEvaluator(net *supernet.SuperNet, set *dataset.Set, dataSeed uint64, batch, valLimit int, progress io.Writer) *supernet.Evaluator {
+// shows the progress of each evaluation.
+func NewEvaluator(net *supernet.SuperNet, set *dataset.Set, dataSeed uint64, batch, valLimit int, progress *train.Progress) *supernet.Evaluator {
 	src := &train.DataSource{Set: set, TrainSplit: dataset.Train, EvalSplit: dataset.Val, Batch: batch, Seed: dataSeed, EvalLimit: valLimit}
 	return &supernet.Evaluator{Net: net, Data: src, Progress: progress}
 }

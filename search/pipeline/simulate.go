@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/autosnn/autosnn/backends"
 	"github.com/autosnn/autosnn/ir"
+	"github.com/autosnn/autosnn/search/engine/train"
 	"github.com/autosnn/autosnn/sim"
 )
 
@@ -24,9 +22,9 @@ const (
 
 // SimOptions configure Simulate.
 type SimOptions struct {
-	// Progress, when not nil, gets a progress bar over the images, titled
-	// Desc (default: "simulate GRAPH on CHIP").
-	Progress io.Writer
+	// Progress, when not nil, shows progress over the images, titled Desc
+	// (default: "simulate GRAPH on CHIP").
+	Progress *train.Progress
 	Desc     string
 }
 
@@ -64,16 +62,12 @@ func Simulate(ctx context.Context, g *ir.Graph, t *backends.Target, src Source, 
 	res := &SimResult{Sim: sim.NewSummary(s)}
 	var steps bytes.Buffer
 	sc := sim.NewStepCSV(&steps)
-	var bar *progressbar.ProgressBar
-	if opt.Progress != nil {
-		desc := opt.Desc
-		if desc == "" {
-			desc = "simulate " + g.Name + " on " + t.Name()
-		}
-		bar = progressbar.NewOptions(n, progressbar.OptionSetWriter(opt.Progress), progressbar.OptionSetDescription(desc),
-			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("img"),
-			progressbar.OptionClearOnFinish())
+	desc := opt.Desc
+	if desc == "" {
+		desc = "simulate " + g.Name + " on " + t.Name()
 	}
+	bar := opt.Progress.Start(train.TaskSpec{N: n, Desc: desc, Unit: "img"})
+	defer bar.Close()
 	var buf []float32
 	for i := range n {
 		if err := ctx.Err(); err != nil {
@@ -92,13 +86,9 @@ func Simulate(ctx context.Context, g *ir.Graph, t *backends.Target, src Source, 
 		if err := sc.Write(i, r); err != nil {
 			return nil, err
 		}
-		if bar != nil {
-			bar.Add(1)
-		}
+		bar.Add(1)
 	}
-	if bar != nil {
-		bar.Finish()
-	}
+	bar.Finish()
 	if err := sc.Flush(); err != nil {
 		return nil, err
 	}

@@ -63,8 +63,8 @@ func ResumeTrainer(ck *train.Checkpoint, arch *frontend.Spec, epochs int) (*trai
 // Evaluate runs the trained float graph g on the first limit images (0:
 // all) of split sp of set, batch images at a time, after checking that
 // the set's samples and classes are g's (CheckSet). progress, when not
-// nil, gets a progress bar.
-func Evaluate(ctx context.Context, g *ir.Graph, set *dataset.Set, sp dataset.Split, batch, limit int, progress io.Writer) (train.EvalResult, error) {
+// nil, shows how far it is.
+func Evaluate(ctx context.Context, g *ir.Graph, set *dataset.Set, sp dataset.Split, batch, limit int, progress *train.Progress) (train.EvalResult, error) {
 	if err := CheckEval(g, batch, evalImages(set, sp, limit)); err != nil {
 		return train.EvalResult{}, err
 	}

@@ -3,7 +3,6 @@ package supernet
 import (
 	"context"
 	"fmt"
-	"io"
 	"math"
 	"sort"
 	"time"
@@ -54,8 +53,8 @@ type Evaluator struct {
 	// checks on); for measuring and testing equality. Results are
 	// bit-identical either way.
 	Layered bool
-	// Progress receives a progress bar per call when not nil.
-	Progress io.Writer
+	// Progress shows each call's progress when not nil.
+	Progress *train.Progress
 	// Stats accumulates over calls.
 	Stats EvalStats
 }
@@ -121,7 +120,8 @@ func (e *Evaluator) Evaluate(ctx context.Context, archs []search.Arch) ([]search
 		return nil, err
 	}
 	defer it.Close()
-	bar := train.TaskBar(e.Progress, it.Len(), fmt.Sprintf("evaluate %d candidates", len(archs)))
+	bar := e.Progress.Start(train.TaskSpec{N: it.Len(), Desc: fmt.Sprintf("evaluate %d candidates", len(archs))})
+	defer bar.Close()
 	stemPops := make([]int64, len(net.shared[0].Pops()))
 	var stemSpikes int64
 	images := 0
@@ -161,15 +161,13 @@ func (e *Evaluator) Evaluate(ctx context.Context, archs []search.Arch) ([]search
 		}
 		images += n
 		if bar != nil {
-			_ = bar.Add(1)
+			bar.Add(1)
 		}
 	}
 	if err := it.Err(); err != nil {
 		return nil, err
 	}
-	if bar != nil {
-		_ = bar.Finish()
-	}
+	bar.Finish()
 	if images == 0 {
 		return nil, fmt.Errorf("supernet: the evaluation split holds no images")
 	}

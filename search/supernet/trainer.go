@@ -3,10 +3,10 @@ package supernet
 import (
 	"context"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"time"
 
+	"github.com/autosnn/autosnn/ir"
 	"github.com/autosnn/autosnn/search"
 	"github.com/autosnn/autosnn/search/engine/nn"
 	"github.com/autosnn/autosnn/search/engine/train"
@@ -36,9 +36,9 @@ type Trainer struct {
 	// History has one entry per completed epoch; its Spikes field is the
 	// mean paper-metric spikes per image of the sampled paths.
 	History []train.EpochStats
-	// Progress receives a progress bar when not nil; Logf one line per
-	// epoch when not nil.
-	Progress io.Writer
+	// Progress shows each epoch's progress when not nil; Logf gets one
+	// line per epoch when not nil.
+	Progress *train.Progress
 	Logf     func(format string, args ...any)
 	// Checkpoint is the path written after every epoch (and every
 	// CheckpointEvery batches when > 0); "" writes none.
@@ -86,12 +86,18 @@ func (t *Trainer) NAvg() float64 {
 
 // Run trains from the current position until Hyper.Epochs epochs are
 // complete, writing checkpoints as configured. It stops with an error on
-// cancellation or a non-finite value; the last checkpoint stays intact.
+// cancellation or a non-finite value; the last checkpoint stays intact. On
+// cancellation it stops before the next batch, writes the checkpoint of
+// that point (when Checkpoint is set) and returns a *train.Interrupted.
+// Temporaries of Checkpoint left by a killed run are removed first.
 func (t *Trainer) Run(ctx context.Context, src train.Source) error {
+	if t.Checkpoint != "" {
+		ir.RemoveStaleTemps(t.Checkpoint) // left by a killed run
+	}
 	for t.Epoch < t.Hyper.Epochs {
 		st, err := t.epoch(ctx, src)
 		if err != nil {
-			return err
+			return train.StopAt(ctx, err, "supernet", t.Epoch, t.Batch, t.Step, t.Checkpoint, t.Save)
 		}
 		t.History = append(t.History, st)
 		if t.Logf != nil {
@@ -114,7 +120,8 @@ func (t *Trainer) epoch(ctx context.Context, src train.Source) (train.EpochStats
 		return train.EpochStats{}, err
 	}
 	defer it.Close()
-	bar := train.EpochBar(t.Progress, it.Len(), t.Batch, fmt.Sprintf("supernet epoch %d/%d", t.Epoch+1, t.Hyper.Epochs))
+	bar := t.Progress.Start(train.TaskSpec{N: it.Len(), Done: t.Batch, Desc: fmt.Sprintf("supernet epoch %d/%d", t.Epoch+1, t.Hyper.Epochs), Keep: true})
+	defer bar.Close()
 	for skip := 0; skip < t.Batch; skip++ { // resume mid-epoch
 		if !it.Next() {
 			return train.EpochStats{}, fmt.Errorf("supernet: epoch %d has fewer than the %d batches the checkpoint had done", t.Epoch+1, t.Batch)
@@ -127,6 +134,7 @@ func (t *Trainer) epoch(ctx context.Context, src train.Source) (train.EpochStats
 	use := func(i int) bool { return net.OnPath(i, t.path) }
 	for it.Next() {
 		if err := ctx.Err(); err != nil {
+			r.Seconds += time.Since(start).Seconds() // kept by the stop point's checkpoint
 			return train.EpochStats{}, fmt.Errorf("supernet: stopped in epoch %d at batch %d: %w", t.Epoch+1, t.Batch, err)
 		}
 		b := it.Batch()
@@ -158,7 +166,7 @@ func (t *Trainer) epoch(ctx context.Context, src train.Source) (train.EpochStats
 		t.Step++
 		if bar != nil {
 			bar.Describe(fmt.Sprintf("supernet epoch %d/%d %s", t.Epoch+1, t.Hyper.Epochs, r.Line()))
-			_ = bar.Add(1)
+			bar.Add(1)
 		}
 		if t.Checkpoint != "" && t.CheckpointEvery > 0 && t.Batch%t.CheckpointEvery == 0 {
 			r.Seconds += time.Since(start).Seconds()
@@ -171,9 +179,7 @@ func (t *Trainer) epoch(ctx context.Context, src train.Source) (train.EpochStats
 	if err := it.Err(); err != nil {
 		return train.EpochStats{}, fmt.Errorf("supernet: epoch %d: %w", t.Epoch+1, err)
 	}
-	if bar != nil {
-		_ = bar.Finish()
-	}
+	bar.Finish()
 	r.Seconds += time.Since(start).Seconds()
 	st := r.Stats(t.Epoch)
 	t.Epoch++

@@ -3,7 +3,6 @@ package train
 import (
 	"context"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"time"
 
@@ -115,9 +114,9 @@ type Trainer struct {
 	// done in the current epoch and Step the number of optimiser steps.
 	Epoch, Batch, Step int
 	History            []EpochStats
-	// Progress receives a progress bar (loss, accuracy, spikes, ETA) when
-	// not nil; Logf receives one line per epoch when not nil.
-	Progress io.Writer
+	// Progress shows each epoch's progress (loss, accuracy, spikes, ETA)
+	// when not nil; Logf receives one line per epoch when not nil.
+	Progress *Progress
 	Logf     func(format string, args ...any)
 	// Checkpoint is the path written after every epoch (and every
 	// CheckpointEvery batches when > 0); "" writes none.
@@ -161,12 +160,18 @@ func (t *Trainer) Close() { t.Net.Close() }
 // Run trains from the current position (Epoch, Batch) until Hyper.Epochs
 // epochs are complete, writing checkpoints as configured. It stops with an
 // error on cancellation or when a NaN or infinity appears (naming the layer
-// and the step); the last checkpoint written stays intact.
+// and the step); the last checkpoint written stays intact. On cancellation
+// it stops before the next batch, writes the checkpoint of that point
+// (when Checkpoint is set; see StopAt) and returns an *Interrupted.
+// Temporaries of Checkpoint left by a killed run are removed first.
 func (t *Trainer) Run(ctx context.Context, src Source) error {
+	if t.Checkpoint != "" {
+		ir.RemoveStaleTemps(t.Checkpoint) // left by a killed run
+	}
 	for t.Epoch < t.Hyper.Epochs {
 		st, err := t.epoch(ctx, src)
 		if err != nil {
-			return err
+			return StopAt(ctx, err, "train", t.Epoch, t.Batch, t.Step, t.Checkpoint, t.Save)
 		}
 		t.History = append(t.History, st)
 		if t.Logf != nil {
@@ -193,7 +198,8 @@ func (t *Trainer) epoch(ctx context.Context, src Source) (EpochStats, error) {
 		return EpochStats{}, err
 	}
 	defer it.Close()
-	bar := EpochBar(t.Progress, it.Len(), t.Batch, fmt.Sprintf("epoch %d/%d", t.Epoch+1, t.Hyper.Epochs))
+	bar := t.Progress.Start(TaskSpec{N: it.Len(), Done: t.Batch, Desc: fmt.Sprintf("epoch %d/%d", t.Epoch+1, t.Hyper.Epochs), Keep: true})
+	defer bar.Close()
 	for skip := 0; skip < t.Batch; skip++ { // resume mid-epoch
 		if !it.Next() {
 			return EpochStats{}, fmt.Errorf("train: epoch %d has fewer than the %d batches the checkpoint had done", t.Epoch+1, t.Batch)
@@ -204,6 +210,7 @@ func (t *Trainer) epoch(ctx context.Context, src Source) (EpochStats, error) {
 	r := &t.partial
 	for it.Next() {
 		if err := ctx.Err(); err != nil {
+			r.Seconds += time.Since(start).Seconds() // kept by the stop point's checkpoint
 			return EpochStats{}, fmt.Errorf("train: stopped in epoch %d at batch %d: %w", t.Epoch+1, t.Batch, err)
 		}
 		b := it.Batch()
@@ -231,7 +238,7 @@ func (t *Trainer) epoch(ctx context.Context, src Source) (EpochStats, error) {
 		t.Step++
 		if bar != nil {
 			bar.Describe(fmt.Sprintf("epoch %d/%d %s", t.Epoch+1, t.Hyper.Epochs, r.Line()))
-			_ = bar.Add(1)
+			bar.Add(1)
 		}
 		if t.Checkpoint != "" && t.CheckpointEvery > 0 && t.Batch%t.CheckpointEvery == 0 {
 			r.Seconds += time.Since(start).Seconds()
@@ -244,9 +251,7 @@ func (t *Trainer) epoch(ctx context.Context, src Source) (EpochStats, error) {
 	if err := it.Err(); err != nil {
 		return EpochStats{}, fmt.Errorf("train: epoch %d: %w", t.Epoch+1, err)
 	}
-	if bar != nil {
-		_ = bar.Finish()
-	}
+	bar.Finish()
 	r.Seconds += time.Since(start).Seconds()
 	st := r.Stats(t.Epoch)
 	if t.EvalEachEpoch {
@@ -291,8 +296,8 @@ type EvalResult struct {
 // Evaluate runs the net in evaluation mode over the source's Eval batches
 // and returns accuracy, both spike metrics and per-layer spike statistics.
 // It leaves the net in training mode and does not change any parameter or
-// running statistic. progress, when not nil, gets a progress bar.
-func Evaluate(ctx context.Context, net *Net, src Source, progress io.Writer) (EvalResult, error) {
+// running statistic. progress, when not nil, shows how far it is.
+func Evaluate(ctx context.Context, net *Net, src Source, progress *Progress) (EvalResult, error) {
 	it, err := src.Eval(ctx)
 	if err != nil {
 		return EvalResult{}, err
@@ -300,7 +305,8 @@ func Evaluate(ctx context.Context, net *Net, src Source, progress io.Writer) (Ev
 	defer it.Close()
 	net.SetTraining(false)
 	defer net.SetTraining(true)
-	bar := TaskBar(progress, it.Len(), "eval")
+	bar := progress.Start(TaskSpec{N: it.Len(), Desc: "eval"})
+	defer bar.Close()
 	g := net.Graph()
 	pops := make([]int64, len(g.Pops))
 	var res EvalResult
@@ -326,15 +332,13 @@ func Evaluate(ctx context.Context, net *Net, src Source, progress io.Writer) (Ev
 		}
 		if bar != nil {
 			bar.Describe(fmt.Sprintf("eval acc %5.1f%%", 100*float64(r.Correct)/float64(r.Samples)))
-			_ = bar.Add(1)
+			bar.Add(1)
 		}
 	}
 	if err := it.Err(); err != nil {
 		return EvalResult{}, err
 	}
-	if bar != nil {
-		_ = bar.Finish()
-	}
+	bar.Finish()
 	if r.Samples == 0 {
 		return EvalResult{}, fmt.Errorf("train: evaluation split holds no images")
 	}
