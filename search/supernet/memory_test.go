@@ -5,14 +5,10 @@ import (
 	"testing"
 
 	"github.com/autosnn/autosnn/frontend"
-	"github.com/autosnn/autosnn/internal/heapwatch"
+	"github.com/autosnn/autosnn/ir/heapwatch"
 	"github.com/autosnn/autosnn/search"
 	"github.com/autosnn/autosnn/search/engine/train"
 )
-
-// memoryTolerance is how far Memory may be from the measured peak heap, as
-// a fraction of the measurement.
-const memoryTolerance = 0.35
 
 // TestMemoryEstimate compares Memory with the measured peak live heap of
 // building a super-network and training it for twelve batches (enough for every candidate to run), at two
@@ -43,8 +39,8 @@ func TestMemoryEstimate(t *testing.T) {
 		})
 		r := float64(est)/float64(got) - 1
 		t.Logf("C=%d batch %d: measured %d bytes, estimated %d (%+.0f%%)", tc.C, tc.B, got, est, 100*r)
-		if r < -memoryTolerance || r > memoryTolerance {
-			t.Errorf("C=%d batch %d: Memory %d bytes, measured peak %d: off by %+.0f%%, want within %.0f%%", tc.C, tc.B, est, got, 100*r, 100*memoryTolerance)
+		if err := heapwatch.Check(est, got); err != nil {
+			t.Errorf("C=%d batch %d: Memory: %v", tc.C, tc.B, err)
 		}
 	}
 }

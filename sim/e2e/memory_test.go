@@ -4,13 +4,9 @@ import (
 	"testing"
 
 	"github.com/autosnn/autosnn/backends"
-	"github.com/autosnn/autosnn/internal/heapwatch"
+	"github.com/autosnn/autosnn/ir/heapwatch"
 	"github.com/autosnn/autosnn/sim"
 )
-
-// memoryTolerance is how far sim.Memory may be from the measured peak
-// heap, as a fraction of the measurement.
-const memoryTolerance = 0.35
 
 // TestMemoryEstimate compares sim.Memory with the measured peak live heap
 // of building the virtual chip and running two images of the autosnn
@@ -42,8 +38,8 @@ func TestMemoryEstimate(t *testing.T) {
 		})
 		r := float64(est)/float64(got) - 1
 		t.Logf("C=%d %dx%d: measured %d bytes, estimated %d (%+.0f%%)", tc.C, tc.H, tc.H, got, est, 100*r)
-		if r < -memoryTolerance || r > memoryTolerance {
-			t.Errorf("C=%d %dx%d: sim.Memory %d bytes, measured peak %d: off by %+.0f%%, want within %.0f%%", tc.C, tc.H, tc.H, est, got, 100*r, 100*memoryTolerance)
+		if err := heapwatch.Check(est, got); err != nil {
+			t.Errorf("C=%d %dx%d: sim.Memory: %v", tc.C, tc.H, tc.H, err)
 		}
 	}
 }

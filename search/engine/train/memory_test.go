@@ -6,12 +6,8 @@ import (
 	"testing"
 
 	"github.com/autosnn/autosnn/frontend"
-	"github.com/autosnn/autosnn/internal/heapwatch"
+	"github.com/autosnn/autosnn/ir/heapwatch"
 )
-
-// memoryTolerance is how far Memory may be from the measured peak heap, as
-// a fraction of the measurement.
-const memoryTolerance = 0.35
 
 // TestMemoryEstimate compares Memory with the measured peak live heap of
 // training (three batches, Adam) and of an evaluation, at two network
@@ -53,8 +49,8 @@ func TestMemoryEstimate(t *testing.T) {
 		}{{"train", train, Memory(g, tc.B, true)}, {"eval", eval, Memory(g, tc.B, false)}} {
 			r := float64(m.est)/float64(m.got) - 1
 			t.Logf("C=%d batch %d %s: measured %d bytes, estimated %d (%+.0f%%)", tc.C, tc.B, m.what, m.got, m.est, 100*r)
-			if r < -memoryTolerance || r > memoryTolerance {
-				t.Errorf("C=%d batch %d %s: Memory %d bytes, measured peak %d: off by %+.0f%%, want within %.0f%%", tc.C, tc.B, m.what, m.est, m.got, 100*r, 100*memoryTolerance)
+			if err := heapwatch.Check(m.est, m.got); err != nil {
+				t.Errorf("C=%d batch %d %s: Memory: %v", tc.C, tc.B, m.what, err)
 			}
 		}
 	}
