@@ -117,7 +117,11 @@ func (t *Target) WriteText(w io.Writer) error {
 	if c.RoutingTableEntries > 0 {
 		row("routing table entries", "%d", c.RoutingTableEntries)
 	}
-	row("conv weight sharing", "%v", c.ConvWeightSharing)
+	if c.ConvWeightSharingSource != "" {
+		row("conv weight sharing", "%v (%s)", c.ConvWeightSharing, c.ConvWeightSharingSource)
+	} else {
+		row("conv weight sharing", "%v", c.ConvWeightSharing)
+	}
 	row("neuron models", "%s", strings.Join(c.NeuronModels, ", "))
 
 	if lc := p.LayerCores; lc != nil {
