@@ -200,3 +200,23 @@ func TestPLIFOnEveryChip(t *testing.T) {
 		})
 	}
 }
+
+// TestAcceptsNeurons: fit hints (split) list only chips for which this is
+// true.
+func TestAcceptsNeurons(t *testing.T) {
+	g := tinyNet(t, ir.Direct)
+	for _, tc := range []struct {
+		tg   *backends.Target
+		want bool
+	}{
+		{target(t, "loihi1"), true},
+		{target(t, "truenorth"), true},
+		{modelsTarget(t, "lif-only", backends.NeuronLIF), true},
+		{modelsTarget(t, "izhikevich-only", backends.NeuronIzhikevich), false},
+		{modelsTarget(t, "alif-only", backends.NeuronALIF), false},
+	} {
+		if got := acceptsNeurons(tc.tg, g); got != tc.want {
+			t.Errorf("acceptsNeurons(%s, tiny) = %v, want %v", tc.tg.Name(), got, tc.want)
+		}
+	}
+}
