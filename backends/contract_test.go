@@ -3,6 +3,7 @@ package backends
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -37,6 +38,9 @@ func checkTarget(t *testing.T, tg *Target) {
 		}
 		if p.Energy.Basis != BasisMeasured && p.Energy.Notes == "" {
 			t.Errorf("energy basis %q without energy.notes", p.Energy.Basis)
+		}
+		if strings.HasPrefix(tg.File, "builtin:") && strings.TrimSpace(p.Core.ConvWeightSharingSource) == "" {
+			t.Errorf("core.conv_weight_sharing %v without core.conv_weight_sharing_source: want the citation", p.Core.ConvWeightSharing)
 		}
 	})
 }

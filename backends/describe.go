@@ -8,31 +8,67 @@ import (
 	"text/tabwriter"
 )
 
-// WriteTable writes one line per target: name, cores, mesh, neurons per
-// core, fan-in, synaptic memory per core and energy per synaptic operation.
-// Ranges ("16-64 KiB") appear where cores differ.
+// WriteTable writes single chips and boards (NumChips > 1) as two tables,
+// one line per target: name, cores, mesh, neurons per core, synaptic
+// memory per core, and for a chip its fan-in and energy per synaptic
+// operation, for a board its chips and the latency and energy of an
+// inter-chip hop. Ranges ("16-64 KiB") appear where cores differ.
 func WriteTable(w io.Writer, targets []*Target) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tCORES\tMESH\tNEURONS/CORE\tFAN-IN\tMEMORY/CORE\tSYNOP ENERGY\tDESCRIPTION")
+	var chips, boards []*Target
 	for _, t := range targets {
-		p := t.Profile
-		nMin, nMax, mMin, mMax := t.NeuronCapacity(0), 0, t.SynapticMemoryBytes(0), 0
-		for c := range t.NumCores {
-			nMin, nMax = min(nMin, t.NeuronCapacity(c)), max(nMax, t.NeuronCapacity(c))
-			mMin, mMax = min(mMin, t.SynapticMemoryBytes(c)), max(mMax, t.SynapticMemoryBytes(c))
+		if t.NumChips > 1 {
+			boards = append(boards, t)
+		} else {
+			chips = append(chips, t)
 		}
-		neurons := strconv.Itoa(nMax)
-		if nMin != nMax {
-			neurons = fmt.Sprintf("%d-%d", nMin, nMax)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	if len(chips) > 0 {
+		fmt.Fprintln(tw, "SINGLE CHIPS")
+		fmt.Fprintln(tw, "NAME\tCORES\tMESH\tNEURONS/CORE\tFAN-IN\tMEMORY/CORE\tSYNOP ENERGY\tDESCRIPTION")
+		for _, t := range chips {
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s pJ\t%s\n", t.Profile.Name, t.NumCores, meshString(t), tableNeurons(t),
+				limit(t.Profile.Core.MaxFanInAxons), tableMemory(t), fmtFloat(t.Profile.Energy.SynOpPJ), t.Profile.Description)
 		}
-		mem := fmtBytes(mMax)
-		if mMin != mMax {
-			mem = fmtBytes(mMin) + "-" + fmtBytes(mMax)
+	}
+	if len(boards) > 0 {
+		if len(chips) > 0 {
+			fmt.Fprintln(tw)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s pJ\t%s\n", p.Name, t.NumCores, meshString(t), neurons,
-			limit(p.Core.MaxFanInAxons), mem, fmtFloat(p.Energy.SynOpPJ), p.Description)
+		fmt.Fprintln(tw, "BOARDS (several chips; a hop between chips costs the inter-chip latency and energy)")
+		fmt.Fprintln(tw, "NAME\tCHIPS\tCORES\tMESH\tNEURONS/CORE\tMEMORY/CORE\tINTER-CHIP HOP\tDESCRIPTION")
+		for _, t := range boards {
+			p := t.Profile
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s ns, %s pJ\t%s\n", p.Name, t.NumChips, t.NumCores, meshString(t), tableNeurons(t),
+				tableMemory(t), fmtFloat(p.NoC.InterChipHopLatencyNs), fmtFloat(p.Energy.InterChipHopPJ), p.Description)
+		}
 	}
 	return tw.Flush()
+}
+
+// tableNeurons formats the neurons per core, a range when cores differ.
+func tableNeurons(t *Target) string {
+	nMin, nMax := t.NeuronCapacity(0), 0
+	for c := range t.NumCores {
+		nMin, nMax = min(nMin, t.NeuronCapacity(c)), max(nMax, t.NeuronCapacity(c))
+	}
+	if nMin != nMax {
+		return fmt.Sprintf("%d-%d", nMin, nMax)
+	}
+	return strconv.Itoa(nMax)
+}
+
+// tableMemory formats the synaptic memory per core, a range when cores
+// differ.
+func tableMemory(t *Target) string {
+	mMin, mMax := t.SynapticMemoryBytes(0), 0
+	for c := range t.NumCores {
+		mMin, mMax = min(mMin, t.SynapticMemoryBytes(c)), max(mMax, t.SynapticMemoryBytes(c))
+	}
+	if mMin != mMax {
+		return fmtBytes(mMin) + "-" + fmtBytes(mMax)
+	}
+	return fmtBytes(mMax)
 }
 
 func meshString(t *Target) string {
@@ -117,7 +153,11 @@ func (t *Target) WriteText(w io.Writer) error {
 	if c.RoutingTableEntries > 0 {
 		row("routing table entries", "%d", c.RoutingTableEntries)
 	}
-	row("conv weight sharing", "%v", c.ConvWeightSharing)
+	if c.ConvWeightSharingSource != "" {
+		row("conv weight sharing", "%v (%s)", c.ConvWeightSharing, c.ConvWeightSharingSource)
+	} else {
+		row("conv weight sharing", "%v", c.ConvWeightSharing)
+	}
 	row("neuron models", "%s", strings.Join(c.NeuronModels, ", "))
 
 	if lc := p.LayerCores; lc != nil {

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -119,7 +120,24 @@ func Parse(data []byte, file string) (*Profile, error) {
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("backends: %s: got more than one YAML document, want one profile", file)
 	}
+	// The document decoded; read it again as a node tree to refuse
+	// integer fields that the decoder truncated (1024.5 -> 1024) and to
+	// put line numbers on the validation problems.
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, fmt.Errorf("backends: %s: %w", file, err)
+	}
+	if probs := integerProblems(&root, reflect.TypeFor[Profile](), ""); len(probs) > 0 {
+		return nil, &ProfileError{File: file, Problems: probs}
+	}
 	if err := p.Validate(file); err != nil {
+		var pe *ProfileError
+		if errors.As(err, &pe) {
+			lines := fieldLines(&root)
+			for i := range pe.Problems {
+				pe.Problems[i].Line = lineOf(lines, pe.Problems[i].Field)
+			}
+		}
 		return nil, err
 	}
 	return &p, nil

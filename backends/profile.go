@@ -193,6 +193,10 @@ type Core struct {
 	// ConvWeightSharing is true when a core stores a convolution kernel once
 	// and reuses it for every output position (no per-synapse copies).
 	ConvWeightSharing bool `yaml:"conv_weight_sharing"`
+	// ConvWeightSharingSource cites where ConvWeightSharing comes from
+	// (required of built-in profiles; where sources disagree, a second
+	// profile takes the other reading, as loihi1 and loihi1-sanafe do).
+	ConvWeightSharingSource string `yaml:"conv_weight_sharing_source,omitempty"`
 	// NeuronModels lists the neuron models the core implements (non-empty;
 	// values from the Neuron* constants).
 	NeuronModels []string `yaml:"neuron_models"`
@@ -228,7 +232,8 @@ type LayerCores struct {
 
 // Precision is the numeric format of the chip's neuron and synapse state.
 type Precision struct {
-	// WeightBits is the width of one synaptic weight including sign (> 0).
+	// WeightBits is the width of one synaptic weight including sign
+	// (1..MaxWeightBits).
 	WeightBits int `yaml:"weight_bits"`
 	// MembraneBits is the width of the membrane potential (> 0).
 	MembraneBits int `yaml:"membrane_bits"`

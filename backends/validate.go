@@ -13,6 +13,10 @@ type Problem struct {
 	Field string
 	// Msg says what was found and what was wanted.
 	Msg string
+	// Line is the 1-based line of the field (or of its enclosing section
+	// when the field is missing) in the profile file; 0 when unknown
+	// (Validate on a Profile built in memory).
+	Line int
 }
 
 // ProfileError reports every problem found in one profile.
@@ -23,13 +27,17 @@ type ProfileError struct {
 	Problems []Problem
 }
 
-// Error formats the problems as "backends: FILE: field: msg; field: msg".
+// Error formats the problems as "backends: FILE: line L: field: msg;
+// line L: field: msg" (without "line L: " where the line is unknown).
 func (e *ProfileError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "backends: %s: ", e.File)
 	for i, p := range e.Problems {
 		if i > 0 {
 			b.WriteString("; ")
+		}
+		if p.Line > 0 {
+			fmt.Fprintf(&b, "line %d: ", p.Line)
 		}
 		fmt.Fprintf(&b, "%s: %s", p.Field, p.Msg)
 	}
@@ -42,6 +50,32 @@ const MaxCores = 1 << 24
 
 // maxMeshDim bounds each mesh dimension.
 const maxMeshDim = 1 << 12
+
+// Bounds of the numeric fields: what the formats and the integer rules
+// (ir/quant.go) can represent, wide enough for every chip the sources
+// describe. docs/chips.md lists them with the schema.
+const (
+	// MaxWeightBits is the widest synaptic weight (sign included): Loihi
+	// stores 1..9 bits, TrueNorth 9-bit axon-type weights, SpiNNaker
+	// 16-bit fixed-point weights; 16 holds all of them.
+	MaxWeightBits = 16
+	// MaxStateBits bounds membrane, threshold, decay and graded-spike
+	// widths: the integer rules hold potentials, thresholds and decays in
+	// int32 (SpiNNaker's s16.15 and u0.32 formats are the widest sources).
+	MaxStateBits = 32
+	// MaxNeuronsPerCore bounds core.max_neurons and each layer core's
+	// neuron memory (Speck's largest is 64 Ki entries, Loihi 2's 8 Ki).
+	MaxNeuronsPerCore = 1 << 24
+	// MaxCoreBytes bounds per-core memories in bytes (1 TiB), so that bit
+	// counts of a core's memory cannot overflow int64.
+	MaxCoreBytes = 1 << 40
+	// MaxEntries bounds axon counts and table entries of a core or chip.
+	MaxEntries = 1 << 32
+	// MaxFlitBits bounds flit and packet widths.
+	MaxFlitBits = 1 << 16
+	// MaxBufferFlits bounds one link buffer.
+	MaxBufferFlits = 1 << 20
+)
 
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
@@ -76,14 +110,30 @@ func (v *validator) nonNegative(field string, got int) {
 }
 
 func (v *validator) nonNegativeF(field string, got float64) {
-	if !(got >= 0) { // also rejects NaN
+	switch {
+	case !(got >= 0): // also rejects NaN
 		v.add(field, "got %g, want >= 0", got)
+	case math.IsInf(got, 1):
+		v.add(field, "got %g, want a finite value", got)
 	}
 }
 
 func (v *validator) positiveF(field string, got float64) {
-	if !(got > 0) {
+	switch {
+	case !(got > 0):
 		v.add(field, "got %g, want > 0", got)
+	case math.IsInf(got, 1):
+		v.add(field, "got %g, want a finite value", got)
+	}
+}
+
+// within checks lo <= got <= hi; why says where the bounds come from.
+func (v *validator) within(field string, got, lo, hi int64, why string) {
+	switch {
+	case got < lo:
+		v.add(field, "got %d, want >= %d (range %d..%d; %s)", got, lo, lo, hi, why)
+	case got > hi:
+		v.add(field, "got %d, want <= %d (range %d..%d; %s)", got, hi, lo, hi, why)
 	}
 }
 
@@ -138,17 +188,30 @@ func (p *Profile) Validate(file string) error {
 
 	c := p.Core
 	v.positive("core.max_neurons", c.MaxNeurons)
-	v.nonNegative("core.max_fan_in_axons", c.MaxFanInAxons)
-	v.nonNegative("core.max_fan_out_axons", c.MaxFanOutAxons)
-	v.nonNegative("core.max_destination_cores_per_neuron", c.MaxDestinationCoresPerNeuron)
-	v.nonNegative("core.distinct_weights_per_neuron", c.DistinctWeightsPerNeuron)
+	if c.MaxNeurons > MaxNeuronsPerCore {
+		v.add("core.max_neurons", "got %d, want <= %d", c.MaxNeurons, MaxNeuronsPerCore)
+	}
+	v.within("core.max_fan_in_axons", int64(c.MaxFanInAxons), 0, MaxEntries, "0 = no limit")
+	v.within("core.max_fan_out_axons", int64(c.MaxFanOutAxons), 0, MaxEntries, "0 = no limit")
+	v.within("core.max_destination_cores_per_neuron", int64(c.MaxDestinationCoresPerNeuron), 0, MaxCores, "0 = no limit")
+	if pw := p.Precision.WeightBits; pw >= 1 && pw <= MaxWeightBits {
+		v.within("core.distinct_weights_per_neuron", int64(c.DistinctWeightsPerNeuron), 0, 1<<pw, fmt.Sprintf("0 = no limit; %d-bit weights have %d values", pw, 1<<pw))
+	} else {
+		v.nonNegative("core.distinct_weights_per_neuron", c.DistinctWeightsPerNeuron)
+	}
 	if p.LayerCores == nil {
 		v.positive("core.synaptic_memory_bytes", c.SynapticMemoryBytes)
 	} else {
 		v.nonNegative("core.synaptic_memory_bytes", c.SynapticMemoryBytes)
 	}
-	v.nonNegative("core.routing_table_bytes", c.RoutingTableBytes)
-	v.nonNegative("core.routing_table_entries", c.RoutingTableEntries)
+	if int64(c.SynapticMemoryBytes) > MaxCoreBytes {
+		v.add("core.synaptic_memory_bytes", "got %d, want <= %d", c.SynapticMemoryBytes, int64(MaxCoreBytes))
+	}
+	v.within("core.routing_table_bytes", int64(c.RoutingTableBytes), 0, MaxCoreBytes, "0 = not a separate limit")
+	v.within("core.routing_table_entries", int64(c.RoutingTableEntries), 0, MaxEntries, "0 = not a separate limit")
+	if c.ConvWeightSharingSource != "" && strings.TrimSpace(c.ConvWeightSharingSource) == "" {
+		v.add("core.conv_weight_sharing_source", "blank, want a citation or the field omitted")
+	}
 	if len(c.NeuronModels) == 0 {
 		v.add("core.neuron_models", "missing, want a non-empty list from %s", strings.Join(knownNeurons, ", "))
 	}
@@ -161,20 +224,20 @@ func (p *Profile) Validate(file string) error {
 	}
 
 	pr := p.Precision
-	v.positive("precision.weight_bits", pr.WeightBits)
-	v.positive("precision.membrane_bits", pr.MembraneBits)
-	v.nonNegative("precision.decay_bits", pr.DecayBits)
-	v.positive("precision.threshold_bits", pr.ThresholdBits)
+	v.within("precision.weight_bits", int64(pr.WeightBits), 1, MaxWeightBits, "sign included; the widest published is SpiNNaker's 16")
+	v.within("precision.membrane_bits", int64(pr.MembraneBits), 2, MaxStateBits, "a signed register held in int32")
+	v.within("precision.decay_bits", int64(pr.DecayBits), 0, MaxStateBits, "0 = no multiplicative decay")
+	v.within("precision.threshold_bits", int64(pr.ThresholdBits), 1, MaxStateBits, "held in int32")
 	v.oneOf("precision.threshold_compare", pr.ThresholdCompare, knownCompare)
-	v.nonNegative("precision.spike_payload_bits", pr.SpikePayloadBits)
+	v.within("precision.spike_payload_bits", int64(pr.SpikePayloadBits), 0, MaxStateBits, "0 = binary spikes")
 
 	n := p.NoC
 	v.oneOf("noc.routing", n.Routing, knownRouting)
 	v.oneOf("noc.overflow_policy", n.OverflowPolicy, knownOverflow)
 	v.oneOf("noc.message_mode", n.MessageMode, knownMsgMode)
-	v.positive("noc.link_buffer_depth_flits", n.LinkBufferDepthFlits)
-	v.positive("noc.flit_bits", n.FlitBits)
-	v.positive("noc.packet_bits", n.PacketBits)
+	v.within("noc.link_buffer_depth_flits", int64(n.LinkBufferDepthFlits), 1, MaxBufferFlits, "flits")
+	v.within("noc.flit_bits", int64(n.FlitBits), 1, MaxFlitBits, "bits")
+	v.within("noc.packet_bits", int64(n.PacketBits), 1, MaxFlitBits, "bits")
 	if n.FlitBits > 0 && n.PacketBits > 0 && n.PacketBits < n.FlitBits {
 		v.add("noc.packet_bits", "got %d, want >= flit_bits (%d)", n.PacketBits, n.FlitBits)
 	}
@@ -193,7 +256,7 @@ func (p *Profile) Validate(file string) error {
 	case n.DropWaitNs > 0 && n.OverflowPolicy != OverflowDrop:
 		v.add("noc.drop_wait_ns", "got %g with overflow_policy %q, want 0 (the wait applies only to overflow_policy %s)", n.DropWaitNs, n.OverflowPolicy, OverflowDrop)
 	}
-	v.nonNegative("noc.routing_table_entries_per_chip", n.RoutingTableEntriesPerChip)
+	v.within("noc.routing_table_entries_per_chip", int64(n.RoutingTableEntriesPerChip), 0, MaxEntries, "0 = not a separate limit")
 
 	e := p.Energy
 	if e == (Energy{}) {
@@ -260,7 +323,7 @@ func (p *Profile) Validate(file string) error {
 	}
 	for i, pt := range s.BarrierNs {
 		f := fmt.Sprintf("sync.barrier_ns[%d]", i)
-		v.positive(f+".tiles", pt.Tiles)
+		v.within(f+".tiles", int64(pt.Tiles), 1, MaxCores, "tiles")
 		v.nonNegativeF(f+".latency_ns", pt.LatencyNs)
 		if i > 0 && pt.Tiles <= s.BarrierNs[i-1].Tiles {
 			v.add(f+".tiles", "got %d after %d, want strictly increasing tile counts", pt.Tiles, s.BarrierNs[i-1].Tiles)
@@ -283,16 +346,16 @@ func validateLayerCores(v *validator, lc *LayerCores, m Mesh, c Core) {
 	}
 	maxNeur := 0
 	for i, k := range lc.KernelMemoryEntries {
-		v.positive(fmt.Sprintf("layer_cores.kernel_memory_entries[%d]", i), k)
+		v.within(fmt.Sprintf("layer_cores.kernel_memory_entries[%d]", i), int64(k), 1, MaxEntries, "entries")
 	}
 	for i, k := range lc.NeuronMemoryEntries {
-		v.positive(fmt.Sprintf("layer_cores.neuron_memory_entries[%d]", i), k)
+		v.within(fmt.Sprintf("layer_cores.neuron_memory_entries[%d]", i), int64(k), 1, MaxNeuronsPerCore, "entries")
 		maxNeur = max(maxNeur, k)
 	}
 	if len(lc.NeuronMemoryEntries) > 0 && c.MaxNeurons != maxNeur {
 		v.add("core.max_neurons", "got %d, want %d (the largest layer_cores.neuron_memory_entries)", c.MaxNeurons, maxNeur)
 	}
-	v.nonNegative("layer_cores.bias_memory_entries", lc.BiasMemoryEntries)
+	v.within("layer_cores.bias_memory_entries", int64(lc.BiasMemoryEntries), 0, MaxEntries, "entries")
 	v.positive("layer_cores.max_destination_layers", lc.MaxDestinationLayers)
 	v.positive("layer_cores.max_input_height", lc.MaxInputHeight)
 	v.positive("layer_cores.max_input_width", lc.MaxInputWidth)

@@ -70,6 +70,9 @@ func (u *Unit) report() *Report {
 type Report struct {
 	// Passes lists the passes that ran, in order, with their wall time.
 	Passes []PassTime
+	// Lower is lower-ops' report on neuron models it approximated (nil
+	// when it changed none).
+	Lower *LowerReport
 	// Quant is the quantize pass's accuracy report (nil before quantize).
 	Quant *QuantReport
 	// Profile is the profile pass's rate summary (nil before profile).

@@ -128,7 +128,7 @@ func TestCompileFrontHalf(t *testing.T) {
 func TestCompileErrorNamesPass(t *testing.T) {
 	g := tinyNet(t, ir.Direct)
 	train(g, 1)
-	err := Compile(context.Background(), &Unit{G: g, Target: target(t, "truenorth")}, Config{})
+	err := Compile(context.Background(), &Unit{G: g, Target: modelsTarget(t, "izhikevich-only", backends.NeuronIzhikevich)}, Config{})
 	if err == nil || !strings.HasPrefix(err.Error(), "passes: lower-ops: layer stem: ") {
 		t.Errorf("got %v, want an error starting with \"passes: lower-ops: layer stem: \"", err)
 	}

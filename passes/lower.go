@@ -29,7 +29,16 @@ var orNeuron = ir.Neuron{Model: ir.LIF, Tau: 1, Threshold: 1, Reset: 0}
 //     one population), and there is no flatten: a dense projection reads
 //     its source in C,H,W order;
 //   - the voting layer stays on the host, which reads the output
-//     population's spikes (ir.Result.Counter).
+//     population's spikes (ir.Result.Counter);
+//   - a leaky population (PLIF: a LIF whose decay k = sigmoid(W) is fixed
+//     after training; LIF with Tau > 1) runs as what the chip implements
+//     (leakOn): on a chip with a multiplicative decay (lif or cuba_lif and
+//     decay_bits > 0: Loihi's 12-bit decays, Loihi 2, SpiNNaker's
+//     software neurons) it stays a LIF and quantize rounds k to the decay
+//     bits; on a chip that only leaks linearly (TrueNorth, Speck) it
+//     becomes an IF neuron with a constant leak (linearLeak), an
+//     approximation whose effect lower-ops measures on the samples
+//     (Report.Lower).
 //
 // A network that is not a spiking network (ReLU neurons, a relay that is
 // not a max-pool over spikes) is an error naming the layer, as is a neuron
@@ -65,26 +74,85 @@ func lowerOpsPass(u *Unit) error {
 		}
 	}
 	u.logf("lower-ops: %d max-pools became OR neurons; voting stays on the host", ors)
+	if u.Target != nil && leakOn(u.Target) == leakLinear {
+		return linearLeakPass(u)
+	}
 	return nil
 }
 
-// supported checks that the target's cores implement p's neuron model.
-// PLIF and LIF need a multiplicative-leak neuron (lif, or cuba_lif with an
-// instantaneous synaptic current); IF needs if, or either leaky model with
-// no leak. OR neurons (Tau 1) reduce to H = X, which any of them computes.
+// leakForm is how a chip runs a leaky (multiplicative-decay) neuron.
+type leakForm int
+
+const (
+	// leakUnsupported: the chip has neither a decaying nor an IF neuron.
+	leakUnsupported leakForm = iota
+	// leakDecay: a LIF whose decay k is rounded to the chip's decay bits
+	// (the quantize pass; ir/quant.go's leaky rule).
+	leakDecay
+	// leakLinear: an IF neuron with a constant leak (linearLeak).
+	leakLinear
+)
+
+// leakOn returns how t runs leaky neurons: with a multiplicative decay
+// when a core model has one (lif, cuba_lif with an instantaneous synaptic
+// current) and the chip states decay bits, else with a linear leak when it
+// has if or lif_linear neurons.
+func leakOn(t *backends.Target) leakForm {
+	models := t.Profile.Core.NeuronModels
+	if t.Profile.Precision.DecayBits > 0 && (slices.Contains(models, backends.NeuronLIF) || slices.Contains(models, backends.NeuronCUBALIF)) {
+		return leakDecay
+	}
+	if slices.Contains(models, backends.NeuronIF) || slices.Contains(models, backends.NeuronLIFLinear) {
+		return leakLinear
+	}
+	return leakUnsupported
+}
+
+// leaky reports whether p's neuron decays multiplicatively (k < 1). OR
+// neurons (LIF, Tau 1) are memoryless, not leaky.
+func leaky(p *ir.Population) bool {
+	m := p.Neuron.Model
+	return m == ir.PLIF || (m == ir.LIF && p.Neuron.Tau != 1)
+}
+
+// ifModels are the core models that compute IF (a lif_linear neuron with
+// leak 0, a lif or cuba_lif neuron with decay 0).
+var ifModels = []string{backends.NeuronIF, backends.NeuronLIF, backends.NeuronCUBALIF, backends.NeuronLIFLinear}
+
+// supported checks that the target's cores run p's neuron model: leaky
+// neurons need leakOn(t) to be leakDecay or leakLinear; IF neurons and OR
+// neurons (Tau 1: H = X, and X is a non-negative spike count, so V stays
+// 0 without a spike as with IF) need one of ifModels.
 func supported(t *backends.Target, p *ir.Population) error {
 	if t == nil {
 		return nil
 	}
-	models := t.Profile.Core.NeuronModels
-	want := []string{backends.NeuronLIF, backends.NeuronCUBALIF}
-	if p.Neuron.Model == ir.IF || (p.Neuron.Model == ir.LIF && p.Neuron.Tau == 1) {
-		want = []string{backends.NeuronIF, backends.NeuronLIF, backends.NeuronCUBALIF}
-	}
-	for _, m := range want {
-		if slices.Contains(models, m) {
+	if leaky(p) {
+		if leakOn(t) != leakUnsupported {
 			return nil
 		}
+	} else if slices.ContainsFunc(ifModels, func(m string) bool { return slices.Contains(t.Profile.Core.NeuronModels, m) }) {
+		return nil
+	}
+	models := t.Profile.Core.NeuronModels
+	want := ifModels
+	if leaky(p) {
+		want = []string{backends.NeuronLIF + " or " + backends.NeuronCUBALIF + " with decay_bits > 0", backends.NeuronIF, backends.NeuronLIFLinear}
 	}
 	return fmt.Errorf("layer %s: %v neurons need one of the core models %v, but chip %s implements only %v; want another chip", p.Name, p.Neuron.Model, want, t.Profile.Name, models)
+}
+
+// acceptsNeurons reports whether t's cores run every neuron of g (the
+// check lower-ops makes), so that fit hints name only chips that would
+// take the network.
+func acceptsNeurons(t *backends.Target, g *ir.Graph) bool {
+	for i, p := range g.Pops {
+		if i == 0 || p.Neuron.Model == ir.Relay {
+			continue
+		}
+		if supported(t, p) != nil {
+			return false
+		}
+	}
+	return true
 }

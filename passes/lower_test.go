@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/autosnn/autosnn/backends"
 	"github.com/autosnn/autosnn/frontend"
 	"github.com/autosnn/autosnn/ir"
 )
@@ -108,10 +109,16 @@ func TestLowerOpsErrors(t *testing.T) {
 	}{
 		{"ann", "loihi1", ann, "layer stem: cannot compile ANN-mode network autosnn: ReLU neurons"},
 		{"max-pool of the input", "loihi1", inputPool, "layer pool: max-pool pool.maxpool over input population x is not an OR of spikes"},
-		{"no leak on chip", "truenorth", func(t *testing.T) *ir.Graph { return tinyNet(t, ir.Direct) }, "layer stem: plif neurons need one of the core models [lif cuba_lif], but chip truenorth implements only [if lif_linear]"},
+		{"no leaky or IF neuron on chip", "izhikevich-only", func(t *testing.T) *ir.Graph { return tinyNet(t, ir.Direct) }, "layer stem: plif neurons need one of the core models [lif or cuba_lif with decay_bits > 0 if lif_linear], but chip izhikevich-only implements only [izhikevich]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := lowerOpsPass(newUnit(t, tc.g(t), tc.chip, nil))
+			u := &Unit{G: tc.g(t), Report: &Report{}}
+			if tc.chip == "izhikevich-only" {
+				u.Target = modelsTarget(t, "izhikevich-only", backends.NeuronIzhikevich)
+			} else {
+				u.Target = target(t, tc.chip)
+			}
+			err := lowerOpsPass(u)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("got %v, want an error containing %q", err, tc.want)
 			}

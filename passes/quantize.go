@@ -47,6 +47,10 @@ type LayerQuant struct {
 	MaxAbsWeight float32
 	// Threshold is the threshold in LSBs.
 	Threshold int32
+	// K is the float decay k of a leaky population (PLIF: sigmoid(W), LIF:
+	// 1/Tau) and KQ the decay the chip applies, Decay / 2^DecayBits, with
+	// |K - KQ| <= 2^-(DecayBits+1) (round to nearest); both 0 for IF.
+	K, KQ float64
 	// Weights counts the non-host integer weights into the population and
 	// Zeroed those of them that are 0 although the float weight is not.
 	Weights, Zeroed int
@@ -74,6 +78,18 @@ func (r *QuantReport) MismatchRate(i int) float64 {
 		return 0
 	}
 	return float64(bad) / float64(all)
+}
+
+// decayError returns the number of layers with a decay k < 1 and the
+// largest |K - KQ| among them.
+func (r *QuantReport) decayError() (n int, worst float64) {
+	for _, l := range r.Layers {
+		if l.K > 0 && l.K < 1 {
+			n++
+			worst = max(worst, math.Abs(l.K-l.KQ))
+		}
+	}
+	return n, worst
 }
 
 // Agreement returns Agree/Samples, or 1 without samples.
@@ -165,6 +181,10 @@ func quantizePass(u *Unit) error {
 	} else {
 		u.logf("quantize: %d-bit weights, %d-bit membrane, %d-bit decay; int/float predictions agree on %d/%d samples (%.1f%%), spikes int/float %.3f, raster differs %.2f%%",
 			pr.weightBits, pr.membraneBits, pr.decayBits, rep.Agree, rep.Samples, 100*rep.Agreement(), rep.SpikeRatio(), 100*rep.MismatchRate(-1))
+	}
+	if n, worst := rep.decayError(); n > 0 {
+		u.logf("quantize: %d leaky layers run as LIF with k = sigmoid(W) (PLIF) or 1/tau rounded to %d-bit decays: max |k - k_chip| = %.2g (bound 2^-%d = %.2g)",
+			n, pr.decayBits, worst, pr.decayBits+1, math.Ldexp(1, -(pr.decayBits+1)))
 	}
 	return nil
 }
@@ -281,6 +301,7 @@ func quantizePop(g *ir.Graph, p *ir.Population, pr precision) (LayerQuant, error
 			}
 			q.Decay, q.DecayBits = int32(min(d, float64(int64(1)<<pr.decayBits))), uint8(pr.decayBits)
 		}
+		lq.K, lq.KQ = k, float64(q.Decay)/float64(int64(1)<<q.DecayBits)
 	}
 	for _, e := range in {
 		if e.Src == g.Input() {

@@ -308,7 +308,7 @@ func fitHint(t *backends.Target, p *ir.Population, in []*ir.Projection, resource
 	var chips []string
 	for _, name := range backends.Builtins() {
 		o, err := backends.Lookup(name)
-		if err != nil || o.Profile.LayerCores != nil || name == t.Name() {
+		if err != nil || o.Profile.LayerCores != nil || name == t.Name() || supported(o, p) != nil {
 			continue
 		}
 		ol := TargetLimits(o)
@@ -385,7 +385,7 @@ func chipsByBound(g *ir.Graph, t *backends.Target) []string {
 	var out []string
 	for _, name := range backends.Builtins() {
 		o, err := backends.Lookup(name)
-		if err != nil || o.Profile.LayerCores != nil || name == t.Name() {
+		if err != nil || o.Profile.LayerCores != nil || name == t.Name() || !acceptsNeurons(o, g) {
 			continue
 		}
 		ol := TargetLimits(o)

@@ -14,8 +14,9 @@ func chipsCommand() *cli.Command {
 		Name:      "chips",
 		Usage:     "list the built-in neuromorphic chip profiles",
 		ArgsUsage: " ",
-		Description: "Prints one line per built-in chip profile: cores, mesh (tiles x tiles x cores per tile),\n" +
-			"neurons and fan-in per core, synaptic memory per core and energy per synaptic operation.\n" +
+		Description: "Prints the built-in single chips and boards (several chips) as two tables, one line each:\n" +
+			"cores, mesh (tiles x tiles x cores per tile), neurons and synaptic memory per core; for a chip\n" +
+			"its fan-in and energy per synaptic operation, for a board its chips and inter-chip hop cost.\n" +
 			"Use 'autosnn chips show NAME|FILE' for a whole profile.",
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
