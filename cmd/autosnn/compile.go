@@ -50,6 +50,7 @@ func compileCommand() *cli.Command {
 			&cli.BoolFlag{Name: "quiet", Usage: use("quiet", "prints only the summary, not the passes")},
 			&cli.IntFlag{Name: "size", Usage: use("size", "default: the model's input side")},
 			&cli.StringFlag{Name: "cache", Usage: use("cache")},
+			&cli.BoolFlag{Name: "allow-empty", Usage: use("allow-empty")},
 		},
 		Action: runCompile,
 	}, "samples", "profile-samples")
@@ -80,7 +81,7 @@ func runCompile(c *cli.Context) error {
 	}
 	var samples pipeline.Source
 	if n := c.Int("profile-samples"); n > 0 {
-		opt := dataset.Options{Size: frameSide(c, 0), CacheDir: c.String("cache")}
+		opt := dataOptions(c, 0, frameSide(c, 0))
 		src, closeData, err := pipeline.OpenDataWith(c.Context, c.String("data"), sp, n, g, c.Uint64("seed"), opt)
 		if err != nil {
 			return fmt.Errorf("compile: --profile-samples %d of --data %s: %w", n, c.String("data"), err)

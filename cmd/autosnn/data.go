@@ -33,6 +33,7 @@ func dataCommand() *cli.Command {
 				&cli.StringFlag{Name: "integration", Value: "number", Usage: "event frame integration: number or time"},
 				&cli.IntFlag{Name: "size", Value: 128, Usage: use("size")},
 				&cli.StringFlag{Name: "cache", Usage: use("cache")},
+				&cli.BoolFlag{Name: "allow-empty", Usage: use("allow-empty")},
 				&cli.IntFlag{Name: "scale", Usage: "pixels per sample pixel in the grid (default: by image size)"},
 				&cli.BoolFlag{Name: "norm", Usage: "also compute the per-channel mean and std of the full training set"},
 			},
@@ -62,8 +63,8 @@ func dataInspect(c *cli.Context) error {
 		return fmt.Errorf("data inspect: --integration: %w", err)
 	}
 	w := c.App.Writer
-	opt := dataset.Options{T: c.Int("T"), Integration: mode, Size: c.Int("size"), CacheDir: c.String("cache"),
-		Logf: func(f string, a ...any) { fmt.Fprintf(c.App.ErrWriter, "data: "+f+"\n", a...) }}
+	opt := dataOptions(c, c.Int("T"), c.Int("size"))
+	opt.Integration = mode
 	if _, err := dataset.ParseSpec(c.Args().First()); err != nil {
 		return fmt.Errorf("data inspect: %w", err)
 	}

@@ -22,6 +22,7 @@ var vocabulary = map[string]string{
 	"batch":            "images per batch",
 	"budget":           "deployment budget: cores=N,energy=E,latency=L, any subset (energy in pJ, nJ, uJ or mJ; latency in ns, us, ms or s; default: fitting the chip is enough)",
 	"C":                "initial channels of the architecture",
+	"allow-empty":      "accept event samples without events (a recording cut after its header), an error otherwise",
 	"cache":            "event frame cache directory (default: the user cache directory)",
 	"checkpoint-every": "also write the checkpoint every N batches (0: after each epoch only)",
 	"chip":             "chip profile: a built-in name (list: autosnn chips) or a YAML file",
@@ -79,14 +80,21 @@ func dataFlags() []cli.Flag {
 		&cli.StringFlag{Name: "data", Required: true, Usage: use("data")},
 		&cli.IntFlag{Name: "size", Value: 128, Usage: use("size")},
 		&cli.StringFlag{Name: "cache", Usage: use("cache")},
+		&cli.BoolFlag{Name: "allow-empty", Usage: use("allow-empty")},
 	}
 }
 
 // openData opens --data with --size and --cache for a network of T timesteps.
 func openData(c *cli.Context, T int) (*dataset.Set, error) {
-	opt := dataset.Options{T: T, Size: c.Int("size"), CacheDir: c.String("cache"),
+	return dataset.Open(c.Context, c.String("data"), dataOptions(c, T, c.Int("size")))
+}
+
+// dataOptions are the dataset options of the data flags: T frames per
+// event sample, frame side size (0: the sensor's), --cache, --allow-empty,
+// and the loader's log lines (integration, warnings) on stderr.
+func dataOptions(c *cli.Context, T, size int) dataset.Options {
+	return dataset.Options{T: T, Size: size, CacheDir: c.String("cache"), AllowEmpty: c.Bool("allow-empty"),
 		Logf: func(f string, a ...any) { fmt.Fprintf(c.App.ErrWriter, "data: "+f+"\n", a...) }}
-	return dataset.Open(c.Context, c.String("data"), opt)
 }
 
 // specFlags are the flags that override an architecture's spec fields.

@@ -44,6 +44,7 @@ func simulateCommand() *cli.Command {
 			&cli.BoolFlag{Name: "quiet", Usage: use("quiet")},
 			&cli.IntFlag{Name: "size", Usage: use("size", "default: the model's input side")},
 			&cli.StringFlag{Name: "cache", Usage: use("cache")},
+			&cli.BoolFlag{Name: "allow-empty", Usage: use("allow-empty")},
 			&cli.StringFlag{Name: "progress", Value: "auto", Usage: use("progress")},
 		},
 		Action: simulateAction,
@@ -83,7 +84,7 @@ func simulateAction(c *cli.Context) error {
 	if err := checks(c, outDir); err != nil {
 		return err
 	}
-	opt := dataset.Options{Size: frameSide(c, 0), CacheDir: c.String("cache")}
+	opt := dataOptions(c, 0, frameSide(c, 0))
 	src, closeData, err := pipeline.OpenDataWith(c.Context, c.String("data"), sp, c.Int("images"), g, c.Uint64("seed"), opt)
 	if err != nil {
 		return fmt.Errorf("simulate: --images %d of --data %s: %w", c.Int("images"), c.String("data"), err)

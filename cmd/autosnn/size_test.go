@@ -104,3 +104,22 @@ func TestSupernetEmptySplit(t *testing.T) {
 		t.Errorf("%s written (stat: %v), want no checkpoint", out, err)
 	}
 }
+
+// TestAllowEmpty checks that an event recording without events (cut after
+// its header) is refused naming the sample, and read with --allow-empty.
+func TestAllowEmpty(t *testing.T) {
+	dir, tmp := t.TempDir(), t.TempDir()
+	writeCIFAR10DVS(t, dir, 5)
+	cut := filepath.Join(dir, "cat", "cifar10_cat_0.aedat")
+	if err := os.WriteFile(cut, []byte("#!AER-DAT2.0\r\n# cut after its header\r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"data", "inspect", "--size", "16", "--T", "2", "--out", tmp}
+	_, _, err := runTrainApp(t, append(args, "--cache", filepath.Join(tmp, "c1"), "cifar10-dvs:"+dir)...)
+	if err == nil || !strings.Contains(err.Error(), "no events") {
+		t.Fatalf("a recording without events: got %v, want an error saying it has no events", err)
+	}
+	if _, errOut, err := runTrainApp(t, append(args, "--cache", filepath.Join(tmp, "c2"), "--allow-empty", "cifar10-dvs:"+dir)...); err != nil {
+		t.Fatalf("--allow-empty: %v\n%s", err, errOut)
+	}
+}

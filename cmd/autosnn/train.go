@@ -43,6 +43,7 @@ func trainCommand() *cli.Command {
 			&cli.BoolFlag{Name: "quiet", Usage: use("quiet")},
 			&cli.IntFlag{Name: "size", Usage: use("size", "default: the side of --input, of the resumed network, or 128")},
 			&cli.StringFlag{Name: "cache", Usage: use("cache")},
+			&cli.BoolFlag{Name: "allow-empty", Usage: use("allow-empty")},
 			&cli.StringFlag{Name: "progress", Value: "auto", Usage: use("progress")},
 		}, specFlags()...),
 		Action: trainAction,
@@ -97,8 +98,7 @@ func trainAction(c *cli.Context) error {
 	} else if T = arch.T; c.IsSet("input") && len(arch.Input) == 3 {
 		side = arch.Input[1]
 	}
-	set, err := dataset.Load(c.Context, spec, dataset.Options{T: T, Size: frameSide(c, side), CacheDir: c.String("cache"),
-		Logf: func(f string, a ...any) { fmt.Fprintf(logw, f+"\n", a...) }})
+	set, err := dataset.Load(c.Context, spec, dataOptions(c, T, frameSide(c, side)))
 	if err != nil {
 		return err
 	}
@@ -191,6 +191,7 @@ func evalCommand() *cli.Command {
 			&cli.BoolFlag{Name: "quiet", Usage: use("quiet")},
 			&cli.IntFlag{Name: "size", Usage: use("size", "default: the model's input side")},
 			&cli.StringFlag{Name: "cache", Usage: use("cache")},
+			&cli.BoolFlag{Name: "allow-empty", Usage: use("allow-empty")},
 			&cli.StringFlag{Name: "progress", Value: "auto", Usage: use("progress")},
 		},
 		Action: evalAction,
@@ -225,7 +226,7 @@ func evalAction(c *cli.Context) error {
 			return err
 		}
 	}
-	set, err := dataset.Open(c.Context, data, dataset.Options{T: g.T, Size: frameSide(c, g.Input().Shape.H), CacheDir: c.String("cache")})
+	set, err := dataset.Open(c.Context, data, dataOptions(c, g.T, frameSide(c, g.Input().Shape.H)))
 	if err != nil {
 		return fmt.Errorf("eval: --data: %w", err)
 	}
