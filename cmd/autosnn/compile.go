@@ -34,7 +34,7 @@ func compileCommand() *cli.Command {
 			"weight the partitioner): a dataset spec name[:path], or 'synthetic' for seeded random inputs.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "model", Required: true, Usage: use("model", "checkpoint file, IR directory, or architecture with --random-weights")},
-			&cli.StringFlag{Name: "chip", Value: "loihi1", Usage: use("chip")},
+			&cli.StringFlag{Name: "chip", Value: "loihi1", Usage: use("chip", "or "+pipeline.AutoChip+": the smallest built-in target (fewest cores, then chips, then energy per synaptic operation) that holds the network, with why each smaller one was skipped")},
 			&cli.StringFlag{Name: "data", Value: pipeline.SyntheticData, Usage: use("data", "or synthetic: seeded random inputs in the range the network was trained on")},
 			&cli.IntFlag{Name: "profile-samples", Value: 4, Usage: use("profile-samples", "the first of --profile-split of --data")},
 			&cli.StringFlag{Name: "profile-split", Value: "val", Usage: "data split the profiling samples come from: train, val, full-train or test (--split elsewhere; the name keeps it apart from the split pass)"},
@@ -62,7 +62,15 @@ func runCompile(c *cli.Context) error {
 		ifSet("size", frameSize), ifSet("dump-after", oneOf("dump-after", names...)), ifSet("stop-after", oneOf("stop-after", names...)), dataSpec("data", true)); err != nil {
 		return err
 	}
-	t, err := backends.Resolve(c.String("chip"))
+	auto := c.String("chip") == pipeline.AutoChip
+	var t *backends.Target
+	var cands []*backends.Target
+	var err error
+	if auto {
+		cands, err = pipeline.DefaultCandidates()
+	} else {
+		t, err = backends.Resolve(c.String("chip"))
+	}
 	if err != nil {
 		return fmt.Errorf("compile: --chip: %w", err)
 	}
@@ -98,12 +106,22 @@ func runCompile(c *cli.Context) error {
 	if samples != nil {
 		nsamples = samples.Len()
 	}
-	fmt.Fprintf(log, "compiling %s (%d populations) for %s (%d cores on %d chips), %d profiling samples\n", g.Name, len(g.Pops), t.Name(), t.NumCores, t.NumChips, nsamples)
 	opt := pipeline.CompileOptions{Samples: samples, Seed: c.Uint64("seed"), Granularity: c.Int("granularity"), Effort: c.Float64("effort"),
 		DumpAfter: c.String("dump-after"), StopAfter: c.String("stop-after"), VerifyIR: c.Bool("verify-ir"), Log: log, Dump: out}
-	res, err := pipeline.Compile(c.Context, g, t, opt)
-	if err != nil {
-		return err
+	var res *pipeline.Compiled
+	if auto {
+		fmt.Fprintf(log, "compiling %s (%d populations) for the smallest of %d built-in targets that holds it, %d profiling samples\n", g.Name, len(g.Pops), len(cands), nsamples)
+		ch, err := pipeline.ChooseTarget(c.Context, g, cands, opt)
+		if err != nil {
+			return fmt.Errorf("compile: --chip %s: %w", pipeline.AutoChip, err)
+		}
+		pipeline.WriteChoice(out, ch)
+		res = ch.Compiled
+	} else {
+		fmt.Fprintf(log, "compiling %s (%d populations) for %s (%d cores on %d chips), %d profiling samples\n", g.Name, len(g.Pops), t.Name(), t.NumCores, t.NumChips, nsamples)
+		if res, err = pipeline.Compile(c.Context, g, t, opt); err != nil {
+			return err
+		}
 	}
 	if !res.Mapped() {
 		fmt.Fprintf(out, "stopped after %s in %v; no mapping written\n", c.String("stop-after"), res.Duration.Round(1e6))

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"slices"
 	"strings"
@@ -208,4 +209,14 @@ func misfitReason(err error) string {
 		s = s[i:]
 	}
 	return strings.ReplaceAll(s, "\n", " ")
+}
+
+// WriteChoice prints which target ChooseTarget chose and, one line each,
+// why every smaller candidate was skipped.
+func WriteChoice(w io.Writer, ch *Choice) {
+	fmt.Fprintf(w, "auto chip: chose %s (%s), compiled in %v after %v on %d smaller candidates\n", ch.Target.Name(), TargetSize(ch.Target),
+		ch.Compiled.Duration.Round(time.Millisecond), ch.Screen.Round(time.Millisecond), len(ch.Skipped))
+	for _, s := range ch.Skipped {
+		fmt.Fprintf(w, "  skipped %s (%s): %s\n", s.Target, s.Stage, s.Reason)
+	}
 }
