@@ -215,7 +215,8 @@ func setRange(p *plot.Plot, pts plotter.XYs, rightFrac float64) {
 	dy := max(ymax-ymin, 2)
 	p.X.Min, p.X.Max = xmin-0.08*dx, xmax+rightFrac*dx
 	// Below the points: room for the legend (bottom corner).
-	p.Y.Min, p.Y.Max = ymin-0.35*dy, ymax+0.1*dy
+	// Accuracies are never negative.
+	p.Y.Min, p.Y.Max = max(ymin-0.35*dy, 0), ymax+0.1*dy
 }
 
 // niceTicks labels about N major ticks at steps of 1, 2 or 5 times a power

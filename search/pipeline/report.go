@@ -27,7 +27,7 @@ func (r *DemoResult) WriteSummary(w io.Writer) {
 	fmt.Fprintf(w, "  spikes       %.0f per image (paper metric, float network), %.0f neuron spikes per image on the chip\n",
 		s["spikes_per_image"], s["chip_spikes_per_image"])
 	fmt.Fprintf(w, "  cores        %.0f of %d (%.0f tiles)\n", s["cores"], d.Unit.Target.NumCores, s["tiles"])
-	fmt.Fprintf(w, "  traffic      %.0f messages and %.0f hops per inference (%.2f hops per message), busiest link %s %.0f messages\n",
+	fmt.Fprintf(w, "  traffic      %.0f messages and %.0f hops per inference (%.2f hops per message), busiest link %s %.0f messages per inference\n",
 		s["messages_per_inference"], s["hops_per_inference"], s["mean_hops"], d.BusiestLink, s["max_link_load"])
 	fmt.Fprintf(w, "  congestion   link utilisation max %.4f, max buffer occupancy %.0f, delivered/offered %.4f, mean message latency %.1f ns\n",
 		s["link_util_max"], s["max_buffer_occupancy"], s["delivered_ratio"], s["mean_message_latency_ns"])
@@ -128,14 +128,14 @@ func (r *DemoResult) reportNotes() []string {
 		fmt.Sprintf("Energy: the result's %.3f uJ per inference, the lambda table's energy/inf and the left panel of the accuracy/energy figure are simulated on the chip "+
 			"and include static energy (static power over the simulated latency: %.3f uJ of the %.3f here; dynamic %.3f uJ: synapses, neurons, network). "+
 			"The compiler's %.3f uJ is its analytical estimate of the dynamic part only; its static estimate, over its zero-load latency of %.2f us, is %.3f uJ "+
-			"(mapping/report.yaml). The right panel's analytical energies (package chipcost) include static energy too.",
+			"(mapping/summary.yaml). The right panel's analytical energies (package chipcost) include static energy too.",
 			s["energy_per_inference_uj"], s["static_energy_uj"], s["energy_per_inference_uj"],
 			s["synapse_energy_uj"]+s["neuron_energy_uj"]+s["network_energy_uj"],
 			s["compiler_estimated_energy_uj"], m.LatencyNs/1e3, m.StaticPJ/1e6),
 		fmt.Sprintf("Per inference: every traffic, energy and latency figure is per test image (inference); the NoC heatmap's scale is messages per link per inference over the %d simulated images.", d.Sim.Images),
 	}
 	for _, n := range m.Notes {
-		notes = append(notes, "Compiler's analytical estimate (mapping/report.yaml): "+n)
+		notes = append(notes, "Compiler's analytical estimate (mapping/summary.yaml): "+n)
 	}
 	for _, n := range d.Sim.Notes {
 		notes = append(notes, "Simulator: "+n)
