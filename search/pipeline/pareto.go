@@ -146,7 +146,7 @@ func (r *SweepResult) winnersPlot(s paretoSeries) (*plot.Plot, error) {
 
 func (r *SweepResult) candidatesPlot(s paretoSeries) (*plot.Plot, error) {
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("every evaluated candidate (%d), analytical estimate", len(s.Candidates))
+	p.Title.Text = fmt.Sprintf("every evaluated candidate that fits (%d), analytical estimate", len(s.Candidates))
 	p.X.Label.Text = "energy per inference, analytical estimate (chipcost): dynamic + static (uJ)"
 	p.Y.Label.Text = "validation accuracy, inherited weights (%)"
 	p.X.Tick.Marker, p.Y.Tick.Marker = niceTicks{8}, niceTicks{8}
