@@ -3,9 +3,12 @@ package sim
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"image/png"
+	"io"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -85,7 +88,7 @@ func TestOutputs(t *testing.T) {
 		t.Errorf("core-busy stall %g cycles, want %g", got, want)
 	}
 	var pb bytes.Buffer
-	if err := WriteHeatmap(&pb, s); err != nil {
+	if err := WriteHeatmap(&pb, s, 3); err != nil {
 		t.Fatal(err)
 	}
 	img, err := png.Decode(&pb)
@@ -108,5 +111,49 @@ func TestOutputs(t *testing.T) {
 	}
 	if !red {
 		t.Error("heatmap has no link in the colour of the busiest link")
+	}
+}
+
+// TestHeatmapPerInference checks that the heatmap's scale and its busiest
+// link are per inference and name the link BusiestLink names: the total
+// link load over the runs divided by the number of images.
+func TestHeatmapPerInference(t *testing.T) {
+	tg := mustTarget(t, "tiny-2chip")
+	g, err := residualNet(ir.Direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g = compileNet(t, g, tg, scattered, 6)
+	s, err := New(g, tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const images = 3
+	rng := rand.New(rand.NewPCG(6, 6))
+	for range images {
+		if _, err := s.Run(randomInput(g, rng), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	load := s.LinkLoad()
+	l, total := BusiestLink(load)
+	if total <= 0 {
+		t.Fatalf("no inter-tile traffic in the fixture (busiest %v %d)", l, total)
+	}
+	for k, v := range load {
+		if v > total || (v == total && k.String() < l.String()) {
+			t.Errorf("BusiestLink %v %d, but %v carries %d", l, total, k, v)
+		}
+	}
+	title, sub, top := heatmapText(s, load, images)
+	want := fmt.Sprintf("%.4g", float64(total)/images)
+	if top != want {
+		t.Errorf("colour-scale top %q, want %q messages per inference (total %d over %d images)", top, want, total, images)
+	}
+	if !strings.Contains(title, "per inference") || !strings.Contains(sub, l.String()+" (outlined): "+want+" messages per inference") {
+		t.Errorf("heatmap text %q / %q, want per-inference figures naming %v with %s", title, sub, l, want)
+	}
+	if err := WriteHeatmap(io.Discard, s, 0); err == nil {
+		t.Error("WriteHeatmap with 0 images: no error")
 	}
 }

@@ -287,13 +287,14 @@ func RunDemo(ctx context.Context, set *dataset.Set, cfg DemoConfig) (*DemoResult
 	}
 	res.Figures = []Figure{
 		{File: "pareto.png", Title: "Accuracy vs energy on " + t.Name(), PNG: paretoPNG,
-			Caption: "Every candidate the searches evaluated (grey: validation accuracy with inherited weights against the analytical energy estimate of package chipcost), their Pareto front (green), each lambda's winner (blue, labelled with the lambdas that chose it; its simulated energy is in the lambda table) and the chosen one (red).",
+			Caption: "Left: each lambda's winner (blue, labelled with the lambdas that chose it) and the chosen one (red): validation accuracy with inherited weights against the energy per inference simulated on the chip, dynamic + static, the lambda table's energy/inf. " +
+				"Right: every candidate the searches evaluated that fits the chip (grey), their Pareto front (green) and the winners (blue) against the analytical estimate of package chipcost (dynamic + static), the only energy the search has for candidates it did not simulate.",
 			Command: lambdaCmd + "   (figure: lambda/pareto.png)"},
 		{File: "layer-spikes.png", Title: "Spikes per layer of the retrained winner", PNG: layerPNG,
 			Caption: fmt.Sprintf("Spikes per image of every layer the paper's metric counts, on the first %d test images (the paper's Fig. 2/3 view).", res.Retrained.Images),
 			Command: evalCmd + "   (figure: eval/layer-spikes.png)"},
 		{File: "noc-heatmap.png", Title: "NoC link load on " + t.Name(), PNG: d.HeatmapPNG,
-			Caption: fmt.Sprintf("Messages over every mesh link while the virtual chip ran %d test images (dark blue: none, red: the busiest link).", len(test.Inputs)),
+			Caption: fmt.Sprintf("Messages per inference over every directed mesh link (total over the %d simulated test images divided by %d; dark blue: none, red: the busiest link, outlined, %s, the one the result names). Tile coordinates: x (column) under the mesh, y (row) left of it, north up; a link (x,y)E leaves tile (x,y) eastwards. Darker tiles hold neurons.", len(test.Inputs), len(test.Inputs), d.BusiestLink),
 			Command: res.Steps[len(res.Steps)-1].Command + "   (figure: sim/linkload.png)"},
 	}
 	figs := map[string][]byte{}

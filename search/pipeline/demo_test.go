@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -111,6 +112,33 @@ func TestDemoEndToEnd(t *testing.T) {
 	}
 	if res.Lambda.Rows[res.Lambda.Chosen].Key != res.Chosen.Key {
 		t.Errorf("chosen row %+v differs from the sweep's choice", res.Chosen)
+	}
+	// The notes agree with the figures: the first says the simulated
+	// energy includes the static part, with the summary's numbers; every
+	// note of the compiler's estimate (whose energy is dynamic) says so.
+	notes := res.reportNotes()
+	if n := notes[0]; !strings.Contains(n, "include static energy") ||
+		!strings.Contains(n, fmt.Sprintf("%.3f uJ of the %.3f", sum["static_energy_uj"], sum["energy_per_inference_uj"])) {
+		t.Errorf("energy note %q does not give the simulated static %.3f of %.3f uJ", n, sum["static_energy_uj"], sum["energy_per_inference_uj"])
+	}
+	for _, n := range notes[1:] {
+		if strings.Contains(n, "is dynamic") && !strings.HasPrefix(n, "Compiler's analytical estimate") {
+			t.Errorf("note %q speaks of dynamic energy without naming the compiler's estimate", n)
+		}
+	}
+	// The lambda figure plots the table's simulated energies.
+	ps := res.Lambda.series()
+	for i, row := range res.Lambda.Rows {
+		if !row.Fits {
+			continue
+		}
+		found := false
+		for _, w := range ps.Winners {
+			found = found || (w.X == row.EnergyPJ/1e6 && w.Y == 100*row.Acc)
+		}
+		if !found {
+			t.Errorf("row %d (lambda %g) at %g uJ simulated is not plotted: %v", i, row.Lambda, row.EnergyPJ/1e6, ps.Winners)
+		}
 	}
 	var sum2 bytes.Buffer
 	res.WriteSummary(&sum2)

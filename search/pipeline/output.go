@@ -5,17 +5,14 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"image/color"
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
@@ -129,133 +126,24 @@ func (r *SweepResult) WriteDir(dir string) error {
 	return nil
 }
 
-// ParetoPNG plots validation accuracy against the analytical energy per
-// inference on the chip (package chipcost; the simulated energies are in
-// the table): every evaluated candidate that fits (grey), their Pareto
-// front, each lambda's winner (labelled with its lambdas) and the chosen
-// one as a red star.
-func (r *SweepResult) ParetoPNG() ([]byte, error) {
-	p := plot.New()
-	p.Title.Text = fmt.Sprintf("accuracy vs energy on %s (fitness cost: %s)", r.Chip, r.Cost)
-	p.X.Label.Text = "energy per inference, analytical estimate (uJ)"
-	p.Y.Label.Text = "validation accuracy, inherited weights (%)"
-	p.Add(plotter.NewGrid())
-	var all plotter.XYs
-	var cand plotter.XYs
-	for _, c := range r.Candidates {
-		if c.Fits {
-			cand = append(cand, plotter.XY{X: c.Estimate.EnergyPJ / 1e6, Y: 100 * c.Acc})
-		}
-	}
-	all = append(all, cand...)
-	if len(cand) > 0 {
-		sc, err := plotter.NewScatter(cand)
-		if err != nil {
-			return nil, fmt.Errorf("pipeline: plot: %w", err)
-		}
-		sc.GlyphStyle.Color = color.NRGBA{R: 120, G: 120, B: 120, A: 150}
-		sc.GlyphStyle.Radius = vg.Points(2.5)
-		line, err := plotter.NewLine(paretoFront(cand))
-		if err != nil {
-			return nil, fmt.Errorf("pipeline: plot: %w", err)
-		}
-		line.Color = color.RGBA{G: 140, A: 255}
-		line.Width = vg.Points(1.2)
-		p.Add(sc, line)
-		p.Legend.Add("evaluated candidates", sc)
-		p.Legend.Add("Pareto front", line)
-	}
-	// One marker per distinct winner, labelled with every lambda that chose it.
-	var win plotter.XYs
-	var labels []string
-	at := map[string]int{}
-	for _, row := range r.Rows {
-		if !row.Fits {
-			continue
-		}
-		if i, ok := at[row.Key]; ok {
-			labels[i] += fmt.Sprintf(", %g", row.Lambda)
-			continue
-		}
-		at[row.Key] = len(win)
-		win = append(win, plotter.XY{X: row.Estimate.EnergyPJ / 1e6, Y: 100 * row.Acc})
-		labels = append(labels, fmt.Sprintf("  λ = %g", row.Lambda))
-	}
-	all = append(all, win...)
-	if len(win) > 0 {
-		sc, err := plotter.NewScatter(win)
-		if err != nil {
-			return nil, fmt.Errorf("pipeline: plot: %w", err)
-		}
-		sc.GlyphStyle.Shape = draw.TriangleGlyph{}
-		sc.GlyphStyle.Color = color.RGBA{B: 200, A: 255}
-		sc.GlyphStyle.Radius = vg.Points(4)
-		p.Add(sc)
-		// Labels alternate above and below their markers, in energy order,
-		// so neighbouring winners' labels do not overprint.
-		order := make([]int, len(win))
-		for i := range order {
-			order[i] = i
-		}
-		sort.Slice(order, func(a, b int) bool { return win[order[a]].X < win[order[b]].X })
-		for k, i := range order {
-			lb, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{win[i]}, Labels: []string{labels[i]}})
-			if err != nil {
-				return nil, fmt.Errorf("pipeline: plot: %w", err)
-			}
-			lb.Offset.Y = vg.Points(3)
-			if k%2 == 1 {
-				lb.Offset.Y = vg.Points(-12)
-			}
-			p.Add(lb)
-		}
-		p.Legend.Add("lambda winners (compiled, simulated)", sc)
-	}
-	if r.Chosen >= 0 {
-		c := r.Rows[r.Chosen]
-		st, err := plotter.NewScatter(plotter.XYs{{X: c.Estimate.EnergyPJ / 1e6, Y: 100 * c.Acc}})
-		if err != nil {
-			return nil, fmt.Errorf("pipeline: plot: %w", err)
-		}
-		st.GlyphStyle.Shape = draw.PyramidGlyph{}
-		st.GlyphStyle.Color = color.RGBA{R: 220, A: 255}
-		st.GlyphStyle.Radius = vg.Points(6)
-		p.Add(st)
-		p.Legend.Add(fmt.Sprintf("chosen (λ = %g)", c.Lambda), st)
-	}
-	if len(all) > 0 {
-		// Margins so markers and labels at the extremes are not clipped.
-		xmin, xmax, ymin, ymax := plotter.XYRange(all)
-		dx, dy := 0.05*(xmax-xmin)+1e-9, 0.05*(ymax-ymin)+0.5
-		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = xmin-dx, xmax+3*dx, ymin-dy, ymax+2*dy
-	}
-	p.Legend.Top = false
-	p.Legend.Left = false
-	return pngOf(p, 7, 5)
-}
-
-// paretoFront returns the points no other point beats (higher or equal
-// accuracy at lower or equal energy, strictly better in one), by energy.
-func paretoFront(pts plotter.XYs) plotter.XYs {
-	s := append(plotter.XYs(nil), pts...)
-	sort.Slice(s, func(i, j int) bool {
-		if s[i].X != s[j].X {
-			return s[i].X < s[j].X
-		}
-		return s[i].Y > s[j].Y
-	})
-	var out plotter.XYs
-	for _, q := range s {
-		if len(out) == 0 || q.Y > out[len(out)-1].Y {
-			out = append(out, q)
-		}
-	}
-	return out
-}
-
 func pngOf(p *plot.Plot, wIn, hIn float64) ([]byte, error) {
 	c := vgimg.New(vg.Length(wIn)*vg.Inch, vg.Length(hIn)*vg.Inch)
 	p.Draw(draw.New(c))
+	var b bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&b); err != nil {
+		return nil, fmt.Errorf("pipeline: plot: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// pngOfRow draws plots side by side on one wIn x hIn inch canvas.
+func pngOfRow(ps []*plot.Plot, wIn, hIn float64) ([]byte, error) {
+	c := vgimg.New(vg.Length(wIn)*vg.Inch, vg.Length(hIn)*vg.Inch)
+	dc := draw.New(c)
+	tiles := draw.Tiles{Rows: 1, Cols: len(ps), PadX: vg.Points(20), PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(8)}
+	for i, p := range ps {
+		p.Draw(tiles.At(dc, i, 0))
+	}
 	var b bytes.Buffer
 	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&b); err != nil {
 		return nil, fmt.Errorf("pipeline: plot: %w", err)

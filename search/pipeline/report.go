@@ -27,11 +27,11 @@ func (r *DemoResult) WriteSummary(w io.Writer) {
 	fmt.Fprintf(w, "  spikes       %.0f per image (paper metric, float network), %.0f neuron spikes per image on the chip\n",
 		s["spikes_per_image"], s["chip_spikes_per_image"])
 	fmt.Fprintf(w, "  cores        %.0f of %d (%.0f tiles)\n", s["cores"], d.Unit.Target.NumCores, s["tiles"])
-	fmt.Fprintf(w, "  traffic      %.0f messages and %.0f hops per inference (%.2f hops per message), busiest link %s %.0f messages\n",
+	fmt.Fprintf(w, "  traffic      %.0f messages and %.0f hops per inference (%.2f hops per message), busiest link %s %.0f messages per inference\n",
 		s["messages_per_inference"], s["hops_per_inference"], s["mean_hops"], d.BusiestLink, s["max_link_load"])
 	fmt.Fprintf(w, "  congestion   link utilisation max %.4f, max buffer occupancy %.0f, delivered/offered %.4f, mean message latency %.1f ns\n",
 		s["link_util_max"], s["max_buffer_occupancy"], s["delivered_ratio"], s["mean_message_latency_ns"])
-	fmt.Fprintf(w, "  energy       %.3f uJ per inference: synapses %.3f, neurons %.3f, network %.3f, static %.3f (compiler's dynamic estimate %.3f uJ)\n",
+	fmt.Fprintf(w, "  energy       %.3f uJ per inference simulated: dynamic synapses %.3f, neurons %.3f, network %.3f; static %.3f (compiler's dynamic estimate %.3f uJ)\n",
 		s["energy_per_inference_uj"], s["synapse_energy_uj"], s["neuron_energy_uj"], s["network_energy_uj"], s["static_energy_uj"], s["compiler_estimated_energy_uj"])
 	fmt.Fprintf(w, "  latency      %.2f us per inference\n", s["latency_per_inference_us"])
 	fmt.Fprintf(w, "  report       %s\n", filepath.Join(r.Config.Out, ReportHTML))
@@ -72,15 +72,15 @@ Lambda policy: {{.Policy}}.</p>
  ({{f "%.2f" (index .S "mean_hops")}} hops per message); busiest link {{.D.BusiestLink}} with {{f "%.0f" (index .S "max_link_load")}} messages per inference</td></tr>
 <tr><th>congestion</th><td>max link utilisation {{f "%.4f" (index .S "link_util_max")}}, max buffer occupancy {{f "%.0f" (index .S "max_buffer_occupancy")}} messages,
  delivered/offered {{f "%.4f" (index .S "delivered_ratio")}}, mean message latency {{f "%.1f" (index .S "mean_message_latency_ns")}} ns</td></tr>
-<tr><th>energy</th><td>{{f "%.3f" (index .S "energy_per_inference_uj")}} uJ per inference simulated: synapses {{f "%.3f" (index .S "synapse_energy_uj")}},
- neurons {{f "%.3f" (index .S "neuron_energy_uj")}}, network {{f "%.3f" (index .S "network_energy_uj")}}, static {{f "%.3f" (index .S "static_energy_uj")}} uJ
- (the compiler's estimate of the dynamic part: {{f "%.3f" (index .S "compiler_estimated_energy_uj")}} uJ)</td></tr>
+<tr><th>energy</th><td>{{f "%.3f" (index .S "energy_per_inference_uj")}} uJ per inference simulated, dynamic + static: dynamic synapses {{f "%.3f" (index .S "synapse_energy_uj")}},
+ neurons {{f "%.3f" (index .S "neuron_energy_uj")}}, network {{f "%.3f" (index .S "network_energy_uj")}} uJ; static {{f "%.3f" (index .S "static_energy_uj")}} uJ (static power over the simulated latency)
+ (the compiler's analytical estimate of the dynamic part: {{f "%.3f" (index .S "compiler_estimated_energy_uj")}} uJ)</td></tr>
 <tr><th>latency</th><td>{{f "%.2f" (index .S "latency_per_inference_us")}} us per inference</td></tr>
 </table>
 <h2>Lambda sweep on {{.R.Chip}}</h2>
 <p>One evolutionary search per lambda over one super-network (shared evaluations: {{.L.Evaluations}} architectures in total), fitness cost {{.L.Cost}}, budget {{.L.Budget}}.
-Each winner was compiled with its inherited weights and simulated on {{.R.Config.SimImages}} test images.</p>
-<table><tr><th>lambda</th><th>architecture</th><th>val acc</th><th>chip acc</th><th>spikes/image</th><th>cores</th><th>energy/inf (uJ)</th><th>latency/inf (us)</th><th>max link load (msg)</th><th>note</th></tr>
+Each winner was compiled with its inherited weights and simulated on {{.R.Config.SimImages}} test images; the chip columns are per inference (per test image).</p>
+<table><tr><th>lambda</th><th>architecture</th><th>val acc</th><th>chip acc</th><th>spikes/image</th><th>cores</th><th>energy/inf (uJ, simulated, dynamic + static)</th><th>latency/inf (us)</th><th>max link load (msg/inf)</th><th>note</th></tr>
 {{range $i, $r := .L.Rows}}<tr{{if isrow $i $.L.Chosen}} class="chosen"{{end}}><td>{{$r.Lambda}}</td><td>{{join $r.Blocks}}</td><td>{{pct $r.Acc}}</td>
 {{if $r.Fits}}<td>{{pct $r.ChipAcc}}</td><td>{{f "%.0f" $r.Spikes}}</td><td>{{$r.Cores}}</td><td>{{uj $r.EnergyPJ}}</td><td>{{us $r.LatencyNs}}</td><td>{{f "%.0f" $r.MaxLinkLoad}}</td><td>{{if isrow $i $.L.Chosen}}chosen{{else}}{{join $r.Violations}}{{end}}</td>
 {{else}}<td>-</td><td>{{f "%.0f" $r.Spikes}}</td><td>-</td><td>-</td><td>-</td><td>-</td><td>does not fit: {{$r.FitError}}</td>{{end}}</tr>
@@ -101,7 +101,7 @@ Each winner was compiled with its inherited weights and simulated on {{.R.Config
 // report.json into the report directory.
 func (r *DemoResult) writeReport() error {
 	d := r.Deployment
-	notes := append(append([]string(nil), d.Unit.Report.Mapping.Notes...), d.Sim.Notes...)
+	notes := r.reportNotes()
 	var h bytes.Buffer
 	err := reportTmpl.Execute(&h, map[string]any{
 		"R": r, "S": r.Summary, "L": r.Lambda.SweepResult, "D": d, "Sim": d.Sim, "Cores": d.Unit.Target.NumCores,
@@ -115,4 +115,30 @@ func (r *DemoResult) writeReport() error {
 		return fmt.Errorf("pipeline: report: %w", err)
 	}
 	return writeFiles(r.Config.Out, map[string][]byte{ReportHTML: h.Bytes(), ReportJSON: append(js, '\n')})
+}
+
+// reportNotes returns the report's notes: first which energy each figure
+// is (simulated or analytical, dynamic or static), then the compiler's
+// notes on its analytical estimate and the simulator's notes, each naming
+// its source, so no note reads as a statement about the simulated figures.
+func (r *DemoResult) reportNotes() []string {
+	d, s := r.Deployment, r.Summary
+	m := d.Unit.Report.Mapping
+	notes := []string{
+		fmt.Sprintf("Energy: the result's %.3f uJ per inference, the lambda table's energy/inf and the left panel of the accuracy/energy figure are simulated on the chip "+
+			"and include static energy (static power over the simulated latency: %.3f uJ of the %.3f here; dynamic %.3f uJ: synapses, neurons, network). "+
+			"The compiler's %.3f uJ is its analytical estimate of the dynamic part only; its static estimate, over its zero-load latency of %.2f us, is %.3f uJ "+
+			"(mapping/summary.yaml). The right panel's analytical energies (package chipcost) include static energy too.",
+			s["energy_per_inference_uj"], s["static_energy_uj"], s["energy_per_inference_uj"],
+			s["synapse_energy_uj"]+s["neuron_energy_uj"]+s["network_energy_uj"],
+			s["compiler_estimated_energy_uj"], m.LatencyNs/1e3, m.StaticPJ/1e6),
+		fmt.Sprintf("Per inference: every traffic, energy and latency figure is per test image (inference); the NoC heatmap's scale is messages per link per inference over the %d simulated images.", d.Sim.Images),
+	}
+	for _, n := range m.Notes {
+		notes = append(notes, "Compiler's analytical estimate (mapping/summary.yaml): "+n)
+	}
+	for _, n := range d.Sim.Notes {
+		notes = append(notes, "Simulator: "+n)
+	}
+	return notes
 }

@@ -93,20 +93,13 @@ func Simulate(ctx context.Context, g *ir.Graph, t *backends.Target, src Source, 
 		return nil, err
 	}
 	res.Steps = steps.Bytes()
-	var best int64 = -1
-	for l, c := range s.LinkLoad() {
-		name := fmt.Sprint(l)
-		if c > best || (c == best && name < res.BusiestLink) {
-			best, res.BusiestLink = c, name
-		}
-	}
-	if best > 0 {
-		res.MaxLinkLoad = float64(best) / float64(n)
+	if l, c := sim.BusiestLink(s.LinkLoad()); c > 0 {
+		res.BusiestLink, res.MaxLinkLoad = l.String(), float64(c)/float64(n)
 	} else {
 		res.BusiestLink = "none"
 	}
 	var png bytes.Buffer
-	if err := sim.WriteHeatmap(&png, s); err != nil {
+	if err := sim.WriteHeatmap(&png, s, n); err != nil {
 		return nil, fmt.Errorf("pipeline: heatmap: %w", err)
 	}
 	res.HeatmapPNG = png.Bytes()
