@@ -34,7 +34,7 @@ func searchCommand() *cli.Command {
 			&cli.IntFlag{Name: "bn-recalib", Usage: "recalibrate each candidate's batch-norm statistics on this many training batches (0: off)"},
 			&cli.IntFlag{Name: "batch", Value: 64, Usage: use("batch", "evaluation")},
 			&cli.StringFlag{Name: "out", Value: "search-out", Usage: use("out", "directory")},
-			&cli.BoolFlag{Name: "resume", Usage: use("resume")},
+			&cli.BoolFlag{Name: "resume", Usage: use("resume", "DIR/search.ckpt; give the interrupted run's flags, it ends with that run's uninterrupted result")},
 			&cli.BoolFlag{Name: "quiet", Usage: use("quiet")},
 			&cli.StringFlag{Name: "progress", Value: "auto", Usage: use("progress")},
 		}, append(evoFlags(), dataFlags()...)...),
