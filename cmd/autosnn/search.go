@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
@@ -56,6 +57,16 @@ func searchAction(c *cli.Context) error {
 		return fmt.Errorf("search: %w", err)
 	}
 	algo := c.String("algo")
+	if c.Bool("resume") { // refused before the super-network and the data are loaded
+		path := filepath.Join(c.String("out"), pipeline.SearchCheckpoint)
+		prev, err := search.ReadCheckpoint(path)
+		if err != nil {
+			return fmt.Errorf("search: --resume: %w", err)
+		}
+		if err := prev.SameRun(path, searchRun(c)); err != nil {
+			return err
+		}
+	}
 	net, ck, err := pipeline.OpenSupernet(c.String("supernet"))
 	if err != nil {
 		return fmt.Errorf("search: --supernet: %w", err)
