@@ -136,8 +136,8 @@ func Search(ctx context.Context, space search.Space, cache *search.Cache, cfg Se
 	var rows []SearchRow
 	var newEvals []int
 	save := func(lambda, round int) error {
-		if ckPath == "" {
-			return nil
+		if ckPath == "" || prev != nil && (lambda < prev.Lambda || lambda == prev.Lambda && round < prev.Round) {
+			return nil // replaying: the checkpoint on disk is further on
 		}
 		ck := &search.Checkpoint{Run: cfg.Run, Lambda: lambda, Round: round, NewEvals: append([]int(nil), newEvals...), Evals: cache.Snapshot()}
 		return ck.Write(ckPath)

@@ -92,7 +92,11 @@ func TestSearchResume(t *testing.T) {
 			// The evaluator is called once per round with new architectures: 4
 			// rounds for the first lambda (and for random search in all: every
 			// lambda draws the same architectures), fewer for later ones.
-			for _, stops := range [][]int{{1}, {2}, {4}, {3, 2}, {3, 1, 1}} {
+			allStops := [][]int{{1}, {2}, {6}, {3, 3}, {3, 1, 2}} // up to the second call of lambda 2
+			if random {
+				allStops = [][]int{{1}, {2}, {4}, {3, 2}, {3, 1, 1}}
+			}
+			for _, stops := range allStops {
 				name := fmt.Sprintf("random=%v/seed=%d/stops=%v", random, seed, stops)
 				out := t.TempDir()
 				resume, interrupted, evaluated := false, 0, 0
@@ -113,6 +117,13 @@ func TestSearchResume(t *testing.T) {
 						}
 						interrupted++
 						resume = true
+						// Ctrl-C while replaying (before any evaluation)
+						// leaves the checkpoint, which is further on.
+						done, cancel := context.WithCancel(context.Background())
+						cancel()
+						if _, err := Search(done, space, search.NewCache(&stubEval{}), cfg(out, true)); !errors.As(err, &ie) {
+							t.Fatalf("%s: resumed with a cancelled context: got %v, want an interruption", name, err)
+						}
 						continue
 					}
 					if err != nil {
