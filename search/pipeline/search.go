@@ -178,8 +178,15 @@ func Search(ctx context.Context, space search.Space, cache *search.Cache, cfg Se
 			err = train.StopAt(ctx, err, "search", 0, 0, 0, ckPath, func(string) error { return save(i, rounds) })
 			var ie *train.Interrupted
 			if errors.As(err, &ie) {
-				ie.Where = fmt.Sprintf("the search of lambda %g (%d of %d) after round %d, %d architectures evaluated in all",
-					lam, i+1, len(cfg.Lambdas), rounds, cache.Len())
+				at, r := i, rounds
+				if prev != nil && (i < prev.Lambda || i == prev.Lambda && rounds < prev.Round) {
+					at, r = prev.Lambda, prev.Round // stopped while replaying: the checkpoint's position
+				}
+				where := fmt.Sprintf("the search of lambda %g (%d of %d) after round %d", cfg.Lambdas[min(at, len(cfg.Lambdas)-1)], at+1, len(cfg.Lambdas), r)
+				if at == len(cfg.Lambdas) {
+					where = "the replay of a finished run"
+				}
+				ie.Where = fmt.Sprintf("%s, %d architectures evaluated in all", where, cache.Len())
 			}
 			return nil, err
 		}
