@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
@@ -21,7 +22,9 @@ func searchCommand() *cli.Command {
 			"augmentation) and ranks them by F = Acc x (N/N_avg)^lambda (or the linear form), N_avg from the\n" +
 			"super-network checkpoint. Several lambdas (--lambda -0.08,0,-0.16) run one search each and share\n" +
 			"every evaluation. Each search writes DIR/lambda<value>/: best.yaml (input of 'autosnn train'),\n" +
-			"history.csv, history.json and pareto.png.",
+			"history.csv, history.json and pareto.png. DIR/search.ckpt, written after every round, holds every\n" +
+			"evaluation so far: Ctrl-C stops the run, saves it and prints the command that resumes it; --resume\n" +
+			"continues the run with the same flags and ends with exactly the histories of an uninterrupted run.",
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "supernet", Required: true, Usage: use("supernet")},
 			&cli.StringFlag{Name: "lambda", Value: "-0.08", Usage: use("lambda")},
@@ -32,6 +35,7 @@ func searchCommand() *cli.Command {
 			&cli.IntFlag{Name: "bn-recalib", Usage: "recalibrate each candidate's batch-norm statistics on this many training batches (0: off)"},
 			&cli.IntFlag{Name: "batch", Value: 64, Usage: use("batch", "evaluation")},
 			&cli.StringFlag{Name: "out", Value: "search-out", Usage: use("out", "directory")},
+			&cli.BoolFlag{Name: "resume", Usage: use("resume", "DIR/search.ckpt; give the interrupted run's flags, it ends with that run's uninterrupted result")},
 			&cli.BoolFlag{Name: "quiet", Usage: use("quiet")},
 			&cli.StringFlag{Name: "progress", Value: "auto", Usage: use("progress")},
 		}, append(evoFlags(), dataFlags()...)...),
@@ -53,6 +57,16 @@ func searchAction(c *cli.Context) error {
 		return fmt.Errorf("search: %w", err)
 	}
 	algo := c.String("algo")
+	if c.Bool("resume") { // refused before the super-network and the data are loaded
+		path := filepath.Join(c.String("out"), pipeline.SearchCheckpoint)
+		prev, err := search.ReadCheckpoint(path)
+		if err != nil {
+			return fmt.Errorf("search: --resume: %w", err)
+		}
+		if err := prev.SameRun(path, searchRun(c)); err != nil {
+			return err
+		}
+	}
 	net, ck, err := pipeline.OpenSupernet(c.String("supernet"))
 	if err != nil {
 		return fmt.Errorf("search: --supernet: %w", err)
@@ -81,9 +95,24 @@ func searchAction(c *cli.Context) error {
 	fmt.Fprintf(c.App.Writer, "%s search on %s (C=%d T=%d input %v), N_avg %.1f, %d validation images, %s fitness, lambdas %v\n",
 		algo, space.Name, space.Base.Channels, space.Base.T, space.Base.Input, ck.NAvg, nval, c.String("fitness"), lams)
 	rows, err := pipeline.Search(c.Context, space, cache, pipeline.SearchConfig{Lambdas: lams, Form: form, NAvg: ck.NAvg,
-		Random: algo == "random", Evo: cfg, Out: c.String("out"), Progress: progress(c)})
+		Random: algo == "random", Evo: cfg, Out: c.String("out"), Run: searchRun(c), Resume: c.Bool("resume"), Progress: progress(c)})
 	if err != nil {
 		return err
 	}
 	return pipeline.WriteSearchTable(c.App.Writer, rows)
+}
+
+// searchRunFlags are the flags that define a search's result; a resumed
+// search must have the values of the run it continues.
+var searchRunFlags = []string{"supernet", "data", "size", "lambda", "fitness", "algo", "seed", "val-limit", "bn-recalib", "batch",
+	"evals", "rounds", "pool", "topk", "mutations", "crossovers", "mutation-prob"}
+
+// searchRun returns the values of searchRunFlags (the default when not
+// set), the settings recorded in the search checkpoint.
+func searchRun(c *cli.Context) map[string]string {
+	run := make(map[string]string, len(searchRunFlags))
+	for _, n := range searchRunFlags {
+		run[n] = c.String(n)
+	}
+	return run
 }

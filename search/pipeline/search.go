@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/autosnn/autosnn/frontend"
+	"github.com/autosnn/autosnn/ir"
 	"github.com/autosnn/autosnn/search"
 	"github.com/autosnn/autosnn/search/dataset"
 	"github.com/autosnn/autosnn/search/engine/train"
@@ -65,18 +67,31 @@ type SearchConfig struct {
 	Evo    search.EvoConfig
 	// Out, when not "", receives each search's history in
 	// Out/lambda<value>/ (search.History.WriteDir: best.yaml, history.csv,
-	// history.json, pareto.png).
+	// history.json, pareto.png) and the run's checkpoint in
+	// Out/SearchCheckpoint, written atomically after every round.
 	Out string
+	// Run holds the settings that define the run (flag name -> value; the
+	// command's flags), recorded in the checkpoint. Resume continues the
+	// run checkpointed in Out, refusing a Run that differs from the
+	// checkpoint's (naming each flag); it ends with exactly the histories
+	// of an uninterrupted run.
+	Run    map[string]string
+	Resume bool
 	// Progress, when not nil, gets a line per evaluated round.
 	Progress *train.Progress
 }
+
+// SearchCheckpoint is the name of the checkpoint of a run of searches in
+// its output directory (search.Checkpoint).
+const SearchCheckpoint = "search.ckpt"
 
 // SearchRow is one lambda's search.
 type SearchRow struct {
 	Lambda  float64
 	History *search.History
 	// NewEvals is the number of architectures this search evaluated that
-	// no earlier lambda had; Duration its wall time; Dir its history
+	// no earlier lambda had (counting those of an interrupted run it
+	// resumed); Duration its wall time in this process; Dir its history
 	// directory ("" without SearchConfig.Out).
 	NewEvals int
 	Duration time.Duration
@@ -85,39 +100,105 @@ type SearchRow struct {
 
 // Search runs one search per lambda over space, evaluating candidates
 // through cache (shared, so a lambda costs only architectures no earlier
-// one evaluated), and writes the histories.
+// one evaluated), and writes the histories. With cfg.Out set, the run is
+// checkpointed after every round; when ctx is cancelled (Ctrl-C), the run
+// stops after the evaluations done so far, writes the checkpoint of that
+// point and returns a *train.Interrupted; cfg.Resume continues it.
 func Search(ctx context.Context, space search.Space, cache *search.Cache, cfg SearchConfig) ([]SearchRow, error) {
 	if !(cfg.NAvg > 0) {
 		return nil, fmt.Errorf("pipeline: N_avg %g, want > 0 (a super-network with a completed epoch)", cfg.NAvg)
 	}
+	ckPath := ""
 	if cfg.Out != "" {
 		if err := PrepareOut(cfg.Out); err != nil {
 			return nil, err
 		}
+		ckPath = filepath.Join(cfg.Out, SearchCheckpoint)
+		ir.RemoveStaleTemps(ckPath) // left by a killed run
+	}
+	var prev *search.Checkpoint
+	if cfg.Resume {
+		if ckPath == "" {
+			return nil, fmt.Errorf("pipeline: search: resume needs the output directory that holds the checkpoint")
+		}
+		var err error
+		if prev, err = search.ReadCheckpoint(ckPath); err != nil {
+			return nil, err
+		}
+		if err := prev.SameRun(ckPath, cfg.Run); err != nil {
+			return nil, err
+		}
+		if prev.Lambda > len(cfg.Lambdas) {
+			return nil, fmt.Errorf("pipeline: search: %s has %d finished searches, the run has %d lambdas", ckPath, prev.Lambda, len(cfg.Lambdas))
+		}
+		cache.Restore(prev.Evals)
 	}
 	var rows []SearchRow
-	for _, lam := range cfg.Lambdas {
+	var newEvals []int
+	save := func(lambda, round int) error {
+		if ckPath == "" || prev != nil && (lambda < prev.Lambda || lambda == prev.Lambda && round < prev.Round) {
+			return nil // replaying: the checkpoint on disk is further on
+		}
+		ck := &search.Checkpoint{Run: cfg.Run, Lambda: lambda, Round: round, NewEvals: append([]int(nil), newEvals...), Evals: cache.Snapshot()}
+		return ck.Write(ckPath)
+	}
+	for i, lam := range cfg.Lambdas {
 		fit := search.Fitness{Form: cfg.Form, Lambda: lam, NAvg: cfg.NAvg}
-		start, misses := time.Now(), cache.Misses
+		base := 0
+		if prev != nil && i < len(prev.NewEvals) {
+			base = prev.NewEvals[i]
+		}
+		newEvals = append(newEvals, base)
+		start, misses, rounds := time.Now(), cache.Misses, 0
+		sctx, cancel := context.WithCancel(ctx)
+		var saveErr error
 		progress := func(done, budget int) {
+			rounds++
+			newEvals[i] = base + cache.Misses - misses
 			cfg.Progress.Status(done >= budget, "lambda %g: %d/%d evaluated", lam, done, budget)
+			if saveErr == nil {
+				if saveErr = save(i, rounds); saveErr != nil {
+					cancel() // stop: a search that cannot be checkpointed is not run
+				}
+			}
 		}
 		var h *search.History
 		var err error
 		if cfg.Random {
-			h, err = search.RandomSearch(ctx, space, cache, fit, cfg.Evo.Budget, cfg.Evo.Pool, cfg.Evo.Seed, progress)
+			h, err = search.RandomSearch(sctx, space, cache, fit, cfg.Evo.Budget, cfg.Evo.Pool, cfg.Evo.Seed, progress)
 		} else {
-			h, err = search.Evolve(ctx, space, cache, fit, cfg.Evo, progress)
+			h, err = search.Evolve(sctx, space, cache, fit, cfg.Evo, progress)
+		}
+		cancel()
+		if saveErr != nil {
+			return nil, saveErr
 		}
 		if err != nil {
+			newEvals[i] = base + cache.Misses - misses
+			err = train.StopAt(ctx, err, "search", 0, 0, 0, ckPath, func(string) error { return save(i, rounds) })
+			var ie *train.Interrupted
+			if errors.As(err, &ie) {
+				at, r := i, rounds
+				if prev != nil && (i < prev.Lambda || i == prev.Lambda && rounds < prev.Round) {
+					at, r = prev.Lambda, prev.Round // stopped while replaying: the checkpoint's position
+				}
+				where := fmt.Sprintf("the search of lambda %g (%d of %d) after round %d", cfg.Lambdas[min(at, len(cfg.Lambdas)-1)], at+1, len(cfg.Lambdas), r)
+				if at == len(cfg.Lambdas) {
+					where = "the replay of a finished run"
+				}
+				ie.Where = fmt.Sprintf("%s, %d architectures evaluated in all", where, cache.Len())
+			}
 			return nil, err
 		}
-		r := SearchRow{Lambda: lam, History: h, NewEvals: cache.Misses - misses, Duration: time.Since(start)}
+		r := SearchRow{Lambda: lam, History: h, NewEvals: newEvals[i], Duration: time.Since(start)}
 		if cfg.Out != "" {
 			r.Dir = filepath.Join(cfg.Out, LambdaDir(lam))
 			if err := h.WriteDir(r.Dir, space); err != nil {
 				return nil, err
 			}
+		}
+		if err := save(i+1, 0); err != nil {
+			return nil, err
 		}
 		rows = append(rows, r)
 	}

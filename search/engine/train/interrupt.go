@@ -18,10 +18,17 @@ type Interrupted struct {
 	Step       int    // optimiser steps done
 	Checkpoint string // the checkpoint written at the stop point, or ""
 	Err        error  // the context's error
+	// Where, when not "", replaces "epoch E after batch B (step S)" in the
+	// message (a search stops between rounds, not batches).
+	Where string
 }
 
 func (e *Interrupted) Error() string {
-	s := fmt.Sprintf("%s: interrupted in epoch %d after batch %d (step %d)", e.What, e.Epoch, e.Batch, e.Step)
+	where := fmt.Sprintf("epoch %d after batch %d (step %d)", e.Epoch, e.Batch, e.Step)
+	if e.Where != "" {
+		where = e.Where
+	}
+	s := fmt.Sprintf("%s: interrupted in %s", e.What, where)
 	if e.Checkpoint != "" {
 		s += "; checkpoint of that point written to " + e.Checkpoint
 	}
