@@ -291,32 +291,61 @@ func nirVote(c *ir.Graph) error {
 // gives back exactly that time constant with its weights unscaled: the
 // import computes Tau = float32(tau/dt), k' = 1/Tau in float32 and
 // multiplies incoming weights by (dt/tau)/k', so tau must make that factor
-// exactly 1. Tau is float32(1/k); when float32(1/Tau) is not k (the
-// float32 reciprocal does not round-trip), Tau is iterated to a fixed
-// point, and the exported decay differs from k by about one float32 ulp
-// (2^-24 relative).
+// exactly 1 (an identity projection stays an identity). Tau is
+// float32(1/k) when float32(1/Tau) = k and a float64 tau meets both
+// conditions; otherwise the nearest float32 Tau that does, so the exported
+// decay 1/Tau may differ from k by a few float32 ulps (about 1e-7
+// relative; TestNIRTau counts how often).
 func nirTau(k float32, dt float64) (float32, float64, error) {
-	tau32 := float32(1 / float64(k))
-	for range 8 {
-		k2 := ir.Neuron{Model: ir.LIF, Tau: tau32}.K()
-		t2 := float32(1 / float64(k2))
-		if t2 == tau32 {
-			break
+	t0 := float32(1 / float64(k))
+	best, bestTau, bestErr := float32(0), 0.0, math.Inf(1)
+	for _, m := range []int{0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5, 6, -6, 7, -7, 8, -8} {
+		tau32 := t0
+		for i := 0; i < abs(m); i++ {
+			tau32 = math.Nextafter32(tau32, float32(m))
 		}
-		tau32 = t2
+		if !(tau32 >= 1) {
+			continue
+		}
+		kk := ir.Neuron{Model: ir.LIF, Tau: tau32}.K()
+		d := math.Abs(float64(kk) - float64(k))
+		if d >= bestErr {
+			continue
+		}
+		if tau, ok := nirSeconds(tau32, float64(kk), dt); ok {
+			best, bestTau, bestErr = tau32, tau, d
+			if d == 0 {
+				break
+			}
+		}
 	}
-	kk := float64(ir.Neuron{Model: ir.LIF, Tau: tau32}.K())
+	if bestErr == math.Inf(1) {
+		return 0, 0, fmt.Errorf("no tau in seconds gives back a time constant near %g timesteps with dt %g s under the import's float32 rounding", t0, dt)
+	}
+	return best, bestTau, nil
+}
+
+// nirSeconds returns a tau in seconds with float32(tau/dt) = tau32 and
+// dt/tau = kk exactly, searching float64s around dt/kk.
+func nirSeconds(tau32 float32, kk, dt float64) (float64, bool) {
 	tau := dt / kk
-	for _, step := range []float64{0, 1, -1, 2, -2, 3, -3, 4, -4} {
-		t := tau
-		for i := 0.0; i < math.Abs(step); i++ {
-			t = math.Nextafter(t, math.Copysign(math.Inf(1), step))
+	lo, hi := tau, tau
+	for range 64 {
+		for _, t := range []float64{lo, hi} {
+			if float32(t/dt) == tau32 && dt/t/kk == 1 {
+				return t, true
+			}
 		}
-		if float32(t/dt) == tau32 && dt/t/kk == 1 {
-			return tau32, t, nil
-		}
+		lo, hi = math.Nextafter(lo, 0), math.Nextafter(hi, math.Inf(1))
 	}
-	return 0, 0, fmt.Errorf("no tau in seconds gives back Tau %g timesteps with dt %g s", tau32, dt)
+	return 0, false
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 // nirIFR returns the r of an exported IF node: the import scales the input

@@ -271,3 +271,70 @@ func runDiff(t *testing.T, g, h *ir.Graph, n int) (compared, spikes, bad int, fi
 	}
 	return compared, spikes, bad, first
 }
+
+// TestNIRTau checks, over many decays, that the exported tau gives back
+// the exported Tau under the import's arithmetic with weights unscaled
+// (float32(tau/dt) = Tau, (dt/tau)/k = 1 exactly), and counts how often
+// the decay is kept exactly (float32(1/Tau) = k).
+func TestNIRTau(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	exact, n, worst := 0, 20000, 0.0
+	for i := range n {
+		var k float32
+		switch {
+		case i == 0:
+			k = 1
+		case i < n/2:
+			k = ir.Neuron{Model: ir.PLIF, W: float32(8*r.Float64() - 4)}.K()
+		default:
+			k = float32(r.Float64())
+		}
+		if k == 0 {
+			continue
+		}
+		for _, dt := range []float64{DefaultNIRDT, 1e-3, 0.37} {
+			tau32, tau, err := nirTau(k, dt)
+			if err != nil {
+				t.Fatalf("k %g dt %g: %v", k, dt, err)
+			}
+			kk := ir.Neuron{Model: ir.LIF, Tau: tau32}.K()
+			if float32(tau/dt) != tau32 || dt/tau/float64(kk) != 1 {
+				t.Fatalf("k %g dt %g: tau %g s gives Tau %g (want %g) and factor %g", k, dt, tau, float32(tau/dt), tau32, dt/tau/float64(kk))
+			}
+			if math.Abs(float64(kk)/float64(k)-1) > 1e-6 {
+				t.Fatalf("k %g exported as %g", k, kk)
+			}
+			worst = max(worst, math.Abs(float64(kk)/float64(k)-1))
+			if dt == DefaultNIRDT && kk == k {
+				exact++
+			}
+		}
+	}
+	t.Logf("decay kept exactly for %d of %d (dt %g); largest relative change %.3g", exact, n, DefaultNIRDT, worst)
+}
+
+// TestNIRExportRefusals checks that what NIR cannot express is refused
+// with the layer named.
+func TestNIRExportRefusals(t *testing.T) {
+	base := func() *ir.Graph { return exportCases(t)["tiny-v1.ckpt"] }
+	for _, tc := range []struct {
+		name, want string
+		edit       func(g *ir.Graph)
+	}{
+		{"untrained", "untrained", func(g *ir.Graph) { g.Projs[0].Weights = nil }},
+		{"relu", "population tbd1.l1: relu", func(g *ir.Graph) { g.Pop("tbd1.l1").Neuron = ir.Neuron{Model: ir.ReLU} }},
+		{"maxpool over analog", "max-pool projection pool1.maxpool reads tbd1.l2, a li population", func(g *ir.Graph) {
+			g.Pop("tbd1.l2").Neuron = ir.Neuron{Model: ir.LI, Tau: 2}
+		}},
+		{"name clash", "used twice", func(g *ir.Graph) { g.Pop("tbd1.l1").Name = "stem.conv2d" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := base()
+			tc.edit(g)
+			_, err := EncodeNIR(g, NIROptions{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
