@@ -338,3 +338,43 @@ func TestNIRExportRefusals(t *testing.T) {
 		})
 	}
 }
+
+// TestNIRExportFixtures re-exports every importable NIR fixture (IF, LI,
+// CubaLIF, sum-pool relays, Affine biases, residual joins) and checks
+// that the import of the export equals NIRForm of the first import and
+// computes the same outputs.
+func TestNIRExportFixtures(t *testing.T) {
+	files, _ := filepath.Glob("testdata/nir/*.nir")
+	for _, p := range files {
+		if strings.Contains(p, "recurrent") {
+			continue
+		}
+		t.Run(filepath.Base(p), func(t *testing.T) {
+			g, _, err := ReadNIRFile(p, NIROptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			opt := NIROptions{T: g.T, Name: g.Name}
+			b, err := EncodeNIR(g, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := NIRForm(g, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := ImportNIR(b, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := graphDiff(want, got); d != "" {
+				t.Fatalf("import of the export differs from NIRForm: %s", d)
+			}
+			c, s, bad, d := runDiff(t, g, got, 2)
+			if bad > 0 {
+				t.Fatalf("first import and re-import: %d of %d neuron-steps differ (%s)", bad, c, d)
+			}
+			t.Logf("%d neuron-steps equal, %d spikes", c, s)
+		})
+	}
+}

@@ -164,7 +164,10 @@ func (x *nirWriter) graph(c *ir.Graph) error {
 		}
 	}
 	out := c.Output()
-	const outName = "output"
+	outName := "output"
+	for x.nodes[outName] != nil {
+		outName += "_"
+	}
 	if err := x.add(outName, "Output", map[string]*hdf5.Value{"shape": ints(false, shapeOf(out.Shape)...)}); err != nil {
 		return err
 	}
