@@ -74,7 +74,7 @@ func TestNIRExportRoundTrip(t *testing.T) {
 					}
 				}
 			}
-			t.Logf("%d nodes, %d bytes; PLIF decays kept exactly: %d", len(want.Pops), len(b), exact)
+			t.Logf("%d populations, %d bytes; PLIF decays kept exactly: %d", len(want.Pops), len(b), exact)
 			if c, s, bad, d := runDiff(t, want, got, 2); bad > 0 || s == 0 {
 				t.Fatalf("NIRForm and its import: %d of %d neuron-steps differ (%s), %d spikes", bad, c, d, s)
 			}
