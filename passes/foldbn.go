@@ -38,42 +38,8 @@ func foldBNPass(u *Unit) error {
 	return nil
 }
 
-// foldBN folds e.BN into e and e.Dst and removes it.
-func foldBN(e *ir.Projection) error {
-	bn := e.BN
-	if bn.Gamma == nil {
-		return fmt.Errorf("batch-norm is untrained (no running statistics); compile a trained network")
-	}
-	if e.Weights == nil {
-		return fmt.Errorf("%v weights are missing; compile a trained network", e.Op)
-	}
-	d := e.Dst.Shape
-	if e.Op == ir.Dense && (d.H != 1 || d.W != 1) {
-		return fmt.Errorf("dense batch-norm has one shift per neuron but destination shape %v has a per-channel bias; want a flat destination", d)
-	}
-	per := len(e.Weights) / len(bn.Gamma) // weights per output channel (both layouts are output-major)
-	scale := make([]float64, len(bn.Gamma))
-	shift := make([]float64, len(bn.Gamma))
-	for c, g := range bn.Gamma {
-		scale[c] = float64(g) / math.Sqrt(float64(bn.Var[c])+float64(bn.Eps))
-		shift[c] = float64(bn.Beta[c]) - float64(bn.Mean[c])*scale[c]
-		if !finite(float64(float32(scale[c]))) || !finite(float64(float32(shift[c]))) {
-			return fmt.Errorf("batch-norm channel %d gives scale %g and shift %g, want values finite in float32", c, scale[c], shift[c])
-		}
-	}
-	bias := e.Dst.Bias
-	if bias == nil {
-		bias = make([]float32, d.C)
-	}
-	for c, s := range scale {
-		for i := c * per; i < (c+1)*per; i++ {
-			e.Weights[i] = float32(float64(e.Weights[i]) * s)
-		}
-		bias[c] = float32(float64(bias[c]) + shift[c])
-	}
-	e.Dst.Bias = bias
-	e.BN = nil
-	return nil
-}
+// foldBN folds e.BN into e and e.Dst and removes it: ir.FoldBN, the one
+// definition of the fold (NIR export uses it too).
+func foldBN(e *ir.Projection) error { return ir.FoldBN(e) }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

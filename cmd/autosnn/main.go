@@ -67,6 +67,7 @@ func newApp() *cli.App {
 			supernetCommand(), searchCommand(),
 			chipsCommand(),
 			compileCommand(),
+			exportCommand(),
 			simulateCommand(),
 			lambdaCommand(), demoCommand(),
 		}),
