@@ -21,15 +21,25 @@ func (s *Sim) update(cpi int32) {
 	var active, fired int64
 	base := sp.base
 	at := max(s.now, co.busyUntil) // time the core reaches this neuron
+	// The synaptic input: of this step (Trained), or of the previous one
+	// (Chip: this step's messages accumulate in cur meanwhile).
+	cur32, cur := s.cur32, s.cur
+	if s.chip {
+		cur32, cur = s.in32, s.in
+		if s.stepNo < s.firstStep[cp.pop]-1 {
+			s.holdUpdate(cpi, at)
+			return
+		}
+	}
 	for _, j := range cp.neurons {
 		gid := base + j
 		var x int64
 		if s.narrow {
-			x = int64(s.cur32[gid])
-			s.cur32[gid] = 0
+			x = int64(cur32[gid])
+			cur32[gid] = 0
 		} else {
-			x = s.cur[gid]
-			s.cur[gid] = 0
+			x = cur[gid]
+			cur[gid] = 0
 		}
 		if sp.hostI != nil {
 			x += int64(sp.hostI[j])

@@ -125,7 +125,7 @@ func (s *Sim) drainPending() {
 
 // checkReady queues the neuron update of core-population cpi when all its
 // source populations have finished and every message they sent to its
-// core has been processed (or dropped).
+// core has been processed (or dropped); in Chip semantics at once.
 func (s *Sim) checkReady(cpi int32) {
 	cp := &s.corePops[cpi]
 	if cp.queued {
@@ -133,6 +133,10 @@ func (s *Sim) checkReady(cpi int32) {
 	}
 	nc := s.t.NumCores
 	for _, src := range s.pops[cp.pop].srcs {
+		if s.chip {
+			// Every core updates at once from the previous step's input.
+			break
+		}
 		if s.pops[src].remaining > 0 || s.outstanding[src*nc+int(cp.core)] > 0 {
 			return
 		}

@@ -34,7 +34,18 @@ type Sim struct {
 	cur32  []int32
 	narrow bool
 	sumAbs []int64 // during build only
-	v      []int32 // membrane potential
+	// Chip semantics (chipsem.go): in32/in hold the synaptic input that
+	// arrived in the previous step, read by this step's updates, while
+	// cur32/cur collect this step's messages; stepNo is the current step,
+	// firstStep[p] and depth[p] the shortest and longest path of
+	// population p from the input in synapses (Depths).
+	chip      bool
+	in32      []int32
+	in        []int64
+	stepNo    int
+	firstStep []int
+	depth     []int
+	v         []int32 // membrane potential
 
 	// outstanding[srcPop*NumCores+core] counts messages from srcPop to core
 	// not yet processed or dropped in this step.
@@ -203,7 +214,9 @@ func (s *Sim) TilesInUse() int { return s.tilesInUse }
 // length for Direct encoding and T times that for Frames (time-major), as
 // for ir.IntExecutor.Run. obs, if not nil, sees every population's output
 // at every step once the step has drained: the input frame for the input
-// population and 0/1 spikes for the others.
+// population and 0/1 spikes for the others. A run has Steps() steps (T in
+// Trained semantics; in Chip semantics the steps from T on see an all-zero
+// input frame) and counts the output's votes from step OutputOffset().
 func (s *Sim) Run(input []float32, obs ir.StepFunc) (ImageResult, error) {
 	g := s.g
 	n := g.Input().Shape.Len()
@@ -220,18 +233,34 @@ func (s *Sim) Run(input []float32, obs ir.StepFunc) (ImageResult, error) {
 	clear(s.v)
 	clear(s.cur)
 	clear(s.cur32)
+	clear(s.in)
+	clear(s.in32)
 	clear(s.linkImage)
+	steps, offset := s.Steps(), s.OutputOffset()
 	res := ImageResult{
 		Result: ir.Result{Spikes: make([]int, len(g.Pops)), Counter: make([]float32, g.Classes)},
-		Steps:  make([]Stats, 0, g.T),
+		Steps:  make([]Stats, 0, steps),
 	}
 	var compute float64
-	for t := 0; t < g.T; t++ {
+	var zero []float32 // the input frame of the fill-out steps (Chip semantics)
+	for t := 0; t < steps; t++ {
 		frame := input
-		if g.Encoding == ir.Frames {
+		switch {
+		case t >= g.T:
+			if zero == nil {
+				zero = make([]float32, n)
+				for i := 1; i < len(s.pops); i++ {
+					clear(s.pops[i].hostI)
+				}
+			}
+			frame = zero
+		case g.Encoding == ir.Frames:
 			frame = input[t*n : (t+1)*n]
 		}
-		if t == 0 || g.Encoding == ir.Frames {
+		if s.chip {
+			s.beginChipStep(t)
+		}
+		if t < g.T && (t == 0 || g.Encoding == ir.Frames) {
 			for i := 1; i < len(s.pops); i++ {
 				if s.pops[i].host {
 					if err := s.host.HostCurrent(i, frame, s.pops[i].hostI); err != nil {
@@ -256,6 +285,9 @@ func (s *Sim) Run(input []float32, obs ir.StepFunc) (ImageResult, error) {
 			if obs != nil {
 				obs(t, i, s.pops[i].out)
 			}
+		}
+		if t < offset {
+			continue
 		}
 		out := s.pops[len(s.pops)-1].out
 		for c := range res.Result.Counter {
