@@ -20,10 +20,17 @@ type Summary struct {
 	// Timesteps per image; Neurons, Synapses, CoresUsed and TilesUsed
 	// describe the mapping.
 	Timesteps int `yaml:"timesteps"`
-	Neurons   int `yaml:"neurons"`
-	Synapses  int `yaml:"synapses"`
-	CoresUsed int `yaml:"cores_used"`
-	TilesUsed int `yaml:"tiles_used"`
+	// Semantics is the time semantics of the run ("trained" or "chip");
+	// StepsPerImage the chip steps of one image (Timesteps, or in chip
+	// semantics Timesteps + depth - 1) and OutputOffset the first step
+	// whose output spikes are counted as votes (Sim.OutputOffset).
+	Semantics     string `yaml:"semantics"`
+	StepsPerImage int    `yaml:"steps_per_image"`
+	OutputOffset  int    `yaml:"output_offset"`
+	Neurons       int    `yaml:"neurons"`
+	Synapses      int    `yaml:"synapses"`
+	CoresUsed     int    `yaml:"cores_used"`
+	TilesUsed     int    `yaml:"tiles_used"`
 	// Images is the number of images added; Labeled those with a label
 	// (>= 0) and Correct those whose prediction matched it.
 	Images  int `yaml:"images"`
@@ -68,7 +75,7 @@ func NewSummary(s *Sim) *Summary {
 	}
 	return &Summary{
 		Graph: s.g.Name, Chip: s.t.Name(), ChipFile: s.t.File,
-		Timesteps: s.g.T, Neurons: s.nNeurons, Synapses: s.nSyn,
+		Timesteps: s.g.T, Semantics: s.Semantics().String(), StepsPerImage: s.Steps(), OutputOffset: s.OutputOffset(), Neurons: s.nNeurons, Synapses: s.nSyn,
 		CoresUsed: used, TilesUsed: s.tilesInUse, Notes: s.Notes(), CycleNs: s.costs.cycleNs, s: s,
 	}
 }

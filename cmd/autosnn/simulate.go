@@ -27,7 +27,8 @@ func simulateCommand() *cli.Command {
 			"or --sweep-buffer rerun the same images with each link bandwidth (Gmsg/s) or buffer depth (flits),\n" +
 			"write sweep.csv and one sub-directory per value, and print the congestion knee. --sanafe\n" +
 			"exports the chip and the mapping (with the first image's input currents) for SANA-FE:\n" +
-			"compare its perf.csv with the image-0 rows of steps.csv (docs/simulator.md).",
+			"compare its perf.csv with the image-0 rows of steps.csv (docs/simulator.md). --semantics chip runs\n" +
+			"the chip's own barrier-synchronous time (one step of delay per synapse) instead of the trained one.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "mapping", Usage: "mapping directory (from autosnn compile --out)", Required: true},
 			&cli.StringFlag{Name: "data", Value: pipeline.SyntheticData, Usage: use("data", "or synthetic: seeded random inputs in the range the network was trained on")},
@@ -40,6 +41,7 @@ func simulateCommand() *cli.Command {
 			&cli.StringFlag{Name: "message-mode", Usage: "override the message mode: per_core or multicast_tree"},
 			&cli.Float64Flag{Name: "drop-wait", Usage: "override noc.drop_wait_ns: ns a message blocked by a full buffer waits before it is dropped (overflow drop only; 0 = drop at once)"},
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: use("seed", "for synthetic inputs")},
+			&cli.StringFlag{Name: "semantics", Value: "trained", Usage: use("semantics")},
 			&cli.BoolFlag{Name: "sanafe", Usage: use("sanafe", "also write sanafe/arch.yaml and sanafe/snn.yaml (first image) to run in SANA-FE")},
 			&cli.BoolFlag{Name: "quiet", Usage: use("quiet")},
 			&cli.IntFlag{Name: "size", Usage: use("size", "default: the model's input side")},
@@ -53,7 +55,7 @@ func simulateCommand() *cli.Command {
 
 func simulateAction(c *cli.Context) error {
 	if err := checks(c, atLeast(1, "images"), ifSet("size", frameSize), nonNegative("drop-wait"),
-		ifSet("overflow", oneOf("overflow", backends.OverflowBackpressure, backends.OverflowDrop)), ifSet("message-mode", oneOf("message-mode", backends.MessagePerCore, backends.MessageMulticastTree)), dataSpec("data", true)); err != nil {
+		oneOf("semantics", "trained", "chip"), ifSet("overflow", oneOf("overflow", backends.OverflowBackpressure, backends.OverflowDrop)), ifSet("message-mode", oneOf("message-mode", backends.MessagePerCore, backends.MessageMulticastTree)), dataSpec("data", true)); err != nil {
 		return err
 	}
 	if c.IsSet("sweep-bandwidth") && c.IsSet("sweep-buffer") {
@@ -91,7 +93,11 @@ func simulateAction(c *cli.Context) error {
 	}
 	defer closeData()
 	out, stdout := c.String("out"), c.App.Writer
-	sopt := pipeline.SimOptions{Progress: progress(c), Desc: "simulate"}
+	sem, err := sim.ParseSemantics(c.String("semantics"))
+	if err != nil {
+		return fmt.Errorf("simulate: --semantics: %w", err)
+	}
+	sopt := pipeline.SimOptions{Progress: progress(c), Desc: "simulate", Semantics: sem}
 	res, err := pipeline.Simulate(c.Context, g, t, src, sopt)
 	if err != nil {
 		return err

@@ -26,6 +26,9 @@ type SimOptions struct {
 	// (default: "simulate GRAPH on CHIP").
 	Progress *train.Progress
 	Desc     string
+	// Semantics is the simulator's time semantics (the zero value is
+	// sim.Trained, spike-exact against the reference executor).
+	Semantics sim.Semantics
 }
 
 // SimResult is a run of the virtual chip over a sequence of inputs.
@@ -55,7 +58,7 @@ func Simulate(ctx context.Context, g *ir.Graph, t *backends.Target, src Source, 
 	if err := CheckSimulate(g); err != nil {
 		return nil, err
 	}
-	s, err := sim.New(g, t)
+	s, err := sim.NewWithOptions(g, t, sim.Options{Semantics: opt.Semantics})
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: simulate %s on %s: %w", g.Name, t.Name(), err)
 	}
