@@ -26,6 +26,12 @@
 // deterministic. docs/simulator.md states the model in full, with every
 // profile field it reads, and compares it with SANA-FE, Noxim and BookSim2.
 //
+// That is the Trained time semantics, the default. In the Chip semantics
+// (Options.Semantics, NewWithOptions; chipsem.go) every core updates at
+// once from the input of the previous step, one step of delay per synapse,
+// T + depth - 1 steps per input, and a step costs the busiest core plus the
+// barrier.
+//
 // # Invariants (tested)
 //
 //   - Functional equivalence: on a lossless mesh the spike raster equals
@@ -53,6 +59,7 @@
 //	queue.go      the radix-heap event queue and FIFOs
 //	stats.go, report.go, heatmap.go  results: Stats, Summary, CSV, heatmap
 //	override.go   NoC variants for sweeps (WithNoC)
+//	chipsem.go    time semantics: Options, the Chip semantics, Depths
 //
 // Outputs: Stats per timestep and per image (ImageResult), Summary (YAML)
 // over many images with on-chip accuracy, a per-timestep CSV (StepCSV) and
