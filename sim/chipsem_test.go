@@ -169,15 +169,25 @@ func spikesIn(r raster) int {
 // TestChipSemanticsStepper: in Chip semantics the simulator's raster and
 // votes equal the independent stepper's, on a chain and on a residual net
 // (paths of 2 and 3 synapses into r1), for both encodings, placements and
-// chips.
+// chips, and on a multicast-tree mesh with 1-message buffers and starved
+// links (congestion changes the timing, never the spikes).
 func TestChipSemanticsStepper(t *testing.T) {
 	nets := map[string]netSpec{"chain": chainNet, "residual": residualNet}
 	for _, name := range []string{"chain", "residual"} {
 		for _, enc := range []ir.Encoding{ir.Direct, ir.Frames} {
 			for pi, place := range []placement{fill, scattered} {
-				for _, chip := range []string{"tiny", "tiny-2chip"} {
+				for _, chip := range []string{"tiny", "tiny-2chip", "tiny-multicast-starved"} {
 					t.Run(fmt.Sprintf("%s/%v/place%d/%s", name, enc, pi, chip), func(t *testing.T) {
-						tg := mustTarget(t, chip)
+						var tg *backends.Target
+						if chip == "tiny-multicast-starved" {
+							var err error
+							tg, err = WithNoC(mustTarget(t, "tiny"), NoCOverride{MessageMode: backends.MessageMulticastTree, LinkBufferDepthFlits: 1, LinkBandwidthGMsgPerS: 0.02})
+							if err != nil {
+								t.Fatal(err)
+							}
+						} else {
+							tg = mustTarget(t, chip)
+						}
 						g, err := nets[name](enc)
 						if err != nil {
 							t.Fatal(err)

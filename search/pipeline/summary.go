@@ -47,7 +47,11 @@ func WriteSimSummary(w io.Writer, s *sim.Summary) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	p := s.PerImage
 	fmt.Fprintf(tw, "network\t%s on %s (%d neurons, %d synapses, %d cores on %d tiles)\n", s.Graph, s.Chip, s.Neurons, s.Synapses, s.CoresUsed, s.TilesUsed)
-	fmt.Fprintf(tw, "images\t%d x %d timesteps\n", s.Images, s.Timesteps)
+	if s.Semantics == "chip" {
+		fmt.Fprintf(tw, "images\t%d x %d timesteps, chip semantics: %d steps, votes from step %d\n", s.Images, s.Timesteps, s.StepsPerImage, s.OutputOffset)
+	} else {
+		fmt.Fprintf(tw, "images\t%d x %d timesteps\n", s.Images, s.Timesteps)
+	}
 	if s.Labeled > 0 {
 		fmt.Fprintf(tw, "on-chip accuracy\t%.2f%% (%d/%d)\n", 100*s.Accuracy, s.Correct, s.Labeled)
 	}
