@@ -353,3 +353,65 @@ func TestSemanticsOptions(t *testing.T) {
 		t.Errorf("default options: %v, %d steps, offset %d; want trained, %d, 0", s.Semantics(), s.Steps(), s.OutputOffset(), g.T)
 	}
 }
+
+// TestChipAccumulatorForms: Chip semantics equals the stepper in each
+// accumulator form (compact, wide int32, wide int64, which swap different
+// buffers), over two images on one Sim (the buffers start clean).
+func TestChipAccumulatorForms(t *testing.T) {
+	for _, tc := range []struct {
+		name            string
+		scale           int64
+		compact, narrow bool
+	}{
+		{"compact", 1, true, true},
+		{"wide-int32", 1000, false, true},
+		{"wide-int64", 1 << 24, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tg := mustTarget(t, "tiny-2chip")
+			g, err := residualNet(ir.Frames)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g = compileNet(t, g, tg, scattered, 8)
+			for _, e := range g.Projs {
+				if e.Q.Host {
+					continue
+				}
+				for i := range e.Q.Weights {
+					e.Q.Weights[i] = int32(int64(e.Q.Weights[i]) * tc.scale)
+				}
+			}
+			for _, p := range g.Pops[1:] {
+				p.Q.Threshold = int32(min(int64(p.Q.Threshold)*tc.scale, math.MaxInt32/2))
+				p.Q.VMin, p.Q.VMax = math.MinInt32, math.MaxInt32
+				p.Q.Scale *= float32(tc.scale)
+				for c := range p.Q.Bias {
+					p.Q.Bias[c] = int32(int64(p.Q.Bias[c]) * tc.scale)
+				}
+			}
+			s, err := NewWithOptions(g, tg, Options{Semantics: Chip})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.compact != tc.compact || s.narrow != tc.narrow {
+				t.Fatalf("compact %v narrow %v, want %v %v", s.compact, s.narrow, tc.compact, tc.narrow)
+			}
+			rng := rand.New(rand.NewPCG(8, 8))
+			for img := 0; img < 2; img++ {
+				in := randomInput(g, rng)
+				want, _ := chipStepper(t, g, in)
+				var got raster
+				if _, err := s.Run(in, got.observe); err != nil {
+					t.Fatal(err)
+				}
+				if spikesIn(want) == 0 {
+					t.Fatal("the stepper fires nothing: vacuous")
+				}
+				if !rastersEqual(got, want) {
+					t.Fatalf("image %d: raster differs from the stepper's (%d vs %d spikes)", img, spikesIn(got), spikesIn(want))
+				}
+			}
+		})
+	}
+}
