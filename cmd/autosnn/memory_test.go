@@ -60,7 +60,6 @@ func tinyModel(t *testing.T, dir string) string {
 func TestOversizedRefused(t *testing.T) {
 	dir := t.TempDir()
 	model := tinyModel(t, dir)
-	defer pipeline.SetMaxMemory(0)
 	for _, args := range oversized(dir, model) {
 		start := time.Now()
 		_, _, err := runTrainApp(t, append(args, "--max-memory", "8GB")...)

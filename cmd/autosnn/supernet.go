@@ -78,7 +78,7 @@ func supernetAction(c *cli.Context) error {
 	} else {
 		h := train.Hyper{Epochs: c.Int("epochs"), Batch: c.Int("batch"), LR: c.Float64("lr"), Seed: c.Uint64("seed"),
 			Limit: c.Int("limit"), Data: c.String("data")}
-		if tr, err = pipeline.NewSupernetTrainer(c.String("space"), c.Int("C"), T, set, h, c.String("augment")); err != nil {
+		if tr, err = pipeline.NewSupernetTrainer(c.Context, c.String("space"), c.Int("C"), T, set, h, c.String("augment")); err != nil {
 			return fmt.Errorf("supernet: %w", err)
 		}
 	}

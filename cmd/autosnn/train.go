@@ -109,7 +109,7 @@ func trainAction(c *cli.Context) error {
 		if c.IsSet("epochs") {
 			epochs = c.Int("epochs")
 		}
-		if tr, err = pipeline.ResumeTrainer(ck, arch, epochs); err != nil {
+		if tr, err = pipeline.ResumeTrainer(c.Context, ck, arch, epochs); err != nil {
 			return err
 		}
 		fmt.Fprintf(logw, "resuming %s from %s: epoch %d, batch %d, step %d\n", ck.Graph.Name, out, ck.Epoch, ck.Batch, ck.Step)
@@ -122,7 +122,7 @@ func trainAction(c *cli.Context) error {
 		}
 		h := train.Hyper{Epochs: c.Int("epochs"), Batch: c.Int("batch"), LR: c.Float64("lr"), Seed: c.Uint64("seed"),
 			Cutout: c.Int("cutout"), Limit: c.Int("limit"), SpikeReg: c.Float64("spike-reg"), Data: spec.String()}
-		if tr, err = pipeline.NewTrainer(*arch, set, h, c.String("augment")); err != nil {
+		if tr, err = pipeline.NewTrainer(c.Context, *arch, set, h, c.String("augment")); err != nil {
 			return fmt.Errorf("train: %w", err)
 		}
 	}
