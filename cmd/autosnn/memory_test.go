@@ -12,6 +12,7 @@ import (
 	"github.com/autosnn/autosnn/frontend"
 	"github.com/autosnn/autosnn/search/engine/train"
 	"github.com/autosnn/autosnn/search/pipeline"
+	"github.com/autosnn/autosnn/search/supernet"
 )
 
 // oversized are the invocations of issue #19 that crashed with the
@@ -135,4 +136,47 @@ func TestHelperMain(t *testing.T) {
 	}
 	main()
 	os.Exit(0)
+}
+
+// TestSupernetCommandsRefused: search and lambda (evaluating candidates)
+// and supernet --resume check the super-network's memory from its
+// checkpoint before building it and before loading the data: --data names
+// a directory that does not exist, so the refusal can only come first.
+func TestSupernetCommandsRefused(t *testing.T) {
+	dir := t.TempDir()
+	ckpt := filepath.Join("..", "..", "search", "supernet", "testdata", "tiny-v1.ckpt")
+	ck, err := supernet.ReadCheckpoint(ckpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing := "mnist:" + filepath.Join(dir, "no-such-data")
+	ck.Hyper.Data = missing
+	resumed := filepath.Join(dir, "sn.ckpt")
+	if err := supernet.WriteCheckpoint(resumed, ck); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		work string
+	}{
+		{[]string{"search", "--supernet", ckpt, "--data", missing, "--out", filepath.Join(dir, "s")}, "search on the super-network"},
+		{[]string{"lambda", "--supernet", ckpt, "--data", missing, "--out", filepath.Join(dir, "l")}, "search on the super-network"},
+		{[]string{"supernet", "--resume", "--data", missing, "--out", resumed}, "supernet "},
+	} {
+		start := time.Now()
+		_, _, err := runTrainApp(t, append(c.args, "--max-memory", "1kB")...)
+		d := time.Since(start)
+		var me *pipeline.MemoryError
+		if !errors.As(err, &me) || me.Limit != 1000 || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), c.work) {
+			t.Errorf("%v: got %v, want a one-line *pipeline.MemoryError for %q under 1 kB", c.args, err, c.work)
+		}
+		t.Logf("%v: refused in %v", c.args[0], d.Round(time.Millisecond))
+		if d > time.Second {
+			t.Errorf("%v: refused after %v, want well under a second (before the data loads)", c.args, d)
+		}
+	}
+	if _, _, err := runTrainApp(t, "search", "--supernet", ckpt, "--data", missing, "--out", filepath.Join(dir, "s2"), "--max-memory", "1TB"); err == nil ||
+		errors.As(err, new(*pipeline.MemoryError)) || !strings.Contains(err.Error(), "no-such-data") {
+		t.Errorf("search under 1 TB: got %v, want the missing data's error (the check passes)", err)
+	}
 }

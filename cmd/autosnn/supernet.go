@@ -63,16 +63,20 @@ func supernetAction(c *cli.Context) error {
 		}
 		T = ck.Base.T
 	}
+	var tr *supernet.Trainer
+	if ck != nil { // built, and its memory checked, before the data loads
+		var err error
+		if tr, err = pipeline.ResumeSupernetTrainer(c.Context, ck, c.Int("epochs")); err != nil {
+			return fmt.Errorf("supernet: resume: %w", err)
+		}
+		defer tr.Close()
+	}
 	set, err := openData(c, T)
 	if err != nil {
 		return fmt.Errorf("supernet: %w", err)
 	}
 	defer set.Close()
-	var tr *supernet.Trainer
 	if ck != nil {
-		if tr, err = supernet.Resume(ck, c.Int("epochs")); err != nil {
-			return err
-		}
 		fmt.Fprintf(c.App.Writer, "resuming %s: space %s, epoch %d batch %d of %d epochs (its hyper-parameters are kept)\n",
 			out, ck.Space, ck.Epoch, ck.Batch, tr.Hyper.Epochs)
 	} else {
@@ -81,8 +85,8 @@ func supernetAction(c *cli.Context) error {
 		if tr, err = pipeline.NewSupernetTrainer(c.Context, c.String("space"), c.Int("C"), T, set, h, c.String("augment")); err != nil {
 			return fmt.Errorf("supernet: %w", err)
 		}
+		defer tr.Close()
 	}
-	defer tr.Close()
 	tr.Checkpoint, tr.CheckpointEvery, tr.Progress = out, c.Int("checkpoint-every"), progress(c)
 	tr.Logf = func(f string, a ...any) { fmt.Fprintf(c.App.Writer, f+"\n", a...) }
 	sp := tr.Net.Space()

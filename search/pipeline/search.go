@@ -45,6 +45,21 @@ func NewSupernetTrainer(ctx context.Context, spaceName string, C, T int, set *da
 	return supernet.NewTrainer(space, h)
 }
 
+// ResumeSupernetTrainer continues the super-network run stored in ck
+// (supernet.Resume; epochs > 0 sets the total number of epochs), after
+// checking that training it with its batch size fits in ctx's memory limit
+// (CheckSupernet).
+func ResumeSupernetTrainer(ctx context.Context, ck *supernet.Checkpoint, epochs int) (*supernet.Trainer, error) {
+	space, err := search.NewSpace(ck.Space, ck.Base)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: super-network checkpoint: %w", err)
+	}
+	if err := CheckSupernet(ctx, space, ck.Hyper.Batch); err != nil {
+		return nil, err
+	}
+	return supernet.Resume(ck, epochs)
+}
+
 // CheckSpaceSet reports whether the samples of set are inputs of the
 // super-network of space: the same per-frame shape and classes.
 func CheckSpaceSet(space search.Space, set *dataset.Set) error {
