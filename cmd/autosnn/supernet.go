@@ -70,6 +70,12 @@ func supernetAction(c *cli.Context) error {
 			return fmt.Errorf("supernet: resume: %w", err)
 		}
 		defer tr.Close()
+	} else if spec, err := dataset.ParseSpec(c.String("data")); err == nil { // the memory check, before the data loads
+		if shape, err := dataset.StandardShape(spec.Name, dataOptions(c, T, c.Int("size"))); err == nil {
+			if err := pipeline.CheckSupernetSpec(c.Context, c.String("space"), c.Int("C"), T, shape, c.Int("batch")); err != nil {
+				return fmt.Errorf("supernet: %w", err)
+			}
+		}
 	}
 	set, err := openData(c, T)
 	if err != nil {

@@ -98,7 +98,24 @@ func trainAction(c *cli.Context) error {
 	} else if T = arch.T; c.IsSet("input") && len(arch.Input) == 3 {
 		side = arch.Input[1]
 	}
-	set, err := dataset.Load(c.Context, spec, dataOptions(c, T, frameSide(c, side)))
+	opt := dataOptions(c, T, frameSide(c, side))
+	if ck != nil { // the memory checks, before the data loads
+		err = pipeline.CheckTrain(c.Context, ck.Graph, ck.Hyper.Batch)
+	} else {
+		if !c.IsSet("input") {
+			arch.Input = nil // the dataset's
+		}
+		if !c.IsSet("classes") {
+			arch.Classes = 0
+		}
+		if shape, serr := dataset.StandardShape(spec.Name, opt); serr == nil {
+			err = pipeline.CheckTrainSpec(c.Context, *arch, shape, c.Int("batch"))
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	set, err := dataset.Load(c.Context, spec, opt)
 	if err != nil {
 		return err
 	}
@@ -114,12 +131,6 @@ func trainAction(c *cli.Context) error {
 		}
 		fmt.Fprintf(logw, "resuming %s from %s: epoch %d, batch %d, step %d\n", ck.Graph.Name, out, ck.Epoch, ck.Batch, ck.Step)
 	} else {
-		if !c.IsSet("input") {
-			arch.Input = nil // the dataset's
-		}
-		if !c.IsSet("classes") {
-			arch.Classes = 0
-		}
 		h := train.Hyper{Epochs: c.Int("epochs"), Batch: c.Int("batch"), LR: c.Float64("lr"), Seed: c.Uint64("seed"),
 			Cutout: c.Int("cutout"), Limit: c.Int("limit"), SpikeReg: c.Float64("spike-reg"), Data: spec.String()}
 		if tr, err = pipeline.NewTrainer(c.Context, *arch, set, h, c.String("augment")); err != nil {
@@ -218,15 +229,22 @@ func evalAction(c *cli.Context) error {
 		return fmt.Errorf("eval: the checkpoint records no data spec; pass --data")
 	}
 	g := ck.Graph
-	if _, err := dataset.ParseSpec(data); err != nil {
+	spec, err := dataset.ParseSpec(data)
+	if err != nil {
 		return fmt.Errorf("eval: --data: %w", err)
+	}
+	opt := dataOptions(c, g.T, frameSide(c, g.Input().Shape.H))
+	if shape, err := dataset.StandardShape(spec.Name, opt); err == nil { // the memory check, before the data loads
+		if err := pipeline.CheckEvalSpec(c.Context, g, shape, sp, c.Int("batch"), c.Int("eval-limit")); err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
 	}
 	if c.String("out") != "" {
 		if err := checks(c, outDir); err != nil {
 			return err
 		}
 	}
-	set, err := dataset.Open(c.Context, data, dataOptions(c, g.T, frameSide(c, g.Input().Shape.H)))
+	set, err := dataset.Load(c.Context, spec, opt)
 	if err != nil {
 		return fmt.Errorf("eval: --data: %w", err)
 	}

@@ -97,6 +97,48 @@ func CheckEval(ctx context.Context, g *ir.Graph, batch, images int) error {
 		train.Memory(g, run, false)+batchBuffers(g, batch), "--batch")
 }
 
+// The checks a command runs before loading its data, from the data's
+// shape (dataset.StandardShape), so that work that cannot fit is refused
+// in milliseconds rather than after the load; the entry points check again
+// with the loaded set's shape. A spec that does not lower or a space that
+// does not exist passes here: the entry point reports it.
+
+// CheckTrainSpec is CheckTrain of arch lowered as NewTrainer lowers it on
+// a set of shape shape.
+func CheckTrainSpec(ctx context.Context, arch frontend.Spec, shape dataset.Shape, batch int) error {
+	g, err := frontend.Lower(onShape(arch, shape))
+	if err != nil {
+		return nil
+	}
+	return CheckTrain(ctx, g, batch)
+}
+
+// CheckSupernetSpec is CheckSupernet of the super-network NewSupernetTrainer
+// builds for spaceName, C and T on a set of shape shape.
+func CheckSupernetSpec(ctx context.Context, spaceName string, C, T int, shape dataset.Shape, batch int) error {
+	space, err := supernetSpace(spaceName, C, T, shape)
+	if err != nil {
+		return nil
+	}
+	return CheckSupernet(ctx, space, batch)
+}
+
+// CheckEvalSpec is CheckEval of g on split sp of a set of shape shape,
+// limit images (0: all) batch images at a time, counting the images of
+// the Test split as shape.Test and those of another split as 1 (a lower
+// bound, so that it refuses only what CheckEval refuses after the load
+// with the standard files).
+func CheckEvalSpec(ctx context.Context, g *ir.Graph, shape dataset.Shape, sp dataset.Split, batch, limit int) error {
+	n := 1
+	if sp == dataset.Test && shape.Test > 0 {
+		n = shape.Test
+	}
+	if limit > 0 {
+		n = min(n, limit)
+	}
+	return CheckEval(ctx, g, batch, n)
+}
+
 // batchBuffers is the memory, in bytes, of the two float32 batches of
 // inputs of g that a dataset iterator keeps (dataset.Set.Batches).
 func batchBuffers(g *ir.Graph, batch int) int64 {

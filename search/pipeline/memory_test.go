@@ -11,6 +11,7 @@ import (
 	"github.com/autosnn/autosnn/backends"
 	"github.com/autosnn/autosnn/frontend"
 	"github.com/autosnn/autosnn/search"
+	"github.com/autosnn/autosnn/search/dataset"
 	"github.com/autosnn/autosnn/search/supernet"
 )
 
@@ -167,5 +168,30 @@ func TestCheckEvalClipsBatch(t *testing.T) {
 	errors.As(CheckEval(ctx, g, 1000, 1000), &many)
 	if few == nil || many == nil || !(few.Need < many.Need) || few.Need < batchBuffers(g, 1000) {
 		t.Errorf("CheckEval estimates: 10 images %v, 1000 images %v; want fewer bytes for fewer images, at least the batch buffers %d", few, many, batchBuffers(g, 1000))
+	}
+}
+
+// TestCheckEvalSpec: before the load, the Test split counts as
+// shape.Test images (clipped by the limit) and another split as one image,
+// so the estimate is CheckEval's with those counts and never above it with
+// the real count.
+func TestCheckEvalSpec(t *testing.T) {
+	ctx := WithMemoryLimit(context.Background(), 1)
+	g := tinyGraph(t, false)
+	shape := dataset.Shape{C: 1, H: 8, W: 8, Classes: 10, Test: 300}
+	need := func(err error) int64 {
+		var me *MemoryError
+		if !errors.As(err, &me) {
+			t.Fatalf("under 1 byte: got %v, want a *MemoryError", err)
+		}
+		return me.Need
+	}
+	for _, c := range []struct {
+		sp            dataset.Split
+		limit, images int
+	}{{dataset.Test, 0, 300}, {dataset.Test, 50, 50}, {dataset.Val, 0, 1}, {dataset.Val, 50, 1}} {
+		if got, want := need(CheckEvalSpec(ctx, g, shape, c.sp, 1000, c.limit)), need(CheckEval(ctx, g, 1000, c.images)); got != want {
+			t.Errorf("%v limit %d: CheckEvalSpec needs %d bytes, want CheckEval's of %d images, %d", c.sp, c.limit, got, c.images, want)
+		}
 	}
 }

@@ -34,8 +34,7 @@ func NewSupernetTrainer(ctx context.Context, spaceName string, C, T int, set *da
 	if err := Augment(&h, augment, set); err != nil {
 		return nil, err
 	}
-	base := frontend.Spec{Name: "supernet", Channels: C, T: T, Input: []int{set.C, set.H, set.W}, Classes: set.Classes(), Neuron: "plif"}
-	space, err := search.NewSpace(spaceName, base)
+	space, err := supernetSpace(spaceName, C, T, setShape(set))
 	if err != nil {
 		return nil, err
 	}
@@ -43,6 +42,13 @@ func NewSupernetTrainer(ctx context.Context, spaceName string, C, T int, set *da
 		return nil, err
 	}
 	return supernet.NewTrainer(space, h)
+}
+
+// supernetSpace is the search space spaceName of the super-network at C
+// initial channels and T timesteps on data of shape (PLIF neurons).
+func supernetSpace(spaceName string, C, T int, shape dataset.Shape) (search.Space, error) {
+	base := frontend.Spec{Name: "supernet", Channels: C, T: T, Input: []int{shape.C, shape.H, shape.W}, Classes: shape.Classes, Neuron: "plif"}
+	return search.NewSpace(spaceName, base)
 }
 
 // ResumeSupernetTrainer continues the super-network run stored in ck

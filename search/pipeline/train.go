@@ -19,13 +19,7 @@ import (
 // applied. A nil arch.Input takes the set's per-frame shape [C, H, W]
 // (event sets: C = 2 polarities), a zero arch.Classes the set's classes.
 func NewTrainer(ctx context.Context, arch frontend.Spec, set *dataset.Set, h train.Hyper, augment string) (*train.Trainer, error) {
-	if arch.Input == nil {
-		arch.Input = []int{set.C, set.H, set.W}
-	}
-	if arch.Classes == 0 {
-		arch.Classes = set.Classes()
-	}
-	g, err := frontend.Lower(arch)
+	g, err := frontend.Lower(onShape(arch, setShape(set)))
 	if err != nil {
 		return nil, err
 	}
@@ -36,6 +30,23 @@ func NewTrainer(ctx context.Context, arch frontend.Spec, set *dataset.Set, h tra
 		return nil, err
 	}
 	return train.NewTrainer(g, h)
+}
+
+// onShape returns arch with the per-frame shape and classes of shape where
+// arch leaves them unset (nil Input, zero Classes).
+func onShape(arch frontend.Spec, shape dataset.Shape) frontend.Spec {
+	if arch.Input == nil {
+		arch.Input = []int{shape.C, shape.H, shape.W}
+	}
+	if arch.Classes == 0 {
+		arch.Classes = shape.Classes
+	}
+	return arch
+}
+
+// setShape is the Shape of the loaded set (Test: its Test split's size).
+func setShape(set *dataset.Set) dataset.Shape {
+	return dataset.Shape{C: set.C, H: set.H, W: set.W, Classes: set.Classes(), Test: set.Len(dataset.Test)}
 }
 
 // ResumeTrainer continues the run stored in ck bit-identically. arch, when
