@@ -100,8 +100,15 @@ func supernetAction(c *cli.Context) error {
 	for _, p := range tr.Net.Params() {
 		params += len(p.Data)
 	}
-	fmt.Fprintf(c.App.Writer, "super-network %s: C=%d T=%d input %v, %d classes, %d positions x %d candidates, %d parameters; data %s (D_train %d images)\n",
-		sp.Name, sp.Base.Channels, sp.Base.T, sp.Base.Input, sp.Base.Classes, sp.Positions, len(sp.Candidates), params, set.Name, set.Len(dataset.Train))
+	est, ntrain := "", int64(set.Len(dataset.Train))
+	if tr.Hyper.Limit > 0 {
+		ntrain = min(ntrain, int64(tr.Hyper.Limit))
+	}
+	if d, err := pipeline.SupernetTime(sp, int64(max(tr.Hyper.Epochs-tr.Epoch, 0))*ntrain, tr.Net.Env().WS.Workers()); err == nil && tr.Hyper.Epochs > tr.Epoch {
+		est = fmt.Sprintf("; about %s (rough estimate)", pipeline.FormatEstimate(d))
+	}
+	fmt.Fprintf(c.App.Writer, "super-network %s: C=%d T=%d input %v, %d classes, %d positions x %d candidates, %d parameters; data %s (D_train %d images)%s\n",
+		sp.Name, sp.Base.Channels, sp.Base.T, sp.Base.Input, sp.Base.Classes, sp.Positions, len(sp.Candidates), params, set.Name, set.Len(dataset.Train), est)
 	start := time.Now()
 	if err := tr.Run(c.Context, pipeline.DataSource(set, tr.Hyper, dataset.Train, dataset.Val, 0)); err != nil {
 		return err

@@ -152,13 +152,35 @@ func trainAction(c *cli.Context) error {
 	tr.Checkpoint, tr.CheckpointEvery, tr.EvalEachEpoch, tr.Progress = out, c.Int("checkpoint-every"), c.String("eval-split") != "none", progress(c)
 	tr.Logf = func(f string, a ...any) { fmt.Fprintf(c.App.Writer, f+"\n", a...) }
 	g := tr.Net.Graph()
-	fmt.Fprintf(c.App.Writer, "training %s (%d parameters) on %s: T=%d, batch %d, lr %g, %d epochs, seed %d, %d workers\n",
-		g.Name, ir.Count(g).Params, h.Data, g.T, h.Batch, h.LR, h.Epochs, h.Seed, tr.Net.Env().WS.Workers())
+	fmt.Fprintf(c.App.Writer, "training %s (%d parameters) on %s: T=%d, batch %d, lr %g, %d epochs, seed %d, %d workers%s\n",
+		g.Name, ir.Count(g).Params, h.Data, g.T, h.Batch, h.LR, h.Epochs, h.Seed, tr.Net.Env().WS.Workers(),
+		trainEstimate(g, set, h, tr.Epoch, ts, es, tr.EvalEachEpoch, c.Int("eval-limit"), tr.Net.Env().WS.Workers()))
 	if err := tr.Run(c.Context, pipeline.DataSource(set, h, ts, es, c.Int("eval-limit"))); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.App.Writer, "wrote %s\n", out)
 	return nil
+}
+
+// trainEstimate is the first line's time estimate ("; about 25 min
+// (rough estimate)") of the epochs after done of training g on set with
+// h, evaluating each epoch on evalLimit images (0: all) of es when eval
+// is set, with workers workers; "" when no epoch is left.
+func trainEstimate(g *ir.Graph, set *dataset.Set, h train.Hyper, done int, ts, es dataset.Split, eval bool, evalLimit, workers int) string {
+	epochs := int64(max(h.Epochs-done, 0))
+	n, m := int64(set.Len(ts)), int64(0)
+	if h.Limit > 0 {
+		n = min(n, int64(h.Limit))
+	}
+	if eval {
+		if m = int64(set.Len(es)); evalLimit > 0 {
+			m = min(m, int64(evalLimit))
+		}
+	}
+	if epochs == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; about %s (rough estimate)", pipeline.FormatEstimate(pipeline.TrainTime(g, epochs*n, epochs*m, workers)))
 }
 
 // sameHyper refuses flags that would change a resumed run's
