@@ -157,7 +157,7 @@ func loadModel(c *cli.Context) (*ir.Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := pipeline.CheckCompile(g, c.Int("profile-samples")); err != nil {
+	if err := pipeline.CheckCompile(c.Context, g, c.Int("profile-samples")); err != nil {
 		return nil, err
 	}
 	frontend.RandomWeights(g, c.Uint64("random-weights"))

@@ -187,13 +187,14 @@ func noArgs(c *cli.Context) error {
 	return fmt.Errorf("%s: unexpected argument %q (the command takes flags only)", name, args[0])
 }
 
-// memoryCommands are the commands that train, evaluate, compile or
+// memoryCommands are the commands that train, evaluate, search, compile or
 // simulate: guardMemory gives them --max-memory.
-var memoryCommands = []string{"train", "eval", "supernet", "compile", "simulate", "lambda", "demo"}
+var memoryCommands = []string{"train", "eval", "supernet", "search", "compile", "simulate", "lambda", "demo"}
 
 // guardMemory adds --max-memory to the memoryCommands among cmds; before
 // such a command's action runs, its value (or 0: the machine's memory) is
-// the limit pipeline's memory checks refuse work above.
+// set on the command's context (pipeline.WithMemoryLimit), the limit
+// pipeline's memory checks refuse work above.
 func guardMemory(cmds []*cli.Command) {
 	for _, cmd := range cmds {
 		if !slices.Contains(memoryCommands, cmd.Name) {
@@ -209,7 +210,7 @@ func guardMemory(cmds []*cli.Command) {
 					return fmt.Errorf("%s: --max-memory: %w", cmd.Name, err)
 				}
 			}
-			pipeline.SetMaxMemory(n)
+			c.Context = pipeline.WithMemoryLimit(c.Context, n)
 			if before != nil {
 				return before(c)
 			}

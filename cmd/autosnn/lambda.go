@@ -74,7 +74,7 @@ func lambdaAction(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("lambda: --chip: %w", err)
 	}
-	net, ck, err := pipeline.OpenSupernet(c.String("supernet"))
+	net, ck, err := pipeline.OpenSupernet(c.Context, c.String("supernet"), c.Int("batch"))
 	if err != nil {
 		return fmt.Errorf("lambda: --supernet: %w", err)
 	}

@@ -67,7 +67,7 @@ func searchAction(c *cli.Context) error {
 			return err
 		}
 	}
-	net, ck, err := pipeline.OpenSupernet(c.String("supernet"))
+	net, ck, err := pipeline.OpenSupernet(c.Context, c.String("supernet"), c.Int("batch"))
 	if err != nil {
 		return fmt.Errorf("search: --supernet: %w", err)
 	}

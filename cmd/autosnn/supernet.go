@@ -63,26 +63,36 @@ func supernetAction(c *cli.Context) error {
 		}
 		T = ck.Base.T
 	}
+	var tr *supernet.Trainer
+	if ck != nil { // built, and its memory checked, before the data loads
+		var err error
+		if tr, err = pipeline.ResumeSupernetTrainer(c.Context, ck, c.Int("epochs")); err != nil {
+			return fmt.Errorf("supernet: resume: %w", err)
+		}
+		defer tr.Close()
+	} else if spec, err := dataset.ParseSpec(c.String("data")); err == nil { // the memory check, before the data loads
+		if shape, err := dataset.StandardShape(spec.Name, dataOptions(c, T, c.Int("size"))); err == nil {
+			if err := pipeline.CheckSupernetSpec(c.Context, c.String("space"), c.Int("C"), T, shape, c.Int("batch")); err != nil {
+				return fmt.Errorf("supernet: %w", err)
+			}
+		}
+	}
 	set, err := openData(c, T)
 	if err != nil {
 		return fmt.Errorf("supernet: %w", err)
 	}
 	defer set.Close()
-	var tr *supernet.Trainer
 	if ck != nil {
-		if tr, err = supernet.Resume(ck, c.Int("epochs")); err != nil {
-			return err
-		}
 		fmt.Fprintf(c.App.Writer, "resuming %s: space %s, epoch %d batch %d of %d epochs (its hyper-parameters are kept)\n",
 			out, ck.Space, ck.Epoch, ck.Batch, tr.Hyper.Epochs)
 	} else {
 		h := train.Hyper{Epochs: c.Int("epochs"), Batch: c.Int("batch"), LR: c.Float64("lr"), Seed: c.Uint64("seed"),
 			Limit: c.Int("limit"), Data: c.String("data")}
-		if tr, err = pipeline.NewSupernetTrainer(c.String("space"), c.Int("C"), T, set, h, c.String("augment")); err != nil {
+		if tr, err = pipeline.NewSupernetTrainer(c.Context, c.String("space"), c.Int("C"), T, set, h, c.String("augment")); err != nil {
 			return fmt.Errorf("supernet: %w", err)
 		}
+		defer tr.Close()
 	}
-	defer tr.Close()
 	tr.Checkpoint, tr.CheckpointEvery, tr.Progress = out, c.Int("checkpoint-every"), progress(c)
 	tr.Logf = func(f string, a ...any) { fmt.Fprintf(c.App.Writer, f+"\n", a...) }
 	sp := tr.Net.Space()
@@ -90,8 +100,15 @@ func supernetAction(c *cli.Context) error {
 	for _, p := range tr.Net.Params() {
 		params += len(p.Data)
 	}
-	fmt.Fprintf(c.App.Writer, "super-network %s: C=%d T=%d input %v, %d classes, %d positions x %d candidates, %d parameters; data %s (D_train %d images)\n",
-		sp.Name, sp.Base.Channels, sp.Base.T, sp.Base.Input, sp.Base.Classes, sp.Positions, len(sp.Candidates), params, set.Name, set.Len(dataset.Train))
+	est, ntrain := "", int64(set.Len(dataset.Train))
+	if tr.Hyper.Limit > 0 {
+		ntrain = min(ntrain, int64(tr.Hyper.Limit))
+	}
+	if d, err := pipeline.SupernetTime(sp, int64(max(tr.Hyper.Epochs-tr.Epoch, 0))*ntrain, tr.Net.Env().WS.Workers()); err == nil && tr.Hyper.Epochs > tr.Epoch {
+		est = fmt.Sprintf("; about %s (rough estimate)", pipeline.FormatEstimate(d))
+	}
+	fmt.Fprintf(c.App.Writer, "super-network %s: C=%d T=%d input %v, %d classes, %d positions x %d candidates, %d parameters; data %s (D_train %d images)%s\n",
+		sp.Name, sp.Base.Channels, sp.Base.T, sp.Base.Input, sp.Base.Classes, sp.Positions, len(sp.Candidates), params, set.Name, set.Len(dataset.Train), est)
 	start := time.Now()
 	if err := tr.Run(c.Context, pipeline.DataSource(set, tr.Hyper, dataset.Train, dataset.Val, 0)); err != nil {
 		return err

@@ -98,7 +98,24 @@ func trainAction(c *cli.Context) error {
 	} else if T = arch.T; c.IsSet("input") && len(arch.Input) == 3 {
 		side = arch.Input[1]
 	}
-	set, err := dataset.Load(c.Context, spec, dataOptions(c, T, frameSide(c, side)))
+	opt := dataOptions(c, T, frameSide(c, side))
+	if ck != nil { // the memory checks, before the data loads
+		err = pipeline.CheckTrain(c.Context, ck.Graph, ck.Hyper.Batch)
+	} else {
+		if !c.IsSet("input") {
+			arch.Input = nil // the dataset's
+		}
+		if !c.IsSet("classes") {
+			arch.Classes = 0
+		}
+		if shape, serr := dataset.StandardShape(spec.Name, opt); serr == nil {
+			err = pipeline.CheckTrainSpec(c.Context, *arch, shape, c.Int("batch"))
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	set, err := dataset.Load(c.Context, spec, opt)
 	if err != nil {
 		return err
 	}
@@ -109,20 +126,14 @@ func trainAction(c *cli.Context) error {
 		if c.IsSet("epochs") {
 			epochs = c.Int("epochs")
 		}
-		if tr, err = pipeline.ResumeTrainer(ck, arch, epochs); err != nil {
+		if tr, err = pipeline.ResumeTrainer(c.Context, ck, arch, epochs); err != nil {
 			return err
 		}
 		fmt.Fprintf(logw, "resuming %s from %s: epoch %d, batch %d, step %d\n", ck.Graph.Name, out, ck.Epoch, ck.Batch, ck.Step)
 	} else {
-		if !c.IsSet("input") {
-			arch.Input = nil // the dataset's
-		}
-		if !c.IsSet("classes") {
-			arch.Classes = 0
-		}
 		h := train.Hyper{Epochs: c.Int("epochs"), Batch: c.Int("batch"), LR: c.Float64("lr"), Seed: c.Uint64("seed"),
 			Cutout: c.Int("cutout"), Limit: c.Int("limit"), SpikeReg: c.Float64("spike-reg"), Data: spec.String()}
-		if tr, err = pipeline.NewTrainer(*arch, set, h, c.String("augment")); err != nil {
+		if tr, err = pipeline.NewTrainer(c.Context, *arch, set, h, c.String("augment")); err != nil {
 			return fmt.Errorf("train: %w", err)
 		}
 	}
@@ -141,13 +152,35 @@ func trainAction(c *cli.Context) error {
 	tr.Checkpoint, tr.CheckpointEvery, tr.EvalEachEpoch, tr.Progress = out, c.Int("checkpoint-every"), c.String("eval-split") != "none", progress(c)
 	tr.Logf = func(f string, a ...any) { fmt.Fprintf(c.App.Writer, f+"\n", a...) }
 	g := tr.Net.Graph()
-	fmt.Fprintf(c.App.Writer, "training %s (%d parameters) on %s: T=%d, batch %d, lr %g, %d epochs, seed %d, %d workers\n",
-		g.Name, ir.Count(g).Params, h.Data, g.T, h.Batch, h.LR, h.Epochs, h.Seed, tr.Net.Env().WS.Workers())
+	fmt.Fprintf(c.App.Writer, "training %s (%d parameters) on %s: T=%d, batch %d, lr %g, %d epochs, seed %d, %d workers%s\n",
+		g.Name, ir.Count(g).Params, h.Data, g.T, h.Batch, h.LR, h.Epochs, h.Seed, tr.Net.Env().WS.Workers(),
+		trainEstimate(g, set, h, tr.Epoch, ts, es, tr.EvalEachEpoch, c.Int("eval-limit"), tr.Net.Env().WS.Workers()))
 	if err := tr.Run(c.Context, pipeline.DataSource(set, h, ts, es, c.Int("eval-limit"))); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.App.Writer, "wrote %s\n", out)
 	return nil
+}
+
+// trainEstimate is the first line's time estimate ("; about 25 min
+// (rough estimate)") of the epochs after done of training g on set with
+// h, evaluating each epoch on evalLimit images (0: all) of es when eval
+// is set, with workers workers; "" when no epoch is left.
+func trainEstimate(g *ir.Graph, set *dataset.Set, h train.Hyper, done int, ts, es dataset.Split, eval bool, evalLimit, workers int) string {
+	epochs := int64(max(h.Epochs-done, 0))
+	n, m := int64(set.Len(ts)), int64(0)
+	if h.Limit > 0 {
+		n = min(n, int64(h.Limit))
+	}
+	if eval {
+		if m = int64(set.Len(es)); evalLimit > 0 {
+			m = min(m, int64(evalLimit))
+		}
+	}
+	if epochs == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; about %s (rough estimate)", pipeline.FormatEstimate(pipeline.TrainTime(g, epochs*n, epochs*m, workers)))
 }
 
 // sameHyper refuses flags that would change a resumed run's
@@ -218,15 +251,22 @@ func evalAction(c *cli.Context) error {
 		return fmt.Errorf("eval: the checkpoint records no data spec; pass --data")
 	}
 	g := ck.Graph
-	if _, err := dataset.ParseSpec(data); err != nil {
+	spec, err := dataset.ParseSpec(data)
+	if err != nil {
 		return fmt.Errorf("eval: --data: %w", err)
+	}
+	opt := dataOptions(c, g.T, frameSide(c, g.Input().Shape.H))
+	if shape, err := dataset.StandardShape(spec.Name, opt); err == nil { // the memory check, before the data loads
+		if err := pipeline.CheckEvalSpec(c.Context, g, shape, sp, c.Int("batch"), c.Int("eval-limit")); err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
 	}
 	if c.String("out") != "" {
 		if err := checks(c, outDir); err != nil {
 			return err
 		}
 	}
-	set, err := dataset.Open(c.Context, data, dataOptions(c, g.T, frameSide(c, g.Input().Shape.H)))
+	set, err := dataset.Load(c.Context, spec, opt)
 	if err != nil {
 		return fmt.Errorf("eval: --data: %w", err)
 	}

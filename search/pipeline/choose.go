@@ -117,7 +117,7 @@ func ChooseTarget(ctx context.Context, g *ir.Graph, cands []*backends.Target, op
 	if len(cands) == 0 {
 		return nil, errors.New("pipeline: auto chip: no candidate targets")
 	}
-	if err := CheckCompile(g, 0); err != nil {
+	if err := CheckCompile(ctx, g, 0); err != nil {
 		return nil, err
 	}
 	doc, blob, err := ir.Encode(g)

@@ -56,7 +56,7 @@ func Compile(ctx context.Context, g *ir.Graph, t *backends.Target, opt CompileOp
 	if opt.Samples != nil {
 		nsamples = opt.Samples.Len()
 	}
-	if err := CheckCompile(g, nsamples); err != nil {
+	if err := CheckCompile(ctx, g, nsamples); err != nil {
 		return nil, err
 	}
 	if e := opt.Effort; e != 0 && !(e > 0 && e <= 100) {

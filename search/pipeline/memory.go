@@ -3,13 +3,14 @@ package pipeline
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"math"
 	"os"
 	"strconv"
 	"strings"
-	"sync/atomic"
 
+	"github.com/autosnn/autosnn/frontend"
 	"github.com/autosnn/autosnn/ir"
 	"github.com/autosnn/autosnn/passes"
 	"github.com/autosnn/autosnn/search"
@@ -25,14 +26,24 @@ import (
 // not fit with a *MemoryError, before allocating anything, instead of
 // ending in the runtime's "out of memory" crash or the kernel's OOM kill.
 
-// maxMemory is the limit SetMaxMemory set, in bytes (0: the machine's).
-var maxMemory atomic.Int64
+// memoryLimitKey is the context key of WithMemoryLimit's value.
+type memoryLimitKey struct{}
 
-// SetMaxMemory sets the memory, in bytes, that work started through this
-// package may use; 0 (the default) means what the machine has
-// (MachineMemory). A limit above the machine's forces work the estimate
-// says would not fit.
-func SetMaxMemory(bytes int64) { maxMemory.Store(max(bytes, 0)) }
+// WithMemoryLimit returns ctx carrying the memory, in bytes, that work
+// started with it through this package may use; 0 (or no value) means what
+// the machine has (MachineMemory), a negative value counts as 0. A limit
+// above the machine's forces work the estimate says would not fit. The CLI
+// sets it once, from --max-memory, on the context every command runs with.
+func WithMemoryLimit(ctx context.Context, bytes int64) context.Context {
+	return context.WithValue(ctx, memoryLimitKey{}, max(bytes, 0))
+}
+
+// MemoryLimit returns the limit, in bytes, WithMemoryLimit set on ctx (0:
+// none set, the machine's memory applies).
+func MemoryLimit(ctx context.Context) int64 {
+	n, _ := ctx.Value(memoryLimitKey{}).(int64)
+	return n
+}
 
 // MemoryError is work refused because its estimated peak memory exceeds
 // the limit.
@@ -52,11 +63,11 @@ func (e *MemoryError) Error() string {
 		e.Work, FormatBytes(e.Need), FormatBytes(e.Limit), e.LimitFrom, e.Lower)
 }
 
-// CheckMemory returns a *MemoryError when need bytes exceed the limit (the
-// SetMaxMemory value, or else the machine's memory); work and lower are
-// the error's Work and Lower.
-func CheckMemory(work string, need int64, lower string) error {
-	limit, from := maxMemory.Load(), "given by --max-memory"
+// CheckMemory returns a *MemoryError when need bytes exceed the limit (ctx's
+// MemoryLimit, or else the machine's memory); work and lower are the
+// error's Work and Lower.
+func CheckMemory(ctx context.Context, work string, need int64, lower string) error {
+	limit, from := MemoryLimit(ctx), "given by --max-memory"
 	if limit == 0 {
 		limit, from = MachineMemory()
 	}
@@ -68,8 +79,8 @@ func CheckMemory(work string, need int64, lower string) error {
 
 // CheckTrain refuses training g with batch images per step when
 // train.Memory and the data's batch buffers exceed the limit.
-func CheckTrain(g *ir.Graph, batch int) error {
-	return CheckMemory(fmt.Sprintf("train %s (%s parameters, T=%d, batch %d)", g.Name, thousands(int64(ir.Count(g).Params)), g.T, batch),
+func CheckTrain(ctx context.Context, g *ir.Graph, batch int) error {
+	return CheckMemory(ctx, fmt.Sprintf("train %s (%s parameters, T=%d, batch %d)", g.Name, thousands(int64(ir.Count(g).Params)), g.T, batch),
 		train.Memory(g, batch, true)+batchBuffers(g, batch), "--batch, --C or --T")
 }
 
@@ -77,13 +88,55 @@ func CheckTrain(g *ir.Graph, batch int) error {
 // images per step when train.Memory of the batches that run and the data's
 // batch buffers (batch images each, however few images there are) exceed
 // the limit.
-func CheckEval(g *ir.Graph, batch, images int) error {
+func CheckEval(ctx context.Context, g *ir.Graph, batch, images int) error {
 	run := batch
 	if images > 0 {
 		run = min(batch, images)
 	}
-	return CheckMemory(fmt.Sprintf("eval %s (%s parameters, T=%d, batch %d)", g.Name, thousands(int64(ir.Count(g).Params)), g.T, batch),
+	return CheckMemory(ctx, fmt.Sprintf("eval %s (%s parameters, T=%d, batch %d)", g.Name, thousands(int64(ir.Count(g).Params)), g.T, batch),
 		train.Memory(g, run, false)+batchBuffers(g, batch), "--batch")
+}
+
+// The checks a command runs before loading its data, from the data's
+// shape (dataset.StandardShape), so that work that cannot fit is refused
+// in milliseconds rather than after the load; the entry points check again
+// with the loaded set's shape. A spec that does not lower or a space that
+// does not exist passes here: the entry point reports it.
+
+// CheckTrainSpec is CheckTrain of arch lowered as NewTrainer lowers it on
+// a set of shape shape.
+func CheckTrainSpec(ctx context.Context, arch frontend.Spec, shape dataset.Shape, batch int) error {
+	g, err := frontend.Lower(onShape(arch, shape))
+	if err != nil {
+		return nil
+	}
+	return CheckTrain(ctx, g, batch)
+}
+
+// CheckSupernetSpec is CheckSupernet of the super-network NewSupernetTrainer
+// builds for spaceName, C and T on a set of shape shape.
+func CheckSupernetSpec(ctx context.Context, spaceName string, C, T int, shape dataset.Shape, batch int) error {
+	space, err := supernetSpace(spaceName, C, T, shape)
+	if err != nil {
+		return nil
+	}
+	return CheckSupernet(ctx, space, batch)
+}
+
+// CheckEvalSpec is CheckEval of g on split sp of a set of shape shape,
+// limit images (0: all) batch images at a time, counting the images of
+// the Test split as shape.Test and those of another split as 1 (a lower
+// bound, so that it refuses only what CheckEval refuses after the load
+// with the standard files).
+func CheckEvalSpec(ctx context.Context, g *ir.Graph, shape dataset.Shape, sp dataset.Split, batch, limit int) error {
+	n := 1
+	if sp == dataset.Test && shape.Test > 0 {
+		n = shape.Test
+	}
+	if limit > 0 {
+		n = min(n, limit)
+	}
+	return CheckEval(ctx, g, batch, n)
 }
 
 // batchBuffers is the memory, in bytes, of the two float32 batches of
@@ -107,14 +160,42 @@ func evalImages(set *dataset.Set, sp dataset.Split, limit int) int {
 }
 
 // CheckSupernet refuses training the super-network of space with batch
-// images per step when supernet.Memory exceeds the limit.
-func CheckSupernet(space search.Space, batch int) error {
-	need, err := supernet.Memory(space, batch)
+// images per step when supernet.Memory (in training) and the data's batch
+// buffers exceed the limit.
+func CheckSupernet(ctx context.Context, space search.Space, batch int) error {
+	need, err := supernetMemory(space, batch, true)
 	if err != nil {
 		return err
 	}
-	return CheckMemory(fmt.Sprintf("supernet %s (C=%d, T=%d, input %v, batch %d)", space.Name, space.Base.Channels, space.Base.T, space.Base.Input, batch),
+	return CheckMemory(ctx, fmt.Sprintf("supernet %s (C=%d, T=%d, input %v, batch %d)", space.Name, space.Base.Channels, space.Base.T, space.Base.Input, batch),
 		need, "--batch, --C or --T")
+}
+
+// CheckSupernetEval refuses evaluating candidates of the super-network of
+// space (search, lambda) with batch images per step when supernet.Memory
+// in evaluation and the data's batch buffers exceed the limit.
+func CheckSupernetEval(ctx context.Context, space search.Space, batch int) error {
+	need, err := supernetMemory(space, batch, false)
+	if err != nil {
+		return err
+	}
+	return CheckMemory(ctx, fmt.Sprintf("search on the super-network %s (C=%d, T=%d, input %v, batch %d)", space.Name, space.Base.Channels, space.Base.T, space.Base.Input, batch),
+		need, "--batch")
+}
+
+// supernetMemory is supernet.Memory of space plus the batch buffers of its
+// inputs (those of its first uniform architecture: every candidate has the
+// same input).
+func supernetMemory(space search.Space, batch int, training bool) (int64, error) {
+	need, err := supernet.Memory(space, batch, training)
+	if err != nil {
+		return 0, err
+	}
+	g, err := frontend.Lower(space.Spec(make(search.Arch, space.Positions)))
+	if err != nil {
+		return 0, fmt.Errorf("pipeline: memory of space %s: %w", space.Name, err)
+	}
+	return need + batchBuffers(g, batch), nil
 }
 
 // compileHeapToRSS is the measured ratio of a compile's peak resident
@@ -127,7 +208,7 @@ const compileHeapToRSS = 2
 // CheckCompile refuses compiling g with samples profiling samples when
 // passes.Memory (times compileHeapToRSS), plus the float weights g does
 // not hold yet, exceeds the limit. Call it before giving g weights.
-func CheckCompile(g *ir.Graph, samples int) error {
+func CheckCompile(ctx context.Context, g *ir.Graph, samples int) error {
 	need := compileHeapToRSS * passes.Memory(g, samples)
 	for _, e := range g.Projs {
 		if e.Op.HasWeights() && e.Weights == nil {
@@ -135,14 +216,14 @@ func CheckCompile(g *ir.Graph, samples int) error {
 		}
 	}
 	c := ir.Count(g)
-	return CheckMemory(fmt.Sprintf("compile %s (%s parameters, %s synapses)", g.Name, thousands(int64(c.Params)), thousands(c.Synapses)),
+	return CheckMemory(ctx, fmt.Sprintf("compile %s (%s parameters, %s synapses)", g.Name, thousands(int64(c.Params)), thousands(c.Synapses)),
 		need, "--C or the input size")
 }
 
 // CheckSimulate refuses simulating the compiled graph g when sim.Memory
 // exceeds the limit.
-func CheckSimulate(g *ir.Graph) error {
-	return CheckMemory(fmt.Sprintf("simulate %s (%s synapses)", g.Name, thousands(ir.Count(g).Synapses)),
+func CheckSimulate(ctx context.Context, g *ir.Graph) error {
+	return CheckMemory(ctx, fmt.Sprintf("simulate %s (%s synapses)", g.Name, thousands(ir.Count(g).Synapses)),
 		sim.Memory(g), "the network's size (compile it with a smaller --C)")
 }
 

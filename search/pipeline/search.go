@@ -22,7 +22,7 @@ import (
 // space spaceName (search.SpaceNames) at C initial channels and T
 // timesteps on set (the set's per-frame shape and classes, PLIF neurons),
 // with hyper-parameters h and the augmentation policy augment applied.
-func NewSupernetTrainer(spaceName string, C, T int, set *dataset.Set, h train.Hyper, augment string) (*supernet.Trainer, error) {
+func NewSupernetTrainer(ctx context.Context, spaceName string, C, T int, set *dataset.Set, h train.Hyper, augment string) (*supernet.Trainer, error) {
 	if C < 1 || T < 1 {
 		return nil, fmt.Errorf("pipeline: super-network C %d, T %d: want both >= 1", C, T)
 	}
@@ -34,15 +34,36 @@ func NewSupernetTrainer(spaceName string, C, T int, set *dataset.Set, h train.Hy
 	if err := Augment(&h, augment, set); err != nil {
 		return nil, err
 	}
-	base := frontend.Spec{Name: "supernet", Channels: C, T: T, Input: []int{set.C, set.H, set.W}, Classes: set.Classes(), Neuron: "plif"}
-	space, err := search.NewSpace(spaceName, base)
+	space, err := supernetSpace(spaceName, C, T, setShape(set))
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckSupernet(space, h.Batch); err != nil {
+	if err := CheckSupernet(ctx, space, h.Batch); err != nil {
 		return nil, err
 	}
 	return supernet.NewTrainer(space, h)
+}
+
+// supernetSpace is the search space spaceName of the super-network at C
+// initial channels and T timesteps on data of shape (PLIF neurons).
+func supernetSpace(spaceName string, C, T int, shape dataset.Shape) (search.Space, error) {
+	base := frontend.Spec{Name: "supernet", Channels: C, T: T, Input: []int{shape.C, shape.H, shape.W}, Classes: shape.Classes, Neuron: "plif"}
+	return search.NewSpace(spaceName, base)
+}
+
+// ResumeSupernetTrainer continues the super-network run stored in ck
+// (supernet.Resume; epochs > 0 sets the total number of epochs), after
+// checking that training it with its batch size fits in ctx's memory limit
+// (CheckSupernet).
+func ResumeSupernetTrainer(ctx context.Context, ck *supernet.Checkpoint, epochs int) (*supernet.Trainer, error) {
+	space, err := search.NewSpace(ck.Space, ck.Base)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: super-network checkpoint: %w", err)
+	}
+	if err := CheckSupernet(ctx, space, ck.Hyper.Batch); err != nil {
+		return nil, err
+	}
+	return supernet.Resume(ck, epochs)
 }
 
 // CheckSpaceSet reports whether the samples of set are inputs of the
@@ -220,16 +241,24 @@ func WriteSearchTable(w io.Writer, rows []SearchRow) error {
 }
 
 // OpenSupernet reads the super-network checkpoint at path and builds its
-// network with the trained weights (the caller closes it). The checkpoint
-// must hold a completed epoch (N_avg > 0), which the search's fitness
-// normalises by.
-func OpenSupernet(path string) (*supernet.SuperNet, *supernet.Checkpoint, error) {
+// network with the trained weights (the caller closes it), after checking
+// that evaluating its candidates batch images at a time fits in ctx's
+// memory limit (CheckSupernetEval). The checkpoint must hold a completed
+// epoch (N_avg > 0), which the search's fitness normalises by.
+func OpenSupernet(ctx context.Context, path string, batch int) (*supernet.SuperNet, *supernet.Checkpoint, error) {
 	ck, err := supernet.ReadCheckpoint(path)
 	if err != nil {
 		return nil, nil, err
 	}
 	if !(ck.NAvg > 0) {
 		return nil, nil, fmt.Errorf("pipeline: %s: N_avg is %g (no completed epoch?), want > 0", path, ck.NAvg)
+	}
+	space, err := search.NewSpace(ck.Space, ck.Base)
+	if err != nil {
+		return nil, nil, fmt.Errorf("pipeline: %s: %w", path, err)
+	}
+	if err := CheckSupernetEval(ctx, space, batch); err != nil {
+		return nil, nil, err
 	}
 	net, err := ck.Build(nil)
 	if err != nil {

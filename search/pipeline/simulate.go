@@ -55,7 +55,7 @@ func Simulate(ctx context.Context, g *ir.Graph, t *backends.Target, src Source, 
 	if n < 1 {
 		return nil, fmt.Errorf("pipeline: simulate %s: no inputs", g.Name)
 	}
-	if err := CheckSimulate(g); err != nil {
+	if err := CheckSimulate(ctx, g); err != nil {
 		return nil, err
 	}
 	s, err := sim.NewWithOptions(g, t, sim.Options{Semantics: opt.Semantics})

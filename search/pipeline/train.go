@@ -18,18 +18,12 @@ import (
 // hyper-parameters h and the augmentation policy augment (AugmentNames)
 // applied. A nil arch.Input takes the set's per-frame shape [C, H, W]
 // (event sets: C = 2 polarities), a zero arch.Classes the set's classes.
-func NewTrainer(arch frontend.Spec, set *dataset.Set, h train.Hyper, augment string) (*train.Trainer, error) {
-	if arch.Input == nil {
-		arch.Input = []int{set.C, set.H, set.W}
-	}
-	if arch.Classes == 0 {
-		arch.Classes = set.Classes()
-	}
-	g, err := frontend.Lower(arch)
+func NewTrainer(ctx context.Context, arch frontend.Spec, set *dataset.Set, h train.Hyper, augment string) (*train.Trainer, error) {
+	g, err := frontend.Lower(onShape(arch, setShape(set)))
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckTrain(g, h.Batch); err != nil {
+	if err := CheckTrain(ctx, g, h.Batch); err != nil {
 		return nil, err
 	}
 	if err := Augment(&h, augment, set); err != nil {
@@ -38,12 +32,29 @@ func NewTrainer(arch frontend.Spec, set *dataset.Set, h train.Hyper, augment str
 	return train.NewTrainer(g, h)
 }
 
+// onShape returns arch with the per-frame shape and classes of shape where
+// arch leaves them unset (nil Input, zero Classes).
+func onShape(arch frontend.Spec, shape dataset.Shape) frontend.Spec {
+	if arch.Input == nil {
+		arch.Input = []int{shape.C, shape.H, shape.W}
+	}
+	if arch.Classes == 0 {
+		arch.Classes = shape.Classes
+	}
+	return arch
+}
+
+// setShape is the Shape of the loaded set (Test: its Test split's size).
+func setShape(set *dataset.Set) dataset.Shape {
+	return dataset.Shape{C: set.C, H: set.H, W: set.W, Classes: set.Classes(), Test: set.Len(dataset.Test)}
+}
+
 // ResumeTrainer continues the run stored in ck bit-identically. arch, when
 // not nil, is the run's architecture given again (lowered with the
 // checkpoint's input shape and classes, and checked by train.Resume against
 // the checkpoint's graph); epochs > 0 sets the total number of epochs.
-func ResumeTrainer(ck *train.Checkpoint, arch *frontend.Spec, epochs int) (*train.Trainer, error) {
-	if err := CheckTrain(ck.Graph, ck.Hyper.Batch); err != nil {
+func ResumeTrainer(ctx context.Context, ck *train.Checkpoint, arch *frontend.Spec, epochs int) (*train.Trainer, error) {
+	if err := CheckTrain(ctx, ck.Graph, ck.Hyper.Batch); err != nil {
 		return nil, err
 	}
 	var g *ir.Graph
@@ -65,7 +76,7 @@ func ResumeTrainer(ck *train.Checkpoint, arch *frontend.Spec, epochs int) (*trai
 // the set's samples and classes are g's (CheckSet). progress, when not
 // nil, shows how far it is.
 func Evaluate(ctx context.Context, g *ir.Graph, set *dataset.Set, sp dataset.Split, batch, limit int, progress *train.Progress) (train.EvalResult, error) {
-	if err := CheckEval(g, batch, evalImages(set, sp, limit)); err != nil {
+	if err := CheckEval(ctx, g, batch, evalImages(set, sp, limit)); err != nil {
 		return train.EvalResult{}, err
 	}
 	if err := CheckSet(set, g); err != nil {

@@ -9,16 +9,17 @@ import (
 	"github.com/autosnn/autosnn/search/engine/train"
 )
 
-// Memory returns the estimated peak heap, in bytes, of training the
-// super-network of space with batch images per step (train.Memory's
-// model): every candidate's parameters at every position, with gradients
-// and Adam's moments, and every candidate's activations, since each
+// Memory returns the estimated peak heap, in bytes, of training (training
+// true) or evaluating the super-network of space with batch images per
+// step (train.Memory's model): every candidate's parameters at every
+// position, in training with gradients and Adam's moments, and every
+// candidate's activations, since each
 // candidate's layers keep the buffers of the last path they ran on. Both
 // are counted from the IR of the uniform architectures (one candidate at
 // every position): the smallest of them is the shared part (stem, pools,
 // head), and each candidate adds what it has beyond it. Nothing is
 // allocated; an error is a space that does not lower.
-func Memory(space search.Space, batch int) (int64, error) {
+func Memory(space search.Space, batch int, training bool) (int64, error) {
 	params := make([]int64, len(space.Candidates))
 	act := make([]int64, len(space.Candidates))
 	for c := range space.Candidates {
@@ -31,9 +32,9 @@ func Memory(space search.Space, batch int) (int64, error) {
 			return 0, fmt.Errorf("supernet: memory of space %s: %w", space.Name, err)
 		}
 		params[c] = int64(ir.Count(g).Params)
-		act[c] = train.ActivationMemory(g, batch, true)
+		act[c] = train.ActivationMemory(g, batch, training)
 	}
-	return union(act) + train.ParamMemory(union(params), true), nil
+	return union(act) + train.ParamMemory(union(params), training), nil
 }
 
 // union is the total of per-candidate sizes xs that share their smallest

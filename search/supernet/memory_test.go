@@ -23,7 +23,7 @@ func TestMemoryEstimate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		est, err := Memory(space, tc.B)
+		est, err := Memory(space, tc.B, true)
 		if err != nil {
 			t.Fatal(err)
 		}
