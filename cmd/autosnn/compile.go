@@ -156,6 +156,13 @@ func loadModel(c *cli.Context) (*ir.Graph, error) {
 		if c.IsSet("T") && m.Kind != frontend.KindNIR {
 			return nil, fmt.Errorf("compile: --T is for a NIR or architecture --model, but %s is a %s (its T is %d)", arg, m.Kind, m.Graph.T)
 		}
+		if m.Kind == frontend.KindNIR {
+			// Pools behind pass-through relays fold into the projections
+			// after them; what a chip cannot run is refused by NIR node.
+			if err := frontend.NIRChipForm(m.Graph); err != nil {
+				return nil, fmt.Errorf("compile: --model %s: %w", arg, err)
+			}
+		}
 		return m.Graph, nil
 	}
 	s, err := resolveArch(c, arg)
