@@ -182,7 +182,9 @@ func evalCommand() *cli.Command {
 			"and firing rate (spikes per neuron per timestep), the view of the paper's Fig. 2/3.\n" +
 			"With --out DIR it also writes DIR/layer-spikes.png.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "model", Usage: use("model", "checkpoint written by autosnn train"), Required: true},
+			&cli.StringFlag{Name: "model", Usage: use("model", "checkpoint written by autosnn train, or a NIR file (with --data)"), Required: true},
+			&cli.IntFlag{Name: "T", Usage: use("T", "of a NIR --model (default "+fmt.Sprint(frontend.DefaultNIRT)+")")},
+			nirDTFlag(),
 			&cli.StringFlag{Name: "data", Usage: use("data", "default: the one the model was trained on")},
 			&cli.StringFlag{Name: "split", Value: "test", Usage: use("split")},
 			&cli.IntFlag{Name: "eval-limit", Usage: use("eval-limit", "the first N of the split")},
@@ -206,18 +208,16 @@ func evalAction(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("eval: --split: %w", err)
 	}
-	ck, err := train.ReadCheckpoint(c.String("model"))
+	g, from, data, err := evalModel(c)
 	if err != nil {
 		return err
 	}
-	data := ck.Hyper.Data
 	if c.IsSet("data") {
 		data = c.String("data")
 	}
 	if data == "" {
-		return fmt.Errorf("eval: the checkpoint records no data spec; pass --data")
+		return fmt.Errorf("eval: --model %s (%s) records no data spec; pass --data", c.String("model"), from)
 	}
-	g := ck.Graph
 	if _, err := dataset.ParseSpec(data); err != nil {
 		return fmt.Errorf("eval: --data: %w", err)
 	}
@@ -236,7 +236,7 @@ func evalAction(c *cli.Context) error {
 		return fmt.Errorf("eval: %w", err)
 	}
 	w := c.App.Writer
-	fmt.Fprintf(w, "model %s (epoch %d, %d steps) on %s %s: %d images\n", g.Name, ck.Epoch, ck.Step, data, sp, res.Images)
+	fmt.Fprintf(w, "model %s (%s) on %s %s: %d images\n", g.Name, from, data, sp, res.Images)
 	if err := pipeline.WriteEval(w, res, g.T); err != nil {
 		return err
 	}
@@ -248,4 +248,32 @@ func evalAction(c *cli.Context) error {
 		fmt.Fprintf(w, "\nwrote %s\n", path)
 	}
 	return nil
+}
+
+// evalModel reads eval's --model: a training checkpoint (from says its
+// epoch and steps, data the spec it was trained on) or a NIR file imported
+// with --dt and --T (no data spec).
+func evalModel(c *cli.Context) (g *ir.Graph, from, data string, err error) {
+	if err := checks(c, ifSet("T", atLeast(1, "T"))); err != nil {
+		return nil, "", "", err
+	}
+	nopt, err := nirOptions(c)
+	if err != nil {
+		return nil, "", "", err
+	}
+	arg := c.String("model")
+	if g, ok, err := frontend.ReadNIRFile(arg, nopt); ok {
+		if err != nil {
+			return nil, "", "", fmt.Errorf("eval: --model: %w", err)
+		}
+		return g, fmt.Sprintf("NIR file, dt %g s, T %d", nopt.DT, g.T), "", nil
+	}
+	if c.IsSet("dt") || c.IsSet("T") {
+		return nil, "", "", fmt.Errorf("eval: --dt and --T are for a NIR --model, but %s is not one", arg)
+	}
+	ck, err := train.ReadCheckpoint(arg)
+	if err != nil {
+		return nil, "", "", err
+	}
+	return ck.Graph, fmt.Sprintf("epoch %d, %d steps", ck.Epoch, ck.Step), ck.Hyper.Data, nil
 }
