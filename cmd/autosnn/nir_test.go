@@ -134,3 +134,66 @@ func TestEvalNIR(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainNIR: train --arch x.nir fine-tunes the imported graph: it starts
+// from the file's weights (with a learning rate of 1e-12 the checkpoint's
+// weights are the file's to 1e-6), and shape-changing flags are refused.
+func TestTrainNIR(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a full-size fake MNIST")
+	}
+	dir := t.TempDir()
+	b := ir.NewBuilder("mlp", ir.Header{T: 2, Classes: 10, Vote: 1, Loss: ir.MSERate})
+	x := b.Input("input", ir.Shape{C: 1, H: 28, W: 28})
+	b.Layer("out", ir.Neuron{Model: ir.LIF, Tau: 2, Threshold: 1}, ir.Role{Kind: ir.RoleHead}, ir.Full(x, 10))
+	g, err := b.Graph()
+	if err != nil {
+		t.Fatal(err)
+	}
+	frontend.RandomWeights(g, 5)
+	model := filepath.Join(dir, "mlp.nir")
+	if err := frontend.WriteNIRFile(model, g, frontend.NIROptions{}); err != nil {
+		t.Fatal(err)
+	}
+	mnist := filepath.Join(dir, "mnist")
+	if err := os.Mkdir(mnist, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFakeMNIST(t, mnist)
+	ck := filepath.Join(dir, "ft.ckpt")
+	out, errOut, err := runTrainApp(t, "train", "--arch", model, "--T", "2", "--data", "mnist:"+mnist, "--lr", "1e-12",
+		"--batch", "8", "--limit", "16", "--eval-split", "none", "--quiet", "--out", ck)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	if !strings.Contains(out, "training mlp") || !strings.Contains(out, "wrote "+ck) {
+		t.Errorf("train output:\n%s", out)
+	}
+	m, err := frontend.ReadModel(ck)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, got := g.Proj(g.Output().Name+".dense"), m.Graph.In(m.Graph.Output())
+	if want == nil {
+		want = g.In(g.Output())[0]
+	}
+	if len(got) != 1 || len(got[0].Weights) != len(want.Weights) {
+		t.Fatalf("fine-tuned graph:\n%v", m.Graph)
+	}
+	for i, w := range want.Weights {
+		if d := got[0].Weights[i] - w; d > 1e-6 || d < -1e-6 {
+			t.Fatalf("weight %d: %g after fine-tuning at lr 1e-12, %g in the file: not started from the file", i, got[0].Weights[i], w)
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"train", "--arch", model, "--C", "4", "--data", "mnist:" + mnist, "--out", ck}, "--C with the NIR --arch"},
+		{[]string{"train", "--arch", "autosnn", "--dt", "1e-3", "--data", "mnist:" + mnist, "--out", ck}, "--dt is for a NIR --arch"},
+	} {
+		if _, _, err := runTrainApp(t, tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: got %v, want an error containing %q", tc.args, err, tc.want)
+		}
+	}
+}

@@ -18,7 +18,8 @@ func trainCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "train",
 		Usage: "train an architecture with surrogate-gradient BPTT and write a checkpoint",
-		Description: "--arch is a zoo name, a spec file or a block list. The input shape and class count\n" +
+		Description: "--arch is a zoo name, a spec file or a block list, or a NIR file to fine-tune (its trained\n" +
+			"weights are the start; imported with --dt and --T). The input shape and class count\n" +
 			"come from the dataset unless --input/--classes are given. The checkpoint (--out) is\n" +
 			"written atomically after every epoch (and every --checkpoint-every batches); --resume\n" +
 			"continues from it bit-identically to an uninterrupted run. After each epoch the model\n" +
@@ -45,6 +46,7 @@ func trainCommand() *cli.Command {
 			&cli.StringFlag{Name: "cache", Usage: use("cache")},
 			&cli.BoolFlag{Name: "allow-empty", Usage: use("allow-empty")},
 			&cli.StringFlag{Name: "progress", Value: "auto", Usage: use("progress")},
+			nirDTFlag(),
 		}, specFlags()...),
 		Action: trainAction,
 	}
@@ -65,7 +67,11 @@ func trainAction(c *cli.Context) error {
 	out, logw := c.String("out"), c.App.ErrWriter
 	var ck *train.Checkpoint
 	var arch *frontend.Spec
-	if c.IsSet("arch") {
+	nirG, err := trainNIR(c) // a NIR --arch: fine-tune its trained graph
+	if err != nil {
+		return err
+	}
+	if c.IsSet("arch") && nirG == nil {
 		s, err := resolveArch(c, c.String("arch"))
 		if err != nil {
 			return err
@@ -82,7 +88,7 @@ func trainAction(c *cli.Context) error {
 			return err
 		}
 		dataSpec = ck.Hyper.Data
-	} else if arch == nil {
+	} else if arch == nil && nirG == nil {
 		return fmt.Errorf("train: --arch is required (or --resume to continue %s)", out)
 	}
 	spec, err := dataset.ParseSpec(dataSpec)
@@ -95,6 +101,8 @@ func trainAction(c *cli.Context) error {
 	T, side := 0, 0
 	if ck != nil {
 		T, side = ck.Graph.T, ck.Graph.Input().Shape.H
+	} else if nirG != nil {
+		T, side = nirG.T, nirG.Input().Shape.H
 	} else if T = arch.T; c.IsSet("input") && len(arch.Input) == 3 {
 		side = arch.Input[1]
 	}
@@ -113,6 +121,12 @@ func trainAction(c *cli.Context) error {
 			return err
 		}
 		fmt.Fprintf(logw, "resuming %s from %s: epoch %d, batch %d, step %d\n", ck.Graph.Name, out, ck.Epoch, ck.Batch, ck.Step)
+	} else if nirG != nil {
+		h := train.Hyper{Epochs: c.Int("epochs"), Batch: c.Int("batch"), LR: c.Float64("lr"), Seed: c.Uint64("seed"),
+			Cutout: c.Int("cutout"), Limit: c.Int("limit"), SpikeReg: c.Float64("spike-reg"), Data: spec.String()}
+		if tr, err = fineTuner(nirG, set, h, c.String("augment")); err != nil {
+			return fmt.Errorf("train: --arch %s: %w", c.String("arch"), err)
+		}
 	} else {
 		if !c.IsSet("input") {
 			arch.Input = nil // the dataset's
@@ -276,4 +290,54 @@ func evalModel(c *cli.Context) (g *ir.Graph, from, data string, err error) {
 		return nil, "", "", err
 	}
 	return ck.Graph, fmt.Sprintf("epoch %d, %d steps", ck.Epoch, ck.Step), ck.Hyper.Data, nil
+}
+
+// trainNIR imports train's --arch when it is a NIR file (with --dt and
+// --T), for fine-tuning; nil when --arch is not set or not a NIR file.
+// --C, --input and --classes, which change an architecture, are refused
+// with one, and --resume (the checkpoint holds the graph).
+func trainNIR(c *cli.Context) (*ir.Graph, error) {
+	if !c.IsSet("arch") {
+		return nil, nil
+	}
+	arg := c.String("arch")
+	nopt, err := nirOptions(c)
+	if err != nil {
+		return nil, err
+	}
+	g, ok, err := frontend.ReadNIRFile(arg, nopt)
+	if !ok {
+		if c.IsSet("dt") {
+			return nil, fmt.Errorf("train: --dt is for a NIR --arch, but %s is not one", arg)
+		}
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("train: --arch: %w", err)
+	}
+	for _, f := range []string{"C", "input", "classes", "resume"} {
+		if c.IsSet(f) {
+			return nil, fmt.Errorf("train: --%s with the NIR --arch %s, whose trained graph fixes its shape; drop --%s", f, arg, f)
+		}
+	}
+	return g, nil
+}
+
+// fineTuner returns the trainer that continues training the trained graph
+// g (a NIR import) on set with h and augment, after the checks a new
+// training run gets (pipeline.CheckTrain, pipeline.CheckSet).
+func fineTuner(g *ir.Graph, set *dataset.Set, h train.Hyper, augment string) (*train.Trainer, error) {
+	if err := pipeline.CheckTrain(g, h.Batch); err != nil {
+		return nil, err
+	}
+	if err := pipeline.CheckSet(set, g); err != nil {
+		return nil, err
+	}
+	if set.Classes() != g.Classes {
+		return nil, fmt.Errorf("%s has %d classes, the graph %s has %d", set.Name, set.Classes(), g.Name, g.Classes)
+	}
+	if err := pipeline.Augment(&h, augment, set); err != nil {
+		return nil, err
+	}
+	return train.NewTrainer(g, h)
 }
