@@ -471,3 +471,32 @@ func TestReadModelNIR(t *testing.T) {
 		t.Errorf("truncated NIR file: %v, want an error naming it", err)
 	}
 }
+
+// TestReadModelNIROptions: ReadModelNIR imports a NIR file with the given
+// dt and timesteps (the CLI's --dt and --T), ReadModel with the defaults.
+func TestReadModelNIROptions(t *testing.T) {
+	p := filepath.Join("testdata", "nir", "snntorch_mlp.nir")
+	def, err := ReadModel(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := ReadModelNIR(p, NIROptions{DT: 2 * DefaultNIRDT, T: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if def.Graph.T != DefaultNIRT || m.Graph.T != 5 {
+		t.Errorf("T = %d (default) and %d (T 5), want %d and 5", def.Graph.T, m.Graph.T, DefaultNIRT)
+	}
+	for _, p := range def.Graph.Pops {
+		q := m.Graph.Pop(p.Name)
+		if p.Neuron.Model != ir.LIF {
+			continue
+		}
+		if q == nil || q.Neuron.Tau != p.Neuron.Tau/2 {
+			t.Errorf("population %s: Tau %v with dt 2e-4, want half of %v (dt 1e-4)", p.Name, q.Neuron.Tau, p.Neuron.Tau)
+		}
+	}
+	if _, err := ReadModelNIR(p, NIROptions{DT: -1}); err == nil || !strings.Contains(err.Error(), "dt") {
+		t.Errorf("dt -1: %v, want an error naming dt", err)
+	}
+}

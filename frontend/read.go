@@ -142,7 +142,8 @@ func ReadGraph(arg string) (*ir.Graph, error) {
 }
 
 // ReadModel reads a model argument without lowering an architecture, so
-// that a caller can adjust the spec (channels, timesteps) first. A path is
+// that a caller can adjust the spec (channels, timesteps) first; a NIR file
+// is imported with the default options (ReadModelNIR chooses them). A path is
 // recognised by its content: a directory with graph.yaml is an IR
 // directory; a file whose first line is "autosnn-checkpoint v<N>" a
 // training checkpoint; a file starting with the HDF5 signature a NIR file
@@ -151,9 +152,15 @@ func ReadGraph(arg string) (*ir.Graph, error) {
 // (Resolve: zoo name, spec file or block list). A super-network checkpoint
 // is refused: it holds many architectures, not one graph.
 func ReadModel(arg string) (Model, error) {
+	return ReadModelNIR(arg, NIROptions{})
+}
+
+// ReadModelNIR is ReadModel importing a NIR file with opt (dt, timesteps);
+// opt is unused for every other kind of model.
+func ReadModelNIR(arg string, opt NIROptions) (Model, error) {
 	st, err := os.Stat(arg)
 	if err != nil || !st.IsDir() {
-		return readModelFile(arg, err)
+		return readModelFile(arg, err, opt)
 	}
 	if _, err := os.Stat(filepath.Join(arg, ir.GraphFile)); err != nil {
 		return Model{}, fmt.Errorf("frontend: model %s is a directory without %s, want an IR directory written by ir.WriteDir", arg, ir.GraphFile)
@@ -166,8 +173,9 @@ func ReadModel(arg string) (Model, error) {
 }
 
 // readModelFile reads a model argument that is not a directory; statErr is
-// os.Stat's error (the argument is then a zoo name or block list).
-func readModelFile(arg string, statErr error) (Model, error) {
+// os.Stat's error (the argument is then a zoo name or block list); opt
+// imports a NIR file.
+func readModelFile(arg string, statErr error, opt NIROptions) (Model, error) {
 	var data []byte
 	if statErr == nil {
 		var err error
@@ -175,7 +183,7 @@ func readModelFile(arg string, statErr error) (Model, error) {
 			return Model{}, fmt.Errorf("frontend: model: %w", err)
 		}
 	}
-	if g, ok, err := importNIRFile(arg, data, NIROptions{}); ok {
+	if g, ok, err := importNIRFile(arg, data, opt); ok {
 		if err != nil {
 			return Model{}, err
 		}

@@ -47,6 +47,8 @@ func compileCommand() *cli.Command {
 			&cli.Float64Flag{Name: "effort", Value: 1, Usage: "annealing effort of the placer: 4 spends about 4x the CPU for a few percent fewer message-hops on large boards, 0.25 compiles faster"},
 			&cli.IntFlag{Name: "granularity", Usage: granularityUsage()},
 			&cli.IntFlag{Name: "C", Usage: use("C", "of an architecture --model (overrides the spec)")},
+			&cli.IntFlag{Name: "T", Usage: use("T", "of a NIR or architecture --model (default: "+fmt.Sprint(frontend.DefaultNIRT)+" for NIR, the spec's otherwise)")},
+			nirDTFlag(),
 			&cli.BoolFlag{Name: "quiet", Usage: use("quiet", "prints only the summary, not the passes")},
 			&cli.IntFlag{Name: "size", Usage: use("size", "default: the model's input side")},
 			&cli.StringFlag{Name: "cache", Usage: use("cache")},
@@ -139,11 +141,28 @@ func runCompile(c *cli.Context) error {
 // architecture given random weights.
 func loadModel(c *cli.Context) (*ir.Graph, error) {
 	arg := c.String("model")
-	m, err := frontend.ReadModel(arg)
+	nopt, err := nirOptions(c)
+	if err != nil {
+		return nil, err
+	}
+	m, err := frontend.ReadModelNIR(arg, nopt)
 	if err != nil {
 		return nil, fmt.Errorf("compile: --model: %w", err)
 	}
+	if m.Kind != frontend.KindNIR && c.IsSet("dt") {
+		return nil, fmt.Errorf("compile: --dt is for a NIR --model, but %s is a %s", arg, m.Kind)
+	}
 	if m.Graph != nil {
+		if c.IsSet("T") && m.Kind != frontend.KindNIR {
+			return nil, fmt.Errorf("compile: --T is for a NIR or architecture --model, but %s is a %s (its T is %d)", arg, m.Kind, m.Graph.T)
+		}
+		if m.Kind == frontend.KindNIR {
+			// Pools behind pass-through relays fold into the projections
+			// after them; what a chip cannot run is refused by NIR node.
+			if err := frontend.NIRChipForm(m.Graph); err != nil {
+				return nil, fmt.Errorf("compile: --model %s: %w", arg, err)
+			}
+		}
 		return m.Graph, nil
 	}
 	s, err := resolveArch(c, arg)

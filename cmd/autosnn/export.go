@@ -57,7 +57,7 @@ func runExport(c *cli.Context) error {
 // --random-weights.
 func exportModel(c *cli.Context) (*ir.Graph, error) {
 	arg := c.String("model")
-	m, err := frontend.ReadModel(arg)
+	m, err := frontend.ReadModelNIR(arg, frontend.NIROptions{DT: c.Float64("dt")})
 	if err != nil {
 		return nil, fmt.Errorf("export: --model: %w", err)
 	}

@@ -29,7 +29,7 @@ var vocabulary = map[string]string{
 	"classes":          "number of classes (overrides the spec)",
 	"cost":             "fitness cost: " + strings.Join(pipeline.CostNames, ", ") + " (the paper's spikes, or the analytical cost on --chip)",
 	"crossovers":       "crossover children per evolution round",
-	"dt":               "forward-Euler timestep in seconds the NIR time constants are written for (tau = dt/k, k the decay per timestep)",
+	"dt":               "forward-Euler timestep in seconds of the NIR time constants (tau = dt/k, k the decay per timestep): export writes them for it, import steps them with it",
 	"data":             "data spec name[:path] (" + strings.Join(dataset.Names, ", ") + ")",
 	"epochs":           "total training epochs",
 	"eval-limit":       "images evaluated (0: the whole split)",

@@ -58,6 +58,7 @@ func showCommand() *cli.Command {
 		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "ir", Usage: "print the IR dump instead of the table"},
 			&cli.StringFlag{Name: "out", Usage: use("out", "also write the IR (graph.yaml) to this directory")},
+			nirDTFlag(),
 		}, specFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
@@ -71,7 +72,11 @@ func showCommand() *cli.Command {
 			if err := checks(c, ifSet("C", atLeast(1, "C")), ifSet("T", atLeast(1, "T")), ifSet("classes", atLeast(2, "classes"))); err != nil {
 				return err
 			}
-			if g, ok, err := frontend.ReadNIRFile(c.Args().First(), frontend.NIROptions{}); ok {
+			nopt, err := nirOptions(c)
+			if err != nil {
+				return err
+			}
+			if g, ok, err := frontend.ReadNIRFile(c.Args().First(), nopt); ok {
 				// A NIR file has no architecture spec: show its IR.
 				if err != nil {
 					return err
@@ -83,6 +88,9 @@ func showCommand() *cli.Command {
 				}
 				fmt.Fprint(c.App.Writer, g)
 				return nil
+			}
+			if c.IsSet("dt") {
+				return fmt.Errorf("show: --dt is for a NIR file, but %s is not one", c.Args().First())
 			}
 			s, err := resolveArch(c, c.Args().First())
 			if err != nil {
@@ -107,4 +115,26 @@ func showCommand() *cli.Command {
 			return pipeline.WriteLayerTable(c.App.Writer, s, g)
 		},
 	}
+}
+
+// nirDTFlag is --dt of a command that imports a NIR file.
+func nirDTFlag() cli.Flag {
+	return &cli.Float64Flag{Name: "dt", Value: frontend.DefaultNIRDT, Usage: use("dt", "of a NIR file")}
+}
+
+// nirOptions are the import options of a NIR model argument: --dt (in
+// (0, 1] seconds) and --T (timesteps, >= 1) when the command has it and it
+// is set; T 0 leaves frontend.DefaultNIRT.
+func nirOptions(c *cli.Context) (frontend.NIROptions, error) {
+	dt := c.Float64("dt")
+	if !(dt > 0) || dt > 1 {
+		return frontend.NIROptions{}, fmt.Errorf("%s: --dt %g, want a timestep in seconds in (0, 1]", cmdName(c), dt)
+	}
+	opt := frontend.NIROptions{DT: dt}
+	if c.IsSet("T") {
+		if opt.T = c.Int("T"); opt.T < 1 {
+			return frontend.NIROptions{}, fmt.Errorf("%s: --T %d, want at least 1 timestep", cmdName(c), opt.T)
+		}
+	}
+	return opt, nil
 }

@@ -18,7 +18,8 @@ func trainCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "train",
 		Usage: "train an architecture with surrogate-gradient BPTT and write a checkpoint",
-		Description: "--arch is a zoo name, a spec file or a block list. The input shape and class count\n" +
+		Description: "--arch is a zoo name, a spec file or a block list, or a NIR file to fine-tune (its trained\n" +
+			"weights are the start; imported with --dt and --T). The input shape and class count\n" +
 			"come from the dataset unless --input/--classes are given. The checkpoint (--out) is\n" +
 			"written atomically after every epoch (and every --checkpoint-every batches); --resume\n" +
 			"continues from it bit-identically to an uninterrupted run. After each epoch the model\n" +
@@ -45,6 +46,7 @@ func trainCommand() *cli.Command {
 			&cli.StringFlag{Name: "cache", Usage: use("cache")},
 			&cli.BoolFlag{Name: "allow-empty", Usage: use("allow-empty")},
 			&cli.StringFlag{Name: "progress", Value: "auto", Usage: use("progress")},
+			nirDTFlag(),
 		}, specFlags()...),
 		Action: trainAction,
 	}
@@ -65,7 +67,11 @@ func trainAction(c *cli.Context) error {
 	out, logw := c.String("out"), c.App.ErrWriter
 	var ck *train.Checkpoint
 	var arch *frontend.Spec
-	if c.IsSet("arch") {
+	nirG, err := trainNIR(c) // a NIR --arch: fine-tune its trained graph
+	if err != nil {
+		return err
+	}
+	if c.IsSet("arch") && nirG == nil {
 		s, err := resolveArch(c, c.String("arch"))
 		if err != nil {
 			return err
@@ -82,7 +88,7 @@ func trainAction(c *cli.Context) error {
 			return err
 		}
 		dataSpec = ck.Hyper.Data
-	} else if arch == nil {
+	} else if arch == nil && nirG == nil {
 		return fmt.Errorf("train: --arch is required (or --resume to continue %s)", out)
 	}
 	spec, err := dataset.ParseSpec(dataSpec)
@@ -95,6 +101,8 @@ func trainAction(c *cli.Context) error {
 	T, side := 0, 0
 	if ck != nil {
 		T, side = ck.Graph.T, ck.Graph.Input().Shape.H
+	} else if nirG != nil {
+		T, side = nirG.T, nirG.Input().Shape.H
 	} else if T = arch.T; c.IsSet("input") && len(arch.Input) == 3 {
 		side = arch.Input[1]
 	}
@@ -130,6 +138,12 @@ func trainAction(c *cli.Context) error {
 			return err
 		}
 		fmt.Fprintf(logw, "resuming %s from %s: epoch %d, batch %d, step %d\n", ck.Graph.Name, out, ck.Epoch, ck.Batch, ck.Step)
+	} else if nirG != nil {
+		h := train.Hyper{Epochs: c.Int("epochs"), Batch: c.Int("batch"), LR: c.Float64("lr"), Seed: c.Uint64("seed"),
+			Cutout: c.Int("cutout"), Limit: c.Int("limit"), SpikeReg: c.Float64("spike-reg"), Data: spec.String()}
+		if tr, err = pipeline.NewFineTuner(c.Context, nirG, set, h, c.String("augment")); err != nil {
+			return fmt.Errorf("train: --arch %s: %w", c.String("arch"), err)
+		}
 	} else {
 		h := train.Hyper{Epochs: c.Int("epochs"), Batch: c.Int("batch"), LR: c.Float64("lr"), Seed: c.Uint64("seed"),
 			Cutout: c.Int("cutout"), Limit: c.Int("limit"), SpikeReg: c.Float64("spike-reg"), Data: spec.String()}
@@ -215,7 +229,9 @@ func evalCommand() *cli.Command {
 			"and firing rate (spikes per neuron per timestep), the view of the paper's Fig. 2/3.\n" +
 			"With --out DIR it also writes DIR/layer-spikes.png.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "model", Usage: use("model", "checkpoint written by autosnn train"), Required: true},
+			&cli.StringFlag{Name: "model", Usage: use("model", "checkpoint written by autosnn train, or a NIR file (with --data)"), Required: true},
+			&cli.IntFlag{Name: "T", Usage: use("T", "of a NIR --model (default "+fmt.Sprint(frontend.DefaultNIRT)+")")},
+			nirDTFlag(),
 			&cli.StringFlag{Name: "data", Usage: use("data", "default: the one the model was trained on")},
 			&cli.StringFlag{Name: "split", Value: "test", Usage: use("split")},
 			&cli.IntFlag{Name: "eval-limit", Usage: use("eval-limit", "the first N of the split")},
@@ -239,18 +255,16 @@ func evalAction(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("eval: --split: %w", err)
 	}
-	ck, err := train.ReadCheckpoint(c.String("model"))
+	g, from, data, err := evalModel(c)
 	if err != nil {
 		return err
 	}
-	data := ck.Hyper.Data
 	if c.IsSet("data") {
 		data = c.String("data")
 	}
 	if data == "" {
-		return fmt.Errorf("eval: the checkpoint records no data spec; pass --data")
+		return fmt.Errorf("eval: --model %s (%s) records no data spec; pass --data", c.String("model"), from)
 	}
-	g := ck.Graph
 	spec, err := dataset.ParseSpec(data)
 	if err != nil {
 		return fmt.Errorf("eval: --data: %w", err)
@@ -276,7 +290,7 @@ func evalAction(c *cli.Context) error {
 		return fmt.Errorf("eval: %w", err)
 	}
 	w := c.App.Writer
-	fmt.Fprintf(w, "model %s (epoch %d, %d steps) on %s %s: %d images\n", g.Name, ck.Epoch, ck.Step, data, sp, res.Images)
+	fmt.Fprintf(w, "model %s (%s) on %s %s: %d images\n", g.Name, from, data, sp, res.Images)
 	if err := pipeline.WriteEval(w, res, g.T); err != nil {
 		return err
 	}
@@ -288,4 +302,63 @@ func evalAction(c *cli.Context) error {
 		fmt.Fprintf(w, "\nwrote %s\n", path)
 	}
 	return nil
+}
+
+// evalModel reads eval's --model: a training checkpoint (from says its
+// epoch and steps, data the spec it was trained on) or a NIR file imported
+// with --dt and --T (no data spec).
+func evalModel(c *cli.Context) (g *ir.Graph, from, data string, err error) {
+	if err := checks(c, ifSet("T", atLeast(1, "T"))); err != nil {
+		return nil, "", "", err
+	}
+	nopt, err := nirOptions(c)
+	if err != nil {
+		return nil, "", "", err
+	}
+	arg := c.String("model")
+	if g, ok, err := frontend.ReadNIRFile(arg, nopt); ok {
+		if err != nil {
+			return nil, "", "", fmt.Errorf("eval: --model: %w", err)
+		}
+		return g, fmt.Sprintf("NIR file, dt %g s, T %d", nopt.DT, g.T), "", nil
+	}
+	if c.IsSet("dt") || c.IsSet("T") {
+		return nil, "", "", fmt.Errorf("eval: --dt and --T are for a NIR --model, but %s is not one", arg)
+	}
+	ck, err := train.ReadCheckpoint(arg)
+	if err != nil {
+		return nil, "", "", err
+	}
+	return ck.Graph, fmt.Sprintf("epoch %d, %d steps", ck.Epoch, ck.Step), ck.Hyper.Data, nil
+}
+
+// trainNIR imports train's --arch when it is a NIR file (with --dt and
+// --T), for fine-tuning; nil when --arch is not set or not a NIR file.
+// --C, --input and --classes, which change an architecture, are refused
+// with one, and --resume (the checkpoint holds the graph).
+func trainNIR(c *cli.Context) (*ir.Graph, error) {
+	if !c.IsSet("arch") {
+		return nil, nil
+	}
+	arg := c.String("arch")
+	nopt, err := nirOptions(c)
+	if err != nil {
+		return nil, err
+	}
+	g, ok, err := frontend.ReadNIRFile(arg, nopt)
+	if !ok {
+		if c.IsSet("dt") {
+			return nil, fmt.Errorf("train: --dt is for a NIR --arch, but %s is not one", arg)
+		}
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("train: --arch: %w", err)
+	}
+	for _, f := range []string{"C", "input", "classes", "resume"} {
+		if c.IsSet(f) {
+			return nil, fmt.Errorf("train: --%s with the NIR --arch %s, whose trained graph fixes its shape; drop --%s", f, arg, f)
+		}
+	}
+	return g, nil
 }

@@ -14,6 +14,27 @@ import (
 	"github.com/autosnn/autosnn/search/engine/train"
 )
 
+// NewFineTuner returns the trainer that continues training the trained
+// graph g (a NIR import, say) from its weights on set, with
+// hyper-parameters h and the augmentation policy augment, after the checks
+// a new training run gets: memory (CheckTrain), the set's samples
+// (CheckSet) and its classes.
+func NewFineTuner(ctx context.Context, g *ir.Graph, set *dataset.Set, h train.Hyper, augment string) (*train.Trainer, error) {
+	if err := CheckTrain(ctx, g, h.Batch); err != nil {
+		return nil, err
+	}
+	if err := CheckSet(set, g); err != nil {
+		return nil, err
+	}
+	if set.Classes() != g.Classes {
+		return nil, fmt.Errorf("pipeline: %s has %d classes, the graph %s has %d", set.Name, set.Classes(), g.Name, g.Classes)
+	}
+	if err := Augment(&h, augment, set); err != nil {
+		return nil, err
+	}
+	return train.NewTrainer(g, h)
+}
+
 // NewTrainer lowers arch for training on set and returns its trainer with
 // hyper-parameters h and the augmentation policy augment (AugmentNames)
 // applied. A nil arch.Input takes the set's per-frame shape [C, H, W]

@@ -1,0 +1,172 @@
+package frontend
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/autosnn/autosnn/ir"
+)
+
+// NIRChipForm rewrites an imported NIR graph g in place into the form a
+// chip runs (compile calls it for a NIR model):
+//
+//   - A relay fed by a sum- or average-pool (the import's pass-through
+//     population of a pooling node read by an operator) is folded into the
+//     projections it feeds: pool then conv2d (kernel Kc, stride Sc, padding
+//     Pc) is one conv2d of kernel (Kc-1)*Sp+Kp, stride Sc*Sp and padding
+//     Pc*Sp+Pp over the pool's source (Kp, Sp, Pp the pool's), with weight
+//     a*w[i][j] added at (i*Sp+u, j*Sp+v) for every window offset (u, v),
+//     a = 1 (sum) or 1/Kp² (average); pool then dense is one dense
+//     projection with the same sum over the windows. Both compute the same
+//     current up to float32 rounding. A fold is refused (relay named) when a
+//     position the pool drops or pads would be read, or the relay feeds
+//     another pool, an identity or nothing.
+//   - An li population is refused with the NIR node named: the chips'
+//     neurons pass on spikes only, an LI readout or a CubaLIF's synaptic
+//     current passes on its membrane.
+//
+// The rewritten graph computes what g computes, so the reference executor
+// and the chip agree on it as on any compiled graph.
+func NIRChipForm(g *ir.Graph) error {
+	for {
+		p := foldableRelay(g)
+		if p == nil {
+			break
+		}
+		if err := foldRelay(g, p); err != nil {
+			return fmt.Errorf("frontend: nir: %w", err)
+		}
+	}
+	for _, p := range g.Pops {
+		if p.Neuron.Model != ir.LI {
+			continue
+		}
+		if node, ok := strings.CutSuffix(p.Name, ".syn"); ok && g.Pop(node) != nil {
+			return fmt.Errorf("frontend: nir: NIR node %s (CubaLIF) cannot run on a chip: its synaptic current %s is a leaky integrator passing on its value, not spikes, and the chips' lif and if neurons hold one membrane and pass on spikes only", node, p.Name)
+		}
+		return fmt.Errorf("frontend: nir: NIR node %s (LI) cannot run on a chip: a leaky integrator's output is its membrane, not spikes, and the chips' lif and if neurons pass on spikes only", p.Name)
+	}
+	return nil
+}
+
+// foldableRelay returns a relay of g fed by one sum- or average-pool, or nil.
+func foldableRelay(g *ir.Graph) *ir.Population {
+	for _, p := range g.Pops {
+		if p.Neuron.Model != ir.Relay {
+			continue
+		}
+		if in := g.In(p); len(in) == 1 && (in[0].Op == ir.SumPool || in[0].Op == ir.AvgPool) {
+			return p
+		}
+	}
+	return nil
+}
+
+// foldRelay folds relay p and its pool into the projections p feeds.
+func foldRelay(g *ir.Graph, p *ir.Population) error {
+	pool := g.In(p)[0]
+	outs := g.Out(p)
+	if p == g.Output() || len(outs) == 0 {
+		return fmt.Errorf("relay %s behind %v %s is the output: a chip's output neurons spike", p.Name, pool.Op, pool.Name)
+	}
+	a := float32(1)
+	if pool.Op == ir.AvgPool {
+		a = 1 / float32(pool.Kernel*pool.Kernel)
+	}
+	src := pool.Src
+	folded := make([]*ir.Projection, len(outs))
+	for i, q := range outs {
+		f := *q
+		f.Src = src
+		var err error
+		switch q.Op {
+		case ir.Conv2D:
+			err = foldConv(&f, q, pool, a)
+		case ir.Dense:
+			foldDense(&f, q, pool, a)
+		default:
+			err = fmt.Errorf("%v projection %s reads it; only conv2d and dense compose with a pool", q.Op, q.Name)
+		}
+		if err != nil {
+			return fmt.Errorf("relay %s behind %v %s: %w", p.Name, pool.Op, pool.Name, err)
+		}
+		folded[i] = &f
+	}
+	for i, q := range outs {
+		*q = *folded[i]
+	}
+	g.Projs = slices.DeleteFunc(g.Projs, func(e *ir.Projection) bool { return e == pool })
+	g.Pops = slices.DeleteFunc(g.Pops, func(e *ir.Population) bool { return e == p })
+	return nil
+}
+
+// foldConv sets f (a copy of conv q) to the conv over pool's source that
+// computes q after pool.
+func foldConv(f, q, pool *ir.Projection, a float32) error {
+	kp, sp, pp := pool.Kernel, pool.Stride, pool.Pad
+	kc, sc, pc := q.Kernel, q.Stride, q.Pad
+	src, relay, dst := pool.Src.Shape, q.Src.Shape, q.Dst.Shape
+	// Relay positions the conv reads outside the relay must read only
+	// positions outside the source: above/left, the last row of relay row
+	// -1's window; below/right, the first row of relay row H'.
+	if pc > 0 && kp-1-pp >= sp {
+		return fmt.Errorf("conv2d %s pads the relay by %d, but the pool's window (kernel %d, stride %d, padding %d) at relay row -1 reads source row %d", q.Name, pc, kp, sp, pp, kp-1-pp-sp)
+	}
+	for _, d := range [][3]int{{relay.H, src.H, dst.H}, {relay.W, src.W, dst.W}} {
+		if (d[2]-1)*sc+kc-1-pc >= d[0] && d[0]*sp-pp < d[1] {
+			return fmt.Errorf("conv2d %s reads relay row %d, whose pool window starts at source row %d of %d", q.Name, d[0], d[0]*sp-pp, d[1])
+		}
+	}
+	k, s, pad := (kc-1)*sp+kp, sc*sp, pc*sp+pp
+	for _, d := range [][2]int{{src.H, dst.H}, {src.W, dst.W}} {
+		if (d[0]+2*pad-k)/s+1 != d[1] {
+			return fmt.Errorf("conv2d %s after the pool is a conv of kernel %d, stride %d, padding %d, whose output side %d differs from %d", q.Name, k, s, pad, (d[0]+2*pad-k)/s+1, d[1])
+		}
+	}
+	cout, cin := dst.C, src.C
+	w := make([]float32, cout*cin*k*k)
+	for o := range cout {
+		for c := range cin {
+			for i := range kc {
+				for j := range kc {
+					v := a * q.Weights[((o*cin+c)*kc+i)*kc+j]
+					for u := range kp {
+						for t := range kp {
+							w[((o*cin+c)*k+i*sp+u)*k+j*sp+t] += v
+						}
+					}
+				}
+			}
+		}
+	}
+	f.Kernel, f.Stride, f.Pad, f.Weights = k, s, pad, w
+	return nil
+}
+
+// foldDense sets f (a copy of dense q) to the dense projection over pool's
+// source that computes q after pool.
+func foldDense(f, q, pool *ir.Projection, a float32) {
+	kp, sp, pp := pool.Kernel, pool.Stride, pool.Pad
+	src, relay := pool.Src.Shape, q.Src.Shape
+	nin, rin, nout := src.Len(), relay.Len(), q.Dst.Shape.Len()
+	w := make([]float32, nout*nin)
+	for o := range nout {
+		for c := range relay.C {
+			for y := range relay.H {
+				for x := range relay.W {
+					v := a * q.Weights[o*rin+(c*relay.H+y)*relay.W+x]
+					for u := range kp {
+						for t := range kp {
+							r, s := y*sp+u-pp, x*sp+t-pp
+							if r >= 0 && r < src.H && s >= 0 && s < src.W {
+								w[o*nin+(c*src.H+r)*src.W+s] += v
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	f.Weights = w
+}

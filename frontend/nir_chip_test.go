@@ -1,0 +1,113 @@
+package frontend
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/autosnn/autosnn/ir"
+)
+
+// convNetFiring imports conv_net.nir with its IF layer's input scaled by
+// 1/dt (so that it fires: the file's r = 1 charges dt*I per step).
+func convNetFiring(t *testing.T) *ir.Graph {
+	t.Helper()
+	g, err := importFixture(t, "conv_net", NIROptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range g.Proj("conv2").Weights {
+		g.Proj("conv2").Weights[i] /= DefaultNIRDT
+	}
+	return g
+}
+
+// TestNIRChipFormFoldsPools: conv_net's sum-pool and average-pool relays
+// fold into the conv2d and dense projections after them, the folded graph
+// computes what the imported one computes (the reference executor, every
+// population at every step, on seeded inputs), and the LI readout is then
+// refused with the NIR node named.
+func TestNIRChipFormFoldsPools(t *testing.T) {
+	g, folded := convNetFiring(t), convNetFiring(t)
+	err := NIRChipForm(folded)
+	if err == nil || !strings.Contains(err.Error(), "NIR node li (LI) cannot run on a chip") {
+		t.Fatalf("NIRChipForm(conv_net) = %v, want the LI readout li refused", err)
+	}
+	if folded.Pop("pool1") != nil || folded.Pop("pool2") != nil || len(folded.Pops) != 4 {
+		t.Fatalf("folded graph:\n%v\nwant the relays pool1 and pool2 gone", folded)
+	}
+	c2 := folded.Proj("conv2")
+	if c2.Src.Name != "lif1" || c2.Kernel != 6 || c2.Stride != 2 || c2.Pad != 2 || folded.Proj("fc").Src.Name != "if2" {
+		t.Fatalf("conv2 %s k%d s%d p%d, fc from %s; want conv2 from lif1 k6 s2 p2 (3x3 after a 2x2 sum-pool), fc from if2", c2.Src.Name, c2.Kernel, c2.Stride, c2.Pad, folded.Proj("fc").Src.Name)
+	}
+	if err := ir.Verify(folded); err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(18, 2))
+	spikes := 0
+	for n := range 3 {
+		x := make([]float32, g.Input().Shape.Len())
+		for i := range x {
+			x[i] = float32(4 * r.Float64())
+		}
+		want, got := runSteps(t, g, x), runSteps(t, folded, x)
+		for step := range want {
+			for name, w := range want[step] {
+				f, ok := got[step][name]
+				if !ok {
+					continue
+				}
+				for j := range w {
+					if math.Abs(float64(f[j]-w[j])) > 1e-4*math.Max(1, math.Abs(float64(w[j]))) {
+						t.Fatalf("input %d step %d population %s neuron %d: %g folded, %g imported", n, step, name, j, f[j], w[j])
+					}
+					if name == "if2" && w[j] != 0 {
+						spikes++
+					}
+				}
+			}
+		}
+	}
+	if spikes == 0 {
+		t.Fatal("if2, behind both folds, never fired: vacuous")
+	}
+	t.Logf("if2 fired %d times over 3 inputs", spikes)
+}
+
+// runSteps returns every population's output at every step, by name.
+func runSteps(t *testing.T, g *ir.Graph, x []float32) []map[string][]float32 {
+	t.Helper()
+	e, err := ir.NewExecutor(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []map[string][]float32
+	if _, err := e.Run(x, func(step, p int, o []float32) {
+		for len(out) <= step {
+			out = append(out, map[string][]float32{})
+		}
+		out[step][g.Pops[p].Name] = append([]float32(nil), o...)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestNIRChipFormRefuses: a CubaLIF is refused with its NIR node named; a
+// pool whose window at the conv's padding reads the source is not folded.
+func TestNIRChipFormRefuses(t *testing.T) {
+	g, err := importFixture(t, "cuba", NIROptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := NIRChipForm(g); err == nil || !strings.Contains(err.Error(), "NIR node cuba (CubaLIF) cannot run on a chip: its synaptic current cuba.syn") {
+		t.Errorf("NIRChipForm(cuba) = %v, want the CubaLIF cuba refused", err)
+	}
+	g = convNetFiring(t)
+	p := g.Proj("pool1.sumpool")
+	p.Kernel, p.Pad = 3, 1 // 28 -> 14 still, but relay row 14 (the conv's padding) would read source row 27
+	if err := NIRChipForm(g); err == nil || !strings.Contains(err.Error(), "relay pool1 behind sumpool pool1.sumpool: conv2d conv2 reads relay row 14, whose pool window starts at source row 27 of 28") {
+		t.Errorf("overlapping pool: %v, want the fold of relay pool1 refused", err)
+	}
+}
