@@ -107,9 +107,12 @@ func trainAction(c *cli.Context) error {
 		side = arch.Input[1]
 	}
 	opt := dataOptions(c, T, frameSide(c, side))
-	if ck != nil { // the memory checks, before the data loads
+	switch { // the memory checks, before the data loads
+	case ck != nil:
 		err = pipeline.CheckTrain(c.Context, ck.Graph, ck.Hyper.Batch)
-	} else {
+	case nirG != nil:
+		err = pipeline.CheckTrain(c.Context, nirG, c.Int("batch"))
+	default:
 		if !c.IsSet("input") {
 			arch.Input = nil // the dataset's
 		}
