@@ -358,38 +358,10 @@ func TestSemanticsOptions(t *testing.T) {
 // accumulator form (compact, wide int32, wide int64, which swap different
 // buffers), over two images on one Sim (the buffers start clean).
 func TestChipAccumulatorForms(t *testing.T) {
-	for _, tc := range []struct {
-		name            string
-		scale           int64
-		compact, narrow bool
-	}{
-		{"compact", 1, true, true},
-		{"wide-int32", 1000, false, true},
-		{"wide-int64", 1 << 24, false, false},
-	} {
+	for _, tc := range accumulatorForms {
 		t.Run(tc.name, func(t *testing.T) {
 			tg := mustTarget(t, "tiny-2chip")
-			g, err := residualNet(ir.Frames)
-			if err != nil {
-				t.Fatal(err)
-			}
-			g = compileNet(t, g, tg, scattered, 8)
-			for _, e := range g.Projs {
-				if e.Q.Host {
-					continue
-				}
-				for i := range e.Q.Weights {
-					e.Q.Weights[i] = int32(int64(e.Q.Weights[i]) * tc.scale)
-				}
-			}
-			for _, p := range g.Pops[1:] {
-				p.Q.Threshold = int32(min(int64(p.Q.Threshold)*tc.scale, math.MaxInt32/2))
-				p.Q.VMin, p.Q.VMax = math.MinInt32, math.MaxInt32
-				p.Q.Scale *= float32(tc.scale)
-				for c := range p.Q.Bias {
-					p.Q.Bias[c] = int32(int64(p.Q.Bias[c]) * tc.scale)
-				}
-			}
+			g := scaledResidualNet(t, tg, ir.Frames, tc.scale)
 			s, err := NewWithOptions(g, tg, Options{Semantics: Chip})
 			if err != nil {
 				t.Fatal(err)

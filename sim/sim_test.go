@@ -429,43 +429,59 @@ func TestBadMapping(t *testing.T) {
 	}
 }
 
+// accumulatorForms are the weight scales that put a compiled net in each
+// synapse representation: compact (16-bit weights), wide with int32 sums,
+// and wide with int64 sums (which also exercises saturation of the input
+// current).
+var accumulatorForms = []struct {
+	name            string
+	scale           int64
+	compact, narrow bool
+}{
+	{"compact", 1, true, true},
+	{"wide-int32", 1000, false, true},
+	{"wide-int64", 1 << 24, false, false},
+}
+
+// scaledResidualNet compiles residualNet(enc) for tg and scales its
+// weights, thresholds and biases by scale (thresholds capped at
+// MaxInt32/2, membranes unbounded), so that it computes the same spikes in
+// another synapse representation.
+func scaledResidualNet(t *testing.T, tg *backends.Target, enc ir.Encoding, scale int64) *ir.Graph {
+	t.Helper()
+	g, err := residualNet(enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g = compileNet(t, g, tg, scattered, 8)
+	for _, e := range g.Projs {
+		if e.Q.Host {
+			continue
+		}
+		for i := range e.Q.Weights {
+			e.Q.Weights[i] = int32(int64(e.Q.Weights[i]) * scale)
+		}
+	}
+	for _, p := range g.Pops[1:] {
+		p.Q.Threshold = int32(min(int64(p.Q.Threshold)*scale, math.MaxInt32/2))
+		p.Q.VMin, p.Q.VMax = math.MinInt32, math.MaxInt32
+		p.Q.Scale *= float32(scale)
+		for c := range p.Q.Bias {
+			p.Q.Bias[c] = int32(int64(p.Q.Bias[c]) * scale)
+		}
+	}
+	return g
+}
+
 // TestAccumulatorForms runs the equivalence test with weights scaled so
 // that each synapse representation is used: compact (16-bit weights),
 // wide with int32 sums, and wide with int64 sums (which also exercises
 // saturation of the input current).
 func TestAccumulatorForms(t *testing.T) {
-	for _, tc := range []struct {
-		name            string
-		scale           int64
-		compact, narrow bool
-	}{
-		{"compact", 1, true, true},
-		{"wide-int32", 1000, false, true},
-		{"wide-int64", 1 << 24, false, false},
-	} {
+	for _, tc := range accumulatorForms {
 		t.Run(tc.name, func(t *testing.T) {
 			tg := mustTarget(t, "tiny-2chip")
-			g, err := residualNet(ir.Direct)
-			if err != nil {
-				t.Fatal(err)
-			}
-			g = compileNet(t, g, tg, scattered, 8)
-			for _, e := range g.Projs {
-				if e.Q.Host {
-					continue
-				}
-				for i := range e.Q.Weights {
-					e.Q.Weights[i] = int32(int64(e.Q.Weights[i]) * tc.scale)
-				}
-			}
-			for _, p := range g.Pops[1:] {
-				p.Q.Threshold = int32(min(int64(p.Q.Threshold)*tc.scale, math.MaxInt32/2))
-				p.Q.VMin, p.Q.VMax = math.MinInt32, math.MaxInt32
-				p.Q.Scale *= float32(tc.scale)
-				for c := range p.Q.Bias {
-					p.Q.Bias[c] = int32(int64(p.Q.Bias[c]) * tc.scale)
-				}
-			}
+			g := scaledResidualNet(t, tg, ir.Direct, tc.scale)
 			s, err := New(g, tg)
 			if err != nil {
 				t.Fatal(err)
