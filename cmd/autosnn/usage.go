@@ -7,10 +7,11 @@ package main
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/autosnn/autosnn/ir/yamlerr"
 )
 
 // withUsageErrors installs the usage-error hooks on app and on every
@@ -107,7 +108,7 @@ func unknownCommand(parent, got string, cmds []*cli.Command) error {
 	if parent != "" {
 		what, help = parent+" sub-command", "autosnn "+parent+" --help"
 	}
-	if s := nearest(got, names); s != "" {
+	if s := yamlerr.Nearest(got, names); s != "" {
 		return fmt.Errorf("unknown %s %q; did you mean %q? (list: %s)", what, got, s, help)
 	}
 	return fmt.Errorf("unknown %s %q (list: %s)", what, got, help)
@@ -133,7 +134,7 @@ func usageError(name string, flags []cli.Flag) cli.OnUsageErrorFunc {
 				names = append(names, fl.Names()...)
 			}
 			names = append(names, "help")
-			if s := nearest(f, names); s != "" {
+			if s := yamlerr.Nearest(f, names); s != "" {
 				return fmt.Errorf("%sunknown flag %s; did you mean %s? (see %s)", prefix, dashes(f), dashes(s), help)
 			}
 			return fmt.Errorf("%sunknown flag %s (see %s)", prefix, dashes(f), help)
@@ -155,50 +156,4 @@ func dashes(name string) string {
 		return "-" + name
 	}
 	return "--" + name
-}
-
-// nearest returns the candidate closest to got in edit distance when it is
-// close enough to be a typo (at most a third of the longer name, and at
-// least one edit allowed), else "". Ties go to the alphabetically first.
-func nearest(got string, candidates []string) string {
-	cs := append([]string(nil), candidates...)
-	sort.Strings(cs)
-	best, bestD := "", -1
-	for _, c := range cs {
-		d := editDistance(strings.ToLower(got), strings.ToLower(c))
-		if bestD < 0 || d < bestD {
-			best, bestD = c, d
-		}
-	}
-	if best == "" || bestD > max(1, max(len(got), len(best))/3) {
-		return ""
-	}
-	return best
-}
-
-// editDistance is the Damerau-Levenshtein distance (optimal string
-// alignment) of a and b in bytes: insertions, deletions, substitutions and
-// transpositions of adjacent bytes each cost 1.
-func editDistance(a, b string) int {
-	d := make([][]int, len(a)+1)
-	for i := range d {
-		d[i] = make([]int, len(b)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(a)][len(b)]
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -75,7 +76,7 @@ func explainType(s string, data []byte, target any) error {
 	rest := m[2]
 	if f := notFoundRe.FindStringSubmatch(rest); f != nil {
 		msg := "unknown key " + f[1]
-		if s := nearest(f[1], Keys(target)); s != "" {
+		if s := Nearest(f[1], Keys(target)); s != "" {
 			msg += "; did you mean " + s + "?"
 		}
 		return &Error{Line: line, Msg: msg}
@@ -269,13 +270,18 @@ func Keys(v any) []string {
 	return out
 }
 
-// nearest returns the key closest to got in edit distance when it is close
-// enough to be a typo (at most a third of the longer name, at least 1).
-func nearest(got string, keys []string) string {
+// Nearest returns the candidate closest to got in edit distance
+// (Damerau-Levenshtein, optimal string alignment, ignoring case) when it
+// is close enough to be a typo: at most a third of the longer name, and at
+// least one edit allowed; else "". Ties go to the alphabetically first.
+// It suggests YAML keys here, and commands and flags in the CLI.
+func Nearest(got string, candidates []string) string {
+	cs := slices.Clone(candidates)
+	sort.Strings(cs)
 	best, bestD := "", -1
-	for _, k := range keys {
-		if d := distance(got, k); bestD < 0 || d < bestD {
-			best, bestD = k, d
+	for _, c := range cs {
+		if d := editDistance(strings.ToLower(got), strings.ToLower(c)); bestD < 0 || d < bestD {
+			best, bestD = c, d
 		}
 	}
 	if best == "" || bestD > max(1, max(len(got), len(best))/3) {
@@ -284,23 +290,29 @@ func nearest(got string, keys []string) string {
 	return best
 }
 
-// distance is the Levenshtein distance of a and b in bytes.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+// editDistance is the Damerau-Levenshtein distance (optimal string
+// alignment) of a and b in bytes: insertions, deletions, substitutions and
+// transpositions of adjacent bytes each cost 1.
+func editDistance(a, b string) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
 	}
 	for i := 1; i <= len(a); i++ {
-		cur[0] = i
 		for j := 1; j <= len(b); j++ {
 			cost := 1
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(b)]
+	return d[len(a)][len(b)]
 }

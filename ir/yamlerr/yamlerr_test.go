@@ -72,3 +72,29 @@ func TestKeys(t *testing.T) {
 		t.Errorf("Keys = %s, want %s", got, want)
 	}
 }
+
+func TestEditDistance(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want int
+	}{
+		{"", "", 0}, {"train", "train", 0}, {"trian", "train", 1}, {"epoch", "epochs", 1},
+		{"chanels", "channels", 1}, {"simulte", "simulate", 1}, {"abc", "", 3}, {"kitten", "sitting", 3},
+	} {
+		if got := editDistance(c.a, c.b); got != c.want {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", c.a, c.b, got, c.want)
+		}
+	}
+}
+
+func TestNearest(t *testing.T) {
+	cmds := []string{"zoo", "show", "data", "train", "eval", "supernet", "search", "chips", "compile", "simulate", "lambda", "demo"}
+	for got, want := range map[string]string{
+		"trian": "train", "serach": "search", "compiel": "compile", "Train": "train", "evla": "eval",
+		"xyzzy": "", "t": "", "superb": "", "lamda": "lambda",
+	} {
+		if s := Nearest(got, cmds); s != want {
+			t.Errorf("Nearest(%q) = %q, want %q", got, s, want)
+		}
+	}
+}
