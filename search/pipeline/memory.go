@@ -80,7 +80,7 @@ func CheckMemory(ctx context.Context, work string, need int64, lower string) err
 // CheckTrain refuses training g with batch images per step when
 // train.Memory and the data's batch buffers exceed the limit.
 func CheckTrain(ctx context.Context, g *ir.Graph, batch int) error {
-	return CheckMemory(ctx, fmt.Sprintf("train %s (%s parameters, T=%d, batch %d)", g.Name, thousands(int64(ir.Count(g).Params)), g.T, batch),
+	return CheckMemory(ctx, fmt.Sprintf("train %s (%s parameters, T=%d, batch %d)", g.Name, group(int64(ir.Count(g).Params)), g.T, batch),
 		train.Memory(g, batch, true)+batchBuffers(g, batch), "--batch, --C or --T")
 }
 
@@ -93,7 +93,7 @@ func CheckEval(ctx context.Context, g *ir.Graph, batch, images int) error {
 	if images > 0 {
 		run = min(batch, images)
 	}
-	return CheckMemory(ctx, fmt.Sprintf("eval %s (%s parameters, T=%d, batch %d)", g.Name, thousands(int64(ir.Count(g).Params)), g.T, batch),
+	return CheckMemory(ctx, fmt.Sprintf("eval %s (%s parameters, T=%d, batch %d)", g.Name, group(int64(ir.Count(g).Params)), g.T, batch),
 		train.Memory(g, run, false)+batchBuffers(g, batch), "--batch")
 }
 
@@ -216,14 +216,14 @@ func CheckCompile(ctx context.Context, g *ir.Graph, samples int) error {
 		}
 	}
 	c := ir.Count(g)
-	return CheckMemory(ctx, fmt.Sprintf("compile %s (%s parameters, %s synapses)", g.Name, thousands(int64(c.Params)), thousands(c.Synapses)),
+	return CheckMemory(ctx, fmt.Sprintf("compile %s (%s parameters, %s synapses)", g.Name, group(int64(c.Params)), group(c.Synapses)),
 		need, "--C or the input size")
 }
 
 // CheckSimulate refuses simulating the compiled graph g when sim.Memory
 // exceeds the limit.
 func CheckSimulate(ctx context.Context, g *ir.Graph) error {
-	return CheckMemory(ctx, fmt.Sprintf("simulate %s (%s synapses)", g.Name, thousands(ir.Count(g).Synapses)),
+	return CheckMemory(ctx, fmt.Sprintf("simulate %s (%s synapses)", g.Name, group(ir.Count(g).Synapses)),
 		sim.Memory(g), "the network's size (compile it with a smaller --C)")
 }
 
@@ -331,17 +331,4 @@ func FormatBytes(n int64) string {
 		x /= 1000
 	}
 	panic("unreachable")
-}
-
-// thousands prints n >= 0 with comma thousands separators.
-func thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }
