@@ -102,6 +102,7 @@ type Pass struct {
 var passes = [...]Pass{
 	{Name: "fold-bn", Fn: foldBNPass, Required: true},
 	{Name: "lower-ops", Fn: lowerOpsPass, Required: true},
+	{Name: "fan-out", Fn: fanOutPass, Required: true},
 	{Name: "quantize", Fn: quantizePass, Required: true},
 	{Name: "profile", Fn: profilePass},
 	{Name: "split", Fn: splitPass, Required: true},
@@ -123,6 +124,8 @@ var passOrder = [...]constraint{
 	{"fold-bn", "quantize", "quantize scales the folded weights and bias; a batch-norm has no integer form"},
 	{"lower-ops", "quantize", "max-pool has no integer form; its OR neurons are quantized like any population"},
 	{"fold-bn", "lower-ops", "lower-ops checks that every remaining projection is chip-implementable, which a batch-norm is not"},
+	{"lower-ops", "fan-out", "fan-out walks the synapses of the lowered graph (max-pools are sum-pools into OR neurons by then)"},
+	{"fan-out", "split", "a network whose fan-out no mapping can meet is refused before split, partition and place spend their time"},
 	{"quantize", "profile", "rates come from the integer forward, which needs the integer form"},
 	{"profile", "partition", "partition weights cut edges by spike rates"},
 	{"lower-ops", "split", "split sizes fragments of the lowered populations (OR neurons included)"},

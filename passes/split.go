@@ -314,7 +314,7 @@ func fitHint(t *backends.Target, p *ir.Population, in []*ir.Projection, resource
 		ol := TargetLimits(o)
 		g := f
 		measure(in, &g, ol.Sharing, &mark)
-		if memBytes(o, g.Weights) <= ol.MemBytes && (ol.FanIn == 0 || g.FanIn <= ol.FanIn) {
+		if memBytes(o, g.Weights) <= ol.MemBytes && (ol.FanIn == 0 || g.FanIn <= ol.FanIn) && fanOutFit(o, in) == nil {
 			chips = append(chips, name)
 		}
 	}
@@ -393,7 +393,7 @@ func chipsByBound(g *ir.Graph, t *backends.Target) []string {
 		if ol.Sharing {
 			w = shared
 		}
-		if ceilDiv64(neurons, int64(ol.Neurons)) <= int64(o.NumCores) && ceilDiv64(memBytes(o, w), ol.MemBytes) <= int64(o.NumCores) {
+		if ceilDiv64(neurons, int64(ol.Neurons)) <= int64(o.NumCores) && ceilDiv64(memBytes(o, w), ol.MemBytes) <= int64(o.NumCores) && fanOutFit(o, g.Projs) == nil {
 			out = append(out, name)
 		}
 	}
