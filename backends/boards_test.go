@@ -34,15 +34,15 @@ func TestBoardsMatchTheirChip(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			b, c := tg.Profile, mustLookup(t, chip).Profile
-			if tg.NumChips < 2 || b.NoC.InterChipHopLatencyNs <= 0 || b.Energy.InterChipHopPJ <= 0 {
-				t.Errorf("%d chips, inter-chip hop %g ns / %g pJ: want >= 2 chips and both > 0", tg.NumChips, b.NoC.InterChipHopLatencyNs, b.Energy.InterChipHopPJ)
+			if tg.NumChips < 2 || b.NoC.InterChipHopLatencyNs <= 0 || b.Energy.InterChipHopPJ <= 0 || b.NoC.InterChipLinkBandwidthGMsgPerS <= 0 {
+				t.Errorf("%d chips, inter-chip hop %g ns / %g pJ / %g Gmsg/s: want >= 2 chips and all three > 0", tg.NumChips, b.NoC.InterChipHopLatencyNs, b.Energy.InterChipHopPJ, b.NoC.InterChipLinkBandwidthGMsgPerS)
 			}
 			bm, cm := b.Mesh, c.Mesh
 			if bm.TilesX != cm.TilesX || bm.TilesY != cm.TilesY || bm.CoresPerTile != cm.CoresPerTile {
 				t.Errorf("chip mesh %dx%dx%d, want %s's %dx%dx%d", bm.TilesX, bm.TilesY, bm.CoresPerTile, chip, cm.TilesX, cm.TilesY, cm.CoresPerTile)
 			}
 			bn, cn := b.NoC, c.NoC
-			bn.InterChipHopLatencyNs, bn.Source, cn.Source = 0, "", ""
+			bn.InterChipHopLatencyNs, bn.InterChipLinkBandwidthGMsgPerS, bn.Source, cn.Source = 0, 0, "", ""
 			be, ce := b.Energy, c.Energy
 			be.InterChipHopPJ, be.Notes, ce.Notes, be.Source, ce.Source = 0, "", "", "", ""
 			for _, d := range []struct {

@@ -35,12 +35,12 @@ func WriteTable(w io.Writer, targets []*Target) error {
 		if len(chips) > 0 {
 			fmt.Fprintln(tw)
 		}
-		fmt.Fprintln(tw, "BOARDS (several chips; a hop between chips costs the inter-chip latency and energy)")
-		fmt.Fprintln(tw, "NAME\tCHIPS\tCORES\tMESH\tNEURONS/CORE\tMEMORY/CORE\tINTER-CHIP HOP\tDESCRIPTION")
+		fmt.Fprintln(tw, "BOARDS (several chips; a hop between chips costs the inter-chip link's latency and energy, at its bandwidth)")
+		fmt.Fprintln(tw, "NAME\tCHIPS\tCORES\tMESH\tNEURONS/CORE\tMEMORY/CORE\tINTER-CHIP LINK\tDESCRIPTION")
 		for _, t := range boards {
 			p := t.Profile
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s ns, %s pJ\t%s\n", p.Name, t.NumChips, t.NumCores, meshString(t), tableNeurons(t),
-				tableMemory(t), fmtFloat(p.NoC.InterChipHopLatencyNs), fmtFloat(p.Energy.InterChipHopPJ), p.Description)
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s ns, %s pJ, %s Gmsg/s\t%s\n", p.Name, t.NumChips, t.NumCores, meshString(t), tableNeurons(t),
+				tableMemory(t), fmtFloat(p.NoC.InterChipHopLatencyNs), fmtFloat(p.Energy.InterChipHopPJ), fmtFloat(p.NoC.InterChipLinkBandwidthGMsgPerS), p.Description)
 		}
 	}
 	return tw.Flush()
@@ -204,6 +204,7 @@ func (t *Target) WriteText(w io.Writer) error {
 	row("within-tile latency", "%s", ns(n.WithinTileLatencyNs))
 	if t.NumChips > 1 || n.InterChipHopLatencyNs > 0 {
 		row("inter-chip hop latency", "%s", ns(n.InterChipHopLatencyNs))
+		row("inter-chip link bandwidth", "%s Gmsg/s", fmtFloat(n.LinkBandwidth(true)))
 	}
 	if n.RoutingTableEntriesPerChip > 0 {
 		row("router entries per chip", "%d", n.RoutingTableEntriesPerChip)

@@ -280,6 +280,12 @@ type NoC struct {
 	// boundary in ns; replaces the on-chip hop latency for that hop.
 	// Must be > 0 when the board has more than one chip.
 	InterChipHopLatencyNs float64 `yaml:"inter_chip_hop_latency_ns,omitempty"`
+	// InterChipLinkBandwidthGMsgPerS is the bandwidth of one link between
+	// two chips in 10^9 messages per second (messages per ns): the board's
+	// chip-to-chip links (serial or parallel off-chip ports) are slower
+	// than the on-chip mesh. >= 0 and finite; 0 or omitted means the
+	// on-chip LinkBandwidthGMsgPerS (every built-in board sets its own).
+	InterChipLinkBandwidthGMsgPerS float64 `yaml:"inter_chip_link_bandwidth_gmsg_per_s,omitempty"`
 	// DropWaitNs is, under OverflowDrop, how long in ns a message blocked
 	// by a full next buffer waits for space (credit backpressure) before
 	// the router drops it; 0 = drop at once. SpiNNaker routers wait
@@ -293,6 +299,16 @@ type NoC struct {
 	RoutingTableEntriesPerChip int `yaml:"routing_table_entries_per_chip,omitempty"`
 	// Source cites the NoC figures.
 	Source string `yaml:"source,omitempty"`
+}
+
+// LinkBandwidth returns the bandwidth in messages per ns of a link that
+// crosses a chip boundary (interChip) or of an on-chip link: the board's
+// InterChipLinkBandwidthGMsgPerS when set, else LinkBandwidthGMsgPerS.
+func (n NoC) LinkBandwidth(interChip bool) float64 {
+	if interChip && n.InterChipLinkBandwidthGMsgPerS > 0 {
+		return n.InterChipLinkBandwidthGMsgPerS
+	}
+	return n.LinkBandwidthGMsgPerS
 }
 
 // Energy is the energy of each event in pJ. All values are >= 0 and

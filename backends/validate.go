@@ -250,6 +250,7 @@ func (p *Profile) Validate(file string) error {
 	} else {
 		v.nonNegativeF("noc.inter_chip_hop_latency_ns", n.InterChipHopLatencyNs)
 	}
+	v.nonNegativeF("noc.inter_chip_link_bandwidth_gmsg_per_s", n.InterChipLinkBandwidthGMsgPerS) // 0: the on-chip bandwidth
 	switch {
 	case !(n.DropWaitNs >= 0) || math.IsInf(n.DropWaitNs, 1):
 		v.add("noc.drop_wait_ns", "got %g, want a finite value >= 0", n.DropWaitNs)

@@ -95,6 +95,9 @@ next:
 			o := int32(bits.TrailingZeros64(mm))
 			po := r*np + o
 			s.nextFree[po] = s.now + s.costs.serNs
+			if o < numDirs {
+				s.nextFree[po] = s.now + s.routers[r].serNs[o]
+			}
 			if o >= numDirs {
 				for k := m.d0; k < m.d1; k++ {
 					if gi := s.dests[k]; s.routeTo(r, s.groups[gi].core) == o {

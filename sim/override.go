@@ -10,7 +10,8 @@ import (
 // show where congestion sets in. Zero values (nil pointers) keep the
 // profile's value.
 type NoCOverride struct {
-	// LinkBandwidthGMsgPerS is the link bandwidth in messages per ns.
+	// LinkBandwidthGMsgPerS is the bandwidth of every link, inter-chip
+	// links included, in messages per ns.
 	LinkBandwidthGMsgPerS float64
 	// LinkBufferDepthFlits is the router input buffer depth in flits.
 	LinkBufferDepthFlits int
@@ -42,6 +43,7 @@ func WithNoC(t *backends.Target, o NoCOverride) (*backends.Target, error) {
 	file := t.File
 	if o.LinkBandwidthGMsgPerS != 0 {
 		p.NoC.LinkBandwidthGMsgPerS = o.LinkBandwidthGMsgPerS
+		p.NoC.InterChipLinkBandwidthGMsgPerS = 0 // every link, inter-chip ones too
 		file += fmt.Sprintf(" (link bandwidth %g Gmsg/s)", o.LinkBandwidthGMsgPerS)
 	}
 	if o.LinkBufferDepthFlits != 0 {

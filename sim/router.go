@@ -23,9 +23,12 @@ type router struct {
 	x, y int32
 	// nbr is the neighbouring router in each direction, -1 at the edge.
 	nbr [numDirs]int32
-	// Per outgoing link: latency (ns) and energy (pJ) of one hop.
+	// Per outgoing link: latency (ns) and energy (pJ) of one hop, and
+	// the time one message occupies the link (ns, 1/bandwidth; an
+	// inter-chip link has the board's own bandwidth).
 	latNs [numDirs]float64
 	hopPJ [numDirs]float64
+	serNs [numDirs]float64
 	inter [numDirs]bool
 }
 
@@ -70,6 +73,7 @@ func (s *Sim) buildNoC() {
 			rt.nbr[d] = at(l.To())
 			s.nLinks++
 			rt.inter[d] = l.InterChip
+			rt.serNs[d] = 1 / p.NoC.LinkBandwidth(l.InterChip)
 			switch {
 			case l.InterChip:
 				rt.latNs[d], rt.hopPJ[d] = p.NoC.InterChipHopLatencyNs, p.Energy.InterChipHopPJ
@@ -264,7 +268,7 @@ func (s *Sim) tryBuffer(b int32) {
 			}
 			s.popBuf(b)
 			s.reserve(nbuf)
-			s.nextFree[po] = s.now + s.costs.serNs
+			s.nextFree[po] = s.now + rt.serNs[o]
 			s.linkStep[po]++
 			m.hops++
 			s.step.Hops++

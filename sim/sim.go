@@ -318,7 +318,7 @@ func (s *Sim) linkUtil(counts []int64, durationNs float64) (mean, mx float64) {
 			if s.routers[r].nbr[d] < 0 {
 				continue
 			}
-			u := float64(counts[r*s.nports+d]) * s.costs.serNs / durationNs
+			u := float64(counts[r*s.nports+d]) * s.routers[r].serNs[d] / durationNs
 			sum += u
 			mx = max(mx, u)
 		}
