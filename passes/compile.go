@@ -102,8 +102,8 @@ type Pass struct {
 var passes = [...]Pass{
 	{Name: "fold-bn", Fn: foldBNPass, Required: true},
 	{Name: "lower-ops", Fn: lowerOpsPass, Required: true},
-	{Name: "fan-out", Fn: fanOutPass, Required: true},
 	{Name: "quantize", Fn: quantizePass, Required: true},
+	{Name: "fan-out", Fn: fanOutPass, Required: true},
 	{Name: "profile", Fn: profilePass},
 	{Name: "split", Fn: splitPass, Required: true},
 	{Name: "partition", Fn: partitionPass, Required: true},
@@ -125,6 +125,7 @@ var passOrder = [...]constraint{
 	{"lower-ops", "quantize", "max-pool has no integer form; its OR neurons are quantized like any population"},
 	{"fold-bn", "lower-ops", "lower-ops checks that every remaining projection is chip-implementable, which a batch-norm is not"},
 	{"lower-ops", "fan-out", "fan-out walks the synapses of the lowered graph (max-pools are sum-pools into OR neurons by then)"},
+	{"quantize", "fan-out", "the integer network (quantize) exists for every chip, so accuracy on chip can be measured where the mapping fails; quantize takes milliseconds"},
 	{"fan-out", "split", "a network whose fan-out no mapping can meet is refused before split, partition and place spend their time"},
 	{"quantize", "profile", "rates come from the integer forward, which needs the integer form"},
 	{"profile", "partition", "partition weights cut edges by spike rates"},

@@ -15,12 +15,12 @@ func TestPassOrder(t *testing.T) {
 	if err := checkOrder(passes[:], passOrder[:]); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"fold-bn", "lower-ops", "fan-out", "quantize", "profile", "split", "partition", "place", "route", "verify"}
+	want := []string{"fold-bn", "lower-ops", "quantize", "fan-out", "profile", "split", "partition", "place", "route", "verify"}
 	if diff := cmp.Diff(want, PassNames()); diff != "" {
 		t.Errorf("PassNames() mismatch (-want +got):\n%s", diff)
 	}
 	swapped := append([]Pass(nil), passes[:]...)
-	swapped[0], swapped[3] = swapped[3], swapped[0]
+	swapped[0], swapped[2] = swapped[2], swapped[0]
 	if err := checkOrder(swapped, passOrder[:]); err == nil || !strings.Contains(err.Error(), "fold-bn must run before quantize") {
 		t.Errorf("checkOrder with quantize first: got %v, want a fold-bn before quantize error", err)
 	}
@@ -86,7 +86,7 @@ func TestCompileFrontHalf(t *testing.T) {
 	for _, p := range u.Report.Passes {
 		ran = append(ran, p.Name)
 	}
-	if diff := cmp.Diff([]string{"fold-bn", "lower-ops", "fan-out", "quantize", "profile"}, ran); diff != "" {
+	if diff := cmp.Diff([]string{"fold-bn", "lower-ops", "quantize", "fan-out", "profile"}, ran); diff != "" {
 		t.Errorf("passes run (-want +got):\n%s", diff)
 	}
 	if !strings.HasPrefix(dump.String(), "# IR after lower-ops\n") || !strings.Contains(dump.String(), "sumpool") || strings.Contains(dump.String(), " maxpool(") {

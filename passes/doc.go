@@ -21,9 +21,9 @@
 //	lower-ops  lower.go      max-pool relays become OR neurons over a SumPool;     Population.Neuron, Projection.Op,
 //	           lower_leak.go leaky neurons become IF + linear leak on chips        Population.Bias, Report.Lower
 //	                         without a decay register
+//	quantize   quantize.go   weights, bias, decay, threshold to chip precision     Population.Q, Projection.Q, Report.Quant
 //	fan-out    fanout.go     a neuron's targets can meet the chip's limit on the   (checks only)
 //	                         cores one neuron reaches (TrueNorth: 1), else FitError
-//	quantize   quantize.go   weights, bias, decay, threshold to chip precision     Population.Q, Projection.Q, Report.Quant
 //	profile    profile.go    integer forward on samples, spike rate per neuron     Population.Rates, Report.Profile
 //	split      split.go      populations cut into core-sized fragments             Unit.Layout: Candidate.Split, .Problem
 //	partition  partition.go  fragments grouped into parts (cores), least traffic   Candidate.Partition

@@ -10,7 +10,7 @@ import (
 	"github.com/autosnn/autosnn/ir"
 )
 
-// fanOutPass checks, before split, that the network can meet the
+// fanOutPass checks, before profile and split, that the network can meet the
 // target's limit on the cores one neuron reaches
 // (core.max_destination_cores_per_neuron; TrueNorth: 1), and returns a
 // *FitError naming the first layer that cannot (fanOutFit). On targets

@@ -100,6 +100,7 @@ var badInvocations = []struct {
 	{"eval --model x --eval-limit -1", "autosnn: eval: --eval-limit -1, want >= 0"},
 	{"eval --model x --limit -1", "autosnn: eval: --eval-limit -1, want >= 0"},
 	{"eval --model x --batch 0", "autosnn: eval: --batch 0, want >= 1"},
+	{"eval --model x --chip loihi1,nochip", "autosnn: eval: --chip: "},
 	{"eval --model x --size 0", "autosnn: eval: --size 0, want 1 <= pixels <= 128"},
 	{"eval --model x --split nope", "autosnn: eval: --split: dataset: unknown split"},
 	{"eval --model $DIR/bad.ckpt --out $OUT", "autosnn: train: checkpoint $DIR/bad.ckpt: not an autosnn checkpoint"},

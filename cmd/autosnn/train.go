@@ -245,6 +245,7 @@ func evalCommand() *cli.Command {
 			&cli.StringFlag{Name: "cache", Usage: use("cache")},
 			&cli.BoolFlag{Name: "allow-empty", Usage: use("allow-empty")},
 			&cli.StringFlag{Name: "progress", Value: "auto", Usage: use("progress")},
+			&cli.StringFlag{Name: "chip", Usage: use("chip", "comma-separated: instead of the spike table, the accuracy of the network lowered and quantised for each chip (the integer network the chip computes, ir.IntExecutor) against the float network (ir.Executor) on the same images")},
 		},
 		Action: evalAction,
 	}, "limit", "eval-limit")
@@ -257,6 +258,10 @@ func evalAction(c *cli.Context) error {
 	sp, err := dataset.ParseSplit(c.String("split"))
 	if err != nil {
 		return fmt.Errorf("eval: --split: %w", err)
+	}
+	chips, err := evalChips(c)
+	if err != nil {
+		return err
 	}
 	g, from, data, err := evalModel(c)
 	if err != nil {
@@ -288,6 +293,9 @@ func evalAction(c *cli.Context) error {
 		return fmt.Errorf("eval: --data: %w", err)
 	}
 	defer set.Close()
+	if c.IsSet("chip") {
+		return evalOnChips(c, chips, g, from, data, set, sp)
+	}
 	res, err := pipeline.Evaluate(c.Context, g, set, sp, c.Int("batch"), c.Int("eval-limit"), progress(c))
 	if err != nil {
 		return fmt.Errorf("eval: %w", err)
