@@ -2,6 +2,7 @@ package backends
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 
@@ -72,6 +73,10 @@ var validationCases = []struct {
 		[]wantProblem{{"noc.link_bandwidth_gmsg_per_s", "got 0, want > 0"}}},
 	{"multi-chip without inter-chip costs", func(p *Profile) { p.Mesh.ChipsX = 2 },
 		[]wantProblem{{"noc.inter_chip_hop_latency_ns", "got 0, want > 0"}, {"energy.inter_chip_hop_pj", "got 0, want > 0"}}},
+	{"negative inter-chip bandwidth", func(p *Profile) { p.NoC.InterChipLinkBandwidthGMsgPerS = -1 },
+		[]wantProblem{{"noc.inter_chip_link_bandwidth_gmsg_per_s", "got -1, want >= 0"}}},
+	{"infinite inter-chip bandwidth", func(p *Profile) { p.NoC.InterChipLinkBandwidthGMsgPerS = math.Inf(1) },
+		[]wantProblem{{"noc.inter_chip_link_bandwidth_gmsg_per_s", "want a finite value"}}},
 	{"bad compare", func(p *Profile) { p.Precision.ThresholdCompare = "=>" },
 		[]wantProblem{{"precision.threshold_compare", `got "=>"`}}},
 	{"unknown neuron model", func(p *Profile) { p.Core.NeuronModels = []string{"lif", "hodgkin_huxley"} },
