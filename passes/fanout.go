@@ -90,7 +90,8 @@ func fanOutFit(t *backends.Target, projs []*ir.Projection) error {
 			}
 			if need := ceilDiv(distinct, lim.Neurons); need > lim.DestCores {
 				return &FitError{Layer: p.Name, Resource: "destination cores per neuron", Need: float64(need), Have: float64(lim.DestCores), Unit: "cores",
-					Detail: fmt.Sprintf("neuron %d reaches %d target neurons, at most %d per core on %s; splitter neurons are not implemented", s, distinct, lim.Neurons, t.Name())}
+					Detail: fmt.Sprintf("neuron %d reaches %d target neurons, at most %d per core on %s; splitter neurons are not implemented", s, distinct, lim.Neurons, t.Name()),
+					Hint:   fanOutHint}
 			}
 		}
 	}
@@ -118,12 +119,15 @@ func fanOutFit(t *backends.Target, projs []*ir.Projection) error {
 				return &FitError{Layer: p.Name, Resource: "destination cores per neuron", Need: 2, Have: 1, Unit: "cores (at least)",
 					Detail: fmt.Sprintf("%s's neurons share targets (overlapping windows), which chains %d target neurons (%s and on) that would all have to sit on one core of %d neurons, %d cores' worth; "+
 						"on %s a neuron reaches one core, and the splitter neurons that TrueNorth deployments copy spikes with are not implemented", p.Name, chain, e.Dst.Name, lim.Neurons, ceilDiv(chain, lim.Neurons), t.Name()),
-					Hint: "a chip whose neurons reach several cores (loihi1, loihi2, spinnaker2)"}
+					Hint: fanOutHint}
 			}
 		}
 	}
 	return nil
 }
+
+// fanOutHint is the "would fit" of a fan-out FitError.
+const fanOutHint = "a chip whose neurons reach several cores (loihi1, loihi2, spinnaker2)"
 
 // unionFind is a disjoint-set forest over 0..n-1 with path halving and
 // union by size.
