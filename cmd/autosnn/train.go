@@ -230,7 +230,9 @@ func evalCommand() *cli.Command {
 		Description: "Prints accuracy, spikes per image in the paper's metric (neuron spikes plus pooled\n" +
 			"spike maps) and the neuron-only metric, and one row per layer with its spikes per image\n" +
 			"and firing rate (spikes per neuron per timestep), the view of the paper's Fig. 2/3.\n" +
-			"With --out DIR it also writes DIR/layer-spikes.png.",
+			"With --out DIR it also writes DIR/layer-spikes.png. With --chip A,B it prints instead the\n" +
+			"accuracy of the network as each chip computes it (lowered and quantised by the compiler,\n" +
+			"run on the integer reference executor) beside the float network's, on the same images.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "model", Usage: use("model", "checkpoint written by autosnn train, or a NIR file (with --data)"), Required: true},
 			&cli.IntFlag{Name: "T", Usage: use("T", "of a NIR --model (default "+fmt.Sprint(frontend.DefaultNIRT)+")")},
