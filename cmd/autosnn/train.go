@@ -67,16 +67,19 @@ func trainAction(c *cli.Context) error {
 	out, logw := c.String("out"), c.App.ErrWriter
 	var ck *train.Checkpoint
 	var arch *frontend.Spec
-	nirG, err := trainNIR(c) // a NIR --arch: fine-tune its trained graph
-	if err != nil {
-		return err
-	}
-	if c.IsSet("arch") && nirG == nil {
-		s, err := resolveArch(c, c.String("arch"))
+	var nirG *ir.Graph // a NIR --arch: fine-tune its trained graph
+	if c.IsSet("arch") {
+		m, err := loadModel(c, c.String("arch"), "--arch", pipeline.UseTrain)
 		if err != nil {
 			return err
 		}
-		arch = &s
+		if nirG = m.Graph; nirG == nil {
+			arch = &m.Spec
+		} else if c.Bool("resume") {
+			return fmt.Errorf("train: --resume with the NIR --arch %s, whose trained graph the checkpoint holds; drop --resume", c.String("arch"))
+		}
+	} else if c.IsSet("dt") {
+		return fmt.Errorf("train: --dt is for a NIR --arch, but none is given")
 	}
 	dataSpec := c.String("data")
 	if c.Bool("resume") {
@@ -258,10 +261,14 @@ func evalAction(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("eval: --split: %w", err)
 	}
-	g, from, data, err := evalModel(c)
+	if err := checks(c, ifSet("T", atLeast(1, "T"))); err != nil {
+		return err
+	}
+	m, err := loadModel(c, c.String("model"), "--model", pipeline.UseEval)
 	if err != nil {
 		return err
 	}
+	g, from, data := m.Graph, m.From, m.Data
 	if c.IsSet("data") {
 		data = c.String("data")
 	}
@@ -305,63 +312,4 @@ func evalAction(c *cli.Context) error {
 		fmt.Fprintf(w, "\nwrote %s\n", path)
 	}
 	return nil
-}
-
-// evalModel reads eval's --model: a training checkpoint (from says its
-// epoch and steps, data the spec it was trained on) or a NIR file imported
-// with --dt and --T (no data spec).
-func evalModel(c *cli.Context) (g *ir.Graph, from, data string, err error) {
-	if err := checks(c, ifSet("T", atLeast(1, "T"))); err != nil {
-		return nil, "", "", err
-	}
-	nopt, err := nirOptions(c)
-	if err != nil {
-		return nil, "", "", err
-	}
-	arg := c.String("model")
-	if g, ok, err := frontend.ReadNIRFile(arg, nopt); ok {
-		if err != nil {
-			return nil, "", "", fmt.Errorf("eval: --model: %w", err)
-		}
-		return g, fmt.Sprintf("NIR file, dt %g s, T %d", nopt.DT, g.T), "", nil
-	}
-	if c.IsSet("dt") || c.IsSet("T") {
-		return nil, "", "", fmt.Errorf("eval: --dt and --T are for a NIR --model, but %s is not one", arg)
-	}
-	ck, err := train.ReadCheckpoint(arg)
-	if err != nil {
-		return nil, "", "", err
-	}
-	return ck.Graph, fmt.Sprintf("epoch %d, %d steps", ck.Epoch, ck.Step), ck.Hyper.Data, nil
-}
-
-// trainNIR imports train's --arch when it is a NIR file (with --dt and
-// --T), for fine-tuning; nil when --arch is not set or not a NIR file.
-// --C, --input and --classes, which change an architecture, are refused
-// with one, and --resume (the checkpoint holds the graph).
-func trainNIR(c *cli.Context) (*ir.Graph, error) {
-	if !c.IsSet("arch") {
-		return nil, nil
-	}
-	arg := c.String("arch")
-	nopt, err := nirOptions(c)
-	if err != nil {
-		return nil, err
-	}
-	g, ok, err := frontend.ReadNIRFile(arg, nopt)
-	if !ok {
-		if c.IsSet("dt") {
-			return nil, fmt.Errorf("train: --dt is for a NIR --arch, but %s is not one", arg)
-		}
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("train: --arch: %w", err)
-	}
-	for _, f := range []string{"C", "input", "classes", "resume"} {
-		if c.IsSet(f) {
-			return nil, fmt.Errorf("train: --%s with the NIR --arch %s, whose trained graph fixes its shape; drop --%s", f, arg, f)
-		}
-	}
-	return g, nil
 }

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -8,25 +9,27 @@ import (
 	"github.com/autosnn/autosnn/backends"
 	"github.com/autosnn/autosnn/frontend"
 	"github.com/autosnn/autosnn/ir"
+	"github.com/autosnn/autosnn/passes"
 )
 
-// nirGraph imports frontend/testdata/nir/<name>.nir and puts it in chip form.
-func nirGraph(t *testing.T, name string) (*ir.Graph, error) {
+// nirGraph imports frontend/testdata/nir/<name>.nir.
+func nirGraph(t *testing.T, name string) *ir.Graph {
 	t.Helper()
 	g, ok, err := frontend.ReadNIRFile(filepath.Join("..", "..", "frontend", "testdata", "nir", name+".nir"), frontend.NIROptions{})
 	if err != nil || !ok {
 		t.Fatalf("importing %s: ok %v, %v", name, ok, err)
 	}
-	return g, frontend.NIRChipForm(g)
+	return g
 }
 
 // TestNIRFixturesOnChip is issue #18's "compile it for loihi1 and simulate
 // a few inputs with the rasters equal": every NIR fixture a chip can run
 // (residual, snntorch_mlp, and conv_net with its LI readout replaced by a
 // LIF so that its sum- and average-pool relays are folded and run) compiles
-// for loihi1, and the simulator's spike raster equals the integer reference
-// executor's on three seeded inputs, every population at every step; the
-// fixtures with an LI population (conv_net, cuba) are refused by NIR node.
+// for loihi1 (lower-ops folds the pools), and the simulator's spike raster
+// equals the integer reference executor's on three seeded inputs, every
+// population at every step; the fixtures with an LI population (conv_net,
+// cuba) are refused by the compiler naming the layer.
 func TestNIRFixturesOnChip(t *testing.T) {
 	if testing.Short() {
 		t.Skip("compiles four networks")
@@ -38,27 +41,26 @@ func TestNIRFixturesOnChip(t *testing.T) {
 	for _, tc := range []struct{ name, refused string }{
 		{"residual", ""},
 		{"snntorch_mlp", ""},
-		{"conv_net", "NIR node li (LI) cannot run on a chip"},
-		{"cuba", "NIR node cuba (CubaLIF) cannot run on a chip"},
+		{"conv_net", "layer li: li population"},
+		{"cuba", "layer cuba.syn: li population"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			g, err := nirGraph(t, tc.name)
+			g := nirGraph(t, tc.name)
 			if tc.refused != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.refused) {
-					t.Fatalf("NIRChipForm: %v, want %q", err, tc.refused)
+				u := &passes.Unit{G: nirGraph(t, tc.name), Target: tg}
+				if err := passes.Compile(context.Background(), u, passes.Config{}); err == nil || !strings.Contains(err.Error(), tc.refused) {
+					t.Fatalf("compile: %v, want %q", err, tc.refused)
 				}
 				if tc.name != "conv_net" {
 					return
 				}
-				// conv_net's relays are folded before the LI readout is
-				// refused; with a LIF readout the rest runs on the chip.
-				// (threshold 0.05: the LI membrane stays small at tau 20 steps).
+				// With a LIF readout the rest of conv_net, its relays
+				// folded by lower-ops, runs on the chip (threshold 0.05:
+				// the LI membrane stays small at tau 20 steps).
 				g.Output().Neuron = ir.Neuron{Model: ir.LIF, Tau: g.Output().Neuron.Tau, Threshold: 0.05}
 				for i := range g.Proj("conv2").Weights {
 					g.Proj("conv2").Weights[i] /= frontend.DefaultNIRDT // r = 1/dt, so that the IF layer fires
 				}
-			} else if err != nil {
-				t.Fatal(err)
 			}
 			in := normalisedInputs(g, 3, 18)
 			for _, x := range in {

@@ -1,53 +1,51 @@
-package frontend
+// This file implements the lower-ops rules for what a graph imported from
+// NIR holds and a chip has no neuron for: pools read through relays
+// (folded into the projections after them) and leaky integrators (li,
+// refused naming the layer and what to do).
+
+package passes
 
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/autosnn/autosnn/ir"
 )
 
-// NIRChipForm rewrites an imported NIR graph g in place into the form a
-// chip runs (compile calls it for a NIR model):
-//
-//   - A relay fed by a sum- or average-pool (the import's pass-through
-//     population of a pooling node read by an operator) is folded into the
-//     projections it feeds: pool then conv2d (kernel Kc, stride Sc, padding
-//     Pc) is one conv2d of kernel (Kc-1)*Sp+Kp, stride Sc*Sp and padding
-//     Pc*Sp+Pp over the pool's source (Kp, Sp, Pp the pool's), with weight
-//     a*w[i][j] added at (i*Sp+u, j*Sp+v) for every window offset (u, v),
-//     a = 1 (sum) or 1/Kp² (average); pool then dense is one dense
-//     projection with the same sum over the windows. Both compute the same
-//     current up to float32 rounding. A fold is refused (relay named) when a
-//     position the pool drops or pads would be read, or the relay feeds
-//     another pool, an identity or nothing.
-//   - An li population is refused with the NIR node named: the chips'
-//     neurons pass on spikes only, an LI readout or a CubaLIF's synaptic
-//     current passes on its membrane.
-//
-// The rewritten graph computes what g computes, so the reference executor
-// and the chip agree on it as on any compiled graph.
-func NIRChipForm(g *ir.Graph) error {
+// foldPoolRelays folds every relay of g fed by a sum- or average-pool (the
+// NIR import's pass-through population of a pooling node read by an
+// operator) into the projections it feeds, and returns how many it folded:
+// pool then conv2d (kernel Kc, stride Sc, padding Pc) is one conv2d of
+// kernel (Kc-1)*Sp+Kp, stride Sc*Sp and padding Pc*Sp+Pp over the pool's
+// source (Kp, Sp, Pp the pool's), with weight a*w[i][j] added at
+// (i*Sp+u, j*Sp+v) for every window offset (u, v), a = 1 (sum) or 1/Kp²
+// (average); pool then dense is one dense projection with the same sum
+// over the windows. Both compute the same current up to float32 rounding,
+// so the reference executor and the chip agree on the folded graph as on
+// the imported one. A fold is refused (relay named) when a position the
+// pool drops or pads would be read, or the relay feeds another pool, an
+// identity or nothing.
+func foldPoolRelays(g *ir.Graph) (int, error) {
+	n := 0
 	for {
 		p := foldableRelay(g)
 		if p == nil {
-			break
+			return n, nil
 		}
 		if err := foldRelay(g, p); err != nil {
-			return fmt.Errorf("frontend: nir: %w", err)
+			return n, fmt.Errorf("layer %s: %w", p.Name, err)
 		}
+		n++
 	}
-	for _, p := range g.Pops {
-		if p.Neuron.Model != ir.LI {
-			continue
-		}
-		if node, ok := strings.CutSuffix(p.Name, ".syn"); ok && g.Pop(node) != nil {
-			return fmt.Errorf("frontend: nir: NIR node %s (CubaLIF) cannot run on a chip: its synaptic current %s is a leaky integrator passing on its value, not spikes, and the chips' lif and if neurons hold one membrane and pass on spikes only", node, p.Name)
-		}
-		return fmt.Errorf("frontend: nir: NIR node %s (LI) cannot run on a chip: a leaky integrator's output is its membrane, not spikes, and the chips' lif and if neurons pass on spikes only", p.Name)
+}
+
+// noChipNeuron is lower-ops' refusal of population p, whose model m has no
+// chip form, with what to do instead.
+func noChipNeuron(p *ir.Population, m ir.Model) error {
+	if m == ir.LI {
+		return fmt.Errorf("layer %s: li population (a leaky integrator whose output is its membrane, as a NIR LI readout) cannot run on a chip: the cores pass on spikes only and the simulator reads no membrane; evaluate it with the reference executor (autosnn eval), or replace the readout by a spiking LIF layer (its spike counts vote) before compiling", p.Name)
 	}
-	return nil
+	return fmt.Errorf("layer %s: %v population cannot run on a chip", p.Name, m)
 }
 
 // foldableRelay returns a relay of g fed by one sum- or average-pool, or nil.

@@ -1,38 +1,51 @@
-package frontend
+package passes
 
 import (
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/autosnn/autosnn/frontend"
 	"github.com/autosnn/autosnn/ir"
 )
+
+// nirFixture imports frontend/testdata/nir/<name>.nir with the default
+// options.
+func nirFixture(t *testing.T, name string) *ir.Graph {
+	t.Helper()
+	g, ok, err := frontend.ReadNIRFile(filepath.Join("..", "frontend", "testdata", "nir", name+".nir"), frontend.NIROptions{})
+	if err != nil || !ok {
+		t.Fatalf("importing %s: ok %v, %v", name, ok, err)
+	}
+	return g
+}
 
 // convNetFiring imports conv_net.nir with its IF layer's input scaled by
 // 1/dt (so that it fires: the file's r = 1 charges dt*I per step).
 func convNetFiring(t *testing.T) *ir.Graph {
 	t.Helper()
-	g, err := importFixture(t, "conv_net", NIROptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := nirFixture(t, "conv_net")
 	for i := range g.Proj("conv2").Weights {
-		g.Proj("conv2").Weights[i] /= DefaultNIRDT
+		g.Proj("conv2").Weights[i] /= frontend.DefaultNIRDT
 	}
 	return g
 }
 
-// TestNIRChipFormFoldsPools: conv_net's sum-pool and average-pool relays
-// fold into the conv2d and dense projections after them, the folded graph
+// TestFoldPoolRelays: conv_net's sum-pool and average-pool relays fold
+// into the conv2d and dense projections after them, the folded graph
 // computes what the imported one computes (the reference executor, every
-// population at every step, on seeded inputs), and the LI readout is then
-// refused with the NIR node named.
-func TestNIRChipFormFoldsPools(t *testing.T) {
+// population at every step, on seeded inputs), and lower-ops then refuses
+// the LI readout naming it and what to do.
+func TestFoldPoolRelays(t *testing.T) {
 	g, folded := convNetFiring(t), convNetFiring(t)
-	err := NIRChipForm(folded)
-	if err == nil || !strings.Contains(err.Error(), "NIR node li (LI) cannot run on a chip") {
-		t.Fatalf("NIRChipForm(conv_net) = %v, want the LI readout li refused", err)
+	if n, err := foldPoolRelays(folded); n != 2 || err != nil {
+		t.Fatalf("foldPoolRelays(conv_net) = %d, %v; want 2 folds", n, err)
+	}
+	err := lowerOpsPass(newUnit(t, convNetFiring(t), "loihi1", nil))
+	if err == nil || !strings.Contains(err.Error(), "layer li: li population (a leaky integrator whose output is its membrane, as a NIR LI readout) cannot run on a chip") || !strings.Contains(err.Error(), "replace the readout by a spiking LIF layer") {
+		t.Fatalf("lower-ops(conv_net) = %v, want the LI readout li refused with what to do", err)
 	}
 	if folded.Pop("pool1") != nil || folded.Pop("pool2") != nil || len(folded.Pops) != 4 {
 		t.Fatalf("folded graph:\n%v\nwant the relays pool1 and pool2 gone", folded)
@@ -94,20 +107,13 @@ func runSteps(t *testing.T, g *ir.Graph, x []float32) []map[string][]float32 {
 	return out
 }
 
-// TestNIRChipFormRefuses: a CubaLIF is refused with its NIR node named; a
-// pool whose window at the conv's padding reads the source is not folded.
-func TestNIRChipFormRefuses(t *testing.T) {
-	g, err := importFixture(t, "cuba", NIROptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := NIRChipForm(g); err == nil || !strings.Contains(err.Error(), "NIR node cuba (CubaLIF) cannot run on a chip: its synaptic current cuba.syn") {
-		t.Errorf("NIRChipForm(cuba) = %v, want the CubaLIF cuba refused", err)
-	}
-	g = convNetFiring(t)
+// TestFoldPoolRelaysRefuses: a pool whose window at the conv's padding
+// reads the source is not folded, and lower-ops names the relay.
+func TestFoldPoolRelaysRefuses(t *testing.T) {
+	g := convNetFiring(t)
 	p := g.Proj("pool1.sumpool")
 	p.Kernel, p.Pad = 3, 1 // 28 -> 14 still, but relay row 14 (the conv's padding) would read source row 27
-	if err := NIRChipForm(g); err == nil || !strings.Contains(err.Error(), "relay pool1 behind sumpool pool1.sumpool: conv2d conv2 reads relay row 14, whose pool window starts at source row 27 of 28") {
+	if err := lowerOpsPass(newUnit(t, g, "loihi1", nil)); err == nil || !strings.Contains(err.Error(), "layer pool1: relay pool1 behind sumpool pool1.sumpool: conv2d conv2 reads relay row 14, whose pool window starts at source row 27 of 28") {
 		t.Errorf("overlapping pool: %v, want the fold of relay pool1 refused", err)
 	}
 }
