@@ -42,6 +42,7 @@ type intPop struct {
 	syn   []intProj     // all other projections into the population
 	hostI []int32       // host current per neuron, nil without host projections
 	v     []int32       // membrane potential
+	cur   []int32       // CubaLIF synaptic current (nil for other models)
 	out   []float32     // 0/1 spikes of the current step (input: the frame)
 	fired []int32       // indices of neurons that spiked this step
 }
@@ -110,7 +111,7 @@ func NewIntExecutor(g *Graph) (*IntExecutor, error) {
 		ip := intPop{p: p, out: make([]float32, n)}
 		if i > 0 {
 			if !p.Neuron.Model.Spiking() {
-				return nil, fmt.Errorf("ir: integer executor: population %s is %v, want a spiking population (plif, lif, if)", p.Name, p.Neuron.Model)
+				return nil, fmt.Errorf("ir: integer executor: population %s is %v, want a spiking population (plif, lif, if, cuba_lif)", p.Name, p.Neuron.Model)
 			}
 			if p.Q == nil {
 				return nil, fmt.Errorf("ir: integer executor: population %s is not quantized", p.Name)
@@ -118,6 +119,12 @@ func NewIntExecutor(g *Graph) (*IntExecutor, error) {
 			ip.q = p.Q
 			ip.leaky = p.Neuron.Model != IF
 			ip.v = make([]int32, n)
+			if p.Neuron.Model == CubaLIF {
+				if p.Q.SynDecay <= 0 {
+					return nil, fmt.Errorf("ir: integer executor: cuba_lif population %s has synaptic decay %d, want > 0 (quantized for a chip with cuba_lif neurons)", p.Name, p.Q.SynDecay)
+				}
+				ip.cur = make([]int32, n)
+			}
 			ip.fired = make([]int32, 0, n)
 		}
 		x.pops = append(x.pops, ip)
@@ -215,6 +222,7 @@ func (x *IntExecutor) Run(input []float32, obs StepFunc) (Result, error) {
 	}
 	for i := 1; i < len(x.pops); i++ {
 		clear(x.pops[i].v)
+		clear(x.pops[i].cur)
 	}
 	res := Result{Spikes: make([]int, len(g.Pops)), Counter: make([]float32, g.Classes)}
 	in := &x.pops[0]
@@ -266,6 +274,7 @@ func (x *IntExecutor) step(ip *intPop) {
 	vmin, vmax := int64(q.VMin), int64(q.VMax)
 	thr, reset := int64(q.Threshold), int64(q.Reset)
 	decay, bits := int64(q.Decay), q.DecayBits
+	syn := int64(q.SynDecay)
 	ip.fired = ip.fired[:0]
 	for j := range acc {
 		c, pos := j/hw, j%hw
@@ -277,6 +286,11 @@ func (x *IntExecutor) step(ip *intPop) {
 			xj += int64(q.Bias[c])
 		}
 		xj = min(max(xj, vmin), vmax)
+		if ip.cur != nil { // CubaLIF: the membrane charges from the current
+			i := int64(ip.cur[j])
+			xj = min(max(i+((xj-i)*syn)>>bits, vmin), vmax)
+			ip.cur[j] = int32(xj)
+		}
 		v := int64(ip.v[j])
 		var h int64
 		if ip.leaky {

@@ -31,6 +31,8 @@ package ir
 // sum, then saturated to [VMin, VMax]):
 //
 //	leaky (PLIF, LIF): H = V + ((X - (V - Reset)) * Decay) >> DecayBits   (arithmetic shift: floor)
+//	CubaLIF:           I = I + ((X - I) * SynDecay) >> DecayBits, saturated to [VMin, VMax];
+//	                   H = V + ((I - (V - Reset)) * Decay) >> DecayBits
 //	IF:                H = V + X
 //	H is saturated to [VMin, VMax]
 //	S = 1 if H >= Threshold; V = Reset if S = 1, else H
@@ -54,6 +56,10 @@ type PopQuant struct {
 	// (leaky models only).
 	Decay     int32
 	DecayBits uint8
+	// SynDecay is a CubaLIF's synaptic decay ks as the fraction SynDecay /
+	// 2^DecayBits (0 for other models). The current I is in membrane LSBs
+	// and starts at 0 for every input.
+	SynDecay int32
 	// VMin and VMax bound the membrane register (saturating).
 	VMin, VMax int32
 	// Bias is the per-channel input current in membrane LSBs, or nil.

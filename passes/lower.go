@@ -134,6 +134,9 @@ func supported(t *backends.Target, p *ir.Population) error {
 	if t == nil {
 		return nil
 	}
+	if p.Neuron.Model == ir.CubaLIF {
+		return cubaSupported(t, p)
+	}
 	if leaky(p) {
 		if leakOn(t) != leakUnsupported {
 			return nil

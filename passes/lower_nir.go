@@ -1,14 +1,18 @@
 // This file implements the lower-ops rules for what a graph imported from
-// NIR holds and a chip has no neuron for: pools read through relays
-// (folded into the projections after them) and leaky integrators (li,
-// refused naming the layer and what to do).
+// NIR holds: pools read through relays (folded into the projections after
+// them), current-based LIF neurons (cuba_lif, run by the chips whose
+// cores have them) and leaky integrators (li, refused naming the layer and
+// what to do).
 
 package passes
 
 import (
 	"fmt"
+	"math"
 	"slices"
+	"strings"
 
+	"github.com/autosnn/autosnn/backends"
 	"github.com/autosnn/autosnn/ir"
 )
 
@@ -37,6 +41,41 @@ func foldPoolRelays(g *ir.Graph) (int, error) {
 		}
 		n++
 	}
+}
+
+// cubaSupported checks that t's cores run cuba_lif population p exactly:
+// a cuba_lif core model (Loihi's compartment: a synaptic current with its
+// own decay, then the voltage) with multiplicative decays (decay_bits >
+// 0). No other core model has the second state, so none approximates it.
+func cubaSupported(t *backends.Target, p *ir.Population) error {
+	models := t.Profile.Core.NeuronModels
+	if slices.Contains(models, backends.NeuronCUBALIF) && t.Profile.Precision.DecayBits > 0 {
+		return nil
+	}
+	var chips []string // built-in chips that have them
+	for _, name := range backends.Builtins() {
+		if o, err := backends.Lookup(name); err == nil && slices.Contains(o.Profile.Core.NeuronModels, backends.NeuronCUBALIF) && o.Profile.Precision.DecayBits > 0 {
+			chips = append(chips, name)
+		}
+	}
+	return fmt.Errorf("layer %s: cuba_lif neurons (a synaptic current with its own decay, then the membrane) need the core model %s with decay_bits > 0, but chip %s implements %v with %d decay bits; want a chip with current-based neurons: %s",
+		p.Name, backends.NeuronCUBALIF, t.Profile.Name, models, t.Profile.Precision.DecayBits, strings.Join(chips, ", "))
+}
+
+// cubaSynDecay is the synaptic decay of cuba_lif neuron nr as the fraction
+// SynDecay / 2^bits, rounded to nearest (ir.PopQuant.SynDecay), bits the
+// membrane decay's.
+func cubaSynDecay(nr ir.Neuron, bits uint8) (int32, error) {
+	ks := float64(nr.KSyn())
+	if bits == 0 && ks != 1 {
+		return 0, fmt.Errorf("cuba_lif synaptic decay ks = %.4g but the chip has no multiplicative decay (decay_bits 0); want a chip with a decay register", ks)
+	}
+	one := float64(int64(1) << bits)
+	d := math.Round(ks * one)
+	if d < 1 {
+		return 0, fmt.Errorf("cuba_lif synaptic decay ks = %.4g rounds to 0 with %d decay bits", ks, bits)
+	}
+	return int32(min(d, one)), nil
 }
 
 // noChipNeuron is lower-ops' refusal of population p, whose model m has no

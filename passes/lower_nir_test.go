@@ -117,3 +117,29 @@ func TestFoldPoolRelaysRefuses(t *testing.T) {
 		t.Errorf("overlapping pool: %v, want the fold of relay pool1 refused", err)
 	}
 }
+
+// TestCubaLIFLowering: the imported CubaLIF (cuba.nir: tau_syn 2 steps,
+// tau_mem 5) is one cuba_lif population that loihi1 runs with its
+// synaptic decay quantized to 1/2 of 2^12, and that chips without
+// current-based neurons refuse naming the layer and the chips that have
+// them.
+func TestCubaLIFLowering(t *testing.T) {
+	g := nirFixture(t, "cuba")
+	if p := g.Pop("cuba"); p == nil || p.Neuron.Model != ir.CubaLIF || len(g.Pops) != 2 {
+		t.Fatalf("imported cuba.nir:\n%v\nwant one cuba_lif population cuba", g)
+	}
+	u := newUnit(t, g, "loihi1", nil)
+	runPasses(t, u, "fold-bn", "lower-ops", "quantize")
+	if q := g.Pop("cuba").Q; q.SynDecay != 2048 || q.DecayBits != 12 || q.Decay != 819 {
+		t.Errorf("cuba quantized with synaptic decay %d, decay %d of 2^%d; want 2048 (ks 1/2) and 819 (k 1/5) of 2^12", q.SynDecay, q.Decay, q.DecayBits)
+	}
+	for _, chip := range []string{"truenorth", "tiny"} {
+		err := lowerOpsPass(newUnit(t, nirFixture(t, "cuba"), chip, nil))
+		if err == nil || !strings.Contains(err.Error(), "layer cuba: cuba_lif neurons") || !strings.Contains(err.Error(), "loihi1") {
+			t.Errorf("%s: lower-ops = %v, want cuba refused naming the chips with cuba_lif neurons", chip, err)
+		}
+	}
+	if _, err := cubaSynDecay(ir.Neuron{Model: ir.CubaLIF, Tau: 1, SynTau: 3}, 0); err == nil {
+		t.Error("a synaptic decay of 1/3 was rounded to a chip without decay bits")
+	}
+}

@@ -302,6 +302,13 @@ func quantizePop(g *ir.Graph, p *ir.Population, pr precision) (LayerQuant, error
 			q.Decay, q.DecayBits = int32(min(d, float64(int64(1)<<pr.decayBits))), uint8(pr.decayBits)
 		}
 		lq.K, lq.KQ = k, float64(q.Decay)/float64(int64(1)<<q.DecayBits)
+		if nr.Model == ir.CubaLIF {
+			d, err := cubaSynDecay(nr, q.DecayBits)
+			if err != nil {
+				return lq, err
+			}
+			q.SynDecay = d
+		}
 	}
 	for _, e := range in {
 		if e.Src == g.Input() {

@@ -46,6 +46,7 @@ type pop struct {
 	p     *ir.Population
 	q     *ir.PopQuant
 	leaky bool
+	cuba  bool  // cuba_lif: the membrane charges from a decaying current (Sim.syn)
 	base  int32 // global id of neuron 0 of the population
 	n     int
 	hw    int
@@ -118,6 +119,8 @@ func (s *Sim) build() error {
 		}
 		sp.q = p.Q
 		sp.leaky = p.Neuron.Model != ir.IF
+		sp.cuba = p.Neuron.Model == ir.CubaLIF
+		s.anyCuba = s.anyCuba || sp.cuba
 		sp.base = total
 		if int64(total)+int64(sp.n) > math.MaxInt32 {
 			return fmt.Errorf("sim: %s: more than 2^31 neurons", g.Name)
@@ -189,6 +192,9 @@ func (s *Sim) build() error {
 	s.outstanding = make([]int32, len(g.Pops)*t.NumCores)
 	s.sumAbs = make([]int64, s.nNeurons)
 	s.v = make([]int32, s.nNeurons)
+	if s.anyCuba {
+		s.syn = make([]int32, s.nNeurons)
+	}
 	s.expand(index)
 	// The synaptic sum of a neuron is bounded by the sum of the magnitudes
 	// of its weights; when every bound fits int32 the accumulators are
