@@ -36,12 +36,14 @@ package ir
 //	IF:                H = V + X
 //	H is saturated to [VMin, VMax]
 //	S = 1 if H >= Threshold; V = Reset if S = 1, else H
+//	LI readout:        V = V + ((X - V) * Decay) >> DecayBits, saturated; never fires;
+//	                   the host reads V / Scale as the output (a probed membrane)
 //
 // V starts at 0 for every input. The output layer's spikes are read by the
 // host, which applies the voting layer.
 //
-// A quantized graph has only spiking non-input populations and no
-// batch-norm (fold-bn folds it into Weights and Bias first). The
+// A quantized graph has only spiking non-input populations, but for an LI
+// output population read out by its membrane, and no batch-norm (fold-bn folds it into Weights and Bias first). The
 // comparison is always H >= Threshold; a chip that fires on H > T stores
 // Threshold - 1.
 

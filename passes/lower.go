@@ -74,7 +74,9 @@ func lowerOpsPass(u *Unit) error {
 			ors++
 		case m.Spiking():
 		default:
-			return noChipNeuron(p, m)
+			if err := chipReadout(g, p); err != nil {
+				return err
+			}
 		}
 		if err := supported(u.Target, p); err != nil {
 			return err
@@ -134,8 +136,11 @@ func supported(t *backends.Target, p *ir.Population) error {
 	if t == nil {
 		return nil
 	}
-	if p.Neuron.Model == ir.CubaLIF {
+	switch p.Neuron.Model {
+	case ir.CubaLIF:
 		return cubaSupported(t, p)
+	case ir.LI:
+		return liSupported(t, p)
 	}
 	if leaky(p) {
 		if leakOn(t) != leakUnsupported {

@@ -78,13 +78,35 @@ func cubaSynDecay(nr ir.Neuron, bits uint8) (int32, error) {
 	return int32(min(d, one)), nil
 }
 
-// noChipNeuron is lower-ops' refusal of population p, whose model m has no
-// chip form, with what to do instead.
-func noChipNeuron(p *ir.Population, m ir.Model) error {
-	if m == ir.LI {
-		return fmt.Errorf("layer %s: li population (a leaky integrator whose output is its membrane, as a NIR LI readout) cannot run on a chip: the cores pass on spikes only and the simulator reads no membrane; evaluate it with the reference executor (autosnn eval), or replace the readout by a spiking LIF layer (its spike counts vote) before compiling", p.Name)
+// chipReadout accepts population p of g, whose model is neither spiking
+// nor a relay, when it is an LI readout: the output population, feeding
+// nothing, read out by its membrane. On the chip it is a compartment
+// whose threshold is never reached and whose voltage the host probes
+// every step (ir/quant.go's LI readout rule); the votes (Result.Counter)
+// sum the probed potential over the steps, as the reference executor
+// sums an LI output. Any other such population is refused naming the
+// layer and what to do.
+func chipReadout(g *ir.Graph, p *ir.Population) error {
+	m := p.Neuron.Model
+	if m != ir.LI {
+		return fmt.Errorf("layer %s: %v population cannot run on a chip", p.Name, m)
 	}
-	return fmt.Errorf("layer %s: %v population cannot run on a chip", p.Name, m)
+	if p != g.Output() || len(g.Out(p)) > 0 {
+		return fmt.Errorf("layer %s: li population (a leaky integrator whose output is its membrane) feeds other layers, but a chip's neurons pass on spikes only; an li runs on a chip only as the output readout, whose membrane the host probes; evaluate the graph with the reference executor (autosnn eval), or replace the layer by a spiking LIF layer", p.Name)
+	}
+	return nil
+}
+
+// liSupported checks that t's cores run the LI readout p exactly: a
+// compartment with a multiplicative decay (leakOn leakDecay: lif or
+// cuba_lif with decay_bits > 0), or any IF-capable core when Tau is 1 (V =
+// X, no memory).
+func liSupported(t *backends.Target, p *ir.Population) error {
+	if leakOn(t) == leakDecay || (p.Neuron.Tau == 1 && slices.ContainsFunc(ifModels, func(m string) bool { return slices.Contains(t.Profile.Core.NeuronModels, m) })) {
+		return nil
+	}
+	return fmt.Errorf("layer %s: the li readout (tau %g steps) needs a core model with a multiplicative decay (%s or %s with decay_bits > 0), but chip %s implements %v with %d decay bits; a linear leak would not be exact: want another chip, or evaluate the graph with the reference executor (autosnn eval)",
+		p.Name, p.Neuron.Tau, backends.NeuronLIF, backends.NeuronCUBALIF, t.Profile.Name, t.Profile.Core.NeuronModels, t.Profile.Precision.DecayBits)
 }
 
 // foldableRelay returns a relay of g fed by one sum- or average-pool, or nil.

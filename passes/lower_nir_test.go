@@ -36,16 +36,11 @@ func convNetFiring(t *testing.T) *ir.Graph {
 // TestFoldPoolRelays: conv_net's sum-pool and average-pool relays fold
 // into the conv2d and dense projections after them, the folded graph
 // computes what the imported one computes (the reference executor, every
-// population at every step, on seeded inputs), and lower-ops then refuses
-// the LI readout naming it and what to do.
+// population at every step, on seeded inputs).
 func TestFoldPoolRelays(t *testing.T) {
 	g, folded := convNetFiring(t), convNetFiring(t)
 	if n, err := foldPoolRelays(folded); n != 2 || err != nil {
 		t.Fatalf("foldPoolRelays(conv_net) = %d, %v; want 2 folds", n, err)
-	}
-	err := lowerOpsPass(newUnit(t, convNetFiring(t), "loihi1", nil))
-	if err == nil || !strings.Contains(err.Error(), "layer li: li population (a leaky integrator whose output is its membrane, as a NIR LI readout) cannot run on a chip") || !strings.Contains(err.Error(), "replace the readout by a spiking LIF layer") {
-		t.Fatalf("lower-ops(conv_net) = %v, want the LI readout li refused with what to do", err)
 	}
 	if folded.Pop("pool1") != nil || folded.Pop("pool2") != nil || len(folded.Pops) != 4 {
 		t.Fatalf("folded graph:\n%v\nwant the relays pool1 and pool2 gone", folded)
@@ -141,5 +136,33 @@ func TestCubaLIFLowering(t *testing.T) {
 	}
 	if _, err := cubaSynDecay(ir.Neuron{Model: ir.CubaLIF, Tau: 1, SynTau: 3}, 0); err == nil {
 		t.Error("a synaptic decay of 1/3 was rounded to a chip without decay bits")
+	}
+}
+
+// TestLIReadout: conv_net's LI readout (tau 20 steps) runs on loihi1 as a
+// compartment whose membrane the host probes (quantized, never firing); a
+// chip with a linear leak only refuses it naming the layer, and an li
+// population that feeds another layer is refused on any chip.
+func TestLIReadout(t *testing.T) {
+	u := newUnit(t, convNetFiring(t), "loihi1", nil)
+	runPasses(t, u, "fold-bn", "lower-ops", "quantize")
+	if q := u.G.Pop("li").Q; q == nil || q.Decay != 205 || q.DecayBits != 12 {
+		t.Errorf("li quantized as %+v, want decay 205 of 2^12 (k = 1/20)", q)
+	}
+	err := lowerOpsPass(newUnit(t, convNetFiring(t), "truenorth", nil))
+	if err == nil || !strings.Contains(err.Error(), "layer li: the li readout (tau 20 steps) needs a core model with a multiplicative decay") {
+		t.Errorf("truenorth: lower-ops = %v, want the li readout refused", err)
+	}
+	g := convNetFiring(t)
+	li := g.Pop("li")
+	out := &ir.Population{Name: "head", Shape: li.Shape, Neuron: ir.Neuron{Model: ir.LIF, Tau: 2, Threshold: 1}, Role: li.Role}
+	g.Pops = append(g.Pops, out)
+	g.Projs = append(g.Projs, &ir.Projection{Name: "li->head", Src: li, Dst: out, Op: ir.Identity})
+	if err := ir.Verify(g); err != nil {
+		t.Fatal(err)
+	}
+	err = lowerOpsPass(newUnit(t, g, "loihi1", nil))
+	if err == nil || !strings.Contains(err.Error(), "layer li: li population (a leaky integrator whose output is its membrane) feeds other layers") {
+		t.Errorf("li inside the network: lower-ops = %v, want it refused naming the layer", err)
 	}
 }

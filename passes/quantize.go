@@ -205,7 +205,8 @@ func sharedWeight(e *ir.Projection) float32 {
 func quantizePop(g *ir.Graph, p *ir.Population, pr precision) (LayerQuant, error) {
 	lq := LayerQuant{Name: p.Name, Neurons: p.Shape.Len()}
 	nr := p.Neuron
-	if !nr.Model.Spiking() {
+	readout := nr.Model == ir.LI && p == g.Output() // lower-ops keeps only this li
+	if !nr.Model.Spiking() && !readout {
 		return lq, fmt.Errorf("%v population has no integer form, want plif, lif or if (run lower-ops)", nr.Model)
 	}
 	in := g.In(p)
@@ -263,7 +264,7 @@ func quantizePop(g *ir.Graph, p *ir.Population, pr precision) (LayerQuant, error
 	q.Threshold = int32(roundScaled(nr.Threshold, scale))
 	q.Reset = int32(roundScaled(nr.Reset, scale))
 	lq.Threshold = q.Threshold
-	if q.Threshold <= q.Reset {
+	if q.Threshold <= q.Reset && !readout {
 		// Bits that would fit: a scale of 1.5 LSB per unit of
 		// threshold-reset gap, with the largest weight at the top.
 		need := bitsFor(1.5 * float64(lq.MaxAbsWeight) / float64(nr.Threshold-nr.Reset))

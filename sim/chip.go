@@ -46,10 +46,13 @@ type pop struct {
 	p     *ir.Population
 	q     *ir.PopQuant
 	leaky bool
-	cuba  bool  // cuba_lif: the membrane charges from a decaying current (Sim.syn)
-	base  int32 // global id of neuron 0 of the population
-	n     int
-	hw    int
+	cuba  bool // cuba_lif: the membrane charges from a decaying current (Sim.syn)
+	// readout: the LI output, which never fires; the host probes its
+	// membrane every step and out holds V/Scale (ir/quant.go).
+	readout bool
+	base    int32 // global id of neuron 0 of the population
+	n       int
+	hw      int
 	// host is true when the host injects a current (projections from the
 	// input population); hostI holds it for the current frame.
 	host  bool
@@ -120,6 +123,7 @@ func (s *Sim) build() error {
 		sp.q = p.Q
 		sp.leaky = p.Neuron.Model != ir.IF
 		sp.cuba = p.Neuron.Model == ir.CubaLIF
+		sp.readout = p.Neuron.Model == ir.LI
 		s.anyCuba = s.anyCuba || sp.cuba
 		sp.base = total
 		if int64(total)+int64(sp.n) > math.MaxInt32 {

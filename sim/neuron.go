@@ -69,6 +69,11 @@ func (s *Sim) update(cpi int32) {
 			h = v + x
 		}
 		h = min(max(h, vmin), vmax)
+		if sp.readout {
+			s.v[gid] = int32(h)
+			sp.out[j] = float32(h) / q.Scale
+			continue
+		}
 		if h >= thr {
 			s.v[gid] = int32(reset)
 			sp.out[j] = 1

@@ -1,6 +1,7 @@
 package ir
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -111,5 +112,66 @@ func TestCubaLIFVerifyAndYAML(t *testing.T) {
 	g.Pops[1].Neuron.SynTau = 0.5
 	if err := Verify(g); err == nil {
 		t.Error("cuba_lif with synaptic tau 0.5 verified")
+	}
+}
+
+// TestLIReadoutIntByHand: an LI output population in integer form charges
+// V = V + ((X - V)*Decay) >> DecayBits (host current 10 LSB, Decay 2048 of
+// 2^12: 5, 7, 8, 9), never fires, outputs V/Scale (0.5, 0.7, 0.8, 0.9) and
+// its votes sum them; an LI population that is not the output is refused.
+func TestLIReadoutIntByHand(t *testing.T) {
+	b := NewBuilder("readout", Header{T: 4, Classes: 1, Vote: 1})
+	x := b.Input("x", Shape{C: 1, H: 1, W: 1})
+	b.Layer("li", Neuron{Model: LI, Tau: 2}, Role{Kind: RoleHead}, Full(x, 1))
+	g, err := b.Graph()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Projs[0].Weights = []float32{1}
+	g.Projs[0].Q = &ProjQuant{Host: true}
+	g.Pops[1].Q = &PopQuant{Scale: 10, Decay: 2048, DecayBits: 12, VMin: -100, VMax: 100}
+	ix, err := NewIntExecutor(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gotV []int32
+	var gotOut []float32
+	res, err := ix.Run([]float32{1}, func(_, p int, out []float32) {
+		if p == 1 {
+			gotV = append(gotV, ix.Membrane(1)[0])
+			gotOut = append(gotOut, out[0])
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]int32{5, 7, 8, 9}, gotV); diff != "" {
+		t.Errorf("membrane (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]float32{0.5, 0.7, 0.8, 0.9}, gotOut); diff != "" {
+		t.Errorf("output (-want +got):\n%s", diff)
+	}
+	if want := float32(0.5) + 0.7 + 0.8 + 0.9; res.Counter[0] != want || res.Spikes[1] != 0 {
+		t.Errorf("votes %v, spikes %d; want %g and 0", res.Counter, res.Spikes[1], want)
+	}
+
+	b = NewBuilder("inner", Header{T: 4, Classes: 1, Vote: 1})
+	x = b.Input("x", Shape{C: 1, H: 1, W: 1})
+	li := b.Layer("li", Neuron{Model: LI, Tau: 2}, Role{}, Full(x, 1))
+	b.Layer("y", Neuron{Model: IF, Threshold: 1}, Role{Kind: RoleHead}, Full(li, 1))
+	if g, err = b.Graph(); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range g.Projs {
+		e.Weights = []float32{1}
+		if e.Q = (&ProjQuant{Host: true}); e.Src != g.Input() {
+			e.Q = &ProjQuant{Weights: []int32{10}}
+		}
+	}
+	for _, p := range g.Pops[1:] {
+		p.Q = &PopQuant{Scale: 10, Threshold: 10, Decay: 2048, DecayBits: 12, VMin: -100, VMax: 100}
+	}
+	if _, err := NewIntExecutor(g); err == nil || !strings.Contains(err.Error(), "population li is li") {
+		t.Errorf("an li population inside the network: %v, want it refused", err)
 	}
 }
