@@ -83,6 +83,9 @@ func WriteSimReport(dir string, r SimReport) error {
 	var layers []simLayer
 	for i, pop := range r.G.Pops[1:] {
 		l := simLayer{Name: pop.Name, Model: pop.Neuron.Model.String(), Shape: pop.Shape.String(), Neurons: pop.Shape.Len()}
+		if pop.Neuron.Model == ir.LI && pop == r.G.Output() {
+			l.Model += " (readout: potential probed, no spikes)"
+		}
 		if i+1 < len(r.Res.PopSpikes) {
 			l.Spikes = r.Res.PopSpikes[i+1]
 			l.Rate = l.Spikes / float64(l.Neurons*max(s.Timesteps, 1))
