@@ -65,16 +65,20 @@ func trainAction(c *cli.Context) error {
 		return err
 	}
 	out, logw := c.String("out"), c.App.ErrWriter
-	var ck *train.Checkpoint
-	var arch *frontend.Spec
-	var nirG *ir.Graph // a NIR --arch: fine-tune its trained graph
+	var st pipeline.TrainStart
 	if c.IsSet("arch") {
 		m, err := loadModel(c, c.String("arch"), "--arch", pipeline.UseTrain)
 		if err != nil {
 			return err
 		}
-		if nirG = m.Graph; nirG == nil {
-			arch = &m.Spec
+		if st.Graph = m.Graph; st.Graph == nil {
+			st.Arch = &m.Spec
+			if !c.IsSet("input") {
+				st.Arch.Input = nil // the dataset's
+			}
+			if !c.IsSet("classes") {
+				st.Arch.Classes = 0
+			}
 		} else if c.Bool("resume") {
 			return fmt.Errorf("train: --resume with the NIR --arch %s, whose trained graph the checkpoint holds; drop --resume", c.String("arch"))
 		}
@@ -84,14 +88,14 @@ func trainAction(c *cli.Context) error {
 	dataSpec := c.String("data")
 	if c.Bool("resume") {
 		var err error
-		if ck, err = train.ReadCheckpoint(out); err != nil {
+		if st.Resume, err = train.ReadCheckpoint(out); err != nil {
 			return err
 		}
-		if err := sameHyper(c, ck.Hyper); err != nil {
+		if err := sameHyper(c, st.Resume.Hyper); err != nil {
 			return err
 		}
-		dataSpec = ck.Hyper.Data
-	} else if arch == nil && nirG == nil {
+		dataSpec = st.Resume.Hyper.Data
+	} else if st.Arch == nil && st.Graph == nil {
 		return fmt.Errorf("train: --arch is required (or --resume to continue %s)", out)
 	}
 	spec, err := dataset.ParseSpec(dataSpec)
@@ -101,32 +105,9 @@ func trainAction(c *cli.Context) error {
 	if err := checks(c, outFile); err != nil {
 		return err
 	}
-	T, side := 0, 0
-	if ck != nil {
-		T, side = ck.Graph.T, ck.Graph.Input().Shape.H
-	} else if nirG != nil {
-		T, side = nirG.T, nirG.Input().Shape.H
-	} else if T = arch.T; c.IsSet("input") && len(arch.Input) == 3 {
-		side = arch.Input[1]
-	}
+	T, side := st.Shape()
 	opt := dataOptions(c, T, frameSide(c, side))
-	switch { // the memory checks, before the data loads
-	case ck != nil:
-		err = pipeline.CheckTrain(c.Context, ck.Graph, ck.Hyper.Batch)
-	case nirG != nil:
-		err = pipeline.CheckTrain(c.Context, nirG, c.Int("batch"))
-	default:
-		if !c.IsSet("input") {
-			arch.Input = nil // the dataset's
-		}
-		if !c.IsSet("classes") {
-			arch.Classes = 0
-		}
-		if shape, serr := dataset.StandardShape(spec.Name, opt); serr == nil {
-			err = pipeline.CheckTrainSpec(c.Context, *arch, shape, c.Int("batch"))
-		}
-	}
-	if err != nil {
+	if err := st.CheckMemory(c.Context, spec, opt, c.Int("batch")); err != nil { // before the data loads
 		return fmt.Errorf("train: %w", err)
 	}
 	set, err := dataset.Load(c.Context, spec, opt)
@@ -134,28 +115,23 @@ func trainAction(c *cli.Context) error {
 		return err
 	}
 	defer set.Close()
-	var tr *train.Trainer
-	if ck != nil {
-		epochs := 0
-		if c.IsSet("epochs") {
-			epochs = c.Int("epochs")
-		}
-		if tr, err = pipeline.ResumeTrainer(c.Context, ck, arch, epochs); err != nil {
-			return err
-		}
+	epochs := 0
+	if c.IsSet("epochs") {
+		epochs = c.Int("epochs")
+	}
+	h := train.Hyper{Epochs: c.Int("epochs"), Batch: c.Int("batch"), LR: c.Float64("lr"), Seed: c.Uint64("seed"),
+		Cutout: c.Int("cutout"), Limit: c.Int("limit"), SpikeReg: c.Float64("spike-reg"), Data: spec.String()}
+	tr, err := st.Trainer(c.Context, set, h, c.String("augment"), epochs)
+	switch {
+	case err != nil && st.Resume != nil:
+		return err
+	case err != nil && st.Graph != nil:
+		return fmt.Errorf("train: --arch %s: %w", c.String("arch"), err)
+	case err != nil:
+		return fmt.Errorf("train: %w", err)
+	case st.Resume != nil:
+		ck := st.Resume
 		fmt.Fprintf(logw, "resuming %s from %s: epoch %d, batch %d, step %d\n", ck.Graph.Name, out, ck.Epoch, ck.Batch, ck.Step)
-	} else if nirG != nil {
-		h := train.Hyper{Epochs: c.Int("epochs"), Batch: c.Int("batch"), LR: c.Float64("lr"), Seed: c.Uint64("seed"),
-			Cutout: c.Int("cutout"), Limit: c.Int("limit"), SpikeReg: c.Float64("spike-reg"), Data: spec.String()}
-		if tr, err = pipeline.NewFineTuner(c.Context, nirG, set, h, c.String("augment")); err != nil {
-			return fmt.Errorf("train: --arch %s: %w", c.String("arch"), err)
-		}
-	} else {
-		h := train.Hyper{Epochs: c.Int("epochs"), Batch: c.Int("batch"), LR: c.Float64("lr"), Seed: c.Uint64("seed"),
-			Cutout: c.Int("cutout"), Limit: c.Int("limit"), SpikeReg: c.Float64("spike-reg"), Data: spec.String()}
-		if tr, err = pipeline.NewTrainer(c.Context, *arch, set, h, c.String("augment")); err != nil {
-			return fmt.Errorf("train: %w", err)
-		}
 	}
 	defer tr.Close()
 	ts, err := dataset.ParseSplit(c.String("split"))
@@ -168,7 +144,7 @@ func trainAction(c *cli.Context) error {
 			return fmt.Errorf("train: --eval-split: %w", err)
 		}
 	}
-	h := tr.Hyper
+	h = tr.Hyper
 	tr.Checkpoint, tr.CheckpointEvery, tr.EvalEachEpoch, tr.Progress = out, c.Int("checkpoint-every"), c.String("eval-split") != "none", progress(c)
 	tr.Logf = func(f string, a ...any) { fmt.Fprintf(c.App.Writer, f+"\n", a...) }
 	g := tr.Net.Graph()

@@ -1,12 +1,15 @@
 package pipeline
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/autosnn/autosnn/frontend"
 	"github.com/autosnn/autosnn/ir"
+	"github.com/autosnn/autosnn/search/dataset"
+	"github.com/autosnn/autosnn/search/engine/train"
 )
 
 // TestLoadModel: every kind of model argument under every use, loaded or
@@ -68,5 +71,29 @@ func TestLoadModel(t *testing.T) {
 				t.Fatalf("input %v, want the MLP's [784]", m.Graph.Input().Shape)
 			}
 		})
+	}
+}
+
+// TestTrainStart: a run's shape comes from what it starts from, and a
+// start with nothing to start from is refused, not a nil dereference.
+func TestTrainStart(t *testing.T) {
+	m, err := LoadModel(ModelRequest{Arg: filepath.Join("..", "..", "frontend", "testdata", "nir", "snntorch_mlp.nir"), Use: UseTrain, NIR: frontend.NIROptions{DT: frontend.DefaultNIRDT, T: 7}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arch := frontend.Spec{T: 6, Input: []int{1, 32, 32}}
+	for _, tc := range []struct {
+		st      TrainStart
+		T, side int
+	}{{TrainStart{Graph: m.Graph}, 7, 1}, {TrainStart{Arch: &arch}, 6, 32}, {TrainStart{Arch: &frontend.Spec{T: 5}}, 5, 0}} {
+		if T, side := tc.st.Shape(); T != tc.T || side != tc.side {
+			t.Errorf("%+v: T %d side %d, want %d and %d", tc.st, T, side, tc.T, tc.side)
+		}
+	}
+	if _, err := (TrainStart{}).Trainer(context.Background(), nil, train.Hyper{}, "", 0); err == nil {
+		t.Error("an empty start built a trainer")
+	}
+	if err := (TrainStart{}).CheckMemory(context.Background(), dataset.Spec{}, dataset.Options{}, 1); err == nil {
+		t.Error("an empty start passed the memory check")
 	}
 }
