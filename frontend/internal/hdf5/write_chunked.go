@@ -122,7 +122,7 @@ func (w *writer) chunkedData(shape []int, elem int, raw []byte) (filters, layout
 	tb = append(tb, make([]byte, full-len(tb))...)
 	bt := w.put(tb)
 
-	filters = []byte{1, 1, 0, 0, 0, 0, 0, 0}   // version 1, one filter, reserved
+	filters = []byte{1, 1, 0, 0, 0, 0, 0, 0}    // version 1, one filter, reserved
 	filters = append(filters, 1, 0, 0, 0, 0, 0) // deflate, no name, mandatory
 	filters = binary.LittleEndian.AppendUint16(filters, 1)
 	filters = binary.LittleEndian.AppendUint32(filters, uint32(o.Level))
