@@ -376,7 +376,7 @@ func measureQuant(u *Unit, rep *QuantReport) error {
 	}
 	record := func(t, p int, out []float32) { copy(ref[p][t*len(out):], out) }
 	compare := func(t, p int, out []float32) {
-		if p == 0 {
+		if p == 0 || !g.Pops[p].Neuron.Model.Spiking() { // an li readout's potential is analog: its votes are compared
 			return
 		}
 		r := ref[p][t*len(out):][:len(out)]
