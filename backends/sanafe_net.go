@@ -82,6 +82,9 @@ func WriteSANAFENetwork(w io.Writer, g *ir.Graph, t *Target, opt SANAFEOptions) 
 		if p.Q == nil || !p.Neuron.Model.Spiking() {
 			return fmt.Errorf("backends: sanafe network: population %s: want a quantized spiking population (run quantize)", p.Name)
 		}
+		if p.Neuron.Model == ir.CubaLIF {
+			return fmt.Errorf("backends: sanafe network: population %s: cuba_lif neurons (a synaptic current, then the membrane) have no soma in this export, which writes SANA-FE's leaky_integrate_fire", p.Name)
+		}
 		if len(p.Core) != p.Shape.Len() {
 			return fmt.Errorf("backends: sanafe network: population %s has %d core entries, want %d (run place)", p.Name, len(p.Core), p.Shape.Len())
 		}

@@ -198,6 +198,16 @@ func nirPop(c *ir.Graph, i int, p *ir.Population, dt float64) error {
 		if _, err := nirIFR(dt); err != nil {
 			return err
 		}
+	case ir.CubaLIF:
+		mem, _, err := nirTau(p.Neuron.K(), dt)
+		if err != nil {
+			return err
+		}
+		syn, _, err := nirTau(p.Neuron.KSyn(), dt)
+		if err != nil {
+			return fmt.Errorf("synaptic current: %w", err)
+		}
+		p.Neuron = ir.Neuron{Model: ir.CubaLIF, Tau: mem, SynTau: syn, Threshold: p.Neuron.Threshold, Reset: p.Neuron.Reset}
 	case ir.Relay:
 		return nirRelay(c, p, in)
 	default:

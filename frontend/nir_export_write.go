@@ -205,6 +205,23 @@ func (x *nirWriter) pop(c *ir.Graph, p *ir.Population) error {
 			params["v_threshold"] = filled(s, float64(p.Neuron.Threshold))
 			params["v_reset"] = filled(s, float64(p.Neuron.Reset))
 		}
+	case p.Neuron.Model == ir.CubaLIF:
+		_, mem, err := nirTau(p.Neuron.K(), x.dt)
+		if err != nil {
+			return err
+		}
+		_, syn, err := nirTau(p.Neuron.KSyn(), x.dt)
+		if err != nil {
+			return err
+		}
+		typ = "CubaLIF"
+		params["tau_mem"] = filled(s, mem)
+		params["tau_syn"] = filled(s, syn)
+		params["r"] = filled(s, 1)
+		params["w_in"] = filled(s, 1)
+		params["v_leak"] = filled(s, float64(p.Neuron.Reset))
+		params["v_threshold"] = filled(s, float64(p.Neuron.Threshold))
+		params["v_reset"] = filled(s, float64(p.Neuron.Reset))
 	case p.Neuron.Model == ir.IF:
 		r, err := nirIFR(x.dt)
 		if err != nil {

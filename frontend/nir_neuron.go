@@ -23,8 +23,14 @@ import (
 //	IF:        dv/dt = r*I                      -> IF, X = dt*r*I
 //	LI:        tau dv/dt = (v_leak - v) + r*I   -> LI (output v), Tau = tau/dt, X = r*I + v_leak
 //	Threshold: spike when I > threshold         -> LIF with Tau 1 and Reset 0 (H = X)
-//	CubaLIF:   tau_syn dI/dt = -I + w_in*S      -> LI "<name>.syn" (Tau = tau_syn/dt) holding r*I,
-//	           tau_mem dv/dt = (v_leak - v) + r*I  then an identity into LIF "<name>" (Tau = tau_mem/dt)
+//	CubaLIF:   tau_syn dI/dt = -I + w_in*S      -> cuba_lif "<name>": current (SynTau = tau_syn/dt)
+//	           tau_mem dv/dt = (v_leak - v) + r*I  holding r*I, membrane Tau = tau_mem/dt
+//
+// A CubaLIF whose v_leak differs from v_reset has a constant membrane input
+// that the cuba_lif model (one bias, into the current) cannot hold; it
+// becomes an LI "<name>.syn" holding r*I and an identity into a LIF
+// "<name>" with the leak as its bias, which the reference executor runs
+// and the compiler refuses (an li population) naming the layer.
 //
 // Tau, threshold and reset are one value per population in the IR, so
 // they must be uniform over the node; r, v_leak and w_in fold into
@@ -174,6 +180,16 @@ func (im *importer) neuron(n *nirNode, s ir.Shape) error {
 		}
 		in = append(in, pr)
 	}
+	if sp.syn != nil && zeros(sp.extra) { // one current-based population
+		nr := sp.nr
+		nr.Model, nr.SynTau = ir.CubaLIF, sp.syn.Tau
+		p := &ir.Population{Name: n.name, Shape: s, Neuron: nr, Bias: f32s(bias)}
+		im.pop[n.name] = p
+		if err := im.addPop(p, in); err != nil {
+			return errNode(n, "%v", err)
+		}
+		return nil
+	}
 	if sp.syn != nil {
 		syn := &ir.Population{Name: n.name + ".syn", Shape: s, Neuron: *sp.syn, Bias: f32s(bias)}
 		if err := im.addPop(syn, in); err != nil {
@@ -191,6 +207,16 @@ func (im *importer) neuron(n *nirNode, s ir.Shape) error {
 		return errNode(n, "%v", err)
 	}
 	return nil
+}
+
+// zeros reports whether every value of v is 0.
+func zeros(v []float64) bool {
+	for _, x := range v {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // perChannel returns parameter p of node n as one value per channel of

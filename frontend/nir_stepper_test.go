@@ -6,6 +6,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/autosnn/autosnn/ir"
@@ -314,5 +315,56 @@ func TestNIRSyntheticSemantics(t *testing.T) {
 	compareStepper(t, g, ng, in, T)
 	if li := g.Pop("li"); li.Neuron.Model != ir.LI || li.Neuron.Tau != 5 {
 		t.Errorf("li: %v, want li(tau=5)", li.Neuron)
+	}
+}
+
+// TestNIRCubaLIFForms: a CubaLIF with v_leak = v_reset (w_in and r folded
+// into its input weights) imports as one cuba_lif population; one with
+// v_leak != v_reset as an li current "<name>.syn" and a lif membrane with
+// the leak as bias. Both step as the NIR equations, spike for spike.
+func TestNIRCubaLIFForms(t *testing.T) {
+	const T = 20
+	rng := rand.New(rand.NewSource(7))
+	w := make([]float64, 5*4)
+	for i := range w {
+		w[i] = float64(float32(rng.Float64()*2 - 0.4))
+	}
+	cuba := func(name string, leak float64) *nirNode {
+		return &nirNode{name: name, typ: "CubaLIF", params: map[string]*hdf5.Value{
+			"tau_syn": vals([]int{5}, 3e-4), "tau_mem": vals([]int{5}, 6e-4), "r": vals([]int{5}, 1.5), "w_in": vals([]int{5}, 2),
+			"v_leak": vals([]int{5}, leak), "v_threshold": vals([]int{5}, 1), "v_reset": vals([]int{5}, 0)}}
+	}
+	for _, tc := range []struct {
+		name string
+		leak float64
+		pops []string // populations after the input
+	}{{"cuba_lif", 0, []string{"cuba"}}, {"leaky", 0.2, []string{"cuba.syn", "cuba"}}} {
+		t.Run(tc.name, func(t *testing.T) {
+			ng := nirOf([]*nirNode{
+				{name: "in", typ: "Input", params: map[string]*hdf5.Value{"shape": ivals(4)}},
+				{name: "fc", typ: "Linear", params: map[string]*hdf5.Value{"weight": vals([]int{5, 4}, w...)}},
+				cuba("cuba", tc.leak),
+				{name: "out", typ: "Output"},
+			}, [2]string{"in", "fc"}, [2]string{"fc", "cuba"}, [2]string{"cuba", "out"})
+			g, err := importGraph(ng, NIROptions{T: T})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, p := range g.Pops[1:] {
+				names = append(names, p.Name)
+			}
+			if !slices.Equal(names, tc.pops) {
+				t.Fatalf("populations %v, want %v\n%v", names, tc.pops, g)
+			}
+			if tc.leak == 0 && g.Pop("cuba").Neuron != (ir.Neuron{Model: ir.CubaLIF, Tau: 6, SynTau: 3, Threshold: 1}) {
+				t.Errorf("cuba: %v, want cuba_lif(tau=6 syn_tau=3 th=1 reset=0)", g.Pop("cuba").Neuron)
+			}
+			in := make([]float32, 4)
+			for j := range in {
+				in[j] = float32(rng.Float64())
+			}
+			compareStepper(t, g, ng, in, T)
+		})
 	}
 }

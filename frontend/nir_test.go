@@ -98,12 +98,11 @@ func TestImportNIRFixtures(t *testing.T) {
 					return DefaultNIRDT * r
 				case "CubaLIF":
 					ts, tm := q["tau_syn"].Sum/len, q["tau_mem"].Sum/len
-					syn := g.Pop(n + ".syn")
-					return r * DefaultNIRDT / ts * float64(syn.Neuron.Tau) * DefaultNIRDT / tm * float64(pop.Neuron.Tau)
+					return r * DefaultNIRDT / ts * float64(pop.Neuron.SynTau) * DefaultNIRDT / tm * float64(pop.Neuron.Tau)
 				}
 				return r * DefaultNIRDT / (q["tau"].Sum / len) * float64(pop.Neuron.Tau)
 			}
-			wantModel := map[string]ir.Model{"Input": ir.Input, "LIF": ir.LIF, "IF": ir.IF, "LI": ir.LI, "CubaLIF": ir.LIF}
+			wantModel := map[string]ir.Model{"Input": ir.Input, "LIF": ir.LIF, "IF": ir.IF, "LI": ir.LI, "CubaLIF": ir.CubaLIF}
 			for node, typ := range types {
 				q := p[node]
 				if m, ok := wantModel[typ]; ok {
@@ -121,7 +120,7 @@ func TestImportNIRFixtures(t *testing.T) {
 					checks := map[string]float64{"v_threshold": float64(pop.Neuron.Threshold), "v_reset": float64(pop.Neuron.Reset),
 						"tau": float64(pop.Neuron.Tau) * DefaultNIRDT, "tau_mem": float64(pop.Neuron.Tau) * DefaultNIRDT}
 					if typ == "CubaLIF" {
-						checks["tau_syn"] = float64(g.Pop(node+".syn").Neuron.Tau) * DefaultNIRDT
+						checks["tau_syn"] = float64(pop.Neuron.SynTau) * DefaultNIRDT
 					}
 					for k, v := range checks {
 						if x, ok := q[k]; ok && !near(v*n, x.Sum, 1e-6) {

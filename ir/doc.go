@@ -25,6 +25,7 @@
 //	neuron      Population  PLIF         W (k = sigmoid(W))       membrane V
 //	neuron      Population  LIF          Tau (k = 1/Tau)          membrane V
 //	neuron      Population  IF           -                        membrane V (no leak)
+//	neuron      Population  CubaLIF      Tau, SynTau (ks = 1/SynTau)  synaptic current I, membrane V
 //	neuron      Population  ReLU         -                        none (ANN mode)
 //	relay       Population  Relay        -                        none; outputs its input (max-pool target)
 //	integrator  Population  LI           Tau (k = 1/Tau)          membrane V, which is its output (no spikes)

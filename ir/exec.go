@@ -19,6 +19,7 @@ type Executor struct {
 	in    [][]*Projection // incoming projections per population
 	out   [][]float32     // output of each population at the current step
 	v     [][]float32     // membrane potential of spiking populations
+	syn   [][]float32     // synaptic current of CubaLIF populations (nil for others)
 	cur   []float32       // scratch: input current
 	tmp   []float32       // scratch: one projection's output
 	// direct caches, per projection from the input under Direct encoding,
@@ -51,6 +52,11 @@ func NewExecutor(g *Graph) (*Executor, error) {
 			v = make([]float32, n)
 		}
 		x.v = append(x.v, v)
+		var syn []float32
+		if p.Neuron.Model == CubaLIF {
+			syn = make([]float32, n)
+		}
+		x.syn = append(x.syn, syn)
 		x.in = append(x.in, g.In(p))
 		if n > max {
 			max = n
@@ -102,6 +108,9 @@ func (x *Executor) Run(input []float32, obs StepFunc) (Result, error) {
 		return Result{}, fmt.Errorf("ir: run %s: input has %d values, want %d", g.Name, len(input), want)
 	}
 	for _, v := range x.v {
+		clear(v)
+	}
+	for _, v := range x.syn {
 		clear(v)
 	}
 	clear(x.direct)
@@ -194,6 +203,14 @@ func (x *Executor) step(i int) {
 		v := x.v[i]
 		for j, xj := range cur {
 			fire(v[j]+xj, nr, &v[j], &out[j])
+		}
+	case CubaLIF:
+		k, ks := nr.K(), nr.KSyn()
+		v, syn := x.v[i], x.syn[i]
+		for j, xj := range cur {
+			syn[j] += (xj - syn[j]) * ks
+			h := v[j] + (syn[j]-(v[j]-nr.Reset))*k
+			fire(h, nr, &v[j], &out[j])
 		}
 	case ReLU:
 		for j, xj := range cur {

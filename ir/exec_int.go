@@ -38,12 +38,15 @@ type intPop struct {
 	p     *Population
 	q     *PopQuant
 	leaky bool
-	host  []*Projection // projections from the input (computed in float)
-	syn   []intProj     // all other projections into the population
-	hostI []int32       // host current per neuron, nil without host projections
-	v     []int32       // membrane potential
-	out   []float32     // 0/1 spikes of the current step (input: the frame)
-	fired []int32       // indices of neurons that spiked this step
+	// readout: an LI output population, which never fires; out is V/Scale.
+	readout bool
+	host    []*Projection // projections from the input (computed in float)
+	syn     []intProj     // all other projections into the population
+	hostI   []int32       // host current per neuron, nil without host projections
+	v       []int32       // membrane potential
+	cur     []int32       // CubaLIF synaptic current (nil for other models)
+	out     []float32     // 0/1 spikes of the current step (input: the frame)
+	fired   []int32       // indices of neurons that spiked this step
 }
 
 // intProj is a synaptic projection prepared for scattering into an H,W,C
@@ -92,7 +95,7 @@ func scatterWeights(e *Projection) []int32 {
 
 // NewIntExecutor prepares an integer executor for g. It fails, naming the
 // node, if g does not verify, if a non-input population is not a spiking
-// population (PLIF, LIF, IF) or has no PopQuant, if a projection has no
+// population (PLIF, LIF, IF, CubaLIF) or the LI output, or has no PopQuant, if a projection has no
 // ProjQuant, is a MaxPool (lower-ops removes them) or still carries a
 // batch-norm (fold-bn removes them), or if a host projection lacks its
 // float weights.
@@ -109,15 +112,23 @@ func NewIntExecutor(g *Graph) (*IntExecutor, error) {
 		maxN = max(maxN, n)
 		ip := intPop{p: p, out: make([]float32, n)}
 		if i > 0 {
-			if !p.Neuron.Model.Spiking() {
-				return nil, fmt.Errorf("ir: integer executor: population %s is %v, want a spiking population (plif, lif, if)", p.Name, p.Neuron.Model)
+			readout := p.Neuron.Model == LI && i == len(g.Pops)-1
+			if !p.Neuron.Model.Spiking() && !readout {
+				return nil, fmt.Errorf("ir: integer executor: population %s is %v, want a spiking population (plif, lif, if, cuba_lif) or an li output read out by its membrane", p.Name, p.Neuron.Model)
 			}
+			ip.readout = readout
 			if p.Q == nil {
 				return nil, fmt.Errorf("ir: integer executor: population %s is not quantized", p.Name)
 			}
 			ip.q = p.Q
 			ip.leaky = p.Neuron.Model != IF
 			ip.v = make([]int32, n)
+			if p.Neuron.Model == CubaLIF {
+				if p.Q.SynDecay <= 0 {
+					return nil, fmt.Errorf("ir: integer executor: cuba_lif population %s has synaptic decay %d, want > 0 (quantized for a chip with cuba_lif neurons)", p.Name, p.Q.SynDecay)
+				}
+				ip.cur = make([]int32, n)
+			}
 			ip.fired = make([]int32, 0, n)
 		}
 		x.pops = append(x.pops, ip)
@@ -215,6 +226,7 @@ func (x *IntExecutor) Run(input []float32, obs StepFunc) (Result, error) {
 	}
 	for i := 1; i < len(x.pops); i++ {
 		clear(x.pops[i].v)
+		clear(x.pops[i].cur)
 	}
 	res := Result{Spikes: make([]int, len(g.Pops)), Counter: make([]float32, g.Classes)}
 	in := &x.pops[0]
@@ -266,6 +278,7 @@ func (x *IntExecutor) step(ip *intPop) {
 	vmin, vmax := int64(q.VMin), int64(q.VMax)
 	thr, reset := int64(q.Threshold), int64(q.Reset)
 	decay, bits := int64(q.Decay), q.DecayBits
+	syn := int64(q.SynDecay)
 	ip.fired = ip.fired[:0]
 	for j := range acc {
 		c, pos := j/hw, j%hw
@@ -277,6 +290,11 @@ func (x *IntExecutor) step(ip *intPop) {
 			xj += int64(q.Bias[c])
 		}
 		xj = min(max(xj, vmin), vmax)
+		if ip.cur != nil { // CubaLIF: the membrane charges from the current
+			i := int64(ip.cur[j])
+			xj = min(max(i+((xj-i)*syn)>>bits, vmin), vmax)
+			ip.cur[j] = int32(xj)
+		}
 		v := int64(ip.v[j])
 		var h int64
 		if ip.leaky {
@@ -285,6 +303,11 @@ func (x *IntExecutor) step(ip *intPop) {
 			h = v + xj
 		}
 		h = min(max(h, vmin), vmax)
+		if ip.readout {
+			ip.v[j] = int32(h)
+			ip.out[j] = float32(h) / q.Scale
+			continue
+		}
 		if h >= thr {
 			ip.v[j] = int32(reset)
 			ip.out[j] = 1

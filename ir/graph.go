@@ -26,16 +26,17 @@ type Model int
 
 // Neuron models. The charge equations are in the doc comment of Neuron.
 const (
-	Input Model = iota // network input: analog pixels (direct encoding) or event counts
-	PLIF               // parametric LIF: learnable W, k = sigmoid(W)
-	LIF                // LIF with a fixed time constant Tau, k = 1/Tau
-	IF                 // integrate-and-fire, no leak
-	ReLU               // ANN mode: output max(0, input), no state, no spikes
-	Relay              // stateless: output = input (the target of a max-pool projection)
-	LI                 // leaky integrator, no spikes: output = membrane V (a NIR LI readout or synaptic current)
+	Input   Model = iota // network input: analog pixels (direct encoding) or event counts
+	PLIF                 // parametric LIF: learnable W, k = sigmoid(W)
+	LIF                  // LIF with a fixed time constant Tau, k = 1/Tau
+	IF                   // integrate-and-fire, no leak
+	ReLU                 // ANN mode: output max(0, input), no state, no spikes
+	Relay                // stateless: output = input (the target of a max-pool projection)
+	LI                   // leaky integrator, no spikes: output = membrane V (a NIR LI readout)
+	CubaLIF              // current-based LIF: a decaying synaptic current feeds a LIF membrane (Loihi's compartment, a NIR CubaLIF)
 )
 
-var modelNames = [...]string{Input: "input", PLIF: "plif", LIF: "lif", IF: "if", ReLU: "relu", Relay: "relay", LI: "li"}
+var modelNames = [...]string{Input: "input", PLIF: "plif", LIF: "lif", IF: "if", ReLU: "relu", Relay: "relay", LI: "li", CubaLIF: "cuba_lif"}
 
 func (m Model) String() string {
 	if m >= 0 && int(m) < len(modelNames) {
@@ -54,8 +55,9 @@ func ParseModel(s string) (Model, error) {
 	return 0, fmt.Errorf("unknown neuron model %q, want one of %v", s, modelNames)
 }
 
-// Spiking reports whether the model emits binary spikes (PLIF, LIF, IF).
-func (m Model) Spiking() bool { return m == PLIF || m == LIF || m == IF }
+// Spiking reports whether the model emits binary spikes (PLIF, LIF, IF,
+// CubaLIF).
+func (m Model) Spiking() bool { return m == PLIF || m == LIF || m == IF || m == CubaLIF }
 
 // Neuron holds the neuron model of a population and its parameters.
 //
@@ -68,14 +70,27 @@ func (m Model) Spiking() bool { return m == PLIF || m == LIF || m == IF }
 // fires S[t] = 1 when H[t] >= Threshold (equality fires), and resets hard:
 // V[t] = Reset if S[t] = 1, else H[t]. V starts at 0 before every input.
 // An LI population charges V[t] = V[t-1] + k*(X[t] - V[t-1]) with k = 1/Tau,
-// never fires, and outputs V[t] (an analog value, not a spike).
+// never fires, and outputs V[t] (an analog value, not a spike). A CubaLIF
+// population first charges a synaptic current, then the membrane from it:
+//
+//	CubaLIF:   I[t] = I[t-1] + ks*(X[t] - I[t-1])        ks = 1/SynTau
+//	           H[t] = V[t-1] + k*(I[t] - (V[t-1] - Reset))   k = 1/Tau
+//
+// and fires and resets V as a LIF; I starts at 0 and a spike leaves it.
+// (Loihi's compartment, u[t] = (1-du)*u[t-1] + w*s, v[t] = (1-dv)*v[t-1] +
+// u[t], is this with du = ks, dv = k and its weights and v scaled by ks
+// and k.)
 type Neuron struct {
 	Model Model
 	// W is the learnable PLIF parameter; the decay is k = sigmoid(W). W = 0
 	// gives the initial time constant tau = 2.
 	W float32
-	// Tau is the LIF and LI time constant in timesteps (>= 1); k = 1/Tau.
+	// Tau is the LIF, LI and CubaLIF (membrane) time constant in timesteps
+	// (>= 1); k = 1/Tau.
 	Tau float32
+	// SynTau is the CubaLIF synaptic current's time constant in timesteps
+	// (>= 1; ks = 1/SynTau, 1 passes X through); 0 for other models.
+	SynTau float32
 	// Threshold is the firing threshold V_th (1.0 in the reference method).
 	Threshold float32
 	// Reset is the hard-reset potential V_reset (0.0 in the reference method).
@@ -83,13 +98,22 @@ type Neuron struct {
 }
 
 // K returns the decay k of the charge equation: sigmoid(W) for PLIF, 1/Tau for
-// LIF and LI, 1 for IF (no leak; the IF equation does not use it).
+// LIF, LI and CubaLIF, 1 for IF (no leak; the IF equation does not use it).
 func (n Neuron) K() float32 {
 	switch n.Model {
 	case PLIF:
 		return float32(1 / (1 + math.Exp(-float64(n.W))))
-	case LIF, LI:
+	case LIF, LI, CubaLIF:
 		return 1 / n.Tau
+	}
+	return 1
+}
+
+// KSyn returns the decay ks = 1/SynTau of a CubaLIF's synaptic current, 1
+// for every other model.
+func (n Neuron) KSyn() float32 {
+	if n.Model == CubaLIF {
+		return 1 / n.SynTau
 	}
 	return 1
 }

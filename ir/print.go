@@ -45,6 +45,8 @@ func (n Neuron) String() string {
 		return fmt.Sprintf("if(th=%g reset=%g)", n.Threshold, n.Reset)
 	case LI:
 		return fmt.Sprintf("li(tau=%g)", n.Tau)
+	case CubaLIF:
+		return fmt.Sprintf("cuba_lif(tau=%g syn_tau=%g th=%g reset=%g)", n.Tau, n.SynTau, n.Threshold, n.Reset)
 	}
 	return n.Model.String()
 }

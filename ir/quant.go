@@ -31,15 +31,19 @@ package ir
 // sum, then saturated to [VMin, VMax]):
 //
 //	leaky (PLIF, LIF): H = V + ((X - (V - Reset)) * Decay) >> DecayBits   (arithmetic shift: floor)
+//	CubaLIF:           I = I + ((X - I) * SynDecay) >> DecayBits, saturated to [VMin, VMax];
+//	                   H = V + ((I - (V - Reset)) * Decay) >> DecayBits
 //	IF:                H = V + X
 //	H is saturated to [VMin, VMax]
 //	S = 1 if H >= Threshold; V = Reset if S = 1, else H
+//	LI readout:        V = V + ((X - V) * Decay) >> DecayBits, saturated; never fires;
+//	                   the host reads V / Scale as the output (a probed membrane)
 //
 // V starts at 0 for every input. The output layer's spikes are read by the
 // host, which applies the voting layer.
 //
-// A quantized graph has only spiking non-input populations and no
-// batch-norm (fold-bn folds it into Weights and Bias first). The
+// A quantized graph has only spiking non-input populations, but for an LI
+// output population read out by its membrane, and no batch-norm (fold-bn folds it into Weights and Bias first). The
 // comparison is always H >= Threshold; a chip that fires on H > T stores
 // Threshold - 1.
 
@@ -54,6 +58,10 @@ type PopQuant struct {
 	// (leaky models only).
 	Decay     int32
 	DecayBits uint8
+	// SynDecay is a CubaLIF's synaptic decay ks as the fraction SynDecay /
+	// 2^DecayBits (0 for other models). The current I is in membrane LSBs
+	// and starts at 0 for every input.
+	SynDecay int32
 	// VMin and VMax bound the membrane register (saturating).
 	VMin, VMax int32
 	// Bias is the per-channel input current in membrane LSBs, or nil.

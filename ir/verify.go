@@ -146,8 +146,11 @@ func (c *checker) population(g *Graph, i int, p *Population) {
 			c.errorf("population %s: model input at position %d, want only the first population", p.Name, i)
 		}
 	}
-	if (n.Model == LIF || n.Model == LI) && !(n.Tau >= 1) {
+	if (n.Model == LIF || n.Model == LI || n.Model == CubaLIF) && !(n.Tau >= 1) {
 		c.errorf("population %s: %s tau %g, want >= 1", p.Name, strings.ToUpper(n.Model.String()), n.Tau)
+	}
+	if n.Model == CubaLIF && !(n.SynTau >= 1) {
+		c.errorf("population %s: CUBA_LIF synaptic tau %g, want >= 1", p.Name, n.SynTau)
 	}
 	if n.Model.Spiking() && !(n.Threshold > n.Reset) {
 		c.errorf("population %s: threshold %g <= reset %g, want threshold > reset", p.Name, n.Threshold, n.Reset)

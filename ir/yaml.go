@@ -60,6 +60,7 @@ type popQDoc struct {
 	Reset     int32   `yaml:"reset"`
 	Decay     int32   `yaml:"decay"`
 	DecayBits uint8   `yaml:"decay_bits"`
+	SynDecay  int32   `yaml:"syn_decay,omitempty"`
 	VMin      int32   `yaml:"vmin"`
 	VMax      int32   `yaml:"vmax"`
 	Bias      *arrDoc `yaml:"bias,omitempty"`
@@ -74,6 +75,7 @@ type neuronDoc struct {
 	Model     string   `yaml:"model"`
 	W         *float64 `yaml:"w,omitempty"`
 	Tau       *float64 `yaml:"tau,omitempty"`
+	SynTau    *float64 `yaml:"syn_tau,omitempty"`
 	Threshold *float64 `yaml:"threshold,omitempty"`
 	Reset     *float64 `yaml:"reset,omitempty"`
 }
@@ -161,12 +163,14 @@ func Encode(g *Graph) (doc, blob []byte, err error) {
 			pd.Neuron.W = f64(n.W)
 		case LIF, LI:
 			pd.Neuron.Tau = f64(n.Tau)
+		case CubaLIF:
+			pd.Neuron.Tau, pd.Neuron.SynTau = f64(n.Tau), f64(n.SynTau)
 		}
 		if n.Model.Spiking() {
 			pd.Neuron.Threshold, pd.Neuron.Reset = f64(n.Threshold), f64(n.Reset)
 		}
 		if q := p.Q; q != nil {
-			pd.Quant = &popQDoc{Scale: float64(q.Scale), Threshold: q.Threshold, Reset: q.Reset, Decay: q.Decay,
+			pd.Quant = &popQDoc{Scale: float64(q.Scale), Threshold: q.Threshold, Reset: q.Reset, Decay: q.Decay, SynDecay: q.SynDecay,
 				DecayBits: q.DecayBits, VMin: q.VMin, VMax: q.VMax, Bias: bw.putInts(q.Bias)}
 		}
 		pd.Core = bw.putInts(p.Core)
@@ -287,7 +291,7 @@ func Decode(doc, blob []byte) (*Graph, error) {
 		if err != nil {
 			return nil, fmt.Errorf("ir: decode: population %s: %w", pd.Name, err)
 		}
-		p.Neuron = Neuron{Model: m, W: f32(pd.Neuron.W, 0), Tau: f32(pd.Neuron.Tau, 0),
+		p.Neuron = Neuron{Model: m, W: f32(pd.Neuron.W, 0), Tau: f32(pd.Neuron.Tau, 0), SynTau: f32(pd.Neuron.SynTau, 0),
 			Threshold: f32(pd.Neuron.Threshold, 0), Reset: f32(pd.Neuron.Reset, 0)}
 		if r := pd.Role; r != nil {
 			k, err := ParseRoleKind(r.Kind)
@@ -300,7 +304,7 @@ func Decode(doc, blob []byte) (*Graph, error) {
 		p.Rates = br.get(pd.Rates, "population "+pd.Name+" rates")
 		p.Core = br.getInts(pd.Core, "population "+pd.Name+" core")
 		if q := pd.Quant; q != nil {
-			p.Q = &PopQuant{Scale: float32(q.Scale), Threshold: q.Threshold, Reset: q.Reset, Decay: q.Decay,
+			p.Q = &PopQuant{Scale: float32(q.Scale), Threshold: q.Threshold, Reset: q.Reset, Decay: q.Decay, SynDecay: q.SynDecay,
 				DecayBits: q.DecayBits, VMin: q.VMin, VMax: q.VMax, Bias: br.getInts(q.Bias, "population "+pd.Name+" quant bias")}
 		}
 		if byName[p.Name] != nil {

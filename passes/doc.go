@@ -20,7 +20,9 @@
 //	fold-bn    foldbn.go     batch-norm folded into weights and per-channel bias   Projection.Weights, Population.Bias
 //	lower-ops  lower.go      max-pool relays become OR neurons over a SumPool;     Population.Neuron, Projection.Op,
 //	           lower_leak.go leaky neurons become IF + linear leak on chips        Population.Bias, Report.Lower
-//	                         without a decay register
+//	                         without a decay register;
+//	           lower_nir.go  pool relays folded into the next projection, cuba_lif  Projection.Weights
+//	                         and li readout checked (NIR imports)
 //	quantize   quantize.go   weights, bias, decay, threshold to chip precision     Population.Q, Projection.Q, Report.Quant
 //	fan-out    fanout.go     a neuron's targets can meet the chip's limit on the   (checks only)
 //	                         cores one neuron reaches (TrueNorth: 1), else FitError

@@ -22,6 +22,9 @@ var orNeuron = ir.Neuron{Model: ir.LIF, Tau: 1, Threshold: 1, Reset: 0}
 //
 //   - a Relay population fed by a MaxPool over a spiking population becomes
 //     OR neurons (orNeuron) fed by a SumPool with the same window;
+//   - a Relay fed by a SumPool or AvgPool (a NIR import's pooling node read
+//     by an operator) is folded into the projections it feeds
+//     (foldPoolRelays);
 //   - AvgPool projections, global average pools included, stay weighted
 //     projections (weight 1/K², quantized like any weight) into their
 //     neuron populations;
@@ -45,6 +48,10 @@ var orNeuron = ir.Neuron{Model: ir.LIF, Tau: 1, Threshold: 1, Reset: 0}
 // model the target's cores do not implement.
 func lowerOpsPass(u *Unit) error {
 	g := u.G
+	folds, err := foldPoolRelays(g)
+	if err != nil {
+		return err
+	}
 	ors := 0
 	for i, p := range g.Pops {
 		if i == 0 {
@@ -67,13 +74,15 @@ func lowerOpsPass(u *Unit) error {
 			ors++
 		case m.Spiking():
 		default:
-			return fmt.Errorf("layer %s: %v population cannot run on a chip", p.Name, m)
+			if err := chipReadout(g, p); err != nil {
+				return err
+			}
 		}
 		if err := supported(u.Target, p); err != nil {
 			return err
 		}
 	}
-	u.logf("lower-ops: %d max-pools became OR neurons; voting stays on the host", ors)
+	u.logf("lower-ops: %d max-pools became OR neurons, %d sum- or average-pools behind relays folded into the projections after them; voting stays on the host", ors, folds)
 	if u.Target != nil && leakOn(u.Target) == leakLinear {
 		return linearLeakPass(u)
 	}
@@ -126,6 +135,12 @@ var ifModels = []string{backends.NeuronIF, backends.NeuronLIF, backends.NeuronCU
 func supported(t *backends.Target, p *ir.Population) error {
 	if t == nil {
 		return nil
+	}
+	switch p.Neuron.Model {
+	case ir.CubaLIF:
+		return cubaSupported(t, p)
+	case ir.LI:
+		return liSupported(t, p)
 	}
 	if leaky(p) {
 		if leakOn(t) != leakUnsupported {

@@ -205,7 +205,8 @@ func sharedWeight(e *ir.Projection) float32 {
 func quantizePop(g *ir.Graph, p *ir.Population, pr precision) (LayerQuant, error) {
 	lq := LayerQuant{Name: p.Name, Neurons: p.Shape.Len()}
 	nr := p.Neuron
-	if !nr.Model.Spiking() {
+	readout := nr.Model == ir.LI && p == g.Output() // lower-ops keeps only this li
+	if !nr.Model.Spiking() && !readout {
 		return lq, fmt.Errorf("%v population has no integer form, want plif, lif or if (run lower-ops)", nr.Model)
 	}
 	in := g.In(p)
@@ -263,7 +264,7 @@ func quantizePop(g *ir.Graph, p *ir.Population, pr precision) (LayerQuant, error
 	q.Threshold = int32(roundScaled(nr.Threshold, scale))
 	q.Reset = int32(roundScaled(nr.Reset, scale))
 	lq.Threshold = q.Threshold
-	if q.Threshold <= q.Reset {
+	if q.Threshold <= q.Reset && !readout {
 		// Bits that would fit: a scale of 1.5 LSB per unit of
 		// threshold-reset gap, with the largest weight at the top.
 		need := bitsFor(1.5 * float64(lq.MaxAbsWeight) / float64(nr.Threshold-nr.Reset))
@@ -302,6 +303,13 @@ func quantizePop(g *ir.Graph, p *ir.Population, pr precision) (LayerQuant, error
 			q.Decay, q.DecayBits = int32(min(d, float64(int64(1)<<pr.decayBits))), uint8(pr.decayBits)
 		}
 		lq.K, lq.KQ = k, float64(q.Decay)/float64(int64(1)<<q.DecayBits)
+		if nr.Model == ir.CubaLIF {
+			d, err := cubaSynDecay(nr, q.DecayBits)
+			if err != nil {
+				return lq, err
+			}
+			q.SynDecay = d
+		}
 	}
 	for _, e := range in {
 		if e.Src == g.Input() {
@@ -368,7 +376,7 @@ func measureQuant(u *Unit, rep *QuantReport) error {
 	}
 	record := func(t, p int, out []float32) { copy(ref[p][t*len(out):], out) }
 	compare := func(t, p int, out []float32) {
-		if p == 0 {
+		if p == 0 || !g.Pops[p].Neuron.Model.Spiking() { // an li readout's potential is analog: its votes are compared
 			return
 		}
 		r := ref[p][t*len(out):][:len(out)]

@@ -46,9 +46,13 @@ type pop struct {
 	p     *ir.Population
 	q     *ir.PopQuant
 	leaky bool
-	base  int32 // global id of neuron 0 of the population
-	n     int
-	hw    int
+	cuba  bool // cuba_lif: the membrane charges from a decaying current (Sim.syn)
+	// readout: the LI output, which never fires; the host probes its
+	// membrane every step and out holds V/Scale (ir/quant.go).
+	readout bool
+	base    int32 // global id of neuron 0 of the population
+	n       int
+	hw      int
 	// host is true when the host injects a current (projections from the
 	// input population); hostI holds it for the current frame.
 	host  bool
@@ -118,6 +122,9 @@ func (s *Sim) build() error {
 		}
 		sp.q = p.Q
 		sp.leaky = p.Neuron.Model != ir.IF
+		sp.cuba = p.Neuron.Model == ir.CubaLIF
+		sp.readout = p.Neuron.Model == ir.LI
+		s.anyCuba = s.anyCuba || sp.cuba
 		sp.base = total
 		if int64(total)+int64(sp.n) > math.MaxInt32 {
 			return fmt.Errorf("sim: %s: more than 2^31 neurons", g.Name)
@@ -189,6 +196,9 @@ func (s *Sim) build() error {
 	s.outstanding = make([]int32, len(g.Pops)*t.NumCores)
 	s.sumAbs = make([]int64, s.nNeurons)
 	s.v = make([]int32, s.nNeurons)
+	if s.anyCuba {
+		s.syn = make([]int32, s.nNeurons)
+	}
 	s.expand(index)
 	// The synaptic sum of a neuron is bounded by the sum of the magnitudes
 	// of its weights; when every bound fits int32 the accumulators are

@@ -18,6 +18,7 @@ func (s *Sim) update(cpi int32) {
 	vmin, vmax := int64(q.VMin), int64(q.VMax)
 	thr, reset := int64(q.Threshold), int64(q.Reset)
 	decay, bits := int64(q.Decay), q.DecayBits
+	synDecay := int64(q.SynDecay)
 	var active, fired int64
 	base := sp.base
 	at := max(s.now, co.busyUntil) // time the core reaches this neuron
@@ -47,7 +48,13 @@ func (s *Sim) update(cpi int32) {
 		if q.Bias != nil {
 			x += int64(q.Bias[int(j)/sp.hw])
 		}
-		if x != 0 {
+		if sp.cuba { // the membrane charges from the synaptic current (ir/quant.go)
+			i := int64(s.syn[gid])
+			x = min(max(x, vmin), vmax)
+			x = min(max(i+((x-i)*synDecay)>>bits, vmin), vmax)
+			s.syn[gid] = int32(x)
+		}
+		if x != 0 { // (cuba_lif: a decaying current keeps the neuron active)
 			active++
 			at += c.activeT
 		} else {
@@ -62,6 +69,11 @@ func (s *Sim) update(cpi int32) {
 			h = v + x
 		}
 		h = min(max(h, vmin), vmax)
+		if sp.readout {
+			s.v[gid] = int32(h)
+			sp.out[j] = float32(h) / q.Scale
+			continue
+		}
 		if h >= thr {
 			s.v[gid] = int32(reset)
 			sp.out[j] = 1

@@ -46,6 +46,8 @@ type Sim struct {
 	firstStep []int
 	depth     []int
 	v         []int32 // membrane potential
+	syn       []int32 // synaptic current of cuba_lif neurons (nil without any)
+	anyCuba   bool
 
 	// outstanding[srcPop*NumCores+core] counts messages from srcPop to core
 	// not yet processed or dropped in this step.
@@ -231,6 +233,7 @@ func (s *Sim) Run(input []float32, obs ir.StepFunc) (ImageResult, error) {
 		return ImageResult{}, fmt.Errorf("sim: run %s: an earlier run failed (%v); make a new Sim", g.Name, s.broken)
 	}
 	clear(s.v)
+	clear(s.syn)
 	clear(s.cur)
 	clear(s.cur32)
 	clear(s.in)

@@ -76,10 +76,16 @@ func runCompile(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("compile: --chip: %w", err)
 	}
-	g, err := loadModel(c)
+	r, err := modelRequest(c, c.String("model"), "--model", pipeline.UseTrained)
 	if err != nil {
 		return err
 	}
+	r.Check = func(g *ir.Graph) error { return pipeline.CheckCompile(c.Context, g, c.Int("profile-samples")) }
+	m, err := pipeline.LoadModel(r)
+	if err != nil {
+		return err
+	}
+	g := m.Graph
 	sp, err := dataset.ParseSplit(c.String("profile-split"))
 	if err != nil {
 		return fmt.Errorf("compile: --profile-split: %w", err)
@@ -135,52 +141,6 @@ func runCompile(c *cli.Context) error {
 	}
 	pipeline.WriteCompileSummary(out, res, dir)
 	return nil
-}
-
-// loadModel reads --model: an IR directory, a checkpoint file, or an
-// architecture given random weights.
-func loadModel(c *cli.Context) (*ir.Graph, error) {
-	arg := c.String("model")
-	nopt, err := nirOptions(c)
-	if err != nil {
-		return nil, err
-	}
-	m, err := frontend.ReadModelNIR(arg, nopt)
-	if err != nil {
-		return nil, fmt.Errorf("compile: --model: %w", err)
-	}
-	if m.Kind != frontend.KindNIR && c.IsSet("dt") {
-		return nil, fmt.Errorf("compile: --dt is for a NIR --model, but %s is a %s", arg, m.Kind)
-	}
-	if m.Graph != nil {
-		if c.IsSet("T") && m.Kind != frontend.KindNIR {
-			return nil, fmt.Errorf("compile: --T is for a NIR or architecture --model, but %s is a %s (its T is %d)", arg, m.Kind, m.Graph.T)
-		}
-		if m.Kind == frontend.KindNIR {
-			// Pools behind pass-through relays fold into the projections
-			// after them; what a chip cannot run is refused by NIR node.
-			if err := frontend.NIRChipForm(m.Graph); err != nil {
-				return nil, fmt.Errorf("compile: --model %s: %w", arg, err)
-			}
-		}
-		return m.Graph, nil
-	}
-	s, err := resolveArch(c, arg)
-	if err != nil {
-		return nil, fmt.Errorf("compile: --model %s: %w", arg, err)
-	}
-	if !c.IsSet("random-weights") {
-		return nil, fmt.Errorf("compile: --model %s is an untrained architecture; compile a checkpoint, or pass --random-weights SEED to test with seeded random weights", arg)
-	}
-	g, err := frontend.Lower(s)
-	if err != nil {
-		return nil, err
-	}
-	if err := pipeline.CheckCompile(c.Context, g, c.Int("profile-samples")); err != nil {
-		return nil, err
-	}
-	frontend.RandomWeights(g, c.Uint64("random-weights"))
-	return g, nil
 }
 
 // granularityUsage is the help text of --granularity, with the

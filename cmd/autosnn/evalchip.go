@@ -40,8 +40,11 @@ func evalOnChips(c *cli.Context, chips []*backends.Target, g *ir.Graph, from, da
 		return fmt.Errorf("eval: %w", err)
 	}
 	load := func() (*ir.Graph, error) {
-		g, _, _, err := evalModel(c)
-		return g, err
+		m, err := loadModel(c, c.String("model"), "--model", pipeline.UseEval)
+		if err != nil {
+			return nil, err
+		}
+		return m.Graph, nil
 	}
 	rows, err := pipeline.ChipAccuracies(c.Context, load, chips, src)
 	if err != nil {

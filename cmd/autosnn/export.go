@@ -6,7 +6,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/autosnn/autosnn/frontend"
-	"github.com/autosnn/autosnn/ir"
+	"github.com/autosnn/autosnn/search/pipeline"
 )
 
 // exportCommand writes a network in an exchange format (NIR).
@@ -38,46 +38,15 @@ func runExport(c *cli.Context) error {
 	if err := checks(c, oneOf("format", "nir"), ifSet("C", atLeast(1, "C"))); err != nil {
 		return err
 	}
-	if dt := c.Float64("dt"); !(dt > 0) || dt > 1 {
-		return fmt.Errorf("export: --dt %g, want a timestep in seconds in (0, 1]", dt)
-	}
-	g, err := exportModel(c)
+	m, err := loadModel(c, c.String("model"), "--model", pipeline.UseTrained)
 	if err != nil {
 		return err
 	}
+	g := m.Graph
 	out := c.String("out")
 	if err := frontend.WriteNIRFile(out, g, frontend.NIROptions{DT: c.Float64("dt")}); err != nil {
 		return fmt.Errorf("export: --model %s: %w", c.String("model"), err)
 	}
 	fmt.Fprintf(c.App.Writer, "wrote %s: NIR %s, %s (%d populations) with dt %g s\n", out, frontend.NIRVersion, g.Name, len(g.Pops), c.Float64("dt"))
 	return nil
-}
-
-// exportModel reads --model: a trained graph, or an architecture given
-// --random-weights.
-func exportModel(c *cli.Context) (*ir.Graph, error) {
-	arg := c.String("model")
-	m, err := frontend.ReadModelNIR(arg, frontend.NIROptions{DT: c.Float64("dt")})
-	if err != nil {
-		return nil, fmt.Errorf("export: --model: %w", err)
-	}
-	if m.Graph != nil {
-		if c.IsSet("random-weights") {
-			return nil, fmt.Errorf("export: --random-weights is for an architecture --model, but %s is a trained network", arg)
-		}
-		return m.Graph, nil
-	}
-	s, err := resolveArch(c, arg)
-	if err != nil {
-		return nil, fmt.Errorf("export: --model %s: %w", arg, err)
-	}
-	if !c.IsSet("random-weights") {
-		return nil, fmt.Errorf("export: --model %s is an untrained architecture; export a checkpoint, or pass --random-weights SEED to test with seeded random weights", arg)
-	}
-	g, err := frontend.Lower(s)
-	if err != nil {
-		return nil, fmt.Errorf("export: --model %s: %w", arg, err)
-	}
-	frontend.RandomWeights(g, c.Uint64("random-weights"))
-	return g, nil
 }

@@ -20,33 +20,37 @@ func zooCommand() *cli.Command {
 	}
 }
 
-// resolveArch resolves an architecture argument and applies spec flags.
-func resolveArch(c *cli.Context, arg string) (frontend.Spec, error) {
-	s, err := frontend.Resolve(arg)
+// modelRequest is the pipeline's request for the model argument arg,
+// named flag in errors ("" for a positional argument), for use: the NIR
+// import options (--dt, --T) and the spec overrides (--C, --T, --classes,
+// --input) and --random-weights of the commands that have them.
+func modelRequest(c *cli.Context, arg, flag string, use pipeline.ModelUse) (pipeline.ModelRequest, error) {
+	nopt, err := nirOptions(c)
 	if err != nil {
-		return s, err
+		return pipeline.ModelRequest{}, err
 	}
-	if c.IsSet("C") {
-		s.Channels = c.Int("C")
-	}
-	if c.IsSet("T") {
-		s.T = c.Int("T")
-	}
-	if c.IsSet("classes") {
-		s.Classes = c.Int("classes")
-	}
+	r := pipeline.ModelRequest{Arg: arg, Flag: flag, Use: use, NIR: nopt, DTSet: c.IsSet("dt"), TSet: c.IsSet("T"), Command: cmdName(c),
+		C: c.Int("C"), T: c.Int("T"), Classes: c.Int("classes"), RandomWeights: c.Uint64("random-weights"), RandomSet: c.IsSet("random-weights")}
 	if c.IsSet("input") {
-		var in []int
 		for _, f := range strings.Split(c.String("input"), ",") {
 			var v int
 			if _, err := fmt.Sscan(strings.TrimSpace(f), &v); err != nil {
-				return s, fmt.Errorf("%s: --input %q: want three integers C,H,W", cmdName(c), c.String("input"))
+				return r, fmt.Errorf("%s: --input %q: want three integers C,H,W", cmdName(c), c.String("input"))
 			}
-			in = append(in, v)
+			r.Input = append(r.Input, v)
 		}
-		s.Input = in
 	}
-	return s, nil
+	return r, nil
+}
+
+// loadModel loads the model argument arg (named flag) for use; its errors
+// name the command.
+func loadModel(c *cli.Context, arg, flag string, use pipeline.ModelUse) (*pipeline.Model, error) {
+	r, err := modelRequest(c, arg, flag, use)
+	if err != nil {
+		return nil, err
+	}
+	return pipeline.LoadModel(r)
 }
 
 // showCommand prints the layer table of an architecture.
@@ -72,33 +76,15 @@ func showCommand() *cli.Command {
 			if err := checks(c, ifSet("C", atLeast(1, "C")), ifSet("T", atLeast(1, "T")), ifSet("classes", atLeast(2, "classes"))); err != nil {
 				return err
 			}
-			nopt, err := nirOptions(c)
+			m, err := loadModel(c, c.Args().First(), "", pipeline.UseShow)
 			if err != nil {
 				return err
 			}
-			if g, ok, err := frontend.ReadNIRFile(c.Args().First(), nopt); ok {
-				// A NIR file has no architecture spec: show its IR.
-				if err != nil {
+			g := m.Graph
+			if g == nil {
+				if g, err = frontend.Lower(m.Spec); err != nil {
 					return err
 				}
-				if dir := c.String("out"); dir != "" {
-					if err := ir.WriteDir(dir, g); err != nil {
-						return err
-					}
-				}
-				fmt.Fprint(c.App.Writer, g)
-				return nil
-			}
-			if c.IsSet("dt") {
-				return fmt.Errorf("show: --dt is for a NIR file, but %s is not one", c.Args().First())
-			}
-			s, err := resolveArch(c, c.Args().First())
-			if err != nil {
-				return err
-			}
-			g, err := frontend.Lower(s)
-			if err != nil {
-				return err
 			}
 			if dir := c.String("out"); dir != "" {
 				if err := checks(c, outDir); err != nil {
@@ -108,11 +94,11 @@ func showCommand() *cli.Command {
 					return err
 				}
 			}
-			if c.Bool("ir") {
+			if c.Bool("ir") || m.Graph != nil { // a graph file has no spec: show its IR
 				fmt.Fprint(c.App.Writer, g)
 				return nil
 			}
-			return pipeline.WriteLayerTable(c.App.Writer, s, g)
+			return pipeline.WriteLayerTable(c.App.Writer, m.Spec, g)
 		},
 	}
 }

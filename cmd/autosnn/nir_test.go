@@ -197,3 +197,28 @@ func TestTrainNIR(t *testing.T) {
 		}
 	}
 }
+
+// TestNIRToReport is docs/nir.md's example: a NIR file (cuba.nir, its
+// CubaLIF on Loihi's current-based compartments) compiled for loihi1,
+// simulated, and the simulation written as an HTML report.
+func TestNIRToReport(t *testing.T) {
+	cuba := filepath.Join("..", "..", "frontend", "testdata", "nir", "cuba.nir")
+	dir := t.TempDir()
+	mapping, out := filepath.Join(dir, "map"), filepath.Join(dir, "sim")
+	if msg, err := runApp(t, "compile", "--quiet", "--model", cuba, "--chip", "loihi1", "--out", mapping); err != nil {
+		t.Fatalf("compile: %v\n%s", err, msg)
+	}
+	msg, err := runApp(t, "simulate", "--mapping", mapping, "--images", "3", "--report", "--quiet", "--out", out)
+	if err != nil || !strings.Contains(msg, "report.html") {
+		t.Fatalf("simulate --report: %v\n%s", err, msg)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"cuba on the virtual loihi1", "<td>cuba</td><td>cuba_lif</td>", "synthetic inputs (seed 1)", "simulate --mapping"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
+}

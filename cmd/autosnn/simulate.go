@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -21,7 +22,8 @@ func simulateCommand() *cli.Command {
 		Description: "Reads the mapping directory written by 'compile' (graph, weights, placement and the chip\n" +
 			"profile), runs --images test images of --data through the cycle-level NoC simulator and\n" +
 			"writes to --out: summary.yaml (totals, means per image, on-chip accuracy), steps.csv (one\n" +
-			"row per image and timestep) and linkload.png (messages per mesh link). --data synthetic\n" +
+			"row per image and timestep) and linkload.png (messages per mesh link); with --report also\n" +
+			"report.html, the run in one page. --data synthetic\n" +
 			"uses seeded random inputs in the range the network was trained on (no labels). --overflow,\n" +
 			"--message-mode and --drop-wait override the profile's NoC (for the sweeps too). --sweep-bandwidth\n" +
 			"or --sweep-buffer rerun the same images with each link bandwidth (Gmsg/s) or buffer depth (flits),\n" +
@@ -43,6 +45,7 @@ func simulateCommand() *cli.Command {
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: use("seed", "for synthetic inputs")},
 			&cli.StringFlag{Name: "semantics", Value: "trained", Usage: use("semantics")},
 			&cli.BoolFlag{Name: "sanafe", Usage: use("sanafe", "also write sanafe/arch.yaml and sanafe/snn.yaml (first image) to run in SANA-FE")},
+			&cli.BoolFlag{Name: "report", Usage: "also write report.html: the run per image and per layer, the link load and the compiler's summary of the mapping, in one file"},
 			&cli.BoolFlag{Name: "quiet", Usage: use("quiet")},
 			&cli.IntFlag{Name: "size", Usage: use("size", "default: the model's input side")},
 			&cli.StringFlag{Name: "cache", Usage: use("cache")},
@@ -107,6 +110,17 @@ func simulateAction(c *cli.Context) error {
 	}
 	pipeline.WriteSimSummary(stdout, res.Sim)
 	fmt.Fprintf(stdout, "wrote %s (summary.yaml, steps.csv, linkload.png)\n", out)
+	if c.Bool("report") {
+		data := c.String("data") + " " + c.String("split")
+		if c.String("data") == pipeline.SyntheticData {
+			data = fmt.Sprintf("synthetic inputs (seed %d)", c.Uint64("seed"))
+		}
+		r := pipeline.SimReport{Res: res, G: g, Mapping: c.String("mapping"), Data: data, Command: strings.Join(commandLine(c), " ")}
+		if err := pipeline.WriteSimReport(out, r); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(out, pipeline.ReportHTML))
+	}
 	if c.Bool("sanafe") {
 		dir := filepath.Join(out, "sanafe")
 		if err := pipeline.WriteSANAFE(dir, g, t, src); err != nil {

@@ -65,30 +65,37 @@ func trainAction(c *cli.Context) error {
 		return err
 	}
 	out, logw := c.String("out"), c.App.ErrWriter
-	var ck *train.Checkpoint
-	var arch *frontend.Spec
-	nirG, err := trainNIR(c) // a NIR --arch: fine-tune its trained graph
-	if err != nil {
-		return err
-	}
-	if c.IsSet("arch") && nirG == nil {
-		s, err := resolveArch(c, c.String("arch"))
+	var st pipeline.TrainStart
+	if c.IsSet("arch") {
+		m, err := loadModel(c, c.String("arch"), "--arch", pipeline.UseTrain)
 		if err != nil {
 			return err
 		}
-		arch = &s
+		if st.Graph = m.Graph; st.Graph == nil {
+			st.Arch = &m.Spec
+			if !c.IsSet("input") {
+				st.Arch.Input = nil // the dataset's
+			}
+			if !c.IsSet("classes") {
+				st.Arch.Classes = 0
+			}
+		} else if c.Bool("resume") {
+			return fmt.Errorf("train: --resume with the NIR --arch %s, whose trained graph the checkpoint holds; drop --resume", c.String("arch"))
+		}
+	} else if c.IsSet("dt") {
+		return fmt.Errorf("train: --dt is for a NIR --arch, but none is given")
 	}
 	dataSpec := c.String("data")
 	if c.Bool("resume") {
 		var err error
-		if ck, err = train.ReadCheckpoint(out); err != nil {
+		if st.Resume, err = train.ReadCheckpoint(out); err != nil {
 			return err
 		}
-		if err := sameHyper(c, ck.Hyper); err != nil {
+		if err := sameHyper(c, st.Resume.Hyper); err != nil {
 			return err
 		}
-		dataSpec = ck.Hyper.Data
-	} else if arch == nil && nirG == nil {
+		dataSpec = st.Resume.Hyper.Data
+	} else if st.Arch == nil && st.Graph == nil {
 		return fmt.Errorf("train: --arch is required (or --resume to continue %s)", out)
 	}
 	spec, err := dataset.ParseSpec(dataSpec)
@@ -98,32 +105,9 @@ func trainAction(c *cli.Context) error {
 	if err := checks(c, outFile); err != nil {
 		return err
 	}
-	T, side := 0, 0
-	if ck != nil {
-		T, side = ck.Graph.T, ck.Graph.Input().Shape.H
-	} else if nirG != nil {
-		T, side = nirG.T, nirG.Input().Shape.H
-	} else if T = arch.T; c.IsSet("input") && len(arch.Input) == 3 {
-		side = arch.Input[1]
-	}
+	T, side := st.Shape()
 	opt := dataOptions(c, T, frameSide(c, side))
-	switch { // the memory checks, before the data loads
-	case ck != nil:
-		err = pipeline.CheckTrain(c.Context, ck.Graph, ck.Hyper.Batch)
-	case nirG != nil:
-		err = pipeline.CheckTrain(c.Context, nirG, c.Int("batch"))
-	default:
-		if !c.IsSet("input") {
-			arch.Input = nil // the dataset's
-		}
-		if !c.IsSet("classes") {
-			arch.Classes = 0
-		}
-		if shape, serr := dataset.StandardShape(spec.Name, opt); serr == nil {
-			err = pipeline.CheckTrainSpec(c.Context, *arch, shape, c.Int("batch"))
-		}
-	}
-	if err != nil {
+	if err := st.CheckMemory(c.Context, spec, opt, c.Int("batch")); err != nil { // before the data loads
 		return fmt.Errorf("train: %w", err)
 	}
 	set, err := dataset.Load(c.Context, spec, opt)
@@ -131,28 +115,23 @@ func trainAction(c *cli.Context) error {
 		return err
 	}
 	defer set.Close()
-	var tr *train.Trainer
-	if ck != nil {
-		epochs := 0
-		if c.IsSet("epochs") {
-			epochs = c.Int("epochs")
-		}
-		if tr, err = pipeline.ResumeTrainer(c.Context, ck, arch, epochs); err != nil {
-			return err
-		}
+	epochs := 0
+	if c.IsSet("epochs") {
+		epochs = c.Int("epochs")
+	}
+	h := train.Hyper{Epochs: c.Int("epochs"), Batch: c.Int("batch"), LR: c.Float64("lr"), Seed: c.Uint64("seed"),
+		Cutout: c.Int("cutout"), Limit: c.Int("limit"), SpikeReg: c.Float64("spike-reg"), Data: spec.String()}
+	tr, err := st.Trainer(c.Context, set, h, c.String("augment"), epochs)
+	switch {
+	case err != nil && st.Resume != nil:
+		return err
+	case err != nil && st.Graph != nil:
+		return fmt.Errorf("train: --arch %s: %w", c.String("arch"), err)
+	case err != nil:
+		return fmt.Errorf("train: %w", err)
+	case st.Resume != nil:
+		ck := st.Resume
 		fmt.Fprintf(logw, "resuming %s from %s: epoch %d, batch %d, step %d\n", ck.Graph.Name, out, ck.Epoch, ck.Batch, ck.Step)
-	} else if nirG != nil {
-		h := train.Hyper{Epochs: c.Int("epochs"), Batch: c.Int("batch"), LR: c.Float64("lr"), Seed: c.Uint64("seed"),
-			Cutout: c.Int("cutout"), Limit: c.Int("limit"), SpikeReg: c.Float64("spike-reg"), Data: spec.String()}
-		if tr, err = pipeline.NewFineTuner(c.Context, nirG, set, h, c.String("augment")); err != nil {
-			return fmt.Errorf("train: --arch %s: %w", c.String("arch"), err)
-		}
-	} else {
-		h := train.Hyper{Epochs: c.Int("epochs"), Batch: c.Int("batch"), LR: c.Float64("lr"), Seed: c.Uint64("seed"),
-			Cutout: c.Int("cutout"), Limit: c.Int("limit"), SpikeReg: c.Float64("spike-reg"), Data: spec.String()}
-		if tr, err = pipeline.NewTrainer(c.Context, *arch, set, h, c.String("augment")); err != nil {
-			return fmt.Errorf("train: %w", err)
-		}
 	}
 	defer tr.Close()
 	ts, err := dataset.ParseSplit(c.String("split"))
@@ -165,7 +144,7 @@ func trainAction(c *cli.Context) error {
 			return fmt.Errorf("train: --eval-split: %w", err)
 		}
 	}
-	h := tr.Hyper
+	h = tr.Hyper
 	tr.Checkpoint, tr.CheckpointEvery, tr.EvalEachEpoch, tr.Progress = out, c.Int("checkpoint-every"), c.String("eval-split") != "none", progress(c)
 	tr.Logf = func(f string, a ...any) { fmt.Fprintf(c.App.Writer, f+"\n", a...) }
 	g := tr.Net.Graph()
@@ -265,10 +244,14 @@ func evalAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	g, from, data, err := evalModel(c)
+	if err := checks(c, ifSet("T", atLeast(1, "T"))); err != nil {
+		return err
+	}
+	m, err := loadModel(c, c.String("model"), "--model", pipeline.UseEval)
 	if err != nil {
 		return err
 	}
+	g, from, data := m.Graph, m.From, m.Data
 	if c.IsSet("data") {
 		data = c.String("data")
 	}
@@ -315,63 +298,4 @@ func evalAction(c *cli.Context) error {
 		fmt.Fprintf(w, "\nwrote %s\n", path)
 	}
 	return nil
-}
-
-// evalModel reads eval's --model: a training checkpoint (from says its
-// epoch and steps, data the spec it was trained on) or a NIR file imported
-// with --dt and --T (no data spec).
-func evalModel(c *cli.Context) (g *ir.Graph, from, data string, err error) {
-	if err := checks(c, ifSet("T", atLeast(1, "T"))); err != nil {
-		return nil, "", "", err
-	}
-	nopt, err := nirOptions(c)
-	if err != nil {
-		return nil, "", "", err
-	}
-	arg := c.String("model")
-	if g, ok, err := frontend.ReadNIRFile(arg, nopt); ok {
-		if err != nil {
-			return nil, "", "", fmt.Errorf("eval: --model: %w", err)
-		}
-		return g, fmt.Sprintf("NIR file, dt %g s, T %d", nopt.DT, g.T), "", nil
-	}
-	if c.IsSet("dt") || c.IsSet("T") {
-		return nil, "", "", fmt.Errorf("eval: --dt and --T are for a NIR --model, but %s is not one", arg)
-	}
-	ck, err := train.ReadCheckpoint(arg)
-	if err != nil {
-		return nil, "", "", err
-	}
-	return ck.Graph, fmt.Sprintf("epoch %d, %d steps", ck.Epoch, ck.Step), ck.Hyper.Data, nil
-}
-
-// trainNIR imports train's --arch when it is a NIR file (with --dt and
-// --T), for fine-tuning; nil when --arch is not set or not a NIR file.
-// --C, --input and --classes, which change an architecture, are refused
-// with one, and --resume (the checkpoint holds the graph).
-func trainNIR(c *cli.Context) (*ir.Graph, error) {
-	if !c.IsSet("arch") {
-		return nil, nil
-	}
-	arg := c.String("arch")
-	nopt, err := nirOptions(c)
-	if err != nil {
-		return nil, err
-	}
-	g, ok, err := frontend.ReadNIRFile(arg, nopt)
-	if !ok {
-		if c.IsSet("dt") {
-			return nil, fmt.Errorf("train: --dt is for a NIR --arch, but %s is not one", arg)
-		}
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("train: --arch: %w", err)
-	}
-	for _, f := range []string{"C", "input", "classes", "resume"} {
-		if c.IsSet(f) {
-			return nil, fmt.Errorf("train: --%s with the NIR --arch %s, whose trained graph fixes its shape; drop --%s", f, arg, f)
-		}
-	}
-	return g, nil
 }

@@ -44,6 +44,9 @@ type SimResult struct {
 	HeatmapPNG []byte
 	// Steps is the per-timestep CSV of every simulated image (sim.StepCSV).
 	Steps []byte
+	// PopSpikes[p] is the mean number of spikes per image of population p
+	// (an index into the graph's Pops; 0 for the input).
+	PopSpikes []float64
 }
 
 // Simulate runs every input of src through the virtual chip: g is a
@@ -62,7 +65,7 @@ func Simulate(ctx context.Context, g *ir.Graph, t *backends.Target, src Source, 
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: simulate %s on %s: %w", g.Name, t.Name(), err)
 	}
-	res := &SimResult{Sim: sim.NewSummary(s)}
+	res := &SimResult{Sim: sim.NewSummary(s), PopSpikes: make([]float64, len(g.Pops))}
 	var steps bytes.Buffer
 	sc := sim.NewStepCSV(&steps)
 	desc := opt.Desc
@@ -86,6 +89,9 @@ func Simulate(ctx context.Context, g *ir.Graph, t *backends.Target, src Source, 
 			return nil, fmt.Errorf("pipeline: simulate %s on %s: image %d: %w", g.Name, t.Name(), i, err)
 		}
 		res.Sim.Add(r, src.Label(i))
+		for p, k := range r.Result.Spikes {
+			res.PopSpikes[p] += float64(k) / float64(n)
+		}
 		if err := sc.Write(i, r); err != nil {
 			return nil, err
 		}

@@ -25,6 +25,7 @@
 // converting back gives the stored bits.
 //
 // Write produces the subset the reader reads (superblock 0, object header
-// version 1, symbol-table groups, contiguous datasets, variable-length
-// strings in a global heap, attributes).
+// version 1, symbol-table groups, contiguous datasets and, over
+// WriteOptions.ChunkAbove bytes, chunked deflate-compressed ones under one
+// B-tree v1 leaf, variable-length strings in a global heap, attributes).
 package hdf5

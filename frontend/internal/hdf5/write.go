@@ -19,16 +19,23 @@ const (
 // Write encodes a tree of groups and datasets (as Read returns) into an
 // HDF5 file: superblock version 0, version-1 object headers, symbol-table
 // groups (one B-tree v1 leaf and one symbol node per group, names sorted),
-// contiguous datasets, variable-length strings in global heap collections,
-// attributes. Floats are written with their Value.Size (4 or 8 bytes),
+// contiguous datasets, and those over 64 KiB chunked and deflate-compressed
+// (DefaultWriteOptions), variable-length strings in global heap
+// collections, attributes. Floats are written with their Value.Size (4 or 8 bytes),
 // integers as signed with theirs (1, 2, 4 or 8; 0 means 8), strings as
 // variable-length UTF-8 unless Size > 0 (fixed length). The root must be
 // a group.
-func Write(root *Object) ([]byte, error) {
+func Write(root *Object) ([]byte, error) { return WriteWith(root, DefaultWriteOptions) }
+
+// WriteWith is Write with the chunking and compression of opt.
+func WriteWith(root *Object, opt WriteOptions) ([]byte, error) {
 	if root == nil || root.Data != nil {
 		return nil, errors.New("hdf5: write: the root must be a group")
 	}
-	w := &writer{leafK: 4}
+	if err := opt.check(); err != nil {
+		return nil, err
+	}
+	w := &writer{leafK: 4, opt: opt}
 	w.maxMembers(root)
 	w.buf = make([]byte, 96) // the superblock, filled last
 	addr, heap, bt, err := w.group("/", root)
@@ -52,6 +59,7 @@ func Write(root *Object) ([]byte, error) {
 type writer struct {
 	buf   []byte
 	leafK int // group leaf node K: a symbol node holds 2K entries
+	opt   WriteOptions
 }
 
 func le64(b []byte, v ...uint64) []byte {
@@ -194,13 +202,22 @@ func (w *writer) dataset(path string, o *Object) (uint64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("hdf5: write %s: %w", path, err)
 	}
-	addr := undef
-	if len(raw) > 0 {
-		addr = w.put(raw)
+	msgs := [][2]any{{uint16(msgDataspace), dataspaceMsg(o.Data.Shape)}, {uint16(msgDatatype), dt}}
+	if w.opt.chunked(o.Data, raw) {
+		filters, layout, err := w.chunkedData(o.Data.Shape, len(raw)/o.Data.Len(), raw)
+		if err != nil {
+			return 0, fmt.Errorf("hdf5: write %s: %w", path, err)
+		}
+		msgs = append(msgs, [2]any{uint16(msgFilters), filters}, [2]any{uint16(msgLayout), layout})
+	} else {
+		addr := undef
+		if len(raw) > 0 {
+			addr = w.put(raw)
+		}
+		layout := []byte{3, 1}
+		layout = le64(layout, addr, uint64(len(raw)))
+		msgs = append(msgs, [2]any{uint16(msgLayout), layout})
 	}
-	layout := []byte{3, 1}
-	layout = le64(layout, addr, uint64(len(raw)))
-	msgs := [][2]any{{uint16(msgDataspace), dataspaceMsg(o.Data.Shape)}, {uint16(msgDatatype), dt}, {uint16(msgLayout), layout}}
 	attrs, err := w.attrMessages(path, o.Attrs)
 	if err != nil {
 		return 0, err

@@ -262,6 +262,8 @@ func (s *segment) buildStage(p *ir.Population, nm *namer, rng *rand.Rand) (*stag
 				}
 			}
 		}
+	case ir.LI, ir.CubaLIF:
+		return nil, fmt.Errorf("train: population %s: the training engine has no %v neurons (it trains plif, lif and if); evaluate the graph instead (autosnn eval)", p.Name, nr.Model)
 	default:
 		return nil, fmt.Errorf("train: population %s: model %v is only valid for the first population", p.Name, nr.Model)
 	}
