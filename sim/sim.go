@@ -45,6 +45,9 @@ type Sim struct {
 	stepNo    int
 	firstStep []int
 	depth     []int
+	// Synaptic delays (chipsem_delay.go): delayed is set in Chip semantics
+	// when a projection has a delay above 1 step.
+	delays delayLine
 	v         []int32 // membrane potential
 
 	// outstanding[srcPop*NumCores+core] counts messages from srcPop to core
@@ -235,6 +238,7 @@ func (s *Sim) Run(input []float32, obs ir.StepFunc) (ImageResult, error) {
 	clear(s.cur32)
 	clear(s.in)
 	clear(s.in32)
+	s.delays.clear()
 	clear(s.linkImage)
 	steps, offset := s.Steps(), s.OutputOffset()
 	res := ImageResult{
