@@ -48,7 +48,7 @@ type Sim struct {
 	// Synaptic delays (chipsem_delay.go): delayed is set in Chip semantics
 	// when a projection has a delay above 1 step.
 	delays delayLine
-	v         []int32 // membrane potential
+	v      []int32 // membrane potential
 
 	// outstanding[srcPop*NumCores+core] counts messages from srcPop to core
 	// not yet processed or dropped in this step.
