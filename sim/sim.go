@@ -45,7 +45,7 @@ type Sim struct {
 	stepNo    int
 	firstStep []int
 	depth     []int
-	// Synaptic delays (chipsem_delay.go): delayed is set in Chip semantics
+	// Synaptic delays (chipsem_delay.go): delays.on is set in Chip semantics
 	// when a projection has a delay above 1 step.
 	delays delayLine
 	v      []int32 // membrane potential
