@@ -487,3 +487,60 @@ func TestDelayBeyondChip(t *testing.T) {
 		t.Errorf("New = %v, want an error naming r1.identity and core.max_synaptic_delay_steps", err)
 	}
 }
+
+// TestAgreement: on the residual net balanced by delays the two semantics
+// agree on every aligned spike and every prediction; unbalanced they do
+// not, and the counts add up to the runs' spikes.
+func TestAgreement(t *testing.T) {
+	tg := mustTarget(t, "tiny")
+	for _, balanced := range []bool{true, false} {
+		g, err := residualNet(ir.Direct)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g = compileNet(t, g, tg, scattered, 11)
+		if balanced {
+			balanceByHand(g)
+		}
+		a := NewAgreement(g)
+		tr, err := NewWithOptions(g, tg, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch, err := NewWithOptions(g, tg, Options{Semantics: Chip})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rng := rand.New(rand.NewPCG(4, 4))
+		var trSpikes, chSpikes int64
+		for img := range 3 {
+			in := randomInput(g, rng)
+			rt, err := tr.Run(in, a.ObserveTrained)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rc, err := ch.Run(in, a.ObserveChip)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a.AddImage(rt, rc, img%2)
+			trSpikes += rt.Total.Spikes
+			chSpikes += rc.Total.Spikes
+		}
+		if got := a.Matched + a.TrainedOnly; got != trSpikes {
+			t.Errorf("balanced=%v: matched + trained-only = %d, want the Trained spikes %d", balanced, got, trSpikes)
+		}
+		if got := a.Matched + a.ChipOnly + a.ChipAfter; got != chSpikes {
+			t.Errorf("balanced=%v: matched + chip-only + after = %d, want the Chip spikes %d", balanced, got, chSpikes)
+		}
+		if a.Images != 3 || a.Labeled != 3 {
+			t.Errorf("images %d labeled %d, want 3 3", a.Images, a.Labeled)
+		}
+		switch {
+		case balanced && (a.SpikeAgreement() != 1 || a.PredictionsEqual != 3 || a.TrainedCorrect != a.ChipCorrect):
+			t.Errorf("balanced: %s", a)
+		case !balanced && a.SpikeAgreement() == 1:
+			t.Errorf("unbalanced: full agreement, the join is not tested: %s", a)
+		}
+	}
+}
