@@ -6,6 +6,9 @@ package sim
 
 import (
 	"fmt"
+	"io"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/autosnn/autosnn/ir"
 )
@@ -23,17 +26,25 @@ import (
 type Agreement struct {
 	// Images is the number of images compared; PredictionsEqual those
 	// whose predicted class is the same in both semantics.
-	Images, PredictionsEqual int
+	Images           int `yaml:"images"`
+	PredictionsEqual int `yaml:"predictions_equal"`
 	// Labeled counts the images with a label; TrainedCorrect and
 	// ChipCorrect those predicted right in each semantics.
-	Labeled, TrainedCorrect, ChipCorrect int
+	Labeled        int `yaml:"labeled"`
+	TrainedCorrect int `yaml:"trained_correct"`
+	ChipCorrect    int `yaml:"chip_correct"`
 	// All populations: spikes in both runs at the same neuron and aligned
 	// step (Matched), in the Trained run only, in the Chip run only (both
 	// inside the window), and Chip spikes outside the window.
-	Matched, TrainedOnly, ChipOnly, ChipAfter int64
+	Matched     int64 `yaml:"spikes_matched"`
+	TrainedOnly int64 `yaml:"spikes_trained_only"`
+	ChipOnly    int64 `yaml:"spikes_chip_only"`
+	ChipAfter   int64 `yaml:"chip_spikes_after_window"`
 	// The same for the output population (whose window is the voted
 	// steps).
-	OutMatched, OutTrainedOnly, OutChipOnly int64
+	OutMatched     int64 `yaml:"output_matched"`
+	OutTrainedOnly int64 `yaml:"output_trained_only"`
+	OutChipOnly    int64 `yaml:"output_chip_only"`
 
 	g     *ir.Graph
 	depth []int
@@ -164,4 +175,23 @@ func agreePct(a, b int) float64 {
 		return 0
 	}
 	return 100 * float64(a) / float64(b)
+}
+
+// WriteYAML writes the counts and the fractions derived from them.
+func (a *Agreement) WriteYAML(w io.Writer) error {
+	doc := struct {
+		Counts             *Agreement `yaml:",inline"`
+		PredictionsEqualFr float64    `yaml:"predictions_equal_fraction"`
+		TrainedAccuracy    float64    `yaml:"trained_accuracy"`
+		ChipAccuracy       float64    `yaml:"chip_accuracy"`
+		SpikeAgreement     float64    `yaml:"spike_agreement"`
+		OutputAgreement    float64    `yaml:"output_spike_agreement"`
+	}{a, agreePct(a.PredictionsEqual, a.Images) / 100, agreePct(a.TrainedCorrect, a.Labeled) / 100,
+		agreePct(a.ChipCorrect, a.Labeled) / 100, a.SpikeAgreement(), a.OutputAgreement()}
+	enc := yaml.NewEncoder(w)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return fmt.Errorf("sim: agreement: %w", err)
+	}
+	return enc.Close()
 }
