@@ -178,10 +178,7 @@ func Encode(g *Graph) (doc, blob []byte, err error) {
 	}
 	for _, e := range g.Projs {
 		ed := projDoc{Name: e.Name, From: e.Src.Name, To: e.Dst.Name, Op: e.Op.String(),
-			Kernel: e.Kernel, Stride: e.Stride, Pad: e.Pad, Weights: bw.put(e.Weights)}
-		if e.Delay > 1 {
-			ed.Delay = e.Delay
-		}
+			Kernel: e.Kernel, Stride: e.Stride, Pad: e.Pad, Delay: e.Delay, Weights: bw.put(e.Weights)}
 		if bn := e.BN; bn != nil {
 			ed.BN = &bnDoc{Eps: float64(bn.Eps), Gamma: bw.put(bn.Gamma), Beta: bw.put(bn.Beta), Mean: bw.put(bn.Mean), Var: bw.put(bn.Var)}
 		}

@@ -59,7 +59,8 @@ func fmtSteps(n int) string {
 // delayPass sets Delay on every non-host projection to the difference of
 // the longest paths (in synapses) to its destination and from its source,
 // capped by the chip's Core.MaxSynapticDelaySteps, so the inputs of a join
-// arrive together. It rewrites every delay, so it is idempotent, and it
+// arrive together; where that is one step it leaves 0 (which reads as 1),
+// as on host projections. It rewrites every delay, so it is idempotent, and it
 // never changes what Trained semantics (or either executor) computes.
 func delayPass(u *Unit) error {
 	g := u.G
@@ -72,11 +73,9 @@ func delayPass(u *Unit) error {
 	}
 	rep := &DelayReport{MaxDelaySteps: maxD}
 	for _, e := range g.Projs {
-		e.Delay = 1
-		if e.Src != g.Input() {
-			e.Delay = min(depth[e.Dst]-depth[e.Src], maxD)
-		}
-		if e.Delay > 1 {
+		e.Delay = 0 // one step, the default (a graph without joins is unchanged)
+		if d := min(depth[e.Dst]-depth[e.Src], maxD); d > 1 && e.Src != g.Input() {
+			e.Delay = d
 			rep.Delayed++
 		}
 	}
@@ -89,8 +88,8 @@ func delayPass(u *Unit) error {
 		if a, ok := first[e.Dst]; !ok || depth[e.Src]+1 < a {
 			first[e.Dst] = depth[e.Src] + 1
 		}
-		if a, ok := early[e.Dst]; !ok || depth[e.Src]+e.Delay < a {
-			early[e.Dst], short[e.Dst] = depth[e.Src]+e.Delay, e.Name
+		if a, ok := early[e.Dst]; !ok || depth[e.Src]+e.DelaySteps() < a {
+			early[e.Dst], short[e.Dst] = depth[e.Src]+e.DelaySteps(), e.Name
 		}
 	}
 	balanced := 0

@@ -45,9 +45,9 @@
 // treat every neuron's rate as uniform. After delay every non-host
 // projection's Delay is the difference of the longest paths to its
 // destination and from its source, capped by the chip's
-// core.max_synaptic_delay_steps (host projections keep 1), so in the
-// chip's time semantics the inputs of a join arrive at one step wherever
-// the chip's delays reach.
+// core.max_synaptic_delay_steps (0, one step, where that is 1 and on host
+// projections), so in the chip's time semantics the inputs of a join
+// arrive at one step wherever the chip's delays reach.
 //
 // # The layout
 //
