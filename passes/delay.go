@@ -102,11 +102,11 @@ func delayPass(u *Unit) error {
 		if j.Residual == 0 {
 			balanced++
 		} else {
-			u.logf("delay: warning: %s (%s's delays reach %d steps)", j, u.Target.Name(), maxD)
+			u.logf("delay: warning: %s (%s's delays reach %s)", j, u.Target.Name(), fmtSteps(maxD))
 		}
 	}
 	u.report().Delay = rep
-	u.logf("delay: %d of %d joins balanced, %d projections delayed (%s: delays up to %d steps)",
-		balanced, len(rep.Joins), rep.Delayed, u.Target.Name(), maxD)
+	u.logf("delay: %d of %d joins balanced, %d projections delayed (%s: delays up to %s)",
+		balanced, len(rep.Joins), rep.Delayed, u.Target.Name(), fmtSteps(maxD))
 	return nil
 }
