@@ -544,3 +544,35 @@ func TestAgreement(t *testing.T) {
 		}
 	}
 }
+
+// TestChipDelayAllocs: the delay line allocates nothing while running: a
+// Chip run of the residual net with mixed delays allocates as often as one
+// without delays (the per-run result slices only).
+func TestChipDelayAllocs(t *testing.T) {
+	tg := mustTarget(t, "tiny")
+	allocs := func(d map[string]int) float64 {
+		g, err := residualNet(ir.Direct)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g = compileNet(t, g, tg, fill, 5)
+		setDelays(t, g, d)
+		s, err := NewWithOptions(g, tg, Options{Semantics: Chip})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := randomInput(g, rand.New(rand.NewPCG(3, 0)))
+		if _, err := s.Run(in, nil); err != nil { // warm the queues and message pool
+			t.Fatal(err)
+		}
+		return testing.AllocsPerRun(5, func() {
+			if _, err := s.Run(in, nil); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	plain, delayed := allocs(nil), allocs(map[string]int{"c1.conv2d": 2, "r1.identity": 4, "p1.sumpool": 3})
+	if delayed > plain {
+		t.Errorf("a run with delays allocates %v times, without %v", delayed, plain)
+	}
+}
