@@ -200,6 +200,11 @@ type Core struct {
 	// NeuronModels lists the neuron models the core implements (non-empty;
 	// values from the Neuron* constants).
 	NeuronModels []string `yaml:"neuron_models"`
+	// MaxSynapticDelaySteps is the longest programmable synaptic (or axon)
+	// delay in timesteps, 0..ir.MaxDelay: a spike emitted at step t can be
+	// integrated at any step t+1 .. t+MaxSynapticDelaySteps. 0 or 1 means
+	// no programmable delay: every synapse takes the barrier's one step.
+	MaxSynapticDelaySteps int `yaml:"max_synaptic_delay_steps,omitempty"`
 }
 
 // LayerCores describes chips whose cores each run one whole convolution

@@ -289,3 +289,10 @@ func (t *Target) SynapticMemoryBytes(core int) int {
 func (t *Target) SupportsNeuron(model string) bool {
 	return slices.Contains(t.Profile.Core.NeuronModels, model)
 }
+
+// MaxDelaySteps returns the longest synaptic delay, in timesteps, a
+// projection may have on t: Core.MaxSynapticDelaySteps, or 1 (the
+// barrier's one step per synapse) on a chip without programmable delays.
+func (t *Target) MaxDelaySteps() int {
+	return max(t.Profile.Core.MaxSynapticDelaySteps, 1)
+}

@@ -5,6 +5,8 @@ import (
 	"math"
 	"regexp"
 	"strings"
+
+	"github.com/autosnn/autosnn/ir"
 )
 
 // Problem is one violation found in a profile.
@@ -207,6 +209,7 @@ func (p *Profile) Validate(file string) error {
 	if int64(c.SynapticMemoryBytes) > MaxCoreBytes {
 		v.add("core.synaptic_memory_bytes", "got %d, want <= %d", c.SynapticMemoryBytes, int64(MaxCoreBytes))
 	}
+	v.within("core.max_synaptic_delay_steps", int64(c.MaxSynapticDelaySteps), 0, ir.MaxDelay, "0 or 1 = no programmable delay")
 	v.within("core.routing_table_bytes", int64(c.RoutingTableBytes), 0, MaxCoreBytes, "0 = not a separate limit")
 	v.within("core.routing_table_entries", int64(c.RoutingTableEntries), 0, MaxEntries, "0 = not a separate limit")
 	if c.ConvWeightSharingSource != "" && strings.TrimSpace(c.ConvWeightSharingSource) == "" {

@@ -265,6 +265,23 @@ type Projection struct {
 	BN *BatchNorm
 	// Q is the integer form of the projection, set by the quantize pass.
 	Q *ProjQuant
+	// Delay is the synaptic delay in chip steps (>= 1; 0 reads as 1, see
+	// DelaySteps): in the chip's time semantics a spike its source emits
+	// at step t is integrated by its destination at step t+Delay. 1 is the
+	// barrier's one step per synapse; the delay pass sets more on the
+	// shorter paths into a residual join, where the chip can. Host
+	// projections (from the input) have delay 1. The trained semantics and
+	// the reference executors ignore it.
+	Delay int
+}
+
+// MaxDelay bounds Projection.Delay (steps), far above any chip's range.
+const MaxDelay = 1 << 16
+
+// DelaySteps returns the synaptic delay of e in chip steps: Delay, or 1
+// when Delay is 0.
+func (e *Projection) DelaySteps() int {
+	return max(e.Delay, 1)
 }
 
 // Graph is a feed-forward spiking neural network.

@@ -69,6 +69,8 @@ func TestRoundTrip(t *testing.T) {
 			g.Proj("stem.conv2d").Q = &ProjQuant{Host: true}
 			g.Proj("b1.l1.conv2d").Q = &ProjQuant{Weights: make([]int32, 144)}
 			g.Proj("b1.l1.conv2d").Q.Weights[0] = -127
+			g.Proj("b1.l2.identity").Delay = 3
+			g.Proj("b1.l2.conv2d").Delay = 1
 		}
 		doc, blob, err := Encode(g)
 		if err != nil {
@@ -157,6 +159,10 @@ func TestVerifyErrors(t *testing.T) {
 			[]string{"timesteps T = 0, want >= 1", "population avg: LIF tau 0.5, want >= 1"}},
 		{"duplicate name", func(g *Graph) { g.Pop("avg").Name = "stem" },
 			[]string{"population stem: name used twice"}},
+		{"negative delay", func(g *Graph) { g.Proj("b1.l2.identity").Delay = -1 },
+			[]string{"projection b1.l2.identity: delay -1 steps, want 1..65536 (0 reads as 1)"}},
+		{"delayed host projection", func(g *Graph) { g.Proj("stem.conv2d").Delay = 2 },
+			[]string{"projection stem.conv2d: delay 2 steps on a host projection, want 1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -61,6 +61,9 @@ func (e *Projection) String() string {
 		fmt.Fprintf(&b, "(k%d s%d p%d)", e.Kernel, e.Stride, e.Pad)
 	}
 	fmt.Fprintf(&b, " %s", e.Src.Name)
+	if e.Delay > 1 {
+		fmt.Fprintf(&b, " delay=%d", e.Delay)
+	}
 	if e.Weights != nil {
 		fmt.Fprintf(&b, " w[%d]", len(e.Weights))
 	}

@@ -243,6 +243,11 @@ func (c *checker) projection(e *Projection) {
 			}
 		}
 	}
+	if e.Delay < 0 || e.Delay > MaxDelay {
+		c.errorf("projection %s: delay %d steps, want 1..%d (0 reads as 1)", e.Name, e.Delay, MaxDelay)
+	} else if e.Delay > 1 && e.Src.Neuron.Model == Input {
+		c.errorf("projection %s: delay %d steps on a host projection, want 1 (the host presents the input at the step it belongs to)", e.Name, e.Delay)
+	}
 	if q := e.Q; q != nil {
 		host := e.Src.Neuron.Model == Input
 		switch {

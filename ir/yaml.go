@@ -98,6 +98,7 @@ type projDoc struct {
 	Weights *arrDoc   `yaml:"weights,omitempty"`
 	BN      *bnDoc    `yaml:"bn,omitempty"`
 	Quant   *projQDoc `yaml:"quant,omitempty"`
+	Delay   int       `yaml:"delay,omitempty"`
 }
 
 type bnDoc struct {
@@ -181,7 +182,7 @@ func Encode(g *Graph) (doc, blob []byte, err error) {
 	}
 	for _, e := range g.Projs {
 		ed := projDoc{Name: e.Name, From: e.Src.Name, To: e.Dst.Name, Op: e.Op.String(),
-			Kernel: e.Kernel, Stride: e.Stride, Pad: e.Pad, Weights: bw.put(e.Weights)}
+			Kernel: e.Kernel, Stride: e.Stride, Pad: e.Pad, Delay: e.Delay, Weights: bw.put(e.Weights)}
 		if bn := e.BN; bn != nil {
 			ed.BN = &bnDoc{Eps: float64(bn.Eps), Gamma: bw.put(bn.Gamma), Beta: bw.put(bn.Beta), Mean: bw.put(bn.Mean), Var: bw.put(bn.Var)}
 		}
@@ -322,7 +323,7 @@ func Decode(doc, blob []byte) (*Graph, error) {
 		if src == nil || dst == nil {
 			return nil, fmt.Errorf("ir: decode: projection %s: from %q to %q, want names of populations", ed.Name, ed.From, ed.To)
 		}
-		e := &Projection{Name: ed.Name, Src: src, Dst: dst, Op: op, Kernel: ed.Kernel, Stride: ed.Stride, Pad: ed.Pad,
+		e := &Projection{Name: ed.Name, Src: src, Dst: dst, Op: op, Kernel: ed.Kernel, Stride: ed.Stride, Pad: ed.Pad, Delay: ed.Delay,
 			Weights: br.get(ed.Weights, "projection "+ed.Name+" weights")}
 		if b := ed.BN; b != nil {
 			what := "projection " + ed.Name + " bn "

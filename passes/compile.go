@@ -77,6 +77,9 @@ type Report struct {
 	Quant *QuantReport
 	// Profile is the profile pass's rate summary (nil before profile).
 	Profile *ProfileReport
+	// Delay is the delay pass's report on residual joins (nil before
+	// delay, or when it was skipped).
+	Delay *DelayReport
 	// Mapping is the verify pass's mapping report (nil before verify).
 	Mapping *MappingReport
 }
@@ -105,6 +108,7 @@ var passes = [...]Pass{
 	{Name: "quantize", Fn: quantizePass, Required: true},
 	{Name: "fan-out", Fn: fanOutPass, Required: true},
 	{Name: "profile", Fn: profilePass},
+	{Name: "delay", Fn: delayPass},
 	{Name: "split", Fn: splitPass, Required: true},
 	{Name: "partition", Fn: partitionPass, Required: true},
 	{Name: "place", Fn: placePass, Required: true},
@@ -128,6 +132,8 @@ var passOrder = [...]constraint{
 	{"quantize", "fan-out", "the integer network (quantize) exists for every chip, so accuracy on chip can be measured where the mapping fails; quantize takes milliseconds"},
 	{"fan-out", "split", "a network whose fan-out no mapping can meet is refused before split, partition and place spend their time"},
 	{"quantize", "profile", "rates come from the integer forward, which needs the integer form"},
+	{"lower-ops", "delay", "lower-ops adds the OR-neuron populations of max-pools, whose paths count toward a join's depth"},
+	{"delay", "verify", "verify checks every delay against the chip's core.max_synaptic_delay_steps"},
 	{"profile", "partition", "partition weights cut edges by spike rates"},
 	{"lower-ops", "split", "split sizes fragments of the lowered populations (OR neurons included)"},
 	{"quantize", "split", "synaptic memory per core depends on the quantized weights"},

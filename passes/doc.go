@@ -27,6 +27,8 @@
 //	fan-out    fanout.go     a neuron's targets can meet the chip's limit on the   (checks only)
 //	                         cores one neuron reaches (TrueNorth: 1), else FitError
 //	profile    profile.go    integer forward on samples, spike rate per neuron     Population.Rates, Report.Profile
+//	delay      delay.go      synaptic delays balance the paths into residual      Projection.Delay, Report.Delay
+//	                         joins, within the chip's range; mismatches reported
 //	split      split.go      populations cut into core-sized fragments             Unit.Layout: Candidate.Split, .Problem
 //	partition  partition.go  fragments grouped into parts (cores), least traffic   Candidate.Partition
 //	place      place.go      parts put on mesh cores; the best candidate kept      Candidate.Placement, Layout.Chosen, Population.Core
@@ -44,7 +46,12 @@
 // must match spike for spike) can run the graph. After profile,
 // Population.Rates holds the mean spikes per neuron per timestep over
 // Unit.Samples, or stays nil when there are no samples; later passes then
-// treat every neuron's rate as uniform.
+// treat every neuron's rate as uniform. After delay every non-host
+// projection's Delay is the difference of the longest paths to its
+// destination and from its source, capped by the chip's
+// core.max_synaptic_delay_steps (0, one step, where that is 1 and on host
+// projections), so in the chip's time semantics the inputs of a join
+// arrive at one step wherever the chip's delays reach.
 //
 // # The layout
 //

@@ -224,6 +224,11 @@ func (a *Analysis) Violations(g *ir.Graph, t *backends.Target, rt *RouteTables) 
 	if a.Synapses != want {
 		out = append(out, fmt.Sprintf("synapses: %d accounted on cores, want %d (every chip-side synapse once)", a.Synapses, want))
 	}
+	for _, e := range g.Projs {
+		if d := e.DelaySteps(); d > t.MaxDelaySteps() {
+			out = append(out, fmt.Sprintf("projection %s: delay %d steps, want <= %d (core.max_synaptic_delay_steps)", e.Name, d, t.MaxDelaySteps()))
+		}
+	}
 	var neurons int
 	for i, p := range g.Pops {
 		if i > 0 {

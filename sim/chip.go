@@ -7,6 +7,7 @@ package sim
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/autosnn/autosnn/backends"
@@ -170,6 +171,9 @@ func (s *Sim) build() error {
 		if e.Q.Host {
 			errorf("projection %s: host-computed but its source %s is not the input", e.Name, e.Src.Name)
 		}
+		if d, dmax := e.DelaySteps(), t.MaxDelaySteps(); d > dmax {
+			errorf("projection %s: delay %d steps, want <= %d (the chip's core.max_synaptic_delay_steps)", e.Name, d, dmax)
+		}
 		if n := len(e.Q.Weights); (e.Op.HasWeights() && n != e.WeightLen()) || (!e.Op.HasWeights() && n != 1) {
 			want := 1
 			if e.Op.HasWeights() {
@@ -272,10 +276,12 @@ func containsInt(xs []int, v int) bool {
 func (s *Sim) expand(index map[*ir.Population]int) {
 	g := s.g
 	type entry struct {
-		core int32
-		kind backends.Connectivity
-		syn  synapse
+		core  int32
+		kind  backends.Connectivity
+		delay uint16
+		syn   synapse
 	}
+	delayed := maxDelay(g) > 1
 	var total int64
 	for _, e := range g.Projs {
 		if e.Src != g.Input() {
@@ -303,8 +309,9 @@ func (s *Sim) expand(index map[*ir.Population]int) {
 				dp := &s.pops[index[e.Dst]]
 				k := backends.ConnectivityOf(e.Op)
 				w := e.Q.Weights
+				d := uint16(e.DelaySteps())
 				ir.SynapsesFrom(e, j, func(tgt, wi int) {
-					scratch = append(scratch, entry{core: dp.p.Core[tgt], kind: k, syn: synapse{t: dp.base + int32(tgt), w: w[wi]}})
+					scratch = append(scratch, entry{core: dp.p.Core[tgt], kind: k, delay: d, syn: synapse{t: dp.base + int32(tgt), w: w[wi]}})
 				})
 			}
 			if len(scratch) == 0 {
@@ -342,12 +349,25 @@ func (s *Sim) expand(index map[*ir.Population]int) {
 				gr := group{core: c, srcPop: int32(si), syn0: uint32(len(s.syns))}
 				end := start
 				for end < len(sorted) && sorted[end].core == c {
-					en := sorted[end]
+					end++
+				}
+				run := sorted[start:end]
+				if delayed {
+					// Synapses of one delay together: the group's segments.
+					slices.SortStableFunc(run, func(a, b entry) int { return int(a.delay) - int(b.delay) })
+					s.delays.segStart = append(s.delays.segStart, uint32(len(s.delays.segs)))
+				}
+				for i, en := range run {
+					if delayed && (i == 0 || en.delay != run[i-1].delay) {
+						s.delays.segs = append(s.delays.segs, delaySeg{syn0: uint32(len(s.syns)), delay: en.delay})
+					}
 					s.syns = append(s.syns, en.syn)
 					s.sumAbs[en.syn.t] += absI64(int64(en.syn.w))
 					gr.energyPJ += s.costs.synE[en.kind]
 					gr.latencyNs += s.costs.synT[en.kind]
-					end++
+					if delayed {
+						s.delays.segs[len(s.delays.segs)-1].syn1 = uint32(len(s.syns))
+					}
 				}
 				gr.syn1 = uint32(len(s.syns))
 				s.groups = append(s.groups, gr)
@@ -355,6 +375,9 @@ func (s *Sim) expand(index map[*ir.Population]int) {
 			}
 		}
 		sp.grp[sp.n] = int32(len(s.groups))
+	}
+	if delayed {
+		s.delays.segStart = append(s.delays.segStart, uint32(len(s.delays.segs)))
 	}
 }
 

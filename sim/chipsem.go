@@ -39,7 +39,12 @@ const (
 	// fill-in steps, and a chain computes exactly the trained spikes, each
 	// population at depth d delayed by d-1 steps. Where paths of different
 	// lengths meet (a residual join) the inputs arrive at different steps
-	// and the spikes differ from the trained ones.
+	// and the spikes differ from the trained ones, unless the projections
+	// carry synaptic delays (ir.Projection.Delay, set by the compiler's
+	// delay pass where the chip has them) that make every input of the
+	// join arrive at the same step: a projection with delay d delivers the
+	// spikes of step t at step t+d (chipsem_delay.go), and Depths counts
+	// the delays.
 	//
 	// Latency: all populations update concurrently from time 0 of the step,
 	// each core serially over its own populations and then over the
@@ -88,11 +93,7 @@ func NewWithOptions(g *ir.Graph, t *backends.Target, o Options) (*Sim, error) {
 	}
 	if o.Semantics == Chip {
 		s.chip = true
-		if s.narrow {
-			s.in32 = make([]int32, len(s.cur32))
-		} else {
-			s.in = make([]int64, len(s.cur))
-		}
+		s.initDelayLine()
 		s.firstStep, s.depth = Depths(g)
 	}
 	return s, nil
@@ -125,10 +126,12 @@ func (s *Sim) OutputOffset() int {
 }
 
 // Depths returns, for every population of g (indexed like g.Pops), the
-// shortest (first) and longest (depth) path from the input in synapses: 0
-// for the input, 1 for the stem. In Chip semantics population i can first
-// receive input at step first[i]-1 and the output's depth sets the run
-// length. A population with no incoming projection gets 0 for both.
+// shortest (first) and longest (depth) path from the input in steps of
+// delay, each projection counting its DelaySteps (1 unless the delay pass
+// set more): 0 for the input, 1 for the stem. In Chip semantics population
+// i can first receive input at step first[i]-1 and the output's depth sets
+// the run length; where the delays balance every join, first equals depth.
+// A population with no incoming projection gets 0 for both.
 func Depths(g *ir.Graph) (first, depth []int) {
 	first = make([]int, len(g.Pops))
 	depth = make([]int, len(g.Pops))
@@ -147,10 +150,10 @@ func Depths(g *ir.Graph) (first, depth []int) {
 			if !ok {
 				continue
 			}
-			if d := depth[si] + 1; d > depth[i] {
+			if d := depth[si] + e.DelaySteps(); d > depth[i] {
 				depth[i] = d
 			}
-			if f := first[si] + 1; first[i] == 0 || f < first[i] {
+			if f := first[si] + e.DelaySteps(); first[i] == 0 || f < first[i] {
 				first[i] = f
 			}
 		}
@@ -163,11 +166,7 @@ func Depths(g *ir.Graph) (first, depth []int) {
 // the accumulators start empty for the messages of this step.
 func (s *Sim) beginChipStep(t int) {
 	s.stepNo = t
-	if s.narrow {
-		s.cur32, s.in32 = s.in32, s.cur32
-	} else {
-		s.cur, s.in = s.in, s.cur
-	}
+	s.rotate(t)
 }
 
 // holdUpdate is the update of core-population cpi during its fill-in steps

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/autosnn/autosnn/backends"
@@ -28,9 +30,10 @@ func chainNet(enc ir.Encoding) (*ir.Graph, error) {
 
 // chipStepper is the Chip semantics written out independently of the
 // simulator: plain loops over ir.SynapsesFrom and the integer rules of
-// ir/quant.go, each population reading its sources' spikes of the
-// previous step. It returns the raster [step][pop][neuron] of T + D - 1
-// steps and the output votes over the last T steps.
+// ir/quant.go, each population reading its sources' spikes of the step
+// one delay back (the previous step, or Delay steps back). It returns the
+// raster [step][pop][neuron] of T + D - 1 steps and the output votes over
+// the last T steps.
 func chipStepper(tb testing.TB, g *ir.Graph, input []float32) (raster, []float32) {
 	tb.Helper()
 	host, err := ir.NewIntExecutor(g)
@@ -42,14 +45,15 @@ func chipStepper(tb testing.TB, g *ir.Graph, input []float32) (raster, []float32
 	for i, p := range g.Pops {
 		idx[p] = i
 	}
-	// Shortest and longest paths from the input, by relaxation.
+	// Shortest and longest paths from the input in steps, by relaxation.
+	delay := func(e *ir.Projection) int { return max(e.Delay, 1) }
 	first, depth := make([]int, np), make([]int, np)
 	for range np {
 		for _, e := range g.Projs {
 			s, d := idx[e.Src], idx[e.Dst]
-			depth[d] = max(depth[d], depth[s]+1)
-			if first[d] == 0 || first[s]+1 < first[d] {
-				first[d] = first[s] + 1
+			depth[d] = max(depth[d], depth[s]+delay(e))
+			if first[d] == 0 || first[s]+delay(e) < first[d] {
+				first[d] = first[s] + delay(e)
 			}
 		}
 	}
@@ -57,11 +61,10 @@ func chipStepper(tb testing.TB, g *ir.Graph, input []float32) (raster, []float32
 	steps := g.T + D - 1
 	n := g.Input().Shape.Len()
 	v := make([][]int64, np)
-	prev := make([][]float32, np)
 	for i, p := range g.Pops {
 		v[i] = make([]int64, p.Shape.Len())
-		prev[i] = make([]float32, p.Shape.Len())
 	}
+	var hist [][][]float32 // hist[t][pop]: the spikes of step t
 	var r raster
 	votes := make([]float32, g.Classes)
 	for t := 0; t < steps; t++ {
@@ -90,10 +93,10 @@ func chipStepper(tb testing.TB, g *ir.Graph, input []float32) (raster, []float32
 				x[j] = int64(hc[j])
 			}
 			for _, e := range g.In(p) {
-				if e.Src == g.Input() {
+				if e.Src == g.Input() || t-delay(e) < 0 {
 					continue
 				}
-				for s, sp := range prev[idx[e.Src]] {
+				for s, sp := range hist[t-delay(e)][idx[e.Src]] {
 					if sp == 0 {
 						continue
 					}
@@ -135,9 +138,41 @@ func chipStepper(tb testing.TB, g *ir.Graph, input []float32) (raster, []float32
 				votes[c] += sum / float32(g.Vote)
 			}
 		}
-		prev = out
+		hist = append(hist, out)
 	}
 	return r, votes
+}
+
+// setDelays sets the Delay of the projections named in d and verifies g.
+func setDelays(tb testing.TB, g *ir.Graph, d map[string]int) {
+	tb.Helper()
+	found := 0
+	for _, e := range g.Projs {
+		if k, ok := d[e.Name]; ok {
+			e.Delay = k
+			found++
+		}
+	}
+	if found != len(d) {
+		tb.Fatalf("%d of the projections %v found in %s", found, d, g.Name)
+	}
+	if err := ir.Verify(g); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// balanceByHand sets every projection's delay to the difference of the
+// longest paths (in synapses) to its destination and its source, so every
+// input of a population arrives at the same step (the delay pass's job,
+// written out independently).
+func balanceByHand(g *ir.Graph) {
+	depth := map[*ir.Population]int{}
+	for _, e := range g.Projs { // sorted by destination order
+		depth[e.Dst] = max(depth[e.Dst], depth[e.Src]+1)
+	}
+	for _, e := range g.Projs {
+		e.Delay = depth[e.Dst] - depth[e.Src]
+	}
 }
 
 func simulateChip(tb testing.TB, g *ir.Graph, tg *backends.Target, input []float32) (ImageResult, raster) {
@@ -152,6 +187,17 @@ func simulateChip(tb testing.TB, g *ir.Graph, tg *backends.Target, input []float
 		tb.Fatal(err)
 	}
 	return res, r
+}
+
+// popSpikes counts the spikes of population p in r.
+func popSpikes(r raster, p int) int {
+	n := 0
+	for t := range r {
+		for _, s := range r[t][p] {
+			n += int(s)
+		}
+	}
+	return n
 }
 
 func spikesIn(r raster) int {
@@ -172,9 +218,19 @@ func spikesIn(r raster) int {
 // chips, and on a multicast-tree mesh with 1-message buffers and starved
 // links (congestion changes the timing, never the spikes).
 func TestChipSemanticsStepper(t *testing.T) {
-	nets := map[string]netSpec{"chain": chainNet, "residual": residualNet}
-	for _, name := range []string{"chain", "residual"} {
+	nets := map[string]netSpec{"chain": chainNet, "residual": residualNet, "residual-balanced": residualNet, "residual-mixed": residualNet}
+	// Delays by projection name: balanced (the skip waits for the conv
+	// path) and mixed (stem's messages to a core carry synapses of delay 2
+	// and 4 in one group, and r1 hears its paths at different steps).
+	delays := map[string]map[string]int{
+		"residual-balanced": {"r1.identity": 2},
+		"residual-mixed":    {"c1.conv2d": 2, "r1.identity": 4, "p1.sumpool": 3},
+	}
+	for _, name := range []string{"chain", "residual", "residual-balanced", "residual-mixed"} {
 		for _, enc := range []ir.Encoding{ir.Direct, ir.Frames} {
+			if delays[name] != nil && enc == ir.Frames {
+				continue // the sparse random frames leave r1 silent: the delays would go untested
+			}
 			for pi, place := range []placement{fill, scattered} {
 				for _, chip := range []string{"tiny", "tiny-2chip", "tiny-multicast-starved"} {
 					t.Run(fmt.Sprintf("%s/%v/place%d/%s", name, enc, pi, chip), func(t *testing.T) {
@@ -193,6 +249,7 @@ func TestChipSemanticsStepper(t *testing.T) {
 							t.Fatal(err)
 						}
 						g = compileNet(t, g, tg, place, 5)
+						setDelays(t, g, delays[name])
 						in := randomInput(g, rand.New(rand.NewPCG(3, uint64(pi))))
 						res, got := simulateChip(t, g, tg, in)
 						want, votes := chipStepper(t, g, in)
@@ -201,6 +258,9 @@ func TestChipSemanticsStepper(t *testing.T) {
 						}
 						if spikesIn(want) == 0 {
 							t.Fatal("the stepper fires nothing: a vacuous case")
+						}
+						if r1 := popSpikes(want, 3); delays[name] != nil && r1 == 0 {
+							t.Fatal("the join r1 fires nothing: the delays are not tested")
 						}
 						if !rastersEqual(got, want) {
 							t.Fatalf("raster differs from the stepper's (%d vs %d spikes)", spikesIn(got), spikesIn(want))
@@ -218,50 +278,74 @@ func TestChipSemanticsStepper(t *testing.T) {
 	}
 }
 
-// TestChipChainIsDelayedTrained: on a chain, with the bias held during the
-// fill-in steps, population i at depth d spikes at step t+d-1 in Chip
-// semantics exactly as at step t in Trained semantics, and the votes agree.
-// On the residual net they do not (the join sees its paths at different
-// steps): the test checks that the difference is visible.
+// TestChipChainIsDelayedTrained: on a chain, and on a residual net whose
+// join is balanced by delays (balanceByHand), with the bias held during
+// the fill-in steps, population i at depth d spikes at step t+d-1 in Chip
+// semantics exactly as at step t in Trained semantics, and the votes
+// agree, with biases and without. On the unbalanced residual net they do
+// not (the join sees its paths at different steps): the test checks that
+// the difference is visible.
 func TestChipChainIsDelayedTrained(t *testing.T) {
 	tg := mustTarget(t, "tiny")
-	for _, name := range []string{"chain", "residual"} {
-		spec := map[string]netSpec{"chain": chainNet, "residual": residualNet}[name]
-		g, err := spec(ir.Direct)
-		if err != nil {
-			t.Fatal(err)
-		}
-		g = compileNet(t, g, tg, scattered, 11)
-		in := randomInput(g, rand.New(rand.NewPCG(4, 4)))
-		tr, trR := simulate(t, g, tg, in)
-		ch, chR := simulateChip(t, g, tg, in)
-		_, depth := Depths(g)
-		same := true
-		for step := 0; step < g.T; step++ {
-			for p := 1; p < len(g.Pops); p++ {
-				a, b := trR[step][p], chR[step+depth[p]-1][p]
-				for j := range a {
-					if a[j] != b[j] {
-						same = false
+	spec := map[string]netSpec{"chain": chainNet, "residual": residualNet, "residual-balanced": residualNet}
+	for _, name := range []string{"chain", "residual", "residual-balanced"} {
+		for _, bias := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/bias=%v", name, bias), func(t *testing.T) {
+				g, err := spec[name](ir.Direct)
+				if err != nil {
+					t.Fatal(err)
+				}
+				g = compileNet(t, g, tg, scattered, 11)
+				if !bias {
+					for _, p := range g.Pops[1:] {
+						p.Q.Bias = nil
 					}
 				}
-			}
-		}
-		switch name {
-		case "chain":
-			if !same {
-				t.Errorf("chain: Chip raster is not the Trained raster delayed by depth-1")
-			}
-			for c := range tr.Result.Counter {
-				if tr.Result.Counter[c] != ch.Result.Counter[c] {
-					t.Errorf("chain: votes %v in Chip semantics, want the Trained %v", ch.Result.Counter, tr.Result.Counter)
-					break
+				if name == "residual-balanced" {
+					balanceByHand(g)
+					if err := ir.Verify(g); err != nil {
+						t.Fatal(err)
+					}
 				}
-			}
-		case "residual":
-			if same {
-				t.Errorf("residual: Chip raster equals the delayed Trained raster; the join test is vacuous")
-			}
+				in := randomInput(g, rand.New(rand.NewPCG(4, 4)))
+				tr, trR := simulate(t, g, tg, in)
+				ch, chR := simulateChip(t, g, tg, in)
+				first, depth := Depths(g)
+				if name == "residual-balanced" && !slices.Equal(first, depth) {
+					t.Fatalf("balanced: first arrival %v, want the depths %v", first, depth)
+				}
+				same, diffs := true, 0
+				for step := 0; step < g.T; step++ {
+					for p := 1; p < len(g.Pops); p++ {
+						a, b := trR[step][p], chR[step+depth[p]-1][p]
+						for j := range a {
+							if a[j] != b[j] {
+								same = false
+								diffs++
+							}
+						}
+					}
+				}
+				if popSpikes(trR, 3) == 0 {
+					t.Fatal("population 3 never fires in Trained semantics: vacuous")
+				}
+				switch name {
+				case "chain", "residual-balanced":
+					if !same {
+						t.Errorf("Chip raster is not the Trained raster delayed by depth-1: %d spikes differ", diffs)
+					}
+					for c := range tr.Result.Counter {
+						if tr.Result.Counter[c] != ch.Result.Counter[c] {
+							t.Errorf("votes %v in Chip semantics, want the Trained %v", ch.Result.Counter, tr.Result.Counter)
+							break
+						}
+					}
+				case "residual":
+					if same {
+						t.Errorf("Chip raster equals the delayed Trained raster without balancing; the join test is vacuous")
+					}
+				}
+			})
 		}
 	}
 }
@@ -385,5 +469,110 @@ func TestChipAccumulatorForms(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDelayBeyondChip: a projection delayed more than the chip's
+// core.max_synaptic_delay_steps is refused with an error naming both.
+func TestDelayBeyondChip(t *testing.T) {
+	tg := mustTarget(t, "tiny")
+	g, err := residualNet(ir.Direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g = compileNet(t, g, tg, fill, 1)
+	setDelays(t, g, map[string]int{"r1.identity": tg.MaxDelaySteps() + 1})
+	_, err = NewWithOptions(g, tg, Options{Semantics: Chip})
+	if err == nil || !strings.Contains(err.Error(), "r1.identity") || !strings.Contains(err.Error(), "core.max_synaptic_delay_steps") {
+		t.Errorf("New = %v, want an error naming r1.identity and core.max_synaptic_delay_steps", err)
+	}
+}
+
+// TestAgreement: on the residual net balanced by delays the two semantics
+// agree on every aligned spike and every prediction; unbalanced they do
+// not, and the counts add up to the runs' spikes.
+func TestAgreement(t *testing.T) {
+	tg := mustTarget(t, "tiny")
+	for _, balanced := range []bool{true, false} {
+		g, err := residualNet(ir.Direct)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g = compileNet(t, g, tg, scattered, 11)
+		if balanced {
+			balanceByHand(g)
+		}
+		a := NewAgreement(g)
+		tr, err := NewWithOptions(g, tg, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch, err := NewWithOptions(g, tg, Options{Semantics: Chip})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rng := rand.New(rand.NewPCG(4, 4))
+		var trSpikes, chSpikes int64
+		for img := range 3 {
+			in := randomInput(g, rng)
+			rt, err := tr.Run(in, a.ObserveTrained)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rc, err := ch.Run(in, a.ObserveChip)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a.AddImage(rt, rc, img%2)
+			trSpikes += rt.Total.Spikes
+			chSpikes += rc.Total.Spikes
+		}
+		if got := a.Matched + a.TrainedOnly; got != trSpikes {
+			t.Errorf("balanced=%v: matched + trained-only = %d, want the Trained spikes %d", balanced, got, trSpikes)
+		}
+		if got := a.Matched + a.ChipOnly + a.ChipAfter; got != chSpikes {
+			t.Errorf("balanced=%v: matched + chip-only + after = %d, want the Chip spikes %d", balanced, got, chSpikes)
+		}
+		if a.Images != 3 || a.Labeled != 3 {
+			t.Errorf("images %d labeled %d, want 3 3", a.Images, a.Labeled)
+		}
+		switch {
+		case balanced && (a.SpikeAgreement() != 1 || a.PredictionsEqual != 3 || a.TrainedCorrect != a.ChipCorrect):
+			t.Errorf("balanced: %s", a)
+		case !balanced && a.SpikeAgreement() == 1:
+			t.Errorf("unbalanced: full agreement, the join is not tested: %s", a)
+		}
+	}
+}
+
+// TestChipDelayAllocs: the delay line allocates nothing while running: a
+// Chip run of the residual net with mixed delays allocates as often as one
+// without delays (the per-run result slices only).
+func TestChipDelayAllocs(t *testing.T) {
+	tg := mustTarget(t, "tiny")
+	allocs := func(d map[string]int) float64 {
+		g, err := residualNet(ir.Direct)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g = compileNet(t, g, tg, fill, 5)
+		setDelays(t, g, d)
+		s, err := NewWithOptions(g, tg, Options{Semantics: Chip})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := randomInput(g, rand.New(rand.NewPCG(3, 0)))
+		if _, err := s.Run(in, nil); err != nil { // warm the queues and message pool
+			t.Fatal(err)
+		}
+		return testing.AllocsPerRun(5, func() {
+			if _, err := s.Run(in, nil); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	plain, delayed := allocs(nil), allocs(map[string]int{"c1.conv2d": 2, "r1.identity": 4, "p1.sumpool": 3})
+	if delayed > plain {
+		t.Errorf("a run with delays allocates %v times, without %v", delayed, plain)
 	}
 }

@@ -20,8 +20,11 @@ const (
 
 // Memory returns the estimated peak heap, in bytes, of simulating the
 // compiled graph g (New and Run): the explicit synapses of every
-// projection not driven by the host, and per-neuron state. It reads only
-// the IR's shapes, so it can refuse a network before New expands anything.
+// projection not driven by the host, per-neuron state and, when
+// projections carry delays above one step, the extra accumulator arrays of
+// Chip semantics' delay ring (one per further step, 8 bytes per neuron at
+// most, plus the compact form's 2^16 spare entries). It reads only the
+// IR's shapes, so it can refuse a network before New expands anything.
 func Memory(g *ir.Graph) int64 {
 	var syn int64
 	for _, e := range g.Projs {
@@ -30,5 +33,7 @@ func Memory(g *ir.Graph) int64 {
 		}
 	}
 	c := ir.Count(g)
-	return syn*simBytesPerSynapse + int64(c.Neurons+c.RelayNeurons)*simBytesPerNeuron + simFixedBytes
+	neurons := int64(c.Neurons + c.RelayNeurons)
+	ring := int64(maxDelay(g)-1) * (neurons + 1<<16) * 8
+	return syn*simBytesPerSynapse + neurons*simBytesPerNeuron + ring + simFixedBytes
 }

@@ -152,6 +152,8 @@ func (s *Sim) deliverGroup(gi int32, born float64, hops uint16) {
 	co.busyUntil = start + gr.latencyNs
 	s.lastActive = max(s.lastActive, co.busyUntil)
 	switch {
+	case s.delays.on:
+		s.deliverDelayed(gi, gr)
 	case s.compact:
 		cur := (*[1 << 16]int32)(s.cur32[gr.base:])
 		for _, sy := range s.csyns[gr.syn0:gr.syn1] {

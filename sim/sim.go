@@ -45,9 +45,12 @@ type Sim struct {
 	stepNo    int
 	firstStep []int
 	depth     []int
-	v         []int32 // membrane potential
-	syn       []int32 // synaptic current of cuba_lif neurons (nil without any)
-	anyCuba   bool
+	// Synaptic delays (chipsem_delay.go): delays.on is set in Chip semantics
+	// when a projection has a delay above 1 step.
+	delays  delayLine
+	v       []int32 // membrane potential
+	syn     []int32 // synaptic current of cuba_lif neurons (nil without any)
+	anyCuba bool
 
 	// outstanding[srcPop*NumCores+core] counts messages from srcPop to core
 	// not yet processed or dropped in this step.
@@ -238,6 +241,7 @@ func (s *Sim) Run(input []float32, obs ir.StepFunc) (ImageResult, error) {
 	clear(s.cur32)
 	clear(s.in)
 	clear(s.in32)
+	s.delays.clear()
 	clear(s.linkImage)
 	steps, offset := s.Steps(), s.OutputOffset()
 	res := ImageResult{

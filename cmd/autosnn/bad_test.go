@@ -138,7 +138,7 @@ var badInvocations = []struct {
 	{"simulate --mapping $DIR/nomapping --out $OUT --sweep-buffer 1 --sweep-bandwidth 1", "autosnn: simulate: give --sweep-bandwidth or --sweep-buffer, not both"},
 	{"simulate --mapping $DIR/nomapping --out $OUT --images 0", "autosnn: simulate: --images 0, want >= 1"},
 	{"simulate --mapping $DIR/nomapping --out $OUT --overflow lossy", `autosnn: simulate: --overflow "lossy", want one of backpressure, drop`},
-	{"simulate --mapping $DIR/nomapping --out $OUT --semantics sanafe", `autosnn: simulate: --semantics "sanafe", want one of trained, chip`},
+	{"simulate --mapping $DIR/nomapping --out $OUT --semantics sanafe", `autosnn: simulate: --semantics "sanafe", want one of chip, trained, both`},
 	{"simulate --mapping $DIR/nomapping --out $OUT --drop-wait -1", "autosnn: simulate: --drop-wait -1, want a number in [0, inf)"},
 	{"simulate --mapping $DIR/nomapping --out $OUT --split nope", "autosnn: simulate: --split: dataset: unknown split"},
 	{"simulate --mapping $DIR/nomapping --out $OUT --data cifar10", `autosnn: simulate: --data: dataset: spec "cifar10" needs the directory`},

@@ -55,7 +55,7 @@ var vocabulary = map[string]string{
 	"rounds":           "evolution rounds",
 	"sanafe":           "SANA-FE export",
 	"seed":             "random seed",
-	"semantics":        "simulator time semantics: trained (every layer inside one step, spike-exact against the reference executor) or chip (barrier-synchronous: one step of delay per synapse, T + depth - 1 steps, a step costs the busiest core plus the barrier; docs/simulator.md)",
+	"semantics":        "simulator time semantics: chip (the chip's own, the default for energy and latency: barrier-synchronous, one step of delay per synapse and more where the delay pass balanced a residual join, T + depth - 1 steps, a step costs the busiest core plus the barrier), trained (every layer inside one step, spike-exact against the reference executor) or both (chip, with a trained run of every image beside it: on-chip accuracy in each and their spike-level agreement, in agreement.yaml); docs/simulator.md",
 	"size":             "event frame side in pixels (the 128x128 sensor is binned)",
 	"split":            "data split read: train (first 80% of the training set), val (last 20%), full-train or test",
 	"supernet":         "super-network checkpoint (autosnn supernet --out)",

@@ -29,8 +29,10 @@ func simulateCommand() *cli.Command {
 			"or --sweep-buffer rerun the same images with each link bandwidth (Gmsg/s) or buffer depth (flits),\n" +
 			"write sweep.csv and one sub-directory per value, and print the congestion knee. --sanafe\n" +
 			"exports the chip and the mapping (with the first image's input currents) for SANA-FE:\n" +
-			"compare its perf.csv with the image-0 rows of steps.csv (docs/simulator.md). --semantics chip runs\n" +
-			"the chip's own barrier-synchronous time (one step of delay per synapse) instead of the trained one.",
+			"compare its perf.csv with the image-0 rows of steps.csv (docs/simulator.md). --semantics chip (the\n" +
+			"default) runs the chip's own barrier-synchronous time (one step of delay per synapse), trained the\n" +
+			"one the network was trained in, and both runs chip with trained beside it: accuracy in each and\n" +
+			"their agreement (predictions, spikes lined up by depth) on stdout and in agreement.yaml.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "mapping", Usage: "mapping directory (from autosnn compile --out)", Required: true},
 			&cli.StringFlag{Name: "data", Value: pipeline.SyntheticData, Usage: use("data", "or synthetic: seeded random inputs in the range the network was trained on")},
@@ -43,7 +45,7 @@ func simulateCommand() *cli.Command {
 			&cli.StringFlag{Name: "message-mode", Usage: "override the message mode: per_core or multicast_tree"},
 			&cli.Float64Flag{Name: "drop-wait", Usage: "override noc.drop_wait_ns: ns a message blocked by a full buffer waits before it is dropped (overflow drop only; 0 = drop at once)"},
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: use("seed", "for synthetic inputs")},
-			&cli.StringFlag{Name: "semantics", Value: "trained", Usage: use("semantics")},
+			&cli.StringFlag{Name: "semantics", Value: "chip", Usage: use("semantics")},
 			&cli.BoolFlag{Name: "sanafe", Usage: use("sanafe", "also write sanafe/arch.yaml and sanafe/snn.yaml (first image) to run in SANA-FE")},
 			&cli.BoolFlag{Name: "report", Usage: "also write report.html: the run per image and per layer, the link load and the compiler's summary of the mapping, in one file"},
 			&cli.BoolFlag{Name: "quiet", Usage: use("quiet")},
@@ -58,7 +60,7 @@ func simulateCommand() *cli.Command {
 
 func simulateAction(c *cli.Context) error {
 	if err := checks(c, atLeast(1, "images"), ifSet("size", frameSize), nonNegative("drop-wait"),
-		oneOf("semantics", "trained", "chip"), ifSet("overflow", oneOf("overflow", backends.OverflowBackpressure, backends.OverflowDrop)), ifSet("message-mode", oneOf("message-mode", backends.MessagePerCore, backends.MessageMulticastTree)), dataSpec("data", true)); err != nil {
+		oneOf("semantics", "chip", "trained", "both"), ifSet("overflow", oneOf("overflow", backends.OverflowBackpressure, backends.OverflowDrop)), ifSet("message-mode", oneOf("message-mode", backends.MessagePerCore, backends.MessageMulticastTree)), dataSpec("data", true)); err != nil {
 		return err
 	}
 	if c.IsSet("sweep-bandwidth") && c.IsSet("sweep-buffer") {
@@ -96,11 +98,14 @@ func simulateAction(c *cli.Context) error {
 	}
 	defer closeData()
 	out, stdout := c.String("out"), c.App.Writer
-	sem, err := sim.ParseSemantics(c.String("semantics"))
-	if err != nil {
-		return fmt.Errorf("simulate: --semantics: %w", err)
+	sopt := pipeline.SimOptions{Progress: progress(c), Desc: "simulate", Semantics: sim.Chip, Compare: c.String("semantics") == "both"}
+	if !sopt.Compare {
+		sem, err := sim.ParseSemantics(c.String("semantics"))
+		if err != nil {
+			return fmt.Errorf("simulate: --semantics: %w", err)
+		}
+		sopt.Semantics = sem
 	}
-	sopt := pipeline.SimOptions{Progress: progress(c), Desc: "simulate", Semantics: sem}
 	res, err := pipeline.Simulate(c.Context, g, t, src, sopt)
 	if err != nil {
 		return err
@@ -109,6 +114,9 @@ func simulateAction(c *cli.Context) error {
 		return err
 	}
 	pipeline.WriteSimSummary(stdout, res.Sim)
+	if res.Agreement != nil {
+		fmt.Fprint(stdout, res.Agreement)
+	}
 	fmt.Fprintf(stdout, "wrote %s (summary.yaml, steps.csv, linkload.png)\n", out)
 	if c.Bool("report") {
 		data := c.String("data") + " " + c.String("split")
@@ -131,6 +139,7 @@ func simulateAction(c *cli.Context) error {
 	if sweep == nil {
 		return nil
 	}
+	sopt.Compare = false // the sweep measures the chip run only
 	tab, err := pipeline.RunNoCSweep(c.Context, g, t, src, *sweep, out, sopt)
 	if err != nil {
 		return err

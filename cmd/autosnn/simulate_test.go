@@ -98,8 +98,9 @@ func TestSimulateCommand(t *testing.T) {
 	}
 	rows, err := csv.NewReader(f).ReadAll()
 	f.Close()
-	if err != nil || len(rows) != 1+4*3 {
-		t.Errorf("steps.csv: %d rows (err %v), want 13", len(rows), err)
+	// The default chip semantics runs T + D - 1 = 3 + 2 - 1 steps per image.
+	if err != nil || len(rows) != 1+4*4 {
+		t.Errorf("steps.csv: %d rows (err %v), want 17", len(rows), err)
 	}
 	pf, err := os.Open(filepath.Join(out, "linkload.png"))
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/autosnn/autosnn/ir"
 	"github.com/autosnn/autosnn/passes"
 	"github.com/autosnn/autosnn/search/engine/train"
+	"github.com/autosnn/autosnn/sim"
 )
 
 // Deployment is a network compiled for a chip and run on the virtual chip.
@@ -56,7 +57,9 @@ func (d *Deployment) LatencyNs() float64 {
 
 // Deploy compiles g (which it modifies in place, as passes.Compile does)
 // for t, profiling spike rates on profile, then runs every input of test
-// through the virtual chip. A network the chip cannot hold gives a
+// through the virtual chip in its own time semantics (sim.Chip: energy and
+// latency as the chip spends them; the delay pass has balanced the joins
+// where the chip has delays). A network the chip cannot hold gives a
 // Deployment with Fits false and no error; other failures are errors.
 // progress, when not nil, shows progress over the simulated images;
 // log, when not nil, the compiler's lines.
@@ -72,7 +75,7 @@ func Deploy(ctx context.Context, g *ir.Graph, t *backends.Target, profile, test 
 		}
 		return nil, fmt.Errorf("pipeline: deploy %s on %s: %w", g.Name, t.Name(), err)
 	}
-	r, err := Simulate(ctx, c.G, t, test, SimOptions{Progress: progress})
+	r, err := Simulate(ctx, c.G, t, test, SimOptions{Progress: progress, Semantics: sim.Chip})
 	if err != nil {
 		return nil, err
 	}

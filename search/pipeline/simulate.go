@@ -18,6 +18,8 @@ const (
 	SimSummaryFile = "summary.yaml"
 	StepsFile      = "steps.csv"
 	LinkLoadFile   = "linkload.png"
+	// AgreementFile holds the Trained/Chip comparison (SimOptions.Compare).
+	AgreementFile = "agreement.yaml"
 )
 
 // SimOptions configure Simulate.
@@ -29,6 +31,10 @@ type SimOptions struct {
 	// Semantics is the simulator's time semantics (the zero value is
 	// sim.Trained, spike-exact against the reference executor).
 	Semantics sim.Semantics
+	// Compare, with Semantics sim.Chip, also runs every image in Trained
+	// semantics and fills SimResult.Agreement; the counts, energy and
+	// latency stay the Chip run's.
+	Compare bool
 }
 
 // SimResult is a run of the virtual chip over a sequence of inputs.
@@ -47,6 +53,9 @@ type SimResult struct {
 	// PopSpikes[p] is the mean number of spikes per image of population p
 	// (an index into the graph's Pops; 0 for the input).
 	PopSpikes []float64
+	// Agreement compares the Trained and Chip runs (SimOptions.Compare;
+	// nil otherwise).
+	Agreement *sim.Agreement
 }
 
 // Simulate runs every input of src through the virtual chip: g is a
@@ -66,6 +75,18 @@ func Simulate(ctx context.Context, g *ir.Graph, t *backends.Target, src Source, 
 		return nil, fmt.Errorf("pipeline: simulate %s on %s: %w", g.Name, t.Name(), err)
 	}
 	res := &SimResult{Sim: sim.NewSummary(s), PopSpikes: make([]float64, len(g.Pops))}
+	var trained *sim.Sim
+	var chipObs ir.StepFunc
+	if opt.Compare {
+		if opt.Semantics != sim.Chip {
+			return nil, fmt.Errorf("pipeline: simulate %s: comparing semantics needs the chip semantics as the main run, got %v", g.Name, opt.Semantics)
+		}
+		if trained, err = sim.NewWithOptions(g, t, sim.Options{Semantics: sim.Trained}); err != nil {
+			return nil, fmt.Errorf("pipeline: simulate %s on %s: %w", g.Name, t.Name(), err)
+		}
+		res.Agreement = sim.NewAgreement(g)
+		chipObs = res.Agreement.ObserveChip
+	}
 	var steps bytes.Buffer
 	sc := sim.NewStepCSV(&steps)
 	desc := opt.Desc
@@ -84,13 +105,22 @@ func Simulate(ctx context.Context, g *ir.Graph, t *backends.Target, src Source, 
 			return nil, err
 		}
 		buf = x
-		r, err := s.Run(x, nil)
+		var rt sim.ImageResult
+		if trained != nil {
+			if rt, err = trained.Run(x, res.Agreement.ObserveTrained); err != nil {
+				return nil, fmt.Errorf("pipeline: simulate %s on %s: image %d (trained semantics): %w", g.Name, t.Name(), i, err)
+			}
+		}
+		r, err := s.Run(x, chipObs)
 		if err != nil {
 			return nil, fmt.Errorf("pipeline: simulate %s on %s: image %d: %w", g.Name, t.Name(), i, err)
 		}
 		res.Sim.Add(r, src.Label(i))
 		for p, k := range r.Result.Spikes {
 			res.PopSpikes[p] += float64(k) / float64(n)
+		}
+		if trained != nil {
+			res.Agreement.AddImage(rt, r, src.Label(i))
 		}
 		if err := sc.Write(i, r); err != nil {
 			return nil, err
@@ -116,13 +146,22 @@ func Simulate(ctx context.Context, g *ir.Graph, t *backends.Target, src Source, 
 }
 
 // WriteDir writes the run into dir (created if needed): summary.yaml,
-// steps.csv and linkload.png.
+// steps.csv and linkload.png, and agreement.yaml when the run compared
+// semantics.
 func (r *SimResult) WriteDir(dir string) error {
 	var y bytes.Buffer
 	if err := r.Sim.WriteYAML(&y); err != nil {
 		return err
 	}
-	return writeFiles(dir, map[string][]byte{SimSummaryFile: y.Bytes(), StepsFile: r.Steps, LinkLoadFile: r.HeatmapPNG})
+	files := map[string][]byte{SimSummaryFile: y.Bytes(), StepsFile: r.Steps, LinkLoadFile: r.HeatmapPNG}
+	if r.Agreement != nil {
+		var a bytes.Buffer
+		if err := r.Agreement.WriteYAML(&a); err != nil {
+			return err
+		}
+		files[AgreementFile] = a.Bytes()
+	}
+	return writeFiles(dir, files)
 }
 
 // WriteSANAFE writes the chip and the mapping as SANA-FE input files into

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/autosnn/autosnn/backends"
+	"github.com/autosnn/autosnn/sim"
 )
 
 // TestCompileSimulate runs the application path end to end: compile a
@@ -70,13 +71,17 @@ func TestCompileSimulate(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	// The deployment path gives the same run.
+	// The deployment path gives the same run, in the chip's own semantics.
+	rc, err := Simulate(ctx, mg, mt, in, SimOptions{Semantics: sim.Chip})
+	if err != nil {
+		t.Fatal(err)
+	}
 	d, err := Deploy(ctx, tinyGraph(t, false), chip, Synthetic(g, 2, 1), in, 1, nil, nil)
 	if err != nil || !d.Fits {
 		t.Fatalf("deploy: %v (fits %v)", err, d != nil && d.Fits)
 	}
-	if d.EnergyPJ() != r.Sim.PerImage.Energy.Total() || !bytes.Equal(d.Steps, r.Steps) {
-		t.Errorf("deploy: energy %v pJ, want the compile+simulate path's %v", d.EnergyPJ(), r.Sim.PerImage.Energy.Total())
+	if d.EnergyPJ() != rc.Sim.PerImage.Energy.Total() || !bytes.Equal(d.Steps, rc.Steps) || d.Sim.Semantics != "chip" {
+		t.Errorf("deploy: energy %v pJ in %s semantics, want the compile+simulate path's %v in chip semantics", d.EnergyPJ(), d.Sim.Semantics, rc.Sim.PerImage.Energy.Total())
 	}
 
 	sw, err := BandwidthSweep([]float64{0.05, 1})

@@ -35,6 +35,17 @@ func WriteCompileSummary(w io.Writer, c *Compiled, dir string) {
 	tw.Flush()
 	fmt.Fprintf(w, "energy per inference: %.4g uJ (synaptic ops %.4g, neuron updates %.4g, spikes %.4g, network %.4g)\n",
 		r.Energy.Total*1e-6, r.Energy.SynOps*1e-6, r.Energy.Neurons*1e-6, r.Energy.Spikes*1e-6, r.Energy.Network*1e-6)
+	if d := c.Report.Delay; d != nil && len(d.Joins) > 0 {
+		bal := 0
+		for _, j := range d.Joins {
+			if j.Residual == 0 {
+				bal++
+			} else {
+				fmt.Fprintf(w, "warning: %s\n", j)
+			}
+		}
+		fmt.Fprintf(w, "residual joins: %d of %d balanced by synaptic delays (chip semantics; the chip's longest delay: %d steps, 1 = none programmable)\n", bal, len(d.Joins), d.MaxDelaySteps)
+	}
 	if dir != "" {
 		fmt.Fprintf(w, "wrote %s (%s)\n", dir, strings.Join(MappingFiles, ", "))
 	}
