@@ -48,6 +48,11 @@ type Unit struct {
 	// pass: split creates it, partition, place and route fill it in (nil
 	// before split; see Layout for what each pass sets).
 	Layout *Layout
+
+	// intSpikes is quantize's count of the integer network's spikes on
+	// Samples, which the profile pass takes instead of running them again
+	// (nil outside that window).
+	intSpikes *spikeCounts
 }
 
 // logf writes one line to u.Log, if any.
