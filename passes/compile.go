@@ -111,6 +111,7 @@ var passes = [...]Pass{
 	{Name: "profile", Fn: profilePass},
 	{Name: "split", Fn: splitPass, Required: true},
 	{Name: "partition", Fn: partitionPass, Required: true},
+	{Name: "partition-chips", Fn: partitionChipsPass, Required: true},
 	{Name: "place", Fn: placePass, Required: true},
 	{Name: "route", Fn: routePass, Required: true},
 	{Name: "verify", Fn: verifyPass, Required: true},
@@ -134,6 +135,8 @@ var passOrder = [...]constraint{
 	{"quantize", "split", "synaptic memory per core depends on the quantized weights"},
 	{"split", "partition", "partition assigns the fragments split makes"},
 	{"partition", "place", "place puts the cores partition formed on mesh positions"},
+	{"partition", "partition-chips", "partition-chips groups the cores partition formed into chips"},
+	{"partition-chips", "place", "place keeps every core on the chip partition-chips gave it"},
 	{"place", "route", "routing tables depend on mesh positions"},
 	{"route", "verify", "verify checks the routing tables against their limits"},
 }
