@@ -24,8 +24,9 @@ type Skip struct {
 	// Target is the profile name.
 	Target string
 	// Stage is where it was rejected: "duplicate" (same cores and limits
-	// as a smaller candidate), "screen" (the passes up to split) or
-	// "compile" (the full compile gave a FitError).
+	// as a smaller candidate), "screen" (the passes up to split, then the
+	// partitioner's packing) or "compile" (the full compile gave a
+	// FitError).
 	Stage string
 	// Reason is one line: the layer, the resource and the numbers.
 	Reason string
@@ -106,7 +107,8 @@ func sameResources(a, b *backends.Target) bool {
 // the compiler's own passes up to split on a copy of g, without profiling
 // samples (neuron models the chip runs, per-layer limits of one core,
 // and the cores needed by a lower bound on neurons and synaptic memory),
-// and the first one that passes is compiled with opt; a *passes.FitError
+// then by the partitioner's packing of those fragments (packScreen), and
+// the first one that passes is compiled with opt; a *passes.FitError
 // from that compile moves on to the next candidate. A candidate with the
 // same cores and limits as a smaller one already rejected is skipped
 // without a compile. g is not modified (each attempt compiles a copy).
@@ -161,6 +163,10 @@ func ChooseTarget(ctx context.Context, g *ir.Graph, cands []*backends.Target, op
 			skip("screen", misfitReason(err))
 			continue
 		}
+		if err := packScreen(u); err != nil {
+			skip("screen", misfitReason(err))
+			continue
+		}
 		if c, err = fresh(); err != nil {
 			return nil, err
 		}
@@ -185,6 +191,37 @@ func ChooseTarget(ctx context.Context, g *ir.Graph, cands []*backends.Target, op
 		fmt.Fprintf(&b, "\n  %s: %s", s.Target, s.Reason)
 	}
 	return nil, errors.New(b.String())
+}
+
+// packScreen runs the partitioner's greedy packing, without its
+// refinement sweeps, on the fragments of every candidate granularity of
+// u's split, under u's target's per-core limits and core count, and
+// returns the first candidate's *passes.FitError when none packs (nil when
+// one does, or on a layer-core chip, whose split already placed every
+// layer). The screen has no profiling samples, so the packing sees uniform
+// rates: it fills cores in the same order as the compile's but may pick a
+// different open core for a fragment, so a target within a few cores of
+// the packing's count may be rejected where the compile with profiled
+// rates would have fitted it (the next larger candidate is then chosen).
+// It costs a few percent of the compile it saves: on AutoSNN C=128 the
+// failed compile on spinnaker1-spin5 took about 70 s of CPU.
+func packScreen(u *passes.Unit) error {
+	if u.Target.Profile.LayerCores != nil || u.Layout == nil {
+		return nil
+	}
+	var first error
+	for _, c := range u.Layout.Candidates {
+		_, err := passes.PartitionProblem(u.G, c.Problem, passes.TargetLimits(u.Target),
+			passes.PartitionOptions{Imbalance: 0.03, MaxParts: u.Target.NumCores, Passes: -1}) // -1: no refinement sweeps
+		var fe *passes.FitError
+		if !errors.As(err, &fe) {
+			return nil // packs (or fails for another reason the compile will report)
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 // fatal reports whether err ends the search instead of rejecting one
