@@ -22,6 +22,8 @@ type Executor struct {
 	syn   [][]float32     // synaptic current of CubaLIF populations (nil for others)
 	cur   []float32       // scratch: input current
 	tmp   []float32       // scratch: one projection's output
+	wt    []float32       // scratch: conv weights transposed to (C_in, K, K, C_out)
+	acc   []float32       // scratch: conv output in H,W,C order
 	// direct caches, per projection from the input under Direct encoding,
 	// its output, which does not change across timesteps.
 	direct map[*Projection][]float32
@@ -249,8 +251,23 @@ func (x *Executor) apply(e *Projection, src, dst []float32) {
 	s, d := e.Src.Shape, e.Dst.Shape
 	switch e.Op {
 	case Conv2D:
+		// Accumulate in H,W,C order with the weights transposed to
+		// (C_in, K, K, C_out), so one source's contribution to every
+		// output channel is a contiguous run. Each output still receives
+		// its terms in source order (C,H,W), so the sums are the same as a
+		// direct C,H,W accumulation, bit for bit.
 		k := e.Kernel
 		rows, cols := e.Rows(), e.Cols()
+		wt := grow(&x.wt, s.C*k*k*d.C)
+		for co := 0; co < d.C; co++ {
+			for ci := 0; ci < s.C; ci++ {
+				for kk := 0; kk < k*k; kk++ {
+					wt[(ci*k*k+kk)*d.C+co] = e.Weights[(co*s.C+ci)*k*k+kk]
+				}
+			}
+		}
+		acc := grow(&x.acc, d.Len())
+		clear(acc)
 		for ci := 0; ci < s.C; ci++ {
 			for ih := 0; ih < s.H; ih++ {
 				for iw := 0; iw < s.W; iw++ {
@@ -268,12 +285,19 @@ func (x *Executor) apply(e *Projection, src, dst []float32) {
 							if !ok {
 								continue
 							}
-							for co := 0; co < d.C; co++ {
-								dst[(co*d.H+oh)*d.W+ow] += v * e.Weights[((co*s.C+ci)*k+kh)*k+kw]
+							a := acc[(oh*d.W+ow)*d.C:][:d.C]
+							wr := wt[((ci*k+kh)*k+kw)*d.C:][:d.C]
+							for co, w := range wr {
+								a[co] += v * w
 							}
 						}
 					}
 				}
+			}
+		}
+		for co := 0; co < d.C; co++ {
+			for j := 0; j < d.H*d.W; j++ {
+				dst[co*d.H*d.W+j] = acc[j*d.C+co]
 			}
 		}
 	case Dense:
@@ -329,6 +353,14 @@ func (x *Executor) apply(e *Projection, src, dst []float32) {
 			}
 		}
 	}
+}
+
+// grow returns (*buf)[:n], reallocating *buf when it is shorter.
+func grow(buf *[]float32, n int) []float32 {
+	if cap(*buf) < n {
+		*buf = make([]float32, n)
+	}
+	return (*buf)[:n]
 }
 
 func maxPool(e *Projection, src, dst []float32) {

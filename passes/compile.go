@@ -48,6 +48,11 @@ type Unit struct {
 	// pass: split creates it, partition, place and route fill it in (nil
 	// before split; see Layout for what each pass sets).
 	Layout *Layout
+
+	// intSpikes is quantize's count of the integer network's spikes on
+	// Samples, which the profile pass takes instead of running them again
+	// (nil outside that window).
+	intSpikes *spikeCounts
 }
 
 // logf writes one line to u.Log, if any.
@@ -111,6 +116,7 @@ var passes = [...]Pass{
 	{Name: "delay", Fn: delayPass},
 	{Name: "split", Fn: splitPass, Required: true},
 	{Name: "partition", Fn: partitionPass, Required: true},
+	{Name: "partition-chips", Fn: partitionChipsPass, Required: true},
 	{Name: "place", Fn: placePass, Required: true},
 	{Name: "route", Fn: routePass, Required: true},
 	{Name: "verify", Fn: verifyPass, Required: true},
@@ -139,6 +145,8 @@ var passOrder = [...]constraint{
 	{"quantize", "split", "synaptic memory per core depends on the quantized weights"},
 	{"split", "partition", "partition assigns the fragments split makes"},
 	{"partition", "place", "place puts the cores partition formed on mesh positions"},
+	{"partition", "partition-chips", "partition-chips groups the cores partition formed into chips"},
+	{"partition-chips", "place", "place keeps every core on the chip partition-chips gave it"},
 	{"place", "route", "routing tables depend on mesh positions"},
 	{"route", "verify", "verify checks the routing tables against their limits"},
 }

@@ -15,7 +15,7 @@ func TestPassOrder(t *testing.T) {
 	if err := checkOrder(passes[:], passOrder[:]); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"fold-bn", "lower-ops", "quantize", "fan-out", "profile", "delay", "split", "partition", "place", "route", "verify"}
+	want := []string{"fold-bn", "lower-ops", "quantize", "fan-out", "profile", "delay", "split", "partition", "partition-chips", "place", "route", "verify"}
 	if diff := cmp.Diff(want, PassNames()); diff != "" {
 		t.Errorf("PassNames() mismatch (-want +got):\n%s", diff)
 	}

@@ -31,7 +31,10 @@
 //	                         joins, within the chip's range; mismatches reported
 //	split      split.go      populations cut into core-sized fragments             Unit.Layout: Candidate.Split, .Problem
 //	partition  partition.go  fragments grouped into parts (cores), least traffic   Candidate.Partition
-//	place      place.go      parts put on mesh cores; the best candidate kept      Candidate.Placement, Layout.Chosen, Population.Core
+//	partition-chips          on a board, parts grouped into as few chips as hold   Candidate.Chips
+//	           partition_chips.go them, least inter-chip traffic x chip distance
+//	place      place.go      parts put on mesh cores (each on its chip); the       Candidate.Placement, Layout.Chosen, Population.Core
+//	                         best candidate kept
 //	route      route.go      per-core destination lists / routing tables           Layout.Routes
 //	verify     verify.go     every neuron mapped once, every limit respected       Report.Mapping
 //

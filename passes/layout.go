@@ -46,6 +46,11 @@ type Candidate struct {
 	// Partition assigns every fragment to a part, 0..K-1 (partition; place
 	// replaces it by the partition it refined on the mesh).
 	Partition *Partition
+	// Chips groups the parts into chips on a board of several chips
+	// (partition-chips; nil on one chip and on layer-core chips); place
+	// keeps every part on its chip and sets ChipOf for the parts its
+	// fragment moves open.
+	Chips *ChipPlan
 	// Placement puts every part on a distinct core (place).
 	Placement *Placement
 	// MessageHops is the rate-weighted hop count of the placed mapping's

@@ -81,7 +81,7 @@ func (l *Layout) check(r *reporter, g *ir.Graph, t *backends.Target) {
 		}
 		switch {
 		case c.Partition != nil:
-			if !checkPartition(r, name, g, t, c) {
+			if !checkPartition(r, name, g, t, c) || !checkChips(r, name, t, c) {
 				continue
 			}
 		case c.Placement != nil:

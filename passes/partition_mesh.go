@@ -201,6 +201,13 @@ const annealWork = 2e9
 // returns the new partition (parts renumbered densely) and the cores of
 // its parts.
 func AnnealOnMesh(p *Problem, t *backends.Target, lim Limits, pt *Partition, core []int32, effort float64, seed uint64) (*Partition, []int32) {
+	return annealOnMesh(p, t, lim, pt, core, effort, seed, nil)
+}
+
+// annealOnMesh is AnnealOnMesh; with chips not nil (partition-chips'
+// ChipPlan.Chips) it opens free cores on those chips only and moves a
+// fragment only to a part on the chip of its own part.
+func annealOnMesh(p *Problem, t *backends.Target, lim Limits, pt *Partition, core []int32, effort float64, seed uint64, chips []int) (*Partition, []int32) {
 	m := newMesh(t)
 	s := stateOf(p, lim, pt)
 	fo, fo2 := map[int32]int64{}, map[int32]int64{}
@@ -219,7 +226,7 @@ func AnnealOnMesh(p *Problem, t *backends.Target, lim Limits, pt *Partition, cor
 	var free []int32
 	dist := make([]int, t.NumCores)
 	for c := range partAt {
-		if partAt[c] >= 0 {
+		if partAt[c] >= 0 || (chips != nil && !slices.Contains(chips, chipOfCore(t, c))) {
 			continue
 		}
 		free = append(free, int32(c))
@@ -276,6 +283,11 @@ func AnnealOnMesh(p *Problem, t *backends.Target, lim Limits, pt *Partition, cor
 		}
 		return partAt[cc]
 	}
+	// offChip reports whether part to is on another chip than v's part
+	// when the chips are fixed.
+	offChip := func(v, to int32) bool {
+		return chips != nil && to >= 0 && chipOfCore(t, int(cores[to])) != chipOfCore(t, int(cores[s.part[v]]))
+	}
 	nf := int32(len(p.Frags))
 	// Temperature from the spread of random move gains.
 	var sum float64
@@ -283,7 +295,7 @@ func AnnealOnMesh(p *Problem, t *backends.Target, lim Limits, pt *Partition, cor
 	for range 400 {
 		v := rng.Int32N(nf)
 		to := propose(v, radius)
-		if to < 0 || to == s.part[v] {
+		if to < 0 || to == s.part[v] || offChip(v, to) {
 			continue
 		}
 		sum += math.Abs(s.gainHop(v, to, fo))
@@ -300,7 +312,7 @@ func AnnealOnMesh(p *Problem, t *backends.Target, lim Limits, pt *Partition, cor
 		r := max(1, int(float64(radius)*(1-float64(it)/float64(moves))))
 		to := propose(v, r)
 		temp *= alpha
-		if to < 0 || to == s.part[v] {
+		if to < 0 || to == s.part[v] || offChip(v, to) {
 			continue
 		}
 		d := s.gainHop(v, to, fo)

@@ -131,7 +131,7 @@ func TestMetisGraph(t *testing.T) {
 // connectivity and rates only).
 func runBackHalf(u *Unit) error {
 	u.Report = &Report{}
-	for _, f := range []func(*Unit) error{splitPass, partitionPass, placePass, routePass, verifyPass} {
+	for _, f := range []func(*Unit) error{splitPass, partitionPass, partitionChipsPass, placePass, routePass, verifyPass} {
 		if err := f(u); err != nil {
 			return err
 		}

@@ -194,6 +194,11 @@ type RefineOptions struct {
 	Effort float64
 	// Logf, if not nil, receives one line per stage.
 	Logf func(format string, args ...any)
+	// Chips, if not nil, is partition-chips' plan for the partition: the
+	// annealings keep every part on its chip and the fragment moves stay
+	// within the plan's chips (PlaceAndRefine updates its ChipOf to the
+	// parts it returns).
+	Chips *ChipPlan
 }
 
 // PlaceAndRefine places partition pt of problem p on t: annealing of the
@@ -205,7 +210,12 @@ type RefineOptions struct {
 func PlaceAndRefine(p *Problem, t *backends.Target, pt *Partition, opt RefineOptions) (*Partition, *Placement, error) {
 	logf, seed := opt.Logf, opt.Seed
 	es := Edges(p.Traffic(pt.Part))
-	pl, err := Place(t, pt.K, es, PlaceOptions{Seed: seed, Effort: opt.Effort})
+	po := PlaceOptions{Seed: seed, Effort: opt.Effort}
+	var chips []int
+	if opt.Chips != nil {
+		po.ChipOf, chips = opt.Chips.ChipOf, opt.Chips.Chips
+	}
+	pl, err := Place(t, pt.K, es, po)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -216,10 +226,18 @@ func PlaceAndRefine(p *Problem, t *backends.Target, pt *Partition, opt RefineOpt
 	}
 	pt2, cores := pt, pl.Core
 	if opt.Refine {
-		pt2, cores = AnnealOnMesh(p, t, TargetLimits(t), pt, pl.Core, cmp.Or(opt.Effort, 1), seed)
+		pt2, cores = annealOnMesh(p, t, TargetLimits(t), pt, pl.Core, cmp.Or(opt.Effort, 1), seed, chips)
 		es = Edges(p.Traffic(pt2.Part))
 	}
-	pl2, err := Place(t, pt2.K, es, PlaceOptions{Seed: seed + 1, Start: cores, Moves: pl.Moves / 2})
+	po2 := PlaceOptions{Seed: seed + 1, Start: cores, Moves: pl.Moves / 2}
+	if opt.Chips != nil {
+		opt.Chips.ChipOf = make([]int32, len(cores))
+		for q, c := range cores {
+			opt.Chips.ChipOf[q] = int32(chipOfCore(t, int(c)))
+		}
+		po2.ChipOf = opt.Chips.ChipOf
+	}
+	pl2, err := Place(t, pt2.K, es, po2)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -249,7 +267,7 @@ func placePass(u *Unit) error {
 		logf := func(format string, args ...any) {
 			fmt.Fprintf(&c.log, "granularity %d: "+format+"\n", append([]any{c.Granularity}, args...)...)
 		}
-		c.Partition, c.Placement, c.err = PlaceAndRefine(c.Problem, u.Target, c.Partition, RefineOptions{Seed: u.Seed, Refine: true, Effort: u.Effort, Logf: logf})
+		c.Partition, c.Placement, c.err = PlaceAndRefine(c.Problem, u.Target, c.Partition, RefineOptions{Seed: u.Seed, Refine: true, Effort: u.Effort, Logf: logf, Chips: c.Chips})
 	})
 	if err := u.keepCandidates(); err != nil {
 		return err
@@ -268,7 +286,7 @@ func placePass(u *Unit) error {
 	l.Chosen = best
 	for _, c := range l.Candidates {
 		if c != best {
-			c.Split, c.Problem, c.Partition, c.Placement = nil, nil, nil, nil
+			c.Split, c.Problem, c.Partition, c.Chips, c.Placement = nil, nil, nil, nil, nil
 		}
 	}
 	p, pt, pl := best.Problem, best.Partition, best.Placement

@@ -42,6 +42,11 @@ type PlaceOptions struct {
 	// cores) instead of the Hilbert-curve start; annealing then starts
 	// cooler (a refinement of a good placement).
 	Start []int32
+	// ChipOf, if not nil, is the chip of each part (ChipPlan.ChipOf, with
+	// Start on those chips when both are set): the start lays each chip's
+	// parts along the curve over that chip's cores, and moves stay within
+	// a part's chip.
+	ChipOf []int32
 }
 
 // hilbertD2XY converts distance d along a Hilbert curve over an n x n grid
@@ -116,12 +121,43 @@ func Place(t *backends.Target, k int, edges []Edge, opt PlaceOptions) (*Placemen
 	}
 	// Start: parts in order along the curve. When the parts use a fraction
 	// of the chip, leave them contiguous (short paths).
+	var next []int // per chip, the next of its cores along the curve
+	if opt.ChipOf != nil {
+		if len(opt.ChipOf) != k {
+			return nil, fmt.Errorf("place: %d part chips, want %d", len(opt.ChipOf), k)
+		}
+		next = make([]int, t.NumChips)
+		var byChip []int
+		for ch := range t.NumChips {
+			next[ch] = len(byChip)
+			for _, c := range order {
+				if chipOfCore(t, c) == ch {
+					byChip = append(byChip, c)
+				}
+			}
+		}
+		order = byChip
+	}
 	for i := 0; i < k; i++ {
-		c := int32(order[i])
+		var c int32
+		switch {
+		case next != nil:
+			ch := opt.ChipOf[i]
+			if ch < 0 || int(ch) >= t.NumChips || next[ch] >= (int(ch)+1)*chipCores(t) {
+				return nil, fmt.Errorf("place: part %d on chip %d, which is invalid or full", i, ch)
+			}
+			c = int32(order[next[ch]])
+			next[ch]++
+		default:
+			c = int32(order[i])
+		}
 		if opt.Start != nil {
 			c = opt.Start[i]
 			if !t.ValidCore(int(c)) || at[c] >= 0 {
 				return nil, fmt.Errorf("place: start core %d of part %d invalid or taken", c, i)
+			}
+			if opt.ChipOf != nil && chipOfCore(t, int(c)) != int(opt.ChipOf[i]) {
+				return nil, fmt.Errorf("place: start core %d of part %d is on chip %d, want its chip %d", c, i, chipOfCore(t, int(c)), opt.ChipOf[i])
 			}
 		}
 		core[i] = c
@@ -228,12 +264,21 @@ func Place(t *backends.Target, k int, edges []Edge, opt PlaceOptions) (*Placemen
 			core[b] = int32(oc)
 		}
 	}
+	// randomCore returns a random core that part a may move to: any core,
+	// or one of its chip's.
+	randomCore := func(a int32) int {
+		if opt.ChipOf == nil {
+			return rng.IntN(t.NumCores)
+		}
+		per := chipCores(t)
+		return int(opt.ChipOf[a])*per + rng.IntN(per)
+	}
 	// Temperature from the spread of random move costs.
 	var sample float64
 	ns := 0
 	for i := 0; i < 200; i++ {
 		a := int32(rng.IntN(k))
-		c := rng.IntN(t.NumCores)
+		c := randomCore(a)
 		b := at[c]
 		if b == a {
 			continue
@@ -263,14 +308,14 @@ func Place(t *backends.Target, k int, edges []Edge, opt PlaceOptions) (*Placemen
 		a := int32(rng.IntN(k))
 		var c int
 		if rng.IntN(4) == 0 {
-			c = rng.IntN(t.NumCores)
+			c = randomCore(a)
 		} else {
 			// A core near a: within a window that shrinks as we cool.
 			r := max(1, int(float64(radius)*(1-float64(it)/float64(moves))))
 			x := m.x[core[a]] + rng.IntN(2*r+1) - r
 			y := m.y[core[a]] + rng.IntN(2*r+1) - r
 			cc, ok := t.CoreAt(x, y, rng.IntN(t.Profile.Mesh.CoresPerTile))
-			if !ok {
+			if !ok || (opt.ChipOf != nil && chipOfCore(t, cc) != int(opt.ChipOf[a])) {
 				continue
 			}
 			c = cc

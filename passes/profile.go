@@ -37,6 +37,7 @@ type LayerRate struct {
 func profilePass(u *Unit) error {
 	g := u.G
 	rep := &ProfileReport{Samples: len(u.Samples)}
+	var err error
 	u.report().Profile = rep
 	if len(u.Samples) == 0 {
 		for _, p := range g.Pops {
@@ -45,30 +46,14 @@ func profilePass(u *Unit) error {
 		u.logf("profile: no samples; spike rates not measured (later passes assume uniform rates)")
 		return nil
 	}
-	ix, err := ir.NewIntExecutor(g)
-	if err != nil {
+	var counts [][]int64
+	if sc := u.intSpikes; sc != nil && sc.g == g && sc.samples == len(u.Samples) {
+		// quantize ran the same integer network on the same samples.
+		counts = sc.counts
+	} else if counts, err = intSpikeCounts(g, u.Samples); err != nil {
 		return err
 	}
-	counts := make([][]int64, len(g.Pops))
-	for i, p := range g.Pops[1:] {
-		counts[i+1] = make([]int64, p.Shape.Len())
-	}
-	obs := func(_, p int, out []float32) {
-		if p == 0 {
-			return
-		}
-		c := counts[p]
-		for j, v := range out {
-			if v != 0 {
-				c[j]++
-			}
-		}
-	}
-	for k, in := range u.Samples {
-		if _, err := ix.Run(in, obs); err != nil {
-			return fmt.Errorf("sample %d: %w", k, err)
-		}
-	}
+	u.intSpikes = nil
 	steps := float64(len(u.Samples) * g.T)
 	var total, neurons float64
 	for i, p := range g.Pops {
@@ -96,4 +81,34 @@ func profilePass(u *Unit) error {
 	}
 	u.logf("profile: %d samples, mean rate %.4f spikes/neuron/step, busiest layer %s at %.4f", rep.Samples, rep.MeanRate, busy.Name, busy.Rate)
 	return nil
+}
+
+// intSpikeCounts runs the integer network on samples and returns, per
+// non-input population and neuron, its spikes over all samples.
+func intSpikeCounts(g *ir.Graph, samples [][]float32) ([][]int64, error) {
+	ix, err := ir.NewIntExecutor(g)
+	if err != nil {
+		return nil, err
+	}
+	counts := make([][]int64, len(g.Pops))
+	for i, p := range g.Pops[1:] {
+		counts[i+1] = make([]int64, p.Shape.Len())
+	}
+	obs := func(_, p int, out []float32) {
+		if p == 0 {
+			return
+		}
+		c := counts[p]
+		for j, v := range out {
+			if v != 0 {
+				c[j]++
+			}
+		}
+	}
+	for k, in := range samples {
+		if _, err := ix.Run(in, obs); err != nil {
+			return nil, fmt.Errorf("sample %d: %w", k, err)
+		}
+	}
+	return counts, nil
 }

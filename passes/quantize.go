@@ -375,15 +375,26 @@ func measureQuant(u *Unit, rep *QuantReport) error {
 		ref[i] = make([]float32, g.T*p.Shape.Len())
 	}
 	record := func(t, p int, out []float32) { copy(ref[p][t*len(out):], out) }
+	// counts[p][j] is the integer network's spikes of neuron j of
+	// population p over all samples: the profile pass's rates, handed to
+	// it through Unit.intSpikes so it need not run the samples again.
+	counts := make([][]int64, len(g.Pops))
+	for i, p := range g.Pops[1:] {
+		counts[i+1] = make([]int64, p.Shape.Len())
+	}
 	compare := func(t, p int, out []float32) {
 		if p == 0 || !g.Pops[p].Neuron.Model.Spiking() { // an li readout's potential is analog: its votes are compared
 			return
 		}
 		r := ref[p][t*len(out):][:len(out)]
+		c := counts[p]
 		var n int64
 		for j, v := range out {
 			if v != r[j] {
 				n++
+			}
+			if v != 0 {
+				c[j]++
 			}
 		}
 		rep.Layers[p-1].Mismatch += n
@@ -409,5 +420,16 @@ func measureQuant(u *Unit, rep *QuantReport) error {
 			rep.IntSpikes += int64(qr.Spikes[i])
 		}
 	}
+	u.intSpikes = &spikeCounts{g: g, samples: len(u.Samples), counts: counts}
 	return nil
+}
+
+// spikeCounts is the integer network's per-neuron spikes over a unit's
+// samples, as quantize counted them while measuring itself: counts[p][j]
+// for neuron j of population p (nil for the input), over the samples
+// inputs of Unit.Samples run on graph g as quantize left it.
+type spikeCounts struct {
+	g       *ir.Graph
+	samples int
+	counts  [][]int64
 }

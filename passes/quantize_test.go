@@ -286,3 +286,35 @@ func TestQuantizeErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestQuantizeHandsSpikesToProfile checks that the profile pass, taking
+// the integer network's spikes quantize counted on the samples, sets the
+// same rates as running the samples itself, and consumes the counts.
+func TestQuantizeHandsSpikesToProfile(t *testing.T) {
+	for seed := uint64(1); seed <= 4; seed++ {
+		g := randGraph(t, seed)
+		train(g, seed)
+		u := newUnit(t, g, "tiny", samples(g, 3, seed))
+		runPasses(t, u, "fold-bn", "lower-ops", "quantize")
+		if u.intSpikes == nil {
+			t.Fatalf("seed %d: quantize with samples left no spike counts", seed)
+		}
+		runPasses(t, u, "profile")
+		if u.intSpikes != nil {
+			t.Fatalf("seed %d: profile left the spike counts behind", seed)
+		}
+		var got [][]float32
+		for _, p := range g.Pops {
+			got = append(got, p.Rates)
+			p.Rates = nil
+		}
+		runPasses(t, u, "profile") // no counts now: runs the samples
+		var want [][]float32
+		for _, p := range g.Pops {
+			want = append(want, p.Rates)
+		}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Fatalf("seed %d: rates from quantize's counts differ from the profile run (-want +got):\n%s", seed, d)
+		}
+	}
+}

@@ -119,6 +119,18 @@ func Analyze(g *ir.Graph, t *backends.Target) *Analysis {
 			ins[i] = chipInputs(g, p)
 		}
 	}
+	// A Conv2D or Dense target neuron reads the same sources as every
+	// other neuron of its projection at the same position (all of them for
+	// Dense): once one of them is counted on a core, the others add their
+	// synapses and nothing new to the core's fan-in, axons or traffic.
+	// seen[k][pos] is 1+ the last core that walked projection k's position
+	// pos, and seenN the synapses found there.
+	seen, seenN := make([][]int32, len(g.Projs)), make([][]int64, len(g.Projs))
+	for k, e := range g.Projs {
+		if n := sharedSourcePositions(e); n > 0 {
+			seen[k], seenN[k] = make([]int32, n), make([]int64, n)
+		}
+	}
 	for c := range byCore {
 		u := &a.Cores[c]
 		clear(shared)
@@ -135,13 +147,22 @@ func Analyze(g *ir.Graph, t *backends.Target) *Analysis {
 				if len(e.Src.Core) != e.Src.Shape.Len() {
 					continue // reported as a problem of the source layer
 				}
+				k := projIdx[e]
+				pos := -1
+				if seen[k] != nil {
+					pos = sourcePosition(e, r.j)
+					if seen[k][pos] == int32(c)+1 {
+						u.Synapses += seenN[k][pos]
+						u.Weights += storedWeights(lim.Sharing, e, k, ch, seenN[k][pos], shared)
+						continue
+					}
+				}
 				si := g.Index(e.Src)
 				base := off[si]
 				var n int64
 				ir.SynapsesInto(e, r.j, func(j, _ int) {
 					n++
 					gid := base + j
-					outSyn[gid]++
 					if stamp[gid] != int32(c) {
 						stamp[gid] = int32(c)
 						u.FanIn++
@@ -161,26 +182,17 @@ func Analyze(g *ir.Graph, t *backends.Target) *Analysis {
 						a.SentEnergyPJ[si] += rate * t.MessageEnergyPJ(int(src), c)
 					}
 				})
-				u.Synapses += n
-				switch {
-				case !lim.Sharing || e.Op == ir.Dense:
-					u.Weights += n
-				case e.Op == ir.Conv2D:
-					if k := [2]int{projIdx[e], ch}; !shared[k] {
-						shared[k] = true
-						u.Weights += int64(e.Src.Shape.C * e.Kernel * e.Kernel)
-					}
-				default:
-					if k := [2]int{projIdx[e], -1}; !shared[k] {
-						shared[k] = true
-						u.Weights++
-					}
+				if pos >= 0 {
+					seen[k][pos], seenN[k][pos] = int32(c)+1, n
 				}
+				u.Synapses += n
+				u.Weights += storedWeights(lim.Sharing, e, k, ch, n, shared)
 			}
 		}
 		u.MemBytes = memBytes(t, u.Weights)
 		a.Synapses += u.Synapses
 	}
+	countOutSynapses(g, t, ins, off, outSyn)
 	for i, p := range g.Pops {
 		if i == 0 || len(p.Core) != p.Shape.Len() {
 			continue

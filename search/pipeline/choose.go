@@ -24,8 +24,9 @@ type Skip struct {
 	// Target is the profile name.
 	Target string
 	// Stage is where it was rejected: "duplicate" (same cores and limits
-	// as a smaller candidate), "screen" (the passes up to split) or
-	// "compile" (the full compile gave a FitError).
+	// as a smaller candidate), "screen" (the passes up to split, then the
+	// partitioner's packing) or "compile" (the full compile gave a
+	// FitError).
 	Stage string
 	// Reason is one line: the layer, the resource and the numbers.
 	Reason string
@@ -106,7 +107,8 @@ func sameResources(a, b *backends.Target) bool {
 // the compiler's own passes up to split on a copy of g, without profiling
 // samples (neuron models the chip runs, per-layer limits of one core,
 // and the cores needed by a lower bound on neurons and synaptic memory),
-// and the first one that passes is compiled with opt; a *passes.FitError
+// then by the partitioner's packing of those fragments (packScreen), and
+// the first one that passes is compiled with opt; a *passes.FitError
 // from that compile moves on to the next candidate. A candidate with the
 // same cores and limits as a smaller one already rejected is skipped
 // without a compile. g is not modified (each attempt compiles a copy).
@@ -161,6 +163,10 @@ func ChooseTarget(ctx context.Context, g *ir.Graph, cands []*backends.Target, op
 			skip("screen", misfitReason(err))
 			continue
 		}
+		if err := packScreen(u); err != nil {
+			skip("screen", misfitReason(err))
+			continue
+		}
 		if c, err = fresh(); err != nil {
 			return nil, err
 		}
@@ -186,6 +192,59 @@ func ChooseTarget(ctx context.Context, g *ir.Graph, cands []*backends.Target, op
 	}
 	return nil, errors.New(b.String())
 }
+
+// packScreen runs the partitioner's greedy packing, without its
+// refinement sweeps, on the fragments of every candidate granularity of
+// u's split, under u's target's per-core limits and core count, and
+// returns the first candidate's *passes.FitError when none packs (nil when
+// one does). It packs only when the fragments' neurons or synaptic memory
+// alone need more than packScreenShare of the target's cores (the packing
+// costs about 9 s of CPU per granularity on AutoSNN C=128, and a target
+// with room to spare packs), and not on a layer-core chip, whose split
+// already placed every layer. The screen has no profiling samples, so the
+// packing sees uniform rates: it fills cores in the same order as the
+// compile's but may pick a different open core for a fragment, so a
+// target within a few cores of the packing's count may be rejected where
+// the compile with profiled rates would have fitted it (the next larger
+// candidate is then chosen).
+func packScreen(u *passes.Unit) error {
+	t := u.Target
+	if t.Profile.LayerCores != nil || u.Layout == nil {
+		return nil
+	}
+	lim := passes.TargetLimits(t)
+	var first error
+	for _, c := range u.Layout.Candidates {
+		var neurons, mem int64
+		for f := range c.Problem.Frags {
+			neurons += int64(c.Problem.Neurons[f])
+			mem += c.Problem.Mem[f]
+		}
+		need := float64(neurons) / float64(max(lim.Neurons, 1))
+		if lim.MemBytes > 0 {
+			need = max(need, float64(mem)/float64(lim.MemBytes))
+		}
+		if need <= packScreenShare*float64(t.NumCores) {
+			return nil
+		}
+		_, err := passes.PartitionProblem(u.G, c.Problem, lim,
+			passes.PartitionOptions{Imbalance: 0.03, MaxParts: t.NumCores, Passes: -1}) // -1: no refinement sweeps
+		var fe *passes.FitError
+		if !errors.As(err, &fe) {
+			return nil // packs (or fails for another reason the compile will report)
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// packScreenShare is the share of a target's cores above which the
+// fragments' neurons or memory make packScreen pack them: the packings
+// measured take at most 16% more cores than that bound (AutoSNN C=128 on
+// spinnaker1-spin5: 807 cores for a bound of 697).
+const packScreenShare = 0.75
 
 // fatal reports whether err ends the search instead of rejecting one
 // candidate: a cancelled context or a panic inside a pass (a bug).

@@ -182,8 +182,9 @@ func TestChooseTargetNoneFits(t *testing.T) {
 
 // TestChooseTargetCompileMisfit: a chip with exactly the cores split's
 // lower bound asks for (12 cores of 64 neurons for 726 neurons) passes the
-// screen; with 80 output axons per core the partitioner needs more cores,
-// and the compile's FitError moves the choice on to the next candidate.
+// split screen; with 80 output axons per core the partitioner's packing
+// needs more cores, and the screen's packing (before any compile with
+// samples) moves the choice on to the next candidate.
 func TestChooseTargetCompileMisfit(t *testing.T) {
 	p := targets(t, "tiny")[0].Profile
 	p.Name, p.Mesh.TilesY, p.Core.MaxFanOutAxons = "tiny12", 3, 80
@@ -196,7 +197,7 @@ func TestChooseTargetCompileMisfit(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ChooseTarget: %v\n%s", err, log.String())
 	}
-	if ch.Target.Name() != "tiny-2chip" || len(ch.Skipped) != 1 || ch.Skipped[0].Target != "tiny12" || ch.Skipped[0].Stage != "compile" || !strings.Contains(ch.Skipped[0].Reason, "have 12") {
-		t.Errorf("chose %s, skipped %+v; want tiny-2chip after tiny12 failed its compile with 12 cores\n%s", ch.Target.Name(), ch.Skipped, log.String())
+	if ch.Target.Name() != "tiny-2chip" || len(ch.Skipped) != 1 || ch.Skipped[0].Target != "tiny12" || ch.Skipped[0].Stage != "screen" || !strings.Contains(ch.Skipped[0].Reason, "have 12") {
+		t.Errorf("chose %s, skipped %+v; want tiny-2chip after tiny12 failed the packing screen with 12 cores\n%s", ch.Target.Name(), ch.Skipped, log.String())
 	}
 }
