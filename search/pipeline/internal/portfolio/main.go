@@ -368,6 +368,17 @@ func placeLegal(g *ir.Graph, t *backends.Target, p *passes.Problem, pt *passes.P
 	}
 }
 
+// ratio formats a / b, or "0 / 0" and "x / 0" when b is zero.
+func ratio(a, b float64) string {
+	switch {
+	case b > 0:
+		return fmt.Sprintf("%.3f", a/b)
+	case a == 0:
+		return "0 / 0"
+	}
+	return fmt.Sprintf("%.0f / 0", a)
+}
+
 // maxPart returns the neurons of the largest of the k parts.
 func maxPart(part [][]int32, k int) int {
 	n := make([]int, k)
@@ -413,12 +424,11 @@ func writeTables(w io.Writer, rows []result, notes []string) {
 			}
 		}
 		if best != nil {
-			h, l := c.hops/best.hops, c.maxLink/best.maxLink
 			var miss []string
-			if h > 0.85 {
+			if c.hops > 0.85*best.hops {
 				miss = append(miss, "hops")
 			}
-			if l > 0.75 {
+			if c.maxLink > 0.75*best.maxLink {
 				miss = append(miss, "link")
 			}
 			if c.cores > best.cores {
@@ -428,7 +438,7 @@ func writeTables(w io.Writer, rows []result, notes []string) {
 			if len(miss) > 0 {
 				goal = "no (" + strings.Join(miss, ", ") + ")"
 			}
-			fmt.Fprintf(w, "| %s | %s | %s | %.3f | %.3f | %d / %d | %s |\n", c.net, c.chip, best.method, h, l, c.cores, best.cores, goal)
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %d / %d | %s |\n", c.net, c.chip, best.method, ratio(c.hops, best.hops), ratio(c.maxLink, best.maxLink), c.cores, best.cores, goal)
 		}
 		i = j
 	}
