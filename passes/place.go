@@ -205,7 +205,8 @@ type RefineOptions struct {
 func PlaceAndRefine(p *Problem, t *backends.Target, pt *Partition, opt RefineOptions) (*Partition, *Placement, error) {
 	logf, seed := opt.Logf, opt.Seed
 	es := Edges(p.Traffic(pt.Part))
-	pl, err := Place(t, pt.K, es, PlaceOptions{Seed: seed, Effort: opt.Effort})
+	tp := placeTarget(t, pt.K) // one chip of a board when the parts fit it
+	pl, err := Place(tp, pt.K, es, PlaceOptions{Seed: seed, Effort: opt.Effort})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -219,7 +220,10 @@ func PlaceAndRefine(p *Problem, t *backends.Target, pt *Partition, opt RefineOpt
 		pt2, cores = AnnealOnMesh(p, t, TargetLimits(t), pt, pl.Core, cmp.Or(opt.Effort, 1), seed)
 		es = Edges(p.Traffic(pt2.Part))
 	}
-	pl2, err := Place(t, pt2.K, es, PlaceOptions{Seed: seed + 1, Start: cores, Moves: pl.Moves / 2})
+	if tp != t && !onTarget(tp, cores) {
+		tp = t
+	}
+	pl2, err := Place(tp, pt2.K, es, PlaceOptions{Seed: seed + 1, Start: cores, Moves: pl.Moves / 2})
 	if err != nil {
 		return nil, nil, err
 	}
