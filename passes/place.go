@@ -205,7 +205,7 @@ type RefineOptions struct {
 func PlaceAndRefine(p *Problem, t *backends.Target, pt *Partition, opt RefineOptions) (*Partition, *Placement, error) {
 	logf, seed := opt.Logf, opt.Seed
 	es := Edges(p.Traffic(pt.Part))
-	tp := placeTarget(t, pt.K) // one chip of a board when the parts fit it
+	tp := PlaceTarget(t, pt.K) // one chip of a board when the parts fit it
 	pl, err := Place(tp, pt.K, es, PlaceOptions{Seed: seed, Effort: opt.Effort})
 	if err != nil {
 		return nil, nil, err

@@ -5,7 +5,7 @@ package passes
 
 import "github.com/autosnn/autosnn/backends"
 
-// placeTarget returns the target Place anneals k parts on: t itself, or,
+// PlaceTarget returns the target Place anneals k parts on: t itself, or,
 // when t is a board and k parts fit one of its chips, t's first chip alone
 // (a copy of the profile with one chip). Annealing over the whole board
 // scatters a one-chip network over several chips (a larger mesh, hotter
@@ -13,7 +13,9 @@ import "github.com/autosnn/autosnn/backends"
 // message-hops of a plain greedy placer that stays on one chip
 // (docs/performance.md, "Compiler vs a baseline portfolio"). The first
 // chip's core ids and mesh positions are the same on both targets.
-func placeTarget(t *backends.Target, k int) *backends.Target {
+// PlaceAndRefine uses it; the portfolio benchmark places its baselines
+// with it too.
+func PlaceTarget(t *backends.Target, k int) *backends.Target {
 	if t.NumChips <= 1 || t.Profile.LayerCores != nil || k > t.TilesPerChip*t.Profile.Mesh.CoresPerTile {
 		return t
 	}

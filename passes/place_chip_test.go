@@ -8,19 +8,19 @@ import "testing"
 func TestPlaceTarget(t *testing.T) {
 	tg := lookup(t, "tiny-2chip")
 	perChip := tg.TilesPerChip * tg.Profile.Mesh.CoresPerTile
-	sub := placeTarget(tg, perChip)
+	sub := PlaceTarget(tg, perChip)
 	if sub.NumChips != 1 || sub.NumCores != perChip {
-		t.Fatalf("placeTarget(%d parts): %d chips, %d cores, want 1 chip of %d cores", perChip, sub.NumChips, sub.NumCores, perChip)
+		t.Fatalf("PlaceTarget(%d parts): %d chips, %d cores, want 1 chip of %d cores", perChip, sub.NumChips, sub.NumCores, perChip)
 	}
 	for c := range perChip {
 		if a, b := tg.CoreCoord(c), sub.CoreCoord(c); a.X != b.X || a.Y != b.Y || a.Slot != b.Slot {
 			t.Errorf("core %d: board %+v, one chip %+v, want the same position", c, a, b)
 		}
 	}
-	if got := placeTarget(tg, perChip+1); got != tg {
-		t.Errorf("placeTarget(%d parts) is not the board", perChip+1)
+	if got := PlaceTarget(tg, perChip+1); got != tg {
+		t.Errorf("PlaceTarget(%d parts) is not the board", perChip+1)
 	}
-	if one := lookup(t, "tiny"); placeTarget(one, 2) != one {
+	if one := lookup(t, "tiny"); PlaceTarget(one, 2) != one {
 		t.Errorf("placeTarget on a single chip is not the chip itself")
 	}
 	done := 0

@@ -174,12 +174,15 @@ func perNeuron(part [][]int32, core []int32) [][]int32 {
 
 // projectPlace places k parts with the project's placer as PlaceAndRefine
 // does without fragment moves: annealing, then a cooler second annealing.
+// On a board, parts that fit one chip are annealed on it (passes.PlaceTarget),
+// as PlaceAndRefine does.
 func projectPlace(t *backends.Target, k int, es []passes.Edge, cfg config) ([]int32, error) {
-	pl, err := passes.Place(t, k, es, passes.PlaceOptions{Seed: cfg.seed, Effort: cfg.effort})
+	tp := passes.PlaceTarget(t, k)
+	pl, err := passes.Place(tp, k, es, passes.PlaceOptions{Seed: cfg.seed, Effort: cfg.effort})
 	if err != nil {
 		return nil, err
 	}
-	pl2, err := passes.Place(t, k, es, passes.PlaceOptions{Seed: cfg.seed + 1, Start: pl.Core, Moves: pl.Moves / 2})
+	pl2, err := passes.Place(tp, k, es, passes.PlaceOptions{Seed: cfg.seed + 1, Start: pl.Core, Moves: pl.Moves / 2})
 	if err != nil {
 		return nil, err
 	}
