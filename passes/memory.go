@@ -9,9 +9,10 @@ const (
 	// compileBytesPerSynapse: the explicit synapses the profile, split,
 	// partition and verify passes walk and count per fragment, in bytes
 	// per synapse (less than one word: most are counted, not stored). The
-	// measured figure ranges from 2.7 to 4.8 with the network's shape and
-	// the concurrent granularities' timing.
-	compileBytesPerSynapse = 3
+	// measured figure ranged from 2.7 to 4.8 with the network's shape and
+	// the concurrent granularities' timing until verify counted per shared
+	// source position; since then about 1.4 to 2.2 at 8.6 M synapses.
+	compileBytesPerSynapse = 2
 	// compileBytesPerNeuron: per-neuron rates, core assignments, fragment
 	// and placement tables, in bytes.
 	compileBytesPerNeuron = 100

@@ -50,6 +50,11 @@ type Partition struct {
 	Fixed []int32
 	// Levels is the number of coarsening levels used.
 	Levels int
+	// MaxCores, if > 0, bounds the cores AnnealOnMesh may spread the parts
+	// over (never below K): the partition pass sets it to the cores of the
+	// channels-last layer fill (FillChannelsLast), so that the compile
+	// never takes more cores than that simplest legal mapping.
+	MaxCores int
 }
 
 // PartitionProblem assigns the fragments of p to at most opt.MaxParts parts under
@@ -109,9 +114,9 @@ func partitionFlat(g *ir.Graph, p *Problem, lim Limits, opt PartitionOptions) (*
 				len(p.Frags), g.Name, lim.Neurons, lim.MemBytes, lim.FanIn, lim.FanOut, s.nparts),
 			Hint: "more chips (a larger board), a smaller network (lower C), or a chip with more or larger cores"}
 	}
+	k := s.nparts
 	// Balance: neurons per part within (1+Imbalance) of the average, never
 	// above the capacity, never below what the packing already holds.
-	k := s.nparts
 	bal := int(math.Ceil((1 + opt.Imbalance) * float64(totalN) / float64(k)))
 	maxN := slices.Max(s.neur)
 	s.budN = min(lim.Neurons, max(bal, maxN))
@@ -154,6 +159,7 @@ func partitionPass(u *Unit) error {
 	if u.Layout == nil || len(u.Layout.Candidates) == 0 {
 		return fmt.Errorf("no fragments: the split pass did not run")
 	}
+	budget := fillCores(u.G, u.Target)
 	u.eachCandidate(func(c *Candidate) {
 		if u.Target.Profile.LayerCores != nil {
 			c.Partition, c.err = partitionLayerCores(u.G, u.Target, c.Split)
@@ -162,10 +168,37 @@ func partitionPass(u *Unit) error {
 		}
 		if c.err == nil {
 			pt := c.Partition
+			pt.MaxCores = max(budget, pt.K)
 			fmt.Fprintf(&c.log, "partition: granularity %d: %d cores, %.6g -> %.6g messages per timestep (%d moves, %d swaps)\n", c.Granularity, pt.K, pt.InitialCost, pt.Cost, pt.Moves, pt.Swaps)
 		}
 	})
 	return u.keepCandidates()
+}
+
+// maxFillSynapses bounds the networks whose channels-last fill the
+// partition pass computes for its core budget: the fill walks every
+// synapse, which on the largest networks costs more than it saves.
+const maxFillSynapses = 200_000_000
+
+// fillCores returns the cores of the channels-last layer fill of g on t, or
+// 0 (no budget) when the fill does not apply (layer cores, no fit) or g is
+// too large to fill cheaply.
+func fillCores(g *ir.Graph, t *backends.Target) int {
+	if t.Profile.LayerCores != nil {
+		return 0
+	}
+	var syn int64
+	for _, e := range g.Projs {
+		syn += ir.Synapses(e)
+	}
+	if syn > maxFillSynapses {
+		return 0
+	}
+	_, k, err := FillChannelsLast(g, t, FillOptions{})
+	if err != nil {
+		return 0
+	}
+	return k
 }
 
 // partitionLayerCores gives every population of a layer-core chip its own

@@ -236,7 +236,11 @@ func annealOnMesh(p *Problem, t *backends.Target, lim Limits, pt *Partition, cor
 		}
 	}
 	slices.SortStableFunc(free, func(a, b int32) int { return dist[a] - dist[b] })
-	for _, c := range free[:min(len(free), len(p.Frags)-pt.K)] {
+	offer := min(len(free), len(p.Frags)-pt.K)
+	if pt.MaxCores > 0 {
+		offer = min(offer, max(0, pt.MaxCores-pt.K))
+	}
+	for _, c := range free[:offer] {
 		partAt[c] = s.newPart()
 		cores = append(cores, c)
 	}

@@ -55,6 +55,11 @@ func TestAnnealOnMesh(t *testing.T) {
 			if diff := cmp.Diff([][]int32{got.Part, cores}, [][]int32{again.Part, againCores}); diff != "" {
 				t.Errorf("%s seed %d: annealing not deterministic (-first +second):\n%s", chip, seed, diff)
 			}
+			capped := *pt
+			capped.MaxCores = pt.K
+			if c, _ := AnnealOnMesh(p, tg, lim, &capped, pl.Core, 0.1, seed); c.K > pt.K {
+				t.Errorf("%s seed %d: MaxCores %d: annealed onto %d cores, want <= %d", chip, seed, pt.K, c.K, pt.K)
+			}
 			gr, grCores := RefineOnMesh(p, tg, lim, pt, pl.Core, 4)
 			annealed += hops
 			greedy += mappingHops(m, p, gr.Part, grCores)

@@ -210,12 +210,17 @@ type RefineOptions struct {
 func PlaceAndRefine(p *Problem, t *backends.Target, pt *Partition, opt RefineOptions) (*Partition, *Placement, error) {
 	logf, seed := opt.Logf, opt.Seed
 	es := Edges(p.Traffic(pt.Part))
+	// On a board, the chip plan of partition-chips keeps every part on its
+	// chip; without one, parts that fit one chip are annealed on it.
+	tp := t
 	po := PlaceOptions{Seed: seed, Effort: opt.Effort}
 	var chips []int
 	if opt.Chips != nil {
 		po.ChipOf, chips = opt.Chips.ChipOf, opt.Chips.Chips
+	} else {
+		tp = PlaceTarget(t, pt.K)
 	}
-	pl, err := Place(t, pt.K, es, po)
+	pl, err := Place(tp, pt.K, es, po)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -237,7 +242,10 @@ func PlaceAndRefine(p *Problem, t *backends.Target, pt *Partition, opt RefineOpt
 		}
 		po2.ChipOf = opt.Chips.ChipOf
 	}
-	pl2, err := Place(t, pt2.K, es, po2)
+	if tp != t && !onTarget(tp, cores) {
+		tp = t
+	}
+	pl2, err := Place(tp, pt2.K, es, po2)
 	if err != nil {
 		return nil, nil, err
 	}
