@@ -40,6 +40,9 @@ import (
 // SANA-FE has no within-tile or inter-chip link costs: within-tile costs are
 // dropped, and targets with more than one chip are rejected. Layer-core
 // chips get one core entry per core with its own max_neurons_supported.
+// max_neurons_supported is twice the chip's neurons per core: SANA-FE holds
+// the input neurons of an export with input events (one per stem neuron,
+// on the stem neuron's core) in core slots too.
 func WriteSANAFEArch(w io.Writer, t *Target) error {
 	p := t.Profile
 	if t.NumChips > 1 {
@@ -109,7 +112,7 @@ func WriteSANAFEArch(w io.Writer, t *Target) error {
 		pf(10, "attributes:")
 		pf(12, "buffer_position: soma")
 		pf(12, "buffer_inside_unit: false")
-		pf(12, "max_neurons_supported: %d", c.neurons)
+		pf(12, "max_neurons_supported: %d", 2*c.neurons)
 		pf(10, "axon_in:")
 		pf(12, "- name: %s_in", name)
 		pf(14, "attributes:")

@@ -11,12 +11,13 @@ import (
 )
 
 // sanafeLoihi holds the values of SANA-FE's own Loihi architecture
-// (chips.md): our loihi1-sanafe profile must reproduce them.
+// (chips.md): our loihi1-sanafe profile must reproduce them, but for
+// max_neurons_supported, which the export doubles to hold input neurons.
 var sanafeLoihi = map[string]any{
 	"width": 8, "height": 4, "link_buffer_size": 16, "sync_model": "table",
 	"energy_north_hop": 4.2e-12, "latency_north_hop": 6.5e-9, "energy_east_hop": 3.0e-12, "latency_east_hop": 4.1e-9,
 	"energy_south_hop": 4.2e-12, "latency_south_hop": 6.5e-9, "energy_west_hop": 3.0e-12, "latency_west_hop": 4.1e-9,
-	"max_neurons_supported": 1024, "energy_message_in": 0.0, "latency_message_in": 16e-9,
+	"max_neurons_supported": 2048, "energy_message_in": 0.0, "latency_message_in": 16e-9,
 	"energy_access_neuron": 51.2e-12, "latency_access_neuron": 6.0e-9, "energy_update_neuron": 21.6e-12,
 	"latency_update_neuron": 3.7e-9, "energy_spike_out": 69.3e-12, "latency_spike_out": 30e-9,
 	"energy_message_out": 111e-12, "latency_message_out": 5.1e-9,

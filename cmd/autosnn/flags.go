@@ -54,6 +54,7 @@ var vocabulary = map[string]string{
 	"resume":           "continue the run stored in --out, with its own hyper-parameters",
 	"rounds":           "evolution rounds",
 	"sanafe":           "SANA-FE export",
+	"sanafe-potential": "with --sanafe: log_potential on every group (SANA-FE -v writes potentials.csv)",
 	"seed":             "random seed",
 	"semantics":        "simulator time semantics: trained (every layer inside one step, spike-exact against the reference executor) or chip (barrier-synchronous: one step of delay per synapse, T + depth - 1 steps, a step costs the busiest core plus the barrier; docs/simulator.md)",
 	"size":             "event frame side in pixels (the 128x128 sensor is binned)",
