@@ -47,14 +47,17 @@ func (s *Sim) update(cpi int32) {
 		if q.Bias != nil {
 			x += int64(q.Bias[int(j)/sp.hw])
 		}
-		if x != 0 {
+		v := int64(s.v[gid])
+		// Active: the input or the stored potential is nonzero (the state
+		// is read, changed and written), SANA-FE's soma rule, with which
+		// its Loihi energies were fitted.
+		if x != 0 || v != 0 {
 			active++
 			at += c.activeT
 		} else {
 			at += c.inactiveT
 		}
 		x = min(max(x, vmin), vmax)
-		v := int64(s.v[gid])
 		var h int64
 		if sp.leaky {
 			h = v + ((x-(v-reset))*decay)>>bits

