@@ -30,6 +30,8 @@ type ourRun struct {
 	Raster   []map[int][]int
 	LoadTime time.Duration
 	RunTime  time.Duration
+	// RunCPU is the CPU time (user + system) of the timed run.
+	RunCPU time.Duration
 }
 
 // fanout is what one spike of each neuron of a population causes: synaptic
@@ -90,12 +92,12 @@ func runOurs(g *ir.Graph, t *backends.Target, input []float32) (*ourRun, error) 
 		return nil, err
 	}
 	r.Steps, r.Total = res.Steps, res.Total
-	start = time.Now()
+	start, cpu := time.Now(), cpuTime()
 	res2, err := s.Run(input, nil)
 	if err != nil {
 		return nil, err
 	}
-	r.RunTime = time.Since(start)
+	r.RunTime, r.RunCPU = time.Since(start), cpuTime()-cpu
 	if res2.Total.SynOps != res.Total.SynOps || res2.Total.Spikes != res.Total.Spikes {
 		return nil, fmt.Errorf("sanafecheck: two runs of the same input differ: %d/%d spikes, %d/%d synaptic events",
 			res.Total.Spikes, res2.Total.Spikes, res.Total.SynOps, res2.Total.SynOps)

@@ -45,7 +45,7 @@ type report struct {
 	// Throughput: synaptic events and times.
 	SynOurs, SynTheirs       int64
 	ReadTime, ExportTime     time.Duration
-	OurLoad, OurRun          time.Duration
+	OurLoad, OurRun, OurCPU  time.Duration
 	SFLoopSeconds            float64
 	SFWall, SFCPU            time.Duration
 	SFMaxRSSKB, SNNBytes     int64
@@ -149,7 +149,7 @@ func compare(g *ir.Graph, t *backends.Target, run backends.SANAFERun, ours *ourR
 		r.LatTheirs = append(r.LatTheirs, bySFStep[i+offset])
 	}
 	r.SynOurs, r.SynTheirs = ours.Total.SynOps, tot.Spikes
-	r.OurLoad, r.OurRun = ours.LoadTime, ours.RunTime
+	r.OurLoad, r.OurRun, r.OurCPU = ours.LoadTime, ours.RunTime, ours.RunCPU
 	r.SFLoopSeconds, r.SFWall, r.SFCPU, r.SFMaxRSSKB = sf.LoopSeconds, sf.Wall, sf.CPU, sf.MaxRSSKB
 	return r
 }
@@ -247,9 +247,9 @@ func (r *report) write(w io.Writer) error {
 	ourWhole := float64(r.SynOurs) / (r.ReadTime + r.OurLoad + r.OurRun).Seconds()
 	sfLoop := float64(r.SynTheirs) / r.SFLoopSeconds
 	sfWhole := float64(r.SynTheirs) / r.SFWall.Seconds()
-	p("throughput (synaptic events/s): simulation %.3g autosnn (run %.3fs) vs %.3g SANA-FE (loop %.3fs): %.1fx; "+
+	p("throughput (synaptic events/s): simulation %.3g autosnn (run %.3fs, CPU %.3fs) vs %.3g SANA-FE (loop %.3fs): %.1fx; "+
 		"whole command %.3g autosnn (read %.3fs + build %.3fs + run) vs %.3g SANA-FE (wall %.2fs, CPU %.2fs, peak %.2f GB): %.1fx\n",
-		ourLoop, r.OurRun.Seconds(), sfLoop, r.SFLoopSeconds, ourLoop/sfLoop,
+		ourLoop, r.OurRun.Seconds(), r.OurCPU.Seconds(), sfLoop, r.SFLoopSeconds, ourLoop/sfLoop,
 		ourWhole, r.ReadTime.Seconds(), r.OurLoad.Seconds(), sfWhole, r.SFWall.Seconds(), r.SFCPU.Seconds(), float64(r.SFMaxRSSKB)/1e6, ourWhole/sfWhole)
 	c, e, l := r.Goals()
 	p("goals: counts within 1%%: %v (worst %.3f%%); energy within 5%%: %v (%.2f%%); latency without input events within 25%%: %v (%.1f%%)\n",

@@ -5,6 +5,7 @@ package main
 import (
 	"os"
 	"syscall"
+	"time"
 )
 
 // maxRSSKB returns the peak resident memory of a finished process in KB
@@ -14,4 +15,13 @@ func maxRSSKB(st *os.ProcessState) int64 {
 		return int64(ru.Maxrss)
 	}
 	return 0
+}
+
+// cpuTime returns the CPU time (user + system) this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
