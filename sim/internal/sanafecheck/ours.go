@@ -30,7 +30,7 @@ type ourRun struct {
 	Raster   []map[int][]int
 	LoadTime time.Duration
 	RunTime  time.Duration
-	// RunCPU is the CPU time (user + system) of the timed run.
+	// RunCPU is the CPU time (user + system) of the fastest timed run.
 	RunCPU time.Duration
 }
 
@@ -66,8 +66,12 @@ func neuronFanout(g *ir.Graph, t *backends.Target, i int) fanout {
 	return f
 }
 
+// timedRuns is how many runs without an observer runOurs times.
+const timedRuns = 5
+
 // runOurs simulates input on g (placed for t) in chip semantics: once with
-// an observer for the raster, once without for the time.
+// an observer for the raster, then timedRuns times without for the time
+// (RunTime is the fastest, RunCPU its CPU time).
 func runOurs(g *ir.Graph, t *backends.Target, input []float32) (*ourRun, error) {
 	start := time.Now()
 	s, err := sim.NewWithOptions(g, t, sim.Options{Semantics: sim.Chip})
@@ -92,15 +96,21 @@ func runOurs(g *ir.Graph, t *backends.Target, input []float32) (*ourRun, error) 
 		return nil, err
 	}
 	r.Steps, r.Total = res.Steps, res.Total
-	start, cpu := time.Now(), cpuTime()
-	res2, err := s.Run(input, nil)
-	if err != nil {
-		return nil, err
-	}
-	r.RunTime, r.RunCPU = time.Since(start), cpuTime()-cpu
-	if res2.Total.SynOps != res.Total.SynOps || res2.Total.Spikes != res.Total.Spikes {
-		return nil, fmt.Errorf("sanafecheck: two runs of the same input differ: %d/%d spikes, %d/%d synaptic events",
-			res.Total.Spikes, res2.Total.Spikes, res.Total.SynOps, res2.Total.SynOps)
+	// The fastest of timedRuns runs (a run of a small network takes tens of
+	// ms, so one run is at the mercy of the machine's other load).
+	for k := range timedRuns {
+		start, cpu := time.Now(), cpuTime()
+		res2, err := s.Run(input, nil)
+		if err != nil {
+			return nil, err
+		}
+		if wall := time.Since(start); k == 0 || wall < r.RunTime {
+			r.RunTime, r.RunCPU = wall, cpuTime()-cpu
+		}
+		if res2.Total.SynOps != res.Total.SynOps || res2.Total.Spikes != res.Total.Spikes {
+			return nil, fmt.Errorf("sanafecheck: two runs of the same input differ: %d/%d spikes, %d/%d synaptic events",
+				res.Total.Spikes, res2.Total.Spikes, res.Total.SynOps, res2.Total.SynOps)
+		}
 	}
 	for i := 1; i < len(g.Pops); i++ {
 		f := neuronFanout(g, t, i)
