@@ -11,13 +11,12 @@ import (
 )
 
 // sanafeLoihi holds the values of SANA-FE's own Loihi architecture
-// (chips.md): our loihi1-sanafe profile must reproduce them, but for
-// max_neurons_supported, which the export doubles to hold input neurons.
+// (chips.md): our loihi1-sanafe profile must reproduce them.
 var sanafeLoihi = map[string]any{
 	"width": 8, "height": 4, "link_buffer_size": 16, "sync_model": "table",
 	"energy_north_hop": 4.2e-12, "latency_north_hop": 6.5e-9, "energy_east_hop": 3.0e-12, "latency_east_hop": 4.1e-9,
 	"energy_south_hop": 4.2e-12, "latency_south_hop": 6.5e-9, "energy_west_hop": 3.0e-12, "latency_west_hop": 4.1e-9,
-	"max_neurons_supported": 2048, "energy_message_in": 0.0, "latency_message_in": 16e-9,
+	"max_neurons_supported": 1024, "energy_message_in": 0.0, "latency_message_in": 16e-9,
 	"energy_access_neuron": 51.2e-12, "latency_access_neuron": 6.0e-9, "energy_update_neuron": 21.6e-12,
 	"latency_update_neuron": 3.7e-9, "energy_spike_out": 69.3e-12, "latency_spike_out": 30e-9,
 	"energy_message_out": 111e-12, "latency_message_out": 5.1e-9,
@@ -119,5 +118,33 @@ func TestSI(t *testing.T) {
 		if got := si(tc.v, tc.exp); got != tc.want {
 			t.Errorf("si(%g, %q) = %q, want %q", tc.v, tc.exp, got, tc.want)
 		}
+	}
+}
+
+// TestSANAFEArchInputs: an export with input events gets as many input
+// soma units per core as its busiest core needs, and that many more
+// neuron slots.
+func TestSANAFEArchInputs(t *testing.T) {
+	tg := mustLookup(t, "tiny")
+	g := sanafeNet(t, tg)
+	// The stem's 32 neurons sit 5 to a core.
+	if got := SANAFEInputsPerCore(g, tg); got != 5 {
+		t.Fatalf("SANAFEInputsPerCore = %d, want 5", got)
+	}
+	var buf bytes.Buffer
+	if err := WriteSANAFEArchInputs(&buf, tg, 5); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	want := fmt.Sprintf("max_neurons_supported: %d", tg.Profile.Core.MaxNeurons+5)
+	if !strings.Contains(out, "name: tiny_inputs[0..4]") || !strings.Contains(out, want) {
+		t.Errorf("arch lacks tiny_inputs[0..4] or %q:\n%s", want, out)
+	}
+	buf.Reset()
+	if err := WriteSANAFEArchInputs(&buf, tg, 0); err != nil || strings.Contains(buf.String(), "_inputs[") {
+		t.Errorf("no inputs: err %v, input units present: %v", err, strings.Contains(buf.String(), "_inputs["))
+	}
+	if err := WriteSANAFEArchInputs(&buf, tg, -1); err == nil || !strings.Contains(err.Error(), "-1 input units per core") {
+		t.Errorf("negative inputs: got %v", err)
 	}
 }

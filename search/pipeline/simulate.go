@@ -135,8 +135,12 @@ func WriteSANAFE(dir string, g *ir.Graph, t *backends.Target, src Source, opt ba
 		opt.Input = x
 	}
 	var arch, snn bytes.Buffer
-	if err := backends.WriteSANAFEArch(&arch, t); err != nil {
-		return backends.SANAFERun{}, err
+	werr := backends.WriteSANAFEArch(&arch, t)
+	if opt.Input != nil {
+		werr = backends.WriteSANAFEArchInputs(&arch, t, backends.SANAFEInputsPerCore(g, t))
+	}
+	if werr != nil {
+		return backends.SANAFERun{}, werr
 	}
 	if err := backends.WriteSANAFENetwork(&snn, g, t, opt); err != nil {
 		return backends.SANAFERun{}, err

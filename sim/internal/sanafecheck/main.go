@@ -118,7 +118,9 @@ func writeExport(dir string, g *ir.Graph, t *backends.Target, opt backends.SANAF
 		name  string
 		write func(io.Writer) error
 	}{
-		{"arch.yaml", func(w io.Writer) error { return backends.WriteSANAFEArch(w, t) }},
+		{"arch.yaml", func(w io.Writer) error {
+			return backends.WriteSANAFEArchInputs(w, t, backends.SANAFEInputsPerCore(g, t))
+		}},
 		{"snn.yaml", func(w io.Writer) error { return backends.WriteSANAFENetwork(w, g, t, opt) }},
 	} {
 		fh, err := os.Create(filepath.Join(dir, f.name))
