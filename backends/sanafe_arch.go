@@ -8,6 +8,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/autosnn/autosnn/ir"
 )
 
 // WriteSANAFEArch writes t as a SANA-FE architecture file (the ARCH.yaml of
@@ -40,7 +42,46 @@ import (
 // SANA-FE has no within-tile or inter-chip link costs: within-tile costs are
 // dropped, and targets with more than one chip are rejected. Layer-core
 // chips get one core entry per core with its own max_neurons_supported.
-func WriteSANAFEArch(w io.Writer, t *Target) error {
+func WriteSANAFEArch(w io.Writer, t *Target) error { return writeSANAFEArch(w, t, -1) }
+
+// WriteSANAFEArchInputs is WriteSANAFEArch for an export with input events
+// (WriteSANAFENetwork with SANAFEOptions.Input): every core gets inputs
+// input soma units (NAME_inputs[0..inputs-1]) instead of one per neuron
+// slot, and max_neurons_supported grows by inputs, since SANA-FE holds
+// the input neurons in core slots too. Give it SANAFEInputsPerCore: each
+// input unit costs SANA-FE kilobytes (a random generator each) and time
+// on every core, so one per neuron slot of every core makes a small
+// export take GBs and seconds to load.
+func WriteSANAFEArchInputs(w io.Writer, t *Target, inputs int) error {
+	if inputs < 0 {
+		return fmt.Errorf("backends: sanafe arch: %d input units per core, want >= 0", inputs)
+	}
+	return writeSANAFEArch(w, t, inputs)
+}
+
+// SANAFEInputsPerCore returns the most input neurons the export of g with
+// input events puts on one core of t: the host-driven neurons per core.
+func SANAFEInputsPerCore(g *ir.Graph, t *Target) int {
+	per := make([]int, t.NumCores)
+	most := 0
+	_, inNames := sanafeGroupNames(g)
+	for i, p := range g.Pops {
+		if inNames[i] == "" {
+			continue
+		}
+		for _, c := range p.Core {
+			if t.ValidCore(int(c)) {
+				per[c]++
+				most = max(most, per[c])
+			}
+		}
+	}
+	return most
+}
+
+// writeSANAFEArch writes the architecture with inputs input soma units per
+// core (-1: one per neuron slot, and max_neurons_supported the chip's).
+func writeSANAFEArch(w io.Writer, t *Target, inputs int) error {
 	p := t.Profile
 	if t.NumChips > 1 {
 		return fmt.Errorf("backends: sanafe arch: %s has %d chips, want 1 (SANA-FE models one mesh without inter-chip links)", p.Name, t.NumChips)
@@ -109,7 +150,11 @@ func WriteSANAFEArch(w io.Writer, t *Target) error {
 		pf(10, "attributes:")
 		pf(12, "buffer_position: soma")
 		pf(12, "buffer_inside_unit: false")
-		pf(12, "max_neurons_supported: %d", c.neurons)
+		units, slots := c.neurons, c.neurons
+		if inputs >= 0 {
+			units, slots = inputs, c.neurons+inputs
+		}
+		pf(12, "max_neurons_supported: %d", slots)
 		pf(10, "axon_in:")
 		pf(12, "- name: %s_in", name)
 		pf(14, "attributes:")
@@ -127,12 +172,14 @@ func WriteSANAFEArch(w io.Writer, t *Target) error {
 			pf(16, "energy_spike_out: %s", si(e.SpikeOutPJ, "e-12"))
 			pf(16, "latency_spike_out: %s", si(tm.SpikeOutNs, "e-9"))
 		}
-		pf(12, "- name: %s_inputs[0..%d]", name, c.neurons-1)
-		pf(14, "attributes:")
-		pf(16, "model: input")
-		for _, k := range []string{"energy_access_neuron", "latency_access_neuron", "energy_update_neuron",
-			"latency_update_neuron", "energy_spike_out", "latency_spike_out"} {
-			pf(16, "%s: 0.0", k)
+		if units > 0 {
+			pf(12, "- name: %s_inputs[0..%d]", name, units-1)
+			pf(14, "attributes:")
+			pf(16, "model: input")
+			for _, k := range []string{"energy_access_neuron", "latency_access_neuron", "energy_update_neuron",
+				"latency_update_neuron", "energy_spike_out", "latency_spike_out"} {
+				pf(16, "%s: 0.0", k)
+			}
 		}
 		pf(10, "dendrite:")
 		pf(12, "- name: %s_dendrite", name)

@@ -120,3 +120,31 @@ func TestSI(t *testing.T) {
 		}
 	}
 }
+
+// TestSANAFEArchInputs: an export with input events gets as many input
+// soma units per core as its busiest core needs, and that many more
+// neuron slots.
+func TestSANAFEArchInputs(t *testing.T) {
+	tg := mustLookup(t, "tiny")
+	g := sanafeNet(t, tg)
+	// The stem's 32 neurons sit 5 to a core.
+	if got := SANAFEInputsPerCore(g, tg); got != 5 {
+		t.Fatalf("SANAFEInputsPerCore = %d, want 5", got)
+	}
+	var buf bytes.Buffer
+	if err := WriteSANAFEArchInputs(&buf, tg, 5); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	want := fmt.Sprintf("max_neurons_supported: %d", tg.Profile.Core.MaxNeurons+5)
+	if !strings.Contains(out, "name: tiny_inputs[0..4]") || !strings.Contains(out, want) {
+		t.Errorf("arch lacks tiny_inputs[0..4] or %q:\n%s", want, out)
+	}
+	buf.Reset()
+	if err := WriteSANAFEArchInputs(&buf, tg, 0); err != nil || strings.Contains(buf.String(), "_inputs[") {
+		t.Errorf("no inputs: err %v, input units present: %v", err, strings.Contains(buf.String(), "_inputs["))
+	}
+	if err := WriteSANAFEArchInputs(&buf, tg, -1); err == nil || !strings.Contains(err.Error(), "-1 input units per core") {
+		t.Errorf("negative inputs: got %v", err)
+	}
+}

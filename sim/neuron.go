@@ -54,14 +54,18 @@ func (s *Sim) update(cpi int32) {
 			x = min(max(i+((x-i)*synDecay)>>bits, vmin), vmax)
 			s.syn[gid] = int32(x)
 		}
-		if x != 0 { // (cuba_lif: a decaying current keeps the neuron active)
+		v := int64(s.v[gid])
+		// Active: the input (for cuba_lif the decaying current) or the
+		// stored potential is nonzero (the state is read, changed and
+		// written), SANA-FE's soma rule, with which its Loihi energies were
+		// fitted.
+		if x != 0 || v != 0 {
 			active++
 			at += c.activeT
 		} else {
 			at += c.inactiveT
 		}
 		x = min(max(x, vmin), vmax)
-		v := int64(s.v[gid])
 		var h int64
 		if sp.leaky {
 			h = v + ((x-(v-reset))*decay)>>bits

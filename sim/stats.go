@@ -78,7 +78,8 @@ type Stats struct {
 	// SynOps is the number of synaptic operations (synaptic events).
 	SynOps int64 `yaml:"synops"`
 	// NeuronUpdates counts neuron updates; ActiveUpdates those whose input
-	// current (synaptic + host + bias) was nonzero.
+	// current (synaptic + host + bias) or stored membrane potential was
+	// nonzero (SANA-FE's rule).
 	NeuronUpdates int64 `yaml:"neuron_updates"`
 	ActiveUpdates int64 `yaml:"active_updates"`
 	// ComputeNs is the time from the start of the timestep until the last

@@ -54,6 +54,7 @@ var vocabulary = map[string]string{
 	"resume":           "continue the run stored in --out, with its own hyper-parameters",
 	"rounds":           "evolution rounds",
 	"sanafe":           "SANA-FE export",
+	"sanafe-potential": "with --sanafe: log_potential on every group (SANA-FE -v writes potentials.csv)",
 	"seed":             "random seed",
 	"semantics":        "simulator time semantics: chip (the chip's own, the default for energy and latency: barrier-synchronous, one step of delay per synapse and more where the delay pass balanced a residual join, T + depth - 1 steps, a step costs the busiest core plus the barrier), trained (every layer inside one step, spike-exact against the reference executor) or both (chip, with a trained run of every image beside it: on-chip accuracy in each and their spike-level agreement, in agreement.yaml); docs/simulator.md",
 	"size":             "event frame side in pixels (the 128x128 sensor is binned)",

@@ -46,7 +46,8 @@ func simulateCommand() *cli.Command {
 			&cli.Float64Flag{Name: "drop-wait", Usage: "override noc.drop_wait_ns: ns a message blocked by a full buffer waits before it is dropped (overflow drop only; 0 = drop at once)"},
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: use("seed", "for synthetic inputs")},
 			&cli.StringFlag{Name: "semantics", Value: "chip", Usage: use("semantics")},
-			&cli.BoolFlag{Name: "sanafe", Usage: use("sanafe", "also write sanafe/arch.yaml and sanafe/snn.yaml (first image) to run in SANA-FE")},
+			&cli.BoolFlag{Name: "sanafe", Usage: use("sanafe", "also write sanafe/arch.yaml, sanafe/snn.yaml (first image as input events, log_spikes on) and sanafe/run.json (step offsets) to run in SANA-FE")},
+			&cli.BoolFlag{Name: "sanafe-potential", Usage: use("sanafe-potential")},
 			&cli.BoolFlag{Name: "report", Usage: "also write report.html: the run per image and per layer, the link load and the compiler's summary of the mapping, in one file"},
 			&cli.BoolFlag{Name: "quiet", Usage: use("quiet")},
 			&cli.IntFlag{Name: "size", Usage: use("size", "default: the model's input side")},
@@ -131,10 +132,14 @@ func simulateAction(c *cli.Context) error {
 	}
 	if c.Bool("sanafe") {
 		dir := filepath.Join(out, "sanafe")
-		if err := pipeline.WriteSANAFE(dir, g, t, src); err != nil {
+		run, err := pipeline.WriteSANAFE(dir, g, t, src, backends.SANAFEOptions{LogSpikes: true, LogPotential: c.Bool("sanafe-potential")})
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "wrote %s (arch.yaml, snn.yaml): sim arch.yaml snn.yaml %d\n", dir, backends.SANAFETimesteps(g))
+		fmt.Fprintf(stdout, "wrote %s (arch.yaml, snn.yaml, run.json): sim -s -p arch.yaml snn.yaml %d\n", dir, run.Timesteps)
+		if len(run.DelaysDropped) > 0 {
+			fmt.Fprintf(c.App.ErrWriter, "warning: the SANA-FE export carries no synaptic delays (SANA-FE has none): %s act after one step there (run.json: delays_dropped)\n", strings.Join(run.DelaysDropped, ", "))
+		}
 	}
 	if sweep == nil {
 		return nil

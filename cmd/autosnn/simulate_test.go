@@ -76,7 +76,7 @@ func TestSimulateCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"clitiny on tiny", "images            4 x 3 timesteps", "link_bandwidth_gmsg_per_s",
-		"sanafe (arch.yaml, snn.yaml): sim arch.yaml snn.yaml 4"} {
+		"sanafe (arch.yaml, snn.yaml, run.json): sim -s -p arch.yaml snn.yaml 5"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
@@ -119,7 +119,7 @@ func TestSimulateCommand(t *testing.T) {
 	if err != nil || len(rows) != 3 {
 		t.Fatalf("sweep.csv: %d rows (err %v), want 3", len(rows), err)
 	}
-	for _, f := range []string{"arch.yaml", "snn.yaml"} {
+	for _, f := range []string{"arch.yaml", "snn.yaml", "run.json"} {
 		data, err := os.ReadFile(filepath.Join(out, "sanafe", f))
 		if err != nil {
 			t.Fatal(err)

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -165,26 +166,38 @@ func (r *SimResult) WriteDir(dir string) error {
 }
 
 // WriteSANAFE writes the chip and the mapping as SANA-FE input files into
-// dir: arch.yaml and snn.yaml, whose input currents are the first input of
-// src for a direct-encoded graph. `sim arch.yaml snn.yaml
-// backends.SANAFETimesteps(g)` runs them in SANA-FE.
-func WriteSANAFE(dir string, g *ir.Graph, t *backends.Target, src Source) error {
-	var opt backends.SANAFEOptions
+// dir: arch.yaml, snn.yaml and run.json (the step offsets,
+// backends.SANAFERun, which it also returns). For a direct-encoded graph
+// the first input of src becomes input events (opt.Input is set from it).
+// `sim -s -p arch.yaml snn.yaml run.Timesteps` runs them in SANA-FE.
+func WriteSANAFE(dir string, g *ir.Graph, t *backends.Target, src Source, opt backends.SANAFEOptions) (backends.SANAFERun, error) {
+	opt.Input = nil
 	if g.Encoding == ir.Direct && src != nil && src.Len() > 0 {
 		x, err := src.Input(0, nil)
 		if err != nil {
-			return err
+			return backends.SANAFERun{}, err
 		}
 		opt.Input = x
 	}
 	var arch, snn bytes.Buffer
-	if err := backends.WriteSANAFEArch(&arch, t); err != nil {
-		return err
+	var werr error
+	if opt.Input != nil {
+		werr = backends.WriteSANAFEArchInputs(&arch, t, backends.SANAFEInputsPerCore(g, t))
+	} else {
+		werr = backends.WriteSANAFEArch(&arch, t)
+	}
+	if werr != nil {
+		return backends.SANAFERun{}, werr
 	}
 	if err := backends.WriteSANAFENetwork(&snn, g, t, opt); err != nil {
-		return err
+		return backends.SANAFERun{}, err
 	}
-	return writeFiles(dir, map[string][]byte{"arch.yaml": arch.Bytes(), "snn.yaml": snn.Bytes()})
+	run := backends.SANAFERunOf(g, t, opt)
+	js, err := json.MarshalIndent(run, "", "  ")
+	if err != nil {
+		return run, fmt.Errorf("pipeline: sanafe run.json: %w", err)
+	}
+	return run, writeFiles(dir, map[string][]byte{"arch.yaml": arch.Bytes(), "snn.yaml": snn.Bytes(), "run.json": append(js, '\n')})
 }
 
 func writeFiles(dir string, files map[string][]byte) error {

@@ -104,8 +104,10 @@ func TestCompileSimulate(t *testing.T) {
 	if err := tab.WriteText(&text); err != nil || !strings.Contains(text.String(), "congestion knee") {
 		t.Errorf("sweep text: %v\n%s", err, text.String())
 	}
-	if err := WriteSANAFE(filepath.Join(out, "sanafe"), mg, mt, in); err != nil {
+	if run, err := WriteSANAFE(filepath.Join(out, "sanafe"), mg, mt, in, backends.SANAFEOptions{LogSpikes: true}); err != nil {
 		t.Errorf("SANA-FE export: %v", err)
+	} else if run.Timesteps != backends.SANAFETimesteps(mg) {
+		t.Errorf("SANA-FE run: %d timesteps, want %d", run.Timesteps, backends.SANAFETimesteps(mg))
 	}
 }
 
