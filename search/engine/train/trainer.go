@@ -24,9 +24,14 @@ type Hyper struct {
 	Cutout int
 	// Limit is the number of training samples per epoch (0: the whole split).
 	Limit int
-	// SpikeReg is the weight beta of the spike-regularisation term
-	// beta * (neuron spikes) / batch added to the loss (paper Table 10); 0: off.
+	// SpikeReg is the paper's lambda_reg (Table 10): the loss gets
+	// lambda_reg / (K T) * sum_t sum_k phi_k[t], lambda_reg times the mean
+	// firing rate of the K neurons over the T steps, per image; 0: off.
 	SpikeReg float64
+	// SpikeRegBeta is the per-image form: the loss gets beta * (neuron
+	// spikes per image); 0: off. At most one of the two is set. (Before
+	// #20, SpikeReg held this beta.)
+	SpikeRegBeta float64
 	// Data is the data spec ("mnist", "cifar10:/dir"), recorded for eval.
 	Data string
 }
@@ -40,8 +45,10 @@ func (h Hyper) Validate() error {
 		return fmt.Errorf("train: batch size %d, want >= 1", h.Batch)
 	case !(h.LR > 0):
 		return fmt.Errorf("train: learning rate %v, want > 0", h.LR)
-	case h.Pad < 0 || h.Cutout < 0 || h.Limit < 0 || h.SpikeReg < 0:
-		return fmt.Errorf("train: pad %d, cutout %d, limit %d, spike-reg %v: want all >= 0", h.Pad, h.Cutout, h.Limit, h.SpikeReg)
+	case h.Pad < 0 || h.Cutout < 0 || h.Limit < 0 || h.SpikeReg < 0 || h.SpikeRegBeta < 0:
+		return fmt.Errorf("train: pad %d, cutout %d, limit %d, spike-reg %v, spike-reg-beta %v: want all >= 0", h.Pad, h.Cutout, h.Limit, h.SpikeReg, h.SpikeRegBeta)
+	case h.SpikeReg > 0 && h.SpikeRegBeta > 0:
+		return fmt.Errorf("train: spike-reg %v and spike-reg-beta %v: want at most one spike regulariser", h.SpikeReg, h.SpikeRegBeta)
 	}
 	return nil
 }
@@ -125,7 +132,7 @@ type Trainer struct {
 	// EvalEachEpoch evaluates on the source's Eval split after each epoch.
 	EvalEachEpoch bool
 
-	reg     *nn.SpikeRegularizer
+	reg     *spikePenalty
 	partial EpochProgress
 	labels  []int
 	pred    []int
@@ -147,10 +154,7 @@ func NewTrainer(g *ir.Graph, h Hyper) (*Trainer, error) {
 
 func newTrainer(net *Net, pcg *rand.PCG, h Hyper) *Trainer {
 	t := &Trainer{Net: net, Opt: nn.NewAdam(net.Params(), h.LR), Hyper: h, PCG: pcg}
-	if h.SpikeReg > 0 {
-		t.reg = &nn.SpikeRegularizer{Beta: h.SpikeReg}
-		t.reg.Apply(net.Neurons())
-	}
+	t.reg = newSpikePenalty(h)
 	return t
 }
 
@@ -224,7 +228,7 @@ func (t *Trainer) epoch(ctx context.Context, src Source) (EpochStats, error) {
 			return EpochStats{}, fmt.Errorf("train: epoch %d batch %d (step %d): %w", t.Epoch+1, t.Batch, t.Step, err)
 		}
 		if t.reg != nil {
-			loss += t.reg.Value(net.Neurons(), n)
+			loss += t.reg.value(net.Neurons(), n)
 		}
 		nn.ZeroGrad(net.Params())
 		if err := net.Backward(); err != nil {

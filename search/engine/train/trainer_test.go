@@ -365,13 +365,14 @@ func TestWorkersDeterminism(t *testing.T) {
 	}
 }
 
-// TestSpikeRegularisation checks that the regularised run reports the task
-// loss plus beta times the neuron spikes per image, and that a strong
-// penalty lowers the spike count against an unregularised run.
+// TestSpikeRegularisation checks that the regularised run (per-image form,
+// Hyper.SpikeRegBeta) reports the task loss plus beta times the neuron
+// spikes per image, and that a strong penalty lowers the spike count
+// against an unregularised run.
 func TestSpikeRegularisation(t *testing.T) {
 	run := func(beta float64) (EpochStats, *Trainer) {
 		h := tinyHyper
-		h.Epochs, h.SpikeReg = 2, beta
+		h.Epochs, h.SpikeRegBeta = 2, beta
 		tr, err := NewTrainer(tinyGraph(t), h)
 		if err != nil {
 			t.Fatal(err)
@@ -400,7 +401,7 @@ func TestSpikeRegularisation(t *testing.T) {
 	for _, n := range b.Net.Neurons() {
 		spikes += n.Spikes()
 	}
-	got := b.reg.Value(b.Net.Neurons(), 16)
+	got := b.reg.value(b.Net.Neurons(), 16)
 	if want := 1e-3 * float64(spikes) / 16; math.Abs(got-want) > 1e-12 || task <= 0 {
 		t.Errorf("regulariser value %v, want %v (task loss %v)", got, want, task)
 	}
