@@ -48,6 +48,7 @@ var vocabulary = map[string]string{
 	"out":              "where the command writes its output",
 	"pool":             "architectures evaluated per evolution round",
 	"profile-samples":  "images the compiler profiles spike rates on (0: uniform rates, upper bounds)",
+	"preset":           "training recipe: paper (600 epochs, Adam 1e-3, batch 96, T = 8, cutout 16 on CIFAR) or reduced (Fashion-MNIST, C = 8, T = 4, 20 epochs of 6,000 images, batch 32, 2,000 test images); flags given explicitly win",
 	"progress":         "how progress is shown: auto (bars on a terminal, plain lines otherwise), bar, plain (a line per stage and at most one per 10 s) or none",
 	"quiet":            "less output: no progress (--progress=none)",
 	"random-weights":   "give an architecture --model seeded random weights (testing only)",

@@ -47,7 +47,7 @@ func trainCommand() *cli.Command {
 			&cli.StringFlag{Name: "cache", Usage: use("cache")},
 			&cli.BoolFlag{Name: "allow-empty", Usage: use("allow-empty")},
 			&cli.StringFlag{Name: "progress", Value: "auto", Usage: use("progress")},
-			nirDTFlag(),
+			nirDTFlag(), presetFlag(),
 		}, specFlags()...),
 		Action: trainAction,
 	}
@@ -62,6 +62,9 @@ var trainChecks = []check{
 }
 
 func trainAction(c *cli.Context) error {
+	if err := applyPreset(c); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
 	if err := checks(c, trainChecks...); err != nil {
 		return err
 	}
