@@ -65,6 +65,9 @@ func TestExperimentsTiny(t *testing.T) {
 				t.Errorf("%s.json: %v, %d rows", name, err, len(back.Rows))
 			}
 			first[name] = res.Rows
+			if name == "table1" {
+				checkPoolInit(t, res.Rows)
+			}
 		})
 	}
 	// Run again: everything is read back, no training (so no time spent).
@@ -113,5 +116,28 @@ func TestStat(t *testing.T) {
 	}
 	if got := group(1234567.4); got != "1,234,567" {
 		t.Errorf("group %q", got)
+	}
+}
+
+// checkPoolInit checks Table 1's diagnostic rows: their pooled PLIFs start
+// at w = PoolW, where k rounds to 1 and dk/dw = k(1-k) = 0, so w stays.
+func checkPoolInit(t *testing.T, rows []Row) {
+	t.Helper()
+	if len(rows) != 10 {
+		t.Fatalf("table1: %d rows, want 8 + 2 diagnostic", len(rows))
+	}
+	for _, row := range rows[8:] {
+		n := 0
+		for _, l := range row.Runs[0].Layers {
+			if strings.HasPrefix(l.Name, "pools.") || strings.HasPrefix(l.Name, "gap.") {
+				n++
+				if l.W != PoolW {
+					t.Errorf("%s: %s w = %v, want %v", row.Key, l.Name, l.W, PoolW)
+				}
+			}
+		}
+		if n == 0 {
+			t.Errorf("%s: no pooled PLIF among %+v", row.Key, row.Runs[0].Layers)
+		}
 	}
 }

@@ -13,10 +13,10 @@ import (
 
 // trainRow trains arch alone once per seed (mod applied to the
 // hyper-parameters) and summarises the runs.
-func (r *Runner) trainRow(ctx context.Context, key string, cells []string, arch frontend.Spec, paper string, mod func(*train.Hyper)) (Row, error) {
+func (r *Runner) trainRow(ctx context.Context, key string, cells []string, arch frontend.Spec, paper string, mod func(*train.Hyper), init func(*train.Net)) (Row, error) {
 	row := Row{Key: key, Cells: cells, Paper: paper, Extra: map[string]string{}}
 	for _, seed := range r.P.Seeds {
-		run, err := r.Train(ctx, key, arch, seed, mod)
+		run, err := r.Train(ctx, key, arch, seed, mod, init)
 		if err != nil {
 			return Row{}, err
 		}
@@ -47,7 +47,7 @@ func (r *Runner) winnerRow(ctx context.Context, space search.Space, sr pipeline.
 	best := sr.History.BestRecord()
 	spec := space.Spec(best.Arch)
 	spec.Neuron, spec.Name = "plif", strings.Join(spec.Blocks, ",")
-	row, err := r.trainRow(ctx, archKey(space, best.Arch), cells, spec, paper, nil)
+	row, err := r.trainRow(ctx, archKey(space, best.Arch), cells, spec, paper, nil, nil)
 	if err != nil {
 		return Row{}, err
 	}

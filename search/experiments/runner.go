@@ -82,11 +82,12 @@ func (r *Runner) spec(arch frontend.Spec) frontend.Spec {
 }
 
 // Train trains arch alone (at the protocol's C and T) with seed, mod
-// applied to the hyper-parameters, and evaluates it on the first
+// (when not nil) applied to the hyper-parameters and init (when not nil)
+// to the new net before training, and evaluates it on the first
 // EvalLimit test images. key names the run's files in Out/runs: a
 // finished run is read back, an interrupted one continues from its
 // checkpoint.
-func (r *Runner) Train(ctx context.Context, key string, arch frontend.Spec, seed uint64, mod func(*train.Hyper)) (Run, error) {
+func (r *Runner) Train(ctx context.Context, key string, arch frontend.Spec, seed uint64, mod func(*train.Hyper), init func(*train.Net)) (Run, error) {
 	dir := filepath.Join(r.Out, "runs")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Run{}, err
@@ -116,6 +117,9 @@ func (r *Runner) Train(ctx context.Context, key string, arch frontend.Spec, seed
 		}
 		if tr, err = pipeline.NewTrainer(ctx, r.spec(arch), set, h, pipeline.AugmentAuto); err != nil {
 			return Run{}, fmt.Errorf("experiments: %s: %w", key, err)
+		}
+		if init != nil {
+			init(tr.Net)
 		}
 	default:
 		return Run{}, err

@@ -78,7 +78,7 @@ var table3 = register(&Experiment{
 			if err != nil {
 				return nil, err
 			}
-			row, err := r.trainRow(ctx, "zoo-"+name, []string{name, strings.Join(spec.Blocks, ", ")}, spec, "", nil)
+			row, err := r.trainRow(ctx, "zoo-"+name, []string{name, strings.Join(spec.Blocks, ", ")}, spec, "", nil, nil)
 			if err != nil {
 				return nil, err
 			}
@@ -119,7 +119,7 @@ var table5 = register(&Experiment{
 		alone := Row{Key: "random-alone", Cells: []string{fmt.Sprintf("%d random architectures trained alone", r.P.RandomArchs), "-"}, Extra: map[string]string{}}
 		for _, a := range r.randomArchs(sn.Space) {
 			spec := sn.Space.Spec(a)
-			run, err := r.Train(ctx, archKey(sn.Space, a), spec, r.P.Seeds[0], nil)
+			run, err := r.Train(ctx, archKey(sn.Space, a), spec, r.P.Seeds[0], nil, nil)
 			if err != nil {
 				return nil, err
 			}
@@ -178,7 +178,7 @@ var kendall = register(&Experiment{
 		}
 		var rows []Row
 		for i, a := range archs {
-			run, err := r.Train(ctx, archKey(sn.Space, a), sn.Space.Spec(a), r.P.Seeds[0], nil)
+			run, err := r.Train(ctx, archKey(sn.Space, a), sn.Space.Spec(a), r.P.Seeds[0], nil, nil)
 			if err != nil {
 				return nil, err
 			}
