@@ -35,6 +35,7 @@ func experimentsCommand() *cli.Command {
 					&cli.IntFlag{Name: "C", Usage: use("C", "overrides the protocol's")},
 					&cli.IntFlag{Name: "T", Usage: use("T", "overrides the protocol's")},
 					&cli.IntFlag{Name: "epochs", Usage: use("epochs", "of every stand-alone run; overrides the protocol's")},
+					&cli.IntFlag{Name: "batch", Usage: use("batch", "training mini-batch of every run; overrides the protocol's")},
 					&cli.IntFlag{Name: "limit", Usage: use("limit", "overrides the protocol's")},
 					&cli.IntFlag{Name: "eval-limit", Usage: use("eval-limit", "test images per stand-alone run; overrides the protocol's")},
 					&cli.StringFlag{Name: "seeds", Usage: "seeds of the stand-alone runs, comma-separated; overrides the protocol's"},
@@ -76,7 +77,7 @@ func experimentsRun(c *cli.Context) error {
 			return fmt.Errorf("experiments run: flag %s after the names, want flags first: autosnn experiments run %s NAME...", a, a)
 		}
 	}
-	if err := checks(c, atLeast(0, "C", "T", "epochs", "limit", "eval-limit", "supernet-epochs", "supernet-limit", "evals", "val-limit", "random-archs")); err != nil {
+	if err := checks(c, atLeast(0, "C", "T", "epochs", "batch", "limit", "eval-limit", "supernet-epochs", "supernet-limit", "evals", "val-limit", "random-archs")); err != nil {
 		return err
 	}
 	var exps []*experiments.Experiment
@@ -125,6 +126,7 @@ func protocolFlags(c *cli.Context, p *experiments.Protocol) error {
 	set("C", &p.C)
 	set("T", &p.T)
 	set("epochs", &p.Epochs)
+	set("batch", &p.Batch)
 	set("limit", &p.Limit)
 	set("eval-limit", &p.EvalLimit)
 	set("supernet-epochs", &p.SupernetEpochs)
@@ -146,7 +148,7 @@ func protocolFlags(c *cli.Context, p *experiments.Protocol) error {
 		p.Evo.Rounds = (p.Evo.Budget + p.Evo.Pool - 1) / p.Evo.Pool
 	}
 	var over []string
-	for _, n := range []string{"data", "C", "T", "epochs", "limit", "eval-limit", "seeds", "supernet-epochs", "supernet-limit", "evals", "val-limit", "random-archs"} {
+	for _, n := range []string{"data", "C", "T", "epochs", "batch", "limit", "eval-limit", "seeds", "supernet-epochs", "supernet-limit", "evals", "val-limit", "random-archs"} {
 		if c.IsSet(n) {
 			over = append(over, "--"+n+" "+c.String(n))
 		}

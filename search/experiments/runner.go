@@ -126,6 +126,15 @@ func (r *Runner) Train(ctx context.Context, key string, arch frontend.Spec, seed
 	}
 	defer tr.Close()
 	tr.Checkpoint, tr.Progress = base+".ckpt", r.Progress
+	tr.Logf = func(format string, a ...any) { // the epoch line, with the w of the PLIFs after pools (Table 1's diagnosis)
+		line := fmt.Sprintf(format, a...)
+		for _, n := range tr.Net.Neurons() {
+			if name := n.Name(); n.W != nil && (strings.HasPrefix(name, "pools.") || strings.HasPrefix(name, "gap.") || name == "fc_plif") {
+				line += fmt.Sprintf(" %s w=%.3f", name, n.W.Data[0])
+			}
+		}
+		r.logf("%s seed %d: %s", key, seed, line)
+	}
 	r.logf("%s seed %d: training %s (%s) for %d epochs", key, seed, tr.Net.Graph().Name, strings.Join(arch.Blocks, ","), tr.Hyper.Epochs)
 	src := pipeline.DataSource(set, tr.Hyper, dataset.FullTrain, dataset.Test, r.P.EvalLimit)
 	if err := tr.Run(ctx, src); err != nil {
