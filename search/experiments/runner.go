@@ -218,9 +218,18 @@ func Machine() string {
 	return s
 }
 
-// Commit is the VCS revision the binary was built from (short, "+dirty"
-// when modified), or "unknown".
+// BuildCommit, when set at link time (go build -ldflags "-X
+// github.com/autosnn/autosnn/search/experiments.BuildCommit=$(git
+// rev-parse --short HEAD)"), is the commit Commit reports; builds with VCS
+// stamping off (GOFLAGS=-buildvcs=false, or a git worktree) have no other.
+var BuildCommit string
+
+// Commit is the VCS revision the binary was built from (BuildCommit, or
+// the build's VCS stamp: short, "+dirty" when modified), or "unknown".
 func Commit() string {
+	if BuildCommit != "" {
+		return BuildCommit
+	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "unknown"
