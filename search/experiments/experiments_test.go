@@ -141,3 +141,49 @@ func checkPoolInit(t *testing.T, rows []Row) {
 		}
 	}
 }
+
+// TestRunnerRefusesOtherSetup checks that a finished run, a started run
+// and a super-network of another protocol in the same output directory are
+// refused, not reused, and that more epochs continue a finished run.
+func TestRunnerRefusesOtherSetup(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains networks on MNIST")
+	}
+	if _, err := dataset.LocateMNIST(context.Background()); err != nil {
+		t.Skip(err)
+	}
+	p, _ := LookupProtocol("tiny")
+	p.Limit, p.EvalLimit, p.SupernetLimit = 32, 16, 32
+	dir := t.TempDir()
+	r := &Runner{Out: dir, P: p}
+	defer r.Close()
+	spec, _ := uniform("snn1", "SCB_k3")
+	ctx := context.Background()
+	first, err := r.Train(ctx, "x", spec, 1, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.P.Epochs = 2 // more epochs: continues from the checkpoint
+	more, err := r.Train(ctx, "x", spec, 1, nil, nil)
+	if err != nil || more.Epochs != 2 || first.Epochs != 1 {
+		t.Fatalf("continued run: epochs %d (first %d), %v", more.Epochs, first.Epochs, err)
+	}
+	r.P.Epochs = 1
+	if _, err := r.Train(ctx, "x", spec, 1, nil, nil); err == nil || !strings.Contains(err.Error(), "trained for 2 epochs, the protocol asks for 1") {
+		t.Errorf("fewer epochs: %v", err)
+	}
+	r.P.C = 3
+	if _, err := r.Train(ctx, "x", spec, 1, nil, nil); err == nil || !strings.Contains(err.Error(), "C 2") || !strings.Contains(err.Error(), "C 3") {
+		t.Errorf("other C: %v", err)
+	}
+	r.P.C = 2
+	sn, err := r.Supernet(ctx, "snn1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sn.Close()
+	r.P.SupernetLimit = 48
+	if _, err := r.Supernet(ctx, "snn1"); err == nil || !strings.Contains(err.Error(), "limit 32") {
+		t.Errorf("other super-network limit: %v", err)
+	}
+}

@@ -12,6 +12,9 @@ import (
 type Run struct {
 	Key  string `json:"key"`
 	Seed uint64 `json:"seed"`
+	// Setup is what the result depends on besides key, seed and epochs
+	// (data, C, T, batch, lr, images, regulariser).
+	Setup string `json:"setup"`
 	// Blocks is the architecture (its block list), Macro its macro.
 	Macro  string   `json:"macro"`
 	Blocks []string `json:"blocks"`

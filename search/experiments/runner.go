@@ -74,6 +74,14 @@ func (r *Runner) hyper(seed uint64) train.Hyper {
 	return train.Hyper{Epochs: r.P.Epochs, Batch: r.P.Batch, LR: r.P.LR, Seed: seed, Cutout: r.P.Cutout, Limit: r.P.Limit, Data: r.P.Data}
 }
 
+// setup describes what a stand-alone run's result depends on besides its
+// key, seed and epochs (recorded with it; a run of another setup in the
+// same output directory is refused, not reused).
+func (r *Runner) setup(h train.Hyper) string {
+	return fmt.Sprintf("data %s, C %d, T %d, batch %d, lr %g, limit %d, cutout %d, spike-reg %g, spike-reg-beta %g, %d test images",
+		h.Data, r.P.C, r.P.T, h.Batch, h.LR, h.Limit, h.Cutout, h.SpikeReg, h.SpikeRegBeta, r.P.EvalLimit)
+}
+
 // spec returns arch at the protocol's C and T, on the data's shape.
 func (r *Runner) spec(arch frontend.Spec) frontend.Spec {
 	arch.Channels, arch.T, arch.Input, arch.Classes = r.P.C, r.P.T, nil, 0
@@ -93,9 +101,27 @@ func (r *Runner) Train(ctx context.Context, key string, arch frontend.Spec, seed
 		return Run{}, err
 	}
 	base := filepath.Join(dir, fmt.Sprintf("%s-s%d", key, seed))
+	h := r.hyper(seed)
+	if mod != nil {
+		mod(&h)
+	}
+	want := r.setup(h)
 	var done Run
-	if ok, err := readJSON(base+".json", &done); err != nil || ok {
-		return done, err
+	if ok, err := readJSON(base+".json", &done); err != nil {
+		return Run{}, err
+	} else if ok {
+		switch {
+		case done.Setup != "" && done.Setup != want:
+			return Run{}, fmt.Errorf("experiments: %s was trained with %s; this protocol gives %s: use another --out", base+".json", done.Setup, want)
+		case done.Epochs == h.Epochs || done.Setup == "": // "": a result written before setups were recorded
+			return done, nil
+		case done.Epochs > h.Epochs:
+			return Run{}, fmt.Errorf("experiments: %s was trained for %d epochs, the protocol asks for %d: use another --out", base+".json", done.Epochs, h.Epochs)
+		}
+		// Fewer epochs than asked: continue from its checkpoint.
+	}
+	if prev, err := os.ReadFile(base + ".setup"); err == nil && string(prev) != want {
+		return Run{}, fmt.Errorf("experiments: %s was started with %s; this protocol gives %s: use another --out", base+".ckpt", prev, want)
 	}
 	set, err := r.data(ctx)
 	if err != nil {
@@ -107,13 +133,12 @@ func (r *Runner) Train(ctx context.Context, key string, arch frontend.Spec, seed
 	switch {
 	case err == nil:
 		r.logf("%s seed %d: resuming from epoch %d", key, seed, ck.Epoch)
-		if tr, err = pipeline.ResumeTrainer(ctx, ck, nil, 0); err != nil {
+		if tr, err = pipeline.ResumeTrainer(ctx, ck, nil, h.Epochs); err != nil {
 			return Run{}, fmt.Errorf("experiments: %s: %w", base+".ckpt", err)
 		}
 	case errors.Is(err, fs.ErrNotExist):
-		h := r.hyper(seed)
-		if mod != nil {
-			mod(&h)
+		if err := writeFile(base+".setup", []byte(want)); err != nil {
+			return Run{}, err
 		}
 		if tr, err = pipeline.NewTrainer(ctx, r.spec(arch), set, h, pipeline.AugmentAuto); err != nil {
 			return Run{}, fmt.Errorf("experiments: %s: %w", key, err)
@@ -146,7 +171,7 @@ func (r *Runner) Train(ctx context.Context, key string, arch frontend.Spec, seed
 	}
 	g := tr.Net.Graph()
 	cnt := ir.Count(g)
-	run := Run{Key: key, Seed: seed, Macro: arch.Macro, Blocks: arch.Blocks, Accuracy: res.Accuracy, Spikes: res.SpikesPerImage,
+	run := Run{Key: key, Seed: seed, Setup: want, Macro: arch.Macro, Blocks: arch.Blocks, Accuracy: res.Accuracy, Spikes: res.SpikesPerImage,
 		NeuronSpikes: res.NeuronSpikesPerImage, Neurons: cnt.Neurons, Params: cnt.Params, Epochs: tr.Epoch}
 	if n := len(tr.History); n > 0 {
 		run.TrainAccuracy, run.TrainLoss = tr.History[n-1].Accuracy, tr.History[n-1].Loss

@@ -48,9 +48,17 @@ func (r *Runner) Supernet(ctx context.Context, space string) (*Supernet, error) 
 	path := filepath.Join(r.Out, "supernet-"+space+".ckpt")
 	start, cpu0 := time.Now(), cpuSeconds()
 	ck, err := supernet.ReadCheckpoint(path)
+	if err == nil {
+		got := fmt.Sprintf("data %s, C %d, T %d, batch %d, lr %g, limit %d", ck.Hyper.Data, ck.Base.Channels, ck.Base.T, ck.Hyper.Batch, ck.Hyper.LR, ck.Hyper.Limit)
+		want := fmt.Sprintf("data %s, C %d, T %d, batch %d, lr %g, limit %d", r.P.Data, r.P.C, r.P.T, r.P.Batch, r.P.LR, r.P.SupernetLimit)
+		if got != want || ck.Epoch > r.P.SupernetEpochs {
+			return nil, fmt.Errorf("experiments: %s holds a super-network of %s at epoch %d; this protocol gives %s, %d epochs: use another --out",
+				path, got, ck.Epoch, want, r.P.SupernetEpochs)
+		}
+	}
 	var tr *supernet.Trainer
 	switch {
-	case err == nil && ck.Epoch >= r.P.SupernetEpochs:
+	case err == nil && ck.Epoch == r.P.SupernetEpochs:
 	case err == nil:
 		if tr, err = pipeline.ResumeSupernetTrainer(ctx, ck, r.P.SupernetEpochs); err != nil {
 			return nil, fmt.Errorf("experiments: %s: %w", path, err)
