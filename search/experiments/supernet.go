@@ -23,6 +23,8 @@ type Supernet struct {
 	Space search.Space
 	Net   *supernet.SuperNet
 	NAvg  float64
+	// Epochs is the number of epochs it was trained for.
+	Epochs int
 	// Cache evaluates candidates with inherited weights on D_val (shared
 	// by every search on this super-network).
 	Cache *search.Cache
@@ -85,7 +87,7 @@ func (r *Runner) Supernet(ctx context.Context, space string) (*Supernet, error) 
 		return nil, err
 	}
 	ev := pipeline.NewEvaluator(net, set, ck.Hyper.Seed, r.P.EvalBatch, r.P.ValLimit, r.Progress)
-	sn := &Supernet{Space: net.Space(), Net: net, NAvg: ck.NAvg, Cache: search.NewCache(ev),
+	sn := &Supernet{Space: net.Space(), Net: net, NAvg: ck.NAvg, Epochs: ck.Epoch, Cache: search.NewCache(ev),
 		Seconds: time.Since(start).Seconds(), CPUSeconds: cpuSeconds() - cpu0}
 	r.logf("super-network %s: N_avg %.1f spikes/image", space, sn.NAvg)
 	return sn, nil
@@ -97,7 +99,8 @@ func (r *Runner) Supernet(ctx context.Context, space string) (*Supernet, error) 
 func (r *Runner) Search(ctx context.Context, sn *Supernet, name string, lambdas []float64, random bool) ([]pipeline.SearchRow, error) {
 	out := filepath.Join(r.Out, name)
 	run := map[string]string{"space": sn.Space.Name, "random": strconv.FormatBool(random), "lambdas": fmt.Sprint(lambdas),
-		"evo": fmt.Sprintf("%+v", r.P.Evo), "val-limit": strconv.Itoa(r.P.ValLimit), "eval-batch": strconv.Itoa(r.P.EvalBatch)}
+		"evo": fmt.Sprintf("%+v", r.P.Evo), "val-limit": strconv.Itoa(r.P.ValLimit), "eval-batch": strconv.Itoa(r.P.EvalBatch),
+		"supernet": fmt.Sprintf("%d epochs, N_avg %g", sn.Epochs, sn.NAvg)} // a super-network trained further makes the evaluations stale
 	prev, err := search.ReadCheckpoint(filepath.Join(out, pipeline.SearchCheckpoint))
 	resume := err == nil
 	if resume {
