@@ -154,7 +154,11 @@ var table5 = register(&Experiment{
 	verdict: func(rows []Row) string {
 		var parts []string
 		for _, row := range rows {
-			parts = append(parts, fmt.Sprintf("%s %s: %s", row.Cells[0], row.Cells[1], row.Accuracy.pct()))
+			name := row.Cells[0]
+			if row.Cells[1] != "-" {
+				name += " at lambda " + row.Cells[1]
+			}
+			parts = append(parts, fmt.Sprintf("%s: %s", name, row.Accuracy.pct()))
 		}
 		return "Test accuracies: " + strings.Join(parts, "; ") + "."
 	},
