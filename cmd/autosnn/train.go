@@ -38,7 +38,6 @@ func trainCommand() *cli.Command {
 			&cli.StringFlag{Name: "eval-split", Value: "test", Usage: "split evaluated after each epoch: val, test, or none"},
 			&cli.IntFlag{Name: "eval-limit", Usage: use("eval-limit", "after each epoch")},
 			&cli.Float64Flag{Name: "spike-reg", Usage: "the paper's spike regulariser lambda_reg (Table 10: loss + lambda_reg/(K*T) * spikes of the K neurons over T steps per image, i.e. times the mean firing rate; the paper uses 1, 0.1, 0.01)"},
-			&cli.Float64Flag{Name: "spike-reg-beta", Usage: "per-image spike regulariser beta (loss + beta*spikes/image); not with --spike-reg"},
 			&cli.StringFlag{Name: "out", Usage: use("out", "checkpoint file"), Required: true},
 			&cli.BoolFlag{Name: "resume", Usage: use("resume")},
 			&cli.IntFlag{Name: "checkpoint-every", Usage: use("checkpoint-every")},
@@ -56,7 +55,7 @@ func trainCommand() *cli.Command {
 // trainChecks are train's flag checks, run before anything is read.
 var trainChecks = []check{
 	atLeast(1, "epochs", "batch"), atLeast(0, "cutout", "limit", "eval-limit", "checkpoint-every"),
-	positive("lr"), nonNegative("spike-reg"), nonNegative("spike-reg-beta"), ifSet("C", atLeast(1, "C")), ifSet("T", atLeast(1, "T")),
+	positive("lr"), nonNegative("spike-reg"), ifSet("C", atLeast(1, "C")), ifSet("T", atLeast(1, "T")),
 	ifSet("classes", atLeast(2, "classes")), ifSet("size", frameSize),
 	oneOf("augment", pipeline.AugmentNames...), oneOf("split", "train", "full-train"), oneOf("eval-split", "val", "test", "none"),
 }
@@ -147,13 +146,13 @@ func trainAction(c *cli.Context) error {
 		fmt.Fprintf(logw, "resuming %s from %s: epoch %d, batch %d, step %d\n", ck.Graph.Name, out, ck.Epoch, ck.Batch, ck.Step)
 	} else if nirG != nil {
 		h := train.Hyper{Epochs: c.Int("epochs"), Batch: c.Int("batch"), LR: c.Float64("lr"), Seed: c.Uint64("seed"),
-			Cutout: c.Int("cutout"), Limit: c.Int("limit"), SpikeReg: c.Float64("spike-reg"), SpikeRegBeta: c.Float64("spike-reg-beta"), Data: spec.String()}
+			Cutout: c.Int("cutout"), Limit: c.Int("limit"), SpikeReg: c.Float64("spike-reg"), Data: spec.String()}
 		if tr, err = pipeline.NewFineTuner(c.Context, nirG, set, h, c.String("augment")); err != nil {
 			return fmt.Errorf("train: --arch %s: %w", c.String("arch"), err)
 		}
 	} else {
 		h := train.Hyper{Epochs: c.Int("epochs"), Batch: c.Int("batch"), LR: c.Float64("lr"), Seed: c.Uint64("seed"),
-			Cutout: c.Int("cutout"), Limit: c.Int("limit"), SpikeReg: c.Float64("spike-reg"), SpikeRegBeta: c.Float64("spike-reg-beta"), Data: spec.String()}
+			Cutout: c.Int("cutout"), Limit: c.Int("limit"), SpikeReg: c.Float64("spike-reg"), Data: spec.String()}
 		if tr, err = pipeline.NewTrainer(c.Context, *arch, set, h, c.String("augment")); err != nil {
 			return fmt.Errorf("train: %w", err)
 		}
@@ -219,7 +218,6 @@ func sameHyper(c *cli.Context, h train.Hyper) error {
 	check("cutout", c.IsSet("cutout"), c.Int("cutout"), h.Cutout)
 	check("limit", c.IsSet("limit"), c.Int("limit"), h.Limit)
 	check("spike-reg", c.IsSet("spike-reg"), c.Float64("spike-reg"), h.SpikeReg)
-	check("spike-reg-beta", c.IsSet("spike-reg-beta"), c.Float64("spike-reg-beta"), h.SpikeRegBeta)
 	check("data", c.IsSet("data"), c.String("data"), h.Data)
 	if len(diffs) > 0 {
 		return fmt.Errorf("train: --resume continues a run with its own hyper-parameters; refusing %s", strings.Join(diffs, ", "))

@@ -78,8 +78,8 @@ func (r *Runner) hyper(seed uint64) train.Hyper {
 // key, seed and epochs (recorded with it; a run of another setup in the
 // same output directory is refused, not reused).
 func (r *Runner) setup(h train.Hyper) string {
-	return fmt.Sprintf("data %s, C %d, T %d, batch %d, lr %g, limit %d, cutout %d, spike-reg %g, spike-reg-beta %g, %d test images",
-		h.Data, r.P.C, r.P.T, h.Batch, h.LR, h.Limit, h.Cutout, h.SpikeReg, h.SpikeRegBeta, r.P.EvalLimit)
+	return fmt.Sprintf("data %s, C %d, T %d, batch %d, lr %g, limit %d, cutout %d, spike-reg %g, %d test images",
+		h.Data, r.P.C, r.P.T, h.Batch, h.LR, h.Limit, h.Cutout, h.SpikeReg, r.P.EvalLimit)
 }
 
 // spec returns arch at the protocol's C and T, on the data's shape.

@@ -4,33 +4,27 @@ import (
 	"github.com/autosnn/autosnn/search/engine/nn"
 )
 
-// spikePenalty is the spike regulariser of a training run, in one of two
-// normalisations (Hyper.SpikeReg, Hyper.SpikeRegBeta; at most one is on):
+// spikePenalty is the paper's spike regulariser (Table 10; Hyper.SpikeReg):
 //
-//	paper (Table 10):  L_reg = lambda_reg / (K T) * sum_t sum_k phi_k[t]
-//	per image:         L_reg = beta * S / N
+//	L_reg = lambda_reg / (K T) * sum_t sum_k phi_k[t]
 //
 // K is the number of spiking neurons of one image (every neuron layer's
-// positions per image and step), T the timesteps, phi_k[t] neuron k's spike
-// at step t, S the spikes of the whole batch and N the batch size; both are
-// averaged over the batch, so the paper's form is lambda_reg times the mean
-// firing rate (spikes per neuron per step, in [0, 1]) and takes the paper's
-// values (1, 0.1, 0.01) as they are. The paper's form is the per-image form
-// with beta = lambda_reg / (K T); K T is read from the net after its first
+// positions per image and step), T the timesteps and phi_k[t] neuron k's
+// spike at step t, averaged over the batch: lambda_reg times the mean
+// firing rate (spikes per neuron per step, in [0, 1]), so it takes the
+// paper's values (1, 0.1, 0.01) as they are. It is the per-image penalty
+// beta * S / N of nn.SpikeRegularizer (S the batch's spikes, N the batch
+// size) with beta = lambda_reg / (K T); K T is read from the net after each
 // forward (the neurons' output sizes), so it follows the input size.
 type spikePenalty struct {
-	rate float64 // lambda_reg of the paper's form (0: per-image form)
-	beta float64 // beta of the per-image form, or lambda_reg / (K T) once known
+	rate float64 // lambda_reg
 	reg  nn.SpikeRegularizer
 }
 
 // newSpikePenalty returns the regulariser of h, or nil when it is off.
 func newSpikePenalty(h Hyper) *spikePenalty {
-	switch {
-	case h.SpikeReg > 0:
+	if h.SpikeReg > 0 {
 		return &spikePenalty{rate: h.SpikeReg}
-	case h.SpikeRegBeta > 0:
-		return &spikePenalty{beta: h.SpikeRegBeta}
 	}
 	return nil
 }
@@ -48,12 +42,9 @@ func neuronSteps(neurons []*nn.Neuron, n int) float64 {
 // value sets the neurons' gradient coefficient for the backward pass of
 // the last forward (a batch of n images) and returns the penalty's value.
 func (p *spikePenalty) value(neurons []*nn.Neuron, n int) float64 {
-	if p.rate > 0 {
-		if kt := neuronSteps(neurons, n); kt > 0 {
-			p.beta = p.rate / kt
-		}
+	if kt := neuronSteps(neurons, n); kt > 0 {
+		p.reg.Beta = p.rate / kt
 	}
-	p.reg.Beta = p.beta
 	p.reg.Apply(neurons)
 	return p.reg.Value(neurons, n)
 }

@@ -3,7 +3,6 @@ package train
 import (
 	"context"
 	"math"
-	"strings"
 	"testing"
 
 	"github.com/autosnn/autosnn/search/engine/nn"
@@ -57,17 +56,5 @@ func TestPaperSpikeRegulariser(t *testing.T) {
 	// One training step runs with the term (its loss includes it).
 	if err := tr.Net.Backward(); err != nil {
 		t.Fatal(err)
-	}
-}
-
-func TestSpikeRegulariserHyper(t *testing.T) {
-	h := tinyHyper
-	h.SpikeReg, h.SpikeRegBeta = 0.1, 1e-3
-	if err := h.Validate(); err == nil || !strings.Contains(err.Error(), "at most one") {
-		t.Errorf("both regularisers: %v, want an error", err)
-	}
-	h.SpikeReg, h.SpikeRegBeta = 0, -1
-	if err := h.Validate(); err == nil || !strings.Contains(err.Error(), "spike-reg-beta -1") {
-		t.Errorf("negative beta: %v, want an error naming spike-reg-beta", err)
 	}
 }

@@ -27,11 +27,10 @@ type Hyper struct {
 	// SpikeReg is the paper's lambda_reg (Table 10): the loss gets
 	// lambda_reg / (K T) * sum_t sum_k phi_k[t], lambda_reg times the mean
 	// firing rate of the K neurons over the T steps, per image; 0: off.
+	// (Before #20 it was the beta of beta * (neuron spikes per image),
+	// which is lambda_reg / (K T); the checkpoint format is frozen, so the
+	// field keeps its name.)
 	SpikeReg float64
-	// SpikeRegBeta is the per-image form: the loss gets beta * (neuron
-	// spikes per image); 0: off. At most one of the two is set. (Before
-	// #20, SpikeReg held this beta.)
-	SpikeRegBeta float64
 	// Data is the data spec ("mnist", "cifar10:/dir"), recorded for eval.
 	Data string
 }
@@ -45,10 +44,8 @@ func (h Hyper) Validate() error {
 		return fmt.Errorf("train: batch size %d, want >= 1", h.Batch)
 	case !(h.LR > 0):
 		return fmt.Errorf("train: learning rate %v, want > 0", h.LR)
-	case h.Pad < 0 || h.Cutout < 0 || h.Limit < 0 || h.SpikeReg < 0 || h.SpikeRegBeta < 0:
-		return fmt.Errorf("train: pad %d, cutout %d, limit %d, spike-reg %v, spike-reg-beta %v: want all >= 0", h.Pad, h.Cutout, h.Limit, h.SpikeReg, h.SpikeRegBeta)
-	case h.SpikeReg > 0 && h.SpikeRegBeta > 0:
-		return fmt.Errorf("train: spike-reg %v and spike-reg-beta %v: want at most one spike regulariser", h.SpikeReg, h.SpikeRegBeta)
+	case h.Pad < 0 || h.Cutout < 0 || h.Limit < 0 || h.SpikeReg < 0:
+		return fmt.Errorf("train: pad %d, cutout %d, limit %d, spike-reg %v: want all >= 0", h.Pad, h.Cutout, h.Limit, h.SpikeReg)
 	}
 	return nil
 }
