@@ -101,7 +101,9 @@ type CostFunc func(a Arch, e Evaluation) float64
 
 // Fitness scores an evaluation. Lambda <= 0 for the power form (0 ignores
 // the cost). NAvg > 0 is the mean cost of the super-network's sampled paths
-// (for spikes, measured while training it). In the power form NAvg scales
+// (for spikes, measured while training it); NAvg = 0 is allowed only with
+// Lambda = 0 (fitness = accuracy alone: the ANN space of the paper's Table 7,
+// which has no spikes). In the power form NAvg scales
 // every fitness by the same factor, so it does not change the ranking; in
 // the linear form it does. Cost nil means the cost is Evaluation.Spikes.
 type Fitness struct {
@@ -123,12 +125,12 @@ func (f Fitness) CostOf(a Arch, e Evaluation) float64 {
 
 // Of returns the fitness of an evaluated architecture.
 func (f Fitness) Of(a Arch, e Evaluation) float64 {
+	if f.Lambda == 0 {
+		return e.Acc // either form; also when NAvg = 0 (no spikes to normalise)
+	}
 	r := f.CostOf(a, e) / f.NAvg
 	if f.Form == Linear {
 		return e.Acc - f.Lambda*r
-	}
-	if f.Lambda == 0 {
-		return e.Acc
 	}
 	if math.IsInf(r, 1) {
 		return 0
@@ -144,8 +146,11 @@ func (f Fitness) Of(a Arch, e Evaluation) float64 {
 
 // Validate checks the fitness parameters.
 func (f Fitness) Validate() error {
+	if f.NAvg == 0 && f.Lambda == 0 {
+		return nil // accuracy alone: the ANN space, whose N_avg is 0
+	}
 	if !(f.NAvg > 0) {
-		return fmt.Errorf("search: fitness: N_avg = %g, want > 0 (measured while training the super-network)", f.NAvg)
+		return fmt.Errorf("search: fitness: N_avg = %g, want > 0 (measured while training the super-network; N_avg = 0 only with lambda = 0)", f.NAvg)
 	}
 	if f.Form == Power && f.Lambda > 0 {
 		return fmt.Errorf("search: fitness: lambda = %g, want <= 0 for the power form", f.Lambda)

@@ -182,6 +182,8 @@ func TestFitness(t *testing.T) {
 		{Fitness{Lambda: -0.08, NAvg: 100}, Evaluation{Acc: 0.9, Spikes: 100}, 0.9},
 		{Fitness{Form: Linear, Lambda: 0.1, NAvg: 100}, Evaluation{Acc: 0.9, Spikes: 200}, 0.7},
 		{Fitness{Lambda: -0.5, NAvg: 100}, Evaluation{Acc: 0.1, Spikes: 0}, 0.1}, // silent network ranks by accuracy
+		{Fitness{Lambda: 0}, Evaluation{Acc: 0.8}, 0.8},                          // ANN space: N_avg = 0, accuracy alone
+		{Fitness{Form: Linear, Lambda: 0}, Evaluation{Acc: 0.7}, 0.7},            // not 0.7 - 0 x 0/0 = NaN
 	}
 	for _, tt := range tests {
 		if got := tt.f.Of(nil, tt.e); math.Abs(got-tt.want) > 1e-12 {
@@ -193,6 +195,9 @@ func TestFitness(t *testing.T) {
 	}
 	if err := (Fitness{Lambda: -0.1}).Validate(); err == nil || !strings.Contains(err.Error(), "N_avg") {
 		t.Errorf("got %v, want an N_avg error", err)
+	}
+	if err := (Fitness{Lambda: 0}).Validate(); err != nil {
+		t.Errorf("lambda 0 with N_avg 0 (the ANN space): %v, want accepted", err)
 	}
 }
 

@@ -31,7 +31,7 @@ func demoCommand() *cli.Command {
 			&cli.StringFlag{Name: "data", Value: d.Data, Usage: use("data", "a static image dataset")},
 			&cli.IntFlag{Name: "C", Value: d.C, Usage: use("C")},
 			&cli.IntFlag{Name: "T", Value: d.T, Usage: use("T")},
-			&cli.IntFlag{Name: "supernet-limit", Value: d.SupernetLimit, Usage: "super-network training images"},
+			&cli.IntFlag{Name: "supernet-limit", Value: d.SupernetLimit, Usage: use("supernet-limit")},
 			&cli.IntFlag{Name: "evals", Value: d.Evo.Budget, Usage: use("evals")},
 			&cli.IntFlag{Name: "val-limit", Value: d.ValLimit, Usage: use("val-limit")},
 			&cli.StringFlag{Name: "lambda", Value: "0,-0.08,-0.24,-0.5", Usage: use("lambda")},

@@ -76,6 +76,9 @@ func searchAction(c *cli.Context) error {
 		return err
 	}
 	space := net.Space()
+	if err := pipeline.CheckNAvg(space, ck.NAvg, lams); err != nil {
+		return fmt.Errorf("search: --supernet %s: %w", c.String("supernet"), err)
+	}
 	set, err := openData(c, space.Base.T)
 	if err != nil {
 		return fmt.Errorf("search: %w", err)

@@ -136,3 +136,60 @@ func TestSupernetSearchEndToEnd(t *testing.T) {
 		t.Errorf("random search output:\n%s", out)
 	}
 }
+
+// TestSearchANNSpace pins the paper's Table 7 search without spiking
+// neurons: the ann super-network's N_avg is 0, its search takes lambda 0
+// (fitness = accuracy alone) and refuses any other lambda naming --lambda.
+func TestSearchANNSpace(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads MNIST")
+	}
+	if _, err := dataset.LocateMNIST(context.Background()); err != nil {
+		t.Skip(err)
+	}
+	dir := t.TempDir()
+	ckpt := filepath.Join(dir, "ann.ckpt")
+	if _, err := runApp(t, "supernet", "--data", "mnist", "--space", "ann", "--C", "2", "--T", "2", "--batch", "16", "--limit", "32",
+		"--epochs", "1", "--out", ckpt, "--quiet"); err != nil {
+		t.Fatal(err)
+	}
+	ck, err := supernet.ReadCheckpoint(ckpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ck.NAvg != 0 {
+		t.Fatalf("ann super-network N_avg %v, want 0 (no spikes)", ck.NAvg)
+	}
+	small := []string{"--data", "mnist", "--supernet", ckpt, "--evals", "4", "--pool", "2", "--rounds", "2", "--topk", "2",
+		"--mutations", "1", "--crossovers", "1", "--val-limit", "16", "--batch", "16", "--quiet"}
+	res := filepath.Join(dir, "res")
+	out, err := runApp(t, append([]string{"search", "--lambda", "0", "--out", res}, small...)...)
+	if err != nil {
+		t.Fatalf("ann search at lambda 0: %v", err)
+	}
+	if !strings.Contains(out, "search on ann") {
+		t.Errorf("search output:\n%s", out)
+	}
+	data, err := os.ReadFile(filepath.Join(res, "lambda0", "history.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h struct {
+		Records []struct {
+			Acc     float64 `json:"accuracy"`
+			Fitness float64 `json:"fitness"`
+		} `json:"records"`
+	}
+	if err := json.Unmarshal(data, &h); err != nil || len(h.Records) != 4 {
+		t.Fatalf("history.json: %d records (%v), want 4", len(h.Records), err)
+	}
+	for i, r := range h.Records {
+		if r.Fitness != r.Acc {
+			t.Errorf("record %d: fitness %v, want the accuracy %v", i, r.Fitness, r.Acc)
+		}
+	}
+	_, err = runApp(t, append([]string{"search", "--lambda", "0,-0.08", "--out", filepath.Join(dir, "bad")}, small...)...)
+	if err == nil || !strings.Contains(err.Error(), "--lambda -0.08") || !strings.Contains(err.Error(), "want --lambda 0") {
+		t.Errorf("ann search at lambda -0.08: %v, want an error naming --lambda -0.08", err)
+	}
+}

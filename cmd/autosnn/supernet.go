@@ -40,12 +40,16 @@ func supernetCommand() *cli.Command {
 			&cli.BoolFlag{Name: "resume", Usage: use("resume")},
 			&cli.BoolFlag{Name: "quiet", Usage: use("quiet")},
 			&cli.StringFlag{Name: "progress", Value: "auto", Usage: use("progress")},
+			presetFlag(),
 		}, dataFlags()...),
 		Action: supernetAction,
 	}
 }
 
 func supernetAction(c *cli.Context) error {
+	if err := applyPreset(c); err != nil {
+		return fmt.Errorf("supernet: %w", err)
+	}
 	if err := checks(c, atLeast(1, "C", "T", "epochs", "batch"), atLeast(0, "limit", "checkpoint-every"), positive("lr"),
 		oneOf("space", search.SpaceNames()...), oneOf("augment", pipeline.AugmentNames...), frameSize, dataSpec("data", false), outFile); err != nil {
 		return err

@@ -37,7 +37,7 @@ func trainCommand() *cli.Command {
 			&cli.StringFlag{Name: "split", Value: "full-train", Usage: use("split", "the training split: train or full-train")},
 			&cli.StringFlag{Name: "eval-split", Value: "test", Usage: "split evaluated after each epoch: val, test, or none"},
 			&cli.IntFlag{Name: "eval-limit", Usage: use("eval-limit", "after each epoch")},
-			&cli.Float64Flag{Name: "spike-reg", Usage: "spike-regularisation weight beta (loss + beta*spikes/image, paper Table 10)"},
+			&cli.Float64Flag{Name: "spike-reg", Usage: "the paper's spike regulariser lambda_reg (Table 10: loss + lambda_reg/(K*T) * spikes of the K neurons over T steps per image, i.e. times the mean firing rate; the paper uses 1, 0.1, 0.01)"},
 			&cli.StringFlag{Name: "out", Usage: use("out", "checkpoint file"), Required: true},
 			&cli.BoolFlag{Name: "resume", Usage: use("resume")},
 			&cli.IntFlag{Name: "checkpoint-every", Usage: use("checkpoint-every")},
@@ -46,7 +46,7 @@ func trainCommand() *cli.Command {
 			&cli.StringFlag{Name: "cache", Usage: use("cache")},
 			&cli.BoolFlag{Name: "allow-empty", Usage: use("allow-empty")},
 			&cli.StringFlag{Name: "progress", Value: "auto", Usage: use("progress")},
-			nirDTFlag(),
+			nirDTFlag(), presetFlag(),
 		}, specFlags()...),
 		Action: trainAction,
 	}
@@ -61,6 +61,9 @@ var trainChecks = []check{
 }
 
 func trainAction(c *cli.Context) error {
+	if err := applyPreset(c); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
 	if err := checks(c, trainChecks...); err != nil {
 		return err
 	}

@@ -79,7 +79,8 @@ func CheckSpaceSet(space search.Space, set *dataset.Set) error {
 type SearchConfig struct {
 	// Lambdas are the fitness exponents, one search each, in order.
 	Lambdas []float64
-	// Form is the fitness form; NAvg the spikes normaliser (N_avg > 0).
+	// Form is the fitness form; NAvg the spikes normaliser (N_avg > 0, or
+	// 0 in the ann space, which then takes only lambda 0: accuracy alone).
 	Form search.FitnessForm
 	NAvg float64
 	// Random runs random search (Evo.Budget architectures drawn Evo.Pool
@@ -126,8 +127,8 @@ type SearchRow struct {
 // stops after the evaluations done so far, writes the checkpoint of that
 // point and returns a *train.Interrupted; cfg.Resume continues it.
 func Search(ctx context.Context, space search.Space, cache *search.Cache, cfg SearchConfig) ([]SearchRow, error) {
-	if !(cfg.NAvg > 0) {
-		return nil, fmt.Errorf("pipeline: N_avg %g, want > 0 (a super-network with a completed epoch)", cfg.NAvg)
+	if err := CheckNAvg(space, cfg.NAvg, cfg.Lambdas); err != nil {
+		return nil, err
 	}
 	ckPath := ""
 	if cfg.Out != "" {
@@ -240,6 +241,24 @@ func WriteSearchTable(w io.Writer, rows []SearchRow) error {
 	return tw.Flush()
 }
 
+// CheckNAvg checks the fitness normaliser of a run of searches: N_avg > 0,
+// or N_avg = 0 in the ann space (ReLU, no spikes: the paper's Table 7),
+// where every lambda must be 0 (fitness = validation accuracy alone).
+func CheckNAvg(space search.Space, nAvg float64, lambdas []float64) error {
+	if nAvg > 0 {
+		return nil
+	}
+	if nAvg != 0 || space.Base.Neuron != "ann" {
+		return fmt.Errorf("pipeline: N_avg %g, want > 0 (a spiking super-network with a completed epoch)", nAvg)
+	}
+	for _, l := range lambdas {
+		if l != 0 {
+			return fmt.Errorf("pipeline: --lambda %g: the %s space has no spikes (N_avg = 0), so its search ranks by accuracy alone: want --lambda 0", l, space.Name)
+		}
+	}
+	return nil
+}
+
 // OpenSupernet reads the super-network checkpoint at path and builds its
 // network with the trained weights (the caller closes it), after checking
 // that evaluating its candidates batch images at a time fits in ctx's
@@ -250,12 +269,15 @@ func OpenSupernet(ctx context.Context, path string, batch int) (*supernet.SuperN
 	if err != nil {
 		return nil, nil, err
 	}
-	if !(ck.NAvg > 0) {
-		return nil, nil, fmt.Errorf("pipeline: %s: N_avg is %g (no completed epoch?), want > 0", path, ck.NAvg)
-	}
 	space, err := search.NewSpace(ck.Space, ck.Base)
 	if err != nil {
 		return nil, nil, fmt.Errorf("pipeline: %s: %w", path, err)
+	}
+	if len(ck.History) == 0 {
+		return nil, nil, fmt.Errorf("pipeline: %s: no completed epoch (N_avg is measured over one), want a super-network trained for at least one epoch", path)
+	}
+	if !(ck.NAvg > 0) && space.Base.Neuron != "ann" {
+		return nil, nil, fmt.Errorf("pipeline: %s: N_avg is %g, want > 0 (a spiking super-network whose paths fired)", path, ck.NAvg)
 	}
 	if err := CheckSupernetEval(ctx, space, batch); err != nil {
 		return nil, nil, err

@@ -24,8 +24,12 @@ type Hyper struct {
 	Cutout int
 	// Limit is the number of training samples per epoch (0: the whole split).
 	Limit int
-	// SpikeReg is the weight beta of the spike-regularisation term
-	// beta * (neuron spikes) / batch added to the loss (paper Table 10); 0: off.
+	// SpikeReg is the paper's lambda_reg (Table 10): the loss gets
+	// lambda_reg / (K T) * sum_t sum_k phi_k[t], lambda_reg times the mean
+	// firing rate of the K neurons over the T steps, per image; 0: off.
+	// (Before #20 it was the beta of beta * (neuron spikes per image),
+	// which is lambda_reg / (K T); the checkpoint format is frozen, so the
+	// field keeps its name.)
 	SpikeReg float64
 	// Data is the data spec ("mnist", "cifar10:/dir"), recorded for eval.
 	Data string
@@ -125,7 +129,7 @@ type Trainer struct {
 	// EvalEachEpoch evaluates on the source's Eval split after each epoch.
 	EvalEachEpoch bool
 
-	reg     *nn.SpikeRegularizer
+	reg     *spikePenalty
 	partial EpochProgress
 	labels  []int
 	pred    []int
@@ -147,10 +151,7 @@ func NewTrainer(g *ir.Graph, h Hyper) (*Trainer, error) {
 
 func newTrainer(net *Net, pcg *rand.PCG, h Hyper) *Trainer {
 	t := &Trainer{Net: net, Opt: nn.NewAdam(net.Params(), h.LR), Hyper: h, PCG: pcg}
-	if h.SpikeReg > 0 {
-		t.reg = &nn.SpikeRegularizer{Beta: h.SpikeReg}
-		t.reg.Apply(net.Neurons())
-	}
+	t.reg = newSpikePenalty(h)
 	return t
 }
 
@@ -224,7 +225,7 @@ func (t *Trainer) epoch(ctx context.Context, src Source) (EpochStats, error) {
 			return EpochStats{}, fmt.Errorf("train: epoch %d batch %d (step %d): %w", t.Epoch+1, t.Batch, t.Step, err)
 		}
 		if t.reg != nil {
-			loss += t.reg.Value(net.Neurons(), n)
+			loss += t.reg.value(net.Neurons(), n)
 		}
 		nn.ZeroGrad(net.Params())
 		if err := net.Backward(); err != nil {

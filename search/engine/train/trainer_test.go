@@ -366,8 +366,8 @@ func TestWorkersDeterminism(t *testing.T) {
 }
 
 // TestSpikeRegularisation checks that the regularised run reports the task
-// loss plus beta times the neuron spikes per image, and that a strong
-// penalty lowers the spike count against an unregularised run.
+// loss plus lambda_reg/(K T) times the neuron spikes per image, and that a
+// strong penalty lowers the spike count against an unregularised run.
 func TestSpikeRegularisation(t *testing.T) {
 	run := func(beta float64) (EpochStats, *Trainer) {
 		h := tinyHyper
@@ -383,12 +383,12 @@ func TestSpikeRegularisation(t *testing.T) {
 	}
 	plain, a := run(0)
 	defer a.Close()
-	reg, b := run(1e-3)
+	reg, b := run(5)
 	defer b.Close()
 	if !(reg.Spikes < plain.Spikes) {
-		t.Errorf("spikes per image with beta 1e-3: %.0f, want fewer than without: %.0f", reg.Spikes, plain.Spikes)
+		t.Errorf("spikes per image with lambda_reg 5: %.0f, want fewer than without: %.0f", reg.Spikes, plain.Spikes)
 	}
-	// One more forward: the reported loss is task loss + beta * spikes / N.
+	// One more forward: the reported loss is task loss + lambda_reg/(K T) * spikes / N.
 	it, _ := (&synth{n: 16, batch: 16, seed: 7, nanAt: -1}).Eval(context.Background())
 	it.Next()
 	bt := it.Batch()
@@ -400,8 +400,8 @@ func TestSpikeRegularisation(t *testing.T) {
 	for _, n := range b.Net.Neurons() {
 		spikes += n.Spikes()
 	}
-	got := b.reg.Value(b.Net.Neurons(), 16)
-	if want := 1e-3 * float64(spikes) / 16; math.Abs(got-want) > 1e-12 || task <= 0 {
+	got := b.reg.value(b.Net.Neurons(), 16)
+	if want := 5 * float64(spikes) / 16 / neuronSteps(b.Net.Neurons(), 16); math.Abs(got-want) > 1e-12*want || task <= 0 {
 		t.Errorf("regulariser value %v, want %v (task loss %v)", got, want, task)
 	}
 }
