@@ -247,4 +247,3 @@ func untar(src, dir string) error {
 		}
 	}
 }
-
