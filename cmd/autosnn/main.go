@@ -70,6 +70,7 @@ func newApp() *cli.App {
 			exportCommand(),
 			simulateCommand(),
 			lambdaCommand(), demoCommand(),
+			workerCommand(), fleetCommand(),
 		}),
 		HideHelpCommand: true,
 	}

@@ -48,6 +48,12 @@ func (c *cluster) open(ackWait time.Duration) *Fleet {
 // function when a job starts.
 func (c *cluster) workers(n int, handlers map[string]Handler, started func(i int, job Job, kill func())) (stop func()) {
 	c.t.Helper()
+	return c.workersWith(n, func() map[string]Handler { return handlers }, started)
+}
+
+// workersWith is workers with each worker's own handlers.
+func (c *cluster) workersWith(n int, handlers func() map[string]Handler, started func(i int, job Job, kill func())) (stop func()) {
+	c.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	var kills []context.CancelFunc
@@ -56,7 +62,7 @@ func (c *cluster) workers(n int, handlers map[string]Handler, started func(i int
 		f := c.open(time.Second)
 		wctx, kill := context.WithCancel(ctx)
 		kills = append(kills, kill)
-		w := &Worker{Fleet: f, Handlers: handlers, CacheDir: cache}
+		w := &Worker{Fleet: f, Handlers: handlers(), CacheDir: cache}
 		if started != nil {
 			w.Started = func(j Job) { started(i, j, func() { kill(); f.NC.Close() }) }
 		}
