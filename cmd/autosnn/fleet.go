@@ -26,7 +26,7 @@ func natsFlags() []cli.Flag {
 // coordinatorFlags are natsFlags and the size of an evaluation job, for the
 // commands that publish jobs.
 func coordinatorFlags() []cli.Flag {
-	return append(natsFlags(), &cli.IntFlag{Name: "nats-per-job", Value: 5, Usage: use("nats-per-job")})
+	return append(natsFlags(), &cli.IntFlag{Name: "nats-per-job", Usage: use("nats-per-job")})
 }
 
 // dialFleet connects to --nats with the credential flags and opens the
@@ -50,8 +50,8 @@ func dialFleet(c *cli.Context, role string) (f *fleet.Fleet, close func(), err e
 // content hash) and describes each batch as the local evaluator would run
 // it (T timesteps, --size, --allow-empty, --batch, --val-limit, recalib).
 func natsEvaluator(c *cli.Context, T, recalib int) (*fleet.Evaluator, func(), error) {
-	if c.Int("nats-per-job") < 1 {
-		return nil, nil, fmt.Errorf("--nats-per-job %d, want >= 1", c.Int("nats-per-job"))
+	if c.Int("nats-per-job") < 0 {
+		return nil, nil, fmt.Errorf("--nats-per-job %d, want >= 0", c.Int("nats-per-job"))
 	}
 	f, closeFleet, err := dialFleet(c, "coordinator")
 	if err != nil {
@@ -77,8 +77,12 @@ func natsEvaluator(c *cli.Context, T, recalib int) (*fleet.Evaluator, func(), er
 		Spec: fleet.EvalSpec{Data: name, T: T, Size: c.Int("size"), AllowEmpty: c.Bool("allow-empty"), Batch: c.Int("batch"),
 			ValLimit: c.Int("val-limit"), Recalib: recalib},
 		Logf: func(f string, a ...any) { fmt.Fprintf(c.App.ErrWriter, f+"\n", a...) }}
-	fmt.Fprintf(c.App.ErrWriter, "fleet: evaluating on %s, %d candidates per job (super-network %.12s, data %.12s)\n",
-		fleet.Redact(c.String("nats")), ev.PerJob, sn.SHA256, data.SHA256)
+	per := fmt.Sprint(ev.PerJob)
+	if ev.PerJob == 0 {
+		per = "a round split over the workers"
+	}
+	fmt.Fprintf(c.App.ErrWriter, "fleet: evaluating on %s, candidates per job: %s (super-network %.12s, data %.12s)\n",
+		fleet.Redact(c.String("nats")), per, sn.SHA256, data.SHA256)
 	return ev, closeFleet, nil
 }
 

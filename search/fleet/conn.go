@@ -123,3 +123,15 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Fleet, error) {
 	}
 	return f, nil
 }
+
+// Workers estimates the number of workers: the consumer's pending pull
+// requests (a worker keeps one while idle) plus its unacknowledged jobs (a
+// worker holds one while busy). A worker killed mid-job counts until its
+// job is redelivered.
+func (f *Fleet) Workers(ctx context.Context) (int, error) {
+	info, err := f.Consumer.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("fleet: consumer %s: %w", Consumer, err)
+	}
+	return info.NumWaiting + info.NumAckPending, nil
+}

@@ -23,8 +23,7 @@ type RunStats struct {
 // waits for every result and returns them in the order of jobs. Identical
 // jobs (the same hash) run once. The first failed job ends the run with its
 // *JobError (its stored error is removed, so a later run retries it); so
-// does ctx. logf, when not nil, is told every 30 s how many results are
-// still awaited.
+// does ctx. logf, when not nil, is told when no result came for 30 s.
 func (f *Fleet) Run(ctx context.Context, jobs []Job, logf func(format string, a ...any)) ([][]byte, RunStats, error) {
 	st := RunStats{Jobs: len(jobs)}
 	hashes := make([]string, len(jobs))
@@ -111,6 +110,7 @@ func (f *Fleet) Run(ctx context.Context, jobs []Job, logf func(format string, a 
 		default:
 		}
 	}
+	last := time.Now()
 	tick := time.NewTicker(30 * time.Second)
 	defer tick.Stop()
 	for left > 0 {
@@ -125,9 +125,11 @@ func (f *Fleet) Run(ctx context.Context, jobs []Job, logf func(format string, a 
 			if err := take(e.Key(), e.Value()); err != nil {
 				return nil, st, err
 			}
+			last = time.Now()
 		case <-tick.C:
-			if logf != nil {
-				logf("fleet: waiting for %d of %d jobs (are workers running? autosnn worker --nats URL)", left, len(where))
+			if logf != nil && time.Since(last) >= 30*time.Second {
+				logf("fleet: no result for %s, %d of %d jobs awaited (is a worker running? autosnn worker --nats URL)",
+					time.Since(last).Round(time.Second), left, len(where))
 			}
 		case <-ctx.Done():
 			return nil, st, ctx.Err()

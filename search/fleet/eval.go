@@ -53,7 +53,10 @@ type Evaluator struct {
 	Spec EvalSpec
 	// Inputs are the jobs' "supernet" and "data" inputs.
 	Inputs map[string]Input
-	// PerJob is the number of candidates per job (>= 1).
+	// PerJob is the number of candidates per job; 0 splits each call's
+	// candidates evenly over the workers of the moment (Fleet.Workers),
+	// one job each: every job repeats the pass over the data and the stem,
+	// so fewer, larger jobs cost less CPU and more jobs finish sooner.
 	PerJob int
 	// Logf, when not nil, is told when results are slow to come.
 	Logf func(format string, a ...any)
@@ -63,8 +66,17 @@ type Evaluator struct {
 
 // Evaluate implements search.Evaluator.
 func (e *Evaluator) Evaluate(ctx context.Context, archs []search.Arch) ([]search.Evaluation, error) {
-	if e.PerJob < 1 {
-		return nil, fmt.Errorf("fleet: %d candidates per job, want >= 1", e.PerJob)
+	per := e.PerJob
+	if per < 0 {
+		return nil, fmt.Errorf("fleet: %d candidates per job, want >= 1 (0: split over the workers)", per)
+	}
+	if per == 0 {
+		n, err := e.Fleet.Workers(ctx)
+		if err != nil {
+			return nil, err
+		}
+		n = max(n, 1)
+		per = (len(archs) + n - 1) / n
 	}
 	order := make([]int, len(archs))
 	for i := range order {
@@ -73,8 +85,8 @@ func (e *Evaluator) Evaluate(ctx context.Context, archs []search.Arch) ([]search
 	slices.SortStableFunc(order, func(a, b int) int { return slices.Compare(archs[a], archs[b]) })
 	var jobs []Job
 	var parts [][]int
-	for start := 0; start < len(order); start += e.PerJob {
-		part := order[start:min(start+e.PerJob, len(order))]
+	for start := 0; start < len(order); start += per {
+		part := order[start:min(start+per, len(order))]
 		spec := e.Spec
 		spec.Archs = make([]search.Arch, len(part))
 		for k, i := range part {

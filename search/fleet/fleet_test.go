@@ -89,6 +89,16 @@ func TestRunOrderAndResume(t *testing.T) {
 	c := startCluster(t)
 	defer c.workers(3, echoHandlers(), nil)()
 	f := c.open(time.Second)
+	n := 0
+	for deadline := time.Now().Add(5 * time.Second); n != 3 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		var err error
+		if n, err = f.Workers(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n != 3 {
+		t.Errorf("Workers: %d, want 3 (each idle worker keeps a pull request)", n)
+	}
 	jobs := append(EchoJobs(0, 50, 0), EchoJobs(10, 5, 0)...) // 5 duplicates
 	out, st, err := f.Run(context.Background(), jobs, nil)
 	if err != nil {

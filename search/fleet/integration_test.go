@@ -104,11 +104,11 @@ func TestSearchAndSweepOnFleet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	newEval := func() *Evaluator {
-		return &Evaluator{Fleet: coord, PerJob: 2, Inputs: map[string]Input{"supernet": sn, "data": data},
+	newEval := func(perJob int) *Evaluator {
+		return &Evaluator{Fleet: coord, PerJob: perJob, Inputs: map[string]Input{"supernet": sn, "data": data},
 			Spec: EvalSpec{Data: "mnist", T: 2, Batch: evalBatch, ValLimit: valLimit}}
 	}
-	fe := newEval()
+	fe := newEval(2)
 	start := time.Now()
 	got, err := pipeline.Search(ctx, space, search.NewCache(fe), searchCfg)
 	if err != nil {
@@ -128,7 +128,7 @@ func TestSearchAndSweepOnFleet(t *testing.T) {
 	}
 
 	// A restarted coordinator (a fresh cache) finds every result in the bucket.
-	fe2 := newEval()
+	fe2 := newEval(2)
 	again, err := pipeline.Search(ctx, space, search.NewCache(fe2), searchCfg)
 	if err != nil {
 		t.Fatal(err)
@@ -148,8 +148,7 @@ func TestSearchAndSweepOnFleet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lcfg.Evaluator = newEval()
-	lcfg.Evo.Seed = tinyEvo.Seed
+	lcfg.Evaluator = newEval(0) // a round split over the workers
 	gotSweep, err := pipeline.RunLambda(ctx, net, ck.NAvg, ck.Hyper.Seed, set, chip, lcfg)
 	if err != nil {
 		t.Fatal(err)

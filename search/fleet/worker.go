@@ -30,7 +30,9 @@ type Worker struct {
 }
 
 // Run pulls and runs jobs until ctx ends (it then returns nil, leaving an
-// unfinished job unacknowledged for redelivery) or MaxJobs are done.
+// unfinished job unacknowledged for redelivery) or MaxJobs are done. A
+// failed pull (the server restarting) is retried; an error return means a
+// result could not be stored.
 func (w *Worker) Run(ctx context.Context) error {
 	for w.MaxJobs <= 0 || w.Done < w.MaxJobs {
 		if ctx.Err() != nil {
@@ -43,7 +45,14 @@ func (w *Worker) Run(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return nil
 			}
-			return fmt.Errorf("fleet: worker: fetch: %w", err)
+			// The server may be restarting or the connection reconnecting:
+			// wait and pull again rather than end the worker.
+			w.logf("fleet: worker: fetch: %v (retrying in 1 s)", err)
+			select {
+			case <-time.After(time.Second):
+			case <-ctx.Done():
+			}
+			continue
 		}
 		var herr error
 		for msg := range batch.Messages() {
@@ -59,7 +68,7 @@ func (w *Worker) Run(ctx context.Context) error {
 			return herr
 		}
 		if err := batch.Error(); err != nil && ctx.Err() == nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, context.DeadlineExceeded) {
-			return fmt.Errorf("fleet: worker: fetch: %w", err)
+			w.logf("fleet: worker: fetch: %v (retrying)", err)
 		}
 	}
 	return nil
