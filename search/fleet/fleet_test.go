@@ -138,6 +138,8 @@ func (j Job) specN(t *testing.T) int {
 
 // TestBadJobFailsOnce checks that a failing job ends the run with its
 // error after one attempt, and that a later run tries it again.
+var odd0 = Job{Kind: "echo", Spec: json.RawMessage(`{}`)}
+
 func TestBadJobFailsOnce(t *testing.T) {
 	c := startCluster(t)
 	var runs atomic.Int32
@@ -163,6 +165,10 @@ func TestBadJobFailsOnce(t *testing.T) {
 	}
 	if n := runs.Load(); n != 6 {
 		t.Errorf("handler ran %d times after the second run, want 6", n)
+	}
+	// A handler that panics fails its job instead of its worker.
+	if _, err := runHandler(context.Background(), func(context.Context, Job, *Inputs) ([]byte, error) { panic("index out of range") }, odd0, nil); err == nil || !strings.Contains(err.Error(), "panicked: index out of range") {
+		t.Errorf("panicking handler: got %v", err)
 	}
 	// A job of a kind no worker runs fails too, naming the kinds.
 	odd := Job{Kind: "train", Spec: json.RawMessage(`{}`)}

@@ -167,5 +167,17 @@ func (w *Worker) run(ctx context.Context, msg jetstream.Msg, job Job) ([]byte, e
 			}
 		}
 	}()
-	return fn(ctx, job, &Inputs{f: w.Fleet, cache: w.CacheDir, job: job})
+	return runHandler(ctx, fn, job, &Inputs{f: w.Fleet, cache: w.CacheDir, job: job})
+}
+
+// runHandler calls fn, turning a panic into the job's error: a job that
+// crashes its worker would otherwise be redelivered to every worker in
+// turn and crash each one.
+func runHandler(ctx context.Context, fn Handler, job Job, in *Inputs) (out []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("fleet: job %s panicked: %v", job.Kind, r)
+		}
+	}()
+	return fn(ctx, job, in)
 }
