@@ -45,6 +45,12 @@ var vocabulary = map[string]string{
 	"model":            "trained network",
 	"mutation-prob":    "per-block mutation probability",
 	"mutations":        "mutation children per evolution round",
+	"nats":             "NATS JetStream server URL: run the command's jobs on the fleet there (autosnn worker; docs/scale-out.md); default: run locally",
+	"nats-creds":       "NATS credentials file for --nats (never logged)",
+	"nats-per-job":     "candidates per evaluation job with --nats (0: each round's new candidates split evenly over the workers)",
+	"nats-tls-ca":      "PEM file of the CA of the --nats server's TLS certificate",
+	"nats-tls-cert":    "PEM client certificate for --nats (mutual TLS; with --nats-tls-key)",
+	"nats-tls-key":     "PEM key of --nats-tls-cert",
 	"out":              "where the command writes its output",
 	"pool":             "architectures evaluated per evolution round",
 	"profile-samples":  "images the compiler profiles spike rates on (0: uniform rates, upper bounds)",
@@ -66,6 +72,7 @@ var vocabulary = map[string]string{
 	"tolerance":        "accuracy tolerance of the lambda policy in percentage points (0: strictly the highest accuracy)",
 	"topk":             "parents kept per evolution round",
 	"val-limit":        "validation images each candidate is evaluated on (0: all of D_val)",
+	"work-dir":         "where a worker keeps downloaded inputs (by SHA-256) and event frames (default: the user cache directory)",
 }
 
 // use returns the usage text of flag name: its meaning in the vocabulary,
@@ -192,7 +199,7 @@ func noArgs(c *cli.Context) error {
 
 // memoryCommands are the commands that train, evaluate, search, compile or
 // simulate: guardMemory gives them --max-memory.
-var memoryCommands = []string{"train", "eval", "supernet", "search", "compile", "simulate", "lambda", "demo"}
+var memoryCommands = []string{"train", "eval", "supernet", "search", "compile", "simulate", "lambda", "demo", "worker"}
 
 // guardMemory adds --max-memory to the memoryCommands among cmds; before
 // such a command's action runs, its value (or 0: the machine's memory) is

@@ -44,7 +44,7 @@ func lambdaCommand() *cli.Command {
 			&cli.StringFlag{Name: "out", Value: "lambda-out", Usage: use("out", "directory")},
 			&cli.BoolFlag{Name: "quiet", Usage: use("quiet")},
 			&cli.StringFlag{Name: "progress", Value: "auto", Usage: use("progress")},
-		}, append(evoFlags(), dataFlags()...)...),
+		}, append(evoFlags(), append(dataFlags(), coordinatorFlags()...)...)...),
 		Action: lambdaAction,
 	}, "lambdas", "lambda", "samples", "images")
 }
@@ -94,6 +94,14 @@ func lambdaAction(c *cli.Context) error {
 		RankCheck: c.Int("rank-check"),
 	}
 	sp := net.Space()
+	if c.String("nats") != "" { // candidate evaluations on the fleet's workers; winners compile here
+		fe, closeFleet, err := natsEvaluator(c, sp.Base.T, 0)
+		if err != nil {
+			return fmt.Errorf("lambda: %w", err)
+		}
+		defer closeFleet()
+		cfg.Evaluator = fe
+	}
 	fmt.Fprintf(c.App.Writer, "lambda sweep on %s (C=%d T=%d input %v), N_avg %.1f, chip %s (%d cores), cost %s, budget %s, lambdas %v\n",
 		sp.Name, sp.Base.Channels, sp.Base.T, sp.Base.Input, ck.NAvg, t.Name(), t.NumCores, cfg.Cost, bud, lams)
 	res, err := pipeline.RunLambda(c.Context, net, ck.NAvg, ck.Hyper.Seed, set, t, cfg)

@@ -71,6 +71,7 @@ func newApp() *cli.App {
 			simulateCommand(),
 			lambdaCommand(), demoCommand(),
 			experimentsCommand(),
+			workerCommand(), fleetCommand(),
 		}),
 		HideHelpCommand: true,
 	}

@@ -38,7 +38,7 @@ func searchCommand() *cli.Command {
 			&cli.BoolFlag{Name: "resume", Usage: use("resume", "DIR/search.ckpt; give the interrupted run's flags, it ends with that run's uninterrupted result")},
 			&cli.BoolFlag{Name: "quiet", Usage: use("quiet")},
 			&cli.StringFlag{Name: "progress", Value: "auto", Usage: use("progress")},
-		}, append(evoFlags(), dataFlags()...)...),
+		}, append(evoFlags(), append(dataFlags(), coordinatorFlags()...)...)...),
 		Action: searchAction,
 	}, "budget", "evals")
 }
@@ -89,7 +89,16 @@ func searchAction(c *cli.Context) error {
 	}
 	ev := pipeline.NewEvaluator(net, set, ck.Hyper.Seed, c.Int("batch"), c.Int("val-limit"), progress(c))
 	ev.Recalib = c.Int("bn-recalib")
-	cache := search.NewCache(ev)
+	var eval search.Evaluator = ev
+	if c.String("nats") != "" { // the same evaluations, on the fleet's workers
+		fe, closeFleet, err := natsEvaluator(c, space.Base.T, c.Int("bn-recalib"))
+		if err != nil {
+			return fmt.Errorf("search: %w", err)
+		}
+		defer closeFleet()
+		eval = fe
+	}
+	cache := search.NewCache(eval)
 	cfg := evoConfig(c)
 	nval := set.Len(dataset.Val)
 	if l := c.Int("val-limit"); l > 0 && l < nval {

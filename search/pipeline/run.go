@@ -25,6 +25,10 @@ type LambdaConfig struct {
 	// RankCheck > 1 also measures the estimate's rank correlation with the
 	// simulator over that many random candidates.
 	RankCheck int
+	// Evaluator, when not nil, evaluates the candidates in place of the
+	// local evaluator on the super-network and the data (NewEvaluator): a
+	// fleet.Evaluator runs the same evaluations on workers.
+	Evaluator search.Evaluator
 }
 
 // LambdaResult is a sweep and, when asked for, its rank check.
@@ -57,7 +61,11 @@ func RunLambda(ctx context.Context, net *supernet.SuperNet, nAvg float64, dataSe
 		return nil, err
 	}
 	// One cache for the sweep and the rank check: candidates are evaluated once.
-	cache := search.NewCache(NewEvaluator(net, set, dataSeed, cfg.EvalBatch, cfg.ValLimit, cfg.Progress))
+	var eval search.Evaluator = NewEvaluator(net, set, dataSeed, cfg.EvalBatch, cfg.ValLimit, cfg.Progress)
+	if cfg.Evaluator != nil {
+		eval = cfg.Evaluator
+	}
+	cache := search.NewCache(eval)
 	res := &LambdaResult{}
 	if res.SweepResult, err = Sweep(ctx, net, cache, nAvg, t, cfg.SweepConfig); err != nil {
 		return nil, err

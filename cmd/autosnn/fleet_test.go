@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/autosnn/autosnn/search/dataset"
+	"github.com/autosnn/autosnn/search/fleet"
+)
+
+func TestWorkerErrors(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"worker"}, "--nats URL is required"},
+		{[]string{"worker", "--nats", "nats://127.0.0.1:1", "--max-jobs", "-1"}, "--max-jobs -1, want >= 0"},
+		{[]string{"worker", "--nats", "nats://user:secret@127.0.0.1:1", "--work-dir", t.TempDir()}, "connect to nats://127.0.0.1:1"},
+		{[]string{"worker", "--nats", "nats://127.0.0.1:1", "--nats-tls-cert", "c.pem"}, "needs both the certificate and the key"},
+		{[]string{"fleet", "up", "--workers", "-2"}, "--workers -2, want >= 0"},
+	}
+	for _, c := range cases {
+		_, err := runApp(t, c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: got error %v, want one containing %q", c.args, err, c.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "secret") {
+			t.Errorf("%v: the error shows the password: %v", c.args, err)
+		}
+	}
+}
+
+// TestSearchNATS runs 'autosnn search' locally and with --nats against an
+// embedded server and two 'autosnn worker's, and checks the histories
+// written are byte-identical.
+func TestSearchNATS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads MNIST")
+	}
+	if _, err := dataset.LocateMNIST(context.Background()); err != nil {
+		t.Skip(err)
+	}
+	dir := t.TempDir()
+	ckpt := filepath.Join(dir, "sn.ckpt")
+	if _, err := runApp(t, "supernet", "--data", "mnist", "--space", "snn1", "--C", "2", "--T", "2", "--batch", "16", "--limit", "64",
+		"--epochs", "1", "--out", ckpt, "--quiet"); err != nil {
+		t.Fatal(err)
+	}
+	s, err := fleet.StartServer(t.TempDir(), "127.0.0.1", -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { s.Shutdown(); s.WaitForShutdown() }()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	work := t.TempDir()
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			app := newApp()
+			var out bytes.Buffer
+			app.Writer, app.ErrWriter = &out, &out
+			if err := app.RunContext(ctx, []string{"autosnn", "worker", "--nats", s.ClientURL(), "--work-dir", work, "--quiet"}); err != nil {
+				t.Errorf("worker %d: %v\n%s", i, err, out.String())
+			}
+		}()
+	}
+	common := []string{"search", "--data", "mnist", "--supernet", ckpt, "--lambda", "0,-0.3", "--evals", "8", "--rounds", "2", "--pool", "4",
+		"--topk", "2", "--mutations", "1", "--crossovers", "1", "--val-limit", "32", "--batch", "16", "--quiet"}
+	local, remote := filepath.Join(dir, "local"), filepath.Join(dir, "remote")
+	if _, err := runApp(t, append(common, "--out", local)...); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runApp(t, append(common, "--out", remote, "--nats", s.ClientURL(), "--nats-per-job", "3")...); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	wg.Wait()
+	for _, f := range []string{"lambda0/history.json", "lambda-0.3/history.json", "lambda0/best.yaml"} {
+		a, errA := os.ReadFile(filepath.Join(local, f))
+		b, errB := os.ReadFile(filepath.Join(remote, f))
+		if errA != nil || errB != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s: local and --nats runs differ (%v, %v)", f, errA, errB)
+		}
+	}
+}
