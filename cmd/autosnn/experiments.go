@@ -9,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/autosnn/autosnn/ir"
 	"github.com/autosnn/autosnn/search/experiments"
 )
 
@@ -49,6 +50,15 @@ func experimentsCommand() *cli.Command {
 				},
 				Action: experimentsRun,
 			},
+			{
+				Name:  "report",
+				Usage: "render the results in --out (OUT/NAME.json) as markdown: to stdout, or spliced into --doc between its <!-- runs --> and <!-- /runs --> lines",
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "out", Value: "experiments-out", Usage: use("out", "here read: the directory experiments run --out wrote")},
+					&cli.StringFlag{Name: "doc", Usage: "markdown file to update in place, e.g. docs/experiments.md"},
+				},
+				Action: experimentsReport,
+			},
 		},
 	}
 }
@@ -65,6 +75,34 @@ func experimentsList(c *cli.Context) error {
 		p, _ := experiments.LookupProtocol(n)
 		fmt.Fprintf(c.App.Writer, "  %s: %s\n", n, p.Differs)
 	}
+	return nil
+}
+
+func experimentsReport(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return fmt.Errorf("experiments report: unexpected argument %q (it reads every result in --out)", c.Args().First())
+	}
+	body, err := experiments.Report(c.String("out"))
+	if err != nil {
+		return err
+	}
+	doc := c.String("doc")
+	if doc == "" {
+		_, err := c.App.Writer.Write(body)
+		return err
+	}
+	old, err := os.ReadFile(doc)
+	if err != nil {
+		return fmt.Errorf("--doc: %w", err)
+	}
+	spliced, err := experiments.Splice(old, body)
+	if err != nil {
+		return fmt.Errorf("--doc %s: %w", doc, err)
+	}
+	if err := ir.WriteFileAtomic(doc, spliced); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.App.Writer, "wrote %s\n", doc)
 	return nil
 }
 
