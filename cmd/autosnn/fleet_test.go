@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,5 +89,73 @@ func TestSearchNATS(t *testing.T) {
 		if errA != nil || errB != nil || !bytes.Equal(a, b) {
 			t.Errorf("%s: local and --nats runs differ (%v, %v)", f, errA, errB)
 		}
+	}
+}
+
+// startWorkers starts an embedded server and n 'autosnn worker' commands on
+// it; stop ends the workers and the server.
+func startWorkers(t *testing.T, n int) (url string, stop func()) {
+	t.Helper()
+	s, err := fleet.StartServer(t.TempDir(), "127.0.0.1", -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	work := t.TempDir()
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			app := newApp()
+			var out bytes.Buffer
+			app.Writer, app.ErrWriter = &out, &out
+			if err := app.RunContext(ctx, []string{"autosnn", "worker", "--nats", s.ClientURL(), "--work-dir", work, "--quiet"}); err != nil {
+				t.Errorf("worker %d: %v\n%s", i, err, out.String())
+			}
+		}()
+	}
+	return s.ClientURL(), func() {
+		cancel()
+		wg.Wait()
+		s.Shutdown()
+		s.WaitForShutdown()
+	}
+}
+
+// TestSimulateNATS runs 'autosnn simulate' locally and with --nats (two
+// workers, shards of 2 images and the automatic split) in both semantics
+// and with a NoC override, and checks the files written are byte-identical.
+func TestSimulateNATS(t *testing.T) {
+	mapping := tinyMapping(t)
+	url, stop := startWorkers(t, 2)
+	defer stop()
+	dir := t.TempDir()
+	for n, extra := range [][]string{{"--semantics", "both"}, {"--semantics", "trained", "--overflow", "drop", "--seed", "4"}} {
+		common := append([]string{"simulate", "--mapping", mapping, "--images", "5", "--quiet"}, extra...)
+		local := filepath.Join(dir, fmt.Sprint("local", n))
+		if _, err := runApp(t, append(common, "--out", local)...); err != nil {
+			t.Fatal(err)
+		}
+		files := []string{"summary.yaml", "steps.csv", "linkload.png"}
+		if n == 0 {
+			files = append(files, "agreement.yaml")
+		}
+		for _, per := range []string{"2", "0"} {
+			remote := filepath.Join(dir, fmt.Sprint("remote", n, per))
+			if _, err := runApp(t, append(common, "--out", remote, "--nats", url, "--nats-per-job", per)...); err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range files {
+				a, errA := os.ReadFile(filepath.Join(local, f))
+				b, errB := os.ReadFile(filepath.Join(remote, f))
+				if errA != nil || errB != nil || !bytes.Equal(a, b) {
+					t.Errorf("%v, %s images per job: %s: local and --nats runs differ (%v, %v)", extra, per, f, errA, errB)
+				}
+			}
+		}
+	}
+	if _, err := runApp(t, "simulate", "--mapping", mapping, "--out", filepath.Join(dir, "x"), "--nats", url, "--nats-per-job", "-1"); err == nil || !strings.Contains(err.Error(), "--nats-per-job -1") {
+		t.Errorf("--nats-per-job -1: got %v", err)
 	}
 }
