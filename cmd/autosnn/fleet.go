@@ -102,7 +102,7 @@ func cutSpec(spec string) (name, path string, ok bool) {
 func workerCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "worker",
-		Usage: "run the jobs of commands started with --nats (search and lambda candidate evaluations, simulate shards) on this machine",
+		Usage: "run the jobs of commands started with --nats (search and lambda candidate evaluations, simulate shards, experiment training runs) on this machine",
 		Description: "Pulls one job at a time from the fleet at --nats, runs it with the same library calls as the local\n" +
 			"path, stores the result under the job's hash and acknowledges it; a long job sends in-progress acks.\n" +
 			"A worker killed mid-job loses nothing (the job is redelivered); a job that fails on bad input fails\n" +
@@ -170,9 +170,10 @@ type localWorker struct {
 func newWorker(f *fleet.Fleet, dir string, maxJobs int) *localWorker {
 	eval, closeEval := fleet.EvalHandler(dir)
 	simulate, closeSim := fleet.SimHandler(dir)
+	train, closeTrain := fleet.TrainHandler(dir)
 	return &localWorker{Worker: &fleet.Worker{Fleet: f, CacheDir: filepath.Join(dir, "inputs"), MaxJobs: maxJobs,
-		Handlers: map[string]fleet.Handler{fleet.KindEcho: fleet.Echo, fleet.KindEval: eval, fleet.KindSimulate: simulate}},
-		close: func() { closeEval(); closeSim() }}
+		Handlers: map[string]fleet.Handler{fleet.KindEcho: fleet.Echo, fleet.KindEval: eval, fleet.KindSimulate: simulate, fleet.KindTrain: train}},
+		close: func() { closeEval(); closeSim(); closeTrain() }}
 }
 
 // fleetCommand is 'autosnn fleet': a local cluster in one command.
@@ -310,4 +311,27 @@ func natsSimShards(c *cli.Context, noc *sim.NoCOverride) (*fleet.SimShards, func
 	}
 	fmt.Fprintf(c.App.ErrWriter, "fleet: simulating on %s, images per job: %s (mapping %.12s)\n", fleet.Redact(c.String("nats")), per, mapping.SHA256)
 	return sh, closeFleet, nil
+}
+
+// natsTrainRemote returns the remote of `experiments run --nats`: it
+// stores the protocol's dataset directory (data, a data spec) in the
+// fleet's object store; each stand-alone run becomes one job.
+func natsTrainRemote(c *cli.Context, data string) (*fleet.TrainRemote, func(), error) {
+	f, closeFleet, err := dialFleet(c, "coordinator")
+	if err != nil {
+		return nil, nil, err
+	}
+	dir, err := fleet.DataDir(c.Context, data)
+	if err != nil {
+		closeFleet()
+		return nil, nil, fmt.Errorf("data %s: %w", data, err)
+	}
+	in, err := f.PutDir(c.Context, dir)
+	if err != nil {
+		closeFleet()
+		return nil, nil, fmt.Errorf("data %s: %w", data, err)
+	}
+	fmt.Fprintf(c.App.ErrWriter, "fleet: training the stand-alone runs on %s, one job each (data %.12s)\n", fleet.Redact(c.String("nats")), in.SHA256)
+	return &fleet.TrainRemote{Fleet: f, Inputs: map[string]fleet.Input{"data": in},
+		Logf: func(f string, a ...any) { fmt.Fprintf(c.App.ErrWriter, f+"\n", a...) }}, closeFleet, nil
 }

@@ -3,14 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/autosnn/autosnn/search/dataset"
+	"github.com/autosnn/autosnn/search/experiments"
 	"github.com/autosnn/autosnn/search/fleet"
 )
 
@@ -157,5 +160,48 @@ func TestSimulateNATS(t *testing.T) {
 	}
 	if _, err := runApp(t, "simulate", "--mapping", mapping, "--out", filepath.Join(dir, "x"), "--nats", url, "--nats-per-job", "-1"); err == nil || !strings.Contains(err.Error(), "--nats-per-job -1") {
 		t.Errorf("--nats-per-job -1: got %v", err)
+	}
+}
+
+// TestExperimentsNATS runs 'autosnn experiments run table9' locally and
+// with --nats (two workers) and checks the tables' numbers, the verdict
+// and every run equal; a second --nats run reads every run back.
+func TestExperimentsNATS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains networks on MNIST")
+	}
+	if _, err := dataset.LocateMNIST(context.Background()); err != nil {
+		t.Skip(err)
+	}
+	url, stop := startWorkers(t, 2)
+	defer stop()
+	dir := t.TempDir()
+	common := []string{"experiments", "run", "--protocol", "tiny", "--seeds", "1", "--limit", "64", "--eval-limit", "32", "--quiet"}
+	local, remote := filepath.Join(dir, "local"), filepath.Join(dir, "remote")
+	if _, err := runApp(t, append(common, "--out", local, "table9")...); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := runApp(t, append(common, "--out", remote, "--nats", url, "table9")...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func(dir string) experiments.Result {
+		var r experiments.Result
+		b, err := os.ReadFile(filepath.Join(dir, "table9.json"))
+		if err != nil || json.Unmarshal(b, &r) != nil {
+			t.Fatalf("%s/table9.json: %v", dir, err)
+		}
+		for i := range r.Rows {
+			r.Rows[i].Seconds, r.Rows[i].CPUSeconds = 0, 0
+			for k := range r.Rows[i].Runs {
+				r.Rows[i].Runs[k].Seconds, r.Rows[i].Runs[k].CPUSeconds = 0, 0
+			}
+		}
+		return r
+	}
+	a, b := read(local), read(remote)
+	if len(a.Rows) != 7 || !reflect.DeepEqual(a.Rows, b.Rows) || a.Verdict != b.Verdict {
+		t.Errorf("local and --nats tables differ:\n%+v\n%+v", a.Rows, b.Rows)
 	}
 }
