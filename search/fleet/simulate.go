@@ -24,8 +24,9 @@ const KindSimulate = "simulate-shard"
 
 // MaxImagesPerJob bounds the images of a simulation job when the split is
 // automatic (SimShards.PerJob 0): a job's result holds every step of its
-// images (a few kB per image) and must fit in one message of the server
-// (1 MB by default).
+// images (a few kB per image; one over a message of the server, 1 MB by
+// default, goes through the object store), and smaller jobs spread better
+// and lose less to a killed worker.
 const MaxImagesPerJob = 64
 
 // SimSpec describes a shard of a simulation. Its inputs are "mapping" (the

@@ -119,10 +119,14 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) error {
 	}
 	b, _ := json.Marshal(r)
 	if limit := w.Fleet.NC.MaxPayload() - 1024; limit > 0 && int64(len(b)) > limit {
-		// Storing it would fail on every delivery: fail the job instead.
-		err = fmt.Errorf("fleet: the result of job %s %s is %d bytes, over the %d bytes a message of the server carries: cut the work into smaller jobs (--nats-per-job)", job.Kind, h[:12], len(b), limit)
-		r = result{Err: err.Error()}
-		b, _ = json.Marshal(r)
+		// Too large for a message: the bytes go to the object store, the
+		// bucket holds their hash.
+		in, perr := w.Fleet.PutBytes(ctx, out)
+		if perr != nil {
+			_ = msg.Nak()
+			return fmt.Errorf("fleet: worker: storing the result of job %s: %w", h[:12], perr)
+		}
+		b, _ = json.Marshal(result{Object: in.SHA256})
 	}
 	if _, perr := w.Fleet.Results.Put(ctx, h, b); perr != nil {
 		_ = msg.Nak()
