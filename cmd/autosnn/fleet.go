@@ -102,7 +102,7 @@ func cutSpec(spec string) (name, path string, ok bool) {
 func workerCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "worker",
-		Usage: "run the jobs of commands started with --nats (search and lambda candidate evaluations, simulate shards, experiment training runs) on this machine",
+		Usage: "run the jobs of commands started with --nats (search and lambda candidate evaluations, lambda winners' deployments, simulate shards, experiment training runs) on this machine",
 		Description: "Pulls one job at a time from the fleet at --nats, runs it with the same library calls as the local\n" +
 			"path, stores the result under the job's hash and acknowledges it; a long job sends in-progress acks.\n" +
 			"A worker killed mid-job loses nothing (the job is redelivered); a job that fails on bad input fails\n" +
@@ -168,11 +168,11 @@ type localWorker struct {
 }
 
 func newWorker(f *fleet.Fleet, dir string, maxJobs int) *localWorker {
-	eval, closeEval := fleet.EvalHandler(dir)
+	eval, deploy, closeEval := fleet.EvalHandlers(dir)
 	simulate, closeSim := fleet.SimHandler(dir)
 	train, closeTrain := fleet.TrainHandler(dir)
 	return &localWorker{Worker: &fleet.Worker{Fleet: f, CacheDir: filepath.Join(dir, "inputs"), MaxJobs: maxJobs,
-		Handlers: map[string]fleet.Handler{fleet.KindEcho: fleet.Echo, fleet.KindEval: eval, fleet.KindSimulate: simulate, fleet.KindTrain: train}},
+		Handlers: map[string]fleet.Handler{fleet.KindEcho: fleet.Echo, fleet.KindEval: eval, fleet.KindDeploy: deploy, fleet.KindSimulate: simulate, fleet.KindTrain: train}},
 		close: func() { closeEval(); closeSim(); closeTrain() }}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/autosnn/autosnn/search/dataset"
 	"github.com/autosnn/autosnn/search/experiments"
 	"github.com/autosnn/autosnn/search/fleet"
+	"github.com/autosnn/autosnn/search/pipeline"
 )
 
 func TestWorkerErrors(t *testing.T) {
@@ -84,6 +85,17 @@ func TestSearchNATS(t *testing.T) {
 	if _, err := runApp(t, append(common, "--out", remote, "--nats", s.ClientURL(), "--nats-per-job", "3")...); err != nil {
 		t.Fatal(err)
 	}
+	// lambda: evaluations and the winners' compile and simulation on the workers.
+	lam := []string{"lambda", "--supernet", ckpt, "--data", "mnist", "--chip", "loihi1", "--lambda", "0,-0.5",
+		"--evals", "6", "--rounds", "2", "--pool", "4", "--topk", "2", "--mutations", "1", "--crossovers", "1", "--val-limit", "32",
+		"--images", "2", "--profile-samples", "1", "--quiet"}
+	lamLocal, lamRemote := filepath.Join(dir, "lambda-local"), filepath.Join(dir, "lambda-remote")
+	if _, err := runApp(t, append(lam, "--out", lamLocal)...); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runApp(t, append(lam, "--out", lamRemote, "--nats", s.ClientURL())...); err != nil {
+		t.Fatal(err)
+	}
 	cancel()
 	wg.Wait()
 	for _, f := range []string{"lambda0/history.json", "lambda-0.3/history.json", "lambda0/best.yaml"} {
@@ -91,6 +103,14 @@ func TestSearchNATS(t *testing.T) {
 		b, errB := os.ReadFile(filepath.Join(remote, f))
 		if errA != nil || errB != nil || !bytes.Equal(a, b) {
 			t.Errorf("%s: local and --nats runs differ (%v, %v)", f, errA, errB)
+		}
+	}
+	for _, f := range []string{pipeline.TableCSV, pipeline.TableJSON, pipeline.ParetoFile, "lambda-0.5/history.json", "chosen/sim/summary.yaml",
+		"chosen/sim/steps.csv", "chosen/sim/linkload.png", "chosen/mapping/graph.yaml", "chosen/mapping/weights.bin", "chosen/mapping/mapping.json"} {
+		a, errA := os.ReadFile(filepath.Join(lamLocal, f))
+		b, errB := os.ReadFile(filepath.Join(lamRemote, f))
+		if errA != nil || errB != nil || !bytes.Equal(a, b) {
+			t.Errorf("lambda %s: local and --nats runs differ (%v, %v)", f, errA, errB)
 		}
 	}
 }
