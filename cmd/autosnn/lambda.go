@@ -105,7 +105,7 @@ func lambdaAction(c *cli.Context) error {
 		cfg.Evaluator = fe
 		if slices.Contains(backends.Builtins(), c.String("chip")) {
 			cfg.Deployer = &fleet.Deployer{Fleet: fe.Fleet, Inputs: fe.Inputs, Logf: fe.Logf,
-				Spec: fleet.DeploySpec{EvalSpec: fe.Spec, Chip: c.String("chip"), ProfileSamples: cfg.ProfileSamples, SimImages: cfg.SimImages, CompileSeed: cfg.CompileSeed}}
+				Spec: fleet.DeploySpec{EvalSpec: fe.Spec, Chip: c.String("chip"), ProfileSamples: cfg.ProfileSamples, SimImages: cfg.SimImages}}
 		} else {
 			fmt.Fprintf(c.App.ErrWriter, "fleet: --chip %s is a file: the winners are compiled and simulated here (a worker deploys on built-in chips only)\n", c.String("chip"))
 		}

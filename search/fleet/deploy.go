@@ -29,7 +29,8 @@ type DeploySpec struct {
 	Chip string `json:"chip"`
 	// ProfileSamples are the validation images the compiler profiles on,
 	// SimImages the test images simulated (the first ones of each split,
-	// as pipeline.RunLambda takes them); CompileSeed seeds the compiler.
+	// as pipeline.RunLambda takes them); CompileSeed seeds the compiler
+	// (set by each DeployArchs call).
 	ProfileSamples int    `json:"profile_samples"`
 	SimImages      int    `json:"sim_images"`
 	CompileSeed    uint64 `json:"compile_seed"`
@@ -48,7 +49,8 @@ type deployResult struct {
 // one job each.
 type Deployer struct {
 	Fleet *Fleet
-	// Spec is every job's description but the architecture.
+	// Spec is every job's description but the architecture and the
+	// compile seed.
 	Spec DeploySpec
 	// Inputs are the jobs' "supernet" and "data" inputs.
 	Inputs map[string]Input
@@ -58,11 +60,11 @@ type Deployer struct {
 }
 
 // DeployArchs implements pipeline.Deployer.
-func (d *Deployer) DeployArchs(ctx context.Context, archs []search.Arch) ([]*pipeline.Deployment, error) {
+func (d *Deployer) DeployArchs(ctx context.Context, archs []search.Arch, seed uint64) ([]*pipeline.Deployment, error) {
 	jobs := make([]Job, len(archs))
 	for i, a := range archs {
 		spec := d.Spec
-		spec.Archs = []search.Arch{a}
+		spec.Archs, spec.CompileSeed = []search.Arch{a}, seed
 		var err error
 		if jobs[i], err = NewJob(KindDeploy, spec, d.Inputs); err != nil {
 			return nil, err

@@ -3,6 +3,7 @@ package fleet
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -146,14 +147,14 @@ func TestSearchAndSweepOnFleet(t *testing.T) {
 		t.Fatal(err)
 	}
 	lcfg := pipeline.LambdaConfig{SweepConfig: pipeline.SweepConfig{Lambdas: lambdas, Evo: tinyEvo, CompileSeed: 1},
-		ValLimit: valLimit, EvalBatch: evalBatch, ProfileSamples: 2, SimImages: 2}
+		ValLimit: valLimit, EvalBatch: evalBatch, ProfileSamples: 2, SimImages: 2, RankCheck: 3}
 	wantSweep, err := pipeline.RunLambda(ctx, net, ck.NAvg, ck.Hyper.Seed, set, chip, lcfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	lcfg.Evaluator = newEval(0) // a round split over the workers
 	dep := &Deployer{Fleet: coord, Inputs: map[string]Input{"supernet": sn, "data": data},
-		Spec: DeploySpec{EvalSpec: newEval(0).Spec, Chip: "loihi1", ProfileSamples: lcfg.ProfileSamples, SimImages: lcfg.SimImages, CompileSeed: lcfg.CompileSeed}}
+		Spec: DeploySpec{EvalSpec: newEval(0).Spec, Chip: "loihi1", ProfileSamples: lcfg.ProfileSamples, SimImages: lcfg.SimImages}}
 	lcfg.Deployer = dep // the winners compiled and simulated on the workers
 	gotSweep, err := pipeline.RunLambda(ctx, net, ck.NAvg, ck.Hyper.Seed, set, chip, lcfg)
 	if err != nil {
@@ -161,6 +162,12 @@ func TestSearchAndSweepOnFleet(t *testing.T) {
 	}
 	if !reflect.DeepEqual(gotSweep.Rows, wantSweep.Rows) || gotSweep.Chosen != wantSweep.Chosen || gotSweep.Evaluations != wantSweep.Evaluations {
 		t.Errorf("distributed sweep differs:\n got %+v (chosen %d)\nwant %+v (chosen %d)", gotSweep.Rows, gotSweep.Chosen, wantSweep.Rows, wantSweep.Chosen)
+	}
+	if len(wantSweep.RankRows) == 0 || !reflect.DeepEqual(gotSweep.RankRows, wantSweep.RankRows) {
+		t.Errorf("distributed rank check differs: %d rows, want %d", len(gotSweep.RankRows), len(wantSweep.RankRows))
+	}
+	if g, w := fmt.Sprint(gotSweep.RankStats), fmt.Sprint(wantSweep.RankStats); g != w { // NaN for a constant quantity
+		t.Errorf("distributed rank statistics: %s, want %s", g, w)
 	}
 	if dep.Stats.Published == 0 {
 		t.Errorf("deployer stats %+v: want the winners deployed on the workers", dep.Stats)

@@ -74,12 +74,14 @@ type SweepConfig struct {
 	Deployer Deployer
 }
 
-// Deployer compiles and simulates lambda winners elsewhere, each exactly
-// as Deploy does here on the winner exported from the super-network
-// (SuperNet.Export) with the sweep's Profile, Test and CompileSeed.
+// Deployer compiles and simulates lambda winners (and the rank check's
+// candidates) elsewhere, each exactly as Deploy does here on the
+// architecture exported from the super-network (SuperNet.Export) with the
+// sweep's Profile and Test.
 type Deployer interface {
-	// DeployArchs returns one deployment per architecture, in order.
-	DeployArchs(ctx context.Context, archs []search.Arch) ([]*Deployment, error)
+	// DeployArchs returns one deployment per architecture, in order, each
+	// compiled with seed.
+	DeployArchs(ctx context.Context, archs []search.Arch, seed uint64) ([]*Deployment, error)
 }
 
 // MarshalJSON writes the row with its cost as fitness_cost, null when
@@ -294,7 +296,7 @@ func Sweep(ctx context.Context, net *supernet.SuperNet, eval search.Evaluator, n
 	}
 	if cfg.Deployer != nil && len(remote) > 0 {
 		logf("compiling %d distinct winners for %s and simulating %d images each, elsewhere", len(remote), t.Name(), len(cfg.Test.Inputs))
-		ds, err := cfg.Deployer.DeployArchs(ctx, remote)
+		ds, err := cfg.Deployer.DeployArchs(ctx, remote, cfg.CompileSeed)
 		if err != nil {
 			return nil, err
 		}
