@@ -3,11 +3,13 @@ package fleet
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -179,6 +181,14 @@ func TestSearchAndSweepOnFleet(t *testing.T) {
 	}
 	if err := gotSweep.WriteDir(gotDir); err != nil {
 		t.Fatal(err)
+	}
+	// A deployment on a chip no worker knows fails the run once, with its error.
+	bad := *dep
+	bad.Spec.Chip = "loihi9"
+	_, err = bad.DeployArchs(ctx, []search.Arch{wantSweep.Histories[0].BestRecord().Arch}, 1)
+	var je *JobError
+	if !errors.As(err, &je) || je.Kind != KindDeploy || !strings.Contains(err.Error(), "loihi9") {
+		t.Errorf("deployment on an unknown chip: got %v, want the job's error", err)
 	}
 	if wantSweep.Chosen < 0 {
 		t.Error("the sweep chose nothing: no chosen mapping and simulation to compare")
