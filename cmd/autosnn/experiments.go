@@ -29,7 +29,7 @@ func experimentsCommand() *cli.Command {
 				Name:      "run",
 				Usage:     "run experiments, writing OUT/NAME.md and OUT/NAME.json; a second run skips what is done and continues what was interrupted",
 				ArgsUsage: "[flags] NAME...",
-				Flags: []cli.Flag{
+				Flags: append([]cli.Flag{
 					&cli.StringFlag{Name: "protocol", Value: "reduced", Usage: "scale: paper, reduced or tiny (autosnn experiments list)"},
 					&cli.StringFlag{Name: "out", Value: "experiments-out", Usage: use("out", "directory (runs, super-networks and searches are shared by the experiments run into it)")},
 					&cli.StringFlag{Name: "data", Usage: use("data", "overrides the protocol's")},
@@ -47,7 +47,7 @@ func experimentsCommand() *cli.Command {
 					&cli.IntFlag{Name: "random-archs", Usage: "random architectures trained alone (Table 5, kendall); overrides the protocol's"},
 					&cli.BoolFlag{Name: "quiet", Usage: use("quiet")},
 					&cli.StringFlag{Name: "progress", Value: "auto", Usage: use("progress")},
-				},
+				}, natsFlags()...),
 				Action: experimentsRun,
 			},
 			{
@@ -141,6 +141,14 @@ func experimentsRun(c *cli.Context) error {
 		r.Log = nil
 	}
 	defer r.Close()
+	if c.String("nats") != "" { // the stand-alone runs on the fleet's workers
+		remote, closeFleet, err := natsTrainRemote(c, p.Data)
+		if err != nil {
+			return fmt.Errorf("experiments run: %w", err)
+		}
+		defer closeFleet()
+		r.Remote = remote
+	}
 	for _, e := range exps {
 		res, err := r.Run(c.Context, e)
 		if err != nil {

@@ -47,7 +47,7 @@ var vocabulary = map[string]string{
 	"mutations":        "mutation children per evolution round",
 	"nats":             "NATS JetStream server URL: run the command's jobs on the fleet there (autosnn worker; docs/scale-out.md); default: run locally",
 	"nats-creds":       "NATS credentials file for --nats (never logged)",
-	"nats-per-job":     "candidates per evaluation job with --nats (0: each round's new candidates split evenly over the workers)",
+	"nats-per-job":     "candidates (search, lambda) or images (simulate) per job with --nats (0: split evenly over the workers; simulate: at most 64 images a job)",
 	"nats-tls-ca":      "PEM file of the CA of the --nats server's TLS certificate",
 	"nats-tls-cert":    "PEM client certificate for --nats (mutual TLS; with --nats-tls-key)",
 	"nats-tls-key":     "PEM key of --nats-tls-cert",

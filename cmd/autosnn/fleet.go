@@ -9,6 +9,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/autosnn/autosnn/search/fleet"
+	"github.com/autosnn/autosnn/search/pipeline"
+	"github.com/autosnn/autosnn/sim"
 )
 
 // natsFlags are the flags that connect a command to a NATS JetStream
@@ -100,7 +102,7 @@ func cutSpec(spec string) (name, path string, ok bool) {
 func workerCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "worker",
-		Usage: "run the jobs of commands started with --nats (search and lambda candidate evaluations) on this machine",
+		Usage: "run the jobs of commands started with --nats (search and lambda candidate evaluations, lambda winners' deployments, simulate shards, experiment training runs) on this machine",
 		Description: "Pulls one job at a time from the fleet at --nats, runs it with the same library calls as the local\n" +
 			"path, stores the result under the job's hash and acknowledges it; a long job sends in-progress acks.\n" +
 			"A worker killed mid-job loses nothing (the job is redelivered); a job that fails on bad input fails\n" +
@@ -166,9 +168,12 @@ type localWorker struct {
 }
 
 func newWorker(f *fleet.Fleet, dir string, maxJobs int) *localWorker {
-	eval, closeEval := fleet.EvalHandler(dir)
+	eval, deploy, closeEval := fleet.EvalHandlers(dir)
+	simulate, closeSim := fleet.SimHandler(dir)
+	train, closeTrain := fleet.TrainHandler(dir)
 	return &localWorker{Worker: &fleet.Worker{Fleet: f, CacheDir: filepath.Join(dir, "inputs"), MaxJobs: maxJobs,
-		Handlers: map[string]fleet.Handler{fleet.KindEcho: fleet.Echo, fleet.KindEval: eval}}, close: closeEval}
+		Handlers: map[string]fleet.Handler{fleet.KindEcho: fleet.Echo, fleet.KindEval: eval, fleet.KindDeploy: deploy, fleet.KindSimulate: simulate, fleet.KindTrain: train}},
+		close: func() { closeEval(); closeSim(); closeTrain() }}
 }
 
 // fleetCommand is 'autosnn fleet': a local cluster in one command.
@@ -259,4 +264,74 @@ func fleetUpAction(c *cli.Context) error {
 	}
 	wg.Wait()
 	return nil
+}
+
+// natsSimShards returns the shards of `simulate --nats`: it stores the
+// --mapping directory and the --data directory (unless synthetic) in the
+// fleet's object store and describes the run as simulate does locally
+// (--data, --split, --images, --seed, --size, --allow-empty, --semantics,
+// the NoC override noc).
+func natsSimShards(c *cli.Context, noc *sim.NoCOverride) (*fleet.SimShards, func(), error) {
+	if c.Int("nats-per-job") < 0 {
+		return nil, nil, fmt.Errorf("--nats-per-job %d, want >= 0", c.Int("nats-per-job"))
+	}
+	f, closeFleet, err := dialFleet(c, "coordinator")
+	if err != nil {
+		return nil, nil, err
+	}
+	mapping, err := f.PutDir(c.Context, c.String("mapping"))
+	if err != nil {
+		closeFleet()
+		return nil, nil, fmt.Errorf("--mapping: %w", err)
+	}
+	inputs := map[string]fleet.Input{"mapping": mapping}
+	name, _, _ := cutSpec(c.String("data"))
+	if c.String("data") != pipeline.SyntheticData {
+		dir, err := fleet.DataDir(c.Context, c.String("data"))
+		if err != nil {
+			closeFleet()
+			return nil, nil, fmt.Errorf("--data: %w", err)
+		}
+		if inputs["data"], err = f.PutDir(c.Context, dir); err != nil {
+			closeFleet()
+			return nil, nil, fmt.Errorf("--data: %w", err)
+		}
+	}
+	sem := c.String("semantics")
+	spec := fleet.SimSpec{Data: name, Split: c.String("split"), Images: c.Int("images"), Seed: c.Uint64("seed"), Size: frameSide(c, 0),
+		AllowEmpty: c.Bool("allow-empty"), Semantics: sem, Compare: sem == "both", NoC: noc}
+	if spec.Compare {
+		spec.Semantics = "chip"
+	}
+	sh := &fleet.SimShards{Fleet: f, Spec: spec, Inputs: inputs, PerJob: c.Int("nats-per-job"),
+		Logf: func(f string, a ...any) { fmt.Fprintf(c.App.ErrWriter, f+"\n", a...) }}
+	per := fmt.Sprint(sh.PerJob)
+	if sh.PerJob == 0 {
+		per = fmt.Sprintf("split over the workers, at most %d", fleet.MaxImagesPerJob)
+	}
+	fmt.Fprintf(c.App.ErrWriter, "fleet: simulating on %s, images per job: %s (mapping %.12s)\n", fleet.Redact(c.String("nats")), per, mapping.SHA256)
+	return sh, closeFleet, nil
+}
+
+// natsTrainRemote returns the remote of `experiments run --nats`: it
+// stores the protocol's dataset directory (data, a data spec) in the
+// fleet's object store; each stand-alone run becomes one job.
+func natsTrainRemote(c *cli.Context, data string) (*fleet.TrainRemote, func(), error) {
+	f, closeFleet, err := dialFleet(c, "coordinator")
+	if err != nil {
+		return nil, nil, err
+	}
+	dir, err := fleet.DataDir(c.Context, data)
+	if err != nil {
+		closeFleet()
+		return nil, nil, fmt.Errorf("data %s: %w", data, err)
+	}
+	in, err := f.PutDir(c.Context, dir)
+	if err != nil {
+		closeFleet()
+		return nil, nil, fmt.Errorf("data %s: %w", data, err)
+	}
+	fmt.Fprintf(c.App.ErrWriter, "fleet: training the stand-alone runs on %s, one job each (data %.12s)\n", fleet.Redact(c.String("nats")), in.SHA256)
+	return &fleet.TrainRemote{Fleet: f, Inputs: map[string]fleet.Input{"data": in},
+		Logf: func(f string, a ...any) { fmt.Fprintf(c.App.ErrWriter, f+"\n", a...) }}, closeFleet, nil
 }

@@ -2,11 +2,13 @@ package main
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/autosnn/autosnn/backends"
 	"github.com/autosnn/autosnn/search"
+	"github.com/autosnn/autosnn/search/fleet"
 	"github.com/autosnn/autosnn/search/pipeline"
 )
 
@@ -94,13 +96,19 @@ func lambdaAction(c *cli.Context) error {
 		RankCheck: c.Int("rank-check"),
 	}
 	sp := net.Space()
-	if c.String("nats") != "" { // candidate evaluations on the fleet's workers; winners compile here
+	if c.String("nats") != "" { // candidate evaluations and winners' deployments on the fleet's workers
 		fe, closeFleet, err := natsEvaluator(c, sp.Base.T, 0)
 		if err != nil {
 			return fmt.Errorf("lambda: %w", err)
 		}
 		defer closeFleet()
 		cfg.Evaluator = fe
+		if slices.Contains(backends.Builtins(), c.String("chip")) {
+			cfg.Deployer = &fleet.Deployer{Fleet: fe.Fleet, Inputs: fe.Inputs, Logf: fe.Logf,
+				Spec: fleet.DeploySpec{EvalSpec: fe.Spec, Chip: c.String("chip"), ProfileSamples: cfg.ProfileSamples, SimImages: cfg.SimImages}}
+		} else {
+			fmt.Fprintf(c.App.ErrWriter, "fleet: --chip %s is a file: the winners are compiled and simulated here (a worker deploys on built-in chips only)\n", c.String("chip"))
+		}
 	}
 	fmt.Fprintf(c.App.Writer, "lambda sweep on %s (C=%d T=%d input %v), N_avg %.1f, chip %s (%d cores), cost %s, budget %s, lambdas %v\n",
 		sp.Name, sp.Base.Channels, sp.Base.T, sp.Base.Input, ck.NAvg, t.Name(), t.NumCores, cfg.Cost, bud, lams)

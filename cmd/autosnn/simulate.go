@@ -33,7 +33,7 @@ func simulateCommand() *cli.Command {
 			"default) runs the chip's own barrier-synchronous time (one step of delay per synapse), trained the\n" +
 			"one the network was trained in, and both runs chip with trained beside it: accuracy in each and\n" +
 			"their agreement (predictions, spikes lined up by depth) on stdout and in agreement.yaml.",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "mapping", Usage: "mapping directory (from autosnn compile --out)", Required: true},
 			&cli.StringFlag{Name: "data", Value: pipeline.SyntheticData, Usage: use("data", "or synthetic: seeded random inputs in the range the network was trained on")},
 			&cli.StringFlag{Name: "split", Value: "test", Usage: use("split", "the images come from it")},
@@ -54,7 +54,7 @@ func simulateCommand() *cli.Command {
 			&cli.StringFlag{Name: "cache", Usage: use("cache")},
 			&cli.BoolFlag{Name: "allow-empty", Usage: use("allow-empty")},
 			&cli.StringFlag{Name: "progress", Value: "auto", Usage: use("progress")},
-		},
+		}, coordinatorFlags()...),
 		Action: simulateAction,
 	}
 }
@@ -79,6 +79,7 @@ func simulateAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	var noc *sim.NoCOverride
 	if c.IsSet("overflow") || c.IsSet("message-mode") || c.IsSet("drop-wait") {
 		o := sim.NoCOverride{OverflowPolicy: c.String("overflow"), MessageMode: c.String("message-mode")}
 		if c.IsSet("drop-wait") {
@@ -88,6 +89,7 @@ func simulateAction(c *cli.Context) error {
 		if t, err = sim.WithNoC(t, o); err != nil {
 			return err
 		}
+		noc = &o
 	}
 	if err := checks(c, outDir); err != nil {
 		return err
@@ -106,6 +108,14 @@ func simulateAction(c *cli.Context) error {
 			return fmt.Errorf("simulate: --semantics: %w", err)
 		}
 		sopt.Semantics = sem
+	}
+	if c.String("nats") != "" { // the images in shards on the fleet's workers
+		shards, closeFleet, err := natsSimShards(c, noc)
+		if err != nil {
+			return fmt.Errorf("simulate: %w", err)
+		}
+		defer closeFleet()
+		sopt.Shards = shards
 	}
 	res, err := pipeline.Simulate(c.Context, g, t, src, sopt)
 	if err != nil {
@@ -145,6 +155,7 @@ func simulateAction(c *cli.Context) error {
 		return nil
 	}
 	sopt.Compare = false // the sweep measures the chip run only
+	sopt.Shards = nil    // and runs here: its jobs would need the sweep's NoC
 	tab, err := pipeline.RunNoCSweep(c.Context, g, t, src, *sweep, out, sopt)
 	if err != nil {
 		return err

@@ -21,5 +21,11 @@
 //     accuracies; searches rank candidates on D_val (the last 20% of the
 //     training set) as in the paper.
 //
+// With Runner.Remote set (a fleet of workers, search/fleet), Run first
+// plans an experiment's stand-alone runs (TrainJob, the run as data),
+// hands the unfinished ones over at once and stores their results where a
+// local run would (remote.go); the tables are then built from the files,
+// equal to a local run's.
+//
 // The presets (Presets) are the training recipes the CLI's --preset names.
 package experiments

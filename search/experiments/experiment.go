@@ -87,6 +87,11 @@ func (r *Runner) Run(ctx context.Context, e *Experiment) (*Result, error) {
 		return nil, err
 	}
 	start, cpu0 := time.Now(), cpuSeconds()
+	if r.Remote != nil {
+		if err := r.runRemote(ctx, e); err != nil {
+			return nil, fmt.Errorf("experiments: %s: %w", e.Name, err)
+		}
+	}
 	rows, err := e.rows(ctx, r)
 	if err != nil {
 		return nil, fmt.Errorf("experiments: %s: %w", e.Name, err)

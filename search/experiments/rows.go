@@ -13,7 +13,7 @@ import (
 
 // trainRow trains arch alone once per seed (mod applied to the
 // hyper-parameters) and summarises the runs.
-func (r *Runner) trainRow(ctx context.Context, key string, cells []string, arch frontend.Spec, paper string, mod func(*train.Hyper), init func(*train.Net)) (Row, error) {
+func (r *Runner) trainRow(ctx context.Context, key string, cells []string, arch frontend.Spec, paper string, mod func(*train.Hyper), init *NetInit) (Row, error) {
 	row := Row{Key: key, Cells: cells, Paper: paper, Extra: map[string]string{}}
 	for _, seed := range r.P.Seeds {
 		run, err := r.Train(ctx, key, arch, seed, mod, init)

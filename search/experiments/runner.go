@@ -34,8 +34,12 @@ type Runner struct {
 	// Command is the command line that ran the experiment, recorded in
 	// the results.
 	Command string
+	// Remote, when not nil, trains the stand-alone runs elsewhere (a fleet
+	// of workers; remote.go); nil trains them here, one after another.
+	Remote Remote
 
-	set *dataset.Set
+	set  *dataset.Set
+	plan *plan // while Run plans the runs for Remote
 }
 
 // Close releases the runner's data.
@@ -94,8 +98,9 @@ func (r *Runner) spec(arch frontend.Spec) frontend.Spec {
 // to the new net before training, and evaluates it on the first
 // EvalLimit test images. key names the run's files in Out/runs: a
 // finished run is read back, an interrupted one continues from its
-// checkpoint.
-func (r *Runner) Train(ctx context.Context, key string, arch frontend.Spec, seed uint64, mod func(*train.Hyper), init func(*train.Net)) (Run, error) {
+// checkpoint. With Remote set, Run plans the runs first (remote.go): Train
+// then records an unfinished run and returns it untrained.
+func (r *Runner) Train(ctx context.Context, key string, arch frontend.Spec, seed uint64, mod func(*train.Hyper), init *NetInit) (Run, error) {
 	dir := filepath.Join(r.Out, "runs")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Run{}, err
@@ -123,24 +128,60 @@ func (r *Runner) Train(ctx context.Context, key string, arch frontend.Spec, seed
 	if prev, err := os.ReadFile(base + ".setup"); err == nil && string(prev) != want {
 		return Run{}, fmt.Errorf("experiments: %s was started with %s; this protocol gives %s: use another --out", base+".ckpt", prev, want)
 	}
+	job := TrainJob{Key: key, Arch: r.spec(arch), Blocks: arch.Blocks, Hyper: h, Setup: want, T: r.P.T, EvalLimit: r.P.EvalLimit}
+	if init != nil {
+		job.Init = init.Name
+	}
+	if r.plan != nil {
+		return r.plan.add(base, job), nil
+	}
 	set, err := r.data(ctx)
 	if err != nil {
 		return Run{}, err
 	}
-	start, cpu0 := time.Now(), cpuSeconds()
-	var tr *train.Trainer
-	ck, err := train.ReadCheckpoint(base + ".ckpt")
-	switch {
-	case err == nil:
-		r.logf("%s seed %d: resuming from epoch %d", key, seed, ck.Epoch)
-		if tr, err = pipeline.ResumeTrainer(ctx, ck, nil, h.Epochs); err != nil {
-			return Run{}, fmt.Errorf("experiments: %s: %w", base+".ckpt", err)
-		}
-	case errors.Is(err, fs.ErrNotExist):
+	if _, err := os.Stat(base + ".ckpt"); errors.Is(err, fs.ErrNotExist) {
 		if err := writeFile(base+".setup", []byte(want)); err != nil {
 			return Run{}, err
 		}
-		if tr, err = pipeline.NewTrainer(ctx, r.spec(arch), set, h, pipeline.AugmentAuto); err != nil {
+	}
+	run, err := TrainRun(ctx, job, set, base+".ckpt", r.Progress, r.logf)
+	if err != nil {
+		return Run{}, err
+	}
+	return run, writeJSON(base+".json", run)
+}
+
+// TrainRun runs job on set: it trains job's architecture with job's
+// hyper-parameters (continuing from the checkpoint at ckpt when there is
+// one, and checkpointing there every epoch), evaluates it on the first
+// job.EvalLimit test images and returns the run. The result depends only
+// on job and the data (training is deterministic per seed), so a run on
+// another machine is the local one; only Seconds and CPUSeconds differ.
+// logf, when not nil, gets the epoch lines.
+func TrainRun(ctx context.Context, job TrainJob, set *dataset.Set, ckpt string, progress *train.Progress, logf func(format string, a ...any)) (Run, error) {
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	key, seed, h := job.Key, job.Hyper.Seed, job.Hyper
+	var init func(*train.Net)
+	if job.Init != "" {
+		ni, ok := netInits[job.Init]
+		if !ok {
+			return Run{}, fmt.Errorf("experiments: run %s: no initialisation %q", key, job.Init)
+		}
+		init = ni.Fn
+	}
+	start, cpu0 := time.Now(), cpuSeconds()
+	var tr *train.Trainer
+	ck, err := train.ReadCheckpoint(ckpt)
+	switch {
+	case err == nil:
+		logf("%s seed %d: resuming from epoch %d", key, seed, ck.Epoch)
+		if tr, err = pipeline.ResumeTrainer(ctx, ck, nil, h.Epochs); err != nil {
+			return Run{}, fmt.Errorf("experiments: %s: %w", ckpt, err)
+		}
+	case errors.Is(err, fs.ErrNotExist):
+		if tr, err = pipeline.NewTrainer(ctx, job.Arch, set, h, pipeline.AugmentAuto); err != nil {
 			return Run{}, fmt.Errorf("experiments: %s: %w", key, err)
 		}
 		if init != nil {
@@ -150,7 +191,7 @@ func (r *Runner) Train(ctx context.Context, key string, arch frontend.Spec, seed
 		return Run{}, err
 	}
 	defer tr.Close()
-	tr.Checkpoint, tr.Progress = base+".ckpt", r.Progress
+	tr.Checkpoint, tr.Progress = ckpt, progress
 	tr.Logf = func(format string, a ...any) { // the epoch line, with the w of the PLIFs after pools (Table 1's diagnosis)
 		line := fmt.Sprintf(format, a...)
 		for _, n := range tr.Net.Neurons() {
@@ -158,20 +199,20 @@ func (r *Runner) Train(ctx context.Context, key string, arch frontend.Spec, seed
 				line += fmt.Sprintf(" %s w=%.3f", name, n.W.Data[0])
 			}
 		}
-		r.logf("%s seed %d: %s", key, seed, line)
+		logf("%s seed %d: %s", key, seed, line)
 	}
-	r.logf("%s seed %d: training %s (%s) for %d epochs", key, seed, tr.Net.Graph().Name, strings.Join(arch.Blocks, ","), tr.Hyper.Epochs)
-	src := pipeline.DataSource(set, tr.Hyper, dataset.FullTrain, dataset.Test, r.P.EvalLimit)
+	logf("%s seed %d: training %s (%s) for %d epochs", key, seed, tr.Net.Graph().Name, strings.Join(job.Blocks, ","), tr.Hyper.Epochs)
+	src := pipeline.DataSource(set, tr.Hyper, dataset.FullTrain, dataset.Test, job.EvalLimit)
 	if err := tr.Run(ctx, src); err != nil {
 		return Run{}, err
 	}
-	res, err := train.Evaluate(ctx, tr.Net, src, r.Progress)
+	res, err := train.Evaluate(ctx, tr.Net, src, progress)
 	if err != nil {
 		return Run{}, err
 	}
 	g := tr.Net.Graph()
 	cnt := ir.Count(g)
-	run := Run{Key: key, Seed: seed, Setup: want, Macro: arch.Macro, Blocks: arch.Blocks, Accuracy: res.Accuracy, Spikes: res.SpikesPerImage,
+	run := Run{Key: key, Seed: seed, Setup: job.Setup, Macro: job.Arch.Macro, Blocks: job.Blocks, Accuracy: res.Accuracy, Spikes: res.SpikesPerImage,
 		NeuronSpikes: res.NeuronSpikesPerImage, Neurons: cnt.Neurons, Params: cnt.Params, Epochs: tr.Epoch}
 	if n := len(tr.History); n > 0 {
 		run.TrainAccuracy, run.TrainLoss = tr.History[n-1].Accuracy, tr.History[n-1].Loss
@@ -188,8 +229,8 @@ func (r *Runner) Train(ctx context.Context, key string, arch frontend.Spec, seed
 		}
 	}
 	run.Seconds, run.CPUSeconds = time.Since(start).Seconds(), cpuSeconds()-cpu0
-	r.logf("%s seed %d: test accuracy %.2f%%, %.0f spikes/image, %.0f s", key, seed, 100*run.Accuracy, run.Spikes, run.Seconds)
-	return run, writeJSON(base+".json", run)
+	logf("%s seed %d: test accuracy %.2f%%, %.0f spikes/image, %.0f s", key, seed, 100*run.Accuracy, run.Spikes, run.Seconds)
+	return run, nil
 }
 
 // readJSON reads path into v; false when the file does not exist.

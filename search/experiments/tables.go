@@ -22,7 +22,7 @@ var table1 = register(&Experiment{
 	Extra:   []string{"train accuracy", "silent neuron layers"},
 	rows: func(ctx context.Context, r *Runner) ([]Row, error) {
 		var rows []Row
-		add := func(macro, block, label string, init func(*train.Net)) error {
+		add := func(macro, block, label string, init *NetInit) error {
 			spec, err := uniform(macro, block)
 			if err != nil {
 				return err
@@ -103,7 +103,9 @@ const PoolW = 17.5
 
 // poolInit starts the PLIFs that follow an average pool (the pools of
 // SNN_4, the global average pool of SNN_2) at w = PoolW.
-func poolInit(net *train.Net) {
+var poolInit = newNetInit(fmt.Sprintf("pooled-plif-w%g", PoolW), initPools)
+
+func initPools(net *train.Net) {
 	for _, n := range net.Neurons() {
 		if name := n.Name(); n.W != nil && (strings.HasPrefix(name, "pools.") || strings.Contains(name, "gap")) {
 			n.W.Data[0] = PoolW

@@ -56,6 +56,13 @@ func (f *Fleet) Run(ctx context.Context, jobs []Job, logf func(format string, a 
 			_ = f.Results.Delete(ctx, key) // reported once; a later run retries
 			return &JobError{Index: idx[0], Kind: jobs[idx[0]].Kind, Hash: key, Msg: r.Err}
 		}
+		if r.Object != "" {
+			b, err := f.GetBytes(ctx, r.Object)
+			if err != nil {
+				return fmt.Errorf("fleet: result of job %d (%s %s): %w", idx[0], jobs[idx[0]].Kind, key[:12], err)
+			}
+			r.OK = b
+		}
 		if r.OK == nil {
 			r.OK = []byte{}
 		}

@@ -32,6 +32,14 @@
 //   - A coordinator restarted on the same jobs finds the finished ones in
 //     the bucket and publishes only the rest.
 //
+// Job kinds and the local calls they make: KindEval (a search round's
+// candidates, pipeline.NewEvaluator), KindDeploy (a lambda winner,
+// pipeline.Deploy), KindSimulate (a shard of images,
+// pipeline.SimulateShard), KindTrain (an experiment's stand-alone run,
+// experiments.TrainRun) and KindEcho (trivial, for measurements). A result
+// larger than a message of the server goes to the object store under its
+// SHA-256, the bucket holding the hash.
+//
 // StartServer embeds a nats-server with JetStream for tests and for
 // `autosnn fleet up`.
 package fleet

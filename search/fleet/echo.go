@@ -18,6 +18,9 @@ type EchoSpec struct {
 	Sleep time.Duration `json:"sleep,omitempty"`
 	// Fail, when not "", is the job's error (a bad input).
 	Fail string `json:"fail,omitempty"`
+	// Pad makes the job, and its result, larger (to test a result too
+	// large for a message).
+	Pad string `json:"pad,omitempty"`
 }
 
 // Echo runs an echo job.

@@ -158,9 +158,21 @@ func EvalHandler(cacheDir string) (h Handler, close func()) {
 	return st.run, st.close
 }
 
+// EvalHandlers returns the handlers of KindEval and KindDeploy jobs,
+// sharing one open super-network and dataset; close releases them.
+func EvalHandlers(cacheDir string) (eval, deploy Handler, close func()) {
+	st := &evalState{cache: cacheDir}
+	return st.run, st.deploy, st.close
+}
+
 func (st *evalState) close() {
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	st.reset()
+}
+
+// reset closes the open super-network and dataset; st.mu must be held.
+func (st *evalState) reset() {
 	if st.net != nil {
 		st.net.Close()
 	}
@@ -178,41 +190,10 @@ func (st *evalState) run(ctx context.Context, job Job, in *Inputs) ([]byte, erro
 	if spec.Batch < 1 || spec.ValLimit < 0 || spec.Recalib < 0 {
 		return nil, fmt.Errorf("fleet: %s job: batch %d, val limit %d, recalibration %d: want batch >= 1, the others >= 0", KindEval, spec.Batch, spec.ValLimit, spec.Recalib)
 	}
-	snPath, err := in.Path(ctx, "supernet")
-	if err != nil {
-		return nil, err
-	}
-	dataDir, err := in.Path(ctx, "data")
-	if err != nil {
-		return nil, err
-	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	key := fmt.Sprint(job.Inputs["supernet"].SHA256, job.Inputs["data"].SHA256, spec.Data, spec.T, spec.Size, spec.AllowEmpty, spec.Batch)
-	if key != st.key {
-		st.mu.Unlock()
-		st.close()
-		st.mu.Lock()
-		net, ck, err := pipeline.OpenSupernet(ctx, snPath, spec.Batch)
-		if err != nil {
-			return nil, err
-		}
-		frames := filepath.Join(st.cache, "frames")
-		if err := os.MkdirAll(frames, 0o755); err != nil {
-			net.Close()
-			return nil, &TransientError{fmt.Errorf("fleet: %w", err)}
-		}
-		set, err := dataset.Open(ctx, spec.Data+":"+dataDir, dataset.Options{T: spec.T, Size: spec.Size, CacheDir: frames, AllowEmpty: spec.AllowEmpty})
-		if err != nil {
-			net.Close()
-			return nil, err
-		}
-		if err := pipeline.CheckSpaceSet(net.Space(), set); err != nil {
-			net.Close()
-			set.Close()
-			return nil, err
-		}
-		st.key, st.net, st.ck, st.set = key, net, ck, set
+	if err := st.open(ctx, job, in, spec); err != nil {
+		return nil, err
 	}
 	ev := pipeline.NewEvaluator(st.net, st.set, st.ck.Hyper.Seed, spec.Batch, spec.ValLimit, nil)
 	ev.Recalib = spec.Recalib
@@ -225,4 +206,44 @@ func (st *evalState) run(ctx context.Context, job Job, in *Inputs) ([]byte, erro
 		return nil, fmt.Errorf("fleet: %s job: encoding the result: %w", KindEval, err)
 	}
 	return b.Bytes(), nil
+}
+
+// open makes st hold the super-network and dataset of job (its inputs
+// "supernet" and "data", loaded as spec says), reusing the open ones when
+// they are the same. st.mu must be held.
+func (st *evalState) open(ctx context.Context, job Job, in *Inputs, spec EvalSpec) error {
+	snPath, err := in.Path(ctx, "supernet")
+	if err != nil {
+		return err
+	}
+	dataDir, err := in.Path(ctx, "data")
+	if err != nil {
+		return err
+	}
+	key := fmt.Sprint(job.Inputs["supernet"].SHA256, job.Inputs["data"].SHA256, spec.Data, spec.T, spec.Size, spec.AllowEmpty, spec.Batch)
+	if key == st.key {
+		return nil
+	}
+	st.reset()
+	net, ck, err := pipeline.OpenSupernet(ctx, snPath, spec.Batch)
+	if err != nil {
+		return err
+	}
+	frames := filepath.Join(st.cache, "frames")
+	if err := os.MkdirAll(frames, 0o755); err != nil {
+		net.Close()
+		return &TransientError{fmt.Errorf("fleet: %w", err)}
+	}
+	set, err := dataset.Open(ctx, spec.Data+":"+dataDir, dataset.Options{T: spec.T, Size: spec.Size, CacheDir: frames, AllowEmpty: spec.AllowEmpty})
+	if err != nil {
+		net.Close()
+		return err
+	}
+	if err := pipeline.CheckSpaceSet(net.Space(), set); err != nil {
+		net.Close()
+		set.Close()
+		return err
+	}
+	st.key, st.net, st.ck, st.set = key, net, ck, set
+	return nil
 }

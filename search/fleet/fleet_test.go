@@ -166,6 +166,16 @@ func TestBadJobFailsOnce(t *testing.T) {
 	if n := runs.Load(); n != 6 {
 		t.Errorf("handler ran %d times after the second run, want 6", n)
 	}
+	// A result too large for a message goes through the object store.
+	big, _ := NewJob(KindEcho, EchoSpec{N: 8, Pad: strings.Repeat("x", 900<<10)}, nil)
+	if out, _, err := f.Run(context.Background(), []Job{big}, nil); err != nil {
+		t.Errorf("a result larger than a message: %v", err)
+	} else if string(out[0]) != string(big.Spec) {
+		t.Errorf("a result larger than a message: %d bytes back, want the job's %d", len(out[0]), len(big.Spec))
+	}
+	if n := runs.Load(); n != 7 {
+		t.Errorf("handler ran %d times after the large job, want 7 (once)", n)
+	}
 	// A handler that panics fails its job instead of its worker.
 	if _, err := runHandler(context.Background(), func(context.Context, Job, *Inputs) ([]byte, error) { panic("index out of range") }, odd0, nil); err == nil || !strings.Contains(err.Error(), "panicked: index out of range") {
 		t.Errorf("panicking handler: got %v", err)

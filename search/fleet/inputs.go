@@ -66,6 +66,35 @@ func (f *Fleet) put(ctx context.Context, sum, path string) error {
 	return nil
 }
 
+// PutBytes stores b in the object store under its SHA-256 (once) and
+// returns it as an input.
+func (f *Fleet) PutBytes(ctx context.Context, b []byte) (Input, error) {
+	sum := sha256.Sum256(b)
+	in := Input{SHA256: hex.EncodeToString(sum[:])}
+	if _, err := f.Inputs.GetInfo(ctx, in.SHA256); err == nil {
+		return in, nil
+	} else if !errors.Is(err, jetstream.ErrObjectNotFound) {
+		return in, fmt.Errorf("fleet: object store: %w", err)
+	}
+	if _, err := f.Inputs.PutBytes(ctx, in.SHA256, b); err != nil {
+		return in, fmt.Errorf("fleet: object store: %w", err)
+	}
+	return in, nil
+}
+
+// GetBytes returns the object sum of the object store, checked against its
+// SHA-256.
+func (f *Fleet) GetBytes(ctx context.Context, sum string) ([]byte, error) {
+	b, err := f.Inputs.GetBytes(ctx, sum)
+	if err != nil {
+		return nil, fmt.Errorf("fleet: object %.12s: %w", sum, err)
+	}
+	if got := sha256.Sum256(b); hex.EncodeToString(got[:]) != sum {
+		return nil, fmt.Errorf("fleet: object %.12s: its bytes hash to %.12s", sum, hex.EncodeToString(got[:]))
+	}
+	return b, nil
+}
+
 func fileHash(path string) (string, error) {
 	r, err := os.Open(path)
 	if err != nil {

@@ -1,9 +1,15 @@
 package fleet
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -77,11 +83,11 @@ func TestSearchAndSweepOnFleet(t *testing.T) {
 	var mu sync.Mutex
 	var closers []func()
 	handlers := func() map[string]Handler {
-		h, closeH := EvalHandler(t.TempDir())
+		h, dep, closeH := EvalHandlers(t.TempDir())
 		mu.Lock()
 		closers = append(closers, closeH)
 		mu.Unlock()
-		return map[string]Handler{KindEval: h}
+		return map[string]Handler{KindEval: h, KindDeploy: dep}
 	}
 	stop := c.workersWith(3, handlers, func(i int, j Job, kill func()) {
 		starts.Add(1)
@@ -143,17 +149,71 @@ func TestSearchAndSweepOnFleet(t *testing.T) {
 		t.Fatal(err)
 	}
 	lcfg := pipeline.LambdaConfig{SweepConfig: pipeline.SweepConfig{Lambdas: lambdas, Evo: tinyEvo, CompileSeed: 1},
-		ValLimit: valLimit, EvalBatch: evalBatch, ProfileSamples: 2, SimImages: 2}
+		ValLimit: valLimit, EvalBatch: evalBatch, ProfileSamples: 2, SimImages: 2, RankCheck: 3}
 	wantSweep, err := pipeline.RunLambda(ctx, net, ck.NAvg, ck.Hyper.Seed, set, chip, lcfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	lcfg.Evaluator = newEval(0) // a round split over the workers
+	dep := &Deployer{Fleet: coord, Inputs: map[string]Input{"supernet": sn, "data": data},
+		Spec: DeploySpec{EvalSpec: newEval(0).Spec, Chip: "loihi1", ProfileSamples: lcfg.ProfileSamples, SimImages: lcfg.SimImages}}
+	lcfg.Deployer = dep // the winners compiled and simulated on the workers
 	gotSweep, err := pipeline.RunLambda(ctx, net, ck.NAvg, ck.Hyper.Seed, set, chip, lcfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(gotSweep.Rows, wantSweep.Rows) || gotSweep.Chosen != wantSweep.Chosen || gotSweep.Evaluations != wantSweep.Evaluations {
 		t.Errorf("distributed sweep differs:\n got %+v (chosen %d)\nwant %+v (chosen %d)", gotSweep.Rows, gotSweep.Chosen, wantSweep.Rows, wantSweep.Chosen)
+	}
+	if len(wantSweep.RankRows) == 0 || !reflect.DeepEqual(gotSweep.RankRows, wantSweep.RankRows) {
+		t.Errorf("distributed rank check differs: %d rows, want %d", len(gotSweep.RankRows), len(wantSweep.RankRows))
+	}
+	if g, w := fmt.Sprint(gotSweep.RankStats), fmt.Sprint(wantSweep.RankStats); g != w { // NaN for a constant quantity
+		t.Errorf("distributed rank statistics: %s, want %s", g, w)
+	}
+	if dep.Stats.Published == 0 {
+		t.Errorf("deployer stats %+v: want the winners deployed on the workers", dep.Stats)
+	}
+	// The written sweeps (table, chosen mapping and simulation) are the same files.
+	wantDir, gotDir := t.TempDir(), t.TempDir()
+	if err := wantSweep.WriteDir(wantDir); err != nil {
+		t.Fatal(err)
+	}
+	if err := gotSweep.WriteDir(gotDir); err != nil {
+		t.Fatal(err)
+	}
+	// A deployment on a chip no worker knows fails the run once, with its error.
+	bad := *dep
+	bad.Spec.Chip = "loihi9"
+	_, err = bad.DeployArchs(ctx, []search.Arch{wantSweep.Histories[0].BestRecord().Arch}, 1)
+	var je *JobError
+	if !errors.As(err, &je) || je.Kind != KindDeploy || !strings.Contains(err.Error(), "loihi9") {
+		t.Errorf("deployment on an unknown chip: got %v, want the job's error", err)
+	}
+	if wantSweep.Chosen < 0 {
+		t.Error("the sweep chose nothing: no chosen mapping and simulation to compare")
+	}
+	sameTree(t, wantDir, gotDir)
+}
+
+// sameTree checks the files under dir b are those under dir a, byte for byte.
+func sameTree(t *testing.T, a, b string) {
+	t.Helper()
+	n := 0
+	err := filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(a, p)
+		x, errX := os.ReadFile(p)
+		y, errY := os.ReadFile(filepath.Join(b, rel))
+		if errX != nil || errY != nil || !bytes.Equal(x, y) {
+			t.Errorf("%s differs (%v, %v)", rel, errX, errY)
+		}
+		n++
+		return nil
+	})
+	if err != nil || n == 0 {
+		t.Errorf("walking %s: %v, %d files", a, err, n)
 	}
 }

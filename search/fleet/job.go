@@ -86,6 +86,9 @@ type Handler func(ctx context.Context, job Job, in *Inputs) ([]byte, error)
 type result struct {
 	OK  []byte `json:"ok,omitempty"`
 	Err string `json:"err,omitempty"`
+	// Object, for a result too large for a message, is the SHA-256 of the
+	// result's bytes in the object store InputsStore (OK is then empty).
+	Object string `json:"object,omitempty"`
 }
 
 // JobError is the error of a job that failed on a worker.

@@ -118,6 +118,16 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) error {
 		r = result{Err: err.Error()}
 	}
 	b, _ := json.Marshal(r)
+	if limit := w.Fleet.NC.MaxPayload() - 1024; limit > 0 && int64(len(b)) > limit {
+		// Too large for a message: the bytes go to the object store, the
+		// bucket holds their hash.
+		in, perr := w.Fleet.PutBytes(ctx, out)
+		if perr != nil {
+			_ = msg.Nak()
+			return fmt.Errorf("fleet: worker: storing the result of job %s: %w", h[:12], perr)
+		}
+		b, _ = json.Marshal(result{Object: in.SHA256})
+	}
 	if _, perr := w.Fleet.Results.Put(ctx, h, b); perr != nil {
 		_ = msg.Nak()
 		return fmt.Errorf("fleet: worker: storing the result of job %s: %w", h[:12], perr)

@@ -27,6 +27,10 @@ type Deployment struct {
 	// SimResult is the run of the test inputs on the virtual chip (its
 	// Sim is nil when the network does not fit).
 	SimResult
+	// Mapping, for a deployment made elsewhere (SweepConfig.Deployer), is
+	// its mapping directory (WriteMappingDir's files by name); Unit is
+	// then nil.
+	Mapping map[string][]byte
 }
 
 // Cores returns the cores the mapping uses (0 when it does not fit).
@@ -87,6 +91,12 @@ func Deploy(ctx context.Context, g *ir.Graph, t *backends.Target, profile, test 
 func (d *Deployment) WriteMapping(dir string) error {
 	if !d.Fits {
 		return fmt.Errorf("pipeline: no mapping to write: %s", d.FitError)
+	}
+	if d.Unit == nil {
+		if len(d.Mapping) == 0 {
+			return fmt.Errorf("pipeline: %s: the deployment has no mapping to write", dir)
+		}
+		return writeFiles(dir, d.Mapping)
 	}
 	return WriteMappingDir(dir, d.Unit)
 }

@@ -13,6 +13,7 @@
 //	compile.go   Compile: the compiler passes with CompileOptions
 //	mapdir.go    WriteMappingDir: the one writer of a mapping directory
 //	simulate.go  Simulate on the virtual chip, SimResult.WriteDir, WriteSANAFE
+//	simshard.go  SimulateShard and the merge of shards run elsewhere (SimShards)
 //	nocsweep.go  RunNoCSweep: a simulation rerun per link bandwidth or buffer depth
 //	summary.go   the printed summaries of a compile and of a simulation
 //	tables.go    the zoo and layer tables; inspect.go the dataset inspection

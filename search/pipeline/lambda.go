@@ -68,6 +68,20 @@ type SweepConfig struct {
 	// and one line per step. Either may be nil.
 	Progress *train.Progress
 	Log      io.Writer
+	// Deployer, when not nil, deploys the winners elsewhere (a fleet of
+	// workers), all at once after the searches; nil deploys each here
+	// after its search.
+	Deployer Deployer
+}
+
+// Deployer compiles and simulates lambda winners (and the rank check's
+// candidates) elsewhere, each exactly as Deploy does here on the
+// architecture exported from the super-network (SuperNet.Export) with the
+// sweep's Profile and Test.
+type Deployer interface {
+	// DeployArchs returns one deployment per architecture, in order, each
+	// compiled with seed.
+	DeployArchs(ctx context.Context, archs []search.Arch, seed uint64) ([]*Deployment, error)
 }
 
 // MarshalJSON writes the row with its cost as fitness_cost, null when
@@ -236,6 +250,7 @@ func Sweep(ctx context.Context, net *supernet.SuperNet, eval search.Evaluator, n
 		}
 	}
 	deployed := map[string]*Deployment{}
+	var remote []search.Arch // the distinct winners, with cfg.Deployer
 	for _, lam := range cfg.Lambdas {
 		fit := search.Fitness{Form: cfg.Form, Lambda: lam, NAvg: res.CostAvg, Cost: cost}
 		if cost != nil {
@@ -255,6 +270,14 @@ func Sweep(ctx context.Context, net *supernet.SuperNet, eval search.Evaluator, n
 			return nil, err
 		}
 		d := deployed[row.Key]
+		if d == nil && cfg.Deployer != nil {
+			if _, seen := deployed[row.Key]; !seen {
+				deployed[row.Key] = nil
+				remote = append(remote, b.Arch)
+			}
+			res.Rows = append(res.Rows, row)
+			continue
+		}
 		if d == nil {
 			logf("lambda %g: winner %s (val accuracy %.2f%%, %.0f spikes/image): compiling for %s and simulating %d images",
 				lam, strings.Join(b.Blocks, ","), 100*b.Acc, b.Spikes, t.Name(), len(cfg.Test.Inputs))
@@ -268,15 +291,26 @@ func Sweep(ctx context.Context, net *supernet.SuperNet, eval search.Evaluator, n
 			deployed[row.Key] = d
 		}
 		res.Deployments = append(res.Deployments, d)
-		row.Fits, row.FitError = d.Fits, d.FitError
-		if d.Fits {
-			s := d.Sim
-			row.ChipAcc, row.ChipSpikes, row.Cores = s.Accuracy, float64(s.PerImage.Spikes), s.CoresUsed
-			row.EnergyPJ, row.LatencyNs = d.EnergyPJ(), d.LatencyNs()
-			row.MaxLinkLoad, row.LinkUtilMax = d.MaxLinkLoad, s.Total.LinkUtilMax
-			row.Violations = cfg.Budget.Violations(row.Cores, row.EnergyPJ, row.LatencyNs)
-		}
+		deployedRow(&row, d, cfg.Budget)
 		res.Rows = append(res.Rows, row)
+	}
+	if cfg.Deployer != nil && len(remote) > 0 {
+		logf("compiling %d distinct winners for %s and simulating %d images each, elsewhere", len(remote), t.Name(), len(cfg.Test.Inputs))
+		ds, err := cfg.Deployer.DeployArchs(ctx, remote, cfg.CompileSeed)
+		if err != nil {
+			return nil, err
+		}
+		if len(ds) != len(remote) {
+			return nil, fmt.Errorf("pipeline: %d deployments for %d winners", len(ds), len(remote))
+		}
+		for i, a := range remote {
+			deployed[a.Key()] = ds[i]
+		}
+		for i := range res.Rows {
+			d := deployed[res.Rows[i].Key]
+			res.Deployments = append(res.Deployments, d)
+			deployedRow(&res.Rows[i], d, cfg.Budget)
+		}
 	}
 	res.Chosen = Choose(res.Rows, cfg.AccTolerance)
 	res.Evaluations = cache.Misses
@@ -285,6 +319,18 @@ func Sweep(ctx context.Context, net *supernet.SuperNet, eval search.Evaluator, n
 		return nil, err
 	}
 	return res, nil
+}
+
+// deployedRow fills row's chip columns from its winner's deployment d.
+func deployedRow(row *Row, d *Deployment, b Budget) {
+	row.Fits, row.FitError = d.Fits, d.FitError
+	if d.Fits {
+		s := d.Sim
+		row.ChipAcc, row.ChipSpikes, row.Cores = s.Accuracy, float64(s.PerImage.Spikes), s.CoresUsed
+		row.EnergyPJ, row.LatencyNs = d.EnergyPJ(), d.LatencyNs()
+		row.MaxLinkLoad, row.LinkUtilMax = d.MaxLinkLoad, s.Total.LinkUtilMax
+		row.Violations = b.Violations(row.Cores, row.EnergyPJ, row.LatencyNs)
+	}
 }
 
 // chipMetrics maps the chip costs to chipcost's metrics.

@@ -59,6 +59,12 @@ var rankMetrics = []struct {
 // candidates that fit t are compared. It returns the per-candidate rows
 // and Spearman's rho and Kendall's tau-b per quantity.
 func RankCheck(ctx context.Context, net *supernet.SuperNet, eval search.Evaluator, t *backends.Target, n int, seed uint64, profile, test Samples, progress *train.Progress) ([]RankRow, []RankStat, error) {
+	return rankCheck(ctx, net, eval, t, n, seed, profile, test, progress, nil)
+}
+
+// rankCheck is RankCheck with the deployments made by dep when it is not
+// nil (all at once, compiled with seed).
+func rankCheck(ctx context.Context, net *supernet.SuperNet, eval search.Evaluator, t *backends.Target, n int, seed uint64, profile, test Samples, progress *train.Progress, dep Deployer) ([]RankRow, []RankStat, error) {
 	space := net.Space()
 	if n < 2 || n > space.Size() {
 		return nil, nil, fmt.Errorf("pipeline: rank check of %d candidates, want 2..%d", n, space.Size())
@@ -69,20 +75,34 @@ func RankCheck(ctx context.Context, net *supernet.SuperNet, eval search.Evaluato
 	if err != nil {
 		return nil, nil, fmt.Errorf("pipeline: rank check: %w", err)
 	}
+	var remote []*Deployment
+	if dep != nil {
+		progress.Printf("rank check: deploying %d candidates elsewhere", n)
+		if remote, err = dep.DeployArchs(ctx, archs, seed); err != nil {
+			return nil, nil, fmt.Errorf("pipeline: rank check: %w", err)
+		}
+		if len(remote) != len(archs) {
+			return nil, nil, fmt.Errorf("pipeline: rank check: %d deployments for %d candidates", len(remote), len(archs))
+		}
+	}
 	var rows []RankRow
 	for i, a := range archs {
 		est, fits, err := estimate(space, a, evs[i], t)
 		if err != nil {
 			return nil, nil, err
 		}
-		progress.Printf("rank check %d/%d: %s", i+1, n, strings.Join(space.Names(a), ","))
-		g, err := net.Export(a)
-		if err != nil {
-			return nil, nil, err
-		}
-		d, err := Deploy(ctx, g, t, profile, test, seed, nil, progress)
-		if err != nil {
-			return nil, nil, err
+		var d *Deployment
+		if remote != nil {
+			d = remote[i]
+		} else {
+			progress.Printf("rank check %d/%d: %s", i+1, n, strings.Join(space.Names(a), ","))
+			g, err := net.Export(a)
+			if err != nil {
+				return nil, nil, err
+			}
+			if d, err = Deploy(ctx, g, t, profile, test, seed, nil, progress); err != nil {
+				return nil, nil, err
+			}
 		}
 		if !fits || !d.Fits {
 			continue // only candidates both sides place on the chip are ranked

@@ -71,7 +71,7 @@ func RunLambda(ctx context.Context, net *supernet.SuperNet, nAvg float64, dataSe
 		return nil, err
 	}
 	if cfg.RankCheck > 1 {
-		if res.RankRows, res.RankStats, err = RankCheck(ctx, net, cache, t, cfg.RankCheck, cfg.Evo.Seed, cfg.Profile, cfg.Test, cfg.Progress); err != nil {
+		if res.RankRows, res.RankStats, err = rankCheck(ctx, net, cache, t, cfg.RankCheck, cfg.Evo.Seed, cfg.Profile, cfg.Test, cfg.Progress, cfg.Deployer); err != nil {
 			return nil, err
 		}
 	}

@@ -36,6 +36,10 @@ type SimOptions struct {
 	// semantics and fills SimResult.Agreement; the counts, energy and
 	// latency stay the Chip run's.
 	Compare bool
+	// Shards, when not nil, runs the images elsewhere (a fleet of
+	// workers; simshard.go): Simulate merges its shards in image order
+	// into the same result, bit for bit.
+	Shards SimShards
 }
 
 // SimResult is a run of the virtual chip over a sequence of inputs.
@@ -70,6 +74,9 @@ func Simulate(ctx context.Context, g *ir.Graph, t *backends.Target, src Source, 
 	}
 	if err := CheckSimulate(ctx, g); err != nil {
 		return nil, err
+	}
+	if opt.Shards != nil {
+		return simulateShards(ctx, g, t, src, opt)
 	}
 	s, err := sim.NewWithOptions(g, t, sim.Options{Semantics: opt.Semantics})
 	if err != nil {
