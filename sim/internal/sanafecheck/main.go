@@ -145,7 +145,7 @@ func writeExport(dir string, g *ir.Graph, t *backends.Target, opt backends.SANAF
 		write func(io.Writer) error
 	}{
 		{"arch.yaml", func(w io.Writer) error {
-			return backends.WriteSANAFEArchInputs(w, t, backends.SANAFEInputsPerCore(g, t))
+			return backends.WriteSANAFEArchCoreInputs(w, t, backends.SANAFEInputCores(g, t))
 		}},
 		{"snn.yaml", func(w io.Writer) error { return backends.WriteSANAFENetwork(w, g, t, opt) }},
 	} {
