@@ -14,8 +14,8 @@
 // unless -keep-bias (SANA-FE integrates biases from its first step, autosnn
 // from a population's first input; SANAFERun.BiasNote).
 //
-// SANA-FE has no synaptic delay: the export drops every
-// ir.Projection.Delay > 1 (SANAFERun.DelaysDropped; the delay pass sets
+// The export carries no synaptic delay (its synapses act after one step in
+// SANA-FE): it drops every ir.Projection.Delay > 1 (SANAFERun.DelaysDropped; the delay pass sets
 // them on residual networks for Loihi to balance joins). The check
 // therefore compares against autosnn's chip semantics with those delays
 // removed (every synapse one step, as SANA-FE runs the export) and names
@@ -45,7 +45,7 @@ func main() {
 	flag.StringVar(&c.Out, "out", "", "directory for the export and SANA-FE's traces (required)")
 	flag.Uint64Var(&c.Seed, "seed", 1, "seed of the uniform [0,1) input")
 	flag.BoolVar(&c.KeepBias, "keep-bias", false, "keep the biases (the fill-in steps then differ; see the package doc)")
-	flag.BoolVar(&c.KeepDelays, "keep-delays", false, "keep the synaptic delays in autosnn's run (SANA-FE has none, so runs with delays then differ; see the package doc)")
+	flag.BoolVar(&c.KeepDelays, "keep-delays", false, "keep the synaptic delays in autosnn's run (the SANA-FE export has none, so runs with delays then differ; see the package doc)")
 	flag.Parse()
 	if err := run(os.Stdout, c); err != nil {
 		fmt.Fprintln(os.Stderr, "sanafecheck:", err)

@@ -223,7 +223,7 @@ func (r *report) write(w io.Writer) error {
 		if r.DelaysKept {
 			how = "kept in autosnn's run (-keep-delays): the runs differ from the first delayed join on"
 		}
-		p("synaptic delays SANA-FE cannot carry (dropped from the export): %s; %s\n\n", strings.Join(r.DelaysDropped, ", "), how)
+		p("synaptic delays the SANA-FE export cannot carry (dropped from it): %s; %s\n\n", strings.Join(r.DelaysDropped, ", "), how)
 	}
 	p("| layer | spikes autosnn | SANA-FE | ratio | raster shared | syn. events autosnn | SANA-FE | ratio | messages autosnn | SANA-FE | ratio | hops autosnn | SANA-FE | ratio |\n")
 	p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")

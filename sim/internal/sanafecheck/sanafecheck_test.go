@@ -243,7 +243,7 @@ func TestDropDelays(t *testing.T) {
 		}
 		rep := &report{DelaysDropped: []string{name}, DelaysKept: keep}
 		var buf bytes.Buffer
-		if err := rep.write(&buf); err != nil || !strings.Contains(buf.String(), "synaptic delays SANA-FE cannot carry (dropped from the export): "+name) {
+		if err := rep.write(&buf); err != nil || !strings.Contains(buf.String(), "synaptic delays the SANA-FE export cannot carry (dropped from it): "+name) {
 			t.Errorf("keep=%v: report %v\n%s", keep, err, buf.String())
 		}
 	}
