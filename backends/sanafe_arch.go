@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -42,28 +43,47 @@ import (
 // SANA-FE has no within-tile or inter-chip link costs: within-tile costs are
 // dropped, and targets with more than one chip are rejected. Layer-core
 // chips get one core entry per core with its own max_neurons_supported.
-func WriteSANAFEArch(w io.Writer, t *Target) error { return writeSANAFEArch(w, t, -1) }
+func WriteSANAFEArch(w io.Writer, t *Target) error { return writeSANAFEArch(w, t, nil) }
 
 // WriteSANAFEArchInputs is WriteSANAFEArch for an export with input events
 // (WriteSANAFENetwork with SANAFEOptions.Input): every core gets inputs
 // input soma units (NAME_inputs[0..inputs-1]) instead of one per neuron
 // slot, and max_neurons_supported grows by inputs, since SANA-FE holds
-// the input neurons in core slots too. Give it SANAFEInputsPerCore: each
-// input unit costs SANA-FE kilobytes (a random generator each) and time
-// on every core, so one per neuron slot of every core makes a small
-// export take GBs and seconds to load.
+// the input neurons in core slots too. WriteSANAFEArchCoreInputs, which
+// gives the units only to the cores that hold input neurons, is smaller
+// for SANA-FE to load.
 func WriteSANAFEArchInputs(w io.Writer, t *Target, inputs int) error {
 	if inputs < 0 {
 		return fmt.Errorf("backends: sanafe arch: %d input units per core, want >= 0", inputs)
 	}
-	return writeSANAFEArch(w, t, inputs)
+	return writeSANAFEArch(w, t, func(int) int { return inputs })
 }
 
-// SANAFEInputsPerCore returns the most input neurons the export of g with
-// input events puts on one core of t: the host-driven neurons per core.
-func SANAFEInputsPerCore(g *ir.Graph, t *Target) int {
+// WriteSANAFEArchCoreInputs is WriteSANAFEArch for an export with input
+// events (WriteSANAFENetwork with SANAFEOptions.Input) in which core c
+// gets perCore[c] input soma units (NAME_inputs[0..perCore[c]-1]) and as
+// many more neuron slots (SANA-FE holds input neurons in core slots), and
+// a core without input neurons none: each unit costs SANA-FE kilobytes (a
+// random generator of its own) and time to load, so the units of the few
+// stem cores are all it should build. Give it SANAFEInputCores; perCore
+// has one entry per core of t (t.NumCores), each >= 0.
+func WriteSANAFEArchCoreInputs(w io.Writer, t *Target, perCore []int) error {
+	if len(perCore) != t.NumCores {
+		return fmt.Errorf("backends: sanafe arch: input units for %d cores, want %d (%s)", len(perCore), t.NumCores, t.Name())
+	}
+	for c, n := range perCore {
+		if n < 0 {
+			return fmt.Errorf("backends: sanafe arch: core %d: %d input units, want >= 0", c, n)
+		}
+	}
+	return writeSANAFEArch(w, t, func(c int) int { return perCore[c] })
+}
+
+// SANAFEInputCores returns, per core of t (index: core id), how many
+// input neurons the export of g with input events puts on it: the
+// host-driven neurons it holds.
+func SANAFEInputCores(g *ir.Graph, t *Target) []int {
 	per := make([]int, t.NumCores)
-	most := 0
 	_, inNames := sanafeGroupNames(g)
 	for i, p := range g.Pops {
 		if inNames[i] == "" {
@@ -72,22 +92,30 @@ func SANAFEInputsPerCore(g *ir.Graph, t *Target) int {
 		for _, c := range p.Core {
 			if t.ValidCore(int(c)) {
 				per[c]++
-				most = max(most, per[c])
 			}
 		}
 	}
-	return most
+	return per
 }
 
-// writeSANAFEArch writes the architecture with inputs input soma units per
-// core (-1: one per neuron slot, and max_neurons_supported the chip's).
-func writeSANAFEArch(w io.Writer, t *Target, inputs int) error {
+// SANAFEInputsPerCore returns the most input neurons the export of g with
+// input events puts on one core of t (the largest of SANAFEInputCores).
+func SANAFEInputsPerCore(g *ir.Graph, t *Target) int {
+	return slices.Max(append(SANAFEInputCores(g, t), 0))
+}
+
+// writeSANAFEArch writes the architecture with inputs(c) input soma units
+// on core c (inputs nil: one per neuron slot, and max_neurons_supported
+// the chip's). Runs of tiles, and of cores within a tile, with the same
+// units are written as one ranged entry; SANA-FE numbers tiles and the
+// cores of a tile in the order of their entries.
+func writeSANAFEArch(w io.Writer, t *Target, inputs func(core int) int) error {
 	p := t.Profile
 	if t.NumChips > 1 {
 		return fmt.Errorf("backends: sanafe arch: %s has %d chips, want 1 (SANA-FE models one mesh without inter-chip links)", p.Name, t.NumChips)
 	}
 	name := strings.ReplaceAll(p.Name, "-", "_")
-	m, e, tm, n := p.Mesh, p.Energy, p.Timing, p.NoC
+	m, e, n := p.Mesh, p.Energy, p.NoC
 	bw := bufio.NewWriter(w)
 	pf := func(indent int, format string, args ...any) {
 		bw.WriteString(strings.Repeat(" ", indent))
@@ -118,7 +146,42 @@ func writeSANAFEArch(w io.Writer, t *Target, inputs int) error {
 		pf(4, "latency_sync: 0.0")
 	}
 	pf(2, "tile:")
-	pf(4, "- name: %s_tile[0..%d]", name, t.TilesPerChip-1)
+	cpt := m.CoresPerTile
+	// units[k] is the input units of core k of a tile (-1: one per
+	// neuron slot).
+	tileUnits := func(tile int) []int {
+		u := make([]int, cpt)
+		for k := range u {
+			u[k] = -1
+			if inputs != nil {
+				u[k] = inputs(tile*cpt + k)
+			}
+		}
+		return u
+	}
+	somas := []struct{ unit, model string }{{name + "_soma", "leaky_integrate_fire"}}
+	if t.SupportsNeuron(NeuronLIFLinear) {
+		somas = append(somas, struct{ unit, model string }{name + "_soma_linear", "truenorth"})
+	}
+	for a := 0; a < t.TilesPerChip; {
+		units := tileUnits(a)
+		b := a + 1
+		for b < t.TilesPerChip && slices.Equal(tileUnits(b), units) {
+			b++
+		}
+		writeSANAFETile(pf, t, name, fmt.Sprintf("%s_tile[%d..%d]", name, a, b-1), units, somas)
+		a = b
+	}
+	return bw.Flush()
+}
+
+// writeSANAFETile writes one tile entry (entry names it, a range of
+// tiles) whose core k has units[k] input soma units (-1: one per neuron
+// slot).
+func writeSANAFETile(pf func(int, string, ...any), t *Target, name, entry string, units []int, somas []struct{ unit, model string }) {
+	p := t.Profile
+	m, e, tm, n := p.Mesh, p.Energy, p.Timing, p.NoC
+	pf(4, "- name: %s", entry)
 	pf(6, "attributes:")
 	for _, d := range []struct {
 		dir     string
@@ -130,20 +193,23 @@ func writeSANAFEArch(w io.Writer, t *Target, inputs int) error {
 	}
 	pf(6, "core:")
 	type coreEntry struct {
-		name    string
-		neurons int
+		name           string
+		neurons, units int
 	}
 	var cores []coreEntry
 	if lc := p.LayerCores; lc != nil {
 		for c := range m.CoresPerTile {
-			cores = append(cores, coreEntry{fmt.Sprintf("%s_core%d", name, c), lc.NeuronMemoryEntries[c]})
+			cores = append(cores, coreEntry{fmt.Sprintf("%s_core%d", name, c), lc.NeuronMemoryEntries[c], units[c]})
 		}
 	} else {
-		cores = []coreEntry{{fmt.Sprintf("%s_core[0..%d]", name, m.CoresPerTile-1), p.Core.MaxNeurons}}
-	}
-	somas := []struct{ unit, model string }{{name + "_soma", "leaky_integrate_fire"}}
-	if t.SupportsNeuron(NeuronLIFLinear) {
-		somas = append(somas, struct{ unit, model string }{name + "_soma_linear", "truenorth"})
+		for a := 0; a < m.CoresPerTile; {
+			b := a + 1
+			for b < m.CoresPerTile && units[b] == units[a] {
+				b++
+			}
+			cores = append(cores, coreEntry{fmt.Sprintf("%s_core[%d..%d]", name, a, b-1), p.Core.MaxNeurons, units[a]})
+			a = b
+		}
 	}
 	for _, c := range cores {
 		pf(8, "- name: %s", c.name)
@@ -151,8 +217,8 @@ func writeSANAFEArch(w io.Writer, t *Target, inputs int) error {
 		pf(12, "buffer_position: soma")
 		pf(12, "buffer_inside_unit: false")
 		units, slots := c.neurons, c.neurons
-		if inputs >= 0 {
-			units, slots = inputs, c.neurons+inputs
+		if c.units >= 0 {
+			units, slots = c.units, c.neurons+c.units
 		}
 		pf(12, "max_neurons_supported: %d", slots)
 		pf(10, "axon_in:")
@@ -204,7 +270,6 @@ func writeSANAFEArch(w io.Writer, t *Target, inputs int) error {
 		pf(16, "energy_message_out: %s", si(e.MessageOutPJ, "e-12"))
 		pf(16, "latency_message_out: %s", si(tm.MessageOutNs, "e-9"))
 	}
-	return bw.Flush()
 }
 
 // si formats v (in pJ or ns) as a YAML float in J or s by appending the

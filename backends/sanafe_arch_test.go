@@ -3,6 +3,7 @@ package backends
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -146,5 +147,116 @@ func TestSANAFEArchInputs(t *testing.T) {
 	}
 	if err := WriteSANAFEArchInputs(&buf, tg, -1); err == nil || !strings.Contains(err.Error(), "-1 input units per core") {
 		t.Errorf("negative inputs: got %v", err)
+	}
+}
+
+// sanafeArchCores expands a SANA-FE architecture the way SANA-FE numbers
+// it (tiles, then the cores of a tile, in the order of their entries,
+// ranges "[a..b]" expanded) and returns, per core, its input soma units
+// and max_neurons_supported.
+func sanafeArchCores(t *testing.T, text string) (units, slots []int) {
+	t.Helper()
+	var doc struct {
+		Architecture struct {
+			Tile []struct {
+				Name string
+				Core []struct {
+					Name       string
+					Attributes struct {
+						MaxNeurons int `yaml:"max_neurons_supported"`
+					}
+					Soma []struct{ Name string }
+				}
+			}
+		}
+	}
+	if err := yaml.Unmarshal([]byte(text), &doc); err != nil {
+		t.Fatalf("not YAML: %v", err)
+	}
+	span := func(name string) (a, b int) {
+		if _, err := fmt.Sscanf(name[strings.LastIndex(name, "[")+1:], "%d..%d]", &a, &b); err != nil {
+			t.Fatalf("entry %q: want a range [a..b]: %v", name, err)
+		}
+		return a, b
+	}
+	nextTile := 0
+	for _, tile := range doc.Architecture.Tile {
+		ta, tb := span(tile.Name)
+		if ta != nextTile {
+			t.Fatalf("tile entry %q starts at %d, want %d", tile.Name, ta, nextTile)
+		}
+		nextTile = tb + 1
+		for range tb - ta + 1 {
+			next := 0
+			for _, c := range tile.Core {
+				ca, cb := span(c.Name)
+				if ca != next {
+					t.Fatalf("core entry %q starts at %d, want %d", c.Name, ca, next)
+				}
+				next = cb + 1
+				n := 0
+				for _, s := range c.Soma {
+					if strings.Contains(s.Name, "_inputs[") {
+						a, b := span(s.Name)
+						n += b - a + 1
+					}
+				}
+				for range cb - ca + 1 {
+					units, slots = append(units, n), append(slots, c.Attributes.MaxNeurons)
+				}
+			}
+		}
+	}
+	return units, slots
+}
+
+// TestSANAFEArchCoreInputs: input soma units only on the cores that hold
+// input neurons, as many as each holds, and that many more neuron slots;
+// every other core as in WriteSANAFEArch.
+func TestSANAFEArchCoreInputs(t *testing.T) {
+	tg := mustLookup(t, "loihi1-sanafe")
+	g := sanafeNet(t, tg)
+	per := SANAFEInputCores(g, tg)
+	busy, total := 0, 0
+	for _, n := range per {
+		total += n
+		if n > 0 {
+			busy++
+		}
+	}
+	if stem := g.Pops[1].Shape.Len(); total != stem || busy == 0 || busy == tg.NumCores {
+		t.Fatalf("SANAFEInputCores: %d input neurons on %d of %d cores, want the stem's %d on some cores", total, busy, tg.NumCores, stem)
+	}
+	if got, want := SANAFEInputsPerCore(g, tg), slices.Max(per); got != want {
+		t.Errorf("SANAFEInputsPerCore = %d, want %d", got, want)
+	}
+	// A pattern that splits tiles and cores into several runs.
+	per[len(per)-1], per[5] = 3, 7
+	var buf bytes.Buffer
+	if err := WriteSANAFEArchCoreInputs(&buf, tg, per); err != nil {
+		t.Fatal(err)
+	}
+	units, slots := sanafeArchCores(t, buf.String())
+	if len(units) != tg.NumCores {
+		t.Fatalf("%d cores, want %d", len(units), tg.NumCores)
+	}
+	for c := range units {
+		if units[c] != per[c] || slots[c] != tg.Profile.Core.MaxNeurons+per[c] {
+			t.Errorf("core %d: %d input units, %d slots; want %d, %d", c, units[c], slots[c], per[c], tg.Profile.Core.MaxNeurons+per[c])
+		}
+	}
+	buf.Reset()
+	if err := WriteSANAFEArch(&buf, tg); err != nil {
+		t.Fatal(err)
+	}
+	if units, slots := sanafeArchCores(t, buf.String()); len(units) != tg.NumCores || units[0] != tg.Profile.Core.MaxNeurons || slots[0] != tg.Profile.Core.MaxNeurons {
+		t.Errorf("WriteSANAFEArch: %d cores, core 0 %d units %d slots; want %d cores, one unit per slot", len(units), units[0], slots[0], tg.NumCores)
+	}
+	if err := WriteSANAFEArchCoreInputs(&buf, tg, per[1:]); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("want %d", tg.NumCores)) {
+		t.Errorf("short list: got %v", err)
+	}
+	per[2] = -1
+	if err := WriteSANAFEArchCoreInputs(&buf, tg, per); err == nil || !strings.Contains(err.Error(), "core 2: -1 input units") {
+		t.Errorf("negative count: got %v", err)
 	}
 }

@@ -68,9 +68,11 @@ type SANAFERun struct {
 	BiasNote string `json:"bias_note"`
 	// DelaysDropped lists, as "projection: N steps", every projection
 	// whose synaptic delay (ir.Projection.Delay > 1) the export cannot
-	// carry: SANA-FE's format has no synaptic delay, so its synapses act
-	// after the barrier's one step and Depth counts one step per
-	// population. Where paths of unequal length meet, SANA-FE's spikes
+	// carry: its synapses (SANA-FE's accumulator dendrite) act after the
+	// barrier's one step, and Depth counts one step per population.
+	// (SANA-FE's accumulator_with_delay dendrite files per-edge delays by
+	// synapse-unit address, which collide between the conv and sparse
+	// units of one core; docs/simulator.md.) Where paths of unequal length meet, SANA-FE's spikes
 	// then differ from autosnn's chip semantics.
 	DelaysDropped []string `json:"delays_dropped,omitempty"`
 }

@@ -189,7 +189,7 @@ func WriteSANAFE(dir string, g *ir.Graph, t *backends.Target, src Source, opt ba
 	var arch, snn bytes.Buffer
 	var werr error
 	if opt.Input != nil {
-		werr = backends.WriteSANAFEArchInputs(&arch, t, backends.SANAFEInputsPerCore(g, t))
+		werr = backends.WriteSANAFEArchCoreInputs(&arch, t, backends.SANAFEInputCores(g, t))
 	} else {
 		werr = backends.WriteSANAFEArch(&arch, t)
 	}

@@ -13,6 +13,15 @@
 // the input as a host current, free of charge). Biases are zeroed in both
 // unless -keep-bias (SANA-FE integrates biases from its first step, autosnn
 // from a population's first input; SANAFERun.BiasNote).
+//
+// The export carries no synaptic delay (its synapses act after one step in
+// SANA-FE): it drops every ir.Projection.Delay > 1 (SANAFERun.DelaysDropped; the delay pass sets
+// them on residual networks for Loihi to balance joins). The check
+// therefore compares against autosnn's chip semantics with those delays
+// removed (every synapse one step, as SANA-FE runs the export) and names
+// them in its report; -keep-delays keeps them in autosnn's run, to show
+// what dropping them changes (the runs then differ below the first
+// delayed join).
 package main
 
 import (
@@ -36,6 +45,7 @@ func main() {
 	flag.StringVar(&c.Out, "out", "", "directory for the export and SANA-FE's traces (required)")
 	flag.Uint64Var(&c.Seed, "seed", 1, "seed of the uniform [0,1) input")
 	flag.BoolVar(&c.KeepBias, "keep-bias", false, "keep the biases (the fill-in steps then differ; see the package doc)")
+	flag.BoolVar(&c.KeepDelays, "keep-delays", false, "keep the synaptic delays in autosnn's run (the SANA-FE export has none, so runs with delays then differ; see the package doc)")
 	flag.Parse()
 	if err := run(os.Stdout, c); err != nil {
 		fmt.Fprintln(os.Stderr, "sanafecheck:", err)
@@ -47,7 +57,7 @@ func main() {
 type config struct {
 	Mapping, Bin, Mode, Out string
 	Seed                    uint64
-	KeepBias                bool
+	KeepBias, KeepDelays    bool
 }
 
 func run(w io.Writer, c config) error {
@@ -81,6 +91,7 @@ func check(g *ir.Graph, t *backends.Target, c config) (*report, error) {
 			}
 		}
 	}
+	dropped := dropDelays(g, t, c.KeepDelays)
 	rng := rand.New(rand.NewPCG(c.Seed, 17))
 	input := make([]float32, g.Input().Shape.Len())
 	for i := range input {
@@ -107,10 +118,25 @@ func check(g *ir.Graph, t *backends.Target, c config) (*report, error) {
 	rep := compare(g, t, run, ours, sf)
 	rep.ExportTime = exportTime
 	rep.Mode = c.Mode
+	rep.DelaysDropped, rep.DelaysKept = dropped, c.KeepDelays
 	if fi, err := os.Stat(filepath.Join(c.Out, "snn.yaml")); err == nil {
 		rep.SNNBytes = fi.Size()
 	}
 	return rep, nil
+}
+
+// dropDelays returns the synaptic delays of g that a SANA-FE export
+// cannot carry (backends.SANAFERun.DelaysDropped) and, unless keep, sets
+// every projection of g to one step, so that autosnn runs g as SANA-FE
+// runs the export.
+func dropDelays(g *ir.Graph, t *backends.Target, keep bool) []string {
+	dropped := backends.SANAFERunOf(g, t, backends.SANAFEOptions{}).DelaysDropped
+	if !keep {
+		for _, e := range g.Projs {
+			e.Delay = 0
+		}
+	}
+	return dropped
 }
 
 func writeExport(dir string, g *ir.Graph, t *backends.Target, opt backends.SANAFEOptions) error {
@@ -119,7 +145,7 @@ func writeExport(dir string, g *ir.Graph, t *backends.Target, opt backends.SANAF
 		write func(io.Writer) error
 	}{
 		{"arch.yaml", func(w io.Writer) error {
-			return backends.WriteSANAFEArchInputs(w, t, backends.SANAFEInputsPerCore(g, t))
+			return backends.WriteSANAFEArchCoreInputs(w, t, backends.SANAFEInputCores(g, t))
 		}},
 		{"snn.yaml", func(w io.Writer) error { return backends.WriteSANAFENetwork(w, g, t, opt) }},
 	} {

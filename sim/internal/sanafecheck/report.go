@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/autosnn/autosnn/backends"
@@ -52,6 +53,15 @@ type report struct {
 	InputSynPJ, InputNetPJ   float64
 	PreStepSomaPJ            float64
 	ChipStepOffset, SFSteps0 int
+	// DelaysDropped names the synaptic delays (> 1 step) of the mapping,
+	// which the export cannot carry (backends.SANAFERun.DelaysDropped);
+	// DelaysKept says autosnn ran with them (-keep-delays), otherwise
+	// without, as SANA-FE does.
+	DelaysDropped []string
+	DelaysKept    bool
+	// Load is the load average before and after SANA-FE's run (Linux's
+	// /proc/loadavg), to read its wall times by.
+	Load string
 }
 
 // compare lines SANA-FE step s up with autosnn chip step s - offset (the
@@ -150,7 +160,7 @@ func compare(g *ir.Graph, t *backends.Target, run backends.SANAFERun, ours *ourR
 	}
 	r.SynOurs, r.SynTheirs = ours.Total.SynOps, tot.Spikes
 	r.OurLoad, r.OurRun, r.OurCPU = ours.LoadTime, ours.RunTime, ours.RunCPU
-	r.SFLoopSeconds, r.SFWall, r.SFCPU, r.SFMaxRSSKB = sf.LoopSeconds, sf.Wall, sf.CPU, sf.MaxRSSKB
+	r.SFLoopSeconds, r.SFWall, r.SFCPU, r.SFMaxRSSKB, r.Load = sf.LoopSeconds, sf.Wall, sf.CPU, sf.MaxRSSKB, sf.Load
 	return r
 }
 
@@ -208,6 +218,13 @@ func (r *report) write(w io.Writer) error {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
 	p("%s on %s: SANA-FE (-t %s) step = autosnn chip step + %d; %d chip steps; snn.yaml %.1f MB\n\n",
 		r.Network, r.Target, r.Mode, r.ChipStepOffset+r.SFSteps0-1, r.Steps, float64(r.SNNBytes)/1e6)
+	if len(r.DelaysDropped) > 0 {
+		how := "removed from autosnn's run too (chip semantics without them, as SANA-FE runs the export)"
+		if r.DelaysKept {
+			how = "kept in autosnn's run (-keep-delays): the runs differ from the first delayed join on"
+		}
+		p("synaptic delays the SANA-FE export cannot carry (dropped from it): %s; %s\n\n", strings.Join(r.DelaysDropped, ", "), how)
+	}
 	p("| layer | spikes autosnn | SANA-FE | ratio | raster shared | syn. events autosnn | SANA-FE | ratio | messages autosnn | SANA-FE | ratio | hops autosnn | SANA-FE | ratio |\n")
 	p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, rw := range append(r.Rows, r.Total) {
@@ -251,6 +268,7 @@ func (r *report) write(w io.Writer) error {
 		"whole command %.3g autosnn (read %.3fs + build %.3fs + run) vs %.3g SANA-FE (wall %.2fs, CPU %.2fs, peak %.2f GB): %.1fx\n",
 		ourLoop, r.OurRun.Seconds(), r.OurCPU.Seconds(), sfLoop, r.SFLoopSeconds, ourLoop/sfLoop,
 		ourWhole, r.ReadTime.Seconds(), r.OurLoad.Seconds(), sfWhole, r.SFWall.Seconds(), r.SFCPU.Seconds(), float64(r.SFMaxRSSKB)/1e6, ourWhole/sfWhole)
+	p("load average (1, 5, 15 min) around SANA-FE's run: %s\n", r.Load)
 	c, e, l := r.Goals()
 	p("goals: counts within 1%%: %v (worst %.3f%%); energy within 5%%: %v (%.2f%%); latency without input events within 25%%: %v (%.1f%%)\n",
 		c <= 0.01, 100*c, e <= 0.05, 100*e, l <= 0.25, 100*l)

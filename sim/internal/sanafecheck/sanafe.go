@@ -37,6 +37,9 @@ type sanafeRun struct {
 	Wall        time.Duration
 	CPU         time.Duration
 	MaxRSSKB    int64
+	// Load is the 1-, 5- and 15-minute load average before and after the
+	// run ("unknown" where /proc/loadavg cannot be read).
+	Load string
 }
 
 // runSANAFE runs bin in mode (simple, detailed, cycle) on the export in
@@ -47,9 +50,11 @@ func runSANAFE(bin, mode, dir string, steps int) (*sanafeRun, error) {
 	cmd := exec.Command("nice", args...)
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
+	loadBefore := loadAverage()
 	start := time.Now()
 	err := cmd.Run()
 	wall := time.Since(start)
+	load := loadBefore + " before, " + loadAverage() + " after"
 	if err := os.WriteFile(filepath.Join(dir, "sanafe.log"), []byte(out.String()), 0o644); err != nil {
 		return nil, err
 	}
@@ -60,7 +65,7 @@ func runSANAFE(bin, mode, dir string, steps int) (*sanafeRun, error) {
 		}
 		return nil, fmt.Errorf("sanafecheck: %s %s: %w\n%s", bin, strings.Join(args[3:], " "), err, tail)
 	}
-	r := &sanafeRun{Wall: wall, Layers: map[string]*layerCounts{}, Raster: map[string]map[int][]int{}}
+	r := &sanafeRun{Wall: wall, Load: load, Layers: map[string]*layerCounts{}, Raster: map[string]map[int][]int{}}
 	if st := cmd.ProcessState; st != nil {
 		r.CPU = st.UserTime() + st.SystemTime()
 		r.MaxRSSKB = maxRSSKB(st)
@@ -297,4 +302,18 @@ func readLoopSeconds(path string) (float64, error) {
 		return 0, fmt.Errorf("sanafecheck: %s: no wall_time section", path)
 	}
 	return sum, nil
+}
+
+// loadAverage returns the machine's 1-, 5- and 15-minute load average from
+// /proc/loadavg (Linux), or "unknown".
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -199,5 +200,55 @@ func TestReadTraces(t *testing.T) {
 	}
 	if _, err := readPerf(filepath.Join(dir, "bad.csv")); err == nil || !strings.Contains(err.Error(), "line 2") {
 		t.Errorf("bad perf.csv: got %v, want an error naming line 2", err)
+	}
+}
+
+// TestDropDelays checks the handling of synaptic delays, which SANA-FE
+// cannot carry: they are named, and unless kept autosnn runs the mapping
+// exactly as the same network without them, as SANA-FE runs the export;
+// kept, they change autosnn's run.
+func TestDropDelays(t *testing.T) {
+	input := make([]float32, 64)
+	for i := range input {
+		input[i] = float32(i%7) / 6
+	}
+	plain, tg := testNet(t)
+	want, err := runOurs(plain, tg, input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	delayed := func() (*ir.Graph, string) {
+		g, _ := testNet(t)
+		for _, e := range g.Projs {
+			if e.Op == ir.Identity {
+				e.Delay = 2
+				return g, e.Name + ": 2 steps"
+			}
+		}
+		t.Fatal("testNet has no shortcut")
+		return nil, ""
+	}
+	for _, keep := range []bool{false, true} {
+		g, name := delayed()
+		if got := dropDelays(g, tg, keep); fmt.Sprint(got) != fmt.Sprint([]string{name}) {
+			t.Errorf("keep=%v: dropped %v, want [%s]", keep, got, name)
+		}
+		got, err := runOurs(g, tg, input)
+		if err != nil {
+			t.Fatal(err)
+		}
+		same := fmt.Sprint(got.Raster) == fmt.Sprint(want.Raster) && got.Total.SynOps == want.Total.SynOps
+		if same == keep {
+			t.Errorf("keep=%v: run equal to the network without delays: %v, want %v (spikes %d, %d)", keep, same, !keep, got.Total.Spikes, want.Total.Spikes)
+		}
+		rep := &report{DelaysDropped: []string{name}, DelaysKept: keep}
+		var buf bytes.Buffer
+		if err := rep.write(&buf); err != nil || !strings.Contains(buf.String(), "synaptic delays the SANA-FE export cannot carry (dropped from it): "+name) {
+			t.Errorf("keep=%v: report %v\n%s", keep, err, buf.String())
+		}
+	}
+	g, _ := testNet(t)
+	if got := dropDelays(g, tg, false); got != nil {
+		t.Errorf("no delays: dropped %v, want none", got)
 	}
 }
