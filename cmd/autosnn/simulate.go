@@ -148,7 +148,7 @@ func simulateAction(c *cli.Context) error {
 		}
 		fmt.Fprintf(stdout, "wrote %s (arch.yaml, snn.yaml, run.json): sim -s -p arch.yaml snn.yaml %d\n", dir, run.Timesteps)
 		if len(run.DelaysDropped) > 0 {
-			fmt.Fprintf(c.App.ErrWriter, "warning: the SANA-FE export carries no synaptic delays (SANA-FE has none): %s act after one step there (run.json: delays_dropped)\n", strings.Join(run.DelaysDropped, ", "))
+			fmt.Fprintf(c.App.ErrWriter, "warning: the SANA-FE export carries no synaptic delays: %s act after one step there (run.json: delays_dropped)\n", strings.Join(run.DelaysDropped, ", "))
 		}
 	}
 	if sweep == nil {
