@@ -416,22 +416,14 @@ func sanafeName(s string) string {
 // offsets).
 func SANAFETimesteps(g *ir.Graph) int { return g.T + graphDepth(g) }
 
-// graphDepth returns the number of populations on the longest path from a
-// host-driven population to any population (1 for a single layer).
+// graphDepth returns the number of populations on the longest path from
+// the input to any population (1 for a single layer), the delays not
+// counted: SANA-FE's delay of every synapse is the barrier's one step.
 func graphDepth(g *ir.Graph) int {
-	d := make([]int, len(g.Pops))
+	_, depth := ir.Depths(g, false)
 	best := 0
-	for i, p := range g.Pops {
-		if i == 0 {
-			continue
-		}
-		d[i] = 1
-		for _, e := range g.In(p) {
-			if j := g.Index(e.Src); j > 0 {
-				d[i] = max(d[i], d[j]+1)
-			}
-		}
-		best = max(best, d[i])
+	for _, d := range depth {
+		best = max(best, d)
 	}
 	return best
 }

@@ -65,11 +65,11 @@ func fmtSteps(n int) string {
 func delayPass(u *Unit) error {
 	g := u.G
 	maxD := u.Target.MaxDelaySteps()
-	// depth[p]: the longest path from the input, in synapses (Pops are in
-	// topological order and Projs sorted by destination).
+	// depth[p]: the longest path from the input, in synapses.
+	_, longest := ir.Depths(g, false)
 	depth := make(map[*ir.Population]int, len(g.Pops))
-	for _, e := range g.Projs {
-		depth[e.Dst] = max(depth[e.Dst], depth[e.Src]+1)
+	for i, p := range g.Pops {
+		depth[p] = longest[i]
 	}
 	rep := &DelayReport{MaxDelaySteps: maxD}
 	for _, e := range g.Projs {

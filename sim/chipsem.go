@@ -94,7 +94,7 @@ func NewWithOptions(g *ir.Graph, t *backends.Target, o Options) (*Sim, error) {
 	if o.Semantics == Chip {
 		s.chip = true
 		s.initDelayLine()
-		s.firstStep, s.depth = Depths(g)
+		s.firstStep, s.depth = ir.Depths(g, true)
 	}
 	return s, nil
 }
@@ -123,42 +123,6 @@ func (s *Sim) OutputOffset() int {
 		return s.depth[len(s.depth)-1] - 1
 	}
 	return 0
-}
-
-// Depths returns, for every population of g (indexed like g.Pops), the
-// shortest (first) and longest (depth) path from the input in steps of
-// delay, each projection counting its DelaySteps (1 unless the delay pass
-// set more): 0 for the input, 1 for the stem. In Chip semantics population
-// i can first receive input at step first[i]-1 and the output's depth sets
-// the run length; where the delays balance every join, first equals depth.
-// A population with no incoming projection gets 0 for both.
-func Depths(g *ir.Graph) (first, depth []int) {
-	first = make([]int, len(g.Pops))
-	depth = make([]int, len(g.Pops))
-	index := make(map[*ir.Population]int, len(g.Pops))
-	for i, p := range g.Pops {
-		index[p] = i
-	}
-	// Pops are in topological order (ir.Verify), so one pass per
-	// population over its incoming projections suffices.
-	for i, p := range g.Pops {
-		if i == 0 {
-			continue
-		}
-		for _, e := range g.In(p) {
-			si, ok := index[e.Src]
-			if !ok {
-				continue
-			}
-			if d := depth[si] + e.DelaySteps(); d > depth[i] {
-				depth[i] = d
-			}
-			if f := first[si] + e.DelaySteps(); first[i] == 0 || f < first[i] {
-				first[i] = f
-			}
-		}
-	}
-	return first, depth
 }
 
 // beginChipStep prepares step t of a Chip-semantics run: the input that

@@ -57,7 +57,7 @@ type Agreement struct {
 // the delays the Chip run will use).
 func NewAgreement(g *ir.Graph) *Agreement {
 	a := &Agreement{g: g, seen: make([][]uint8, len(g.Pops))}
-	_, a.depth = Depths(g)
+	_, a.depth = ir.Depths(g, true)
 	for p := 1; p < len(g.Pops); p++ {
 		a.seen[p] = make([]uint8, g.T*g.Pops[p].Shape.Len())
 	}

@@ -310,7 +310,7 @@ func TestChipChainIsDelayedTrained(t *testing.T) {
 				in := randomInput(g, rand.New(rand.NewPCG(4, 4)))
 				tr, trR := simulate(t, g, tg, in)
 				ch, chR := simulateChip(t, g, tg, in)
-				first, depth := Depths(g)
+				first, depth := ir.Depths(g, true)
 				if name == "residual-balanced" && !slices.Equal(first, depth) {
 					t.Fatalf("balanced: first arrival %v, want the depths %v", first, depth)
 				}

@@ -45,7 +45,7 @@ func TestChipBalancedEqualsTrained(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, depth := sim.Depths(g)
+		_, depth := ir.Depths(g, true)
 		return res, r, depth
 	}
 	// diffs counts the spikes of the Chip raster that differ from the

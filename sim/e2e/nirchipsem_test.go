@@ -79,7 +79,7 @@ func TestNIRChipIsDelayedTrained(t *testing.T) {
 						p.Q.Bias = nil
 					}
 				}
-				first, depth := sim.Depths(cg)
+				first, depth := ir.Depths(cg, true)
 				for p := range cg.Pops {
 					if first[p] != depth[p] {
 						t.Fatalf("population %s: first input at depth %d, longest path %d: not a chain, the test assumes one", cg.Pops[p].Name, first[p], depth[p])
