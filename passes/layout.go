@@ -36,7 +36,8 @@ type Layout struct {
 // chosen keeps only Granularity and MessageHops.
 type Candidate struct {
 	// Granularity is the fragments per core's worth that split aimed at
-	// (>= 1).
+	// (>= 1), or FillGranularity (0) for the candidate the partition pass
+	// makes of the channels-last fill (partition_fillstart.go).
 	Granularity int
 	// Split holds the fragments (split).
 	Split *SplitResult

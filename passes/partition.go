@@ -28,6 +28,11 @@ type PartitionOptions struct {
 	// better than coarsening for fragments of a quarter core (see
 	// docs/performance.md). Negative means DefaultLevels.
 	Levels int
+	// Cores, if > 0, is the core budget (the cores of the channels-last
+	// fill): when the packing opens more parts, the smallest are dissolved
+	// into the others (up to the per-core limits, not the balance) while
+	// every limit holds; the result may still have more parts.
+	Cores int
 }
 
 // Partition is an assignment of fragments to parts.
@@ -123,6 +128,12 @@ func partitionFlat(g *ir.Graph, p *Problem, lim Limits, opt PartitionOptions) (*
 	res := &Partition{K: k, BudgetNeurons: s.budN, BudgetMem: s.budM}
 	res.InitialCost = p.Cost(s.part)
 	s.refine(opt.Passes, res)
+	if opt.Cores > 0 && k > opt.Cores {
+		s.budN = lim.Neurons
+		s.shrink(opt.Cores)
+		s.refine(opt.Passes, res)
+		res.BudgetNeurons = s.budN
+	}
 	s.compact()
 	res.Part = s.part
 	res.K = s.nparts
@@ -159,12 +170,12 @@ func partitionPass(u *Unit) error {
 	if u.Layout == nil || len(u.Layout.Candidates) == 0 {
 		return fmt.Errorf("no fragments: the split pass did not run")
 	}
-	budget := fillCores(u.G, u.Target)
+	fill, budget := fillOf(u.G, u.Target)
 	u.eachCandidate(func(c *Candidate) {
 		if u.Target.Profile.LayerCores != nil {
 			c.Partition, c.err = partitionLayerCores(u.G, u.Target, c.Split)
 		} else {
-			c.Partition, c.err = PartitionProblem(u.G, c.Problem, TargetLimits(u.Target), PartitionOptions{Imbalance: 0.03, MaxParts: u.Target.NumCores})
+			c.Partition, c.err = PartitionProblem(u.G, c.Problem, TargetLimits(u.Target), PartitionOptions{Imbalance: 0.03, MaxParts: u.Target.NumCores, Cores: budget})
 		}
 		if c.err == nil {
 			pt := c.Partition
@@ -172,7 +183,21 @@ func partitionPass(u *Unit) error {
 			fmt.Fprintf(&c.log, "partition: granularity %d: %d cores, %.6g -> %.6g messages per timestep (%d moves, %d swaps)\n", c.Granularity, pt.K, pt.InitialCost, pt.Cost, pt.Moves, pt.Swaps)
 		}
 	})
-	return u.keepCandidates()
+	if err := u.keepCandidates(); err != nil {
+		return err
+	}
+	// With the granularities chosen automatically, the fill itself is one
+	// more candidate (partition_fillstart.go).
+	if fill != nil && u.Granularity == 0 {
+		c, err := fillCandidate(u.G, u.Target, fill, budget)
+		if err != nil {
+			u.logf("partition: no fill candidate: %v", err)
+			return nil
+		}
+		u.Layout.Candidates = append(u.Layout.Candidates, c)
+		u.logf("partition: fill candidate: %d fragments, %d cores, %.6g messages per timestep", len(c.Split.Frags), c.Partition.K, c.Partition.Cost)
+	}
+	return nil
 }
 
 // maxFillSynapses bounds the networks whose channels-last fill the
@@ -180,25 +205,26 @@ func partitionPass(u *Unit) error {
 // synapse, which on the largest networks costs more than it saves.
 const maxFillSynapses = 200_000_000
 
-// fillCores returns the cores of the channels-last layer fill of g on t, or
-// 0 (no budget) when the fill does not apply (layer cores, no fit) or g is
-// too large to fill cheaply.
-func fillCores(g *ir.Graph, t *backends.Target) int {
+// fillOf returns the channels-last layer fill of g on t (the part of every
+// neuron, as FillChannelsLast returns it) and its cores, or nil and 0 (no
+// budget) when the fill does not apply (layer cores, no fit) or g is too
+// large to fill cheaply.
+func fillOf(g *ir.Graph, t *backends.Target) ([][]int32, int) {
 	if t.Profile.LayerCores != nil {
-		return 0
+		return nil, 0
 	}
 	var syn int64
 	for _, e := range g.Projs {
 		syn += ir.Synapses(e)
 	}
 	if syn > maxFillSynapses {
-		return 0
+		return nil, 0
 	}
-	_, k, err := FillChannelsLast(g, t, FillOptions{})
+	part, k, err := FillChannelsLast(g, t, FillOptions{})
 	if err != nil {
-		return 0
+		return nil, 0
 	}
-	return k
+	return part, k
 }
 
 // partitionLayerCores gives every population of a layer-core chip its own

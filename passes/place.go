@@ -260,12 +260,22 @@ func PlaceAndRefine(p *Problem, t *backends.Target, pt *Partition, opt RefineOpt
 
 // placePass is the place pass: it sets Candidate.Placement (and the
 // refined Candidate.Partition) of every candidate of Unit.Layout, marks
-// the one with the fewest message-hops as Layout.Chosen, and sets
+// the one with the fewest message-hops as Layout.Chosen (among those on
+// no more cores than the channels-last fill when the fill is a candidate,
+// FillGranularity), and sets
 // Population.Core of every non-input population from it.
 func placePass(u *Unit) error {
 	l := u.Layout
 	if l == nil || len(l.Candidates) == 0 || l.Candidates[0].Partition == nil {
 		return fmt.Errorf("no partition: the partition pass did not run")
+	}
+	// The cores of the channels-last fill, if it is a candidate (before
+	// place, its partition is the fill's).
+	budget := 0
+	for _, c := range l.Candidates {
+		if c.Granularity == FillGranularity && c.Partition.Fixed == nil {
+			budget = c.Partition.K
+		}
 	}
 	u.eachCandidate(func(c *Candidate) {
 		if c.Partition.Fixed != nil {
@@ -280,12 +290,25 @@ func placePass(u *Unit) error {
 	if err := u.keepCandidates(); err != nil {
 		return err
 	}
-	// Keep the candidate with the fewest message-hops (the first on a tie).
+	// Keep the candidate with the fewest message-hops (the first on a tie)
+	// among those on no more cores than the channels-last fill, when the
+	// fill is a candidate (so the compile never spreads wider than the
+	// simplest mapping to cut hops), else among all.
 	best, bestHops := l.Candidates[0], math.Inf(1)
 	for _, c := range l.Candidates {
 		c.MessageHops = Measure(u.Target, Edges(c.Problem.Traffic(c.Partition.Part)), c.Placement.Core).RateHops
-		if c.MessageHops < bestHops {
-			best, bestHops = c, c.MessageHops
+	}
+	for _, within := range []bool{true, false} {
+		for _, c := range l.Candidates {
+			if within && (budget == 0 || c.Partition.K > budget) {
+				continue
+			}
+			if c.MessageHops < bestHops {
+				best, bestHops = c, c.MessageHops
+			}
+		}
+		if !math.IsInf(bestHops, 1) {
+			break
 		}
 	}
 	if len(l.Candidates) > 1 {

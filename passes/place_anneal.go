@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/autosnn/autosnn/backends"
 )
@@ -304,7 +305,16 @@ func Place(t *backends.Target, k int, edges []Edge, opt PlaceOptions) (*Placemen
 	final := temp * 1e-4
 	alpha := math.Pow(final/temp, 1/float64(moves))
 	radius := max(m.w, m.h)
+	// The best placement seen at a checkpoint (every snapEvery moves, and
+	// the start): on small problems on large meshes (a few parts among
+	// hundreds of cores) the walk can end above its start.
+	best, bestCost := slices.Clone(core), cost
+	const snapEvery = 1024
 	for it := 0; it < moves; it++ {
+		if it%snapEvery == 0 && cost < bestCost {
+			copy(best, core)
+			bestCost = cost
+		}
 		a := int32(rng.IntN(k))
 		var c int
 		if rng.IntN(4) == 0 {
@@ -339,6 +349,10 @@ func Place(t *backends.Target, k int, edges []Edge, opt PlaceOptions) (*Placemen
 			delta(1)
 		}
 		temp *= alpha
+	}
+	if bestCost < cost {
+		copy(core, best)
+		cost = bestCost
 	}
 	res.Cost = cost
 	return res, nil
