@@ -197,12 +197,7 @@ func (s *Sim) build() error {
 	if len(errs) > 0 {
 		return fmt.Errorf("sim: mapping of %s on %s: %s", g.Name, t.Name(), strings.Join(errs, "; "))
 	}
-	s.outstanding = make([]int32, len(g.Pops)*t.NumCores)
 	s.sumAbs = make([]int64, s.nNeurons)
-	s.v = make([]int32, s.nNeurons)
-	if s.anyCuba {
-		s.syn = make([]int32, s.nNeurons)
-	}
 	s.expand(index)
 	// The synaptic sum of a neuron is bounded by the sum of the magnitudes
 	// of its weights; when every bound fits int32 the accumulators are
@@ -217,12 +212,7 @@ func (s *Sim) build() error {
 	}
 	s.sumAbs = nil
 	if s.narrow {
-		// 2^16 spare entries let a compact group index its window as an
-		// array without bounds checks (they stay zero: no target is there).
-		s.cur32 = make([]int32, s.nNeurons+1<<16)
 		s.compactSynapses()
-	} else {
-		s.cur = make([]int64, s.nNeurons)
 	}
 	s.nSyn = len(s.syns) + len(s.csyns)
 	return nil

@@ -60,6 +60,7 @@
 //	stats.go, report.go, heatmap.go  results: Stats, Summary, CSV, heatmap
 //	override.go   NoC variants for sweeps (WithNoC)
 //	chipsem.go    time semantics: Options, the Chip semantics, Depths
+//	fork.go       Fork: more Sims sharing one chip's tables, for parallel images
 //
 // Outputs: Stats per timestep and per image (ImageResult), Summary (YAML)
 // over many images with on-chip accuracy, a per-timestep CSV (StepCSV) and

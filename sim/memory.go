@@ -37,3 +37,18 @@ func Memory(g *ir.Graph) int64 {
 	ring := int64(maxDelay(g)-1) * (neurons + 1<<16) * 8
 	return syn*simBytesPerSynapse + neurons*simBytesPerNeuron + ring + simFixedBytes
 }
+
+// forkBytesPerNeuron: the run state a Fork does not share (membrane,
+// accumulators, output, host current, cuba current), in bytes per neuron.
+const forkBytesPerNeuron = 24
+
+// ForkMemory returns the estimated heap, in bytes, that one Fork of a Sim
+// of g adds: per-neuron run state, the accumulators of Chip semantics'
+// delay ring (when projections carry delays above one step) and the
+// routers' buffers; the synapses are shared.
+func ForkMemory(g *ir.Graph) int64 {
+	c := ir.Count(g)
+	neurons := int64(c.Neurons + c.RelayNeurons)
+	ring := int64(maxDelay(g)) * (neurons + 1<<16) * 8
+	return neurons*forkBytesPerNeuron + ring + simFixedBytes
+}

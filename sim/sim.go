@@ -135,10 +135,9 @@ func New(g *ir.Graph, t *backends.Target) (*Sim, error) {
 			return nil, fmt.Errorf("sim: %s: multicast routers with %d ports, want <= 64", t.Name(), s.nports)
 		}
 		s.multicast = true
-		s.headMask = make([]uint64, len(s.nextFree))
 	}
-	if len(s.nextFree) >= 1<<kindShift || len(s.corePops) >= 1<<kindShift {
-		return nil, fmt.Errorf("sim: %s on %s: %d router ports and %d core-populations, want < 2^29 each", g.Name, t.Name(), len(s.nextFree), len(s.corePops))
+	if nb := len(s.routers) * s.nports; nb >= 1<<kindShift || len(s.corePops) >= 1<<kindShift {
+		return nil, fmt.Errorf("sim: %s on %s: %d router ports and %d core-populations, want < 2^29 each", g.Name, t.Name(), nb, len(s.corePops))
 	}
 	tiles := map[int32]bool{}
 	for c := range s.cores {
@@ -151,6 +150,7 @@ func New(g *ir.Graph, t *backends.Target) (*Sim, error) {
 	case backends.SyncBarrier:
 		s.costs.barrierNs = t.SyncNs(s.tilesInUse)
 	}
+	s.allocState()
 	return s, nil
 }
 
