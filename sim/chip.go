@@ -20,11 +20,23 @@ type synapse struct {
 }
 
 // compactSynapse is a synapse in 4 bytes: the target as an offset from
-// its group's base neuron, and the weight. Used when every weight fits 16
-// bits and every group spans fewer than 2^16 neurons (Sim.compact).
-type compactSynapse struct {
-	dt uint16
-	w  int16
+// its group's base neuron in the high 32 - Sim.cwb bits, the weight in the
+// low Sim.cwb bits (two's complement). Sim.cwb is the fewest bits that
+// hold every weight of the graph; the form is used when every group spans
+// fewer than 2^(32 - cwb) neurons (Sim.compact). At C = 64 a group (one
+// source neuron's synapses on one core) spans a core's channels, more
+// than 2^16 neurons, so a fixed 16/16 split would not do.
+type compactSynapse uint32
+
+// packSynapse returns the compact form of offset dt and weight w, which
+// fit in 32 - wb and wb bits.
+func packSynapse(dt uint32, w int32, wb uint8) compactSynapse {
+	return compactSynapse(dt<<wb | uint32(w)&(1<<wb-1))
+}
+
+// unpack returns the offset and weight of sy (wb weight bits).
+func (sy compactSynapse) unpack(wb uint8) (dt uint32, w int32) {
+	return uint32(sy) >> wb, int32(uint32(sy)<<(32-wb)) >> (32 - wb)
 }
 
 // group is the synapses of one source neuron on one destination core: the
@@ -211,6 +223,9 @@ func (s *Sim) build() error {
 	s.sumAbs = nil
 	if !s.narrow && s.compact {
 		s.widen() // the compact form feeds int32 accumulators only
+	}
+	if s.compact {
+		s.repack16()
 	}
 	s.nSyn = len(s.syns) + len(s.csyns)
 	return nil

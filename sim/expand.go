@@ -6,6 +6,7 @@ package sim
 
 import (
 	"math"
+	"math/bits"
 
 	"github.com/autosnn/autosnn/backends"
 	"github.com/autosnn/autosnn/ir"
@@ -23,8 +24,8 @@ type expandEntry struct {
 // its outgoing (non-host) projections, grouped by destination core in
 // ascending core order, synapses within a group in projection then target
 // order (with delays: stably by delay). It writes the compact form
-// (Sim.csyns, Sim.compact) while every weight fits 16 bits and every group
-// spans fewer than 2^16 neurons, and switches to the wide form (widen) at
+// (Sim.csyns, Sim.compact) while every group spans fewer than 2^(32-cwb)
+// neurons, and switches to the wide form (widen) at
 // the first group that does not; build widens too when the accumulators
 // turn out not to be narrow. It accumulates sumAbs for build.
 func (s *Sim) expand(index map[*ir.Population]int) {
@@ -36,9 +37,22 @@ func (s *Sim) expand(index map[*ir.Population]int) {
 			total += ir.ProjCounts(e).Synapses
 		}
 	}
-	s.csyns = make([]compactSynapse, 0, total)
-	s.compact = true
-	s.syns = nil
+	// The compact form's weight bits hold every weight of the graph.
+	var maxW int64
+	for _, e := range g.Projs {
+		if e.Src != g.Input() {
+			for _, w := range e.Q.Weights {
+				maxW = max(maxW, absI64(int64(w)))
+			}
+		}
+	}
+	s.cwb = uint8(bits.Len64(uint64(maxW))) + 1 // and the sign
+	s.compact = s.cwb <= 24                     // >= 8 bits of offset
+	if s.compact {
+		s.csyns = make([]compactSynapse, 0, total)
+	} else {
+		s.syns = make([]synapse, 0, total)
+	}
 	synE, synT := &s.costs.synE, &s.costs.synT
 	sumAbs := s.sumAbs
 	var scratch, sorted, tmp []expandEntry
@@ -148,10 +162,10 @@ func (s *Sim) expand(index map[*ir.Population]int) {
 						lo = min(lo, run[i].syn.t)
 					}
 					gr.base = lo
-					cs := s.csyns
+					cs, wb := s.csyns, s.cwb
 					for i := range run {
 						en := &run[i]
-						cs = append(cs, compactSynapse{dt: uint16(en.syn.t - lo), w: int16(en.syn.w)})
+						cs = append(cs, packSynapse(uint32(en.syn.t-lo), en.syn.w, wb))
 						sumAbs[en.syn.t] += absI64(int64(en.syn.w))
 						gr.energyPJ += synE[en.kind]
 						gr.latencyNs += synT[en.kind]
@@ -179,21 +193,40 @@ func (s *Sim) expand(index map[*ir.Population]int) {
 	}
 }
 
+// repack16 moves the compact synapses to 16 bits of offset and 16 of
+// weight (span16) when every group spans fewer than 2^16 neurons and the
+// weights fit 16 bits, the layout the hot loop reads fastest.
+func (s *Sim) repack16() {
+	if s.cwb > 16 {
+		return
+	}
+	for i := range s.groups {
+		gr := &s.groups[i]
+		for k := gr.syn0; k < gr.syn1; k++ {
+			if dt, _ := s.csyns[k].unpack(s.cwb); dt > math.MaxUint16 {
+				return
+			}
+		}
+	}
+	for k, sy := range s.csyns {
+		dt, w := sy.unpack(s.cwb)
+		s.csyns[k] = packSynapse(dt, w, 16)
+	}
+	s.cwb, s.span16 = 16, true
+}
+
 // nSynSoFar returns the number of synapses expanded so far, in either form.
 func (s *Sim) nSynSoFar() int { return len(s.syns) + len(s.csyns) }
 
 // fitsCompact reports whether the synapses of one group fit the compact
-// form: 16-bit weights, targets spanning fewer than 2^16 neurons.
+// form: targets spanning fewer than 2^(32 - cwb) neurons (the weights fit
+// by the choice of cwb).
 func (s *Sim) fitsCompact(run []expandEntry) bool {
 	lo, hi := int32(math.MaxInt32), int32(-1)
 	for i := range run {
-		sy := run[i].syn
-		if sy.w < math.MinInt16 || sy.w > math.MaxInt16 {
-			return false
-		}
-		lo, hi = min(lo, sy.t), max(hi, sy.t)
+		lo, hi = min(lo, run[i].syn.t), max(hi, run[i].syn.t)
 	}
-	return hi-lo <= math.MaxUint16
+	return int64(hi-lo) < 1<<(32-s.cwb)
 }
 
 // widen switches the synapses expanded so far from the compact to the wide
@@ -203,12 +236,13 @@ func (s *Sim) widen() {
 	for i := range s.groups {
 		gr := &s.groups[i]
 		for k := gr.syn0; k < gr.syn1; k++ {
-			s.syns[k] = synapse{t: gr.base + int32(s.csyns[k].dt), w: int32(s.csyns[k].w)}
+			dt, w := s.csyns[k].unpack(s.cwb)
+			s.syns[k] = synapse{t: gr.base + int32(dt), w: w}
 		}
 		gr.base = 0
 	}
 	s.csyns = nil
-	s.compact = false
+	s.compact, s.span16 = false, false
 }
 
 func absI64(v int64) int64 {

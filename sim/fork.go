@@ -32,7 +32,7 @@ func (s *Sim) Fork(o Options) (*Sim, error) {
 	f := &Sim{
 		g: s.g, t: s.t, costs: s.costs, host: host,
 		pops: slices.Clone(s.pops), corePops: slices.Clone(s.corePops), cores: slices.Clone(s.cores),
-		nNeurons: s.nNeurons, syns: s.syns, csyns: s.csyns, compact: s.compact, nSyn: s.nSyn,
+		nNeurons: s.nNeurons, syns: s.syns, csyns: s.csyns, compact: s.compact, cwb: s.cwb, span16: s.span16, nSyn: s.nSyn,
 		groups: s.groups, cpIndex: s.cpIndex, narrow: s.narrow, anyCuba: s.anyCuba,
 		delays:  delayLine{segStart: s.delays.segStart, segs: s.delays.segs},
 		routers: s.routers, nports: s.nports, nLinks: s.nLinks, multicast: s.multicast,
@@ -70,9 +70,11 @@ func (s *Sim) allocState() {
 		s.syn = make([]int32, s.nNeurons)
 	}
 	if s.narrow {
-		// 2^16 spare entries let a compact group index its window as an
-		// array without bounds checks (they stay zero: no target is there).
-		s.cur32 = make([]int32, s.nNeurons+1<<16)
+		n := s.nNeurons
+		if s.span16 {
+			n += 1 << 16 // spare entries, zero: no target is there
+		}
+		s.cur32 = make([]int32, n)
 	} else {
 		s.cur = make([]int64, s.nNeurons)
 	}

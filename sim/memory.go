@@ -23,7 +23,7 @@ const (
 // projection not driven by the host, per-neuron state and, when
 // projections carry delays above one step, the extra accumulator arrays of
 // Chip semantics' delay ring (one per further step, 8 bytes per neuron at
-// most, plus the compact form's 2^16 spare entries). It reads only the
+// most). It reads only the
 // IR's shapes, so it can refuse a network before New expands anything.
 func Memory(g *ir.Graph) int64 {
 	var syn int64
@@ -34,7 +34,7 @@ func Memory(g *ir.Graph) int64 {
 	}
 	c := ir.Count(g)
 	neurons := int64(c.Neurons + c.RelayNeurons)
-	ring := int64(maxDelay(g)-1) * (neurons + 1<<16) * 8
+	ring := int64(maxDelay(g)-1) * neurons * 8
 	return syn*simBytesPerSynapse + neurons*simBytesPerNeuron + ring + simFixedBytes
 }
 
@@ -49,6 +49,6 @@ const forkBytesPerNeuron = 24
 func ForkMemory(g *ir.Graph) int64 {
 	c := ir.Count(g)
 	neurons := int64(c.Neurons + c.RelayNeurons)
-	ring := int64(maxDelay(g)) * (neurons + 1<<16) * 8
+	ring := int64(maxDelay(g)) * neurons * 8
 	return neurons*forkBytesPerNeuron + ring + simFixedBytes
 }

@@ -22,8 +22,13 @@ type Sim struct {
 	syns     []synapse        // wide form, unless compact
 	csyns    []compactSynapse // compact form
 	compact  bool
-	nSyn     int
-	groups   []group
+	cwb      uint8 // weight bits of the compact form
+	// span16: every compact group spans fewer than 2^16 neurons and cwb
+	// is 16, so a group indexes its window as an array without bounds
+	// checks (cur32 has 2^16 spare entries for it).
+	span16 bool
+	nSyn   int
+	groups []group
 	// cpIndex[pop*NumCores+core] is the corePop index, or -1.
 	cpIndex []int32
 
