@@ -113,3 +113,37 @@ func cpuSeconds() float64 {
 	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
 	return tv(ru.Utime) + tv(ru.Stime)
 }
+
+// BenchmarkNew measures loading the AutoSNN-shaped network at C = 16 (12
+// million synapses) onto loihi1: expanding and grouping the synapses,
+// which dominates New for big networks (a C = 64 AutoSNN has 534 million).
+// Run: go test ./sim -run '^$' -bench New -benchtime 3x -benchmem
+func BenchmarkNew(b *testing.B) {
+	tg := mustTarget(b, "loihi1")
+	g, err := autoSNNShaped(16)
+	if err != nil {
+		b.Fatal(err)
+	}
+	g = compileNet(b, g, tg, tiled, 1)
+	b.Run("trained", func(b *testing.B) {
+		cpu0 := cpuSeconds()
+		for b.Loop() {
+			if _, err := New(g, tg); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/op")
+	})
+	// With delays (a residual join balanced by the delay pass's rule) the
+	// groups are split into segments by delay.
+	balanceByHand(g)
+	b.Run("delays", func(b *testing.B) {
+		cpu0 := cpuSeconds()
+		for b.Loop() {
+			if _, err := NewWithOptions(g, tg, Options{Semantics: Chip}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/op")
+	})
+}

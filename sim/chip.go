@@ -7,10 +7,8 @@ package sim
 import (
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 
-	"github.com/autosnn/autosnn/backends"
 	"github.com/autosnn/autosnn/ir"
 )
 
@@ -22,11 +20,23 @@ type synapse struct {
 }
 
 // compactSynapse is a synapse in 4 bytes: the target as an offset from
-// its group's base neuron, and the weight. Used when every weight fits 16
-// bits and every group spans fewer than 2^16 neurons (Sim.compact).
-type compactSynapse struct {
-	dt uint16
-	w  int16
+// its group's base neuron in the high 32 - Sim.cwb bits, the weight in the
+// low Sim.cwb bits (two's complement). Sim.cwb is the fewest bits that
+// hold every weight of the graph; the form is used when every group spans
+// fewer than 2^(32 - cwb) neurons (Sim.compact). At C = 64 a group (one
+// source neuron's synapses on one core) spans a core's channels, more
+// than 2^16 neurons, so a fixed 16/16 split would not do.
+type compactSynapse uint32
+
+// packSynapse returns the compact form of offset dt and weight w, which
+// fit in 32 - wb and wb bits.
+func packSynapse(dt uint32, w int32, wb uint8) compactSynapse {
+	return compactSynapse(dt<<wb | uint32(w)&(1<<wb-1))
+}
+
+// unpack returns the offset and weight of sy (wb weight bits).
+func (sy compactSynapse) unpack(wb uint8) (dt uint32, w int32) {
+	return uint32(sy) >> wb, int32(uint32(sy)<<(32-wb)) >> (32 - wb)
 }
 
 // group is the synapses of one source neuron on one destination core: the
@@ -197,12 +207,7 @@ func (s *Sim) build() error {
 	if len(errs) > 0 {
 		return fmt.Errorf("sim: mapping of %s on %s: %s", g.Name, t.Name(), strings.Join(errs, "; "))
 	}
-	s.outstanding = make([]int32, len(g.Pops)*t.NumCores)
 	s.sumAbs = make([]int64, s.nNeurons)
-	s.v = make([]int32, s.nNeurons)
-	if s.anyCuba {
-		s.syn = make([]int32, s.nNeurons)
-	}
 	s.expand(index)
 	// The synaptic sum of a neuron is bounded by the sum of the magnitudes
 	// of its weights; when every bound fits int32 the accumulators are
@@ -216,48 +221,14 @@ func (s *Sim) build() error {
 		}
 	}
 	s.sumAbs = nil
-	if s.narrow {
-		// 2^16 spare entries let a compact group index its window as an
-		// array without bounds checks (they stay zero: no target is there).
-		s.cur32 = make([]int32, s.nNeurons+1<<16)
-		s.compactSynapses()
-	} else {
-		s.cur = make([]int64, s.nNeurons)
+	if !s.narrow && s.compact {
+		s.widen() // the compact form feeds int32 accumulators only
+	}
+	if s.compact {
+		s.repack16()
 	}
 	s.nSyn = len(s.syns) + len(s.csyns)
 	return nil
-}
-
-// compactSynapses switches to 4-byte synapses when they fit, halving the
-// memory the receiving cores stream through.
-func (s *Sim) compactSynapses() {
-	for i := range s.groups {
-		gr := &s.groups[i]
-		lo, hi := int32(math.MaxInt32), int32(-1)
-		for _, sy := range s.syns[gr.syn0:gr.syn1] {
-			if sy.w < math.MinInt16 || sy.w > math.MaxInt16 {
-				return
-			}
-			lo, hi = min(lo, sy.t), max(hi, sy.t)
-		}
-		if hi-lo > math.MaxUint16 {
-			return
-		}
-	}
-	s.csyns = make([]compactSynapse, len(s.syns))
-	for i := range s.groups {
-		gr := &s.groups[i]
-		lo := int32(math.MaxInt32)
-		for _, sy := range s.syns[gr.syn0:gr.syn1] {
-			lo = min(lo, sy.t)
-		}
-		gr.base = lo
-		for k := gr.syn0; k < gr.syn1; k++ {
-			s.csyns[k] = compactSynapse{dt: uint16(s.syns[k].t - lo), w: int16(s.syns[k].w)}
-		}
-	}
-	s.syns = nil
-	s.compact = true
 }
 
 func containsInt(xs []int, v int) bool {
@@ -267,132 +238,4 @@ func containsInt(xs []int, v int) bool {
 		}
 	}
 	return false
-}
-
-// expand builds the message groups of every source neuron: all synapses of
-// its outgoing (non-host) projections, grouped by destination core in
-// ascending core order, synapses within a group in projection then target
-// order.
-func (s *Sim) expand(index map[*ir.Population]int) {
-	g := s.g
-	type entry struct {
-		core  int32
-		kind  backends.Connectivity
-		delay uint16
-		syn   synapse
-	}
-	delayed := maxDelay(g) > 1
-	var total int64
-	for _, e := range g.Projs {
-		if e.Src != g.Input() {
-			total += ir.ProjCounts(e).Synapses
-		}
-	}
-	s.syns = make([]synapse, 0, total)
-	var scratch []entry
-	var sorted []entry
-	count := make([]int32, s.t.NumCores)
-	var touched []int32
-	for si := 1; si < len(s.pops); si++ {
-		sp := &s.pops[si]
-		var outs []*ir.Projection
-		for _, e := range g.Projs {
-			if e.Src == sp.p {
-				outs = append(outs, e)
-			}
-		}
-		sp.grp = make([]int32, sp.n+1)
-		for j := 0; j < sp.n; j++ {
-			sp.grp[j] = int32(len(s.groups))
-			scratch = scratch[:0]
-			for _, e := range outs {
-				dp := &s.pops[index[e.Dst]]
-				k := backends.ConnectivityOf(e.Op)
-				w := e.Q.Weights
-				d := uint16(e.DelaySteps())
-				ir.SynapsesFrom(e, j, func(tgt, wi int) {
-					scratch = append(scratch, entry{core: dp.p.Core[tgt], kind: k, delay: d, syn: synapse{t: dp.base + int32(tgt), w: w[wi]}})
-				})
-			}
-			if len(scratch) == 0 {
-				continue
-			}
-			// Counting sort by core (stable).
-			touched = touched[:0]
-			for _, en := range scratch {
-				if count[en.core] == 0 {
-					touched = append(touched, en.core)
-				}
-				count[en.core]++
-			}
-			sortInt32(touched)
-			off := int32(0)
-			for _, c := range touched {
-				n := count[c]
-				count[c] = off
-				off += n
-			}
-			if cap(sorted) < len(scratch) {
-				sorted = make([]entry, len(scratch))
-			}
-			sorted = sorted[:len(scratch)]
-			for _, en := range scratch {
-				sorted[count[en.core]] = en
-				count[en.core]++
-			}
-			for _, c := range touched {
-				count[c] = 0
-			}
-			start := 0
-			for start < len(sorted) {
-				c := sorted[start].core
-				gr := group{core: c, srcPop: int32(si), syn0: uint32(len(s.syns))}
-				end := start
-				for end < len(sorted) && sorted[end].core == c {
-					end++
-				}
-				run := sorted[start:end]
-				if delayed {
-					// Synapses of one delay together: the group's segments.
-					slices.SortStableFunc(run, func(a, b entry) int { return int(a.delay) - int(b.delay) })
-					s.delays.segStart = append(s.delays.segStart, uint32(len(s.delays.segs)))
-				}
-				for i, en := range run {
-					if delayed && (i == 0 || en.delay != run[i-1].delay) {
-						s.delays.segs = append(s.delays.segs, delaySeg{syn0: uint32(len(s.syns)), delay: en.delay})
-					}
-					s.syns = append(s.syns, en.syn)
-					s.sumAbs[en.syn.t] += absI64(int64(en.syn.w))
-					gr.energyPJ += s.costs.synE[en.kind]
-					gr.latencyNs += s.costs.synT[en.kind]
-					if delayed {
-						s.delays.segs[len(s.delays.segs)-1].syn1 = uint32(len(s.syns))
-					}
-				}
-				gr.syn1 = uint32(len(s.syns))
-				s.groups = append(s.groups, gr)
-				start = end
-			}
-		}
-		sp.grp[sp.n] = int32(len(s.groups))
-	}
-	if delayed {
-		s.delays.segStart = append(s.delays.segStart, uint32(len(s.delays.segs)))
-	}
-}
-
-func absI64(v int64) int64 {
-	if v < 0 {
-		return -v
-	}
-	return v
-}
-
-func sortInt32(xs []int32) {
-	// insertion sort: the lists are short (destination cores of one neuron)
-	for i := 1; i < len(xs); i++ {
-		for j := i; j > 0 && xs[j] < xs[j-1]; j-- {
-			xs[j], xs[j-1] = xs[j-1], xs[j]
-		}
-	}
 }

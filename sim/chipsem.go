@@ -84,19 +84,31 @@ type Options struct {
 
 // NewWithOptions is New with explicit options.
 func NewWithOptions(g *ir.Graph, t *backends.Target, o Options) (*Sim, error) {
-	if o.Semantics != Trained && o.Semantics != Chip {
-		return nil, fmt.Errorf("sim: options: semantics %d, want Trained (0) or Chip (1)", int(o.Semantics))
+	if err := o.check(); err != nil {
+		return nil, err
 	}
 	s, err := New(g, t)
 	if err != nil {
 		return nil, err
 	}
+	s.setSemantics(o)
+	return s, nil
+}
+
+func (o Options) check() error {
+	if o.Semantics != Trained && o.Semantics != Chip {
+		return fmt.Errorf("sim: options: semantics %d, want Trained (0) or Chip (1)", int(o.Semantics))
+	}
+	return nil
+}
+
+// setSemantics switches a Sim fresh from New or Fork (Trained) to o.
+func (s *Sim) setSemantics(o Options) {
 	if o.Semantics == Chip {
 		s.chip = true
 		s.initDelayLine()
-		s.firstStep, s.depth = ir.Depths(g, true)
+		s.firstStep, s.depth = ir.Depths(s.g, true)
 	}
-	return s, nil
 }
 
 // Semantics returns the time semantics the Sim runs in.

@@ -195,3 +195,25 @@ func (a *Agreement) WriteYAML(w io.Writer) error {
 	}
 	return enc.Close()
 }
+
+// Merge adds the counts of b, a comparison of other images of the same
+// graph (another worker's), to a. The counts are integers, so merging in
+// any order gives the same totals.
+func (a *Agreement) Merge(b *Agreement) error {
+	if b.g != a.g {
+		return fmt.Errorf("sim: agreement: merging a comparison of %s into one of %s", b.g.Name, a.g.Name)
+	}
+	a.Images += b.Images
+	a.PredictionsEqual += b.PredictionsEqual
+	a.Labeled += b.Labeled
+	a.TrainedCorrect += b.TrainedCorrect
+	a.ChipCorrect += b.ChipCorrect
+	a.Matched += b.Matched
+	a.TrainedOnly += b.TrainedOnly
+	a.ChipOnly += b.ChipOnly
+	a.ChipAfter += b.ChipAfter
+	a.OutMatched += b.OutMatched
+	a.OutTrainedOnly += b.OutTrainedOnly
+	a.OutChipOnly += b.OutChipOnly
+	return nil
+}

@@ -109,10 +109,7 @@ func (s *Sim) deliverDelayed(gi int32, gr *group) {
 	for _, sg := range d.segs[d.segStart[gi]:d.segStart[gi+1]] {
 		switch {
 		case s.compact:
-			cur := (*[1 << 16]int32)(d.slot32[sg.delay][gr.base:])
-			for _, sy := range s.csyns[sg.syn0:sg.syn1] {
-				cur[sy.dt] += int32(sy.w)
-			}
+			s.addCompact(d.slot32[sg.delay][gr.base:], s.csyns[sg.syn0:sg.syn1])
 		case s.narrow:
 			cur := d.slot32[sg.delay]
 			for _, sy := range s.syns[sg.syn0:sg.syn1] {

@@ -46,11 +46,16 @@
 //   - Energy total = synapse + neuron + network + static (Energy.Total).
 //   - Zero-load message latency = injection + hops x hop latency + ejection
 //     = Target.MessageLatencyNs.
+//   - Forks: a Sim made by Fork shares its origin's synapse tables and
+//     computes, concurrently with it and other forks, exactly what a new
+//     Sim computes (results, rasters, link loads), so images can run in
+//     parallel with results independent of the number of workers.
 //
 // # Files
 //
 //	sim.go        Sim: New, Run and the accessors
-//	chip.go       laying the graph out: neurons on cores, synapses grouped into messages
+//	chip.go       laying the graph out: neurons on cores, the synapse forms
+//	expand.go     synapses expanded and grouped into messages, compact when they fit
 //	costs.go      per-event energy and time costs resolved from the profile
 //	schedule.go   the timestep's event loop and dependency tracking
 //	neuron.go     neuron updates, spike emission, synaptic operations
@@ -60,6 +65,7 @@
 //	stats.go, report.go, heatmap.go  results: Stats, Summary, CSV, heatmap
 //	override.go   NoC variants for sweeps (WithNoC)
 //	chipsem.go    time semantics: Options, the Chip semantics, Depths
+//	fork.go       Fork: more Sims sharing one chip's tables, for parallel images
 //
 // Outputs: Stats per timestep and per image (ImageResult), Summary (YAML)
 // over many images with on-chip accuracy, a per-timestep CSV (StepCSV) and

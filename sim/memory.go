@@ -23,7 +23,7 @@ const (
 // projection not driven by the host, per-neuron state and, when
 // projections carry delays above one step, the extra accumulator arrays of
 // Chip semantics' delay ring (one per further step, 8 bytes per neuron at
-// most, plus the compact form's 2^16 spare entries). It reads only the
+// most). It reads only the
 // IR's shapes, so it can refuse a network before New expands anything.
 func Memory(g *ir.Graph) int64 {
 	var syn int64
@@ -34,6 +34,21 @@ func Memory(g *ir.Graph) int64 {
 	}
 	c := ir.Count(g)
 	neurons := int64(c.Neurons + c.RelayNeurons)
-	ring := int64(maxDelay(g)-1) * (neurons + 1<<16) * 8
+	ring := int64(maxDelay(g)-1) * neurons * 8
 	return syn*simBytesPerSynapse + neurons*simBytesPerNeuron + ring + simFixedBytes
+}
+
+// forkBytesPerNeuron: the run state a Fork does not share (membrane,
+// accumulators, output, host current, cuba current), in bytes per neuron.
+const forkBytesPerNeuron = 24
+
+// ForkMemory returns the estimated heap, in bytes, that one Fork of a Sim
+// of g adds: per-neuron run state, the accumulators of Chip semantics'
+// delay ring (when projections carry delays above one step) and the
+// routers' buffers; the synapses are shared.
+func ForkMemory(g *ir.Graph) int64 {
+	c := ir.Count(g)
+	neurons := int64(c.Neurons + c.RelayNeurons)
+	ring := int64(maxDelay(g)) * neurons * 8
+	return neurons*forkBytesPerNeuron + ring + simFixedBytes
 }

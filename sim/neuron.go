@@ -159,10 +159,7 @@ func (s *Sim) deliverGroup(gi int32, born float64, hops uint16) {
 	case s.delays.on:
 		s.deliverDelayed(gi, gr)
 	case s.compact:
-		cur := (*[1 << 16]int32)(s.cur32[gr.base:])
-		for _, sy := range s.csyns[gr.syn0:gr.syn1] {
-			cur[sy.dt] += int32(sy.w)
-		}
+		s.addCompact(s.cur32[gr.base:], s.csyns[gr.syn0:gr.syn1])
 	case s.narrow:
 		cur := s.cur32
 		for _, sy := range s.syns[gr.syn0:gr.syn1] {
@@ -178,4 +175,22 @@ func (s *Sim) deliverGroup(gi int32, born float64, hops uint16) {
 	s.step.Energy.SynapsePJ += gr.energyPJ
 	s.step.Delivered++
 	s.settle(gr)
+}
+
+// addCompact performs the synaptic operations of the compact synapses
+// syns of one group into the accumulators cur, which start at the group's
+// base neuron: the hot loop of the simulator.
+func (s *Sim) addCompact(cur []int32, syns []compactSynapse) {
+	if s.span16 {
+		win := (*[1 << 16]int32)(cur)
+		for _, sy := range syns {
+			win[uint16(sy>>16)] += int32(int16(sy))
+		}
+		return
+	}
+	wb := s.cwb
+	ls := 32 - wb
+	for _, sy := range syns {
+		cur[uint32(sy)>>wb] += int32(uint32(sy)<<ls) >> ls
+	}
 }

@@ -94,6 +94,20 @@ func (m *Summary) Add(r ImageResult, label int) {
 	m.finish()
 }
 
+// AddForks adds the link counts of forks of the summary's Sim to it
+// (Sim.AddLinkLoad) and recomputes the link utilisation, which is over
+// the links' counts since New: call it once the images the forks ran have
+// been added with Add.
+func (m *Summary) AddForks(forks ...*Sim) error {
+	for _, f := range forks {
+		if err := m.s.AddForkLinkLoad(f); err != nil {
+			return err
+		}
+	}
+	m.finish()
+	return nil
+}
+
 func (m *Summary) finish() {
 	if m.Labeled > 0 {
 		m.Accuracy = float64(m.Correct) / float64(m.Labeled)

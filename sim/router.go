@@ -84,6 +84,11 @@ func (s *Sim) buildNoC() {
 			}
 		}
 	}
+}
+
+// allocNoC allocates the per-run state of the routers: input buffers,
+// output ports and link counters, all empty.
+func (s *Sim) allocNoC() {
 	nb := len(s.routers) * s.nports
 	s.bufQ = make([]int32, nb*int(s.costs.bufCap))
 	s.bufHead = make([]int32, nb)
@@ -106,6 +111,9 @@ func (s *Sim) buildNoC() {
 	s.linkStep = make([]int64, nb)
 	s.linkImage = make([]int64, nb)
 	s.linkTotal = make([]int64, nb)
+	if s.multicast {
+		s.headMask = make([]uint64, nb)
+	}
 }
 
 // tryNI injects messages from core c's injection queue into its router's

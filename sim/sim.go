@@ -22,8 +22,13 @@ type Sim struct {
 	syns     []synapse        // wide form, unless compact
 	csyns    []compactSynapse // compact form
 	compact  bool
-	nSyn     int
-	groups   []group
+	cwb      uint8 // weight bits of the compact form
+	// span16: every compact group spans fewer than 2^16 neurons and cwb
+	// is 16, so a group indexes its window as an array without bounds
+	// checks (cur32 has 2^16 spare entries for it).
+	span16 bool
+	nSyn   int
+	groups []group
 	// cpIndex[pop*NumCores+core] is the corePop index, or -1.
 	cpIndex []int32
 
@@ -135,10 +140,9 @@ func New(g *ir.Graph, t *backends.Target) (*Sim, error) {
 			return nil, fmt.Errorf("sim: %s: multicast routers with %d ports, want <= 64", t.Name(), s.nports)
 		}
 		s.multicast = true
-		s.headMask = make([]uint64, len(s.nextFree))
 	}
-	if len(s.nextFree) >= 1<<kindShift || len(s.corePops) >= 1<<kindShift {
-		return nil, fmt.Errorf("sim: %s on %s: %d router ports and %d core-populations, want < 2^29 each", g.Name, t.Name(), len(s.nextFree), len(s.corePops))
+	if nb := len(s.routers) * s.nports; nb >= 1<<kindShift || len(s.corePops) >= 1<<kindShift {
+		return nil, fmt.Errorf("sim: %s on %s: %d router ports and %d core-populations, want < 2^29 each", g.Name, t.Name(), nb, len(s.corePops))
 	}
 	tiles := map[int32]bool{}
 	for c := range s.cores {
@@ -151,6 +155,7 @@ func New(g *ir.Graph, t *backends.Target) (*Sim, error) {
 	case backends.SyncBarrier:
 		s.costs.barrierNs = t.SyncNs(s.tilesInUse)
 	}
+	s.allocState()
 	return s, nil
 }
 

@@ -430,16 +430,18 @@ func TestBadMapping(t *testing.T) {
 }
 
 // accumulatorForms are the weight scales that put a compiled net in each
-// synapse representation: compact (16-bit weights), wide with int32 sums,
-// and wide with int64 sums (which also exercises saturation of the input
-// current).
+// synapse representation: compact (small weights; weights of 17 bits,
+// with 15 bits of target offset), wide with int32 sums (weights of more
+// than 24 bits), and wide with int64 sums (which also exercises
+// saturation of the input current).
 var accumulatorForms = []struct {
 	name            string
 	scale           int64
 	compact, narrow bool
 }{
 	{"compact", 1, true, true},
-	{"wide-int32", 1000, false, true},
+	{"compact-17-bit-weights", 1000, true, true},
+	{"wide-int32", 1 << 19, false, true},
 	{"wide-int64", 1 << 24, false, false},
 }
 

@@ -17,7 +17,6 @@ import (
 	"github.com/autosnn/autosnn/search/dataset"
 	"github.com/autosnn/autosnn/search/engine/train"
 	"github.com/autosnn/autosnn/search/supernet"
-	"github.com/autosnn/autosnn/sim"
 )
 
 // The memory check: every entry point that trains, evaluates, compiles or
@@ -218,13 +217,6 @@ func CheckCompile(ctx context.Context, g *ir.Graph, samples int) error {
 	c := ir.Count(g)
 	return CheckMemory(ctx, fmt.Sprintf("compile %s (%s parameters, %s synapses)", g.Name, group(int64(c.Params)), group(c.Synapses)),
 		need, "--C or the input size")
-}
-
-// CheckSimulate refuses simulating the compiled graph g when sim.Memory
-// exceeds the limit.
-func CheckSimulate(ctx context.Context, g *ir.Graph) error {
-	return CheckMemory(ctx, fmt.Sprintf("simulate %s (%s synapses)", g.Name, group(ir.Count(g).Synapses)),
-		sim.Memory(g), "the network's size (compile it with a smaller --C)")
 }
 
 // MachineMemory returns the memory, in bytes, that this process can still

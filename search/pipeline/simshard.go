@@ -48,7 +48,7 @@ func SimulateShard(ctx context.Context, g *ir.Graph, t *backends.Target, src Sou
 	if lo < 0 || hi > src.Len() || lo >= hi {
 		return nil, fmt.Errorf("pipeline: simulate %s: images [%d, %d) of %d, want 0 <= lo < hi <= %d", g.Name, lo, hi, src.Len(), src.Len())
 	}
-	if err := CheckSimulate(ctx, g); err != nil {
+	if err := checkSimulate(ctx, g, 1, opt.Compare); err != nil {
 		return nil, err
 	}
 	s, trained, agree, err := newSims(g, t, opt)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	"github.com/autosnn/autosnn/backends"
 	"github.com/autosnn/autosnn/ir"
@@ -40,6 +41,10 @@ type SimOptions struct {
 	// workers; simshard.go): Simulate merges its shards in image order
 	// into the same result, bit for bit.
 	Shards SimShards
+	// Workers is the number of images simulated at once, each worker on
+	// its own fork of the chip (>= 0; 0: runtime.GOMAXPROCS, at most one
+	// per image). The result does not depend on it.
+	Workers int
 }
 
 // SimResult is a run of the virtual chip over a sequence of inputs.
@@ -65,14 +70,30 @@ type SimResult struct {
 
 // Simulate runs every input of src through the virtual chip: g is a
 // compiled graph (placed and quantised, as WriteMappingDir writes it and
-// backends.ReadMapping reads it) on t. It stops with ctx's error when ctx
-// is cancelled between images.
+// backends.ReadMapping reads it) on t. Images run on opt.Workers forks of
+// one chip (sim.Fork: the synapse tables are shared) and are tallied in
+// image order, so the result is the same for any number of workers. It
+// stops with ctx's error when ctx is cancelled between images.
 func Simulate(ctx context.Context, g *ir.Graph, t *backends.Target, src Source, opt SimOptions) (*SimResult, error) {
 	n := src.Len()
 	if n < 1 {
 		return nil, fmt.Errorf("pipeline: simulate %s: no inputs", g.Name)
 	}
-	if err := CheckSimulate(ctx, g); err != nil {
+	if opt.Workers < 0 {
+		return nil, fmt.Errorf("pipeline: simulate %s: %d workers, want >= 0 (0: one per CPU)", g.Name, opt.Workers)
+	}
+	if opt.Compare && opt.Semantics != sim.Chip {
+		return nil, fmt.Errorf("pipeline: simulate %s: comparing semantics needs the chip semantics as the main run, got %v", g.Name, opt.Semantics)
+	}
+	workers := opt.Workers
+	if workers == 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, n)
+	if opt.Shards != nil {
+		workers = 1 // the merge's one Sim; the shards run elsewhere
+	}
+	if err := checkSimulate(ctx, g, workers, opt.Compare); err != nil {
 		return nil, err
 	}
 	if opt.Shards != nil {
@@ -82,19 +103,23 @@ func Simulate(ctx context.Context, g *ir.Graph, t *backends.Target, src Source, 
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: simulate %s on %s: %w", g.Name, t.Name(), err)
 	}
-	res := &SimResult{Sim: sim.NewSummary(s), PopSpikes: make([]float64, len(g.Pops))}
-	var trained *sim.Sim
-	var chipObs ir.StepFunc
-	if opt.Compare {
-		if opt.Semantics != sim.Chip {
-			return nil, fmt.Errorf("pipeline: simulate %s: comparing semantics needs the chip semantics as the main run, got %v", g.Name, opt.Semantics)
+	ws := make([]*simWorker, workers)
+	for k := range ws {
+		w := &simWorker{chip: s}
+		if k > 0 {
+			if w.chip, err = s.Fork(sim.Options{Semantics: opt.Semantics}); err != nil {
+				return nil, fmt.Errorf("pipeline: simulate %s on %s: %w", g.Name, t.Name(), err)
+			}
 		}
-		if trained, err = sim.NewWithOptions(g, t, sim.Options{Semantics: sim.Trained}); err != nil {
-			return nil, fmt.Errorf("pipeline: simulate %s on %s: %w", g.Name, t.Name(), err)
+		if opt.Compare {
+			if w.trained, err = s.Fork(sim.Options{Semantics: sim.Trained}); err != nil {
+				return nil, fmt.Errorf("pipeline: simulate %s on %s: %w", g.Name, t.Name(), err)
+			}
+			w.agree = sim.NewAgreement(g)
 		}
-		res.Agreement = sim.NewAgreement(g)
-		chipObs = res.Agreement.ObserveChip
+		ws[k] = w
 	}
+	res := &SimResult{Sim: sim.NewSummary(s), PopSpikes: make([]float64, len(g.Pops))}
 	var steps bytes.Buffer
 	sc := sim.NewStepCSV(&steps)
 	desc := opt.Desc
@@ -103,39 +128,36 @@ func Simulate(ctx context.Context, g *ir.Graph, t *backends.Target, src Source, 
 	}
 	bar := opt.Progress.Start(train.TaskSpec{N: n, Desc: desc, Unit: "img"})
 	defer bar.Close()
-	var buf []float32
-	for i := range n {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		x, err := src.Input(i, buf)
-		if err != nil {
-			return nil, err
-		}
-		buf = x
-		var rt sim.ImageResult
-		if trained != nil {
-			if rt, err = trained.Run(x, res.Agreement.ObserveTrained); err != nil {
-				return nil, fmt.Errorf("pipeline: simulate %s on %s: image %d (trained semantics): %w", g.Name, t.Name(), i, err)
-			}
-		}
-		r, err := s.Run(x, chipObs)
-		if err != nil {
-			return nil, fmt.Errorf("pipeline: simulate %s on %s: image %d: %w", g.Name, t.Name(), i, err)
-		}
-		res.Sim.Add(r, src.Label(i))
-		for p, k := range r.Result.Spikes {
+	err = runImages(ctx, src, ws, func(i int, r simImage) error {
+		res.Sim.Add(r.chip, r.label)
+		for p, k := range r.chip.Result.Spikes {
 			res.PopSpikes[p] += float64(k) / float64(n)
 		}
-		if trained != nil {
-			res.Agreement.AddImage(rt, r, src.Label(i))
-		}
-		if err := sc.Write(i, r); err != nil {
-			return nil, err
+		if err := sc.Write(i, r.chip); err != nil {
+			return err
 		}
 		bar.Add(1)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: simulate %s on %s: %w", g.Name, t.Name(), err)
 	}
 	bar.Finish()
+	forks := make([]*sim.Sim, 0, len(ws)-1)
+	for _, w := range ws[1:] {
+		forks = append(forks, w.chip)
+	}
+	if err := res.Sim.AddForks(forks...); err != nil {
+		return nil, err
+	}
+	if opt.Compare {
+		res.Agreement = sim.NewAgreement(g)
+		for _, w := range ws {
+			if err := res.Agreement.Merge(w.agree); err != nil {
+				return nil, err
+			}
+		}
+	}
 	if err := sc.Flush(); err != nil {
 		return nil, err
 	}
