@@ -135,8 +135,15 @@ func (f *Fleet) Run(ctx context.Context, jobs []Job, logf func(format string, a 
 			last = time.Now()
 		case <-tick.C:
 			if logf != nil && time.Since(last) >= 30*time.Second {
-				logf("fleet: no result for %s, %d of %d jobs awaited (is a worker running? autosnn worker --nats URL)",
-					time.Since(last).Round(time.Second), left, len(where))
+				// Jobs a worker holds (delivered, not yet acked) are long
+				// ones, not a missing worker.
+				if ci, err := f.Consumer.Info(ctx); err == nil && ci.NumAckPending > 0 {
+					logf("fleet: no result for %s, %d of %d jobs awaited, %d of them being run by workers",
+						time.Since(last).Round(time.Second), left, len(where), ci.NumAckPending)
+				} else {
+					logf("fleet: no result for %s, %d of %d jobs awaited (is a worker running? autosnn worker --nats URL)",
+						time.Since(last).Round(time.Second), left, len(where))
+				}
 			}
 		case <-ctx.Done():
 			return nil, st, ctx.Err()
