@@ -11,7 +11,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sync"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -172,11 +171,14 @@ type TransientError struct{ Err error }
 func (e *TransientError) Error() string { return e.Err.Error() }
 func (e *TransientError) Unwrap() error { return e.Err }
 
-// cacheLocks serialises downloads into one cache directory per hash.
-var cacheLocks sync.Map // path -> *sync.Mutex
-
 // Path returns the local path of the job's input role: a file, or the
 // directory a directory input unpacks to.
+//
+// Workers (goroutines or processes) may share one cache directory: each
+// downloads into a temporary name and renames it into place only after
+// the hash checked, so a path that exists is complete; two workers that
+// download the same input at once both succeed, the second rename
+// replacing the first file or, for a directory, finding it in place.
 func (in *Inputs) Path(ctx context.Context, role string) (string, error) {
 	inp, ok := in.job.Inputs[role]
 	if !ok {
@@ -186,9 +188,6 @@ func (in *Inputs) Path(ctx context.Context, role string) (string, error) {
 	if inp.Dir {
 		dst += ".d"
 	}
-	mu, _ := cacheLocks.LoadOrStore(dst, new(sync.Mutex))
-	mu.(*sync.Mutex).Lock()
-	defer mu.(*sync.Mutex).Unlock()
 	if _, err := os.Stat(dst); err == nil {
 		return dst, nil // complete: only renamed into place after the hash checked
 	}
@@ -233,10 +232,23 @@ func (in *Inputs) Path(ctx context.Context, role string) (string, error) {
 	if err := untar(tmp.Name(), tdir); err != nil {
 		return "", fmt.Errorf("fleet: input %s: %w", role, err)
 	}
-	if err := os.Rename(tdir, dst); err != nil {
+	if err := renameDir(tdir, dst); err != nil {
 		return "", fmt.Errorf("fleet: cache: %w", err)
 	}
 	return dst, nil
+}
+
+// renameDir renames the complete directory tdir to dst; if another worker
+// sharing the cache put dst in place first, tdir is left for the caller
+// to remove and dst is kept.
+func renameDir(tdir, dst string) error {
+	err := os.Rename(tdir, dst)
+	if err != nil {
+		if fi, serr := os.Stat(dst); serr == nil && fi.IsDir() {
+			return nil
+		}
+	}
+	return err
 }
 
 // untar unpacks the tar file src into dir, refusing paths that leave it.
