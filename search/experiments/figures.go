@@ -99,11 +99,17 @@ func table2Figure(res *Result) ([]byte, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	if err := addPath(left, ours); err != nil {
+		return nil, "", err
+	}
 	ps := []*plot.Plot{left}
-	caption := "Each λ's searched winner retrained from scratch: test accuracy against spikes per image. " + seedNote
+	caption := "Each λ's searched winner retrained from scratch: test accuracy against spikes per image, joined in the order of λ. " + seedNote
 	if len(paper) > 0 {
 		right, err := scatterPanel("the paper (CIFAR-10, C = 16, T = 8)", "spikes per image", "test accuracy (%)", "", paper)
 		if err != nil {
+			return nil, "", err
+		}
+		if err := addPath(right, paper); err != nil {
 			return nil, "", err
 		}
 		ps = append(ps, right)
@@ -215,17 +221,35 @@ func kendallFigure(res *Result) ([]byte, string, error) {
 			is, ss = append(is, s), append(ss, row.Spikes.Mean)
 		}
 	}
-	left, err := scatterPanel("accuracy: Kendall "+tauText(ia, sa), "D_val accuracy, inherited weights (%)", "test accuracy, trained alone (%)", "architecture", acc)
+	left, err := scatterPanel("accuracy: Kendall "+tauText(ia, sa), "D_val accuracy, inherited weights (%)", "test accuracy, trained alone (%)", "", acc)
 	if err != nil {
 		return nil, "", err
 	}
-	right, err := scatterPanel("spikes: Kendall "+tauText(is, ss), "D_val spikes per image, inherited weights", "test spikes per image, trained alone", "architecture", sp)
+	right, err := scatterPanel("spikes: Kendall "+tauText(is, ss), "D_val spikes per image, inherited weights", "test spikes per image, trained alone", "", sp)
 	if err != nil {
 		return nil, "", err
 	}
 	png, err := pipeline.PlotsPNG([]*plot.Plot{left, right}, 13, 5.5)
 	return png, "Each point is one architecture: its accuracy (left) and spikes (right) with the super-network's inherited weights on D_val " +
 		"against the same architecture trained alone, on the test images. Kendall's tau-b of the two rankings in the titles (1: the super-network ranks them as training alone does).", err
+}
+
+// addPath joins pts' centres with a thin grey line in their order.
+func addPath(p *plot.Plot, pts []point) error {
+	if len(pts) < 2 {
+		return nil
+	}
+	xy := make(plotter.XYs, len(pts))
+	for i, q := range pts {
+		xy[i] = plotter.XY{X: q.X, Y: q.Y}
+	}
+	line, err := plotter.NewLine(xy)
+	if err != nil {
+		return err
+	}
+	line.Color, line.Width = color.Gray{Y: 170}, vg.Points(0.8)
+	p.Add(line)
+	return nil
 }
 
 // tauText is "τ = 0.47 (n = 10)", or says why tau is undefined.

@@ -39,7 +39,7 @@ table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:
 th{background:#f0f0f0}code,pre{background:#f6f6f6;font-size:85%}pre{padding:6px;white-space:pre-wrap;word-break:break-all}
 figure{margin:1.5em 0}img{max-width:100%;border:1px solid #ddd}figcaption{font-size:90%;color:#444}
 section{border-top:2px solid #ddd;margin-top:2.5em}p.verdict{background:#eef6ee;padding:6px 10px;border-left:4px solid #4a4}
-table.meta th{width:9em}.missing{color:#777}
+table.meta th{width:9em}.missing{color:#777}td.nw{white-space:nowrap}
 </style></head><body>
 <h1>The AutoSNN paper's tables, reproduced</h1>
 <p>Results read from <code>{{.Out}}</code>: {{len .Sections}} of {{.Total}} experiments run there.
@@ -47,8 +47,10 @@ Each table gives the paper's number beside ours, and the protocol says how the r
 Regenerate this page:</p><pre>{{.Command}}</pre>
 <ul>
 {{range .Sections}}<li><a href="#{{.Experiment}}">{{.Title}}</a> ({{.Protocol}} protocol, {{.Date}})</li>
-{{end}}{{range .Missing}}<li class="missing">{{.}}: not run into this directory yet</li>
+{{end}}{{range .MissingTitles}}<li class="missing">{{.}}</li>
 {{end}}</ul>
+{{if .Missing}}<p>Run one that is missing with <code>autosnn experiments run --out {{.Out}} NAME</code> (autosnn experiments list gives the names and protocols).</p>
+{{end}}
 {{range .Sections}}<section id="{{.Experiment}}">
 <h2>{{.Title}}</h2>
 <p><b>Paper:</b> {{.Paper}}</p>
@@ -66,14 +68,12 @@ Regenerate this page:</p><pre>{{.Command}}</pre>
 <tr><th>time</th><td>{{.Wall}} wall, {{.CPU}} CPU in the process that finished it (resumed work of earlier processes not counted)</td></tr>
 </table>
 </section>
-{{end}}{{if .Missing}}<section><h2>Not run into this directory yet</h2><ul>
-{{range .MissingTitles}}<li>{{.}}</li>
-{{end}}</ul><p>Run one with <code>autosnn experiments run --out {{.Out}} NAME</code> (autosnn experiments list gives the names and protocols).</p></section>
 {{end}}{{if .Runs}}<section><h2>Stand-alone runs finished so far</h2>
 <details{{if .Missing}} open{{end}}><summary>{{len .Runs}} training runs have finished in <code>{{.Out}}/runs</code>
 (an experiment's table appears above once all its runs are done)</summary>
-<table><tr><th>run</th><th>seed</th><th>test accuracy</th><th>spikes/image</th><th>neurons</th><th>epochs</th><th>wall / CPU</th><th>setup</th></tr>
-{{range .Runs}}<tr><td>{{.Key}}</td><td>{{.Seed}}</td><td>{{.Accuracy}}</td><td>{{.Spikes}}</td><td>{{.Neurons}}</td><td>{{.Epochs}}</td><td>{{.Time}}</td><td>{{.Setup}}</td></tr>
+{{if .Setup}}<p>Setup of every run: {{.Setup}}.</p>{{end}}
+<table><tr><th>run</th><th>seed</th><th>test accuracy</th><th>spikes/image</th><th>neurons</th><th>epochs</th><th>wall / CPU</th>{{if not .Setup}}<th>setup</th>{{end}}</tr>
+{{range .Runs}}<tr><td class="nw">{{.Key}}</td><td>{{.Seed}}</td><td>{{.Accuracy}}</td><td>{{.Spikes}}</td><td>{{.Neurons}}</td><td>{{.Epochs}}</td><td class="nw">{{.Time}}</td>{{if not $.Setup}}<td>{{.Setup}}</td>{{end}}</tr>
 {{end}}</table></details></section>
 {{end}}</body></html>
 `))
@@ -124,11 +124,19 @@ func WriteHTML(out, dir, command string) ([]string, error) {
 		if err != nil {
 			return written, err
 		}
-		titles = append(titles, n+": "+e.Title)
+		titles = append(titles, n+": "+e.Title+": not run into this directory yet")
+	}
+	setup := ""
+	for i, r := range runs {
+		if i > 0 && r.Setup != setup {
+			setup = ""
+			break
+		}
+		setup = r.Setup
 	}
 	var b bytes.Buffer
 	err = htmlTmpl.Execute(&b, map[string]any{
-		"Out": out, "Total": len(Names()), "Sections": sections, "Missing": missing, "MissingTitles": titles, "Runs": runs, "Command": command,
+		"Out": out, "Total": len(Names()), "Sections": sections, "Missing": missing, "MissingTitles": titles, "Runs": runs, "Setup": setup, "Command": command,
 	})
 	if err != nil {
 		return written, fmt.Errorf("experiments: report: %w", err)

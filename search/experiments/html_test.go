@@ -120,7 +120,7 @@ func TestWriteHTMLPartial(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(out, "runs"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := writeJSON(filepath.Join(out, "runs", "snn1-scbk3-s1.json"), Run{Key: "snn1-scbk3", Seed: 1, Accuracy: 0.8123, Spikes: 12345, Neurons: 9508, Epochs: 20}); err != nil {
+	if err := writeJSON(filepath.Join(out, "runs", "snn1-scbk3-s1.json"), Run{Key: "snn1-scbk3", Seed: 1, Setup: "data fashion-mnist, C 8", Accuracy: 0.8123, Spikes: 12345, Neurons: 9508, Epochs: 20}); err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "html")
@@ -136,13 +136,13 @@ func TestWriteHTMLPartial(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"1 of 8 experiments run", "table1: not run into this directory yet", "kendall: not run into this directory yet",
+	for _, want := range []string{"1 of 8 experiments run", "table1: Table 1 / Table 8: macro design choices", "not run into this directory yet", "Setup of every run: data fashion-mnist, C 8.",
 		"88.69% / 127K", "81.00 ± 1.41%", "snn1-scbk3", "81.23%", "12,345", "Direction holds."} {
 		if !strings.Contains(string(page), htmlEscape(want)) {
 			t.Errorf("index.html lacks %q", want)
 		}
 	}
-	if strings.Contains(string(page), "table2: not run") {
+	if strings.Count(string(page), "not run into this directory yet") != len(Names())-1 || strings.Contains(string(page), "table2: Table 2") {
 		t.Error("index.html lists table2 as not run")
 	}
 

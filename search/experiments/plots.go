@@ -196,6 +196,10 @@ func scatterPanel(title, xlabel, ylabel, name string, pts []point) (*plot.Plot, 
 		p.Add(sc)
 		p.Legend.Add("single runs (seeds)", sc)
 	}
+	hasOurs := false
+	for _, q := range pts {
+		hasOurs = hasOurs || !q.Paper
+	}
 	for _, paper := range []bool{false, true} {
 		var xys plotter.XYs
 		var xe plotter.XErrors
@@ -249,25 +253,92 @@ func scatterPanel(title, xlabel, ylabel, name string, pts []point) (*plot.Plot, 
 		if paper {
 			sc.GlyphStyle.Shape = draw.PyramidGlyph{}
 		}
-		lb, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: labels})
-		if err != nil {
-			return nil, fmt.Errorf("experiments: plot %q: %w", title, err)
+		p.Add(xb, yb, sc)
+		// A label goes above its point when the nearest other point (in
+		// axis-normalised distance) is lower, below it otherwise, so
+		// neighbours' labels part.
+		below := labelsBelow(xys)
+		for parity := range 2 {
+			var lxy plotter.XYs
+			var ls []string
+			for i := range xys {
+				if below[i] == (parity == 1) && labels[i] != "" {
+					lxy, ls = append(lxy, xys[i]), append(ls, labels[i])
+				}
+			}
+			if len(lxy) == 0 {
+				continue
+			}
+			lb, err := plotter.NewLabels(plotter.XYLabels{XYs: lxy, Labels: ls})
+			if err != nil {
+				return nil, fmt.Errorf("experiments: plot %q: %w", title, err)
+			}
+			lb.Offset = vg.Point{X: vg.Points(5), Y: vg.Points(3 - 15*float64(parity))}
+			for i := range lb.TextStyle {
+				lb.TextStyle[i].Color = c
+			}
+			p.Add(lb)
 		}
-		lb.Offset = vg.Point{X: vg.Points(5), Y: vg.Points(3)}
-		for i := range lb.TextStyle {
-			lb.TextStyle[i].Color = c
+		if legend != "" && (!paper || hasOurs) { // a panel of the paper's alone needs no legend
+			p.Legend.Add(legend, sc)
 		}
-		p.Add(xb, yb, sc, lb)
-		p.Legend.Add(legend, sc)
 	}
 	setRange(p, all)
-	p.Legend.Top = false
-	p.Legend.Left = false
+	placeLegend(p, all)
 	return p, nil
 }
 
+// labelsBelow says for each point whether its label goes below it: when
+// the nearest other point, in distances normalised by the points' range
+// on each axis, lies above it.
+func labelsBelow(xys plotter.XYs) []bool {
+	below := make([]bool, len(xys))
+	if len(xys) < 2 {
+		return below
+	}
+	xmin, xmax, ymin, ymax := plotter.XYRange(xys)
+	dx, dy := max(xmax-xmin, 1e-12), max(ymax-ymin, 1e-12)
+	for i, a := range xys {
+		best := math.Inf(1)
+		for j, b := range xys {
+			if d := math.Hypot((a.X-b.X)/dx, (a.Y-b.Y)/dy); j != i && d < best {
+				best, below[i] = d, b.Y > a.Y || (b.Y == a.Y && j < i)
+			}
+		}
+	}
+	return below
+}
+
+// placeLegend puts p's legend in the corner of the data area with the
+// fewest of pts (bottom right on a tie).
+func placeLegend(p *plot.Plot, pts plotter.XYs) {
+	best := -1
+	for _, c := range []struct{ top, left bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+		n := 0
+		for _, q := range pts {
+			fx := (q.X - p.X.Min) / (p.X.Max - p.X.Min)
+			fy := (q.Y - p.Y.Min) / (p.Y.Max - p.Y.Min)
+			inX := fx > 0.55
+			if c.left {
+				inX = fx < 0.45
+			}
+			inY := fy < 0.25
+			if c.top {
+				inY = fy > 0.75
+			}
+			if inX && inY {
+				n++
+			}
+		}
+		if best < 0 || n < best {
+			best, p.Legend.Top, p.Legend.Left = n, c.top, c.left
+		}
+	}
+}
+
 // setRange sets p's axes to pts' range with margins: room right of the
-// points for their labels and below them for the legend.
+// points for their labels, above and below them for the legend; an axis
+// of values that are never negative stays at or above 0.
 func setRange(p *plot.Plot, pts plotter.XYs) {
 	if len(pts) == 0 {
 		return
@@ -276,7 +347,13 @@ func setRange(p *plot.Plot, pts plotter.XYs) {
 	dx := max(xmax-xmin, 0.1*math.Abs(xmax), 1e-9)
 	dy := max(ymax-ymin, 0.1*math.Abs(ymax), 1e-9)
 	p.X.Min, p.X.Max = xmin-0.08*dx, xmax+0.3*dx
-	p.Y.Min, p.Y.Max = ymin-0.35*dy, ymax+0.12*dy
+	p.Y.Min, p.Y.Max = ymin-0.3*dy, ymax+0.3*dy
+	if xmin >= 0 {
+		p.X.Min = max(p.X.Min, 0)
+	}
+	if ymin >= 0 {
+		p.Y.Min = max(p.Y.Min, 0)
+	}
 }
 
 // commonPrefix returns the longest common prefix of a and b that ends
