@@ -208,3 +208,35 @@ func TestFigureProblem(t *testing.T) {
 		t.Errorf("figureProblem(garbage) = %q", p)
 	}
 }
+
+// TestKendallFigure: the figure reads the inherited-weight values from
+// the rows' extra cells, and its titles' tau is KendallTau of them.
+func TestKendallFigure(t *testing.T) {
+	res := &Result{Experiment: "kendall", Columns: []string{"architecture"}}
+	for i, v := range []struct{ inh, acc float64 }{{50, 0.60}, {55, 0.70}, {52, 0.65}, {58, 0.66}} {
+		row := Row{Key: fmt.Sprint(i), Cells: []string{fmt.Sprint(i)}, Runs: []Run{{Seed: 1, Accuracy: v.acc, Spikes: 1000 + 10*v.inh}},
+			Extra: map[string]string{"D_val accuracy (inherited)": fmt.Sprintf("%.2f%%", v.inh), "D_val spikes (inherited)": group(900 + 10*v.inh)}}
+		row.summarise()
+		res.Rows = append(res.Rows, row)
+	}
+	png, caption, ok, err := Figure(res)
+	if err != nil || !ok {
+		t.Fatalf("Figure: %v, %v", ok, err)
+	}
+	if p := figureProblem(png); p != "" {
+		t.Error(p)
+	}
+	if !strings.Contains(caption, "Kendall") {
+		t.Errorf("caption %q", caption)
+	}
+	// 6 pairs: (50,55) c, (50,52) c, (50,58) c, (55,52) c, (55,58) d, (52,58) c.
+	if got := tauText([]float64{50, 55, 52, 58}, []float64{0.60, 0.70, 0.65, 0.66}); got != "τ = 0.67 (n = 4)" {
+		t.Errorf("tauText = %q, want τ = 0.67 (n = 4)", got)
+	}
+	if got := tauText([]float64{1}, []float64{1}); !strings.Contains(got, "undefined") {
+		t.Errorf("tauText of one pair = %q", got)
+	}
+	if _, _, ok, _ := Figure(&Result{Experiment: "table4"}); ok {
+		t.Error("an experiment without a figure has one")
+	}
+}
