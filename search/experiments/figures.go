@@ -26,7 +26,7 @@ type figureFunc func(res *Result) (png []byte, caption string, err error)
 var figures = map[string]figureFunc{
 	"table1":  table1Figure,
 	"table2":  table2Figure,
-	"table3":  methodsFigure,
+	"table3":  tradeoffFigure,
 	"table5":  methodsFigure,
 	"table6":  methodsFigure,
 	"table7":  methodsFigure,
@@ -119,8 +119,25 @@ func table2Figure(res *Result) ([]byte, string, error) {
 	return png, caption, err
 }
 
-// methodsFigure: accuracy and spikes of every row as bars (Tables 3, 5,
-// 6 and 7: one bar per method, network or search space).
+// tradeoffFigure: every row's accuracy against its spikes, labelled
+// (Table 3: the searched networks against the hand-crafted ones, where
+// better is up and to the left).
+func tradeoffFigure(res *Result) ([]byte, string, error) {
+	var pts []point
+	for _, row := range res.Rows {
+		pts = append(pts, point{Label: rowLabel(res.Columns, row), X: row.Spikes.Mean, XStd: row.Spikes.Std, Y: 100 * row.Accuracy.Mean,
+			YStd: 100 * row.Accuracy.Std, Runs: runXYs(row)})
+	}
+	p, err := scatterPanel("test accuracy against spikes per network", "spikes per image", "test accuracy (%)", "mean ± std over the seeds", pts)
+	if err != nil {
+		return nil, "", err
+	}
+	png, err := pipeline.PlotsPNG([]*plot.Plot{p}, 9, 6)
+	return png, "Test accuracy against spikes per image of every network (up and to the left is better). " + seedNote, err
+}
+
+// methodsFigure: accuracy and spikes of every row as bars (Tables 5, 6
+// and 7: one bar per method or search space).
 func methodsFigure(res *Result) ([]byte, string, error) {
 	groups := make([]string, len(res.Rows))
 	acc, sp := newBarSeries("", len(res.Rows)), newBarSeries("", len(res.Rows))
