@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -52,10 +53,11 @@ func experimentsCommand() *cli.Command {
 			},
 			{
 				Name:  "report",
-				Usage: "render the results in --out (OUT/NAME.json) as markdown: to stdout, or spliced into --doc between its <!-- runs --> and <!-- /runs --> lines",
+				Usage: "render the results in --out (OUT/NAME.json) as markdown: to stdout, or spliced into --doc between its <!-- runs --> and <!-- /runs --> lines; --html writes an HTML page with a figure per experiment instead of the markdown on stdout",
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "out", Value: "experiments-out", Usage: use("out", "here read: the directory experiments run --out wrote")},
 					&cli.StringFlag{Name: "doc", Usage: "markdown file to update in place, e.g. docs/experiments.md"},
+					&cli.StringFlag{Name: "html", Usage: use("html", "index.html and NAME.png per experiment (figures: accuracy vs spikes per lambda, bars with the seeds' spread, Kendall tau)")},
 				},
 				Action: experimentsReport,
 			},
@@ -86,8 +88,18 @@ func experimentsReport(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	doc := c.String("doc")
+	dir, doc := c.String("html"), c.String("doc")
+	if dir != "" {
+		files, err := experiments.WriteHTML(c.String("out"), dir, "autosnn "+strings.Join(os.Args[1:], " "))
+		if err != nil {
+			return fmt.Errorf("experiments report --html %s: %w", dir, err)
+		}
+		fmt.Fprintf(c.App.Writer, "wrote %s (figures: %d)\n", filepath.Join(dir, experiments.HTMLFile), len(files)-1)
+	}
 	if doc == "" {
+		if dir != "" {
+			return nil // the page, not the markdown, was asked for
+		}
 		_, err := c.App.Writer.Write(body)
 		return err
 	}

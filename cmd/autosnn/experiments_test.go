@@ -28,6 +28,7 @@ func TestExperimentsCommand(t *testing.T) {
 		{[]string{"experiments", "run", "--seeds", "1,x", "table1"}, `--seeds "1,x": "x" is not a seed`},
 		{[]string{"experiments", "run", "--epochs", "-1", "table1"}, "--epochs -1"},
 		{[]string{"experiments", "run", "table1", "--seeds", "1"}, "flag --seeds after the names, want flags first"},
+		{[]string{"experiments", "report", "--out", "no-such-results", "--html", t.TempDir()}, "results directory no-such-results does not exist"},
 	} {
 		if _, err := runApp(t, c.args...); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: %v, want an error containing %q", c.args, err, c.want)
@@ -56,5 +57,16 @@ func TestExperimentsCommand(t *testing.T) {
 	cut := func(b []byte) string { s, _, _ := strings.Cut(string(b), "\n\n"+"Direction"); return s }
 	if a, b := cut(md1), cut(md2); !strings.Contains(a, "| SNN_1 |") || strings.Count(a, "\n") != strings.Count(b, "\n") {
 		t.Errorf("second run's table differs:\n%s\n---\n%s", a, b)
+	}
+	// The HTML report: the page and Table 1's figure, the markdown not printed.
+	html := filepath.Join(t.TempDir(), "html")
+	out, err = runApp(t, "experiments", "report", "--out", dir, "--html", html)
+	if err != nil || !strings.Contains(out, "index.html (figures: 1)") || strings.Contains(out, "| SNN_1 |") {
+		t.Fatalf("experiments report --html: %v\n%s", err, out)
+	}
+	for _, f := range []string{"index.html", "table1.png"} {
+		if fi, err := os.Stat(filepath.Join(html, f)); err != nil || fi.Size() == 0 {
+			t.Errorf("experiments report --html: %s: %v", f, err)
+		}
 	}
 }

@@ -36,6 +36,7 @@ var vocabulary = map[string]string{
 	"evals":            "architectures evaluated per lambda's search",
 	"fitness":          "fitness form: power (Acc x (c/c_avg)^lambda) or linear (Acc - lambda x c/c_avg), c the cost",
 	"format":           "file format written",
+	"html":             "directory to write an HTML report into (created if needed)",
 	"images":           "images run on the virtual chip",
 	"input":            "input shape C,H,W (overrides the spec), e.g. 1,28,28",
 	"lambda":           "lambda exponents of the fitness, comma-separated",

@@ -3,8 +3,11 @@
 // super-network's ranking quality, Kendall tau), each producing its rows
 // from the training, super-network and search machinery of search/pipeline
 // under a Protocol (the paper's recipe or a reduced one, with seeds), and
-// writing a markdown table (table.md) and the raw results (results.json)
-// into an output directory.
+// writing a markdown table (NAME.md) and the raw results (NAME.json)
+// into an output directory. Report renders a directory's results as
+// markdown, WriteHTML as an HTML page with a figure per experiment
+// (html.go, figures.go; drawn from the JSON alone, so any earlier run can
+// be looked at).
 //
 // Invariants:
 //   - Runs are resumable. Every stand-alone training run checkpoints to

@@ -118,9 +118,25 @@ func (res *Result) Markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### %s\n\n", res.Title)
 	fmt.Fprintf(&b, "Paper: %s\n\n", res.Paper)
-	head := append(append(append([]string(nil), res.Columns...), "test accuracy", "spikes/image"), res.Extra...)
-	head = append(head, "paper", "seeds", "wall / CPU")
+	head, rows := res.Table()
 	fmt.Fprintf(&b, "| %s |\n|%s\n", strings.Join(head, " | "), strings.Repeat("---|", len(head)))
+	for _, cells := range rows {
+		fmt.Fprintf(&b, "| %s |\n", strings.Join(cells, " | "))
+	}
+	fmt.Fprintf(&b, "\n%s\n\n", res.Verdict)
+	fmt.Fprintf(&b, "Protocol %s (differs from the paper: %s). Command: `%s`; commit %s; %s; %s; %s wall, %s CPU in this process.\n",
+		res.Protocol, res.Differs, res.Command, res.Commit, res.Machine, res.Date, dur(res.Seconds), dur(res.CPUSeconds))
+	return b.String()
+}
+
+// Table returns the result's table as text cells, as Markdown and the
+// HTML report show it: the experiment's columns, test accuracy and
+// spikes/image (mean ± std over the seeds), the extra columns, the
+// paper's number, the seeds and the row's wall / CPU time ("-" where a
+// row has no value).
+func (res *Result) Table() (head []string, rows [][]string) {
+	head = append(append(append([]string(nil), res.Columns...), "test accuracy", "spikes/image"), res.Extra...)
+	head = append(head, "paper", "seeds", "wall / CPU")
 	for _, row := range res.Rows {
 		cells := append([]string(nil), row.Cells...)
 		cells = append(cells, row.Accuracy.pct(), row.Spikes.count())
@@ -144,12 +160,9 @@ func (res *Result) Markdown() string {
 			s = "-"
 		}
 		cells = append(cells, paper, s, fmt.Sprintf("%s / %s", dur(row.Seconds), dur(row.CPUSeconds)))
-		fmt.Fprintf(&b, "| %s |\n", strings.Join(cells, " | "))
+		rows = append(rows, cells)
 	}
-	fmt.Fprintf(&b, "\n%s\n\n", res.Verdict)
-	fmt.Fprintf(&b, "Protocol %s (differs from the paper: %s). Command: `%s`; commit %s; %s; %s; %s wall, %s CPU in this process.\n",
-		res.Protocol, res.Differs, res.Command, res.Commit, res.Machine, res.Date, dur(res.Seconds), dur(res.CPUSeconds))
-	return b.String()
+	return head, rows
 }
 
 // dur formats seconds as "1 h 02 m", "3 m 05 s" or "12 s".

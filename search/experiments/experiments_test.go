@@ -70,6 +70,8 @@ func TestExperimentsTiny(t *testing.T) {
 			}
 		})
 	}
+	// The HTML report of the directory: every experiment with its figure.
+	t.Run("html", func(t *testing.T) { checkHTML(t, dir) })
 	// Run again: everything is read back, no training (so no time spent).
 	for _, name := range []string{"table1", "table7"} {
 		e, _ := Lookup(name)

@@ -12,11 +12,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
-
 	"github.com/autosnn/autosnn/ir"
 )
 
@@ -124,29 +119,4 @@ func (r *SweepResult) WriteDir(dir string) error {
 		}
 	}
 	return nil
-}
-
-func pngOf(p *plot.Plot, wIn, hIn float64) ([]byte, error) {
-	c := vgimg.New(vg.Length(wIn)*vg.Inch, vg.Length(hIn)*vg.Inch)
-	p.Draw(draw.New(c))
-	var b bytes.Buffer
-	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&b); err != nil {
-		return nil, fmt.Errorf("pipeline: plot: %w", err)
-	}
-	return b.Bytes(), nil
-}
-
-// pngOfRow draws plots side by side on one wIn x hIn inch canvas.
-func pngOfRow(ps []*plot.Plot, wIn, hIn float64) ([]byte, error) {
-	c := vgimg.New(vg.Length(wIn)*vg.Inch, vg.Length(hIn)*vg.Inch)
-	dc := draw.New(c)
-	tiles := draw.Tiles{Rows: 1, Cols: len(ps), PadX: vg.Points(20), PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(8)}
-	for i, p := range ps {
-		p.Draw(tiles.At(dc, i, 0))
-	}
-	var b bytes.Buffer
-	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&b); err != nil {
-		return nil, fmt.Errorf("pipeline: plot: %w", err)
-	}
-	return b.Bytes(), nil
 }

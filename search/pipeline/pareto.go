@@ -7,7 +7,6 @@ import (
 	"image/color"
 	"math"
 	"sort"
-	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -82,7 +81,7 @@ func (r *SweepResult) ParetoPNG() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pngOfRow([]*plot.Plot{left, right}, 12, 5.5)
+	return PlotsPNG([]*plot.Plot{left, right}, 12, 5.5)
 }
 
 func (r *SweepResult) winnersPlot(s paretoSeries) (*plot.Plot, error) {
@@ -90,7 +89,7 @@ func (r *SweepResult) winnersPlot(s paretoSeries) (*plot.Plot, error) {
 	p.Title.Text = fmt.Sprintf("lambda winners simulated on %s (fitness cost: %s)", r.Chip, r.Cost)
 	p.X.Label.Text = "energy per inference, simulated: dynamic + static (uJ)"
 	p.Y.Label.Text = "validation accuracy, inherited weights (%)"
-	p.X.Tick.Marker, p.Y.Tick.Marker = niceTicks{8}, niceTicks{8}
+	p.X.Tick.Marker, p.Y.Tick.Marker = NiceTicks{8}, NiceTicks{8}
 	p.Add(plotter.NewGrid())
 	if len(s.Winners) > 0 {
 		sc, err := plotter.NewScatter(s.Winners)
@@ -149,7 +148,7 @@ func (r *SweepResult) candidatesPlot(s paretoSeries) (*plot.Plot, error) {
 	p.Title.Text = fmt.Sprintf("every evaluated candidate that fits (%d), analytical estimate", len(s.Candidates))
 	p.X.Label.Text = "energy per inference, analytical estimate (chipcost): dynamic + static (uJ)"
 	p.Y.Label.Text = "validation accuracy, inherited weights (%)"
-	p.X.Tick.Marker, p.Y.Tick.Marker = niceTicks{8}, niceTicks{8}
+	p.X.Tick.Marker, p.Y.Tick.Marker = NiceTicks{8}, NiceTicks{8}
 	p.Add(plotter.NewGrid())
 	if len(s.Candidates) > 0 {
 		sc, err := plotter.NewScatter(s.Candidates)
@@ -217,36 +216,4 @@ func setRange(p *plot.Plot, pts plotter.XYs, rightFrac float64) {
 	// Below the points: room for the legend (bottom corner).
 	// Accuracies are never negative.
 	p.Y.Min, p.Y.Max = max(ymin-0.35*dy, 0), ymax+0.1*dy
-}
-
-// niceTicks labels about N major ticks at steps of 1, 2 or 5 times a power
-// of ten, with minor ticks halfway.
-type niceTicks struct{ N int }
-
-// Ticks implements plot.Ticker.
-func (t niceTicks) Ticks(lo, hi float64) []plot.Tick {
-	if !(hi > lo) || t.N < 2 {
-		return plot.DefaultTicks{}.Ticks(lo, hi)
-	}
-	raw := (hi - lo) / float64(t.N)
-	mag := math.Pow(10, math.Floor(math.Log10(raw)))
-	// The finest of 1, 2, 5 x mag that gives at most 1.5 N labels.
-	step := 10 * mag
-	for _, m := range []float64{1, 2, 5} {
-		if (hi-lo)/(m*mag) <= 1.5*float64(t.N) {
-			step = m * mag
-			break
-		}
-	}
-	prec := max(0, -int(math.Floor(math.Log10(step))))
-	var out []plot.Tick
-	for k := math.Ceil(lo / step * 2); k/2*step <= hi+1e-9*step; k++ {
-		v := k / 2 * step
-		if int64(k)%2 == 0 {
-			out = append(out, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', prec, 64)})
-		} else {
-			out = append(out, plot.Tick{Value: v})
-		}
-	}
-	return out
 }

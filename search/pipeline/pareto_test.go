@@ -76,7 +76,7 @@ func TestParetoPlotsTableEnergies(t *testing.T) {
 func TestNiceTicks(t *testing.T) {
 	for _, c := range []struct{ lo, hi float64 }{{55, 145}, {0, 1}, {60, 80}, {-3, 240}, {1040, 1150}} {
 		var labels []string
-		for _, tk := range (niceTicks{8}).Ticks(c.lo, c.hi) {
+		for _, tk := range (NiceTicks{8}).Ticks(c.lo, c.hi) {
 			if tk.Label != "" {
 				labels = append(labels, tk.Label)
 			}
