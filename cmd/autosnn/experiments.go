@@ -53,7 +53,7 @@ func experimentsCommand() *cli.Command {
 			},
 			{
 				Name:  "report",
-				Usage: "render the results in --out (OUT/NAME.json) as markdown: to stdout, or spliced into --doc between its <!-- runs --> and <!-- /runs --> lines; --html writes an HTML page with a figure per experiment instead of the markdown on stdout",
+				Usage: "render the results in --out (OUT/NAME.json) as markdown: to stdout, or or spliced into --doc, each experiment between its <!-- run NAME --> and <!-- /run NAME --> lines (the text around them kept); --html writes an HTML page with a figure per experiment instead of the markdown on stdout",
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "out", Value: "experiments-out", Usage: use("out", "here read: the directory experiments run --out wrote")},
 					&cli.StringFlag{Name: "doc", Usage: "markdown file to update in place, e.g. docs/experiments.md"},
@@ -107,14 +107,22 @@ func experimentsReport(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("--doc: %w", err)
 	}
-	spliced, err := experiments.Splice(old, body)
+	results, _, err := experiments.ReadResults(c.String("out"))
+	if err != nil {
+		return err
+	}
+	spliced, kept, err := experiments.SpliceRuns(old, results)
 	if err != nil {
 		return fmt.Errorf("--doc %s: %w", doc, err)
 	}
 	if err := ir.WriteFileAtomic(doc, spliced); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.App.Writer, "wrote %s\n", doc)
+	fmt.Fprintf(c.App.Writer, "wrote %s (%d sections from %s", doc, len(results), c.String("out"))
+	if len(kept) > 0 {
+		fmt.Fprintf(c.App.Writer, "; kept as written: %s", strings.Join(kept, ", "))
+	}
+	fmt.Fprintln(c.App.Writer, ")")
 	return nil
 }
 

@@ -69,4 +69,19 @@ func TestExperimentsCommand(t *testing.T) {
 			t.Errorf("experiments report --html: %s: %v", f, err)
 		}
 	}
+	// --doc: Table 1's block replaced, Table 2's kept, the text around them kept.
+	doc := filepath.Join(t.TempDir(), "experiments.md")
+	in := "intro\n<!-- run table1 -->\nold\n<!-- /run table1 -->\nanalysis\n<!-- run table2 -->\nT2\n<!-- /run table2 -->\n"
+	if err := os.WriteFile(doc, []byte(in), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err = runApp(t, "experiments", "report", "--out", dir, "--doc", doc)
+	if err != nil || !strings.Contains(out, "kept as written: table2") {
+		t.Fatalf("experiments report --doc: %v\n%s", err, out)
+	}
+	got, _ := os.ReadFile(doc)
+	if s := string(got); !strings.HasPrefix(s, "intro\n<!-- run table1 -->\n### Table 1") || !strings.Contains(s, "| SNN_1 |") ||
+		!strings.HasSuffix(s, "<!-- /run table1 -->\nanalysis\n<!-- run table2 -->\nT2\n<!-- /run table2 -->\n") {
+		t.Errorf("experiments report --doc wrote:\n%s", s)
+	}
 }

@@ -7,31 +7,6 @@ import (
 	"testing"
 )
 
-func TestSplice(t *testing.T) {
-	for _, tc := range []struct {
-		name, doc, want, err string
-	}{
-		{"replaces", "a\n<!-- runs -->\nold\nold\n<!-- /runs -->\nz\n", "a\n<!-- runs -->\nNEW\n<!-- /runs -->\nz\n", ""},
-		{"empty", "<!-- runs -->\n<!-- /runs -->\n", "<!-- runs -->\nNEW\n<!-- /runs -->\n", ""},
-		{"no markers", "a\n", "", "has no"},
-		{"reversed", "x\n<!-- /runs -->\nx\n<!-- runs -->\n", "", "not one pair"},
-		{"twice", "<!-- runs -->\n<!-- /runs -->\n<!-- runs -->\n<!-- /runs -->\n", "", "not one pair"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := Splice([]byte(tc.doc), []byte("NEW\n"))
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("Splice: error %v, want one containing %q", err, tc.err)
-				}
-				return
-			}
-			if err != nil || string(got) != tc.want {
-				t.Fatalf("Splice = %q, %v; want %q", got, err, tc.want)
-			}
-		})
-	}
-}
-
 // TestReport: a result in the directory is rendered as Run wrote it, the
 // experiments without one are listed, and a corrupt or foreign result
 // file is an error naming it.

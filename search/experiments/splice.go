@@ -3,7 +3,6 @@ package experiments
 import (
 	"bytes"
 	"fmt"
-	"path/filepath"
 )
 
 // RunMarkers returns the two lines that enclose experiment name's
@@ -14,40 +13,18 @@ func RunMarkers(name string) (begin, end string) {
 	return "<!-- run " + name + " -->", "<!-- /run " + name + " -->"
 }
 
-// Sections renders each experiment that has a result in the output
-// directory out (OUT/NAME.json) as Result.Markdown writes it, keyed by
-// name; missing lists, in the order of Names, the experiments without
-// one. A result file that cannot be read, or holds another experiment's
-// result, is an error naming it.
-func Sections(out string) (sections map[string][]byte, missing []string, err error) {
-	sections = map[string][]byte{}
-	for _, name := range Names() {
-		var res Result
-		path := filepath.Join(out, name+".json")
-		ok, err := readJSON(path, &res)
-		if err != nil {
-			return nil, nil, err
-		}
-		if !ok {
-			missing = append(missing, name)
-			continue
-		}
-		if res.Experiment != name || len(res.Rows) == 0 {
-			return nil, nil, fmt.Errorf("experiments: %s: not a result of %s (experiment %q, %d rows)", path, name, res.Experiment, len(res.Rows))
-		}
-		sections[name] = []byte(res.Markdown())
+// SpliceRuns returns doc with the block of each result (the lines
+// between its experiment's RunMarkers) replaced by the result's Markdown,
+// and kept lists, in the order of Names, the experiments whose blocks doc
+// has but results do not (their text stays as it was). Every result needs
+// its block in doc, each marker once, in order, on a line of its own;
+// otherwise SpliceRuns returns an error naming the experiment and changes
+// nothing.
+func SpliceRuns(doc []byte, results []*Result) (out []byte, kept []string, err error) {
+	sections := map[string][]byte{}
+	for _, res := range results {
+		sections[res.Experiment] = []byte(res.Markdown())
 	}
-	return sections, missing, nil
-}
-
-// SpliceRuns returns doc with the block of each experiment in sections
-// (the lines between its RunMarkers) replaced by its section, and kept
-// lists, in the order of Names, the experiments whose blocks doc has but
-// sections does not (their text stays as it was). Every experiment in
-// sections needs its block in doc, each marker once, in order, on a line
-// of its own; otherwise SpliceRuns returns an error naming the
-// experiment and changes nothing.
-func SpliceRuns(doc []byte, sections map[string][]byte) (out []byte, kept []string, err error) {
 	for _, name := range Names() {
 		begin, end := RunMarkers(name)
 		b, e := []byte(begin+"\n"), []byte("\n"+end+"\n")
