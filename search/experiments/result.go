@@ -32,9 +32,11 @@ type Run struct {
 	Epochs        int     `json:"epochs"`
 	// Layers are the spikes per image and (PLIF) w of every neuron layer.
 	Layers []Layer `json:"layers"`
-	// Seconds and CPUSeconds are the wall and CPU time of the run in the
-	// process that finished it (a resumed run's earlier processes are not
-	// counted; not part of the result's determinism).
+	// Seconds is the wall time of the run: its training epochs in every
+	// process that ran a part of them (the trainer's history) plus the
+	// test evaluation. CPUSeconds is the user + system CPU time of every
+	// process that worked on it (cpuTally; processes of a binary before
+	// the tally count 0). Neither is part of the result's determinism.
 	Seconds    float64 `json:"seconds"`
 	CPUSeconds float64 `json:"cpu_seconds"`
 }

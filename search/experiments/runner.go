@@ -171,7 +171,6 @@ func TrainRun(ctx context.Context, job TrainJob, set *dataset.Set, ckpt string, 
 		}
 		init = ni.Fn
 	}
-	start, cpu0 := time.Now(), cpuSeconds()
 	var tr *train.Trainer
 	ck, err := train.ReadCheckpoint(ckpt)
 	switch {
@@ -191,8 +190,15 @@ func TrainRun(ctx context.Context, job TrainJob, set *dataset.Set, ckpt string, 
 		return Run{}, err
 	}
 	defer tr.Close()
+	tally, err := openCPUTally(ckpt, ck != nil)
+	if err != nil {
+		return Run{}, err
+	}
 	tr.Checkpoint, tr.Progress = ckpt, progress
 	tr.Logf = func(format string, a ...any) { // the epoch line, with the w of the PLIFs after pools (Table 1's diagnosis)
+		if err := tally.save(); err != nil {
+			logf("%s seed %d: %v", key, seed, err) // the times only: training goes on
+		}
 		line := fmt.Sprintf(format, a...)
 		for _, n := range tr.Net.Neurons() {
 			if name := n.Name(); n.W != nil && (strings.HasPrefix(name, "pools.") || strings.HasPrefix(name, "gap.") || name == "fc_plif") {
@@ -206,6 +212,7 @@ func TrainRun(ctx context.Context, job TrainJob, set *dataset.Set, ckpt string, 
 	if err := tr.Run(ctx, src); err != nil {
 		return Run{}, err
 	}
+	evalStart := time.Now()
 	res, err := train.Evaluate(ctx, tr.Net, src, progress)
 	if err != nil {
 		return Run{}, err
@@ -228,7 +235,11 @@ func TrainRun(ctx context.Context, job TrainJob, set *dataset.Set, ckpt string, 
 			run.Layers = append(run.Layers, Layer{Name: l.Layer, Neurons: l.Neurons, Spikes: l.Spikes, W: ws[l.Layer]})
 		}
 	}
-	run.Seconds, run.CPUSeconds = time.Since(start).Seconds(), cpuSeconds()-cpu0
+	for _, ep := range tr.History { // every epoch, in whichever process ran it
+		run.Seconds += ep.Seconds
+	}
+	run.Seconds += time.Since(evalStart).Seconds()
+	run.CPUSeconds = tally.seconds()
 	logf("%s seed %d: test accuracy %.2f%%, %.0f spikes/image, %.0f s", key, seed, 100*run.Accuracy, run.Spikes, run.Seconds)
 	return run, nil
 }

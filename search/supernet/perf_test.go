@@ -4,12 +4,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/autosnn/autosnn/frontend"
 	"github.com/autosnn/autosnn/search"
+	"github.com/autosnn/autosnn/search/engine/train"
 )
 
 var (
@@ -51,7 +51,7 @@ func TestSearchPerformance(t *testing.T) {
 	}
 	for _, noShare := range modes {
 		ev := &Evaluator{Net: tr.Net, Data: data, NoShare: noShare}
-		cpu0 := cpuSeconds()
+		cpu0 := train.ProcessCPUSeconds()
 		start := time.Now()
 		h, err := search.Evolve(context.Background(), sp, ev, fit, cfg, func(done, budget int) {
 			t.Logf("noshare=%v: %d/%d evaluated after %v", noShare, done, budget, time.Since(start).Round(time.Second))
@@ -61,20 +61,9 @@ func TestSearchPerformance(t *testing.T) {
 		}
 		el := time.Since(start)
 		b := h.BestRecord()
-		cpu := cpuSeconds() - cpu0
+		cpu := train.ProcessCPUSeconds() - cpu0
 		fmt.Printf("search noshare=%v: %d architectures on %d images: wall %v, process CPU %.1f s (%.3f CPU-s per architecture and batch of %d); block forwards %d; best %s\n",
 			noShare, len(h.Records), *perfImages, el.Round(time.Millisecond), cpu, cpu/float64(len(h.Records))/float64((*perfImages+*perfBatch-1) / *perfBatch),
 			*perfBatch, ev.Stats.BlockRuns, b.Arch.Key())
 	}
-}
-
-// cpuSeconds returns the user + system CPU time of the process so far: on
-// a machine shared with other jobs it measures the work, where wall time
-// also measures the neighbours.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
 }

@@ -95,11 +95,11 @@ func BenchmarkEngine(b *testing.B) {
 				}
 				run() // warm up: allocate buffers
 				b.ResetTimer()
-				cpu0 := cpuSeconds()
+				cpu0 := ProcessCPUSeconds()
 				for range b.N {
 					run()
 				}
-				cpu := cpuSeconds() - cpu0
+				cpu := ProcessCPUSeconds() - cpu0
 				b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "images/s")
 				if cpu > 0 {
 					// Robust to other processes on the machine: images per
