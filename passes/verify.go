@@ -223,7 +223,9 @@ func Analyze(g *ir.Graph, t *backends.Target) *Analysis {
 const RoutingEntryBytes = 4
 
 // Violations returns every mapping error and limit violation of the
-// analysed graph, in got/want form, each naming the core and its layers.
+// analysed graph, in got/want form, each naming the core and its layers;
+// on targets with core.distinct_weights_per_neuron that includes every
+// core whose axons cannot be given axon types (axonTypeViolations).
 func (a *Analysis) Violations(g *ir.Graph, t *backends.Target, rt *RouteTables) []string {
 	lim := TargetLimits(t)
 	out := slices.Clone(a.Problems)
@@ -276,6 +278,7 @@ func (a *Analysis) Violations(g *ir.Graph, t *backends.Target, rt *RouteTables) 
 	if lim.DestCores > 0 && a.MaxDestCores > lim.DestCores {
 		out = append(out, fmt.Sprintf("layer %s: a neuron reaches %d cores, want <= %d", a.MaxDestLayer, a.MaxDestCores, lim.DestCores))
 	}
+	out = append(out, axonTypeViolations(g, t)...)
 	if t.Profile.LayerCores != nil {
 		for i, p := range g.Pops {
 			if i == 0 || len(p.Core) == 0 {
