@@ -3,6 +3,7 @@ package passes
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -287,4 +288,33 @@ func TestAxonTypesColouring(t *testing.T) {
 		}
 		checkTypes(t, g, at.byCore[0], at.axons, types, 4)
 	}
+}
+
+// BenchmarkAxonTypesCore times verify's axon-type check per full
+// TrueNorth core: 16 cores of 256 neurons, each reading the same 256 axons
+// with typed ternary weights (2-3 distinct values per neuron, so every
+// neuron adds conflicts and DSatur colours every core); ns/op is per core.
+func BenchmarkAxonTypesCore(b *testing.B) {
+	const cores = 16
+	rows := make([][]int32, 256*cores)
+	for o := range rows {
+		rows[o] = make([]int32, 256)
+		for i := range rows[o] {
+			rows[o][i] = int32((o*5+i%4*7+1)%3 - 1)
+		}
+	}
+	t := &testing.T{}
+	g := placedNet(t, rows, 0)
+	for j := range g.Pop("b").Core {
+		g.Pop("b").Core[j] = int32(j / 256)
+	}
+	g.Pop("a").Core = slices.Repeat([]int32{cores}, 256)
+	tg := target(t, "truenorth")
+	b.ReportAllocs()
+	for b.Loop() {
+		if v := axonTypeViolations(g, tg); len(v) != 0 {
+			b.Fatal(v)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*cores), "ns/core")
 }
