@@ -1,6 +1,7 @@
 package passes
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -217,21 +218,39 @@ func clique5() [][]int32 {
 	return rows
 }
 
+// cycle5 gives each edge of a 5-cycle of axons a neuron that reads its two
+// ends with weights +1 and -1: an odd cycle, not 2-colourable, with no
+// triangle.
+func cycle5() [][]int32 {
+	var rows [][]int32
+	for a := range 5 {
+		r := make([]int32, 5)
+		r[a], r[(a+1)%5] = 1, -1
+		rows = append(rows, r)
+	}
+	return rows
+}
+
 var axonTypeCases = []struct {
 	name   string
 	rows   [][]int32
 	skip   int32
 	chip   string
+	k      int      // the limit when not the profile's (0)
 	want   []string // substrings of the one violation; nil for none
 	fitErr bool     // the early check refuses it too
 }{
-	{"5-clique of axons", clique5(), 0, "truenorth", []string{"core 0 (b)", "axons a[", "need 5 axon types, want <= 4", "5-clique", "no assignment of axon types exists"}, false},
-	{"5 weights at one neuron", [][]int32{{1, 2, 3, 4, 5}, {0, 0, 0, 0, 0}}, 0, "truenorth", []string{"core 0 (b)", "neuron 0 of b receives 5 different nonzero weights, want <= 4"}, true},
-	{"ternary typed", [][]int32{{1, -1, 0, 1, 1, -1, 0, 1}, {-1, -1, 1, 0, -1, -1, 1, 0}, {0, 1, 1, -1, 0, 1, 1, -1}, {1, 0, -1, -1, 1, 0, -1, -1}}, 0, "truenorth", nil, false},
+	{"5-clique of axons", clique5(), 0, "truenorth", 0, []string{"core 0 (b)", "axons a[", "need 5 axon types, want <= 4", "5-clique", "no assignment of axon types exists"}, false},
+	{"5 weights at one neuron", [][]int32{{1, 2, 3, 4, 5}, {0, 0, 0, 0, 0}}, 0, "truenorth", 0, []string{"core 0 (b)", "neuron 0 of b receives 5 different nonzero weights, want <= 4"}, true},
+	{"ternary typed", [][]int32{{1, -1, 0, 1, 1, -1, 0, 1}, {-1, -1, 1, 0, -1, -1, 1, 0}, {0, 1, 1, -1, 0, 1, 1, -1}, {1, 0, -1, -1, 1, 0, -1, -1}}, 0, "truenorth", 0, nil, false},
 	// Dense weights 1..4 at a[0..3] plus an identity of 5 at a[0]: a[0]'s
 	// one synapse on chip weighs 6, so neuron 0 sees 4 values, not 5.
-	{"summed projections", [][]int32{{1, 2, 3, 4, 0}, {0, 0, 0, 0, 0}, {0, 0, 0, 0, 0}, {0, 0, 0, 0, 0}, {0, 0, 0, 0, 0}}, 5, "truenorth", nil, false},
-	{"loihi1 has no limit", clique5(), 0, "loihi1", nil, false},
+	{"summed projections", [][]int32{{1, 2, 3, 4, 0}, {0, 0, 0, 0, 0}, {0, 0, 0, 0, 0}, {0, 0, 0, 0, 0}, {0, 0, 0, 0, 0}}, 5, "truenorth", 0, nil, false},
+	// With 2 types an odd cycle has no colouring, but DSatur's 3 axons
+	// are no clique: the violation says the failure is conservative.
+	{"5-cycle with 2 types", cycle5(), 0, "truenorth", 2, []string{"core 0 (b)", "need 3 axon types, want <= 2", "greedy (DSatur)", "conservative"}, false},
+	{"5-cycle with 3 types", cycle5(), 0, "truenorth", 3, nil, false},
+	{"loihi1 has no limit", clique5(), 0, "loihi1", 0, nil, false},
 }
 
 // TestAxonTypeViolations: verify's legality check (Analysis.Violations)
@@ -243,6 +262,9 @@ func TestAxonTypeViolations(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			g := placedNet(t, c.rows, c.skip)
 			tg := target(t, c.chip)
+			if c.k > 0 {
+				tg.Profile.Core.DistinctWeightsPerNeuron = c.k
+			}
 			var got []string
 			for _, v := range Analyze(g, tg).Violations(g, tg, nil) {
 				if strings.Contains(v, "axon") || strings.Contains(v, "weights") {
@@ -270,15 +292,16 @@ func TestAxonTypeViolations(t *testing.T) {
 	}
 }
 
-// TestAxonTypesColouring: the colouring DSatur returns for the typed
-// cases is valid (checkTypes) and uses at most 4 types.
+// TestAxonTypesColouring: the colouring DSatur returns for the legal
+// cases is valid (checkTypes) and uses at most the limit of types.
 func TestAxonTypesColouring(t *testing.T) {
 	for _, c := range axonTypeCases {
 		if c.want != nil || c.chip != "truenorth" {
 			continue
 		}
+		k := cmp.Or(c.k, 4)
 		g := placedNet(t, c.rows, c.skip)
-		at := newAxonTyper(g, target(t, c.chip), 4)
+		at := newAxonTyper(g, target(t, c.chip), k)
 		types, v := at.colour(0)
 		if v != "" {
 			t.Fatalf("%s: %s", c.name, v)
@@ -286,7 +309,7 @@ func TestAxonTypesColouring(t *testing.T) {
 		if len(types) != len(c.rows[0]) {
 			t.Fatalf("%s: %d types, want one per axon (%d)", c.name, len(types), len(c.rows[0]))
 		}
-		checkTypes(t, g, at.byCore[0], at.axons, types, 4)
+		checkTypes(t, g, at.byCore[0], at.axons, types, k)
 	}
 }
 
