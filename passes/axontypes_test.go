@@ -100,14 +100,25 @@ func TestWeightValuesFit(t *testing.T) {
 }
 
 // TestAxonTypesCompile: the ternary typed nets compile on truenorth with
-// verify's per-core check passing, and the types DSatur gives every used
-// core are a valid assignment, checked here from the synapses alone.
+// verify's per-core check passing, the mapping report gives the types
+// each core takes, and the types DSatur gives every used core are a valid
+// assignment, checked here from the synapses alone.
 func TestAxonTypesCompile(t *testing.T) {
 	for _, net := range []func(t *testing.T) *ir.Graph{typedNet, weightValuesCases[1].net} {
 		g := net(t)
 		u := newUnit(t, g, "truenorth", samples(g, 2, 1))
 		if err := Compile(context.Background(), u, Config{Verify: true}); err != nil {
 			t.Fatalf("compile %s on truenorth: %v", g.Name, err)
+		}
+		most := 0
+		for _, cr := range u.Report.Mapping.PerCore {
+			if cr.AxonTypes > 4 {
+				t.Errorf("%s core %d: %d axon types reported, want <= 4", g.Name, cr.Core, cr.AxonTypes)
+			}
+			most = max(most, cr.AxonTypes)
+		}
+		if most < 2 {
+			t.Errorf("%s: at most %d axon types reported on a core, want >= 2 (neurons read both signs)", g.Name, most)
 		}
 		at := newAxonTyper(g, u.Target, 4)
 		used := 0
@@ -335,7 +346,7 @@ func BenchmarkAxonTypesCore(b *testing.B) {
 	tg := target(t, "truenorth")
 	b.ReportAllocs()
 	for b.Loop() {
-		if v := axonTypeViolations(g, tg); len(v) != 0 {
+		if v, _ := axonTypeViolations(g, tg); len(v) != 0 {
 			b.Fatal(v)
 		}
 	}

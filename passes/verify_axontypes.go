@@ -19,7 +19,8 @@ import (
 // (Population.Core) whose axons cannot be given K = t's
 // core.distinct_weights_per_neuron types, a violation naming the core, its
 // layers and the axons in conflict; nil when t has no such limit (K = 0,
-// which costs nothing).
+// which costs nothing). used[c] is the number of types the colouring of
+// core c takes (0 for an unused or illegal core; nil without a limit).
 //
 // An axon is a distinct chip-side source neuron feeding the core (as
 // Analysis.FanIn counts them); the weight of axon a at neuron j is the sum
@@ -34,22 +35,27 @@ import (
 // a core as illegal that a K-colouring might still exist for, except when
 // the failing axon and the K neighbours holding the K types are a
 // (K+1)-clique, which proves that none exists, and the violation says so.
-func axonTypeViolations(g *ir.Graph, t *backends.Target) []string {
+func axonTypeViolations(g *ir.Graph, t *backends.Target) (out []string, used []int) {
 	k := t.Profile.Core.DistinctWeightsPerNeuron
 	if k <= 0 {
-		return nil
+		return nil, nil
 	}
 	at := newAxonTyper(g, t, k)
-	var out []string
+	used = make([]int, len(at.byCore))
 	for c := range at.byCore {
 		if len(at.byCore[c]) == 0 {
 			continue
 		}
-		if _, v := at.colour(c); v != "" {
+		types, v := at.colour(c)
+		if v != "" {
 			out = append(out, v)
+			continue
+		}
+		for _, ty := range types {
+			used[c] = max(used[c], int(ty)+1)
 		}
 	}
-	return out
+	return out, used
 }
 
 // neuronRef is one neuron: population index and C,H,W index.
