@@ -15,7 +15,7 @@ func TestPassOrder(t *testing.T) {
 	if err := checkOrder(passes[:], passOrder[:]); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"fold-bn", "lower-ops", "quantize", "fan-out", "profile", "delay", "split", "partition", "partition-chips", "place", "route", "verify"}
+	want := []string{"fold-bn", "lower-ops", "quantize", "fan-out", "axon-types", "profile", "delay", "split", "partition", "partition-chips", "place", "route", "verify"}
 	if diff := cmp.Diff(want, PassNames()); diff != "" {
 		t.Errorf("PassNames() mismatch (-want +got):\n%s", diff)
 	}
@@ -86,7 +86,7 @@ func TestCompileFrontHalf(t *testing.T) {
 	for _, p := range u.Report.Passes {
 		ran = append(ran, p.Name)
 	}
-	if diff := cmp.Diff([]string{"fold-bn", "lower-ops", "quantize", "fan-out", "profile"}, ran); diff != "" {
+	if diff := cmp.Diff([]string{"fold-bn", "lower-ops", "quantize", "fan-out", "axon-types", "profile"}, ran); diff != "" {
 		t.Errorf("passes run (-want +got):\n%s", diff)
 	}
 	if !strings.HasPrefix(dump.String(), "# IR after lower-ops\n") || !strings.Contains(dump.String(), "sumpool") || strings.Contains(dump.String(), " maxpool(") {

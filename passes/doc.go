@@ -26,6 +26,9 @@
 //	quantize   quantize.go   weights, bias, decay, threshold to chip precision     Population.Q, Projection.Q, Report.Quant
 //	fan-out    fanout.go     a neuron's targets can meet the chip's limit on the   (checks only)
 //	                         cores one neuron reaches (TrueNorth: 1), else FitError
+//	axon-types axontypes.go  no neuron has more distinct weights than the chip's   (checks only)
+//	                         axon types (TrueNorth: 4), else FitError; verify
+//	                         colours each core's axons (verify_axontypes.go)
 //	profile    profile.go    integer forward on samples, spike rate per neuron     Population.Rates, Report.Profile
 //	delay      delay.go      synaptic delays balance the paths into residual      Projection.Delay, Report.Delay
 //	                         joins, within the chip's range; mismatches reported

@@ -73,11 +73,13 @@ func TestFanOutFit(t *testing.T) {
 }
 
 // TestFanOutCompile: a net that passes the check compiles on truenorth with
-// every limit holding (verify recounts one destination core per neuron);
+// every limit holding (verify recounts one destination core per neuron;
+// its weights are ternary and typed, as truenorth's 4 axon types need);
 // a zoo net is refused by the fan-out pass, before split.
 func TestFanOutCompile(t *testing.T) {
 	g := fanOutNet(t, 1, 4)
 	train(g, 1)
+	typedTernary(g)
 	u := newUnit(t, g, "truenorth", samples(g, 2, 1))
 	if err := Compile(context.Background(), u, Config{Verify: true}); err != nil {
 		t.Fatalf("compile on truenorth: %v", err)

@@ -283,8 +283,9 @@ func splitPop(t *backends.Target, lim Limits, pi int, p *ir.Population, in []*ir
 	return nil, ir.Shape{}, fmt.Errorf("layer %s: no tile shape fits a core of %s", p.Name, t.Name())
 }
 
-// fitHint lists built-in chips on which one neuron of p fits, and the
-// input-channel count that would fit this chip.
+// fitHint lists built-in chips on which one neuron of p fits (its fan-out
+// and, where a chip limits them, its distinct weights per neuron
+// included), and the input-channel count that would fit this chip.
 func fitHint(t *backends.Target, p *ir.Population, in []*ir.Projection, resource string) string {
 	var hints []string
 	var mark []bool
@@ -314,7 +315,7 @@ func fitHint(t *backends.Target, p *ir.Population, in []*ir.Projection, resource
 		ol := TargetLimits(o)
 		g := f
 		measure(in, &g, ol.Sharing, &mark)
-		if memBytes(o, g.Weights) <= ol.MemBytes && (ol.FanIn == 0 || g.FanIn <= ol.FanIn) && fanOutFit(o, in) == nil {
+		if memBytes(o, g.Weights) <= ol.MemBytes && (ol.FanIn == 0 || g.FanIn <= ol.FanIn) && fanOutFit(o, in) == nil && meetsWeightValues(o, in) {
 			chips = append(chips, name)
 		}
 	}
@@ -362,7 +363,8 @@ func checkTotal(g *ir.Graph, t *backends.Target, lim Limits, r *SplitResult) err
 }
 
 // chipsByBound lists the other built-in chips (general cores) whose cores
-// hold g's neurons and synaptic memory by the same lower bound.
+// hold g's neurons and synaptic memory by the same lower bound, and whose
+// fan-out and distinct-weights limits g meets.
 func chipsByBound(g *ir.Graph, t *backends.Target) []string {
 	var neurons, syn, shared int64
 	for i, p := range g.Pops {
@@ -393,7 +395,8 @@ func chipsByBound(g *ir.Graph, t *backends.Target) []string {
 		if ol.Sharing {
 			w = shared
 		}
-		if ceilDiv64(neurons, int64(ol.Neurons)) <= int64(o.NumCores) && ceilDiv64(memBytes(o, w), ol.MemBytes) <= int64(o.NumCores) && fanOutFit(o, g.Projs) == nil {
+		if ceilDiv64(neurons, int64(ol.Neurons)) <= int64(o.NumCores) && ceilDiv64(memBytes(o, w), ol.MemBytes) <= int64(o.NumCores) &&
+			fanOutFit(o, g.Projs) == nil && meetsWeightValues(o, g.Projs) {
 			out = append(out, name)
 		}
 	}

@@ -66,6 +66,10 @@ type Analysis struct {
 	Synapses int64
 	// Problems lists mapping errors (unmapped or out-of-range neurons).
 	Problems []string
+	// AxonTypes is per core the axon types its axons were given (at most
+	// core.distinct_weights_per_neuron; 0 on an unused core or one that has
+	// no assignment); set by Violations, nil on targets without the limit.
+	AxonTypes []int
 }
 
 // Analyze recounts g as placed on t by Population.Core.
@@ -223,7 +227,10 @@ func Analyze(g *ir.Graph, t *backends.Target) *Analysis {
 const RoutingEntryBytes = 4
 
 // Violations returns every mapping error and limit violation of the
-// analysed graph, in got/want form, each naming the core and its layers.
+// analysed graph, in got/want form, each naming the core and its layers;
+// on targets with core.distinct_weights_per_neuron that includes every
+// core whose axons cannot be given axon types (axonTypeViolations), and
+// Violations records the types each core takes in a.AxonTypes.
 func (a *Analysis) Violations(g *ir.Graph, t *backends.Target, rt *RouteTables) []string {
 	lim := TargetLimits(t)
 	out := slices.Clone(a.Problems)
@@ -276,6 +283,9 @@ func (a *Analysis) Violations(g *ir.Graph, t *backends.Target, rt *RouteTables) 
 	if lim.DestCores > 0 && a.MaxDestCores > lim.DestCores {
 		out = append(out, fmt.Sprintf("layer %s: a neuron reaches %d cores, want <= %d", a.MaxDestLayer, a.MaxDestCores, lim.DestCores))
 	}
+	types, used := axonTypeViolations(g, t)
+	out = append(out, types...)
+	a.AxonTypes = used
 	if t.Profile.LayerCores != nil {
 		for i, p := range g.Pops {
 			if i == 0 || len(p.Core) == 0 {

@@ -116,6 +116,9 @@ type CoreReport struct {
 	FanIn      int      `yaml:"input_axons" json:"input_axons"`
 	FanOut     int      `yaml:"output_axons" json:"output_axons"`
 	DestCores  int      `yaml:"destination_cores" json:"destination_cores"`
+	// AxonTypes is the axon types the core's axons take, on targets with
+	// core.distinct_weights_per_neuron (TrueNorth: at most 4); else 0.
+	AxonTypes int `yaml:"axon_types,omitempty" json:"axon_types,omitempty"`
 }
 
 // unprofiledAssumption is the chipcost assumption of the report when the
@@ -176,6 +179,9 @@ func BuildReport(g *ir.Graph, t *backends.Target, a *Analysis) *MappingReport {
 		chips[cc.Chip], tiles[cc.Tile] = true, true
 		cr := CoreReport{Core: c, Chip: cc.Chip, X: cc.X, Y: cc.Y, Slot: cc.Slot, Layers: u.Pops, Neurons: u.Neurons, MemBytes: u.MemBytes,
 			FanIn: u.FanIn, FanOut: u.FanOut, DestCores: u.DestCores}
+		if c < len(a.AxonTypes) {
+			cr.AxonTypes = a.AxonTypes[c]
+		}
 		cr.NeuronUtil = float64(u.Neurons) / float64(t.NeuronCapacity(c))
 		if m := t.SynapticMemoryBytes(c); m > 0 {
 			cr.MemUtil = float64(u.MemBytes) / float64(m)
