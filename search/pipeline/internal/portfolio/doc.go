@@ -32,8 +32,9 @@
 //
 // -baseline-link-stages=false places the baselines without the placer's
 // link stages (as before they existed); -baselines=false compiles only
-// (to compare the compile column with an earlier table); -v writes the
-// compile's log to stderr.
+// (to compare the compile column with an earlier table); -granularity N
+// pins the compile's split granularity; -v writes the compile's log to
+// stderr.
 //
 // A network is NAME:C (a zoo entry with C initial channels and seeded
 // random weights, profiled on random inputs) or @CKPT:DATA (a checkpoint of

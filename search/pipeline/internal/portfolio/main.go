@@ -34,6 +34,9 @@ type config struct {
 	// linkStages gives the baselines placed by the project's placer its
 	// link stages too (-baseline-link-stages).
 	linkStages bool
+	// granularity pins the compile's split granularity (-granularity; 0
+	// means the automatic candidates).
+	granularity int
 	// compileOnly skips the baselines (-baselines=false).
 	compileOnly bool
 	// log, if not nil, receives the compile's log (-v).
@@ -50,9 +53,10 @@ func main() {
 	gpmetis := flag.String("gpmetis", "gpmetis", "gpmetis binary (Debian package metis)")
 	baselines := flag.Bool("baselines", true, "map with the baselines too (false: the compile only, to compare with an earlier table)")
 	verbose := flag.Bool("v", false, "write the compile's log to stderr")
+	granularity := flag.Int("granularity", 0, "pin the compile's split granularity (fragments per core's worth; 0: the automatic candidates)")
 	linkStages := flag.Bool("baseline-link-stages", true, "run the placer's link stages (passes.BalanceLinks) on the baselines it places, as the compile does")
 	flag.Parse()
-	cfg := config{seed: *seed, samples: *samples, effort: *effort, gpmetis: *gpmetis, compileOnly: !*baselines, linkStages: *linkStages}
+	cfg := config{seed: *seed, samples: *samples, effort: *effort, gpmetis: *gpmetis, compileOnly: !*baselines, linkStages: *linkStages, granularity: *granularity}
 	if *verbose {
 		cfg.log = os.Stderr
 	}
@@ -219,7 +223,7 @@ func runOne(spec, chip string, cfg config) ([]result, error) {
 	if err != nil {
 		return nil, err
 	}
-	u := &passes.Unit{G: g, Target: t, Samples: samples, Seed: cfg.seed, Effort: cfg.effort, Log: cfg.log}
+	u := &passes.Unit{G: g, Target: t, Samples: samples, Seed: cfg.seed, Effort: cfg.effort, Log: cfg.log, Granularity: cfg.granularity}
 	c0 := cpuNow()
 	if err := passes.Compile(context.Background(), u, passes.Config{}); err != nil {
 		return nil, fmt.Errorf("compile: %w", err)
