@@ -1,14 +1,16 @@
 package passes
 
-// This file implements the link-relief stage of the place pass: after the
-// annealings, a part whose messages cross the busiest link moves (or swaps
-// with the part) to another core when that lowers the busiest link's load,
-// brings no other link up to it, and keeps the message-hop cost within a
-// slack of where the stage started. Routes are dimension-ordered
-// (backends.Target.Walk, through the place pass's mesh model), so only a
-// placement moves load off a link. The annealing's squared-load term
-// spreads load on average; this stage works on the maximum itself, which
-// is what a link's bandwidth limits.
+// This file implements the link stages of the place pass (BalanceLinks),
+// run after its annealings against the busiest link: a short annealing
+// whose link-load term counts only the load above a floor near the busiest
+// link, then relief (Relieve): a part whose messages cross the busiest
+// link moves (or swaps with the part there) to another core when that
+// lowers the busiest link's load, brings no other link up to it, and keeps
+// the message-hop cost within a slack of where the stage started. Routes
+// are dimension-ordered (backends.Target.Walk, through the place pass's
+// mesh model), so only a placement moves load off a link. The annealing's
+// squared-load term spreads load on average; these stages work on the
+// maximum itself, which is what a link's bandwidth limits.
 
 import (
 	"fmt"
@@ -17,7 +19,7 @@ import (
 )
 
 // DefaultRelieveSlack is the fraction by which Relieve lets the weighted
-// message-hop cost grow by default (docs/compiler.md, "Link relief").
+// message-hop cost grow by default (docs/compiler.md, "place").
 const DefaultRelieveSlack = 0.01
 
 // RelieveOptions tune Relieve.
@@ -246,7 +248,7 @@ func Relieve(t *backends.Target, edges []Edge, core []int32, opt RelieveOptions)
 
 // Defaults of BalanceLinks' annealing: the fraction of the busiest link's
 // load above which the link-load term counts, and its weight
-// (docs/compiler.md, "Link stages").
+// (docs/compiler.md, "place").
 const (
 	DefaultBalanceFloor  = 0.8
 	DefaultBalanceWeight = DefaultLoadWeight
