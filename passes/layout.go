@@ -57,6 +57,9 @@ type Candidate struct {
 	// MessageHops is the rate-weighted hop count of the placed mapping's
 	// messages per timestep, the measure place chooses by (place).
 	MessageHops float64
+	// MaxLinkLoad is the load of the placed mapping's busiest link in
+	// messages per timestep (place).
+	MaxLinkLoad float64
 
 	err error        // why the last pass failed on this candidate
 	log bytes.Buffer // lines of the pass running on it, written in order

@@ -5,16 +5,17 @@ package passes
 // their traffic and the load of the busiest link under the target's
 // dimension-order routing: annealing of the parts' cores (Place,
 // place_anneal.go), then annealing of single fragments over the whole mesh
-// (AnnealOnMesh), then a second, cooler annealing of the cores. When split
-// offered several granularities, each is placed (concurrently) and the
-// mapping with the fewest message-hops is kept. This file also holds the
+// (AnnealOnMesh), then a second, cooler annealing of the cores, then the
+// link stages against the busiest link (BalanceLinks, place_relieve.go).
+// When split offered several granularities, each is placed (concurrently)
+// and the mapping with the fewest message-hops is kept, or one within a
+// few percent of them whose busiest link is much lower. This file also holds the
 // place pass's model of the mesh (routes, link ids) and the traffic
 // metrics of a placement (Measure).
 
 import (
 	"cmp"
 	"fmt"
-	"math"
 	"slices"
 
 	"github.com/autosnn/autosnn/backends"
@@ -199,14 +200,17 @@ type RefineOptions struct {
 	// within the plan's chips (PlaceAndRefine updates its ChipOf to the
 	// parts it returns).
 	Chips *ChipPlan
+	// Balance runs the link stages (BalanceLinks) on the final placement.
+	Balance bool
 }
 
 // PlaceAndRefine places partition pt of problem p on t: annealing of the
 // parts' cores from a space-filling-curve start, then (if opt.Refine)
 // AnnealOnMesh, which moves fragments between the placed cores (and onto
 // free ones) to cut rate x hops, then a second, cooler annealing of the
-// cores with half the moves from where the first ended. It returns the
-// partition actually placed (pt itself unless refining) and its placement.
+// cores with half the moves from where the first ended, then (if
+// opt.Balance) the link stages, BalanceLinks, with a quarter of the first
+// annealing's moves. It returns the partition actually placed (pt itself unless refining) and its placement.
 func PlaceAndRefine(p *Problem, t *backends.Target, pt *Partition, opt RefineOptions) (*Partition, *Placement, error) {
 	logf, seed := opt.Logf, opt.Seed
 	es := Edges(p.Traffic(pt.Part))
@@ -255,14 +259,71 @@ func PlaceAndRefine(p *Problem, t *backends.Target, pt *Partition, opt RefineOpt
 			opt.Refine, pt.K, pt2.K, pt.Cost, pt2.Cost, m2.RateHops, m2.MaxLinkLoad)
 	}
 	pl2.StartCost = pl.StartCost
+	if opt.Balance {
+		b, err := BalanceLinks(tp, es, pl2.Core, BalanceOptions{Seed: seed + 2, Moves: pl.Moves / 4, ChipOf: po2.ChipOf})
+		if err != nil {
+			return nil, nil, err
+		}
+		if logf != nil {
+			kept := "dropped"
+			if b.Annealed {
+				kept = "kept"
+			}
+			logf("place: link stages: balancing annealing %s, relief %d moves: %.6g -> %.6g message-hops, busiest link %.6g -> %.6g messages per timestep",
+				kept, b.Relief.Moves, b.Start.RateHops, b.End.RateHops, b.Start.MaxLinkLoad, b.End.MaxLinkLoad)
+		}
+	}
 	return pt2, pl2, nil
 }
 
+// Candidate choice of the place pass (chooseCandidate; docs/compiler.md,
+// "place").
+const (
+	// ChoiceHopSlack is the fraction of message-hops above the fewest that
+	// a candidate may have and still be kept for a lower busiest link.
+	ChoiceHopSlack = 0.05
+	// ChoiceLinkGain is the fraction by which its busiest link must be
+	// lower than the fewest-hops candidate's.
+	ChoiceLinkGain = 0.10
+)
+
+// chooseCandidate returns the placed candidate with the fewest
+// MessageHops (the first on a tie) among those with at most budget parts
+// (if budget > 0 and any has), else among all; then, if another of those
+// has at most (1 + ChoiceHopSlack) times its message-hops and a busiest
+// link at most (1 - ChoiceLinkGain) times its own, the one of those with
+// the lowest busiest link (the first on a tie).
+func chooseCandidate(cs []*Candidate, budget int) *Candidate {
+	var pool []*Candidate
+	for _, c := range cs {
+		if budget > 0 && c.Partition.K <= budget {
+			pool = append(pool, c)
+		}
+	}
+	if len(pool) == 0 {
+		pool = cs
+	}
+	best := pool[0]
+	for _, c := range pool[1:] {
+		if c.MessageHops < best.MessageHops {
+			best = c
+		}
+	}
+	keep := best
+	for _, c := range pool {
+		if c.MessageHops <= (1+ChoiceHopSlack)*best.MessageHops && c.MaxLinkLoad <= (1-ChoiceLinkGain)*best.MaxLinkLoad && c.MaxLinkLoad < keep.MaxLinkLoad {
+			keep = c
+		}
+	}
+	return keep
+}
+
 // placePass is the place pass: it sets Candidate.Placement (and the
-// refined Candidate.Partition) of every candidate of Unit.Layout, marks
-// the one with the fewest message-hops as Layout.Chosen (among those on
-// no more cores than the channels-last fill when the fill is a candidate,
-// FillGranularity), and sets
+// refined Candidate.Partition) of every candidate of Unit.Layout, with the
+// link stages, marks the one chooseCandidate keeps as Layout.Chosen (the
+// fewest message-hops among those on no more cores than the channels-last
+// fill when the fill is a candidate, FillGranularity, or one near it with
+// a much less busy link), and sets
 // Population.Core of every non-input population from it.
 func placePass(u *Unit) error {
 	l := u.Layout
@@ -285,7 +346,7 @@ func placePass(u *Unit) error {
 		logf := func(format string, args ...any) {
 			fmt.Fprintf(&c.log, "granularity %d: "+format+"\n", append([]any{c.Granularity}, args...)...)
 		}
-		c.Partition, c.Placement, c.err = PlaceAndRefine(c.Problem, u.Target, c.Partition, RefineOptions{Seed: u.Seed, Refine: true, Effort: u.Effort, Logf: logf, Chips: c.Chips})
+		c.Partition, c.Placement, c.err = PlaceAndRefine(c.Problem, u.Target, c.Partition, RefineOptions{Seed: u.Seed, Refine: true, Effort: u.Effort, Logf: logf, Chips: c.Chips, Balance: true})
 	})
 	if err := u.keepCandidates(); err != nil {
 		return err
@@ -293,26 +354,17 @@ func placePass(u *Unit) error {
 	// Keep the candidate with the fewest message-hops (the first on a tie)
 	// among those on no more cores than the channels-last fill, when the
 	// fill is a candidate (so the compile never spreads wider than the
-	// simplest mapping to cut hops), else among all.
-	best, bestHops := l.Candidates[0], math.Inf(1)
+	// simplest mapping to cut hops), else among all; then prefer, among
+	// those, one within ChoiceHopSlack of its message-hops whose busiest
+	// link is at least ChoiceLinkGain lower (chooseCandidate).
 	for _, c := range l.Candidates {
-		c.MessageHops = Measure(u.Target, Edges(c.Problem.Traffic(c.Partition.Part)), c.Placement.Core).RateHops
+		m := Measure(u.Target, Edges(c.Problem.Traffic(c.Partition.Part)), c.Placement.Core)
+		c.MessageHops, c.MaxLinkLoad = m.RateHops, m.MaxLinkLoad
 	}
-	for _, within := range []bool{true, false} {
-		for _, c := range l.Candidates {
-			if within && (budget == 0 || c.Partition.K > budget) {
-				continue
-			}
-			if c.MessageHops < bestHops {
-				best, bestHops = c, c.MessageHops
-			}
-		}
-		if !math.IsInf(bestHops, 1) {
-			break
-		}
-	}
+	best := chooseCandidate(l.Candidates, budget)
+	bestHops := best.MessageHops
 	if len(l.Candidates) > 1 {
-		u.logf("place: kept granularity %d (%.6g message-hops per timestep)", best.Granularity, bestHops)
+		u.logf("place: kept granularity %d (%.6g message-hops, busiest link %.6g messages per timestep)", best.Granularity, bestHops, best.MaxLinkLoad)
 	}
 	l.Chosen = best
 	for _, c := range l.Candidates {

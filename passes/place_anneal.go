@@ -36,6 +36,10 @@ type PlaceOptions struct {
 	// mean load of the start placement) against the hop cost; 0 means
 	// DefaultLoadWeight, negative disables the term.
 	LoadWeight float64
+	// LoadFloor, if > 0, makes the link-load term count only the load above
+	// it (messages per timestep): sum over links max(0, load - LoadFloor)^2,
+	// so the annealing works on the busiest links alone.
+	LoadFloor float64
 	// Effort scales the default number of moves (0 means 1); ignored when
 	// Moves is set.
 	Effort float64
@@ -106,6 +110,7 @@ type Placement struct {
 //
 //	sum over edges W * hops(a, b)  +  LoadWeight * sum over links load^2 / mean load
 //
+// (with LoadFloor, (load - LoadFloor)^2 over the links above it),
 // where inter-chip hops are weighted by their energy relative to on-chip
 // hops. The result depends only on the inputs and opt.Seed.
 func Place(t *backends.Target, k int, edges []Edge, opt PlaceOptions) (*Placement, error) {
@@ -184,8 +189,9 @@ func Place(t *backends.Target, k int, edges []Edge, opt PlaceOptions) (*Placemen
 		hops += 1 + wh
 	}
 	used := 0
+	floor := max(opt.LoadFloor, 0)
 	for _, v := range load {
-		sq += v * v
+		sq += above(v, floor)
 		total += v
 		if v > 0 {
 			used++
@@ -227,7 +233,11 @@ func Place(t *backends.Target, k int, edges []Edge, opt PlaceOptions) (*Placemen
 					old := load[l]
 					nl := old + w
 					load[l] = nl
-					d += beta * (nl*nl - old*old)
+					if floor == 0 {
+						d += beta * (nl*nl - old*old)
+					} else {
+						d += beta * (above(nl, floor) - above(old, floor))
+					}
 				}
 				d += w * wh
 				continue
@@ -235,7 +245,11 @@ func Place(t *backends.Target, k int, edges []Edge, opt PlaceOptions) (*Placemen
 			_, wh := m.route(int(core[e.A]), int(core[e.B]), func(l int) {
 				old := load[l]
 				load[l] += sign * e.W
-				d += beta * (load[l]*load[l] - old*old)
+				if floor == 0 {
+					d += beta * (load[l]*load[l] - old*old)
+				} else {
+					d += beta * (above(load[l], floor) - above(old, floor))
+				}
 			})
 			d += sign * e.W * wh
 		}
@@ -356,6 +370,16 @@ func Place(t *backends.Target, k int, edges []Edge, opt PlaceOptions) (*Placemen
 	}
 	res.Cost = cost
 	return res, nil
+}
+
+// above returns (v - floor)^2 if v > floor, else 0: a link's share of the
+// link-load term above PlaceOptions.LoadFloor.
+func above(v, floor float64) float64 {
+	if v <= floor {
+		return 0
+	}
+	v -= floor
+	return v * v
 }
 
 // placeWork bounds the route-link updates of one annealing of the parts

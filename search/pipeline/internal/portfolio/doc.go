@@ -12,13 +12,15 @@
 //     every per-core limit), placed row-major (parts in order on the cores
 //     sorted by mesh row, column, slot), by the project's placer
 //     (passes.Place, then a second cooler annealing: PlaceAndRefine without
-//     its fragment moves) and by a plain greedy + pairwise-swap placer
+//     its fragment moves, with its link stages, passes.BalanceLinks) and
+//     by a plain greedy + pairwise-swap placer
 //     (greedy.go);
 //   - METIS: gpmetis k-way, objectives cut and vol, on the fragment graphs
 //     of split at several granularities (Problem.MetisGraph), k the cores of
 //     the fill, each partition repaired to the limits
 //     (Problem.RepairPartition, then parts whose cores break the fan-out
-//     limit split in two) and placed by the project's placer.
+//     limit split in two) and placed by the project's placer (with its
+//     link stages).
 //
 // Every mapping is written into Population.Core and checked by the verify
 // pass's own code (passes.Analyze, BuildRoutes, Violations); its figures
@@ -27,6 +29,12 @@
 // time. Usage:
 //
 //	go run ./search/pipeline/internal/portfolio [-nets autosnn:8,autosnn:16,...] [-chips loihi1,loihi1-kapoho-bay,loihi2-kapoho-point] [-seed 1]
+//
+// -baseline-link-stages=false places the baselines without the placer's
+// link stages (as before they existed); -baselines=false compiles only
+// (to compare the compile column with an earlier table); -granularity N
+// pins the compile's split granularity; -v writes the compile's log to
+// stderr.
 //
 // A network is NAME:C (a zoo entry with C initial channels and seeded
 // random weights, profiled on random inputs) or @CKPT:DATA (a checkpoint of

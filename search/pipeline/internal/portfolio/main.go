@@ -31,6 +31,16 @@ type config struct {
 	effort  float64
 	gpmetis string
 	tmp     string
+	// linkStages gives the baselines placed by the project's placer its
+	// link stages too (-baseline-link-stages).
+	linkStages bool
+	// granularity pins the compile's split granularity (-granularity; 0
+	// means the automatic candidates).
+	granularity int
+	// compileOnly skips the baselines (-baselines=false).
+	compileOnly bool
+	// log, if not nil, receives the compile's log (-v).
+	log io.Writer
 }
 
 func main() {
@@ -41,8 +51,15 @@ func main() {
 	grans := flag.String("granularities", "2,8,32", "split granularities of METIS's fragment graphs (fragments per core's worth)")
 	effort := flag.Float64("effort", 1, "annealing effort of the project's placer (compile and baselines)")
 	gpmetis := flag.String("gpmetis", "gpmetis", "gpmetis binary (Debian package metis)")
+	baselines := flag.Bool("baselines", true, "map with the baselines too (false: the compile only, to compare with an earlier table)")
+	verbose := flag.Bool("v", false, "write the compile's log to stderr")
+	granularity := flag.Int("granularity", 0, "pin the compile's split granularity (fragments per core's worth; 0: the automatic candidates)")
+	linkStages := flag.Bool("baseline-link-stages", true, "run the placer's link stages (passes.BalanceLinks) on the baselines it places, as the compile does")
 	flag.Parse()
-	cfg := config{seed: *seed, samples: *samples, effort: *effort, gpmetis: *gpmetis}
+	cfg := config{seed: *seed, samples: *samples, effort: *effort, gpmetis: *gpmetis, compileOnly: !*baselines, linkStages: *linkStages, granularity: *granularity}
+	if *verbose {
+		cfg.log = os.Stderr
+	}
 	for _, s := range strings.Split(*grans, ",") {
 		v, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || v < 1 {
@@ -173,7 +190,8 @@ func perNeuron(part [][]int32, core []int32) [][]int32 {
 }
 
 // projectPlace places k parts with the project's placer as PlaceAndRefine
-// does without fragment moves: annealing, then a cooler second annealing.
+// does without fragment moves: annealing, a cooler second annealing, then
+// the link stages (passes.BalanceLinks) unless -baseline-link-stages=false.
 // On a board, parts that fit one chip are annealed on it (passes.PlaceTarget),
 // as PlaceAndRefine does.
 func projectPlace(t *backends.Target, k int, es []passes.Edge, cfg config) ([]int32, error) {
@@ -185,6 +203,11 @@ func projectPlace(t *backends.Target, k int, es []passes.Edge, cfg config) ([]in
 	pl2, err := passes.Place(tp, k, es, passes.PlaceOptions{Seed: cfg.seed + 1, Start: pl.Core, Moves: pl.Moves / 2})
 	if err != nil {
 		return nil, err
+	}
+	if cfg.linkStages {
+		if _, err := passes.BalanceLinks(tp, es, pl2.Core, passes.BalanceOptions{Seed: cfg.seed + 2, Moves: pl.Moves / 4}); err != nil {
+			return nil, err
+		}
 	}
 	return pl2.Core, nil
 }
@@ -200,7 +223,7 @@ func runOne(spec, chip string, cfg config) ([]result, error) {
 	if err != nil {
 		return nil, err
 	}
-	u := &passes.Unit{G: g, Target: t, Samples: samples, Seed: cfg.seed, Effort: cfg.effort}
+	u := &passes.Unit{G: g, Target: t, Samples: samples, Seed: cfg.seed, Effort: cfg.effort, Log: cfg.log, Granularity: cfg.granularity}
 	c0 := cpuNow()
 	if err := passes.Compile(context.Background(), u, passes.Config{}); err != nil {
 		return nil, fmt.Errorf("compile: %w", err)
@@ -222,6 +245,9 @@ func runOne(spec, chip string, cfg config) ([]result, error) {
 			label, t.Name(), method, r.cores, r.hops, r.maxLink, cpu.Seconds(), legal)
 	}
 	add("compile (autosnn)", evaluate(g, t, compiled), compileCPU, false)
+	if cfg.compileOnly {
+		return rows, nil
+	}
 
 	// (a) Channels-last layer fill; on a fan-out or routing violation the
 	// fill is redone with fewer neurons per core.
@@ -320,7 +346,7 @@ func runOne(spec, chip string, cfg config) ([]result, error) {
 // again, up to 8 times.
 func placeLegal(g *ir.Graph, t *backends.Target, p *passes.Problem, pt *passes.Partition, lim passes.Limits, cfg config) (result, error) {
 	for try := 0; ; try++ {
-		_, pl, err := passes.PlaceAndRefine(p, t, pt, passes.RefineOptions{Seed: cfg.seed, Effort: cfg.effort})
+		_, pl, err := passes.PlaceAndRefine(p, t, pt, passes.RefineOptions{Seed: cfg.seed, Effort: cfg.effort, Balance: cfg.linkStages})
 		if err != nil {
 			return result{}, err
 		}
