@@ -362,6 +362,9 @@ func placePass(u *Unit) error {
 		c.MessageHops, c.MaxLinkLoad = m.RateHops, m.MaxLinkLoad
 	}
 	best := chooseCandidate(l.Candidates, budget)
+	if best.Partition.Fixed == nil {
+		spreadChosen(u, best)
+	}
 	bestHops := best.MessageHops
 	if len(l.Candidates) > 1 {
 		u.logf("place: kept granularity %d (%.6g message-hops, busiest link %.6g messages per timestep)", best.Granularity, bestHops, best.MaxLinkLoad)
