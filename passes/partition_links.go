@@ -284,26 +284,36 @@ func SpreadLinks(p *Problem, t *backends.Target, lim Limits, pt *Partition, core
 	return pt, core, res
 }
 
-// spreadChosen runs SpreadLinks on the place pass's chosen candidate c
-// (its partition, placement, chip plan and measures updated when the
-// result is kept).
+// spreadChosen runs EmptyParts, then SpreadLinks on the place pass's
+// chosen candidate c (its partition, placement, chip plan and measures
+// updated by each result kept).
 func spreadChosen(u *Unit, c *Candidate) {
 	var chipOf []int32
 	if c.Chips != nil {
 		chipOf = c.Chips.ChipOf
 	}
-	pt, core, sp := SpreadLinks(c.Problem, u.Target, TargetLimits(u.Target), c.Partition, c.Placement.Core, chipOf, cmp.Or(u.Effort, 1), u.Seed+3)
-	kept := "dropped"
-	if sp.Kept {
-		kept = "kept"
+	set := func(pt *Partition, core []int32) {
 		c.Partition, c.Placement.Core = pt, core
-		c.MessageHops, c.MaxLinkLoad = sp.End.RateHops, sp.End.MaxLinkLoad
+		m := Measure(u.Target, Edges(c.Problem.Traffic(pt.Part)), core)
+		c.MessageHops, c.MaxLinkLoad = m.RateHops, m.MaxLinkLoad
 		if c.Chips != nil {
 			c.Chips.ChipOf = make([]int32, len(core))
 			for q, cc := range core {
 				c.Chips.ChipOf[q] = int32(chipOfCore(u.Target, int(cc)))
 			}
+			chipOf = c.Chips.ChipOf
 		}
+	}
+	k := c.Partition.K
+	if pt, core, n := EmptyParts(c.Problem, u.Target, TargetLimits(u.Target), c.Partition, c.Placement.Core, chipOf); n > 0 {
+		set(pt, core)
+	}
+	u.logf("place: emptying parts of granularity %d: %d -> %d cores", c.Granularity, k, c.Partition.K)
+	pt, core, sp := SpreadLinks(c.Problem, u.Target, TargetLimits(u.Target), c.Partition, c.Placement.Core, chipOf, cmp.Or(u.Effort, 1), u.Seed+3)
+	kept := "dropped"
+	if sp.Kept {
+		kept = "kept"
+		set(pt, core)
 	}
 	u.logf("place: link spreading of granularity %d %s (%d moves): %.6g -> %.6g message-hops, busiest link %.6g -> %.6g messages per timestep",
 		c.Granularity, kept, sp.Moves, sp.Start.RateHops, sp.End.RateHops, sp.Start.MaxLinkLoad, sp.End.MaxLinkLoad)
