@@ -9,7 +9,10 @@ package passes
 // link stages against the busiest link (BalanceLinks, place_relieve.go).
 // When split offered several granularities, each is placed (concurrently)
 // and the mapping with the fewest message-hops is kept, or one within a
-// few percent of them whose busiest link is much lower. This file also holds the
+// few percent of them whose busiest link is much lower; the kept candidate
+// then loses its smallest parts where it can (EmptyParts,
+// partition_evacuate.go) and has its fragments spread against the busiest
+// link (SpreadLinks, partition_links.go). This file also holds the
 // place pass's model of the mesh (routes, link ids) and the traffic
 // metrics of a placement (Measure).
 
@@ -323,8 +326,9 @@ func chooseCandidate(cs []*Candidate, budget int) *Candidate {
 // link stages, marks the one chooseCandidate keeps as Layout.Chosen (the
 // fewest message-hops among those on no more cores than the channels-last
 // fill when the fill is a candidate, FillGranularity, or one near it with
-// a much less busy link), and sets
-// Population.Core of every non-input population from it.
+// a much less busy link), runs EmptyParts and SpreadLinks on it
+// (spreadChosen), and sets Population.Core of every non-input population
+// from it.
 func placePass(u *Unit) error {
 	l := u.Layout
 	if l == nil || len(l.Candidates) == 0 || l.Candidates[0].Partition == nil {
@@ -362,6 +366,9 @@ func placePass(u *Unit) error {
 		c.MessageHops, c.MaxLinkLoad = m.RateHops, m.MaxLinkLoad
 	}
 	best := chooseCandidate(l.Candidates, budget)
+	if best.Partition.Fixed == nil {
+		spreadChosen(u, best)
+	}
 	bestHops := best.MessageHops
 	if len(l.Candidates) > 1 {
 		u.logf("place: kept granularity %d (%.6g message-hops, busiest link %.6g messages per timestep)", best.Granularity, bestHops, best.MaxLinkLoad)
