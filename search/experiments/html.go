@@ -5,10 +5,13 @@ package experiments
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 )
 
@@ -83,8 +86,9 @@ Regenerate this page:</p><pre>{{.Command}}</pre>
 // the paper's claim, the table, the verdict, the protocol and how it
 // differs from the paper, the command, commit, machine and times; the
 // experiments not run yet; the stand-alone runs finished in out/runs) and
-// dir/NAME.png, the figure of each run experiment. It returns the files
-// written. A missing out, or a result file that cannot be read, is an
+// dir/NAME.png, the figure of each run experiment (an earlier report's
+// NAME.png of an experiment without a figure now is removed). It returns
+// the files written. A missing out, or a result file that cannot be read, is an
 // error naming it; command is the command line shown to regenerate the
 // page.
 func WriteHTML(out, dir, command string) ([]string, error) {
@@ -117,6 +121,18 @@ func WriteHTML(out, dir, command string) ([]string, error) {
 			written = append(written, path)
 		}
 		sections = append(sections, s)
+	}
+	// An earlier report into dir may have drawn experiments that out has
+	// no figure of: remove those figures (only NAME.png of an experiment),
+	// so that dir holds this report alone.
+	for _, n := range Names() {
+		path := filepath.Join(dir, n+".png")
+		if slices.Contains(written, path) {
+			continue
+		}
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return written, fmt.Errorf("experiments: report: removing an earlier figure: %w", err)
+		}
 	}
 	var titles []string
 	for _, n := range missing {

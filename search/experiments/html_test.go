@@ -124,9 +124,23 @@ func TestWriteHTMLPartial(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "html")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"table1.png", "notes.png"} { // an earlier report's figure, and a file of the user's
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("old"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	files, err := WriteHTML(out, dir, "cmd")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "table1.png")); err == nil {
+		t.Error("an earlier report's table1.png is still there, with no Table 1 in out")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "notes.png")); err != nil {
+		t.Errorf("a file that is no experiment's figure was removed: %v", err)
 	}
 	if len(files) != 2 {
 		t.Errorf("wrote %v, want table2.png and index.html", files)
