@@ -173,13 +173,7 @@ func Place(t *backends.Target, k int, edges []Edge, opt PlaceOptions) (*Placemen
 	if k <= 1 || len(edges) == 0 {
 		return res, nil
 	}
-	inc := make([][]int32, k)
-	for i, e := range edges {
-		inc[e.A] = append(inc[e.A], int32(i))
-		if e.B != e.A {
-			inc[e.B] = append(inc[e.B], int32(i))
-		}
-	}
+	inc := edgeIncidence(k, edges)
 	load := make([]float64, m.w*m.h*backends.NumDirections)
 	var hopCost, sq, total float64
 	var hops float64 // route links of all edges, for the default moves
@@ -385,3 +379,16 @@ func above(v, floor float64) float64 {
 // placeWork bounds the route-link updates of one annealing of the parts
 // (about a second of CPU).
 const placeWork = 2e8
+
+// edgeIncidence returns, for each of the k parts, the indices of the
+// edges that touch it (a self-edge once).
+func edgeIncidence(k int, edges []Edge) [][]int32 {
+	inc := make([][]int32, k)
+	for i, e := range edges {
+		inc[e.A] = append(inc[e.A], int32(i))
+		if e.B != e.A {
+			inc[e.B] = append(inc[e.B], int32(i))
+		}
+	}
+	return inc
+}

@@ -94,13 +94,7 @@ func Relieve(t *backends.Target, edges []Edge, core []int32, opt RelieveOptions)
 		_, wh := m.route(int(core[e.A]), int(core[e.B]), func(l int) { scratch = append(scratch, int32(l)) })
 		return scratch, wh
 	}
-	inc := make([][]int32, k)
-	for i, e := range edges {
-		inc[e.A] = append(inc[e.A], int32(i))
-		if e.B != e.A {
-			inc[e.B] = append(inc[e.B], int32(i))
-		}
-	}
+	inc := edgeIncidence(k, edges)
 	load := make([]float64, m.w*m.h*backends.NumDirections)
 	var hops float64
 	for _, e := range edges {

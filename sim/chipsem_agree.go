@@ -203,6 +203,14 @@ func (a *Agreement) Merge(b *Agreement) error {
 	if b.g != a.g {
 		return fmt.Errorf("sim: agreement: merging a comparison of %s into one of %s", b.g.Name, a.g.Name)
 	}
+	a.AddCounts(b)
+	return nil
+}
+
+// AddCounts adds the counts of b to a without checking that both compare
+// the same graph: for a b decoded from another process (a shard's
+// result), which carries its counts but no graph.
+func (a *Agreement) AddCounts(b *Agreement) {
 	a.Images += b.Images
 	a.PredictionsEqual += b.PredictionsEqual
 	a.Labeled += b.Labeled
@@ -215,5 +223,4 @@ func (a *Agreement) Merge(b *Agreement) error {
 	a.OutMatched += b.OutMatched
 	a.OutTrainedOnly += b.OutTrainedOnly
 	a.OutChipOnly += b.OutChipOnly
-	return nil
 }

@@ -135,7 +135,7 @@ func simulateShards(ctx context.Context, g *ir.Graph, t *backends.Target, src So
 			if sh.Agreement == nil {
 				return nil, fmt.Errorf("pipeline: simulate %s: shard of images from %d has no semantics comparison", g.Name, sh.Lo)
 			}
-			addAgreement(agree, sh.Agreement)
+			agree.AddCounts(sh.Agreement)
 		}
 	}
 	if next != n {
@@ -173,20 +173,4 @@ func simulateShards(ctx context.Context, g *ir.Graph, t *backends.Target, src So
 	}
 	res.HeatmapPNG = png.Bytes()
 	return res, nil
-}
-
-// addAgreement adds the counts of b to a.
-func addAgreement(a, b *sim.Agreement) {
-	a.Images += b.Images
-	a.PredictionsEqual += b.PredictionsEqual
-	a.Labeled += b.Labeled
-	a.TrainedCorrect += b.TrainedCorrect
-	a.ChipCorrect += b.ChipCorrect
-	a.Matched += b.Matched
-	a.TrainedOnly += b.TrainedOnly
-	a.ChipOnly += b.ChipOnly
-	a.ChipAfter += b.ChipAfter
-	a.OutMatched += b.OutMatched
-	a.OutTrainedOnly += b.OutTrainedOnly
-	a.OutChipOnly += b.OutChipOnly
 }
