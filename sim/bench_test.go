@@ -2,12 +2,12 @@ package sim
 
 import (
 	"math/rand/v2"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/autosnn/autosnn/backends"
 	"github.com/autosnn/autosnn/ir"
+	"github.com/autosnn/autosnn/ir/cpuclock"
 )
 
 // autoSNNShaped builds a network with the shape of the AutoSNN macro at
@@ -76,7 +76,7 @@ func benchSim(b *testing.B, g *ir.Graph, tg *backends.Target, inputs [][]float32
 	b.Logf("load: %d neurons, %d synapses, %d cores on %d tiles in %v", m.Neurons, m.Synapses, m.CoresUsed, m.TilesUsed, time.Since(t0))
 	var synops, msgs, spikes int64
 	var energy, latency float64
-	cpu0 := cpuSeconds()
+	cpu0 := cpuclock.Seconds()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		r, err := s.Run(inputs[i%len(inputs)], nil)
@@ -90,7 +90,7 @@ func benchSim(b *testing.B, g *ir.Graph, tg *backends.Target, inputs [][]float32
 		latency += r.Total.LatencyNs
 	}
 	sec := b.Elapsed().Seconds()
-	cpu := cpuSeconds() - cpu0
+	cpu := cpuclock.Seconds() - cpu0
 	n := float64(b.N)
 	b.ReportMetric(float64(synops)/sec, "synevents/s")
 	b.ReportMetric(float64(synops)/cpu, "synevents/cpu-s")
@@ -100,18 +100,6 @@ func benchSim(b *testing.B, g *ir.Graph, tg *backends.Target, inputs [][]float32
 	b.ReportMetric(float64(spikes)/n, "spikes/image")
 	b.ReportMetric(energy/n/1e6, "uJ/image")
 	b.ReportMetric(latency/n/1e3, "us/image")
-}
-
-// cpuSeconds returns the user+system CPU time of the process so far: on a
-// machine shared with other jobs it measures the simulator's own work,
-// which wall time does not.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
-	return tv(ru.Utime) + tv(ru.Stime)
 }
 
 // BenchmarkNew measures loading the AutoSNN-shaped network at C = 16 (12
@@ -126,24 +114,24 @@ func BenchmarkNew(b *testing.B) {
 	}
 	g = compileNet(b, g, tg, tiled, 1)
 	b.Run("trained", func(b *testing.B) {
-		cpu0 := cpuSeconds()
+		cpu0 := cpuclock.Seconds()
 		for b.Loop() {
 			if _, err := New(g, tg); err != nil {
 				b.Fatal(err)
 			}
 		}
-		b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/op")
+		b.ReportMetric((cpuclock.Seconds()-cpu0)/float64(b.N), "cpu-s/op")
 	})
 	// With delays (a residual join balanced by the delay pass's rule) the
 	// groups are split into segments by delay.
 	balanceByHand(g)
 	b.Run("delays", func(b *testing.B) {
-		cpu0 := cpuSeconds()
+		cpu0 := cpuclock.Seconds()
 		for b.Loop() {
 			if _, err := NewWithOptions(g, tg, Options{Semantics: Chip}); err != nil {
 				b.Fatal(err)
 			}
 		}
-		b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/op")
+		b.ReportMetric((cpuclock.Seconds()-cpu0)/float64(b.N), "cpu-s/op")
 	})
 }

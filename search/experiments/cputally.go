@@ -7,7 +7,7 @@ import (
 	"io/fs"
 	"os"
 
-	"github.com/autosnn/autosnn/search/engine/train"
+	"github.com/autosnn/autosnn/ir/cpuclock"
 )
 
 // cpuTally carries a resumable run's CPU time across the processes that
@@ -25,7 +25,7 @@ type cpuTally struct {
 // 0 whatever an earlier file says). An unreadable file is an error naming
 // it.
 func openCPUTally(ckpt string, resumed bool) (*cpuTally, error) {
-	t := &cpuTally{path: ckpt + ".cpu", cpu0: train.ProcessCPUSeconds()}
+	t := &cpuTally{path: ckpt + ".cpu", cpu0: cpuclock.Seconds()}
 	if !resumed {
 		return t, nil
 	}
@@ -47,7 +47,7 @@ func openCPUTally(ckpt string, resumed bool) (*cpuTally, error) {
 }
 
 // seconds returns the run's CPU seconds so far, every process's.
-func (t *cpuTally) seconds() float64 { return t.prior + train.ProcessCPUSeconds() - t.cpu0 }
+func (t *cpuTally) seconds() float64 { return t.prior + cpuclock.Seconds() - t.cpu0 }
 
 // save records seconds() in the tally's file; called after every epoch
 // (a process stopped between an epoch's record and its checkpoint counts

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/autosnn/autosnn/search/engine/train"
+	"github.com/autosnn/autosnn/ir/cpuclock"
 )
 
 // Experiment is one of the paper's tables.
@@ -88,7 +88,7 @@ func (r *Runner) Run(ctx context.Context, e *Experiment) (*Result, error) {
 	if err := os.MkdirAll(r.Out, 0o755); err != nil {
 		return nil, err
 	}
-	start, cpu0 := time.Now(), train.ProcessCPUSeconds()
+	start, cpu0 := time.Now(), cpuclock.Seconds()
 	if r.Remote != nil {
 		if err := r.runRemote(ctx, e); err != nil {
 			return nil, fmt.Errorf("experiments: %s: %w", e.Name, err)
@@ -100,7 +100,7 @@ func (r *Runner) Run(ctx context.Context, e *Experiment) (*Result, error) {
 	}
 	res := &Result{Experiment: e.Name, Title: e.Title, Paper: e.Paper, Protocol: r.P.Name, Differs: r.P.Differs, Command: r.Command,
 		Commit: Commit(), Machine: Machine(), Date: time.Now().UTC().Format("2006-01-02 15:04 MST"), Columns: e.Columns, Extra: e.Extra,
-		Rows: rows, Seconds: time.Since(start).Seconds(), CPUSeconds: train.ProcessCPUSeconds() - cpu0}
+		Rows: rows, Seconds: time.Since(start).Seconds(), CPUSeconds: cpuclock.Seconds() - cpu0}
 	if e.verdict != nil {
 		res.Verdict = e.verdict(rows)
 	}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/autosnn/autosnn/ir/cpuclock"
 	"github.com/autosnn/autosnn/search"
 	"github.com/autosnn/autosnn/search/dataset"
 	"github.com/autosnn/autosnn/search/engine/train"
@@ -48,7 +49,7 @@ func (r *Runner) Supernet(ctx context.Context, space string) (*Supernet, error) 
 		return nil, err
 	}
 	path := filepath.Join(r.Out, "supernet-"+space+".ckpt")
-	start, cpu0 := time.Now(), train.ProcessCPUSeconds()
+	start, cpu0 := time.Now(), cpuclock.Seconds()
 	ck, err := supernet.ReadCheckpoint(path)
 	if err == nil {
 		got := fmt.Sprintf("data %s, C %d, T %d, batch %d, lr %g, limit %d", ck.Hyper.Data, ck.Base.Channels, ck.Base.T, ck.Hyper.Batch, ck.Hyper.LR, ck.Hyper.Limit)
@@ -88,7 +89,7 @@ func (r *Runner) Supernet(ctx context.Context, space string) (*Supernet, error) 
 	}
 	ev := pipeline.NewEvaluator(net, set, ck.Hyper.Seed, r.P.EvalBatch, r.P.ValLimit, r.Progress)
 	sn := &Supernet{Space: net.Space(), Net: net, NAvg: ck.NAvg, Epochs: ck.Epoch, Cache: search.NewCache(ev),
-		Seconds: time.Since(start).Seconds(), CPUSeconds: train.ProcessCPUSeconds() - cpu0}
+		Seconds: time.Since(start).Seconds(), CPUSeconds: cpuclock.Seconds() - cpu0}
 	r.logf("super-network %s: N_avg %.1f spikes/image", space, sn.NAvg)
 	return sn, nil
 }

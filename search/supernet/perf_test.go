@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/autosnn/autosnn/frontend"
+	"github.com/autosnn/autosnn/ir/cpuclock"
 	"github.com/autosnn/autosnn/search"
-	"github.com/autosnn/autosnn/search/engine/train"
 )
 
 var (
@@ -51,7 +51,7 @@ func TestSearchPerformance(t *testing.T) {
 	}
 	for _, noShare := range modes {
 		ev := &Evaluator{Net: tr.Net, Data: data, NoShare: noShare}
-		cpu0 := train.ProcessCPUSeconds()
+		cpu0 := cpuclock.Seconds()
 		start := time.Now()
 		h, err := search.Evolve(context.Background(), sp, ev, fit, cfg, func(done, budget int) {
 			t.Logf("noshare=%v: %d/%d evaluated after %v", noShare, done, budget, time.Since(start).Round(time.Second))
@@ -61,7 +61,7 @@ func TestSearchPerformance(t *testing.T) {
 		}
 		el := time.Since(start)
 		b := h.BestRecord()
-		cpu := train.ProcessCPUSeconds() - cpu0
+		cpu := cpuclock.Seconds() - cpu0
 		fmt.Printf("search noshare=%v: %d architectures on %d images: wall %v, process CPU %.1f s (%.3f CPU-s per architecture and batch of %d); block forwards %d; best %s\n",
 			noShare, len(h.Records), *perfImages, el.Round(time.Millisecond), cpu, cpu/float64(len(h.Records))/float64((*perfImages+*perfBatch-1) / *perfBatch),
 			*perfBatch, ev.Stats.BlockRuns, b.Arch.Key())

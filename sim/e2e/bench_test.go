@@ -1,11 +1,11 @@
 package e2e
 
 import (
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/autosnn/autosnn/backends"
+	"github.com/autosnn/autosnn/ir/cpuclock"
 	"github.com/autosnn/autosnn/sim"
 )
 
@@ -58,7 +58,7 @@ func benchAutoSNN(b *testing.B, tg *backends.Target) {
 	b.Logf("load: %d neurons, %d synapses, %d cores on %d tiles in %v", m.Neurons, m.Synapses, m.CoresUsed, m.TilesUsed, time.Since(t0))
 	var synops, msgs, spikes, hops int64
 	var energy, latency float64
-	cpu0 := cpuSeconds()
+	cpu0 := cpuclock.Seconds()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		r, err := s.Run(inputs[i%len(inputs)], nil)
@@ -73,7 +73,7 @@ func benchAutoSNN(b *testing.B, tg *backends.Target) {
 		latency += r.Total.LatencyNs
 	}
 	sec := b.Elapsed().Seconds()
-	cpu := cpuSeconds() - cpu0
+	cpu := cpuclock.Seconds() - cpu0
 	n := float64(b.N)
 	b.ReportMetric(float64(synops)/sec, "synevents/s")
 	b.ReportMetric(float64(synops)/cpu, "synevents/cpu-s")
@@ -100,16 +100,4 @@ func loihiBoard(tb testing.TB, t *backends.Target) *backends.Target {
 		tb.Fatal(err)
 	}
 	return bt
-}
-
-// cpuSeconds returns the user+system CPU time of the process so far: on a
-// machine shared with other jobs it measures the simulator's own work,
-// which wall time does not.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
-	return tv(ru.Utime) + tv(ru.Stime)
 }

@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+
+	"github.com/autosnn/autosnn/ir/cpuclock"
 )
 
 // benchGemmShapes are the GEMMs of the training workload: the whole-batch
@@ -62,11 +64,11 @@ func benchSgemm(b *testing.B, transA, transB bool, m, n, k, workers int) {
 // idle machine GFLOP/cpu-s is GFLOP/s divided by the number of busy cores.
 func benchLoop(b *testing.B, flops float64, f func()) {
 	b.ResetTimer()
-	cpu0 := processCPUSeconds()
+	cpu0 := cpuclock.Seconds()
 	for b.Loop() {
 		f()
 	}
-	cpu := processCPUSeconds() - cpu0
+	cpu := cpuclock.Seconds() - cpu0
 	b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 	if cpu > 0 {
 		b.ReportMetric(flops*float64(b.N)/cpu/1e9, "GFLOP/cpu-s")

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/autosnn/autosnn/frontend"
+	"github.com/autosnn/autosnn/ir/cpuclock"
 	"github.com/autosnn/autosnn/search/engine/nn"
 )
 
@@ -95,11 +96,11 @@ func BenchmarkEngine(b *testing.B) {
 				}
 				run() // warm up: allocate buffers
 				b.ResetTimer()
-				cpu0 := ProcessCPUSeconds()
+				cpu0 := cpuclock.Seconds()
 				for range b.N {
 					run()
 				}
-				cpu := ProcessCPUSeconds() - cpu0
+				cpu := cpuclock.Seconds() - cpu0
 				b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "images/s")
 				if cpu > 0 {
 					// Robust to other processes on the machine: images per
