@@ -158,19 +158,8 @@ func simulateShards(ctx context.Context, g *ir.Graph, t *backends.Target, src So
 			}
 		}
 	}
-	if err := sc.Flush(); err != nil {
+	if err := res.finish(s, n, sc, &steps); err != nil {
 		return nil, err
 	}
-	res.Steps = steps.Bytes()
-	if l, c := sim.BusiestLink(s.LinkLoad()); c > 0 {
-		res.BusiestLink, res.MaxLinkLoad = l.String(), float64(c)/float64(n)
-	} else {
-		res.BusiestLink = "none"
-	}
-	var png bytes.Buffer
-	if err := sim.WriteHeatmap(&png, s, n); err != nil {
-		return nil, fmt.Errorf("pipeline: heatmap: %w", err)
-	}
-	res.HeatmapPNG = png.Bytes()
 	return res, nil
 }

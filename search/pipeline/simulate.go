@@ -158,8 +158,18 @@ func Simulate(ctx context.Context, g *ir.Graph, t *backends.Target, src Source, 
 			}
 		}
 	}
-	if err := sc.Flush(); err != nil {
+	if err := res.finish(s, n, sc, &steps); err != nil {
 		return nil, err
+	}
+	return res, nil
+}
+
+// finish completes res after the last image: the step table sc wrote
+// into steps, the busiest link of s's link loads per image (n images) and
+// the link-load heatmap.
+func (res *SimResult) finish(s *sim.Sim, n int, sc *sim.StepCSV, steps *bytes.Buffer) error {
+	if err := sc.Flush(); err != nil {
+		return err
 	}
 	res.Steps = steps.Bytes()
 	if l, c := sim.BusiestLink(s.LinkLoad()); c > 0 {
@@ -169,10 +179,10 @@ func Simulate(ctx context.Context, g *ir.Graph, t *backends.Target, src Source, 
 	}
 	var png bytes.Buffer
 	if err := sim.WriteHeatmap(&png, s, n); err != nil {
-		return nil, fmt.Errorf("pipeline: heatmap: %w", err)
+		return fmt.Errorf("pipeline: heatmap: %w", err)
 	}
 	res.HeatmapPNG = png.Bytes()
-	return res, nil
+	return nil
 }
 
 // WriteDir writes the run into dir (created if needed): summary.yaml,
