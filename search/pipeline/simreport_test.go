@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/autosnn/autosnn/backends"
 )
 
 // TestWriteSimReport: the report of a compiled and simulated network
@@ -17,23 +15,7 @@ import (
 // simulator's, the embedded link-load figure and the compiler's summary.
 func TestWriteSimReport(t *testing.T) {
 	ctx := context.Background()
-	g := tinyGraph(t, false)
-	chip, err := backends.Lookup("loihi1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := Compile(ctx, g, chip, CompileOptions{Samples: Synthetic(g, 2, 1), Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(t.TempDir(), "mapping")
-	if err := WriteMappingDir(dir, c.Unit); err != nil {
-		t.Fatal(err)
-	}
-	mg, mt, _, err := backends.ReadMapping(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	mg, mt, dir := tinyMapping(t)
 	r, err := Simulate(ctx, mg, mt, Synthetic(mg, 3, 2), SimOptions{})
 	if err != nil {
 		t.Fatal(err)

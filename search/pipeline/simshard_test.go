@@ -52,23 +52,7 @@ func (l labelled) Label(i int) int { return i % 3 }
 // each semantics and with the comparison of both.
 func TestSimulateShards(t *testing.T) {
 	ctx := context.Background()
-	g := tinyGraph(t, false)
-	chip, err := backends.Lookup("loihi1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := Compile(ctx, g, chip, CompileOptions{Samples: Synthetic(g, 2, 1), Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(t.TempDir(), "mapping")
-	if err := WriteMappingDir(dir, c.Unit); err != nil {
-		t.Fatal(err)
-	}
-	mg, mt, _, err := backends.ReadMapping(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	mg, mt, _ := tinyMapping(t)
 	src := labelled{Synthetic(mg, 7, 3)}
 	for _, opt := range []SimOptions{{Semantics: sim.Trained}, {Semantics: sim.Chip}, {Semantics: sim.Chip, Compare: true}} {
 		local, err := Simulate(ctx, mg, mt, src, opt)

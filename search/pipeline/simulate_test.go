@@ -10,8 +10,35 @@ import (
 	"testing"
 
 	"github.com/autosnn/autosnn/backends"
+	"github.com/autosnn/autosnn/ir"
 	"github.com/autosnn/autosnn/sim"
 )
+
+// tinyMapping compiles tinyGraph onto loihi1 (profiled on two synthetic
+// samples, seed 1), writes its mapping directory and returns the graph
+// and target read back from it, and the directory: what a simulation
+// starts from.
+func tinyMapping(t *testing.T) (*ir.Graph, *backends.Target, string) {
+	t.Helper()
+	g := tinyGraph(t, false)
+	chip, err := backends.Lookup("loihi1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Compile(context.Background(), g, chip, CompileOptions{Samples: Synthetic(g, 2, 1), Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "mapping")
+	if err := WriteMappingDir(dir, c.Unit); err != nil {
+		t.Fatal(err)
+	}
+	mg, mt, _, err := backends.ReadMapping(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mg, mt, dir
+}
 
 // TestCompileSimulate runs the application path end to end: compile a
 // network with profiling samples, write the mapping directory, read it
