@@ -367,7 +367,7 @@ func placePass(u *Unit) error {
 	}
 	best := chooseCandidate(l.Candidates, budget)
 	if best.Partition.Fixed == nil {
-		spreadChosen(u, best)
+		spreadChosen(u, best, budget)
 	}
 	bestHops := best.MessageHops
 	if len(l.Candidates) > 1 {
