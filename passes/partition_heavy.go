@@ -16,10 +16,12 @@ package passes
 // message-hops), remembering the best prefix of those moves. The best
 // trial over all edges, sides and targets is kept if it lowers the busiest
 // link by at least HeavyGain at a bounded rise of message-hops against the
-// start (HeavyTrade). The core-count term is a budget: a free core is
-// offered only while the non-empty parts number fewer than the budget
-// (the place pass passes the channels-last fill's cores, else the
-// target's), so the stage never spreads wider than the simplest mapping.
+// start (HeavyTrade). The core-count term: a split onto a free core must
+// lower the busiest link by a further 1/K (K the parts in use, the
+// relative cost of one more core), and a free core is offered only while
+// the parts in use number fewer than a budget (the place pass passes the
+// channels-last fill's cores, else the target's), so the stage never
+// spreads wider than the simplest mapping.
 
 import (
 	"slices"
@@ -103,7 +105,8 @@ func (h *heavyLoads) max() (float64, int) {
 // number fewer than budget (at most t.NumCores); with chipOf not nil (the
 // chip of each part) fragments move only to cores of their part's chip.
 // A split is kept only if the busiest link falls by HeavyGain of its load
-// at the round's start and the message-hops stay within (1 + HeavyTrade
+// at the round's start (HeavyGain + 1/K onto a free core, K the parts in
+// use) and the message-hops stay within (1 + HeavyTrade
 // x the busiest link's relative fall since the start) times the start's. It returns the partition (parts renumbered densely when a
 // split was kept, else pt), the cores of its parts and what happened.
 // Meshes too large for the route cache are left as they are. The result
@@ -265,7 +268,11 @@ func SplitHeavyEdges(p *Problem, t *backends.Target, lim Limits, pt *Partition, 
 					if n == 0 {
 						continue
 					}
-					if mx > (1-HeavyGain)*curMax {
+					g := HeavyGain
+					if s.neur[r] == 0 {
+						g += 1 / float64(used())
+					}
+					if mx > (1-g)*curMax {
 						continue
 					}
 					if best.q < 0 || better(mx, hh, best.mx, best.hh) {

@@ -44,19 +44,19 @@ func handProblem(neurons []int, nets []handNet) *Problem {
 
 // heavyCases are problems on the tiny chip (2 x 2 tiles of 2 cores, 64
 // neurons per core) where one part-to-part edge carries the busiest
-// link: fragment 0 (64 neurons, a full part on tile (0,0)) sends w
-// spikes per timestep to each of four 16-neuron fragments 1-4 (a full
-// part on tile (1,0)), 40 messages over one link. No fragment move or
-// swap between the two full parts can split that edge (the 64-neuron
-// source fits nowhere else), so SpreadLinks leaves it; SplitHeavyEdges
-// must move destination fragments to another core.
+// link: fragment 0 (64 neurons, a full part on tile (0,0)) sends ws[i]
+// spikes per timestep to 16-neuron fragment 1+i (the four a full part
+// on tile (1,0)), 40 messages over one link. No fragment move or swap
+// between the full parts can split that edge (the 64-neuron source fits
+// nowhere else), so SpreadLinks leaves it; SplitHeavyEdges must move
+// destination fragments to another core.
 var heavyCases = []struct {
 	name string
 	// extra are more fragments (neurons each) in parts of their own on
 	// the cores at extraAt; budget is SplitHeavyEdges's core budget.
 	extra   []int
-	extraAt [][2]int
-	w       float64
+	extraAt [][3]int
+	ws      []float64
 	budget  int
 	// wantMax is the busiest link's load after, at most; wantK the parts.
 	wantMax float64
@@ -66,17 +66,27 @@ var heavyCases = []struct {
 	// with room to spare takes single fragments).
 	spreads bool
 }{
-	{name: "free core within budget", w: 10, budget: 3, wantMax: 10, wantK: 3, split: true},
-	{name: "no core to spare", w: 10, budget: 2, wantMax: 40, wantK: 2},
-	{name: "lightly used core", extra: []int{16}, extraAt: [][2]int{{0, 1}}, w: 10, budget: 3, wantMax: 20, wantK: 3, split: true, spreads: true},
-	{name: "no traffic", w: 0, budget: 8, wantMax: 0, wantK: 2},
+	{name: "free core within budget", ws: even, budget: 3, wantMax: 10, wantK: 3, split: true},
+	{name: "no core to spare", ws: even, budget: 2, wantMax: 40, wantK: 2},
+	{name: "lightly used core", extra: []int{16}, extraAt: [][3]int{{0, 1, 0}}, ws: even, budget: 3, wantMax: 20, wantK: 3, split: true, spreads: true},
+	// Beside the source, a full part without traffic: the best split
+	// (fragment 1 to tile (0,1)) lowers the link by 37.5%, short of
+	// HeavyGain + 1/3 for a fourth core.
+	{name: "free core not worth it", extra: []int{64}, extraAt: [][3]int{{0, 0, 1}}, ws: []float64{25, 5, 5, 5}, budget: 4, wantMax: 40, wantK: 3},
+	// The same split onto a used part with room is worth it.
+	{name: "uneven onto a used part", extra: []int{64, 16}, extraAt: [][3]int{{0, 0, 1}, {0, 1, 0}}, ws: []float64{25, 5, 5, 5}, budget: 4, wantMax: 25, wantK: 4, split: true, spreads: true},
+	{name: "no traffic", ws: []float64{0, 0, 0, 0}, budget: 8, wantMax: 0, wantK: 2},
 }
 
+// even is four nets of 10 spikes per timestep.
+var even = []float64{10, 10, 10, 10}
+
 // TestSplitHeavyEdges: on each case, SpreadLinks leaves the heavy edge
-// as it is, and SplitHeavyEdges lowers the busiest link (or, without a
-// core to spare, or without traffic, returns its input), within the
-// core budget and every limit, at message-hops within HeavyTrade, on
-// free or placed cores only, deterministically.
+// as it is (unless a part has room), and SplitHeavyEdges lowers the
+// busiest link (or, without a core to spare or worth its cost, or
+// without traffic, returns its input), within the core budget and every
+// limit, at message-hops within HeavyTrade, one part per core,
+// deterministically.
 func TestSplitHeavyEdges(t *testing.T) {
 	tg := lookup(t, "tiny")
 	lim := TargetLimits(tg)
@@ -90,14 +100,17 @@ func TestSplitHeavyEdges(t *testing.T) {
 	for _, tc := range heavyCases {
 		t.Run(tc.name, func(t *testing.T) {
 			neurons := append([]int{64, 16, 16, 16, 16}, tc.extra...)
-			nets := []handNet{{0, []int32{1}, tc.w}, {0, []int32{2}, tc.w}, {0, []int32{3}, tc.w}, {0, []int32{4}, tc.w}}
+			var nets []handNet
+			for i, w := range tc.ws {
+				nets = append(nets, handNet{0, []int32{int32(1 + i)}, w})
+			}
 			p := handProblem(neurons, nets)
 			pt := &Partition{Part: []int32{0, 1, 1, 1, 1}, K: 2, BudgetNeurons: lim.Neurons, BudgetMem: lim.MemBytes}
 			core := []int32{at(0, 0, 0), at(1, 0, 0)}
 			for _, xy := range tc.extraAt {
 				pt.Part = append(pt.Part, int32(pt.K))
 				pt.K++
-				core = append(core, at(xy[0], xy[1], 0))
+				core = append(core, at(xy[0], xy[1], xy[2]))
 			}
 			es := Edges(p.Traffic(pt.Part))
 			start := Measure(tg, es, core)
