@@ -24,6 +24,7 @@ package passes
 // spreads wider than the simplest mapping.
 
 import (
+	"cmp"
 	"slices"
 
 	"github.com/autosnn/autosnn/backends"
@@ -106,11 +107,12 @@ func (h *heavyLoads) max() (float64, int) {
 // chip of each part) fragments move only to cores of their part's chip.
 // A split is kept only if the busiest link falls by HeavyGain of its load
 // at the round's start (HeavyGain + 1/K onto a free core, K the parts in
-// use) and the message-hops stay within (1 + HeavyTrade
-// x the busiest link's relative fall since the start) times the start's. It returns the partition (parts renumbered densely when a
-// split was kept, else pt), the cores of its parts and what happened.
-// Meshes too large for the route cache are left as they are. The result
-// depends only on the inputs.
+// use) and the message-hops stay within (1 + HeavyTrade x the busiest
+// link's relative fall since the start) times the start's. It returns
+// the partition (parts renumbered densely when a split was kept, else
+// pt), the cores of its parts and what happened. Meshes too large for
+// the route cache are left as they are. The result depends only on the
+// inputs.
 func SplitHeavyEdges(p *Problem, t *backends.Target, lim Limits, pt *Partition, core []int32, chipOf []int32, budget int) (*Partition, []int32, HeavySplit) {
 	start := Measure(t, Edges(p.Traffic(pt.Part)), core)
 	res := HeavySplit{Start: start, End: start}
@@ -233,15 +235,7 @@ func SplitHeavyEdges(p *Problem, t *backends.Target, lim Limits, pt *Partition, 
 				heavy = append(heavy, e)
 			}
 		}
-		slices.SortStableFunc(heavy, func(a, b Edge) int {
-			if a.W != b.W {
-				if a.W > b.W {
-					return -1
-				}
-				return 1
-			}
-			return 0
-		})
+		slices.SortStableFunc(heavy, func(a, b Edge) int { return cmp.Compare(b.W, a.W) })
 		heavy = heavy[:min(len(heavy), HeavyEdges)]
 		canOpen := used() < budget
 		type choice struct {

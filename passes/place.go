@@ -366,7 +366,7 @@ func placePass(u *Unit) error {
 	// link is at least ChoiceLinkGain lower (chooseCandidate).
 	for _, c := range l.Candidates {
 		m := Measure(u.Target, Edges(c.Problem.Traffic(c.Partition.Part)), c.Placement.Core)
-		c.MessageHops, c.MaxLinkLoad = m.RateHops, m.MaxLinkLoad
+		c.MessageHops, c.MaxLinkLoad, c.choiceHops = m.RateHops, m.MaxLinkLoad, m.RateHops
 	}
 	best := chooseCandidate(l.Candidates, budget)
 	if best.Partition.Fixed == nil {
