@@ -61,6 +61,11 @@ type Candidate struct {
 	// messages per timestep (place).
 	MaxLinkLoad float64
 
+	// choiceHops is MessageHops when place chose among the candidates,
+	// before the chosen one's post-choice stages (EmptyParts, SpreadLinks,
+	// SplitHeavyEdges), which trade message-hops for the busiest link.
+	choiceHops float64
+
 	err error        // why the last pass failed on this candidate
 	log bytes.Buffer // lines of the pass running on it, written in order
 }

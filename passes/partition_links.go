@@ -284,10 +284,11 @@ func SpreadLinks(p *Problem, t *backends.Target, lim Limits, pt *Partition, core
 	return pt, core, res
 }
 
-// spreadChosen runs EmptyParts, then SpreadLinks on the place pass's
-// chosen candidate c (its partition, placement, chip plan and measures
-// updated by each result kept).
-func spreadChosen(u *Unit, c *Candidate) {
+// spreadChosen runs EmptyParts, then SpreadLinks, then SplitHeavyEdges
+// (with at most budget cores, the fill's when it is a candidate, else the
+// target's) on the place pass's chosen candidate c (its partition,
+// placement, chip plan and measures updated by each result kept).
+func spreadChosen(u *Unit, c *Candidate, budget int) {
 	var chipOf []int32
 	if c.Chips != nil {
 		chipOf = c.Chips.ChipOf
@@ -317,4 +318,14 @@ func spreadChosen(u *Unit, c *Candidate) {
 	}
 	u.logf("place: link spreading of granularity %d %s (%d moves): %.6g -> %.6g message-hops, busiest link %.6g -> %.6g messages per timestep",
 		c.Granularity, kept, sp.Moves, sp.Start.RateHops, sp.End.RateHops, sp.Start.MaxLinkLoad, sp.End.MaxLinkLoad)
+	if budget <= 0 {
+		budget = u.Target.NumCores
+	}
+	k = c.Partition.K
+	pt, core, hs := SplitHeavyEdges(c.Problem, u.Target, TargetLimits(u.Target), c.Partition, c.Placement.Core, chipOf, max(budget, k))
+	if hs.Splits > 0 {
+		set(pt, core)
+	}
+	u.logf("place: heavy-edge splitting of granularity %d: %d splits, %d -> %d cores: %.6g -> %.6g message-hops, busiest link %.6g -> %.6g messages per timestep",
+		c.Granularity, hs.Splits, k, c.Partition.K, hs.Start.RateHops, hs.End.RateHops, hs.Start.MaxLinkLoad, hs.End.MaxLinkLoad)
 }

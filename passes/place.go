@@ -11,8 +11,10 @@ package passes
 // and the mapping with the fewest message-hops is kept, or one within a
 // few percent of them whose busiest link is much lower; the kept candidate
 // then loses its smallest parts where it can (EmptyParts,
-// partition_evacuate.go) and has its fragments spread against the busiest
-// link (SpreadLinks, partition_links.go). This file also holds the
+// partition_evacuate.go), has its fragments spread against the busiest
+// link (SpreadLinks, partition_links.go) and the heaviest part-to-part
+// edges over it split onto nearby cores (SplitHeavyEdges,
+// partition_heavy.go). This file also holds the
 // place pass's model of the mesh (routes, link ids) and the traffic
 // metrics of a placement (Measure).
 
@@ -326,8 +328,9 @@ func chooseCandidate(cs []*Candidate, budget int) *Candidate {
 // link stages, marks the one chooseCandidate keeps as Layout.Chosen (the
 // fewest message-hops among those on no more cores than the channels-last
 // fill when the fill is a candidate, FillGranularity, or one near it with
-// a much less busy link), runs EmptyParts and SpreadLinks on it
-// (spreadChosen), and sets Population.Core of every non-input population
+// a much less busy link), runs EmptyParts, SpreadLinks and
+// SplitHeavyEdges on it (spreadChosen, with the fill's cores as the
+// budget), and sets Population.Core of every non-input population
 // from it.
 func placePass(u *Unit) error {
 	l := u.Layout
@@ -363,11 +366,11 @@ func placePass(u *Unit) error {
 	// link is at least ChoiceLinkGain lower (chooseCandidate).
 	for _, c := range l.Candidates {
 		m := Measure(u.Target, Edges(c.Problem.Traffic(c.Partition.Part)), c.Placement.Core)
-		c.MessageHops, c.MaxLinkLoad = m.RateHops, m.MaxLinkLoad
+		c.MessageHops, c.MaxLinkLoad, c.choiceHops = m.RateHops, m.MaxLinkLoad, m.RateHops
 	}
 	best := chooseCandidate(l.Candidates, budget)
 	if best.Partition.Fixed == nil {
-		spreadChosen(u, best)
+		spreadChosen(u, best, budget)
 	}
 	bestHops := best.MessageHops
 	if len(l.Candidates) > 1 {
