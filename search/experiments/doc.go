@@ -17,7 +17,8 @@
 //     Running an experiment again skips what is done and continues what
 //     was interrupted, with the same results as an uninterrupted run.
 //   - Every row states the paper's number beside ours (or that the paper
-//     has none for it), the seeds, mean and standard deviation over them
+//     has none for it: paper.go; the figures belong to the experiment
+//     definition and are laid over results read from disk), the seeds, mean and standard deviation over them
 //     (sample standard deviation, 0 for one seed), the commit, the machine
 //     and the wall and CPU time it took in the process that ran it.
 //   - The test set is used only to report stand-alone (retrained)

@@ -25,6 +25,10 @@ type Experiment struct {
 	rows func(ctx context.Context, r *Runner) ([]Row, error)
 	// verdict says whether the paper's direction holds on rows.
 	verdict func(rows []Row) string
+	// figure gives the paper's figure (PaperSetup) for the row with the
+	// identifying cells cells, "" when the paper has none; nil when it
+	// has none for any row. Run and ReadResults set Row.Paper from it.
+	figure func(cells []string) string
 }
 
 // Result is an experiment's output (results.json).
@@ -101,6 +105,7 @@ func (r *Runner) Run(ctx context.Context, e *Experiment) (*Result, error) {
 	res := &Result{Experiment: e.Name, Title: e.Title, Paper: e.Paper, Protocol: r.P.Name, Differs: r.P.Differs, Command: r.Command,
 		Commit: Commit(), Machine: Machine(), Date: time.Now().UTC().Format("2006-01-02 15:04 MST"), Columns: e.Columns, Extra: e.Extra,
 		Rows: rows, Seconds: time.Since(start).Seconds(), CPUSeconds: cpuclock.Seconds() - cpu0}
+	e.overlayPaper(res)
 	if e.verdict != nil {
 		res.Verdict = e.verdict(rows)
 	}
@@ -119,7 +124,7 @@ func (r *Runner) Run(ctx context.Context, e *Experiment) (*Result, error) {
 func (res *Result) Markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### %s\n\n", res.Title)
-	fmt.Fprintf(&b, "Paper: %s\n\n", res.Paper)
+	fmt.Fprintf(&b, "Paper: %s\n\n%s\n\n", res.Paper, res.paperNote())
 	head, rows := res.Table()
 	fmt.Fprintf(&b, "| %s |\n|%s\n", strings.Join(head, " | "), strings.Repeat("---|", len(head)))
 	for _, cells := range rows {
@@ -138,7 +143,7 @@ func (res *Result) Markdown() string {
 // row has no value).
 func (res *Result) Table() (head []string, rows [][]string) {
 	head = append(append(append([]string(nil), res.Columns...), "test accuracy", "spikes/image"), res.Extra...)
-	head = append(head, "paper", "seeds", "wall / CPU")
+	head = append(head, paperColumn, "seeds", "wall / CPU")
 	for _, row := range res.Rows {
 		cells := append([]string(nil), row.Cells...)
 		cells = append(cells, row.Accuracy.pct(), row.Spikes.count())
@@ -165,6 +170,21 @@ func (res *Result) Table() (head []string, rows [][]string) {
 		rows = append(rows, cells)
 	}
 	return head, rows
+}
+
+// paperColumn heads the column of the paper's figures.
+const paperColumn = "paper (" + PaperSetup + ")"
+
+// paperNote says where the paper column's figures and ours come from
+// (or that no row has one).
+func (res *Result) paperNote() string {
+	for _, row := range res.Rows {
+		if row.Paper != "" {
+			return fmt.Sprintf("The paper column quotes the paper's figures (%s; accuracy / spikes per image where both are given); "+
+				"ours are the %s protocol's, so compare directions, not values.", PaperSetup, res.Protocol)
+		}
+	}
+	return fmt.Sprintf("No row has a figure of the paper's at hand (its figures would be %s; ours are the %s protocol's).", PaperSetup, res.Protocol)
 }
 
 // dur formats seconds as "1 h 02 m", "3 m 05 s" or "12 s".

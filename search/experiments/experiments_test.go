@@ -56,7 +56,7 @@ func TestExperimentsTiny(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(string(md), "| paper | seeds |") || !strings.Contains(string(md), "Protocol tiny") {
+			if !strings.Contains(string(md), "| "+paperColumn+" | seeds |") || !strings.Contains(string(md), "Protocol tiny") {
 				t.Errorf("%s.md:\n%s", name, md)
 			}
 			var back Result

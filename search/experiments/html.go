@@ -27,6 +27,7 @@ type htmlSection struct {
 	PNG       string // file name beside index.html, "" without a figure
 	Caption   string
 	Wall, CPU string
+	PaperNote string // where the paper column's figures come from
 }
 
 // htmlRun is one finished stand-alone run of OUT/runs.
@@ -57,6 +58,7 @@ Regenerate this page:</p><pre>{{.Command}}</pre>
 {{range .Sections}}<section id="{{.Experiment}}">
 <h2>{{.Title}}</h2>
 <p><b>Paper:</b> {{.Paper}}</p>
+<p>{{.PaperNote}}</p>
 {{if .PNG}}<figure><img src="{{.PNG}}" alt="{{.Title}}"><figcaption>{{.Caption}} File: <code>{{.PNG}}</code>.</figcaption></figure>
 {{end}}<table><tr>{{range .Head}}<th>{{.}}</th>{{end}}</tr>
 {{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
@@ -107,7 +109,7 @@ func WriteHTML(out, dir, command string) ([]string, error) {
 	var sections []htmlSection
 	for _, res := range results {
 		head, rows := res.Table()
-		s := htmlSection{Result: res, Head: head, Rows: rows, Wall: dur(res.Seconds), CPU: dur(res.CPUSeconds)}
+		s := htmlSection{Result: res, Head: head, Rows: rows, Wall: dur(res.Seconds), CPU: dur(res.CPUSeconds), PaperNote: res.paperNote()}
 		png, caption, ok, err := Figure(res)
 		if err != nil {
 			return written, err

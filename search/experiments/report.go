@@ -36,7 +36,9 @@ func Report(out string) ([]byte, error) {
 // experiment's OUT/NAME.json, in the order of Names) and names the
 // experiments that have none there. A missing out, or a result file that
 // cannot be read or holds another experiment's result (or no rows), is
-// an error naming it.
+// an error naming it. Every row's paper figure is the experiment
+// definition's current one (Experiment.figure), whatever the file holds,
+// so figures added after a run show without running it again.
 func ReadResults(out string) (results []*Result, missing []string, err error) {
 	switch fi, err := os.Stat(out); {
 	case errors.Is(err, fs.ErrNotExist):
@@ -60,6 +62,7 @@ func ReadResults(out string) (results []*Result, missing []string, err error) {
 		if res.Experiment != name || len(res.Rows) == 0 {
 			return nil, nil, fmt.Errorf("experiments: %s: not a result of %s (experiment %q, %d rows)", path, name, res.Experiment, len(res.Rows))
 		}
+		registry[name].overlayPaper(res)
 		results = append(results, res)
 	}
 	return results, missing, nil

@@ -13,7 +13,8 @@ import (
 func TestReport(t *testing.T) {
 	dir := t.TempDir()
 	res := &Result{Experiment: "table7", Title: "Table 7: ANN vs SNN", Paper: "p", Protocol: "reduced", Command: "autosnn experiments run table7",
-		Commit: "abc1234", Rows: []Row{{Key: "ann", Cells: []string{"ANN"}, Paper: "90%"}}, Verdict: "Direction: holds."}
+		Commit: "abc1234", Columns: []string{"search space", "lambda"},
+		Rows: []Row{{Key: "ann", Cells: []string{"ANN", "0"}}}, Verdict: "Direction: holds."}
 	if err := writeJSON(filepath.Join(dir, "table7.json"), res); err != nil {
 		t.Fatal(err)
 	}

@@ -12,9 +12,10 @@ import (
 )
 
 // trainRow trains arch alone once per seed (mod applied to the
-// hyper-parameters) and summarises the runs.
-func (r *Runner) trainRow(ctx context.Context, key string, cells []string, arch frontend.Spec, paper string, mod func(*train.Hyper), init *NetInit) (Row, error) {
-	row := Row{Key: key, Cells: cells, Paper: paper, Extra: map[string]string{}}
+// hyper-parameters) and summarises the runs. Row.Paper is left to Run
+// (Experiment.figure).
+func (r *Runner) trainRow(ctx context.Context, key string, cells []string, arch frontend.Spec, mod func(*train.Hyper), init *NetInit) (Row, error) {
+	row := Row{Key: key, Cells: cells, Extra: map[string]string{}}
 	for _, seed := range r.P.Seeds {
 		run, err := r.Train(ctx, key, arch, seed, mod, init)
 		if err != nil {
@@ -43,11 +44,11 @@ func archKey(space search.Space, a search.Arch) string {
 // winnerRow retrains the best architecture of a search (in space, as an
 // SNN: PLIF neurons even when the space is the ANN one) and reports its
 // inherited-weight D_val accuracy and spikes beside the retrained ones.
-func (r *Runner) winnerRow(ctx context.Context, space search.Space, sr pipeline.SearchRow, cells []string, paper string) (Row, error) {
+func (r *Runner) winnerRow(ctx context.Context, space search.Space, sr pipeline.SearchRow, cells []string) (Row, error) {
 	best := sr.History.BestRecord()
 	spec := space.Spec(best.Arch)
 	spec.Neuron, spec.Name = "plif", strings.Join(spec.Blocks, ",")
-	row, err := r.trainRow(ctx, archKey(space, best.Arch), cells, spec, paper, nil, nil)
+	row, err := r.trainRow(ctx, archKey(space, best.Arch), cells, spec, nil, nil)
 	if err != nil {
 		return Row{}, err
 	}
