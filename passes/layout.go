@@ -63,7 +63,8 @@ type Candidate struct {
 
 	// choiceHops is MessageHops when place chose among the candidates,
 	// before the chosen one's post-choice stages (EmptyParts, SpreadLinks,
-	// SplitHeavyEdges), which trade message-hops for the busiest link.
+	// SplitHeavyEdges, FineSplitHot), which trade message-hops for the
+	// busiest link.
 	choiceHops float64
 
 	err error        // why the last pass failed on this candidate

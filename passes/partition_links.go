@@ -284,10 +284,11 @@ func SpreadLinks(p *Problem, t *backends.Target, lim Limits, pt *Partition, core
 	return pt, core, res
 }
 
-// spreadChosen runs EmptyParts, then SpreadLinks, then SplitHeavyEdges
-// (with at most budget cores, the fill's when it is a candidate, else the
-// target's) on the place pass's chosen candidate c (its partition,
-// placement, chip plan and measures updated by each result kept).
+// spreadChosen runs EmptyParts, then SpreadLinks, then SplitHeavyEdges,
+// then FineSplitHot (the last two with at most budget cores, the fill's
+// when it is a candidate, else the target's) on the place pass's chosen
+// candidate c (its partition, placement, chip plan and measures updated
+// by each result kept; FineSplitHot's also its split and problem).
 func spreadChosen(u *Unit, c *Candidate, budget int) {
 	var chipOf []int32
 	if c.Chips != nil {
@@ -328,4 +329,14 @@ func spreadChosen(u *Unit, c *Candidate, budget int) {
 	}
 	u.logf("place: heavy-edge splitting of granularity %d: %d splits, %d -> %d cores: %.6g -> %.6g message-hops, busiest link %.6g -> %.6g messages per timestep",
 		c.Granularity, hs.Splits, k, c.Partition.K, hs.Start.RateHops, hs.End.RateHops, hs.Start.MaxLinkLoad, hs.End.MaxLinkLoad)
+	k = c.Partition.K
+	sr, p, pt, core, fs := FineSplitHot(u.G, u.Target, TargetLimits(u.Target), c.Split, c.Problem, c.Partition, c.Placement.Core, chipOf, max(budget, k), cmp.Or(u.Effort, 1), u.Seed+4)
+	kept = "dropped"
+	if fs.Kept {
+		kept = "kept"
+		c.Split, c.Problem = sr, p
+		set(pt, core)
+	}
+	u.logf("place: fine re-splitting of granularity %d %s (layers %v, %d fragments cut into %d): %d -> %d cores, %.6g -> %.6g message-hops, busiest link %.6g -> %.6g messages per timestep (tried %.6g, %.6g)",
+		c.Granularity, kept, fs.Pops, fs.Cut, fs.Pieces, k, c.Partition.K, fs.Start.RateHops, fs.End.RateHops, fs.Start.MaxLinkLoad, fs.End.MaxLinkLoad, fs.Tried.RateHops, fs.Tried.MaxLinkLoad)
 }

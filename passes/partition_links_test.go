@@ -180,14 +180,16 @@ func TestSpreadChosenDeterministic(t *testing.T) {
 			train(g, seed)
 			var log bytes.Buffer
 			u := &Unit{G: g, Target: lookup(t, "tiny-2chip"), Samples: samples(g, 2, seed), Seed: seed, Log: &log}
-			err := Compile(context.Background(), u, Config{StopAfter: "place"})
+			err := Compile(context.Background(), u, Config{StopAfter: "place", Verify: true})
 			runtime.GOMAXPROCS(old)
 			if err != nil {
 				t.Logf("seed %d: %v", seed, err)
 				break // does not fit
 			}
-			if !strings.Contains(log.String(), "place: link spreading of granularity") {
-				t.Errorf("seed %d: no link spreading in the log:\n%s", seed, log.String())
+			for _, stage := range []string{"place: link spreading of granularity", "place: fine re-splitting of granularity"} {
+				if !strings.Contains(log.String(), stage) {
+					t.Errorf("seed %d: no %q in the log:\n%s", seed, stage, log.String())
+				}
 			}
 			c := u.Layout.Chosen
 			if v := c.Problem.PartLimits(c.Partition, TargetLimits(u.Target)); len(v) > 0 {

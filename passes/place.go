@@ -14,7 +14,9 @@ package passes
 // partition_evacuate.go), has its fragments spread against the busiest
 // link (SpreadLinks, partition_links.go) and the heaviest part-to-part
 // edges over it split onto nearby cores (SplitHeavyEdges,
-// partition_heavy.go). This file also holds the
+// partition_heavy.go), then the fragments of the layers over the busy
+// links re-split finer and spread (FineSplitHot,
+// partition_finesplit.go). This file also holds the
 // place pass's model of the mesh (routes, link ids) and the traffic
 // metrics of a placement (Measure).
 
@@ -328,8 +330,8 @@ func chooseCandidate(cs []*Candidate, budget int) *Candidate {
 // link stages, marks the one chooseCandidate keeps as Layout.Chosen (the
 // fewest message-hops among those on no more cores than the channels-last
 // fill when the fill is a candidate, FillGranularity, or one near it with
-// a much less busy link), runs EmptyParts, SpreadLinks and
-// SplitHeavyEdges on it (spreadChosen, with the fill's cores as the
+// a much less busy link), runs EmptyParts, SpreadLinks,
+// SplitHeavyEdges and FineSplitHot on it (spreadChosen, with the fill's cores as the
 // budget), and sets Population.Core of every non-input population
 // from it.
 func placePass(u *Unit) error {
