@@ -67,7 +67,10 @@ type SplitResult struct {
 	// First[i], Last[i] delimit the fragments of g.Pops[i] in Frags
 	// (First[0] == Last[0] == 0: the input has none).
 	First, Last []int
-	// Tile is the tile shape chosen per population (channels, rows, cols).
+	// Tile is the tile shape the split pass chose per population
+	// (channels, rows, cols). FineSplitHot later cuts some fragments of a
+	// population finer and leaves Tile as the split pass chose it: the
+	// fragments' own extents (Frags) are what the mapping holds.
 	Tile []ir.Shape
 }
 
