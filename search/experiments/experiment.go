@@ -130,7 +130,10 @@ func (res *Result) Markdown() string {
 	for _, cells := range rows {
 		fmt.Fprintf(&b, "| %s |\n", strings.Join(cells, " | "))
 	}
-	fmt.Fprintf(&b, "\n%s\n\n", res.Verdict)
+	b.WriteString("\n")
+	if res.Verdict != "" {
+		fmt.Fprintf(&b, "%s\n\n", res.Verdict)
+	}
 	fmt.Fprintf(&b, "Protocol %s (differs from the paper: %s). Command: `%s`; commit %s; %s; %s; %s wall, %s CPU in this process.\n",
 		res.Protocol, res.Differs, res.Command, res.Commit, res.Machine, res.Date, dur(res.Seconds), dur(res.CPUSeconds))
 	return b.String()

@@ -41,3 +41,37 @@ func TestReport(t *testing.T) {
 		t.Errorf("table7's result as table1.json: error %v, want one naming it", err)
 	}
 }
+
+// TestReportVerdictFill: a result stored without a verdict (run before its
+// experiment had one) gets the definition's verdict from its rows when
+// read; a stored verdict is kept; the markdown of a result with no
+// verdict has no empty paragraph for it.
+func TestReportVerdictFill(t *testing.T) {
+	row := func(space string, acc, spikes float64) Row {
+		r := Row{Key: space, Cells: []string{space, "-0.08"}, Runs: []Run{{Seed: 1, Accuracy: acc, Spikes: spikes}}}
+		r.summarise()
+		return r
+	}
+	rows := []Row{row("snn1", 0.85, 13000), row("snn3", 0.88, 19500)}
+	for _, c := range []struct{ stored, want string }{
+		{"", "snn3: 88.00% at 19,500 spikes/image (+3.00 points, +50% spikes)"},
+		{"kept as written", "kept as written"},
+	} {
+		dir := t.TempDir()
+		res := &Result{Experiment: "table6", Title: "t6", Protocol: "reduced", Columns: []string{"space", "lambda"}, Rows: rows, Verdict: c.stored}
+		if err := writeJSON(filepath.Join(dir, "table6.json"), res); err != nil {
+			t.Fatal(err)
+		}
+		results, _, err := ReadResults(dir)
+		if err != nil || len(results) != 1 {
+			t.Fatalf("ReadResults: %d results, %v", len(results), err)
+		}
+		if got := results[0].Verdict; !strings.Contains(got, c.want) {
+			t.Errorf("stored verdict %q: read %q, want it to contain %q", c.stored, got, c.want)
+		}
+	}
+	res := &Result{Experiment: "table6", Title: "t6", Protocol: "reduced", Columns: []string{"space", "lambda"}, Rows: rows[:1]}
+	if md := res.Markdown(); strings.Contains(md, "|\n\n\n") {
+		t.Errorf("markdown of a result without a verdict has an empty paragraph:\n%s", md)
+	}
+}

@@ -267,6 +267,18 @@ var table6 = register(&Experiment{
 		}
 		return rows, nil
 	},
+	verdict: func(rows []Row) string {
+		if len(rows) < 2 || rows[0].Cells[0] != "snn1" {
+			return ""
+		}
+		base := rows[0]
+		var parts []string
+		for _, row := range rows[1:] {
+			parts = append(parts, fmt.Sprintf("%s: %s at %s spikes/image (%+.2f points, %+.0f%% spikes)", row.Cells[0], row.Accuracy.pct(),
+				group(row.Spikes.Mean), 100*(row.Accuracy.Mean-base.Accuracy.Mean), 100*(row.Spikes.Mean/base.Spikes.Mean-1)))
+		}
+		return fmt.Sprintf("Against the 5-TBD space's winner (snn1: %s at %s spikes/image): %s.", base.Accuracy.pct(), group(base.Spikes.Mean), strings.Join(parts, "; "))
+	},
 })
 
 var table7 = register(&Experiment{
