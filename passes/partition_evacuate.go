@@ -89,10 +89,6 @@ func EmptyParts(p *Problem, t *backends.Target, lim Limits, pt *Partition, core 
 	if emptied == 0 {
 		return pt, core, 0
 	}
-	out := &Partition{BudgetNeurons: s.budN, BudgetMem: s.budM, InitialCost: pt.InitialCost, Moves: pt.Moves, Swaps: pt.Swaps, MaxCores: pt.MaxCores, Levels: pt.Levels}
-	var outCore []int32
-	out.Part, outCore = s.renumber(core)
-	out.K = len(outCore)
-	out.Cost = p.Cost(out.Part)
+	out, outCore := s.partitionOf(pt, core)
 	return out, outCore, emptied
 }

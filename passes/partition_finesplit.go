@@ -406,10 +406,6 @@ func fineDescent(p *Problem, t *backends.Target, lim Limits, pt *Partition, core
 			break
 		}
 	}
-	out := &Partition{BudgetNeurons: s.budN, BudgetMem: s.budM, InitialCost: pt.InitialCost, Moves: pt.Moves, Swaps: pt.Swaps, MaxCores: pt.MaxCores, Levels: pt.Levels}
-	var outCore []int32
-	out.Part, outCore = s.renumber(core)
-	out.K = len(outCore)
-	out.Cost = p.Cost(out.Part)
+	out, outCore := s.partitionOf(pt, core)
 	return out, outCore, moves
 }

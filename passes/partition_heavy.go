@@ -291,11 +291,8 @@ func SplitHeavyEdges(p *Problem, t *backends.Target, lim Limits, pt *Partition, 
 	if res.Splits == 0 {
 		return pt, core, res
 	}
-	out := &Partition{BudgetNeurons: s.budN, BudgetMem: s.budM, InitialCost: pt.InitialCost, Moves: pt.Moves, Swaps: pt.Swaps, MaxCores: max(pt.MaxCores, budget), Levels: pt.Levels}
-	var outCore []int32
-	out.Part, outCore = s.renumber(cores)
-	out.K = len(outCore)
-	out.Cost = p.Cost(out.Part)
+	out, outCore := s.partitionOf(pt, cores)
+	out.MaxCores = max(out.MaxCores, budget)
 	res.End = Measure(t, Edges(p.Traffic(out.Part)), outCore)
 	res.NewCores = out.K - pt.K
 	return out, outCore, res

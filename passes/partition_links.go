@@ -270,11 +270,7 @@ func SpreadLinks(p *Problem, t *backends.Target, lim Limits, pt *Partition, core
 		s.gainHop(v, from, fo)
 		s.apply(v, from, fo)
 	}
-	out := &Partition{BudgetNeurons: s.budN, BudgetMem: s.budM, InitialCost: pt.InitialCost, Moves: pt.Moves, Swaps: pt.Swaps, MaxCores: pt.MaxCores, Levels: pt.Levels}
-	var outCore []int32
-	out.Part, outCore = s.renumber(core)
-	out.K = len(outCore)
-	out.Cost = p.Cost(out.Part)
+	out, outCore := s.partitionOf(pt, core)
 	end := Measure(t, Edges(p.Traffic(out.Part)), outCore)
 	fall := 1 - end.MaxLinkLoad/start.MaxLinkLoad
 	if fall > 0 && end.RateHops <= start.RateHops*(1+SpreadTrade*fall) {

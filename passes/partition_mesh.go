@@ -165,6 +165,19 @@ func (s *pstate) renumber(core []int32) (part, newCore []int32) {
 	return s.part, newCore
 }
 
+// partitionOf returns the state s as a partition that follows pt (its
+// budgets, level count, move statistics and MaxCores kept), compacted as
+// renumber does, and the core of each of its parts, given the core of
+// every part of s before.
+func (s *pstate) partitionOf(pt *Partition, core []int32) (*Partition, []int32) {
+	out := &Partition{BudgetNeurons: s.budN, BudgetMem: s.budM, InitialCost: pt.InitialCost, Moves: pt.Moves, Swaps: pt.Swaps, MaxCores: pt.MaxCores, Levels: pt.Levels}
+	var outCore []int32
+	out.Part, outCore = s.renumber(core)
+	out.K = len(outCore)
+	out.Cost = s.p.Cost(out.Part)
+	return out, outCore
+}
+
 // hopFunc returns the weighted hop count between parts a and b on cores
 // core[a] and core[b] of m, from a table of every pair when there are at
 // most 1024 parts.
