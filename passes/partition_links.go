@@ -290,9 +290,9 @@ func spreadChosen(u *Unit, c *Candidate, budget int) {
 	if c.Chips != nil {
 		chipOf = c.Chips.ChipOf
 	}
-	set := func(pt *Partition, core []int32) {
+	// set makes pt on core (measured m) the candidate's mapping.
+	set := func(pt *Partition, core []int32, m Metrics) {
 		c.Partition, c.Placement.Core = pt, core
-		m := Measure(u.Target, Edges(c.Problem.Traffic(pt.Part)), core)
 		c.MessageHops, c.MaxLinkLoad = m.RateHops, m.MaxLinkLoad
 		if c.Chips != nil {
 			c.Chips.ChipOf = make([]int32, len(core))
@@ -304,14 +304,14 @@ func spreadChosen(u *Unit, c *Candidate, budget int) {
 	}
 	k := c.Partition.K
 	if pt, core, n := EmptyParts(c.Problem, u.Target, TargetLimits(u.Target), c.Partition, c.Placement.Core, chipOf); n > 0 {
-		set(pt, core)
+		set(pt, core, Measure(u.Target, Edges(c.Problem.Traffic(pt.Part)), core))
 	}
 	u.logf("place: emptying parts of granularity %d: %d -> %d cores", c.Granularity, k, c.Partition.K)
 	pt, core, sp := SpreadLinks(c.Problem, u.Target, TargetLimits(u.Target), c.Partition, c.Placement.Core, chipOf, cmp.Or(u.Effort, 1), u.Seed+3)
 	kept := "dropped"
 	if sp.Kept {
 		kept = "kept"
-		set(pt, core)
+		set(pt, core, sp.End)
 	}
 	u.logf("place: link spreading of granularity %d %s (%d moves): %.6g -> %.6g message-hops, busiest link %.6g -> %.6g messages per timestep",
 		c.Granularity, kept, sp.Moves, sp.Start.RateHops, sp.End.RateHops, sp.Start.MaxLinkLoad, sp.End.MaxLinkLoad)
@@ -321,7 +321,7 @@ func spreadChosen(u *Unit, c *Candidate, budget int) {
 	k = c.Partition.K
 	pt, core, hs := SplitHeavyEdges(c.Problem, u.Target, TargetLimits(u.Target), c.Partition, c.Placement.Core, chipOf, max(budget, k))
 	if hs.Splits > 0 {
-		set(pt, core)
+		set(pt, core, hs.End)
 	}
 	u.logf("place: heavy-edge splitting of granularity %d: %d splits, %d -> %d cores: %.6g -> %.6g message-hops, busiest link %.6g -> %.6g messages per timestep",
 		c.Granularity, hs.Splits, k, c.Partition.K, hs.Start.RateHops, hs.End.RateHops, hs.Start.MaxLinkLoad, hs.End.MaxLinkLoad)
@@ -331,7 +331,7 @@ func spreadChosen(u *Unit, c *Candidate, budget int) {
 	if fs.Kept {
 		kept = "kept"
 		c.Split, c.Problem = sr, p
-		set(pt, core)
+		set(pt, core, fs.End)
 	}
 	u.logf("place: fine re-splitting of granularity %d %s (layers %v, %d fragments cut into %d): %d -> %d cores, %.6g -> %.6g message-hops, busiest link %.6g -> %.6g messages per timestep (tried %.6g, %.6g)",
 		c.Granularity, kept, fs.Pops, fs.Cut, fs.Pieces, k, c.Partition.K, fs.Start.RateHops, fs.End.RateHops, fs.Start.MaxLinkLoad, fs.End.MaxLinkLoad, fs.Tried.RateHops, fs.Tried.MaxLinkLoad)
