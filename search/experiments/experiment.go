@@ -105,10 +105,7 @@ func (r *Runner) Run(ctx context.Context, e *Experiment) (*Result, error) {
 	res := &Result{Experiment: e.Name, Title: e.Title, Paper: e.Paper, Protocol: r.P.Name, Differs: r.P.Differs, Command: r.Command,
 		Commit: Commit(), Machine: Machine(), Date: time.Now().UTC().Format("2006-01-02 15:04 MST"), Columns: e.Columns, Extra: e.Extra,
 		Rows: rows, Seconds: time.Since(start).Seconds(), CPUSeconds: cpuclock.Seconds() - cpu0}
-	e.overlayPaper(res)
-	if e.verdict != nil {
-		res.Verdict = e.verdict(rows)
-	}
+	e.complete(res)
 	if err := writeJSON(filepath.Join(r.Out, e.Name+".json"), res); err != nil {
 		return nil, err
 	}
@@ -116,6 +113,19 @@ func (r *Runner) Run(ctx context.Context, e *Experiment) (*Result, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// complete fills what res takes from e's definition rather than from a
+// run: the paper's figures (overlayPaper) and, when res has none, the
+// verdict on its rows. A stored verdict is kept: some verdicts read row
+// fields that the JSON does not hold. Run calls it on a fresh result and
+// ReadResults on every result it reads, so one written before its
+// experiment had a verdict gets one.
+func (e *Experiment) complete(res *Result) {
+	e.overlayPaper(res)
+	if res.Verdict == "" && e.verdict != nil {
+		res.Verdict = e.verdict(res.Rows)
+	}
 }
 
 // Markdown renders the result as a markdown section: the table with the

@@ -62,14 +62,7 @@ func ReadResults(out string) (results []*Result, missing []string, err error) {
 		if res.Experiment != name || len(res.Rows) == 0 {
 			return nil, nil, fmt.Errorf("experiments: %s: not a result of %s (experiment %q, %d rows)", path, name, res.Experiment, len(res.Rows))
 		}
-		e := registry[name]
-		e.overlayPaper(res)
-		// A result run before its experiment had a verdict gets one
-		// from its rows (a stored verdict is kept: some read fields
-		// that the JSON does not hold).
-		if res.Verdict == "" && e.verdict != nil {
-			res.Verdict = e.verdict(res.Rows)
-		}
+		registry[name].complete(res)
 		results = append(results, res)
 	}
 	return results, missing, nil
