@@ -59,3 +59,32 @@ func TestPooledPLIFCeiling(t *testing.T) {
 		}
 	}
 }
+
+// TestAvgPooledPLIF pins which of Table 3's hand-crafted nets are trained
+// with their pooled PLIFs started at k = 1: those whose average pools feed
+// PLIFs, not those that pool by max.
+func TestAvgPooledPLIF(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		want bool
+	}{
+		{"autosnn", false},
+		{"cifarnet-wu", true},
+		{"cifarnet-fang", false},
+		{"resnet11-lee", true},
+		{"resnet19-zheng", true},
+	} {
+		spec, err := zoo(c.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec.Channels = 8
+		got, err := avgPooledPLIF(spec)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if got != c.want {
+			t.Errorf("%s: avgPooledPLIF = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

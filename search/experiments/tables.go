@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/autosnn/autosnn/frontend"
+	"github.com/autosnn/autosnn/ir"
 	"github.com/autosnn/autosnn/search/engine/train"
 )
 
@@ -111,6 +113,21 @@ func initPools(net *train.Net) {
 			n.W.Data[0] = PoolW
 		}
 	}
+}
+
+// avgPooledPLIF reports whether arch has a PLIF population fed by an
+// average pool: the neurons that poolInit starts at k = 1.
+func avgPooledPLIF(arch frontend.Spec) (bool, error) {
+	g, err := frontend.Lower(arch)
+	if err != nil {
+		return false, err
+	}
+	for _, e := range g.Projs {
+		if e.Op == ir.AvgPool && e.Dst.Neuron.Model == ir.PLIF {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func silentList(m map[string]bool) string {
