@@ -20,7 +20,10 @@
 //     the fill, each partition repaired to the limits
 //     (Problem.RepairPartition, then parts whose cores break the fan-out
 //     limit split in two) and placed by the project's placer (with its
-//     link stages).
+//     link stages); and each legal METIS mapping once more through the
+//     compile's post-choice stages (passes.PostChoice: emptying parts,
+//     link spreading, heavy-edge and fine splitting, at most the fill's
+//     cores), a row of its own ("... + post-choice stages").
 //
 // Every mapping is written into Population.Core and checked by the verify
 // pass's own code (passes.Analyze, BuildRoutes, Violations); its figures
@@ -31,7 +34,9 @@
 //	go run ./search/pipeline/internal/portfolio [-nets autosnn:8,autosnn:16,...] [-chips loihi1,loihi1-kapoho-bay,loihi2-kapoho-point] [-seed 1]
 //
 // -baseline-link-stages=false places the baselines without the placer's
-// link stages (as before they existed); -baselines=false compiles only
+// link stages (as before they existed); -baseline-post-stages=false
+// leaves out the METIS mappings through the post-choice stages;
+// -baselines=false compiles only
 // (to compare the compile column with an earlier table); -granularity N
 // pins the compile's split granularity; -v writes the compile's log to
 // stderr.

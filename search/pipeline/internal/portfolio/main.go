@@ -34,6 +34,10 @@ type config struct {
 	// linkStages gives the baselines placed by the project's placer its
 	// link stages too (-baseline-link-stages).
 	linkStages bool
+	// postStages runs the compile's post-choice stages (passes.PostChoice)
+	// on METIS's placed mappings too, as extra baselines
+	// (-baseline-post-stages).
+	postStages bool
 	// granularity pins the compile's split granularity (-granularity; 0
 	// means the automatic candidates).
 	granularity int
@@ -53,10 +57,11 @@ func main() {
 	gpmetis := flag.String("gpmetis", "gpmetis", "gpmetis binary (Debian package metis)")
 	baselines := flag.Bool("baselines", true, "map with the baselines too (false: the compile only, to compare with an earlier table)")
 	verbose := flag.Bool("v", false, "write the compile's log to stderr")
+	postStages := flag.Bool("baseline-post-stages", true, "also map each legal METIS partition through the compile's post-choice stages (passes.PostChoice: emptying parts, link spreading, heavy-edge and fine splitting), as extra baselines")
 	granularity := flag.Int("granularity", 0, "pin the compile's split granularity (fragments per core's worth; 0: the automatic candidates)")
 	linkStages := flag.Bool("baseline-link-stages", true, "run the placer's link stages (passes.BalanceLinks) on the baselines it places, as the compile does")
 	flag.Parse()
-	cfg := config{seed: *seed, samples: *samples, effort: *effort, gpmetis: *gpmetis, compileOnly: !*baselines, linkStages: *linkStages, granularity: *granularity}
+	cfg := config{seed: *seed, samples: *samples, effort: *effort, gpmetis: *gpmetis, compileOnly: !*baselines, linkStages: *linkStages, postStages: *postStages, granularity: *granularity}
 	if *verbose {
 		cfg.log = os.Stderr
 	}
@@ -301,7 +306,7 @@ func runOne(spec, chip string, cfg config) ([]result, error) {
 
 	// (b) METIS on fragment graphs.
 	for _, gr := range cfg.grans {
-		_, p, err := passes.SplitAndBuild(g, t, passes.SplitOptions{Granularity: gr})
+		sr, p, err := passes.SplitAndBuild(g, t, passes.SplitOptions{Granularity: gr})
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "%s on %s: granularity %d: %v\n", label, t.Name(), gr, err)
 			continue
@@ -327,12 +332,20 @@ func runOne(spec, chip string, cfg config) ([]result, error) {
 					fmt.Fprintf(os.Stderr, "%s on %s: %s: repair: %v\n", label, t.Name(), name, err)
 					continue
 				}
-				r, err := placeLegal(g, t, p, rp, lim, cfg)
+				r, pp, core, err := placeLegal(g, t, p, rp, lim, cfg)
 				if err != nil {
 					return rows, err
 				}
 				cpu += cpuNow() - c0
 				add(name, r, cpu, true)
+				if !cfg.postStages || len(r.violations) > 0 {
+					continue
+				}
+				// The compile's post-choice stages on METIS's mapping, with
+				// the compile's core budget (the fill's cores).
+				c0 = cpuNow()
+				m, _ := passes.PostChoice(g, t, passes.Mapping{Split: sr, Problem: p, Partition: pp, Core: core}, kFill, cfg.effort, cfg.seed, name, nil)
+				add(name+" + post-choice stages", evaluate(g, t, mappingCores(g, m)), cpu+cpuNow()-c0, true)
 			}
 		}
 	}
@@ -344,23 +357,15 @@ func runOne(spec, chip string, cfg config) ([]result, error) {
 // RepairPartition cannot see: it depends on the consumers' cores) the
 // fragments of its part are split in two halves and the partition placed
 // again, up to 8 times.
-func placeLegal(g *ir.Graph, t *backends.Target, p *passes.Problem, pt *passes.Partition, lim passes.Limits, cfg config) (result, error) {
+func placeLegal(g *ir.Graph, t *backends.Target, p *passes.Problem, pt *passes.Partition, lim passes.Limits, cfg config) (result, *passes.Partition, []int32, error) {
 	for try := 0; ; try++ {
-		_, pl, err := passes.PlaceAndRefine(p, t, pt, passes.RefineOptions{Seed: cfg.seed, Effort: cfg.effort, Balance: cfg.linkStages})
+		pt2, pl, err := passes.PlaceAndRefine(p, t, pt, passes.RefineOptions{Seed: cfg.seed, Effort: cfg.effort, Balance: cfg.linkStages})
 		if err != nil {
-			return result{}, err
+			return result{}, nil, nil, err
 		}
-		cores := make([][]int32, len(g.Pops))
-		for i := 1; i < len(g.Pops); i++ {
-			c := make([]int32, len(p.FragOf[i]))
-			for j, f := range p.FragOf[i] {
-				c[j] = pl.Core[pt.Part[f]]
-			}
-			cores[i] = c
-		}
-		r := evaluate(g, t, cores)
+		r := evaluate(g, t, mappingCores(g, passes.Mapping{Problem: p, Partition: pt2, Core: pl.Core}))
 		if len(r.violations) == 0 || lim.FanOut == 0 || try == 8 {
-			return r, nil
+			return r, pt2, pl.Core, nil
 		}
 		a := passes.Analyze(g, t)
 		partOf := map[int32]int32{}
@@ -391,10 +396,24 @@ func placeLegal(g *ir.Graph, t *backends.Target, p *passes.Problem, pt *passes.P
 			split = true
 		}
 		if !split {
-			return r, nil
+			return r, pt2, pl.Core, nil
 		}
 		pt = &passes.Partition{Part: part, K: k}
 	}
+}
+
+// mappingCores returns each population's per-neuron cores under m (nil
+// for the input population).
+func mappingCores(g *ir.Graph, m passes.Mapping) [][]int32 {
+	cores := make([][]int32, len(g.Pops))
+	for i := 1; i < len(g.Pops); i++ {
+		c := make([]int32, len(m.Problem.FragOf[i]))
+		for j, f := range m.Problem.FragOf[i] {
+			c[j] = m.Core[m.Partition.Part[f]]
+		}
+		cores[i] = c
+	}
+	return cores
 }
 
 // ratio formats a / b, or "0 / 0" and "x / 0" when b is zero.
