@@ -187,7 +187,7 @@ func partitionPass(u *Unit) error {
 			c.Partition, c.err = partitionLayerCores(u.G, u.Target, c.Split)
 		} else {
 			opt := PartitionOptions{Imbalance: 0.03, MaxParts: u.Target.NumCores, Cores: budget, Seed: u.Seed}
-			if c.Granularity >= MultilevelGranularity {
+			if c.Granularity >= MultilevelGranularity || c.multilevel {
 				opt.Levels = -1
 			}
 			c.Partition, c.err = PartitionProblem(u.G, c.Problem, TargetLimits(u.Target), opt)
@@ -195,7 +195,11 @@ func partitionPass(u *Unit) error {
 		if c.err == nil {
 			pt := c.Partition
 			pt.MaxCores = max(budget, pt.K)
-			fmt.Fprintf(&c.log, "partition: granularity %d: %d cores, %.6g -> %.6g messages per timestep (%d moves, %d swaps, %d coarsening levels)\n", c.Granularity, pt.K, pt.InitialCost, pt.Cost, pt.Moves, pt.Swaps, pt.Levels)
+			ml := ""
+			if pt.Levels > 0 || c.multilevel {
+				ml = " (multilevel)"
+			}
+			fmt.Fprintf(&c.log, "partition: granularity %d%s: %d cores, %.6g -> %.6g messages per timestep (%d moves, %d swaps, %d coarsening levels)\n", c.Granularity, ml, pt.K, pt.InitialCost, pt.Cost, pt.Moves, pt.Swaps, pt.Levels)
 		}
 	})
 	if err := u.keepCandidates(); err != nil {

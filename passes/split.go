@@ -21,6 +21,13 @@ import (
 // together.
 const DefaultGranularity = 4
 
+// MultilevelCandidate is the granularity of the one more candidate that a
+// compile with automatic granularities partitions with the multilevel
+// scheme (PartitionOptions.Levels) beside the flat candidates of
+// AutoGranularities: on the portfolio suite it is kept on 9 of 24 rows and
+// meets the goal on 2 more (docs/performance.md, "Multilevel partition").
+const MultilevelCandidate = 2 * DefaultGranularity
+
 // AutoGranularities are the granularities a compile tries when none is
 // given: split, partition and place run for each (concurrently) and the
 // placed mapping with the fewest message-hops is kept. Neither quarter-
@@ -536,6 +543,14 @@ func splitPass(u *Unit) error {
 		}
 		l.Candidates = append(l.Candidates, &Candidate{Granularity: cmp.Or(gr, DefaultGranularity), Split: sr, Problem: p})
 		u.logf("split: granularity %d: %d fragments, %d nets", gr, len(sr.Frags), p.NumNets())
+	}
+	// With the granularities chosen automatically, one more candidate at
+	// MultilevelCandidate, partitioned by the multilevel scheme.
+	if u.Granularity == 0 && u.Target.Profile.LayerCores == nil {
+		if sr, p, err := SplitAndBuild(u.G, u.Target, SplitOptions{Granularity: MultilevelCandidate}); err == nil {
+			l.Candidates = append(l.Candidates, &Candidate{Granularity: MultilevelCandidate, Split: sr, Problem: p, multilevel: true})
+			u.logf("split: granularity %d (multilevel partition): %d fragments, %d nets", MultilevelCandidate, len(sr.Frags), p.NumNets())
+		}
 	}
 	if len(l.Candidates) == 0 {
 		return first
