@@ -44,7 +44,7 @@ func (h *fmHeap) Pop() any {
 	return x
 }
 
-// FMOptions tune fmRefine.
+// fmOptions tune fmRefine.
 type fmOptions struct {
 	// Passes bounds the FM passes (each ends at its best prefix).
 	Passes int
