@@ -232,11 +232,7 @@ func fillOf(g *ir.Graph, t *backends.Target) ([][]int32, int) {
 	if t.Profile.LayerCores != nil {
 		return nil, 0
 	}
-	var syn int64
-	for _, e := range g.Projs {
-		syn += ir.Synapses(e)
-	}
-	if syn > maxFillSynapses {
+	if graphSynapses(g) > maxFillSynapses {
 		return nil, 0
 	}
 	part, k, err := FillChannelsLast(g, t, FillOptions{})

@@ -21,6 +21,15 @@ import (
 // together.
 const DefaultGranularity = 4
 
+// graphSynapses returns the explicit synapses of g.
+func graphSynapses(g *ir.Graph) int64 {
+	var syn int64
+	for _, e := range g.Projs {
+		syn += ir.Synapses(e)
+	}
+	return syn
+}
+
 // MultilevelCandidate is the granularity of the one more candidate that a
 // compile with automatic granularities partitions with the multilevel
 // scheme (PartitionOptions.Levels) beside the flat candidates of
@@ -545,8 +554,11 @@ func splitPass(u *Unit) error {
 		u.logf("split: granularity %d: %d fragments, %d nets", gr, len(sr.Frags), p.NumNets())
 	}
 	// With the granularities chosen automatically, one more candidate at
-	// MultilevelCandidate, partitioned by the multilevel scheme.
-	if u.Granularity == 0 && u.Target.Profile.LayerCores == nil {
+	// MultilevelCandidate, partitioned by the multilevel scheme, on the
+	// networks whose fill is a candidate too (maxFillSynapses: above it a
+	// third fragment problem costs more time and memory than the largest
+	// compiles can spare).
+	if u.Granularity == 0 && u.Target.Profile.LayerCores == nil && graphSynapses(u.G) <= maxFillSynapses {
 		if sr, p, err := SplitAndBuild(u.G, u.Target, SplitOptions{Granularity: MultilevelCandidate}); err == nil {
 			l.Candidates = append(l.Candidates, &Candidate{Granularity: MultilevelCandidate, Split: sr, Problem: p, multilevel: true})
 			u.logf("split: granularity %d (multilevel partition): %d fragments, %d nets", MultilevelCandidate, len(sr.Frags), p.NumNets())
