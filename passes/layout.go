@@ -61,6 +61,9 @@ type Candidate struct {
 	// messages per timestep (place).
 	MaxLinkLoad float64
 
+	// multilevel marks the candidate the partition pass partitions with
+	// the multilevel scheme whatever its granularity.
+	multilevel bool
 	// choiceHops is MessageHops when place chose among the candidates,
 	// before the chosen one's post-choice stages (EmptyParts, SpreadLinks,
 	// SplitHeavyEdges, FineSplitHot), which trade message-hops for the

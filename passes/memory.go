@@ -11,8 +11,10 @@ const (
 	// per synapse (less than one word: most are counted, not stored). The
 	// measured figure ranged from 2.7 to 4.8 with the network's shape and
 	// the concurrent granularities' timing until verify counted per shared
-	// source position; since then about 1.4 to 2.2 at 8.6 M synapses.
-	compileBytesPerSynapse = 2
+	// source position; since then about 1.4 to 2.2 at 8.6 M synapses,
+	// and 2.5 to 3.3 with the multilevel candidate (a third fragment
+	// problem and its coarse levels).
+	compileBytesPerSynapse = 3
 	// compileBytesPerNeuron: per-neuron rates, core assignments, fragment
 	// and placement tables, in bytes.
 	compileBytesPerNeuron = 100

@@ -14,6 +14,13 @@ import (
 	"github.com/autosnn/autosnn/ir"
 )
 
+// MultilevelGranularity is the granularity (fragments per core's worth)
+// from which the partition pass partitions a candidate with the multilevel
+// scheme (coarsening, FM refinement at every level): on fragments of a
+// sixteenth of a core and smaller it gives fewer messages than the flat
+// packing and than METIS (docs/performance.md, "Multilevel partition").
+const MultilevelGranularity = 16
+
 // PartitionOptions tune Partition.
 type PartitionOptions struct {
 	// Imbalance is the allowed neuron imbalance over the average part
@@ -23,9 +30,11 @@ type PartitionOptions struct {
 	Passes int
 	// MaxParts bounds the number of parts (the target's cores).
 	MaxParts int
-	// Levels bounds the coarsening levels of the multilevel scheme;
-	// 0 (the default) partitions the fragments directly, which measured
-	// better than coarsening for fragments of a quarter core (see
+	// Levels bounds the coarsening levels of the multilevel scheme
+	// (partition_multilevel.go: coarsening, then FM and swap refinement at
+	// every level); 0 (the default) partitions the fragments directly,
+	// which measured better for fragments of a quarter core and coarser;
+	// the partition pass sets it from MultilevelGranularity on (see
 	// docs/performance.md). Negative means DefaultLevels.
 	Levels int
 	// Cores, if > 0, is the core budget (the cores of the channels-last
@@ -33,6 +42,8 @@ type PartitionOptions struct {
 	// into the others (up to the per-core limits, not the balance) while
 	// every limit holds; the result may still have more parts.
 	Cores int
+	// Seed orders the multilevel scheme's moves of equal gain.
+	Seed uint64
 }
 
 // Partition is an assignment of fragments to parts.
@@ -175,12 +186,20 @@ func partitionPass(u *Unit) error {
 		if u.Target.Profile.LayerCores != nil {
 			c.Partition, c.err = partitionLayerCores(u.G, u.Target, c.Split)
 		} else {
-			c.Partition, c.err = PartitionProblem(u.G, c.Problem, TargetLimits(u.Target), PartitionOptions{Imbalance: 0.03, MaxParts: u.Target.NumCores, Cores: budget})
+			opt := PartitionOptions{Imbalance: 0.03, MaxParts: u.Target.NumCores, Cores: budget, Seed: u.Seed}
+			if c.Granularity >= MultilevelGranularity || c.multilevel {
+				opt.Levels = -1
+			}
+			c.Partition, c.err = PartitionProblem(u.G, c.Problem, TargetLimits(u.Target), opt)
 		}
 		if c.err == nil {
 			pt := c.Partition
 			pt.MaxCores = max(budget, pt.K)
-			fmt.Fprintf(&c.log, "partition: granularity %d: %d cores, %.6g -> %.6g messages per timestep (%d moves, %d swaps)\n", c.Granularity, pt.K, pt.InitialCost, pt.Cost, pt.Moves, pt.Swaps)
+			ml := ""
+			if pt.Levels > 0 || c.multilevel {
+				ml = " (multilevel)"
+			}
+			fmt.Fprintf(&c.log, "partition: granularity %d%s: %d cores, %.6g -> %.6g messages per timestep (%d moves, %d swaps, %d coarsening levels)\n", c.Granularity, ml, pt.K, pt.InitialCost, pt.Cost, pt.Moves, pt.Swaps, pt.Levels)
 		}
 	})
 	if err := u.keepCandidates(); err != nil {
@@ -213,11 +232,7 @@ func fillOf(g *ir.Graph, t *backends.Target) ([][]int32, int) {
 	if t.Profile.LayerCores != nil {
 		return nil, 0
 	}
-	var syn int64
-	for _, e := range g.Projs {
-		syn += ir.Synapses(e)
-	}
-	if syn > maxFillSynapses {
+	if graphSynapses(g) > maxFillSynapses {
 		return nil, 0
 	}
 	part, k, err := FillChannelsLast(g, t, FillOptions{})

@@ -220,16 +220,28 @@ func partitionMultilevel(g *ir.Graph, p *Problem, lim Limits, opt PartitionOptio
 	if err != nil {
 		return nil, err
 	}
-	for l := len(maps) - 1; l >= 0; l-- {
+	// The multilevel scheme balances nothing but the per-core limits:
+	// FM needs the room that the balance budget would take away.
+	fo := fmOptions{Passes: opt.Passes, Seed: opt.Seed}
+	budN, budM := lim.Neurons, lim.MemBytes
+	for l := len(maps); l >= 0; l-- {
 		fine := probs[l]
-		part := make([]int32, len(fine.Frags))
-		for v := range part {
-			part[v] = pt.Part[maps[l][v]]
+		part := pt.Part
+		if l < len(maps) {
+			part = make([]int32, len(fine.Frags))
+			for v := range part {
+				part[v] = pt.Part[maps[l][v]]
+			}
 		}
-		s := stateFrom(fine, lim, part, pt.K, pt.BudgetNeurons, pt.BudgetMem)
-		res := &Partition{K: pt.K, BudgetNeurons: pt.BudgetNeurons, BudgetMem: pt.BudgetMem, InitialCost: pt.InitialCost, Moves: pt.Moves, Swaps: pt.Swaps}
+		s := stateFrom(fine, lim, part, pt.K, budN, budM)
+		res := &Partition{K: pt.K, BudgetNeurons: budN, BudgetMem: budM, InitialCost: pt.InitialCost, Moves: pt.Moves, Swaps: pt.Swaps}
+		// FM first (single moves, negative gains within a pass), then
+		// the swap sweeps: where parts are full FM cannot move, a swap can.
+		s.fmRefine(fo, res)
 		s.refine(opt.Passes, res)
-		s.compact()
+		if l == 0 {
+			s.compact()
+		}
 		res.Part, res.K = s.part, s.nparts
 		res.Cost = fine.Cost(res.Part)
 		res.Levels = len(maps)

@@ -21,6 +21,22 @@ import (
 // together.
 const DefaultGranularity = 4
 
+// graphSynapses returns the explicit synapses of g.
+func graphSynapses(g *ir.Graph) int64 {
+	var syn int64
+	for _, e := range g.Projs {
+		syn += ir.Synapses(e)
+	}
+	return syn
+}
+
+// MultilevelCandidate is the granularity of the one more candidate that a
+// compile with automatic granularities partitions with the multilevel
+// scheme (PartitionOptions.Levels) beside the flat candidates of
+// AutoGranularities: on the portfolio suite it is kept on 10 of 24 rows and
+// meets the goal on 2 more (docs/performance.md, "Multilevel partition").
+const MultilevelCandidate = 2 * DefaultGranularity
+
 // AutoGranularities are the granularities a compile tries when none is
 // given: split, partition and place run for each (concurrently) and the
 // placed mapping with the fewest message-hops is kept. Neither quarter-
@@ -536,6 +552,17 @@ func splitPass(u *Unit) error {
 		}
 		l.Candidates = append(l.Candidates, &Candidate{Granularity: cmp.Or(gr, DefaultGranularity), Split: sr, Problem: p})
 		u.logf("split: granularity %d: %d fragments, %d nets", gr, len(sr.Frags), p.NumNets())
+	}
+	// With the granularities chosen automatically, one more candidate at
+	// MultilevelCandidate, partitioned by the multilevel scheme, on the
+	// networks whose fill is a candidate too (maxFillSynapses: above it a
+	// third fragment problem costs more time and memory than the largest
+	// compiles can spare).
+	if u.Granularity == 0 && u.Target.Profile.LayerCores == nil && graphSynapses(u.G) <= maxFillSynapses {
+		if sr, p, err := SplitAndBuild(u.G, u.Target, SplitOptions{Granularity: MultilevelCandidate}); err == nil {
+			l.Candidates = append(l.Candidates, &Candidate{Granularity: MultilevelCandidate, Split: sr, Problem: p, multilevel: true})
+			u.logf("split: granularity %d (multilevel partition): %d fragments, %d nets", MultilevelCandidate, len(sr.Frags), p.NumNets())
+		}
 	}
 	if len(l.Candidates) == 0 {
 		return first
