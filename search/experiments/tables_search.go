@@ -101,7 +101,11 @@ var table3 = register(&Experiment{
 			if pooled {
 				key, label, init = key+"-poolk1", fmt.Sprintf("%s (pooled PLIF w0 = %g)", name, PoolW), poolInit
 			}
-			row, err := r.trainRow(ctx, key, []string{label, strings.Join(spec.Blocks, ", ")}, spec, nil, init)
+			blocks := strings.Join(spec.Blocks, ", ")
+			if blocks == "" {
+				blocks = "hand-crafted (" + spec.Macro + " macro)"
+			}
+			row, err := r.trainRow(ctx, key, []string{label, blocks}, spec, nil, init)
 			if err != nil {
 				return nil, err
 			}
