@@ -75,3 +75,27 @@ func TestReportVerdictFill(t *testing.T) {
 		t.Errorf("markdown of a result without a verdict has an empty paragraph:\n%s", md)
 	}
 }
+
+// TestTable3Verdict: the verdict names, per searched network, how many
+// hand-crafted nets it beats on both accuracy and spikes, and which it
+// does not.
+func TestTable3Verdict(t *testing.T) {
+	row := func(name, blocks string, acc, spikes float64) Row {
+		return Row{Cells: []string{name, blocks}, Accuracy: Stat{Mean: acc, N: 3}, Spikes: Stat{Mean: spikes, N: 3}}
+	}
+	rows := []Row{
+		row("searched here (lambda -0.08)", "SRB_k3", 0.85, 13000),
+		row("searched here (lambda -0.24)", "skip", 0.875, 10600),
+		row("cifarnet-wu (pooled PLIF w0 = 17.5)", "hand-crafted (cifarnet-wu macro)", 0.856, 21000),
+		row("cifarnet-fang", "hand-crafted (cifarnet-fang macro)", 0.866, 12900),
+	}
+	got := registry["table3"].verdict(rows)
+	for _, want := range []string{
+		"searched here (lambda -0.08): more accurate with fewer spikes than 0 of 2 hand-crafted nets (not: cifarnet-wu, cifarnet-fang).",
+		"searched here (lambda -0.24): more accurate with fewer spikes than 2 of 2 hand-crafted nets.",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("verdict %q lacks %q", got, want)
+		}
+	}
+}
