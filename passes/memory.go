@@ -12,8 +12,9 @@ const (
 	// measured figure ranged from 2.7 to 4.8 with the network's shape and
 	// the concurrent granularities' timing until verify counted per shared
 	// source position; since then about 1.4 to 2.2 at 8.6 M synapses,
-	// and 2.5 to 3.3 with the multilevel candidate (a third fragment
-	// problem and its coarse levels).
+	// and with the multilevel candidate (its coarse levels and state; it
+	// shares the granularity-8 candidate's fragment problem) 29.0 MB
+	// peak against 32.4 MB estimated at 8.6 M synapses (TestMemoryEstimate).
 	compileBytesPerSynapse = 3
 	// compileBytesPerNeuron: per-neuron rates, core assignments, fragment
 	// and placement tables, in bytes.

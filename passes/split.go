@@ -559,7 +559,20 @@ func splitPass(u *Unit) error {
 	// third fragment problem costs more time and memory than the largest
 	// compiles can spare).
 	if u.Granularity == 0 && u.Target.Profile.LayerCores == nil && graphSynapses(u.G) <= maxFillSynapses {
-		if sr, p, err := SplitAndBuild(u.G, u.Target, SplitOptions{Granularity: MultilevelCandidate}); err == nil {
+		// A flat candidate of the same granularity lends its fragments and
+		// problem (both read-only from here on) rather than a second copy.
+		var sr *SplitResult
+		var p *Problem
+		var err error
+		for _, c := range l.Candidates {
+			if c.Granularity == MultilevelCandidate {
+				sr, p = c.Split, c.Problem
+			}
+		}
+		if sr == nil {
+			sr, p, err = SplitAndBuild(u.G, u.Target, SplitOptions{Granularity: MultilevelCandidate})
+		}
+		if err == nil {
 			l.Candidates = append(l.Candidates, &Candidate{Granularity: MultilevelCandidate, Split: sr, Problem: p, multilevel: true})
 			u.logf("split: granularity %d (multilevel partition): %d fragments, %d nets", MultilevelCandidate, len(sr.Frags), p.NumNets())
 		}
