@@ -344,7 +344,11 @@ func runOne(spec, chip string, cfg config) ([]result, error) {
 				// The compile's post-choice stages on METIS's mapping, with
 				// the compile's core budget (the fill's cores).
 				c0 = cpuNow()
-				m, _ := passes.PostChoice(g, t, passes.Mapping{Split: sr, Problem: p, Partition: pp, Core: core}, kFill, cfg.effort, cfg.seed, name, nil)
+				var logf func(string, ...any)
+				if cfg.log != nil {
+					logf = func(format string, args ...any) { fmt.Fprintf(cfg.log, format+"\n", args...) }
+				}
+				m, _ := passes.PostChoice(g, t, passes.Mapping{Split: sr, Problem: p, Partition: pp, Core: core}, kFill, cfg.effort, cfg.seed, name, logf)
 				add(name+" + post-choice stages", evaluate(g, t, mappingCores(g, m)), cpu+cpuNow()-c0, true)
 			}
 		}
