@@ -61,9 +61,9 @@ type Candidate struct {
 	// messages per timestep (place).
 	MaxLinkLoad float64
 
-	// multilevel marks the candidate the partition pass partitions with
-	// the multilevel scheme whatever its granularity.
-	multilevel bool
+	// scheme is how the partition pass partitions the candidate beyond
+	// what its granularity implies (schemeFlat: as the granularity says).
+	scheme partScheme
 	// choiceHops is MessageHops when place chose among the candidates,
 	// before the chosen one's post-choice stages (EmptyParts, SpreadLinks,
 	// SplitHeavyEdges, FineSplitHot), which trade message-hops for the

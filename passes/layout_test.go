@@ -211,7 +211,7 @@ func TestLayoutDump(t *testing.T) {
 		if diff := cmp.Diff(string(want), got); diff != "" {
 			t.Errorf("layout after %s (-want +got):\n%s", pass, diff)
 		}
-		for _, s := range []string{"layout: 4 candidates, chosen granularity", "(chosen)", "part 0 on core"} {
+		for _, s := range []string{"layout: 5 candidates, chosen granularity", "(chosen)", "part 0 on core"} {
 			if !strings.Contains(got, s) {
 				t.Errorf("layout after %s lacks %q:\n%s", pass, s, got)
 			}

@@ -44,6 +44,37 @@ type PartitionOptions struct {
 	Cores int
 	// Seed orders the multilevel scheme's moves of equal gain.
 	Seed uint64
+	// Balanced packs to the core budget's average rather than to the
+	// per-core limits: while packing, a part holds at most (1+Imbalance)
+	// x the total neurons (and memory) / Cores, or the largest fragment's
+	// when that is more, never more than a core's limit; so the packing
+	// opens about Cores parts, each with room left, as a k-way partition
+	// into the budget's cores does. The refinement after it may fill parts
+	// up to the limits. Without a budget (Cores 0) it does nothing.
+	Balanced bool
+}
+
+// partScheme names how the partition pass partitions a candidate.
+type partScheme int
+
+const (
+	// schemeFlat packs to the per-core limits, then refines (partitionFlat);
+	// from MultilevelGranularity on, the multilevel scheme.
+	schemeFlat partScheme = iota
+	// schemeMultilevel is the multilevel scheme at any granularity.
+	schemeMultilevel
+	// schemeBalanced is the flat scheme with PartitionOptions.Balanced.
+	schemeBalanced
+)
+
+func (s partScheme) String() string {
+	switch s {
+	case schemeMultilevel:
+		return "multilevel"
+	case schemeBalanced:
+		return "balanced packing"
+	}
+	return "flat"
 }
 
 // Partition is an assignment of fragments to parts.
@@ -91,6 +122,18 @@ func PartitionProblem(g *ir.Graph, p *Problem, lim Limits, opt PartitionOptions)
 
 // partitionFlat packs and refines p without coarsening.
 func partitionFlat(g *ir.Graph, p *Problem, lim Limits, opt PartitionOptions) (*Partition, error) {
+	pt, err := packAndRefine(g, p, lim, opt)
+	if err != nil && opt.Balanced {
+		// The balanced packing's windowed greedy can open more parts than
+		// the cores; the packing to the limits may still fit.
+		opt.Balanced = false
+		return packAndRefine(g, p, lim, opt)
+	}
+	return pt, err
+}
+
+// packAndRefine is partitionFlat's packing and refinement.
+func packAndRefine(g *ir.Graph, p *Problem, lim Limits, opt PartitionOptions) (*Partition, error) {
 	s := newPState(p, lim)
 	var totalN int
 	var totalM int64
@@ -99,6 +142,10 @@ func partitionFlat(g *ir.Graph, p *Problem, lim Limits, opt PartitionOptions) (*
 		totalM += p.Mem[v]
 	}
 	s.budN, s.budM = lim.Neurons, lim.MemBytes
+	if opt.Balanced && opt.Cores > 0 {
+		s.budN = min(lim.Neurons, max(int(math.Ceil((1+opt.Imbalance)*float64(totalN)/float64(opt.Cores))), slices.Max(p.Neurons)))
+		s.budM = min(lim.MemBytes, max(int64(math.Ceil((1+opt.Imbalance)*float64(totalM)/float64(opt.Cores))), slices.Max(p.Mem)))
+	}
 	fo := map[int32]int64{}
 	// Pack consumers first: when a fragment is packed, every fragment its
 	// neurons reach already has its part, so its fan-out is exact. Each
@@ -136,6 +183,7 @@ func partitionFlat(g *ir.Graph, p *Problem, lim Limits, opt PartitionOptions) (*
 	bal := int(math.Ceil((1 + opt.Imbalance) * float64(totalN) / float64(k)))
 	maxN := slices.Max(s.neur)
 	s.budN = min(lim.Neurons, max(bal, maxN))
+	s.budM = lim.MemBytes
 	res := &Partition{K: k, BudgetNeurons: s.budN, BudgetMem: s.budM}
 	res.InitialCost = p.Cost(s.part)
 	s.refine(opt.Passes, res)
@@ -187,17 +235,20 @@ func partitionPass(u *Unit) error {
 			c.Partition, c.err = partitionLayerCores(u.G, u.Target, c.Split)
 		} else {
 			opt := PartitionOptions{Imbalance: 0.03, MaxParts: u.Target.NumCores, Cores: budget, Seed: u.Seed}
-			if c.Granularity >= MultilevelGranularity || c.multilevel {
+			if c.Granularity >= MultilevelGranularity || c.scheme == schemeMultilevel {
 				opt.Levels = -1
 			}
+			opt.Balanced = c.scheme == schemeBalanced
 			c.Partition, c.err = PartitionProblem(u.G, c.Problem, TargetLimits(u.Target), opt)
 		}
 		if c.err == nil {
 			pt := c.Partition
 			pt.MaxCores = max(budget, pt.K)
 			ml := ""
-			if pt.Levels > 0 || c.multilevel {
+			if pt.Levels > 0 || c.scheme == schemeMultilevel {
 				ml = " (multilevel)"
+			} else if c.scheme == schemeBalanced {
+				ml = " (balanced packing)"
 			}
 			fmt.Fprintf(&c.log, "partition: granularity %d%s: %d cores, %.6g -> %.6g messages per timestep (%d moves, %d swaps, %d coarsening levels)\n", c.Granularity, ml, pt.K, pt.InitialCost, pt.Cost, pt.Moves, pt.Swaps, pt.Levels)
 		}

@@ -2,6 +2,7 @@ package passes
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -183,5 +184,46 @@ func TestLayerCores(t *testing.T) {
 	err := runBackHalf(&Unit{G: build(9), Target: tg, Seed: 1})
 	if err == nil || !strings.Contains(err.Error(), "layer cores: needs 11 cores, have 9") {
 		t.Errorf("11 populations on speck: %v, want a layer-core count error", err)
+	}
+}
+
+// TestPartitionBalanced: with PartitionOptions.Balanced and a core budget
+// above what the flat packing needs, the packing spreads the neurons over
+// more parts: the fullest part holds fewer neurons than the flat
+// scheme's fullest, every limit holds, and the result is deterministic.
+func TestPartitionBalanced(t *testing.T) {
+	for _, chip := range testChips {
+		tg := lookup(t, chip)
+		lim := TargetLimits(tg)
+		spread := 0
+		for seed := uint64(1); seed <= 20; seed++ {
+			g, p, ok := problemFor(t, chip, seed)
+			if !ok {
+				continue
+			}
+			flat, err := PartitionProblem(g, p, lim, PartitionOptions{Imbalance: 0.03, MaxParts: tg.NumCores})
+			if err != nil || flat.K < 2 || 2*flat.K > tg.NumCores {
+				continue
+			}
+			opt := PartitionOptions{Imbalance: 0.03, MaxParts: tg.NumCores, Cores: 2 * flat.K, Balanced: true}
+			bal, err := PartitionProblem(g, p, lim, opt)
+			if err != nil {
+				t.Fatalf("%s seed %d: balanced: %v", chip, seed, err)
+			}
+			if v := p.PartLimits(bal, lim); len(v) > 0 {
+				t.Errorf("%s seed %d: balanced partition breaks limits: %v", chip, seed, v)
+			}
+			again, _ := PartitionProblem(g, p, lim, opt)
+			if diff := cmp.Diff(bal.Part, again.Part); diff != "" {
+				t.Errorf("%s seed %d: balanced partition not deterministic:\n%s", chip, seed, diff)
+			}
+			fu, bu := p.PartUsage(flat), p.PartUsage(bal)
+			if slices.Max(bu.Neurons) < slices.Max(fu.Neurons) {
+				spread++
+			}
+		}
+		if spread == 0 {
+			t.Errorf("%s: the balanced packing never left its fullest part below the flat packing's", chip)
+		}
 	}
 }

@@ -381,8 +381,8 @@ func placePass(u *Unit) error {
 	bestHops := best.MessageHops
 	if len(l.Candidates) > 1 {
 		ml := ""
-		if best.multilevel {
-			ml = ", multilevel partition"
+		if best.scheme != schemeFlat {
+			ml = ", " + best.scheme.String()
 		}
 		u.logf("place: kept granularity %d%s (%.6g message-hops, busiest link %.6g messages per timestep)", best.Granularity, ml, bestHops, best.MaxLinkLoad)
 	}

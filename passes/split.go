@@ -553,11 +553,11 @@ func splitPass(u *Unit) error {
 		l.Candidates = append(l.Candidates, &Candidate{Granularity: cmp.Or(gr, DefaultGranularity), Split: sr, Problem: p})
 		u.logf("split: granularity %d: %d fragments, %d nets", gr, len(sr.Frags), p.NumNets())
 	}
-	// With the granularities chosen automatically, one more candidate at
-	// MultilevelCandidate, partitioned by the multilevel scheme, on the
-	// networks whose fill is a candidate too (maxFillSynapses: above it a
-	// third fragment problem costs more time and memory than the largest
-	// compiles can spare).
+	// With the granularities chosen automatically, two more candidates at
+	// MultilevelCandidate, one partitioned by the multilevel scheme, one
+	// by the balanced packing, on the networks whose fill is a candidate
+	// too (maxFillSynapses: above it more candidates cost more time and
+	// memory than the largest compiles can spare).
 	if u.Granularity == 0 && u.Target.Profile.LayerCores == nil && graphSynapses(u.G) <= maxFillSynapses {
 		// A flat candidate of the same granularity lends its fragments and
 		// problem (both read-only from here on) rather than a second copy.
@@ -573,8 +573,10 @@ func splitPass(u *Unit) error {
 			sr, p, err = SplitAndBuild(u.G, u.Target, SplitOptions{Granularity: MultilevelCandidate})
 		}
 		if err == nil {
-			l.Candidates = append(l.Candidates, &Candidate{Granularity: MultilevelCandidate, Split: sr, Problem: p, multilevel: true})
-			u.logf("split: granularity %d (multilevel partition): %d fragments, %d nets", MultilevelCandidate, len(sr.Frags), p.NumNets())
+			for _, sc := range []partScheme{schemeMultilevel, schemeBalanced} {
+				l.Candidates = append(l.Candidates, &Candidate{Granularity: MultilevelCandidate, Split: sr, Problem: p, scheme: sc})
+				u.logf("split: granularity %d (%s): %d fragments, %d nets", MultilevelCandidate, sc, len(sr.Frags), p.NumNets())
+			}
 		}
 	}
 	if len(l.Candidates) == 0 {
