@@ -392,17 +392,9 @@ func placePass(u *Unit) error {
 			c.Split, c.Problem, c.Partition, c.Chips, c.Placement = nil, nil, nil, nil, nil
 		}
 	}
-	p, pt, pl := best.Problem, best.Partition, best.Placement
+	cores := Mapping{Problem: best.Problem, Partition: best.Partition, Core: best.Placement.Core}.NeuronCores(u.G)
 	for i, pop := range u.G.Pops {
-		if i == 0 {
-			pop.Core = nil
-			continue
-		}
-		core := make([]int32, pop.Shape.Len())
-		for j, f := range p.FragOf[i] {
-			core[j] = pl.Core[pt.Part[f]]
-		}
-		pop.Core = core
+		pop.Core = cores[i]
 	}
 	return nil
 }

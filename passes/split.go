@@ -30,11 +30,12 @@ func graphSynapses(g *ir.Graph) int64 {
 	return syn
 }
 
-// MultilevelCandidate is the granularity of the one more candidate that a
-// compile with automatic granularities partitions with the multilevel
-// scheme (PartitionOptions.Levels) beside the flat candidates of
-// AutoGranularities: on the portfolio suite it is kept on 10 of 24 rows and
-// meets the goal on 2 more (docs/performance.md, "Multilevel partition").
+// MultilevelCandidate is the granularity of the two more candidates that a
+// compile with automatic granularities makes beside the flat candidates of
+// AutoGranularities, sharing that granularity's fragments: one partitioned
+// by the multilevel scheme (PartitionOptions.Levels), one by the balanced
+// packing (PartitionOptions.Balanced); docs/performance.md, "Multilevel
+// partition" and "Result (commit add4b6d)", has what each gains.
 const MultilevelCandidate = 2 * DefaultGranularity
 
 // AutoGranularities are the granularities a compile tries when none is

@@ -305,6 +305,10 @@ func runOne(spec, chip string, cfg config) ([]result, error) {
 	}
 
 	// (b) METIS on fragment graphs.
+	var stageLog func(string, ...any) // the post-choice stages' lines, with -v
+	if cfg.log != nil {
+		stageLog = func(format string, args ...any) { fmt.Fprintf(cfg.log, format+"\n", args...) }
+	}
 	for _, gr := range cfg.grans {
 		sr, p, err := passes.SplitAndBuild(g, t, passes.SplitOptions{Granularity: gr})
 		if err != nil {
@@ -344,12 +348,8 @@ func runOne(spec, chip string, cfg config) ([]result, error) {
 				// The compile's post-choice stages on METIS's mapping, with
 				// the compile's core budget (the fill's cores).
 				c0 = cpuNow()
-				var logf func(string, ...any)
-				if cfg.log != nil {
-					logf = func(format string, args ...any) { fmt.Fprintf(cfg.log, format+"\n", args...) }
-				}
-				m, _ := passes.PostChoice(g, t, passes.Mapping{Split: sr, Problem: p, Partition: pp, Core: core}, kFill, cfg.effort, cfg.seed, name, logf)
-				add(name+" + post-choice stages", evaluate(g, t, mappingCores(g, m)), cpu+cpuNow()-c0, true)
+				m, _ := passes.PostChoice(g, t, passes.Mapping{Split: sr, Problem: p, Partition: pp, Core: core}, kFill, cfg.effort, cfg.seed, name, stageLog)
+				add(name+" + post-choice stages", evaluate(g, t, m.NeuronCores(g)), cpu+cpuNow()-c0, true)
 			}
 		}
 	}
@@ -367,7 +367,7 @@ func placeLegal(g *ir.Graph, t *backends.Target, p *passes.Problem, pt *passes.P
 		if err != nil {
 			return result{}, nil, nil, err
 		}
-		r := evaluate(g, t, mappingCores(g, passes.Mapping{Problem: p, Partition: pt2, Core: pl.Core}))
+		r := evaluate(g, t, passes.Mapping{Problem: p, Partition: pt2, Core: pl.Core}.NeuronCores(g))
 		if len(r.violations) == 0 || lim.FanOut == 0 || try == 8 {
 			return r, pt2, pl.Core, nil
 		}
@@ -404,20 +404,6 @@ func placeLegal(g *ir.Graph, t *backends.Target, p *passes.Problem, pt *passes.P
 		}
 		pt = &passes.Partition{Part: part, K: k}
 	}
-}
-
-// mappingCores returns each population's per-neuron cores under m (nil
-// for the input population).
-func mappingCores(g *ir.Graph, m passes.Mapping) [][]int32 {
-	cores := make([][]int32, len(g.Pops))
-	for i := 1; i < len(g.Pops); i++ {
-		c := make([]int32, len(m.Problem.FragOf[i]))
-		for j, f := range m.Problem.FragOf[i] {
-			c[j] = m.Core[m.Partition.Part[f]]
-		}
-		cores[i] = c
-	}
-	return cores
 }
 
 // ratio formats a / b, or "0 / 0" and "x / 0" when b is zero.
