@@ -261,7 +261,7 @@ func partitionPass(u *Unit) error {
 	if fill != nil && u.Granularity == 0 {
 		c, err := fillCandidate(u.G, u.Target, fill, budget)
 		if err != nil {
-			u.logf("partition: no fill candidate: %v", err)
+			u.logf("partition: %v", err)
 			return nil
 		}
 		u.Layout.Candidates = append(u.Layout.Candidates, c)

@@ -120,13 +120,15 @@ func fillSplit(g *ir.Graph, t *backends.Target, fill [][]int32, rows bool) (*Spl
 	return sr, part
 }
 
-// fillCandidate returns the candidate of the channels-last fill of g on
-// t, whose parts are fill's k parts: fragments of one row each where a
-// part's memory, summed over its fragments as partition counts it (a conv
-// kernel shared by the rows of a part counts once per row), allows, if the
-// partition they give holds every per-core limit, else the fewest tiles
-// per part, else an error saying which limit the fill breaks.
-func fillCandidate(g *ir.Graph, t *backends.Target, fill [][]int32, k int) (*Candidate, error) {
+// FillMapping returns the channels-last fill of g on t (fill and its k
+// parts, as FillChannelsLast returns them) as a mapping without cores
+// (Core nil): fragments of one row each where a part's memory, summed
+// over its fragments as partition counts it (a conv kernel shared by the
+// rows of a part counts once per row), allows, if the partition they give
+// holds every per-core limit, else the fewest tiles per part, else an
+// error saying which limit the fill breaks. Part q of the partition is
+// fill's part q, so a placement of the fill's parts places it.
+func FillMapping(g *ir.Graph, t *backends.Target, fill [][]int32, k int) (Mapping, error) {
 	lim := TargetLimits(t)
 	var why []string
 	for _, rows := range []bool{true, false} {
@@ -154,7 +156,16 @@ func fillCandidate(g *ir.Graph, t *backends.Target, fill [][]int32, k int) (*Can
 		}
 		pt.InitialCost = p.Cost(part)
 		pt.Cost = pt.InitialCost
-		return &Candidate{Granularity: FillGranularity, Split: sr, Problem: p, Partition: pt}, nil
+		return Mapping{Split: sr, Problem: p, Partition: pt}, nil
 	}
-	return nil, fmt.Errorf("passes: fill candidate: %s (%d more)", why[0], len(why)-1)
+	return Mapping{}, fmt.Errorf("passes: the channels-last fill breaks a per-core limit: %s (%d more)", why[0], len(why)-1)
+}
+
+// fillCandidate returns the candidate of FillMapping's mapping.
+func fillCandidate(g *ir.Graph, t *backends.Target, fill [][]int32, k int) (*Candidate, error) {
+	m, err := FillMapping(g, t, fill, k)
+	if err != nil {
+		return nil, fmt.Errorf("no fill candidate: %w", err)
+	}
+	return &Candidate{Granularity: FillGranularity, Split: m.Split, Problem: m.Problem, Partition: m.Partition}, nil
 }

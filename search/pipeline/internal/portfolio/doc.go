@@ -14,7 +14,9 @@
 //     (passes.Place, then a second cooler annealing: PlaceAndRefine without
 //     its fragment moves, with its link stages, passes.BalanceLinks) and
 //     by a plain greedy + pairwise-swap placer
-//     (greedy.go);
+//     (greedy.go), and the fill placed by the project's placer once more
+//     through the compile's post-choice stages (passes.FillMapping, then
+//     passes.PostChoice, below);
 //   - METIS: gpmetis k-way, objectives cut and vol, on the fragment graphs
 //     of split at several granularities (Problem.MetisGraph), k the cores of
 //     the fill, each partition repaired to the limits
@@ -35,7 +37,7 @@
 //
 // -baseline-link-stages=false places the baselines without the placer's
 // link stages (as before they existed); -baseline-post-stages=false
-// leaves out the METIS mappings through the post-choice stages;
+// leaves out the fill and METIS mappings through the post-choice stages;
 // -baselines=false compiles only
 // (to compare the compile column with an earlier table); -granularity N
 // pins the compile's split granularity; -v writes the compile's log to

@@ -35,7 +35,7 @@ type config struct {
 	// link stages too (-baseline-link-stages).
 	linkStages bool
 	// postStages runs the compile's post-choice stages (passes.PostChoice)
-	// on METIS's placed mappings too, as extra baselines
+	// on the placed fill and METIS mappings too, as extra baselines
 	// (-baseline-post-stages).
 	postStages bool
 	// granularity pins the compile's split granularity (-granularity; 0
@@ -57,7 +57,7 @@ func main() {
 	gpmetis := flag.String("gpmetis", "gpmetis", "gpmetis binary (Debian package metis)")
 	baselines := flag.Bool("baselines", true, "map with the baselines too (false: the compile only, to compare with an earlier table)")
 	verbose := flag.Bool("v", false, "write the compile's log to stderr")
-	postStages := flag.Bool("baseline-post-stages", true, "also map each legal METIS partition through the compile's post-choice stages (passes.PostChoice: emptying parts, link spreading, heavy-edge and fine splitting), as extra baselines")
+	postStages := flag.Bool("baseline-post-stages", true, "also map the fill (placed by the project's placer) and each legal METIS partition through the compile's post-choice stages (passes.PostChoice: emptying parts, link spreading, heavy-edge and fine splitting), as extra baselines")
 	granularity := flag.Int("granularity", 0, "pin the compile's split granularity (fragments per core's worth; 0: the automatic candidates)")
 	linkStages := flag.Bool("baseline-link-stages", true, "run the placer's link stages (passes.BalanceLinks) on the baselines it places, as the compile does")
 	flag.Parse()
@@ -254,6 +254,11 @@ func runOne(spec, chip string, cfg config) ([]result, error) {
 		return rows, nil
 	}
 
+	var stageLog func(string, ...any) // the post-choice stages' lines, with -v
+	if cfg.log != nil {
+		stageLog = func(format string, args ...any) { fmt.Fprintf(cfg.log, format+"\n", args...) }
+	}
+
 	// (a) Channels-last layer fill; on a fan-out or routing violation the
 	// fill is redone with fewer neurons per core.
 	lim := passes.TargetLimits(t)
@@ -301,14 +306,23 @@ func runOne(spec, chip string, cfg config) ([]result, error) {
 		}
 		add("fill HWC + greedy/swap placer"+suffix, evaluate(g, t, perNeuron(part, gc)), fillCPU+cpuNow()-c0, true)
 		kFill = k
+		if cfg.postStages && len(rp.violations) == 0 {
+			// The compile's post-choice stages on the fill placed by the
+			// project's placer, with the fill's cores as the budget.
+			c0 = cpuNow()
+			m, err := passes.FillMapping(g, t, part, k)
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "%s on %s: fill: %v\n", label, t.Name(), err)
+				break
+			}
+			m.Core = pc
+			m, _ = passes.PostChoice(g, t, m, k, cfg.effort, cfg.seed, "fill HWC + project placer", stageLog)
+			add("fill HWC + project placer + post-choice stages"+suffix, evaluate(g, t, m.NeuronCores(g)), fillCPU+placeCPU+cpuNow()-c0, true)
+		}
 		break
 	}
 
 	// (b) METIS on fragment graphs.
-	var stageLog func(string, ...any) // the post-choice stages' lines, with -v
-	if cfg.log != nil {
-		stageLog = func(format string, args ...any) { fmt.Fprintf(cfg.log, format+"\n", args...) }
-	}
 	for _, gr := range cfg.grans {
 		sr, p, err := passes.SplitAndBuild(g, t, passes.SplitOptions{Granularity: gr})
 		if err != nil {
