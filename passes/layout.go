@@ -61,8 +61,8 @@ type Candidate struct {
 	// messages per timestep (place).
 	MaxLinkLoad float64
 
-	// scheme is how the partition pass partitions the candidate beyond
-	// what its granularity implies (schemeFlat: as the granularity says).
+	// scheme is how the partition pass partitions the candidate (split
+	// sets it).
 	scheme partScheme
 	// choiceHops is MessageHops when place chose among the candidates,
 	// before the chosen one's post-choice stages (EmptyParts, SpreadLinks,
@@ -108,4 +108,13 @@ func (u *Unit) keepCandidates() error {
 		return first
 	}
 	return nil
+}
+
+// schemeLabel returns " (scheme)" for a candidate not of the flat scheme,
+// else "": what the logs and Layout.Print add after its granularity.
+func (c *Candidate) schemeLabel() string {
+	if c.scheme == schemeFlat {
+		return ""
+	}
+	return " (" + c.scheme.String() + ")"
 }

@@ -47,10 +47,7 @@ func (l *Layout) Print(w io.Writer, g *ir.Graph, t *backends.Target) {
 
 // printCandidate writes one candidate of Layout.Print.
 func printCandidate(w io.Writer, g *ir.Graph, t *backends.Target, c *Candidate, chosen bool) {
-	fmt.Fprintf(w, "granularity %d", c.Granularity)
-	if c.scheme != schemeFlat {
-		fmt.Fprintf(w, " (%s)", c.scheme)
-	}
+	fmt.Fprintf(w, "granularity %d%s", c.Granularity, c.schemeLabel())
 	if chosen {
 		fmt.Fprint(w, " (chosen)")
 	}

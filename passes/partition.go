@@ -15,8 +15,7 @@ import (
 )
 
 // MultilevelGranularity is the granularity (fragments per core's worth)
-// from which the partition pass partitions a candidate with the multilevel
-// scheme (coarsening, FM refinement at every level): on fragments of a
+// from which split gives a candidate the multilevel scheme (coarsening, FM refinement at every level): on fragments of a
 // sixteenth of a core and smaller it gives fewer messages than the flat
 // packing and than METIS (docs/performance.md, "Multilevel partition").
 const MultilevelGranularity = 16
@@ -34,8 +33,8 @@ type PartitionOptions struct {
 	// (partition_multilevel.go: coarsening, then FM and swap refinement at
 	// every level); 0 (the default) partitions the fragments directly,
 	// which measured better for fragments of a quarter core and coarser;
-	// the partition pass sets it from MultilevelGranularity on (see
-	// docs/performance.md). Negative means DefaultLevels.
+	// the partition pass sets it for the candidates of the multilevel
+	// scheme (see docs/performance.md). Negative means DefaultLevels.
 	Levels int
 	// Cores, if > 0, is the core budget (the cores of the channels-last
 	// fill): when the packing opens more parts, the smallest are dissolved
@@ -58,10 +57,11 @@ type PartitionOptions struct {
 type partScheme int
 
 const (
-	// schemeFlat packs to the per-core limits, then refines (partitionFlat);
-	// from MultilevelGranularity on, the multilevel scheme.
+	// schemeFlat packs to the per-core limits, then refines (partitionFlat).
 	schemeFlat partScheme = iota
-	// schemeMultilevel is the multilevel scheme at any granularity.
+	// schemeMultilevel is the multilevel scheme (PartitionOptions.Levels):
+	// split gives it to every candidate from MultilevelGranularity on and
+	// to one more at MultilevelCandidate.
 	schemeMultilevel
 	// schemeBalanced is the flat scheme with PartitionOptions.Balanced.
 	schemeBalanced
@@ -235,7 +235,7 @@ func partitionPass(u *Unit) error {
 			c.Partition, c.err = partitionLayerCores(u.G, u.Target, c.Split)
 		} else {
 			opt := PartitionOptions{Imbalance: 0.03, MaxParts: u.Target.NumCores, Cores: budget, Seed: u.Seed}
-			if c.Granularity >= MultilevelGranularity || c.scheme == schemeMultilevel {
+			if c.scheme == schemeMultilevel {
 				opt.Levels = -1
 			}
 			opt.Balanced = c.scheme == schemeBalanced
@@ -244,13 +244,7 @@ func partitionPass(u *Unit) error {
 		if c.err == nil {
 			pt := c.Partition
 			pt.MaxCores = max(budget, pt.K)
-			ml := ""
-			if pt.Levels > 0 || c.scheme == schemeMultilevel {
-				ml = " (multilevel)"
-			} else if c.scheme == schemeBalanced {
-				ml = " (balanced packing)"
-			}
-			fmt.Fprintf(&c.log, "partition: granularity %d%s: %d cores, %.6g -> %.6g messages per timestep (%d moves, %d swaps, %d coarsening levels)\n", c.Granularity, ml, pt.K, pt.InitialCost, pt.Cost, pt.Moves, pt.Swaps, pt.Levels)
+			fmt.Fprintf(&c.log, "partition: granularity %d%s: %d cores, %.6g -> %.6g messages per timestep (%d moves, %d swaps, %d coarsening levels)\n", c.Granularity, c.schemeLabel(), pt.K, pt.InitialCost, pt.Cost, pt.Moves, pt.Swaps, pt.Levels)
 		}
 	})
 	if err := u.keepCandidates(); err != nil {

@@ -551,8 +551,12 @@ func splitPass(u *Unit) error {
 			first = cmp.Or(first, err)
 			continue
 		}
-		l.Candidates = append(l.Candidates, &Candidate{Granularity: cmp.Or(gr, DefaultGranularity), Split: sr, Problem: p})
-		u.logf("split: granularity %d: %d fragments, %d nets", gr, len(sr.Frags), p.NumNets())
+		c := &Candidate{Granularity: cmp.Or(gr, DefaultGranularity), Split: sr, Problem: p}
+		if c.Granularity >= MultilevelGranularity {
+			c.scheme = schemeMultilevel
+		}
+		l.Candidates = append(l.Candidates, c)
+		u.logf("split: granularity %d%s: %d fragments, %d nets", gr, c.schemeLabel(), len(sr.Frags), p.NumNets())
 	}
 	// With the granularities chosen automatically, two more candidates at
 	// MultilevelCandidate, one partitioned by the multilevel scheme, one
@@ -575,8 +579,9 @@ func splitPass(u *Unit) error {
 		}
 		if err == nil {
 			for _, sc := range []partScheme{schemeMultilevel, schemeBalanced} {
-				l.Candidates = append(l.Candidates, &Candidate{Granularity: MultilevelCandidate, Split: sr, Problem: p, scheme: sc})
-				u.logf("split: granularity %d (%s): %d fragments, %d nets", MultilevelCandidate, sc, len(sr.Frags), p.NumNets())
+				c := &Candidate{Granularity: MultilevelCandidate, Split: sr, Problem: p, scheme: sc}
+				l.Candidates = append(l.Candidates, c)
+				u.logf("split: granularity %d%s: %d fragments, %d nets", MultilevelCandidate, c.schemeLabel(), len(sr.Frags), p.NumNets())
 			}
 		}
 	}
