@@ -217,8 +217,27 @@ type RefineOptions struct {
 // free ones) to cut rate x hops, then a second, cooler annealing of the
 // cores with half the moves from where the first ended, then (if
 // opt.Balance) the link stages, BalanceLinks, with a quarter of the first
-// annealing's moves. It returns the partition actually placed (pt itself unless refining) and its placement.
+// annealing's moves. With a chip plan of the board's first chip alone
+// (opt.Chips), all of it runs on that chip as a single-chip target, so the
+// mapping is the one the chip alone gets. It returns the partition
+// actually placed (pt itself unless refining) and its placement.
 func PlaceAndRefine(p *Problem, t *backends.Target, pt *Partition, opt RefineOptions) (*Partition, *Placement, error) {
+	// A chip plan of one chip, the board's first: the mapping is placed
+	// on that chip as on a single-chip target (the board's annealing
+	// start and budgets, and the fragment moves' free cores, would count
+	// the other chips), so a network that fits one chip maps as it does
+	// on that chip alone.
+	if plan := opt.Chips; plan != nil && len(plan.Chips) == 1 && plan.Chips[0] == 0 {
+		if sub := PlaceTarget(t, pt.K); sub != t {
+			opt.Chips = nil
+			pt2, pl, err := PlaceAndRefine(p, sub, pt, opt)
+			if err != nil {
+				return nil, nil, err
+			}
+			plan.ChipOf = make([]int32, pt2.K)
+			return pt2, pl, nil
+		}
+	}
 	logf, seed := opt.Logf, opt.Seed
 	es := Edges(p.Traffic(pt.Part))
 	// On a board, the chip plan of partition-chips keeps every part on its

@@ -1,6 +1,11 @@
 package passes
 
-import "testing"
+import (
+	"context"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
 
 // TestPlaceTarget: on a board, parts that fit one chip are placed on the
 // first chip, whose cores keep their ids and mesh positions; more parts
@@ -46,5 +51,31 @@ func TestPlaceTarget(t *testing.T) {
 	}
 	if done == 0 {
 		t.Fatal("no random net fitted one chip of tiny-2chip")
+	}
+}
+
+// TestCompileOneChipOfBoard: a network that fits one chip compiles onto a
+// board of such chips exactly as onto the chip alone (the same core for
+// every neuron), with the traffic of several cores.
+func TestCompileOneChipOfBoard(t *testing.T) {
+	for _, net := range []string{"snn1-scb3", "cifarnet-wu"} {
+		var cores [2][][]int32
+		for i, chip := range []string{"loihi1", "loihi1-kapoho-bay"} {
+			g := zooNet(t, net, 4, 32)
+			train(g, 1)
+			u := &Unit{G: g, Target: lookup(t, chip), Samples: samples(g, 2, 1), Seed: 1, Effort: 0.25}
+			if err := Compile(context.Background(), u, Config{StopAfter: "place"}); err != nil {
+				t.Fatalf("%s on %s: %v", net, chip, err)
+			}
+			if k := u.Layout.Chosen.Partition.K; k < 8 {
+				t.Fatalf("%s on %s: %d cores, want a test of at least 8", net, chip, k)
+			}
+			for _, p := range g.Pops[1:] {
+				cores[i] = append(cores[i], p.Core)
+			}
+		}
+		if diff := cmp.Diff(cores[0], cores[1]); diff != "" {
+			t.Errorf("%s: the cores of the neurons on loihi1-kapoho-bay differ from loihi1's (-loihi1 +loihi1-kapoho-bay):\n%.2000s", net, diff)
+		}
 	}
 }
