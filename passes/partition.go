@@ -15,9 +15,10 @@ import (
 )
 
 // MultilevelGranularity is the granularity (fragments per core's worth)
-// from which split gives a candidate the multilevel scheme (coarsening, FM refinement at every level): on fragments of a
-// sixteenth of a core and smaller it gives fewer messages than the flat
-// packing and than METIS (docs/performance.md, "Multilevel partition").
+// from which split gives a candidate the multilevel scheme (coarsening,
+// FM refinement at every level): on fragments of a sixteenth of a core
+// and smaller it gives fewer messages than the flat packing and than
+// METIS (docs/performance.md, "Multilevel partition").
 const MultilevelGranularity = 16
 
 // PartitionOptions tune Partition.
