@@ -217,40 +217,40 @@ type RefineOptions struct {
 // free ones) to cut rate x hops, then a second, cooler annealing of the
 // cores with half the moves from where the first ended, then (if
 // opt.Balance) the link stages, BalanceLinks, with a quarter of the first
-// annealing's moves. With a chip plan of the board's first chip alone
-// (opt.Chips), all of it runs on that chip as a single-chip target, so the
-// mapping is the one the chip alone gets. It returns the partition
+// annealing's moves. When t is a board whose first chip holds the parts
+// and the chip plan (opt.Chips), if any, is that chip alone, all of it
+// runs on that chip as a single-chip target (PlaceTarget), so the mapping
+// is the one the chip alone gets. It returns the partition
 // actually placed (pt itself unless refining) and its placement.
 func PlaceAndRefine(p *Problem, t *backends.Target, pt *Partition, opt RefineOptions) (*Partition, *Placement, error) {
-	// A chip plan of one chip, the board's first: the mapping is placed
-	// on that chip as on a single-chip target (the board's annealing
-	// start and budgets, and the fragment moves' free cores, would count
-	// the other chips), so a network that fits one chip maps as it does
-	// on that chip alone.
-	if plan := opt.Chips; plan != nil && len(plan.Chips) == 1 && plan.Chips[0] == 0 {
+	// Parts that fit one chip of a board, without a chip plan or with a
+	// plan of the board's first chip alone, are placed on that chip as on
+	// a single-chip target (the board's annealing start and budgets, and
+	// the fragment moves' free cores, would count the other chips), so a
+	// network that fits one chip maps as it does on that chip alone.
+	if plan := opt.Chips; plan == nil || len(plan.Chips) == 1 && plan.Chips[0] == 0 {
 		if sub := PlaceTarget(t, pt.K); sub != t {
 			opt.Chips = nil
 			pt2, pl, err := PlaceAndRefine(p, sub, pt, opt)
 			if err != nil {
 				return nil, nil, err
 			}
-			plan.ChipOf = make([]int32, pt2.K)
+			if plan != nil {
+				plan.ChipOf = make([]int32, pt2.K)
+			}
 			return pt2, pl, nil
 		}
 	}
 	logf, seed := opt.Logf, opt.Seed
 	es := Edges(p.Traffic(pt.Part))
 	// On a board, the chip plan of partition-chips keeps every part on its
-	// chip; without one, parts that fit one chip are annealed on it.
-	tp := t
+	// chip.
 	po := PlaceOptions{Seed: seed, Effort: opt.Effort}
 	var chips []int
 	if opt.Chips != nil {
 		po.ChipOf, chips = opt.Chips.ChipOf, opt.Chips.Chips
-	} else {
-		tp = PlaceTarget(t, pt.K)
 	}
-	pl, err := Place(tp, pt.K, es, po)
+	pl, err := Place(t, pt.K, es, po)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -272,10 +272,7 @@ func PlaceAndRefine(p *Problem, t *backends.Target, pt *Partition, opt RefineOpt
 		}
 		po2.ChipOf = opt.Chips.ChipOf
 	}
-	if tp != t && !onTarget(tp, cores) {
-		tp = t
-	}
-	pl2, err := Place(tp, pt2.K, es, po2)
+	pl2, err := Place(t, pt2.K, es, po2)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -286,7 +283,7 @@ func PlaceAndRefine(p *Problem, t *backends.Target, pt *Partition, opt RefineOpt
 	}
 	pl2.StartCost = pl.StartCost
 	if opt.Balance {
-		b, err := BalanceLinks(tp, es, pl2.Core, BalanceOptions{Seed: seed + 2, Moves: pl.Moves / 4, ChipOf: po2.ChipOf})
+		b, err := BalanceLinks(t, es, pl2.Core, BalanceOptions{Seed: seed + 2, Moves: pl.Moves / 4, ChipOf: po2.ChipOf})
 		if err != nil {
 			return nil, nil, err
 		}

@@ -27,13 +27,3 @@ func PlaceTarget(t *backends.Target, k int) *backends.Target {
 	}
 	return sub
 }
-
-// onTarget reports whether every core of cores is a core of sub.
-func onTarget(sub *backends.Target, cores []int32) bool {
-	for _, c := range cores {
-		if !sub.ValidCore(int(c)) {
-			return false
-		}
-	}
-	return true
-}
