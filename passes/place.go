@@ -396,11 +396,7 @@ func placePass(u *Unit) error {
 	}
 	bestHops := best.MessageHops
 	if len(l.Candidates) > 1 {
-		ml := ""
-		if best.scheme != schemeFlat {
-			ml = ", " + best.scheme.String()
-		}
-		u.logf("place: kept granularity %d%s (%.6g message-hops, busiest link %.6g messages per timestep)", best.Granularity, ml, bestHops, best.MaxLinkLoad)
+		u.logf("place: kept granularity %d%s: %.6g message-hops, busiest link %.6g messages per timestep", best.Granularity, best.schemeLabel(), bestHops, best.MaxLinkLoad)
 	}
 	l.Chosen = best
 	for _, c := range l.Candidates {
