@@ -162,9 +162,9 @@ func (s *pstate) fmRefine(opt fmOptions, res *Partition) float64 {
 	var log []undo
 	var h fmHeap
 	total := 0.0
+	ties := make([]uint64, n)
 	for pass := 0; pass < opt.Passes; pass++ {
 		rng := rand.New(rand.NewPCG(opt.Seed, uint64(pass)+0x632be59bd9b4e019))
-		ties := make([]uint64, n)
 		for v := range ties {
 			ties[v] = rng.Uint64()
 		}
@@ -206,7 +206,8 @@ func (s *pstate) fmRefine(opt fmOptions, res *Partition) float64 {
 			} else {
 				stall++
 			}
-			for _, u := range slices.Clone(s.neighbours(m.v, sc)) {
+			// bestMove leaves sc.nb alone, so the neighbours need no copy.
+			for _, u := range s.neighbours(m.v, sc) {
 				if moved[u] {
 					continue
 				}
