@@ -245,17 +245,13 @@ var kendall = register(&Experiment{
 		// seed noise, so the ranking compares the means.
 		var rows []Row
 		for i, a := range archs {
-			row := Row{Key: archKey(sn.Space, a), Cells: []string{strings.Join(sn.Space.Names(a), ", ")},
-				Extra:     map[string]string{"D_val accuracy (inherited)": fmt.Sprintf("%.2f%%", 100*evals[i].Acc), "D_val spikes (inherited)": group(evals[i].Spikes)},
-				inherited: [2]float64{evals[i].Acc, evals[i].Spikes}}
-			for _, seed := range r.P.Seeds {
-				run, err := r.Train(ctx, archKey(sn.Space, a), sn.Space.Spec(a), seed, nil, nil)
-				if err != nil {
-					return nil, err
-				}
-				row.Runs = append(row.Runs, run)
+			row, err := r.trainRow(ctx, archKey(sn.Space, a), []string{strings.Join(sn.Space.Names(a), ", ")}, sn.Space.Spec(a), nil, nil)
+			if err != nil {
+				return nil, err
 			}
-			row.summarise()
+			row.Extra["D_val accuracy (inherited)"] = fmt.Sprintf("%.2f%%", 100*evals[i].Acc)
+			row.Extra["D_val spikes (inherited)"] = group(evals[i].Spikes)
+			row.inherited = [2]float64{evals[i].Acc, evals[i].Spikes}
 			rows = append(rows, row)
 		}
 		return rows, nil
